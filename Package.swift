@@ -1,0 +1,104 @@
+// swift-tools-version:6.2
+// Swiftlet: a Kubernetes node agent, dataplane and compact control plane for bare Linux nodes.
+// The folder a target lives in says which side of the system it belongs to (see README "Architecture").
+
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+
+let package = Package(
+    name: "swiftlet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftlet", targets: ["swiftlet"]),
+        .executable(name: "swiftlet-bridge", targets: ["swiftlet-bridge"]),
+        .executable(name: "swiftlet-host-local", targets: ["swiftlet-host-local"]),
+        .executable(name: "swiftlet-loopback", targets: ["swiftlet-loopback"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: API: Kubernetes types and the client every component uses.
+        .target(name: "KubeAPI", path: "Sources/API/KubeAPI", swiftSettings: strict),
+        .target(name: "KubePatch", dependencies: ["KubeAPI"], path: "Sources/API/KubePatch", swiftSettings: strict),
+        .target(name: "KubeSchema", dependencies: ["KubeAPI"], path: "Sources/API/KubeSchema", swiftSettings: strict),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "KubeAPI", log,
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/API/KubeClient", swiftSettings: strict),
+
+        // MARK: ControlPlane: store, API server.
+        .systemLibrary(name: "CSQLite", path: "Sources/ControlPlane/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "Store", dependencies: ["CSQLite", log, metrics], path: "Sources/ControlPlane/Store", swiftSettings: strict),
+        .target(
+            name: "APIServer",
+            dependencies: [
+                "KubeAPI", "KubePatch", "KubeSchema", "Store", log, metrics,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
+
+        // MARK: Linux: netlink and nftables over libmnl / libnftnl.
+        .systemLibrary(name: "CMnl", path: "Sources/Linux/CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CNftnl", path: "Sources/Linux/CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
+        .target(name: "LinuxSystem", path: "Sources/Linux/LinuxSystem", swiftSettings: strict),
+        .target(name: "Netlink", dependencies: ["CMnl", "LinuxSystem"], path: "Sources/Linux/Netlink", swiftSettings: strict),
+        .target(name: "NFTables", dependencies: ["CMnl", "CNftnl", "LinuxSystem"], path: "Sources/Linux/NFTables", swiftSettings: strict),
+
+        // MARK: Node: CNI.
+        .target(name: "CNI", dependencies: ["Netlink", "NFTables", "LinuxSystem"], path: "Sources/Node/CNI", swiftSettings: strict),
+        .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
+        .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
+        .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict),
+
+        // MARK: Commands.
+        .target(
+            name: "SwiftletCommands",
+            dependencies: [
+                "APIServer", "Store", "KubeAPI", log,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Commands/SwiftletCommands", swiftSettings: strict),
+        .executableTarget(name: "swiftlet", dependencies: ["SwiftletCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/Commands/swiftlet", swiftSettings: strict),
+
+        // MARK: Tests.
+        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem"], path: "Sources/TestSupport", swiftSettings: strict),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", log], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "Netlink", "TestSupport"], swiftSettings: strict),
+    ]
+)

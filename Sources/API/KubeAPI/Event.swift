@@ -1,0 +1,106 @@
+import Foundation
+
+/// core/v1 `Event`: a report of something that happened to an object (what `kubectl describe` lists).
+public struct Event: KubeObject {
+    public static let resource = ResourceInfo(group: "", version: "v1", plural: "events", singular: "event", kind: "Event", namespaced: true, shortNames: ["ev"])
+
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var involvedObject: ObjectReference
+    public var reason: String?
+    public var message: String?
+    public var source: EventSource?
+    public var firstTimestamp: Time?
+    public var lastTimestamp: Time?
+    public var count: Int32?
+    /// `Normal` or `Warning`.
+    public var type: String?
+    public var eventTime: MicroTime?
+    public var series: EventSeries?
+    public var action: String?
+    public var related: ObjectReference?
+    public var reportingComponent: String
+    public var reportingInstance: String
+
+    public init(
+        metadata: ObjectMeta = ObjectMeta(),
+        involvedObject: ObjectReference = ObjectReference(),
+        reason: String? = nil,
+        message: String? = nil,
+        source: EventSource? = nil,
+        firstTimestamp: Time? = nil,
+        lastTimestamp: Time? = nil,
+        count: Int32? = nil,
+        type: String? = nil,
+        eventTime: MicroTime? = nil,
+        series: EventSeries? = nil,
+        action: String? = nil,
+        related: ObjectReference? = nil,
+        reportingComponent: String = "",
+        reportingInstance: String = ""
+    ) {
+        self.apiVersion = Self.resource.groupVersion
+        self.kind = Self.resource.kind
+        self.metadata = metadata
+        self.involvedObject = involvedObject
+        self.reason = reason
+        self.message = message
+        self.source = source
+        self.firstTimestamp = firstTimestamp
+        self.lastTimestamp = lastTimestamp
+        self.count = count
+        self.type = type
+        self.eventTime = eventTime
+        self.series = series
+        self.action = action
+        self.related = related
+        self.reportingComponent = reportingComponent
+        self.reportingInstance = reportingInstance
+    }
+
+    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, involvedObject, reason, message, source, firstTimestamp, lastTimestamp, count, type, eventTime, series, action, related, reportingComponent, reportingInstance }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
+        kind = try c.decodeIfPresent(String.self, forKey: .kind)
+        metadata = try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta()
+        involvedObject = try c.decodeIfPresent(ObjectReference.self, forKey: .involvedObject) ?? ObjectReference()
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        message = try c.decodeIfPresent(String.self, forKey: .message)
+        source = try c.decodeIfPresent(EventSource.self, forKey: .source)
+        firstTimestamp = try c.decodeIfPresent(Time.self, forKey: .firstTimestamp)
+        lastTimestamp = try c.decodeIfPresent(Time.self, forKey: .lastTimestamp)
+        count = try c.decodeIfPresent(Int32.self, forKey: .count)
+        type = try c.decodeIfPresent(String.self, forKey: .type)
+        eventTime = try c.decodeIfPresent(MicroTime.self, forKey: .eventTime)
+        series = try c.decodeIfPresent(EventSeries.self, forKey: .series)
+        action = try c.decodeIfPresent(String.self, forKey: .action)
+        related = try c.decodeIfPresent(ObjectReference.self, forKey: .related)
+        reportingComponent = try c.decodeIfPresent(String.self, forKey: .reportingComponent) ?? ""
+        reportingInstance = try c.decodeIfPresent(String.self, forKey: .reportingInstance) ?? ""
+    }
+}
+
+/// core/v1 `EventSource`: the component and host that reported an event.
+public struct EventSource: Codable, Sendable, Hashable {
+    public var component: String?
+    public var host: String?
+
+    public init(component: String? = nil, host: String? = nil) {
+        self.component = component
+        self.host = host
+    }
+}
+
+/// core/v1 `EventSeries`: an isomorphic event that keeps recurring.
+public struct EventSeries: Codable, Sendable, Hashable {
+    public var count: Int32?
+    public var lastObservedTime: MicroTime?
+
+    public init(count: Int32? = nil, lastObservedTime: MicroTime? = nil) {
+        self.count = count
+        self.lastObservedTime = lastObservedTime
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// meta/v1 `ObjectMeta`: the metadata every persisted object carries.
+public struct ObjectMeta: Codable, Sendable, Hashable {
+    public var name: String?
+    public var generateName: String?
+    public var namespace: String?
+    public var selfLink: String?
+    public var uid: String?
+    public var resourceVersion: String?
+    public var generation: Int64?
+    public var creationTimestamp: Time?
+    public var deletionTimestamp: Time?
+    public var deletionGracePeriodSeconds: Int64?
+    public var labels: [String: String]?
+    public var annotations: [String: String]?
+    public var ownerReferences: [OwnerReference]?
+    public var finalizers: [String]?
+    public var managedFields: [ManagedFieldsEntry]?
+
+    public init(name: String? = nil, generateName: String? = nil, namespace: String? = nil, uid: String? = nil,
+                resourceVersion: String? = nil, generation: Int64? = nil, creationTimestamp: Time? = nil,
+                deletionTimestamp: Time? = nil, deletionGracePeriodSeconds: Int64? = nil,
+                labels: [String: String]? = nil, annotations: [String: String]? = nil,
+                ownerReferences: [OwnerReference]? = nil, finalizers: [String]? = nil,
+                managedFields: [ManagedFieldsEntry]? = nil) {
+        self.name = name
+        self.generateName = generateName
+        self.namespace = namespace
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+        self.generation = generation
+        self.creationTimestamp = creationTimestamp
+        self.deletionTimestamp = deletionTimestamp
+        self.deletionGracePeriodSeconds = deletionGracePeriodSeconds
+        self.labels = labels
+        self.annotations = annotations
+        self.ownerReferences = ownerReferences
+        self.finalizers = finalizers
+        self.managedFields = managedFields
+    }
+}
+
+/// meta/v1 `OwnerReference`: who owns an object, for garbage collection and adoption.
+public struct OwnerReference: Codable, Sendable, Hashable {
+    public var apiVersion: String
+    public var kind: String
+    public var name: String
+    public var uid: String
+    public var controller: Bool?
+    public var blockOwnerDeletion: Bool?
+
+    public init(apiVersion: String, kind: String, name: String, uid: String, controller: Bool? = nil,
+                blockOwnerDeletion: Bool? = nil) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.name = name
+        self.uid = uid
+        self.controller = controller
+        self.blockOwnerDeletion = blockOwnerDeletion
+    }
+}
+
+/// meta/v1 `ManagedFieldsEntry`: which manager owns which fields (server-side apply).
+public struct ManagedFieldsEntry: Codable, Sendable, Hashable {
+    public var manager: String?
+    /// `Apply` or `Update`.
+    public var operation: String?
+    public var apiVersion: String?
+    public var time: Time?
+    /// Always `FieldsV1`.
+    public var fieldsType: String?
+    /// The field set in upstream's FieldsV1 trie encoding (`{"f:spec":{"f:replicas":{}}}`).
+    public var fieldsV1: JSONValue?
+    public var subresource: String?
+
+    public init(manager: String? = nil, operation: String? = nil, apiVersion: String? = nil, time: Time? = nil,
+                fieldsType: String? = nil, fieldsV1: JSONValue? = nil, subresource: String? = nil) {
+        self.manager = manager
+        self.operation = operation
+        self.apiVersion = apiVersion
+        self.time = time
+        self.fieldsType = fieldsType
+        self.fieldsV1 = fieldsV1
+        self.subresource = subresource
+    }
+}
+
+/// meta/v1 `ListMeta`.
+public struct ListMeta: Codable, Sendable, Hashable {
+    public var selfLink: String?
+    public var resourceVersion: String?
+    /// Opaque token for the next page of a chunked LIST.
+    public var `continue`: String?
+    public var remainingItemCount: Int64?
+
+    public init(resourceVersion: String? = nil, continue: String? = nil, remainingItemCount: Int64? = nil) {
+        self.resourceVersion = resourceVersion
+        self.continue = `continue`
+        self.remainingItemCount = remainingItemCount
+    }
+}
+
+/// meta/v1 `Condition`: the standard condition shape used by newer APIs.
+public struct Condition: Codable, Sendable, Hashable {
+    public var type: String
+    /// `True`, `False` or `Unknown`.
+    public var status: String
+    public var observedGeneration: Int64?
+    public var lastTransitionTime: Time?
+    public var reason: String?
+    public var message: String?
+
+    public init(type: String, status: String, observedGeneration: Int64? = nil, lastTransitionTime: Time? = nil,
+                reason: String? = nil, message: String? = nil) {
+        self.type = type
+        self.status = status
+        self.observedGeneration = observedGeneration
+        self.lastTransitionTime = lastTransitionTime
+        self.reason = reason
+        self.message = message
+    }
+}

@@ -1,0 +1,113 @@
+extension Schemas {
+    /// apps/v1 messages (k8s.io/api/apps/v1/generated.proto): Deployment, ReplicaSet and DaemonSet.
+    static let apps: [MessageSchema] = [
+        MessageSchema("apps.v1.Deployment", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("apps.v1.DeploymentSpec")),
+            Field(3, "status", .message("apps.v1.DeploymentStatus")),
+        ]),
+        MessageSchema("apps.v1.DeploymentSpec", [
+            Field(1, "replicas", .int32, .keepsZero),
+            Field(2, "selector", .message("meta.v1.LabelSelector")),
+            Field(3, "template", .message("core.v1.PodTemplateSpec")),
+            Field(4, "strategy", .message("apps.v1.DeploymentStrategy")),
+            Field(5, "minReadySeconds", .int32),
+            Field(6, "revisionHistoryLimit", .int32, .keepsZero),
+            Field(7, "paused", .bool),
+            Field(9, "progressDeadlineSeconds", .int32, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.DeploymentStrategy", [
+            Field(1, "type", .string),
+            Field(2, "rollingUpdate", .message("apps.v1.RollingUpdateDeployment")),
+        ]),
+        MessageSchema("apps.v1.RollingUpdateDeployment", [
+            Field(1, "maxUnavailable", .intOrString, .keepsZero),
+            Field(2, "maxSurge", .intOrString, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.DeploymentStatus", [
+            Field(1, "observedGeneration", .int64),
+            Field(2, "replicas", .int32),
+            Field(3, "updatedReplicas", .int32),
+            Field(4, "availableReplicas", .int32),
+            Field(5, "unavailableReplicas", .int32),
+            Field(6, "conditions", .message("apps.v1.DeploymentCondition"), .repeated),
+            Field(7, "readyReplicas", .int32),
+            Field(8, "collisionCount", .int32, .keepsZero),
+            Field(9, "terminatingReplicas", .int32, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.DeploymentCondition", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "status", .string, .keepsZero),
+            Field(4, "reason", .string),
+            Field(5, "message", .string),
+            Field(6, "lastUpdateTime", .time),
+            Field(7, "lastTransitionTime", .time),
+        ]),
+        MessageSchema("apps.v1.ReplicaSet", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("apps.v1.ReplicaSetSpec")),
+            Field(3, "status", .message("apps.v1.ReplicaSetStatus")),
+        ]),
+        MessageSchema("apps.v1.ReplicaSetSpec", [
+            Field(1, "replicas", .int32, .keepsZero),
+            Field(2, "selector", .message("meta.v1.LabelSelector")),
+            Field(3, "template", .message("core.v1.PodTemplateSpec")),
+            Field(4, "minReadySeconds", .int32),
+        ]),
+        MessageSchema("apps.v1.ReplicaSetStatus", [
+            Field(1, "replicas", .int32, .keepsZero),
+            Field(2, "fullyLabeledReplicas", .int32),
+            Field(3, "observedGeneration", .int64),
+            Field(4, "readyReplicas", .int32),
+            Field(5, "availableReplicas", .int32),
+            Field(6, "conditions", .message("apps.v1.ReplicaSetCondition"), .repeated),
+            Field(7, "terminatingReplicas", .int32, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.ReplicaSetCondition", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "status", .string, .keepsZero),
+            Field(3, "lastTransitionTime", .time),
+            Field(4, "reason", .string),
+            Field(5, "message", .string),
+        ]),
+        MessageSchema("apps.v1.DaemonSet", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("apps.v1.DaemonSetSpec")),
+            Field(3, "status", .message("apps.v1.DaemonSetStatus")),
+        ]),
+        MessageSchema("apps.v1.DaemonSetSpec", [
+            Field(1, "selector", .message("meta.v1.LabelSelector")),
+            Field(2, "template", .message("core.v1.PodTemplateSpec")),
+            Field(3, "updateStrategy", .message("apps.v1.DaemonSetUpdateStrategy")),
+            Field(4, "minReadySeconds", .int32),
+            Field(6, "revisionHistoryLimit", .int32, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.DaemonSetUpdateStrategy", [
+            Field(1, "type", .string),
+            Field(2, "rollingUpdate", .message("apps.v1.RollingUpdateDaemonSet")),
+        ]),
+        MessageSchema("apps.v1.RollingUpdateDaemonSet", [
+            Field(1, "maxUnavailable", .intOrString, .keepsZero),
+            Field(2, "maxSurge", .intOrString, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.DaemonSetStatus", [
+            Field(1, "currentNumberScheduled", .int32, .keepsZero),
+            Field(2, "numberMisscheduled", .int32, .keepsZero),
+            Field(3, "desiredNumberScheduled", .int32, .keepsZero),
+            Field(4, "numberReady", .int32, .keepsZero),
+            Field(5, "observedGeneration", .int64),
+            Field(6, "updatedNumberScheduled", .int32),
+            Field(7, "numberAvailable", .int32),
+            Field(8, "numberUnavailable", .int32),
+            Field(9, "collisionCount", .int32, .keepsZero),
+            Field(10, "conditions", .message("apps.v1.DaemonSetCondition"), .repeated),
+        ]),
+        MessageSchema("apps.v1.DaemonSetCondition", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "status", .string, .keepsZero),
+            Field(3, "lastTransitionTime", .time),
+            Field(4, "reason", .string),
+            Field(5, "message", .string),
+        ]),
+    ]
+}

@@ -1,0 +1,50 @@
+/// The registry of message schemas and of the kinds that may arrive as protobuf.
+///
+/// The tables in `Schemas+*.swift` hold every message reachable from the served kinds, `Binding`, `Scale` and
+/// `DeleteOptions`, transcribed from the `generated.proto` files of k8s.io/api and k8s.io/apimachinery v0.36.3
+/// (field numbers never change, so older clients such as kubectl 1.32 simply leave the newer fields out), with
+/// JSON names and `omitempty`/pointer-ness from the Go types' tags.
+enum Schemas {
+    /// Every message schema, by name.
+    static let messages: [String: MessageSchema] = Dictionary(
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination)
+            .map { ($0.name, $0) })
+
+    /// The top-level message of each kind, by `apiVersion` then `kind`.
+    static let kinds: [String: [String: String]] = {
+        var kinds: [String: [String: String]] = [
+            "v1": [
+                "Namespace": "core.v1.Namespace", "Node": "core.v1.Node", "Pod": "core.v1.Pod",
+                "Service": "core.v1.Service", "Endpoints": "core.v1.Endpoints", "ConfigMap": "core.v1.ConfigMap",
+                "Secret": "core.v1.Secret", "ServiceAccount": "core.v1.ServiceAccount", "Event": "core.v1.Event",
+                "Binding": "core.v1.Binding",
+            ],
+            "apps/v1": [
+                "Deployment": "apps.v1.Deployment", "ReplicaSet": "apps.v1.ReplicaSet", "DaemonSet": "apps.v1.DaemonSet",
+            ],
+            "batch/v1": ["Job": "batch.v1.Job"],
+            "discovery.k8s.io/v1": ["EndpointSlice": "discovery.v1.EndpointSlice"],
+            "coordination.k8s.io/v1": ["Lease": "coordination.v1.Lease"],
+            "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
+            "meta.k8s.io/v1": [:],
+        ]
+        // Upstream registers DeleteOptions in every group-version (metav1.AddToGroupVersion), so a DELETE body
+        // may name any of them.
+        for apiVersion in kinds.keys { kinds[apiVersion]?["DeleteOptions"] = "meta.v1.DeleteOptions" }
+        return kinds
+    }()
+
+    /// The schema of the kind's top-level message, or upstream's "no kind is registered" error.
+    static func schema(apiVersion: String, kind: String) throws -> MessageSchema {
+        guard let name = kinds[apiVersion]?[kind], let schema = messages[name] else {
+            throw ProtobufError(.unknownKind, "no kind \"\(kind)\" is registered for version \"\(apiVersion)\"")
+        }
+        return schema
+    }
+
+    /// The schema a `.message` field names; the tables are checked by tests to name only existing messages.
+    static func message(_ name: String) -> MessageSchema {
+        guard let schema = messages[name] else { preconditionFailure("no message schema \(name)") }
+        return schema
+    }
+}

@@ -1,0 +1,46 @@
+import KubeAPI
+
+/// Which upstream Go package each KubeAPI type corresponds to, so component names match upstream's
+/// (`io.k8s.api.apps.v1.DeploymentSpec`, `io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`).
+///
+/// KubeAPI is one Swift module, so the package cannot come from the module: a kind's comes from its
+/// `ResourceInfo` group, the other types are listed here, and anything unlisted is core/v1 (most types are).
+/// A new type of a non-core group must be added here.
+enum SchemaNames {
+    static let corePackage = "io.k8s.api.core.v1"
+
+    /// The package of a kind in `group`/`version`: `io.k8s.api.<first label of the group>.<version>`.
+    static func package(group: String, version: String) -> String {
+        let short = group.isEmpty ? "core" : String(group.prefix { $0 != "." })
+        return "io.k8s.api.\(short).\(version)"
+    }
+
+    /// Upstream's package of each non-core type that is not itself a kind.
+    static let packages: [String: String] = {
+        let table: [String: [String]] = [
+            "io.k8s.apimachinery.pkg.apis.meta.v1": [
+                "ObjectMeta", "ListMeta", "OwnerReference", "ManagedFieldsEntry", "Condition", "LabelSelector",
+                "LabelSelectorRequirement", "Time", "MicroTime", "Status", "StatusDetails", "StatusCause",
+            ],
+            "io.k8s.apimachinery.pkg.api.resource": ["Quantity"],
+            "io.k8s.apimachinery.pkg.util.intstr": ["IntOrString"],
+            "io.k8s.api.apps.v1": [
+                "DeploymentSpec", "DeploymentStrategy", "RollingUpdateDeployment", "DeploymentStatus",
+                "DeploymentCondition", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicaSetCondition", "DaemonSetSpec",
+                "DaemonSetUpdateStrategy", "RollingUpdateDaemonSet", "DaemonSetStatus", "DaemonSetCondition",
+            ],
+            "io.k8s.api.batch.v1": [
+                "JobSpec", "JobStatus", "JobCondition", "PodFailurePolicy", "PodFailurePolicyRule",
+                "PodFailurePolicyOnExitCodesRequirement", "PodFailurePolicyOnPodConditionsPattern", "SuccessPolicy",
+                "SuccessPolicyRule", "UncountedTerminatedPods",
+            ],
+            "io.k8s.api.discovery.v1": ["Endpoint", "EndpointConditions", "EndpointHints", "ForZone", "ForNode", "EndpointSlicePort"],
+            "io.k8s.api.coordination.v1": ["LeaseSpec"],
+            "io.k8s.api.autoscaling.v1": ["ScaleSpec", "ScaleStatus"],
+        ]
+        return Dictionary(uniqueKeysWithValues: table.flatMap { package, names in names.map { ($0, package) } })
+    }()
+
+    /// Swift names that differ from upstream's Go names.
+    static let upstreamNames: [String: String] = ["EndpointSlicePort": "EndpointPort"]
+}

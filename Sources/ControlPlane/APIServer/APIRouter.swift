@@ -1,0 +1,71 @@
+import Foundation
+import KubeAPI
+import Metrics
+
+/// Routes a request to discovery, health, metrics, OpenAPI, or the resource handler it names.
+struct APIRouter: Sendable {
+    let registry: ResourceRegistry
+    let discovery: Discovery
+    let openAPI: OpenAPIDocuments
+    let metrics: APIMetrics
+    let version: VersionInfo
+    let readiness: @Sendable () async -> Bool
+
+    func route(_ request: APIRequest) async -> APIResponse {
+        let start = ContinuousClock.now
+        let (response, resource) = await dispatch(request)
+        metrics.record(verb: verb(request), resource: resource, code: response.status, duration: ContinuousClock.now - start)
+        return response
+    }
+
+    private func dispatch(_ request: APIRequest) async -> (APIResponse, String) {
+        switch request.path {
+        case "/version", "/version/": return (.encoded(version), "")
+        case "/healthz", "/livez": return (.text("ok"), "")
+        case "/readyz":
+            return await readiness() ? (.text("ok"), "") : (.text("[-]store failed: reason withheld\nreadyz check failed", status: 500), "")
+        case "/metrics": return (.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8"), "")
+        default: break
+        }
+        if request.path.hasPrefix("/openapi/") { return (openAPI.response(for: request), "") }
+        guard let path = APIPath(path: request.path) else { return (notFound(request.path), "") }
+        switch path {
+        case .legacyRoot: return (discovery.legacyRoot(request), "")
+        case .groupsRoot: return (discovery.groupsRoot(request), "")
+        case .group(let group): return (discovery.group(group) ?? notFound(request.path), "")
+        case .groupVersion(let group, let version):
+            return (discovery.resourceList(group: group, version: version) ?? notFound(request.path), "")
+        case .resource(let resourcePath):
+            guard let handler = registry.handler(group: resourcePath.group, version: resourcePath.version, plural: resourcePath.plural) else {
+                return (notFound(request.path), resourcePath.plural)
+            }
+            return (await handler.handle(request, path: resourcePath), resourcePath.plural)
+        }
+    }
+
+    private func notFound(_ path: String) -> APIResponse {
+        .status(Status(message: "the server could not find the requested resource", reason: "NotFound",
+                       details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: "404 page not found")]), code: 404))
+    }
+
+    /// The Kubernetes verb of a request (for metrics).
+    private func verb(_ request: APIRequest) -> String {
+        switch request.method {
+        case "GET": request.isWatch ? "WATCH" : "GET"
+        default: request.method
+        }
+    }
+}
+
+/// `/version`.
+struct VersionInfo: Codable, Sendable {
+    var major = "1"
+    var minor = "32"
+    var gitVersion = "v1.32.0-swiftlet"
+    var gitCommit = "swiftlet"
+    var gitTreeState = "clean"
+    var buildDate = "2026-01-01T00:00:00Z"
+    var goVersion = "swift6"
+    var compiler = "swiftc"
+    var platform = "linux/amd64"
+}

@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KubeAPI
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Store
+
+/// The Kubernetes-compatible API server: serves every registered kind over HTTP from a `Store`.
+///
+/// ```swift
+/// let server = try await APIServer(configuration: .init(dataDirectory: "/var/lib/swiftlet"), logger: logger)
+/// try await server.run()
+/// ```
+public final class APIServer: Sendable {
+    /// Where and how the server listens and keeps its state.
+    public struct Configuration: Sendable {
+        public var dataDirectory: String
+        public var host: String
+        public var port: Int
+        /// The Service ClusterIP range.
+        public var serviceCIDR: String
+        public var nodePortRange: ClosedRange<Int>
+
+        public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
+                    serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767) {
+            self.dataDirectory = dataDirectory
+            self.host = host
+            self.port = port
+            self.serviceCIDR = serviceCIDR
+            self.nodePortRange = nodePortRange
+        }
+    }
+
+    public let configuration: Configuration
+    let store: SQLiteStore
+    let router: APIRouter
+    let core: ServerCore
+    let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: configuration.dataDirectory + "/state.db", logger: logger)
+        let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
+                                         nodePorts: NodePortAllocator(range: configuration.nodePortRange))
+        core = ServerCore(store: store, admission: admission, logger: logger)
+        let registry = ResourceRegistry(core: core)
+        let store = self.store
+        router = APIRouter(registry: registry, discovery: Discovery(registry: registry), openAPI: try OpenAPIDocuments(registry: registry),
+                           metrics: APIMetrics(), version: VersionInfo(),
+                           readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
+        try await Bootstrap(core: core, registry: registry, logger: logger).run()
+    }
+
+    /// The URL clients use.
+    public var url: String { "http://\(configuration.host):\(configuration.port)" }
+
+    /// Serves until the task is cancelled or the process gets SIGTERM/SIGINT.
+    public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        await store.startCompactor()
+        let router = self.router
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            var body = Data()
+            for try await chunk in request.body {
+                body.append(contentsOf: chunk.readableBytesView)
+                if body.count > ServerCore.maxRequestBodyBytes {
+                    return HTTPBridge.response(.status(.requestEntityTooLarge(limit: ServerCore.maxRequestBodyBytes)))
+                }
+            }
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let uri = request.uri
+            var query: [String: String] = [:]
+            for (key, value) in uri.queryParameters { query[String(key)] = String(value) }
+            let apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
+                                        body: body)
+            return HTTPBridge.response(await router.route(apiRequest))
+        }
+        var app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        app.addServices(WatchCloser(store: store))
+        try await app.runService()
+        await store.close()
+    }
+}
+
+/// Ends every open watch when graceful shutdown begins, so the HTTP server's drain does not wait for
+/// long-running watch responses.
+struct WatchCloser: ServiceLifecycle.Service {
+    let store: SQLiteStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}
+
+/// Turns an `APIResponse` into a Hummingbird response.
+enum HTTPBridge {
+    static func response(_ response: APIResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers where name != "Transfer-Encoding" {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        let status = HTTPResponse.Status(code: response.status)
+        switch response.body {
+        case .data(let data):
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        case .stream(let stream):
+            return Response(status: status, headers: fields, body: ResponseBody { writer in
+                for await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}

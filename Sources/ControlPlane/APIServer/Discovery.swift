@@ -1,0 +1,108 @@
+import Foundation
+import KubeAPI
+
+/// API discovery: legacy (`/api`, `/apis`, per group-version resource lists) and aggregated v2
+/// (`application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`).
+struct Discovery: Sendable {
+    let registry: ResourceRegistry
+
+    static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+    func legacyRoot(_ request: APIRequest) -> APIResponse {
+        if request.wantsAggregatedDiscovery { return aggregated(groups: [""]) }
+        return .json(["kind": "APIVersions", "versions": ["v1"],
+                      "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": ""]]])
+    }
+
+    func groupsRoot(_ request: APIRequest) -> APIResponse {
+        let groups = registry.groups.filter { !$0.group.isEmpty }
+        if request.wantsAggregatedDiscovery { return aggregated(groups: groups.map(\.group)) }
+        return .json(["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(groups.map { groupValue($0.group, $0.versions) })])
+    }
+
+    func group(_ name: String) -> APIResponse? {
+        guard let entry = registry.groups.first(where: { $0.group == name && !name.isEmpty }) else { return nil }
+        var value = groupValue(entry.group, entry.versions)
+        value["kind"] = "APIGroup"
+        value["apiVersion"] = "v1"
+        return .json(value)
+    }
+
+    func resourceList(group: String, version: String) -> APIResponse? {
+        let handlers = registry.handlers(group: group, version: version)
+        guard !handlers.isEmpty else { return nil }
+        var resources: [JSONValue] = []
+        for handler in handlers {
+            let info = handler.info
+            var entry: JSONValue = ["name": .string(info.plural), "singularName": .string(info.singular),
+                                    "namespaced": .bool(info.namespaced), "kind": .string(info.kind),
+                                    "verbs": .array(Self.verbs.map { .string($0) })]
+            if !info.shortNames.isEmpty { entry["shortNames"] = .array(info.shortNames.map { .string($0) }) }
+            if !info.categories.isEmpty { entry["categories"] = .array(info.categories.map { .string($0) }) }
+            resources.append(entry)
+            for sub in handler.subresources {
+                resources.append(subresourceValue(info, sub, group: group, version: version))
+            }
+        }
+        let gv = group.isEmpty ? version : "\(group)/\(version)"
+        return .json(["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(gv), "resources": .array(resources)])
+    }
+
+    static let verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+    private func subresourceValue(_ info: ResourceInfo, _ sub: String, group: String, version: String) -> JSONValue {
+        switch sub {
+        case "scale":
+            return ["name": .string("\(info.plural)/scale"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]]
+        case "binding":
+            return ["name": .string("\(info.plural)/binding"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": "Binding", "verbs": ["create"]]
+        default:
+            return ["name": .string("\(info.plural)/\(sub)"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": .string(info.kind), "verbs": ["get", "patch", "update"]]
+        }
+    }
+
+    private func groupValue(_ group: String, _ versions: [String]) -> JSONValue {
+        let entries: [JSONValue] = versions.map { ["groupVersion": .string("\(group)/\($0)"), "version": .string($0)] }
+        return ["name": .string(group), "versions": .array(entries), "preferredVersion": entries[0]]
+    }
+
+    /// Aggregated discovery (apidiscovery.k8s.io/v2) for the given groups.
+    private func aggregated(groups: [String]) -> APIResponse {
+        var items: [JSONValue] = []
+        for group in groups {
+            guard let entry = registry.groups.first(where: { $0.group == group }) else { continue }
+            let versions: [JSONValue] = entry.versions.map { version in
+                let resources: [JSONValue] = registry.handlers(group: group, version: version).map { handler in
+                    let info = handler.info
+                    var resource: JSONValue = [
+                        "resource": .string(info.plural), "singularResource": .string(info.singular),
+                        "scope": .string(info.namespaced ? "Namespaced" : "Cluster"),
+                        "responseKind": ["group": .string(group), "version": .string(version), "kind": .string(info.kind)],
+                        "verbs": .array(Self.verbs.map { .string($0) }),
+                    ]
+                    if !info.shortNames.isEmpty { resource["shortNames"] = .array(info.shortNames.map { .string($0) }) }
+                    if !info.categories.isEmpty { resource["categories"] = .array(info.categories.map { .string($0) }) }
+                    let subs: [JSONValue] = handler.subresources.map { sub in
+                        let kind: JSONValue = switch sub {
+                        case "scale": ["group": "autoscaling", "version": "v1", "kind": "Scale"]
+                        case "binding": ["group": "", "version": "v1", "kind": "Binding"]
+                        default: ["group": .string(group), "version": .string(version), "kind": .string(info.kind)]
+                        }
+                        return ["subresource": .string(sub), "responseKind": kind,
+                                "verbs": sub == "binding" ? ["create"] : ["get", "patch", "update"]]
+                    }
+                    if !subs.isEmpty { resource["subresources"] = .array(subs) }
+                    return resource
+                }
+                return ["version": .string(version), "resources": .array(resources), "freshness": "Current"]
+            }
+            items.append(["metadata": ["name": .string(group), "creationTimestamp": .null], "versions": .array(versions)])
+        }
+        let body: JSONValue = ["kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2",
+                               "metadata": [:], "items": .array(items)]
+        return APIResponse(headers: [("Content-Type", Self.aggregatedContentType)], body: .data(body.serialized()))
+    }
+}

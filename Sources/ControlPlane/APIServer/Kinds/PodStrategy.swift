@@ -1,0 +1,162 @@
+import Foundation
+import KubeAPI
+
+/// Pods: upstream's defaulting (restartPolicy, dnsPolicy, imagePullPolicy, grace period, default tolerations),
+/// validation of containers, the status subresource, and the `kubectl get pods` columns.
+struct PodStrategy: ResourceStrategy {
+    typealias Object = Pod
+    var hasStatus: Bool { true }
+
+    func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
+        var spec = pod.spec ?? PodSpec()
+        PodDefaults.apply(to: &spec)
+        // DefaultTolerationSeconds admission: tolerate not-ready/unreachable for 300 s.
+        var tolerations = spec.tolerations ?? []
+        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]
+        where !tolerations.contains(where: { ($0.key == key || $0.key == nil) && ($0.effect == "NoExecute" || $0.effect == nil) }) {
+            tolerations.append(Toleration(key: key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300))
+        }
+        spec.tolerations = tolerations
+        pod.spec = spec
+        pod.status = PodStatus(phase: "Pending", qosClass: PodDefaults.qosClass(spec))
+    }
+
+    func prepareForUpdate(_ pod: inout Pod, old: Pod, context: AdmissionContext) async throws {
+        pod.status = old.status
+        if var spec = pod.spec {
+            PodDefaults.apply(to: &spec)
+            pod.spec = spec
+        }
+    }
+
+    func mergeStatus(_ pod: Pod, into old: Pod) -> Pod {
+        var merged = old
+        merged.status = pod.status
+        merged.metadata.resourceVersion = pod.metadata.resourceVersion
+        return merged
+    }
+
+    func validate(_ pod: Pod, old: Pod?) -> [StatusCause] {
+        var causes: [StatusCause] = []
+        guard let spec = pod.spec else {
+            return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.containers")]
+        }
+        if spec.containers.isEmpty {
+            causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.containers"))
+        }
+        var names = Set<String>()
+        for (group, containers) in [("initContainers", spec.initContainers ?? []), ("containers", spec.containers)] {
+            for (i, container) in containers.enumerated() {
+                let field = "spec.\(group)[\(i)]"
+                if container.name.isEmpty {
+                    causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "\(field).name"))
+                } else if !NameValidation.isDNS1123Label(container.name) {
+                    causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(container.name)\": \(NameValidation.dns1123LabelMessage)", field: "\(field).name"))
+                } else if !names.insert(container.name).inserted {
+                    causes.append(StatusCause(reason: "FieldValueDuplicate", message: "Duplicate value: \"\(container.name)\"", field: "\(field).name"))
+                }
+                if (container.image ?? "").isEmpty {
+                    causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "\(field).image"))
+                }
+                if let policy = container.imagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(policy) {
+                    causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\", \"IfNotPresent\", \"Never\"", field: "\(field).imagePullPolicy"))
+                }
+            }
+        }
+        if let policy = spec.restartPolicy, !["Always", "OnFailure", "Never"].contains(policy) {
+            causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\", \"OnFailure\", \"Never\"", field: "spec.restartPolicy"))
+        }
+        if let old, let oldSpec = old.spec, PodDefaults.mutableView(spec) != PodDefaults.mutableView(oldSpec) {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)", field: "spec"))
+        }
+        return causes
+    }
+
+    var table: TableConverter<Pod> { Printers.pod }
+}
+
+/// Upstream's pod defaulting (pkg/apis/core/v1/defaults.go), shared by pods and pod templates.
+enum PodDefaults {
+    static func apply(to spec: inout PodSpec) {
+        if spec.restartPolicy == nil { spec.restartPolicy = "Always" }
+        if spec.dnsPolicy == nil { spec.dnsPolicy = "ClusterFirst" }
+        if spec.terminationGracePeriodSeconds == nil { spec.terminationGracePeriodSeconds = 30 }
+        if spec.schedulerName == nil { spec.schedulerName = "default-scheduler" }
+        if spec.securityContext == nil { spec.securityContext = PodSecurityContext() }
+        if spec.enableServiceLinks == nil { spec.enableServiceLinks = true }
+        if spec.serviceAccountName == nil { spec.serviceAccountName = spec.serviceAccount ?? "default" }
+        if spec.serviceAccount == nil { spec.serviceAccount = spec.serviceAccountName }
+        if spec.priority == nil { spec.priority = 0 }
+        if spec.preemptionPolicy == nil { spec.preemptionPolicy = "PreemptLowerPriority" }
+        spec.containers = spec.containers.map(defaulted)
+        spec.initContainers = spec.initContainers?.map(defaulted)
+    }
+
+    static func defaulted(_ container: Container) -> Container {
+        var c = container
+        if c.imagePullPolicy == nil { c.imagePullPolicy = pullPolicy(for: c.image ?? "") }
+        if c.terminationMessagePath == nil { c.terminationMessagePath = "/dev/termination-log" }
+        if c.terminationMessagePolicy == nil { c.terminationMessagePolicy = "File" }
+        if c.resources == nil { c.resources = ResourceRequirements() }
+        c.ports = c.ports?.map { port in
+            var p = port
+            if p.protocol == nil { p.protocol = "TCP" }
+            return p
+        }
+        c.livenessProbe = c.livenessProbe.map(defaulted)
+        c.readinessProbe = c.readinessProbe.map(defaulted)
+        c.startupProbe = c.startupProbe.map(defaulted)
+        return c
+    }
+
+    static func defaulted(_ probe: Probe) -> Probe {
+        var p = probe
+        if p.timeoutSeconds == nil { p.timeoutSeconds = 1 }
+        if p.periodSeconds == nil { p.periodSeconds = 10 }
+        if p.successThreshold == nil { p.successThreshold = 1 }
+        if p.failureThreshold == nil { p.failureThreshold = 3 }
+        if var http = p.httpGet, http.scheme == nil {
+            http.scheme = "HTTP"
+            p.httpGet = http
+        }
+        return p
+    }
+
+    /// `Always` for `:latest` or untagged images (not pinned by digest), `IfNotPresent` otherwise.
+    static func pullPolicy(for image: String) -> String {
+        if image.contains("@") { return "IfNotPresent" }
+        let lastComponent = image.split(separator: "/").last.map(String.init) ?? image
+        guard let colon = lastComponent.lastIndex(of: ":") else { return "Always" }
+        return lastComponent[lastComponent.index(after: colon)...] == "latest" ? "Always" : "IfNotPresent"
+    }
+
+    /// Guaranteed, Burstable or BestEffort from the containers' requests and limits.
+    static func qosClass(_ spec: PodSpec) -> String {
+        let containers = spec.containers + (spec.initContainers ?? [])
+        var anySet = false
+        var guaranteed = true
+        for c in containers {
+            let requests = c.resources?.requests ?? [:]
+            let limits = c.resources?.limits ?? [:]
+            if !requests.isEmpty || !limits.isEmpty { anySet = true }
+            for resource in ["cpu", "memory"] {
+                guard let limit = limits[resource] else { guaranteed = false; continue }
+                if let request = requests[resource], request != limit { guaranteed = false }
+            }
+        }
+        if !anySet { return "BestEffort" }
+        return guaranteed ? "Guaranteed" : "Burstable"
+    }
+
+    /// The spec with the fields an update may change blanked out, to compare old and new.
+    static func mutableView(_ spec: PodSpec) -> PodSpec {
+        var s = spec
+        s.containers = s.containers.map { var c = $0; c.image = nil; return c }
+        s.initContainers = s.initContainers?.map { var c = $0; c.image = nil; return c }
+        s.activeDeadlineSeconds = nil
+        s.tolerations = nil
+        s.terminationGracePeriodSeconds = nil
+        s.nodeName = nil
+        return s
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import KubeAPI
+import Store
+
+extension ResourceHandler {
+    /// POST on a collection: decode, fill server-owned metadata, admit, store.
+    func create(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
+        var (object, warnings) = try decodeBody(request)
+        var response = try await create(object: &object, path: path, request: request,
+                                        manager: ManagedFieldsUpdate(manager: request.fieldManager))
+        for warning in warnings { response.addWarning(warning) }
+        return response
+    }
+
+    /// Creates `object` (also the end of an apply that found nothing to patch). `manager` records the write in
+    /// managedFields; nil when the caller (apply) has already done so.
+    func create(object: inout Object, path: ResourcePath, request: APIRequest, manager: ManagedFieldsUpdate?) async throws -> APIResponse {
+        try reconcileNamespace(&object, path: path)
+        if let namespace = object.metadata.namespace { try await core.requireNamespace(namespace) }
+        if (object.metadata.name ?? "").isEmpty {
+            guard let generate = object.metadata.generateName, !generate.isEmpty else {
+                throw Status.invalid(kind: info.kind, group: info.group, name: "", causes: [
+                    StatusCause(reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name"),
+                ])
+            }
+            object.metadata.name = String(generate.prefix(58)) + NameValidation.generateSuffix()
+        }
+        let name = object.metadata.name!
+        if object.metadata.resourceVersion.map({ !$0.isEmpty }) ?? false {
+            throw Status.invalid(kind: info.kind, group: info.group, name: name, causes: [
+                StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(object.metadata.resourceVersion!)\": resourceVersion should not be set on objects to be created", field: "metadata.resourceVersion"),
+            ])
+        }
+        object.metadata.uid = UUID().uuidString.lowercased()
+        object.metadata.creationTimestamp = Time.now()
+        object.metadata.generation = 1
+        object.metadata.deletionTimestamp = nil
+        object.metadata.deletionGracePeriodSeconds = nil
+        object.metadata.selfLink = nil
+        try await strategy.prepareForCreate(&object, context: core.admission)
+        var causes = NameValidation.validate(name: name, rule: nameRule)
+        causes += MetadataValidation.validate(object.metadata)
+        causes += strategy.validate(object, old: nil)
+        do {
+            try throwIfInvalid(causes, name: name)
+        } catch {
+            await strategy.afterDelete(object, context: core.admission)
+            throw error
+        }
+        if let manager { try manager.record(on: &object, old: nil) }
+        if request.isDryRun {
+            await strategy.afterDelete(object, context: core.admission)
+            return .json(try encodeForResponse(object, revision: 0), status: 201)
+        }
+        let key = StoredObject.key(info, namespace: object.metadata.namespace, name: name)
+        do {
+            let revision = try await core.store.create(key: key, value: try StoredObject.encode(object))
+            return .json(try encodeForResponse(object, revision: revision), status: 201)
+        } catch {
+            await strategy.afterDelete(object, context: core.admission)
+            throw error
+        }
+    }
+
+    /// The name rule of the kind (Services and Namespaces follow DNS labels, the rest DNS subdomains).
+    var nameRule: NameValidation.Rule {
+        switch info.kind {
+        case "Service": .dns1035Label
+        case "Namespace": .dns1123Label
+        default: .dns1123Subdomain
+        }
+    }
+}

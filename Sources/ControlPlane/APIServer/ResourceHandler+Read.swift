@@ -1,0 +1,110 @@
+import Foundation
+import KubeAPI
+import Store
+
+extension ResourceHandler {
+    func get(_ request: APIRequest, name: String, path: ResourcePath) async throws -> APIResponse {
+        let key = StoredObject.key(info, namespace: path.namespace, name: name)
+        guard let kv = try await core.store.get(key: key) else { throw Status.notFound(info, name: name) }
+        let raw = StoredObject.withResourceVersion(kv.value, kv.modRevision)
+        if request.wantsTable {
+            return .json(strategy.table.table(for: [(try decodeStored(kv), raw)], listMeta: ListMeta(resourceVersion: String(kv.modRevision)),
+                                              includeObject: request.query["includeObject"], now: Date()))
+        }
+        return .json(raw)
+    }
+
+    /// LIST: label and field selectors, `limit`/`continue` chunking at one consistent revision, Table output.
+    func list(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
+        let filter = try ObjectFilter<Object>(request: request)
+        let limit = Int(request.query["limit"] ?? "") ?? 0
+        let prefix = StoredObject.prefix(info, namespace: path.namespace)
+        var startAfter: String?
+        var revision: Int64?
+        if let token = request.query["continue"], !token.isEmpty {
+            let decoded = try ContinueToken(encoded: token)
+            startAfter = prefix + decoded.start
+            revision = decoded.revision
+        }
+        var matched: [(kv: KeyValue, object: Object?)] = []
+        var hasMore = false
+        var listRevision: Int64 = 0
+        // Pages are read until `limit` matching items are found (selectors may skip stored ones).
+        paging: while true {
+            let page: ListResult
+            do {
+                page = try await core.store.list(prefix: prefix, startAfter: startAfter, limit: limit > 0 ? max(limit, 100) : 0,
+                                                 revision: revision)
+            } catch StoreError.compacted {
+                throw Status(message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+                             reason: "Expired", code: 410)
+            }
+            listRevision = page.revision
+            revision = page.revision
+            for kv in page.items {
+                if limit > 0, matched.count == limit {
+                    hasMore = true
+                    break paging
+                }
+                startAfter = kv.key
+                if filter.isEverything && !request.wantsTable {
+                    matched.append((kv, nil))
+                } else {
+                    let object = try decodeStored(kv)
+                    if filter.matches(object) { matched.append((kv, object)) }
+                }
+            }
+            guard page.hasMore else { break }
+        }
+
+        var listMeta = ListMeta(resourceVersion: String(listRevision))
+        if hasMore, limit > 0, let last = startAfter {
+            listMeta.continue = ContinueToken(revision: listRevision, start: String(last.dropFirst(prefix.count))).encoded
+        }
+        if request.wantsTable {
+            let rows = try matched.map { entry in
+                (object: try entry.object ?? decodeStored(entry.kv), raw: StoredObject.withResourceVersion(entry.kv.value, entry.kv.modRevision))
+            }
+            return .json(strategy.table.table(for: rows, listMeta: listMeta, includeObject: request.query["includeObject"], now: Date()))
+        }
+        var body = Data()
+        body.append(contentsOf: Array("{\"apiVersion\":\"\(info.groupVersion)\",\"items\":[".utf8))
+        for (i, entry) in matched.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(StoredObject.withResourceVersion(entry.kv.value, entry.kv.modRevision))
+        }
+        body.append(contentsOf: Array("],\"kind\":\"\(info.kind)List\",\"metadata\":".utf8))
+        body.append(try KubeJSON.encode(listMeta))
+        body.append(UInt8(ascii: "}"))
+        return .json(body)
+    }
+}
+
+/// A LIST/watch continue token, encoded like upstream's (base64 of `{"v":"meta.k8s.io/v1","rv":N,"start":"key"}`).
+struct ContinueToken: Codable {
+    var v = "meta.k8s.io/v1"
+    var rv: Int64
+    var start: String
+
+    var revision: Int64 { rv }
+
+    init(revision: Int64, start: String) {
+        rv = revision
+        self.start = start
+    }
+
+    init(encoded: String) throws {
+        guard let data = Data(base64Encoded: encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/").padding(toLength: (encoded.count + 3) / 4 * 4, withPad: "=", startingAt: 0)),
+              let token = try? JSONDecoder().decode(ContinueToken.self, from: data), token.v == "meta.k8s.io/v1", token.rv > 0
+        else {
+            throw Status.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+        }
+        self = token
+    }
+
+    var encoded: String {
+        let data = (try? JSONEncoder().encode(self)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import KubeAPI
+import Store
+
+extension ResourceHandler {
+    /// `scale` (autoscaling/v1 Scale) for kinds with `spec.replicas`: GET, PUT and PATCH.
+    func scale(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
+        for attempt in 0..<5 {
+            let (object, kv) = try await load(name: name, namespace: path.namespace)
+            var current = try KubeJSON.value(of: object)
+            let scale = ScaleView(of: current, object: object.metadata, revision: kv.modRevision)
+            if request.method == "GET" { return .json(scale.value) }
+            let desired: JSONValue
+            switch request.method {
+            case "PUT": desired = try core.parseBody(request)
+            case "PATCH":
+                let patch = try core.parseBody(request)
+                let type = request.contentType == "application/strategic-merge-patch+json" ? "application/merge-patch+json" : request.contentType
+                desired = try Patching.apply(patch, contentType: type, to: scale.value, kind: "Scale", info: info)
+            default: throw Status.methodNotSupported(info, verb: request.method.lowercased())
+            }
+            guard let replicas = desired[path: ["spec", "replicas"]]?.intValue, replicas >= 0 else {
+                throw Status.invalid(kind: "Scale", group: "autoscaling", name: name, causes: [
+                    StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(desired[path: ["spec", "replicas"]]?.jsonString ?? "null"): must be greater than or equal to 0", field: "spec.replicas"),
+                ])
+            }
+            if let rv = desired[path: ["metadata", "resourceVersion"]]?.stringValue, !rv.isEmpty, rv != String(kv.modRevision) {
+                throw Status.conflict(info, name: name, message: "the object has been modified; please apply your changes to the latest version and try again")
+            }
+            var spec = current["spec"] ?? [:]
+            spec["replicas"] = .int(replicas)
+            current["spec"] = spec
+            let (updated, _) = try decode(current, fieldValidation: "Ignore")
+            do {
+                let response = try await store(updated, replacing: object, kv: kv, path: path, request: request, subresource: nil,
+                                               manager: ManagedFieldsUpdate(manager: request.fieldManager, subresource: "scale"))
+                guard case .data(let data) = response.body else { return response }
+                let stored = try JSONValue(parsing: data)
+                let revision = Int64(stored[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? kv.modRevision
+                return .json(ScaleView(of: stored, object: updated.metadata, revision: revision).value)
+            } catch StoreError.conflict where attempt < 4 {
+                continue
+            }
+        }
+        throw Status.conflict(info, name: name, message: "the object has been modified; please apply your changes to the latest version and try again")
+    }
+
+    /// `pods/binding`: assigns a pod to a node once (409 if it is already bound), as the scheduler does.
+    func bind(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
+        let binding = try core.parseBody(request)
+        guard let node = binding[path: ["target", "name"]]?.stringValue, !node.isEmpty else {
+            throw Status.invalid(kind: "Binding", group: "", name: name, causes: [
+                StatusCause(reason: "FieldValueRequired", message: "Required value", field: "target.name"),
+            ])
+        }
+        for attempt in 0..<5 {
+            let (object, kv) = try await load(name: name, namespace: path.namespace)
+            guard var pod = object as? Pod else { throw Status.methodNotSupported(info, verb: "create") }
+            if pod.metadata.deletionTimestamp != nil {
+                throw Status.conflict(info, name: name, message: "pod \(name) is being deleted, cannot be assigned to a host")
+            }
+            if let bound = pod.spec?.nodeName, !bound.isEmpty {
+                throw Status.conflict(info, name: name, message: "pod \(name) is already assigned to node \"\(bound)\"")
+            }
+            pod.spec?.nodeName = node
+            var conditions = pod.status?.conditions ?? []
+            conditions.removeAll { $0.type == "PodScheduled" }
+            conditions.append(PodCondition(type: "PodScheduled", status: "True", lastTransitionTime: Time.now()))
+            if pod.status == nil { pod.status = PodStatus() }
+            pod.status?.conditions = conditions
+            do {
+                _ = try await core.store.update(key: kv.key, value: try StoredObject.encode(pod), expectedRevision: kv.modRevision)
+                return .json(Status(status: "Success", code: 201).jsonValue, status: 201)
+            } catch StoreError.conflict where attempt < 4 {
+                continue
+            }
+        }
+        throw Status.conflict(info, name: name, message: "the object has been modified; please apply your changes to the latest version and try again")
+    }
+}
+
+/// The autoscaling/v1 `Scale` view of an object with `spec.replicas` / `status.replicas` / `spec.selector`.
+struct ScaleView {
+    let value: JSONValue
+
+    init(of object: JSONValue, object meta: ObjectMeta, revision: Int64) {
+        var selector = ""
+        if let matchLabels = object[path: ["spec", "selector", "matchLabels"]]?.objectValue {
+            selector = matchLabels.keys.sorted().map { "\($0)=\(matchLabels[$0]?.stringValue ?? "")" }.joined(separator: ",")
+        }
+        var metadata: JSONValue = ["name": .string(meta.name ?? ""), "resourceVersion": .string(String(revision))]
+        if let ns = meta.namespace { metadata["namespace"] = .string(ns) }
+        if let uid = meta.uid { metadata["uid"] = .string(uid) }
+        if let created = meta.creationTimestamp { metadata["creationTimestamp"] = .string(created.description) }
+        value = ["apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata,
+                 "spec": ["replicas": .int(object[path: ["spec", "replicas"]]?.intValue ?? 1)],
+                 "status": ["replicas": .int(object[path: ["status", "replicas"]]?.intValue ?? 0), "selector": .string(selector)]]
+    }
+}
+
+extension Status {
+    /// The status as a JSON value.
+    var jsonValue: JSONValue { (try? KubeJSON.value(of: self)) ?? [:] }
+}

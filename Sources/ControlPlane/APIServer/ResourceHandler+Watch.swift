@@ -1,0 +1,111 @@
+import Foundation
+import KubeAPI
+import Store
+
+extension ResourceHandler {
+    /// WATCH: a chunked stream of `{"type":…,"object":…}` lines.
+    ///
+    /// `resourceVersion` unset or `0` starts with ADDED events for the current state; a number starts after that
+    /// revision (410 Gone if it was compacted). Selectors turn changes into ADDED/DELETED as objects enter or
+    /// leave the selection. BOOKMARKs are sent when `allowWatchBookmarks=true`.
+    func watch(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
+        let filter = try ObjectFilter<Object>(request: request)
+        let prefix = StoredObject.prefix(info, namespace: path.namespace)
+        let requested = request.query["resourceVersion"] ?? ""
+        let bookmarks = request.boolParameter("allowWatchBookmarks")
+        let timeout = Double(request.query["timeoutSeconds"] ?? "") ?? Double.random(in: 1800...3600)
+        var initial: [KeyValue] = []
+        let start: Int64
+        if requested.isEmpty || requested == "0" {
+            let snapshot = try await core.store.list(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
+            initial = snapshot.items
+            start = snapshot.revision
+        } else if let revision = Int64(requested) {
+            start = revision
+        } else {
+            throw Status.badRequest("invalid resource version: \(requested)")
+        }
+        let events: AsyncThrowingStream<WatchEvent, any Error>
+        do {
+            events = try await core.store.watch(prefix: prefix, afterRevision: start)
+        } catch StoreError.compacted(let requested, let compacted) {
+            // Upstream answers an expired watch with a 200 stream carrying one ERROR event.
+            let status = Status.gone("too old resource version: \(requested) (\(compacted))")
+            let line = WatchLine.encode(type: "ERROR", object: try KubeJSON.encode(status))
+            return APIResponse(body: .stream(AsyncStream { c in c.yield(line); c.finish() }))
+        }
+        let handler = self
+        let (output, continuation) = AsyncStream<Data>.makeStream(bufferingPolicy: .unbounded)
+        let pump = Task {
+            for kv in initial {
+                let object = try? handler.decodeStored(kv)
+                if let object, filter.matches(object) {
+                    continuation.yield(WatchLine.encode(type: "ADDED", object: StoredObject.withResourceVersion(kv.value, kv.modRevision)))
+                }
+            }
+            do {
+                for try await event in events {
+                    if let line = handler.watchLine(for: event, filter: filter) { continuation.yield(line) }
+                }
+            } catch {}
+            continuation.finish()
+        }
+        let ticker = Task {
+            let deadline = ContinuousClock.now + .seconds(timeout)
+            while ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .seconds(min(10, max(0.1, (deadline - ContinuousClock.now) / .seconds(1)))))
+                if Task.isCancelled { return }
+                if bookmarks, let revision = try? await handler.core.store.currentRevision() {
+                    continuation.yield(handler.bookmark(revision: revision))
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in
+            pump.cancel()
+            ticker.cancel()
+        }
+        return APIResponse(headers: [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: .stream(output))
+    }
+
+    /// The line for one store event after selector filtering, or nil when the watcher should not see it.
+    func watchLine(for event: WatchEvent, filter: ObjectFilter<Object>) -> Data? {
+        let bytes = StoredObject.withResourceVersion(event.current.value, event.revision)
+        if filter.isEverything {
+            let type = switch event.kind { case .create: "ADDED"; case .update: "MODIFIED"; case .delete: "DELETED" }
+            return WatchLine.encode(type: type, object: bytes)
+        }
+        let current = try? KubeJSON.decode(Object.self, from: event.current.value)
+        let previous = event.previous.flatMap { try? KubeJSON.decode(Object.self, from: $0) }
+        let nowMatches = current.map(filter.matches) ?? false
+        let wasMatching = previous.map(filter.matches) ?? false
+        switch event.kind {
+        case .create: return nowMatches ? WatchLine.encode(type: "ADDED", object: bytes) : nil
+        case .delete: return nowMatches ? WatchLine.encode(type: "DELETED", object: bytes) : nil
+        case .update:
+            switch (wasMatching, nowMatches) {
+            case (true, true): return WatchLine.encode(type: "MODIFIED", object: bytes)
+            case (false, true): return WatchLine.encode(type: "ADDED", object: bytes)
+            case (true, false): return WatchLine.encode(type: "DELETED", object: bytes)
+            case (false, false): return nil
+            }
+        }
+    }
+
+    /// A BOOKMARK event: an object of the kind carrying only the resourceVersion.
+    func bookmark(revision: Int64) -> Data {
+        let object: JSONValue = ["apiVersion": .string(info.groupVersion), "kind": .string(info.kind),
+                                 "metadata": ["resourceVersion": .string(String(revision))]]
+        return WatchLine.encode(type: "BOOKMARK", object: object.serialized())
+    }
+}
+
+/// One watch event line.
+enum WatchLine {
+    static func encode(type: String, object: Data) -> Data {
+        var line = Data("{\"type\":\"\(type)\",\"object\":".utf8)
+        line.append(object)
+        line.append(contentsOf: Array("}\n".utf8))
+        return line
+    }
+}

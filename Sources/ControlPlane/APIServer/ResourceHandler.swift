@@ -1,0 +1,184 @@
+import Foundation
+import KubeAPI
+import Logging
+import Store
+
+/// Serves one kind: every verb on its collection, its objects and its subresources, with `S` supplying what is
+/// special about the kind. The verbs live in `ResourceHandler+<Verb>.swift`.
+final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
+    typealias Object = S.Object
+
+    let strategy: S
+    let core: ServerCore
+
+    init(_ strategy: S, core: ServerCore) {
+        self.strategy = strategy
+        self.core = core
+    }
+
+    var info: ResourceInfo { Object.resource }
+
+    var subresources: [String] {
+        var result: [String] = []
+        if strategy.hasStatus { result.append("status") }
+        if strategy.scalable { result.append("scale") }
+        if Object.self == Pod.self { result.append("binding") }
+        return result
+    }
+
+    func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse {
+        do {
+            if info.namespaced == false, path.namespace != nil {
+                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+            }
+            switch (path.name, path.subresource, request.method) {
+            case (nil, nil, "GET"): return try await request.isWatch ? watch(request, path: path) : list(request, path: path)
+            case (nil, nil, "POST"): return try await create(request, path: path)
+            case (nil, nil, "DELETE"): return try await deleteCollection(request, path: path)
+            case (let name?, nil, "GET"): return try await get(request, name: name, path: path)
+            case (let name?, nil, "PUT"): return try await update(request, path: path, name: name, subresource: nil)
+            case (let name?, nil, "PATCH"): return try await patch(request, path: path, name: name, subresource: nil)
+            case (let name?, nil, "DELETE"): return try await delete(request, path: path, name: name)
+            case (let name?, "status", "GET") where strategy.hasStatus: return try await get(request, name: name, path: path)
+            case (let name?, "status", "PUT") where strategy.hasStatus:
+                return try await update(request, path: path, name: name, subresource: "status")
+            case (let name?, "status", "PATCH") where strategy.hasStatus:
+                return try await patch(request, path: path, name: name, subresource: "status")
+            case (let name?, "scale", _) where strategy.scalable: return try await scale(request, path: path, name: name)
+            case (let name?, "binding", "POST") where Object.self == Pod.self: return try await bind(request, path: path, name: name)
+            case (_, let sub?, _) where !subresources.contains(sub):
+                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+            default:
+                throw Status.methodNotSupported(info, verb: request.method.lowercased())
+            }
+        } catch let status as Status {
+            return .status(status)
+        } catch {
+            return .status(core.status(for: error, info: info, name: path.name ?? ""))
+        }
+    }
+
+    // MARK: Shared pieces of the verbs
+
+    /// The stored object, or 404.
+    func load(name: String, namespace: String?) async throws -> (object: Object, kv: KeyValue) {
+        let key = StoredObject.key(info, namespace: namespace, name: name)
+        guard let kv = try await core.store.get(key: key) else { throw Status.notFound(info, name: name) }
+        return (try decodeStored(kv), kv)
+    }
+
+    func decodeStored(_ kv: KeyValue) throws -> Object {
+        var object = try KubeJSON.decode(Object.self, from: kv.value)
+        object.metadata.resourceVersion = String(kv.modRevision)
+        return object
+    }
+
+    /// The wire form of an object stored at `revision`.
+    func encodeForResponse(_ object: Object, revision: Int64) throws -> Data {
+        var copy = object
+        copy.metadata.resourceVersion = String(revision)
+        copy.setTypeMeta()
+        return try KubeJSON.encode(copy)
+    }
+
+    /// Decodes a request body into the kind, enforcing `fieldValidation` for unknown fields; returns warnings.
+    func decodeBody(_ request: APIRequest) throws -> (object: Object, warnings: [String]) {
+        let value = try core.parseBody(request)
+        return try decode(value, fieldValidation: request.fieldValidation)
+    }
+
+    /// Decodes a JSON value into the kind (after a patch, or from a body).
+    func decode(_ value: JSONValue, fieldValidation: String) throws -> (object: Object, warnings: [String]) {
+        let gv = info.groupVersion
+        guard value.objectValue != nil else {
+            throw Status.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): json: cannot unmarshal \(value.typeName) into Go value of type struct")
+        }
+        if let kind = value["kind"]?.stringValue, kind != info.kind {
+            throw Status.badRequest("the API version in the data (\(value["apiVersion"]?.stringValue ?? "")) does not match the expected API version (\(gv))"
+                + (kind.isEmpty ? "" : "; kind \(kind) is not \(info.kind)"))
+        }
+        if let apiVersion = value["apiVersion"]?.stringValue, !apiVersion.isEmpty, apiVersion != gv {
+            throw Status.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(gv))")
+        }
+        let object: Object
+        do {
+            object = try KubeJSON.decode(Object.self, from: value)
+        } catch let error as DecodingError {
+            throw Status.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(DecodingErrorText.describe(error))")
+        }
+        var warnings: [String] = []
+        if fieldValidation != "Ignore" {
+            let known = try? KubeJSON.value(of: object)
+            let unknown = StoredObject.unknownFields(input: value, known: known)
+            if !unknown.isEmpty {
+                let messages = unknown.map { "unknown field \"\($0)\"" }
+                if fieldValidation == "Strict" {
+                    let text = messages.count == 1 ? messages[0] : messages.joined(separator: ", ")
+                    throw Status.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): strict decoding error: \(text)")
+                }
+                warnings = messages
+            }
+        }
+        return (object, warnings)
+    }
+
+    /// Rejects an object whose namespace disagrees with the URL, and fills it from the URL.
+    func reconcileNamespace(_ object: inout Object, path: ResourcePath) throws {
+        guard info.namespaced else {
+            object.metadata.namespace = nil
+            return
+        }
+        let namespace = path.namespace ?? "default"
+        if let given = object.metadata.namespace, !given.isEmpty, given != namespace {
+            throw Status.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+        }
+        object.metadata.namespace = namespace
+    }
+
+    /// 422 when validation found problems.
+    func throwIfInvalid(_ causes: [StatusCause], name: String) throws {
+        guard !causes.isEmpty else { return }
+        throw Status.invalid(kind: info.kind, group: info.group, name: name, causes: causes)
+    }
+}
+
+/// The type-erased face of a `ResourceHandler`, as the router holds it.
+protocol ResourceHandling: Sendable {
+    var info: ResourceInfo { get }
+    var subresources: [String] { get }
+    func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse
+}
+
+/// Turns Foundation's decoding errors into upstream-like text naming the field path.
+enum DecodingErrorText {
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.reduce("") { result, key in
+                if let i = key.intValue { return result + "[\(i)]" }
+                return result.isEmpty ? key.stringValue : result + "." + key.stringValue
+            }
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "json: cannot unmarshal \(context.debugDescription.contains("string") ? "string" : "value") into Go struct field \(path(context.codingPath)) of type \(goName(type))"
+        case .valueNotFound(let type, let context):
+            return "json: missing value of type \(goName(type)) for field \(path(context.codingPath))"
+        case .keyNotFound(let key, let context):
+            return "json: missing required field \"\(path(context.codingPath + [key]))\""
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func goName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "string"
+        case is Int.Type, is Int32.Type, is Int64.Type: "int64"
+        case is Bool.Type: "bool"
+        case is Double.Type: "float64"
+        default: "\(type)"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import KubeAPI
+
+/// The kinds this server serves, by group/version/plural, each with its handler.
+struct ResourceRegistry: Sendable {
+    let handlers: [any ResourceHandling]
+    private let byPath: [String: any ResourceHandling]
+
+    init(core: ServerCore) {
+        let handlers: [any ResourceHandling] = [
+            ResourceHandler(NamespaceStrategy(), core: core),
+            ResourceHandler(PodStrategy(), core: core),
+            ResourceHandler(ServiceStrategy(), core: core),
+            ResourceHandler(NodeStrategy(), core: core),
+            ResourceHandler(TableOnlyStrategy<Endpoints>(table: Printers.endpoints), core: core),
+            ResourceHandler(ConfigMapStrategy(), core: core),
+            ResourceHandler(SecretStrategy(), core: core),
+            ResourceHandler(GenericStrategy<ServiceAccount>(), core: core),
+            ResourceHandler(EventStrategy(), core: core),
+            ResourceHandler(DeploymentStrategy(), core: core),
+            ResourceHandler(ReplicaSetStrategy(), core: core),
+            ResourceHandler(DaemonSetStrategy(), core: core),
+            ResourceHandler(JobStrategy(), core: core),
+            ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice), core: core),
+            ResourceHandler(TableOnlyStrategy<Lease>(table: Printers.lease), core: core),
+        ]
+        self.handlers = handlers
+        var byPath: [String: any ResourceHandling] = [:]
+        for handler in handlers {
+            byPath["\(handler.info.group)/\(handler.info.version)/\(handler.info.plural)"] = handler
+        }
+        self.byPath = byPath
+    }
+
+    func handler(group: String, version: String, plural: String) -> (any ResourceHandling)? {
+        byPath["\(group)/\(version)/\(plural)"]
+    }
+
+    /// Group → versions served, core group first, in a stable order.
+    var groups: [(group: String, versions: [String])] {
+        var order: [String] = []
+        var versions: [String: [String]] = [:]
+        for handler in handlers {
+            let g = handler.info.group
+            if versions[g] == nil { order.append(g) }
+            if !(versions[g] ?? []).contains(handler.info.version) { versions[g, default: []].append(handler.info.version) }
+        }
+        return order.map { ($0, versions[$0]!) }
+    }
+
+    func handlers(group: String, version: String) -> [any ResourceHandling] {
+        handlers.filter { $0.info.group == group && $0.info.version == version }
+    }
+}
+
+/// ConfigMaps print their number of keys (DATA).
+struct ConfigMapStrategy: ResourceStrategy {
+    typealias Object = ConfigMap
+    var table: TableConverter<ConfigMap> {
+        Printers.counted("Data", "Number of data items in the ConfigMap") { ($0.data?.count ?? 0) + ($0.binaryData?.count ?? 0) }
+    }
+}
+
+/// Secrets print their number of keys (DATA); `stringData` is folded into `data` as upstream does.
+struct SecretStrategy: ResourceStrategy {
+    typealias Object = Secret
+
+    func prepareForCreate(_ secret: inout Secret, context: AdmissionContext) async throws { Self.foldStringData(&secret) }
+    func prepareForUpdate(_ secret: inout Secret, old: Secret, context: AdmissionContext) async throws { Self.foldStringData(&secret) }
+
+    static func foldStringData(_ secret: inout Secret) {
+        if secret.type == nil { secret.type = "Opaque" }
+        guard let stringData = secret.stringData else { return }
+        var data = secret.data ?? [:]
+        for (key, value) in stringData { data[key] = Data(value.utf8).base64EncodedString() }
+        secret.data = data
+        secret.stringData = nil
+    }
+    var table: TableConverter<Secret> { Printers.counted("Data", "Number of data items in the Secret") { $0.data?.count ?? 0 } }
+}
+
+/// A kind with nothing special but its table columns.
+struct TableOnlyStrategy<Object: KubeObject>: ResourceStrategy {
+    let table: TableConverter<Object>
+}
+
+/// Events print LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+struct EventStrategy: ResourceStrategy {
+    typealias Object = Event
+    var table: TableConverter<Event> { Printers.event }
+}

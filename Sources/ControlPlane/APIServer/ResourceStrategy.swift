@@ -1,0 +1,55 @@
+import KubeAPI
+
+/// What the API server does specially for one kind: defaulting, validation, which parts a write may change,
+/// and how the kind prints as a table. Every hook has a sensible default, so a kind with nothing special is
+/// just `GenericStrategy<Kind>`.
+protocol ResourceStrategy<Object>: Sendable {
+    associatedtype Object: KubeObject
+
+    /// Whether the kind has a `status` subresource (then writes to the main resource keep the old status
+    /// and `generation` counts spec changes only).
+    var hasStatus: Bool { get }
+    /// Whether `scale` is served (`spec.replicas` / `status.replicas`).
+    var scalable: Bool { get }
+
+    /// Fills defaults and clears what a create may not set (status, for kinds with a status subresource).
+    func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws
+    /// Copies what a main-resource update may not change from `old` (status), fills defaults.
+    func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws
+    /// Field errors of an object about to be stored.
+    func validate(_ object: Object, old: Object?) -> [StatusCause]
+    /// Whether two versions differ in what `generation` counts (spec and friends, not metadata/status).
+    func specChanged(_ object: Object, old: Object) -> Bool
+    /// Applies a status-subresource write: everything but status comes from `old`.
+    func mergeStatus(_ object: Object, into old: Object) -> Object
+    /// Releases what the object held (allocated ClusterIPs, NodePorts) once it is deleted.
+    func afterDelete(_ object: Object, context: AdmissionContext) async
+    /// Column definitions and rows for `as=Table`.
+    var table: TableConverter<Object> { get }
+}
+
+extension ResourceStrategy {
+    var hasStatus: Bool { false }
+    var scalable: Bool { false }
+    func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
+    func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
+    func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
+    func specChanged(_ object: Object, old: Object) -> Bool {
+        var a = object, b = old
+        a.metadata = ObjectMeta()
+        b.metadata = ObjectMeta()
+        return a != b
+    }
+    func mergeStatus(_ object: Object, into old: Object) -> Object { object }
+    func afterDelete(_ object: Object, context: AdmissionContext) async {}
+    var table: TableConverter<Object> { .default }
+}
+
+/// A kind with no special behaviour.
+struct GenericStrategy<Object: KubeObject>: ResourceStrategy {}
+
+/// What admission hooks can reach: allocators, the store-backed lookups, the clock.
+struct AdmissionContext: Sendable {
+    let serviceIPs: ServiceIPAllocator
+    let nodePorts: NodePortAllocator
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Hands out Service ClusterIPs from the service CIDR, never the same one twice.
+///
+/// An actor, so concurrent creates cannot race: an address is reserved before the Service is stored and
+/// released if the store write fails or when the Service is deleted. The set is rebuilt from the stored
+/// Services when the server starts.
+actor ServiceIPAllocator {
+    /// Why an address could not be allocated; the message is upstream's.
+    enum AllocationError: Error, CustomStringConvertible {
+        case invalid(String)
+        case alreadyAllocated(String)
+        case full(String)
+        case outOfRange(String, cidr: String)
+
+        var description: String {
+            switch self {
+            case .invalid(let ip): "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff): \(ip)"
+            case .alreadyAllocated(let ip): "failed to allocate IP \(ip): provided IP is already allocated"
+            case .full(let cidr): "failed to allocate a serviceIP: range is full (\(cidr))"
+            case .outOfRange(let ip, let cidr): "failed to allocate IP \(ip): the provided IP (\(ip)) is not in the valid range. The range of valid IPs is \(cidr)"
+            }
+        }
+    }
+
+    let cidr: String
+    private let base: UInt32
+    private let size: UInt32
+    private var allocated: Set<UInt32> = []
+    private var next: UInt32 = 1
+
+    /// `cidr` is an IPv4 network such as `10.96.0.0/12`.
+    init(cidr: String) throws {
+        let parts = cidr.split(separator: "/")
+        guard parts.count == 2, let prefix = UInt32(parts[1]), prefix <= 30, let network = Self.parse(String(parts[0])) else {
+            throw AllocationError.invalid(cidr)
+        }
+        self.cidr = cidr
+        size = UInt32(1) << (32 - prefix)
+        base = network & ~(size - 1)
+    }
+
+    /// The first address of the range (the `kubernetes` Service's ClusterIP).
+    var firstAddress: String { Self.format(base + 1) }
+
+    /// Allocates `requested`, or the next free address when it is nil.
+    func allocate(_ requested: String?) throws -> String {
+        if let requested {
+            guard let ip = Self.parse(requested) else { throw AllocationError.invalid(requested) }
+            guard ip > base, ip < base + size - 1 else { throw AllocationError.outOfRange(requested, cidr: cidr) }
+            guard allocated.insert(ip).inserted else { throw AllocationError.alreadyAllocated(requested) }
+            return requested
+        }
+        // Network and broadcast addresses are never handed out; scan round-robin from the last allocation.
+        for _ in 0..<size {
+            let candidate = base + next
+            next = next + 1 >= size - 1 ? 1 : next + 1
+            if allocated.insert(candidate).inserted { return Self.format(candidate) }
+        }
+        throw AllocationError.full(cidr)
+    }
+
+    /// Marks `ip` used (when rebuilding from stored Services).
+    func markAllocated(_ ip: String) {
+        if let v = Self.parse(ip) { allocated.insert(v) }
+    }
+
+    func release(_ ip: String) {
+        if let v = Self.parse(ip) { allocated.remove(v) }
+    }
+
+    static func parse(_ text: String) -> UInt32? {
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for octet in octets {
+            guard let n = UInt32(octet), n < 256, octet.count <= 3 else { return nil }
+            value = value << 8 | n
+        }
+        return value
+    }
+
+    static func format(_ v: UInt32) -> String { "\(v >> 24).\(v >> 16 & 255).\(v >> 8 & 255).\(v & 255)" }
+}
+
+/// Hands out NodePorts from the node port range (30000-32767 by default), unique across Services.
+actor NodePortAllocator {
+    enum AllocationError: Error, CustomStringConvertible {
+        case alreadyAllocated(Int)
+        case outOfRange(Int, ClosedRange<Int>)
+        case full(ClosedRange<Int>)
+
+        var description: String {
+            switch self {
+            case .alreadyAllocated(let port): "provided port is already allocated"
+                + " (\(port))"
+            case .outOfRange(_, let range): "provided port is not in the valid range. The range of valid ports is \(range.lowerBound)-\(range.upperBound)"
+            case .full: "range is full"
+            }
+        }
+    }
+
+    let range: ClosedRange<Int>
+    private var allocated: Set<Int> = []
+
+    init(range: ClosedRange<Int> = 30000...32767) { self.range = range }
+
+    func allocate(_ requested: Int?) throws -> Int {
+        if let requested {
+            guard range.contains(requested) else { throw AllocationError.outOfRange(requested, range) }
+            guard allocated.insert(requested).inserted else { throw AllocationError.alreadyAllocated(requested) }
+            return requested
+        }
+        guard allocated.count < range.count else { throw AllocationError.full(range) }
+        while true {
+            let candidate = Int.random(in: range)
+            if allocated.insert(candidate).inserted { return candidate }
+        }
+    }
+
+    func markAllocated(_ port: Int) { allocated.insert(port) }
+    func release(_ port: Int) { allocated.remove(port) }
+}

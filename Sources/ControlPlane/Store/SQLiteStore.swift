@@ -1,0 +1,314 @@
+import Foundation
+import Logging
+
+/// The embedded `Store`: one SQLite database in WAL mode.
+///
+/// Two tables keep reads off the history: `kv` holds the latest version of each key (found by primary key),
+/// `log` holds one row per revision with the previous value, which serves watches and lists at an older revision
+/// (undoing the few changes made since). `compactor` trims `log` so the file stays bounded under churn.
+public actor SQLiteStore: Store {
+    /// How much history watches can rely on: revisions newer than `minimumRevisions` or `minimumAge` are kept.
+    public struct Retention: Sendable {
+        public var minimumRevisions: Int64
+        public var minimumAge: Duration
+        public var interval: Duration
+
+        public init(minimumRevisions: Int64 = 1000, minimumAge: Duration = .seconds(300), interval: Duration = .seconds(60)) {
+            self.minimumRevisions = minimumRevisions
+            self.minimumAge = minimumAge
+            self.interval = interval
+        }
+    }
+
+    private let connection: SQLiteConnection
+    private let logger: Logger
+    private let retention: Retention
+    private var revision: Int64 = 0
+    private var compactedRevision: Int64 = 0
+    private var watchers = WatcherSet()
+    private var compactor: Task<Void, Never>?
+
+    /// Opens (creating if needed) the database at `path`.
+    public init(path: String, retention: Retention = Retention(), logger: Logger = Logger(label: "swiftlet.store")) throws {
+        connection = try SQLiteConnection(path: path)
+        self.logger = logger
+        self.retention = retention
+        try connection.execute("""
+            PRAGMA auto_vacuum = INCREMENTAL;
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS kv (
+                key TEXT PRIMARY KEY, value BLOB NOT NULL,
+                create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS log (
+                revision INTEGER PRIMARY KEY, key TEXT NOT NULL, kind INTEGER NOT NULL,
+                value BLOB, prev_value BLOB, create_revision INTEGER NOT NULL, prev_revision INTEGER NOT NULL,
+                unix_time INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS log_time ON log(unix_time);
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
+            """)
+        var revision: Int64 = 0
+        var compacted: Int64 = 0
+        try connection.query("SELECT name, value FROM meta") { row in
+            switch row.text(0) {
+            case "revision": revision = row.int(1)
+            case "compacted": compacted = row.int(1)
+            default: break
+            }
+        }
+        self.revision = revision
+        self.compactedRevision = compacted
+    }
+
+    /// Starts trimming history in the background, every `retention.interval`.
+    public func startCompactor() {
+        guard compactor == nil else { return }
+        let interval = retention.interval
+        compactor = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                do { try await self.compactExpiredHistory() } catch {
+                    await self.logger.error("compaction failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Stops the compactor and ends every watch.
+    public func close() {
+        compactor?.cancel()
+        compactor = nil
+        watchers.finishAll()
+    }
+
+    // MARK: Reads
+
+    public func get(key: String) throws -> KeyValue? {
+        var result: KeyValue?
+        try connection.query("SELECT value, create_revision, mod_revision FROM kv WHERE key = ?", [.text(key)]) { row in
+            result = KeyValue(key: key, value: row.blob(0), createRevision: row.int(1), modRevision: row.int(2))
+        }
+        return result
+    }
+
+    public func currentRevision() -> Int64 { revision }
+
+    public func count(prefix: String) throws -> Int {
+        var n = 0
+        try connection.query("SELECT COUNT(*) FROM kv WHERE key >= ? AND key < ?",
+                             [.text(prefix), .text(prefix.prefixUpperBound)]) { n = Int($0.int(0)) }
+        return n
+    }
+
+    public func list(prefix: String, startAfter: String?, limit: Int, revision requested: Int64?) throws -> ListResult {
+        let at = requested ?? revision
+        if at > revision { throw StoreError.futureRevision(requested: at, current: revision) }
+        if at < compactedRevision { throw StoreError.compacted(requested: at, compactedRevision: compactedRevision) }
+        let lower = startAfter ?? ""
+        let upper = prefix.prefixUpperBound
+        let from = max(lower, prefix)
+
+        // Keys changed since `at`: their state at `at` comes from the first later log entry's previous value.
+        var overlay: [String: KeyValue?] = [:]
+        if at < revision {
+            try connection.query("""
+                SELECT key, kind, prev_value, create_revision, prev_revision FROM log
+                WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision
+                """, [.int(at), .text(from), .text(upper)]) { row in
+                let key = row.text(0)
+                guard key > lower, overlay[key] == nil else { return }
+                if WatchEvent.Kind(rawValue: Int(row.int(1))) == .create {
+                    overlay[key] = .some(nil)
+                } else {
+                    overlay[key] = KeyValue(key: key, value: row.blob(2), createRevision: row.int(3), modRevision: row.int(4))
+                }
+            }
+        }
+        let fetch = limit > 0 ? limit + overlay.count + 1 : -1
+        var items: [KeyValue] = []
+        try connection.query("""
+            SELECT key, value, create_revision, mod_revision FROM kv
+            WHERE key > ? AND key >= ? AND key < ? ORDER BY key LIMIT ?
+            """, [.text(lower), .text(prefix), .text(upper), .int(Int64(fetch))]) { row in
+            let key = row.text(0)
+            guard overlay[key] == nil else { return }
+            items.append(KeyValue(key: key, value: row.blob(1), createRevision: row.int(2), modRevision: row.int(3)))
+        }
+        if !overlay.isEmpty {
+            items.append(contentsOf: overlay.values.compactMap { $0 })
+            items.sort { $0.key < $1.key }
+        }
+        var hasMore = false
+        if limit > 0, items.count > limit {
+            items.removeLast(items.count - limit)
+            hasMore = true
+        }
+        return ListResult(items: items, revision: at, hasMore: hasMore)
+    }
+
+    // MARK: Writes
+
+    public func create(key: String, value: Data) throws -> Int64 {
+        try write { next in
+            if try get(key: key) != nil { throw StoreError.keyExists(key: key) }
+            try connection.query("INSERT INTO kv VALUES (?, ?, ?, ?)", [.text(key), .blob(value), .int(next), .int(next)])
+            try appendLog(next, key: key, kind: .create, value: value, previous: nil, createRevision: next, previousRevision: 0)
+            return WatchEvent(kind: .create, current: KeyValue(key: key, value: value, createRevision: next, modRevision: next),
+                              previous: nil)
+        }
+    }
+
+    public func update(key: String, value: Data, expectedRevision: Int64?) throws -> Int64 {
+        try write { next in
+            guard let current = try get(key: key) else { throw StoreError.keyNotFound(key: key) }
+            if let expectedRevision, current.modRevision != expectedRevision {
+                throw StoreError.conflict(key: key, expected: expectedRevision, current: current)
+            }
+            try connection.query("UPDATE kv SET value = ?, mod_revision = ? WHERE key = ?", [.blob(value), .int(next), .text(key)])
+            try appendLog(next, key: key, kind: .update, value: value, previous: current.value,
+                          createRevision: current.createRevision, previousRevision: current.modRevision)
+            return WatchEvent(kind: .update,
+                              current: KeyValue(key: key, value: value, createRevision: current.createRevision, modRevision: next),
+                              previous: current.value)
+        }
+    }
+
+    public func delete(key: String, expectedRevision: Int64?) throws -> KeyValue {
+        let event = try writeEvent { next in
+            guard let current = try get(key: key) else { throw StoreError.keyNotFound(key: key) }
+            if let expectedRevision, current.modRevision != expectedRevision {
+                throw StoreError.conflict(key: key, expected: expectedRevision, current: current)
+            }
+            try connection.query("DELETE FROM kv WHERE key = ?", [.text(key)])
+            try appendLog(next, key: key, kind: .delete, value: nil, previous: current.value,
+                          createRevision: current.createRevision, previousRevision: current.modRevision)
+            return WatchEvent(kind: .delete,
+                              current: KeyValue(key: key, value: current.value, createRevision: current.createRevision, modRevision: next),
+                              previous: current.value)
+        }
+        return event.current
+    }
+
+    /// Runs one write at the next revision in a transaction, then publishes its event to watchers.
+    private func write(_ body: (Int64) throws -> WatchEvent) throws -> Int64 {
+        try writeEvent(body).revision
+    }
+
+    private func writeEvent(_ body: (Int64) throws -> WatchEvent) throws -> WatchEvent {
+        let next = revision + 1
+        let event = try connection.transaction(immediate: true) {
+            let event = try body(next)
+            try connection.query("UPDATE meta SET value = ? WHERE name = 'revision'", [.int(next)])
+            return event
+        }
+        revision = next
+        watchers.publish(event)
+        return event
+    }
+
+    private func appendLog(_ revision: Int64, key: String, kind: WatchEvent.Kind, value: Data?, previous: Data?,
+                           createRevision: Int64, previousRevision: Int64) throws {
+        try connection.query("INSERT INTO log VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            .int(revision), .text(key), .int(Int64(kind.rawValue)), value.map { .blob($0) } ?? .null,
+            previous.map { .blob($0) } ?? .null, .int(createRevision), .int(previousRevision),
+            .int(Int64(Date().timeIntervalSince1970)),
+        ])
+    }
+
+    // MARK: Watch
+
+    public func watch(prefix: String, afterRevision after: Int64) throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        if after < compactedRevision { throw StoreError.compacted(requested: after, compactedRevision: compactedRevision) }
+        if after > revision { throw StoreError.futureRevision(requested: after, current: revision) }
+        var history: [WatchEvent] = []
+        try connection.query("""
+            SELECT revision, key, kind, value, prev_value, create_revision FROM log
+            WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision
+            """, [.int(after), .text(prefix), .text(prefix.prefixUpperBound)]) { row in
+            let kind = WatchEvent.Kind(rawValue: Int(row.int(2))) ?? .update
+            let value = kind == .delete ? row.blob(4) : row.blob(3)
+            history.append(WatchEvent(
+                kind: kind, current: KeyValue(key: row.text(1), value: value, createRevision: row.int(5), modRevision: row.int(0)),
+                previous: row.isNull(4) ? nil : row.blob(4)))
+        }
+        // History and registration happen in one actor turn, so no write falls between them.
+        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(history.count + WatcherSet.liveBufferLimit))
+        for event in history { continuation.yield(event) }
+        let id = watchers.add(prefix: prefix, continuation: continuation)
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeWatcher(id) }
+        }
+        return stream
+    }
+
+    private func removeWatcher(_ id: Int) { watchers.remove(id) }
+
+    /// The number of open watches (for metrics and tests).
+    public var watcherCount: Int { watchers.count }
+
+    // MARK: Compaction
+
+    public func compact(revision target: Int64) throws {
+        guard target > compactedRevision else { return }
+        let bounded = min(target, revision)
+        try connection.transaction(immediate: true) {
+            try connection.query("DELETE FROM log WHERE revision <= ?", [.int(bounded)])
+            try connection.query("UPDATE meta SET value = ? WHERE name = 'compacted'", [.int(bounded)])
+        }
+        compactedRevision = bounded
+        try connection.execute("PRAGMA incremental_vacuum")
+        logger.debug("compacted", metadata: ["revision": "\(bounded)"])
+    }
+
+    /// The revision history is trimmed to: everything but the newest `minimumRevisions` that is also older than `minimumAge`.
+    public func compactExpiredHistory() throws {
+        let byCount = revision - retention.minimumRevisions
+        guard byCount > compactedRevision else { return }
+        let cutoff = Int64(Date().timeIntervalSince1970) - retention.minimumAge.components.seconds
+        var byAge: Int64 = 0
+        try connection.query("SELECT MAX(revision) FROM log WHERE unix_time <= ?", [.int(cutoff)]) { row in
+            byAge = row.isNull(0) ? 0 : row.int(0)
+        }
+        let target = min(byCount, byAge)
+        if target > compactedRevision { try compact(revision: target) }
+    }
+
+    /// The oldest revision a watch or list can still start from.
+    public var oldestAvailableRevision: Int64 { compactedRevision }
+}
+
+/// The open watches of a store and the prefix each follows.
+struct WatcherSet {
+    /// Events a watcher may fall behind by before it is closed (the client then re-watches from its last revision).
+    static let liveBufferLimit = 10_000
+
+    private var next = 0
+    private var entries: [Int: (prefix: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation)] = [:]
+
+    var count: Int { entries.count }
+
+    mutating func add(prefix: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) -> Int {
+        next += 1
+        entries[next] = (prefix, continuation)
+        return next
+    }
+
+    mutating func remove(_ id: Int) { entries[id] = nil }
+
+    mutating func publish(_ event: WatchEvent) {
+        for (id, entry) in entries where event.current.key.hasPrefix(entry.prefix) {
+            if case .dropped = entry.continuation.yield(event) {
+                entry.continuation.finish()
+                entries[id] = nil
+            }
+        }
+    }
+
+    mutating func finishAll() {
+        for entry in entries.values { entry.continuation.finish() }
+        entries.removeAll()
+    }
+}

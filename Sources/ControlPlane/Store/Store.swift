@@ -1,0 +1,123 @@
+import Foundation
+
+/// A revisioned key-value store with the semantics the API server needs from etcd v3:
+/// one global revision counter, compare-and-swap on a key's modification revision,
+/// consistent paginated lists at a revision, and watches that replay history from a revision.
+///
+/// The embedded SQLite backend (`SQLiteStore`) is the default; an etcd v3 backend implements the same protocol.
+public protocol Store: Sendable {
+    /// Creates `key`; fails with `StoreError.keyExists` if it is present. Returns the new revision.
+    func create(key: String, value: Data) async throws -> Int64
+    /// The current value of `key`, or `nil`.
+    func get(key: String) async throws -> KeyValue?
+    /// Keys with `prefix`, in key order, strictly after `startAfter`, at most `limit` (0 = no limit), as they were at
+    /// `revision` (nil = now). Fails with `StoreError.compacted` if that revision's history is gone.
+    func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?) async throws -> ListResult
+    /// Counts the keys with `prefix` now.
+    func count(prefix: String) async throws -> Int
+    /// Replaces `key`'s value if its modification revision is `expectedRevision` (nil: unconditionally, but the
+    /// key must exist). Returns the new revision.
+    func update(key: String, value: Data, expectedRevision: Int64?) async throws -> Int64
+    /// Deletes `key` if its modification revision is `expectedRevision` (nil: unconditionally).
+    /// Returns the deleted value with the revision of the deletion as `modRevision`.
+    func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue
+    /// Events for keys with `prefix` after `revision` (history first, then live), in revision order.
+    /// Fails with `StoreError.compacted` if `revision` is older than the retained history.
+    func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error>
+    /// The latest revision.
+    func currentRevision() async throws -> Int64
+    /// Drops history up to and including `revision`.
+    func compact(revision: Int64) async throws
+}
+
+/// One key with its value and revisions (etcd's `mvccpb.KeyValue`).
+public struct KeyValue: Sendable, Hashable {
+    public var key: String
+    public var value: Data
+    /// The revision that created the key.
+    public var createRevision: Int64
+    /// The revision of the last change (the object's `resourceVersion`).
+    public var modRevision: Int64
+
+    public init(key: String, value: Data, createRevision: Int64, modRevision: Int64) {
+        self.key = key
+        self.value = value
+        self.createRevision = createRevision
+        self.modRevision = modRevision
+    }
+}
+
+/// The answer to `Store.list`.
+public struct ListResult: Sendable {
+    public var items: [KeyValue]
+    /// The revision the list reflects.
+    public var revision: Int64
+    /// Whether more keys follow the last one returned.
+    public var hasMore: Bool
+
+    public init(items: [KeyValue], revision: Int64, hasMore: Bool) {
+        self.items = items
+        self.revision = revision
+        self.hasMore = hasMore
+    }
+}
+
+/// A change to one key.
+public struct WatchEvent: Sendable, Hashable {
+    public enum Kind: Int, Sendable { case create = 0, update = 1, delete = 2 }
+    public var kind: Kind
+    /// For create/update the new value; for delete the last value, with `modRevision` = the deletion's revision.
+    public var current: KeyValue
+    /// The value before the change (update and delete), if known.
+    public var previous: Data?
+
+    public init(kind: Kind, current: KeyValue, previous: Data?) {
+        self.kind = kind
+        self.current = current
+        self.previous = previous
+    }
+
+    public var revision: Int64 { current.modRevision }
+}
+
+/// What can go wrong in a `Store`, with the key or revision concerned.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case keyExists(key: String)
+    case keyNotFound(key: String)
+    /// The key's modification revision was not the expected one; `current` is what is stored now.
+    case conflict(key: String, expected: Int64, current: KeyValue)
+    /// The requested revision is older than the retained history.
+    case compacted(requested: Int64, compactedRevision: Int64)
+    /// A revision in the future was requested.
+    case futureRevision(requested: Int64, current: Int64)
+    /// The backend failed (I/O, corruption, connection); the message says what it was doing.
+    case backend(String)
+
+    public var description: String {
+        switch self {
+        case .keyExists(let key): "key exists: \(key)"
+        case .keyNotFound(let key): "key not found: \(key)"
+        case .conflict(let key, let expected, let current):
+            "revision mismatch on \(key): expected \(expected), found \(current.modRevision)"
+        case .compacted(let requested, let compacted):
+            "required revision \(requested) has been compacted (compacted revision \(compacted))"
+        case .futureRevision(let requested, let current):
+            "revision \(requested) is in the future (current revision \(current))"
+        case .backend(let message): message
+        }
+    }
+}
+
+extension String {
+    /// The smallest string greater than every string with this prefix (for range scans).
+    var prefixUpperBound: String {
+        var scalars = Array(unicodeScalars)
+        while let last = scalars.popLast() {
+            if last.value < 0x10FFFF, let next = Unicode.Scalar(last.value + 1) {
+                scalars.append(next)
+                return String(String.UnicodeScalarView(scalars))
+            }
+        }
+        return "\u{10FFFF}"
+    }
+}

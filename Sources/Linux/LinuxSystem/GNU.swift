@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The GNU-only libc calls Swift's Glibc module does not import (it is built without `_GNU_SOURCE`),
+/// looked up once with `dlsym`, and the `<linux/sched.h>` constants they take.
+enum GNU {
+    /// `CLONE_NEWNET` from `<linux/sched.h>`.
+    static let cloneNewNet: Int32 = 0x4000_0000
+
+    private typealias SetnsFunction = @convention(c) (Int32, Int32) -> Int32
+    private typealias UnshareFunction = @convention(c) (Int32) -> Int32
+
+    private static let setnsFunction: SetnsFunction = symbol("setns")
+    private static let unshareFunction: UnshareFunction = symbol("unshare")
+
+    /// `setns(2)`: moves the calling thread into the namespace `fd` refers to.
+    static func setns(_ fd: Int32, _ nstype: Int32) -> Int32 { setnsFunction(fd, nstype) }
+
+    /// `unshare(2)`: gives the calling thread new namespaces of the kinds in `flags`.
+    static func unshare(_ flags: Int32) -> Int32 { unshareFunction(flags) }
+
+    private static func symbol<F>(_ name: String) -> F {
+        guard let pointer = dlsym(nil, name) else { fatalError("libc has no \(name)") }
+        return unsafeBitCast(pointer, to: F.self)
+    }
+}

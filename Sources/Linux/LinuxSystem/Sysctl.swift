@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads and writes kernel parameters under `/proc/sys`.
+///
+/// Keys are dotted (`net.ipv4.ip_forward`) or slash-separated relative paths
+/// (`net/ipv4/conf/eth0.100/forwarding`, for names containing dots). `net.*` keys belong to the
+/// network namespace of the thread that opens them, so the `in:` variants run inside `namespace`.
+public enum Sysctl {
+    /// The `/proc/sys` file for `key`.
+    public static func path(for key: String) -> String {
+        let relative = key.contains("/") ? key : key.replacingDots()
+        return "/proc/sys/" + relative
+    }
+
+    /// The value of `key` with trailing whitespace removed.
+    public static func read(_ key: String) throws -> String {
+        let path = path(for: key)
+        let fd = try SystemError.check(open(path, O_RDONLY | O_CLOEXEC), "open", context: path)
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count == -1, errno == EINTR { continue }
+            guard count >= 0 else { throw SystemError.lastError("read", context: path) }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        while let last = bytes.last, last == 0x0A || last == 0x20 || last == 0x09 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Sets `key` to `value`.
+    public static func write(_ key: String, _ value: String) throws {
+        let path = path(for: key)
+        let fd = try SystemError.check(open(path, O_WRONLY | O_CLOEXEC), "open", context: path)
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard count >= 0 else { throw SystemError.lastError("write", context: path) }
+        guard count == bytes.count else { throw SystemError(errno: EIO, operation: "write", context: path) }
+    }
+
+    /// The value of `key` as seen inside `namespace`.
+    public static func read(_ key: String, in namespace: NetworkNamespace) throws -> String {
+        try namespace.run { try read(key) }
+    }
+
+    /// Sets `key` to `value` inside `namespace`.
+    public static func write(_ key: String, _ value: String, in namespace: NetworkNamespace) throws {
+        try namespace.run { try write(key, value) }
+    }
+}
+
+private extension String {
+    func replacingDots() -> String {
+        String(map { $0 == "." ? "/" : $0 })
+    }
+}

@@ -1,0 +1,157 @@
+import LinuxSystem
+import Netlink
+
+/// The `bridge` plugin: connects the sandbox to a host bridge through a veth pair and configures the
+/// addresses its IPAM plugin hands out, following the reference's ADD/DEL.
+///
+/// ADD: ensure the bridge (create, up), create the veth from inside the sandbox with the host end
+/// (`veth` + 8 hex digits) directly in the host namespace, enslave it with hairpin mode, run IPAM,
+/// fill in gateways (``Gateways``), configure the sandbox interface and routes, give the bridge its
+/// gateway addresses and enable forwarding. The result lists `[bridge, host veth, container veth]` with
+/// every IP on interface 2. A failure after the veth exists removes it again, and releases the IPAM
+/// allocation when that was made.
+///
+/// DEL: IPAM DEL, delete the sandbox interface, remove the masquerading rules; a missing namespace
+/// or interface is success.
+///
+/// `hostNamespace` is where the bridge lives: the plugin's own namespace unless a test passes a
+/// throwaway one.
+public struct Bridge: Plugin {
+    private let hostNamespace: NetworkNamespace?
+    private let ipam: IPAMDelegate
+    private let masquerade: (any Masquerade)?
+
+    /// `masquerade` implements `ipMasq` (nftables in the plugin's namespace by default); with `nil`,
+    /// configurations asking for `ipMasq` are refused with code 2.
+    public init(
+        hostNamespace: NetworkNamespace? = nil, ipam: IPAMDelegate = IPAMDelegate(),
+        masquerade: (any Masquerade)? = NFTablesMasquerade()
+    ) {
+        self.hostNamespace = hostNamespace
+        self.ipam = ipam
+        self.masquerade = masquerade
+    }
+
+    public func add(_ request: PluginRequest) async throws(CNIError) -> CNIResult {
+        let config = try BridgeConfig(request.config)
+        if config.ipMasq, masquerade == nil {
+            throw CNIError(.unsupportedField, "bridge: ipMasq needs a masquerade backend, and none is configured")
+        }
+        let host = try hostNamespace.unwrapped(orElse: Self.currentNamespace)
+        let sandbox = try NetworkNamespace.openSandbox(request.netns)
+        let bridge = try await host.withNetlink("setting up bridge \(config.bridge)") { try BridgeHost.ensureBridge($0, config) }
+
+        let ifName = request.ifName, hostName = Self.hostVethName()
+        let container = try await sandbox.withNetlink("creating veth \(ifName)") {
+            try BridgeContainer.createVeth($0, ifName: ifName, hostName: hostName, host: host, mtu: config.mtu)
+        }
+        var allocated = false
+        do throws(CNIError) {
+            let port = try await host.withNetlink("attaching \(hostName) to \(config.bridge)") { try BridgeHost.attachPort($0, hostName, config) }
+            var result = try await ipam.add(request).converted(to: .current)
+            allocated = true
+            guard !result.ips.isEmpty else { throw CNIError(.invalidNetworkConfig, "IPAM plugin returned missing IP config") }
+            result.interfaces = [
+                .init(name: bridge.name, mac: bridge.macAddress?.description),
+                .init(name: port.name, mac: port.macAddress?.description),
+                .init(name: container.name, mac: container.macAddress?.description, sandbox: request.netns),
+            ]
+            let gateways = try Gateways.apply(to: &result, isGateway: config.isGateway, isDefaultGateway: config.isDefaultGateway)
+            let configured = result
+            try await sandbox.withNetlink("configuring \(ifName)") { try BridgeContainer.configure($0, ifName: ifName, result: configured) }
+            if config.isGateway {
+                let refreshed = try await host.withNetlink("adding gateway addresses to \(config.bridge)") { netlink in
+                    for gateway in gateways { try BridgeHost.ensureAddress(netlink, gateway, config) }
+                    try BridgeHost.enableForwarding(
+                        ipv4: gateways.contains { $0.address.isIPv4 }, ipv6: gateways.contains { !$0.address.isIPv4 })
+                    return try netlink.link(.index(bridge.index))
+                }
+                result.interfaces[0].mac = refreshed.macAddress?.description
+            }
+            if config.ipMasq, let masquerade {
+                try await masquerade.setUp(result.ips.map(\.address), network: request.config.name, request.environment)
+            }
+            if let dns = config.dns { result.dns = dns }
+            return result
+        } catch {
+            if allocated { try? await ipam.run(.delete, request) }
+            _ = try? await sandbox.withNetlink("removing \(ifName)") { try BridgeContainer.deleteVeth($0, ifName: ifName) }
+            throw error
+        }
+    }
+
+    public func delete(_ request: PluginRequest) async throws(CNIError) {
+        let config = try BridgeConfig(request.config)
+        try await ipam.run(.delete, request)
+        var addresses: [IPNetwork] = []
+        if !request.netns.isEmpty {
+            do throws(CNIError) {
+                let sandbox = try NetworkNamespace.openSandbox(request.netns)
+                let ifName = request.ifName
+                addresses = try await sandbox.withNetlink("removing \(ifName)") { try BridgeContainer.deleteVeth($0, ifName: ifName) }
+            } catch where error.code == .unknownContainer {
+                // The sandbox is gone and took the veth with it.
+            }
+        }
+        if config.ipMasq, let masquerade {
+            try await masquerade.tearDown(addresses, network: request.config.name, request.environment)
+        }
+    }
+
+    public func check(_ request: PluginRequest) async throws(CNIError) {
+        _ = try BridgeConfig(request.config)
+        guard let previous = try request.config.previousResult() else {
+            throw CNIError(.invalidNetworkConfig, "bridge: CHECK needs prevResult")
+        }
+        try await ipam.run(.check, request)
+        let sandbox = try NetworkNamespace.openSandbox(request.netns)
+        let ifName = request.ifName
+        let present = try await sandbox.withNetlink("reading \(ifName)") { netlink in
+            Set(try netlink.addresses(on: .name(ifName)).map(\.address))
+        }
+        for ip in previous.ips where ip.interface == 2 && !present.contains(ip.address) {
+            throw CNIError(.networkSetupFailure, "bridge: \(ifName) is missing address \(ip.address)")
+        }
+    }
+
+    /// GC: IPAM's GC, then the masquerading rules of attachments no longer valid.
+    public func garbageCollect(_ request: PluginRequest) async throws(CNIError) {
+        let config = try BridgeConfig(request.config)
+        try await ipam.run(.garbageCollect, request)
+        if config.ipMasq, let masquerade {
+            try await masquerade.garbageCollect(network: request.config.name, valid: request.config.validAttachments ?? [])
+        }
+    }
+
+    /// STATUS: the bridge is ready when its IPAM plugin is.
+    public func status(_ request: PluginRequest) async throws(CNIError) {
+        _ = try BridgeConfig(request.config)
+        try await ipam.run(.status, request)
+    }
+
+    private static func currentNamespace() throws(CNIError) -> NetworkNamespace {
+        // The plugin's own namespace: the host's, since only dedicated threads ever setns.
+        do {
+            return try NetworkNamespace.current()
+        } catch {
+            throw CNIError(.networkSetupFailure, "failed to open the host network namespace", details: String(describing: error))
+        }
+    }
+
+    /// `veth` and eight random hex digits, as the reference names host ends.
+    private static func hostVethName() -> String {
+        let digits = String(UInt32.random(in: .min ... .max), radix: 16)
+        return "veth" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+}
+
+/// Source NAT for addresses leaving their subnet (the bridge's `ipMasq`), behind a protocol so the
+/// nftables implementation can be swapped or faked.
+public protocol Masquerade: Sendable {
+    /// Masquerades traffic from `addresses` to anywhere outside their subnets.
+    func setUp(_ addresses: [IPNetwork], network: String, _ environment: PluginEnvironment) async throws(CNIError)
+    /// Removes what ``setUp(_:network:_:)`` installed for the attachment; nothing installed is fine.
+    func tearDown(_ addresses: [IPNetwork], network: String, _ environment: PluginEnvironment) async throws(CNIError)
+    /// Removes the rules of `network` whose attachment is not in `valid`.
+    func garbageCollect(network: String, valid: [GCAttachment]) async throws(CNIError)
+}

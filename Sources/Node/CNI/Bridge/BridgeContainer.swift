@@ -1,0 +1,54 @@
+import LinuxSystem
+import Netlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The bridge plugin's work in the sandbox namespace.
+enum BridgeContainer {
+    /// Creates the veth pair from inside the sandbox: `ifName` here, `hostName` directly in `host`.
+    /// An existing `ifName` is an error (the runtime must DEL first).
+    static func createVeth(_ netlink: RouteNetlink, ifName: String, hostName: String, host: NetworkNamespace, mtu: UInt32?) throws -> Link {
+        if (try? netlink.link(named: ifName)) != nil {
+            throw CNIError(.networkSetupFailure, "container veth name provided (\(ifName)) already exists")
+        }
+        try netlink.createVeth(named: ifName, peerName: hostName, peerNamespace: host, mtu: mtu)
+        return try netlink.link(named: ifName)
+    }
+
+    /// The reference's `ipam.ConfigureIface`: adds the addresses meant for `ifName` (index 2), brings
+    /// it up, and installs the routes, a route without gateway going via its family's gateway.
+    static func configure(_ netlink: RouteNetlink, ifName: String, result: CNIResult) throws {
+        try? Sysctl.write("net/ipv6/conf/\(ifName)/accept_dad", "0")
+        try? Sysctl.write("net/ipv4/conf/\(ifName)/arp_notify", "1")
+        let link = try netlink.link(named: ifName)
+        var gateways: [Bool: IPAddress] = [:]
+        for ip in result.ips where ip.interface == 2 {
+            if !ip.address.address.isIPv4 {
+                try? Sysctl.write("net/ipv6/conf/\(ifName)/disable_ipv6", "0")
+            }
+            try netlink.addAddress(ip.address, to: .index(link.index))
+            if let gateway = ip.gateway, gateways[gateway.isIPv4] == nil { gateways[gateway.isIPv4] = gateway }
+        }
+        try netlink.setUp(.index(link.index))
+        for route in result.routes {
+            let gateway = route.gateway ?? gateways[route.destination.address.isIPv4]
+            try netlink.addRoute(Netlink.Route(
+                destination: route.destination, gateway: gateway, outputInterface: link.index,
+                priority: route.priority.map { UInt32($0) }))
+        }
+    }
+
+    /// Deletes `ifName` (and so the pair) and returns the addresses it had; a missing link is fine.
+    static func deleteVeth(_ netlink: RouteNetlink, ifName: String) throws -> [IPNetwork] {
+        let link: Link
+        do {
+            link = try netlink.link(named: ifName)
+        } catch let error as NetlinkError where error.errno == ENODEV {
+            return []
+        }
+        let addresses = try netlink.addresses(on: .index(link.index)).map(\.address)
+        try netlink.deleteLink(.index(link.index))
+        return addresses
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A running server and the real kubectl pointed at it.
+final class KubectlHarness: @unchecked Sendable {
+    let server: ServerProcess
+    let kubectlPath: String
+    let workDirectory: String
+
+    init() async throws {
+        guard let kubectl = which("kubectl") else { throw TestSupportError("kubectl is not installed") }
+        kubectlPath = kubectl
+        server = try await ServerProcess()
+        workDirectory = server.dataDirectory + "/work"
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+    }
+
+    deinit { server.stop() }
+
+    /// Runs kubectl; `stdin` is passed for `-f -`.
+    @discardableResult
+    func kubectl(_ arguments: String..., stdin: String? = nil) async throws -> CommandResult {
+        try await kubectl(arguments, stdin: stdin)
+    }
+
+    func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+        try await runCommand(kubectlPath, ["--kubeconfig", server.kubeconfig] + arguments, stdin: stdin,
+                       environment: ["HOME": workDirectory], timeout: 60)
+    }
+
+    /// Runs kubectl and expects success, returning stdout.
+    func ok(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let result = try await kubectl(arguments, stdin: stdin)
+        #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    /// Writes a file in the work directory and returns its path.
+    func file(_ name: String, _ content: String) throws -> String {
+        let path = workDirectory + "/" + name
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A raw HTTP request to the server with curl (for what kubectl will not send).
+    func curl(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json") async throws -> (code: Int, body: String) {
+        var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Content-Type: \(contentType)", server.url + path]
+        if body != nil { args += ["--data-binary", "@-"] }
+        let result = try await runCommand(which("curl") ?? "/usr/bin/curl", args, stdin: body)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import KubeAPI
+import Testing
+import TestSupport
+
+/// The real kubectl 1.32 against `swiftlet server`.
+@Suite(.serialized) struct KubectlTests {
+    static let manifest = """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+          labels: {tier: web}
+        data:
+          mode: fast
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          labels: {app: web}
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+              - name: nginx
+                image: nginx:1.25
+                ports: [{containerPort: 80}]
+                env: [{name: MODE, value: fast}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          type: NodePort
+          selector: {app: web}
+          ports: [{port: 80, targetPort: 80}]
+        """
+
+    @Test func createGetInEveryOutputFormat() async throws {
+        let k = try await KubectlHarness()
+        #expect(try await k.ok("run", "box", "--image=busybox:1.36", "--labels=app=box", "--", "sleep", "3600").contains("pod/box created"))
+        let wide = try await k.ok("get", "pod", "box", "-o", "wide")
+        #expect(wide.contains("NAME") && wide.contains("READY") && wide.contains("NOMINATED NODE") && wide.contains("box"))
+        #expect(wide.contains("0/1") && wide.contains("Pending"))
+        let yaml = try await k.ok("get", "pod", "box", "-o", "yaml")
+        #expect(yaml.contains("restartPolicy: Always") && yaml.contains("dnsPolicy: ClusterFirst"))
+        #expect(yaml.contains("imagePullPolicy: IfNotPresent") && yaml.contains("terminationGracePeriodSeconds: 30"))
+        #expect(yaml.contains("node.kubernetes.io/not-ready") && yaml.contains("uid:") && yaml.contains("resourceVersion:"))
+        #expect(try await k.ok("get", "pod", "box", "-o", "jsonpath={.spec.containers[0].image}") == "busybox:1.36")
+        #expect(try await k.ok("get", "pods", "-l", "app=box", "-o", "name") == "pod/box\n")
+        #expect(try await k.ok("get", "pods", "-l", "app=other", "-o", "name").isEmpty)
+        #expect(try await k.ok("get", "pods", "--field-selector", "status.phase=Pending", "-o", "name") == "pod/box\n")
+        let svc = try await k.ok("get", "svc", "kubernetes")
+        #expect(svc.contains("ClusterIP") && svc.contains("10.96.0.1") && svc.contains("443/TCP"))
+        let namespaces = try await k.ok("get", "ns")
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] { #expect(namespaces.contains(ns)) }
+        let missing = try await k.kubectl("get", "pod", "nope")
+        #expect(missing.status != 0 && missing.stderr.contains("pods \"nope\" not found"))
+    }
+
+    @Test func applyTwiceUpdatesInPlaceAndServerSideApplyConflicts() async throws {
+        let k = try await KubectlHarness()
+        let path = try k.file("app.yaml", Self.manifest)
+        let first = try await k.ok("apply", "-f", path)
+        #expect(first.contains("configmap/settings created") && first.contains("deployment.apps/web created") && first.contains("service/web created"))
+        let nodePort = try await k.ok("get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}")
+        #expect((30000...32767).contains(Int(nodePort) ?? 0))
+        let uid = try await k.ok("get", "deploy", "web", "-o", "jsonpath={.metadata.uid}")
+        let changed = try k.file("app2.yaml", Self.manifest.replacingOccurrences(of: "replicas: 2", with: "replicas: 3")
+            .replacingOccurrences(of: "mode: fast", with: "mode: slow"))
+        let second = try await k.ok("apply", "-f", changed)
+        #expect(second.contains("deployment.apps/web configured") && second.contains("configmap/settings configured"))
+        #expect(second.contains("service/web unchanged"))
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "3")
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.metadata.uid}") == uid)
+        #expect(try await k.ok("get", "cm", "settings", "-o", "jsonpath={.data.mode}") == "slow")
+        #expect(try await k.ok("get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}") == nodePort)
+
+        // Server-side apply by another manager changing a field kubectl owns: a conflict, then forced.
+        let ssa = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              replicas: 5
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: [{name: nginx, image: nginx:1.25}]
+            """
+        let ssaPath = try k.file("ssa.yaml", ssa)
+        let conflict = try await k.kubectl("apply", "--server-side", "--field-manager=other", "-f", ssaPath)
+        #expect(conflict.status != 0)
+        #expect(conflict.stderr.contains("conflict"), "\(conflict)")
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "3")
+        let forced = try await k.ok("apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", ssaPath)
+        #expect(forced.contains("deployment.apps/web serverside-applied"))
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "5")
+        let managers = try await k.ok("get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")
+        #expect(managers.contains("other"))
+    }
+
+    @Test func patchLabelScale() async throws {
+        let k = try await KubectlHarness()
+        _ = try await k.ok("apply", "-f", try k.file("app.yaml", Self.manifest))
+        _ = try await k.ok("patch", "deploy", "web", "--type=merge", "-p", #"{"spec":{"minReadySeconds":7}}"#)
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.minReadySeconds}") == "7")
+        _ = try await k.ok("patch", "deploy", "web", "--type=json", "-p", #"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:1.26"}]"#)
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "nginx:1.26")
+        // Strategic merge: the container list is merged by name, so the existing env survives.
+        _ = try await k.ok("patch", "deploy", "web", "-p", #"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","env":[{"name":"EXTRA","value":"1"}]}]}}}}"#)
+        let envNames = try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].env[*].name}")
+        #expect(Set(envNames.split(separator: " ")) == ["MODE", "EXTRA"], "\(envNames)")
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}") == "nginx:1.26")
+        let generation = try await k.ok("get", "deploy", "web", "-o", "jsonpath={.metadata.generation}")
+        #expect(Int(generation) == 4)
+        _ = try await k.ok("label", "deploy", "web", "team=blue")
+        #expect(try await k.ok("get", "deploy", "-l", "team=blue", "-o", "name") == "deployment.apps/web\n")
+        let relabel = try await k.kubectl("label", "deploy", "web", "team=red")
+        #expect(relabel.status != 0 && relabel.stderr.contains("already has a value (blue)"))
+        _ = try await k.ok("label", "deploy", "web", "team-")
+        #expect(try await k.ok("get", "deploy", "-l", "team", "-o", "name").isEmpty)
+        #expect(try await k.ok("scale", "deploy", "web", "--replicas=4").contains("deployment.apps/web scaled"))
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "4")
+        let badPatch = try await k.kubectl("patch", "deploy", "web", "--type=json", "-p", #"[{"op":"remove","path":"/spec/nope"}]"#)
+        #expect(badPatch.status != 0)
+    }
+
+    @Test func watchSeesAddedModifiedDeleted() async throws {
+        let k = try await KubectlHarness()
+        let output = k.workDirectory + "/watch.out"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: k.kubectlPath)
+        watcher.arguments = ["--kubeconfig", k.server.kubeconfig, "get", "configmaps", "-w", "--output-watch-events"]
+        watcher.environment = ["HOME": k.workDirectory, "PATH": "/usr/bin:/bin"]
+        watcher.standardOutput = FileHandle(forWritingAtPath: output)
+        try watcher.run()
+        defer { watcher.terminate(); watcher.waitUntilExit() }
+        try await Task.sleep(for: .seconds(1))
+        _ = try await k.ok("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched}\ndata: {a: '1'}\n")
+        _ = try await k.ok("label", "configmap", "watched", "x=y")
+        _ = try await k.ok("delete", "configmap", "watched")
+        var text = ""
+        for _ in 0..<100 {
+            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            if text.contains("DELETED") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(text.contains("ADDED") && text.contains("watched"), "\(text)")
+        #expect(text.contains("MODIFIED"), "\(text)")
+        #expect(text.contains("DELETED"), "\(text)")
+    }
+
+    @Test func deleteWithEachPropagationPolicy() async throws {
+        let k = try await KubectlHarness()
+        for name in ["bg", "fg", "orphan"] {
+            _ = try await k.ok("apply", "-f", "-", stdin: Self.manifest.components(separatedBy: "---")[1].replacingOccurrences(of: "name: web\n  labels", with: "name: \(name)\n  labels"))
+        }
+        #expect(try await k.ok("delete", "deployment", "bg", "--cascade=background").contains("deployment.apps \"bg\" deleted"))
+        #expect(try await k.kubectl("get", "deployment", "bg").status != 0)
+        _ = try await k.ok("delete", "deployment", "fg", "--cascade=foreground", "--wait=false")
+        #expect(try await k.ok("get", "deployment", "fg", "-o", "jsonpath={.metadata.finalizers}").contains("foregroundDeletion"))
+        #expect(!(try await k.ok("get", "deployment", "fg", "-o", "jsonpath={.metadata.deletionTimestamp}")).isEmpty)
+        _ = try await k.ok("delete", "deployment", "orphan", "--cascade=orphan", "--wait=false")
+        #expect(try await k.ok("get", "deployment", "orphan", "-o", "jsonpath={.metadata.finalizers}").contains("orphan"))
+        // Removing the finalizer completes the deletion, as the garbage collector will.
+        _ = try await k.ok("patch", "deployment", "orphan", "--type=merge", "-p", #"{"metadata":{"finalizers":null}}"#)
+        #expect(try await k.kubectl("get", "deployment", "orphan").status != 0)
+        // A pod bound to a node is deleted gracefully: it stays, terminating, until the kubelet confirms.
+        _ = try await k.ok("run", "graceful", "--image=busybox:1.36")
+        let bind = try await k.curl("POST", "/api/v1/namespaces/default/pods/graceful/binding",
+                              body: #"{"apiVersion":"v1","kind":"Binding","metadata":{"name":"graceful"},"target":{"kind":"Node","name":"n1"}}"#)
+        #expect(bind.code == 201, "\(bind)")
+        _ = try await k.ok("delete", "pod", "graceful", "--wait=false")
+        #expect(try await k.ok("get", "pod", "graceful", "-o", "jsonpath={.metadata.deletionGracePeriodSeconds}") == "30")
+        #expect(try await k.ok("get", "pod", "graceful").contains("Terminating"))
+        _ = try await k.ok("delete", "pod", "graceful", "--grace-period=0", "--force")
+        #expect(try await k.kubectl("get", "pod", "graceful").status != 0)
+    }
+
+    @Test func badInputIsRejectedWithUpstreamStatusAndNothingIsStored() async throws {
+        let k = try await KubectlHarness()
+        let malformed = try await k.curl("POST", "/api/v1/namespaces/default/configmaps", body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x""#)
+        #expect(malformed.code == 400 && malformed.body.contains("\"reason\":\"BadRequest\""), "\(malformed)")
+        let unknownKind = try await k.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: Gadget\nmetadata: {name: g}\n")
+        #expect(unknownKind.status != 0 && unknownKind.stderr.contains("Gadget"), "\(unknownKind)")
+        let badName = try await k.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n")
+        #expect(badName.status != 0 && badName.stderr.contains("RFC 1123 subdomain"), "\(badName)")
+        let huge = String(repeating: "x", count: 3 * 1024 * 1024 + 10)
+        let tooLarge = try await k.curl("POST", "/api/v1/namespaces/default/configmaps",
+                                  body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"a":"\#(huge)"}}"#)
+        #expect(tooLarge.code == 413, "\(tooLarge.code)")
+        let strict = try await k.kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: strict}\ndata: {a: b}\nbogus: 1\n")
+        #expect(strict.status != 0 && strict.stderr.contains("unknown field \"bogus\""), "\(strict)")
+        _ = try await k.ok("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: versioned}\ndata: {a: '1'}\n")
+        let current = try await k.ok("get", "cm", "versioned", "-o", "json")
+        _ = try await k.ok("label", "cm", "versioned", "bump=1")
+        let stale = try await k.kubectl(["replace", "-f", "-"], stdin: current)
+        #expect(stale.status != 0 && stale.stderr.contains("the object has been modified"), "\(stale)")
+        let noNamespace = try await k.kubectl(["apply", "-n", "missing", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+        #expect(noNamespace.status != 0 && noNamespace.stderr.contains("namespaces \"missing\" not found"))
+        let names = try await k.ok("get", "cm", "-o", "name")
+        #expect(names == "configmap/versioned\n", "\(names)")
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import KubeProtobuf
+
+/// JSON → protobuf → JSON for a rich object of every kind the decoder serves.
+struct RoundTripTests {
+    @Test(arguments: RichObjects.all.keys.sorted())
+    func roundTrip(kind: String) throws {
+        let object = try JSONValue(parsing: try #require(RichObjects.all[kind]))
+        let body = try KubeProtobuf.encode(object)
+        #expect(body.starts(with: [0x6B, 0x38, 0x73, 0x00]))
+        let (decoded, unknown) = try KubeProtobuf.decodeWithUnknownFields(body)
+        #expect(unknown.isEmpty)
+        #expect(decoded == object, "\(kind): \(decoded.jsonString)")
+    }
+
+    @Test func everyRegisteredKindHasAFixture() {
+        let registered = Set(Schemas.kinds.values.flatMap(\.keys))
+        #expect(registered == Set(RichObjects.all.keys))
+    }
+
+    @Test func deleteOptionsIsAcceptedUnderEveryGroupVersion() throws {
+        for apiVersion in ["v1", "apps/v1", "batch/v1", "meta.k8s.io/v1", "discovery.k8s.io/v1"] {
+            let object: JSONValue = ["apiVersion": .string(apiVersion), "kind": "DeleteOptions", "propagationPolicy": "Background"]
+            #expect(try KubeProtobuf.decode(try KubeProtobuf.encode(object)) == object)
+        }
+    }
+
+    @Test func encoderWritesFieldsInFieldNumberOrderAndMapKeysSorted() throws {
+        // Secret's fields by number: metadata 1, data 2, type 3, stringData 4, immutable 5.
+        let secret: JSONValue = ["apiVersion": "v1", "kind": "Secret", "immutable": true, "type": "Opaque",
+                                 "stringData": ["k": "v"], "data": ["b": "Yg==", "a": "YQ=="], "metadata": ["name": "s"]]
+        let body = [UInt8](try KubeProtobuf.encode(secret))
+        let raw = Array(body[(4 + 2 + 0x0C + 2)...].dropLast(4))
+        let expected: [UInt8] = [0x0A, 0x03, 0x0A, 0x01, 0x73]  // metadata {name: "s"}
+            + [0x12, 0x06, 0x0A, 0x01, 0x61, 0x12, 0x01, 0x61]  // data entry a
+            + [0x12, 0x06, 0x0A, 0x01, 0x62, 0x12, 0x01, 0x62]  // data entry b
+            + [0x1A, 0x06] + Array("Opaque".utf8)  // type
+            + [0x22, 0x06, 0x0A, 0x01, 0x6B, 0x12, 0x01, 0x76]  // stringData entry k
+            + [0x28, 0x01]  // immutable
+        #expect(raw == expected)
+    }
+
+    @Test func microTimeKeepsMicrosecondsAndTimeWholeSeconds() throws {
+        let lease: JSONValue = ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": ["name": "l"],
+                                "spec": ["renewTime": "2024-05-01T12:00:10.654321Z"]]
+        #expect(try KubeProtobuf.decode(try KubeProtobuf.encode(lease)) == lease)
+        let fractional: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap",
+                                     "metadata": ["name": "c", "creationTimestamp": "2024-05-01T12:00:00.75Z"]]
+        let decoded = try KubeProtobuf.decode(try KubeProtobuf.encode(fractional))
+        #expect(decoded[path: ["metadata", "creationTimestamp"]] == "2024-05-01T12:00:00Z")
+    }
+
+    @Test func encoderRejectsMembersTheSchemaDoesNotKnow() {
+        let object: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "c", "nmae": "typo"]]
+        #expect(throws: ProtobufError(.invalidValue, "unknown field \"nmae\" for meta.v1.ObjectMeta", path: "metadata")) {
+            try KubeProtobuf.encode(object)
+        }
+    }
+}
