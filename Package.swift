@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "KubeAPI", path: "Sources/API/KubeAPI", swiftSettings: strict),
         .target(name: "KubePatch", dependencies: ["KubeAPI"], path: "Sources/API/KubePatch", swiftSettings: strict),
         .target(name: "KubeSchema", dependencies: ["KubeAPI"], path: "Sources/API/KubeSchema", swiftSettings: strict),
+        .target(name: "KubeProtobuf", dependencies: ["KubeAPI"], path: "Sources/API/KubeProtobuf", swiftSettings: strict),
         .target(
             name: "KubeClient",
             dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubePatch", "KubeSchema", "Store", log, metrics,
+                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", log, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,10 +91,14 @@ let package = Package(
             path: "Sources/Commands/SwiftletCommands", swiftSettings: strict),
         .executableTarget(name: "swiftlet", dependencies: ["SwiftletCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/Commands/swiftlet", swiftSettings: strict),
 
+        // MARK: Benchmarks (hack/bench/).
+        .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
+
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem"], path: "Sources/TestSupport", swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),
+        .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", log], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),

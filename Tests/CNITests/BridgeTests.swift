@@ -139,8 +139,8 @@ import TestSupport
     }
 
     @Test func unsupportedOptionsAreCode2() async throws {
-        let runner = PluginRunner(plugin: Bridge(masquerade: nil), about: "bridge")
-        for extra in [#","vlan":100"#, #","promiscMode":true"#, #","ipMasq":true"#] {
+        let runner = PluginRunner(plugin: Bridge(), about: "bridge")
+        for extra in [#","vlan":100"#, #","promiscMode":true"#, #","macspoofchk":true"#] {
             let config = Self.config(dataDir: "/tmp/unused", ipam: "swiftlet-host-local", extra: extra)
             var environment = cniEnvironment("ADD")
             environment["CNI_NETNS"] = "/proc/self/ns/net"
@@ -156,8 +156,7 @@ import TestSupport
         defer { data.remove() }
         try await withThrowawayNetworkNamespace(prefix: "cni-host") { host in
             try await withThrowawayNetworkNamespace(prefix: "cni-sb") { sandbox in
-                let runner = PluginRunner(
-                    plugin: Bridge(hostNamespace: host, masquerade: NFTablesMasquerade(namespace: host)), about: "bridge")
+                let runner = PluginRunner(plugin: Bridge(hostNamespace: host), about: "bridge")
                 let config = Data(Self.config(dataDir: data.path, ipam: "swiftlet-host-local", extra: #","ipMasq":true"#).utf8)
                 let added = await runner.run(environment: Self.environment("ADD", sandbox: sandbox), stdin: config)
                 #expect(added.exitCode == 0, "\(String(decoding: added.stdout, as: UTF8.self))")

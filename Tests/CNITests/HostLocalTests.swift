@@ -104,6 +104,16 @@ import Testing
         #expect(directory.contents("testnet/10.0.0.3") == "b\r\neth0")
     }
 
+    @Test func gcWithoutValidAttachmentsIsRefused() async {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let config = hostLocalConfig(dataDir: directory.path, ranges: #"[[{"subnet":"10.0.0.0/24"}]]"#)
+        #expect(await run("ADD", config, container: "a").0 == 0)
+        let gc = await runner.run(environment: ["CNI_COMMAND": "GC", "CNI_PATH": "/usr/lib/cni"], stdin: Data(config.utf8))
+        #expect(gc.exitCode == 1)
+        #expect(directory.files("testnet").contains("10.0.0.2"))
+    }
+
     @Test func statusReportsAnUnusableDataDirectory() async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -1,6 +1,10 @@
+@testable import CNI
+import Dispatch
 import Foundation
 
-/// Runs a plugin executable once with an explicit environment and stdin, off the concurrency pool.
+/// Runs a plugin executable once with an explicit environment and stdin, off the concurrency pool,
+/// through the module's own `posix_spawn` runner (Foundation's `Process` can hang in a process whose
+/// threads enter other network namespaces).
 struct PluginProcess: Sendable {
     struct Output: Sendable {
         var status: Int32
@@ -15,28 +19,16 @@ struct PluginProcess: Sendable {
 
     func run(_ environment: [String: String], stdin: String) async -> Output {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: Self.runBlocking(path, arguments, environment, Data(stdin.utf8)))
+            DispatchQueue.global().async {
+                do {
+                    let output = try Subprocess.run(path, arguments: arguments, environment: environment, stdin: Array(stdin.utf8))
+                    continuation.resume(returning: Output(
+                        status: output.status, stdout: Data(output.stdout), stderr: String(decoding: output.stderr, as: UTF8.self)))
+                } catch {
+                    continuation.resume(returning: Output(status: -1, stdout: Data(), stderr: "\(error)"))
+                }
             }
         }
-    }
-
-    private static func runBlocking(_ path: String, _ arguments: [String], _ environment: [String: String], _ stdin: Data) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = environment
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch { return Output(status: -1, stdout: Data(), stderr: "\(error)") }
-        try? input.fileHandleForWriting.write(contentsOf: stdin)
-        try? input.fileHandleForWriting.close()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 

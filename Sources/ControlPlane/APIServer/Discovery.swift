@@ -50,17 +50,29 @@ struct Discovery: Sendable {
 
     static let verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
+    /// The verbs of a subresource, as upstream lists them.
+    static func subresourceVerbs(_ sub: String) -> [String] {
+        switch sub {
+        case "binding": ["create"]
+        case "finalize": ["update"]
+        default: ["get", "patch", "update"]
+        }
+    }
+
     private func subresourceValue(_ info: ResourceInfo, _ sub: String, group: String, version: String) -> JSONValue {
         switch sub {
         case "scale":
             return ["name": .string("\(info.plural)/scale"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]]
+        case "finalize":
+            return ["name": .string("\(info.plural)/finalize"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": .string(info.kind), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         case "binding":
             return ["name": .string("\(info.plural)/binding"), "singularName": "", "namespaced": .bool(info.namespaced),
-                    "kind": "Binding", "verbs": ["create"]]
+                    "kind": "Binding", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         default:
             return ["name": .string("\(info.plural)/\(sub)"), "singularName": "", "namespaced": .bool(info.namespaced),
-                    "kind": .string(info.kind), "verbs": ["get", "patch", "update"]]
+                    "kind": .string(info.kind), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         }
     }
 
@@ -92,7 +104,7 @@ struct Discovery: Sendable {
                         default: ["group": .string(group), "version": .string(version), "kind": .string(info.kind)]
                         }
                         return ["subresource": .string(sub), "responseKind": kind,
-                                "verbs": sub == "binding" ? ["create"] : ["get", "patch", "update"]]
+                                "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
                     }
                     if !subs.isEmpty { resource["subresources"] = .array(subs) }
                     return resource

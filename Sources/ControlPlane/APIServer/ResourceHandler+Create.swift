@@ -58,7 +58,7 @@ extension ResourceHandler {
             return .json(try encodeForResponse(object, revision: revision), status: 201)
         } catch {
             await strategy.afterDelete(object, context: core.admission)
-            throw error
+            throw core.status(for: error, info: info, name: name)
         }
     }
 

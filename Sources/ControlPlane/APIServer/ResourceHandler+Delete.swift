@@ -49,7 +49,7 @@ extension ResourceHandler {
             if policy == "Orphan", !finalizers.contains("orphan") { finalizers.append("orphan") }
             if policy == "Foreground", !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
             let grace = strategy.gracePeriod(for: old, requested: options.gracePeriodSeconds)
-            let pending = !finalizers.isEmpty || grace > 0
+            let pending = !finalizers.isEmpty || grace > 0 || strategy.awaitsFinalization(old)
             if options.dryRun != nil { return .json(try encodeForResponse(old, revision: kv.modRevision)) }
             do {
                 if pending {

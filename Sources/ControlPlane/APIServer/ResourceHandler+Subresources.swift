@@ -79,6 +79,20 @@ extension ResourceHandler {
     }
 }
 
+extension ResourceHandler {
+    /// `namespaces/finalize`: replaces `spec.finalizers` only; a terminating namespace whose finalizers are all
+    /// gone is removed, as the namespace controller expects.
+    func finalize(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
+        let body = try core.parseBody(request)
+        let finalizers = body[path: ["spec", "finalizers"]]?.arrayValue?.compactMap(\.stringValue)
+        let (old, kv) = try await load(name: name, namespace: nil)
+        guard var namespace = old as? Namespace else { throw Status.methodNotSupported(info, verb: "update") }
+        namespace.spec = NamespaceSpec(finalizers: finalizers.flatMap { $0.isEmpty ? nil : $0 })
+        return try await store(namespace as! Object, replacing: old, kv: kv, path: path, request: request, subresource: "finalize",
+                               manager: ManagedFieldsUpdate(manager: request.fieldManager, subresource: "finalize"))
+    }
+}
+
 /// The autoscaling/v1 `Scale` view of an object with `spec.replicas` / `status.replicas` / `spec.selector`.
 struct ScaleView {
     let value: JSONValue

@@ -62,7 +62,7 @@ extension ResourceHandler {
             return .json(try encodeForResponse(request.isDryRun ? object : old, revision: kv.modRevision))
         }
         let key = kv.key
-        if object.metadata.deletionTimestamp != nil, (object.metadata.finalizers ?? []).isEmpty {
+        if object.metadata.deletionTimestamp != nil, (object.metadata.finalizers ?? []).isEmpty, !strategy.awaitsFinalization(object) {
             // The last finalizer is gone: the pending deletion completes now.
             let deleted = try await core.store.delete(key: key, expectedRevision: kv.modRevision)
             await strategy.afterDelete(object, context: core.admission)

@@ -15,7 +15,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(TableOnlyStrategy<Endpoints>(table: Printers.endpoints), core: core),
             ResourceHandler(ConfigMapStrategy(), core: core),
             ResourceHandler(SecretStrategy(), core: core),
-            ResourceHandler(GenericStrategy<ServiceAccount>(), core: core),
+            ResourceHandler(TableOnlyStrategy<ServiceAccount>(table: Printers.serviceAccount), core: core),
             ResourceHandler(EventStrategy(), core: core),
             ResourceHandler(DeploymentStrategy(), core: core),
             ResourceHandler(ReplicaSetStrategy(), core: core),
@@ -76,12 +76,7 @@ struct SecretStrategy: ResourceStrategy {
         secret.data = data
         secret.stringData = nil
     }
-    var table: TableConverter<Secret> { Printers.counted("Data", "Number of data items in the Secret") { $0.data?.count ?? 0 } }
-}
-
-/// A kind with nothing special but its table columns.
-struct TableOnlyStrategy<Object: KubeObject>: ResourceStrategy {
-    let table: TableConverter<Object>
+    var table: TableConverter<Secret> { Printers.secret }
 }
 
 /// Events print LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.

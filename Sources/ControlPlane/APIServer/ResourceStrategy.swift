@@ -2,7 +2,7 @@ import KubeAPI
 
 /// What the API server does specially for one kind: defaulting, validation, which parts a write may change,
 /// and how the kind prints as a table. Every hook has a sensible default, so a kind with nothing special is
-/// just `GenericStrategy<Kind>`.
+/// just `TableOnlyStrategy` with its columns.
 protocol ResourceStrategy<Object>: Sendable {
     associatedtype Object: KubeObject
 
@@ -22,6 +22,8 @@ protocol ResourceStrategy<Object>: Sendable {
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
     func mergeStatus(_ object: Object, into old: Object) -> Object
+    /// Whether a deleted object must stay until something else finalizes it (a Namespace's `spec.finalizers`).
+    func awaitsFinalization(_ object: Object) -> Bool
     /// Releases what the object held (allocated ClusterIPs, NodePorts) once it is deleted.
     func afterDelete(_ object: Object, context: AdmissionContext) async
     /// Column definitions and rows for `as=Table`.
@@ -41,12 +43,15 @@ extension ResourceStrategy {
         return a != b
     }
     func mergeStatus(_ object: Object, into old: Object) -> Object { object }
+    func awaitsFinalization(_ object: Object) -> Bool { false }
     func afterDelete(_ object: Object, context: AdmissionContext) async {}
     var table: TableConverter<Object> { .default }
 }
 
-/// A kind with no special behaviour.
-struct GenericStrategy<Object: KubeObject>: ResourceStrategy {}
+/// A kind with nothing special but its table columns.
+struct TableOnlyStrategy<Object: KubeObject>: ResourceStrategy {
+    let table: TableConverter<Object>
+}
 
 /// What admission hooks can reach: allocators, the store-backed lookups, the clock.
 struct AdmissionContext: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubeProtobuf
 import Logging
 import Store
 import Yams
@@ -30,8 +31,22 @@ final class ServerCore: Sendable {
             }
         case "application/yaml", "application/apply-patch+yaml":
             return try YAMLBody.parse(request.body)
+        case KubeProtobuf.contentType:
+            let (value, unknown) = try decodeProtobuf(request.body)
+            if !unknown.isEmpty, request.fieldValidation == "Strict" {
+                let kind = value["kind"]?.stringValue ?? "object"
+                throw Status.badRequest("\(kind) in version \"\(value["apiVersion"]?.stringValue ?? "")\" cannot be handled as a \(kind): strict decoding error: "
+                    + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+            }
+            return value
         default:
             throw Status.unsupportedMediaType(request.contentType)
+        }
+    }
+
+    private func decodeProtobuf(_ body: Data) throws -> (JSONValue, [String]) {
+        do { return try KubeProtobuf.decodeWithUnknownFields(body) } catch let error as ProtobufError {
+            throw Status.badRequest("error decoding from protobuf: \(error)")
         }
     }
 

@@ -29,6 +29,8 @@ struct NamespaceStrategy: ResourceStrategy {
         return merged
     }
 
+    func awaitsFinalization(_ namespace: Namespace) -> Bool { !(namespace.spec?.finalizers ?? []).isEmpty }
+
     var table: TableConverter<Namespace> { Printers.namespace }
 }
 

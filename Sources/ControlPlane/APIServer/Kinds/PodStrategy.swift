@@ -10,6 +10,7 @@ struct PodStrategy: ResourceStrategy {
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         var spec = pod.spec ?? PodSpec()
         PodDefaults.apply(to: &spec)
+        PodDefaults.applyPodOnly(to: &spec)
         // DefaultTolerationSeconds admission: tolerate not-ready/unreachable for 300 s.
         var tolerations = spec.tolerations ?? []
         for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]
@@ -78,29 +79,34 @@ struct PodStrategy: ResourceStrategy {
 /// Upstream's pod defaulting (pkg/apis/core/v1/defaults.go), shared by pods and pod templates.
 enum PodDefaults {
     static func apply(to spec: inout PodSpec) {
-        if spec.restartPolicy == nil { spec.restartPolicy = "Always" }
-        if spec.dnsPolicy == nil { spec.dnsPolicy = "ClusterFirst" }
+        if (spec.restartPolicy ?? "").isEmpty { spec.restartPolicy = "Always" }
+        if (spec.dnsPolicy ?? "").isEmpty { spec.dnsPolicy = "ClusterFirst" }
         if spec.terminationGracePeriodSeconds == nil { spec.terminationGracePeriodSeconds = 30 }
-        if spec.schedulerName == nil { spec.schedulerName = "default-scheduler" }
+        if (spec.schedulerName ?? "").isEmpty { spec.schedulerName = "default-scheduler" }
         if spec.securityContext == nil { spec.securityContext = PodSecurityContext() }
-        if spec.enableServiceLinks == nil { spec.enableServiceLinks = true }
-        if spec.serviceAccountName == nil { spec.serviceAccountName = spec.serviceAccount ?? "default" }
-        if spec.serviceAccount == nil { spec.serviceAccount = spec.serviceAccountName }
-        if spec.priority == nil { spec.priority = 0 }
-        if spec.preemptionPolicy == nil { spec.preemptionPolicy = "PreemptLowerPriority" }
         spec.containers = spec.containers.map(defaulted)
         spec.initContainers = spec.initContainers?.map(defaulted)
     }
 
+    /// What upstream fills in for pods only, never for pod templates: SetDefaults_Pod plus the ServiceAccount
+    /// and Priority admission plugins.
+    static func applyPodOnly(to spec: inout PodSpec) {
+        if spec.enableServiceLinks == nil { spec.enableServiceLinks = true }
+        if (spec.serviceAccountName ?? "").isEmpty { spec.serviceAccountName = spec.serviceAccount.flatMap { $0.isEmpty ? nil : $0 } ?? "default" }
+        if spec.serviceAccount == nil { spec.serviceAccount = spec.serviceAccountName }
+        if spec.priority == nil { spec.priority = 0 }
+        if spec.preemptionPolicy == nil { spec.preemptionPolicy = "PreemptLowerPriority" }
+    }
+
     static func defaulted(_ container: Container) -> Container {
         var c = container
-        if c.imagePullPolicy == nil { c.imagePullPolicy = pullPolicy(for: c.image ?? "") }
-        if c.terminationMessagePath == nil { c.terminationMessagePath = "/dev/termination-log" }
-        if c.terminationMessagePolicy == nil { c.terminationMessagePolicy = "File" }
+        if (c.imagePullPolicy ?? "").isEmpty { c.imagePullPolicy = pullPolicy(for: c.image ?? "") }
+        if (c.terminationMessagePath ?? "").isEmpty { c.terminationMessagePath = "/dev/termination-log" }
+        if (c.terminationMessagePolicy ?? "").isEmpty { c.terminationMessagePolicy = "File" }
         if c.resources == nil { c.resources = ResourceRequirements() }
         c.ports = c.ports?.map { port in
             var p = port
-            if p.protocol == nil { p.protocol = "TCP" }
+            if (p.protocol ?? "").isEmpty { p.protocol = "TCP" }
             return p
         }
         c.livenessProbe = c.livenessProbe.map(defaulted)
@@ -111,11 +117,11 @@ enum PodDefaults {
 
     static func defaulted(_ probe: Probe) -> Probe {
         var p = probe
-        if p.timeoutSeconds == nil { p.timeoutSeconds = 1 }
-        if p.periodSeconds == nil { p.periodSeconds = 10 }
-        if p.successThreshold == nil { p.successThreshold = 1 }
-        if p.failureThreshold == nil { p.failureThreshold = 3 }
-        if var http = p.httpGet, http.scheme == nil {
+        if (p.timeoutSeconds ?? 0) == 0 { p.timeoutSeconds = 1 }
+        if (p.periodSeconds ?? 0) == 0 { p.periodSeconds = 10 }
+        if (p.successThreshold ?? 0) == 0 { p.successThreshold = 1 }
+        if (p.failureThreshold ?? 0) == 0 { p.failureThreshold = 3 }
+        if var http = p.httpGet, (http.scheme ?? "").isEmpty {
             http.scheme = "HTTP"
             p.httpGet = http
         }

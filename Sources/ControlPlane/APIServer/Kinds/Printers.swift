@@ -312,6 +312,28 @@ extension Printers {
         }
     }
 
+    static var secret: TableConverter<Secret> {
+        TableConverter(columns: [
+            .init(name: "Name", type: "string", format: "name", description: nameColumn.description),
+            .init(name: "Type", type: "string", description: "The type of the secret"),
+            .init(name: "Data", type: "string", description: "The number of entries in the secret"),
+            .init(name: "Age", type: "string", description: ageDescription),
+        ]) { secret, now in
+            [.string(secret.metadata.name ?? ""), .string(secret.type ?? ""), .int(Int64(secret.data?.count ?? 0)),
+             ageCell(secret.metadata.creationTimestamp, now: now)]
+        }
+    }
+
+    static var serviceAccount: TableConverter<ServiceAccount> {
+        TableConverter(columns: [
+            .init(name: "Name", type: "string", format: "name", description: nameColumn.description),
+            .init(name: "Secrets", type: "string", description: "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."),
+            .init(name: "Age", type: "string", description: ageDescription),
+        ]) { account, now in
+            [.string(account.metadata.name ?? ""), .int(Int64(account.secrets?.count ?? 0)), ageCell(account.metadata.creationTimestamp, now: now)]
+        }
+    }
+
     static var lease: TableConverter<Lease> {
         TableConverter(columns: [
             .init(name: "Name", type: "string", format: "name", description: nameColumn.description),

@@ -51,10 +51,15 @@ struct DeploymentStrategy: ResourceStrategy {
     static func applyDefaults(_ d: inout Deployment) {
         guard var spec = d.spec else { return }
         if spec.replicas == nil { spec.replicas = 1 }
-        if spec.strategy == nil { spec.strategy = KubeAPI.DeploymentStrategy(type: "RollingUpdate") }
-        if spec.strategy?.type == "RollingUpdate", spec.strategy?.rollingUpdate == nil {
-            spec.strategy?.rollingUpdate = RollingUpdateDeployment(maxUnavailable: .string("25%"), maxSurge: .string("25%"))
+        var strategy = spec.strategy ?? KubeAPI.DeploymentStrategy()
+        if (strategy.type ?? "").isEmpty { strategy.type = "RollingUpdate" }
+        if strategy.type == "RollingUpdate" {
+            var rolling = strategy.rollingUpdate ?? RollingUpdateDeployment()
+            if rolling.maxUnavailable == nil { rolling.maxUnavailable = .string("25%") }
+            if rolling.maxSurge == nil { rolling.maxSurge = .string("25%") }
+            strategy.rollingUpdate = rolling
         }
+        spec.strategy = strategy
         if spec.revisionHistoryLimit == nil { spec.revisionHistoryLimit = 10 }
         if spec.progressDeadlineSeconds == nil { spec.progressDeadlineSeconds = 600 }
         spec.template = PodTemplateRules.defaulted(spec.template)
@@ -136,10 +141,15 @@ struct DaemonSetStrategy: ResourceStrategy {
 
     static func applyDefaults(_ ds: inout DaemonSet) {
         guard var spec = ds.spec else { return }
-        if spec.updateStrategy == nil { spec.updateStrategy = DaemonSetUpdateStrategy(type: "RollingUpdate") }
-        if spec.updateStrategy?.type == "RollingUpdate", spec.updateStrategy?.rollingUpdate == nil {
-            spec.updateStrategy?.rollingUpdate = RollingUpdateDaemonSet(maxUnavailable: .int(1), maxSurge: .int(0))
+        var strategy = spec.updateStrategy ?? DaemonSetUpdateStrategy()
+        if (strategy.type ?? "").isEmpty { strategy.type = "RollingUpdate" }
+        if strategy.type == "RollingUpdate" {
+            var rolling = strategy.rollingUpdate ?? RollingUpdateDaemonSet()
+            if rolling.maxUnavailable == nil { rolling.maxUnavailable = .int(1) }
+            if rolling.maxSurge == nil { rolling.maxSurge = .int(0) }
+            strategy.rollingUpdate = rolling
         }
+        spec.updateStrategy = strategy
         if spec.revisionHistoryLimit == nil { spec.revisionHistoryLimit = 10 }
         spec.template = PodTemplateRules.defaulted(spec.template)
         ds.spec = spec

@@ -19,31 +19,24 @@ import Netlink
 public struct Bridge: Plugin {
     private let hostNamespace: NetworkNamespace?
     private let ipam: IPAMDelegate
-    private let masquerade: (any Masquerade)?
+    private let masquerade: any Masquerade
 
-    /// `masquerade` implements `ipMasq` (nftables in the plugin's namespace by default); with `nil`,
-    /// configurations asking for `ipMasq` are refused with code 2.
-    public init(
-        hostNamespace: NetworkNamespace? = nil, ipam: IPAMDelegate = IPAMDelegate(),
-        masquerade: (any Masquerade)? = NFTablesMasquerade()
-    ) {
+    /// `masquerade` implements `ipMasq`; by default nftables rules in the host namespace.
+    public init(hostNamespace: NetworkNamespace? = nil, ipam: IPAMDelegate = IPAMDelegate(), masquerade: (any Masquerade)? = nil) {
         self.hostNamespace = hostNamespace
         self.ipam = ipam
-        self.masquerade = masquerade
+        self.masquerade = masquerade ?? NFTablesMasquerade(namespace: hostNamespace)
     }
 
     public func add(_ request: PluginRequest) async throws(CNIError) -> CNIResult {
         let config = try BridgeConfig(request.config)
-        if config.ipMasq, masquerade == nil {
-            throw CNIError(.unsupportedField, "bridge: ipMasq needs a masquerade backend, and none is configured")
-        }
         let host = try hostNamespace.unwrapped(orElse: Self.currentNamespace)
         let sandbox = try NetworkNamespace.openSandbox(request.netns)
         let bridge = try await host.withNetlink("setting up bridge \(config.bridge)") { try BridgeHost.ensureBridge($0, config) }
 
-        let ifName = request.ifName, hostName = Self.hostVethName()
-        let container = try await sandbox.withNetlink("creating veth \(ifName)") {
-            try BridgeContainer.createVeth($0, ifName: ifName, hostName: hostName, host: host, mtu: config.mtu)
+        let ifName = request.ifName
+        let (container, hostName) = try await sandbox.withNetlink("creating veth \(ifName)") {
+            try BridgeContainer.createVeth($0, ifName: ifName, hostName: Self.hostVethName, host: host, mtu: config.mtu)
         }
         var allocated = false
         do throws(CNIError) {
@@ -68,7 +61,7 @@ public struct Bridge: Plugin {
                 }
                 result.interfaces[0].mac = refreshed.macAddress?.description
             }
-            if config.ipMasq, let masquerade {
+            if config.ipMasq {
                 try await masquerade.setUp(result.ips.map(\.address), network: request.config.name, request.environment)
             }
             if let dns = config.dns { result.dns = dns }
@@ -93,7 +86,7 @@ public struct Bridge: Plugin {
                 // The sandbox is gone and took the veth with it.
             }
         }
-        if config.ipMasq, let masquerade {
+        if config.ipMasq {
             try await masquerade.tearDown(addresses, network: request.config.name, request.environment)
         }
     }
@@ -118,8 +111,8 @@ public struct Bridge: Plugin {
     public func garbageCollect(_ request: PluginRequest) async throws(CNIError) {
         let config = try BridgeConfig(request.config)
         try await ipam.run(.garbageCollect, request)
-        if config.ipMasq, let masquerade {
-            try await masquerade.garbageCollect(network: request.config.name, valid: request.config.validAttachments ?? [])
+        if config.ipMasq {
+            try await masquerade.garbageCollect(network: request.config.name, valid: try request.config.requiredValidAttachments())
         }
     }
 

@@ -6,14 +6,25 @@ import Glibc
 
 /// The bridge plugin's work in the sandbox namespace.
 enum BridgeContainer {
-    /// Creates the veth pair from inside the sandbox: `ifName` here, `hostName` directly in `host`.
-    /// An existing `ifName` is an error (the runtime must DEL first).
-    static func createVeth(_ netlink: RouteNetlink, ifName: String, hostName: String, host: NetworkNamespace, mtu: UInt32?) throws -> Link {
+    /// Creates the veth pair from inside the sandbox: `ifName` here, the host end directly in `host`
+    /// under a name from `hostName`, retried while that name is taken (as the reference does). An
+    /// existing `ifName` is an error (the runtime must DEL first).
+    static func createVeth(
+        _ netlink: RouteNetlink, ifName: String, hostName: () -> String, host: NetworkNamespace, mtu: UInt32?
+    ) throws -> (container: Link, hostName: String) {
         if (try? netlink.link(named: ifName)) != nil {
             throw CNIError(.networkSetupFailure, "container veth name provided (\(ifName)) already exists")
         }
-        try netlink.createVeth(named: ifName, peerName: hostName, peerNamespace: host, mtu: mtu)
-        return try netlink.link(named: ifName)
+        for attempt in 1...10 {
+            let name = hostName()
+            do {
+                try netlink.createVeth(named: ifName, peerName: name, peerNamespace: host, mtu: mtu)
+                return (try netlink.link(named: ifName), name)
+            } catch let error as NetlinkError where error.errno == EEXIST && attempt < 10 {
+                continue
+            }
+        }
+        throw CNIError(.networkSetupFailure, "failed to find a free host veth name")
     }
 
     /// The reference's `ipam.ConfigureIface`: adds the addresses meant for `ifName` (index 2), brings

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A CNI error as plugins print it on stdout: `{"cniVersion", "code", "msg", "details"}`.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The JSON encoder and decoder settings every CNI message uses.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One plugin's network configuration: the raw JSON object plus a typed view of the keys every plugin
 /// and runtime reads.
@@ -75,6 +75,15 @@ public struct NetworkConfig: Sendable, Hashable {
         } catch {
             throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
         }
+    }
+
+    /// `cni.dev/valid-attachments` for GC; its absence is code 7, so a malformed GC request can never
+    /// be mistaken for "no attachment is valid".
+    public func requiredValidAttachments() throws(CNIError) -> [GCAttachment] {
+        guard let validAttachments else {
+            throw CNIError(.invalidNetworkConfig, "GC requires cni.dev/valid-attachments")
+        }
+        return validAttachments
     }
 
     /// `prevResult`, converted to this configuration's version, or `nil` when absent.

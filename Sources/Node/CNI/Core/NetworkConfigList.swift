@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A `.conflist`: a named chain of plugin configurations run in order for ADD and in reverse for DEL.
 ///

@@ -46,8 +46,7 @@ public struct PluginEnvironment: Sendable {
         guard let command else {
             throw CNIError(.invalidEnvironment, "unknown CNI_COMMAND: \(commandText)")
         }
-        let validated = required.contains("CNI_CONTAINERID")
-        if validated {
+        if required.contains("CNI_CONTAINERID") {
             try Self.validateContainerID(value("CNI_CONTAINERID"))
             try Self.validateInterfaceName(value("CNI_IFNAME"))
         }

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs one plugin invocation the way upstream's `skel` does: reads the `CNI_*` environment and the
 /// stdin configuration, negotiates the version, dispatches the verb, and renders the outcome.
@@ -25,12 +28,10 @@ public struct PluginRunner<P: Plugin>: Sendable {
 
     /// Runs with the process's environment and stdin, writes the outcome and exits.
     public func main() async -> Never {
-        let stdin = FileHandle.standardInput.readDataToEndOfFile()
+        let stdin = StandardStreams.readAll(0)
         let outcome = await run(environment: ProcessInfo.processInfo.environment, stdin: stdin)
-        FileHandle.standardOutput.write(outcome.stdout)
-        if !outcome.stderr.isEmpty {
-            FileHandle.standardError.write(Data(outcome.stderr.utf8))
-        }
+        StandardStreams.write(1, outcome.stdout)
+        StandardStreams.write(2, Data(outcome.stderr.utf8))
         exit(outcome.exitCode)
     }
 

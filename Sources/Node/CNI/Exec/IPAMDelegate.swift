@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Runs the IPAM plugin a configuration names in `ipam.type`, as a main plugin does through upstream's
 /// `invoke.DelegateAdd`: same environment except `CNI_COMMAND`, same configuration on stdin, found on

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a plugin binary: the seam between CNI logic and `fork`/`exec`, so tests can substitute a fake.
 public protocol PluginExec: Sendable {
@@ -26,9 +29,9 @@ public enum PluginLocator {
             throw CNIError(.invalidNetworkConfig, "invalid plugin name \"\(type)\"")
         }
         for directory in paths {
-            let candidate = URL(fileURLWithPath: directory).appendingPathComponent(type).path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue {
+            let candidate = directory.hasSuffix("/") ? directory + type : directory + "/" + type
+            var status = stat()
+            if stat(candidate, &status) == 0, status.st_mode & S_IFMT == S_IFREG {
                 return candidate
             }
         }

@@ -1,7 +1,8 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 
-/// ``PluginExec`` over ``Subprocess`` (`posix_spawn`), blocking a dedicated thread per run rather than
-/// a thread of the Swift concurrency pool (which on a 2-core node has only two).
+/// ``PluginExec`` over ``Subprocess`` (`posix_spawn`), blocking a Dispatch worker per run rather than a
+/// thread of the Swift concurrency pool (which on a 2-core node has only two).
 ///
 /// Plugin stderr is passed to `logStderr` when the plugin succeeds (as libcni copies it to the
 /// runtime's stderr) and folded into the error when it fails without an error JSON.
@@ -15,7 +16,7 @@ public struct ProcessExec: PluginExec {
     public func execute(_ path: String, stdin: Data, environment: [String: String]) async throws(CNIError) -> Data {
         let input = [UInt8](stdin)
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Swift.Result<Subprocess.Output, CNIError>, Never>) in
-            Thread.detachNewThread {
+            DispatchQueue.global().async {
                 continuation.resume(returning: Swift.Result { () throws(CNIError) in
                     try Subprocess.run(path, environment: environment, stdin: input)
                 })

@@ -83,7 +83,13 @@ enum Subprocess {
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid = pid_t()
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        var result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        // A binary being installed, or still open for writing in a child forked meanwhile, is "text file
+        // busy" for a moment; libcni retries five times a second apart.
+        for _ in 0..<5 where result == ETXTBSY {
+            sleep(1)
+            result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        }
         guard result == 0 else {
             throw CNIError(.pluginExecutionFailure, "failed to run plugin \(path)", details: String(cString: strerror(result)))
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LinuxSystem
 #if canImport(Glibc)
 import Glibc
@@ -111,7 +111,7 @@ final class AllocationStore {
     }
 
     private static func trimmed(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines)
+        text.trimmingWhitespace
     }
 
     private func path(_ name: String) -> String { directory + "/" + name }

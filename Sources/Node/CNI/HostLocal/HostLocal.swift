@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import LinuxSystem
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +12,8 @@ import Glibc
 ///   under the store's lock, releasing what it took if a later set fails.
 /// - DEL releases the attachment's addresses; releasing nothing succeeds.
 /// - CHECK fails with code 102 when the attachment holds no address.
-/// - GC frees every reservation not owned by an attachment in `cni.dev/valid-attachments`.
+/// - GC frees every reservation not owned by an attachment in `cni.dev/valid-attachments` (which
+///   must be present: a GC without it is refused rather than taken to mean "none are valid").
 /// - STATUS answers 50 when the data directory cannot be created or written.
 ///
 /// An exhausted range set is code 100, not 11: the spec keeps 11 for conditions that clear up by
@@ -73,7 +74,7 @@ public struct HostLocal: Plugin {
 
     public func garbageCollect(_ request: PluginRequest) async throws(CNIError) {
         let config = try HostLocalConfig(request)
-        let valid = request.config.validAttachments ?? []
+        let valid = try request.config.requiredValidAttachments()
         let store = try AllocationStore(network: config.networkName, dataDirectory: config.dataDirectory)
         try store.withLock { () throws(CNIError) in
             for reservation in store.reservations() where !valid.contains(where: reservation.isOwned) {

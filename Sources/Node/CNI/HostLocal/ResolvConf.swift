@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Reads a `resolv.conf` into result DNS the way the reference's `parseResolvConf` does:
 /// `nameserver`, `domain`, `search` and `options` lines; comments (`#`, `;`) and short lines skipped.
@@ -9,7 +9,7 @@ enum ResolvConf {
         }
         var dns = CNIResult.DNS()
         for line in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmingWhitespace
             guard let first = trimmed.first, first != "#", first != ";" else { continue }
             let fields = trimmed.split(whereSeparator: \.isWhitespace).map(String.init)
             guard fields.count >= 2 else { continue }

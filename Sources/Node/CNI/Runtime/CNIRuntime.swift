@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The runtime side of CNI (what containerd's CRI plugin does through libcni): runs a network's plugin
 /// chain for a sandbox and keeps the result cache.

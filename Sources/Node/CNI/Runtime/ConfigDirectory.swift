@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The runtime's CNI configuration directory (`/etc/cni/net.d`).
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The runtime's record of each attachment, in libcni's layout so `cnitool` and containerd read it:
 /// `<cacheDir>/results/<network>-<containerID>-<ifName>` holding

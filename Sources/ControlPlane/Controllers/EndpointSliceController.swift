@@ -1,0 +1,160 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Publishes the pods behind each Service with a selector as discovery.k8s.io/v1 EndpointSlices (upstream's
+/// `endpointslice-controller`), which kube-proxy and DNS read.
+///
+/// Slices carry `kubernetes.io/service-name` and `endpointslice.kubernetes.io/managed-by`, hold at most
+/// `maxEndpointsPerSlice` endpoints, group endpoints by address family and resolved ports (a named target port
+/// can map to different numbers on different pods), and are owned by their Service, so the garbage collector
+/// removes them with it. A Service without endpoints keeps one empty slice, as upstream does.
+public struct EndpointSliceController: Controller {
+    /// Upstream's name, for `--controllers`.
+    public static let controllerName = "endpointslice-controller"
+    /// The `endpointslice.kubernetes.io/managed-by` value of slices this controller owns.
+    public static let managedBy = "endpointslice-controller.k8s.io"
+    static let serviceNameLabel = "kubernetes.io/service-name"
+    static let managedByLabel = "endpointslice.kubernetes.io/managed-by"
+
+    public var name: String { Self.controllerName }
+    let client: KubeClient
+    let services: Informer<Service>
+    let pods: Informer<Pod>
+    let slices: Informer<EndpointSlice>
+    let queue: WorkQueue
+    let maxEndpointsPerSlice: Int
+    let logger: Logger
+    let metrics: ControllerMetrics
+
+    /// - Parameter maxEndpointsPerSlice: upstream's `--max-endpoints-per-slice` (100).
+    public init(context: ControllerContext, maxEndpointsPerSlice: Int = 100) {
+        client = context.client
+        services = context.informers.informer(Service.self)
+        pods = context.informers.informer(Pod.self)
+        slices = context.informers.informer(EndpointSlice.self)
+        logger = context.logger(for: Self.controllerName)
+        queue = WorkQueue(name: "endpointslice", logger: logger)
+        metrics = ControllerMetrics(controller: Self.controllerName)
+        self.maxEndpointsPerSlice = maxEndpointsPerSlice
+        services.addHandler(.enqueueing(into: queue))
+        pods.addHandler(ServiceEndpoints.podHandler(services: services, queue: queue))
+        let queue = queue
+        let enqueueOwner: @Sendable (EndpointSlice) async -> Void = { slice in
+            guard slice.metadata.labels?[Self.managedByLabel] == Self.managedBy,
+                  let service = slice.metadata.labels?[Self.serviceNameLabel] else { return }
+            await queue.add(Informer<Service>.key(namespace: slice.metadata.namespace, name: service))
+        }
+        slices.addHandler(InformerHandler(onAdd: enqueueOwner, onUpdate: { _, new in await enqueueOwner(new) }, onDelete: enqueueOwner))
+    }
+
+    public func run(workers: Int) async {
+        await queue.process(workers: workers) { key in
+            try await metrics.measure { try await syncService(key) }
+        }
+    }
+
+    /// Makes the Service's managed slices hold exactly its current endpoints.
+    func syncService(_ key: String) async throws {
+        let (namespace, name) = splitKey(key)
+        let existing = slices.list(namespace: namespace).filter {
+            $0.metadata.labels?[Self.serviceNameLabel] == name && $0.metadata.labels?[Self.managedByLabel] == Self.managedBy
+        }
+        guard let service = services.get(key), ServiceEndpoints.selector(of: service) != nil else {
+            for slice in existing { try await delete(slice) }
+            return
+        }
+        let desired = desiredSlices(for: service)
+        var unused = existing.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+        for var slice in desired {
+            // Reuse a slice of the same family and ports, preferring one that already holds the same endpoints.
+            let index = unused.firstIndex { $0.addressType == slice.addressType && $0.ports == slice.ports && $0.endpoints == slice.endpoints }
+                ?? unused.firstIndex { $0.addressType == slice.addressType && $0.ports == slice.ports }
+                ?? unused.firstIndex { $0.addressType == slice.addressType }
+            if let index {
+                let current = unused.remove(at: index)
+                var updated = current
+                updated.endpoints = slice.endpoints
+                updated.ports = slice.ports
+                updated.metadata.labels = slice.metadata.labels
+                updated.metadata.ownerReferences = slice.metadata.ownerReferences
+                if updated != current { _ = try await write { try await client.update(updated) } }
+            } else {
+                slice.metadata.namespace = service.metadata.namespace
+                _ = try await write { try await client.create(slice) }
+            }
+        }
+        for slice in unused { try await delete(slice) }
+    }
+
+    /// The slices the Service should have: endpoints grouped by address type and ports, chunked.
+    func desiredSlices(for service: Service) -> [EndpointSlice] {
+        var groups: [String: (addressType: String, ports: [EndpointSlicePort], endpoints: [Endpoint])] = [:]
+        var order: [String] = []
+        for pod in ServiceEndpoints.pods(of: service, in: pods) {
+            let ip = pod.status?.podIP ?? ""
+            let addressType = ip.contains(":") ? "IPv6" : "IPv4"
+            let ports = (service.spec?.ports ?? []).compactMap { port -> EndpointSlicePort? in
+                guard let target = ServiceEndpoints.targetPort(port, on: pod) else { return nil }
+                return EndpointSlicePort(name: port.name ?? "", protocol: port.protocol ?? "TCP", port: target, appProtocol: port.appProtocol)
+            }
+            let terminating = pod.metadata.deletionTimestamp != nil
+            let ready = ServiceEndpoints.publishesNotReady(service) || (pod.isReady && !terminating)
+            let endpoint = Endpoint(addresses: [ip],
+                                    conditions: EndpointConditions(ready: ready, serving: pod.isReady || ServiceEndpoints.publishesNotReady(service),
+                                                                   terminating: terminating),
+                                    hostname: ServiceEndpoints.hostname(of: pod, in: service),
+                                    targetRef: ServiceEndpoints.reference(to: pod), nodeName: pod.spec?.nodeName)
+            let groupKey = addressType + "|" + ports.map { "\($0.name ?? "")/\($0.protocol ?? "")/\($0.port ?? 0)" }.joined(separator: ",")
+            if groups[groupKey] == nil {
+                groups[groupKey] = (addressType, ports, [])
+                order.append(groupKey)
+            }
+            groups[groupKey]?.endpoints.append(endpoint)
+        }
+        var result: [EndpointSlice] = []
+        for key in order {
+            guard let group = groups[key] else { continue }
+            var start = 0
+            while start < group.endpoints.count {
+                let chunk = Array(group.endpoints[start..<min(start + maxEndpointsPerSlice, group.endpoints.count)])
+                result.append(slice(for: service, addressType: group.addressType, ports: group.ports.isEmpty ? nil : group.ports, endpoints: chunk))
+                start += maxEndpointsPerSlice
+            }
+        }
+        if result.isEmpty {
+            let family = service.spec?.ipFamilies?.first ?? "IPv4"
+            result.append(slice(for: service, addressType: family, ports: nil, endpoints: []))
+        }
+        return result
+    }
+
+    private func slice(for service: Service, addressType: String, ports: [EndpointSlicePort]?, endpoints: [Endpoint]) -> EndpointSlice {
+        let name = service.metadata.name ?? ""
+        var labels = service.metadata.labels ?? [:]
+        labels[Self.serviceNameLabel] = name
+        labels[Self.managedByLabel] = Self.managedBy
+        return EndpointSlice(metadata: ObjectMeta(generateName: "\(name)-", namespace: service.metadata.namespace, labels: labels,
+                                                  ownerReferences: [service.controllerReference]),
+                             addressType: addressType, endpoints: endpoints, ports: ports)
+    }
+
+    private func delete(_ slice: EndpointSlice) async throws {
+        do {
+            try await client.delete(EndpointSlice.self, name: slice.metadata.name ?? "", namespace: slice.metadata.namespace)
+        } catch let error where error.isNotFound {
+            return
+        } catch {
+            throw ControllerError.api(error)
+        }
+    }
+
+    private func write<T>(_ body: () async throws(KubeClientError) -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw ControllerError.api(error)
+        }
+    }
+}

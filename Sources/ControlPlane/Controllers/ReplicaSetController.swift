@@ -1,0 +1,224 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Keeps `spec.replicas` pods of each ReplicaSet's template running (upstream's `replicaset-controller`).
+///
+/// Each sync claims the active pods the selector matches (adopting orphans, releasing pods whose labels no longer
+/// match), creates or deletes pods to reach `spec.replicas` — but only once the informer has shown the results
+/// of its previous writes (`Expectations`) — and writes `status` through the status subresource.
+public struct ReplicaSetController: Controller {
+    /// Upstream's name, for `--controllers`.
+    public static let controllerName = "replicaset-controller"
+    /// The most pods one sync creates or deletes (upstream's `BurstReplicas`).
+    static let burstReplicas = 500
+
+    public var name: String { Self.controllerName }
+    let client: KubeClient
+    let replicaSets: Informer<ReplicaSet>
+    let pods: Informer<Pod>
+    let queue: WorkQueue
+    let expectations = Expectations()
+    let logger: Logger
+    let metrics: ControllerMetrics
+
+    /// Registers the ReplicaSet and Pod handlers on the shared informers.
+    public init(context: ControllerContext) {
+        client = context.client
+        replicaSets = context.informers.informer(ReplicaSet.self)
+        pods = context.informers.informer(Pod.self)
+        logger = context.logger(for: Self.controllerName)
+        queue = WorkQueue(name: "replicaset", logger: logger)
+        metrics = ControllerMetrics(controller: Self.controllerName)
+        let (queue, expectations) = (queue, expectations)
+        replicaSets.addHandler(InformerHandler(
+            onAdd: { await queue.add(Informer.key(for: $0)) },
+            onUpdate: { _, new in await queue.add(Informer.key(for: new)) },
+            onDelete: { rs in
+                expectations.remove(Informer.key(for: rs))
+                await queue.add(Informer.key(for: rs))
+            }))
+        let handler = self
+        pods.addHandler(InformerHandler(
+            onAdd: { await handler.podAdded($0) },
+            onUpdate: { await handler.podUpdated(old: $0, new: $1) },
+            onDelete: { await handler.podDeleted($0) }))
+    }
+
+    public func run(workers: Int) async {
+        await queue.process(workers: workers) { key in
+            try await metrics.measure { try await syncReplicaSet(key) }
+        }
+    }
+
+    // MARK: Pod events
+
+    /// The ReplicaSet a controllerRef points at, if it is in the cache with that uid.
+    func owner(of ref: OwnerReference?, namespace: String?) -> ReplicaSet? {
+        guard let ref, ref.kind == ReplicaSet.resource.kind,
+              let rs = replicaSets.get(name: ref.name, namespace: namespace), rs.metadata.uid == ref.uid else { return nil }
+        return rs
+    }
+
+    /// ReplicaSets whose selector matches an orphan pod.
+    func selectingReplicaSets(_ pod: Pod) -> [ReplicaSet] {
+        replicaSets.list(namespace: pod.metadata.namespace).filter { rs in
+            guard let selector = try? LabelSelectorExpression(rs.spec?.selector), !selector.isEmpty else { return false }
+            return selector.matches(pod)
+        }
+    }
+
+    func podAdded(_ pod: Pod) async {
+        if pod.metadata.deletionTimestamp != nil { return await podDeleted(pod) }
+        if let ref = pod.controllerRef {
+            guard let rs = owner(of: ref, namespace: pod.metadata.namespace) else { return }
+            let key = Informer.key(for: rs)
+            expectations.creationObserved(key)
+            await queue.add(key)
+            return
+        }
+        for rs in selectingReplicaSets(pod) { await queue.add(Informer.key(for: rs)) }
+    }
+
+    func podUpdated(old: Pod, new: Pod) async {
+        guard old.metadata.resourceVersion != new.metadata.resourceVersion else { return }
+        if new.metadata.deletionTimestamp != nil {
+            // Going away: count it as deleted now, as upstream does, so a replacement starts at once.
+            await podDeleted(new)
+            if old.metadata.labels != new.metadata.labels { await podDeleted(old) }
+            return
+        }
+        let labelsChanged = old.metadata.labels != new.metadata.labels
+        if old.controllerRef != new.controllerRef, let rs = owner(of: old.controllerRef, namespace: old.metadata.namespace) {
+            await queue.add(Informer.key(for: rs))
+        }
+        if let ref = new.controllerRef {
+            guard let rs = owner(of: ref, namespace: new.metadata.namespace) else { return }
+            let key = Informer.key(for: rs)
+            await queue.add(key)
+            if let minReady = rs.spec?.minReadySeconds, minReady > 0, !old.isReady, new.isReady {
+                await queue.addAfter(key, delay: .seconds(Int(minReady) + 1))
+            }
+            return
+        }
+        if labelsChanged || old.controllerRef != nil {
+            for rs in selectingReplicaSets(new) { await queue.add(Informer.key(for: rs)) }
+        }
+    }
+
+    func podDeleted(_ pod: Pod) async {
+        guard let rs = owner(of: pod.controllerRef, namespace: pod.metadata.namespace) else { return }
+        let key = Informer.key(for: rs)
+        expectations.deletionObserved(key, podKey: pod.key)
+        await queue.add(key)
+    }
+
+    // MARK: Reconcile
+
+    /// Brings one ReplicaSet's pods and status in line with its spec.
+    func syncReplicaSet(_ key: String) async throws {
+        guard let rs = replicaSets.get(key) else {
+            expectations.remove(key)
+            return
+        }
+        let selector: LabelSelectorExpression
+        do {
+            selector = try LabelSelectorExpression(rs.spec?.selector)
+        } catch {
+            throw ControllerError.invalidObject(key: key, reason: "invalid selector: \(error)")
+        }
+        let needsSync = expectations.isSatisfied(key)
+        let active = pods.list(namespace: rs.metadata.namespace).filter(\.isActive)
+        let owned = try await ControllerRefManager(client: client, owner: rs, selector: selector).claim(active)
+        var manageError: (any Error)?
+        if needsSync, rs.metadata.deletionTimestamp == nil {
+            do { try await manageReplicas(owned, of: rs, key: key) } catch { manageError = error }
+        }
+        let status = calculateStatus(rs, pods: owned, manageError: manageError)
+        let updated = try await updateStatus(rs, to: status)
+        if let manageError { throw manageError }
+        let minReady = updated.spec?.minReadySeconds ?? 0
+        if minReady > 0, status.readyReplicas == updated.spec?.replicas, status.availableReplicas != updated.spec?.replicas {
+            await queue.addAfter(key, delay: .seconds(Int(minReady)))
+        }
+    }
+
+    /// Creates or deletes pods so that `owned` reaches `spec.replicas`, recording expectations first.
+    func manageReplicas(_ owned: [Pod], of rs: ReplicaSet, key: String) async throws {
+        let desired = Int(rs.spec?.replicas ?? 1)
+        let diff = owned.count - desired
+        if diff < 0 {
+            let count = min(-diff, Self.burstReplicas)
+            expectations.expectCreations(key, count: count)
+            logger.debug("creating pods", metadata: ["replicaset": "\(key)", "count": "\(count)"])
+            let (created, firstError) = await slowStartBatch(count) { try await createPod(for: rs) }
+            // Creations never attempted or failed will not show up in the informer.
+            for _ in created..<count { expectations.creationObserved(key) }
+            if let firstError { throw ControllerError.partialFailure(key: key, failed: count - created, first: firstError) }
+        } else if diff > 0 {
+            let victims = Self.podsToDelete(owned, count: min(diff, Self.burstReplicas))
+            expectations.expectDeletions(key, podKeys: victims.map(\.key))
+            logger.debug("deleting pods", metadata: ["replicaset": "\(key)", "count": "\(victims.count)"])
+            let failures = await withTaskGroup(of: (any Error)?.self) { group in
+                for pod in victims {
+                    group.addTask {
+                        do {
+                            try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
+                                                    options: DeleteOptions(preconditions: .init(uid: pod.metadata.uid)))
+                            return nil
+                        } catch {
+                            expectations.deletionObserved(key, podKey: pod.key)
+                            return error.isNotFound ? nil : error
+                        }
+                    }
+                }
+                return await group.reduce(into: [any Error]()) { if let e = $1 { $0.append(e) } }
+            }
+            if let first = failures.first { throw ControllerError.partialFailure(key: key, failed: failures.count, first: first) }
+        }
+    }
+
+    /// A pod of the ReplicaSet's template, named `<rs>-<5 random chars>` by the server.
+    func createPod(for rs: ReplicaSet) async throws {
+        let template = rs.spec?.template
+        var meta = ObjectMeta(generateName: "\(rs.metadata.name ?? "")-", namespace: rs.metadata.namespace,
+                              labels: template?.metadata?.labels, annotations: template?.metadata?.annotations,
+                              ownerReferences: [rs.controllerReference])
+        meta.finalizers = template?.metadata?.finalizers
+        do {
+            _ = try await client.create(Pod(metadata: meta, spec: template?.spec))
+        } catch {
+            throw ControllerError.api(error)
+        }
+    }
+
+    /// Runs `count` calls in batches of 1, 2, 4, … (upstream's `slowStartBatch`), stopping after a batch with a
+    /// failure, so a quota or validation error costs one request rather than hundreds.
+    func slowStartBatch(_ count: Int, _ call: @escaping @Sendable () async throws -> Void) async -> (succeeded: Int, firstError: (any Error)?) {
+        var remaining = count
+        var batch = 1
+        var succeeded = 0
+        while remaining > 0 {
+            let size = min(batch, remaining)
+            let errors = await withTaskGroup(of: (any Error)?.self) { group in
+                for _ in 0..<size {
+                    group.addTask {
+                        do { try await call(); return nil } catch { return error }
+                    }
+                }
+                return await group.reduce(into: [any Error]()) { if let e = $1 { $0.append(e) } }
+            }
+            succeeded += size - errors.count
+            if let first = errors.first { return (succeeded, first) }
+            remaining -= size
+            batch *= 2
+        }
+        return (succeeded, nil)
+    }
+}
+
+extension Error {
+    /// Whether this is the API server's 404.
+    var isNotFound: Bool { (self as? KubeClientError)?.isNotFound ?? false }
+}

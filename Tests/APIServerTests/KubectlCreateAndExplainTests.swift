@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `kubectl create <kind>` (protobuf request bodies), `kubectl explain` (OpenAPI v3), namespace termination.
+@Suite struct KubectlCreateAndExplainTests {
+    @Test func createSubcommandsSendProtobufAndWork() async throws {
+        let k = try await KubectlHarness()
+        #expect(try await k.ok("create", "configmap", "cm", "--from-literal=a=1").contains("configmap/cm created"))
+        #expect(try await k.ok("create", "secret", "generic", "sec", "--from-literal=p=q").contains("secret/sec created"))
+        #expect(try await k.ok("create", "deployment", "web", "--image=nginx:1.25", "--replicas=2").contains("deployment.apps/web created"))
+        #expect(try await k.ok("create", "service", "nodeport", "np", "--tcp=80:8080").contains("service/np created"))
+        #expect(try await k.ok("create", "job", "once", "--image=busybox:1.36", "--", "true").contains("job.batch/once created"))
+        #expect(try await k.ok("create", "namespace", "team").contains("namespace/team created"))
+        #expect(try await k.ok("create", "serviceaccount", "robot", "-n", "team").contains("serviceaccount/robot created"))
+        #expect(try await k.ok("get", "cm", "cm", "-o", "jsonpath={.data.a}") == "1")
+        #expect(try await k.ok("get", "secret", "sec", "-o", "jsonpath={.data.p}") == "cQ==")
+        #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.replicas} {.spec.strategy.type}") == "2 RollingUpdate")
+        #expect(try await k.ok("get", "svc", "np", "-o", "jsonpath={.spec.type} {.spec.ports[0].targetPort}") == "NodePort 8080")
+        #expect(try await k.ok("get", "job", "once", "-o", "jsonpath={.spec.template.spec.restartPolicy}") == "Never")
+        let secrets = try await k.ok("get", "secrets")
+        #expect(secrets.contains("TYPE") && secrets.contains("Opaque"))
+        let duplicate = try await k.kubectl("create", "configmap", "cm")
+        #expect(duplicate.status != 0 && duplicate.stderr.contains("configmaps \"cm\" already exists"), "\(duplicate)")
+    }
+
+    @Test func explainReadsTheOpenAPISchemas() async throws {
+        let k = try await KubectlHarness()
+        let spec = try await k.ok("explain", "pod.spec")
+        #expect(spec.contains("KIND:       Pod") && spec.contains("FIELD: spec <PodSpec>"), "\(spec)")
+        #expect(spec.contains("containers\t<[]Container> -required-"), "\(spec)")
+        let strategy = try await k.ok("explain", "deployment.spec.strategy", "--recursive")
+        #expect(strategy.contains("GROUP:      apps") && strategy.contains("rollingUpdate") && strategy.contains("maxSurge"), "\(strategy)")
+        let unknown = try await k.kubectl("explain", "pod.spec.nonsense")
+        #expect(unknown.status != 0 && unknown.stderr.contains("field \"nonsense\" does not exist"), "\(unknown)")
+    }
+
+    @Test func deletedNamespaceTerminatesUntilFinalized() async throws {
+        let k = try await KubectlHarness()
+        _ = try await k.ok("create", "namespace", "gone")
+        _ = try await k.ok("delete", "namespace", "gone", "--wait=false")
+        #expect(try await k.ok("get", "namespace", "gone", "-o", "jsonpath={.status.phase}") == "Terminating")
+        let blocked = try await k.kubectl("create", "configmap", "late", "-n", "gone")
+        #expect(blocked.status != 0 && blocked.stderr.contains("because it is being terminated"), "\(blocked)")
+        let finalize = try await k.curl("PUT", "/api/v1/namespaces/gone/finalize",
+                                        body: #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"gone"},"spec":{"finalizers":[]}}"#)
+        #expect(finalize.code == 200, "\(finalize)")
+        #expect(try await k.kubectl("get", "namespace", "gone").status != 0)
+    }
+}
