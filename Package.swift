@@ -11,6 +11,12 @@ let strict: [SwiftSetting] = [
 
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let grpcProtobuf: [Target.Dependency] = [
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+]
+let grpcHTTP2 = Target.Dependency.product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport")
 
 let package = Package(
     name: "swiftlet",
@@ -20,6 +26,7 @@ let package = Package(
         .executable(name: "swiftlet-bridge", targets: ["swiftlet-bridge"]),
         .executable(name: "swiftlet-host-local", targets: ["swiftlet-host-local"]),
         .executable(name: "swiftlet-loopback", targets: ["swiftlet-loopback"]),
+        .executable(name: "swiftlet-portmap", targets: ["swiftlet-portmap"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,6 +40,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
         // MARK: API: Kubernetes types and the client every component uses.
@@ -68,6 +79,10 @@ let package = Package(
             ],
             path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
 
+        .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
+        // Generated from Proto/ by hack/generate-protos.sh (never in CI).
+        .target(name: "EtcdAPI", dependencies: grpcProtobuf, path: "Sources/ControlPlane/EtcdAPI", exclude: ["Proto"], swiftSettings: strict),
+
         // MARK: Linux: netlink and nftables over libmnl / libnftnl.
         .systemLibrary(name: "CMnl", path: "Sources/Linux/CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CNftnl", path: "Sources/Linux/CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
@@ -75,23 +90,26 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CMnl", "LinuxSystem"], path: "Sources/Linux/Netlink", swiftSettings: strict),
         .target(name: "NFTables", dependencies: ["CMnl", "CNftnl", "LinuxSystem"], path: "Sources/Linux/NFTables", swiftSettings: strict),
 
-        // MARK: Node: CNI.
+        // MARK: Node: CRI (generated from Proto/ by hack/generate-protos.sh, never in CI), CNI.
+        .target(name: "CRI", dependencies: grpcProtobuf, path: "Sources/Node/CRI", exclude: ["Proto"], swiftSettings: strict),
         .target(name: "CNI", dependencies: ["Netlink", "NFTables", "LinuxSystem"], path: "Sources/Node/CNI", swiftSettings: strict),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
         .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict),
+        .executableTarget(name: "swiftlet-portmap", dependencies: ["CNI"], path: "cni/portmap", swiftSettings: strict),
 
         // MARK: Commands.
         .target(
             name: "SwiftletCommands",
             dependencies: [
-                "APIServer", "Store", "KubeAPI", log,
+                "APIServer", "Controllers", "KubeAPI", "KubeClient", "Store", log,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Commands/SwiftletCommands", swiftSettings: strict),
         .executableTarget(name: "swiftlet", dependencies: ["SwiftletCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/Commands/swiftlet", swiftSettings: strict),
 
         // MARK: Benchmarks (hack/bench/).
+        .executableTarget(name: "cni-bench", dependencies: ["CNI", "LinuxSystem"], path: "Sources/Benchmarks/CNIBench", swiftSettings: strict),
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
@@ -101,9 +119,14 @@ let package = Package(
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", log], swiftSettings: strict),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "CNITests", dependencies: ["CNI", "Netlink", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,
+            .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
+        .testTarget(name: "EtcdAPITests", dependencies: ["EtcdAPI", "TestSupport", grpcHTTP2,
+            .product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
     ]
 )

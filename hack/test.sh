@@ -11,4 +11,5 @@ echo "test: building (products and tests)"
 swift build --build-tests 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\]/d'
 
 echo "test: running"
-swift test --skip-build "$@"
+# Serially: on 2 cores, parallel suites (kubectl, containerd, etcd, netns traffic) starve each other's timings.
+swift test --skip-build --no-parallel "$@"

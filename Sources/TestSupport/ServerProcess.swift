@@ -10,7 +10,9 @@ public final class ServerProcess: @unchecked Sendable {
     private let logFile: String
 
     /// Starts the server and waits until it serves (its kubeconfig is written once it listens).
-    public init(extraArguments: [String] = [], dataDirectory: String? = nil) async throws {
+    /// `controllers: false` (the default) runs the bare API server, so a test's own controllers or writes are the
+    /// only ones acting on its objects.
+    public init(controllers: Bool = false, extraArguments: [String] = [], dataDirectory: String? = nil) async throws {
         let dir = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-test-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         self.dataDirectory = dir
@@ -19,7 +21,8 @@ public final class ServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: kubeconfig)
         FileManager.default.createFile(atPath: logFile, contents: nil)
         process.executableURL = URL(fileURLWithPath: try BuiltProducts.path(of: "swiftlet"))
-        process.arguments = ["server", "--data-dir", dir, "--listen", "127.0.0.1:0"] + extraArguments
+        process.arguments = ["server", "--data-dir", dir, "--listen", "127.0.0.1:0"] + (controllers ? [] : ["--controllers", ""])
+            + extraArguments
         let log = FileHandle(forWritingAtPath: logFile)
         process.standardOutput = log
         process.standardError = log

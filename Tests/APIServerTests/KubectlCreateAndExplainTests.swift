@@ -36,7 +36,8 @@ import TestSupport
     }
 
     @Test func deletedNamespaceTerminatesUntilFinalized() async throws {
-        let k = try await KubectlHarness()
+        // Without the namespace controller the namespace stays Terminating until finalized by hand.
+        let k = try await KubectlHarness(controllers: false)
         _ = try await k.ok("create", "namespace", "gone")
         _ = try await k.ok("delete", "namespace", "gone", "--wait=false")
         #expect(try await k.ok("get", "namespace", "gone", "-o", "jsonpath={.status.phase}") == "Terminating")

@@ -8,10 +8,11 @@ final class KubectlHarness: @unchecked Sendable {
     let kubectlPath: String
     let workDirectory: String
 
-    init() async throws {
+    /// `controllers: false` runs the bare API server, for checking server-side semantics no controller acts on.
+    init(controllers: Bool = true) async throws {
         guard let kubectl = which("kubectl") else { throw TestSupportError("kubectl is not installed") }
         kubectlPath = kubectl
-        server = try await ServerProcess()
+        server = try await ServerProcess(controllers: controllers)
         workDirectory = server.dataDirectory + "/work"
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
     }

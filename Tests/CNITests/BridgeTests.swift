@@ -8,7 +8,7 @@ import TestSupport
 
 /// Our bridge against the reference, each in its own throwaway "host" namespace with its own sandbox
 /// namespace, so the real host's interfaces are never touched.
-@Suite(.serialized) struct BridgeTests {
+@Suite(.serialized, .enabled(if: geteuid() == 0, "needs root for network namespaces")) struct BridgeTests {
     /// What a bridge ADD left behind, read back through netlink.
     struct Observed: Equatable {
         var bridgeAddresses: [String]
@@ -136,19 +136,6 @@ import TestSupport
         let deleted = await runner.run(environment: Self.environment("DEL", sandbox: path), stdin: config)
         #expect(deleted.exitCode == 0, "\(String(decoding: deleted.stdout, as: UTF8.self))")
         #expect(data.files("bridgenet") == ["last_reserved_ip.0", "lock"])
-    }
-
-    @Test func unsupportedOptionsAreCode2() async throws {
-        let runner = PluginRunner(plugin: Bridge(), about: "bridge")
-        for extra in [#","vlan":100"#, #","promiscMode":true"#, #","macspoofchk":true"#] {
-            let config = Self.config(dataDir: "/tmp/unused", ipam: "swiftlet-host-local", extra: extra)
-            var environment = cniEnvironment("ADD")
-            environment["CNI_NETNS"] = "/proc/self/ns/net"
-            let outcome = await runner.run(environment: environment, stdin: Data(config.utf8))
-            #expect(outcome.exitCode == 1)
-            let json = try #require(try JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any])
-            #expect(json["code"] as? Int == 2, "\(extra)")
-        }
     }
 
     @Test func ipMasqInstallsAndRemovesPerContainerRules() async throws {

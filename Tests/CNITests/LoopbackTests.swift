@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// Our loopback against the reference in throwaway namespaces (never the host's).
-@Suite struct LoopbackTests {
+@Suite(.enabled(if: geteuid() == 0, "needs root for network namespaces")) struct LoopbackTests {
     func add(_ binary: String, _ namespace: NetworkNamespace, version: String) async -> PluginProcess.Output {
         var environment = cniEnvironment("ADD")
         environment["CNI_NETNS"] = namespace.path

@@ -84,7 +84,8 @@ final class TestServer: Sendable {
         let process = Process()
         do {
             process.executableURL = try binary()
-            process.arguments = ["server", "--data-dir", directory.path, "--listen", listen]
+            // The bare API server: no controller writes to the objects these tests compare.
+            process.arguments = ["server", "--data-dir", directory.path, "--listen", listen, "--controllers", ""]
             let log = directory.appendingPathComponent("server.log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)

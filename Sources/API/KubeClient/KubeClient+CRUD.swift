@@ -70,6 +70,13 @@ extension KubeClient {
         try await write(object, method: .PUT, path: try objectPath(object) + "/status", fieldManager: fieldManager)
     }
 
+    /// Replaces a Namespace's `spec.finalizers` through `namespaces/{name}/finalize`, the only way to change them;
+    /// a terminating namespace whose finalizers are all gone is removed (what the namespace controller does last).
+    @discardableResult
+    public func finalize(_ namespace: Namespace) async throws(KubeClientError) -> Namespace {
+        try await write(namespace, method: .PUT, path: try objectPath(namespace) + "/finalize", fieldManager: nil)
+    }
+
     /// Deletes an object. Pods bound to a node and objects with finalizers linger (with a deletionTimestamp) until
     /// the kubelet or the finalizer's owner lets them go.
     ///

@@ -33,6 +33,8 @@ public final class KubeClient: Sendable {
         http.timeout = HTTPClient.Configuration.Timeout(connect: configuration.connectTimeout.timeAmount)
         // The API server does not redirect; following one could leak the bearer token to another host.
         http.redirectConfiguration = .disallow
+        // Every informer holds a watch connection; the default of 8 per host would starve ordinary requests.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         if configuration.usesTLS { http.tlsConfiguration = try Self.tlsConfiguration(configuration) }
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http,
                                backgroundActivityLogger: logger)

@@ -1,11 +1,14 @@
 import APIServer
 import ArgumentParser
+import Controllers
 import Foundation
+import KubeClient
 import Logging
+import Store
 
-/// `swiftlet server`: the API server with its embedded store; writes `DIR/admin.kubeconfig`.
-struct ServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the Kubernetes API server.")
+/// `swiftlet server`: the API server with its embedded store and the controllers; writes `DIR/admin.kubeconfig`.
+public struct ServerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the Kubernetes API server and controllers.")
 
     @Option(name: .long, help: "Where the store and the kubeconfig live.")
     var dataDir = "/var/lib/swiftlet/server"
@@ -16,28 +19,77 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The Service ClusterIP range.")
     var serviceClusterIPRange = "10.96.0.0/12"
 
+    @Option(name: .long, help: "Controllers to run: '*' all, 'name' on, '-name' off (as kube-controller-manager's --controllers).")
+    var controllers = "*"
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease.")
+    var leaderElect = true
+
+    @Option(name: .long, help: "Watch history kept: at least this many revisions…")
+    var historyRevisions: Int64 = 1000
+
+    @Option(name: .long, help: "…or at least this many seconds, whichever keeps more.")
+    var historySeconds: Int = 300
+
+    @Option(name: .long, help: "Seconds between background compactions of the store.")
+    var compactionInterval: Int = 60
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be host:port, got \(listen)") }
+        do { _ = try ControllerSelection(parsing: controllers) } catch { throw ValidationError("--controllers: \(error)") }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let logger = Logging.make(label: "swiftlet.server", level: logLevel)
         let address = ListenAddress(listen)!
         let server = try await APIServer(
-            configuration: .init(dataDirectory: dataDir, host: address.host, port: address.port, serviceCIDR: serviceClusterIPRange),
+            configuration: .init(dataDirectory: dataDir, host: address.host, port: address.port, serviceCIDR: serviceClusterIPRange,
+                                 retention: .init(minimumRevisions: historyRevisions, minimumAge: .seconds(historySeconds),
+                                                  interval: .seconds(compactionInterval))),
             logger: logger)
+        let selection = try ControllerSelection(parsing: controllers)
+        let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
         let dataDir = self.dataDir
-        try await server.run { port in
-            let kubeconfig = "\(dataDir)/admin.kubeconfig"
-            do {
-                try Kubeconfig.admin(server: "http://\(address.host):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-                logger.info("serving", metadata: ["url": "http://\(address.host):\(port)", "kubeconfig": "\(kubeconfig)"])
-            } catch {
-                logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
+        let (ready, announceReady) = AsyncStream.makeStream(of: Int.self)
+        // Each task answers whether it was the API server that ended.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await server.run { port in
+                    let kubeconfig = "\(dataDir)/admin.kubeconfig"
+                    do {
+                        try Kubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+                        logger.info("serving", metadata: ["url": "http://\(address.clientHost):\(port)", "kubeconfig": "\(kubeconfig)"])
+                    } catch {
+                        logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
+                    }
+                    announceReady.yield(port)
+                    announceReady.finish()
+                }
+                return true
             }
+            if !selection.enabled.isEmpty {
+                group.addTask {
+                    // The controllers reach the API server over HTTP through KubeClient, as kube-controller-manager does.
+                    var ports = ready.makeAsyncIterator()
+                    guard let port = await ports.next() else { return false }
+                    let client = try KubeClient(configuration: .init(server: URL(string: "http://\(address.clientHost):\(port)")!,
+                                                                     userAgent: "swiftlet/controller-manager"), logger: logger)
+                    do {
+                        try await ControllerManager(client: client, controllers: selection, leaderElection: leaderElection, logger: logger).run()
+                    } catch is CancellationError {}
+                    try await client.shutdown()
+                    return false
+                }
+            }
+            // When the API server stops (SIGTERM), the controllers stop with it.
+            while let serverEnded = try await group.next(), !serverEnded {}
+            group.cancelAll()
+            announceReady.finish()
         }
     }
 }
@@ -52,6 +104,15 @@ struct ListenAddress {
         host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         self.port = port
         if host.isEmpty { return nil }
+    }
+
+    /// The address clients use: a wildcard listen address is reached over loopback; IPv6 in brackets.
+    var clientHost: String {
+        switch host {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "[::1]"
+        default: host.contains(":") ? "[\(host)]" : host
+        }
     }
 }
 

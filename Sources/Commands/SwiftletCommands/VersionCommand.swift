@@ -1,15 +1,17 @@
 import ArgumentParser
 
 /// `swiftlet version`.
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
+public struct VersionCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
 
     /// The release of this build.
-    static let version = "0.1.0"
+    public static let version = "0.1.0"
     /// The Kubernetes API version the server speaks.
     static let kubernetesVersion = "v1.32"
 
-    func run() {
+    public init() {}
+
+    public func run() {
         print("swiftlet \(Self.version) (Kubernetes API \(Self.kubernetesVersion))")
     }
 }

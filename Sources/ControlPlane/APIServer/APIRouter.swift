@@ -13,33 +13,35 @@ struct APIRouter: Sendable {
 
     func route(_ request: APIRequest) async -> APIResponse {
         let start = ContinuousClock.now
-        let (response, resource) = await dispatch(request)
-        metrics.record(verb: verb(request), resource: resource, code: response.status, duration: ContinuousClock.now - start)
+        let (response, resource, isCollection) = await dispatch(request)
+        metrics.record(verb: verb(request, collection: isCollection), resource: resource, code: response.status,
+                       duration: ContinuousClock.now - start)
         return response
     }
 
-    private func dispatch(_ request: APIRequest) async -> (APIResponse, String) {
+    /// The response, the resource it concerned (for metrics) and whether it addressed a collection.
+    private func dispatch(_ request: APIRequest) async -> (APIResponse, String, Bool) {
         switch request.path {
-        case "/version", "/version/": return (.encoded(version), "")
-        case "/healthz", "/livez": return (.text("ok"), "")
+        case "/version", "/version/": return (.encoded(version), "", false)
+        case "/healthz", "/livez": return (.text("ok"), "", false)
         case "/readyz":
-            return await readiness() ? (.text("ok"), "") : (.text("[-]store failed: reason withheld\nreadyz check failed", status: 500), "")
-        case "/metrics": return (.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8"), "")
+            return await readiness() ? (.text("ok"), "", false) : (.text("[-]store failed: reason withheld\nreadyz check failed", status: 500), "", false)
+        case "/metrics": return (.text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8"), "", false)
         default: break
         }
-        if request.path.hasPrefix("/openapi/") { return (openAPI.response(for: request), "") }
-        guard let path = APIPath(path: request.path) else { return (notFound(request.path), "") }
+        if request.path.hasPrefix("/openapi/") { return (openAPI.response(for: request), "", false) }
+        guard let path = APIPath(path: request.path) else { return (notFound(request.path), "", false) }
         switch path {
-        case .legacyRoot: return (discovery.legacyRoot(request), "")
-        case .groupsRoot: return (discovery.groupsRoot(request), "")
-        case .group(let group): return (discovery.group(group) ?? notFound(request.path), "")
+        case .legacyRoot: return (discovery.legacyRoot(request), "", false)
+        case .groupsRoot: return (discovery.groupsRoot(request), "", false)
+        case .group(let group): return (discovery.group(group) ?? notFound(request.path), "", false)
         case .groupVersion(let group, let version):
-            return (discovery.resourceList(group: group, version: version) ?? notFound(request.path), "")
+            return (discovery.resourceList(group: group, version: version) ?? notFound(request.path), "", false)
         case .resource(let resourcePath):
             guard let handler = registry.handler(group: resourcePath.group, version: resourcePath.version, plural: resourcePath.plural) else {
-                return (notFound(request.path), resourcePath.plural)
+                return (notFound(request.path), resourcePath.plural, resourcePath.name == nil)
             }
-            return (await handler.handle(request, path: resourcePath), resourcePath.plural)
+            return (await handler.handle(request, path: resourcePath), resourcePath.plural, resourcePath.name == nil)
         }
     }
 
@@ -48,10 +50,10 @@ struct APIRouter: Sendable {
                        details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: "404 page not found")]), code: 404))
     }
 
-    /// The Kubernetes verb of a request (for metrics).
-    private func verb(_ request: APIRequest) -> String {
+    /// The Kubernetes verb of a request as upstream's metrics name it (LIST for a collection GET).
+    private func verb(_ request: APIRequest, collection: Bool) -> String {
         switch request.method {
-        case "GET": request.isWatch ? "WATCH" : "GET"
+        case "GET": request.isWatch ? "WATCH" : (collection ? "LIST" : "GET")
         default: request.method
         }
     }

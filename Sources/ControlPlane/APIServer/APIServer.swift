@@ -22,14 +22,18 @@ public final class APIServer: Sendable {
         /// The Service ClusterIP range.
         public var serviceCIDR: String
         public var nodePortRange: ClosedRange<Int>
+        /// How much watch history the store keeps and how often it compacts.
+        public var retention: SQLiteStore.Retention
 
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
-                    serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767) {
+                    serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
+                    retention: SQLiteStore.Retention = .init()) {
             self.dataDirectory = dataDirectory
             self.host = host
             self.port = port
             self.serviceCIDR = serviceCIDR
             self.nodePortRange = nodePortRange
+            self.retention = retention
         }
     }
 
@@ -43,7 +47,7 @@ public final class APIServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: configuration.dataDirectory + "/state.db", logger: logger)
+        store = try SQLiteStore(path: configuration.dataDirectory + "/state.db", retention: configuration.retention, logger: logger)
         let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange))
         core = ServerCore(store: store, admission: admission, logger: logger)

@@ -37,6 +37,7 @@ extension ResourceHandler {
         object.metadata.deletionTimestamp = nil
         object.metadata.deletionGracePeriodSeconds = nil
         object.metadata.selfLink = nil
+        strategy.keepStatus(&object, from: nil)
         try await strategy.prepareForCreate(&object, context: core.admission)
         var causes = NameValidation.validate(name: name, rule: nameRule)
         causes += MetadataValidation.validate(object.metadata)

@@ -94,24 +94,3 @@ extension ResourceHandler {
                       "metadata": ["resourceVersion": .string(String(page.revision))], "items": .array(deleted)])
     }
 }
-
-extension ResourceStrategy {
-    /// Upstream's default when DELETE names no policy (Background for most kinds; batch/v1 Jobs orphan).
-    var defaultPropagationPolicy: String { Object.resource.kind == "Job" ? "Orphan" : "Background" }
-
-    /// Seconds a deletion waits: pods bound to a node get their grace period, everything else is immediate.
-    func gracePeriod(for object: Object, requested: Int64?) -> Int64 {
-        guard let pod = object as? Pod, pod.spec?.nodeName.map({ !$0.isEmpty }) ?? false else { return 0 }
-        let phase = pod.status?.phase
-        if phase == "Succeeded" || phase == "Failed" { return 0 }
-        return max(0, requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30)
-    }
-
-    /// What a pending deletion changes besides metadata (a Namespace goes Terminating).
-    func prepareForDeletion(_ object: inout Object) {
-        if var namespace = object as? Namespace {
-            namespace.status = NamespaceStatus(phase: "Terminating", conditions: namespace.status?.conditions)
-            object = namespace as! Object
-        }
-    }
-}

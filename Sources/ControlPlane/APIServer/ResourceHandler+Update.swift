@@ -47,6 +47,7 @@ extension ResourceHandler {
         object.metadata.selfLink = nil
         object.metadata.generation = old.metadata.generation
         if subresource == nil {
+            strategy.keepStatus(&object, from: old)
             try await strategy.prepareForUpdate(&object, old: old, context: core.admission)
             if strategy.specChanged(object, old: old) { object.metadata.generation = (old.metadata.generation ?? 0) + 1 }
         }

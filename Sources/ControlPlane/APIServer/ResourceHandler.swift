@@ -22,9 +22,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
         var result: [String] = []
         if strategy.hasStatus { result.append("status") }
         if strategy.scalable { result.append("scale") }
-        if Object.self == Pod.self { result.append("binding") }
-        if Object.self == Namespace.self { result.append("finalize") }
-        return result
+        return result + strategy.extraSubresources
     }
 
     func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse {
@@ -46,8 +44,8 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "status", "PATCH") where strategy.hasStatus:
                 return try await patch(request, path: path, name: name, subresource: "status")
             case (let name?, "scale", _) where strategy.scalable: return try await scale(request, path: path, name: name)
-            case (let name?, "binding", "POST") where Object.self == Pod.self: return try await bind(request, path: path, name: name)
-            case (let name?, "finalize", "PUT") where Object.self == Namespace.self: return try await finalize(request, path: path, name: name)
+            case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
+            case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
             case (_, let sub?, _) where !subresources.contains(sub):
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
             default:

@@ -11,6 +11,8 @@ protocol ResourceStrategy<Object>: Sendable {
     var hasStatus: Bool { get }
     /// Whether `scale` is served (`spec.replicas` / `status.replicas`).
     var scalable: Bool { get }
+    /// Kind-specific subresources beyond status and scale (`binding` for pods, `finalize` for namespaces).
+    var extraSubresources: [String] { get }
 
     /// Fills defaults and clears what a create may not set (status, for kinds with a status subresource).
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws
@@ -22,6 +24,14 @@ protocol ResourceStrategy<Object>: Sendable {
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
     func mergeStatus(_ object: Object, into old: Object) -> Object
+    /// A main-resource write never changes status: it keeps `old`'s (none on create).
+    func keepStatus(_ object: inout Object, from old: Object?)
+    /// Upstream's default when DELETE names no propagation policy (Background for most kinds).
+    var defaultPropagationPolicy: String { get }
+    /// Seconds a deletion waits before the object goes (0: at once, unless finalizers remain).
+    func gracePeriod(for object: Object, requested: Int64?) -> Int64
+    /// What a pending deletion changes besides metadata (a Namespace goes Terminating).
+    func prepareForDeletion(_ object: inout Object)
     /// Whether a deleted object must stay until something else finalizes it (a Namespace's `spec.finalizers`).
     func awaitsFinalization(_ object: Object) -> Bool
     /// Releases what the object held (allocated ClusterIPs, NodePorts) once it is deleted.
@@ -33,6 +43,7 @@ protocol ResourceStrategy<Object>: Sendable {
 extension ResourceStrategy {
     var hasStatus: Bool { false }
     var scalable: Bool { false }
+    var extraSubresources: [String] { [] }
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
@@ -43,6 +54,10 @@ extension ResourceStrategy {
         return a != b
     }
     func mergeStatus(_ object: Object, into old: Object) -> Object { object }
+    func keepStatus(_ object: inout Object, from old: Object?) {}
+    var defaultPropagationPolicy: String { "Background" }
+    func gracePeriod(for object: Object, requested: Int64?) -> Int64 { 0 }
+    func prepareForDeletion(_ object: inout Object) {}
     func awaitsFinalization(_ object: Object) -> Bool { false }
     func afterDelete(_ object: Object, context: AdmissionContext) async {}
     var table: TableConverter<Object> { .default }

@@ -59,7 +59,11 @@ final class ServerCore: Sendable {
         }
         if let ns = try? KubeJSON.decode(Namespace.self, from: kv.value), ns.metadata.deletionTimestamp != nil {
             throw Status(message: "unable to create new content in namespace \(namespace) because it is being terminated",
-                         reason: "Forbidden", details: StatusDetails(name: namespace, kind: "namespaces"), code: 403)
+                         reason: "Forbidden",
+                         details: StatusDetails(name: namespace, kind: "namespaces", causes: [
+                             StatusCause(reason: "NamespaceTerminating",
+                                         message: "namespace \(namespace) is being terminated", field: "metadata.namespace"),
+                         ]), code: 403)
         }
     }
 

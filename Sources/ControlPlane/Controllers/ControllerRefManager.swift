@@ -69,6 +69,8 @@ struct ControllerRefManager<Owner: KubeObject>: Sendable {
                                           patchType: .merge, patch)
         } catch let error where error.isNotFound {
             return nil
+        } catch {
+            throw ControllerError.api(error)
         }
     }
 }

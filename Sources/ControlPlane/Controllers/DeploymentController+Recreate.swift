@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeClient
 
 extension DeploymentController {
     /// One step of a Recreate rollout (upstream's `rolloutRecreate`): scale every old ReplicaSet to zero, wait

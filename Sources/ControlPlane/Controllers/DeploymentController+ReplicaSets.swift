@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import Logging
 
 extension DeploymentController {
     /// The new ReplicaSet (template equal to the Deployment's, oldest first on ties) and the old ones, after
@@ -8,11 +9,7 @@ extension DeploymentController {
     /// `create`, a missing new ReplicaSet is created.
     func replicaSetsAndSyncRevision(_ d: inout Deployment, _ rsList: [ReplicaSet],
                                     create: Bool) async throws -> (new: ReplicaSet?, old: [ReplicaSet]) {
-        let sorted = rsList.sorted { ($0.metadata.creationTimestamp ?? Time(.distantPast), $0.metadata.name ?? "")
-            < ($1.metadata.creationTimestamp ?? Time(.distantPast), $1.metadata.name ?? "") }
-        let template = PodTemplateHash.stripped(d.spec?.template)
-        let existing = sorted.first { PodTemplateHash.stripped($0.spec?.template) == template }
-        let old = sorted.filter { $0.metadata.uid != existing?.metadata.uid }
+        let (existing, old) = Self.splitReplicaSets(d, rsList)
         let newRevision = (old.map(\.revision).max() ?? 0) + 1
         if let existing {
             var copy = existing
@@ -37,6 +34,15 @@ extension DeploymentController {
         return (created, old)
     }
 
+    /// The ReplicaSet whose template equals the Deployment's, ignoring the hash label (the oldest, should there
+    /// be several), and the others, oldest first (upstream's `FindNewReplicaSet` / `FindOldReplicaSets`).
+    static func splitReplicaSets(_ d: Deployment, _ rsList: [ReplicaSet]) -> (new: ReplicaSet?, old: [ReplicaSet]) {
+        let sorted = rsList.sorted(by: olderFirst)
+        let template = PodTemplateHash.stripped(d.spec?.template)
+        let new = sorted.first { PodTemplateHash.stripped($0.spec?.template) == template }
+        return (new, sorted.filter { $0.metadata.uid != new?.metadata.uid })
+    }
+
     /// Creates `<deployment>-<hash>` with the template, the hash label and the next revision; a name taken by a
     /// different template bumps `status.collisionCount` so the next sync hashes differently.
     private func createNewReplicaSet(_ d: inout Deployment, old: [ReplicaSet], revision: Int) async throws -> ReplicaSet {
@@ -44,8 +50,9 @@ extension DeploymentController {
             throw ControllerError.invalidObject(key: d.metadata.name ?? "", reason: "no pod template")
         }
         let hash = PodTemplateHash.compute(template, collisionCount: d.status?.collisionCount)
-        if template.metadata == nil { template.metadata = ObjectMeta() }
-        template.metadata?.labels = (template.metadata?.labels ?? [:]).merging([PodTemplateHash.label: hash]) { $1 }
+        var templateMeta = template.metadata ?? ObjectMeta()
+        templateMeta.labels = (templateMeta.labels ?? [:]).merging([PodTemplateHash.label: hash]) { $1 }
+        template.metadata = templateMeta
         var selector = d.spec?.selector ?? LabelSelector()
         selector.matchLabels = (selector.matchLabels ?? [:]).merging([PodTemplateHash.label: hash]) { $1 }
         let replicas = newReplicaSetReplicas(d, all: old, new: nil)

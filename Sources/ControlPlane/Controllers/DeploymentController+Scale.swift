@@ -1,10 +1,11 @@
 import KubeAPI
+import KubeClient
 
 extension DeploymentController {
     /// Whether `spec.replicas` changed since the active ReplicaSets were last sized (their
     /// `desired-replicas` annotation differs), upstream's `isScalingEvent`.
-    func isScalingEvent(_ d: inout Deployment, _ rsList: [ReplicaSet]) async throws -> Bool {
-        let (newRS, old) = try await replicaSetsAndSyncRevision(&d, rsList, create: false)
+    func isScalingEvent(_ d: Deployment, _ rsList: [ReplicaSet]) -> Bool {
+        let (newRS, old) = Self.splitReplicaSets(d, rsList)
         let desired = String(d.specReplicas)
         return (old + (newRS.map { [$0] } ?? [])).contains { rs in
             rs.specReplicas > 0 && rs.metadata.annotations?[DeploymentAnnotations.desiredReplicas] != desired

@@ -43,9 +43,7 @@ public struct DeploymentController: Controller {
     }
 
     public func run(workers: Int) async {
-        await queue.process(workers: workers) { key in
-            try await metrics.measure { try await syncDeployment(key) }
-        }
+        await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncDeployment(key) }
     }
 
     // MARK: Events
@@ -99,7 +97,7 @@ public struct DeploymentController: Controller {
         if d.spec?.paused == true {
             return try await syncScale(&d, rsList)
         }
-        if try await isScalingEvent(&d, rsList) {
+        if isScalingEvent(d, rsList) {
             return try await syncScale(&d, rsList)
         }
         if d.spec?.strategy?.type == "Recreate" {

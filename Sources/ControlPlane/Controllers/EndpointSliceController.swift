@@ -50,9 +50,7 @@ public struct EndpointSliceController: Controller {
     }
 
     public func run(workers: Int) async {
-        await queue.process(workers: workers) { key in
-            try await metrics.measure { try await syncService(key) }
-        }
+        await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncService(key) }
     }
 
     /// Makes the Service's managed slices hold exactly its current endpoints.
@@ -150,10 +148,10 @@ public struct EndpointSliceController: Controller {
         }
     }
 
-    private func write<T>(_ body: () async throws(KubeClientError) -> T) async throws -> T {
+    private func write<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch {
+        } catch let error as KubeClientError {
             throw ControllerError.api(error)
         }
     }

@@ -33,9 +33,7 @@ public struct EndpointsController: Controller {
     }
 
     public func run(workers: Int) async {
-        await queue.process(workers: workers) { key in
-            try await metrics.measure { try await syncEndpoints(key) }
-        }
+        await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncEndpoints(key) }
     }
 
     /// Makes the Service's Endpoints object list its current pods.

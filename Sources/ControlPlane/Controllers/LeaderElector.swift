@@ -65,9 +65,6 @@ public final class LeaderElector: Sendable {
     /// Whether this candidate holds the lease now.
     public var isLeader: Bool { observed.withLock { $0.leading } }
 
-    /// The holder this candidate last saw in the lease (itself when leading).
-    public var observedLeader: String? { observed.withLock { $0.spec?.holderIdentity } }
-
     /// Campaigns until the calling task is cancelled: runs `whileLeading` each time the lease is won and cancels it
     /// when the lease is lost; on cancellation releases the lease if held.
     public func run(whileLeading: @escaping @Sendable () async -> Void) async {
@@ -81,7 +78,8 @@ public final class LeaderElector: Sendable {
             await leading.value
             observed.withLock { $0.leading = false }
             if Task.isCancelled {
-                await release()
+                // The release must reach the server although this task is cancelled: run it in a fresh task.
+                await Task { await self.release() }.value
                 break
             }
             logger.warning("lost leadership", metadata: ["identity": "\(configuration.identity)"])

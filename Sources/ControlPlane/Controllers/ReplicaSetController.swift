@@ -47,9 +47,7 @@ public struct ReplicaSetController: Controller {
     }
 
     public func run(workers: Int) async {
-        await queue.process(workers: workers) { key in
-            try await metrics.measure { try await syncReplicaSet(key) }
-        }
+        await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncReplicaSet(key) }
     }
 
     // MARK: Pod events
@@ -155,7 +153,10 @@ public struct ReplicaSetController: Controller {
             let (created, firstError) = await slowStartBatch(count) { try await createPod(for: rs) }
             // Creations never attempted or failed will not show up in the informer.
             for _ in created..<count { expectations.creationObserved(key) }
-            if let firstError { throw ControllerError.partialFailure(key: key, failed: count - created, first: firstError) }
+            // A terminating namespace refuses new pods; the namespace controller is about to delete this ReplicaSet.
+            if let firstError, !firstError.isNamespaceTerminating {
+                throw ControllerError.partialFailure(key: key, failed: count - created, first: firstError)
+            }
         } else if diff > 0 {
             let victims = Self.podsToDelete(owned, count: min(diff, Self.burstReplicas))
             expectations.expectDeletions(key, podKeys: victims.map(\.key))
@@ -216,9 +217,4 @@ public struct ReplicaSetController: Controller {
         }
         return (succeeded, nil)
     }
-}
-
-extension Error {
-    /// Whether this is the API server's 404.
-    var isNotFound: Bool { (self as? KubeClientError)?.isNotFound ?? false }
 }

@@ -7,6 +7,10 @@ import Synchronization
 /// the API server sees one LIST + WATCH per kind however many controllers use it.
 ///
 /// Ask for informers (`informer(Pod.self)`) before `run()`; `run()` starts every informer created so far.
+///
+/// Each informer gets its own connection pool (a `KubeClient` with the same configuration): a watch holds an
+/// HTTP/1.1 connection for minutes, and a dozen of them would otherwise exhaust the shared client's pool and
+/// starve the controllers' requests.
 public final class SharedInformers: Sendable {
     private struct State {
         var informers: [String: any Sendable] = [:]

@@ -5,7 +5,7 @@ import KubeAPI
 /// validation of containers, the status subresource, and the `kubectl get pods` columns.
 struct PodStrategy: ResourceStrategy {
     typealias Object = Pod
-    var hasStatus: Bool { true }
+    var extraSubresources: [String] { ["binding"] }
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         var spec = pod.spec ?? PodSpec()
@@ -23,19 +23,12 @@ struct PodStrategy: ResourceStrategy {
     }
 
     func prepareForUpdate(_ pod: inout Pod, old: Pod, context: AdmissionContext) async throws {
-        pod.status = old.status
         if var spec = pod.spec {
             PodDefaults.apply(to: &spec)
             pod.spec = spec
         }
     }
 
-    func mergeStatus(_ pod: Pod, into old: Pod) -> Pod {
-        var merged = old
-        merged.status = pod.status
-        merged.metadata.resourceVersion = pod.metadata.resourceVersion
-        return merged
-    }
 
     func validate(_ pod: Pod, old: Pod?) -> [StatusCause] {
         var causes: [StatusCause] = []
@@ -71,6 +64,13 @@ struct PodStrategy: ResourceStrategy {
             causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)", field: "spec"))
         }
         return causes
+    }
+
+    /// Pods bound to a node get their grace period so the kubelet can stop them; others go at once.
+    func gracePeriod(for pod: Pod, requested: Int64?) -> Int64 {
+        guard let node = pod.spec?.nodeName, !node.isEmpty else { return 0 }
+        if pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed" { return 0 }
+        return max(0, requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30)
     }
 
     var table: TableConverter<Pod> { Printers.pod }

@@ -5,7 +5,6 @@ import KubeAPI
 /// IPs kept across updates, released on delete.
 struct ServiceStrategy: ResourceStrategy {
     typealias Object = Service
-    var hasStatus: Bool { true }
 
     func prepareForCreate(_ service: inout Service, context: AdmissionContext) async throws {
         var spec = service.spec ?? ServiceSpec()
@@ -45,7 +44,6 @@ struct ServiceStrategy: ResourceStrategy {
     }
 
     func prepareForUpdate(_ service: inout Service, old: Service, context: AdmissionContext) async throws {
-        service.status = old.status
         var spec = service.spec ?? ServiceSpec()
         Self.applyDefaults(&spec)
         if (spec.clusterIP ?? "").isEmpty { spec.clusterIP = old.spec?.clusterIP }
@@ -60,11 +58,6 @@ struct ServiceStrategy: ResourceStrategy {
         service.spec = spec
     }
 
-    func mergeStatus(_ service: Service, into old: Service) -> Service {
-        var merged = old
-        merged.status = service.status
-        return merged
-    }
 
     func validate(_ service: Service, old: Service?) -> [StatusCause] {
         var causes: [StatusCause] = []

@@ -35,7 +35,6 @@ enum PodTemplateRules {
 /// apps/v1 Deployments: upstream's defaults (1 replica, RollingUpdate 25%/25%, history 10, deadline 600 s).
 struct DeploymentStrategy: ResourceStrategy {
     typealias Object = Deployment
-    var hasStatus: Bool { true }
     var scalable: Bool { true }
 
     func prepareForCreate(_ d: inout Deployment, context: AdmissionContext) async throws {
@@ -44,7 +43,6 @@ struct DeploymentStrategy: ResourceStrategy {
     }
 
     func prepareForUpdate(_ d: inout Deployment, old: Deployment, context: AdmissionContext) async throws {
-        d.status = old.status
         Self.applyDefaults(&d)
     }
 
@@ -66,11 +64,6 @@ struct DeploymentStrategy: ResourceStrategy {
         d.spec = spec
     }
 
-    func mergeStatus(_ d: Deployment, into old: Deployment) -> Deployment {
-        var merged = old
-        merged.status = d.status
-        return merged
-    }
 
     func validate(_ d: Deployment, old: Deployment?) -> [StatusCause] {
         guard let spec = d.spec else { return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec")] }
@@ -90,7 +83,6 @@ struct DeploymentStrategy: ResourceStrategy {
 /// apps/v1 ReplicaSets.
 struct ReplicaSetStrategy: ResourceStrategy {
     typealias Object = ReplicaSet
-    var hasStatus: Bool { true }
     var scalable: Bool { true }
 
     func prepareForCreate(_ rs: inout ReplicaSet, context: AdmissionContext) async throws {
@@ -99,7 +91,6 @@ struct ReplicaSetStrategy: ResourceStrategy {
     }
 
     func prepareForUpdate(_ rs: inout ReplicaSet, old: ReplicaSet, context: AdmissionContext) async throws {
-        rs.status = old.status
         Self.applyDefaults(&rs)
     }
 
@@ -110,11 +101,6 @@ struct ReplicaSetStrategy: ResourceStrategy {
         rs.spec = spec
     }
 
-    func mergeStatus(_ rs: ReplicaSet, into old: ReplicaSet) -> ReplicaSet {
-        var merged = old
-        merged.status = rs.status
-        return merged
-    }
 
     func validate(_ rs: ReplicaSet, old: ReplicaSet?) -> [StatusCause] {
         guard let spec = rs.spec else { return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec")] }
@@ -127,7 +113,6 @@ struct ReplicaSetStrategy: ResourceStrategy {
 /// apps/v1 DaemonSets: RollingUpdate with maxUnavailable 1 by default.
 struct DaemonSetStrategy: ResourceStrategy {
     typealias Object = DaemonSet
-    var hasStatus: Bool { true }
 
     func prepareForCreate(_ ds: inout DaemonSet, context: AdmissionContext) async throws {
         ds.status = DaemonSetStatus(currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0)
@@ -135,7 +120,6 @@ struct DaemonSetStrategy: ResourceStrategy {
     }
 
     func prepareForUpdate(_ ds: inout DaemonSet, old: DaemonSet, context: AdmissionContext) async throws {
-        ds.status = old.status
         Self.applyDefaults(&ds)
     }
 
@@ -155,11 +139,6 @@ struct DaemonSetStrategy: ResourceStrategy {
         ds.spec = spec
     }
 
-    func mergeStatus(_ ds: DaemonSet, into old: DaemonSet) -> DaemonSet {
-        var merged = old
-        merged.status = ds.status
-        return merged
-    }
 
     func validate(_ ds: DaemonSet, old: DaemonSet?) -> [StatusCause] {
         guard let spec = ds.spec else { return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec")] }
@@ -172,7 +151,6 @@ struct DaemonSetStrategy: ResourceStrategy {
 /// batch/v1 Jobs: selector and labels generated from the Job's uid unless `manualSelector`, upstream's defaults.
 struct JobStrategy: ResourceStrategy {
     typealias Object = Job
-    var hasStatus: Bool { true }
 
     func prepareForCreate(_ job: inout Job, context: AdmissionContext) async throws {
         job.status = JobStatus()
@@ -192,7 +170,6 @@ struct JobStrategy: ResourceStrategy {
     }
 
     func prepareForUpdate(_ job: inout Job, old: Job, context: AdmissionContext) async throws {
-        job.status = old.status
         Self.applyDefaults(&job)
     }
 
@@ -208,11 +185,6 @@ struct JobStrategy: ResourceStrategy {
         job.spec = spec
     }
 
-    func mergeStatus(_ job: Job, into old: Job) -> Job {
-        var merged = old
-        merged.status = job.status
-        return merged
-    }
 
     func validate(_ job: Job, old: Job?) -> [StatusCause] {
         guard let spec = job.spec else { return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec")] }
@@ -222,6 +194,9 @@ struct JobStrategy: ResourceStrategy {
         }
         return causes
     }
+
+    /// batch/v1 Jobs orphan their pods unless told otherwise (a legacy default upstream keeps).
+    var defaultPropagationPolicy: String { "Orphan" }
 
     var table: TableConverter<Job> { Printers.job }
 }

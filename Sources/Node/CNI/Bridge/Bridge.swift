@@ -4,18 +4,20 @@ import Netlink
 /// The `bridge` plugin: connects the sandbox to a host bridge through a veth pair and configures the
 /// addresses its IPAM plugin hands out, following the reference's ADD/DEL.
 ///
-/// ADD: ensure the bridge (create, up), create the veth from inside the sandbox with the host end
-/// (`veth` + 8 hex digits) directly in the host namespace, enslave it with hairpin mode, run IPAM,
+/// ADD: ensure the bridge (create, promiscuous if asked, up), create the veth from inside the sandbox
+/// with the host end (`veth` + 8 hex digits) directly in the host namespace, enslave it with hairpin
+/// mode, isolation and VLANs, install the MAC spoof check, run IPAM (none: layer 2 only),
 /// fill in gateways (``Gateways``), configure the sandbox interface and routes, give the bridge its
 /// gateway addresses and enable forwarding. The result lists `[bridge, host veth, container veth]` with
 /// every IP on interface 2. A failure after the veth exists removes it again, and releases the IPAM
 /// allocation when that was made.
 ///
-/// DEL: IPAM DEL, delete the sandbox interface, remove the masquerading rules; a missing namespace
-/// or interface is success.
+/// DEL: IPAM DEL, delete the sandbox interface, remove the masquerading rules and the MAC spoof
+/// check; a missing namespace or interface is success.
 ///
 /// `hostNamespace` is where the bridge lives: the plugin's own namespace unless a test passes a
-/// throwaway one.
+/// throwaway one. In the plugin's own namespace the host steps run on the calling thread, without a
+/// dedicated namespace thread.
 public struct Bridge: Plugin {
     private let hostNamespace: NetworkNamespace?
     private let ipam: IPAMDelegate
@@ -29,53 +31,75 @@ public struct Bridge: Plugin {
     }
 
     public func add(_ request: PluginRequest) async throws(CNIError) -> CNIResult {
-        let config = try BridgeConfig(request.config)
+        let config = try BridgeConfig(request.config, args: request.environment.args)
         let host = try hostNamespace.unwrapped(orElse: Self.currentNamespace)
         let sandbox = try NetworkNamespace.openSandbox(request.netns)
-        let bridge = try await host.withNetlink("setting up bridge \(config.bridge)") { try BridgeHost.ensureBridge($0, config) }
+        let bridge = try await NetworkNamespace.withNetlink(in: hostNamespace, "setting up bridge \(config.bridge)") { try BridgeHost.ensureBridge($0, config) }
 
         let ifName = request.ifName
         let (container, hostName) = try await sandbox.withNetlink("creating veth \(ifName)") {
-            try BridgeContainer.createVeth($0, ifName: ifName, hostName: Self.hostVethName, host: host, mtu: config.mtu)
+            try BridgeContainer.createVeth($0, ifName: ifName, hostName: Self.hostVethName, host: host, mtu: config.mtu, mac: config.mac)
         }
         var allocated = false
+        let spoofCheck = MacSpoofCheck.id(containerID: request.containerID, ifName: ifName)
         do throws(CNIError) {
-            let port = try await host.withNetlink("attaching \(hostName) to \(config.bridge)") { try BridgeHost.attachPort($0, hostName, config) }
-            var result = try await ipam.add(request).converted(to: .current)
-            allocated = true
-            guard !result.ips.isEmpty else { throw CNIError(.invalidNetworkConfig, "IPAM plugin returned missing IP config") }
-            result.interfaces = [
+            let port = try await NetworkNamespace.withNetlink(in: hostNamespace, "attaching \(hostName) to \(config.bridge)") { try BridgeHost.attachPort($0, hostName, config) }
+            if config.macSpoofCheck, let mac = container.macAddress?.description {
+                try await NetworkNamespace.withNetfilter(in: hostNamespace, "setting up macspoofchk") { try MacSpoofCheck.setUp($0, id: spoofCheck, hostVeth: hostName, mac: mac) }
+            }
+            var result = CNIResult(interfaces: [
                 .init(name: bridge.name, mac: bridge.macAddress?.description),
                 .init(name: port.name, mac: port.macAddress?.description),
                 .init(name: container.name, mac: container.macAddress?.description, sandbox: request.netns),
-            ]
-            let gateways = try Gateways.apply(to: &result, isGateway: config.isGateway, isDefaultGateway: config.isDefaultGateway)
-            let configured = result
-            try await sandbox.withNetlink("configuring \(ifName)") { try BridgeContainer.configure($0, ifName: ifName, result: configured) }
-            if config.isGateway {
-                let refreshed = try await host.withNetlink("adding gateway addresses to \(config.bridge)") { netlink in
-                    for gateway in gateways { try BridgeHost.ensureAddress(netlink, gateway, config) }
-                    try BridgeHost.enableForwarding(
-                        ipv4: gateways.contains { $0.address.isIPv4 }, ipv6: gateways.contains { !$0.address.isIPv4 })
-                    return try netlink.link(.index(bridge.index))
-                }
-                result.interfaces[0].mac = refreshed.macAddress?.description
-            }
-            if config.ipMasq {
-                try await masquerade.setUp(result.ips.map(\.address), network: request.config.name, request.environment)
+            ])
+            if config.isLayer3 {
+                let ipamResult = try await ipam.add(request).converted(to: .current)
+                allocated = true
+                guard !ipamResult.ips.isEmpty else { throw CNIError(.invalidNetworkConfig, "IPAM plugin returned missing IP config") }
+                (result.ips, result.routes, result.dns) = (ipamResult.ips, ipamResult.routes, ipamResult.dns)
+                try await configureLayer3(&result, config, request, sandbox: sandbox, bridge: bridge)
+            } else if !config.disableContainerInterface {
+                try await sandbox.withNetlink("setting \(ifName) up") { try $0.setUp(.name(ifName)) }
             }
             if let dns = config.dns { result.dns = dns }
             return result
         } catch {
             if allocated { try? await ipam.run(.delete, request) }
+            if config.macSpoofCheck { try? await NetworkNamespace.withNetfilter(in: hostNamespace, "removing macspoofchk") { try MacSpoofCheck.tearDown($0, id: spoofCheck) } }
             _ = try? await sandbox.withNetlink("removing \(ifName)") { try BridgeContainer.deleteVeth($0, ifName: ifName) }
             throw error
         }
     }
 
+    /// Gateways, sandbox addresses and routes, bridge addresses, forwarding and masquerading for the
+    /// addresses IPAM gave (`result` has them already).
+    private func configureLayer3(
+        _ result: inout CNIResult, _ config: BridgeConfig, _ request: PluginRequest,
+        sandbox: NetworkNamespace, bridge: Link
+    ) async throws(CNIError) {
+        let ifName = request.ifName
+        let gateways = try Gateways.apply(to: &result, isGateway: config.isGateway, isDefaultGateway: config.isDefaultGateway)
+        let configured = result
+        try await sandbox.withNetlink("configuring \(ifName)") {
+            try BridgeContainer.configure($0, ifName: ifName, result: configured, enableDAD: config.enableDAD)
+        }
+        if config.isGateway {
+            let refreshed = try await NetworkNamespace.withNetlink(in: hostNamespace, "adding gateway addresses to \(config.bridge)") { netlink in
+                for gateway in gateways { try BridgeHost.ensureAddress(netlink, gateway, config) }
+                try BridgeHost.enableForwarding(
+                    ipv4: gateways.contains { $0.address.isIPv4 }, ipv6: gateways.contains { !$0.address.isIPv4 })
+                return try netlink.link(.index(bridge.index))
+            }
+            result.interfaces[0].mac = refreshed.macAddress?.description
+        }
+        if config.ipMasq {
+            try await masquerade.setUp(result.ips.map(\.address), network: request.config.name, request.environment)
+        }
+    }
+
     public func delete(_ request: PluginRequest) async throws(CNIError) {
-        let config = try BridgeConfig(request.config)
-        try await ipam.run(.delete, request)
+        let config = try BridgeConfig(request.config, args: request.environment.args)
+        if config.isLayer3 { try await ipam.run(.delete, request) }
         var addresses: [IPNetwork] = []
         if !request.netns.isEmpty {
             do throws(CNIError) {
@@ -89,14 +113,18 @@ public struct Bridge: Plugin {
         if config.ipMasq {
             try await masquerade.tearDown(addresses, network: request.config.name, request.environment)
         }
+        if config.macSpoofCheck {
+            let id = MacSpoofCheck.id(containerID: request.containerID, ifName: request.ifName)
+            try await NetworkNamespace.withNetfilter(in: hostNamespace, "removing macspoofchk") { try MacSpoofCheck.tearDown($0, id: id) }
+        }
     }
 
     public func check(_ request: PluginRequest) async throws(CNIError) {
-        _ = try BridgeConfig(request.config)
+        let config = try BridgeConfig(request.config, args: request.environment.args)
         guard let previous = try request.config.previousResult() else {
             throw CNIError(.invalidNetworkConfig, "bridge: CHECK needs prevResult")
         }
-        try await ipam.run(.check, request)
+        if config.isLayer3 { try await ipam.run(.check, request) }
         let sandbox = try NetworkNamespace.openSandbox(request.netns)
         let ifName = request.ifName
         let present = try await sandbox.withNetlink("reading \(ifName)") { netlink in
@@ -110,7 +138,7 @@ public struct Bridge: Plugin {
     /// GC: IPAM's GC, then the masquerading rules of attachments no longer valid.
     public func garbageCollect(_ request: PluginRequest) async throws(CNIError) {
         let config = try BridgeConfig(request.config)
-        try await ipam.run(.garbageCollect, request)
+        if config.isLayer3 { try await ipam.run(.garbageCollect, request) }
         if config.ipMasq {
             try await masquerade.garbageCollect(network: request.config.name, valid: try request.config.requiredValidAttachments())
         }
@@ -118,8 +146,8 @@ public struct Bridge: Plugin {
 
     /// STATUS: the bridge is ready when its IPAM plugin is.
     public func status(_ request: PluginRequest) async throws(CNIError) {
-        _ = try BridgeConfig(request.config)
-        try await ipam.run(.status, request)
+        let config = try BridgeConfig(request.config)
+        if config.isLayer3 { try await ipam.run(.status, request) }
     }
 
     private static func currentNamespace() throws(CNIError) -> NetworkNamespace {

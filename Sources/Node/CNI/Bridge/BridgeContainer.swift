@@ -8,9 +8,10 @@ import Glibc
 enum BridgeContainer {
     /// Creates the veth pair from inside the sandbox: `ifName` here, the host end directly in `host`
     /// under a name from `hostName`, retried while that name is taken (as the reference does). An
-    /// existing `ifName` is an error (the runtime must DEL first).
+    /// existing `ifName` is an error (the runtime must DEL first). `mac`, when given, becomes the
+    /// container end's address.
     static func createVeth(
-        _ netlink: RouteNetlink, ifName: String, hostName: () -> String, host: NetworkNamespace, mtu: UInt32?
+        _ netlink: RouteNetlink, ifName: String, hostName: () -> String, host: NetworkNamespace, mtu: UInt32?, mac: MACAddress?
     ) throws -> (container: Link, hostName: String) {
         if (try? netlink.link(named: ifName)) != nil {
             throw CNIError(.networkSetupFailure, "container veth name provided (\(ifName)) already exists")
@@ -19,6 +20,7 @@ enum BridgeContainer {
             let name = hostName()
             do {
                 try netlink.createVeth(named: ifName, peerName: name, peerNamespace: host, mtu: mtu)
+                if let mac { try netlink.setMACAddress(.name(ifName), mac) }
                 return (try netlink.link(named: ifName), name)
             } catch let error as NetlinkError where error.errno == EEXIST && attempt < 10 {
                 continue
@@ -29,8 +31,15 @@ enum BridgeContainer {
 
     /// The reference's `ipam.ConfigureIface`: adds the addresses meant for `ifName` (index 2), brings
     /// it up, and installs the routes, a route without gateway going via its family's gateway.
-    static func configure(_ netlink: RouteNetlink, ifName: String, result: CNIResult) throws {
-        try? Sysctl.write("net/ipv6/conf/\(ifName)/accept_dad", "0")
+    /// Duplicate address detection stays off unless `enableDAD`; `arp_notify` makes the kernel send a
+    /// gratuitous ARP when the interface comes up.
+    static func configure(_ netlink: RouteNetlink, ifName: String, result: CNIResult, enableDAD: Bool) throws {
+        if enableDAD {
+            try? Sysctl.write("net/ipv6/conf/\(ifName)/enhanced_dad", "1")
+            try? Sysctl.write("net/ipv6/conf/\(ifName)/accept_dad", "1")
+        } else {
+            try? Sysctl.write("net/ipv6/conf/\(ifName)/accept_dad", "0")
+        }
         try? Sysctl.write("net/ipv4/conf/\(ifName)/arp_notify", "1")
         let link = try netlink.link(named: ifName)
         var gateways: [Bool: IPAddress] = [:]

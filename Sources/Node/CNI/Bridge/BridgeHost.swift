@@ -6,27 +6,34 @@ import Glibc
 
 /// The bridge plugin's work in the host namespace, each step run inside one netlink session.
 enum BridgeHost {
-    /// Creates the bridge unless it exists, refuses a non-bridge of that name, disables router
-    /// advertisements on it (as the reference does) and brings it up.
+    /// Creates the bridge unless it exists (with VLAN filtering when VLANs are configured), refuses a
+    /// non-bridge of that name, disables router advertisements on it (as the reference does), turns on
+    /// `promiscMode` and brings it up.
     static func ensureBridge(_ netlink: RouteNetlink, _ config: BridgeConfig) throws -> Link {
         do {
-            try netlink.createBridge(named: config.bridge, mtu: config.mtu)
+            try netlink.createBridge(named: config.bridge, mtu: config.mtu, vlanFiltering: config.vlans.isEnabled ? true : nil)
         } catch let error as NetlinkError where error.errno == EEXIST {
             // Already there; checked below.
+        } catch let error as NetlinkError where error.errno == EOPNOTSUPP && config.vlans.isEnabled {
+            throw BridgeVLANs.unsupported(error)
         }
         let bridge = try netlink.link(named: config.bridge)
         guard bridge.kind == "bridge" else {
             throw CNIError(.networkSetupFailure, "\"\(config.bridge)\" already exists but is not a bridge")
         }
         try? Sysctl.write("net/ipv6/conf/\(config.bridge)/accept_ra", "0")
+        if config.promiscMode { try InterfaceFlags.setPromiscuous(config.bridge) }
         try netlink.setUp(.index(bridge.index))
         return try netlink.link(.index(bridge.index))
     }
 
-    /// Enslaves the host end of the veth to the bridge, sets hairpin mode and brings it up.
+    /// Enslaves the host end of the veth to the bridge, sets hairpin mode and isolation, puts it into
+    /// its VLANs and brings it up.
     static func attachPort(_ netlink: RouteNetlink, _ port: String, _ config: BridgeConfig) throws -> Link {
         try netlink.setMaster(.name(port), .name(config.bridge))
-        try netlink.setBridgePort(.name(port), BridgePortSettings(hairpin: config.hairpinMode))
+        try netlink.setBridgePort(.name(port), BridgePortSettings(hairpin: config.hairpinMode, isolated: config.portIsolation ? true : nil))
+        try config.vlans.apply(netlink, port: port)
+        try? Sysctl.write("net/ipv6/conf/\(port)/accept_ra", "0")
         try netlink.setUp(.name(port))
         return try netlink.link(named: port)
     }

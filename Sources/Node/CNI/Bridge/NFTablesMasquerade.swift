@@ -30,15 +30,22 @@ public struct NFTablesMasquerade: Masquerade {
         let comment = Self.comment(network: network, environment)
         let prefix = Self.instanceHash(network: network, environment)
         try await withSocket("set up masquerading") { socket in
+            let existing = try Self.tableRules(socket)
             var transaction = Transaction()
-            transaction.add(Self.table)
-            transaction.add(Self.checks)
-            transaction.add(Self.postrouting)
-            transaction.flush(Self.postrouting)
-            transaction.add(Rule(in: Self.postrouting, try Self.family(.v4) + Expr.match(.ipDaddr, network: "224.0.0.0/4") + [.verdict(.return)]))
-            transaction.add(Rule(in: Self.postrouting, try Self.family(.v6) + Expr.match(.ip6Daddr, network: "ff00::/8") + [.verdict(.return)]))
-            transaction.add(Rule(in: Self.postrouting, [.verdict(.goto(Self.checks.name))]))
-            for stale in try Self.rules(socket, commentPrefix: prefix) { transaction.delete(stale) }
+            // The shared skeleton is rewritten only when it is not intact: a flush and re-add in every
+            // ADD would make each commit wait for the kernel to retire the old rules.
+            if existing.filter({ $0.chain == Self.postrouting.name }).count != 3 {
+                transaction.add(Self.table)
+                transaction.add(Self.checks)
+                transaction.add(Self.postrouting)
+                transaction.flush(Self.postrouting)
+                transaction.add(Rule(in: Self.postrouting, try Self.family(.v4) + Expr.match(.ipDaddr, network: "224.0.0.0/4") + [.verdict(.return)]))
+                transaction.add(Rule(in: Self.postrouting, try Self.family(.v6) + Expr.match(.ip6Daddr, network: "ff00::/8") + [.verdict(.return)]))
+                transaction.add(Rule(in: Self.postrouting, [.verdict(.goto(Self.checks.name))]))
+            }
+            for stale in existing where stale.chain == Self.checks.name && stale.comment?.hasPrefix(prefix) == true {
+                transaction.delete(stale)
+            }
             for address in addresses {
                 let isIPv4 = address.address.isIPv4
                 let rule = try Self.family(isIPv4 ? .v4 : .v6)
@@ -76,14 +83,17 @@ public struct NFTablesMasquerade: Masquerade {
 
     /// The rules of `masq_checks` whose comment starts with `prefix`; none when the table is absent.
     static func rules(_ socket: NetfilterSocket, commentPrefix prefix: String) throws(NFTablesError) -> [Rule] {
-        let all: [Rule]
+        try tableRules(socket).filter { $0.chain == checks.name && $0.comment?.hasPrefix(prefix) == true }
+    }
+
+    /// Every rule of the table; none when it is absent.
+    static func tableRules(_ socket: NetfilterSocket) throws(NFTablesError) -> [Rule] {
         do {
-            all = try socket.rules(in: table, chain: checks.name)
+            return try socket.rules(in: table)
         } catch {
             guard error.errno == ENOENT else { throw error }
-            all = []
+            return []
         }
-        return all.filter { $0.comment?.hasPrefix(prefix) == true }
     }
 
     private func withSocket(_ what: String, _ body: @escaping @Sendable (NetfilterSocket) throws -> Void) async throws(CNIError) {

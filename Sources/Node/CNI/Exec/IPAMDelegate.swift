@@ -7,8 +7,9 @@ public struct IPAMDelegate: Sendable {
     private let exec: any PluginExec
     private let baseEnvironment: [String: String]
 
-    /// `baseEnvironment` is inherited by the IPAM plugin (the plugin process's own environment).
-    public init(exec: any PluginExec = ProcessExec(), baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// `baseEnvironment` is inherited by the IPAM plugin (the plugin process's own environment). The
+    /// default `exec` runs `swiftlet-host-local` in-process (``BuiltinPluginExec``) and execs the rest.
+    public init(exec: any PluginExec = BuiltinPluginExec(), baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
         self.exec = exec
         self.baseEnvironment = baseEnvironment
     }

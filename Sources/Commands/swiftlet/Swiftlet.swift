@@ -1,0 +1,12 @@
+import ArgumentParser
+import SwiftletCommands
+
+/// `swiftlet`: one binary, one subcommand per component (each lives in `SwiftletCommands`).
+@main
+struct Swiftlet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftlet",
+        abstract: "A Kubernetes node agent, dataplane and compact control plane for bare Linux nodes.",
+        version: VersionCommand.version,
+        subcommands: [ServerCommand.self, VersionCommand.self])
+}

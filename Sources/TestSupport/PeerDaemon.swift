@@ -1,0 +1,103 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real peer daemon (containerd, etcd, …) a wire test starts in a throwaway directory, with its
+/// output in `daemon.log` there. `stop()` ends it (SIGTERM, then SIGKILL after 10 s) and removes the
+/// directory; call it in a `defer` so a failing test cleans up too.
+///
+/// ```swift
+/// let etcd = try PeerDaemon(name: "etcd")
+/// defer { etcd.stop() }
+/// try etcd.start("/usr/bin/etcd", ["--data-dir", etcd.directory + "/data"])
+/// ```
+public final class PeerDaemon: @unchecked Sendable {
+    /// The throwaway directory; removed by `stop()`.
+    public let directory: String
+    public let logFile: String
+    private let process = Process()
+
+    /// Makes the throwaway directory; `start` runs the daemon.
+    public init(name: String) throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("swiftlet-\(name)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        logFile = directory + "/daemon.log"
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+    }
+
+    public func start(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let log = FileHandle(forWritingAtPath: logFile)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// The last part of the daemon's log, for failure messages.
+    public var logTail: String {
+        String(((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").suffix(3000))
+    }
+
+    /// Waits until `path` exists (a socket the daemon creates once it serves).
+    public func waitForFile(_ path: String, timeout: Duration = .seconds(30)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if FileManager.default.fileExists(atPath: path) { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestSupportError("\(path) did not appear; daemon log:\n\(logTail)")
+    }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+}
+
+/// Loopback TCP ports that were free a moment ago (bound to port 0 and released), for peers that
+/// need fixed ports on their command line. All are distinct.
+public func freeLoopbackPorts(_ count: Int) throws -> [Int] {
+    var sockets: [Int32] = []
+    defer { for fd in sockets { close(fd) } }
+    var ports: [Int] = []
+    for _ in 0..<count {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw TestSupportError("socket: errno \(errno)") }
+        sockets.append(fd)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestSupportError("bind 127.0.0.1:0: errno \(errno)") }
+        ports.append(Int(UInt16(bigEndian: address.sin_port)))
+    }
+    return ports
+}

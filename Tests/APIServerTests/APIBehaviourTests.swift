@@ -1,0 +1,83 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import Testing
+import TestSupport
+
+/// API semantics checked over HTTP against a real server process.
+@Suite struct APIBehaviourTests {
+    static func client(_ server: ServerProcess) throws -> KubeClient {
+        try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+    }
+
+    @Test func compactedRevisionsAnswer410ForWatchesAndContinueTokens() async throws {
+        let server = try await ServerProcess(extraArguments: ["--history-revisions", "5", "--history-seconds", "0", "--compaction-interval", "1"])
+        defer { server.stop() }
+        let client = try Self.client(server)
+        defer { Task { try? await client.shutdown() } }
+        for i in 0..<12 { _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "c\(i)"))) }
+        let page = try await client.listPage(ConfigMap.self, namespace: "default", options: ListOptions(limit: 2))
+        let token = try #require(page.metadata.continue)
+        for i in 12..<30 { _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "c\(i)"))) }
+        try await Task.sleep(for: .seconds(2.5))
+        await #expect { try await client.listPage(ConfigMap.self, namespace: "default", options: ListOptions(limit: 2), continue: token) }
+            throws: { error in (error as? KubeClientError)?.code == 410 && (error as? KubeClientError)?.reason == "Expired" }
+        await #expect { for try await _ in client.watch(ConfigMap.self, namespace: "default", resourceVersion: "3") {} }
+            throws: { error in (error as? KubeClientError)?.isGone == true }
+        // A watch from a retained revision still works and ends with the change made after it.
+        let current = try await client.listPage(ConfigMap.self, namespace: "default", options: ListOptions(limit: 1)).metadata.resourceVersion
+        let stream = client.watch(ConfigMap.self, namespace: "default", resourceVersion: current)
+        _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "late")))
+        for try await event in stream {
+            #expect(event.object?.metadata.name == "late")
+            break
+        }
+    }
+
+    @Test func concurrentServiceCreatesNeverShareAClusterIPOrNodePort() async throws {
+        let server = try await ServerProcess()
+        defer { server.stop() }
+        let client = try Self.client(server)
+        let services = try await withThrowingTaskGroup(of: Service.self) { group in
+            for i in 0..<60 {
+                group.addTask {
+                    try await client.create(Service(metadata: ObjectMeta(name: "s\(i)"), spec: ServiceSpec(
+                        ports: [ServicePort(port: 80)], selector: ["app": "s\(i)"], type: "NodePort")))
+                }
+            }
+            var all: [Service] = []
+            for try await service in group { all.append(service) }
+            return all
+        }
+        let ips = services.compactMap { $0.spec?.clusterIP }
+        let ports = services.compactMap { $0.spec?.ports?.first?.nodePort }
+        #expect(Set(ips).count == 60 && !ips.contains("10.96.0.1"))
+        #expect(Set(ports).count == 60 && ports.allSatisfy { (30000...32767).contains($0) })
+        // A requested address that is taken is refused with upstream's wording; deleting frees it.
+        let taken = ips[0]
+        await #expect { try await client.create(Service(metadata: ObjectMeta(name: "dup"), spec: ServiceSpec(ports: [ServicePort(port: 80)], clusterIP: taken))) }
+            throws: { error in (error as? KubeClientError)?.status?.message?.contains("provided IP is already allocated") == true }
+        let owner = try #require(services.first { $0.spec?.clusterIP == taken })
+        try await client.delete(Service.self, name: owner.metadata.name!, namespace: "default")
+        let reused = try await client.create(Service(metadata: ObjectMeta(name: "dup"), spec: ServiceSpec(ports: [ServicePort(port: 80)], clusterIP: taken)))
+        #expect(reused.spec?.clusterIP == taken)
+        try await client.shutdown()
+    }
+
+    @Test func healthReadinessMetricsAndVersion() async throws {
+        let k = try await KubectlHarness()
+        for path in ["/healthz", "/livez", "/readyz"] {
+            let answer = try await k.curl("GET", path)
+            #expect(answer.code == 200 && answer.body == "ok", "\(path): \(answer)")
+        }
+        _ = try await k.ok("get", "pods")
+        let metrics = try await k.curl("GET", "/metrics")
+        #expect(metrics.code == 200)
+        #expect(metrics.body.contains(#"apiserver_request_total{verb="LIST",resource="pods",code="200"}"#)
+                || metrics.body.contains(#"apiserver_request_total{verb="GET",resource="pods",code="200"}"#), "\(metrics.body.prefix(2000))")
+        #expect(metrics.body.contains("apiserver_request_duration_seconds_bucket"))
+        let version = try await k.ok("version", "-o", "json")
+        #expect(version.contains("\"serverVersion\"") && version.contains("\"minor\": \"32\""), "\(version)")
+    }
+}

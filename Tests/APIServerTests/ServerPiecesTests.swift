@@ -1,0 +1,66 @@
+import Foundation
+import KubeAPI
+import Testing
+@testable import APIServer
+
+/// Unit tests of the server's building blocks.
+@Suite struct ServerPiecesTests {
+    @Test func resourceVersionIsSplicedIntoTopLevelMetadataOnly() throws {
+        let stored = try KubeJSON.encode(ConfigMap(metadata: ObjectMeta(name: "x", namespace: "d"), data: ["metadata": "{\"resourceVersion\":\"\"}"]))
+        let out = try JSONValue(parsing: StoredObject.withResourceVersion(stored, 42))
+        #expect(out[path: ["metadata", "resourceVersion"]] == "42")
+        #expect(out[path: ["data", "metadata"]] == "{\"resourceVersion\":\"\"}")
+        let empty = try JSONValue(parsing: StoredObject.withResourceVersion(Data(#"{"kind":"X","metadata":{}}"#.utf8), 7))
+        #expect(empty[path: ["metadata", "resourceVersion"]] == "7")
+    }
+
+    @Test func unknownFieldsAreReportedWithUpstreamPaths() throws {
+        let input = try JSONValue(parsing: #"{"spec":{"containers":[{"name":"a","bogus":1}],"nope":null,"extra":{"x":1}},"top":true}"#)
+        let known = try JSONValue(parsing: #"{"spec":{"containers":[{"name":"a"}]}}"#)
+        #expect(StoredObject.unknownFields(input: input, known: known) == ["spec.containers[0].bogus", "spec.extra", "top"])
+    }
+
+    static let ages: [(seconds: Double, printed: String)] = [
+        (5, "5s"), (119, "119s"), (120, "2m"), (150, "2m30s"), (600, "10m"), (10_799, "179m"),
+        (3 * 3600 + 60, "3h1m"), (9 * 3600, "9h"), (50 * 3600, "2d2h"), (10 * 86400, "10d"), (800 * 86400, "2y70d"),
+    ]
+
+    @Test func humanDurationMatchesUpstream() {
+        for age in Self.ages { #expect(humanDuration(age.seconds) == age.printed, "\(age.seconds)") }
+    }
+
+    @Test func serviceIPAllocatorSkipsNetworkAndBroadcastAndRefusesOutOfRange() async throws {
+        let allocator = try ServiceIPAllocator(cidr: "10.0.0.0/30")
+        let first = try await allocator.allocate(nil)
+        let second = try await allocator.allocate(nil)
+        #expect(Set([first, second]) == ["10.0.0.1", "10.0.0.2"])
+        await #expect(throws: ServiceIPAllocator.AllocationError.self) { _ = try await allocator.allocate(nil) }
+        await #expect(throws: ServiceIPAllocator.AllocationError.self) { _ = try await allocator.allocate("10.0.0.3") }
+        await allocator.release(first)
+        #expect(try await allocator.allocate(first) == first)
+    }
+
+    @Test func continueTokensRoundTripAndRejectGarbage() throws {
+        let token = ContinueToken(revision: 12, start: "default/web")
+        let decoded = try ContinueToken(encoded: token.encoded)
+        #expect(decoded.revision == 12 && decoded.start == "default/web")
+        #expect(throws: Status.self) { _ = try ContinueToken(encoded: "not-a-token") }
+    }
+
+    @Test func pathsAreSplitLikeTheAPIServerDoes() {
+        #expect(APIPath(path: "/api/v1/namespaces/default/pods/web/status") == .resource(ResourcePath(group: "", version: "v1", namespace: "default", plural: "pods", name: "web", subresource: "status")))
+        #expect(APIPath(path: "/api/v1/namespaces/default") == .resource(ResourcePath(group: "", version: "v1", namespace: nil, plural: "namespaces", name: "default", subresource: nil)))
+        #expect(APIPath(path: "/api/v1/namespaces/gone/finalize") == .resource(ResourcePath(group: "", version: "v1", namespace: nil, plural: "namespaces", name: "gone", subresource: "finalize")))
+        #expect(APIPath(path: "/apis/apps/v1/deployments") == .resource(ResourcePath(group: "apps", version: "v1", namespace: nil, plural: "deployments", name: nil, subresource: nil)))
+        #expect(APIPath(path: "/apis/apps") == .group("apps"))
+        #expect(APIPath(path: "/version") == nil)
+    }
+
+    @Test func podStatusColumnFollowsUpstreamPrecedence() {
+        var pod = Pod(metadata: ObjectMeta(name: "p"), spec: PodSpec(containers: [Container(name: "c")]), status: PodStatus(phase: "Running"))
+        pod.status?.containerStatuses = [ContainerStatus(name: "c", state: ContainerState(waiting: ContainerStateWaiting(reason: "CrashLoopBackOff")), ready: false, restartCount: 3, image: "i", imageID: "")]
+        #expect(Printers.podStatusReason(pod) == "CrashLoopBackOff")
+        pod.metadata.deletionTimestamp = Time.now()
+        #expect(Printers.podStatusReason(pod) == "Terminating")
+    }
+}

@@ -1,0 +1,62 @@
+import Controllers
+import Foundation
+import KubeAPI
+import KubeClient
+import Testing
+import TestSupport
+
+@Suite("ReplicaSet controller", .serialized)
+struct ReplicaSetControllerTests {
+    @Test func scalesUpAndDownAdoptsOrphansAndReleasesMismatches() async throws {
+        try await ControllerHarness.with { h in
+            // An orphan that the ReplicaSet's selector matches is adopted instead of a new pod being created.
+            let orphan = try await h.client.create(Pod(metadata: ObjectMeta(name: "orphan", namespace: "default", labels: ["app": "rs"]),
+                                                       spec: template(["app": "rs"]).spec))
+            let rs = try await h.client.create(ReplicaSet(
+                metadata: ObjectMeta(name: "web", namespace: "default"),
+                spec: ReplicaSetSpec(replicas: 3, selector: LabelSelector(matchLabels: ["app": "rs"]), template: template(["app": "rs"]))))
+            try await eventually("3 pods") { try await h.pods("app=rs").count == 3 }
+            // Expectations: the count stays at 3 however slowly the cache catches up.
+            try await Task.sleep(for: .seconds(1))
+            let pods = try await h.pods("app=rs")
+            #expect(pods.count == 3)
+            for pod in pods {
+                let ref = try #require(pod.metadata.ownerReferences?.first)
+                #expect(ref.uid == rs.metadata.uid && ref.controller == true && ref.blockOwnerDeletion == true && ref.kind == "ReplicaSet")
+            }
+            #expect(pods.contains { $0.metadata.uid == orphan.metadata.uid })
+            let created = pods.filter { $0.metadata.name != "orphan" }
+            #expect(created.allSatisfy { ($0.metadata.name ?? "").wholeMatch(of: /web-[a-z0-9]{5}/) != nil })
+
+            // Ready pods show in the status.
+            for pod in pods { try await h.markReady(pod) }
+            try await eventually("status counts ready pods") {
+                let status = try await h.client.get(ReplicaSet.self, name: "web", namespace: "default").status
+                return status?.readyReplicas == 3 && status?.availableReplicas == 3 && status?.fullyLabeledReplicas == 3
+                    && status?.replicas == 3 && status?.observedGeneration == 1
+            }
+
+            // A pod relabelled out of the selector is released, and replaced.
+            let relabelled = created[0]
+            _ = try await h.client.patch(Pod.self, name: relabelled.metadata.name ?? "", namespace: "default", patchType: .merge,
+                                         ["metadata": ["labels": ["app": "other"]]])
+            try await eventually("released pod has no owner, a replacement exists") {
+                let released = try await h.client.get(Pod.self, name: relabelled.metadata.name ?? "", namespace: "default")
+                let count = try await h.pods("app=rs").count
+                return (released.metadata.ownerReferences ?? []).isEmpty && count == 3
+            }
+
+            // Scale down: not-ready pods go before ready ones.
+            _ = try await h.client.patch(ReplicaSet.self, name: "web", namespace: "default", patchType: .merge, ["spec": ["replicas": 2]])
+            try await eventually("2 pods") { try await h.pods("app=rs").count == 2 }
+            let remaining = try await h.pods("app=rs")
+            #expect(remaining.allSatisfy { $0.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true })
+            try await eventually("observedGeneration 2") {
+                let status = try await h.client.get(ReplicaSet.self, name: "web", namespace: "default").status
+                return status?.observedGeneration == 2 && status?.replicas == 2
+            }
+            _ = try await h.client.patch(ReplicaSet.self, name: "web", namespace: "default", patchType: .merge, ["spec": ["replicas": 0]])
+            try await eventually("no pods") { try await h.pods("app=rs").isEmpty }
+        }
+    }
+}
