@@ -13,6 +13,7 @@ packages=(
   # test drivers
   python3 python3-venv python3-pip curl jq procps
 )
+# protobuf-compiler is needed only to regenerate the committed CRI/etcd code (hack/generate-protos.sh), never here.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -54,6 +54,15 @@ public final class ServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM, then waits up to `timeout`; true if the server exited by itself (its exit status is then 0).
+    public func terminate(within timeout: Duration) async -> Bool {
+        guard process.isRunning else { return true }
+        process.terminate()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return !process.isRunning && process.terminationStatus == 0
+    }
+
     /// SIGTERM, wait, and remove the data directory.
     public func stop(keepData: Bool = false) {
         if process.isRunning {

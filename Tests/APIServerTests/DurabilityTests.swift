@@ -46,6 +46,21 @@ import TestSupport
     }
 }
 
+extension DurabilityTests {
+    /// SIGTERM stops the controllers (releasing their Lease), ends open watches and drains the HTTP server promptly.
+    @Test func sigtermShutsDownPromptlyWithControllersAndOpenWatches() async throws {
+        let server = try await ServerProcess(controllers: true)
+        defer { server.stop() }
+        let client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+        let watch = Task { for try await _ in client.watch(Pod.self) {} }
+        try await Task.sleep(for: .seconds(2))
+        #expect(await server.terminate(within: .seconds(5)), "\(server.log.suffix(2000))")
+        #expect(server.log.contains("released leadership"))
+        watch.cancel()
+        try await client.shutdown()
+    }
+}
+
 /// The names the server acknowledged, shared by the writer tasks.
 actor AcknowledgedWrites {
     private(set) var names: Set<String> = []

@@ -4,6 +4,7 @@ import Controllers
 import Foundation
 import KubeClient
 import Logging
+import ServiceLifecycle
 import Store
 
 /// `swiftlet server`: the API server with its embedded store and the controllers; writes `DIR/admin.kubeconfig`.
@@ -56,41 +57,42 @@ public struct ServerCommand: AsyncParsableCommand {
         let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
         let dataDir = self.dataDir
         let (ready, announceReady) = AsyncStream.makeStream(of: Int.self)
-        // Each task answers whether it was the API server that ended.
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await server.run { port in
-                    let kubeconfig = "\(dataDir)/admin.kubeconfig"
-                    do {
-                        try Kubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-                        logger.info("serving", metadata: ["url": "http://\(address.clientHost):\(port)", "kubeconfig": "\(kubeconfig)"])
-                    } catch {
-                        logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
-                    }
-                    announceReady.yield(port)
-                    announceReady.finish()
-                }
-                return true
+        let controllerService = ControllerService(ports: ready, host: address.clientHost, selection: selection,
+                                                  leaderElection: leaderElection, logger: logger)
+        try await server.run(services: selection.enabled.isEmpty ? [] : [controllerService]) { port in
+            let kubeconfig = "\(dataDir)/admin.kubeconfig"
+            do {
+                try Kubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+                logger.info("serving", metadata: ["url": "http://\(address.clientHost):\(port)", "kubeconfig": "\(kubeconfig)"])
+            } catch {
+                logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
             }
-            if !selection.enabled.isEmpty {
-                group.addTask {
-                    // The controllers reach the API server over HTTP through KubeClient, as kube-controller-manager does.
-                    var ports = ready.makeAsyncIterator()
-                    guard let port = await ports.next() else { return false }
-                    let client = try KubeClient(configuration: .init(server: URL(string: "http://\(address.clientHost):\(port)")!,
-                                                                     userAgent: "swiftlet/controller-manager"), logger: logger)
-                    do {
-                        try await ControllerManager(client: client, controllers: selection, leaderElection: leaderElection, logger: logger).run()
-                    } catch is CancellationError {}
-                    try await client.shutdown()
-                    return false
-                }
-            }
-            // When the API server stops (SIGTERM), the controllers stop with it.
-            while let serverEnded = try await group.next(), !serverEnded {}
-            group.cancelAll()
+            announceReady.yield(port)
             announceReady.finish()
         }
+    }
+}
+
+/// The controller manager as a service of the server's group: it starts once the API server listens, reaches it over
+/// HTTP through KubeClient (as kube-controller-manager does), and stops first on SIGTERM.
+struct ControllerService: ServiceLifecycle.Service {
+    let ports: AsyncStream<Int>
+    let host: String
+    let selection: ControllerSelection
+    let leaderElection: LeaderElector.Configuration?
+    let logger: Logger
+
+    func run() async throws {
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { return }
+        let client = try KubeClient(configuration: .init(server: URL(string: "http://\(host):\(port)")!,
+                                                         userAgent: "swiftlet/controller-manager"), logger: logger)
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await ControllerManager(client: client, controllers: selection, leaderElection: leaderElection, logger: logger).run()
+            }
+        } catch is CancellationError {}
+        try await client.shutdown()
     }
 }
 

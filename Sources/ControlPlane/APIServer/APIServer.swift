@@ -5,6 +5,7 @@ import KubeAPI
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 import Store
 
 /// The Kubernetes-compatible API server: serves every registered kind over HTTP from a `Store`.
@@ -62,8 +63,9 @@ public final class APIServer: Sendable {
     /// The URL clients use.
     public var url: String { "http://\(configuration.host):\(configuration.port)" }
 
-    /// Serves until the task is cancelled or the process gets SIGTERM/SIGINT.
-    public func run(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Serves until the task is cancelled or the process gets SIGTERM/SIGINT. `services` run alongside (the
+    /// controllers) and are shut down first, before the watches end and the HTTP server drains.
+    public func run(services: [any ServiceLifecycle.Service] = [], onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         await store.startCompactor()
         let router = self.router
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
@@ -83,19 +85,21 @@ public final class APIServer: Sendable {
                                         body: body)
             return HTTPBridge.response(await router.route(apiRequest))
         }
-        var app = Application(
+        let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
-        app.addServices(WatchCloser(store: store))
-        try await app.runService()
+        // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.
+        let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + services,
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         await store.close()
     }
 }
 
-/// Ends every open watch when graceful shutdown begins, so the HTTP server's drain does not wait for
-/// long-running watch responses.
+/// Ends every open watch when graceful shutdown begins (it runs after the HTTP server in the service group, so
+/// it is told first), so the server's drain does not wait for long-running watch responses.
 struct WatchCloser: ServiceLifecycle.Service {
     let store: SQLiteStore
 

@@ -27,6 +27,7 @@ public actor SQLiteStore: Store {
     private var compactedRevision: Int64 = 0
     private var watchers = WatcherSet()
     private var compactor: Task<Void, Never>?
+    private var closed = false
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, retention: Retention = Retention(), logger: Logger = Logger(label: "swiftlet.store")) throws {
@@ -76,8 +77,9 @@ public actor SQLiteStore: Store {
         }
     }
 
-    /// Stops the compactor and ends every watch.
+    /// Stops the compactor, ends every watch and refuses new ones.
     public func close() {
+        closed = true
         compactor?.cancel()
         compactor = nil
         watchers.finishAll()
@@ -220,6 +222,7 @@ public actor SQLiteStore: Store {
     // MARK: Watch
 
     public func watch(prefix: String, afterRevision after: Int64) throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        if closed { throw StoreError.backend("the store is shutting down") }
         if after < compactedRevision { throw StoreError.compacted(requested: after, compactedRevision: compactedRevision) }
         if after > revision { throw StoreError.futureRevision(requested: after, current: revision) }
         var history: [WatchEvent] = []
