@@ -8,7 +8,7 @@ extension ResourceHandler {
         for attempt in 0..<5 {
             let (object, kv) = try await load(name: name, namespace: path.namespace)
             var current = try KubeJSON.value(of: object)
-            let scale = ScaleView(of: current, object: object.metadata, revision: kv.modRevision)
+            let scale = ScaleView(of: current, metadata: object.metadata, revision: kv.modRevision)
             if request.method == "GET" { return .json(scale.value) }
             let desired: JSONValue
             switch request.method {
@@ -37,7 +37,7 @@ extension ResourceHandler {
                 guard case .data(let data) = response.body else { return response }
                 let stored = try JSONValue(parsing: data)
                 let revision = Int64(stored[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? kv.modRevision
-                return .json(ScaleView(of: stored, object: updated.metadata, revision: revision).value)
+                return .json(ScaleView(of: stored, metadata: updated.metadata, revision: revision).value)
             } catch StoreError.conflict where attempt < 4 {
                 continue
             }
@@ -97,7 +97,7 @@ extension ResourceHandler {
 struct ScaleView {
     let value: JSONValue
 
-    init(of object: JSONValue, object meta: ObjectMeta, revision: Int64) {
+    init(of object: JSONValue, metadata meta: ObjectMeta, revision: Int64) {
         var selector = ""
         if let matchLabels = object[path: ["spec", "selector", "matchLabels"]]?.objectValue {
             selector = matchLabels.keys.sorted().map { "\($0)=\(matchLabels[$0]?.stringValue ?? "")" }.joined(separator: ",")
