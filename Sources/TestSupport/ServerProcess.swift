@@ -6,8 +6,9 @@ public final class ServerProcess: @unchecked Sendable {
     public let dataDirectory: String
     public let kubeconfig: String
     public private(set) var url: String = ""
-    private let process = Process()
+    private var process = Process()
     private let logFile: String
+    private let arguments: [String]
 
     /// Starts the server and waits until it serves (its kubeconfig is written once it listens).
     /// `controllers: false` (the default) runs the bare API server, so a test's own controllers or writes are the
@@ -18,12 +19,27 @@ public final class ServerProcess: @unchecked Sendable {
         self.dataDirectory = dir
         kubeconfig = dir + "/admin.kubeconfig"
         logFile = dir + "/server.log"
-        try? FileManager.default.removeItem(atPath: kubeconfig)
         FileManager.default.createFile(atPath: logFile, contents: nil)
+        arguments = ["server", "--data-dir", dir] + (controllers ? [] : ["--controllers", ""]) + extraArguments
+        try await launch(listen: "127.0.0.1:0")
+    }
+
+    /// SIGKILL, then start again on the same address with the same data: clients see their connections drop and the
+    /// same server come back, as after a crash.
+    public func restart() async throws {
+        kill()
+        let address = url.replacingOccurrences(of: "http://", with: "")
+        try await launch(listen: address)
+    }
+
+    /// Runs the server listening on `listen` and waits for its kubeconfig.
+    private func launch(listen: String) async throws {
+        try? FileManager.default.removeItem(atPath: kubeconfig)
+        process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltProducts.path(of: "swiftlet"))
-        process.arguments = ["server", "--data-dir", dir, "--listen", "127.0.0.1:0"] + (controllers ? [] : ["--controllers", ""])
-            + extraArguments
+        process.arguments = arguments + ["--listen", listen]
         let log = FileHandle(forWritingAtPath: logFile)
+        log?.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         try process.run()

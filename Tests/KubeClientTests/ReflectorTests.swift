@@ -3,6 +3,7 @@ import KubeClient
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 @Suite struct ReflectorTests {
     let logger = Logger(label: "reflector-tests")
@@ -45,7 +46,7 @@ import Testing
 
     @Test func droppedWatchRelistsAfterBackoff() async throws {
         let a10 = configMap("a", rv: "10"), a12 = configMap("a", rv: "12")
-        let dropped = KubeClientError.transport(request: "GET /watch", cause: TestServerError("connection reset"))
+        let dropped = KubeClientError.transport(request: "GET /watch", cause: TestSupportError("connection reset"))
         let source = ScriptedSource(lists: [list([a10], rv: "10"), .failure(dropped), list([a12], rv: "12")],
                                     watches: [.init(events: [], end: .fail(dropped))])
         let deltas = try await deltas(from: source, count: 2, backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(40)))
