@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "swiftlet-host-local", targets: ["swiftlet-host-local"]),
         .executable(name: "swiftlet-loopback", targets: ["swiftlet-loopback"]),
         .executable(name: "swiftlet-portmap", targets: ["swiftlet-portmap"]),
+        .executable(name: "swiftlet-shim", targets: ["swiftlet-shim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -41,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
@@ -90,10 +92,29 @@ let package = Package(
         .target(name: "LinuxSystem", path: "Sources/Linux/LinuxSystem", swiftSettings: strict),
         .target(name: "Netlink", dependencies: ["CMnl", "LinuxSystem"], path: "Sources/Linux/Netlink", swiftSettings: strict),
         .target(name: "NFTables", dependencies: ["CMnl", "CNftnl", "LinuxSystem"], path: "Sources/Linux/NFTables", swiftSettings: strict),
+        .systemLibrary(name: "CSeccomp", path: "Sources/Linux/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/Linux/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Node: CRI (generated from Proto/ by hack/generate-protos.sh, never in CI), CNI.
         .target(name: "CRI", dependencies: grpcProtobuf, path: "Sources/Node/CRI", exclude: ["Proto"], swiftSettings: strict),
         .target(name: "CNI", dependencies: ["Netlink", "NFTables", "LinuxSystem"], path: "Sources/Node/CNI", swiftSettings: strict),
+        .target(name: "OCI", dependencies: ["LinuxSystem"], path: "Sources/Node/OCI", swiftSettings: strict),
+        .target(
+            name: "Images",
+            dependencies: [
+                "CZlib", "LinuxSystem", log, .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Node/Images", swiftSettings: strict),
+        .target(
+            name: "Runtime",
+            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", log, grpcHTTP2,
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + grpcProtobuf,
+            path: "Sources/Node/Runtime", swiftSettings: strict),
+        .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
         .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict),
@@ -103,8 +124,9 @@ let package = Package(
         .target(
             name: "SwiftletCommands",
             dependencies: [
-                "APIServer", "Controllers", "KubeAPI", "KubeClient", "Store", log,
+                "APIServer", "Controllers", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", log,
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Commands/SwiftletCommands", swiftSettings: strict),
@@ -125,6 +147,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "CZlib", "LinuxSystem", "TestSupport", log,
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
+            .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "EtcdAPITests", dependencies: ["EtcdAPI", "TestSupport", grpcHTTP2,

@@ -5,13 +5,13 @@ set -euo pipefail
 
 packages=(
   # build: C libraries wrapped by the C* targets
-  libsqlite3-dev libmnl-dev libnftnl-dev libseccomp-dev pkg-config
+  libsqlite3-dev libmnl-dev libnftnl-dev libseccomp-dev zlib1g-dev pkg-config
   # runtime and dataplane
   runc nftables iptables iproute2 containernetworking-plugins
   # peers and fixtures the tests and benchmarks start themselves
   containerd etcd-server docker-registry skopeo umoci busybox-static
   # test drivers
-  python3 python3-venv python3-pip curl jq procps
+  python3 python3-venv python3-pip curl jq procps attr util-linux
 )
 # protobuf-compiler is needed only to regenerate the committed CRI/etcd code (hack/generate-protos.sh), never here.
 

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +17,9 @@ public final class PeerDaemon: @unchecked Sendable {
     /// The throwaway directory; removed by `stop()`.
     public let directory: String
     public let logFile: String
-    private let process = Process()
+    /// The daemon's pid once started. Spawned with `posix_spawn` and reaped with `waitpid` here, not with
+    /// Foundation's `Process`, whose run-loop based reaping can leave a killed child a zombie forever.
+    private var pid: pid_t?
 
     /// Makes the throwaway directory; `start` runs the daemon.
     public init(name: String) throws {
@@ -28,16 +31,25 @@ public final class PeerDaemon: @unchecked Sendable {
     }
 
     public func start(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let log = FileHandle(forWritingAtPath: logFile)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        let log = open(logFile, O_WRONLY | O_APPEND | O_CLOEXEC)
+        defer {
+            close(null)
+            close(log)
+        }
+        pid = try Subprocess.start(executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,
+                                   descriptors: [null, log, log])
     }
 
-    public var isRunning: Bool { process.isRunning }
+    /// Whether the daemon is still running (reaps it if it has exited).
+    public var isRunning: Bool {
+        guard let pid else { return false }
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == 0 { return true }
+        self.pid = nil
+        return false
+    }
 
     /// The last part of the daemon's log, for failure messages.
     public var logTail: String {
@@ -50,21 +62,28 @@ public final class PeerDaemon: @unchecked Sendable {
         let deadline = clock.now + timeout
         while clock.now < deadline {
             if FileManager.default.fileExists(atPath: path) { return }
-            guard process.isRunning else { break }
+            guard isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestSupportError("\(path) did not appear; daemon log:\n\(logTail)")
     }
 
+    /// SIGKILL, as a crash; the directory and log stay (a later `stop()` removes them).
+    public func kill() {
+        guard let pid else { return }
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        self.pid = nil
+    }
+
+    /// SIGTERM, SIGKILL after 10 s, then removes the directory.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
+        if let pid, isRunning {
+            Glibc.kill(pid, SIGTERM)
             let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
+            while isRunning, Date() < deadline { usleep(20_000) }
+            if isRunning { kill() }
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

@@ -1,9 +1,8 @@
-@testable import CNI
-import Dispatch
 import Foundation
+import LinuxSystem
 
 /// Runs a plugin executable once with an explicit environment and stdin, off the concurrency pool,
-/// through the module's own `posix_spawn` runner (Foundation's `Process` can hang in a process whose
+/// through LinuxSystem's `posix_spawn` runner (Foundation's `Process` can hang in a process whose
 /// threads enter other network namespaces).
 struct PluginProcess: Sendable {
     struct Output: Sendable {
@@ -18,16 +17,11 @@ struct PluginProcess: Sendable {
     var arguments: [String] = []
 
     func run(_ environment: [String: String], stdin: String) async -> Output {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    let output = try Subprocess.run(path, arguments: arguments, environment: environment, stdin: Array(stdin.utf8))
-                    continuation.resume(returning: Output(
-                        status: output.status, stdout: Data(output.stdout), stderr: String(decoding: output.stderr, as: UTF8.self)))
-                } catch {
-                    continuation.resume(returning: Output(status: -1, stdout: Data(), stderr: "\(error)"))
-                }
-            }
+        do {
+            let output = try await Subprocess.output(path, arguments: arguments, environment: environment, stdin: Array(stdin.utf8))
+            return Output(status: output.status, stdout: Data(output.stdout), stderr: output.standardError)
+        } catch {
+            return Output(status: -1, stdout: Data(), stderr: "\(error)")
         }
     }
 }

@@ -59,7 +59,7 @@ struct CRIMessageTests {
         config.workingDir = "/srv"
         var env = Runtime_V1_KeyValue()
         env.key = "MODE"
-        env.value = Data("production".utf8)  // bytes upstream since env values may be binary
+        env.value = "production"
         config.envs = [env]
         var data = Runtime_V1_Mount()
         data.containerPath = "/data"

@@ -20,7 +20,7 @@ enum GNU {
     /// `unshare(2)`: gives the calling thread new namespaces of the kinds in `flags`.
     static func unshare(_ flags: Int32) -> Int32 { unshareFunction(flags) }
 
-    private static func symbol<F>(_ name: String) -> F {
+    static func symbol<F>(_ name: String) -> F {
         guard let pointer = dlsym(nil, name) else { fatalError("libc has no \(name)") }
         return unsafeBitCast(pointer, to: F.self)
     }

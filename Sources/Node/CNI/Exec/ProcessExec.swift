@@ -1,7 +1,7 @@
-import Dispatch
 import FoundationEssentials
+import LinuxSystem
 
-/// ``PluginExec`` over ``Subprocess`` (`posix_spawn`), blocking a Dispatch worker per run rather than a
+/// ``PluginExec`` over LinuxSystem's `Subprocess` (`posix_spawn`), blocking a Dispatch worker per run rather than a
 /// thread of the Swift concurrency pool (which on a 2-core node has only two).
 ///
 /// Plugin stderr is passed to `logStderr` when the plugin succeeds (as libcni copies it to the
@@ -14,15 +14,12 @@ public struct ProcessExec: PluginExec {
     }
 
     public func execute(_ path: String, stdin: Data, environment: [String: String]) async throws(CNIError) -> Data {
-        let input = [UInt8](stdin)
-        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Swift.Result<Subprocess.Output, CNIError>, Never>) in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Swift.Result { () throws(CNIError) in
-                    try Subprocess.run(path, environment: environment, stdin: input)
-                })
-            }
+        let output: Subprocess.Output
+        do {
+            output = try await Subprocess.output(path, environment: environment, stdin: [UInt8](stdin))
+        } catch {
+            throw CNIError(.pluginExecutionFailure, "failed to run plugin \(path)", details: error.message)
         }
-        let output = try outcome.get()
         guard output.status == 0 else { throw Self.failure(path, output) }
         if !output.stderr.isEmpty { logStderr(String(decoding: output.stderr, as: UTF8.self)) }
         return Data(output.stdout)

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Images
+import Logging
+import Runtime
+import ServiceLifecycle
+import UnixSignals
+
+/// `swiftlet runtime`: the CRI runtime daemon (serve, the default) and `swiftlet runtime import FILE`.
+public struct RuntimeCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "runtime", abstract: "Run the CRI v1 runtime (runc, OCI images, CNI) or import images into it.",
+        subcommands: [RuntimeServeCommand.self, RuntimeImportCommand.self], defaultSubcommand: RuntimeServeCommand.self)
+
+    public init() {}
+}
+
+/// The options the daemon and the import tool share: where the state lives.
+struct RuntimeOptions: ParsableArguments {
+    @Option(name: .long, help: "State root (sandboxes, containers, images).")
+    var root = "/var/lib/swiftlet/runtime"
+
+    @Option(name: .long, help: "Registry mirrors, credentials and plain-HTTP hosts (registries.yaml form).")
+    var registryConfig: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func imageStore(logger: Logger) throws -> ImageStore {
+        let registries = try registryConfig.map { try RegistryConfiguration.load(fromFile: $0) } ?? RegistryConfiguration()
+        return try ImageStore(root: root + "/images", registries: registries, logger: logger)
+    }
+}
+
+struct RuntimeServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve CRI on a unix socket.")
+
+    @OptionGroup var options: RuntimeOptions
+
+    @Option(name: .long, help: "The CRI socket, as unix:///path.")
+    var listen = "unix:///run/swiftlet/cri.sock"
+
+    @Option(name: .long, help: "Directory of CNI network configurations (the first one in name order is used).")
+    var cniConfDir = "/etc/cni/net.d"
+
+    @Option(name: .long, help: "Directories of CNI plugin executables, colon-separated.")
+    var cniBinDir = "/opt/cni/bin"
+
+    @Option(name: .long, help: "The image every sandbox's infra container runs.")
+    var pauseImage = "registry.k8s.io/pause:3.10"
+
+    @Option(name: .long, help: "runc's state directory.")
+    var runcRoot = "/run/swiftlet/runc"
+
+    @Option(name: .long, help: "The runc executable.")
+    var runc = "/usr/bin/runc"
+
+    @Option(name: .long, help: "The container monitor executable (default: swiftlet-shim beside this binary).")
+    var shim: String?
+
+    @Option(name: .long, help: "Rotate a container's log past this many bytes (0: never).")
+    var containerLogMaxSize = 10 * 1024 * 1024
+
+    func validate() throws {
+        guard listen.hasPrefix("unix://") else { throw ValidationError("--listen must be unix:///path, got \(listen)") }
+    }
+
+    func run() async throws {
+        let logger = Logging.make(label: "swiftlet.runtime", level: options.logLevel)
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let configuration = RuntimeConfiguration(
+            root: options.root, runcRoot: runcRoot, runcPath: runc, shimPath: shim ?? executable + "/swiftlet-shim",
+            cniConfigDirectory: cniConfDir, cniPluginDirectories: cniBinDir.split(separator: ":").map(String.init),
+            pauseImage: pauseImage, registryConfigFile: options.registryConfig, containerLogMaxSize: containerLogMaxSize)
+        guard FileManager.default.isExecutableFile(atPath: configuration.shimPath) else {
+            throw ValidationError("container monitor \(configuration.shimPath) is missing or not executable (--shim)")
+        }
+        let runtime = try ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
+        let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+struct RuntimeImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import an OCI image archive (air-gapped nodes).")
+
+    @OptionGroup var options: RuntimeOptions
+
+    @Argument(help: "An OCI image-layout tar (skopeo copy … oci-archive:FILE).")
+    var file: String
+
+    func run() async throws {
+        let logger = Logging.make(label: "swiftlet.runtime", level: options.logLevel)
+        let images = try options.imageStore(logger: logger)
+        for image in try await images.importArchive(file) {
+            print("imported \(image.repoTags.joined(separator: ", ")) \(image.id)")
+        }
+    }
+}

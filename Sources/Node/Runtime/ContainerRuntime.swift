@@ -1,0 +1,142 @@
+import CNI
+import CRI
+import Foundation
+import GRPCCore
+import Images
+import LinuxSystem
+import Logging
+import OCI
+
+/// The runtime behind the CRI server: pod sandboxes (a network namespace set up through CNI plus an infra
+/// container holding the ipc/uts/pid namespaces) and their containers, run by runc under one
+/// `swiftlet-shim` monitor each.
+///
+/// Everything it knows is on disk under the state root (`sandboxes/<id>/sandbox.json`,
+/// `containers/<id>/container.json`, the monitors' `exit.json`), so a restarted daemon picks up running
+/// containers without touching them. Calls on different sandboxes interleave at every `await` (runc and
+/// CNI run as subprocesses); names are reserved before the first one so a duplicate can never slip in.
+public actor ContainerRuntime {
+    public let configuration: RuntimeConfiguration
+    public let images: ImageStore
+    let runc: Runc
+    let shim: ShimLauncher
+    let cni: CNIRuntime
+    let logger: Logger
+    let oomScore: OOMScoreClamp
+
+    var sandboxes: [String: PodSandboxRecord] = [:]
+    var containers: [String: ContainerRecord] = [:]
+    /// containerd-style reserved names (`k8s_POD_…`, `k8s_<container>_…`) → the id holding them.
+    var reservedNames: [String: String] = [:]
+
+    public init(configuration: RuntimeConfiguration, images: ImageStore, logger: Logger) throws {
+        self.configuration = configuration
+        self.images = images
+        self.logger = logger
+        runc = Runc(path: configuration.runcPath, root: configuration.runcRoot)
+        shim = ShimLauncher(shimPath: configuration.shimPath, runcPath: configuration.runcPath, runcRoot: configuration.runcRoot)
+        cni = CNIRuntime(pluginDirectories: configuration.cniPluginDirectories,
+                         cache: ResultCache(directory: configuration.root + "/cni"))
+        oomScore = OOMScoreClamp(logger: logger)
+        for directory in [configuration.root + "/sandboxes", configuration.root + "/containers", configuration.runcRoot] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let (sandboxes, containers) = Self.load(root: configuration.root, logger: logger)
+        self.sandboxes = sandboxes
+        self.containers = containers
+        for record in sandboxes.values { reservedNames[PodSandboxRecord.reservedName(record.metadata)] = record.id }
+        for record in containers.values {
+            if let sandbox = sandboxes[record.sandboxID] {
+                reservedNames[ContainerRecord.reservedName(record.metadata, sandbox: sandbox.metadata)] = record.id
+            }
+        }
+        logger.info("runtime state loaded", metadata: ["sandboxes": "\(sandboxes.count)", "containers": "\(containers.count)"])
+    }
+
+    /// Reads every persisted record; unreadable ones are logged and skipped (their directories stay for
+    /// inspection).
+    private static func load(root: String, logger: Logger) -> ([String: PodSandboxRecord], [String: ContainerRecord]) {
+        func records<R: Decodable>(_ kind: String, _ file: String) -> [R] {
+            let directory = root + "/" + kind
+            let ids = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return ids.compactMap { id in
+                let path = "\(directory)/\(id)/\(file)"
+                guard let data = FileManager.default.contents(atPath: path) else { return nil }
+                do {
+                    return try JSONDecoder().decode(R.self, from: data)
+                } catch {
+                    logger.warning("skipping unreadable runtime record", metadata: ["path": "\(path)", "error": "\(error)"])
+                    return nil
+                }
+            }
+        }
+        let sandboxes: [PodSandboxRecord] = records("sandboxes", "sandbox.json")
+        let containers: [ContainerRecord] = records("containers", "container.json")
+        return (Dictionary(uniqueKeysWithValues: sandboxes.map { ($0.id, $0) }),
+                Dictionary(uniqueKeysWithValues: containers.map { ($0.id, $0) }))
+    }
+
+    // MARK: Paths and persistence
+
+    func sandboxDirectory(_ id: String) -> String { configuration.root + "/sandboxes/" + id }
+    func containerDirectory(_ id: String) -> String { configuration.root + "/containers/" + id }
+
+    func persist(_ record: PodSandboxRecord) throws {
+        try Self.writeAtomically(JSONEncoder().encode(record), to: sandboxDirectory(record.id) + "/sandbox.json")
+    }
+
+    func persist(_ record: ContainerRecord) throws {
+        try Self.writeAtomically(JSONEncoder().encode(record), to: containerDirectory(record.id) + "/container.json")
+    }
+
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// How the container (or a sandbox's infra container) in `bundle` ended, once its monitor wrote it.
+    func exit(ofBundle bundle: String) -> ContainerExit? {
+        guard let data = FileManager.default.contents(atPath: bundle + "/exit.json") else { return nil }
+        return try? JSONDecoder().decode(ContainerExit.self, from: data)
+    }
+
+    /// The pid runc recorded for the container in `bundle`.
+    func pid(ofBundle bundle: String) -> Int32? {
+        (try? String(contentsOfFile: bundle + "/pid", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// A container id like containerd's: 64 hex digits.
+    static func newID() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    static func now() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+    }
+
+    /// The memory cgroup directory of a cgroupfs path (v2 unified, or the v1 `memory` hierarchy).
+    static func memoryCgroup(_ cgroupsPath: String) -> String {
+        FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
+            ? "/sys/fs/cgroup" + cgroupsPath
+            : "/sys/fs/cgroup/memory" + cgroupsPath
+    }
+
+    /// Finds a sandbox by full id or unique prefix, as crictl lets users type them.
+    func sandbox(_ id: String) throws -> PodSandboxRecord {
+        if let record = sandboxes[id] { return record }
+        let matches = id.isEmpty ? [] : sandboxes.values.filter { $0.id.hasPrefix(id) }
+        guard matches.count == 1, let record = matches.first else {
+            throw RuntimeError.notFound("an error occurred when try to find sandbox \"\(id)\": not found")
+        }
+        return record
+    }
+
+    /// Finds a container by full id or unique prefix.
+    func container(_ id: String) throws -> ContainerRecord {
+        if let record = containers[id] { return record }
+        let matches = id.isEmpty ? [] : containers.values.filter { $0.id.hasPrefix(id) }
+        guard matches.count == 1, let record = matches.first else {
+            throw RuntimeError.notFound("an error occurred when try to find container \"\(id)\": not found")
+        }
+        return record
+    }
+}

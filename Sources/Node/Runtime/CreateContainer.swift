@@ -1,0 +1,83 @@
+import CRI
+import Foundation
+import GRPCCore
+import Images
+import LinuxSystem
+import Logging
+import OCI
+import SwiftProtobuf
+
+extension ContainerRuntime {
+    /// CRI `CreateContainer`: reserves the name, mounts the image as the container's root, writes the OCI
+    /// spec and has a monitor run `runc create`; the container waits in state Created for StartContainer.
+    public func createContainer(
+        sandboxID: String, _ config: Runtime_V1_ContainerConfig, sandboxConfig: Runtime_V1_PodSandboxConfig
+    ) async throws -> String {
+        let sandbox = try self.sandbox(sandboxID)
+        guard sandbox.state == .ready else {
+            throw RuntimeError(.failedPrecondition, "sandbox container \"\(sandbox.id)\" is not running")
+        }
+        guard !config.metadata.name.isEmpty else { throw RuntimeError.invalidArgument("container config must include metadata with a name") }
+        guard !config.image.image.isEmpty else { throw RuntimeError.invalidArgument("container config must name an image") }
+        let name = ContainerRecord.reservedName(config.metadata, sandbox: sandbox.metadata)
+        if let holder = reservedNames[name] {
+            throw RuntimeError(.alreadyExists, "failed to reserve container name \"\(name)\": name \"\(name)\" is reserved for \"\(holder)\"")
+        }
+        let id = Self.newID()
+        reservedNames[name] = id
+        let bundle = containerDirectory(id)
+        do {
+            let image = try await resolveImage(config.image.image)
+            try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+            try await mountRootfs(image, bundle: bundle)
+            guard let pausePID = pid(ofBundle: sandboxDirectory(sandbox.id) + "/bundle") else {
+                throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) has no running infra container")
+            }
+            let builder = ContainerSpecBuilder(
+                config: config, sandbox: sandbox, sandboxDirectory: sandboxDirectory(sandbox.id), image: image.config,
+                rootfs: bundle + "/rootfs", pausePID: pausePID, oomScore: oomScore)
+            var spec = try builder.build()
+            spec.linux.cgroupsPath = sandbox.cgroupParent + "/" + id
+            try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
+            let logPath = Self.logPath(directory: sandboxConfig.logDirectory.isEmpty ? sandbox.sandboxConfig.logDirectory : sandboxConfig.logDirectory,
+                                       file: config.logPath)
+            if let logPath {
+                try FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
+            let record = ContainerRecord(
+                id: id, sandboxID: sandbox.id, config: try config.serializedBytes(), image: config.image.image, imageID: image.id,
+                imageRepoDigest: image.repoDigests.first, createdAt: Self.now(), logPath: logPath,
+                stopSignal: Self.signalNumber(image.config.stopSignal) ?? SIGTERM, cgroupsPath: spec.linux.cgroupsPath ?? "")
+            try persist(record)
+            _ = try await shim.create(.init(id: id, bundle: bundle, logPath: logPath, logMaximumSize: configuration.containerLogMaxSize,
+                                            memoryCgroup: Self.memoryCgroup(record.cgroupsPath)))
+            containers[id] = record
+            logger.info("container created", metadata: ["container": "\(id)", "name": "\(config.metadata.name)", "sandbox": "\(sandbox.id)"])
+            return id
+        } catch {
+            try? await runc.delete(id, force: true)
+            try? removeBundle(bundle)
+            containers[id] = nil
+            reservedNames[name] = nil
+            throw error
+        }
+    }
+
+    /// `<log_directory>/<log_path>` when the kubelet asked for a log, as CRI specifies.
+    static func logPath(directory: String, file: String) -> String? {
+        guard !file.isEmpty else { return nil }
+        if file.hasPrefix("/") { return file }
+        guard !directory.isEmpty else { return nil }
+        return directory + "/" + file
+    }
+
+    /// `SIGTERM`, `TERM`, `15` → the signal number.
+    static func signalNumber(_ name: String?) -> Int32? {
+        guard let name, !name.isEmpty else { return nil }
+        if let number = Int32(name) { return number }
+        let bare = name.uppercased().hasPrefix("SIG") ? String(name.uppercased().dropFirst(3)) : name.uppercased()
+        let table: [String: Int32] = ["HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "KILL": SIGKILL, "USR1": SIGUSR1,
+                                      "USR2": SIGUSR2, "TERM": SIGTERM, "STOP": SIGSTOP, "WINCH": 28, "PWR": 30]
+        return table[bare]
+    }
+}

@@ -1,0 +1,42 @@
+import CRI
+import Foundation
+import SwiftProtobuf
+
+/// What the runtime remembers about a pod sandbox, persisted as `sandboxes/<id>/sandbox.json` so a
+/// restarted daemon answers Status/List exactly as before.
+struct PodSandboxRecord: Codable, Sendable {
+    enum State: String, Codable, Sendable { case ready, notReady }
+
+    var id: String
+    /// The CRI `PodSandboxConfig` as sent, in protobuf bytes.
+    var config: Data
+    var createdAt: Int64
+    var state: State
+    /// The sandbox's network namespace (`/var/run/netns/cni-…`), nil for host-network pods or once stopped.
+    var networkNamespace: String?
+    var ip: String?
+    var additionalIPs: [String] = []
+    var runtimeHandler: String
+
+    var sandboxConfig: Runtime_V1_PodSandboxConfig {
+        (try? Runtime_V1_PodSandboxConfig(serializedBytes: config)) ?? Runtime_V1_PodSandboxConfig()
+    }
+
+    var metadata: Runtime_V1_PodSandboxMetadata { sandboxConfig.metadata }
+
+    /// The cgroup parent the kubelet chose for the pod (cgroupfs path), `/swiftlet` when it chose none.
+    var cgroupParent: String {
+        let parent = sandboxConfig.linux.cgroupParent
+        return parent.isEmpty ? "/swiftlet" : parent
+    }
+
+    /// The infra container's cgroup; each container gets `<cgroupParent>/<container id>` beside it.
+    var cgroupsPath: String { cgroupParent + "/" + id }
+
+    var hostNetwork: Bool { sandboxConfig.linux.securityContext.namespaceOptions.network == .node }
+
+    /// containerd's reservation key for a sandbox name: `k8s_POD_<name>_<namespace>_<uid>_<attempt>`.
+    static func reservedName(_ metadata: Runtime_V1_PodSandboxMetadata) -> String {
+        "k8s_POD_\(metadata.name)_\(metadata.namespace)_\(metadata.uid)_\(metadata.attempt)"
+    }
+}

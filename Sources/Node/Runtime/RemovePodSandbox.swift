@@ -1,0 +1,25 @@
+import Foundation
+import GRPCCore
+import LinuxSystem
+import Logging
+import OCI
+
+extension ContainerRuntime {
+    /// CRI `RemovePodSandbox`: stops it if needed, removes its containers, the infra container and every
+    /// file; an unknown id succeeds (already removed).
+    public func removePodSandbox(_ id: String) async throws {
+        guard let record = try? sandbox(id) else { return }
+        try await stopPodSandbox(record.id)
+        for container in containers.values where container.sandboxID == record.id {
+            try await removeContainer(container.id)
+        }
+        try? await runc.delete(record.id, force: true)
+        let directory = sandboxDirectory(record.id)
+        try removeBundle(directory + "/bundle")
+        try Mount.unmount(directory + "/shm", detach: true)
+        try FileManager.default.removeItem(atPath: directory)
+        sandboxes[record.id] = nil
+        reservedNames[PodSandboxRecord.reservedName(record.metadata)] = nil
+        logger.info("sandbox removed", metadata: ["sandbox": "\(record.id)"])
+    }
+}

@@ -1,0 +1,151 @@
+import CNI
+import CRI
+import Foundation
+import GRPCCore
+import Images
+import LinuxSystem
+import Logging
+import OCI
+import SwiftProtobuf
+
+extension ContainerRuntime {
+    /// CRI `RunPodSandbox`: reserves the name, creates the network namespace and attaches it through the
+    /// CNI chain (port mappings as the `portMappings` capability), writes hostname/hosts/resolv.conf,
+    /// mounts the shared /dev/shm and starts the infra container. Any failure undoes what was done.
+    public func runPodSandbox(_ config: Runtime_V1_PodSandboxConfig, runtimeHandler: String) async throws -> String {
+        let metadata = config.metadata
+        guard !metadata.name.isEmpty, !metadata.namespace.isEmpty, !metadata.uid.isEmpty else {
+            throw RuntimeError.invalidArgument("sandbox config must include metadata with name, namespace and uid")
+        }
+        let name = PodSandboxRecord.reservedName(metadata)
+        if let holder = reservedNames[name] {
+            throw RuntimeError(.alreadyExists, "failed to reserve sandbox name \"\(name)\": name \"\(name)\" is reserved for \"\(holder)\"")
+        }
+        let id = Self.newID()
+        reservedNames[name] = id
+        let directory = sandboxDirectory(id)
+        var record = PodSandboxRecord(
+            id: id, config: try config.serializedBytes(), createdAt: Self.now(), state: .notReady,
+            runtimeHandler: runtimeHandler)
+        var createdNetworkNamespace: String?
+        var attachedNetwork: NetworkConfigList?
+        do {
+            try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
+            let pause = try await resolveImage(configuration.pauseImage, pullIfMissing: true)
+            try SandboxFiles.write(config, hostNetwork: record.hostNetwork, into: directory)
+            if config.linux.securityContext.namespaceOptions.ipc != .node {
+                try FileManager.default.createDirectory(atPath: directory + "/shm", withIntermediateDirectories: true)
+                try Mount.tmpfs(at: directory + "/shm", size: configuration.sandboxShmSize)
+            }
+            if !record.hostNetwork {
+                let netnsName = "cni-" + UUID().uuidString.lowercased()
+                let namespace = try NetworkNamespace.create(named: netnsName)
+                record.networkNamespace = namespace.path
+                createdNetworkNamespace = netnsName
+                // `lo` first, through containerd's built-in loopback network, then the pod network.
+                _ = try await cni.add(.loopback(), loopbackAttachment(for: record))
+                let network = try ConfigDirectory(path: configuration.cniConfigDirectory).defaultNetwork()
+                let result = try await cni.add(network, attachment(for: record))
+                attachedNetwork = network
+                let addresses = result.ips.map { $0.address.address.description }
+                record.ip = addresses.first
+                record.additionalIPs = Array(addresses.dropFirst())
+            }
+            try await mountRootfs(pause, bundle: directory + "/bundle")
+            let spec = pauseSpec(config, record: record, image: pause.config)
+            try Self.writeAtomically(JSONEncoder().encode(spec), to: directory + "/bundle/config.json")
+            _ = try await shim.create(.init(id: id, bundle: directory + "/bundle", logPath: nil, logMaximumSize: 0,
+                                            memoryCgroup: nil))
+            try await runc.start(id)
+            record.state = .ready
+            sandboxes[id] = record
+            try persist(record)
+            logger.info("sandbox running", metadata: ["sandbox": "\(id)", "pod": "\(metadata.namespace)/\(metadata.name)", "ip": "\(record.ip ?? "host")"])
+            return id
+        } catch {
+            try? await runc.delete(id, force: true)
+            if let network = attachedNetwork { try? await cni.delete(network, attachment(for: record)) }
+            if createdNetworkNamespace != nil, let loopback = try? NetworkConfigList.loopback() {
+                try? await cni.delete(loopback, loopbackAttachment(for: record))
+            }
+            if let netns = createdNetworkNamespace { try? NetworkNamespace.delete(named: netns) }
+            try? Mount.unmount(directory + "/shm", detach: true)
+            try? removeBundle(directory + "/bundle")
+            try? FileManager.default.removeItem(atPath: directory)
+            sandboxes[id] = nil
+            reservedNames[name] = nil
+            throw Self.sandboxError(error, name: metadata.name)
+        }
+    }
+
+    /// The CNI attachment of a sandbox: `eth0` in its namespace, the Kubernetes CNI_ARGS, its port mappings.
+    func attachment(for record: PodSandboxRecord) -> NetworkAttachment {
+        let config = record.sandboxConfig
+        let ports: [JSONValue] = config.portMappings.filter { $0.hostPort > 0 }.map { mapping in
+            let protocolName = switch mapping.protocol {
+            case .udp: "udp"
+            case .sctp: "sctp"
+            default: "tcp"
+            }
+            var entry: [String: JSONValue] = [
+                "hostPort": .integer(Int64(mapping.hostPort)), "containerPort": .integer(Int64(mapping.containerPort)),
+                "protocol": .string(protocolName),
+            ]
+            if !mapping.hostIp.isEmpty { entry["hostIP"] = .string(mapping.hostIp) }
+            return .object(entry)
+        }
+        return NetworkAttachment(
+            containerID: record.id, netns: record.networkNamespace ?? "", ifName: "eth0",
+            args: [("IgnoreUnknown", "1"), ("K8S_POD_NAMESPACE", config.metadata.namespace), ("K8S_POD_NAME", config.metadata.name),
+                   ("K8S_POD_INFRA_CONTAINER_ID", record.id), ("K8S_POD_UID", config.metadata.uid)],
+            capabilityArgs: ports.isEmpty ? [:] : ["portMappings": .array(ports)])
+    }
+
+    /// The loopback attachment: `lo` in the sandbox's namespace.
+    func loopbackAttachment(for record: PodSandboxRecord) -> NetworkAttachment {
+        NetworkAttachment(containerID: record.id, netns: record.networkNamespace ?? "", ifName: "lo")
+    }
+
+    /// The infra container: the image's entrypoint holding the pod's ipc/uts/pid namespaces, with the
+    /// sandbox's hostname and sysctls, no capabilities and the RuntimeDefault seccomp filter.
+    func pauseSpec(_ config: Runtime_V1_PodSandboxConfig, record: PodSandboxRecord, image: ImageConfig) -> RuntimeSpec {
+        let options = config.linux.securityContext.namespaceOptions
+        let arguments = image.entrypoint + image.cmd
+        var spec = RuntimeSpec(process: .init(args: arguments.isEmpty ? ["/pause"] : arguments), root: .init(path: "rootfs", readonly: true))
+        spec.process.env = image.env.isEmpty ? ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] : image.env
+        spec.process.capabilities = RuntimeSpec.Capabilities([])
+        spec.process.noNewPrivileges = true
+        spec.process.oomScoreAdj = oomScore.clamped(-998)
+        if config.linux.securityContext.hasRunAsUser {
+            spec.process.user.uid = UInt32(truncatingIfNeeded: config.linux.securityContext.runAsUser.value)
+        }
+        spec.mounts = ContainerSpecBuilder.standardMounts(readOnlySys: true)
+        spec.linux.namespaces = [.init(type: "mount")]
+        if let netns = record.networkNamespace { spec.linux.namespaces.append(.init(type: "network", path: netns)) }
+        if options.ipc != .node { spec.linux.namespaces.append(.init(type: "ipc")) }
+        if !record.hostNetwork {
+            spec.linux.namespaces.append(.init(type: "uts"))
+            spec.hostname = config.hostname
+        }
+        if options.pid != .node { spec.linux.namespaces.append(.init(type: "pid")) }
+        spec.linux.cgroupsPath = record.cgroupsPath
+        spec.linux.sysctl = config.linux.sysctls.isEmpty ? nil : config.linux.sysctls
+        spec.linux.resources = SandboxResources.resources(config.linux.resources, devices: [RuntimeSpec.DeviceRule(allow: false, access: "rwm")])
+        spec.linux.maskedPaths = ContainerSpecBuilder.maskedPaths
+        spec.linux.readonlyPaths = ContainerSpecBuilder.readonlyPaths
+        spec.linux.seccomp = SeccompProfiles.runtimeDefault(capabilities: [])
+        return spec
+    }
+
+    /// Wraps a failure with containerd's wording and the right gRPC code (bad CNI config or a missing
+    /// image keep theirs).
+    static func sandboxError(_ error: any Error, name: String) -> RuntimeError {
+        switch error {
+        case let error as RuntimeError: return error
+        case let error as CNIError:
+            return RuntimeError(.unknown, "failed to setup network for sandbox \"\(name)\": \(error.msg)\(error.details.map { ": " + $0 } ?? "")")
+        case let error as ImageError: return RuntimeError(.notFound, "failed to get sandbox image: \(error)")
+        default: return RuntimeError(.unknown, "failed to create sandbox \"\(name)\": \(error)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// Where `swiftlet runtime` keeps its state and finds its tools: the flags of the command, with upstream's
+/// defaults (containerd's CNI directories, a 10 MiB log rotation size, the kubelet's pause image).
+public struct RuntimeConfiguration: Sendable {
+    /// State root: `sandboxes/`, `containers/`, `images/` (ImageStore) below it.
+    public var root: String
+    /// runc's own state directory (`runc --root`), on tmpfs like containerd's `/run/containerd/runc`.
+    public var runcRoot: String
+    public var runcPath: String
+    /// The container monitor executable (built next to `swiftlet`).
+    public var shimPath: String
+    public var cniConfigDirectory: String
+    public var cniPluginDirectories: [String]
+    /// The image every sandbox's infra ("pause") container runs.
+    public var pauseImage: String
+    /// Registry mirrors, credentials and plain-HTTP hosts (`--registry-config`).
+    public var registryConfigFile: String?
+    /// A container log is rotated to `<path>.1` past this size; 0 disables rotation.
+    public var containerLogMaxSize: Int
+    /// `/dev/shm` size of a sandbox (containerd's 64 MiB).
+    public var sandboxShmSize: Int
+
+    public init(
+        root: String = "/var/lib/swiftlet/runtime", runcRoot: String = "/run/swiftlet/runc", runcPath: String = "/usr/bin/runc",
+        shimPath: String, cniConfigDirectory: String = "/etc/cni/net.d", cniPluginDirectories: [String] = ["/opt/cni/bin"],
+        pauseImage: String = "registry.k8s.io/pause:3.10", registryConfigFile: String? = nil,
+        containerLogMaxSize: Int = 10 * 1024 * 1024, sandboxShmSize: Int = 64 * 1024 * 1024
+    ) {
+        self.root = root
+        self.runcRoot = runcRoot
+        self.runcPath = runcPath
+        self.shimPath = shimPath
+        self.cniConfigDirectory = cniConfigDirectory
+        self.cniPluginDirectories = cniPluginDirectories
+        self.pauseImage = pauseImage
+        self.registryConfigFile = registryConfigFile
+        self.containerLogMaxSize = containerLogMaxSize
+        self.sandboxShmSize = sandboxShmSize
+    }
+}

@@ -1,0 +1,47 @@
+/// The command line of `swiftlet-shim`, written by the runtime (never by hand):
+///
+///     swiftlet-shim --id ID --bundle DIR --runc /usr/bin/runc --runc-root DIR --pid-file F --exit-file F
+///                   [--log-path F] [--log-max-size BYTES] [--memory-cgroup DIR]
+///
+/// fd 3 is the runtime's end of a pipe: the shim writes `ok <pid>` once `runc create` succeeded, or
+/// `error <message>` when it did not, then closes it.
+struct ShimOptions {
+    var id = ""
+    var bundle = ""
+    var runc = "/usr/bin/runc"
+    var runcRoot = ""
+    var pidFile = ""
+    var exitFile = ""
+    var logPath: String?
+    var logMaximumSize = 0
+    var memoryCgroup: String?
+
+    struct UsageError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(arguments: [String]) throws(UsageError) {
+        var iterator = arguments.makeIterator()
+        while let flag = iterator.next() {
+            guard let value = iterator.next() else { throw UsageError(description: "\(flag) needs a value") }
+            switch flag {
+            case "--id": id = value
+            case "--bundle": bundle = value
+            case "--runc": runc = value
+            case "--runc-root": runcRoot = value
+            case "--pid-file": pidFile = value
+            case "--exit-file": exitFile = value
+            case "--log-path": logPath = value
+            case "--log-max-size":
+                guard let size = Int(value) else { throw UsageError(description: "--log-max-size: not a number: \(value)") }
+                logMaximumSize = size
+            case "--memory-cgroup": memoryCgroup = value
+            default: throw UsageError(description: "unknown flag \(flag)")
+            }
+        }
+        for (name, value) in [("--id", id), ("--bundle", bundle), ("--runc-root", runcRoot), ("--pid-file", pidFile), ("--exit-file", exitFile)]
+        where value.isEmpty {
+            throw UsageError(description: "\(name) is required")
+        }
+    }
+}

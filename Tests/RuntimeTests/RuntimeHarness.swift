@@ -1,0 +1,230 @@
+import CRI
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import LinuxSystem
+import TestSupport
+import Testing
+
+/// A real CRI runtime for a test — `swiftlet runtime`, or Debian's containerd with the same images and CNI
+/// plugins, so one scenario proves both sides of the wire: a throwaway network namespace holding a Debian
+/// docker-registry with the test images, a bridge CNI network of its own (swiftlet's plugins) and the
+/// runtime daemon (entered with `nsenter --net`, so mounts stay in the host's mount namespace like a
+/// node's). `stop()` removes every sandbox through CRI, then anything left and the directories.
+final class RuntimeHarness: @unchecked Sendable {
+    /// Which CRI runtime serves the socket.
+    enum Kind: String, Sendable, CustomStringConvertible {
+        case swiftlet, containerd
+        var description: String { rawValue }
+    }
+
+    let kind: Kind
+    let namespace: NetworkNamespace
+    let namespaceName: String
+    let root: String
+    let socket: String
+    let registry: String
+    let bridge: String
+    let subnet: String
+    private let registryDaemon: PeerDaemon
+    private var runtimeDaemon: PeerDaemon
+    private var runtimeLog: String
+
+    init(_ kind: Kind = .swiftlet) async throws {
+        self.kind = kind
+        let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
+        namespaceName = "swrt-" + suffix
+        namespace = try NetworkNamespace.create(named: namespaceName)
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-runtime-\(suffix)").path
+        socket = root + "/cri.sock"
+        bridge = "swrt" + String(suffix.prefix(6))
+        subnet = "10.\(Int.random(in: 100...199)).\(Int.random(in: 0...255)).0/24"
+        registry = "127.0.0.1:5000"
+        runtimeLog = ""
+        try FileManager.default.createDirectory(atPath: root + "/net.d", withIntermediateDirectories: true)
+        _ = try await Self.inNamespace(namespaceName, "/usr/sbin/ip", ["link", "set", "lo", "up"])
+
+        registryDaemon = try PeerDaemon(name: "registry")
+        runtimeDaemon = try PeerDaemon(name: "runtime")
+        try """
+            version: 0.1
+            storage:
+              filesystem:
+                rootdirectory: \(registryDaemon.directory)/data
+            http:
+              addr: \(registry)
+            """.write(toFile: registryDaemon.directory + "/config.yml", atomically: true, encoding: .utf8)
+        try registryDaemon.start("/usr/bin/nsenter", ["--net=" + namespace.path, "/usr/bin/docker-registry", "serve", registryDaemon.directory + "/config.yml"])
+        try await waitForRegistry()
+        let script = LoopbackRegistry.repositoryRoot + "/hack/make-test-images.sh"
+        _ = try await Self.inNamespace(namespaceName, "/bin/bash", [script, registry])
+        try writeNetworkConfig()
+        try await startRuntime()
+    }
+
+    /// The CNI network the runtime uses: swiftlet-bridge on a bridge of this test, host-local IPAM with its
+    /// own data directory, portmap. CNI 1.0.0, the newest containerd 1.6's libcni accepts.
+    private func writeNetworkConfig() throws {
+        let config = """
+            {"cniVersion":"1.0.0","name":"runtime-test","plugins":[
+              {"type":"swiftlet-bridge","bridge":"\(bridge)","isGateway":true,"ipMasq":false,
+               "ipam":{"type":"swiftlet-host-local","ranges":[[{"subnet":"\(subnet)"}]],"dataDir":"\(root)/ipam"}},
+              {"type":"swiftlet-portmap","capabilities":{"portMappings":true}}]}
+            """
+        try config.write(toFile: root + "/net.d/10-test.conflist", atomically: true, encoding: .utf8)
+    }
+
+    var pauseImage: String { "\(registry)/swiftlet-test/pause:v1" }
+
+    /// Starts (or restarts) the daemon and waits for its socket.
+    func startRuntime() async throws {
+        try? FileManager.default.removeItem(atPath: socket)
+        let daemon = try PeerDaemon(name: "runtime")
+        let binaries = BuiltProducts.directory
+        switch kind {
+        case .swiftlet:
+            try daemon.start("/usr/bin/nsenter", [
+                "--net=" + namespace.path, binaries + "/swiftlet", "runtime", "--root", root + "/state", "--listen", "unix://" + socket,
+                "--cni-conf-dir", root + "/net.d", "--cni-bin-dir", binaries, "--runc-root", root + "/runc",
+                "--pause-image", pauseImage, "--log-level", "debug",
+            ])
+        case .containerd:
+            // containerd runs the loopback network with a plugin named `loopback`; everything else is ours.
+            let pluginDirectory = root + "/cni-bin"
+            try? FileManager.default.createDirectory(atPath: pluginDirectory, withIntermediateDirectories: true)
+            for (name, target) in [("swiftlet-bridge", "swiftlet-bridge"), ("swiftlet-host-local", "swiftlet-host-local"),
+                                   ("swiftlet-portmap", "swiftlet-portmap"), ("loopback", "swiftlet-loopback")] {
+                try? FileManager.default.createSymbolicLink(atPath: pluginDirectory + "/" + name, withDestinationPath: binaries + "/" + target)
+            }
+            try containerdConfig(pluginDirectory: pluginDirectory).write(toFile: root + "/containerd.toml", atomically: true, encoding: .utf8)
+            try daemon.start("/usr/bin/nsenter", ["--net=" + namespace.path, "/usr/bin/containerd", "--config", root + "/containerd.toml"])
+        }
+        runtimeDaemon = daemon
+        try await daemon.waitForFile(socket)
+        try await waitForServing()
+    }
+
+    /// containerd 1.6 configured like a node would be for this test: its own root and state below the test
+    /// directory, our CNI plugins, the test pause image, the loopback registry over plain HTTP.
+    private func containerdConfig(pluginDirectory: String) -> String {
+        """
+        version = 2
+        root = "\(root)/containerd/root"
+        state = "\(root)/containerd/state"
+        disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", \
+        "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", \
+        "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+        [grpc]
+          address = "\(socket)"
+
+        [plugins."io.containerd.internal.v1.opt"]
+          path = "\(root)/containerd/opt"
+
+        [plugins."io.containerd.grpc.v1.cri"]
+          restrict_oom_score_adj = true
+          sandbox_image = "\(pauseImage)"
+          stream_server_address = "127.0.0.1"
+          stream_server_port = "0"
+          [plugins."io.containerd.grpc.v1.cri".cni]
+            bin_dir = "\(pluginDirectory)"
+            conf_dir = "\(root)/net.d"
+          [plugins."io.containerd.grpc.v1.cri".containerd]
+            snapshotter = "overlayfs"
+          [plugins."io.containerd.grpc.v1.cri".registry.mirrors."\(registry)"]
+            endpoint = ["http://\(registry)"]
+
+        """
+    }
+
+    /// SIGKILL to the daemon, as a crash: containers and their monitors are not touched.
+    func killRuntime() {
+        runtimeLog += runtimeDaemon.logTail
+        runtimeDaemon.kill()
+    }
+
+    var log: String { runtimeLog + runtimeDaemon.logTail }
+
+    /// Runs `body` with CRI clients connected to the runtime.
+    func withClients<R: Sendable>(
+        _ body: @Sendable (Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>, Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>) async throws -> R
+    ) async throws -> R {
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket, authority: "localhost"), transportSecurity: .plaintext)
+        return try await withGRPCClient(transport: transport) { client in
+            try await body(Runtime_V1_RuntimeService.Client(wrapping: client), Runtime_V1_ImageService.Client(wrapping: client))
+        }
+    }
+
+    /// Removes every sandbox through CRI, stops the daemons and removes whatever is left.
+    func stop() async {
+        _ = try? await withClients { runtime, _ in
+            for sandbox in try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items {
+                var request = Runtime_V1_RemovePodSandboxRequest()
+                request.podSandboxID = sandbox.id
+                _ = try? await runtime.removePodSandbox(request)
+            }
+        }
+        runtimeDaemon.stop()
+        registryDaemon.stop()
+        // Leftovers of a failed test: runc containers, mounts below the root, sandbox namespaces.
+        for runcRoot in [root + "/runc", root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"] {
+            if let states = try? FileManager.default.contentsOfDirectory(atPath: runcRoot) {
+                for id in states { _ = try? await runCommand("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id]) }
+            }
+        }
+        for mount in Self.mounts(below: root).reversed() { try? Mount.unmount(mount, detach: true) }
+        for path in Self.sandboxNamespaces(root: root + "/state") { try? NetworkNamespace.delete(path: path) }
+        try? NetworkNamespace.delete(path: namespace.path)
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// Mount points below `path`, from /proc/self/mountinfo.
+    static func mounts(below path: String) -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            let mountPoint = String(fields[4])
+            return mountPoint.hasPrefix(path) ? mountPoint : nil
+        }
+    }
+
+    /// The network namespaces the runtime's sandbox records name.
+    static func sandboxNamespaces(root: String) -> [String] {
+        let directory = root + "/sandboxes"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { id in
+            guard let data = FileManager.default.contents(atPath: "\(directory)/\(id)/sandbox.json"),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            return object["networkNamespace"] as? String
+        }
+    }
+
+    static func inNamespace(_ name: String, _ executable: String, _ arguments: [String]) async throws -> CommandResult {
+        let result = try await runCommand("/usr/bin/nsenter", ["--net=/var/run/netns/" + name, executable] + arguments)
+        guard result.status == 0 else { throw TestSupportError("\(executable) \(arguments) failed: \(result)") }
+        return result
+    }
+
+    private func waitForRegistry() async throws {
+        for _ in 0..<100 {
+            if let result = try? await runCommand("/usr/bin/nsenter", ["--net=" + namespace.path, "/usr/bin/curl", "-sf", "http://\(registry)/v2/"]),
+               result.status == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSupportError("registry did not start: \(registryDaemon.logTail)")
+    }
+
+    private func waitForServing() async throws {
+        var lastError: (any Error)?
+        for _ in 0..<100 {
+            do {
+                _ = try await withClients { runtime, _ in try await runtime.version(Runtime_V1_VersionRequest()) }
+                return
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        throw TestSupportError("runtime did not serve: \(String(describing: lastError))\n\(runtimeDaemon.logTail)")
+    }
+}
