@@ -137,7 +137,8 @@ let package = Package(
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem"], path: "Sources/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem", "CRI", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
+                path: "Sources/TestSupport", swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "KubeAPI"], swiftSettings: strict),

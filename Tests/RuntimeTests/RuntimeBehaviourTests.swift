@@ -9,8 +9,8 @@ import Testing
 @Suite("swiftlet runtime: errors, security, restart", .serialized)
 struct RuntimeBehaviourTests {
     /// Runs `body` against a fresh harness, printing the runtime's log when it fails, and always cleans up.
-    private func withHarness(_ body: (RuntimeHarness) async throws -> Void) async throws {
-        let harness = try await RuntimeHarness()
+    private func withHarness(_ body: (CRIHarness) async throws -> Void) async throws {
+        let harness = try await CRIHarness()
         do {
             try await body(harness)
         } catch {

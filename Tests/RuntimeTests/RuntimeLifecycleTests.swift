@@ -11,9 +11,9 @@ import Testing
 @Suite("CRI pod lifecycle scenario (swiftlet runtime and containerd)", .serialized)
 struct RuntimeLifecycleTests {
     @Test("pull, run a networked sandbox with two containers sharing localhost, exec, CRI logs, stop with timeout, remove cleans up",
-          .timeLimit(.minutes(3)), arguments: [RuntimeHarness.Kind.swiftlet, .containerd])
-    func podLifecycle(_ kind: RuntimeHarness.Kind) async throws {
-        let harness = try await RuntimeHarness(kind)
+          .timeLimit(.minutes(3)), arguments: [CRIHarness.Kind.swiftlet, .containerd])
+    func podLifecycle(_ kind: CRIHarness.Kind) async throws {
+        let harness = try await CRIHarness(kind)
         do {
             try await lifecycle(harness)
         } catch {
@@ -24,7 +24,7 @@ struct RuntimeLifecycleTests {
         await harness.stop()
     }
 
-    private func lifecycle(_ harness: RuntimeHarness) async throws {
+    private func lifecycle(_ harness: CRIHarness) async throws {
         let shell = "\(harness.registry)/swiftlet-test/shell:v1", web = "\(harness.registry)/swiftlet-test/web:v1"
         let logDirectory = harness.root + "/pods/default_web_1"
         try await harness.withClients { runtime, images in
@@ -126,11 +126,11 @@ struct RuntimeLifecycleTests {
             #expect(try await runtime.listContainers(Runtime_V1_ListContainersRequest()).containers.isEmpty)
         }
         // Nothing left on the "node": mounts, runc state, the sandbox namespace, veths, IP allocations, cgroups.
-        #expect(RuntimeHarness.mounts(below: harness.root).isEmpty, "\(RuntimeHarness.mounts(below: harness.root))")
+        #expect(CRIHarness.mounts(below: harness.root).isEmpty, "\(CRIHarness.mounts(below: harness.root))")
         let runcRoot = harness.kind == .swiftlet ? harness.root + "/runc" : harness.root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"
         let runcState = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
         #expect(runcState.isEmpty, "runc state left: \(runcState)")
-        let links = try await RuntimeHarness.inNamespace(harness.namespaceName, "/usr/sbin/ip", ["-o", "link", "show", "type", "veth"]).stdout
+        let links = try await CRIHarness.inNamespace(harness.namespaceName, "/usr/sbin/ip", ["-o", "link", "show", "type", "veth"]).stdout
         #expect(links.isEmpty, "veths left: \(links)")
         let allocations = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/ipam/runtime-test")) ?? []
         let allocated = allocations.filter { $0.first?.isNumber == true }

@@ -3,34 +3,32 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import LinuxSystem
-import TestSupport
-import Testing
 
 /// A real CRI runtime for a test — `swiftlet runtime`, or Debian's containerd with the same images and CNI
 /// plugins, so one scenario proves both sides of the wire: a throwaway network namespace holding a Debian
 /// docker-registry with the test images, a bridge CNI network of its own (swiftlet's plugins) and the
 /// runtime daemon (entered with `nsenter --net`, so mounts stay in the host's mount namespace like a
 /// node's). `stop()` removes every sandbox through CRI, then anything left and the directories.
-final class RuntimeHarness: @unchecked Sendable {
+public final class CRIHarness: @unchecked Sendable {
     /// Which CRI runtime serves the socket.
-    enum Kind: String, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CustomStringConvertible {
         case swiftlet, containerd
-        var description: String { rawValue }
+        public var description: String { rawValue }
     }
 
-    let kind: Kind
-    let namespace: NetworkNamespace
-    let namespaceName: String
-    let root: String
-    let socket: String
-    let registry: String
-    let bridge: String
-    let subnet: String
+    public let kind: Kind
+    public let namespace: NetworkNamespace
+    public let namespaceName: String
+    public let root: String
+    public let socket: String
+    public let registry: String
+    public let bridge: String
+    public let subnet: String
     private let registryDaemon: PeerDaemon
     private var runtimeDaemon: PeerDaemon
     private var runtimeLog: String
 
-    init(_ kind: Kind = .swiftlet) async throws {
+    public init(_ kind: Kind = .swiftlet) async throws {
         self.kind = kind
         let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
         namespaceName = "swrt-" + suffix
@@ -74,10 +72,10 @@ final class RuntimeHarness: @unchecked Sendable {
         try config.write(toFile: root + "/net.d/10-test.conflist", atomically: true, encoding: .utf8)
     }
 
-    var pauseImage: String { "\(registry)/swiftlet-test/pause:v1" }
+    public var pauseImage: String { "\(registry)/swiftlet-test/pause:v1" }
 
     /// Starts (or restarts) the daemon and waits for its socket.
-    func startRuntime() async throws {
+    public func startRuntime() async throws {
         try? FileManager.default.removeItem(atPath: socket)
         let daemon = try PeerDaemon(name: "runtime")
         let binaries = BuiltProducts.directory
@@ -138,15 +136,15 @@ final class RuntimeHarness: @unchecked Sendable {
     }
 
     /// SIGKILL to the daemon, as a crash: containers and their monitors are not touched.
-    func killRuntime() {
+    public func killRuntime() {
         runtimeLog += runtimeDaemon.logTail
         runtimeDaemon.kill()
     }
 
-    var log: String { runtimeLog + runtimeDaemon.logTail }
+    public var log: String { runtimeLog + runtimeDaemon.logTail }
 
     /// Runs `body` with CRI clients connected to the runtime.
-    func withClients<R: Sendable>(
+    public func withClients<R: Sendable>(
         _ body: @Sendable (Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>, Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>) async throws -> R
     ) async throws -> R {
         let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socket, authority: "localhost"), transportSecurity: .plaintext)
@@ -156,7 +154,7 @@ final class RuntimeHarness: @unchecked Sendable {
     }
 
     /// Removes every sandbox through CRI, stops the daemons and removes whatever is left.
-    func stop() async {
+    public func stop() async {
         _ = try? await withClients { runtime, _ in
             for sandbox in try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items {
                 var request = Runtime_V1_RemovePodSandboxRequest()
@@ -179,7 +177,7 @@ final class RuntimeHarness: @unchecked Sendable {
     }
 
     /// Mount points below `path`, from /proc/self/mountinfo.
-    static func mounts(below path: String) -> [String] {
+    public static func mounts(below path: String) -> [String] {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
@@ -190,7 +188,7 @@ final class RuntimeHarness: @unchecked Sendable {
     }
 
     /// The network namespaces the runtime's sandbox records name.
-    static func sandboxNamespaces(root: String) -> [String] {
+    public static func sandboxNamespaces(root: String) -> [String] {
         let directory = root + "/sandboxes"
         return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { id in
             guard let data = FileManager.default.contents(atPath: "\(directory)/\(id)/sandbox.json"),
@@ -199,7 +197,7 @@ final class RuntimeHarness: @unchecked Sendable {
         }
     }
 
-    static func inNamespace(_ name: String, _ executable: String, _ arguments: [String]) async throws -> CommandResult {
+    public static func inNamespace(_ name: String, _ executable: String, _ arguments: [String]) async throws -> CommandResult {
         let result = try await runCommand("/usr/bin/nsenter", ["--net=/var/run/netns/" + name, executable] + arguments)
         guard result.status == 0 else { throw TestSupportError("\(executable) \(arguments) failed: \(result)") }
         return result
