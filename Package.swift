@@ -114,6 +114,12 @@ let package = Package(
             dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", log, grpcHTTP2,
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + grpcProtobuf,
             path: "Sources/Node/Runtime", swiftSettings: strict),
+        .target(
+            name: "Kubelet",
+            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", log, grpcHTTP2,
+                           .product(name: "GRPCCore", package: "grpc-swift-2"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Sources/Node/Kubelet", swiftSettings: strict),
         .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
@@ -124,7 +130,8 @@ let package = Package(
         .target(
             name: "SwiftletCommands",
             dependencies: [
-                "APIServer", "Controllers", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", log,
+                "APIServer", "Controllers", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", log,
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -151,6 +158,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "CZlib", "LinuxSystem", "TestSupport", log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,

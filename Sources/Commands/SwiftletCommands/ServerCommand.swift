@@ -62,7 +62,7 @@ public struct ServerCommand: AsyncParsableCommand {
         try await server.run(services: selection.enabled.isEmpty ? [] : [controllerService]) { port in
             let kubeconfig = "\(dataDir)/admin.kubeconfig"
             do {
-                try Kubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+                try AdminKubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
                 logger.info("serving", metadata: ["url": "http://\(address.clientHost):\(port)", "kubeconfig": "\(kubeconfig)"])
             } catch {
                 logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
@@ -119,7 +119,7 @@ struct ListenAddress {
 }
 
 /// Kubeconfig files for the clients of a server.
-enum Kubeconfig {
+enum AdminKubeconfig {
     static func admin(server: String) -> String {
         """
         apiVersion: v1

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import KubeClient
+import Kubelet
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Yams
+
+/// `swiftlet agent`: the node agent (kubelet) talking to the API server with a kubeconfig and to a CRI
+/// runtime (`swiftlet runtime` or containerd) over its socket.
+public struct AgentCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run the node agent (kubelet).")
+
+    @Option(name: .long, help: "Kubeconfig of the API server.")
+    var kubeconfig: String
+
+    @Option(name: .long, help: "This node's name (default: the hostname).")
+    var nodeName: String?
+
+    @Option(name: .long, help: "The agent's state directory.")
+    var rootDir = "/var/lib/swiftlet/agent"
+
+    @Option(name: .long, help: "Where pod logs go.")
+    var podLogDir = "/var/log/pods"
+
+    @Option(name: .long, help: "The CRI runtime socket, as unix:///path.")
+    var containerRuntimeEndpoint = "unix:///run/swiftlet/cri.sock"
+
+    @Option(name: .long, help: "The node's pod CIDR, recorded in Node.spec.podCIDR.")
+    var podCIDR: String?
+
+    @Option(name: .long, help: "The address reported as the node's InternalIP (default: detected).")
+    var nodeIP: String?
+
+    @Option(name: .long, help: "Cluster DNS server IPs for dnsPolicy ClusterFirst (comma-separated).")
+    var clusterDNS: String?
+
+    @Option(name: .long, help: "The cluster's DNS domain.")
+    var clusterDomain = "cluster.local"
+
+    @Option(name: .long, help: "Pods this node accepts.")
+    var maxPods = 110
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        guard containerRuntimeEndpoint.hasPrefix("unix://") else {
+            throw ValidationError("--container-runtime-endpoint must be unix:///path, got \(containerRuntimeEndpoint)")
+        }
+    }
+
+    public func run() async throws {
+        let logger = Logging.make(label: "swiftlet.agent", level: logLevel)
+        let text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+        let model = try YAMLDecoder().decode(Kubeconfig.self, from: text)
+        var clientConfiguration = try KubeClient.Configuration(kubeconfig: model, directory: (kubeconfig as NSString).deletingLastPathComponent)
+        clientConfiguration.userAgent = "swiftlet-agent"
+        let client = try KubeClient(configuration: clientConfiguration, logger: logger)
+        let configuration = KubeletConfiguration(
+            nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), rootDirectory: rootDir, podLogDirectory: podLogDir,
+            runtimeSocket: String(containerRuntimeEndpoint.dropFirst("unix://".count)), podCIDR: podCIDR, nodeIP: nodeIP,
+            clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) } ?? [], clusterDomain: clusterDomain, maxPods: maxPods)
+        let kubelet = Kubelet(configuration: configuration, client: client, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: kubelet)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        try await client.shutdown()
+    }
+}

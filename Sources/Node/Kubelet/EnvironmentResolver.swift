@@ -1,0 +1,140 @@
+import Foundation
+import KubeAPI
+
+/// A container's environment as the kubelet builds it: `envFrom` (ConfigMaps/Secrets, with prefix) then
+/// `env` in order — values, `$(VAR)` references to earlier variables, fieldRef (metadata, spec.nodeName,
+/// status.podIP, status.hostIP …), resourceFieldRef, configMapKeyRef and secretKeyRef.
+struct EnvironmentResolver {
+    let pod: Pod
+    let podIP: String
+    let hostIP: String
+    let objects: PodObjects
+
+    func resolve(_ container: Container) async throws -> [(String, String)] {
+        var environment = OrderedEnvironment()
+        let namespace = pod.metadata.namespace ?? "default"
+        for source in container.envFrom ?? [] {
+            let prefix = source.prefix ?? ""
+            if let reference = source.configMapRef, let name = reference.name {
+                guard let data = try await objects.configMap(name, namespace: namespace) else {
+                    if reference.optional == true { continue }
+                    throw ContainerConfigError(message: "configmap \"\(name)\" not found")
+                }
+                for (key, value) in data.sorted(by: { $0.key < $1.key }) { environment.set(prefix + key, String(decoding: value, as: UTF8.self)) }
+            }
+            if let reference = source.secretRef, let name = reference.name {
+                guard let data = try await objects.secret(name, namespace: namespace) else {
+                    if reference.optional == true { continue }
+                    throw ContainerConfigError(message: "secret \"\(name)\" not found")
+                }
+                for (key, value) in data.sorted(by: { $0.key < $1.key }) { environment.set(prefix + key, String(decoding: value, as: UTF8.self)) }
+            }
+        }
+        for variable in container.env ?? [] {
+            if let source = variable.valueFrom {
+                if let value = try await value(of: source, container: container, namespace: namespace) { environment.set(variable.name, value) }
+            } else {
+                environment.set(variable.name, Self.expand(variable.value ?? "", with: environment.values))
+            }
+        }
+        return environment.pairs
+    }
+
+    /// Variables in first-definition order; a later definition replaces the value in place.
+    private struct OrderedEnvironment {
+        var order: [String] = []
+        var values: [String: String] = [:]
+
+        mutating func set(_ name: String, _ value: String) {
+            if values[name] == nil { order.append(name) }
+            values[name] = value
+        }
+
+        var pairs: [(String, String)] { order.map { ($0, values[$0] ?? "") } }
+    }
+
+    private func value(of source: EnvVarSource, container: Container, namespace: String) async throws -> String? {
+        if let field = source.fieldRef {
+            return try fieldValue(field.fieldPath)
+        }
+        if let resource = source.resourceFieldRef {
+            let limits = container.resources?.limits ?? [:], requests = container.resources?.requests ?? [:]
+            switch resource.resource {
+            case "limits.cpu": return limits["cpu"].map { String(max(1, ($0.milliValue + 999) / 1000)) } ?? "0"
+            case "requests.cpu": return requests["cpu"].map { String(max(1, ($0.milliValue + 999) / 1000)) } ?? "0"
+            case "limits.memory": return limits["memory"].map { String($0.value) } ?? "0"
+            case "requests.memory": return requests["memory"].map { String($0.value) } ?? "0"
+            default: throw ContainerConfigError(message: "unsupported resourceFieldRef \(resource.resource)")
+            }
+        }
+        if let reference = source.configMapKeyRef, let name = reference.name {
+            guard let data = try await objects.configMap(name, namespace: namespace), let value = data[reference.key] else {
+                if reference.optional == true { return nil }
+                throw ContainerConfigError(message: "couldn't find key \(reference.key) in ConfigMap \(namespace)/\(name)")
+            }
+            return String(decoding: value, as: UTF8.self)
+        }
+        if let reference = source.secretKeyRef, let name = reference.name {
+            guard let data = try await objects.secret(name, namespace: namespace), let value = data[reference.key] else {
+                if reference.optional == true { return nil }
+                throw ContainerConfigError(message: "couldn't find key \(reference.key) in Secret \(namespace)/\(name)")
+            }
+            return String(decoding: value, as: UTF8.self)
+        }
+        return nil
+    }
+
+    /// The downward API fields the kubelet supports for env.
+    private func fieldValue(_ path: String) throws -> String {
+        switch path {
+        case "metadata.name": return pod.metadata.name ?? ""
+        case "metadata.namespace": return pod.metadata.namespace ?? "default"
+        case "metadata.uid": return pod.metadata.uid ?? ""
+        case "spec.nodeName": return pod.spec?.nodeName ?? ""
+        case "spec.serviceAccountName": return pod.spec?.serviceAccountName ?? ""
+        case "status.podIP": return podIP
+        case "status.podIPs": return podIP
+        case "status.hostIP", "status.hostIPs": return hostIP
+        default:
+            if let key = Self.key(path, of: "metadata.labels") { return pod.metadata.labels?[key] ?? "" }
+            if let key = Self.key(path, of: "metadata.annotations") { return pod.metadata.annotations?[key] ?? "" }
+            throw ContainerConfigError(message: "unsupported fieldPath \(path)")
+        }
+    }
+
+    /// `metadata.labels['app']` → `app`.
+    private static func key(_ path: String, of field: String) -> String? {
+        guard path.hasPrefix(field + "['"), path.hasSuffix("']") else { return nil }
+        return String(path.dropFirst(field.count + 2).dropLast(2))
+    }
+
+    /// `$(VAR)` → its value when defined; `$$(VAR)` → the literal `$(VAR)`; anything else stays as written.
+    static func expand(_ text: String, with values: [String: String]) -> String {
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            if character == "$", next < text.endIndex {
+                if text[next] == "$" {
+                    result.append("$")
+                    index = text.index(after: next)
+                    continue
+                }
+                if text[next] == "(", let close = text[next...].firstIndex(of: ")") {
+                    let name = String(text[text.index(after: next)..<close])
+                    if let value = values[name] {
+                        result += value
+                    } else {
+                        result += text[index...close]
+                    }
+                    index = text.index(after: close)
+                    continue
+                }
+            }
+            result.append(character)
+            index = next
+        }
+        return result
+    }
+}

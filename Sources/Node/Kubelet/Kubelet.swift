@@ -1,0 +1,76 @@
+import CRI
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// `swiftlet agent`'s kubelet: registers the node and keeps its status and Lease, watches the pods bound to
+/// it and runs them through the CRI runtime with one worker per pod, relisting the runtime every second
+/// (upstream's PLEG period) so exits and restarts are noticed without events. While the API server is
+/// unreachable pods keep running; status catches up once it is back.
+public struct Kubelet: ServiceLifecycle.Service {
+    let configuration: KubeletConfiguration
+    let client: KubeClient
+    let logger: Logger
+
+    public init(configuration: KubeletConfiguration, client: KubeClient, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let connection = try RuntimeConnection(socketPath: configuration.runtimeSocket)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await connection.run() }
+            let version = try await waitForRuntime(connection)
+            logger.info("container runtime ready", metadata: ["runtime": "\(version.runtimeName) \(version.runtimeVersion)",
+                                                              "socket": "\(configuration.runtimeSocket)"])
+            let nodeStatus = NodeStatusManager(client: client, connection: connection, configuration: configuration, logger: logger)
+            let nodeIP = await nodeStatus.nodeIP
+            let machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+            let workers = PodWorkers(client: client, connection: connection, configuration: configuration, nodeIP: nodeIP,
+                                     memoryCapacity: machine.memoryBytes, logger: logger)
+            await workers.setRuntimeName(version.runtimeName)
+            let lease = NodeLease(client: client, nodeName: configuration.nodeName, renewInterval: configuration.leaseRenewInterval,
+                                  durationSeconds: configuration.leaseDurationSeconds, logger: logger)
+            let pods = Informer<Pod>(client: client, fieldSelector: "spec.nodeName=\(configuration.nodeName)", logger: logger)
+            let events = pods.events()
+            group.addTask { await nodeStatus.run() }
+            group.addTask { await lease.run() }
+            group.addTask { await pods.run() }
+            group.addTask {
+                for await event in events {
+                    switch event {
+                    case .added(let pod), .updated(old: _, new: let pod): await workers.update(pod)
+                    case .deleted(let pod): await workers.remove(pod)
+                    }
+                }
+            }
+            group.addTask {
+                try? await pods.waitForSync()
+                while !Task.isCancelled {
+                    await workers.resync()
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            try await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+
+    /// Waits for the runtime's socket to answer `Version` (the runtime may start after the agent).
+    private func waitForRuntime(_ connection: RuntimeConnection) async throws -> Runtime_V1_VersionResponse {
+        var request = Runtime_V1_VersionRequest()
+        request.version = "v1"
+        while true {
+            do {
+                return try await connection.runtime.version(request, options: RuntimeConnection.options(.seconds(5)))
+            } catch {
+                logger.warning("container runtime not reachable yet", metadata: ["socket": "\(configuration.runtimeSocket)", "error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}

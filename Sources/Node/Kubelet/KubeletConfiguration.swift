@@ -1,0 +1,50 @@
+/// What `swiftlet agent` runs with: the flags of the command, with the kubelet's defaults.
+public struct KubeletConfiguration: Sendable {
+    public var nodeName: String
+    /// The kubelet's own state (`/var/lib/kubelet` upstream): pod directories live below it.
+    public var rootDirectory: String
+    /// Where container logs go: `<podLogDirectory>/<namespace>_<name>_<uid>/<container>/<restart>.log`.
+    public var podLogDirectory: String
+    /// The CRI runtime's socket path (`unix://` stripped).
+    public var runtimeSocket: String
+    public var podCIDR: String?
+    /// The node's address reported as InternalIP; detected when nil.
+    public var nodeIP: String?
+    /// Nameservers and domain for dnsPolicy ClusterFirst (`--cluster-dns`, `--cluster-domain`).
+    public var clusterDNS: [String]
+    public var clusterDomain: String
+    /// Lease renewal interval (upstream: 10 s, lease duration 40 s).
+    public var leaseRenewInterval: Duration
+    public var leaseDurationSeconds: Int32
+    /// How often the node status is recomputed and written when it changed (upstream: 10 s).
+    public var nodeStatusUpdateFrequency: Duration
+    /// Pods the node accepts (`--max-pods`).
+    public var maxPods: Int
+    /// CrashLoopBackOff: the first delay and its cap (upstream: 10 s doubling to 5 min).
+    public var backOffInitial: Duration
+    public var backOffMaximum: Duration
+
+    public init(
+        nodeName: String, rootDirectory: String = "/var/lib/swiftlet/agent", podLogDirectory: String = "/var/log/pods",
+        runtimeSocket: String = "/run/swiftlet/cri.sock", podCIDR: String? = nil, nodeIP: String? = nil,
+        clusterDNS: [String] = [], clusterDomain: String = "cluster.local",
+        leaseRenewInterval: Duration = .seconds(10), leaseDurationSeconds: Int32 = 40,
+        nodeStatusUpdateFrequency: Duration = .seconds(10), maxPods: Int = 110,
+        backOffInitial: Duration = .seconds(10), backOffMaximum: Duration = .seconds(300)
+    ) {
+        self.nodeName = nodeName
+        self.rootDirectory = rootDirectory
+        self.podLogDirectory = podLogDirectory
+        self.runtimeSocket = runtimeSocket
+        self.podCIDR = podCIDR
+        self.nodeIP = nodeIP
+        self.clusterDNS = clusterDNS
+        self.clusterDomain = clusterDomain
+        self.leaseRenewInterval = leaseRenewInterval
+        self.leaseDurationSeconds = leaseDurationSeconds
+        self.nodeStatusUpdateFrequency = nodeStatusUpdateFrequency
+        self.maxPods = maxPods
+        self.backOffInitial = backOffInitial
+        self.backOffMaximum = backOffMaximum
+    }
+}

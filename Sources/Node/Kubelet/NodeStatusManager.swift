@@ -1,0 +1,134 @@
+import CRI
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Registers the Node and keeps its status true: capacity and allocatable from the machine, addresses,
+/// nodeInfo (runtime name and version from CRI `Version`), and the conditions Ready (CRI RuntimeReady and
+/// NetworkReady), MemoryPressure, DiskPressure and PIDPressure. Written every
+/// `nodeStatusUpdateFrequency` when something changed, and at least once a minute so `lastHeartbeatTime`
+/// moves; failures are logged and retried, pods keep running meanwhile.
+actor NodeStatusManager {
+    private let client: KubeClient
+    private let connection: RuntimeConnection
+    private let configuration: KubeletConfiguration
+    private let logger: Logger
+    private let machine: MachineInfo
+    private var lastWritten: NodeStatus?
+    private var lastWriteTime = ContinuousClock.now
+    private var registered = false
+
+    init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, logger: Logger) {
+        self.client = client
+        self.connection = connection
+        self.configuration = configuration
+        self.logger = logger
+        machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+    }
+
+    /// The address reported as InternalIP.
+    var nodeIP: String { configuration.nodeIP ?? MachineInfo.primaryIPv4() ?? "127.0.0.1" }
+
+    func run() async {
+        while !Task.isCancelled {
+            do {
+                try await update()
+            } catch {
+                logger.warning("node status update failed", metadata: ["node": "\(configuration.nodeName)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: registered ? configuration.nodeStatusUpdateFrequency : .seconds(1))
+        }
+    }
+
+    /// Registers the node if it does not exist yet, then writes the status when it changed.
+    func update() async throws {
+        if !registered { try await register() }
+        var status = try await currentStatus()
+        let changed = Self.comparable(status) != lastWritten.map(Self.comparable)
+        guard changed || ContinuousClock.now - lastWriteTime > .seconds(60) else { return }
+        var node = try await client.get(Node.self, name: configuration.nodeName)
+        status.conditions = Self.carryTransitionTimes(status.conditions ?? [], previous: node.status?.conditions ?? [])
+        node.status = status
+        _ = try await client.updateStatus(node)
+        lastWritten = status
+        lastWriteTime = ContinuousClock.now
+    }
+
+    /// Creates the Node (labels as the kubelet sets them), or adopts an existing one with the same name.
+    private func register() async throws {
+        var node = Node(metadata: ObjectMeta(name: configuration.nodeName, labels: [
+            "kubernetes.io/hostname": configuration.nodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": machine.architecture,
+            "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": machine.architecture,
+        ]))
+        if let cidr = configuration.podCIDR { node.spec = NodeSpec(podCIDR: cidr, podCIDRs: [cidr]) }
+        do {
+            _ = try await client.create(node)
+            logger.info("node registered", metadata: ["node": "\(configuration.nodeName)"])
+        } catch {
+            guard error.isAlreadyExists else { throw error }
+            logger.info("node already registered; taking it over", metadata: ["node": "\(configuration.nodeName)"])
+        }
+        registered = true
+    }
+
+    private func currentStatus() async throws -> NodeStatus {
+        let version = try await connection.runtime.version(Runtime_V1_VersionRequest(), options: RuntimeConnection.options(.seconds(10)))
+        let runtimeStatus = try await connection.runtime.status(Runtime_V1_StatusRequest(), options: RuntimeConnection.options(.seconds(10)))
+        let notReady = runtimeStatus.status.conditions.filter { !$0.status }
+        let now = Time.now()
+        let ready = notReady.isEmpty
+            ? NodeCondition(type: "Ready", status: "True", lastHeartbeatTime: now, lastTransitionTime: now,
+                            reason: "KubeletReady", message: "kubelet is posting ready status")
+            : NodeCondition(type: "Ready", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
+                            reason: "KubeletNotReady",
+                            message: "container runtime not ready: " + notReady.map { "\($0.type)=false reason:\($0.reason) message:\($0.message)" }.joined(separator: ", "))
+        let conditions = [
+            NodeCondition(type: "MemoryPressure", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
+                          reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available"),
+            NodeCondition(type: "DiskPressure", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
+                          reason: "KubeletHasNoDiskPressure", message: "kubelet has no disk pressure"),
+            NodeCondition(type: "PIDPressure", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
+                          reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available"),
+            ready,
+        ]
+        let capacity = machine.capacity(maxPods: configuration.maxPods)
+        var status = NodeStatus(capacity: capacity, allocatable: capacity, conditions: conditions,
+                                addresses: [NodeAddress(type: "InternalIP", address: nodeIP), NodeAddress(type: "Hostname", address: configuration.nodeName)])
+        status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: 10250))
+        status.nodeInfo = NodeSystemInfo(
+            machineID: machine.machineID, systemUUID: machine.machineID, bootID: machine.bootID, kernelVersion: machine.kernelVersion,
+            osImage: machine.osImage, containerRuntimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)",
+            kubeletVersion: KubeletVersion.gitVersion, kubeProxyVersion: KubeletVersion.gitVersion, operatingSystem: "linux",
+            architecture: machine.architecture)
+        return status
+    }
+
+    /// A condition keeps its previous `lastTransitionTime` while its status is unchanged.
+    static func carryTransitionTimes(_ conditions: [NodeCondition], previous: [NodeCondition]) -> [NodeCondition] {
+        conditions.map { condition in
+            var condition = condition
+            if let old = previous.first(where: { $0.type == condition.type }), old.status == condition.status {
+                condition.lastTransitionTime = old.lastTransitionTime
+            }
+            return condition
+        }
+    }
+
+    /// The status without heartbeat times, to decide whether anything changed.
+    private static func comparable(_ status: NodeStatus) -> NodeStatus {
+        var status = status
+        status.conditions = status.conditions?.map { condition in
+            var condition = condition
+            condition.lastHeartbeatTime = nil
+            condition.lastTransitionTime = nil
+            return condition
+        }
+        return status
+    }
+}
+
+/// The version the kubelet reports (nodeInfo.kubeletVersion), the Kubernetes API level it follows.
+public enum KubeletVersion {
+    public static let gitVersion = "v1.32.0-swiftlet"
+}

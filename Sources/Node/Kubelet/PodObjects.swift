@@ -1,0 +1,42 @@
+import Foundation
+import KubeAPI
+import KubeClient
+
+/// ConfigMaps and Secrets a pod refers to (env and volumes), read from the API server; a Secret's values
+/// come back decoded from base64.
+struct PodObjects: Sendable {
+    let client: KubeClient
+
+    /// The ConfigMap's data, nil when it does not exist.
+    func configMap(_ name: String, namespace: String) async throws -> [String: Data]? {
+        let map: ConfigMap
+        do {
+            map = try await client.get(ConfigMap.self, name: name, namespace: namespace)
+        } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+        var data = (map.data ?? [:]).mapValues { Data($0.utf8) }
+        for (key, value) in map.binaryData ?? [:] { data[key] = Data(base64Encoded: value) }
+        return data
+    }
+
+    /// The Secret's decoded data, nil when it does not exist.
+    func secret(_ name: String, namespace: String) async throws -> [String: Data]? {
+        let secret: Secret
+        do {
+            secret = try await client.get(Secret.self, name: name, namespace: namespace)
+        } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
+        return (secret.data ?? [:]).compactMapValues { Data(base64Encoded: $0) }
+    }
+}
+
+/// Why a container cannot be configured yet: the kubelet reports it as the container's waiting reason
+/// (`CreateContainerConfigError`) and retries.
+struct ContainerConfigError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

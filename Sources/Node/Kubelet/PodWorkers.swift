@@ -1,0 +1,479 @@
+import CRI
+import Foundation
+import GRPCCore
+import KubeAPI
+import KubeClient
+import Logging
+
+/// One worker per pod, level-triggered: every change of the pod (from the informer) and every relist tick
+/// marks the pod dirty, and its worker syncs it against what the runtime reports until nothing is
+/// pending — sandbox, image pulls, init containers in order, app containers with the restart policy and
+/// CrashLoopBackOff, status written back to the API server, graceful termination. Pods run in parallel;
+/// one pod's syncs never overlap.
+actor PodWorkers {
+    let client: KubeClient
+    let connection: RuntimeConnection
+    let configuration: KubeletConfiguration
+    let logger: Logger
+    let volumes: VolumeManager
+    let objects: PodObjects
+    let events: EventRecorder
+    let nodeIP: String
+    let memoryCapacity: Int64
+
+    /// The latest version of each pod bound here, by UID.
+    private var pods: [String: Pod] = [:]
+    private var running: [String: Task<Void, Never>] = [:]
+    private var dirty: Set<String> = []
+    /// Why a container is not running right now (ErrImagePull, CrashLoopBackOff …), by pod UID and name.
+    var waiting: [String: [String: (reason: String, message: String)]] = [:]
+    var restartBackOff: BackOff
+    var pullBackOff: BackOff
+    /// The runtime's name, the scheme of container IDs in the status (`swiftlet://…`, `containerd://…`).
+    var runtimeName = "cri"
+    /// When each pod's ConfigMap/Secret volumes were last re-read (they are refreshed every few seconds).
+    private var volumesRefreshed: [String: ContinuousClock.Instant] = [:]
+
+    init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
+         memoryCapacity: Int64, logger: Logger) {
+        self.client = client
+        self.connection = connection
+        self.configuration = configuration
+        self.logger = logger
+        self.nodeIP = nodeIP
+        self.memoryCapacity = memoryCapacity
+        objects = PodObjects(client: client)
+        volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger)
+        events = EventRecorder(client: client, nodeName: configuration.nodeName, logger: logger)
+        restartBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
+        pullBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
+    }
+
+    // MARK: Intake
+
+    func setRuntimeName(_ name: String) { runtimeName = name }
+
+    /// A pod was added or changed in the informer.
+    func update(_ pod: Pod) {
+        guard let uid = pod.metadata.uid else { return }
+        pods[uid] = pod
+        schedule(uid)
+    }
+
+    /// Keeps the pod as the API server returned it after a status write, without another sync (the
+    /// informer delivers the same version moments later).
+    func remember(_ pod: Pod) {
+        guard let uid = pod.metadata.uid, pods[uid] != nil else { return }
+        pods[uid] = pod
+    }
+
+    /// A pod disappeared from the API (deleted by someone else, or force-deleted): its containers go.
+    func remove(_ pod: Pod) {
+        guard let uid = pod.metadata.uid else { return }
+        pods[uid] = nil
+        schedule(uid)
+    }
+
+    /// The relist tick (the kubelet's PLEG): every known pod is re-synced, and sandboxes of pods the API no
+    /// longer has are cleaned up.
+    func resync() async {
+        for uid in pods.keys { schedule(uid) }
+        guard let sandboxes = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
+        else { return }
+        for sandbox in sandboxes {
+            guard let uid = sandbox.labels[PodLabels.podUID], pods[uid] == nil, running[uid] == nil else { continue }
+            schedule(uid)
+        }
+        // Pod cgroups of pods that are gone (the agent was down when they were deleted).
+        let active = Set(sandboxes.compactMap { $0.labels[PodLabels.podUID] })
+        for uid in PodCgroups.podUIDs() where pods[uid] == nil && running[uid] == nil && !active.contains(uid) {
+            PodCgroups.remove(podUID: uid)
+        }
+    }
+
+    private func schedule(_ uid: String) {
+        dirty.insert(uid)
+        guard running[uid] == nil else { return }
+        running[uid] = Task { await self.work(uid) }
+    }
+
+    private func work(_ uid: String) async {
+        while dirty.remove(uid) != nil {
+            if let pod = pods[uid] {
+                await sync(pod)
+            } else {
+                await cleanUp(uid: uid)
+            }
+        }
+        running[uid] = nil
+    }
+
+    // MARK: Sync
+
+    private func sync(_ pod: Pod) async {
+        let uid = pod.metadata.uid ?? ""
+        if pod.metadata.deletionTimestamp != nil {
+            await terminate(pod)
+            return
+        }
+        if pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed" {
+            await stopAll(uid: uid, grace: 0)
+            return
+        }
+        do {
+            let sandbox = try await ensureSandbox(pod)
+            if let sandbox {
+                try await syncContainers(pod, sandbox: sandbox)
+                try await refreshVolumes(pod)
+            }
+        } catch {
+            logger.warning("pod sync failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
+        }
+        do {
+            try await writeStatus(pod)
+        } catch {
+            logger.warning("pod status update failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
+        }
+    }
+
+    /// Re-projects ConfigMap and Secret volumes of a running pod so changes reach its containers (upstream
+    /// checks about once a minute; here every five seconds).
+    private func refreshVolumes(_ pod: Pod) async throws {
+        let uid = pod.metadata.uid ?? ""
+        let projected = (pod.spec?.volumes ?? []).contains { $0.configMap != nil || $0.secret != nil }
+        guard projected, volumesRefreshed[uid].map({ ContinuousClock.now - $0 > .seconds(5) }) ?? true else { return }
+        volumesRefreshed[uid] = .now
+        _ = try await volumes.setUp(pod)
+    }
+
+    /// The ready sandbox of the pod, created when there is none; nil when the pod has run to completion
+    /// and must not start again.
+    private func ensureSandbox(_ pod: Pod) async throws -> SandboxState? {
+        let uid = pod.metadata.uid ?? ""
+        let sandboxes = try await sandboxes(uid: uid)
+        if let ready = sandboxes.first(where: { $0.state == .sandboxReady }) {
+            return try await sandboxState(ready.id, pod: pod)
+        }
+        if !sandboxes.isEmpty, pod.spec?.restartPolicy == "Never" { return nil }
+        let attempt = UInt32(sandboxes.map(\.metadata.attempt).max().map { $0 + 1 } ?? 0)
+        for stale in sandboxes {
+            var stop = Runtime_V1_StopPodSandboxRequest()
+            stop.podSandboxID = stale.id
+            _ = try? await connection.runtime.stopPodSandbox(stop, options: RuntimeConnection.options())
+        }
+        var request = Runtime_V1_RunPodSandboxRequest()
+        request.config = SandboxConfigBuilder(configuration: configuration).build(pod, attempt: attempt)
+        let id: String
+        do {
+            id = try await connection.runtime.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID
+        } catch {
+            events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(Self.message(error))")
+            throw error
+        }
+        logger.info("sandbox started", metadata: ["pod": "\(Self.name(pod))", "sandbox": "\(id)"])
+        return try await sandboxState(id, pod: pod)
+    }
+
+    struct SandboxState: Sendable {
+        var id: String
+        var ip: String
+        var config: Runtime_V1_PodSandboxConfig
+    }
+
+    private func sandboxState(_ id: String, pod: Pod) async throws -> SandboxState {
+        var request = Runtime_V1_PodSandboxStatusRequest()
+        request.podSandboxID = id
+        let status = try await connection.runtime.podSandboxStatus(request, options: RuntimeConnection.options()).status
+        let ip = pod.spec?.hostNetwork == true ? nodeIP : status.network.ip
+        let config = SandboxConfigBuilder(configuration: configuration).build(pod, attempt: status.metadata.attempt)
+        try writeHostsFile(pod, ip: ip)
+        return SandboxState(id: id, ip: ip, config: config)
+    }
+
+    /// The kubelet-managed /etc/hosts: localhost, the pod's own name on its IP, then hostAliases.
+    private func writeHostsFile(_ pod: Pod, ip: String) throws {
+        let directory = volumes.podDirectory(pod.metadata.uid ?? "")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let hostname = pod.spec?.hostname ?? pod.metadata.name ?? ""
+        var lines = ["# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback",
+                     "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix", "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters"]
+        if let subdomain = pod.spec?.subdomain {
+            let fqdn = "\(hostname).\(subdomain).\(pod.metadata.namespace ?? "default").svc.\(configuration.clusterDomain)"
+            lines.append("\(ip)\t\(fqdn)\t\(hostname)")
+        } else {
+            lines.append("\(ip)\t\(hostname)")
+        }
+        for alias in pod.spec?.hostAliases ?? [] {
+            lines.append("\n# Entries added by HostAliases.\n\(alias.ip)\t\((alias.hostnames ?? []).joined(separator: "\t"))")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/etc-hosts", atomically: true, encoding: .utf8)
+    }
+
+    /// Init containers one after another to success, then every app container, each restarted per the
+    /// restart policy with back-off.
+    private func syncContainers(_ pod: Pod, sandbox: SandboxState) async throws {
+        let uid = pod.metadata.uid ?? ""
+        let latest = try await latestContainers(sandboxID: sandbox.id)
+        let policy = pod.spec?.restartPolicy ?? "Always"
+        for container in pod.spec?.initContainers ?? [] {
+            guard let status = latest[container.name] else {
+                await start(container, attempt: 0, pod: pod, sandbox: sandbox)
+                return
+            }
+            switch status.state {
+            case .containerExited where status.exitCode == 0:
+                continue
+            case .containerExited:
+                if policy == "Never" { return }
+                await restart(container, after: status, pod: pod, sandbox: sandbox)
+                return
+            case .containerCreated:
+                try await startCreated(status.id)
+                return
+            default:
+                return
+            }
+        }
+        for container in pod.spec?.containers ?? [] {
+            guard let status = latest[container.name] else {
+                await start(container, attempt: 0, pod: pod, sandbox: sandbox)
+                continue
+            }
+            switch status.state {
+            case .containerRunning:
+                // A container that has run ten minutes has earned a fresh back-off.
+                if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset("\(uid)/\(container.name)") }
+                waiting[uid]?[container.name] = nil
+            case .containerCreated:
+                try await startCreated(status.id)
+            case .containerExited:
+                let restart = policy == "Always" || (policy == "OnFailure" && status.exitCode != 0)
+                if restart { await self.restart(container, after: status, pod: pod, sandbox: sandbox) }
+            default:
+                break
+            }
+        }
+    }
+
+    /// Restarts an exited container unless its back-off has not passed yet (CrashLoopBackOff).
+    private func restart(_ container: Container, after status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async {
+        let uid = pod.metadata.uid ?? "", key = "\(uid)/\(container.name)"
+        if restartBackOff.isBackingOff(key) {
+            let delay = restartBackOff.remaining(key)
+            let message = "back-off \(Int(delay.components.seconds) + 1)s restarting failed container=\(container.name) pod=\(Self.name(pod))"
+            if waiting[uid]?[container.name]?.reason != "CrashLoopBackOff" {
+                events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(Self.name(pod))")
+            }
+            waiting[uid, default: [:]][container.name] = ("CrashLoopBackOff", message)
+            return
+        }
+        restartBackOff.failed(key)
+        await start(container, attempt: status.metadata.attempt + 1, pod: pod, sandbox: sandbox)
+        await pruneDeadContainers(sandboxID: sandbox.id, name: container.name)
+    }
+
+    /// Pulls the image if the policy asks, creates and starts the container; failures become the
+    /// container's waiting reason.
+    private func start(_ container: Container, attempt: UInt32, pod: Pod, sandbox: SandboxState) async {
+        let uid = pod.metadata.uid ?? ""
+        let fieldPath = "spec.containers{\(container.name)}"
+        do {
+            try await ensureImage(container, pod: pod)
+        } catch let failure as WaitingReason {
+            waiting[uid, default: [:]][container.name] = (failure.reason, failure.message)
+            return
+        } catch {
+            waiting[uid, default: [:]][container.name] = ("ErrImagePull", Self.message(error))
+            return
+        }
+        do {
+            let volumePaths = try await volumes.setUp(pod)
+            let environment = try await EnvironmentResolver(pod: pod, podIP: sandbox.ip, hostIP: nodeIP, objects: objects).resolve(container)
+            let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
+            let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumePaths: volumePaths, hostsFile: hostsFile,
+                                                    memoryCapacity: memoryCapacity).build(container, attempt: attempt)
+            var create = Runtime_V1_CreateContainerRequest()
+            create.podSandboxID = sandbox.id
+            create.config = config
+            create.sandboxConfig = sandbox.config
+            let id = try await connection.runtime.createContainer(create, options: RuntimeConnection.options()).containerID
+            events.record(pod, reason: "Created", message: "Created container \(container.name)", fieldPath: fieldPath)
+            try await startCreated(id)
+            events.record(pod, reason: "Started", message: "Started container \(container.name)", fieldPath: fieldPath)
+            waiting[uid]?[container.name] = nil
+        } catch let error as ContainerConfigError {
+            waiting[uid, default: [:]][container.name] = ("CreateContainerConfigError", error.message)
+            events.record(pod, "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: fieldPath)
+        } catch {
+            waiting[uid, default: [:]][container.name] = ("CreateContainerError", Self.message(error))
+            events.record(pod, "Warning", reason: "Failed", message: "Error: \(Self.message(error))", fieldPath: fieldPath)
+        }
+    }
+
+    private func startCreated(_ id: String) async throws {
+        var start = Runtime_V1_StartContainerRequest()
+        start.containerID = id
+        _ = try await connection.runtime.startContainer(start, options: RuntimeConnection.options())
+    }
+
+    /// A reason the kubelet reports as the container's waiting state.
+    struct WaitingReason: Error {
+        let reason: String
+        let message: String
+    }
+
+    /// imagePullPolicy: Always (the default for `:latest` or no tag), IfNotPresent, Never; failed pulls
+    /// back off (ErrImagePull, then ImagePullBackOff while waiting).
+    private func ensureImage(_ container: Container, pod: Pod) async throws {
+        let image = container.image ?? ""
+        let lastComponent = image.split(separator: "/").last ?? ""
+        let defaultPolicy = image.contains("@") || (lastComponent.contains(":") && !image.hasSuffix(":latest")) ? "IfNotPresent" : "Always"
+        let policy = container.imagePullPolicy ?? defaultPolicy
+        let fieldPath = "spec.containers{\(container.name)}"
+        if policy != "Always" {
+            var status = Runtime_V1_ImageStatusRequest()
+            status.image.image = image
+            if try await connection.images.imageStatus(status, options: RuntimeConnection.options()).hasImage { return }
+            if policy == "Never" {
+                throw WaitingReason(reason: "ErrImageNeverPull", message: "Container image \"\(image)\" is not present with pull policy of Never")
+            }
+        }
+        if pullBackOff.isBackingOff(image) {
+            throw WaitingReason(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")
+        }
+        events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"", fieldPath: fieldPath)
+        var pull = Runtime_V1_PullImageRequest()
+        pull.image.image = image
+        let clock = ContinuousClock(), started = clock.now
+        do {
+            _ = try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600)))
+        } catch {
+            pullBackOff.failed(image)
+            events.record(pod, "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(Self.message(error))", fieldPath: fieldPath)
+            throw WaitingReason(reason: "ErrImagePull", message: "failed to pull image \"\(image)\": \(Self.message(error))")
+        }
+        pullBackOff.reset(image)
+        events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(clock.now - started)", fieldPath: fieldPath)
+    }
+
+    /// Keeps the latest two containers of a name (the current one and the previous, for `logs --previous`).
+    private func pruneDeadContainers(sandboxID: String, name: String) async {
+        guard let containers = try? await containers(sandboxID: sandboxID) else { return }
+        let old = containers.filter { $0.metadata.name == name && $0.state == .containerExited }
+            .sorted { $0.metadata.attempt > $1.metadata.attempt }.dropFirst(2)
+        for container in old {
+            var remove = Runtime_V1_RemoveContainerRequest()
+            remove.containerID = container.id
+            _ = try? await connection.runtime.removeContainer(remove, options: RuntimeConnection.options())
+        }
+    }
+
+    // MARK: Termination
+
+    /// Graceful deletion: SIGTERM with the pod's grace period (the runtime sends SIGKILL after it), the
+    /// sandbox stopped and removed, volumes torn down, then the API object deleted for good.
+    private func terminate(_ pod: Pod) async {
+        let uid = pod.metadata.uid ?? ""
+        let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+        for container in pod.spec?.containers ?? [] {
+            events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.containers{\(container.name)}")
+        }
+        await cleanUp(uid: uid, grace: grace)
+        do {
+            try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
+                                    options: DeleteOptions(gracePeriodSeconds: 0, preconditions: .init(uid: uid)))
+            logger.info("pod deleted", metadata: ["pod": "\(Self.name(pod))"])
+        } catch {
+            // Already gone, or replaced by a new pod of the same name (the UID precondition fails): done.
+            if !error.isNotFound && error.code != 409 {
+                logger.warning("pod deletion failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
+                dirty.insert(uid)
+            }
+        }
+        pods[uid] = nil
+    }
+
+    /// Stops every container of the pod with `grace` seconds, leaving them for status and logs.
+    private func stopAll(uid: String, grace: Int64) async {
+        guard let sandboxes = try? await sandboxes(uid: uid) else { return }
+        for sandbox in sandboxes where sandbox.state == .sandboxReady {
+            await stopContainers(sandboxID: sandbox.id, grace: grace)
+            var stop = Runtime_V1_StopPodSandboxRequest()
+            stop.podSandboxID = sandbox.id
+            _ = try? await connection.runtime.stopPodSandbox(stop, options: RuntimeConnection.options())
+        }
+    }
+
+    /// Everything of a pod off the node: containers stopped in parallel, sandboxes removed, volumes and the
+    /// pod's cgroup gone, its bookkeeping forgotten.
+    private func cleanUp(uid: String, grace: Int64 = 0) async {
+        guard let sandboxes = try? await sandboxes(uid: uid) else { return }
+        for sandbox in sandboxes {
+            await stopContainers(sandboxID: sandbox.id, grace: grace)
+            var stop = Runtime_V1_StopPodSandboxRequest()
+            stop.podSandboxID = sandbox.id
+            _ = try? await connection.runtime.stopPodSandbox(stop, options: RuntimeConnection.options())
+            var remove = Runtime_V1_RemovePodSandboxRequest()
+            remove.podSandboxID = sandbox.id
+            _ = try? await connection.runtime.removePodSandbox(remove, options: RuntimeConnection.options())
+        }
+        volumes.tearDown(podUID: uid)
+        PodCgroups.remove(podUID: uid)
+        waiting[uid] = nil
+        volumesRefreshed[uid] = nil
+        restartBackOff.forget(prefix: uid + "/")
+    }
+
+    private func stopContainers(sandboxID: String, grace: Int64) async {
+        guard let containers = try? await containers(sandboxID: sandboxID) else { return }
+        let runtime = connection.runtime
+        await withTaskGroup(of: Void.self) { group in
+            for container in containers where container.state == .containerRunning || container.state == .containerCreated {
+                group.addTask {
+                    var stop = Runtime_V1_StopContainerRequest()
+                    stop.containerID = container.id
+                    stop.timeout = grace
+                    _ = try? await runtime.stopContainer(stop, options: RuntimeConnection.options(.seconds(grace + 60)))
+                }
+            }
+        }
+    }
+
+    // MARK: Runtime queries
+
+    func sandboxes(uid: String) async throws -> [Runtime_V1_PodSandbox] {
+        var request = Runtime_V1_ListPodSandboxRequest()
+        request.filter.labelSelector = [PodLabels.podUID: uid]
+        return try await connection.runtime.listPodSandbox(request, options: RuntimeConnection.options()).items
+    }
+
+    func containers(sandboxID: String) async throws -> [Runtime_V1_Container] {
+        var request = Runtime_V1_ListContainersRequest()
+        request.filter.podSandboxID = sandboxID
+        return try await connection.runtime.listContainers(request, options: RuntimeConnection.options()).containers
+    }
+
+    /// The newest container of each name in the sandbox, with its full status.
+    func latestContainers(sandboxID: String) async throws -> [String: Runtime_V1_ContainerStatus] {
+        var newest: [String: Runtime_V1_Container] = [:]
+        for container in try await containers(sandboxID: sandboxID) {
+            if let current = newest[container.metadata.name], current.metadata.attempt >= container.metadata.attempt { continue }
+            newest[container.metadata.name] = container
+        }
+        var statuses: [String: Runtime_V1_ContainerStatus] = [:]
+        for (name, container) in newest {
+            var request = Runtime_V1_ContainerStatusRequest()
+            request.containerID = container.id
+            statuses[name] = try await connection.runtime.containerStatus(request, options: RuntimeConnection.options()).status
+        }
+        return statuses
+    }
+
+    static func name(_ pod: Pod) -> String { "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")" }
+
+    /// A gRPC error's message without the status-code prefix.
+    static func message(_ error: any Error) -> String {
+        if let error = error as? RPCError { return error.message }
+        return String(describing: error)
+    }
+}

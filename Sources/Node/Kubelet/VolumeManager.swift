@@ -1,0 +1,145 @@
+import Foundation
+import KubeAPI
+import LinuxSystem
+import Logging
+
+/// Sets up a pod's volumes under `<root>/pods/<uid>/volumes/<plugin>/<name>` as the kubelet does and
+/// keeps ConfigMap/Secret contents current: files are written into a fresh `..<timestamp>` directory and
+/// the `..data` symlink is swapped atomically, so a container never sees a half-updated set.
+struct VolumeManager: Sendable {
+    let rootDirectory: String
+    let objects: PodObjects
+    let logger: Logger
+
+    func podDirectory(_ uid: String) -> String { "\(rootDirectory)/pods/\(uid)" }
+
+    /// Host paths by volume name; failures name the volume (`FailedMount` upstream).
+    func setUp(_ pod: Pod) async throws -> [String: String] {
+        let uid = pod.metadata.uid ?? ""
+        let namespace = pod.metadata.namespace ?? "default"
+        var paths: [String: String] = [:]
+        for volume in pod.spec?.volumes ?? [] {
+            do {
+                if let emptyDir = volume.emptyDir {
+                    let path = "\(podDirectory(uid))/volumes/kubernetes.io~empty-dir/\(volume.name)"
+                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                    if emptyDir.medium == "Memory", !Mount.isMountPoint(path) {
+                        let size = emptyDir.sizeLimit.map { Int($0.value) } ?? 64 * 1024 * 1024
+                        try Mount.tmpfs(at: path, size: size, mode: 0o777)
+                    }
+                    paths[volume.name] = path
+                } else if let hostPath = volume.hostPath {
+                    try Self.checkHostPath(hostPath)
+                    paths[volume.name] = hostPath.path
+                } else if let source = volume.configMap, let name = source.name {
+                    let path = "\(podDirectory(uid))/volumes/kubernetes.io~configmap/\(volume.name)"
+                    guard let data = try await objects.configMap(name, namespace: namespace) else {
+                        if source.optional == true { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true); paths[volume.name] = path; continue }
+                        throw ContainerConfigError(message: "configmap \"\(name)\" not found")
+                    }
+                    try AtomicWriter(directory: path).write(Self.project(data, items: source.items), mode: source.defaultMode ?? 0o644)
+                    paths[volume.name] = path
+                } else if let source = volume.secret, let name = source.secretName {
+                    let path = "\(podDirectory(uid))/volumes/kubernetes.io~secret/\(volume.name)"
+                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                    // Secrets never touch the node's disk: a tmpfs per volume, as upstream.
+                    if !Mount.isMountPoint(path) { try Mount.tmpfs(at: path, size: 16 * 1024 * 1024, mode: 0o755) }
+                    guard let data = try await objects.secret(name, namespace: namespace) else {
+                        if source.optional == true { paths[volume.name] = path; continue }
+                        throw ContainerConfigError(message: "secret \"\(name)\" not found")
+                    }
+                    try AtomicWriter(directory: path).write(Self.project(data, items: source.items), mode: source.defaultMode ?? 0o644)
+                    paths[volume.name] = path
+                } else {
+                    throw ContainerConfigError(message: "volume type not supported by this kubelet")
+                }
+            } catch {
+                throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume.name)\": \(error)")
+            }
+        }
+        return paths
+    }
+
+    /// Unmounts tmpfs volumes and removes the pod's directory.
+    func tearDown(podUID uid: String) {
+        let volumes = podDirectory(uid) + "/volumes"
+        for plugin in (try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? [] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(volumes)/\(plugin)")) ?? [] {
+                try? Mount.unmount("\(volumes)/\(plugin)/\(name)", detach: true)
+            }
+        }
+        try? FileManager.default.removeItem(atPath: podDirectory(uid))
+    }
+
+    /// `items` picks keys and renames them; without it every key is a file.
+    static func project(_ data: [String: Data], items: [KeyToPath]?) -> [String: Data] {
+        guard let items else { return data }
+        var files: [String: Data] = [:]
+        for item in items { if let value = data[item.key] { files[item.path] = value } }
+        return files
+    }
+
+    /// hostPath `type` checks (DirectoryOrCreate and FileOrCreate create what is missing).
+    static func checkHostPath(_ source: HostPathVolumeSource) throws {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: source.path, isDirectory: &isDirectory)
+        switch source.type ?? "" {
+        case "DirectoryOrCreate":
+            if !exists { try FileManager.default.createDirectory(atPath: source.path, withIntermediateDirectories: true) }
+        case "Directory":
+            guard exists, isDirectory.boolValue else { throw ContainerConfigError(message: "hostPath type check failed: \(source.path) is not a directory") }
+        case "FileOrCreate":
+            if !exists { FileManager.default.createFile(atPath: source.path, contents: nil) }
+        case "File":
+            guard exists, !isDirectory.boolValue else { throw ContainerConfigError(message: "hostPath type check failed: \(source.path) is not a file") }
+        default:
+            break
+        }
+    }
+}
+
+/// The kubelet's atomic writer for projected files: `<dir>/..<timestamp>/<files>`, `..data` → that
+/// directory, and `<dir>/<file>` → `..data/<file>` for each top-level name.
+struct AtomicWriter {
+    let directory: String
+
+    func write(_ files: [String: Data], mode: Int32) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let dataLink = directory + "/..data"
+        if let current = try? manager.destinationOfSymbolicLink(atPath: dataLink), holds(current, files) { return }
+        let stamp = "..\(Int(Date().timeIntervalSince1970 * 1_000_000))"
+        let target = directory + "/" + stamp
+        for (path, content) in files {
+            let file = target + "/" + path
+            try manager.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try content.write(to: URL(fileURLWithPath: file))
+            try manager.setAttributes([.posixPermissions: Int(mode)], ofItemAtPath: file)
+        }
+        try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let old = try? manager.destinationOfSymbolicLink(atPath: dataLink)
+        let temporary = directory + "/..data_tmp"
+        try? manager.removeItem(atPath: temporary)
+        try manager.createSymbolicLink(atPath: temporary, withDestinationPath: stamp)
+        guard rename(temporary, dataLink) == 0 else { throw SystemError.lastError("rename", context: dataLink) }
+        let names = Set(files.keys.map { String($0.split(separator: "/").first ?? "") })
+        for name in names where !manager.fileExists(atPath: directory + "/" + name) {
+            try manager.createSymbolicLink(atPath: directory + "/" + name, withDestinationPath: "..data/" + name)
+        }
+        for entry in try manager.contentsOfDirectory(atPath: directory) where !entry.hasPrefix("..") && !names.contains(entry) {
+            try? manager.removeItem(atPath: directory + "/" + entry)
+        }
+        if let old, old != stamp { try? manager.removeItem(atPath: directory + "/" + old) }
+    }
+
+    /// Whether the `..<timestamp>` directory `stamp` already holds exactly `files`.
+    private func holds(_ stamp: String, _ files: [String: Data]) -> Bool {
+        let base = directory + "/" + stamp
+        for (path, content) in files where FileManager.default.contents(atPath: base + "/" + path) != content { return false }
+        let present = (FileManager.default.enumerator(atPath: base)?.allObjects as? [String] ?? []).filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: base + "/" + path, isDirectory: &isDirectory) && !isDirectory.boolValue
+        }
+        return Set(present) == Set(files.keys)
+    }
+}

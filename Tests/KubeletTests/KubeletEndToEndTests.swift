@@ -1,0 +1,230 @@
+import CRI
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import TestSupport
+import Testing
+
+/// `swiftlet agent` end to end on one machine: the real API server, the real runtime (runc, registry, CNI in
+/// a throwaway namespace) and real kubectl creating the objects.
+@Suite("swiftlet agent end to end", .serialized)
+struct KubeletEndToEndTests {
+    /// Server, runtime and agent for one test; `stop()` tears everything down.
+    final class Cluster: @unchecked Sendable {
+        let server: ServerProcess
+        let runtime: CRIHarness
+        let client: KubeClient
+        let nodeName = "node-" + String(UInt32.random(in: .min ... .max), radix: 16)
+        private(set) var agent: PeerDaemon
+
+        init(_ kind: CRIHarness.Kind = .swiftlet) async throws {
+            server = try await ServerProcess()
+            runtime = try await CRIHarness(kind)
+            client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+            agent = try PeerDaemon(name: "agent")
+            try startAgent()
+        }
+
+        func startAgent() throws {
+            agent = try PeerDaemon(name: "agent")
+            try agent.start(try BuiltProducts.path(of: "swiftlet"), [
+                "agent", "--kubeconfig", server.kubeconfig, "--node-name", nodeName, "--root-dir", runtime.root + "/agent",
+                "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
+                "--cluster-dns", "10.96.0.10", "--log-level", "debug",
+            ])
+        }
+
+        func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> String {
+            let kubectl = try #require(which("kubectl"), "kubectl is not installed")
+            let result = try await runCommand(kubectl, ["--kubeconfig", server.kubeconfig] + arguments, stdin: stdin)
+            guard result.status == 0 else { throw TestSupportError("kubectl \(arguments): \(result)") }
+            return result.stdout
+        }
+
+        /// Polls the pod until `condition` holds, failing with its last status after `timeout`.
+        @discardableResult
+        func waitForPod(_ name: String, timeout: Duration = .seconds(60), _ condition: (Pod) -> Bool) async throws -> Pod {
+            let deadline = ContinuousClock.now + timeout
+            var last: Pod?
+            while ContinuousClock.now < deadline {
+                last = try? await client.get(Pod.self, name: name, namespace: "default")
+                if let last, condition(last) { return last }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let status = last.flatMap { try? JSONEncoder().encode($0.status) }.map { String(decoding: $0, as: UTF8.self) } ?? "no pod"
+            throw TestSupportError("pod \(name) did not reach the expected state: \(status)\nagent log:\n\(agent.logTail)")
+        }
+
+        /// Deletes the pods through the agent (which cleans the node), then stops everything.
+        func stop() async {
+            _ = try? await kubectl(["delete", "pods", "--all", "--grace-period=1", "--timeout=60s"])
+            agent.stop()
+            await runtime.stop()
+            try? await client.shutdown()
+            server.stop()
+        }
+    }
+
+    static func container(_ pod: Pod, _ name: String) -> ContainerStatus? {
+        pod.status?.containerStatuses?.first { $0.name == name }
+    }
+
+    @Test("node registers Ready with a Lease; a pod with init container, configMap volume, secret and fieldRef env runs, updates, and is deleted cleanly",
+          .timeLimit(.minutes(4)))
+    func podLifecycle() async throws {
+        let cluster = try await Cluster()
+        do {
+            try await lifecycle(cluster)
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func lifecycle(_ cluster: Cluster) async throws {
+        let client = cluster.client
+        // The node registers and turns Ready (CRI RuntimeReady and NetworkReady), and heartbeats with a Lease.
+        var node: Node?
+        for _ in 0..<150 {
+            node = try? await client.get(Node.self, name: cluster.nodeName)
+            if node?.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == "True" }) == true { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let ready = try #require(node?.status?.conditions?.first { $0.type == "Ready" }, "agent log:\n\(cluster.agent.logTail)")
+        #expect(ready.status == "True")
+        #expect(node?.status?.nodeInfo?.containerRuntimeVersion.hasPrefix("swiftlet://") == true)
+        #expect(node?.status?.capacity?["pods"] == Quantity(stringLiteral: "110"))
+        let lease = try await client.get(Lease.self, name: cluster.nodeName, namespace: "kube-node-lease")
+        #expect(lease.spec?.holderIdentity == cluster.nodeName)
+
+        let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+        _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings}
+            data: {greeting: hello}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: creds}
+            stringData: {password: s3cret}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: app, labels: {app: demo}}
+            spec:
+              nodeName: \(cluster.nodeName)
+              terminationGracePeriodSeconds: 3
+              volumes:
+              - {name: config, configMap: {name: settings}}
+              - {name: work, emptyDir: {}}
+              initContainers:
+              - name: prepare
+                image: \(shell)
+                command: [sh, -c, "echo prepared > /work/ready"]
+                volumeMounts: [{name: work, mountPath: /work}]
+              containers:
+              - name: main
+                image: \(shell)
+                command: [sh, -c, "echo $(cat /config/greeting) $(cat /work/ready); echo pass=$PASSWORD name=$POD_NAME node=$NODE; trap 'exit 0' TERM; while true; do sleep 1; done"]
+                env:
+                - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+                - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+                - {name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+                volumeMounts:
+                - {name: config, mountPath: /config}
+                - {name: work, mountPath: /work}
+            """)
+        let running = try await cluster.waitForPod("app") { pod in
+            pod.status?.phase == "Running" && pod.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
+        }
+        let uid = try #require(running.metadata.uid)
+        #expect(running.status?.podIP?.isEmpty == false)
+        #expect(running.status?.qosClass == "BestEffort")
+        #expect(running.status?.initContainerStatuses?.first?.state?.terminated?.exitCode == 0)
+        let main = try #require(Self.container(running, "main"))
+        #expect(main.restartCount == 0)
+        #expect(main.containerID?.hasPrefix("swiftlet://") == true)
+        #expect(main.imageID.contains("swiftlet-test/shell@sha256:"), "the repo digest, as containerd reports it: \(main.imageID)")
+
+        // Logs in the kubelet's layout, written by the runtime.
+        let logFile = "\(cluster.runtime.root)/pods/default_app_\(uid)/main/0.log"
+        var log = ""
+        for _ in 0..<50 {
+            log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if log.contains("node=") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(log.contains("stdout F hello prepared"), "\(log)")
+        #expect(log.contains("pass=s3cret name=app node=\(cluster.nodeName)"), "\(log)")
+
+        // Updating the ConfigMap updates the file in the running container.
+        _ = try await cluster.kubectl(["patch", "configmap", "settings", "--type=merge", "-p", #"{"data":{"greeting":"bonjour"}}"#])
+        let containerID = String(main.containerID?.dropFirst("swiftlet://".count) ?? "")
+        var greeting = ""
+        for _ in 0..<100 {
+            greeting = try await cluster.runtime.withClients { runtime, _ in
+                var request = Runtime_V1_ExecSyncRequest()
+                request.containerID = containerID
+                request.cmd = ["cat", "/config/greeting"]
+                request.timeout = 5
+                return String(decoding: try await runtime.execSync(request).stdout, as: UTF8.self)
+            }
+            if greeting == "bonjour" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(greeting == "bonjour")
+
+        // A container that keeps failing is restarted, then held in CrashLoopBackOff.
+        _ = try await cluster.kubectl(["run", "crasher", "--image", shell, "--restart=Always",
+                                       "--overrides", #"{"spec":{"nodeName":"\#(cluster.nodeName)"}}"#, "--command", "--", "sh", "-c", "exit 3"])
+        let crashing = try await cluster.waitForPod("crasher") { pod in
+            Self.container(pod, "crasher")?.state?.waiting?.reason == "CrashLoopBackOff"
+        }
+        let crasher = try #require(Self.container(crashing, "crasher"))
+        #expect(crasher.restartCount >= 1)
+        #expect(crasher.lastState?.terminated?.exitCode == 3)
+
+        // An image that does not exist: ErrImagePull, then ImagePullBackOff.
+        _ = try await cluster.kubectl(["run", "ghost", "--image", "\(cluster.runtime.registry)/swiftlet-test/missing:v1", "--restart=Never",
+                                       "--overrides", #"{"spec":{"nodeName":"\#(cluster.nodeName)"}}"#])
+        try await cluster.waitForPod("ghost") { pod in
+            ["ErrImagePull", "ImagePullBackOff"].contains(Self.container(pod, "ghost")?.state?.waiting?.reason ?? "")
+        }
+        try await cluster.waitForPod("ghost", timeout: .seconds(30)) { pod in
+            Self.container(pod, "ghost")?.state?.waiting?.reason == "ImagePullBackOff"
+        }
+
+        // The agent restarts under a running pod: nothing is restarted.
+        cluster.agent.kill()
+        try cluster.startAgent()
+        try await Task.sleep(for: .seconds(3))
+        let after = try await cluster.waitForPod("app") { $0.status?.phase == "Running" }
+        #expect(Self.container(after, "main")?.containerID == main.containerID)
+        #expect(Self.container(after, "main")?.restartCount == 0)
+
+        // Graceful deletion: the containers stop, the sandbox goes, then the API object.
+        _ = try await cluster.kubectl(["delete", "pod", "app", "--wait=false"])
+        let deadline = ContinuousClock.now + .seconds(30)
+        var gone = false
+        while ContinuousClock.now < deadline {
+            do {
+                _ = try await client.get(Pod.self, name: "app", namespace: "default")
+            } catch {
+                if error.isNotFound { gone = true; break }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(gone, "the agent did not finish the deletion")
+        let leftovers = try await cluster.runtime.withClients { runtime, _ in
+            var request = Runtime_V1_ListPodSandboxRequest()
+            request.filter.labelSelector = ["io.kubernetes.pod.uid": uid]
+            return try await runtime.listPodSandbox(request).items.count
+        }
+        #expect(leftovers == 0)
+        #expect(!FileManager.default.fileExists(atPath: "\(cluster.runtime.root)/agent/pods/\(uid)"))
+    }
+}
