@@ -82,6 +82,7 @@ let package = Package(
             ],
             path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
 
+        .target(name: "Scheduler", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/ControlPlane/Scheduler", swiftSettings: strict),
         .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
         // Generated from Proto/ by hack/generate-protos.sh (never in CI).
         .target(name: "EtcdAPI", dependencies: grpcProtobuf, path: "Sources/ControlPlane/EtcdAPI", exclude: ["Proto"], swiftSettings: strict),
@@ -120,6 +121,9 @@ let package = Package(
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Sources/Node/Kubelet", swiftSettings: strict),
+        .target(name: "Proxy", dependencies: ["KubeAPI", "KubeClient", "NFTables", log, metrics,
+                                              .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Sources/Node/Proxy", swiftSettings: strict),
         .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
@@ -130,7 +134,7 @@ let package = Package(
         .target(
             name: "SwiftletCommands",
             dependencies: [
-                "APIServer", "Controllers", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", log,
+                "APIServer", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy", log,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -141,6 +145,7 @@ let package = Package(
 
         // MARK: Benchmarks (hack/bench/).
         .executableTarget(name: "cni-bench", dependencies: ["CNI", "LinuxSystem"], path: "Sources/Benchmarks/CNIBench", swiftSettings: strict),
+        .executableTarget(name: "proxy-bench", dependencies: ["Proxy", "NFTables", log], path: "Sources/Benchmarks/ProxyBench", swiftSettings: strict),
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
@@ -158,6 +163,8 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "CZlib", "LinuxSystem", "TestSupport", log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "NFTables", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),

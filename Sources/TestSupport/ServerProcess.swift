@@ -20,7 +20,7 @@ public final class ServerProcess: @unchecked Sendable {
         kubeconfig = dir + "/admin.kubeconfig"
         logFile = dir + "/server.log"
         FileManager.default.createFile(atPath: logFile, contents: nil)
-        arguments = ["server", "--data-dir", dir] + (controllers ? [] : ["--controllers", ""]) + extraArguments
+        arguments = ["server", "--data-dir", dir] + (controllers ? [] : ["--controllers", "", "--no-scheduler"]) + extraArguments
         try await launch(listen: "127.0.0.1:0")
     }
 

@@ -32,6 +32,8 @@ struct KubeletEndToEndTests {
                 "agent", "--kubeconfig", server.kubeconfig, "--node-name", nodeName, "--root-dir", runtime.root + "/agent",
                 "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
                 "--cluster-dns", "10.96.0.10", "--log-level", "debug",
+                // The agent runs in the host's network namespace here: it must not program the host's nftables.
+                "--proxy-mode", "none",
             ])
         }
 

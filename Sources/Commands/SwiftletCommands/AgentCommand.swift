@@ -3,9 +3,9 @@ import Foundation
 import KubeClient
 import Kubelet
 import Logging
+import Proxy
 import ServiceLifecycle
 import UnixSignals
-import Yams
 
 /// `swiftlet agent`: the node agent (kubelet) talking to the API server with a kubeconfig and to a CRI
 /// runtime (`swiftlet runtime` or containerd) over its socket.
@@ -42,12 +42,18 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Pods this node accepts.")
     var maxPods = 110
 
+    @Option(name: .long, help: "Service proxy inside the agent: nftables, iptables or none.")
+    var proxyMode = "nftables"
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
     public init() {}
 
     public func validate() throws {
+        guard proxyMode == "none" || ProxyMode(rawValue: proxyMode) != nil else {
+            throw ValidationError("--proxy-mode must be nftables, iptables or none, got \(proxyMode)")
+        }
         guard containerRuntimeEndpoint.hasPrefix("unix://") else {
             throw ValidationError("--container-runtime-endpoint must be unix:///path, got \(containerRuntimeEndpoint)")
         }
@@ -55,17 +61,18 @@ public struct AgentCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.agent", level: logLevel)
-        let text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
-        let model = try YAMLDecoder().decode(Kubeconfig.self, from: text)
-        var clientConfiguration = try KubeClient.Configuration(kubeconfig: model, directory: (kubeconfig as NSString).deletingLastPathComponent)
-        clientConfiguration.userAgent = "swiftlet-agent"
-        let client = try KubeClient(configuration: clientConfiguration, logger: logger)
+        let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         let configuration = KubeletConfiguration(
             nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), rootDirectory: rootDir, podLogDirectory: podLogDir,
             runtimeSocket: String(containerRuntimeEndpoint.dropFirst("unix://".count)), podCIDR: podCIDR, nodeIP: nodeIP,
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) } ?? [], clusterDomain: clusterDomain, maxPods: maxPods)
-        let kubelet = Kubelet(configuration: configuration, client: client, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: kubelet)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
+        if let mode = ProxyMode(rawValue: proxyMode) {
+            let proxy = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
+                                        logger: Logging.make(label: "swiftlet.proxy", level: logLevel))
+            services.append(.init(service: proxy))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await client.shutdown()
     }

@@ -4,6 +4,7 @@ import Controllers
 import Foundation
 import KubeClient
 import Logging
+import Scheduler
 import ServiceLifecycle
 import Store
 
@@ -25,6 +26,9 @@ public struct ServerCommand: AsyncParsableCommand {
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease.")
     var leaderElect = true
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Run the scheduler, binding pods without a node to Ready nodes.")
+    var scheduler = true
 
     @Option(name: .long, help: "Watch history kept: at least this many revisions…")
     var historyRevisions: Int64 = 1000
@@ -57,9 +61,9 @@ public struct ServerCommand: AsyncParsableCommand {
         let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
         let dataDir = self.dataDir
         let (ready, announceReady) = AsyncStream.makeStream(of: Int.self)
-        let controllerService = ControllerService(ports: ready, host: address.clientHost, selection: selection,
+        let controllerService = ControllerService(ports: ready, host: address.clientHost, selection: selection, scheduler: scheduler,
                                                   leaderElection: leaderElection, logger: logger)
-        try await server.run(services: selection.enabled.isEmpty ? [] : [controllerService]) { port in
+        try await server.run(services: selection.enabled.isEmpty && !scheduler ? [] : [controllerService]) { port in
             let kubeconfig = "\(dataDir)/admin.kubeconfig"
             do {
                 try AdminKubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
@@ -73,12 +77,13 @@ public struct ServerCommand: AsyncParsableCommand {
     }
 }
 
-/// The controller manager as a service of the server's group: it starts once the API server listens, reaches it over
+/// The controller manager and the scheduler as a service of the server's group: it starts once the API server listens, reaches it over
 /// HTTP through KubeClient (as kube-controller-manager does), and stops first on SIGTERM.
 struct ControllerService: ServiceLifecycle.Service {
     let ports: AsyncStream<Int>
     let host: String
     let selection: ControllerSelection
+    let scheduler: Bool
     let leaderElection: LeaderElector.Configuration?
     let logger: Logger
 
@@ -89,7 +94,16 @@ struct ControllerService: ServiceLifecycle.Service {
                                                          userAgent: "swiftlet/controller-manager"), logger: logger)
         do {
             try await cancelWhenGracefulShutdown {
-                try await ControllerManager(client: client, controllers: selection, leaderElection: leaderElection, logger: logger).run()
+                try await withThrowingDiscardingTaskGroup { group in
+                    if !selection.enabled.isEmpty {
+                        group.addTask {
+                            try await ControllerManager(client: client, controllers: selection, leaderElection: leaderElection, logger: logger).run()
+                        }
+                    }
+                    if scheduler {
+                        group.addTask { try await Scheduler(client: client, logger: logger).run() }
+                    }
+                }
             }
         } catch is CancellationError {}
         try await client.shutdown()

@@ -8,5 +8,5 @@ struct Swiftlet: AsyncParsableCommand {
         commandName: "swiftlet",
         abstract: "A Kubernetes node agent, dataplane and compact control plane for bare Linux nodes.",
         version: VersionCommand.version,
-        subcommands: [ServerCommand.self, AgentCommand.self, RuntimeCommand.self, VersionCommand.self])
+        subcommands: [ServerCommand.self, AgentCommand.self, RuntimeCommand.self, ProxyCommand.self, VersionCommand.self])
 }

@@ -1,0 +1,142 @@
+// proxy-bench: programs N Services × M endpoints with the nftables proxier in the calling network
+// namespace (hack/bench/proxy runs it inside a throwaway one) and prints the full sync time, the time of
+// one-endpoint changes (partial syncs), RSS, and — given --compare-namespace — the time `nft -f` takes to
+// load the same table (dumped with `nft list table`) into another namespace.
+import Foundation
+import Logging
+import NFTables
+import Proxy
+
+struct Options {
+    var services = 10_000
+    var endpoints = 10
+    var changes = 200
+    var compareNamespace: String?
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--services": services = Int(iterator.next() ?? "") ?? services
+            case "--endpoints": endpoints = Int(iterator.next() ?? "") ?? endpoints
+            case "--changes": changes = Int(iterator.next() ?? "") ?? changes
+            case "--compare-namespace": compareNamespace = iterator.next()
+            default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
+            }
+        }
+    }
+}
+
+func rssMiB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    let kib = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    return kib / 1024
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
+
+/// Runs a shell command line and waits for it (`system(3)`: Foundation's `Process` cannot always wake
+/// its run loop inside `ip netns exec`).
+func shell(_ command: String) -> Int32 {
+    system(command)
+}
+
+/// Writes a line to stdout at once (no buffering, so partial results survive a timeout).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let options = Options(CommandLine.arguments)
+var logger = Logger(label: "proxy-bench")
+logger.logLevel = .warning
+
+func endpoint(_ service: Int, _ index: Int) -> EndpointInfo {
+    // 10.128.0.0/9: one /24-ish block of endpoint addresses per service.
+    let value = 0x0A80_0000 + service * 16 + index
+    return EndpointInfo(ip: "\(value >> 24 & 255).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)", port: 8080,
+                        nodeName: "node-a", isLocal: true)
+}
+
+var ports: [ServicePortInfo] = []
+var endpoints: [ServicePortName: [EndpointInfo]] = [:]
+for service in 0..<options.services {
+    let name = ServicePortName(namespace: "bench", name: "svc-\(service)", portName: "http", protocol: .tcp)
+    let ip = 0x0A60_0000 + service  // 10.96.0.0/12
+    ports.append(ServicePortInfo(name: name, clusterIPs: ["\(ip >> 24 & 255).\(ip >> 16 & 255).\(ip >> 8 & 255).\(ip & 255)"],
+                                 port: 80, nodePort: service % 10 == 0 ? UInt16(30000 + service / 10 % 2768) : nil))
+    endpoints[name] = (0..<options.endpoints).map { endpoint(service, $0) }
+}
+let services = ServicePortMap(ports)
+let node = NodeInfo(name: "node-a", addresses: ["192.168.0.10"])
+
+let socket = try NetfilterSocket(options: NFTablesProxier.socketOptions)
+let proxier = NFTablesProxier(socket: socket, configuration: ProxyConfiguration(clusterCIDRs: ["10.128.0.0/9"]), logger: logger)
+let clock = ContinuousClock()
+let rssBefore = rssMiB()
+
+var started = clock.now
+let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
+let fullTime = clock.now - started
+let fullBuild = await proxier.lastBuildDuration
+let fullKernel = await proxier.lastKernelDuration
+let rssAfterFull = rssMiB()
+
+// Partial syncs: one endpoint of one service replaced, a different service each time.
+var partialTimes: [Double] = []
+var buildTimes: [Double] = []
+var kernelTimes: [Double] = []
+var insideTimes: [Double] = []
+var current = EndpointsMap(endpoints)
+for change in 0..<options.changes {
+    let service = (change * 7919) % options.services
+    let name = ServicePortName(namespace: "bench", name: "svc-\(service)", portName: "http", protocol: .tcp)
+    var list = current[name]
+    list[0] = list[0] == endpoint(service, 15) ? endpoint(service, 0) : endpoint(service, 15)  // always a real change
+    current.update(name, list)
+    started = clock.now
+    let plan = try await proxier.sync(services: services, endpoints: current, node: node)
+    partialTimes.append(milliseconds(clock.now - started))
+    buildTimes.append(milliseconds(await proxier.lastBuildDuration))
+    kernelTimes.append(milliseconds(await proxier.lastKernelDuration))
+    insideTimes.append(milliseconds(await proxier.lastSyncDuration))
+    precondition(!plan.isFull, "expected a partial sync")
+}
+let model = await proxier.kernelModel
+
+say("services          \(options.services) × \(options.endpoints) endpoints (\(model?.chains.count ?? 0) chains, \(model?.ruleCount ?? 0) rules, \(model?.elementCount ?? 0) map elements)")
+say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel (%@)", milliseconds(fullTime),
+             milliseconds(fullBuild), milliseconds(fullKernel), full.summary))
+say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50 %.2f ms, kernel p50 %.2f ms)",
+             percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
+             percentile(insideTimes, 0.5), percentile(buildTimes, 0.5), percentile(kernelTimes, 0.5)))
+let rssEnd = rssMiB()
+// What the proxy itself keeps, without freed batch buffers malloc still holds (glibc's malloc_trim).
+if let trim = dlsym(nil, "malloc_trim") {
+    _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0)
+}
+say(String(format: "RSS               %.0f MiB before, %.0f MiB after the full sync, %.0f MiB at the end, %.0f MiB after malloc_trim",
+             rssBefore, rssAfterFull, rssEnd, rssMiB()))
+
+if let other = options.compareNamespace {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).nft").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    started = clock.now
+    _ = shell("/usr/sbin/nft list table ip swiftlet-proxy > \(file)")
+    let listTime = clock.now - started
+    started = clock.now
+    let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
+    let loadTime = clock.now - started
+    say(String(format: "nft list table    %.0f ms (what a listing sync path would pay)", milliseconds(listTime)))
+    say(String(format: "nft -f same table %.0f ms (exit %d) → ours is %.2f× of nft -f", milliseconds(loadTime), status,
+                 milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+}
+try await proxier.cleanup()

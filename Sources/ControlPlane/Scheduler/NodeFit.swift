@@ -1,0 +1,113 @@
+import KubeAPI
+
+/// The scheduler's filters for one pod on one node, each with upstream's reason text for the
+/// "0/3 nodes are available: …" message: node readiness and unschedulable, taints, nodeSelector and
+/// required node affinity, resources (cpu, memory, pods) and host ports.
+struct NodeFit {
+    let pod: Pod
+    /// The pods already bound to the node (not terminated), including ones this scheduler just assumed.
+    let podsOnNode: [Pod]
+
+    /// nil when the pod fits, else the reason it does not.
+    func reason(_ node: Node) -> String? {
+        let ready = node.status?.conditions?.first { $0.type == "Ready" }?.status == "True"
+        if !ready { return "node(s) were not ready" }
+        if node.spec?.unschedulable == true, !tolerates(Taint(key: "node.kubernetes.io/unschedulable", effect: "NoSchedule")) {
+            return "node(s) were unschedulable"
+        }
+        for taint in node.spec?.taints ?? [] where taint.effect == "NoSchedule" || taint.effect == "NoExecute" {
+            if !tolerates(taint) { return "node(s) had untolerated taint {\(taint.key): \(taint.value ?? "")}" }
+        }
+        let labels = node.metadata.labels ?? [:]
+        for (key, value) in pod.spec?.nodeSelector ?? [:] where labels[key] != value {
+            return "node(s) didn't match Pod's node affinity/selector"
+        }
+        if let required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+           !required.nodeSelectorTerms.contains(where: { Self.matches($0, labels: labels, name: node.metadata.name ?? "") }) {
+            return "node(s) didn't match Pod's node affinity/selector"
+        }
+        let allocatable = node.status?.allocatable ?? [:]
+        let used = podsOnNode.map(Self.requests).reduce(into: [String: Int64]()) { total, requests in
+            for (resource, value) in requests { total[resource, default: 0] += value }
+        }
+        if let pods = allocatable["pods"]?.value, Int64(podsOnNode.count) + 1 > pods { return "Too many pods" }
+        for (resource, wanted) in Self.requests(pod) where wanted > 0 {
+            guard let capacity = allocatable[resource] else { continue }
+            let limit = resource == "cpu" ? capacity.milliValue : capacity.value
+            if used[resource, default: 0] + wanted > limit { return "Insufficient \(resource)" }
+        }
+        let takenPorts = Set(podsOnNode.flatMap(Self.hostPorts))
+        if Self.hostPorts(pod).contains(where: takenPorts.contains) {
+            return "node(s) didn't have free ports for the requested pod ports"
+        }
+        return nil
+    }
+
+    /// How much of the node stays free after placing the pod (0…100, upstream's LeastAllocated score over
+    /// cpu and memory); higher is better.
+    func score(_ node: Node) -> Int64 {
+        let allocatable = node.status?.allocatable ?? [:]
+        var total: Int64 = 0, count: Int64 = 0
+        for resource in ["cpu", "memory"] {
+            guard let capacity = allocatable[resource] else { continue }
+            let limit = resource == "cpu" ? capacity.milliValue : capacity.value
+            guard limit > 0 else { continue }
+            let requested = (podsOnNode + [pod]).map { Self.requests($0)[resource] ?? 0 }.reduce(0, +)
+            total += max(0, (limit - requested) * 100 / limit)
+            count += 1
+        }
+        return count == 0 ? 0 : total / count
+    }
+
+    private func tolerates(_ taint: Taint) -> Bool {
+        (pod.spec?.tolerations ?? []).contains { toleration in
+            if let effect = toleration.effect, !effect.isEmpty, effect != taint.effect { return false }
+            if toleration.operator == "Exists" { return toleration.key == nil || toleration.key == "" || toleration.key == taint.key }
+            return toleration.key == taint.key && (toleration.value ?? "") == (taint.value ?? "")
+        }
+    }
+
+    private static func matches(_ term: NodeSelectorTerm, labels: [String: String], name: String) -> Bool {
+        let expressions = term.matchExpressions ?? [], fields = term.matchFields ?? []
+        guard !expressions.isEmpty || !fields.isEmpty else { return false }
+        return expressions.allSatisfy { matches($0, value: labels[$0.key]) }
+            && fields.allSatisfy { $0.key == "metadata.name" && matches($0, value: name) }
+    }
+
+    private static func matches(_ requirement: NodeSelectorRequirement, value: String?) -> Bool {
+        let values = requirement.values ?? []
+        switch requirement.operator {
+        case "In": return value.map(values.contains) ?? false
+        case "NotIn": return !(value.map(values.contains) ?? false)
+        case "Exists": return value != nil
+        case "DoesNotExist": return value == nil
+        case "Gt": return value.flatMap { Int64($0) }.map { number in values.first.flatMap { Int64($0) }.map { number > $0 } ?? false } ?? false
+        case "Lt": return value.flatMap { Int64($0) }.map { number in values.first.flatMap { Int64($0) }.map { number < $0 } ?? false } ?? false
+        default: return false
+        }
+    }
+
+    /// A pod's effective requests (cpu in millicores, memory in bytes): the larger of the sum over its
+    /// containers and the largest init container, plus overhead, as upstream computes them.
+    static func requests(_ pod: Pod) -> [String: Int64] {
+        func amounts(_ container: Container) -> [String: Int64] {
+            let requests = (container.resources?.requests ?? [:]).merging(container.resources?.limits ?? [:]) { request, _ in request }
+            return ["cpu": requests["cpu"]?.milliValue ?? 0, "memory": requests["memory"]?.value ?? 0]
+        }
+        var total = (pod.spec?.containers ?? []).map(amounts).reduce(into: [String: Int64]()) { sum, amounts in
+            for (key, value) in amounts { sum[key, default: 0] += value }
+        }
+        for initContainer in pod.spec?.initContainers ?? [] {
+            for (key, value) in amounts(initContainer) { total[key] = max(total[key] ?? 0, value) }
+        }
+        for (key, value) in pod.spec?.overhead ?? [:] { total[key, default: 0] += key == "cpu" ? value.milliValue : value.value }
+        return total
+    }
+
+    static func hostPorts(_ pod: Pod) -> [String] {
+        (pod.spec?.containers ?? []).flatMap { $0.ports ?? [] }.compactMap { port in
+            guard let hostPort = port.hostPort, hostPort > 0 else { return nil }
+            return "\(port.protocol ?? "TCP")/\(port.hostIP ?? "0.0.0.0")/\(hostPort)"
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import NFTables
+
+/// The fixed skeleton of the proxy's table, in upstream kube-proxy's nftables layout: base chains hooked
+/// into filter and nat, the dispatch chains, and the named verdict maps services are added to.
+///
+///     services:             ip daddr . meta l4proto . th dport vmap @service-ips
+///                           ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports
+///     service-endpoints-check: ip daddr . meta l4proto . th dport vmap @no-endpoint-services
+///     masquerading:         meta mark & 0x4000 == 0 return; meta mark set meta mark xor 0x4000; masquerade fully-random
+public struct NFTablesLayout: Sendable {
+    public let table: Table
+    /// The masquerade mark (`0x4000` by default).
+    public let mark: UInt32
+
+    public init(tableName: String, family: Family = .ip, mark: UInt32 = 0x4000) {
+        self.table = Table(tableName, family: family)
+        self.mark = mark
+    }
+
+    // MARK: Names
+
+    public static let services = "services"
+    public static let masquerading = "masquerading"
+    public static let markForMasquerade = "mark-for-masquerade"
+    public static let rejectChain = "reject-chain"
+    public static let serviceEndpointsCheck = "service-endpoints-check"
+    public static let nodePortEndpointsCheck = "nodeport-endpoints-check"
+    public static let firewallCheck = "firewall-check"
+
+    public static let serviceIPs = "service-ips"
+    public static let serviceNodePorts = "service-nodeports"
+    public static let noEndpointServices = "no-endpoint-services"
+    public static let noEndpointNodePorts = "no-endpoint-nodeports"
+    public static let firewallIPs = "firewall-ips"
+    public static let nodePortIPs = "nodeport-ips"
+
+    /// Base chains, hooked as upstream hooks them (filter checks at priority -110, before DNAT).
+    public var baseChains: [Chain] {
+        [
+            Chain("filter-prerouting-pre-dnat", in: table, hook: .init(.filter, .prerouting, priority: Chain.Priority.dstnat - 10)),
+            Chain("filter-input", in: table, hook: .init(.filter, .input, priority: Chain.Priority.dstnat - 10)),
+            Chain("filter-forward", in: table, hook: .init(.filter, .forward, priority: Chain.Priority.dstnat - 10)),
+            Chain("filter-output", in: table, hook: .init(.filter, .output, priority: Chain.Priority.dstnat - 10)),
+            Chain("nat-prerouting", in: table, hook: .init(.nat, .prerouting, priority: Chain.Priority.dstnat)),
+            Chain("nat-output", in: table, hook: .init(.nat, .output, priority: Chain.Priority.dstnat)),
+            Chain("nat-postrouting", in: table, hook: .init(.nat, .postrouting, priority: Chain.Priority.srcnat)),
+        ]
+    }
+
+    /// The base chain named `name`, if it is one.
+    public func baseChain(named name: String) -> Chain? {
+        baseChains.first { $0.name == name }
+    }
+
+    /// The chain object for `name` (base or regular).
+    public func chain(named name: String) -> Chain {
+        baseChain(named: name) ?? Chain(name, in: table)
+    }
+
+    /// The named sets and maps.
+    public var sets: [NamedSet] {
+        let serviceKey: KeyType = [.ipv4Address, .inetProto, .inetService]
+        let portKey: KeyType = [.inetProto, .inetService]
+        return [
+            NamedSet(Self.serviceIPs, in: table, key: serviceKey, data: .verdict),
+            NamedSet(Self.noEndpointServices, in: table, key: serviceKey, data: .verdict),
+            NamedSet(Self.firewallIPs, in: table, key: serviceKey, data: .verdict),
+            NamedSet(Self.serviceNodePorts, in: table, key: portKey, data: .verdict),
+            NamedSet(Self.noEndpointNodePorts, in: table, key: portKey, data: .verdict),
+            NamedSet(Self.nodePortIPs, in: table, key: [.ipv4Address]),
+        ]
+    }
+
+    /// The set named `name`.
+    public func set(named name: String) -> NamedSet? { sets.first { $0.name == name } }
+
+    /// The fixed chains and their rules: everything but the per-service chains.
+    public var fixedChains: [String: [NFTablesModel.RuleSpec]] {
+        typealias R = NFTablesModel.RuleSpec
+        let serviceKey: [Selector] = [.payload(.ipDaddr), .meta(.l4proto), .payload(.destinationPort)]
+        let portKey: [Selector] = [.meta(.l4proto), .payload(.destinationPort)]
+        let nodePortAddress = Expr.inSet([.payload(.ipDaddr)], set: .named(Self.nodePortIPs))
+        let new = Expr.ctState(.new)
+        return [
+            "filter-prerouting-pre-dnat": [R(new + [.verdict(.jump(Self.firewallCheck))])],
+            "filter-input": [
+                R(new + [.verdict(.jump(Self.nodePortEndpointsCheck))]),
+                R(new + [.verdict(.jump(Self.serviceEndpointsCheck))]),
+            ],
+            "filter-forward": [R(new + [.verdict(.jump(Self.serviceEndpointsCheck))])],
+            "filter-output": [
+                R(new + [.verdict(.jump(Self.serviceEndpointsCheck))]),
+                R(new + [.verdict(.jump(Self.firewallCheck))]),
+            ],
+            "nat-prerouting": [R([.verdict(.jump(Self.services))])],
+            "nat-output": [R([.verdict(.jump(Self.services))])],
+            "nat-postrouting": [R([.verdict(.jump(Self.masquerading))])],
+            Self.services: [
+                R(Expr.vmap(serviceKey, set: .named(Self.serviceIPs))),
+                R(nodePortAddress + Expr.vmap(portKey, set: .named(Self.serviceNodePorts))),
+            ],
+            Self.serviceEndpointsCheck: [R(Expr.vmap(serviceKey, set: .named(Self.noEndpointServices)))],
+            Self.nodePortEndpointsCheck: [R(nodePortAddress + Expr.vmap(portKey, set: .named(Self.noEndpointNodePorts)))],
+            Self.firewallCheck: [R(Expr.vmap(serviceKey, set: .named(Self.firewallIPs)))],
+            Self.markForMasquerade: [R(Expr.setMarkBits(mark))],
+            Self.masquerading: [
+                R([.meta(.mark, into: .r1), .bitwise(from: .r1, into: .r1, mask: .mark(mark), xor: .mark(0)),
+                   .compare(.equal, .r1, .mark(0)), .verdict(.return)]),
+                R([.meta(.mark, into: .r1), .bitwise(from: .r1, into: .r1, mask: .mark(~0), xor: .mark(mark)),
+                   .metaSet(.mark, from: .r1)]),
+                R([.masquerade([.fullyRandom])]),
+            ],
+            Self.rejectChain: [
+                R(Expr.l4proto(.tcp) + [.reject(.tcpReset)]),
+                R([.reject(.portUnreachable)]),
+            ],
+        ]
+    }
+}

@@ -1,0 +1,54 @@
+import NFTables
+
+/// The proxy's table as a value: the rules of every chain and the elements of every named set.
+///
+/// The proxier keeps one of these for what the kernel holds and builds one for what it wants; the
+/// difference is what a partial sync sends (see ``NFTablesSyncPlan``).
+public struct NFTablesModel: Hashable, Sendable {
+    /// One rule without its chain: the expressions and the comment `nft list` shows.
+    public struct RuleSpec: Hashable, Sendable {
+        public var expressions: [Expr]
+        public var comment: String?
+
+        public init(_ expressions: [Expr], comment: String? = nil) {
+            self.expressions = expressions
+            self.comment = comment
+        }
+    }
+
+    /// Rules by chain name, base chains included.
+    public var chains: [String: [RuleSpec]]
+    /// Elements by set name, keyed by the element key.
+    public var elements: [String: [Value: SetElement]]
+
+    public init(chains: [String: [RuleSpec]] = [:], elements: [String: [Value: SetElement]] = [:]) {
+        self.chains = chains
+        self.elements = elements
+    }
+
+    /// Adds (or replaces) `element` of `set`.
+    mutating func insert(_ element: SetElement, into set: String) {
+        elements[set, default: [:]][element.key] = element
+    }
+
+    /// Removes what `fragment` added: its chains, and its elements where they still hold its values.
+    mutating func remove(_ fragment: NFTablesModel) {
+        for name in fragment.chains.keys { chains[name] = nil }
+        for (set, elements) in fragment.elements {
+            for (key, element) in elements where self.elements[set]?[key] == element { self.elements[set]?[key] = nil }
+        }
+    }
+
+    /// Adds `fragment`'s chains and elements, replacing any with the same names or keys.
+    mutating func merge(_ fragment: NFTablesModel) {
+        for (name, rules) in fragment.chains { chains[name] = rules }
+        for (set, elements) in fragment.elements {
+            for (key, element) in elements { self.elements[set, default: [:]][key] = element }
+        }
+    }
+
+    /// Total number of rules.
+    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.count } }
+    /// Total number of set elements.
+    public var elementCount: Int { elements.values.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,251 @@
+import Logging
+import NFTables
+
+/// Programs services into the proxy's own nftables table through netlink batches (never an `nft`
+/// process), incrementally.
+///
+/// It remembers what the kernel holds (an ``NFTablesModel``); each ``sync(services:endpoints:node:)``
+/// builds the wanted model and sends only the difference, in one transaction. Before a partial sync it
+/// compares the ruleset generation (`NFT_MSG_GETGEN`) with the one after its own last commit: if anyone
+/// else changed the ruleset, or the last commit failed, or ``ProxyConfiguration/fullSyncPeriod`` has
+/// passed, it rewrites the whole table instead (still one transaction). A failed transaction leaves the
+/// previous rules in place; the error is logged, counted and thrown so the caller retries.
+///
+///     let socket = try namespace.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
+///     let proxier = NFTablesProxier(socket: socket, configuration: .init(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
+///     let plan = try await proxier.sync(services: services, endpoints: endpoints, node: node)
+public actor NFTablesProxier {
+    /// Socket limits that keep any realistic sync in one kernel transaction.
+    public static let socketOptions = NetfilterSocket.Options(maxBatchBytes: 1 << 30, maxBatchMessages: 1 << 24)
+
+    /// How long a chain stays flushed before it is deleted (upstream waits so older kernels have let go of
+    /// references from removed map elements).
+    public static let staleChainDelay: Duration = .seconds(1)
+
+    public let configuration: ProxyConfiguration
+    public let layout: NFTablesLayout
+    private let socket: NetfilterSocket
+    private let metrics: ProxyMetrics
+    private let health: ProxyHealth
+    private let logger: Logger
+    private let clock = ContinuousClock()
+
+    /// What the kernel holds, as far as we know (chains flushed but not yet deleted aside, see
+    /// ``staleChainNames``); `nil` until the first successful sync and after a failure.
+    public var kernelModel: NFTablesModel? { desiredCache }
+    /// Chains flushed and waiting to be deleted.
+    public var staleChainNames: [String] { staleChains.keys.sorted() }
+    /// The ruleset generation right after our last commit.
+    public private(set) var lastGeneration: UInt32?
+    /// The plan of the last successful sync, without its transaction.
+    public private(set) var lastPlan: NFTablesSyncPlan?
+    /// Successful syncs so far, full and partial.
+    public private(set) var fullSyncCount = 0
+    public private(set) var partialSyncCount = 0
+    /// How long the last sync spent building and diffing the model, and in the kernel (commit and
+    /// generation reads).
+    public private(set) var lastBuildDuration: Duration = .zero
+    public private(set) var lastKernelDuration: Duration = .zero
+    /// The whole of the last sync.
+    public private(set) var lastSyncDuration: Duration = .zero
+    /// Failed transactions so far.
+    public private(set) var failureCount = 0
+    private var staleChains: [String: ContinuousClock.Instant] = [:]
+    private var needsFullSync = true
+    private var lastFullSync: ContinuousClock.Instant?
+
+    /// What each service port was built from and what it produced, so unchanged ones cost a comparison.
+    private struct CachedService {
+        var service: ServicePortInfo
+        var endpoints: [EndpointInfo]
+        var fragment: NFTablesModel
+    }
+
+    /// What every cached fragment depends on besides its own service.
+    private struct BuilderKey: Equatable {
+        var clusterCIDRs: [String]
+        var nodePortAddresses: [String]
+    }
+
+    private var cache: [ServicePortName: CachedService] = [:]
+    private var cachedFixed: NFTablesModel?
+    private var cachedBuilderKey: BuilderKey?
+    /// The whole desired model of the last successful sync, kept uniquely referenced so a sync patches
+    /// it in place instead of copying it.
+    private var desiredCache: NFTablesModel?
+
+    public init(socket: NetfilterSocket, configuration: ProxyConfiguration = ProxyConfiguration(),
+                metrics: ProxyMetrics = ProxyMetrics(), health: ProxyHealth = ProxyHealth(), logger: Logger) {
+        self.socket = socket
+        self.configuration = configuration
+        self.layout = NFTablesLayout(tableName: configuration.tableName, mark: configuration.masqueradeMark)
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+    }
+
+    /// Makes the next sync a full one.
+    public func requestFullSync() { needsFullSync = true }
+
+    /// The model the given state should produce (no kernel access).
+    public func desiredModel(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) -> NFTablesModel {
+        builder(for: node).build(services: services, endpoints: endpoints)
+    }
+
+    private func builderKey(for node: NodeInfo) -> BuilderKey {
+        BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
+                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
+    }
+
+    private func builder(for node: NodeInfo) -> NFTablesRuleBuilder {
+        let key = builderKey(for: node)
+        return NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
+    }
+
+    /// Brings the table in line with `services`, `endpoints` and `node`; returns what was sent.
+    ///
+    /// Only service ports whose definition or endpoints differ from the last sync are rebuilt and
+    /// compared, so the cost of a partial sync follows the size of the change.
+    @discardableResult
+    public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) throws(ProxyError) -> NFTablesSyncPlan {
+        let started = clock.now
+        let key = builderKey(for: node)
+        let builder = NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
+
+        // Patch the last desired model with what changed; `before` holds the old state of what was touched.
+        let reuse = key == cachedBuilderKey && desiredCache != nil && cachedFixed != nil
+        var desired = reuse ? desiredCache! : NFTablesModel()
+        desiredCache = nil
+        var cache = reuse ? self.cache : [:]
+        self.cache = [:]
+        var before = NFTablesModel()
+        var touched = NFTablesSyncPlan.Touched()
+        let fixed = builder.fixedPart()
+        if !reuse {
+            desired = fixed
+        } else if fixed != cachedFixed {
+            desired.remove(cachedFixed!)
+            desired.merge(fixed)
+            before.merge(cachedFixed!)
+            touched.formUnion(cachedFixed!)
+            touched.formUnion(fixed)
+        }
+        for (name, service) in services.ports {
+            let list = endpoints[name]
+            if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
+            let fragment = builder.fragment(for: service, endpoints: list)
+            if let old = cache[name] {
+                desired.remove(old.fragment)
+                before.merge(old.fragment)
+                touched.formUnion(old.fragment)
+            }
+            desired.merge(fragment)
+            touched.formUnion(fragment)
+            cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
+        }
+        for (name, old) in cache where services[name] == nil {
+            desired.remove(old.fragment)
+            before.merge(old.fragment)
+            touched.formUnion(old.fragment)
+            cache[name] = nil
+        }
+
+        let built = clock.now
+        var full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
+        if !full {
+            let generation: UInt32
+            do {
+                generation = try socket.generation()
+            } catch {
+                throw failed("read the ruleset generation", error)
+            }
+            if generation != lastGeneration {
+                logger.info("ruleset changed by someone else, resyncing the whole table",
+                            metadata: ["table": "\(layout.table.name)", "expected": "\(lastGeneration.map(String.init) ?? "-")",
+                                       "found": "\(generation)"])
+                metrics.recordGenerationMismatch()
+                full = true
+            }
+        }
+        let plan = full
+            ? NFTablesSyncPlan.full(desired, layout: layout)
+            : NFTablesSyncPlan.partial(from: before, to: desired, layout: layout, stale: staleChains,
+                                       now: started, staleDelay: Self.staleChainDelay, touched: touched)
+        let planned = clock.now
+        if !plan.isEmpty {
+            do {
+                try socket.commit(plan.transaction)
+            } catch {
+                needsFullSync = true
+                throw failed("commit the \(plan.isFull ? "full" : "partial") sync (\(plan.summary))", error)
+            }
+            do {
+                lastGeneration = try socket.generation()
+            } catch {
+                needsFullSync = true
+                throw failed("read the ruleset generation after committing", error)
+            }
+        }
+
+        let committed = clock.now
+        lastBuildDuration = (built - started) + (planned - built)
+        lastKernelDuration = committed - planned
+
+        // Record what the kernel now holds.
+        if full {
+            staleChains = [:]
+            lastFullSync = started
+            needsFullSync = false
+            fullSyncCount += 1
+        } else {
+            for name in plan.flushedChains { staleChains[name] = started }
+            for name in plan.deletedChains { staleChains[name] = nil }
+            for name in touched.chains where staleChains[name] != nil && desired.chains[name] != nil { staleChains[name] = nil }
+            partialSyncCount += 1
+        }
+        desiredCache = desired
+        self.cache = cache
+        cachedFixed = fixed
+        cachedBuilderKey = key
+        var summary = plan
+        summary.transaction = Transaction()  // keep the account, not the (possibly huge) batch
+        lastPlan = summary
+
+        let duration = clock.now - started
+        lastSyncDuration = duration
+        metrics.recordSync(full: full, duration: duration)
+        health.updated()
+        if !plan.isEmpty {
+            logger.debug("synced proxy rules", metadata: ["plan": "\(plan.summary)", "duration": "\(duration)",
+                                                         "services": "\(services.count)"])
+        }
+        return plan
+    }
+
+    /// Deletes the proxy's table (nothing else), e.g. when switching modes. Missing is fine.
+    public func cleanup() throws(ProxyError) {
+        var tx = Transaction()
+        tx.add(layout.table)
+        tx.delete(layout.table)
+        do {
+            try socket.commit(tx)
+        } catch {
+            throw failed("delete table \(layout.table.name)", error)
+        }
+        desiredCache = nil
+        cache = [:]
+        needsFullSync = true
+        staleChains = [:]
+    }
+
+    /// Logs and counts a kernel failure and wraps it.
+    private func failed(_ what: String, _ error: NFTablesError) -> ProxyError {
+        failureCount += 1
+        metrics.recordFailure()
+        logger.error("nftables sync failed", metadata: [
+            "table": "\(layout.table.family) \(layout.table.name)", "operation": "\(what)",
+            "errno": "\(error.errno)", "error": "\(error)",
+        ])
+        return ProxyError(.kernel, "could not \(what)", cause: error)
+    }
+}

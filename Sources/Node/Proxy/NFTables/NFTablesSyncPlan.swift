@@ -1,0 +1,159 @@
+import NFTables
+
+/// What one sync sends to the kernel, as one ``Transaction``, and a readable account of it (what tests
+/// and logs look at: which chains and elements a change touched).
+///
+/// A full plan recreates the table from scratch in the same transaction (`add table; delete table;
+/// add table; …`), so the kernel switches from the old rules to the new ones atomically. A partial plan
+/// is the difference between what the kernel holds and what is wanted.
+public struct NFTablesSyncPlan: Sendable {
+    public var isFull: Bool
+    /// Chains created.
+    public var addedChains: [String] = []
+    /// Existing chains flushed and refilled because their rules changed.
+    public var rewrittenChains: [String] = []
+    /// Chains no longer wanted: flushed now, deleted by a later sync (after their map elements are gone).
+    public var flushedChains: [String] = []
+    /// Chains flushed by an earlier sync, deleted now.
+    public var deletedChains: [String] = []
+    /// Elements added, by set.
+    public var addedElements: [String: [SetElement]] = [:]
+    /// Elements deleted, by set.
+    public var deletedElements: [String: [SetElement]] = [:]
+    /// The kernel transaction.
+    public var transaction = Transaction()
+
+    /// Whether the sync has nothing to send.
+    public var isEmpty: Bool { transaction.isEmpty }
+
+    /// Number of chain and element operations (a rough size of the change).
+    public var changeCount: Int {
+        addedChains.count + rewrittenChains.count + flushedChains.count + deletedChains.count
+            + addedElements.values.reduce(0) { $0 + $1.count } + deletedElements.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// A one-line summary for logs.
+    public var summary: String {
+        "\(isFull ? "full" : "partial"): +\(addedChains.count) chains, ~\(rewrittenChains.count) rewritten, "
+            + "-\(flushedChains.count) flushed, x\(deletedChains.count) deleted, "
+            + "+\(addedElements.values.reduce(0) { $0 + $1.count }) elements, -\(deletedElements.values.reduce(0) { $0 + $1.count }) elements"
+    }
+
+    /// The chains and element keys a partial sync needs to compare.
+    struct Touched: Sendable {
+        var chains: Set<String> = []
+        var elements: [String: Set<Value>] = [:]
+
+        /// Marks everything `model` holds as touched.
+        mutating func formUnion(_ model: NFTablesModel) {
+            chains.formUnion(model.chains.keys)
+            for (set, elements) in model.elements { self.elements[set, default: []].formUnion(elements.keys) }
+        }
+    }
+
+    /// The plan that writes `desired` into a freshly created table.
+    static func full(_ desired: NFTablesModel, layout: NFTablesLayout) -> NFTablesSyncPlan {
+        var plan = NFTablesSyncPlan(isFull: true)
+        var tx = Transaction()
+        tx.add(layout.table)
+        tx.delete(layout.table)
+        tx.add(layout.table)
+        let names = desired.chains.keys.sorted()
+        for base in layout.baseChains { tx.add(base) }
+        for name in names where layout.baseChain(named: name) == nil {
+            tx.add(layout.chain(named: name))
+            plan.addedChains.append(name)
+        }
+        for set in layout.sets { tx.add(set) }
+        for name in names {
+            let chain = layout.chain(named: name)
+            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+        }
+        for set in layout.sets {
+            let elements = Array((desired.elements[set.name] ?? [:]).values)
+            tx.add(elements: elements, to: set)
+            if !elements.isEmpty { plan.addedElements[set.name] = elements }
+        }
+        plan.transaction = tx
+        return plan
+    }
+
+    /// The plan that turns `current` (what the kernel holds, stale chains included as empty) into
+    /// `desired`. Chains in `stale` flushed at least `staleDelay` before `now` are deleted.
+    ///
+    /// With `touched`, only those chains and element keys (plus the stale chains) are compared: the
+    /// proxier knows which services changed, so a one-endpoint change costs the same at 10 or 10,000 services.
+    static func partial(
+        from current: NFTablesModel, to desired: NFTablesModel, layout: NFTablesLayout,
+        stale: [String: ContinuousClock.Instant], now: ContinuousClock.Instant, staleDelay: Duration,
+        touched: Touched? = nil
+    ) -> NFTablesSyncPlan {
+        var plan = NFTablesSyncPlan(isFull: false)
+        var tx = Transaction()
+        let chainNames: [String] = touched.map { Array($0.chains.union(stale.keys)).sorted() }
+            ?? Array(Set(current.chains.keys).union(desired.chains.keys)).sorted()
+
+        // 1. New chains exist before anything refers to them.
+        func existing(_ name: String) -> [NFTablesModel.RuleSpec]? { current.chains[name] ?? (stale[name] != nil ? [] : nil) }
+        for name in chainNames where desired.chains[name] != nil && existing(name) == nil {
+            tx.add(layout.chain(named: name))
+            plan.addedChains.append(name)
+        }
+        // 2. Elements that go or change go first, so no element points at a chain about to be flushed.
+        var additions: [(NamedSet, [SetElement])] = []
+        for set in layout.sets {
+            let have = current.elements[set.name] ?? [:]
+            let want = desired.elements[set.name] ?? [:]
+            var removed: [SetElement] = []
+            var added: [SetElement] = []
+            if let keys = touched?.elements[set.name] {
+                for key in keys {
+                    if let element = have[key], want[key] != element { removed.append(element) }
+                    if let element = want[key], have[key] != element { added.append(element) }
+                }
+            } else if touched == nil {
+                for (key, element) in have where want[key] != element { removed.append(element) }
+                for (key, element) in want where have[key] != element { added.append(element) }
+            }
+            if !removed.isEmpty {
+                tx.delete(elements: removed, from: set)
+                plan.deletedElements[set.name] = removed
+            }
+            if !added.isEmpty {
+                additions.append((set, added))
+                plan.addedElements[set.name] = added
+            }
+        }
+        // 3. Chains whose rules changed are rewritten; new chains filled.
+        for name in chainNames where desired.chains[name] != nil {
+            let want = desired.chains[name] ?? []
+            let have = existing(name)
+            guard have != want else { continue }
+            let chain = layout.chain(named: name)
+            if let have, !have.isEmpty {
+                tx.flush(chain)
+                plan.rewrittenChains.append(name)
+            } else if have != nil {
+                plan.rewrittenChains.append(name)
+            }
+            for rule in want { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+        }
+        // 4. New and changed elements, now that their chains hold their rules.
+        for (set, elements) in additions { tx.add(elements: elements, to: set) }
+        // 5. Chains no longer wanted: flush now, delete once they have been stale long enough.
+        for name in chainNames where existing(name) != nil && desired.chains[name] == nil {
+            let chain = layout.chain(named: name)
+            if let since = stale[name] {
+                if now - since >= staleDelay {
+                    tx.delete(chain)
+                    plan.deletedChains.append(name)
+                }
+            } else {
+                if !(current.chains[name] ?? []).isEmpty { tx.flush(chain) }
+                plan.flushedChains.append(name)
+            }
+        }
+        plan.transaction = tx
+        return plan
+    }
+}

@@ -1,0 +1,38 @@
+/// Settings of the service proxy, with upstream kube-proxy's defaults.
+public struct ProxyConfiguration: Sendable {
+    /// The nftables table (in the `ip` family) the proxy owns; nothing else is ever touched.
+    public var tableName: String
+    /// Least time between two syncs (`--min-sync-period`, default 1 s): bursts of changes coalesce.
+    public var minSyncPeriod: Duration
+    /// Most time between two syncs (`--sync-period`, default 30 s); each checks the ruleset generation.
+    public var syncPeriod: Duration
+    /// How often a full resync rewrites the whole table as a safety net (upstream: 1 h).
+    public var fullSyncPeriod: Duration
+    /// The pod network(s) (`--cluster-cidr`): traffic from elsewhere to a ClusterIP is masqueraded.
+    /// Empty: the node's `spec.podCIDRs` are used once known.
+    public var clusterCIDRs: [String]
+    /// The packet-mark bit asking for masquerade (`--masquerade-bit`, default 14: `0x4000`).
+    public var masqueradeBit: UInt32
+    /// Extra node addresses NodePorts answer on, beyond the Node's `status.addresses`.
+    public var nodePortAddresses: [String]
+    /// `/healthz` turns unhealthy when a queued change waits longer than this for a sync.
+    public var healthTimeout: Duration
+
+    public init(
+        tableName: String = "swiftlet-proxy", minSyncPeriod: Duration = .seconds(1), syncPeriod: Duration = .seconds(30),
+        fullSyncPeriod: Duration = .seconds(3600), clusterCIDRs: [String] = [], masqueradeBit: UInt32 = 14,
+        nodePortAddresses: [String] = [], healthTimeout: Duration = .seconds(60)
+    ) {
+        self.tableName = tableName
+        self.minSyncPeriod = minSyncPeriod
+        self.syncPeriod = syncPeriod
+        self.fullSyncPeriod = fullSyncPeriod
+        self.clusterCIDRs = clusterCIDRs
+        self.masqueradeBit = masqueradeBit
+        self.nodePortAddresses = nodePortAddresses
+        self.healthTimeout = healthTimeout
+    }
+
+    /// The masquerade mark.
+    public var masqueradeMark: UInt32 { 1 << masqueradeBit }
+}

@@ -1,0 +1,126 @@
+import KubeAPI
+import KubeClient
+import Logging
+import NFTables
+
+/// The service proxy as a long-running component: informers for Services, EndpointSlices and this Node
+/// feed the change trackers, a ``SyncRunner`` coalesces the changes, and the proxier programs them.
+///
+///     let proxy = try ProxyServer(client: client, nodeName: "node-1", mode: .nftables,
+///                                 configuration: ProxyConfiguration(minSyncPeriod: .seconds(1)), logger: logger)
+///     try await proxy.run()          // until the task is cancelled
+///     proxy.isHealthy                // for /healthz
+public final class ProxyServer: Sendable {
+    public let nodeName: String
+    public let mode: ProxyMode
+    public let configuration: ProxyConfiguration
+    public let services: ServiceChangeTracker
+    public let endpoints: EndpointsChangeTracker
+    public let node: NodeTracker
+    public let health: ProxyHealth
+    public let metrics: ProxyMetrics
+    /// The nftables backend.
+    public let proxier: NFTablesProxier
+    private let client: KubeClient
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - socket: the netfilter socket to program through; by default one opened in the calling
+    ///     thread's network namespace. Open it inside another namespace to program that one.
+    public init(client: KubeClient, nodeName: String, mode: ProxyMode = .nftables,
+                configuration: ProxyConfiguration = ProxyConfiguration(), socket: NetfilterSocket? = nil,
+                logger: Logger) throws(ProxyError) {
+        guard mode == .nftables else { throw ProxyError(.unsupportedMode, "proxy mode \(mode.rawValue) is not implemented yet") }
+        self.client = client
+        self.nodeName = nodeName
+        self.mode = mode
+        self.configuration = configuration
+        self.logger = logger
+        services = ServiceChangeTracker()
+        endpoints = EndpointsChangeTracker(nodeName: nodeName)
+        node = NodeTracker(nodeName: nodeName, addresses: configuration.nodePortAddresses)
+        health = ProxyHealth(timeout: configuration.healthTimeout)
+        metrics = ProxyMetrics()
+        let netfilter: NetfilterSocket
+        if let socket {
+            netfilter = socket
+        } else {
+            do {
+                netfilter = try NetfilterSocket(options: NFTablesProxier.socketOptions)
+            } catch {
+                throw ProxyError(.kernel, "could not open a netfilter socket", cause: error)
+            }
+        }
+        proxier = NFTablesProxier(socket: netfilter, configuration: configuration, metrics: metrics, health: health, logger: logger)
+    }
+
+    /// Whether syncs keep up (see ``ProxyHealth``).
+    public var isHealthy: Bool { health.isHealthy() }
+
+    /// Watches and programs until the calling task is cancelled. The first sync waits for the first
+    /// LIST of Services and EndpointSlices, so a restart never programs an empty table over good rules.
+    public func run() async throws {
+        let serviceInformer = Informer<Service>(client: client, logger: logger)
+        let sliceInformer = Informer<EndpointSlice>(client: client, logger: logger)
+        let nodeInformer = Informer<Node>(client: client, logger: logger)
+        let (services, endpoints, node, health, metrics, proxier) = (self.services, self.endpoints, self.node, self.health, self.metrics, self.proxier)
+        let logger = self.logger
+        let runner = SyncRunner(minInterval: configuration.minSyncPeriod, maxInterval: configuration.syncPeriod, logger: logger) {
+            do {
+                let triggers = endpoints.takeTriggerTimes()
+                try await proxier.sync(services: services.snapshot(), endpoints: endpoints.snapshot(), node: node.snapshot())
+                for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
+                return true
+            } catch {
+                return false
+            }
+        }
+        let changed: @Sendable (Bool) -> Void = { changed in
+            guard changed else { return }
+            health.queued()
+            runner.requestSync()
+        }
+        serviceInformer.addHandler(InformerHandler(
+            onAdd: { changed(services.update(old: nil, new: $0)); metrics.recordServiceChange() },
+            onUpdate: { old, new in
+                let didChange = services.update(old: old, new: new)
+                if didChange { metrics.recordServiceChange() }
+                changed(didChange)
+            },
+            onDelete: { changed(services.update(old: $0, new: nil)); metrics.recordServiceChange() }))
+        sliceInformer.addHandler(InformerHandler(
+            onAdd: { changed(endpoints.update(old: nil, new: $0)); metrics.recordEndpointChange() },
+            onUpdate: { old, new in
+                let didChange = endpoints.update(old: old, new: new)
+                if didChange { metrics.recordEndpointChange() }
+                changed(didChange)
+            },
+            onDelete: { changed(endpoints.update(old: $0, new: nil)); metrics.recordEndpointChange() }))
+        nodeInformer.addHandler(InformerHandler(
+            onAdd: { changed(node.update(old: nil, new: $0)) },
+            onUpdate: { changed(node.update(old: $0, new: $1)) },
+            onDelete: { changed(node.update(old: $0, new: nil)) }))
+
+        logger.info("starting service proxy", metadata: ["node": "\(nodeName)", "mode": "\(mode.rawValue)",
+                                                         "table": "ip \(configuration.tableName)"])
+        await withDiscardingTaskGroup { group in
+            group.addTask { await serviceInformer.run() }
+            group.addTask { await sliceInformer.run() }
+            group.addTask { await nodeInformer.run() }
+            group.addTask {
+                do {
+                    try await serviceInformer.waitForSync()
+                    try await sliceInformer.waitForSync()
+                } catch {
+                    return
+                }
+                // The handlers may still be replaying the first LIST: take the caches as they are now.
+                for service in serviceInformer.list() { services.update(old: nil, new: service) }
+                for slice in sliceInformer.list() { endpoints.update(old: nil, new: slice) }
+                runner.requestSync()
+                await runner.run()
+            }
+        }
+        logger.info("service proxy stopped", metadata: ["node": "\(nodeName)"])
+    }
+}

@@ -1,0 +1,159 @@
+import LinuxSystem
+import NFTables
+import Proxy
+import TestSupport
+import Testing
+
+/// The proxier's table compared with `nft list table` in a throwaway namespace, and what incremental
+/// syncs send.
+@Suite(.serialized) struct NFTablesProgrammingTests {
+    let node = NodeInfo(name: "node-a", addresses: ["192.168.77.1"])
+
+    func endpoints(_ ips: [String], port: UInt16 = 8080) -> [EndpointInfo] {
+        ips.map { EndpointInfo(ip: $0, port: port, nodeName: "node-a", isLocal: true) }
+    }
+
+    var web: ServicePortInfo { servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080) }
+    var empty: ServicePortInfo { servicePort("empty", clusterIP: "10.96.0.11") }
+
+    @Test func fullSyncProgramsUpstreamLayout() async throws {
+        try await withNamespaces(["swt-pxp"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let services = ServicePortMap([web, empty, servicePort("sticky", clusterIP: "10.96.0.12", affinity: .clientIP(timeoutSeconds: 60))])
+            let map = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]),
+                                    ServicePortName(namespace: "default", name: "sticky", portName: "http", protocol: .tcp): endpoints(["10.244.0.13"])])
+            let plan = try await proxier.sync(services: services, endpoints: map, node: node)
+            #expect(plan.isFull)
+            let text = try await nftListTable("swiftlet-proxy", in: ns)
+            let flat = flattened(text)
+            for fragment in [
+                "table ip swiftlet-proxy {",
+                "type ipv4_addr . inet_proto . inet_service : verdict",
+                "10.96.0.10 . tcp . 80 : goto service-",
+                "10.96.0.11 . tcp . 80 : goto reject-chain",
+                "tcp . 30080 : goto external-",
+                "elements = { 192.168.77.1 }",
+                "chain nat-prerouting { type nat hook prerouting priority dstnat; policy accept; jump services }",
+                "chain nat-postrouting { type nat hook postrouting priority srcnat; policy accept; jump masquerading }",
+                "ip daddr . meta l4proto . th dport vmap @service-ips",
+                "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
+                "ct state new jump service-endpoints-check",
+                "ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
+                "numgen random mod 2 vmap {",
+                "ip saddr 10.244.0.11 jump mark-for-masquerade",
+                "meta l4proto tcp dnat to 10.244.0.11:8080",
+                "masquerade fully-random",
+                "reject with tcp reset",
+                "ip saddr & 0.0.0.255 vmap {",
+            ] {
+                #expect(flat.contains(fragment), "missing \(fragment) in\n\(text)")
+            }
+            #expect(text.contains("chain service-") && text.contains("-default/web/tcp/http {"))
+            #expect(text.contains("-default/web/tcp/http__10.244.0.12/8080 {"))
+            try await proxier.cleanup()
+        }
+    }
+
+    @Test func incrementalChangesTouchOnlyWhatChanged() async throws {
+        try await withNamespaces(["swt-pxi"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let services = ServicePortMap([web, empty])
+            _ = try await proxier.sync(services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"])]),
+                                       node: node)
+
+            // Nothing changed: nothing is sent.
+            let idle = try await proxier.sync(services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"])]),
+                                              node: node)
+            #expect(!idle.isFull)
+            #expect(idle.isEmpty)
+
+            // One endpoint more: one new endpoint chain, the service chain rewritten, no map element touched.
+            let grown = try await proxier.sync(
+                services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"])]),
+                node: node)
+            #expect(!grown.isFull)
+            #expect(grown.addedChains.count == 1 && grown.addedChains[0].hasSuffix("__10.244.0.13/8080"))
+            #expect(grown.rewrittenChains.count == 1 && grown.rewrittenChains[0].hasPrefix("service-"))
+            #expect(grown.addedElements.isEmpty && grown.deletedElements.isEmpty)
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("numgen random mod 3 vmap"))
+
+            // The empty service gets an endpoint: its reject element goes, a service-ips element comes.
+            let filled = try await proxier.sync(
+                services: services,
+                endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"]),
+                                         empty.name: endpoints(["10.244.0.14"])]),
+                node: node)
+            #expect(filled.deletedElements.keys.sorted() == ["no-endpoint-services"])
+            #expect(filled.addedElements.keys.sorted() == ["service-ips"])
+            #expect(filled.addedElements["service-ips"]?.count == 1)
+            #expect(filled.addedChains.count == 2)  // service-… and endpoint-… of "empty"
+
+            // Endpoint removed: its chain is flushed now and deleted by a sync at least a second later.
+            let shrunk = try await proxier.sync(
+                services: services,
+                endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), empty.name: endpoints(["10.244.0.14"])]),
+                node: node)
+            #expect(shrunk.flushedChains.count == 1 && shrunk.deletedChains.isEmpty)
+            let staleName = shrunk.flushedChains[0]
+            #expect(try await nftListTable("swiftlet-proxy", in: ns).contains(staleName))
+            try await Task.sleep(for: .milliseconds(1100))
+            let later = try await proxier.sync(
+                services: services,
+                endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), empty.name: endpoints(["10.244.0.14"])]),
+                node: node)
+            #expect(later.deletedChains == [staleName])
+            #expect(!(try await nftListTable("swiftlet-proxy", in: ns).contains(staleName)))
+            #expect(await proxier.fullSyncCount == 1)
+            try await proxier.cleanup()
+        }
+    }
+
+    @Test func outsideChangeTriggersFullResync() async throws {
+        try await withNamespaces(["swt-pxg"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let services = ServicePortMap([web])
+            let map = EndpointsMap([web.name: endpoints(["10.244.0.11"])])
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isFull)
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
+
+            // Someone adds a rule to our table: the generation moves, the next sync rewrites the table.
+            try await nft(["add", "rule", "ip", "swiftlet-proxy", "services", "counter", "comment", "\"intruder\""], in: ns)
+            #expect(try await nftListTable("swiftlet-proxy", in: ns).contains("intruder"))
+            let resync = try await proxier.sync(services: services, endpoints: map, node: node)
+            #expect(resync.isFull)
+            #expect(!(try await nftListTable("swiftlet-proxy", in: ns).contains("intruder")))
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
+            #expect(await proxier.fullSyncCount == 2)
+            try await proxier.cleanup()
+        }
+    }
+
+    @Test func failedTransactionKeepsPreviousRulesAndNextSyncIsFull() async throws {
+        try await withNamespaces(["swt-pxf"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let good = ServicePortMap([web])
+            let map = EndpointsMap([web.name: endpoints(["10.244.0.11"])])
+            _ = try await proxier.sync(services: good, endpoints: map, node: node)
+            let before = try await nftListTable("swiftlet-proxy", in: ns)
+
+            // A loadBalancerSourceRange the kernel accepts but a chain name it refuses (over 256 bytes) makes
+            // the whole transaction fail.
+            let longName = String(repeating: "x", count: 250)
+            var bad = servicePort(longName, clusterIP: "10.96.0.99")
+            bad.name.namespace = "default"
+            let badMap = EndpointsMap([web.name: endpoints(["10.244.0.11"]), bad.name: endpoints(["10.244.0.20"])])
+            await #expect(throws: ProxyError.self) {
+                try await proxier.sync(services: ServicePortMap([web, bad]), endpoints: badMap, node: node)
+            }
+            #expect(try await nftListTable("swiftlet-proxy", in: ns) == before)
+            #expect(await proxier.failureCount == 1)
+            let recovered = try await proxier.sync(services: good, endpoints: map, node: node)
+            #expect(recovered.isFull)
+            try await proxier.cleanup()
+        }
+    }
+}

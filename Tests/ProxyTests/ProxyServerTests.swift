@@ -1,0 +1,73 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import LinuxSystem
+import NFTables
+import Proxy
+import TestSupport
+import Testing
+
+/// The whole path: a real `swiftlet server`, a Service and an EndpointSlice created through the API,
+/// the ProxyServer's informers, trackers and sync runner, traffic from the client namespace.
+@Suite(.serialized) struct ProxyServerTests {
+    @Test func informersDriveTheRulesEndToEnd() async throws {
+        let server = try await ServerProcess()
+        defer { server.stop() }
+        let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: testLogger())
+        defer { Task { try? await client.shutdown() } }
+
+        try await Topology.with { topology in
+            var nodeObject = try await client.create(Node(metadata: ObjectMeta(name: "node-a")))
+            nodeObject.status = NodeStatus(addresses: [NodeAddress(type: "InternalIP", address: Topology.nodeAddress)])
+            _ = try await client.updateStatus(nodeObject)
+            let service = try await client.create(Service(
+                metadata: ObjectMeta(name: "web", namespace: "default"),
+                spec: ServiceSpec(ports: [ServicePort(name: "http", protocol: "TCP", port: 80, targetPort: .int(8080))], type: "NodePort")))
+            let clusterIP = try #require(service.spec?.clusterIP)
+            let nodePort = try #require(service.spec?.ports?.first?.nodePort)
+            _ = try await client.create(EndpointSlice(
+                metadata: ObjectMeta(name: "web-abc", namespace: "default", labels: ["kubernetes.io/service-name": "web"]),
+                addressType: "IPv4",
+                endpoints: (0..<2).map { Endpoint(addresses: [Topology.podAddress($0)], conditions: EndpointConditions(ready: true), nodeName: "node-a") },
+                ports: [EndpointSlicePort(name: "http", protocol: "TCP", port: 8080)]))
+
+            let socket = try topology.node.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
+            let proxy = try ProxyServer(client: client, nodeName: "node-a",
+                                        configuration: ProxyConfiguration(minSyncPeriod: .milliseconds(200), clusterCIDRs: ["10.244.0.0/16"]),
+                                        socket: socket, logger: testLogger())
+            let running = Task { try await proxy.run() }
+            defer { running.cancel() }
+
+            #expect(try await eventually { try await topology.curl(from: topology.client, "http://\(clusterIP)/", timeout: 1)?.hasPrefix("pod-") == true })
+            #expect(try await eventually {
+                try await topology.curl(from: topology.client, "http://\(Topology.nodeAddress):\(nodePort)/", timeout: 1)?.hasPrefix("pod-") == true
+            })
+            #expect(proxy.isHealthy)
+
+            // Scale to the third pod only: the change arrives through the watch and is applied incrementally.
+            var slice = try await client.get(EndpointSlice.self, name: "web-abc", namespace: "default")
+            slice.endpoints = [Endpoint(addresses: [Topology.podAddress(2)], conditions: EndpointConditions(ready: true), nodeName: "node-a")]
+            _ = try await client.update(slice)
+            #expect(try await eventually {
+                try await topology.curlMany(from: topology.client, "http://\(clusterIP)/", count: 5) == Array(repeating: "pod-2", count: 5)
+            })
+            #expect(await proxy.proxier.partialSyncCount >= 1)
+
+            // Delete the slice: the service rejects.
+            try await client.delete(EndpointSlice.self, name: "web-abc", namespace: "default")
+            #expect(try await eventually { try await topology.curlStatus(from: topology.client, "http://\(clusterIP)/").status == 7 })
+            running.cancel()
+            _ = await running.result
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; the last answer is returned.
+func eventually(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await condition()
+}

@@ -1,0 +1,70 @@
+import Foundation
+import KubeAPI
+import LinuxSystem
+import Logging
+import NFTables
+import Proxy
+import TestSupport
+
+/// A logger for tests: warnings and worse on stderr.
+func testLogger(_ label: String = "proxy-test") -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = .warning
+    return logger
+}
+
+/// The short name of a namespace created under /var/run/netns.
+func shortName(_ namespace: NetworkNamespace) -> String {
+    String(namespace.path.split(separator: "/").last ?? "")
+}
+
+/// `nft list table ip NAME` inside `namespace` (read-only; only tests run `nft`).
+func nftListTable(_ table: String, in namespace: NetworkNamespace) async throws -> String {
+    let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "nft", "list", "table", "ip", table])
+    guard result.status == 0 else { throw TestSupportError("nft list failed: \(result)") }
+    return result.stdout
+}
+
+/// Runs `nft` with `arguments` inside `namespace` (used to play the outside party changing the ruleset).
+func nft(_ arguments: [String], in namespace: NetworkNamespace) async throws {
+    let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "nft"] + arguments)
+    guard result.status == 0 else { throw TestSupportError("nft \(arguments) failed: \(result)") }
+}
+
+/// Whitespace collapsed, so fragments match regardless of indentation.
+func flattened(_ text: String) -> String {
+    text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).joined(separator: " ")
+}
+
+/// A unique name for a throwaway namespace.
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+}
+
+/// Creates namespaces with unique names from `prefixes`, runs `body`, and always deletes them.
+func withNamespaces<R>(
+    _ prefixes: [String], isolation: isolated (any Actor)? = #isolation, _ body: ([NetworkNamespace]) async throws -> R
+) async throws -> R {
+    var created: [NetworkNamespace] = []
+    defer { for namespace in created { try? NetworkNamespace.delete(path: namespace.path) } }
+    for prefix in prefixes { created.append(try NetworkNamespace.create(named: uniqueName(prefix))) }
+    return try await body(created)
+}
+
+/// A proxier whose socket lives in `namespace`.
+func makeProxier(in namespace: NetworkNamespace, table: String = "swiftlet-proxy", clusterCIDRs: [String] = ["10.244.0.0/16"],
+                 fullSyncPeriod: Duration = .seconds(3600)) throws -> NFTablesProxier {
+    let socket = try namespace.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
+    return NFTablesProxier(socket: socket,
+                           configuration: ProxyConfiguration(tableName: table, fullSyncPeriod: fullSyncPeriod, clusterCIDRs: clusterCIDRs),
+                           logger: testLogger())
+}
+
+/// A TCP service port `default/NAME:http`.
+func servicePort(_ name: String, clusterIP: String, port: UInt16 = 80, nodePort: UInt16? = nil,
+                 affinity: ServicePortInfo.SessionAffinity = .none, externalPolicy: ServicePortInfo.TrafficPolicy = .cluster,
+                 protocol proto: L4Protocol = .tcp) -> ServicePortInfo {
+    ServicePortInfo(name: ServicePortName(namespace: "default", name: name, portName: "http", protocol: proto),
+                    clusterIPs: [clusterIP], port: port, nodePort: nodePort, sessionAffinity: affinity,
+                    externalTrafficPolicy: externalPolicy)
+}

@@ -1,0 +1,138 @@
+import Foundation
+import LinuxSystem
+import NFTables
+import Proxy
+import TestSupport
+import Testing
+
+/// Real traffic through the proxier's rules: a node namespace with three pods behind a bridge and a
+/// client outside (see ``Topology``).
+@Suite(.serialized) struct ProxyTrafficTests {
+    let node = NodeInfo(name: "node-a", addresses: [Topology.nodeAddress])
+
+    func podEndpoints(_ indices: [Int], localOnly: Set<Int>? = nil) -> [EndpointInfo] {
+        indices.map { index in
+            let local = localOnly?.contains(index) ?? true
+            return EndpointInfo(ip: Topology.podAddress(index), port: 8080, nodeName: local ? "node-a" : "node-b", isLocal: local)
+        }
+    }
+
+    /// Programs `services` with `endpoints` into the topology's node.
+    func program(_ topology: Topology, _ services: [ServicePortInfo], _ endpoints: [ServicePortName: [EndpointInfo]]) async throws -> NFTablesProxier {
+        let proxier = try makeProxier(in: topology.node)
+        try await proxier.sync(services: ServicePortMap(services), endpoints: EndpointsMap(endpoints), node: node)
+        return proxier
+    }
+
+    @Test func clusterIPSpreadsOverAllEndpoints() async throws {
+        try await Topology.with { topology in
+            let web = servicePort("web", clusterIP: "10.96.0.10")
+            _ = try await program(topology, [web], [web.name: podEndpoints([0, 1, 2])])
+            let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.10/", count: 60)
+            let counts = Dictionary(answers.map { ($0, 1) }, uniquingKeysWith: +)
+            #expect(answers.count == 60)
+            for index in 0..<3 {
+                // Binomial(60, 1/3): fewer than 8 happens with probability below 0.1%.
+                #expect((counts[Topology.podName(index)] ?? 0) >= 8, "\(counts)")
+            }
+            #expect(counts.keys.allSatisfy { $0.hasPrefix("pod-") }, "\(counts)")
+            // From a pod too (to itself or to another pod).
+            let fromPod = try await topology.curlMany(from: topology.pods[1], "http://10.96.0.10/", count: 12)
+            #expect(fromPod.allSatisfy { $0.hasPrefix("pod-") } && Set(fromPod).count >= 2, "\(fromPod)")
+        }
+    }
+
+    @Test func clientIPAffinitySticks() async throws {
+        try await Topology.with { topology in
+            let sticky = servicePort("sticky", clusterIP: "10.96.0.20", affinity: .clientIP(timeoutSeconds: 10800))
+            _ = try await program(topology, [sticky], [sticky.name: podEndpoints([0, 1, 2])])
+            let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.20/", count: 30)
+            #expect(answers.count == 30)
+            #expect(Set(answers).count == 1, "\(answers)")
+            #expect(answers.first?.hasPrefix("pod-") == true)
+        }
+    }
+
+    @Test func nodePortWorksFromOutside() async throws {
+        try await Topology.with { topology in
+            let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
+            _ = try await program(topology, [web], [web.name: podEndpoints([0, 1, 2])])
+            let answers = try await topology.curlMany(from: topology.client, "http://\(Topology.nodeAddress):30080/", count: 30)
+            #expect(Set(answers).isSubset(of: ["pod-0", "pod-1", "pod-2"]), "\(answers)")
+            #expect(Set(answers).count >= 2, "\(answers)")
+            // Masqueraded (externalTrafficPolicy Cluster): the pod sees the node, not the client.
+            let seen = try await topology.clientAddressSeen(from: topology.client, "http://\(Topology.nodeAddress):30080/cgi-bin/ip")
+            #expect(seen != nil && seen != Topology.clientAddress, "\(seen ?? "nil")")
+        }
+    }
+
+    @Test func externalTrafficPolicyLocalUsesLocalEndpointsAndKeepsClientIP() async throws {
+        try await Topology.with { topology in
+            let local = servicePort("local", clusterIP: "10.96.0.30", nodePort: 30090, externalPolicy: .local)
+            // pod-2 is "on another node".
+            _ = try await program(topology, [local], [local.name: podEndpoints([0, 1, 2], localOnly: [0, 1])])
+            let answers = try await topology.curlMany(from: topology.client, "http://\(Topology.nodeAddress):30090/", count: 30)
+            #expect(Set(answers).isSubset(of: ["pod-0", "pod-1"]), "\(answers)")
+            #expect(answers.count == 30)
+            let seen = try await topology.clientAddressSeen(from: topology.client, "http://\(Topology.nodeAddress):30090/cgi-bin/ip")
+            #expect(seen == Topology.clientAddress)
+        }
+    }
+
+    @Test func serviceWithoutEndpointsRejectsAtOnce() async throws {
+        try await Topology.with { topology in
+            let empty = servicePort("empty", clusterIP: "10.96.0.40", nodePort: 30100)
+            _ = try await program(topology, [empty], [:])
+            for (namespace, url) in [(topology.client, "http://10.96.0.40/"), (topology.pods[0], "http://10.96.0.40/"),
+                                     (topology.client, "http://\(Topology.nodeAddress):30100/")] {
+                let (status, elapsed) = try await topology.curlStatus(from: namespace, url)
+                #expect(status == 7, "curl exit \(status) for \(url): connection refused expected")  // couldn't connect
+                #expect(elapsed < .seconds(1), "\(elapsed)")
+            }
+        }
+    }
+
+    @Test func hairpinReachesItself() async throws {
+        try await Topology.with { topology in
+            let solo = servicePort("solo", clusterIP: "10.96.0.50")
+            _ = try await program(topology, [solo], [solo.name: podEndpoints([1])])
+            let answers = try await topology.curlMany(from: topology.pods[1], "http://10.96.0.50/", count: 5)
+            #expect(answers == Array(repeating: "pod-1", count: 5))
+        }
+    }
+
+    @Test func endpointChangesApplyToNewConnectionsAtOnce() async throws {
+        try await Topology.with { topology in
+            let web = servicePort("web", clusterIP: "10.96.0.10")
+            let proxier = try await program(topology, [web], [web.name: podEndpoints([0])])
+            #expect(try await topology.curl(from: topology.client, "http://10.96.0.10/") == "pod-0")
+            let plan = try await proxier.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: podEndpoints([2])]), node: node)
+            #expect(!plan.isFull)
+            #expect(try await topology.curl(from: topology.client, "http://10.96.0.10/") == "pod-2")
+        }
+    }
+
+    @Test func restartUnderRunningStreamKeepsTheStream() async throws {
+        try await Topology.with { topology in
+            let web = servicePort("web", clusterIP: "10.96.0.10")
+            _ = try await program(topology, [web], [web.name: podEndpoints([0, 1, 2])])
+            // About 2.5 s at 100 KiB/s.
+            let download = try topology.startSlowDownload(from: topology.client, "http://10.96.0.10/big", bytesPerSecond: 100 * 1024)
+            defer { if download.isRunning { download.terminate() } }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(download.isRunning)
+
+            // A new proxier (a restarted proxy) starts with a full sync: the table is replaced in one transaction.
+            let restarted = try makeProxier(in: topology.node)
+            let plan = try await restarted.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: podEndpoints([0, 1, 2])]),
+                                                node: node)
+            #expect(plan.isFull)
+
+            let deadline = ContinuousClock.now + .seconds(20)
+            while download.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let output = (download.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+            #expect(download.terminationStatus == 0)
+            #expect(String(decoding: output, as: UTF8.self) == "\(Topology.bigFileSize)")
+        }
+    }
+}

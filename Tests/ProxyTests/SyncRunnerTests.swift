@@ -1,0 +1,65 @@
+import Logging
+import Proxy
+import Synchronization
+import Testing
+
+@Suite struct SyncRunnerTests {
+    final class Calls: Sendable {
+        let count = Mutex(0)
+        let failFirst: Int
+        init(failFirst: Int = 0) { self.failFirst = failFirst }
+        func call() -> Bool {
+            count.withLock { value in
+                value += 1
+                return value > failFirst
+            }
+        }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    @Test func burstsCoalesceAndRequestsNeverWait() async throws {
+        let calls = Calls()
+        let runner = SyncRunner(minInterval: .milliseconds(300), maxInterval: .seconds(60), logger: testLogger()) {
+            try? await Task.sleep(for: .milliseconds(50))
+            return calls.call()
+        }
+        let task = Task { await runner.run() }
+        defer { task.cancel() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        for _ in 0..<1000 { runner.requestSync() }
+        #expect(clock.now - started < .milliseconds(100), "requests must not wait for syncs")
+        try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<1000 { runner.requestSync() }
+        try await Task.sleep(for: .milliseconds(700))
+        // One sync for the first burst, one for everything that came during the minimum interval.
+        #expect(calls.value == 2)
+    }
+
+    @Test func failuresAreRetriedWithBackoff() async throws {
+        let calls = Calls(failFirst: 2)
+        let runner = SyncRunner(minInterval: .milliseconds(10), maxInterval: .seconds(60),
+                                backoff: .init(initial: .milliseconds(50), maximum: .milliseconds(200)), logger: testLogger()) {
+            calls.call()
+        }
+        let task = Task { await runner.run() }
+        defer { task.cancel() }
+        runner.requestSync()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while calls.value < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(calls.value == 3)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(calls.value == 3, "no retries after a success")
+    }
+
+    @Test func healthTurnsBadWhenSyncsStall() {
+        let health = ProxyHealth(timeout: .seconds(10))
+        let start = ContinuousClock.now
+        #expect(health.isHealthy(at: start))
+        health.queued(at: start)
+        #expect(health.isHealthy(at: start + .seconds(5)))
+        #expect(!health.isHealthy(at: start + .seconds(11)))
+        health.updated(at: start + .seconds(12))
+        #expect(health.isHealthy(at: start + .seconds(30)))
+    }
+}
