@@ -1,24 +1,76 @@
 #!/usr/bin/env bash
-# Brings Swiftlet up on this machine: installs what is missing, builds, and starts the control plane with its
-# embedded store (later: agent, runtime, CNI and proxy too). Stays in the foreground until Ctrl-C.
+# Brings up a single-node Swiftlet cluster on this machine: installs what is missing, builds (release),
+# installs the CNI plugins and the node's conflist, imports local images (no registry access needed) and
+# starts the API server (embedded SQLite store, controllers, scheduler), the CRI runtime and the agent
+# (kubelet + nftables service proxy). Stays in the foreground; Ctrl-C stops everything (pods keep their
+# state on disk and are picked up by the next run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 data_dir="${SWIFTLET_DATA_DIR:-/var/lib/swiftlet}"
 listen="${SWIFTLET_LISTEN:-127.0.0.1:6443}"
+socket="${SWIFTLET_CRI_SOCKET:-/run/swiftlet/cri.sock}"
+node_name="${SWIFTLET_NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
+pod_cidr="10.88.0.0/16"
 
 bash hack/install-deps.sh
-echo "up: building swiftlet (release)"
-swift build -c release --product swiftlet 2>&1 | sed -E "/^\[[0-9]+\/[0-9]+\]/d"
-bin="$(swift build -c release --show-bin-path)/swiftlet"
+echo "up: building (release)"
+products=(swiftlet swiftlet-shim swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap)
+for product in "${products[@]}"; do  # swift build takes one --product at a time
+  swift build -c release --product "$product" 2>&1 | sed -E "/^\[[0-9]+\/[0-9]+\]/d"
+done
+bin_dir="$(swift build -c release --show-bin-path)"
+bin="$bin_dir/swiftlet"
 
-mkdir -p "$data_dir/server"
-echo "up: starting the API server on $listen (data in $data_dir/server)"
-"$bin" server --data-dir "$data_dir/server" --listen "$listen" &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' EXIT INT TERM
+echo "up: installing CNI plugins into /opt/cni/bin and the network config into /etc/cni/net.d"
+mkdir -p /opt/cni/bin /etc/cni/net.d
+for plugin in swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap; do
+  install -m 0755 "$bin_dir/$plugin" /opt/cni/bin/"$plugin"
+done
+[ -e /etc/cni/net.d/10-swiftlet.conflist ] || install -m 0644 cni/10-swiftlet.conflist /etc/cni/net.d/10-swiftlet.conflist
+
+echo "up: importing local images (pause, busybox, web) built from Debian's busybox-static"
+bash hack/make-test-images.sh >/dev/null
+cache="${SWIFTLET_TEST_IMAGES:-/var/cache/swiftlet-test-images}/oci"
+scratch=$(mktemp -d)
+for pair in pause-v1:swiftlet.local/pause:3.10 shell-v1:swiftlet.local/busybox:1.35 web-v1:swiftlet.local/web:1; do
+  skopeo copy --quiet "oci:$cache:${pair%%:*}" "oci-archive:$scratch/image.tar:${pair#*:}"
+  "$bin" runtime import --root "$data_dir/runtime" "$scratch/image.tar" >/dev/null
+  rm -f "$scratch/image.tar"
+done
+rmdir "$scratch"
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+mkdir -p "$data_dir/server" "$data_dir/agent" "$data_dir/logs"
+
+echo "up: starting the API server on $listen (data in $data_dir/server, log $data_dir/logs/server.log)"
+rm -f "$data_dir/server/admin.kubeconfig"
+"$bin" server --data-dir "$data_dir/server" --listen "$listen" >"$data_dir/logs/server.log" 2>&1 &
+pids+=($!)
 for _ in $(seq 1 100); do [ -f "$data_dir/server/admin.kubeconfig" ] && break; sleep 0.1; done
+kubeconfig="$data_dir/server/admin.kubeconfig"
+
+echo "up: starting the runtime on $socket (log $data_dir/logs/runtime.log)"
+"$bin" runtime --root "$data_dir/runtime" --listen "unix://$socket" --pause-image swiftlet.local/pause:3.10 \
+  --cni-bin-dir /opt/cni/bin --cni-conf-dir /etc/cni/net.d >"$data_dir/logs/runtime.log" 2>&1 &
+pids+=($!)
+
+echo "up: starting the agent as node $node_name (log $data_dir/logs/agent.log)"
+"$bin" agent --kubeconfig "$kubeconfig" --node-name "$node_name" --root-dir "$data_dir/agent" \
+  --container-runtime-endpoint "unix://$socket" --pod-cidr "$pod_cidr" >"$data_dir/logs/agent.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 120); do
+  kubectl --kubeconfig "$kubeconfig" get node "$node_name" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True && break
+  sleep 0.5
+done
 echo
-echo "up: ready. kubeconfig: $data_dir/server/admin.kubeconfig"
-echo "    export KUBECONFIG=$data_dir/server/admin.kubeconfig; kubectl get namespaces"
-wait $server
+kubectl --kubeconfig "$kubeconfig" get nodes -o wide
+echo
+echo "up: ready. kubeconfig: $kubeconfig"
+echo "    export KUBECONFIG=$kubeconfig"
+echo "    kubectl run demo --image swiftlet.local/busybox:1.35 --image-pull-policy=IfNotPresent -- sleep 3600"
+echo "    kubectl get pods -o wide"
+wait -n "${pids[@]}"

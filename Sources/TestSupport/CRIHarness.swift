@@ -27,9 +27,13 @@ public final class CRIHarness: @unchecked Sendable {
     private let registryDaemon: PeerDaemon
     private var runtimeDaemon: PeerDaemon
     private var runtimeLog: String
+    private let logLevel: String?
 
-    public init(_ kind: Kind = .swiftlet) async throws {
+    /// - Parameter logLevel: the daemon's log level; `nil` is debug for swiftlet and containerd's default
+    ///   (info). Benchmarks pass "info" so both runtimes log as they would on a node.
+    public init(_ kind: Kind = .swiftlet, logLevel: String? = nil) async throws {
         self.kind = kind
+        self.logLevel = logLevel
         let suffix = String(UInt32.random(in: .min ... .max), radix: 16)
         namespaceName = "swrt-" + suffix
         namespace = try NetworkNamespace.create(named: namespaceName)
@@ -84,7 +88,7 @@ public final class CRIHarness: @unchecked Sendable {
             try daemon.start("/usr/bin/nsenter", [
                 "--net=" + namespace.path, binaries + "/swiftlet", "runtime", "--root", root + "/state", "--listen", "unix://" + socket,
                 "--cni-conf-dir", root + "/net.d", "--cni-bin-dir", binaries, "--runc-root", root + "/runc",
-                "--pause-image", pauseImage, "--log-level", "debug",
+                "--pause-image", pauseImage, "--log-level", logLevel ?? "debug",
             ])
         case .containerd:
             // containerd runs the loopback network with a plugin named `loopback`; everything else is ours.
@@ -95,7 +99,8 @@ public final class CRIHarness: @unchecked Sendable {
                 try? FileManager.default.createSymbolicLink(atPath: pluginDirectory + "/" + name, withDestinationPath: binaries + "/" + target)
             }
             try containerdConfig(pluginDirectory: pluginDirectory).write(toFile: root + "/containerd.toml", atomically: true, encoding: .utf8)
-            try daemon.start("/usr/bin/nsenter", ["--net=" + namespace.path, "/usr/bin/containerd", "--config", root + "/containerd.toml"])
+            try daemon.start("/usr/bin/nsenter", ["--net=" + namespace.path, "/usr/bin/containerd", "--config", root + "/containerd.toml"]
+                             + (logLevel.map { ["--log-level", $0] } ?? []))
         }
         runtimeDaemon = daemon
         try await daemon.waitForFile(socket)
@@ -142,6 +147,9 @@ public final class CRIHarness: @unchecked Sendable {
     }
 
     public var log: String { runtimeLog + runtimeDaemon.logTail }
+
+    /// The running daemon's whole log file (removed by `stop()`), for benchmarks that keep or search it.
+    public var runtimeLogFile: String { runtimeDaemon.logFile }
 
     /// Runs `body` with CRI clients connected to the runtime.
     public func withClients<R: Sendable>(

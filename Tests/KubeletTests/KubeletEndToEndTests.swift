@@ -68,6 +68,17 @@ struct KubeletEndToEndTests {
         }
     }
 
+    private func execInContainer(_ cluster: Cluster, _ containerID: String, _ command: [String]) async throws {
+        try await cluster.runtime.withClients { runtime, _ in
+            var request = Runtime_V1_ExecSyncRequest()
+            request.containerID = containerID
+            request.cmd = command
+            request.timeout = 5
+            let response = try await runtime.execSync(request)
+            guard response.exitCode == 0 else { throw TestSupportError("\(command) exited \(response.exitCode)") }
+        }
+    }
+
     static func container(_ pod: Pod, _ name: String) -> ContainerStatus? {
         pod.status?.containerStatuses?.first { $0.name == name }
     }
@@ -199,6 +210,35 @@ struct KubeletEndToEndTests {
         try await cluster.waitForPod("ghost", timeout: .seconds(30)) { pod in
             Self.container(pod, "ghost")?.state?.waiting?.reason == "ImagePullBackOff"
         }
+
+        // Probes: readiness gates the Ready condition; a failing liveness probe restarts the container.
+        _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: probed}
+            spec:
+              nodeName: \(cluster.nodeName)
+              terminationGracePeriodSeconds: 2
+              containers:
+              - name: app
+                image: \(shell)
+                command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
+                readinessProbe: {exec: {command: [test, -f, /tmp/ready]}, periodSeconds: 1, failureThreshold: 1}
+                livenessProbe: {exec: {command: [test, "!", -f, /tmp/dead]}, periodSeconds: 1, failureThreshold: 2}
+            """)
+        let unready = try await cluster.waitForPod("probed") { $0.status?.phase == "Running" }
+        #expect(Self.container(unready, "app")?.ready == false)
+        let probedID = String(Self.container(unready, "app")?.containerID?.dropFirst("swiftlet://".count) ?? "")
+        try await execInContainer(cluster, probedID, ["touch", "/tmp/ready"])
+        try await cluster.waitForPod("probed") { pod in
+            pod.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
+        }
+        try await execInContainer(cluster, probedID, ["touch", "/tmp/dead"])
+        let restarted = try await cluster.waitForPod("probed") { pod in
+            (Self.container(pod, "app")?.restartCount ?? 0) >= 1 && Self.container(pod, "app")?.state?.running != nil
+        }
+        #expect(Self.container(restarted, "app")?.ready == false, "the new container has no /tmp/ready")
+        #expect(Self.container(restarted, "app")?.lastState?.terminated != nil)
 
         // The agent restarts under a running pod: nothing is restarted.
         cluster.agent.kill()

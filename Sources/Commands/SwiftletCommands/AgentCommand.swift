@@ -70,7 +70,7 @@ public struct AgentCommand: AsyncParsableCommand {
         if let mode = ProxyMode(rawValue: proxyMode) {
             let proxy = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
                                         logger: Logging.make(label: "swiftlet.proxy", level: logLevel))
-            services.append(.init(service: proxy))
+            services.append(.init(service: ProxyService(proxy)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -33,7 +33,7 @@ public struct ProxyCommand: AsyncParsableCommand {
         let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-proxy", logger: logger)
         let proxy = try ProxyServer(client: client, nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(),
                                     mode: ProxyMode(rawValue: mode) ?? .nftables, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: proxy)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: ProxyService(proxy))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await client.shutdown()
     }

@@ -32,7 +32,12 @@ extension PodWorkers {
         }
         var status = PodStatusBuilder(
             pod: pod, sandboxReady: ready != nil, podIP: podIP, hostIP: nodeIP, runtimeName: runtimeName,
-            latest: statuses, previous: previous, waiting: waiting[uid] ?? [:]
+            latest: statuses, previous: previous, waiting: waiting[uid] ?? [:],
+            probes: statuses.reduce(into: [:]) { probes, entry in
+                // Only conclusions about the container that runs now; a fresh one has none yet.
+                let key = "\(uid)/\(entry.key)"
+                if probeWorkers[key]?.containerID == entry.value.id, let state = probeState[key] { probes[entry.key] = state }
+            }
         ).build()
         status.conditions = Self.carryTransitionTimes(status.conditions ?? [], previous: pod.status?.conditions ?? [])
         guard status != pod.status else { return }
@@ -65,6 +70,8 @@ struct PodStatusBuilder {
     let latest: [String: Runtime_V1_ContainerStatus]
     let previous: [String: Runtime_V1_ContainerStatus]
     let waiting: [String: (reason: String, message: String)]
+    /// Probe conclusions by container name; a container without probes is ready and started once running.
+    let probes: [String: ProbeState]
 
     func build() -> PodStatus {
         let now = Time.now()
@@ -118,8 +125,8 @@ struct PodStatusBuilder {
         switch current.state {
         case .containerRunning:
             status.state = ContainerState(running: ContainerStateRunning(startedAt: Self.time(current.startedAt)))
-            status.ready = true
-            status.started = true
+            status.ready = probes[container.name]?.ready ?? (container.readinessProbe == nil)
+            status.started = probes[container.name]?.started ?? (container.startupProbe == nil)
         case .containerExited:
             status.state = terminated(current).map { ContainerState(terminated: $0) }
             status.started = false

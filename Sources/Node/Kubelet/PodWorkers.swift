@@ -31,6 +31,10 @@ actor PodWorkers {
     var pullBackOff: BackOff
     /// The runtime's name, the scheme of container IDs in the status (`swiftlet://…`, `containerd://…`).
     var runtimeName = "cri"
+    /// Probe loops by `uid/container`, with the container ID they probe.
+    var probeWorkers: [String: (containerID: String, task: Task<Void, Never>)] = [:]
+    /// What the probes concluded, by `uid/container`.
+    var probeState: [String: ProbeState] = [:]
     /// When each pod's ConfigMap/Secret volumes were last re-read (they are refreshed every few seconds).
     private var volumesRefreshed: [String: ContinuousClock.Instant] = [:]
 
@@ -89,6 +93,12 @@ actor PodWorkers {
         for uid in PodCgroups.podUIDs() where pods[uid] == nil && running[uid] == nil && !active.contains(uid) {
             PodCgroups.remove(podUID: uid)
         }
+    }
+
+    /// Another sync of a pod whose probe results changed (its status must follow).
+    func rescheduleForStatus(_ uid: String) {
+        guard pods[uid] != nil else { return }
+        schedule(uid)
     }
 
     private func schedule(_ uid: String) {
@@ -244,6 +254,7 @@ actor PodWorkers {
                 // A container that has run ten minutes has earned a fresh back-off.
                 if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset("\(uid)/\(container.name)") }
                 waiting[uid]?[container.name] = nil
+                ensureProbes(pod, container, containerID: status.id, podIP: sandbox.ip)
             case .containerCreated:
                 try await startCreated(status.id)
             case .containerExited:
@@ -420,6 +431,7 @@ actor PodWorkers {
         volumes.tearDown(podUID: uid)
         PodCgroups.remove(podUID: uid)
         waiting[uid] = nil
+        stopProbes(uid: uid)
         volumesRefreshed[uid] = nil
         restartBackOff.forget(prefix: uid + "/")
     }

@@ -1,0 +1,118 @@
+import CRI
+import KubeAPI
+import Logging
+
+/// What the probes of one running container concluded.
+struct ProbeState: Sendable {
+    /// Readiness: true once the readiness probe succeeded (or there is none).
+    var ready: Bool
+    /// Startup: true once the startup probe succeeded (or there is none); liveness and readiness wait for it.
+    var started: Bool
+}
+
+extension PodWorkers {
+    enum ProbeKind: String, Sendable {
+        case startup = "Startup", readiness = "Readiness", liveness = "Liveness"
+    }
+
+    /// Starts the probe loops of a running container, once per container ID (a restarted container gets new
+    /// ones; the old ones are cancelled).
+    func ensureProbes(_ pod: Pod, _ container: Container, containerID: String, podIP: String) {
+        let key = "\(pod.metadata.uid ?? "")/\(container.name)"
+        let probes: [(ProbeKind, Probe)] = [(.startup, container.startupProbe), (.readiness, container.readinessProbe),
+                                            (.liveness, container.livenessProbe)].compactMap { kind, probe in probe.map { (kind, $0) } }
+        guard !probes.isEmpty, probeWorkers[key]?.containerID != containerID else { return }
+        probeWorkers[key]?.task.cancel()
+        probeState[key] = ProbeState(ready: container.readinessProbe == nil, started: container.startupProbe == nil)
+        let prober = Prober(connection: connection)
+        let task = Task {
+            await withDiscardingTaskGroup { group in
+                for (kind, probe) in probes {
+                    group.addTask {
+                        await self.probeLoop(kind, probe, pod: pod, container: container, containerID: containerID, podIP: podIP, prober: prober)
+                    }
+                }
+            }
+        }
+        probeWorkers[key] = (containerID, task)
+    }
+
+    /// Stops the probes of every container of a pod.
+    func stopProbes(uid: String) {
+        for (key, worker) in probeWorkers where key.hasPrefix(uid + "/") {
+            worker.task.cancel()
+            probeWorkers[key] = nil
+            probeState[key] = nil
+        }
+    }
+
+    /// One probe on its period with upstream's thresholds (defaults: every 10 s, 1 s timeout, 1 success,
+    /// 3 failures), starting after `initialDelaySeconds`.
+    private nonisolated func probeLoop(_ kind: ProbeKind, _ probe: Probe, pod: Pod, container: Container, containerID: String,
+                                       podIP: String, prober: Prober) async {
+        let key = "\(pod.metadata.uid ?? "")/\(container.name)"
+        let period = Duration.seconds(Int64(max(1, probe.periodSeconds ?? 10)))
+        let successThreshold = max(1, probe.successThreshold ?? 1), failureThreshold = max(1, probe.failureThreshold ?? 3)
+        try? await Task.sleep(for: .seconds(Int64(max(0, probe.initialDelaySeconds ?? 0))))
+        var successes: Int32 = 0, failures: Int32 = 0
+        while !Task.isCancelled {
+            let started = await probeState[key]?.started ?? false
+            if kind == .startup ? started : !started {
+                if kind == .startup { return }
+                try? await Task.sleep(for: .milliseconds(200))
+                continue
+            }
+            switch await prober.probe(probe, container: container, containerID: containerID, podIP: podIP) {
+            case .success:
+                successes += 1
+                failures = 0
+                if successes >= successThreshold { await probeSucceeded(kind, key: key, uid: pod.metadata.uid ?? "") }
+            case .failure(let message):
+                failures += 1
+                successes = 0
+                if failures >= failureThreshold {
+                    await probeFailed(kind, key: key, pod: pod, container: container, containerID: containerID, probe: probe, message: message)
+                    if kind != .readiness { return }
+                }
+            }
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    private func probeSucceeded(_ kind: ProbeKind, key: String, uid: String) {
+        guard var state = probeState[key] else { return }
+        switch kind {
+        case .startup: state.started = true
+        case .readiness:
+            guard !state.ready else { return }
+            state.ready = true
+        case .liveness: return
+        }
+        probeState[key] = state
+        rescheduleForStatus(uid)
+    }
+
+    /// Readiness failures make the container unready; liveness and startup failures kill it (with the
+    /// probe's or the pod's grace period) so the restart policy restarts it.
+    private func probeFailed(_ kind: ProbeKind, key: String, pod: Pod, container: Container, containerID: String, probe: Probe,
+                             message: String) async {
+        let fieldPath = "spec.containers{\(container.name)}"
+        events.record(pod, "Warning", reason: "Unhealthy", message: "\(kind.rawValue) probe failed: \(message)", fieldPath: fieldPath)
+        let uid = pod.metadata.uid ?? ""
+        if kind == .readiness {
+            if probeState[key]?.ready == true {
+                probeState[key]?.ready = false
+                rescheduleForStatus(uid)
+            }
+            return
+        }
+        let verb = kind == .liveness ? "liveness" : "startup"
+        events.record(pod, reason: "Killing", message: "Container \(container.name) failed \(verb) probe, will be restarted", fieldPath: fieldPath)
+        logger.info("killing container after failed probe", metadata: ["pod": "\(Self.name(pod))", "container": "\(container.name)", "probe": "\(verb)"])
+        var stop = Runtime_V1_StopContainerRequest()
+        stop.containerID = containerID
+        stop.timeout = probe.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+        _ = try? await connection.runtime.stopContainer(stop, options: RuntimeConnection.options(.seconds(stop.timeout + 60)))
+        rescheduleForStatus(uid)
+    }
+}
