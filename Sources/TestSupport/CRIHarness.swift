@@ -110,34 +110,13 @@ public final class CRIHarness: @unchecked Sendable {
     /// containerd 1.6 configured like a node would be for this test: its own root and state below the test
     /// directory, our CNI plugins, the test pause image, the loopback registry over plain HTTP.
     private func containerdConfig(pluginDirectory: String) -> String {
-        """
-        version = 2
-        root = "\(root)/containerd/root"
-        state = "\(root)/containerd/state"
-        disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", \
-        "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", \
-        "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-
-        [grpc]
-          address = "\(socket)"
-
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "\(root)/containerd/opt"
-
-        [plugins."io.containerd.grpc.v1.cri"]
-          restrict_oom_score_adj = true
-          sandbox_image = "\(pauseImage)"
-          stream_server_address = "127.0.0.1"
-          stream_server_port = "0"
-          [plugins."io.containerd.grpc.v1.cri".cni]
-            bin_dir = "\(pluginDirectory)"
-            conf_dir = "\(root)/net.d"
-          [plugins."io.containerd.grpc.v1.cri".containerd]
-            snapshotter = "overlayfs"
-          [plugins."io.containerd.grpc.v1.cri".registry.mirrors."\(registry)"]
-            endpoint = ["http://\(registry)"]
-
-        """
+        var config = ContainerdConfig(directory: root + "/containerd", socket: socket)
+        config.cniPluginDirectory = pluginDirectory
+        config.cniConfigDirectory = root + "/net.d"
+        config.sandboxImage = pauseImage
+        config.registry = registry
+        config.snapshotter = "overlayfs"
+        return config.toml
     }
 
     /// SIGKILL to the daemon, as a crash: containers and their monitors are not touched.

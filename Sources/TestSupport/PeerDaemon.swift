@@ -41,12 +41,16 @@ public final class PeerDaemon: @unchecked Sendable {
                                    descriptors: [null, log, log])
     }
 
+    /// How the process ended (128 + signal for a signal death), once it has been reaped.
+    public private(set) var exitStatus: Int32?
+
     /// Whether the daemon is still running (reaps it if it has exited).
     public var isRunning: Bool {
         guard let pid else { return false }
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
         if result == 0 { return true }
+        if result == pid { exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
         self.pid = nil
         return false
     }
@@ -74,6 +78,7 @@ public final class PeerDaemon: @unchecked Sendable {
         Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        exitStatus = 128 + SIGKILL
         self.pid = nil
     }
 

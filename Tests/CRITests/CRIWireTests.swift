@@ -21,7 +21,7 @@ struct CRIWireTests {
         defer { daemon.stop() }
         let dir = daemon.directory
         let socket = dir + "/containerd.sock"
-        try Self.config(directory: dir, socket: socket).write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        try ContainerdConfig(directory: dir, socket: socket).toml.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
         try daemon.start(containerd, ["--config", dir + "/config.toml"])
         try await daemon.waitForFile(socket)
 
@@ -85,38 +85,6 @@ struct CRIWireTests {
         } catch {
             Issue.record("CRI calls failed: \(error)\ncontainerd log:\n\(daemon.logTail)")
         }
-    }
-
-    /// A private containerd: state, root, socket and CNI dirs in the throwaway directory;
-    /// `restrict_oom_score_adj` because the test has no CAP_SYS_RESOURCE; the native snapshotter
-    /// because overlayfs may be unavailable inside a container; snapshotters and tracing plugins that
-    /// need things this machine lacks are disabled.
-    static func config(directory: String, socket: String) -> String {
-        """
-        version = 2
-        root = "\(directory)/root"
-        state = "\(directory)/state"
-        disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", \
-        "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", \
-        "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-
-        [grpc]
-          address = "\(socket)"
-
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "\(directory)/opt"
-
-        [plugins."io.containerd.grpc.v1.cri"]
-          restrict_oom_score_adj = true
-          stream_server_address = "127.0.0.1"
-          stream_server_port = "0"
-          [plugins."io.containerd.grpc.v1.cri".cni]
-            bin_dir = "\(directory)/cni/bin"
-            conf_dir = "\(directory)/cni/net.d"
-          [plugins."io.containerd.grpc.v1.cri".containerd]
-            snapshotter = "native"
-
-        """
     }
 }
 

@@ -148,15 +148,14 @@ final class Topology: @unchecked Sendable {
 
     /// Starts a rate-limited download of `/big` from `namespace` in the background; the process prints
     /// the number of bytes received when it ends.
-    func startSlowDownload(from namespace: NetworkNamespace, _ url: String, bytesPerSecond: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", shortName(namespace), "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}",
-                             "--limit-rate", "\(bytesPerSecond)", "-m", "30", url]
-        process.standardOutput = Pipe()
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    /// A rate-limited curl running in the background; its output (the byte count) lands in its log file.
+    /// Spawned and reaped through PeerDaemon (posix_spawn + waitpid), not Foundation's Process, whose
+    /// child monitoring can report a running child as gone.
+    func startSlowDownload(from namespace: NetworkNamespace, _ url: String, bytesPerSecond: Int) throws -> PeerDaemon {
+        let download = try PeerDaemon(name: "download")
+        try download.start("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}",
+                                            "--limit-rate", "\(bytesPerSecond)", "-m", "30", url])
+        return download
     }
 
     /// curl's exit code and how long it took.

@@ -12,11 +12,7 @@ import UnixSignals
 public struct AgentCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run the node agent (kubelet).")
 
-    @Option(name: .long, help: "Kubeconfig of the API server.")
-    var kubeconfig: String
-
-    @Option(name: .long, help: "This node's name (default: the hostname).")
-    var nodeName: String?
+    @OptionGroup var node: NodeClientOptions
 
     @Option(name: .long, help: "The agent's state directory.")
     var rootDir = "/var/lib/swiftlet/agent"
@@ -45,9 +41,6 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Service proxy inside the agent: nftables, iptables or none.")
     var proxyMode = "nftables"
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
-
     public init() {}
 
     public func validate() throws {
@@ -60,16 +53,16 @@ public struct AgentCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let logger = Logging.make(label: "swiftlet.agent", level: logLevel)
-        let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-agent", logger: logger)
+        let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
+        let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         let configuration = KubeletConfiguration(
-            nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), rootDirectory: rootDir, podLogDirectory: podLogDir,
+            nodeName: node.resolvedNodeName, rootDirectory: rootDir, podLogDirectory: podLogDir,
             runtimeSocket: String(containerRuntimeEndpoint.dropFirst("unix://".count)), podCIDR: podCIDR, nodeIP: nodeIP,
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) } ?? [], clusterDomain: clusterDomain, maxPods: maxPods)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         if let mode = ProxyMode(rawValue: proxyMode) {
             let proxy = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
-                                        logger: Logging.make(label: "swiftlet.proxy", level: logLevel))
+                                        logger: Logging.make(label: "swiftlet.proxy", level: node.logLevel))
             services.append(.init(service: ProxyService(proxy)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

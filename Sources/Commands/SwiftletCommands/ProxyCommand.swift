@@ -10,17 +10,10 @@ import UnixSignals
 public struct ProxyCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(commandName: "proxy", abstract: "Run the service proxy (nftables).")
 
-    @Option(name: .long, help: "Kubeconfig of the API server.")
-    var kubeconfig: String
-
-    @Option(name: .long, help: "This node's name (default: the hostname).")
-    var nodeName: String?
+    @OptionGroup var node: NodeClientOptions
 
     @Option(name: .long, help: "nftables or iptables.")
     var mode = "nftables"
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
 
     public init() {}
 
@@ -29,9 +22,9 @@ public struct ProxyCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let logger = Logging.make(label: "swiftlet.proxy", level: logLevel)
-        let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-proxy", logger: logger)
-        let proxy = try ProxyServer(client: client, nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(),
+        let logger = Logging.make(label: "swiftlet.proxy", level: node.logLevel)
+        let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-proxy", logger: logger)
+        let proxy = try ProxyServer(client: client, nodeName: node.resolvedNodeName,
                                     mode: ProxyMode(rawValue: mode) ?? .nftables, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: ProxyService(proxy))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -1,0 +1,59 @@
+/// A containerd 1.6 config (`version = 2`) for tests and benchmarks: root, state and socket of its own,
+/// the snapshotters this machine lacks disabled, `restrict_oom_score_adj` (no CAP_SYS_RESOURCE here), and
+/// optionally a CNI setup, a sandbox image and a plain-HTTP registry mirror.
+public struct ContainerdConfig: Sendable {
+    public var directory: String
+    public var socket: String
+    public var cniPluginDirectory: String?
+    public var cniConfigDirectory: String?
+    public var sandboxImage: String?
+    /// `host:port` of a registry reached over plain HTTP.
+    public var registry: String?
+    public var snapshotter = "native"
+
+    public init(directory: String, socket: String) {
+        self.directory = directory
+        self.socket = socket
+    }
+
+    public var toml: String {
+        var cri = """
+            [plugins."io.containerd.grpc.v1.cri"]
+              restrict_oom_score_adj = true
+              stream_server_address = "127.0.0.1"
+              stream_server_port = "0"
+
+            """
+        if let sandboxImage { cri += "  sandbox_image = \"\(sandboxImage)\"\n" }
+        cri += """
+              [plugins."io.containerd.grpc.v1.cri".cni]
+                bin_dir = "\(cniPluginDirectory ?? directory + "/cni/bin")"
+                conf_dir = "\(cniConfigDirectory ?? directory + "/cni/net.d")"
+              [plugins."io.containerd.grpc.v1.cri".containerd]
+                snapshotter = "\(snapshotter)"
+
+            """
+        if let registry {
+            cri += """
+                  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."\(registry)"]
+                    endpoint = ["http://\(registry)"]
+
+                """
+        }
+        return """
+            version = 2
+            root = "\(directory)/root"
+            state = "\(directory)/state"
+            disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", \
+            "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", \
+            "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+            [grpc]
+              address = "\(socket)"
+
+            [plugins."io.containerd.internal.v1.opt"]
+              path = "\(directory)/opt"
+
+            """ + cri
+    }
+}
