@@ -112,7 +112,7 @@ let package = Package(
             path: "Sources/Node/Images", swiftSettings: strict),
         .target(
             name: "Runtime",
-            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", log, grpcHTTP2,
+            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", log, metrics, grpcHTTP2,
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + grpcProtobuf,
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
@@ -139,6 +139,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"), metrics,
             ],
             path: "Sources/Commands/SwiftletCommands", swiftSettings: strict),
         .executableTarget(name: "swiftlet", dependencies: ["SwiftletCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/Commands/swiftlet", swiftSettings: strict),

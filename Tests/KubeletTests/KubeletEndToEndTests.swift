@@ -33,7 +33,7 @@ struct KubeletEndToEndTests {
                 "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
                 "--cluster-dns", "10.96.0.10", "--log-level", "debug",
                 // The agent runs in the host's network namespace here: it must not program the host's nftables.
-                "--proxy-mode", "none",
+                "--proxy-mode", "none", "--healthz-bind-address", "127.0.0.1:0",
             ])
         }
 
@@ -112,6 +112,10 @@ struct KubeletEndToEndTests {
         #expect(node?.status?.capacity?["pods"] == Quantity(stringLiteral: "110"))
         let lease = try await client.get(Lease.self, name: cluster.nodeName, namespace: "kube-node-lease")
         #expect(lease.spec?.holderIdentity == cluster.nodeName)
+        // The agent's /healthz (its port is in the log: started with port 0).
+        let address = try #require(cluster.agent.logTail.firstMatch(of: #/address=(127\.0\.0\.1:\d+) \[SwiftletCommands\] serving health and metrics/#)?.output.1)
+        let healthz = try await runCommand("/usr/bin/curl", ["-s", "http://\(address)/healthz"])
+        #expect(healthz.stdout == "ok")
 
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
         _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """

@@ -38,12 +38,16 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Pods this node accepts.")
     var maxPods = 110
 
+    @Option(name: .long, help: "host:port of /healthz, /readyz and /metrics (port 0: any free one).")
+    var healthzBindAddress = "127.0.0.1:10248"
+
     @Option(name: .long, help: "Service proxy inside the agent: nftables, iptables or none.")
     var proxyMode = "nftables"
 
     public init() {}
 
     public func validate() throws {
+        guard ListenAddress(healthzBindAddress) != nil else { throw ValidationError("--healthz-bind-address must be host:port") }
         guard proxyMode == "none" || ProxyMode(rawValue: proxyMode) != nil else {
             throw ValidationError("--proxy-mode must be nftables, iptables or none, got \(proxyMode)")
         }
@@ -54,17 +58,23 @@ public struct AgentCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
+        let registry = HealthEndpoint.bootstrapMetrics()
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         let configuration = KubeletConfiguration(
             nodeName: node.resolvedNodeName, rootDirectory: rootDir, podLogDirectory: podLogDir,
             runtimeSocket: String(containerRuntimeEndpoint.dropFirst("unix://".count)), podCIDR: podCIDR, nodeIP: nodeIP,
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) } ?? [], clusterDomain: clusterDomain, maxPods: maxPods)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
+        var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {
-            let proxy = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
-                                        logger: Logging.make(label: "swiftlet.proxy", level: node.logLevel))
-            services.append(.init(service: ProxyService(proxy)))
+            let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
+                                         logger: Logging.make(label: "swiftlet.proxy", level: node.logLevel))
+            services.append(.init(service: ProxyService(server)))
+            proxy = server
         }
+        let health = HealthEndpoint(address: ListenAddress(healthzBindAddress)!, registry: registry,
+                                    isHealthy: { [proxy] in proxy?.isHealthy ?? true }, logger: logger)
+        services.append(.init(service: health))
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await client.shutdown()

@@ -15,18 +15,25 @@ public struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "nftables or iptables.")
     var mode = "nftables"
 
+    @Option(name: .long, help: "host:port of /healthz and /metrics (kube-proxy's metrics port; 0: any free one).")
+    var metricsBindAddress = "127.0.0.1:10249"
+
     public init() {}
 
     public func validate() throws {
         guard ProxyMode(rawValue: mode) != nil else { throw ValidationError("--mode must be nftables or iptables, got \(mode)") }
+        guard ListenAddress(metricsBindAddress) != nil else { throw ValidationError("--metrics-bind-address must be host:port") }
     }
 
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.proxy", level: node.logLevel)
+        let registry = HealthEndpoint.bootstrapMetrics()
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-proxy", logger: logger)
         let proxy = try ProxyServer(client: client, nodeName: node.resolvedNodeName,
                                     mode: ProxyMode(rawValue: mode) ?? .nftables, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: ProxyService(proxy))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let health = HealthEndpoint(address: ListenAddress(metricsBindAddress)!, registry: registry, isHealthy: { proxy.isHealthy }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: ProxyService(proxy)), .init(service: health)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await client.shutdown()
     }

@@ -61,12 +61,17 @@ struct RuntimeServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Rotate a container's log past this many bytes (0: never).")
     var containerLogMaxSize = 10 * 1024 * 1024
 
+    @Option(name: .long, help: "host:port of /healthz and /metrics (empty: not served; port 0: any free one).")
+    var metricsListen = ""
+
     func validate() throws {
         guard listen.hasPrefix("unix://") else { throw ValidationError("--listen must be unix:///path, got \(listen)") }
+        guard metricsListen.isEmpty || ListenAddress(metricsListen) != nil else { throw ValidationError("--metrics-listen must be host:port") }
     }
 
     func run() async throws {
         let logger = Logging.make(label: "swiftlet.runtime", level: options.logLevel)
+        let registry = HealthEndpoint.bootstrapMetrics()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let configuration = RuntimeConfiguration(
             root: options.root, runcRoot: runcRoot, runcPath: runc, shimPath: shim ?? executable + "/swiftlet-shim",
@@ -77,7 +82,11 @@ struct RuntimeServeCommand: AsyncParsableCommand {
         }
         let runtime = try ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
         let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let address = ListenAddress(metricsListen) {
+            services.append(.init(service: HealthEndpoint(address: address, registry: registry, isHealthy: { true }, logger: logger)))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -3,6 +3,7 @@ import CRI
 import Foundation
 import GRPCCore
 import Logging
+import Metrics
 
 /// CRI v1 `RuntimeService` over ``ContainerRuntime``: decodes each call, runs it, and maps failures to gRPC
 /// statuses (``RuntimeError`` keeps its code; anything unexpected is `unknown` with its description).
@@ -22,12 +23,22 @@ public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol
         self.logger = logger
     }
 
-    /// Runs a call, logging and mapping its failure.
+    /// Runs a call, logging and mapping its failure, and records `swiftlet_runtime_cri_requests_total{method,code}`
+    /// and `swiftlet_runtime_cri_request_duration_seconds{method}`.
     private func serve<R>(_ method: String, _ body: () async throws -> R) async throws -> R {
+        let started = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - started
+            Metrics.Timer(label: "swiftlet_runtime_cri_request_duration_seconds", dimensions: [("method", method)])
+                .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        }
         do {
-            return try await body()
+            let result = try await body()
+            Counter(label: "swiftlet_runtime_cri_requests_total", dimensions: [("method", method), ("code", "ok")]).increment()
+            return result
         } catch {
             let rpc = RuntimeError.rpcError(from: error)
+            Counter(label: "swiftlet_runtime_cri_requests_total", dimensions: [("method", method), ("code", "\(rpc.code)")]).increment()
             logger.debug("CRI call failed", metadata: ["method": "\(method)", "code": "\(rpc.code)", "error": "\(rpc.message)"])
             throw rpc
         }
