@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "KubeAPI", log,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -78,7 +79,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
 
@@ -117,7 +118,7 @@ let package = Package(
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
             name: "Kubelet",
-            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", log, grpcHTTP2,
+            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", log, grpcHTTP2, .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Sources/Node/Kubelet", swiftSettings: strict),

@@ -28,12 +28,15 @@ struct KubeletEndToEndTests {
 
         func startAgent() throws {
             agent = try PeerDaemon(name: "agent")
+            let port = try freeLoopbackPorts(1)[0]
             try agent.start(try BuiltProducts.path(of: "swiftlet"), [
                 "agent", "--kubeconfig", server.kubeconfig, "--node-name", nodeName, "--root-dir", runtime.root + "/agent",
                 "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
                 "--cluster-dns", "10.96.0.10", "--log-level", "debug",
                 // The agent runs in the host's network namespace here: it must not program the host's nftables.
                 "--proxy-mode", "none", "--healthz-bind-address", "127.0.0.1:0",
+                // The kubelet server on loopback, so `kubectl logs` traffic stays on loopback.
+                "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", String(port),
             ])
         }
 
@@ -113,7 +116,8 @@ struct KubeletEndToEndTests {
         let lease = try await client.get(Lease.self, name: cluster.nodeName, namespace: "kube-node-lease")
         #expect(lease.spec?.holderIdentity == cluster.nodeName)
         // The agent's /healthz (its port is in the log: started with port 0).
-        let address = try #require(cluster.agent.logTail.firstMatch(of: #/address=(127\.0\.0\.1:\d+) \[SwiftletCommands\] serving health and metrics/#)?.output.1)
+        let agentLog = try String(contentsOfFile: cluster.agent.logFile, encoding: .utf8)
+        let address = try #require(agentLog.firstMatch(of: #/address=(127\.0\.0\.1:\d+) \[SwiftletCommands\] serving health and metrics/#)?.output.1)
         let healthz = try await runCommand("/usr/bin/curl", ["-s", "http://\(address)/healthz"])
         #expect(healthz.stdout == "ok")
 
@@ -177,6 +181,17 @@ struct KubeletEndToEndTests {
         }
         #expect(log.contains("stdout F hello prepared"), "\(log)")
         #expect(log.contains("pass=s3cret name=app node=\(cluster.nodeName)"), "\(log)")
+        // kubectl logs goes through the API server's pods/log to the agent's server.
+        let logs = try await cluster.kubectl(["logs", "app", "-c", "main"])
+        #expect(logs.contains("hello prepared\npass=s3cret name=app node=\(cluster.nodeName)\n"), "\(logs)")
+        #expect(try await cluster.kubectl(["logs", "app", "-c", "prepare"]) == "")
+        // -f streams and keeps the connection open: cut off after 3 s by timeout(1), which exits 124.
+        let kubectl = try #require(which("kubectl"))
+        let followed = try await runCommand("/usr/bin/timeout", ["3", kubectl, "--kubeconfig", cluster.server.kubeconfig, "logs", "-f", "app", "-c", "main"])
+        #expect(followed.status == 124, "\(followed)")
+        #expect(followed.stdout.contains("pass=s3cret name=app"), "\(followed)")
+        let tail = try await cluster.kubectl(["logs", "app", "-c", "main", "--tail", "1", "--timestamps"])
+        #expect(tail.hasSuffix(" pass=s3cret name=app node=\(cluster.nodeName)\n"), "\(tail)")
 
         // Updating the ConfigMap updates the file in the running container.
         _ = try await cluster.kubectl(["patch", "configmap", "settings", "--type=merge", "-p", #"{"data":{"greeting":"bonjour"}}"#])

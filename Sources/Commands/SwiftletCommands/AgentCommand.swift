@@ -38,6 +38,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Pods this node accepts.")
     var maxPods = 110
 
+    @Option(name: .long, help: "Address of the kubelet server (container logs for `kubectl logs`).")
+    var address = "0.0.0.0"
+
+    @Option(name: .long, help: "Port of the kubelet server.")
+    var port = 10250
+
     @Option(name: .long, help: "host:port of /healthz, /readyz and /metrics (port 0: any free one).")
     var healthzBindAddress = "127.0.0.1:10248"
 
@@ -60,10 +66,12 @@ public struct AgentCommand: AsyncParsableCommand {
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
-        let configuration = KubeletConfiguration(
+        var configuration = KubeletConfiguration(
             nodeName: node.resolvedNodeName, rootDirectory: rootDir, podLogDirectory: podLogDir,
             runtimeSocket: String(containerRuntimeEndpoint.dropFirst("unix://".count)), podCIDR: podCIDR, nodeIP: nodeIP,
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) } ?? [], clusterDomain: clusterDomain, maxPods: maxPods)
+        configuration.address = address
+        configuration.port = port
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {

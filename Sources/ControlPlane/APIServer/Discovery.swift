@@ -55,6 +55,7 @@ struct Discovery: Sendable {
         switch sub {
         case "binding": ["create"]
         case "finalize": ["update"]
+        case "log": ["get"]
         default: ["get", "patch", "update"]
         }
     }
@@ -70,6 +71,9 @@ struct Discovery: Sendable {
         case "binding":
             return ["name": .string("\(info.plural)/binding"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "Binding", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
+        case "log":
+            return ["name": .string("\(info.plural)/log"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": "Pod", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         default:
             return ["name": .string("\(info.plural)/\(sub)"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": .string(info.kind), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]

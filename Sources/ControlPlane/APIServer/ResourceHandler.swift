@@ -46,6 +46,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "scale", _) where strategy.scalable: return try await scale(request, path: path, name: name)
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
+            case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
             case (_, let sub?, _) where !subresources.contains(sub):
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
             default:

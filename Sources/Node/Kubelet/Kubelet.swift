@@ -37,6 +37,9 @@ public struct Kubelet: ServiceLifecycle.Service {
                                   durationSeconds: configuration.leaseDurationSeconds, logger: logger)
             let pods = Informer<Pod>(client: client, fieldSelector: "spec.nodeName=\(configuration.nodeName)", logger: logger)
             let events = pods.events()
+            let server = KubeletServer(address: configuration.address, port: configuration.port,
+                                       podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
+            group.addTask { try await server.run() }
             group.addTask { await nodeStatus.run() }
             group.addTask { await lease.run() }
             group.addTask { await pods.run() }

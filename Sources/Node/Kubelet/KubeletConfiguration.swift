@@ -18,6 +18,9 @@ public struct KubeletConfiguration: Sendable {
     public var leaseDurationSeconds: Int32
     /// How often the node status is recomputed and written when it changed (upstream: 10 s).
     public var nodeStatusUpdateFrequency: Duration
+    /// Where the kubelet's server (container logs) listens, and its port (reported in the Node status).
+    public var address: String = "0.0.0.0"
+    public var port: Int = 10250
     /// Pods the node accepts (`--max-pods`).
     public var maxPods: Int
     /// CrashLoopBackOff: the first delay and its cap (upstream: 10 s doubling to 5 min).

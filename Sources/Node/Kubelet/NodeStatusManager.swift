@@ -95,7 +95,7 @@ actor NodeStatusManager {
         let capacity = machine.capacity(maxPods: configuration.maxPods)
         var status = NodeStatus(capacity: capacity, allocatable: capacity, conditions: conditions,
                                 addresses: [NodeAddress(type: "InternalIP", address: nodeIP), NodeAddress(type: "Hostname", address: configuration.nodeName)])
-        status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: 10250))
+        status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: Int32(configuration.port)))
         status.nodeInfo = NodeSystemInfo(
             machineID: machine.machineID, systemUUID: machine.machineID, bootID: machine.bootID, kernelVersion: machine.kernelVersion,
             osImage: machine.osImage, containerRuntimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)",

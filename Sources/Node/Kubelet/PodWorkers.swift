@@ -57,6 +57,11 @@ actor PodWorkers {
 
     func setRuntimeName(_ name: String) { runtimeName = name }
 
+    /// A pod bound here, by namespace and name (for the kubelet server).
+    func pod(namespace: String, name: String) -> Pod? {
+        pods.values.first { ($0.metadata.namespace ?? "default") == namespace && $0.metadata.name == name }
+    }
+
     /// A pod was added or changed in the informer.
     func update(_ pod: Pod) {
         guard let uid = pod.metadata.uid else { return }

@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+import KubeAPI
+import Logging
+import ServiceLifecycle
+
+/// The kubelet's HTTP server (port 10250): `/containerLogs/{namespace}/{pod}/{container}` with `follow`,
+/// `previous`, `timestamps` and `tailLines`, read from the CRI log files the runtime writes, which the API
+/// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`). Plain HTTP
+/// until the security issue adds TLS and authentication; `/healthz` too.
+struct KubeletServer: ServiceLifecycle.Service {
+    let address: String
+    let port: Int
+    let podLogDirectory: String
+    let workers: PodWorkers
+    let logger: Logger
+
+    func run() async throws {
+        let router = Router()
+        let workers = workers, directory = podLogDirectory
+        router.get("/healthz") { _, _ in "ok" }
+        router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
+            let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
+            let container = try context.parameters.require("container")
+            let query = request.uri.queryParameters
+            guard let pod = await workers.pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
+                return Self.text("pod \"\(name)\" not found in namespace \"\(namespace)\" on this node", status: .notFound)
+            }
+            let previous = query["previous"] == "true"
+            let files = ContainerLogFiles(directory: "\(directory)/\(namespace)_\(name)_\(uid)/\(container)")
+            guard let file = files.current(previous: previous) else {
+                return Self.text(previous
+                    ? "previous terminated container \"\(container)\" in pod \"\(name)\" not found"
+                    : "container \"\(container)\" in pod \"\(name)\" is waiting to start: ContainerCreating", status: .badRequest)
+            }
+            let reader = CRILogReader(path: file, timestamps: query["timestamps"] == "true", tailLines: query["tailLines"].flatMap { Int($0) })
+            if query["follow"] == "true", !previous {
+                let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+                let task = Task {
+                    await reader.follow { continuation.yield(ByteBuffer(string: $0)) }
+                    continuation.finish()
+                }
+                continuation.onTermination = { _ in task.cancel() }
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(asyncSequence: stream))
+            }
+            return Self.text(reader.readAll(), status: .ok)
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
+        try await app.runService()
+    }
+
+    private static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// A container's log files in the kubelet's layout: `<restartCount>.log` per attempt.
+struct ContainerLogFiles {
+    let directory: String
+
+    /// The newest attempt's log, or the one before it.
+    func current(previous: Bool) -> String? {
+        let attempts = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .compactMap { $0.hasSuffix(".log") ? Int($0.dropLast(4)) : nil }.sorted()
+        guard let chosen = previous ? attempts.dropLast().last : attempts.last else { return nil }
+        return "\(directory)/\(chosen).log"
+    }
+}
+
+/// Turns CRI log lines (`<RFC3339Nano> <stream> <P|F> <content>`) back into what the container wrote.
+struct CRILogReader: Sendable {
+    let path: String
+    let timestamps: Bool
+    let tailLines: Int?
+
+    func readAll() -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var lines = render(text)
+        if let tailLines { lines = Array(lines.suffix(max(0, tailLines))) }
+        return lines.joined()
+    }
+
+    /// Everything so far (respecting `tailLines`), then new lines as they are written, until cancelled.
+    func follow(_ emit: @Sendable (String) -> Void) async {
+        let initial = readAll()
+        if !initial.isEmpty { emit(initial) }
+        var offset = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        var pending = ""
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
+            try? handle.seek(toOffset: UInt64(offset))
+            let data = (try? handle.readToEnd()) ?? Data()
+            try? handle.close()
+            guard !data.isEmpty else { continue }
+            offset += data.count
+            pending += String(decoding: data, as: UTF8.self)
+            guard let lastNewline = pending.lastIndex(of: "\n") else { continue }
+            let complete = String(pending[...lastNewline])
+            pending = String(pending[pending.index(after: lastNewline)...])
+            emit(render(complete).joined())
+        }
+    }
+
+    /// One output string per CRI record: partial records (`P`) carry no newline of their own.
+    private func render(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count >= 3 else { return nil }
+            let content = fields.count == 4 ? String(fields[3]) : ""
+            let body = fields[2] == "P" ? content : content + "\n"
+            return timestamps ? "\(fields[0]) \(body)" : body
+        }
+    }
+}
