@@ -18,8 +18,9 @@ final class Topology: @unchecked Sendable {
     private var servers: [Process] = []
     private let directory: String
 
-    /// Size of `/big`, served by every pod for long-running transfers.
-    static let bigFileSize = 256 * 1024
+    /// Lines of the paced `/cgi-bin/slow` response, and its size in bytes.
+    static let slowLines = 30
+    static var slowResponseSize: Int { (1...slowLines).map { "chunk-\($0)\n".utf8.count }.reduce(0, +) }
 
     /// Pod `index`'s address (`10.244.0.11`, `.12`, …).
     static func podAddress(_ index: Int) -> String { "10.244.0.\(11 + index)" }
@@ -94,10 +95,14 @@ final class Topology: @unchecked Sendable {
             let root = "\(directory)/\(index)"
             try FileManager.default.createDirectory(atPath: root + "/cgi-bin", withIntermediateDirectories: true)
             try "\(Self.podName(index))\n".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
-            try Data(repeating: UInt8(ascii: "x"), count: Self.bigFileSize).write(to: URL(fileURLWithPath: root + "/big"))
             let cgi = root + "/cgi-bin/ip"
             try "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n".write(toFile: cgi, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cgi)
+            // A response the server itself paces (one line every 0.1 s for 3 s), for streams that must outlive a change.
+            let slow = root + "/cgi-bin/slow"
+            try "#!/bin/sh\necho 'Content-Type: text/plain'\necho\nfor i in $(seq 1 \(Self.slowLines)); do echo chunk-$i; sleep 0.1; done\n"
+                .write(toFile: slow, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slow)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", shortName(pod), "busybox", "httpd", "-f", "-p", "8080", "-h", root]
@@ -146,15 +151,14 @@ final class Topology: @unchecked Sendable {
         return result.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// Starts a rate-limited download of `/big` from `namespace` in the background; the process prints
-    /// the number of bytes received when it ends.
-    /// A rate-limited curl running in the background; its output (the byte count) lands in its log file.
+    /// Starts a download from `namespace` in the background; curl prints the number of bytes received into its
+    /// log file when it ends.
     /// Spawned and reaped through PeerDaemon (posix_spawn + waitpid), not Foundation's Process, whose
     /// child monitoring can report a running child as gone.
-    func startSlowDownload(from namespace: NetworkNamespace, _ url: String, bytesPerSecond: Int) throws -> PeerDaemon {
+    func startDownload(from namespace: NetworkNamespace, _ url: String) throws -> PeerDaemon {
         let download = try PeerDaemon(name: "download")
         try download.start("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "curl", "-s", "-o", "/dev/null", "-w", "%{size_download}",
-                                            "--limit-rate", "\(bytesPerSecond)", "-m", "30", url])
+                                            "-m", "30", url])
         return download
     }
 
