@@ -2,6 +2,7 @@ import CRI
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import TestSupport
 
 typealias RuntimeClient = Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
 typealias ImageClient = Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
@@ -51,7 +52,7 @@ struct PodWorkload: Sendable {
     /// RunPodSandbox (with CNI) + CreateContainer + StartContainer.
     func start(_ name: String, on runtime: RuntimeClient) async throws -> Started {
         let clock = ContinuousClock()
-        let sandboxConfig = Self.sandboxConfig(name: name, logDirectory: "\(logRoot)/\(name)")
+        let sandboxConfig = CRIRequests.sandboxConfig(name: name, namespace: "bench", logDirectory: "\(logRoot)/\(name)")
         var begin = clock.now
         var runRequest = Runtime_V1_RunPodSandboxRequest()
         runRequest.config = sandboxConfig
@@ -66,7 +67,7 @@ struct PodWorkload: Sendable {
             begin = clock.now
             var createRequest = Runtime_V1_CreateContainerRequest()
             createRequest.podSandboxID = sandboxID
-            createRequest.config = Self.containerConfig(image: image)
+            createRequest.config = CRIRequests.containerConfig(name: "sleep", image: image, command: ["sleep", "3600"])
             createRequest.sandboxConfig = sandboxConfig
             let containerID: String
             do {
@@ -128,30 +129,5 @@ struct PodWorkload: Sendable {
         var request = Runtime_V1_RemovePodSandboxRequest()
         request.podSandboxID = sandboxID
         _ = try await runtime.removePodSandbox(request, options: options)
-    }
-
-    static func sandboxConfig(name: String, logDirectory: String) -> Runtime_V1_PodSandboxConfig {
-        var config = Runtime_V1_PodSandboxConfig()
-        config.metadata.name = name
-        config.metadata.namespace = "bench"
-        config.metadata.uid = UUID().uuidString.lowercased()
-        config.metadata.attempt = 0
-        config.hostname = name
-        config.logDirectory = logDirectory
-        config.labels = ["app": "cri-bench", "io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": "bench"]
-        config.dnsConfig.servers = ["10.96.0.10"]
-        config.dnsConfig.searches = ["bench.svc.cluster.local", "svc.cluster.local"]
-        config.dnsConfig.options = ["ndots:5"]
-        return config
-    }
-
-    static func containerConfig(image: String) -> Runtime_V1_ContainerConfig {
-        var config = Runtime_V1_ContainerConfig()
-        config.metadata.name = "sleep"
-        config.image.image = image
-        config.command = ["sleep", "3600"]
-        config.logPath = "sleep/0.log"
-        config.labels = ["io.kubernetes.container.name": "sleep"]
-        return config
     }
 }

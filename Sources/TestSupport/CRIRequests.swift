@@ -1,10 +1,10 @@
 import CRI
 import Foundation
 
-/// Builders for the CRI requests the runtime tests send, shaped like the kubelet's.
-enum CRIRequests {
-    static func sandboxConfig(name: String, uid: String = UUID().uuidString.lowercased(), namespace: String = "default",
-                              logDirectory: String) -> Runtime_V1_PodSandboxConfig {
+/// Builders for the CRI requests the runtime tests and the CRI benchmark send, shaped like the kubelet's.
+public enum CRIRequests {
+    public static func sandboxConfig(name: String, uid: String = UUID().uuidString.lowercased(), namespace: String = "default",
+                                     logDirectory: String) -> Runtime_V1_PodSandboxConfig {
         var config = Runtime_V1_PodSandboxConfig()
         config.metadata.name = name
         config.metadata.namespace = namespace
@@ -12,15 +12,15 @@ enum CRIRequests {
         config.metadata.attempt = 0
         config.hostname = name
         config.logDirectory = logDirectory
-        config.labels = ["app": name, "io.kubernetes.pod.name": name]
+        config.labels = ["app": name, "io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace]
         config.dnsConfig.servers = ["10.96.0.10"]
-        config.dnsConfig.searches = ["default.svc.cluster.local"]
+        config.dnsConfig.searches = ["\(namespace).svc.cluster.local", "svc.cluster.local"]
         config.dnsConfig.options = ["ndots:5"]
         return config
     }
 
-    static func containerConfig(name: String, image: String, command: [String] = [], args: [String] = [],
-                                env: [String: String] = [:]) -> Runtime_V1_ContainerConfig {
+    public static func containerConfig(name: String, image: String, command: [String] = [], args: [String] = [],
+                                       env: [String: String] = [:]) -> Runtime_V1_ContainerConfig {
         var config = Runtime_V1_ContainerConfig()
         config.metadata.name = name
         config.image.image = image
@@ -37,7 +37,7 @@ enum CRIRequests {
         return config
     }
 
-    static func create(_ sandboxID: String, _ config: Runtime_V1_ContainerConfig, _ sandbox: Runtime_V1_PodSandboxConfig) -> Runtime_V1_CreateContainerRequest {
+    public static func create(_ sandboxID: String, _ config: Runtime_V1_ContainerConfig, _ sandbox: Runtime_V1_PodSandboxConfig) -> Runtime_V1_CreateContainerRequest {
         var request = Runtime_V1_CreateContainerRequest()
         request.podSandboxID = sandboxID
         request.config = config
@@ -45,32 +45,32 @@ enum CRIRequests {
         return request
     }
 
-    static func run(_ config: Runtime_V1_PodSandboxConfig) -> Runtime_V1_RunPodSandboxRequest {
+    public static func run(_ config: Runtime_V1_PodSandboxConfig) -> Runtime_V1_RunPodSandboxRequest {
         var request = Runtime_V1_RunPodSandboxRequest()
         request.config = config
         return request
     }
 
-    static func start(_ id: String) -> Runtime_V1_StartContainerRequest {
+    public static func start(_ id: String) -> Runtime_V1_StartContainerRequest {
         var request = Runtime_V1_StartContainerRequest()
         request.containerID = id
         return request
     }
 
-    static func stop(_ id: String, timeout: Int64) -> Runtime_V1_StopContainerRequest {
+    public static func stop(_ id: String, timeout: Int64) -> Runtime_V1_StopContainerRequest {
         var request = Runtime_V1_StopContainerRequest()
         request.containerID = id
         request.timeout = timeout
         return request
     }
 
-    static func status(_ id: String) -> Runtime_V1_ContainerStatusRequest {
+    public static func status(_ id: String) -> Runtime_V1_ContainerStatusRequest {
         var request = Runtime_V1_ContainerStatusRequest()
         request.containerID = id
         return request
     }
 
-    static func exec(_ id: String, _ command: [String], timeout: Int64 = 10) -> Runtime_V1_ExecSyncRequest {
+    public static func exec(_ id: String, _ command: [String], timeout: Int64 = 10) -> Runtime_V1_ExecSyncRequest {
         var request = Runtime_V1_ExecSyncRequest()
         request.containerID = id
         request.cmd = command
@@ -78,7 +78,7 @@ enum CRIRequests {
         return request
     }
 
-    static func pull(_ image: String) -> Runtime_V1_PullImageRequest {
+    public static func pull(_ image: String) -> Runtime_V1_PullImageRequest {
         var request = Runtime_V1_PullImageRequest()
         request.image.image = image
         return request
