@@ -104,3 +104,20 @@ public struct EventSeries: Codable, Sendable, Hashable {
         self.lastObservedTime = lastObservedTime
     }
 }
+
+extension Event {
+    /// A core/v1 Event about a pod from `component` (the kubelet, the scheduler), as `kubectl describe pod` lists
+    /// them: a unique name, the pod as involved object (with `fieldPath` naming a container), count 1.
+    public static func about(_ pod: Pod, type: String = "Normal", reason: String, message: String, component: String,
+                             host: String? = nil, fieldPath: String? = nil) -> Event {
+        let now = Time.now()
+        let namespace = pod.metadata.namespace ?? "default"
+        return Event(
+            metadata: ObjectMeta(name: "\(pod.metadata.name ?? "pod").\(String(UInt64.random(in: 0 ... .max), radix: 16))", namespace: namespace),
+            involvedObject: ObjectReference(kind: "Pod", namespace: namespace, name: pod.metadata.name, uid: pod.metadata.uid,
+                                            apiVersion: "v1", resourceVersion: pod.metadata.resourceVersion, fieldPath: fieldPath),
+            reason: reason, message: message, source: EventSource(component: component, host: host),
+            firstTimestamp: now, lastTimestamp: now, count: 1, type: type,
+            reportingComponent: component, reportingInstance: host ?? component)
+    }
+}

@@ -126,13 +126,7 @@ public actor Scheduler {
     }
 
     private func record(_ pod: Pod, type: String, reason: String, message: String) {
-        let now = Time.now()
-        let namespace = pod.metadata.namespace ?? "default"
-        let event = Event(
-            metadata: ObjectMeta(name: "\(pod.metadata.name ?? "pod").\(String(UInt64.random(in: 0 ... .max), radix: 16))", namespace: namespace),
-            involvedObject: ObjectReference(kind: "Pod", namespace: namespace, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: "v1"),
-            reason: reason, message: message, source: EventSource(component: Self.name), firstTimestamp: now, lastTimestamp: now,
-            count: 1, type: type, reportingComponent: Self.name, reportingInstance: Self.name)
+        let event = Event.about(pod, type: type, reason: reason, message: message, component: Self.name)
         let client = client
         Task { _ = try? await client.create(event) }
     }

@@ -12,15 +12,8 @@ struct EventRecorder: Sendable {
     let logger: Logger
 
     func record(_ pod: Pod, _ type: String = "Normal", reason: String, message: String, fieldPath: String? = nil) {
-        let now = Time.now()
-        let namespace = pod.metadata.namespace ?? "default"
-        let event = Event(
-            metadata: ObjectMeta(name: "\(pod.metadata.name ?? "pod").\(String(UInt64.random(in: 0 ... .max), radix: 16))", namespace: namespace),
-            involvedObject: ObjectReference(kind: "Pod", namespace: namespace, name: pod.metadata.name, uid: pod.metadata.uid,
-                                            apiVersion: "v1", resourceVersion: pod.metadata.resourceVersion, fieldPath: fieldPath),
-            reason: reason, message: message, source: EventSource(component: "kubelet", host: nodeName),
-            firstTimestamp: now, lastTimestamp: now, count: 1, type: type,
-            reportingComponent: "kubelet", reportingInstance: nodeName)
+        let event = Event.about(pod, type: type, reason: reason, message: message, component: "kubelet", host: nodeName,
+                                fieldPath: fieldPath)
         let client = client, logger = logger
         Task {
             do {
