@@ -48,7 +48,7 @@ actor NodeStatusManager {
         let changed = Self.comparable(status) != lastWritten.map(Self.comparable)
         guard changed || ContinuousClock.now - lastWriteTime > .seconds(60) else { return }
         var node = try await client.get(Node.self, name: configuration.nodeName)
-        status.conditions = Self.carryTransitionTimes(status.conditions ?? [], previous: node.status?.conditions ?? [])
+        status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: node.status?.conditions ?? [])
         node.status = status
         _ = try await client.updateStatus(node)
         lastWritten = status
@@ -102,17 +102,6 @@ actor NodeStatusManager {
             kubeletVersion: KubeletVersion.gitVersion, kubeProxyVersion: KubeletVersion.gitVersion, operatingSystem: "linux",
             architecture: machine.architecture)
         return status
-    }
-
-    /// A condition keeps its previous `lastTransitionTime` while its status is unchanged.
-    static func carryTransitionTimes(_ conditions: [NodeCondition], previous: [NodeCondition]) -> [NodeCondition] {
-        conditions.map { condition in
-            var condition = condition
-            if let old = previous.first(where: { $0.type == condition.type }), old.status == condition.status {
-                condition.lastTransitionTime = old.lastTransitionTime
-            }
-            return condition
-        }
     }
 
     /// The status without heartbeat times, to decide whether anything changed.

@@ -39,23 +39,12 @@ extension PodWorkers {
                 if probeWorkers[key]?.containerID == entry.value.id, let state = probeState[key] { probes[entry.key] = state }
             }
         ).build()
-        status.conditions = Self.carryTransitionTimes(status.conditions ?? [], previous: pod.status?.conditions ?? [])
+        status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: pod.status?.conditions ?? [])
         guard status != pod.status else { return }
         let body = try JSONEncoder().encode(["status": status])
         let updated = try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                              patchType: .merge, body: body, subresource: "status")
         remember(updated)
-    }
-
-    /// A condition keeps its `lastTransitionTime` while its status stays the same.
-    static func carryTransitionTimes(_ conditions: [PodCondition], previous: [PodCondition]) -> [PodCondition] {
-        conditions.map { condition in
-            var condition = condition
-            if let old = previous.first(where: { $0.type == condition.type }), old.status == condition.status {
-                condition.lastTransitionTime = old.lastTransitionTime
-            }
-            return condition
-        }
     }
 }
 
