@@ -46,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // MARK: API: Kubernetes types and the client every component uses.
@@ -64,6 +65,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/API/KubeClient", swiftSettings: strict),
+        // exec/attach streams: the channel protocol, a WebSocket client and the relay the API server and kubelet use.
+        .target(name: "RemoteCommand",
+                dependencies: ["KubeAPI", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
+                path: "Sources/API/RemoteCommand", swiftSettings: strict),
 
         // MARK: ControlPlane: store, API server.
         .systemLibrary(name: "CSQLite", path: "Sources/ControlPlane/CSQLite", pkgConfig: "sqlite3",
@@ -72,8 +79,9 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", log, metrics,
+                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", log, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -113,12 +121,15 @@ let package = Package(
             path: "Sources/Node/Images", swiftSettings: strict),
         .target(
             name: "Runtime",
-            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", log, metrics, grpcHTTP2,
+            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", "KubeAPI", "RemoteCommand", log, metrics, grpcHTTP2,
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + grpcProtobuf,
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
             name: "Kubelet",
-            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", log, grpcHTTP2, .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", log, grpcHTTP2, .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Sources/Node/Kubelet", swiftSettings: strict),
@@ -169,7 +180,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "NFTables", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
-        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand"], swiftSettings: strict),
+        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "RemoteCommand", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,

@@ -26,6 +26,10 @@ public final class CRIHarness: @unchecked Sendable {
     public let subnet: String
     private let registryDaemon: PeerDaemon
     private var runtimeDaemon: PeerDaemon
+    /// The runtime's streaming server listens on this loopback port in the namespace; the forwarder makes
+    /// the URLs `Exec` returns work from the host, where the kubelet under test runs.
+    public let streamingPort: Int
+    private let streamingForwarder: LoopbackForwarder
     private var runtimeLog: String
     private let logLevel: String?
 
@@ -45,6 +49,8 @@ public final class CRIHarness: @unchecked Sendable {
         runtimeLog = ""
         try FileManager.default.createDirectory(atPath: root + "/net.d", withIntermediateDirectories: true)
         _ = try await Self.inNamespace(namespaceName, "/usr/sbin/ip", ["link", "set", "lo", "up"])
+        streamingPort = try freeLoopbackPorts(1)[0]
+        streamingForwarder = try LoopbackForwarder(namespace: namespace, port: streamingPort)
 
         registryDaemon = try PeerDaemon(name: "registry")
         runtimeDaemon = try PeerDaemon(name: "runtime")
@@ -88,7 +94,7 @@ public final class CRIHarness: @unchecked Sendable {
             try daemon.start("/usr/bin/nsenter", [
                 "--net=" + namespace.path, binaries + "/swiftlet", "runtime", "--root", root + "/state", "--listen", "unix://" + socket,
                 "--cni-conf-dir", root + "/net.d", "--cni-bin-dir", binaries, "--runc-root", root + "/runc",
-                "--pause-image", pauseImage, "--log-level", logLevel ?? "debug",
+                "--pause-image", pauseImage, "--log-level", logLevel ?? "debug", "--streaming-listen", "127.0.0.1:\(streamingPort)",
             ])
         case .containerd:
             // containerd runs the loopback network with a plugin named `loopback`; everything else is ours.
@@ -111,6 +117,7 @@ public final class CRIHarness: @unchecked Sendable {
     /// directory, our CNI plugins, the test pause image, the loopback registry over plain HTTP.
     private func containerdConfig(pluginDirectory: String) -> String {
         var config = ContainerdConfig(directory: root + "/containerd", socket: socket)
+        config.streamServerPort = streamingPort
         config.cniPluginDirectory = pluginDirectory
         config.cniConfigDirectory = root + "/net.d"
         config.sandboxImage = pauseImage
@@ -151,6 +158,7 @@ public final class CRIHarness: @unchecked Sendable {
         }
         runtimeDaemon.stop()
         registryDaemon.stop()
+        streamingForwarder.stop()
         // Leftovers of a failed test: runc containers, mounts below the root, sandbox namespaces.
         for runcRoot in [root + "/runc", root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"] {
             if let states = try? FileManager.default.contentsOfDirectory(atPath: runcRoot) {

@@ -10,6 +10,8 @@ public struct ContainerdConfig: Sendable {
     /// `host:port` of a registry reached over plain HTTP.
     public var registry: String?
     public var snapshotter = "native"
+    /// The CRI streaming server's loopback port (0: any free one).
+    public var streamServerPort = 0
 
     public init(directory: String, socket: String) {
         self.directory = directory
@@ -21,7 +23,7 @@ public struct ContainerdConfig: Sendable {
             [plugins."io.containerd.grpc.v1.cri"]
               restrict_oom_score_adj = true
               stream_server_address = "127.0.0.1"
-              stream_server_port = "0"
+              stream_server_port = "\(streamServerPort)"
 
             """
         if let sandboxImage { cri += "  sandbox_image = \"\(sandboxImage)\"\n" }

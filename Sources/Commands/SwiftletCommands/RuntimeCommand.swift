@@ -64,7 +64,11 @@ struct RuntimeServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "host:port of /healthz and /metrics (empty: not served; port 0: any free one).")
     var metricsListen = ""
 
+    @Option(name: .long, help: "host:port of the exec streaming server whose URLs Exec returns (port 0: any free one).")
+    var streamingListen = "127.0.0.1:0"
+
     func validate() throws {
+        guard ListenAddress(streamingListen) != nil else { throw ValidationError("--streaming-listen must be host:port") }
         guard listen.hasPrefix("unix://") else { throw ValidationError("--listen must be unix:///path, got \(listen)") }
         guard metricsListen.isEmpty || ListenAddress(metricsListen) != nil else { throw ValidationError("--metrics-listen must be host:port") }
     }
@@ -82,7 +86,8 @@ struct RuntimeServeCommand: AsyncParsableCommand {
         }
         let runtime = try ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
         let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        let streaming = ListenAddress(streamingListen).map { StreamingServer(host: $0.host, port: $0.port, runtime: runtime, logger: logger) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)] + (streaming.map { [.init(service: $0)] } ?? [])
         if let address = ListenAddress(metricsListen) {
             services.append(.init(service: HealthEndpoint(address: address, registry: registry, isHealthy: { true }, logger: logger)))
         }

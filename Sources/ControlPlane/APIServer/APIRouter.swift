@@ -45,6 +45,23 @@ struct APIRouter: Sendable {
         }
     }
 
+    /// Where a `pods/exec` WebSocket is relayed to, or the Status refusing it, and the request counted as
+    /// upstream counts it (verb CONNECT).
+    func podExecURL(namespace: String, name: String, options: PodExecOptions) async throws -> String {
+        let start = ContinuousClock.now
+        do {
+            guard let pods = registry.handler(group: "", version: "v1", plural: "pods") else {
+                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+            }
+            let url = try await pods.podExecURL(pod: name, namespace: namespace, options: options)
+            metrics.record(verb: "CONNECT", resource: "pods", code: 101, duration: ContinuousClock.now - start)
+            return url
+        } catch {
+            metrics.record(verb: "CONNECT", resource: "pods", code: (error as? Status)?.code ?? 500, duration: ContinuousClock.now - start)
+            throw error
+        }
+    }
+
     private func notFound(_ path: String) -> APIResponse {
         .status(Status(message: "the server could not find the requested resource", reason: "NotFound",
                        details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: "404 page not found")]), code: 404))

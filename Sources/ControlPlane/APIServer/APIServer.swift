@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import KubeAPI
 import Logging
 import NIOCore
@@ -86,7 +87,7 @@ public final class APIServer: Sendable {
             return HTTPBridge.response(await router.route(apiRequest))
         }
         let app = Application(
-            responder: responder,
+            responder: responder, server: .http1WebSocketUpgrade(webSocketRouter: Self.streamRoutes(router, logger: logger)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -56,6 +56,7 @@ struct Discovery: Sendable {
         case "binding": ["create"]
         case "finalize": ["update"]
         case "log": ["get"]
+        case "exec": ["create", "get"]
         default: ["get", "patch", "update"]
         }
     }
@@ -74,6 +75,9 @@ struct Discovery: Sendable {
         case "log":
             return ["name": .string("\(info.plural)/log"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "Pod", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
+        case "exec":
+            return ["name": .string("\(info.plural)/exec"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": "PodExecOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         default:
             return ["name": .string("\(info.plural)/\(sub)"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": .string(info.kind), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]

@@ -47,6 +47,8 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
             case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
+            case (let name?, "exec", "GET") where subresources.contains("exec"), (let name?, "exec", "POST") where subresources.contains("exec"):
+                return try await podExec(request, path: path, name: name)
             case (_, let sub?, _) where !subresources.contains(sub):
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
             default:
@@ -148,6 +150,8 @@ protocol ResourceHandling: Sendable {
     var info: ResourceInfo { get }
     var subresources: [String] { get }
     func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse
+    /// The kubelet WebSocket URL serving `pods/exec` (a Status error for any other kind).
+    func podExecURL(pod name: String, namespace: String?, options: PodExecOptions) async throws -> String
 }
 
 /// Turns Foundation's decoding errors into upstream-like text naming the field path.

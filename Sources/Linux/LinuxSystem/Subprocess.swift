@@ -77,7 +77,7 @@ public enum Subprocess {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         // WIFEXITED / WEXITSTATUS; a signal death is reported as 128 + the signal, as shells do.
-        collected.status = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        collected.status = shellStatus(status)
         return collected
     }
 
@@ -87,6 +87,27 @@ public enum Subprocess {
         _ path: String, arguments: [String], environment: [String: String], descriptors: [Int32], newSession: Bool = false
     ) throws(SystemError) -> pid_t {
         try spawn(path, arguments, environment, descriptors: descriptors, newSession: newSession)
+    }
+
+    /// Waits (on a thread of its own) for a child ``start(_:arguments:environment:descriptors:newSession:)``
+    /// returned and gives its status as ``Output/status`` reports it.
+    public static func exitStatus(of pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            do {
+                try DedicatedThread.start {
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                    continuation.resume(returning: shellStatus(status))
+                }
+            } catch {
+                continuation.resume(returning: -1)
+            }
+        }
+    }
+
+    /// A `waitpid` status as shells report it: the exit code, or 128 + the signal for a signal death.
+    static func shellStatus(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// A close-on-exec pipe (`pipe2(O_CLOEXEC)`), so a child spawned concurrently on another thread never

@@ -1,12 +1,14 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import KubeAPI
 import Logging
 import ServiceLifecycle
 
 /// The kubelet's HTTP server (port 10250): `/containerLogs/{namespace}/{pod}/{container}` with `follow`,
 /// `previous`, `timestamps` and `tailLines`, read from the CRI log files the runtime writes, which the API
-/// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`). Plain HTTP
+/// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`), and
+/// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). Plain HTTP
 /// until the security issue adds TLS and authentication; `/healthz` too.
 struct KubeletServer: ServiceLifecycle.Service {
     let address: String
@@ -45,7 +47,10 @@ struct KubeletServer: ServiceLifecycle.Service {
             }
             return Self.text(reader.readAll(), status: .ok)
         }
-        let app = Application(router: router, configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
+        let webSockets = Router(context: BasicWebSocketRequestContext.self)
+        Self.addExecRoute(to: webSockets, workers: workers, logger: logger)
+        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSockets),
+                              configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
         try await app.runService()
     }
 

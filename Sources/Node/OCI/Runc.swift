@@ -74,12 +74,18 @@ public struct Runc: Sendable {
     /// exit status. After `timeout` the exec'd process (found through `pidFile`) is killed and the output
     /// is marked `timedOut`.
     public func exec(_ id: String, processFile: String, pidFile: String, timeout: Duration?) async throws -> Subprocess.Output {
-        let arguments = ["--root", root, "exec", "--process", processFile, "--pid-file", pidFile, id]
+        let arguments = execArguments(id, processFile: processFile, pidFile: pidFile)
         let output = try await runner(path, arguments, [], timeout)
         if output.timedOut, let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             Glibc.kill(pid, SIGKILL)
         }
         return output
+    }
+
+    /// The arguments of a foreground `runc exec` of `processFile` in container `id`, for a caller that spawns it
+    /// with its own stdio (streaming exec; for a terminal process, runc joins its own terminal to the container's).
+    public func execArguments(_ id: String, processFile: String, pidFile: String) -> [String] {
+        ["--root", root, "exec", "--process", processFile, "--pid-file", pidFile, id]
     }
 
     @discardableResult

@@ -7,8 +7,8 @@ import Metrics
 
 /// CRI v1 `RuntimeService` over ``ContainerRuntime``: decodes each call, runs it, and maps failures to gRPC
 /// statuses (``RuntimeError`` keeps its code; anything unexpected is `unknown` with its description).
-/// Calls this runtime does not offer yet (the Exec/Attach/PortForward streaming server, checkpointing, the
-/// streaming list/stats variants, pod-level resource updates) answer `unimplemented`, which the kubelet
+/// `Exec` grants a URL on the ``StreamingServer``. Calls this runtime does not offer yet (Attach, PortForward,
+/// checkpointing, the streaming list/stats variants, pod-level resource updates) answer `unimplemented`, which the kubelet
 /// treats as "feature not supported".
 public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     /// The name and version reported by `Version`.
@@ -170,7 +170,7 @@ public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol
     }
 
     public func exec(request: Runtime_V1_ExecRequest, context: ServerContext) async throws -> Runtime_V1_ExecResponse {
-        throw Self.unsupported("Exec (streaming)")
+        try await serve("Exec") { try await runtime.exec(request) }
     }
 
     public func attach(request: Runtime_V1_AttachRequest, context: ServerContext) async throws -> Runtime_V1_AttachResponse {

@@ -23,6 +23,8 @@ public actor ContainerRuntime {
     let cni: CNIRuntime
     let logger: Logger
     let oomScore: OOMScoreClamp
+    /// Exec requests granted by `Exec` and waiting for the streaming server.
+    public let streaming = StreamingSessions()
 
     var sandboxes: [String: PodSandboxRecord] = [:]
     var containers: [String: ContainerRecord] = [:]

@@ -1,0 +1,39 @@
+import HummingbirdWebSocket
+import KubeAPI
+import NIOCore
+
+/// Joins a WebSocket a client opened to us with one we opened to the next hop (API server → kubelet → runtime
+/// streaming server), message for message in both directions, until the next hop ends the stream.
+///
+/// The messages are passed through unparsed, so the same relay carries `exec` and `attach`; `upstream` may
+/// rewrite or drop a client message (to speak v4 to a runtime that does not know v5's close signal).
+public enum WebSocketRelay {
+    /// Relays until the next hop closes: after it sent the outcome on the error channel, or after the client went
+    /// away and the close was passed on.
+    public static func relay(
+        client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, to connection: WebSocketClientConnection,
+        upstream: @escaping @Sendable ([UInt8]) -> [UInt8]? = { $0 }
+    ) async throws {
+        try await connection.run { messages, sender in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: 1 << 24) {
+                        guard case .binary(let buffer) = message, let bytes = upstream(Array(buffer.readableBytesView)) else { continue }
+                        try await sender.send(bytes)
+                    }
+                    // The client went away: ask the next hop to end too; its close ends the loop below.
+                    try? await sender.close()
+                }
+                for try await message in messages { try await outbound.writeBinaryMessage(ByteBuffer(bytes: message)) }
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+extension WebSocketOutboundWriter {
+    /// Sends `status` on the error channel: the stream's outcome, or why it could not run.
+    public func writeStreamStatus(_ status: Status) async throws {
+        try await writeBinaryMessage(ByteBuffer(bytes: StreamChannel.error.frame(status.streamPayload)))
+    }
+}

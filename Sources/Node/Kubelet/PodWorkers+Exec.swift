@@ -1,0 +1,50 @@
+import CRI
+import Foundation
+import GRPCCore
+import KubeAPI
+
+/// Why the kubelet cannot open a stream into a container; the message is what the user sees.
+struct StreamTargetError: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension PodWorkers {
+    /// What `kubectl exec` asked for, in the kubelet's query vocabulary (`command`, `input`, `output`, `error`, `tty`).
+    struct ExecOptions: Sendable {
+        var command: [String]
+        var stdin: Bool
+        var stdout: Bool
+        var stderr: Bool
+        var tty: Bool
+    }
+
+    /// Asks the runtime to exec in the running container `container` of pod `namespace/name` and returns the
+    /// streaming URL its `Exec` grants.
+    func execURL(namespace: String, name: String, container: String, options: ExecOptions) async throws -> String {
+        guard let pod = pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
+            throw StreamTargetError(description: "pod \(namespace)/\(name) not found on this node")
+        }
+        var running: Runtime_V1_Container?
+        for sandbox in try await sandboxes(uid: uid) where sandbox.state == .sandboxReady {
+            for candidate in try await containers(sandboxID: sandbox.id)
+            where candidate.metadata.name == container && candidate.state == .containerRunning {
+                running = candidate
+            }
+        }
+        guard let running else {
+            throw StreamTargetError(description: "unable to upgrade connection: container not found (\"\(container)\")")
+        }
+        var request = Runtime_V1_ExecRequest()
+        request.containerID = running.id
+        request.cmd = options.command
+        request.tty = options.tty
+        request.stdin = options.stdin
+        request.stdout = options.stdout
+        request.stderr = options.stderr && !options.tty
+        do {
+            return try await connection.runtime.exec(request, options: RuntimeConnection.options(.seconds(30))).url
+        } catch let error as RPCError {
+            throw StreamTargetError(description: error.message)
+        }
+    }
+}

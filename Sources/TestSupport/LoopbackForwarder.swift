@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import LinuxSystem
+import Synchronization
+
+/// Makes a loopback port inside a test's network namespace reachable on the same port of the host's
+/// loopback, for daemons the harness splits across the two (the runtime's streaming server lives in the
+/// node's namespace, the kubelet that dials it in the host's). Each connection is copied both ways by two
+/// threads; nothing but loopback is touched.
+public final class LoopbackForwarder: @unchecked Sendable {
+    public let port: Int
+    private let listener: Int32
+
+    public init(namespace: NetworkNamespace, port: Int) throws {
+        self.port = port
+        listener = try Self.listeningSocket(port: port)
+        let listener = listener
+        Thread.detachNewThread {
+            while true {
+                let client = accept(listener, nil, nil)
+                guard client >= 0 else { return }
+                guard let inner = try? namespace.run({ try Self.connectedSocket(port: port) }) else {
+                    close(client)
+                    continue
+                }
+                Self.splice(client, inner)
+            }
+        }
+    }
+
+    /// Stops accepting; open connections end with their peers.
+    public func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(0x7f00_0001).bigEndian
+        return address
+    }
+
+    private static func listeningSocket(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = loopback(port: port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
+            let error = SystemError.lastError("bind", context: "127.0.0.1:\(port)")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    private static func connectedSocket(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else {
+            let error = SystemError.lastError("connect", context: "127.0.0.1:\(port)")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// Copies `a` ⇄ `b`, passing each end-of-file on as a half-close; the last copier closes both.
+    private static func splice(_ a: Int32, _ b: Int32) {
+        let finished = Mutex(0)
+        for (from, to) in [(a, b), (b, a)] {
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(from, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    var offset = 0
+                    while offset < count {
+                        let written = buffer.withUnsafeBytes { write(to, $0.baseAddress! + offset, count - offset) }
+                        guard written > 0 else { break }
+                        offset += written
+                    }
+                    if offset < count { break }
+                }
+                shutdown(to, Int32(SHUT_WR))
+                if finished.withLock({ $0 += 1; return $0 }) == 2 {
+                    close(a)
+                    close(b)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import KubeAPI
+import RemoteCommand
+import TestSupport
+import Testing
+
+extension KubeletEndToEndTests {
+    @Test("kubectl exec through the API server, the agent and the runtime's streaming server: output, exit codes, stdin, a terminal, errors",
+          .timeLimit(.minutes(3)))
+    func kubectlExec() async throws {
+        let cluster = try await Cluster()
+        do {
+            try await exec(cluster)
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func exec(_ cluster: Cluster) async throws {
+        let kubectl = try #require(which("kubectl"))
+        func run(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+            try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig] + arguments, stdin: stdin)
+        }
+        let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+        _ = try await cluster.kubectl(["run", "box", "--image", shell, "--restart=Never", "--overrides",
+                                       #"{"spec":{"nodeName":"\#(cluster.nodeName)","terminationGracePeriodSeconds":1}}"#,
+                                       "--command", "--", "sleep", "3600"])
+        try await cluster.waitForPod("box") { $0.status?.phase == "Running" }
+
+        // kubectl 1.32 speaks v5.channel.k8s.io over WebSocket: stdout and stderr arrive apart.
+        let both = try await run(["exec", "box", "--", "sh", "-c", "echo out; echo err >&2"])
+        #expect(both.status == 0, "\(both)")
+        #expect(both.stdout == "out\n")
+        #expect(both.stderr == "err\n")
+        // The exit code comes back through the error channel.
+        let failed = try await run(["exec", "box", "--", "sh", "-c", "exit 3"])
+        #expect(failed.status == 3, "\(failed)")
+        #expect(failed.stderr.contains("command terminated with exit code 3"), "\(failed)")
+        // stdin, ended by v5's close signal so `cat` sees end of file.
+        let echoed = try await run(["exec", "-i", "box", "--", "sh", "-c", "cat; echo done"], stdin: "piped line\n")
+        #expect(echoed.stdout == "piped line\ndone\n", "\(echoed)")
+        // A command that does not exist: runc's error and a failure status, not a hang.
+        let missing = try await run(["exec", "box", "--", "no-such-command"])
+        #expect(missing.status != 0, "\(missing)")
+
+        // Refused before the upgrade, with the API server's Status.
+        let badContainer = try await run(["exec", "box", "-c", "nope", "--", "true"])
+        #expect(badContainer.status != 0)
+        #expect(badContainer.stderr.contains("container nope is not valid for pod box"), "\(badContainer)")
+        let noPod = try await run(["exec", "ghost", "--", "true"])
+        #expect(noPod.stderr.contains("pods \"ghost\" not found"), "\(noPod)")
+
+        // A terminal with a resize, over the raw protocol as a terminal client drives it.
+        let base = cluster.server.url.replacingOccurrences(of: "http://", with: "ws://")
+        let terminal = try await WebSocketDialer.connect(
+            url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=sh&stdin=true&stdout=true&tty=true",
+            subprotocols: [StreamProtocol.v5.rawValue])
+        #expect(terminal.subprotocol == StreamProtocol.v5.rawValue)
+        let (screen, status) = try await terminal.run { messages, sender in
+            try await sender.send(StreamChannel.resize.frame(Array(#"{"Width":100,"Height":40}"#.utf8)))
+            try await sender.send(StreamChannel.stdin.frame(Array("stty size; exit 5\r".utf8)))
+            var screen = "", status = ""
+            for try await message in messages {
+                switch message.first {
+                case StreamChannel.stdout.rawValue: screen += String(decoding: message.dropFirst(), as: UTF8.self)
+                case StreamChannel.error.rawValue: status += String(decoding: message.dropFirst(), as: UTF8.self)
+                default: break
+                }
+            }
+            return (screen, status)
+        }
+        #expect(screen.contains("40 100"), "\(screen)")
+        let outcome = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
+        #expect(outcome.reason == "NonZeroExitCode", "\(status)")
+        #expect(outcome.details?.causes?.first?.message == "5")
+
+        // The Python client's protocol, v4.
+        let legacy = try await WebSocketDialer.connect(
+            url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=echo&command=v4&stdout=true&stderr=true",
+            subprotocols: [StreamProtocol.v4.rawValue])
+        #expect(legacy.subprotocol == StreamProtocol.v4.rawValue)
+        let frames = try await legacy.run { messages, _ in try await messages.reduce(into: [[UInt8]]()) { $0.append($1) } }
+        #expect(frames.contains(StreamChannel.stdout.frame(Array("v4\n".utf8))), "\(frames)")
+        #expect(frames.last.map { String(decoding: $0.dropFirst(), as: UTF8.self).contains("\"Success\"") } == true, "\(frames)")
+    }
+}
