@@ -3,18 +3,21 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
+import Scheduler
 import Testing
 import TestSupport
 
-/// A real `swiftlet server` process, a client for it, and (optionally) a `ControllerManager` running in this
-/// process, as kube-controller-manager runs next to kube-apiserver.
+/// A real `swiftlet server` process, a client for it, and (optionally) a `ControllerManager` and the scheduler
+/// running in this process, as kube-controller-manager and kube-scheduler run next to kube-apiserver.
 final class ControllerHarness: @unchecked Sendable {
     let server: ServerProcess
     let client: KubeClient
     let kubectlPath: String
     private var manager: Task<Void, any Error>?
+    private var scheduler: Task<Void, any Error>?
 
-    init(controllers: String? = "*") async throws {
+    init(controllers: String? = "*", scheduler runsScheduler: Bool = false,
+         nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration()) async throws {
         guard let kubectl = which("kubectl") else { throw TestSupportError("kubectl is not installed") }
         kubectlPath = kubectl
         server = try await ServerProcess()
@@ -27,15 +30,22 @@ final class ControllerHarness: @unchecked Sendable {
                                 logger: Self.logger("client"))
         if let controllers {
             let manager = ControllerManager(client: client, controllers: try ControllerSelection(parsing: controllers),
-                                            workers: 2, leaderElection: nil, logger: Self.logger("controller-manager"))
+                                            workers: 2, nodeLifecycle: nodeLifecycle, leaderElection: nil,
+                                            logger: Self.logger("controller-manager"))
             self.manager = Task { try await manager.run() }
+        }
+        if runsScheduler {
+            let scheduler = Scheduler(client: client, logger: Self.logger("scheduler"))
+            self.scheduler = Task { try await scheduler.run() }
         }
     }
 
     /// Runs `body` with a fresh harness and stops it afterwards, also when `body` throws, so no server outlives
     /// its test.
-    static func with(controllers: String? = "*", _ body: (ControllerHarness) async throws -> Void) async throws {
-        let harness = try await ControllerHarness(controllers: controllers)
+    static func with(controllers: String? = "*", scheduler: Bool = false,
+                     nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
+                     _ body: (ControllerHarness) async throws -> Void) async throws {
+        let harness = try await ControllerHarness(controllers: controllers, scheduler: scheduler, nodeLifecycle: nodeLifecycle)
         do {
             try await body(harness)
         } catch {
@@ -54,7 +64,9 @@ final class ControllerHarness: @unchecked Sendable {
     /// Stops the manager, the client and the server.
     func stop() async {
         manager?.cancel()
+        scheduler?.cancel()
         _ = await manager?.result
+        _ = await scheduler?.result
         try? await client.shutdown()
         server.stop()
     }

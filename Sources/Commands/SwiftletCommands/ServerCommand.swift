@@ -21,8 +21,17 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The Service ClusterIP range.")
     var serviceClusterIPRange = "10.96.0.0/12"
 
-    @Option(name: .long, help: "Controllers to run: '*' all, 'name' on, '-name' off (as kube-controller-manager's --controllers).")
+    @Option(name: .long, help: "Controllers to run: '*' all, 'name' on, '-name' off (as kube-controller-manager's --controllers), e.g. '*,-daemonset,-job,-ttl-after-finished,-nodelifecycle,-taint-eviction-controller'.")
     var controllers = "*"
+
+    @Option(name: .long, help: "How long a node may go without renewing its Lease or posting status before it is marked Unknown.")
+    var nodeMonitorGracePeriod = DurationArgument(.seconds(50), text: "50s")
+
+    @Option(name: .long, help: "How often the node lifecycle controller checks node health.")
+    var nodeMonitorPeriod = DurationArgument(.seconds(5), text: "5s")
+
+    @Option(name: .long, help: "How long a new node may go without ever posting status before it is marked Unknown.")
+    var nodeStartupGracePeriod = DurationArgument(.seconds(60), text: "1m0s")
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease.")
     var leaderElect = true
@@ -47,6 +56,10 @@ public struct ServerCommand: AsyncParsableCommand {
     public func validate() throws {
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be host:port, got \(listen)") }
         do { _ = try ControllerSelection(parsing: controllers) } catch { throw ValidationError("--controllers: \(error)") }
+        guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
+        guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
+            throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
+        }
     }
 
     public func run() async throws {
@@ -61,8 +74,11 @@ public struct ServerCommand: AsyncParsableCommand {
         let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
         let dataDir = self.dataDir
         let (ready, announceReady) = AsyncStream.makeStream(of: Int.self)
+        let nodeLifecycle = NodeLifecycleController.Configuration(nodeMonitorPeriod: nodeMonitorPeriod.duration,
+                                                                  nodeMonitorGracePeriod: nodeMonitorGracePeriod.duration,
+                                                                  nodeStartupGracePeriod: nodeStartupGracePeriod.duration)
         let controllerService = ControllerService(ports: ready, host: address.clientHost, selection: selection, scheduler: scheduler,
-                                                  leaderElection: leaderElection, logger: logger)
+                                                  nodeLifecycle: nodeLifecycle, leaderElection: leaderElection, logger: logger)
         try await server.run(services: selection.enabled.isEmpty && !scheduler ? [] : [controllerService]) { port in
             let kubeconfig = "\(dataDir)/admin.kubeconfig"
             do {
@@ -84,6 +100,7 @@ struct ControllerService: ServiceLifecycle.Service {
     let host: String
     let selection: ControllerSelection
     let scheduler: Bool
+    let nodeLifecycle: NodeLifecycleController.Configuration
     let leaderElection: LeaderElector.Configuration?
     let logger: Logger
 
@@ -97,7 +114,8 @@ struct ControllerService: ServiceLifecycle.Service {
                 try await withThrowingDiscardingTaskGroup { group in
                     if !selection.enabled.isEmpty {
                         group.addTask {
-                            try await ControllerManager(client: client, controllers: selection, leaderElection: leaderElection, logger: logger).run()
+                            try await ControllerManager(client: client, controllers: selection, nodeLifecycle: nodeLifecycle,
+                                                        leaderElection: leaderElection, logger: logger).run()
                         }
                     }
                     if scheduler {

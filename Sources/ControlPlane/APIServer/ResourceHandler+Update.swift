@@ -63,8 +63,11 @@ extension ResourceHandler {
             return .json(try encodeForResponse(request.isDryRun ? object : old, revision: kv.modRevision))
         }
         let key = kv.key
-        if object.metadata.deletionTimestamp != nil, (object.metadata.finalizers ?? []).isEmpty, !strategy.awaitsFinalization(object) {
-            // The last finalizer is gone: the pending deletion completes now.
+        if object.metadata.deletionTimestamp != nil, (object.metadata.finalizers ?? []).isEmpty, !strategy.awaitsFinalization(object),
+           !(old.metadata.finalizers ?? []).isEmpty || strategy.awaitsFinalization(old), (object.metadata.deletionGracePeriodSeconds ?? 0) == 0 {
+            // The last finalizer is gone: the pending deletion completes now, unless a grace period is still running
+            // (a pod the kubelet is stopping), which the kubelet's final DELETE ends (upstream's
+            // shouldDeleteDuringUpdate).
             let deleted = try await core.store.delete(key: key, expectedRevision: kv.modRevision)
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: deleted.modRevision))

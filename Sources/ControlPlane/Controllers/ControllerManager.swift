@@ -16,18 +16,22 @@ public final class ControllerManager: Sendable {
     private let client: KubeClient
     private let selection: ControllerSelection
     private let workers: Int
+    private let nodeLifecycle: NodeLifecycleController.Configuration
     private let elector: LeaderElector?
     private let logger: Logger
 
     /// - Parameters:
     ///   - controllers: which controllers run (`--controllers`).
     ///   - workers: concurrent reconciles per controller (upstream's `--concurrent-*-syncs`, 5 for most).
+    ///   - nodeLifecycle: the node lifecycle controller's timing (`--node-monitor-grace-period`, …).
     ///   - leaderElection: the lease to campaign for; `nil` runs the controllers unconditionally (one server).
     public init(client: KubeClient, controllers: ControllerSelection = .all, workers: Int = 5,
+                nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
                 leaderElection: LeaderElector.Configuration? = LeaderElector.Configuration(), logger: Logger) {
         self.client = client
         self.selection = controllers
         self.workers = workers
+        self.nodeLifecycle = nodeLifecycle
         self.elector = leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
         self.logger = logger
     }
@@ -80,6 +84,13 @@ public final class ControllerManager: Sendable {
         if on(GarbageCollector.controllerName) { controllers.append(GarbageCollector(context: context)) }
         if on(NamespaceController.controllerName) { controllers.append(NamespaceController(context: context)) }
         if on(ServiceAccountController.controllerName) { controllers.append(ServiceAccountController(context: context)) }
+        if on(DaemonSetController.controllerName) { controllers.append(DaemonSetController(context: context)) }
+        if on(JobController.controllerName) { controllers.append(JobController(context: context)) }
+        if on(TTLAfterFinishedController.controllerName) { controllers.append(TTLAfterFinishedController(context: context)) }
+        if on(NodeLifecycleController.controllerName) {
+            controllers.append(NodeLifecycleController(context: context, configuration: nodeLifecycle))
+        }
+        if on(TaintEvictionController.controllerName) { controllers.append(TaintEvictionController(context: context)) }
         return controllers
     }
 }

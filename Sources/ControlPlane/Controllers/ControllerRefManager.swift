@@ -10,6 +10,8 @@ struct ControllerRefManager<Owner: KubeObject>: Sendable {
     let client: KubeClient
     let owner: Owner
     let selector: LabelSelectorExpression
+    /// A finalizer adopted children get with their ownerReference (the Job controller's tracking finalizer).
+    var adoptionFinalizer: String? = nil
 
     /// The children the owner controls after adopting and releasing: those already owned that still match and the
     /// orphans that match. Children owned by another controller are left alone.
@@ -47,10 +49,14 @@ struct ControllerRefManager<Owner: KubeObject>: Sendable {
         }
     }
 
-    /// Adds the owner as controller; `nil` if the child disappeared meanwhile.
+    /// Adds the owner as controller (and the adoption finalizer); `nil` if the child disappeared meanwhile.
     private func adopt<Child: KubeObject>(_ child: Child) async throws -> Child? {
         let refs = (child.metadata.ownerReferences ?? []) + [owner.controllerReference]
-        return try await patchOwners(child, refs)
+        var finalizers: [String]?
+        if let adoptionFinalizer, !(child.metadata.finalizers ?? []).contains(adoptionFinalizer) {
+            finalizers = (child.metadata.finalizers ?? []) + [adoptionFinalizer]
+        }
+        return try await patchOwners(child, refs, finalizers: finalizers)
     }
 
     /// Removes the owner's reference; a vanished child is fine.
@@ -59,11 +65,13 @@ struct ControllerRefManager<Owner: KubeObject>: Sendable {
         _ = try await patchOwners(child, refs)
     }
 
-    private func patchOwners<Child: KubeObject>(_ child: Child, _ refs: [OwnerReference]) async throws -> Child? {
-        let patch: JSONValue = ["metadata": [
+    private func patchOwners<Child: KubeObject>(_ child: Child, _ refs: [OwnerReference], finalizers: [String]? = nil) async throws -> Child? {
+        var metadata: JSONValue = [
             "ownerReferences": refs.isEmpty ? .null : try KubeJSON.value(of: refs),
             "resourceVersion": .string(child.metadata.resourceVersion ?? ""),
-        ]]
+        ]
+        if let finalizers { metadata["finalizers"] = .array(finalizers.map { .string($0) }) }
+        let patch: JSONValue = ["metadata": metadata]
         do {
             return try await client.patch(Child.self, name: child.metadata.name ?? "", namespace: child.metadata.namespace,
                                           patchType: .merge, patch)

@@ -4,7 +4,7 @@ import Foundation
 /// `*` enables the default set, `name` enables one, `-name` disables one (`*,-garbage-collector-controller`).
 ///
 /// Names are upstream's (`replicaset-controller`) or their short aliases (`replicaset`); names of upstream
-/// controllers that Swiftlet does not have (`job`, `cronjob`, …) are accepted and ignored, anything else is an
+/// controllers that Swiftlet does not have (`cronjob`, `statefulset`, …) are accepted and ignored, anything else is an
 /// error, as upstream rejects unknown controllers.
 public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The controllers Swiftlet has, by upstream name.
@@ -12,18 +12,20 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         ReplicaSetController.controllerName, DeploymentController.controllerName,
         EndpointSliceController.controllerName, EndpointsController.controllerName,
         GarbageCollector.controllerName, NamespaceController.controllerName, ServiceAccountController.controllerName,
+        DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
+        NodeLifecycleController.controllerName, TaintEvictionController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
-        "job", "cronjob", "daemonset", "statefulset", "replicationcontroller", "horizontalpodautoscaling",
-        "disruption", "ttl-after-finished", "nodelifecycle", "nodeipam", "podgc", "resourcequota",
+        "cronjob", "statefulset", "replicationcontroller", "horizontalpodautoscaling",
+        "disruption", "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "persistentvolume-binder", "attachdetach", "csrsigning", "csrapproving",
         "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation", "root-ca-certificate-publisher",
         "endpointslice-mirroring", "ephemeral-volume", "pv-protection", "pvc-protection", "ttl", "route", "service",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
-        "storageversion-migrator", "taint-eviction",
+        "storageversion-migrator",
     ]
 
     /// Every available controller (`*`).
@@ -61,7 +63,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The upstream name for `name` or its alias; `nil` for an upstream controller Swiftlet lacks.
     private static func canonical(_ name: String) throws(ControllerSelectionError) -> String? {
         let short = name.hasSuffix("-controller") ? String(name.dropLast("-controller".count)) : name
-        let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints"]
+        let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }

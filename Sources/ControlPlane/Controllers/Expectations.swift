@@ -32,12 +32,18 @@ final class Expectations: Sendable {
 
     /// Expects `count` creations (replacing any previous expectation of `key`).
     func expectCreations(_ key: String, count: Int) {
-        entries.withLock { $0[key] = Entry(adds: count) }
+        expect(key, creations: count, deletions: [])
     }
 
     /// Expects the deletion of these pods (`namespace/name` keys).
     func expectDeletions(_ key: String, podKeys: [String]) {
-        entries.withLock { $0[key] = Entry(deletions: Set(podKeys)) }
+        expect(key, creations: 0, deletions: podKeys)
+    }
+
+    /// Expects creations and deletions at once (replacing any previous expectation of `key`), for a controller
+    /// that does both in one sync, as the DaemonSet controller does across nodes.
+    func expect(_ key: String, creations: Int, deletions podKeys: [String]) {
+        entries.withLock { $0[key] = Entry(adds: creations, deletions: Set(podKeys)) }
     }
 
     /// One expected creation was seen, or will never happen (its create failed).

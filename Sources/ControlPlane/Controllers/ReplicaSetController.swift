@@ -150,7 +150,7 @@ public struct ReplicaSetController: Controller {
             let count = min(-diff, Self.burstReplicas)
             expectations.expectCreations(key, count: count)
             logger.debug("creating pods", metadata: ["replicaset": "\(key)", "count": "\(count)"])
-            let (created, firstError) = await slowStartBatch(count) { try await createPod(for: rs) }
+            let (created, firstError) = await slowStartBatch(count) { _ in try await createPod(for: rs) }
             // Creations never attempted or failed will not show up in the informer.
             for _ in created..<count { expectations.creationObserved(key) }
             // A terminating namespace refuses new pods; the namespace controller is about to delete this ReplicaSet.
@@ -192,29 +192,5 @@ public struct ReplicaSetController: Controller {
         } catch {
             throw ControllerError.api(error)
         }
-    }
-
-    /// Runs `count` calls in batches of 1, 2, 4, … (upstream's `slowStartBatch`), stopping after a batch with a
-    /// failure, so a quota or validation error costs one request rather than hundreds.
-    func slowStartBatch(_ count: Int, _ call: @escaping @Sendable () async throws -> Void) async -> (succeeded: Int, firstError: (any Error)?) {
-        var remaining = count
-        var batch = 1
-        var succeeded = 0
-        while remaining > 0 {
-            let size = min(batch, remaining)
-            let errors = await withTaskGroup(of: (any Error)?.self) { group in
-                for _ in 0..<size {
-                    group.addTask {
-                        do { try await call(); return nil } catch { return error }
-                    }
-                }
-                return await group.reduce(into: [any Error]()) { if let e = $1 { $0.append(e) } }
-            }
-            succeeded += size - errors.count
-            if let first = errors.first { return (succeeded, first) }
-            remaining -= size
-            batch *= 2
-        }
-        return (succeeded, nil)
     }
 }

@@ -10,20 +10,21 @@ struct NodeFit {
 
     /// nil when the pod fits, else the reason it does not.
     func reason(_ node: Node) -> String? {
-        let ready = node.status?.conditions?.first { $0.type == "Ready" }?.status == "True"
-        if !ready { return "node(s) were not ready" }
-        if node.spec?.unschedulable == true, !tolerates(Taint(key: "node.kubernetes.io/unschedulable", effect: "NoSchedule")) {
+        let tolerations = pod.spec?.tolerations ?? []
+        // A node that is not Ready carries (or is about to carry) the node lifecycle controller's not-ready or
+        // unreachable NoSchedule taint; only pods tolerating it may land there.
+        let ready = node.status?.conditions?.first { $0.type == "Ready" }?.status
+        if ready != "True" {
+            let key = ready == "Unknown" ? Taint.unreachableKey : Taint.notReadyKey
+            if !tolerations.tolerate(Taint(key: key, effect: "NoSchedule")) { return "node(s) were not ready" }
+        }
+        if node.spec?.unschedulable == true, !tolerations.tolerate(Taint(key: Taint.unschedulableKey, effect: "NoSchedule")) {
             return "node(s) were unschedulable"
         }
-        for taint in node.spec?.taints ?? [] where taint.effect == "NoSchedule" || taint.effect == "NoExecute" {
-            if !tolerates(taint) { return "node(s) had untolerated taint {\(taint.key): \(taint.value ?? "")}" }
+        if let taint = tolerations.firstUntolerated(node.spec?.taints ?? [], where: { $0.effect == "NoSchedule" || $0.effect == "NoExecute" }) {
+            return "node(s) had untolerated taint {\(taint.key): \(taint.value ?? "")}"
         }
-        let labels = node.metadata.labels ?? [:]
-        for (key, value) in pod.spec?.nodeSelector ?? [:] where labels[key] != value {
-            return "node(s) didn't match Pod's node affinity/selector"
-        }
-        if let required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
-           !required.nodeSelectorTerms.contains(where: { Self.matches($0, labels: labels, name: node.metadata.name ?? "") }) {
+        if let spec = pod.spec, !spec.requiredNodeAffinityMatches(node) {
             return "node(s) didn't match Pod's node affinity/selector"
         }
         let allocatable = node.status?.allocatable ?? [:]
@@ -57,34 +58,6 @@ struct NodeFit {
             count += 1
         }
         return count == 0 ? 0 : total / count
-    }
-
-    private func tolerates(_ taint: Taint) -> Bool {
-        (pod.spec?.tolerations ?? []).contains { toleration in
-            if let effect = toleration.effect, !effect.isEmpty, effect != taint.effect { return false }
-            if toleration.operator == "Exists" { return toleration.key == nil || toleration.key == "" || toleration.key == taint.key }
-            return toleration.key == taint.key && (toleration.value ?? "") == (taint.value ?? "")
-        }
-    }
-
-    private static func matches(_ term: NodeSelectorTerm, labels: [String: String], name: String) -> Bool {
-        let expressions = term.matchExpressions ?? [], fields = term.matchFields ?? []
-        guard !expressions.isEmpty || !fields.isEmpty else { return false }
-        return expressions.allSatisfy { matches($0, value: labels[$0.key]) }
-            && fields.allSatisfy { $0.key == "metadata.name" && matches($0, value: name) }
-    }
-
-    private static func matches(_ requirement: NodeSelectorRequirement, value: String?) -> Bool {
-        let values = requirement.values ?? []
-        switch requirement.operator {
-        case "In": return value.map(values.contains) ?? false
-        case "NotIn": return !(value.map(values.contains) ?? false)
-        case "Exists": return value != nil
-        case "DoesNotExist": return value == nil
-        case "Gt": return value.flatMap { Int64($0) }.map { number in values.first.flatMap { Int64($0) }.map { number > $0 } ?? false } ?? false
-        case "Lt": return value.flatMap { Int64($0) }.map { number in values.first.flatMap { Int64($0) }.map { number < $0 } ?? false } ?? false
-        default: return false
-        }
     }
 
     /// A pod's effective requests (cpu in millicores, memory in bytes): the larger of the sum over its

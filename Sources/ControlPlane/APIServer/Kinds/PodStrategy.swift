@@ -11,13 +11,7 @@ struct PodStrategy: ResourceStrategy {
         var spec = pod.spec ?? PodSpec()
         PodDefaults.apply(to: &spec)
         PodDefaults.applyPodOnly(to: &spec)
-        // DefaultTolerationSeconds admission: tolerate not-ready/unreachable for 300 s.
-        var tolerations = spec.tolerations ?? []
-        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]
-        where !tolerations.contains(where: { ($0.key == key || $0.key == nil) && ($0.effect == "NoExecute" || $0.effect == nil) }) {
-            tolerations.append(Toleration(key: key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300))
-        }
-        spec.tolerations = tolerations
+        Self.addDefaultTolerationSeconds(&spec)
         pod.spec = spec
         pod.status = PodStatus(phase: "Pending", qosClass: PodDefaults.qosClass(spec))
     }
@@ -64,6 +58,18 @@ struct PodStrategy: ResourceStrategy {
             causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)", field: "spec"))
         }
         return causes
+    }
+
+    /// The DefaultTolerationSeconds admission plugin: a pod that does not already tolerate the not-ready or the
+    /// unreachable NoExecute taint (a toleration with that key or none, and effect NoExecute or none) tolerates it
+    /// for 300 s, so the taint eviction controller evicts it five minutes after its node fails.
+    static func addDefaultTolerationSeconds(_ spec: inout PodSpec) {
+        var tolerations = spec.tolerations ?? []
+        for key in [Taint.notReadyKey, Taint.unreachableKey]
+        where !tolerations.contains(where: { [key, ""].contains($0.key ?? "") && ["NoExecute", ""].contains($0.effect ?? "") }) {
+            tolerations.append(Toleration(key: key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300))
+        }
+        spec.tolerations = tolerations
     }
 
     /// Pods bound to a node get their grace period so the kubelet can stop them; others go at once.

@@ -110,17 +110,29 @@ struct ReplicaSetStrategy: ResourceStrategy {
     var table: TableConverter<ReplicaSet> { Printers.replicaSet }
 }
 
-/// apps/v1 DaemonSets: RollingUpdate with maxUnavailable 1 by default.
+/// apps/v1 DaemonSets: RollingUpdate with maxUnavailable 1 by default, and the template generation upstream
+/// counts in the `deprecated.daemonset.template.generation` annotation (1 on create, +1 whenever the template
+/// changes; clients cannot set it), which the DaemonSet controller copies into its pods' `pod-template-generation`.
 struct DaemonSetStrategy: ResourceStrategy {
     typealias Object = DaemonSet
+    static let templateGenerationAnnotation = "deprecated.daemonset.template.generation"
 
     func prepareForCreate(_ ds: inout DaemonSet, context: AdmissionContext) async throws {
         ds.status = DaemonSetStatus(currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0)
         Self.applyDefaults(&ds)
+        Self.setTemplateGeneration(&ds, 1)
     }
 
     func prepareForUpdate(_ ds: inout DaemonSet, old: DaemonSet, context: AdmissionContext) async throws {
         Self.applyDefaults(&ds)
+        let generation = old.metadata.annotations?[Self.templateGenerationAnnotation].flatMap { Int64($0) } ?? 1
+        Self.setTemplateGeneration(&ds, ds.spec?.template != old.spec?.template ? generation + 1 : generation)
+    }
+
+    static func setTemplateGeneration(_ ds: inout DaemonSet, _ generation: Int64) {
+        var annotations = ds.metadata.annotations ?? [:]
+        annotations[templateGenerationAnnotation] = String(generation)
+        ds.metadata.annotations = annotations
     }
 
     static func applyDefaults(_ ds: inout DaemonSet) {
@@ -142,55 +154,136 @@ struct DaemonSetStrategy: ResourceStrategy {
 
     func validate(_ ds: DaemonSet, old: DaemonSet?) -> [StatusCause] {
         guard let spec = ds.spec else { return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec")] }
-        return PodTemplateRules.validate(selector: spec.selector, template: spec.template)
+        var causes = PodTemplateRules.validate(selector: spec.selector, template: spec.template)
+        if let policy = spec.template.spec?.restartPolicy, policy != "Always" {
+            causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\"", field: "spec.template.spec.restartPolicy"))
+        }
+        let strategy = spec.updateStrategy?.type ?? "RollingUpdate"
+        if !["RollingUpdate", "OnDelete"].contains(strategy) {
+            causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(strategy)\": supported values: \"OnDelete\", \"RollingUpdate\"", field: "spec.updateStrategy.type"))
+        }
+        if strategy == "RollingUpdate", let rolling = spec.updateStrategy?.rollingUpdate {
+            let unavailable = rolling.maxUnavailable?.scaledValue(total: 100, roundUp: true)
+            let surge = rolling.maxSurge?.scaledValue(total: 100, roundUp: true)
+            if unavailable == nil || surge == nil {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: must be an integer or percentage (e.g '5%')", field: "spec.updateStrategy.rollingUpdate"))
+            } else if unavailable == 0, surge == 0 {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: 0: may not be 0 when `maxSurge` is 0", field: "spec.updateStrategy.rollingUpdate.maxUnavailable"))
+            }
+        }
+        if let old, let oldSelector = old.spec?.selector, oldSelector != spec.selector {
+            causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(spec.selector.map { "\($0)" } ?? "nil"): field is immutable", field: "spec.selector"))
+        }
+        return causes
     }
 
     var table: TableConverter<DaemonSet> { Printers.daemonSet }
 }
 
-/// batch/v1 Jobs: selector and labels generated from the Job's uid unless `manualSelector`, upstream's defaults.
+/// batch/v1 Jobs: upstream's defaults, and unless `manualSelector` a selector on the Job's uid with the matching
+/// template labels (`batch.kubernetes.io/controller-uid`, `batch.kubernetes.io/job-name` and their legacy
+/// unprefixed forms), which pods created from the template carry.
 struct JobStrategy: ResourceStrategy {
     typealias Object = Job
+    static let controllerUIDLabel = "batch.kubernetes.io/controller-uid"
+    static let jobNameLabel = "batch.kubernetes.io/job-name"
+    static let legacyControllerUIDLabel = "controller-uid"
+    static let legacyJobNameLabel = "job-name"
 
     func prepareForCreate(_ job: inout Job, context: AdmissionContext) async throws {
         job.status = JobStatus()
-        guard var spec = job.spec else { return }
-        if spec.manualSelector != true, let uid = job.metadata.uid {
-            let labels = ["batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": job.metadata.name ?? "",
-                          "controller-uid": uid, "job-name": job.metadata.name ?? ""]
-            var template = spec.template
-            var metadata = template.metadata ?? ObjectMeta()
-            metadata.labels = (metadata.labels ?? [:]).merging(labels) { current, _ in current }
-            template.metadata = metadata
-            spec.template = template
-            spec.selector = LabelSelector(matchLabels: ["batch.kubernetes.io/controller-uid": uid])
-        }
-        job.spec = spec
+        let takesTemplateLabels = (job.metadata.labels ?? [:]).isEmpty && job.spec?.template.metadata?.labels != nil
         Self.applyDefaults(&job)
+        if job.spec?.manualSelector != true { Self.generateSelector(&job) }
+        if takesTemplateLabels { job.metadata.labels = job.spec?.template.metadata?.labels }
     }
 
     func prepareForUpdate(_ job: inout Job, old: Job, context: AdmissionContext) async throws {
         Self.applyDefaults(&job)
     }
 
+    /// Upstream's `SetDefaults_Job`, including its aliasing quirk: a Job without labels takes its template's
+    /// labels (upstream shares the map, so on create they include the generated ones).
     static func applyDefaults(_ job: inout Job) {
         guard var spec = job.spec else { return }
+        if spec.completions == nil, spec.parallelism == nil {
+            spec.completions = 1
+            spec.parallelism = 1
+        }
         if spec.parallelism == nil { spec.parallelism = 1 }
-        if spec.completions == nil, spec.parallelism == 1 { spec.completions = 1 }
-        if spec.backoffLimit == nil { spec.backoffLimit = 6 }
+        if spec.backoffLimit == nil { spec.backoffLimit = spec.backoffLimitPerIndex != nil ? Int32.max : 6 }
         if spec.completionMode == nil { spec.completionMode = "NonIndexed" }
         if spec.suspend == nil { spec.suspend = false }
-        if spec.podReplacementPolicy == nil { spec.podReplacementPolicy = "TerminatingOrFailed" }
+        if spec.podReplacementPolicy == nil { spec.podReplacementPolicy = spec.podFailurePolicy != nil ? "Failed" : "TerminatingOrFailed" }
+        if spec.manualSelector == nil { spec.manualSelector = false }
+        if (job.metadata.labels ?? [:]).isEmpty, let labels = spec.template.metadata?.labels, !labels.isEmpty { job.metadata.labels = labels }
         spec.template = PodTemplateRules.defaulted(spec.template)
         job.spec = spec
     }
 
+    /// Upstream's `generateSelector`: template labels the user did not set are added, and the selector gains
+    /// `batch.kubernetes.io/controller-uid` unless it names it already (a wrong value then fails validation).
+    static func generateSelector(_ job: inout Job) {
+        guard var spec = job.spec, let uid = job.metadata.uid else { return }
+        let name = job.metadata.name ?? ""
+        var meta = spec.template.metadata ?? ObjectMeta()
+        var labels = meta.labels ?? [:]
+        for (key, value) in [(legacyJobNameLabel, name), (jobNameLabel, name), (legacyControllerUIDLabel, uid), (controllerUIDLabel, uid)]
+        where labels[key] == nil {
+            labels[key] = value
+        }
+        meta.labels = labels
+        spec.template.metadata = meta
+        var selector = spec.selector ?? LabelSelector()
+        var matchLabels = selector.matchLabels ?? [:]
+        if matchLabels[controllerUIDLabel] == nil { matchLabels[controllerUIDLabel] = uid }
+        selector.matchLabels = matchLabels
+        spec.selector = selector
+        job.spec = spec
+    }
 
     func validate(_ job: Job, old: Job?) -> [StatusCause] {
         guard let spec = job.spec else { return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec")] }
         var causes = PodTemplateRules.validate(selector: spec.selector, template: spec.template)
         if let policy = spec.template.spec?.restartPolicy, !["OnFailure", "Never"].contains(policy) {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"OnFailure\", \"Never\"", field: "spec.template.spec.restartPolicy"))
+        }
+        for (field, value) in [("parallelism", spec.parallelism.map(Int64.init)), ("completions", spec.completions.map(Int64.init)),
+                               ("backoffLimit", spec.backoffLimit.map(Int64.init)), ("activeDeadlineSeconds", spec.activeDeadlineSeconds),
+                               ("ttlSecondsAfterFinished", spec.ttlSecondsAfterFinished.map(Int64.init))] {
+            guard let value else { continue }
+            let positive = field == "activeDeadlineSeconds"
+            if positive ? value <= 0 : value < 0 {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(value): must be \(positive ? "greater than 0" : "greater than or equal to 0")", field: "spec.\(field)"))
+            }
+        }
+        if let mode = spec.completionMode, !["NonIndexed", "Indexed"].contains(mode) {
+            causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(mode)\": supported values: \"NonIndexed\", \"Indexed\"", field: "spec.completionMode"))
+        }
+        if spec.completionMode == "Indexed", spec.completions == nil {
+            causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value: when completion mode is Indexed", field: "spec.completions"))
+        }
+        if spec.manualSelector != true, let uid = job.metadata.uid {
+            // The generated selector must still be the uid's (upstream's ValidateGeneratedSelector).
+            let labels = spec.template.metadata?.labels ?? [:]
+            for key in [Self.controllerUIDLabel, Self.legacyControllerUIDLabel] where labels[key] != uid {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(labels[key] ?? "")\": must be '\(uid)'", field: "spec.template.metadata.labels[\(key)]"))
+            }
+            if spec.selector?.matchLabels?[Self.controllerUIDLabel] != uid {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(spec.selector?.matchLabels?[Self.controllerUIDLabel] ?? "")\": must be '\(uid)'", field: "spec.selector.matchLabels[\(Self.controllerUIDLabel)]"))
+            }
+        }
+        if let old, let oldSpec = old.spec {
+            // Upstream's ValidateJobUpdate: what identifies the pods and how many must succeed cannot change
+            // (the template only while the Job is suspended and has never started).
+            let mayChangeTemplate = oldSpec.suspend == true && old.status?.startTime == nil
+            for (field, changed) in [("selector", spec.selector != oldSpec.selector),
+                                     ("template", !mayChangeTemplate && spec.template != oldSpec.template),
+                                     ("completions", spec.completionMode != "Indexed" && spec.completions != oldSpec.completions),
+                                     ("completionMode", spec.completionMode != oldSpec.completionMode),
+                                     ("podFailurePolicy", spec.podFailurePolicy != oldSpec.podFailurePolicy)] where changed {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: field is immutable", field: "spec.\(field)"))
+            }
         }
         return causes
     }

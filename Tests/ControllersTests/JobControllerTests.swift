@@ -1,0 +1,168 @@
+import Controllers
+import Foundation
+import KubeAPI
+import KubeClient
+import Testing
+import TestSupport
+
+@Suite("Job controller", .serialized)
+struct JobControllerTests {
+    static func job(_ name: String, completions: Int32? = nil, parallelism: Int32? = nil, backoffLimit: Int32? = nil,
+                    activeDeadlineSeconds: Int64? = nil, ttl: Int32? = nil) -> Job {
+        var podSpec = PodSpec(containers: [Container(name: "work", image: "busybox:1.36", command: ["true"])])
+        podSpec.restartPolicy = "Never"
+        return Job(metadata: ObjectMeta(name: name, namespace: "default"),
+                   spec: JobSpec(parallelism: parallelism, completions: completions, activeDeadlineSeconds: activeDeadlineSeconds,
+                                 backoffLimit: backoffLimit,
+                                 template: PodTemplateSpec(metadata: ObjectMeta(labels: ["app": name]), spec: podSpec),
+                                 ttlSecondsAfterFinished: ttl))
+    }
+
+    /// The Job's pods not being deleted.
+    static func pods(_ h: ControllerHarness, of job: String) async throws -> [Pod] {
+        try await h.pods("batch.kubernetes.io/job-name=\(job)")
+    }
+
+    static func status(_ h: ControllerHarness, _ name: String) async throws -> JobStatus? {
+        try await h.client.get(Job.self, name: name, namespace: "default").status
+    }
+
+    @Test func runsToCompletionWithCompletionsAndParallelism() async throws {
+        try await ControllerHarness.with { h in
+            let job = try await h.client.create(Self.job("batch", completions: 3, parallelism: 2))
+            // The API server generates the selector and the pod labels from the Job's uid.
+            let uid = try #require(job.metadata.uid)
+            #expect(job.spec?.manualSelector == false)
+            #expect(job.spec?.selector?.matchLabels == ["batch.kubernetes.io/controller-uid": uid])
+            let labels = job.spec?.template.metadata?.labels ?? [:]
+            #expect(labels["batch.kubernetes.io/controller-uid"] == uid && labels["controller-uid"] == uid)
+            #expect(labels["batch.kubernetes.io/job-name"] == "batch" && labels["job-name"] == "batch" && labels["app"] == "batch")
+            #expect(job.metadata.labels == labels)
+            #expect(job.spec?.backoffLimit == 6 && job.spec?.completionMode == "NonIndexed" && job.spec?.podReplacementPolicy == "TerminatingOrFailed")
+
+            try await eventually("two pods (parallelism)") { try await Self.pods(h, of: "batch").count == 2 }
+            try await Task.sleep(for: .seconds(1))
+            let first = try await Self.pods(h, of: "batch")
+            #expect(first.count == 2)
+            for pod in first {
+                #expect(pod.metadata.finalizers == ["batch.kubernetes.io/job-tracking"])
+                #expect(pod.metadata.ownerReferences?.first { $0.controller == true }?.uid == uid)
+                #expect(pod.metadata.labels?["controller-uid"] == uid && pod.metadata.labels?["job-name"] == "batch")
+            }
+            try await eventually("active 2 with a start time") {
+                let status = try await Self.status(h, "batch")
+                return status?.active == 2 && status?.startTime != nil
+            }
+
+            for pod in first { try await h.markFinished(pod, exitCode: 0) }
+            try await eventually("two counted, one more pod (completions − succeeded)") {
+                let status = try await Self.status(h, "batch")
+                let active = try await Self.pods(h, of: "batch").filter { $0.status?.phase != "Succeeded" }
+                return status?.succeeded == 2 && active.count == 1 && (status?.uncountedTerminatedPods?.succeeded ?? []).isEmpty
+            }
+            // Counted pods lose their finalizer; no pod beyond the remaining completion is started.
+            for pod in first {
+                let fresh = try await h.client.get(Pod.self, name: pod.metadata.name ?? "", namespace: "default")
+                #expect((fresh.metadata.finalizers ?? []).isEmpty)
+            }
+            try await Task.sleep(for: .seconds(1))
+            let last = try await Self.pods(h, of: "batch").filter { $0.status?.phase != "Succeeded" }
+            #expect(last.count == 1)
+            try await h.markFinished(try #require(last.first), exitCode: 0)
+
+            let wait = try await h.kubectl("wait", "--for=condition=complete", "job/batch", "--timeout=60s")
+            #expect(wait.status == 0, "\(wait.stdout)\(wait.stderr)")
+            let status = try await Self.status(h, "batch")
+            #expect(status?.succeeded == 3 && status?.failed == nil && status?.active == nil)
+            #expect(status?.completionTime != nil)
+            let conditions = status?.conditions ?? []
+            #expect(conditions.contains { $0.type == "SuccessCriteriaMet" && $0.status == "True" && $0.reason == "CompletionsReached" })
+            #expect(conditions.contains { $0.type == "Complete" && $0.status == "True" && $0.reason == "CompletionsReached" })
+            try await eventually("no finalizer left") {
+                try await Self.pods(h, of: "batch").allSatisfy { ($0.metadata.finalizers ?? []).isEmpty }
+            }
+            let get = try await h.kubectl("get", "job", "batch")
+            #expect(get.stdout.contains("Complete") && get.stdout.contains("3/3"), "\(get.stdout)")
+        }
+    }
+
+    @Test func failedPodsBeyondTheBackoffLimitFailTheJob() async throws {
+        try await ControllerHarness.with { h in
+            _ = try await h.client.create(Self.job("flaky", backoffLimit: 1))
+            try await eventually("a pod") { try await Self.pods(h, of: "flaky").count == 1 }
+            let firstPod = try #require(try await Self.pods(h, of: "flaky").first)
+            try await h.markFinished(firstPod, exitCode: 1)
+            try await eventually("one failure counted") { try await Self.status(h, "flaky")?.failed == 1 }
+            // The replacement waits out the 10 s pod failure backoff.
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await Self.pods(h, of: "flaky").count { $0.status?.phase != "Failed" } == 0)
+            try await eventually("a replacement after the backoff", timeout: .seconds(20)) {
+                try await Self.pods(h, of: "flaky").count { $0.status?.phase != "Failed" } == 1
+            }
+            let second = try #require(try await Self.pods(h, of: "flaky").first { $0.status?.phase != "Failed" })
+            try await h.markFinished(second, exitCode: 1)
+            let wait = try await h.kubectl("wait", "--for=condition=failed", "job/flaky", "--timeout=60s")
+            #expect(wait.status == 0, "\(wait.stdout)\(wait.stderr)")
+            let status = try await Self.status(h, "flaky")
+            #expect(status?.failed == 2 && status?.succeeded == nil && status?.completionTime == nil)
+            let conditions = status?.conditions ?? []
+            #expect(conditions.contains { $0.type == "FailureTarget" && $0.reason == "BackoffLimitExceeded" })
+            #expect(conditions.contains { $0.type == "Failed" && $0.status == "True" && $0.reason == "BackoffLimitExceeded"
+                && $0.message == "Job has reached the specified backoff limit" })
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await Self.pods(h, of: "flaky").count == 2, "no pod is created after the Job failed")
+        }
+    }
+
+    @Test func activeDeadlineSecondsStopsTheJob() async throws {
+        try await ControllerHarness.with { h in
+            _ = try await h.client.create(Self.job("slow", activeDeadlineSeconds: 2))
+            try await eventually("a pod") { try await Self.pods(h, of: "slow").count == 1 }
+            try await eventually("failed with DeadlineExceeded", timeout: .seconds(20)) {
+                try await Self.status(h, "slow")?.conditions?.contains { $0.type == "Failed" && $0.reason == "DeadlineExceeded" } == true
+            }
+            // The running pod was deleted and counted as failed.
+            try await eventually("the pod is gone") { try await Self.pods(h, of: "slow").isEmpty }
+            #expect(try await Self.status(h, "slow")?.failed == 1)
+        }
+    }
+
+    @Test func ttlAfterFinishedDeletesTheJobAndItsPods() async throws {
+        try await ControllerHarness.with { h in
+            _ = try await h.client.create(Self.job("short-lived", ttl: 1))
+            try await eventually("a pod") { try await Self.pods(h, of: "short-lived").count == 1 }
+            try await h.markFinished(try #require(try await Self.pods(h, of: "short-lived").first), exitCode: 0)
+            try await eventually("complete") {
+                try await Self.status(h, "short-lived")?.conditions?.contains { $0.type == "Complete" && $0.status == "True" } == true
+            }
+            try await eventually("the Job is deleted once its TTL has passed", timeout: .seconds(20)) {
+                do {
+                    _ = try await h.client.get(Job.self, name: "short-lived", namespace: "default")
+                    return false
+                } catch let error as KubeClientError where error.isNotFound {
+                    return true
+                }
+            }
+            try await eventually("its pods are gone too") {
+                try await h.client.list(Pod.self, namespace: "default", options: ListOptions(labelSelector: "job-name=short-lived")).items.isEmpty
+            }
+        }
+    }
+
+    @Test func apiServerRejectsAJobTemplateThatBreaksTheGeneratedSelector() async throws {
+        try await ControllerHarness.with(controllers: nil) { h in
+            var job = Self.job("wrong")
+            job.spec?.template.metadata?.labels?["controller-uid"] = "not-the-uid"
+            await #expect(throws: KubeClientError.self) { _ = try await h.client.create(job) }
+            var manual = Self.job("manual")
+            manual.spec?.manualSelector = true
+            manual.spec?.selector = LabelSelector(matchLabels: ["app": "manual"])
+            let created = try await h.client.create(manual)
+            #expect(created.spec?.selector?.matchLabels == ["app": "manual"])
+            #expect(created.spec?.template.metadata?.labels == ["app": "manual"])
+            var updated = created
+            updated.spec?.completions = 5
+            await #expect(throws: KubeClientError.self) { _ = try await h.client.update(updated) }
+        }
+    }
+}
