@@ -101,21 +101,7 @@ extension DaemonSetController {
         }
         if !deletions.isEmpty {
             logger.debug("deleting daemon pods", metadata: ["daemonset": "\(key)", "count": "\(deletions.count)"])
-            let errors = await withTaskGroup(of: (any Error)?.self) { group in
-                for pod in deletions {
-                    group.addTask {
-                        do {
-                            try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
-                                                    options: DeleteOptions(preconditions: .init(uid: pod.metadata.uid)))
-                            return nil
-                        } catch {
-                            expectations.deletionObserved(key, podKey: pod.key)
-                            return error.isNotFound ? nil : error
-                        }
-                    }
-                }
-                return await group.reduce(into: [any Error]()) { if let e = $1 { $0.append(e) } }
-            }
+            let errors = await PodDeletion.delete(deletions, client: client, expectations: expectations, key: key)
             if firstError == nil { firstError = errors.first }
             failures += errors.count
         }

@@ -161,21 +161,7 @@ public struct ReplicaSetController: Controller {
             let victims = Self.podsToDelete(owned, count: min(diff, Self.burstReplicas))
             expectations.expectDeletions(key, podKeys: victims.map(\.key))
             logger.debug("deleting pods", metadata: ["replicaset": "\(key)", "count": "\(victims.count)"])
-            let failures = await withTaskGroup(of: (any Error)?.self) { group in
-                for pod in victims {
-                    group.addTask {
-                        do {
-                            try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
-                                                    options: DeleteOptions(preconditions: .init(uid: pod.metadata.uid)))
-                            return nil
-                        } catch {
-                            expectations.deletionObserved(key, podKey: pod.key)
-                            return error.isNotFound ? nil : error
-                        }
-                    }
-                }
-                return await group.reduce(into: [any Error]()) { if let e = $1 { $0.append(e) } }
-            }
+            let failures = await PodDeletion.delete(victims, client: client, expectations: expectations, key: key)
             if let first = failures.first { throw ControllerError.partialFailure(key: key, failed: failures.count, first: first) }
         }
     }
