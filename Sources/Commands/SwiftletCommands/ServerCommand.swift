@@ -64,7 +64,7 @@ public struct ServerCommand: AsyncParsableCommand {
             }
             // The kube-dns EndpointSlice names this address: pods must be able to reach it.
             guard IPAddress(address.host)?.bytes.allSatisfy({ $0 == 0 }) == false, address.port > 0 else {
-                throw ValidationError("--cluster-dns-address must be a specific address, not \(clusterDNSAddress)")
+                throw ValidationError("--cluster-dns-address must be a specific address and port (pods reach it through kube-dns), not \(clusterDNSAddress)")
             }
         }
         do { _ = try DomainName(clusterDomain) } catch { throw ValidationError("--cluster-domain: \(error)") }
