@@ -93,6 +93,10 @@ let package = Package(
 
         .target(name: "Scheduler", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/ControlPlane/Scheduler", swiftSettings: strict),
         .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
+        .target(name: "ClusterDNS", dependencies: ["KubeAPI", "KubeClient", log, metrics, .product(name: "NIOCore", package: "swift-nio"),
+                                                   .product(name: "NIOPosix", package: "swift-nio"),
+                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Sources/ControlPlane/ClusterDNS", swiftSettings: strict),
         // Generated from Proto/ by hack/generate-protos.sh (never in CI).
         .target(name: "EtcdAPI", dependencies: grpcProtobuf, path: "Sources/ControlPlane/EtcdAPI", exclude: ["Proto"], swiftSettings: strict),
 
@@ -146,7 +150,7 @@ let package = Package(
         .target(
             name: "SwiftletCommands",
             dependencies: [
-                "APIServer", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy", log,
+                "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy", log,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -171,6 +175,8 @@ let package = Package(
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClient", "KubeAPI", "TestSupport", log,
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Scheduler", "KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport"], swiftSettings: strict),

@@ -9,9 +9,9 @@ packages=(
   # runtime and dataplane
   runc nftables iptables iproute2 containernetworking-plugins
   # peers and fixtures the tests and benchmarks start themselves
-  containerd etcd-server docker-registry skopeo umoci busybox-static
+  containerd etcd-server docker-registry skopeo umoci busybox-static dnsperf
   # test drivers
-  python3 python3-venv python3-pip curl jq procps attr util-linux
+  python3 python3-venv python3-pip curl jq procps attr util-linux bind9-dnsutils
 )
 # protobuf-compiler is needed only to regenerate the committed CRI/etcd code (hack/generate-protos.sh), never here.
 

@@ -1,5 +1,6 @@
 import APIServer
 import ArgumentParser
+import ClusterDNS
 import Controllers
 import Foundation
 import KubeClient
@@ -48,6 +49,15 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between background compactions of the store.")
     var compactionInterval: Int = 60
 
+    @Option(name: .long, help: "Serve cluster DNS on IP[:PORT] (port 53 by default), UDP and TCP, and keep the kube-system/kube-dns Service (the tenth address of the range) pointing there. Off when not given.")
+    var clusterDNSAddress: String?
+
+    @Option(name: .long, help: "The cluster domain cluster DNS answers for.")
+    var clusterDomain = "cluster.local"
+
+    @Option(name: .long, help: "Upstream resolver for names outside the cluster, IP[:PORT]; repeat for more (default: the nameservers of /etc/resolv.conf).")
+    var clusterDNSUpstream: [String] = []
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -60,16 +70,38 @@ public struct ServerCommand: AsyncParsableCommand {
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
         }
+        if let clusterDNSAddress {
+            let address: (host: String, port: Int)
+            do { address = try ClusterDNSConfiguration.hostAndPort(clusterDNSAddress) } catch {
+                throw ValidationError("--cluster-dns-address must be IP[:PORT], got \(clusterDNSAddress)")
+            }
+            // The kube-dns EndpointSlice names this address: pods must be able to reach it.
+            guard IPAddress(address.host)?.bytes.allSatisfy({ $0 == 0 }) == false, address.port > 0 else {
+                throw ValidationError("--cluster-dns-address must be a specific address and port (pods reach it through kube-dns), not \(clusterDNSAddress)")
+            }
+        }
+        do { _ = try DomainName(clusterDomain) } catch { throw ValidationError("--cluster-domain: \(error)") }
+        for upstream in clusterDNSUpstream {
+            do { _ = try ClusterDNSConfiguration.hostAndPort(upstream) } catch {
+                throw ValidationError("--cluster-dns-upstream must be IP[:PORT], got \(upstream)")
+            }
+        }
     }
 
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.server", level: logLevel)
         let address = ListenAddress(listen)!
+        let dns = try clusterDNSAddress.map { text in
+            let (host, port) = try ClusterDNSConfiguration.hostAndPort(text)
+            return ClusterDNSConfiguration(host: host, port: port, domain: clusterDomain,
+                                           upstreams: clusterDNSUpstream.isEmpty ? nil : clusterDNSUpstream)
+        }
         let server = try await APIServer(
             configuration: .init(dataDirectory: dataDir, host: address.host, port: address.port, serviceCIDR: serviceClusterIPRange,
                                  retention: .init(minimumRevisions: historyRevisions, minimumAge: .seconds(historySeconds),
-                                                  interval: .seconds(compactionInterval))),
-            logger: logger)
+                                                  interval: .seconds(compactionInterval)),
+                                 clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) }),
+            metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
         let selection = try ControllerSelection(parsing: controllers)
         let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
         let dataDir = self.dataDir
@@ -77,9 +109,16 @@ public struct ServerCommand: AsyncParsableCommand {
         let nodeLifecycle = NodeLifecycleController.Configuration(nodeMonitorPeriod: nodeMonitorPeriod.duration,
                                                                   nodeMonitorGracePeriod: nodeMonitorGracePeriod.duration,
                                                                   nodeStartupGracePeriod: nodeStartupGracePeriod.duration)
-        let controllerService = ControllerService(ports: ready, host: address.clientHost, selection: selection, scheduler: scheduler,
-                                                  nodeLifecycle: nodeLifecycle, leaderElection: leaderElection, logger: logger)
-        try await server.run(services: selection.enabled.isEmpty && !scheduler ? [] : [controllerService]) { port in
+        let (dnsReady, announceDNSReady) = AsyncStream.makeStream(of: Int.self)
+        var services: [any ServiceLifecycle.Service] = []
+        if !selection.enabled.isEmpty || scheduler {
+            services.append(ControllerService(ports: ready, host: address.clientHost, selection: selection, scheduler: scheduler,
+                                              nodeLifecycle: nodeLifecycle, leaderElection: leaderElection, logger: logger))
+        }
+        if let dns {
+            services.append(ClusterDNSService(ports: dnsReady, host: address.clientHost, configuration: dns, logger: logger))
+        }
+        try await server.run(services: services) { port in
             let kubeconfig = "\(dataDir)/admin.kubeconfig"
             do {
                 try AdminKubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
@@ -87,9 +126,34 @@ public struct ServerCommand: AsyncParsableCommand {
             } catch {
                 logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
             }
-            announceReady.yield(port)
-            announceReady.finish()
+            for announce in [announceReady, announceDNSReady] {
+                announce.yield(port)
+                announce.finish()
+            }
         }
+    }
+}
+
+/// Cluster DNS as a service of the server's group: it starts once the API server listens and reads Services and
+/// EndpointSlices from it over HTTP through KubeClient, as CoreDNS does.
+struct ClusterDNSService: ServiceLifecycle.Service {
+    let ports: AsyncStream<Int>
+    let host: String
+    let configuration: ClusterDNSConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { return }
+        let client = try KubeClient(configuration: .init(server: URL(string: "http://\(host):\(port)")!, userAgent: "swiftlet/cluster-dns"),
+                                    logger: logger)
+        do {
+            try await ClusterDNSServer(configuration: configuration, client: client, logger: logger).run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
     }
 }
 

@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import KubeAPI
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import Store
@@ -26,16 +27,31 @@ public final class APIServer: Sendable {
         public var nodePortRange: ClosedRange<Int>
         /// How much watch history the store keeps and how often it compacts.
         public var retention: SQLiteStore.Retention
+        /// The cluster DNS server's address, when `swiftlet server` runs one: the server then keeps the
+        /// `kube-system/kube-dns` Service and its EndpointSlice pointing there (see `KubeDNSObjects`).
+        public var clusterDNS: ClusterDNSEndpoint?
 
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
                     serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
-                    retention: SQLiteStore.Retention = .init()) {
+                    retention: SQLiteStore.Retention = .init(), clusterDNS: ClusterDNSEndpoint? = nil) {
             self.dataDirectory = dataDirectory
             self.host = host
             self.port = port
             self.serviceCIDR = serviceCIDR
             self.nodePortRange = nodePortRange
             self.retention = retention
+            self.clusterDNS = clusterDNS
+        }
+    }
+
+    /// Where cluster DNS is served: the address the `kube-dns` EndpointSlice names and the port it serves on.
+    public struct ClusterDNSEndpoint: Sendable, Equatable {
+        public var address: String
+        public var port: Int
+
+        public init(address: String, port: Int = 53) {
+            self.address = address
+            self.port = port
         }
     }
 
@@ -43,22 +59,29 @@ public final class APIServer: Sendable {
     let store: SQLiteStore
     let router: APIRouter
     let core: ServerCore
+    let kubeDNS: KubeDNSObjects?
     let logger: Logger
 
-    public init(configuration: Configuration, logger: Logger) async throws {
+    /// - Parameter metrics: the registry `/metrics` exports; pass the one swift-metrics was bootstrapped with to
+    ///   export what the components running alongside record as well.
+    public init(configuration: Configuration, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         store = try SQLiteStore(path: configuration.dataDirectory + "/state.db", retention: configuration.retention, logger: logger)
         let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange))
-        core = ServerCore(store: store, admission: admission, logger: logger)
+        let core = ServerCore(store: store, admission: admission, logger: logger)
+        self.core = core
         let registry = ResourceRegistry(core: core)
+        kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
         let store = self.store
         router = APIRouter(registry: registry, discovery: Discovery(registry: registry), openAPI: try OpenAPIDocuments(registry: registry),
-                           metrics: APIMetrics(), version: VersionInfo(),
+                           metrics: APIMetrics(registry: metrics), version: VersionInfo(),
                            readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
         try await Bootstrap(core: core, registry: registry, logger: logger).run()
+        await kubeDNS?.ensure()
     }
 
     /// The URL clients use.
@@ -92,7 +115,8 @@ public final class APIServer: Sendable {
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
         // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.
-        let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + services,
+        let keepers: [any ServiceLifecycle.Service] = kubeDNS.map { [KubeDNSReconciler(objects: $0, store: store, logger: logger)] } ?? []
+        let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await store.close()

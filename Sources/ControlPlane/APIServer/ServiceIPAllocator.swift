@@ -5,6 +5,10 @@ import Foundation
 /// An actor, so concurrent creates cannot race: an address is reserved before the Service is stored and
 /// released if the store write fails or when the Service is deleted. The set is rebuilt from the stored
 /// Services when the server starts.
+///
+/// Addresses are handed out from the upper part of the range first, as upstream does since KEP-3070: the lowest
+/// `staticBandSize` addresses (256 for a /12) stay free for Services that ask for a fixed address, such as the
+/// `kubernetes` Service (the first) and `kube-dns` (the tenth), unless the rest of the range is full.
 actor ServiceIPAllocator {
     /// Why an address could not be allocated; the message is upstream's.
     enum AllocationError: Error, CustomStringConvertible {
@@ -27,7 +31,10 @@ actor ServiceIPAllocator {
     private let base: UInt32
     private let size: UInt32
     private var allocated: Set<UInt32> = []
-    private var next: UInt32 = 1
+    /// Offsets below this are the static band.
+    private let staticBand: UInt32
+    /// Where the round-robin scan of the upper band resumes.
+    private var next: UInt32
 
     /// `cidr` is an IPv4 network such as `10.96.0.0/12`.
     init(cidr: String) throws {
@@ -38,10 +45,21 @@ actor ServiceIPAllocator {
         self.cidr = cidr
         size = UInt32(1) << (32 - prefix)
         base = network & ~(size - 1)
+        staticBand = Self.staticBandSize(rangeSize: size)
+        next = max(1, staticBand)
+    }
+
+    /// Upstream's `calculateRangeOffset`: no band under 16 addresses, else a sixteenth of the range, between 16 and 256.
+    static func staticBandSize(rangeSize: UInt32) -> UInt32 {
+        guard rangeSize >= 16 else { return 0 }
+        return min(max(rangeSize / 16, 16), 256)
     }
 
     /// The first address of the range (the `kubernetes` Service's ClusterIP).
     var firstAddress: String { Self.format(base + 1) }
+
+    /// The address `offset` addresses into the range (10: `kube-dns`'s 10.96.0.10 in 10.96.0.0/12).
+    func address(at offset: UInt32) -> String { Self.format(base + min(offset, size - 2)) }
 
     /// Allocates `requested`, or the next free address when it is nil.
     func allocate(_ requested: String?) throws -> String {
@@ -51,11 +69,18 @@ actor ServiceIPAllocator {
             guard allocated.insert(ip).inserted else { throw AllocationError.alreadyAllocated(requested) }
             return requested
         }
-        // Network and broadcast addresses are never handed out; scan round-robin from the last allocation.
-        for _ in 0..<size {
-            let candidate = base + next
-            next = next + 1 >= size - 1 ? 1 : next + 1
-            if allocated.insert(candidate).inserted { return Self.format(candidate) }
+        // Network and broadcast addresses are never handed out; scan the upper band round-robin from the last
+        // allocation, then the static band from its start.
+        let lower = max(1, staticBand)
+        if lower < size - 1 {
+            for _ in lower..<(size - 1) {
+                let candidate = base + next
+                next = next + 1 >= size - 1 ? lower : next + 1
+                if allocated.insert(candidate).inserted { return Self.format(candidate) }
+            }
+        }
+        for offset in UInt32(1)..<max(1, min(staticBand, size - 1)) where allocated.insert(base + offset).inserted {
+            return Self.format(base + offset)
         }
         throw AllocationError.full(cidr)
     }
