@@ -127,6 +127,14 @@ public enum Subprocess {
         return unsafeBitCast(symbol, to: Pipe2.self)
     }()
 
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc ≥ 2.34), which the Glibc module does not import.
+    private static let addCloseFrom: AddCloseFrom = {
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { fatalError("libc has no posix_spawn_file_actions_addclosefrom_np") }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
+
     /// `POSIX_SPAWN_SETSID` (glibc ≥ 2.26), which the Glibc module does not import.
     private static let spawnSetSID: Int32 = 0x80
 
@@ -145,6 +153,10 @@ public enum Subprocess {
             posix_spawn_file_actions_adddup2(&actions, base + Int32(index), Int32(index))
             posix_spawn_file_actions_addclose(&actions, base + Int32(index))
         }
+        // Everything else is closed in the child: descriptors opened without close-on-exec (SwiftNIO's sockets
+        // are) would otherwise outlive this process in long-lived children such as container monitors, and
+        // keep a listening port bound after a restart.
+        addCloseFrom(&actions, Int32(descriptors.count))
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
