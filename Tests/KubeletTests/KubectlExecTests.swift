@@ -19,6 +19,30 @@ extension KubeletEndToEndTests {
         await cluster.stop()
     }
 
+    @Test("kubectl exec against containerd's CRI: the agent relays to containerd's streaming server (v4)",
+          .timeLimit(.minutes(3)))
+    func kubectlExecContainerd() async throws {
+        let cluster = try await Cluster(.containerd)
+        do {
+            let kubectl = try #require(which("kubectl"))
+            let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+            _ = try await cluster.kubectl(["run", "box", "--image", shell, "--restart=Never", "--overrides",
+                                           #"{"spec":{"nodeName":"\#(cluster.nodeName)","terminationGracePeriodSeconds":1}}"#,
+                                           "--command", "--", "sleep", "3600"])
+            try await cluster.waitForPod("box", timeout: .seconds(90)) { $0.status?.phase == "Running" }
+            let both = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "exec", "box", "--",
+                                                      "sh", "-c", "echo out; echo err >&2; exit 4"])
+            #expect(both.status == 4, "\(both)")
+            #expect(both.stdout == "out\n", "\(both)")
+            #expect(both.stderr.hasPrefix("err\n"), "\(both)")
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
     private func exec(_ cluster: Cluster) async throws {
         let kubectl = try #require(which("kubectl"))
         func run(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
