@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up a single-node Swiftlet cluster on this machine: installs what is missing, builds (release),
 # installs the CNI plugins and the node's conflist, imports local images (no registry access needed) and
-# starts the API server (embedded SQLite store, controllers, scheduler), the CRI runtime and the agent
+# starts the API server (embedded SQLite store, controllers, scheduler, cluster DNS), the CRI runtime and the agent
 # (kubelet + nftables service proxy). Stays in the foreground; Ctrl-C stops everything (pods keep their
 # state on disk and are picked up by the next run).
 set -euo pipefail
@@ -12,6 +12,10 @@ listen="${SWIFTLET_LISTEN:-127.0.0.1:6443}"
 socket="${SWIFTLET_CRI_SOCKET:-/run/swiftlet/cri.sock}"
 node_name="${SWIFTLET_NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 pod_cidr="10.88.0.0/16"
+# The node's address: the first global IPv4 outside the pod network. Cluster DNS listens there (port 53), so
+# pods reach it through the kube-dns Service (10.96.0.10) that the agent's --cluster-dns points them at.
+node_ip="${SWIFTLET_NODE_IP:-$(ip -4 -o addr show scope global up 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | grep -v '^10\.88\.' | head -1)}"
+dns_address="${SWIFTLET_DNS_ADDRESS:-${node_ip:+$node_ip:53}}"
 
 bash hack/install-deps.sh
 echo "up: building (release)"
@@ -47,7 +51,16 @@ mkdir -p "$data_dir/server" "$data_dir/agent" "$data_dir/logs"
 
 echo "up: starting the API server on $listen (data in $data_dir/server, log $data_dir/logs/server.log)"
 rm -f "$data_dir/server/admin.kubeconfig"
-"$bin" server --data-dir "$data_dir/server" --listen "$listen" >"$data_dir/logs/server.log" 2>&1 &
+dns_flags=() agent_dns_flags=() node_ip_flags=()
+if [ -n "$dns_address" ]; then
+  echo "up: cluster DNS on $dns_address, reached by pods as kube-dns 10.96.0.10"
+  dns_flags=(--cluster-dns-address "$dns_address")
+  agent_dns_flags=(--cluster-dns 10.96.0.10)
+else
+  echo "up: no global IPv4 address on this machine: running without cluster DNS (set SWIFTLET_NODE_IP)"
+fi
+[ -n "$node_ip" ] && node_ip_flags=(--node-ip "$node_ip")
+"$bin" server --data-dir "$data_dir/server" --listen "$listen" "${dns_flags[@]}" >"$data_dir/logs/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do [ -f "$data_dir/server/admin.kubeconfig" ] && break; sleep 0.1; done
 kubeconfig="$data_dir/server/admin.kubeconfig"
@@ -59,7 +72,8 @@ pids+=($!)
 
 echo "up: starting the agent as node $node_name (log $data_dir/logs/agent.log)"
 "$bin" agent --kubeconfig "$kubeconfig" --node-name "$node_name" --root-dir "$data_dir/agent" \
-  --container-runtime-endpoint "unix://$socket" --pod-cidr "$pod_cidr" >"$data_dir/logs/agent.log" 2>&1 &
+  --container-runtime-endpoint "unix://$socket" --pod-cidr "$pod_cidr" "${node_ip_flags[@]}" "${agent_dns_flags[@]}" \
+  >"$data_dir/logs/agent.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 120); do
@@ -73,4 +87,5 @@ echo "up: ready. kubeconfig: $kubeconfig"
 echo "    export KUBECONFIG=$kubeconfig"
 echo "    kubectl run demo --image swiftlet.local/busybox:1.35 --image-pull-policy=IfNotPresent -- sleep 3600"
 echo "    kubectl get pods -o wide"
+echo "    kubectl exec demo -- nslookup kubernetes.default"
 wait -n "${pids[@]}"
