@@ -134,6 +134,31 @@ public final class Forwarder: Sendable {
     }
 }
 
+/// One upstream exchange's outcome, settled once: by the answer, an error, the connection ending, or the
+/// deadline passing first. Lives on the channel's event loop, owned by the handler below.
+private final class ExchangeOutcome {
+    private let promise: EventLoopPromise<[UInt8]>
+    private var timeout: Scheduled<Void>?
+    private var done = false
+
+    init(promise: EventLoopPromise<[UInt8]>) {
+        self.promise = promise
+    }
+
+    /// Fails the exchange with `error` at `deadline` unless it settled before.
+    func expire(at deadline: NIODeadline, on eventLoop: any EventLoop, with error: ClusterDNSError) {
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        timeout = eventLoop.scheduleTask(deadline: deadline) { loopBound.value.finish(.failure(error)) }
+    }
+
+    func finish(_ result: Result<[UInt8], any Error>) {
+        guard !done else { return }
+        done = true
+        timeout?.cancel()
+        promise.completeWith(result)
+    }
+}
+
 /// Completes `promise` with the first datagram from `upstream` carrying `id`, or fails it at `deadline`.
 private final class UDPExchangeHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
@@ -141,22 +166,17 @@ private final class UDPExchangeHandler: ChannelInboundHandler {
     private let upstream: SocketAddress
     private let id: UInt16
     private let deadline: NIODeadline
-    private let promise: EventLoopPromise<[UInt8]>
-    private var timeout: Scheduled<Void>?
-    private var done = false
+    private let outcome: ExchangeOutcome
 
     init(upstream: SocketAddress, id: UInt16, deadline: NIODeadline, promise: EventLoopPromise<[UInt8]>) {
         self.upstream = upstream
         self.id = id
         self.deadline = deadline
-        self.promise = promise
+        self.outcome = ExchangeOutcome(promise: promise)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(deadline: deadline) {
-            loopBound.value.finish(.failure(ClusterDNSError(.upstreamTimeout, "no answer from \(loopBound.value.upstream) in time")))
-        }
+        outcome.expire(at: deadline, on: context.eventLoop, with: ClusterDNSError(.upstreamTimeout, "no answer from \(upstream) in time"))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -164,22 +184,15 @@ private final class UDPExchangeHandler: ChannelInboundHandler {
         // Answers from elsewhere, or for another id, are ignored (RFC 5452).
         guard envelope.remoteAddress == upstream, let bytes = envelope.data.getBytes(at: envelope.data.readerIndex, length: envelope.data.readableBytes),
               bytes.count >= 2, UInt16(bytes[0]) << 8 | UInt16(bytes[1]) == id else { return }
-        finish(.success(bytes))
+        outcome.finish(.success(bytes))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        finish(.failure(error))
+        outcome.finish(.failure(error))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish(.failure(ClusterDNSError(.upstreamFailure, "socket to \(upstream) closed")))
-    }
-
-    private func finish(_ result: Result<[UInt8], any Error>) {
-        guard !done else { return }
-        done = true
-        timeout?.cancel()
-        promise.completeWith(result)
+        outcome.finish(.failure(ClusterDNSError(.upstreamFailure, "socket to \(upstream) closed")))
     }
 }
 
@@ -190,40 +203,28 @@ private final class TCPExchangeHandler: ChannelInboundHandler {
 
     private let upstream: SocketAddress
     private let deadline: NIODeadline
-    private let promise: EventLoopPromise<[UInt8]>
-    private var timeout: Scheduled<Void>?
-    private var done = false
+    private let outcome: ExchangeOutcome
 
     init(upstream: SocketAddress, deadline: NIODeadline, promise: EventLoopPromise<[UInt8]>) {
         self.upstream = upstream
         self.deadline = deadline
-        self.promise = promise
+        self.outcome = ExchangeOutcome(promise: promise)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(deadline: deadline) {
-            loopBound.value.finish(.failure(ClusterDNSError(.upstreamTimeout, "no answer over TCP from \(loopBound.value.upstream) in time")))
-        }
+        outcome.expire(at: deadline, on: context.eventLoop, with: ClusterDNSError(.upstreamTimeout, "no answer over TCP from \(upstream) in time"))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        finish(.success(frame.getBytes(at: frame.readerIndex, length: frame.readableBytes) ?? []))
+        outcome.finish(.success(frame.getBytes(at: frame.readerIndex, length: frame.readableBytes) ?? []))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        finish(.failure(error))
+        outcome.finish(.failure(error))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        finish(.failure(ClusterDNSError(.upstreamFailure, "\(upstream) closed the TCP connection without an answer")))
-    }
-
-    private func finish(_ result: Result<[UInt8], any Error>) {
-        guard !done else { return }
-        done = true
-        timeout?.cancel()
-        promise.completeWith(result)
+        outcome.finish(.failure(ClusterDNSError(.upstreamFailure, "\(upstream) closed the TCP connection without an answer")))
     }
 }
