@@ -113,6 +113,7 @@ let package = Package(
         .target(name: "CRI", dependencies: grpcProtobuf, path: "Sources/Node/CRI", exclude: ["Proto"], swiftSettings: strict),
         .target(name: "CNI", dependencies: ["Netlink", "NFTables", "LinuxSystem"], path: "Sources/Node/CNI", swiftSettings: strict),
         .target(name: "OCI", dependencies: ["LinuxSystem"], path: "Sources/Node/OCI", swiftSettings: strict),
+        .target(name: "SPDY", dependencies: ["CZlib"], path: "Sources/Node/SPDY", swiftSettings: strict),
         .target(
             name: "Images",
             dependencies: [
@@ -125,8 +126,8 @@ let package = Package(
             path: "Sources/Node/Images", swiftSettings: strict),
         .target(
             name: "Runtime",
-            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", "KubeAPI", "RemoteCommand", log, metrics, grpcHTTP2,
-                           .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["CRI", "CNI", "OCI", "Images", "LinuxSystem", "CSeccomp", "KubeAPI", "RemoteCommand", "SPDY", log, metrics, grpcHTTP2,
+                           .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + grpcProtobuf,
             path: "Sources/Node/Runtime", swiftSettings: strict),
@@ -187,6 +188,7 @@ let package = Package(
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "NFTables", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand"], swiftSettings: strict),
+        .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
         .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "RemoteCommand", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),

@@ -55,6 +55,9 @@ struct RuntimeBehaviourTests {
                 #expect(await code { _ = try await runtime.containerStatus(CRIRequests.status("does-not-exist")) } == .notFound)
                 #expect(await code { _ = try await runtime.runPodSandbox(CRIRequests.run(Runtime_V1_PodSandboxConfig())) } == .invalidArgument)
                 #expect(await code { _ = try await runtime.execSync(CRIRequests.exec("does-not-exist", ["true"])) } == .notFound)
+                var forward = Runtime_V1_PortForwardRequest()
+                forward.podSandboxID = "does-not-exist"
+                #expect(await code { _ = try await runtime.portForward(forward) } == .notFound)
 
                 // A missing image: NotFound with the registry's own words.
                 do {
@@ -72,6 +75,11 @@ struct RuntimeBehaviourTests {
                 let sandboxID = try await runtime.runPodSandbox(CRIRequests.run(config)).podSandboxID
                 #expect(await code { _ = try await runtime.runPodSandbox(CRIRequests.run(config)) } == .alreadyExists)
                 #expect(try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.count == 1)
+                // PortForward grants a one-time streaming URL; a port outside 1…65535 is refused.
+                forward.podSandboxID = sandboxID
+                #expect(try await runtime.portForward(forward).url.contains("/portforward/"))
+                forward.port = [70000]
+                #expect(await code { _ = try await runtime.portForward(forward) } == .invalidArgument)
 
                 // An image that was never pulled: NotFound, and the name stays free for the retry.
                 let container = CRIRequests.containerConfig(name: "app", image: shell, command: ["sleep", "3600"])

@@ -8,6 +8,9 @@ import NIOWebSocket
 public struct WebSocketDialError: Error, CustomStringConvertible {
     public let url: String
     public let reason: String
+    /// The server answered the handshake without upgrading (it does not serve WebSockets there, or none of
+    /// the offered subprotocols), so a caller may fall back to another protocol.
+    public var declined = false
 
     public var description: String { "websocket \(url): \(reason)" }
 }
@@ -72,7 +75,7 @@ public enum WebSocketDialer {
         case .upgraded(let channel, let subprotocol):
             return WebSocketClientConnection(channel: channel, subprotocol: subprotocol)
         case .declined:
-            throw WebSocketDialError(url: url, reason: "the server did not upgrade the connection")
+            throw WebSocketDialError(url: url, reason: "the server did not upgrade the connection", declined: true)
         }
     }
 }

@@ -37,3 +37,10 @@ extension WebSocketOutboundWriter {
         try await writeBinaryMessage(ByteBuffer(bytes: StreamChannel.error.frame(status.streamPayload)))
     }
 }
+
+extension WebSocketServerConfiguration {
+    /// The WebSocket settings of every server on a streaming path (API server, kubelet, runtime): frames up to
+    /// 1 MiB, because kubectl writes whole 32 KiB reads of a forwarded connection as one frame and Hummingbird's
+    /// default (16 KiB) would close the tunnel with 1009 "message too big".
+    public static var streaming: WebSocketServerConfiguration { .init(maxFrameSize: 1 << 20) }
+}

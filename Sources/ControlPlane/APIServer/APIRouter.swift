@@ -45,15 +45,15 @@ struct APIRouter: Sendable {
         }
     }
 
-    /// Where a `pods/exec` WebSocket is relayed to, or the Status refusing it, and the request counted as
-    /// upstream counts it (verb CONNECT).
-    func podExecURL(namespace: String, name: String, options: PodExecOptions) async throws -> String {
+    /// Where a `pods/exec` or `pods/portforward` WebSocket is relayed to, or the Status refusing it, and the
+    /// request counted as upstream counts it (verb CONNECT).
+    func podStreamURL(namespace: String, name: String, stream: PodStream) async throws -> String {
         let start = ContinuousClock.now
         do {
             guard let pods = registry.handler(group: "", version: "v1", plural: "pods") else {
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
             }
-            let url = try await pods.podExecURL(pod: name, namespace: namespace, options: options)
+            let url = try await pods.podStreamURL(pod: name, namespace: namespace, stream: stream)
             metrics.record(verb: "CONNECT", resource: "pods", code: 101, duration: ContinuousClock.now - start)
             return url
         } catch {

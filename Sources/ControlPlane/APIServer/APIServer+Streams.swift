@@ -5,7 +5,8 @@ import Logging
 import RemoteCommand
 
 extension APIServer {
-    /// `pods/{name}/exec` as a remote-command WebSocket (`v5.channel.k8s.io`, which kubectl ≥ 1.30 asks for, or
+    /// `pods/{name}/portforward` as a `SPDY/3.1+portforward.k8s.io` tunnel (kubectl ≥ 1.31), relayed unread to
+    /// the kubelet; and `pods/{name}/exec` as a remote-command WebSocket (`v5.channel.k8s.io`, which kubectl ≥ 1.30 asks for, or
     /// `v4.channel.k8s.io`, the Python client's), relayed to the kubelet of the pod's node. A refused request
     /// (no such pod or container, a completed pod) is still upgraded and gets its Status on the error channel,
     /// which kubectl prints: the HTTP stack behind a WebSocket upgrade answers a declined handshake with an
@@ -14,9 +15,9 @@ extension APIServer {
         let routes = Router(context: BasicWebSocketRequestContext.self)
         @Sendable func target(_ request: Request, _ context: BasicWebSocketRequestContext) async throws -> String {
             let query = FormQuery(encoded: request.uri.query ?? "")
-            return try await router.podExecURL(
+            return try await router.podStreamURL(
                 namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "",
-                options: PodExecOptions(values: query.values))
+                stream: .exec(PodExecOptions(values: query.values)))
         }
         routes.ws("/api/v1/namespaces/:namespace/pods/:name/exec", shouldUpgrade: { request, _ in
             guard let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
@@ -32,6 +33,22 @@ extension APIServer {
             } catch {
                 logger.info("exec stream failed", metadata: ["path": "\(context.request.uri.path)", "error": "\(error)"])
                 try? await outbound.writeStreamStatus(.streamFailure("error dialing backend: \(error)"))
+            }
+        })
+        routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, _ in
+            guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
+        }, onUpgrade: { inbound, outbound, context in
+            let parameters = context.requestContext.parameters
+            do {
+                let url = try await router.podStreamURL(namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
+                                                        stream: .portForward)
+                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel])
+                try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
+            } catch {
+                // The tunnel carries only SPDY frames, so there is no channel for a Status: the client sees the
+                // connection end (kubectl checks the pod itself before it connects).
+                logger.info("port forward stream failed", metadata: ["path": "\(context.request.uri.path)", "error": "\(error)"])
             }
         })
         return routes

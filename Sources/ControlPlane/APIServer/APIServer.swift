@@ -1,3 +1,4 @@
+import RemoteCommand
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -110,7 +111,7 @@ public final class APIServer: Sendable {
             return HTTPBridge.response(await router.route(apiRequest))
         }
         let app = Application(
-            responder: responder, server: .http1WebSocketUpgrade(webSocketRouter: Self.streamRoutes(router, logger: logger)),
+            responder: responder, server: .http1WebSocketUpgrade(webSocketRouter: Self.streamRoutes(router, logger: logger), configuration: .streaming),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)

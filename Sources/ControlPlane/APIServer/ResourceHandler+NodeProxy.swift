@@ -2,7 +2,7 @@ import Foundation
 import KubeAPI
 import Store
 
-/// Where a pod subresource that the kubelet serves (`log`, `exec`) is forwarded: the container it names and
+/// Where a pod subresource that the kubelet serves (`log`, `exec`, `portforward`) is forwarded: the container it names and
 /// the kubelet of the pod's node.
 struct KubeletTarget: Sendable {
     let pod: Pod
@@ -30,15 +30,23 @@ extension ResourceHandler {
             throw Status(message: "a container name must be specified for pod \(name), choose one of: [\((pod.spec?.containers ?? []).map(\.name).joined(separator: " "))]",
                          reason: "BadRequest", code: 400)
         }
+        let authority = try await kubeletAuthority(of: pod) {
+            "container \"\(container)\" in pod \"\(name)\" is waiting to start: the pod has no running node"
+        }
+        return KubeletTarget(pod: pod, container: container, authority: authority)
+    }
+
+    /// `host:port` of the kubelet on the pod's node (its InternalIP and kubelet endpoint port); a 400 with
+    /// `unscheduled()` as the message while the pod has no node that reports them.
+    func kubeletAuthority(of pod: Pod, unscheduled: () -> String) async throws -> String {
         guard let nodeName = pod.spec?.nodeName, !nodeName.isEmpty,
               let nodeKV = try await core.store.get(key: StoredObject.key(Node.resource, namespace: nil, name: nodeName)),
               let node = try? KubeJSON.decode(Node.self, from: nodeKV.value),
               let address = node.status?.addresses?.first(where: { $0.type == "InternalIP" })?.address,
               let port = node.status?.daemonEndpoints?.kubeletEndpoint?.port else {
-            throw Status(message: "container \"\(container)\" in pod \"\(name)\" is waiting to start: the pod has no running node",
-                         reason: "BadRequest", code: 400)
+            throw Status(message: unscheduled(), reason: "BadRequest", code: 400)
         }
         let host = address.contains(":") ? "[\(address)]" : address
-        return KubeletTarget(pod: pod, container: container, authority: "\(host):\(port)")
+        return "\(host):\(port)"
     }
 }

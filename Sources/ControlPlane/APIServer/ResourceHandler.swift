@@ -47,8 +47,9 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
             case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
-            case (let name?, "exec", "GET") where subresources.contains("exec"), (let name?, "exec", "POST") where subresources.contains("exec"):
-                return try await podExec(request, path: path, name: name)
+            case (let name?, let sub?, "GET") where ["exec", "portforward"].contains(sub) && subresources.contains(sub),
+                 (let name?, let sub?, "POST") where ["exec", "portforward"].contains(sub) && subresources.contains(sub):
+                return try await podStream(request, path: path, name: name, subresource: sub)
             case (_, let sub?, _) where !subresources.contains(sub):
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
             default:
@@ -150,8 +151,8 @@ protocol ResourceHandling: Sendable {
     var info: ResourceInfo { get }
     var subresources: [String] { get }
     func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse
-    /// The kubelet WebSocket URL serving `pods/exec` (a Status error for any other kind).
-    func podExecURL(pod name: String, namespace: String?, options: PodExecOptions) async throws -> String
+    /// The kubelet WebSocket URL serving a pod's `exec` or `portforward` (a Status error for any other kind).
+    func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String
 }
 
 /// Turns Foundation's decoding errors into upstream-like text naming the field path.

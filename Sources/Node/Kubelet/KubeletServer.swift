@@ -1,3 +1,4 @@
+import RemoteCommand
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -49,7 +50,8 @@ struct KubeletServer: ServiceLifecycle.Service {
         }
         let webSockets = Router(context: BasicWebSocketRequestContext.self)
         Self.addExecRoute(to: webSockets, workers: workers, logger: logger)
-        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSockets),
+        Self.addPortForwardRoute(to: webSockets, workers: workers, logger: logger)
+        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSockets, configuration: .streaming),
                               configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
         try await app.runService()
     }

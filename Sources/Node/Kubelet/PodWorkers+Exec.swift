@@ -48,3 +48,23 @@ extension PodWorkers {
         }
     }
 }
+
+extension PodWorkers {
+    /// Asks the runtime to forward ports into the ready sandbox of pod `namespace/name` and returns the
+    /// streaming URL its `PortForward` grants.
+    func portForwardURL(namespace: String, name: String) async throws -> String {
+        guard let pod = pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
+            throw StreamTargetError(description: "pod \(namespace)/\(name) not found on this node")
+        }
+        guard let sandbox = try await sandboxes(uid: uid).first(where: { $0.state == .sandboxReady }) else {
+            throw StreamTargetError(description: "pod \(namespace)/\(name) has no running sandbox")
+        }
+        var request = Runtime_V1_PortForwardRequest()
+        request.podSandboxID = sandbox.id
+        do {
+            return try await connection.runtime.portForward(request, options: RuntimeConnection.options(.seconds(30))).url
+        } catch let error as RPCError {
+            throw StreamTargetError(description: error.message)
+        }
+    }
+}

@@ -178,7 +178,7 @@ public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol
     }
 
     public func portForward(request: Runtime_V1_PortForwardRequest, context: ServerContext) async throws -> Runtime_V1_PortForwardResponse {
-        throw Self.unsupported("PortForward (streaming)")
+        try await serve("PortForward") { try await runtime.portForward(request) }
     }
 
     public func containerStats(request: Runtime_V1_ContainerStatsRequest, context: ServerContext) async throws -> Runtime_V1_ContainerStatsResponse {

@@ -17,9 +17,9 @@ extension ContainerRuntime {
             throw RuntimeError(.failedPrecondition, "container \"\(record.id)\" is not running")
         }
         var response = Runtime_V1_ExecResponse()
-        response.url = try await streaming.grant(StreamingSessions.ExecRequest(
+        response.url = try await streaming.grant(.exec(StreamingSessions.ExecRequest(
             containerID: record.id, command: request.cmd, tty: request.tty, stdin: request.stdin,
-            stdout: request.stdout, stderr: request.stderr))
+            stdout: request.stdout, stderr: request.stderr)))
         return response
     }
 

@@ -1,9 +1,9 @@
 import Foundation
 import GRPCCore
 
-/// The exec requests the CRI `Exec` call has granted and the streaming server has not yet been asked for:
-/// each is reachable once, through an unguessable token in its URL, for one minute (upstream's token cache
-/// lifetime), so only the caller of the RPC — the kubelet — can open it.
+/// The streams the CRI `Exec` and `PortForward` calls have granted and the streaming server has not yet been
+/// asked for: each is reachable once, through an unguessable token in its URL, for one minute (upstream's token
+/// cache lifetime), so only the caller of the RPC — the kubelet — can open it.
 public actor StreamingSessions {
     /// What a granted exec runs.
     public struct ExecRequest: Sendable {
@@ -15,22 +15,44 @@ public actor StreamingSessions {
         public var stderr: Bool
     }
 
+    /// What a granted port forward reaches: the loopback of a sandbox's network namespace.
+    public struct PortForwardRequest: Sendable {
+        public var sandboxID: String
+        /// The sandbox's network namespace; nil for a host-network pod (the runtime's own namespace).
+        public var networkNamespace: String?
+        /// The ports the caller named in the RPC; empty allows any (what the kubelet sends for SPDY clients).
+        public var ports: [Int32]
+    }
+
+    /// One granted stream; its kind picks the URL path (`/exec/…`, `/portforward/…`).
+    public enum Grant: Sendable {
+        case exec(ExecRequest)
+        case portForward(PortForwardRequest)
+
+        var path: String {
+            switch self {
+            case .exec: "exec"
+            case .portForward: "portforward"
+            }
+        }
+    }
+
     static let lifetime: Duration = .seconds(60)
 
-    private var pending: [String: (request: ExecRequest, expires: ContinuousClock.Instant)] = [:]
+    private var pending: [String: (grant: Grant, expires: ContinuousClock.Instant)] = [:]
     /// `http://host:port`, set once the streaming server listens.
     private(set) var baseURL: String?
 
     func listening(at url: String) { baseURL = url }
 
-    /// Grants `request` and returns the URL that serves it.
-    func grant(_ request: ExecRequest) throws(RuntimeError) -> String {
+    /// Grants `grant` and returns the URL that serves it.
+    func grant(_ grant: Grant) throws(RuntimeError) -> String {
         guard let baseURL else { throw RuntimeError(.unavailable, "the streaming server is not listening yet") }
         let now = ContinuousClock.now
         pending = pending.filter { $0.value.expires > now }
         let token = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 36) }.joined()
-        pending[token] = (request, now + Self.lifetime)
-        return "\(baseURL)/exec/\(token)"
+        pending[token] = (grant, now + Self.lifetime)
+        return "\(baseURL)/\(grant.path)/\(token)"
     }
 
     /// Whether `token` names a live grant (checked before the WebSocket handshake is accepted).
@@ -39,8 +61,8 @@ public actor StreamingSessions {
     }
 
     /// Takes the grant for `token`: a URL serves one stream.
-    func take(_ token: String) -> ExecRequest? {
+    func take(_ token: String) -> Grant? {
         guard let entry = pending.removeValue(forKey: token), entry.expires > .now else { return nil }
-        return entry.request
+        return entry.grant
     }
 }

@@ -23,7 +23,38 @@ struct PodExecOptions: Sendable {
     }
 }
 
+/// A streaming subresource of a pod that the kubelet serves over a WebSocket.
+enum PodStream: Sendable {
+    case exec(PodExecOptions)
+    case portForward
+
+    /// The subresource, as metrics and discovery name it.
+    var subresource: String {
+        switch self {
+        case .exec: "exec"
+        case .portForward: "portforward"
+        }
+    }
+}
+
 extension ResourceHandler {
+    /// The kubelet WebSocket URL that serves `stream` for pod `name`, after upstream's checks.
+    func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String {
+        switch stream {
+        case .exec(let options): try await podExecURL(pod: name, namespace: namespace, options: options)
+        case .portForward: try await podPortForwardURL(pod: name, namespace: namespace)
+        }
+    }
+
+    /// `pods/portforward`'s kubelet URL (`/portForward/{namespace}/{pod}`), which the tunnel is relayed to.
+    func podPortForwardURL(pod name: String, namespace: String?) async throws -> String {
+        let (object, _) = try await load(name: name, namespace: namespace)
+        guard let pod = object as? Pod else { throw Status.methodNotSupported(info, verb: "get") }
+        let authority = try await kubeletAuthority(of: pod) { "pod \(name) does not have a host assigned" }
+        let path = [namespace ?? "default", name].map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }
+        return "ws://\(authority)/portForward/\(path.joined(separator: "/"))"
+    }
+
     /// `pods/exec` checked as upstream checks it, and the kubelet WebSocket URL that serves it
     /// (`/exec/{namespace}/{pod}/{container}?command=…&input=1&output=1&error=1&tty=1`).
     func podExecURL(pod name: String, namespace: String?, options: PodExecOptions) async throws -> String {
@@ -45,11 +76,12 @@ extension ResourceHandler {
         return "ws://\(target.authority)/exec/\(path.joined(separator: "/"))?\(query.encoded)"
     }
 
-    /// `pods/exec` without a WebSocket upgrade (an upgrade never reaches the handlers): the request is checked
-    /// like a real one, so the caller sees the same errors, and then refused.
-    func podExec(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
-        _ = try await podExecURL(pod: name, namespace: path.namespace,
-                                 options: PodExecOptions { key in request.query[key].map { [$0] } ?? [] })
+    /// `pods/exec` or `pods/portforward` without a WebSocket upgrade (an upgrade never reaches the handlers):
+    /// the request is checked like a real one, so the caller sees the same errors, and then refused.
+    func podStream(_ request: APIRequest, path: ResourcePath, name: String, subresource: String) async throws -> APIResponse {
+        let stream: PodStream = subresource == "exec"
+            ? .exec(PodExecOptions { key in request.query[key].map { [$0] } ?? [] }) : .portForward
+        _ = try await podStreamURL(pod: name, namespace: path.namespace, stream: stream)
         throw Status(message: "Upgrade request required", reason: "BadRequest", code: 400)
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import HummingbirdWebSocket
+import NIOCore
+import NIOPosix
+
+/// Opens a plain HTTP/1.1 upgrade to SPDY/3.1 (`Upgrade: SPDY/3.1`, `X-Stream-Protocol-Version`), the way
+/// client-go's SPDY round tripper does — what containerd's streaming server needs for `portforward` — and hands
+/// back the raw connection once the server answered 101. The SPDY frames themselves are the peers' business.
+public enum SPDYUpgradeDialer {
+    /// Connects to `url` (`http://host:port/path`) and completes the upgrade for `streamProtocol`.
+    public static func connect(url: String, streamProtocol: String) async throws -> UpgradedConnection {
+        guard let components = URLComponents(string: url), let host = components.host,
+              ["http", "ws"].contains(components.scheme ?? "") else {
+            throw WebSocketDialError(url: url, reason: "not an http:// URL")
+        }
+        let port = components.port ?? 80
+        var target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { target += "?" + query }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(10))
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
+                                                                   configuration: .init(isOutboundHalfClosureEnabled: true))
+                    }
+                }
+        } catch {
+            throw WebSocketDialError(url: url, reason: "\(error)")
+        }
+        let request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+            + "X-Stream-Protocol-Version: \(streamProtocol)\r\nContent-Length: 0\r\n\r\n"
+        return UpgradedConnection(channel: channel, url: url, request: request, streamProtocol: streamProtocol)
+    }
+}
+
+/// A connection on which an HTTP upgrade request has been written; ``run(_:)`` reads the answer and, after a
+/// 101, passes the raw bytes that follow.
+public struct UpgradedConnection: Sendable {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let url: String
+    let request: String
+    let streamProtocol: String
+
+    /// Relays a WebSocket client's binary messages to the upgraded connection as raw bytes and the connection's
+    /// bytes back as binary messages, until the server closes the connection; then closes it.
+    public func relay(client inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async throws {
+        try await channel.executeThenClose { input, output in
+            try await output.write(ByteBuffer(string: request))
+            var responses = input.makeAsyncIterator()
+            var head = ByteBuffer()
+            var headEnd: Int?
+            while headEnd == nil {
+                guard var more = try await responses.next() else {
+                    throw WebSocketDialError(url: url, reason: "the server closed the connection during the SPDY upgrade")
+                }
+                head.writeBuffer(&more)
+                headEnd = head.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8))?.upperBound
+                guard head.readableBytes < 64 * 1024 else { throw WebSocketDialError(url: url, reason: "oversized upgrade response") }
+            }
+            let headText = head.readString(length: headEnd! - head.readerIndex) ?? ""
+            let statusLine = headText.prefix { $0 != "\r" }
+            guard statusLine.split(separator: " ").dropFirst().first == "101" else {
+                throw WebSocketDialError(url: url, reason: "the server refused the SPDY upgrade: \(statusLine)")
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: 1 << 24) {
+                        guard case .binary(let buffer) = message else { continue }
+                        try await output.write(buffer)
+                    }
+                    output.finish()
+                }
+                if head.readableBytes > 0 { try await outbound.writeBinaryMessage(head) }
+                while let buffer = try await responses.next() { try await outbound.writeBinaryMessage(buffer) }
+                group.cancelAll()
+            }
+        }
+    }
+}

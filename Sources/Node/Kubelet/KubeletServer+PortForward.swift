@@ -1,0 +1,39 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import RemoteCommand
+
+extension KubeletServer {
+    /// `/portForward/{namespace}/{pod}` as a `SPDY/3.1+portforward.k8s.io` WebSocket tunnel (what the API
+    /// server's `pods/portforward` connects to): asks the runtime for a `PortForward` URL for the pod's sandbox
+    /// and relays the tunnel's messages to it unread; the runtime runs the SPDY session. A runtime whose streaming
+    /// server declines the tunnel (containerd) gets the same SPDY bytes over a plain `Upgrade: SPDY/3.1`.
+    static func addPortForwardRoute(to router: Router<BasicWebSocketRequestContext>, workers: PodWorkers, logger: Logger) {
+        router.ws("/portForward/:namespace/:pod", shouldUpgrade: { request, _ in
+            guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
+        }, onUpgrade: { inbound, outbound, context in
+            let parameters = context.requestContext.parameters
+            let namespace = parameters.get("namespace") ?? "", pod = parameters.get("pod") ?? ""
+            do {
+                let url = try await workers.portForwardURL(namespace: namespace, name: pod)
+                let connection: WebSocketClientConnection
+                do {
+                    connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel])
+                } catch {
+                    // A runtime without the tunnel (containerd) speaks SPDY after a plain HTTP upgrade; the refused
+                    // attempt used up the one-time URL, so ask for another.
+                    guard let refusal = error as? WebSocketDialError, refusal.declined else { throw error }
+                    let retry = try await workers.portForwardURL(namespace: namespace, name: pod)
+                    let upgraded = try await SPDYUpgradeDialer.connect(url: retry, streamProtocol: PortForwardProtocol.spdy)
+                    try await upgraded.relay(client: inbound, outbound)
+                    return
+                }
+                try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
+            } catch {
+                // The tunnel has no channel for a reason: the client sees the connection end.
+                logger.info("port forward stream failed", metadata: ["path": "\(context.request.uri.path)", "error": "\(error)"])
+            }
+        })
+    }
+}
