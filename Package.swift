@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand"], swiftSettings: strict),
         .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
-        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "RemoteCommand", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,
