@@ -38,9 +38,9 @@ extension WebSocketOutboundWriter {
     }
 }
 
-extension WebSocketServerConfiguration {
+extension HTTP1WebSocketUpgradeChannel.Configuration {
     /// The WebSocket settings of every server on a streaming path (API server, kubelet, runtime): frames up to
     /// 1 MiB, because kubectl writes whole 32 KiB reads of a forwarded connection as one frame and Hummingbird's
     /// default (16 KiB) would close the tunnel with 1009 "message too big".
-    public static var streaming: WebSocketServerConfiguration { .init(maxFrameSize: 1 << 20) }
+    public static var streaming: HTTP1WebSocketUpgradeChannel.Configuration { .init(ws: .init(maxFrameSize: 1 << 20)) }
 }

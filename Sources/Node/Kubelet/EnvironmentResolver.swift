@@ -2,13 +2,16 @@ import Foundation
 import KubeAPI
 
 /// A container's environment as the kubelet builds it: `envFrom` (ConfigMaps/Secrets, with prefix) then
-/// `env` in order — values, `$(VAR)` references to earlier variables, fieldRef (metadata, spec.nodeName,
-/// status.podIP, status.hostIP …), resourceFieldRef, configMapKeyRef and secretKeyRef.
+/// `env` in order — values, `$(VAR)` references to earlier variables or Service variables, fieldRef
+/// (metadata, spec.nodeName, status.podIP, status.hostIP …), resourceFieldRef, configMapKeyRef and
+/// secretKeyRef — and last the Service variables (``ServiceEnvironment``) the container did not set itself.
 struct EnvironmentResolver {
     let pod: Pod
     let podIP: String
     let hostIP: String
     let objects: PodObjects
+    /// What ``ServiceEnvironment`` gives for the Services the pod sees.
+    var serviceVariables: [String: String] = [:]
 
     func resolve(_ container: Container) async throws -> [(String, String)] {
         var environment = OrderedEnvironment()
@@ -34,8 +37,12 @@ struct EnvironmentResolver {
             if let source = variable.valueFrom {
                 if let value = try await value(of: source, container: container, namespace: namespace) { environment.set(variable.name, value) }
             } else {
-                environment.set(variable.name, Self.expand(variable.value ?? "", with: environment.values))
+                environment.set(variable.name, Self.expand(variable.value ?? "",
+                                                           with: environment.values.merging(serviceVariables) { defined, _ in defined }))
             }
+        }
+        for (name, value) in serviceVariables.sorted(by: { $0.key < $1.key }) where environment.values[name] == nil {
+            environment.set(name, value)
         }
         return environment.pairs
     }

@@ -34,6 +34,25 @@ struct PodObjects: Sendable {
     }
 }
 
+extension PodObjects {
+    /// The Services whose variables a pod's containers get: `default/kubernetes` always, and with service
+    /// links every Service of `namespace` (which wins over the API server's on a name clash, as upstream).
+    func services(namespace: String, serviceLinks: Bool) async throws -> [Service] {
+        var byName: [String: Service] = [:]
+        if serviceLinks {
+            for service in try await client.list(Service.self, namespace: namespace).items { byName[service.metadata.name ?? ""] = service }
+        }
+        if byName["kubernetes"] == nil || !serviceLinks {
+            do {
+                byName["kubernetes"] = try await client.get(Service.self, name: "kubernetes", namespace: "default")
+            } catch {
+                if !error.isNotFound { throw error }
+            }
+        }
+        return Array(byName.values)
+    }
+}
+
 /// Why a container cannot be configured yet: the kubelet reports it as the container's waiting reason
 /// (`CreateContainerConfigError`) and retries.
 struct ContainerConfigError: Error, CustomStringConvertible {

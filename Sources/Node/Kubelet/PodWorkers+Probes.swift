@@ -109,10 +109,8 @@ extension PodWorkers {
         let verb = kind == .liveness ? "liveness" : "startup"
         events.record(pod, reason: "Killing", message: "Container \(container.name) failed \(verb) probe, will be restarted", fieldPath: fieldPath)
         logger.info("killing container after failed probe", metadata: ["pod": "\(Self.name(pod))", "container": "\(container.name)", "probe": "\(verb)"])
-        var stop = Runtime_V1_StopContainerRequest()
-        stop.containerID = containerID
-        stop.timeout = probe.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
-        _ = try? await connection.runtime.stopContainer(stop, options: RuntimeConnection.options(.seconds(stop.timeout + 60)))
+        await kill(containerID, container: container, pod: pod, podIP: pod.status?.podIP ?? "",
+                   grace: probe.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30)
         rescheduleForStatus(uid)
     }
 }

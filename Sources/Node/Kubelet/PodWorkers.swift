@@ -304,7 +304,10 @@ actor PodWorkers {
         }
         do {
             let volumePaths = try await volumes.setUp(pod)
-            let environment = try await EnvironmentResolver(pod: pod, podIP: sandbox.ip, hostIP: nodeIP, objects: objects).resolve(container)
+            let services = try await objects.services(namespace: pod.metadata.namespace ?? "default",
+                                                      serviceLinks: pod.spec?.enableServiceLinks ?? true)
+            let environment = try await EnvironmentResolver(pod: pod, podIP: sandbox.ip, hostIP: nodeIP, objects: objects,
+                                                            serviceVariables: ServiceEnvironment.variables(for: services)).resolve(container)
             let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
             let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumePaths: volumePaths, hostsFile: hostsFile,
                                                     memoryCapacity: memoryCapacity).build(container, attempt: attempt)
@@ -317,6 +320,7 @@ actor PodWorkers {
             try await startCreated(id)
             events.record(pod, reason: "Started", message: "Started container \(container.name)", fieldPath: fieldPath)
             waiting[uid]?[container.name] = nil
+            _ = await runPostStart(container, containerID: id, pod: pod, podIP: sandbox.ip)
         } catch let error as ContainerConfigError {
             waiting[uid, default: [:]][container.name] = ("CreateContainerConfigError", error.message)
             events.record(pod, "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: fieldPath)
@@ -394,7 +398,7 @@ actor PodWorkers {
         for container in pod.spec?.containers ?? [] {
             events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.containers{\(container.name)}")
         }
-        await cleanUp(uid: uid, grace: grace)
+        await cleanUp(uid: uid, grace: grace, pod: pod)
         do {
             try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                     options: DeleteOptions(gracePeriodSeconds: 0, preconditions: .init(uid: uid)))
@@ -420,12 +424,12 @@ actor PodWorkers {
         }
     }
 
-    /// Everything of a pod off the node: containers stopped in parallel, sandboxes removed, volumes and the
-    /// pod's cgroup gone, its bookkeeping forgotten.
-    private func cleanUp(uid: String, grace: Int64 = 0) async {
+    /// Everything of a pod off the node: containers stopped in parallel (with their preStop handlers when the
+    /// pod is known), sandboxes removed, volumes and the pod's cgroup gone, its bookkeeping forgotten.
+    private func cleanUp(uid: String, grace: Int64 = 0, pod: Pod? = nil) async {
         guard let sandboxes = try? await sandboxes(uid: uid) else { return }
         for sandbox in sandboxes {
-            await stopContainers(sandboxID: sandbox.id, grace: grace)
+            await stopContainers(sandboxID: sandbox.id, grace: grace, pod: pod)
             var stop = Runtime_V1_StopPodSandboxRequest()
             stop.podSandboxID = sandbox.id
             _ = try? await connection.runtime.stopPodSandbox(stop, options: RuntimeConnection.options())
@@ -441,17 +445,16 @@ actor PodWorkers {
         restartBackOff.forget(prefix: uid + "/")
     }
 
-    private func stopContainers(sandboxID: String, grace: Int64) async {
+    /// Stops the sandbox's containers in parallel, each through ``kill(_:container:pod:podIP:grace:)``.
+    private func stopContainers(sandboxID: String, grace: Int64, pod: Pod? = nil) async {
         guard let containers = try? await containers(sandboxID: sandboxID) else { return }
-        let runtime = connection.runtime
+        let podIP = pod.flatMap { $0.status?.podIP } ?? ""
         await withTaskGroup(of: Void.self) { group in
             for container in containers where container.state == .containerRunning || container.state == .containerCreated {
-                group.addTask {
-                    var stop = Runtime_V1_StopContainerRequest()
-                    stop.containerID = container.id
-                    stop.timeout = grace
-                    _ = try? await runtime.stopContainer(stop, options: RuntimeConnection.options(.seconds(grace + 60)))
-                }
+                // Only a running container has a preStop handler to run.
+                let spec = container.state == .containerRunning
+                    ? (pod?.spec?.containers ?? []).first { $0.name == container.metadata.name } : nil
+                group.addTask { await self.kill(container.id, container: spec, pod: pod, podIP: podIP, grace: grace) }
             }
         }
     }
