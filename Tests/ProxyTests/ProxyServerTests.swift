@@ -10,7 +10,7 @@ import Testing
 /// The whole path: a real `swiftlet server`, a Service and an EndpointSlice created through the API,
 /// the ProxyServer's informers, trackers and sync runner, traffic from the client namespace.
 @Suite(.serialized) struct ProxyServerTests {
-    @Test func informersDriveTheRulesEndToEnd() async throws {
+    @Test(arguments: ProxyMode.allCases) func informersDriveTheRulesEndToEnd(mode: ProxyMode) async throws {
         let server = try await ServerProcess()
         defer { server.stop() }
         let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: testLogger())
@@ -31,10 +31,9 @@ import Testing
                 endpoints: (0..<2).map { Endpoint(addresses: [Topology.podAddress($0)], conditions: EndpointConditions(ready: true), nodeName: "node-a") },
                 ports: [EndpointSlicePort(name: "http", protocol: "TCP", port: 8080)]))
 
-            let socket = try topology.node.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
-            let proxy = try ProxyServer(client: client, nodeName: "node-a",
+            let proxy = try ProxyServer(client: client, nodeName: "node-a", mode: mode,
                                         configuration: ProxyConfiguration(minSyncPeriod: .milliseconds(200), clusterCIDRs: ["10.244.0.0/16"]),
-                                        socket: socket, logger: testLogger())
+                                        namespace: topology.node, logger: testLogger())
             let running = Task { try await proxy.run() }
             defer { running.cancel() }
 
