@@ -52,8 +52,8 @@ import Testing
             #expect(nat.contains("--probability 0.33333333"))
             #expect(nat.contains("--probability 0.50000000"))
             #expect(nat.components(separatedBy: "-A \(svc) ").count - 1 == 4, "masquerade + 3 endpoints")
-            #expect(nat.contains("-p tcp -m comment --comment ns1/svc1:p80 -m tcp -j DNAT --to-destination 10.244.0.11:8080"))
-            #expect(nat.contains("-A KUBE-NODEPORTS -p tcp -m comment --comment ns1/svc1:p80 -m tcp --dport 30080 -j KUBE-EXT-XPGD46QRK7WJZT7O"))
+            #expect(nat.contains("-p tcp -m comment --comment \"ns1/svc1:p80\" -m tcp -j DNAT --to-destination 10.244.0.11:8080"))
+            #expect(nat.contains("-A KUBE-NODEPORTS -p tcp -m comment --comment \"ns1/svc1:p80\" -m tcp --dport 30080 -j KUBE-EXT-XPGD46QRK7WJZT7O"))
             #expect(nat.contains("-A KUBE-SERVICES -d 192.168.77.1/32 -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -j KUBE-NODEPORTS"))
             #expect(nat.contains("-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000"))
             #expect(nat.contains("-j MASQUERADE --random-fully"))
@@ -61,8 +61,8 @@ import Testing
             #expect(nat.contains("-m recent --rcheck --seconds 600 --reap --name KUBE-SEP-"))
             #expect(nat.contains("-m recent --set --name KUBE-SEP-"))
             // filter: rejects for the service without endpoints, forwarding of marked traffic.
-            #expect(filter.contains("-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT"))
-            #expect(filter.contains("-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30100 -j REJECT"))
+            #expect(filter.contains("-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with tcp-reset"))
+            #expect(filter.contains("-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30100 -j REJECT --reject-with tcp-reset"))
             #expect(filter.contains("-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT"))
             #expect(filter.contains("-A FORWARD -m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"))
             // The restore input carries upstream's probability formatting (iptables-nft prints it rounded differently).

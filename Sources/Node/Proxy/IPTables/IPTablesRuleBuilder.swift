@@ -136,6 +136,10 @@ struct IPTablesRuleBuilder: Sendable {
         let spn = name.upstreamName
         let proto = name.protocol.lowercased
         let match = "-m \(proto) -p \(proto)"
+        // TCP gets a reset, as the nftables mode sends: an ICMP port-unreachable to a host the node has not
+        // answered before is held back by the kernel's per-host ICMP rate limit (a refused connection would
+        // take a second or more), which a reset is not subject to.
+        let reject = name.protocol == .tcp ? "REJECT --reject-with tcp-reset" : "REJECT"
         let selection = EndpointSelection(service: service, endpoints: endpoints.filter { !$0.isIPv6 })
         let serviceChain = IPTablesChainName.service(name)
         let externalChain = IPTablesChainName.external(name)
@@ -167,7 +171,7 @@ struct IPTablesRuleBuilder: Sendable {
         } else {
             for ip in clusterIPs {
                 fragment.shared[Self.filterServices, default: []].append(
-                    "-A KUBE-SERVICES -m comment --comment \"\(spn) has no endpoints\" \(match) -d \(ip) --dport \(service.port) -j REJECT")
+                    "-A KUBE-SERVICES -m comment --comment \"\(spn) has no endpoints\" \(match) -d \(ip) --dport \(service.port) -j \(reject)")
             }
         }
 
@@ -177,7 +181,7 @@ struct IPTablesRuleBuilder: Sendable {
         let loadBalancerIPs = service.loadBalancerIPs.filter { !$0.contains(":") }
         if selection.external.isEmpty {
             // No endpoint at all: reject. Endpoints, but none local for externalTrafficPolicy Local: drop.
-            let (verdict, why) = selection.all.isEmpty ? ("REJECT", "has no endpoints") : ("DROP", "has no local endpoints")
+            let (verdict, why) = selection.all.isEmpty ? (reject, "has no endpoints") : ("DROP", "has no local endpoints")
             for ip in externalIPs + loadBalancerIPs {
                 fragment.shared[Self.filterExternalServices, default: []].append(
                     "-A KUBE-EXTERNAL-SERVICES -m comment --comment \"\(spn) \(why)\" \(match) -d \(ip) --dport \(service.port) -j \(verdict)")
