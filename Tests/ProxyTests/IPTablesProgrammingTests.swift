@@ -150,3 +150,25 @@ import Testing
         }
     }
 }
+
+extension IPTablesProgrammingTests {
+    /// What the nftables mode runs at start when the iptables mode was there before: every jump and chain goes.
+    @Test func cleanupRemovesEverythingTheModeWrote() async throws {
+        try await withNamespaces(["swt-ipt"]) { namespaces in
+            let ns = namespaces[0]
+            let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
+            let proxier = makeIPTablesProxier(in: ns)
+            try await proxier.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11"])]), node: node)
+            #expect(try await iptablesSave(in: ns, table: "nat").contains("KUBE-"))
+            try await proxier.cleanup()
+            for table in ["nat", "filter"] {
+                let saved = try await iptablesSave(in: ns, table: table)
+                #expect(!saved.contains("KUBE-"), "\(saved)")
+            }
+            try await proxier.cleanup()  // nothing left: fine
+            // And it comes back with a full sync.
+            #expect(try await proxier.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11"])]),
+                                           node: node).isFull)
+        }
+    }
+}

@@ -46,6 +46,19 @@ public struct IPTables: Sendable {
         _ = try await run(command, ["-w", "\(Self.lockWaitSeconds)", "-t", table, "-I", chain] + rule)
     }
 
+    /// Removes every copy of `rule` from built-in `chain` of `table`; none there (or no target chain for
+    /// it, which `-C` also reports as a failure) is fine.
+    public func deleteRule(table: String, chain: String, _ rule: [String]) async throws(IPTablesCommandError) {
+        while true {
+            do throws(IPTablesCommandError) {
+                _ = try await run(command, ["-w", "\(Self.lockWaitSeconds)", "-t", table, "-C", chain] + rule)
+            } catch {
+                return
+            }
+            _ = try await run(command, ["-w", "\(Self.lockWaitSeconds)", "-t", table, "-D", chain] + rule)
+        }
+    }
+
     /// Runs `name` (found in the usual sbin directories) and returns its stdout, or throws with its stderr.
     private func run(_ name: String, _ arguments: [String], stdin: [UInt8] = []) async throws(IPTablesCommandError) -> String {
         guard let path = Self.locate(name) else {

@@ -175,6 +175,30 @@ public actor IPTablesProxier {
         return plan
     }
 
+    /// Removes everything the iptables mode writes — the jumps from the built-in chains, then the fixed and
+    /// per-service chains — e.g. when the nftables mode takes over (upstream's cleanup of the other mode's
+    /// leftovers). Nothing there is fine. The next sync is a full one.
+    public func cleanup() async throws(ProxyError) {
+        kernelModel = nil
+        cache = [:]
+        needsFullSync = true
+        // No chain of ours, no jump to one: nothing to do (and no iptables -C against missing targets).
+        let plan = IPTablesSyncPlan.deletion(of: try await existingChains(includingFixed: true))
+        guard !plan.isEmpty else { return }
+        for jump in IPTablesRuleBuilder.jumps {
+            do {
+                try await iptables.deleteRule(table: jump.table.rawValue, chain: jump.chain, jump.arguments)
+            } catch {
+                throw failed("delete the jump from \(jump.table.rawValue) \(jump.chain)", error, partial: false)
+            }
+        }
+        do {
+            try await iptables.restore(plan.restoreInput)
+        } catch {
+            throw failed("delete the chains (\(plan.summary))", error, partial: false)
+        }
+    }
+
     /// The desired model being patched from the last one, remembering what each replaced chain held.
     private struct Patch {
         var desired: IPTablesModel
@@ -189,8 +213,9 @@ public actor IPTablesProxier {
         }
     }
 
-    /// Chains of ours (per-service prefixes) the kernel has now, from `iptables-save` (full syncs only).
-    private func existingChains() async throws(ProxyError) -> [Table: [String]] {
+    /// Chains of ours (per-service prefixes, and the fixed ones too with `includingFixed`) the kernel has
+    /// now, from `iptables-save` (full syncs and cleanup only).
+    private func existingChains(includingFixed: Bool = false) async throws(ProxyError) -> [Table: [String]] {
         var found: [Table: [String]] = [:]
         for table in Table.allCases {
             let saved: String
@@ -201,7 +226,10 @@ public actor IPTablesProxier {
             }
             for line in saved.split(separator: "\n") where line.hasPrefix(":") {
                 let name = String(line.dropFirst().prefix { $0 != " " })
-                if IPTablesChainName.perServicePrefixes.contains(where: { name.hasPrefix($0) }) { found[table, default: []].append(name) }
+                if IPTablesChainName.perServicePrefixes.contains(where: { name.hasPrefix($0) })
+                    || (includingFixed && IPTablesRuleBuilder.fixedChainNames.contains(name)) {
+                    found[table, default: []].append(name)
+                }
             }
         }
         return found

@@ -37,6 +37,12 @@ struct IPTablesRuleBuilder: Sendable {
     static let filterFirewall = SharedChain(table: .filter, name: "KUBE-PROXY-FIREWALL")
     static let sharedChains = [natServices, natNodePorts, filterServices, filterExternalServices, filterFirewall]
 
+    /// The fixed chains every table of ours has.
+    static let fixedChainNames: Set<String> = [
+        "KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD",
+        "KUBE-PROXY-FIREWALL",
+    ]
+
     static let markMasqChain = "KUBE-MARK-MASQ"
     static let postroutingChain = "KUBE-POSTROUTING"
     static let forwardChain = "KUBE-FORWARD"

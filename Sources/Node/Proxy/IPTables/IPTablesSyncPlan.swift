@@ -37,6 +37,14 @@ public struct IPTablesSyncPlan: Sendable {
         return plan
     }
 
+    /// Flushes and deletes `chains` (the proxy's cleanup).
+    static func deletion(of chains: [Table: [String]]) -> IPTablesSyncPlan {
+        var plan = IPTablesSyncPlan(isFull: false)
+        plan.deletedChains = chains.filter { !$0.value.isEmpty }.mapValues { $0.sorted() }
+        plan.restoreInput = plan.render(IPTablesModel())
+        return plan
+    }
+
     /// Writes the chains among `candidates` whose rules differ between `current` and `desired`, and
     /// deletes those `desired` no longer has.
     static func partial(from current: IPTablesModel, to desired: IPTablesModel, candidates: [Table: Set<String>]) -> IPTablesSyncPlan {

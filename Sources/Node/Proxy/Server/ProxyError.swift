@@ -9,8 +9,6 @@ public struct ProxyError: Error, Sendable, CustomStringConvertible {
         case command
         /// The desired rules could not be built (an unparsable address, say).
         case invalidModel
-        /// The requested mode is not available.
-        case unsupportedMode
     }
 
     public let code: Code

@@ -23,7 +23,8 @@ public final class ProxyServer: Sendable {
     /// The backend ``mode`` selects.
     public let proxier: any Proxier
     private let client: KubeClient
-    private let logger: Logger
+    let namespace: NetworkNamespace?
+    let logger: Logger
 
     /// - Parameters:
     ///   - namespace: the network namespace to program (its netfilter and ctnetlink sockets are opened
@@ -32,6 +33,7 @@ public final class ProxyServer: Sendable {
                 configuration: ProxyConfiguration = ProxyConfiguration(), namespace: NetworkNamespace? = nil,
                 logger: Logger) throws(ProxyError) {
         self.client = client
+        self.namespace = namespace
         self.nodeName = nodeName
         self.mode = mode
         self.configuration = configuration
@@ -121,6 +123,7 @@ public final class ProxyServer: Sendable {
                 // The handlers may still be replaying the first LIST: take the caches as they are now.
                 for service in serviceInformer.list() { services.update(old: nil, new: service) }
                 for slice in sliceInformer.list() { endpoints.update(old: nil, new: slice) }
+                await self.cleanUpOtherMode()
                 runner.requestSync()
                 await runner.run()
             }
