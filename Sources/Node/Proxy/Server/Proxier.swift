@@ -1,7 +1,7 @@
 /// A backend that programs Services and their endpoints into the kernel (upstream's `proxy.Provider`):
 /// ``NFTablesProxier`` or ``IPTablesProxier``.
 ///
-///     let proxier: any Proxier = try IPTablesProxier(namespace: nil, configuration: configuration, logger: logger)
+///     let proxier: any Proxier = IPTablesProxier(iptables: IPTables(), configuration: configuration, logger: logger)
 ///     let result = try await proxier.syncRules(services: services, endpoints: endpoints, node: node)
 ///     print(result.isFull, result.summary)
 public protocol Proxier: Actor {
