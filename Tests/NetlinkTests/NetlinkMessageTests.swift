@@ -139,3 +139,48 @@ struct NetlinkMessageTests {
         #expect(Array(request[32...]) == attribute(29, le32(2)))                   // IFLA_EXT_MASK = RTEXT_FILTER_BRVLAN
     }
 }
+
+/// ctnetlink (`NETLINK_NETFILTER`, `NFNL_SUBSYS_CTNETLINK`) requests and replies, byte for byte.
+@Suite("Conntrack netlink messages, byte for byte (fake socket)")
+struct ConntrackMessageTests {
+    private func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
+
+    /// `CTA_TUPLE_*`: `CTA_TUPLE_IP` { src, dst } and `CTA_TUPLE_PROTO` { num, sport, dport }.
+    private func tuple(_ type: UInt16, _ source: [UInt8], _ destination: [UInt8], _ sport: UInt16, _ dport: UInt16) -> [UInt8] {
+        attribute(type | nested,
+                  attribute(1 | nested, attribute(1, source) + attribute(2, destination))
+                  + attribute(2 | nested, attribute(1, [17]) + attribute(2, be16(sport)) + attribute(3, be16(dport))))
+    }
+
+    @Test func deleteSendsTheOriginalTuple() throws {
+        let socket = RecordingSocket()
+        let entry = ConntrackEntry(
+            original: ConntrackTuple(source: try IPAddress(parsing: "192.168.77.2"), destination: try IPAddress(parsing: "10.96.0.60"),
+                                     protocolNumber: 17, sourcePort: 41000, destinationPort: 53),
+            reply: ConntrackTuple(source: try IPAddress(parsing: "10.244.0.12"), destination: try IPAddress(parsing: "192.168.77.2"),
+                                  protocolNumber: 17, sourcePort: 9000, destinationPort: 41000))
+        #expect(try ConntrackNetlink(socket: socket).delete(entry))
+        let body: [UInt8] = [2, 0, 0, 0] + tuple(1, [192, 168, 77, 2], [10, 96, 0, 60], 41000, 53)  // nfgenmsg AF_INET, CTA_TUPLE_ORIG
+        let expected = header(length: 16 + body.count, type: 0x0102, flags: 0x0001 | 0x0004) + body  // CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE
+        #expect(socket.sent == [expected])
+    }
+
+    @Test func listParsesBothTuplesOfEachEntry() throws {
+        let socket = RecordingSocket()
+        socket.script = { sequence in
+            let body: [UInt8] = [2, 0, 0, 0]
+                + tuple(1, [192, 168, 77, 2], [10, 96, 0, 60], 41000, 53)
+                + tuple(2, [10, 244, 0, 12], [192, 168, 77, 2], 9000, 41000)
+            let entry = header(length: 16 + body.count, type: 0x0100, flags: 0x0002, sequence: sequence, pid: 4242) + body
+            let done = header(length: 20, type: 3, flags: 0x0002, sequence: sequence, pid: 4242) + le32(0)
+            return [entry + done]
+        }
+        let entries = try ConntrackNetlink(socket: socket).entries(family: .v4, protocolNumber: 17)
+        #expect(entries.count == 1)
+        #expect(entries.first?.original.destination.description == "10.96.0.60" && entries.first?.original.destinationPort == 53)
+        #expect(entries.first?.reply.source.description == "10.244.0.12" && entries.first?.reply.sourcePort == 9000)
+        // A dump request: CTNETLINK << 8 | IPCTNL_MSG_CT_GET, NLM_F_REQUEST | NLM_F_DUMP, nfgenmsg AF_INET.
+        #expect(socket.sent == [header(length: 20, type: 0x0101, flags: 0x0001 | 0x0300) + [2, 0, 0, 0]])
+    }
+}
+

@@ -10,7 +10,7 @@ import Testing
 /// The whole path: a real `swiftlet server`, a Service and an EndpointSlice created through the API,
 /// the ProxyServer's informers, trackers and sync runner, traffic from the client namespace.
 @Suite(.serialized) struct ProxyServerTests {
-    @Test func informersDriveTheRulesEndToEnd() async throws {
+    @Test(arguments: ProxyMode.allCases) func informersDriveTheRulesEndToEnd(mode: ProxyMode) async throws {
         let server = try await ServerProcess()
         defer { server.stop() }
         let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: testLogger())
@@ -31,10 +31,9 @@ import Testing
                 endpoints: (0..<2).map { Endpoint(addresses: [Topology.podAddress($0)], conditions: EndpointConditions(ready: true), nodeName: "node-a") },
                 ports: [EndpointSlicePort(name: "http", protocol: "TCP", port: 8080)]))
 
-            let socket = try topology.node.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
-            let proxy = try ProxyServer(client: client, nodeName: "node-a",
+            let proxy = try ProxyServer(client: client, nodeName: "node-a", mode: mode,
                                         configuration: ProxyConfiguration(minSyncPeriod: .milliseconds(200), clusterCIDRs: ["10.244.0.0/16"]),
-                                        socket: socket, logger: testLogger())
+                                        namespace: topology.node, logger: testLogger())
             let running = Task { try await proxy.run() }
             defer { running.cancel() }
 
@@ -59,6 +58,53 @@ import Testing
             running.cancel()
             _ = await running.result
         }
+    }
+}
+
+extension ProxyServerTests {
+    /// Switching `--proxy-mode` on a node: each mode's start removes what the other left, so the old rules
+    /// cannot keep DNATing beside the new ones.
+    @Test func switchingModesRemovesTheOtherModesRules() async throws {
+        let server = try await ServerProcess()
+        defer { server.stop() }
+        let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: testLogger())
+        defer { Task { try? await client.shutdown() } }
+        try await withNamespaces(["swt-pxsw"]) { namespaces in
+            let ns = namespaces[0]
+            let started = try await runProxy(.nftables, client: client, in: ns) { try await nftTableExists(in: ns) }
+            #expect(started)
+            let switched = try await runProxy(.iptables, client: client, in: ns) {
+                let saved = try await iptablesSave(in: ns)
+                let nft = try await nftTableExists(in: ns)
+                return !nft && saved.contains(":KUBE-SERVICES")
+            }
+            #expect(switched)
+            let back = try await runProxy(.nftables, client: client, in: ns) {
+                let nat = try await iptablesSave(in: ns)
+                let filter = try await iptablesSave(in: ns, table: "filter")
+                let nft = try await nftTableExists(in: ns)
+                return nft && !nat.contains("KUBE-") && !filter.contains("KUBE-")
+            }
+            #expect(back)
+        }
+    }
+
+    /// Runs a proxy of `mode` programming `namespace` until `condition` holds (or 15 s pass); whether it did.
+    private func runProxy(_ mode: ProxyMode, client: KubeClient, in namespace: NetworkNamespace,
+                          until condition: () async throws -> Bool) async throws -> Bool {
+        let proxy = try ProxyServer(client: client, nodeName: "node-a", mode: mode,
+                                    configuration: ProxyConfiguration(minSyncPeriod: .milliseconds(200), clusterCIDRs: ["10.244.0.0/16"]),
+                                    namespace: namespace, logger: testLogger())
+        let running = Task { try await proxy.run() }
+        defer { running.cancel() }
+        let reached = try await eventually(condition)
+        running.cancel()
+        _ = await running.result
+        return reached
+    }
+
+    private func nftTableExists(in namespace: NetworkNamespace) async throws -> Bool {
+        try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "nft", "list", "table", "ip", "swiftlet-proxy"]).status == 0
     }
 }
 

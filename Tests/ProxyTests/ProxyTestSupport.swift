@@ -60,6 +60,28 @@ func makeProxier(in namespace: NetworkNamespace, table: String = "swiftlet-proxy
                            logger: testLogger())
 }
 
+/// A proxier of `mode` programming `namespace`, with UDP conntrack cleanup unless `conntrackCleanup` is false.
+func makeProxier(_ mode: ProxyMode, in namespace: NetworkNamespace, clusterCIDRs: [String] = ["10.244.0.0/16"],
+                 conntrackCleanup: Bool = true) throws -> any Proxier {
+    let configuration = ProxyConfiguration(clusterCIDRs: clusterCIDRs)
+    let conntrack = try conntrackCleanup ? ConntrackCleaner(namespace: namespace, logger: testLogger()) : nil
+    switch mode {
+    case .nftables:
+        let socket = try namespace.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
+        return NFTablesProxier(socket: socket, configuration: configuration, conntrack: conntrack, logger: testLogger())
+    case .iptables:
+        return IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, conntrack: conntrack,
+                               logger: testLogger())
+    }
+}
+
+/// `iptables-save` inside `namespace` (read-only; only tests run it).
+func iptablesSave(in namespace: NetworkNamespace, table: String = "nat") async throws -> String {
+    let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "iptables-save", "-t", table])
+    guard result.status == 0 else { throw TestSupportError("iptables-save failed: \(result)") }
+    return result.stdout
+}
+
 /// A TCP service port `default/NAME:http`.
 func servicePort(_ name: String, clusterIP: String, port: UInt16 = 80, nodePort: UInt16? = nil,
                  affinity: ServicePortInfo.SessionAffinity = .none, externalPolicy: ServicePortInfo.TrafficPolicy = .cluster,

@@ -17,17 +17,18 @@ import Testing
         }
     }
 
-    /// Programs `services` with `endpoints` into the topology's node.
-    func program(_ topology: Topology, _ services: [ServicePortInfo], _ endpoints: [ServicePortName: [EndpointInfo]]) async throws -> NFTablesProxier {
-        let proxier = try makeProxier(in: topology.node)
-        try await proxier.sync(services: ServicePortMap(services), endpoints: EndpointsMap(endpoints), node: node)
+    /// Programs `services` with `endpoints` into the topology's node with a proxier of `mode`.
+    func program(_ topology: Topology, _ mode: ProxyMode, _ services: [ServicePortInfo], _ endpoints: [ServicePortName: [EndpointInfo]],
+                 conntrackCleanup: Bool = true) async throws -> any Proxier {
+        let proxier = try makeProxier(mode, in: topology.node, conntrackCleanup: conntrackCleanup)
+        try await proxier.syncRules(services: ServicePortMap(services), endpoints: EndpointsMap(endpoints), node: node)
         return proxier
     }
 
-    @Test func clusterIPSpreadsOverAllEndpoints() async throws {
+    @Test(arguments: ProxyMode.allCases) func clusterIPSpreadsOverAllEndpoints(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10")
-            _ = try await program(topology, [web], [web.name: podEndpoints([0, 1, 2])])
+            _ = try await program(topology, mode, [web], [web.name: podEndpoints([0, 1, 2])])
             let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.10/", count: 60)
             let counts = Dictionary(answers.map { ($0, 1) }, uniquingKeysWith: +)
             #expect(answers.count == 60)
@@ -42,10 +43,10 @@ import Testing
         }
     }
 
-    @Test func clientIPAffinitySticks() async throws {
+    @Test(arguments: ProxyMode.allCases) func clientIPAffinitySticks(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let sticky = servicePort("sticky", clusterIP: "10.96.0.20", affinity: .clientIP(timeoutSeconds: 10800))
-            _ = try await program(topology, [sticky], [sticky.name: podEndpoints([0, 1, 2])])
+            _ = try await program(topology, mode, [sticky], [sticky.name: podEndpoints([0, 1, 2])])
             let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.20/", count: 30)
             #expect(answers.count == 30)
             #expect(Set(answers).count == 1, "\(answers)")
@@ -53,10 +54,10 @@ import Testing
         }
     }
 
-    @Test func nodePortWorksFromOutside() async throws {
+    @Test(arguments: ProxyMode.allCases) func nodePortWorksFromOutside(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
-            _ = try await program(topology, [web], [web.name: podEndpoints([0, 1, 2])])
+            _ = try await program(topology, mode, [web], [web.name: podEndpoints([0, 1, 2])])
             let answers = try await topology.curlMany(from: topology.client, "http://\(Topology.nodeAddress):30080/", count: 30)
             #expect(Set(answers).isSubset(of: ["pod-0", "pod-1", "pod-2"]), "\(answers)")
             #expect(Set(answers).count >= 2, "\(answers)")
@@ -66,11 +67,11 @@ import Testing
         }
     }
 
-    @Test func externalTrafficPolicyLocalUsesLocalEndpointsAndKeepsClientIP() async throws {
+    @Test(arguments: ProxyMode.allCases) func externalTrafficPolicyLocalUsesLocalEndpointsAndKeepsClientIP(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let local = servicePort("local", clusterIP: "10.96.0.30", nodePort: 30090, externalPolicy: .local)
             // pod-2 is "on another node".
-            _ = try await program(topology, [local], [local.name: podEndpoints([0, 1, 2], localOnly: [0, 1])])
+            _ = try await program(topology, mode, [local], [local.name: podEndpoints([0, 1, 2], localOnly: [0, 1])])
             let answers = try await topology.curlMany(from: topology.client, "http://\(Topology.nodeAddress):30090/", count: 30)
             #expect(Set(answers).isSubset(of: ["pod-0", "pod-1"]), "\(answers)")
             #expect(answers.count == 30)
@@ -79,10 +80,10 @@ import Testing
         }
     }
 
-    @Test func serviceWithoutEndpointsRejectsAtOnce() async throws {
+    @Test(arguments: ProxyMode.allCases) func serviceWithoutEndpointsRejectsAtOnce(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let empty = servicePort("empty", clusterIP: "10.96.0.40", nodePort: 30100)
-            _ = try await program(topology, [empty], [:])
+            _ = try await program(topology, mode, [empty], [:])
             for (namespace, url) in [(topology.client, "http://10.96.0.40/"), (topology.pods[0], "http://10.96.0.40/"),
                                      (topology.client, "http://\(Topology.nodeAddress):30100/")] {
                 let (status, elapsed) = try await topology.curlStatus(from: namespace, url)
@@ -92,30 +93,30 @@ import Testing
         }
     }
 
-    @Test func hairpinReachesItself() async throws {
+    @Test(arguments: ProxyMode.allCases) func hairpinReachesItself(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let solo = servicePort("solo", clusterIP: "10.96.0.50")
-            _ = try await program(topology, [solo], [solo.name: podEndpoints([1])])
+            _ = try await program(topology, mode, [solo], [solo.name: podEndpoints([1])])
             let answers = try await topology.curlMany(from: topology.pods[1], "http://10.96.0.50/", count: 5)
             #expect(answers == Array(repeating: "pod-1", count: 5))
         }
     }
 
-    @Test func endpointChangesApplyToNewConnectionsAtOnce() async throws {
+    @Test(arguments: ProxyMode.allCases) func endpointChangesApplyToNewConnectionsAtOnce(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10")
-            let proxier = try await program(topology, [web], [web.name: podEndpoints([0])])
+            let proxier = try await program(topology, mode, [web], [web.name: podEndpoints([0])])
             #expect(try await topology.curl(from: topology.client, "http://10.96.0.10/") == "pod-0")
-            let plan = try await proxier.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: podEndpoints([2])]), node: node)
+            let plan = try await proxier.syncRules(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: podEndpoints([2])]), node: node)
             #expect(!plan.isFull)
             #expect(try await topology.curl(from: topology.client, "http://10.96.0.10/") == "pod-2")
         }
     }
 
-    @Test func restartUnderRunningStreamKeepsTheStream() async throws {
+    @Test(arguments: ProxyMode.allCases) func restartUnderRunningStreamKeepsTheStream(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10")
-            _ = try await program(topology, [web], [web.name: podEndpoints([0, 1, 2])])
+            _ = try await program(topology, mode, [web], [web.name: podEndpoints([0, 1, 2])])
             // Every pod's server answers before the stream starts (a refused first connection is not what this tests).
             let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.10/", count: 12)
             #expect(Set(answers).count == 3, "\(answers)")
@@ -127,8 +128,8 @@ import Testing
             #expect(download.isRunning, "the stream ended before the restart: \(download.logTail)")
 
             // A new proxier (a restarted proxy) starts with a full sync: the table is replaced in one transaction.
-            let restarted = try makeProxier(in: topology.node)
-            let plan = try await restarted.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: podEndpoints([0, 1, 2])]),
+            let restarted = try makeProxier(mode, in: topology.node)
+            let plan = try await restarted.syncRules(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: podEndpoints([0, 1, 2])]),
                                                 node: node)
             #expect(plan.isFull)
 
@@ -136,6 +137,32 @@ import Testing
             while download.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(download.exitStatus == 0)
             #expect(download.logTail == "\(Topology.slowResponseSize)")
+        }
+    }
+
+    /// A UDP client sending from one source port stays on its conntrack entry; once its endpoint is removed,
+    /// the sync deletes that entry and the very next datagram reaches another endpoint. Without the cleanup
+    /// (the control case) it would keep going to the removed endpoint, whose server still answers here.
+    @Test(arguments: ProxyMode.allCases, [true, false])
+    func udpMovesToANewEndpointAtOnceWhenItsEndpointGoes(mode: ProxyMode, cleanup: Bool) async throws {
+        try await Topology.with { topology in
+            let dns = servicePort("dns", clusterIP: "10.96.0.60", port: 53, protocol: .udp)
+            let all = podEndpoints([0, 1, 2]).map { EndpointInfo(ip: $0.ip, port: Topology.udpPort, nodeName: $0.nodeName, isLocal: true) }
+            let proxier = try await program(topology, mode, [dns], [dns.name: all], conntrackCleanup: cleanup)
+            let first = try await topology.udpExchange(from: topology.client, "10.96.0.60", port: 53, sourcePort: 41000)
+            let stuck = try #require(Topology.podNames.firstIndex(of: first), "no answer: \(first)")
+            // The same source port stays on the same endpoint (its conntrack entry).
+            for _ in 0..<3 { #expect(try await topology.udpExchange(from: topology.client, "10.96.0.60", port: 53, sourcePort: 41000) == first) }
+
+            let remaining = all.filter { $0.ip != Topology.podAddress(stuck) }
+            let plan = try await proxier.syncRules(services: ServicePortMap([dns]), endpoints: EndpointsMap([dns.name: remaining]), node: node)
+            #expect(!plan.isFull)
+            let next = try await topology.udpExchange(from: topology.client, "10.96.0.60", port: 53, sourcePort: 41000)
+            if cleanup {
+                #expect(next != first && Topology.podNames.contains(next), "still \(first) after its endpoint went: \(next)")
+            } else {
+                #expect(next == first, "without the cleanup the stale entry should still lead to \(first): \(next)")
+            }
         }
     }
 }

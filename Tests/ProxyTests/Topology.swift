@@ -22,10 +22,35 @@ final class Topology: @unchecked Sendable {
     static let slowLines = 30
     static var slowResponseSize: Int { (1...slowLines).map { "chunk-\($0)\n".utf8.count }.reduce(0, +) }
 
+    /// The port of the pods' UDP responders.
+    static let udpPort: UInt16 = 9000
+    static let udpResponder = """
+        import socket, sys
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", 9000))
+        while True:
+            data, peer = s.recvfrom(512)
+            s.sendto(sys.argv[1].encode(), peer)
+        """
+    static let udpClient = """
+        import socket, sys
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", int(sys.argv[3])))
+        s.settimeout(1)
+        s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
+        try:
+            print(s.recvfrom(512)[0].decode())
+        except socket.timeout:
+            print("!timeout")
+        """
+
     /// Pod `index`'s address (`10.244.0.11`, `.12`, …).
     static func podAddress(_ index: Int) -> String { "10.244.0.\(11 + index)" }
     /// What pod `index` answers.
     static func podName(_ index: Int) -> String { "pod-\(index)" }
+    /// The names of pods 0…7, so an answer maps back to its pod index.
+    static let podNames = (0..<8).map(podName)
 
     private init(node: NetworkNamespace, client: NetworkNamespace, pods: [NetworkNamespace]) {
         self.node = node
@@ -110,6 +135,14 @@ final class Topology: @unchecked Sendable {
             process.standardError = FileHandle.nullDevice
             try process.run()
             servers.append(process)
+            // A UDP responder on 9000 answering every datagram with the pod's name.
+            let udp = Process()
+            udp.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            udp.arguments = ["netns", "exec", shortName(pod), "python3", "-c", Self.udpResponder, Self.podName(index)]
+            udp.standardOutput = FileHandle.nullDevice
+            udp.standardError = FileHandle.nullDevice
+            try udp.run()
+            servers.append(udp)
         }
     }
 
@@ -117,7 +150,8 @@ final class Topology: @unchecked Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let answer = try await curl(from: pods[index], "http://127.0.0.1:8080/")
-            if answer == Self.podName(index) { return }
+            let udpAnswer = try await udpExchange(from: pods[index], "127.0.0.1", port: Self.udpPort, sourcePort: 40999)
+            if answer == Self.podName(index), udpAnswer == Self.podName(index) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestSupportError("pod \(index) server did not start")
@@ -142,6 +176,14 @@ final class Topology: @unchecked Sendable {
     func curl(from namespace: NetworkNamespace, _ url: String, timeout: Int = 2) async throws -> String? {
         let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "curl", "-s", "-m", "\(timeout)", url])
         return result.status == 0 ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    /// One datagram from `namespace` to `address:port`, sent from `sourcePort` (the same source port each time
+    /// keeps the same conntrack entry): the answer, or "!timeout" after a second.
+    func udpExchange(from namespace: NetworkNamespace, _ address: String, port: UInt16, sourcePort: UInt16) async throws -> String {
+        let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "python3", "-c", Self.udpClient,
+                                                           address, "\(port)", "\(sourcePort)"])
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `count` GETs from `namespace`, each on a new connection; the bodies (failed requests as "!exit-code").

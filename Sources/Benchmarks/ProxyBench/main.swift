@@ -1,7 +1,9 @@
 // proxy-bench: programs N Services × M endpoints with the nftables proxier in the calling network
 // namespace (hack/bench/proxy runs it inside a throwaway one) and prints the full sync time, the time of
 // one-endpoint changes (partial syncs), RSS, and — given --compare-namespace — the time `nft -f` takes to
-// load the same table (dumped with `nft list table`) into another namespace.
+// load the same table (dumped with `nft list table`) into another namespace. Then the same with the
+// iptables proxier (`--modes` picks), and the time plain `iptables-restore` takes to load its rules
+// (dumped with `iptables-save`) into the other namespace.
 import Foundation
 import Logging
 import NFTables
@@ -12,6 +14,7 @@ struct Options {
     var endpoints = 10
     var changes = 200
     var compareNamespace: String?
+    var modes: [ProxyMode] = ProxyMode.allCases
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -21,6 +24,7 @@ struct Options {
             case "--endpoints": endpoints = Int(iterator.next() ?? "") ?? endpoints
             case "--changes": changes = Int(iterator.next() ?? "") ?? changes
             case "--compare-namespace": compareNamespace = iterator.next()
+            case "--modes": modes = (iterator.next() ?? "").split(separator: ",").compactMap { ProxyMode(rawValue: String($0)) }
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
             }
         }
@@ -78,65 +82,116 @@ for service in 0..<options.services {
 let services = ServicePortMap(ports)
 let node = NodeInfo(name: "node-a", addresses: ["192.168.0.10"])
 
-let socket = try NetfilterSocket(options: NFTablesProxier.socketOptions)
-let proxier = NFTablesProxier(socket: socket, configuration: ProxyConfiguration(clusterCIDRs: ["10.128.0.0/9"]), logger: logger)
 let clock = ContinuousClock()
-let rssBefore = rssMiB()
-
 var started = clock.now
-let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
-let fullTime = clock.now - started
-let fullBuild = await proxier.lastBuildDuration
-let fullKernel = await proxier.lastKernelDuration
-let rssAfterFull = rssMiB()
 
-// Partial syncs: one endpoint of one service replaced, a different service each time.
-var partialTimes: [Double] = []
-var buildTimes: [Double] = []
-var kernelTimes: [Double] = []
-var insideTimes: [Double] = []
-var current = EndpointsMap(endpoints)
-for change in 0..<options.changes {
+/// The endpoints after the `change`-th one-endpoint change (one endpoint of one service replaced, a
+/// different service each time).
+func changed(_ current: EndpointsMap, _ change: Int) -> EndpointsMap {
+    var current = current
     let service = (change * 7919) % options.services
     let name = ServicePortName(namespace: "bench", name: "svc-\(service)", portName: "http", protocol: .tcp)
     var list = current[name]
     list[0] = list[0] == endpoint(service, 15) ? endpoint(service, 0) : endpoint(service, 15)  // always a real change
     current.update(name, list)
-    started = clock.now
-    let plan = try await proxier.sync(services: services, endpoints: current, node: node)
-    partialTimes.append(milliseconds(clock.now - started))
-    buildTimes.append(milliseconds(await proxier.lastBuildDuration))
-    kernelTimes.append(milliseconds(await proxier.lastKernelDuration))
-    insideTimes.append(milliseconds(await proxier.lastSyncDuration))
-    precondition(!plan.isFull, "expected a partial sync")
+    return current
 }
-let model = await proxier.kernelModel
 
-say("services          \(options.services) × \(options.endpoints) endpoints (\(model?.chains.count ?? 0) chains, \(model?.ruleCount ?? 0) rules, \(model?.elementCount ?? 0) map elements)")
-say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel (%@)", milliseconds(fullTime),
-             milliseconds(fullBuild), milliseconds(fullKernel), full.summary))
-say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50 %.2f ms, kernel p50 %.2f ms)",
-             percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
-             percentile(insideTimes, 0.5), percentile(buildTimes, 0.5), percentile(kernelTimes, 0.5)))
-let rssEnd = rssMiB()
-// What the proxy itself keeps, without freed batch buffers malloc still holds (glibc's malloc_trim).
-if let trim = dlsym(nil, "malloc_trim") {
-    _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0)
-}
-say(String(format: "RSS               %.0f MiB before, %.0f MiB after the full sync, %.0f MiB at the end, %.0f MiB after malloc_trim",
-             rssBefore, rssAfterFull, rssEnd, rssMiB()))
+if options.modes.contains(.nftables) {
+    let socket = try NetfilterSocket(options: NFTablesProxier.socketOptions)
+    let proxier = NFTablesProxier(socket: socket, configuration: ProxyConfiguration(clusterCIDRs: ["10.128.0.0/9"]), logger: logger)
+    let rssBefore = rssMiB()
 
-if let other = options.compareNamespace {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).nft").path
-    defer { try? FileManager.default.removeItem(atPath: file) }
     started = clock.now
-    _ = shell("/usr/sbin/nft list table ip swiftlet-proxy > \(file)")
-    let listTime = clock.now - started
-    started = clock.now
-    let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
-    let loadTime = clock.now - started
-    say(String(format: "nft list table    %.0f ms (what a listing sync path would pay)", milliseconds(listTime)))
-    say(String(format: "nft -f same table %.0f ms (exit %d) → ours is %.2f× of nft -f", milliseconds(loadTime), status,
-                 milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+    let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
+    let fullTime = clock.now - started
+    let fullBuild = await proxier.lastBuildDuration
+    let fullKernel = await proxier.lastKernelDuration
+    let rssAfterFull = rssMiB()
+
+    // Partial syncs: one endpoint of one service replaced, a different service each time.
+    var partialTimes: [Double] = []
+    var buildTimes: [Double] = []
+    var kernelTimes: [Double] = []
+    var insideTimes: [Double] = []
+    var current = EndpointsMap(endpoints)
+    for change in 0..<options.changes {
+        current = changed(current, change)
+        started = clock.now
+        let plan = try await proxier.sync(services: services, endpoints: current, node: node)
+        partialTimes.append(milliseconds(clock.now - started))
+        buildTimes.append(milliseconds(await proxier.lastBuildDuration))
+        kernelTimes.append(milliseconds(await proxier.lastKernelDuration))
+        insideTimes.append(milliseconds(await proxier.lastSyncDuration))
+        precondition(!plan.isFull, "expected a partial sync")
+    }
+    let model = await proxier.kernelModel
+
+    say("services          \(options.services) × \(options.endpoints) endpoints (\(model?.chains.count ?? 0) chains, \(model?.ruleCount ?? 0) rules, \(model?.elementCount ?? 0) map elements)")
+    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel (%@)", milliseconds(fullTime),
+                 milliseconds(fullBuild), milliseconds(fullKernel), full.summary))
+    say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50 %.2f ms, kernel p50 %.2f ms)",
+                 percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
+                 percentile(insideTimes, 0.5), percentile(buildTimes, 0.5), percentile(kernelTimes, 0.5)))
+    let rssEnd = rssMiB()
+    // What the proxy itself keeps, without freed batch buffers malloc still holds (glibc's malloc_trim).
+    if let trim = dlsym(nil, "malloc_trim") {
+        _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0)
+    }
+    say(String(format: "RSS               %.0f MiB before, %.0f MiB after the full sync, %.0f MiB at the end, %.0f MiB after malloc_trim",
+                 rssBefore, rssAfterFull, rssEnd, rssMiB()))
+
+    if let other = options.compareNamespace {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).nft").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        started = clock.now
+        _ = shell("/usr/sbin/nft list table ip swiftlet-proxy > \(file)")
+        let listTime = clock.now - started
+        started = clock.now
+        let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
+        let loadTime = clock.now - started
+        say(String(format: "nft list table    %.0f ms (what a listing sync path would pay)", milliseconds(listTime)))
+        say(String(format: "nft -f same table %.0f ms (exit %d) → ours is %.2f× of nft -f", milliseconds(loadTime), status,
+                     milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+    }
+    try await proxier.cleanup()
 }
-try await proxier.cleanup()
+
+if options.modes.contains(.iptables) {
+    let proxier = IPTablesProxier(iptables: IPTables(), configuration: ProxyConfiguration(clusterCIDRs: ["10.128.0.0/9"]), logger: logger)
+    let rssBefore = rssMiB()
+    started = clock.now
+    let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
+    let fullTime = clock.now - started
+    let fullBuild = await proxier.lastBuildDuration
+    let fullCommands = await proxier.lastCommandDuration
+    var partialTimes: [Double] = []
+    var commandTimes: [Double] = []
+    var current = EndpointsMap(endpoints)
+    for change in 0..<options.changes {
+        current = changed(current, change)
+        started = clock.now
+        let plan = try await proxier.sync(services: services, endpoints: current, node: node)
+        partialTimes.append(milliseconds(clock.now - started))
+        commandTimes.append(milliseconds(await proxier.lastCommandDuration))
+        precondition(!plan.isFull, "expected a partial sync")
+    }
+    let model = await proxier.kernelModel
+    say("iptables mode     \(model?.chainCount ?? 0) chains, \(model?.ruleCount ?? 0) rules")
+    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in iptables-save/-restore/-C (%@)", milliseconds(fullTime),
+                 milliseconds(fullBuild), milliseconds(fullCommands), full.summary))
+    say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (iptables-restore p50 %.2f ms)",
+                 percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
+                 percentile(commandTimes, 0.5)))
+    say(String(format: "RSS               %.0f MiB before, %.0f MiB after", rssBefore, rssMiB()))
+    if let other = options.compareNamespace {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).iptables").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        _ = shell("/usr/sbin/iptables-save > \(file)")
+        started = clock.now
+        let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/iptables-restore < \(file)")
+        let loadTime = clock.now - started
+        say(String(format: "iptables-restore same rules %.0f ms (exit %d) → ours is %.2f× of iptables-restore", milliseconds(loadTime), status,
+                     milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+    }
+}

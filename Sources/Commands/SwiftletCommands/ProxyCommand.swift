@@ -8,7 +8,7 @@ import UnixSignals
 
 /// `swiftlet proxy`: the service proxy on its own (the agent runs the same one with `--proxy-mode`).
 public struct ProxyCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "proxy", abstract: "Run the service proxy (nftables).")
+    public static let configuration = CommandConfiguration(commandName: "proxy", abstract: "Run the service proxy (nftables or iptables mode).")
 
     @OptionGroup var node: NodeClientOptions
 

@@ -27,6 +27,7 @@ public actor NFTablesProxier {
     private let socket: NetfilterSocket
     private let metrics: ProxyMetrics
     private let health: ProxyHealth
+    private let conntrack: ConntrackCleaner?
     private let logger: Logger
     private let clock = ContinuousClock()
 
@@ -74,8 +75,12 @@ public actor NFTablesProxier {
     /// it in place instead of copying it.
     private var desiredCache: NFTablesModel?
 
+    /// - Parameter conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the
+    ///   rules are in); `nil` skips that.
     public init(socket: NetfilterSocket, configuration: ProxyConfiguration = ProxyConfiguration(),
-                metrics: ProxyMetrics = ProxyMetrics(), health: ProxyHealth = ProxyHealth(), logger: Logger) {
+                metrics: ProxyMetrics = ProxyMetrics(), health: ProxyHealth = ProxyHealth(), conntrack: ConntrackCleaner? = nil,
+                logger: Logger) {
+        self.conntrack = conntrack
         self.socket = socket
         self.configuration = configuration
         self.layout = NFTablesLayout(tableName: configuration.tableName, mark: configuration.masqueradeMark)
@@ -210,6 +215,7 @@ public actor NFTablesProxier {
         var summary = plan
         summary.transaction = Transaction()  // keep the account, not the (possibly huge) batch
         lastPlan = summary
+        conntrack?.cleanUp(services: services, endpoints: endpoints)
 
         let duration = clock.now - started
         lastSyncDuration = duration
@@ -247,5 +253,12 @@ public actor NFTablesProxier {
             "errno": "\(error.errno)", "error": "\(error)",
         ])
         return ProxyError(.kernel, "could not \(what)", cause: error)
+    }
+}
+
+extension NFTablesProxier: Proxier {
+    public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult {
+        let plan = try sync(services: services, endpoints: endpoints, node: node)
+        return SyncResult(isFull: plan.isFull, summary: plan.summary)
     }
 }

@@ -5,10 +5,10 @@ public struct ProxyError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The kernel rejected a transaction or a query (`cause` is the ``NFTablesError``).
         case kernel
+        /// An `iptables`/`iptables-restore` command failed (`cause` is the ``IPTablesCommandError``, with its stderr).
+        case command
         /// The desired rules could not be built (an unparsable address, say).
         case invalidModel
-        /// The requested mode is not available.
-        case unsupportedMode
     }
 
     public let code: Code

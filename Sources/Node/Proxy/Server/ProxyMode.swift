@@ -1,7 +1,7 @@
 /// Which backend programs the rules (`--proxy-mode`).
 public enum ProxyMode: String, Sendable, CaseIterable {
-    /// nftables through libnftnl netlink batches.
+    /// nftables through libnftnl netlink batches (``NFTablesProxier``).
     case nftables
-    /// iptables-restore (not implemented yet).
+    /// `iptables-restore` in upstream kube-proxy's iptables layout (``IPTablesProxier``).
     case iptables
 }

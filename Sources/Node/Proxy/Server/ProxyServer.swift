@@ -1,12 +1,13 @@
 import KubeAPI
 import KubeClient
+import LinuxSystem
 import Logging
 import NFTables
 
 /// The service proxy as a long-running component: informers for Services, EndpointSlices and this Node
 /// feed the change trackers, a ``SyncRunner`` coalesces the changes, and the proxier programs them.
 ///
-///     let proxy = try ProxyServer(client: client, nodeName: "node-1", mode: .nftables,
+///     let proxy = try ProxyServer(client: client, nodeName: "node-1", mode: .iptables,
 ///                                 configuration: ProxyConfiguration(minSyncPeriod: .seconds(1)), logger: logger)
 ///     try await proxy.run()          // until the task is cancelled
 ///     proxy.isHealthy                // for /healthz
@@ -19,19 +20,20 @@ public final class ProxyServer: Sendable {
     public let node: NodeTracker
     public let health: ProxyHealth
     public let metrics: ProxyMetrics
-    /// The nftables backend.
-    public let proxier: NFTablesProxier
+    /// The backend ``mode`` selects.
+    public let proxier: any Proxier
     private let client: KubeClient
-    private let logger: Logger
+    let namespace: NetworkNamespace?
+    let logger: Logger
 
     /// - Parameters:
-    ///   - socket: the netfilter socket to program through; by default one opened in the calling
-    ///     thread's network namespace. Open it inside another namespace to program that one.
+    ///   - namespace: the network namespace to program (its netfilter and ctnetlink sockets are opened
+    ///     there, iptables commands run there); `nil`: the calling thread's.
     public init(client: KubeClient, nodeName: String, mode: ProxyMode = .nftables,
-                configuration: ProxyConfiguration = ProxyConfiguration(), socket: NetfilterSocket? = nil,
+                configuration: ProxyConfiguration = ProxyConfiguration(), namespace: NetworkNamespace? = nil,
                 logger: Logger) throws(ProxyError) {
-        guard mode == .nftables else { throw ProxyError(.unsupportedMode, "proxy mode \(mode.rawValue) is not implemented yet") }
         self.client = client
+        self.namespace = namespace
         self.nodeName = nodeName
         self.mode = mode
         self.configuration = configuration
@@ -41,17 +43,22 @@ public final class ProxyServer: Sendable {
         node = NodeTracker(nodeName: nodeName, addresses: configuration.nodePortAddresses)
         health = ProxyHealth(timeout: configuration.healthTimeout)
         metrics = ProxyMetrics()
-        let netfilter: NetfilterSocket
-        if let socket {
-            netfilter = socket
-        } else {
+        let conntrack = try ConntrackCleaner(namespace: namespace, metrics: metrics, logger: logger)
+        switch mode {
+        case .nftables:
+            let netfilter: NetfilterSocket
             do {
-                netfilter = try NetfilterSocket(options: NFTablesProxier.socketOptions)
+                netfilter = try namespace.map { try $0.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) } }
+                    ?? NetfilterSocket(options: NFTablesProxier.socketOptions)
             } catch {
                 throw ProxyError(.kernel, "could not open a netfilter socket", cause: error)
             }
+            proxier = NFTablesProxier(socket: netfilter, configuration: configuration, metrics: metrics, health: health,
+                                      conntrack: conntrack, logger: logger)
+        case .iptables:
+            proxier = IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, metrics: metrics,
+                                      health: health, conntrack: conntrack, logger: logger)
         }
-        proxier = NFTablesProxier(socket: netfilter, configuration: configuration, metrics: metrics, health: health, logger: logger)
     }
 
     /// Whether syncs keep up (see ``ProxyHealth``).
@@ -68,7 +75,7 @@ public final class ProxyServer: Sendable {
         let runner = SyncRunner(minInterval: configuration.minSyncPeriod, maxInterval: configuration.syncPeriod, logger: logger) {
             do {
                 let triggers = endpoints.takeTriggerTimes()
-                try await proxier.sync(services: services.snapshot(), endpoints: endpoints.snapshot(), node: node.snapshot())
+                try await proxier.syncRules(services: services.snapshot(), endpoints: endpoints.snapshot(), node: node.snapshot())
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
                 return true
             } catch {
@@ -101,8 +108,7 @@ public final class ProxyServer: Sendable {
             onUpdate: { changed(node.update(old: $0, new: $1)) },
             onDelete: { changed(node.update(old: $0, new: nil)) }))
 
-        logger.info("starting service proxy", metadata: ["node": "\(nodeName)", "mode": "\(mode.rawValue)",
-                                                         "table": "ip \(configuration.tableName)"])
+        logger.info("starting service proxy", metadata: ["node": "\(nodeName)", "mode": "\(mode.rawValue)"])
         await withDiscardingTaskGroup { group in
             group.addTask { await serviceInformer.run() }
             group.addTask { await sliceInformer.run() }
@@ -117,6 +123,7 @@ public final class ProxyServer: Sendable {
                 // The handlers may still be replaying the first LIST: take the caches as they are now.
                 for service in serviceInformer.list() { services.update(old: nil, new: service) }
                 for slice in sliceInformer.list() { endpoints.update(old: nil, new: slice) }
+                await self.cleanUpOtherMode()
                 runner.requestSync()
                 await runner.run()
             }

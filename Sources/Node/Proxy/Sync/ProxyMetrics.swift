@@ -21,6 +21,14 @@ public struct ProxyMetrics: Sendable {
     /// `kubeproxy_sync_proxy_rules_endpoint_changes_total`.
     public let serviceChanges: Counter
     public let endpointChanges: Counter
+    /// Failed `iptables-restore` runs: `kubeproxy_sync_proxy_rules_iptables_restore_failures_total`, and those
+    /// of partial syncs: `kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total`.
+    public let iptablesRestoreFailures: Counter
+    public let iptablesPartialRestoreFailures: Counter
+    /// Conntrack entries deleted after UDP endpoints or services went away, and failed cleanups
+    /// (ours: `kubeproxy_conntrack_entries_deleted_total`, `kubeproxy_conntrack_cleanup_failures_total`).
+    public let conntrackEntriesDeleted: Counter
+    public let conntrackCleanupFailures: Counter
     /// Full resyncs forced by someone else changing the ruleset (generation mismatch):
     /// `kubeproxy_sync_proxy_rules_nftables_generation_mismatch_total` (ours, no upstream equivalent).
     public let generationMismatches: Counter
@@ -34,11 +42,24 @@ public struct ProxyMetrics: Sendable {
         networkProgrammingDuration = Metrics.Timer(label: "kubeproxy_network_programming_duration_seconds", preferredDisplayUnit: .seconds)
         serviceChanges = Counter(label: "kubeproxy_sync_proxy_rules_service_changes_total")
         endpointChanges = Counter(label: "kubeproxy_sync_proxy_rules_endpoint_changes_total")
+        iptablesRestoreFailures = Counter(label: "kubeproxy_sync_proxy_rules_iptables_restore_failures_total")
+        iptablesPartialRestoreFailures = Counter(label: "kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total")
+        conntrackEntriesDeleted = Counter(label: "kubeproxy_conntrack_entries_deleted_total")
+        conntrackCleanupFailures = Counter(label: "kubeproxy_conntrack_cleanup_failures_total")
         generationMismatches = Counter(label: "kubeproxy_sync_proxy_rules_nftables_generation_mismatch_total")
     }
 
     /// Counts a failed transaction.
     func recordFailure() { syncFailures.increment() }
+    /// Counts a failed `iptables-restore` (or iptables command) of a full or partial sync.
+    func recordRestoreFailure(partial: Bool) {
+        iptablesRestoreFailures.increment()
+        if partial { iptablesPartialRestoreFailures.increment() }
+    }
+    /// Counts conntrack entries deleted by a cleanup.
+    func recordConntrackDeleted(_ count: Int) { conntrackEntriesDeleted.increment(by: count) }
+    /// Counts a failed conntrack cleanup.
+    func recordConntrackFailure() { conntrackCleanupFailures.increment() }
     /// Counts a full resync forced by an outside change.
     func recordGenerationMismatch() { generationMismatches.increment() }
     /// Counts a Service change.

@@ -1,0 +1,254 @@
+import Logging
+
+/// Programs services in upstream kube-proxy's iptables layout with `iptables-restore --noflush`, as
+/// upstream does (a subprocess), writing only what changed.
+///
+/// It remembers the rules it last wrote (an ``IPTablesModel``). The first sync, one after a failure and
+/// one every ``ProxyConfiguration/fullSyncPeriod`` are full: every chain of ours is rewritten, chains of
+/// ours that nobody wants any more (found with `iptables-save`) are deleted, and the jump rules in the
+/// built-in chains are ensured. Other syncs write only the chains whose rules changed and delete the
+/// chains of services and endpoints that went away, in one restore. A failed restore changes nothing
+/// (each table is one transaction); the error is logged with iptables' stderr, counted and thrown so the
+/// caller retries, and the next sync is a full one.
+///
+///     let proxier = IPTablesProxier(iptables: IPTables(namespace: node), configuration: .init(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
+///     let plan = try await proxier.sync(services: services, endpoints: endpoints, node: node)
+public actor IPTablesProxier {
+    public typealias Table = IPTablesModel.Table
+
+    public let configuration: ProxyConfiguration
+    public let iptables: IPTables
+    private let metrics: ProxyMetrics
+    private let health: ProxyHealth
+    private let conntrack: ConntrackCleaner?
+    private let logger: Logger
+    private let clock = ContinuousClock()
+
+    /// What the kernel holds, as far as we know; `nil` until the first successful sync and after a failure.
+    public private(set) var kernelModel: IPTablesModel?
+    /// The plan of the last successful sync.
+    public private(set) var lastPlan: IPTablesSyncPlan?
+    public private(set) var fullSyncCount = 0
+    public private(set) var partialSyncCount = 0
+    /// Failed syncs so far.
+    public private(set) var failureCount = 0
+    /// How long the last sync spent building and diffing, and in iptables commands.
+    public private(set) var lastBuildDuration: Duration = .zero
+    public private(set) var lastCommandDuration: Duration = .zero
+    private var needsFullSync = true
+    private var lastFullSync: ContinuousClock.Instant?
+
+    /// What each service port was built from and what it produced, so unchanged ones cost a comparison.
+    private struct CachedService {
+        var service: ServicePortInfo
+        var endpoints: [EndpointInfo]
+        var fragment: IPTablesRuleBuilder.Fragment
+    }
+
+    /// What every cached fragment depends on besides its own service.
+    private struct BuilderKey: Equatable {
+        var clusterCIDRs: [String]
+        var nodePortAddresses: [String]
+    }
+
+    private var cache: [ServicePortName: CachedService] = [:]
+    private var cachedBuilderKey: BuilderKey?
+
+    /// - Parameter conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the
+    ///   rules are in); `nil` skips that.
+    public init(iptables: IPTables, configuration: ProxyConfiguration = ProxyConfiguration(), metrics: ProxyMetrics = ProxyMetrics(),
+                health: ProxyHealth = ProxyHealth(), conntrack: ConntrackCleaner? = nil, logger: Logger) {
+        self.iptables = iptables
+        self.configuration = configuration
+        self.metrics = metrics
+        self.health = health
+        self.conntrack = conntrack
+        self.logger = logger
+    }
+
+    /// Makes the next sync a full one.
+    public func requestFullSync() { needsFullSync = true }
+
+    private func builder(for node: NodeInfo) -> (IPTablesRuleBuilder, BuilderKey) {
+        let key = BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
+                             nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
+        return (IPTablesRuleBuilder(clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, mark: configuration.masqueradeMark), key)
+    }
+
+    /// The rules the given state should produce (no kernel access).
+    public func desiredModel(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) -> IPTablesModel {
+        builder(for: node).0.build(services: services, endpoints: endpoints)
+    }
+
+    /// Brings the rules in line with `services`, `endpoints` and `node`; returns what was written.
+    @discardableResult
+    public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> IPTablesSyncPlan {
+        let started = clock.now
+        let (builder, key) = builder(for: node)
+        let reuse = key == cachedBuilderKey && kernelModel != nil
+        // Patch the last model in place (taken out of the property so it stays uniquely referenced).
+        var patch = Patch(desired: IPTablesModel())
+        if reuse { patch.desired = kernelModel! }
+        kernelModel = nil
+        var cache = reuse ? self.cache : [:]
+        self.cache = [:]
+
+        // Per-service chains: rebuild only the service ports whose definition or endpoints changed.
+        for (name, service) in services.ports {
+            let list = endpoints[name]
+            if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
+            let fragment = builder.fragment(for: service, endpoints: list)
+            if let old = cache[name] {
+                for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+            }
+            for (chain, rules) in fragment.chains { patch.replace(.nat, chain, with: rules) }
+            cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
+        }
+        for (name, old) in cache where services[name] == nil {
+            for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+            cache[name] = nil
+        }
+        // Fixed and shared chains: cheap to rebuild, compared line by line.
+        var fixedAndShared = builder.fixedPart()
+        builder.assembleShared(services.sorted.compactMap { cache[$0.name]?.fragment }, into: &fixedAndShared)
+        for (table, chains) in fixedAndShared.chains {
+            for (name, rules) in chains { patch.replace(table, name, with: rules) }
+        }
+
+        let desired = patch.desired
+        let full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
+        var plan: IPTablesSyncPlan
+        var commandTime: Duration = .zero
+        if full {
+            let listed = clock.now
+            let existing = try await existingChains()
+            commandTime += clock.now - listed
+            plan = IPTablesSyncPlan.full(desired, stale: existing)
+        } else {
+            plan = IPTablesSyncPlan.partial(from: patch.before, to: desired, candidates: patch.candidates)
+        }
+        let built = clock.now
+        if !plan.isEmpty {
+            do {
+                try await iptables.restore(plan.restoreInput)
+            } catch {
+                needsFullSync = true
+                throw failed("iptables-restore (\(plan.summary))", error, partial: !plan.isFull)
+            }
+        }
+        if full {
+            for jump in IPTablesRuleBuilder.jumps {
+                do {
+                    try await iptables.ensureRule(table: jump.table.rawValue, chain: jump.chain, jump.arguments)
+                } catch {
+                    needsFullSync = true
+                    throw failed("ensure the jump from \(jump.table.rawValue) \(jump.chain)", error, partial: false)
+                }
+            }
+        }
+        let committed = clock.now
+        commandTime += committed - built
+        lastCommandDuration = commandTime
+        lastBuildDuration = committed - started - commandTime
+
+        if full {
+            lastFullSync = started
+            needsFullSync = false
+            fullSyncCount += 1
+        } else {
+            partialSyncCount += 1
+        }
+        kernelModel = desired
+        self.cache = cache
+        cachedBuilderKey = key
+        var summary = plan
+        summary.restoreInput = ""
+        lastPlan = summary
+        conntrack?.cleanUp(services: services, endpoints: endpoints)
+
+        let duration = clock.now - started
+        metrics.recordSync(full: full, duration: duration)
+        health.updated()
+        if !plan.isEmpty {
+            logger.debug("synced proxy rules", metadata: ["plan": "\(plan.summary)", "duration": "\(duration)", "services": "\(services.count)"])
+        }
+        return plan
+    }
+
+    /// Removes everything the iptables mode writes — the jumps from the built-in chains, then the fixed and
+    /// per-service chains — e.g. when the nftables mode takes over (upstream's cleanup of the other mode's
+    /// leftovers). Nothing there is fine. The next sync is a full one.
+    public func cleanup() async throws(ProxyError) {
+        kernelModel = nil
+        cache = [:]
+        needsFullSync = true
+        // No chain of ours, no jump to one: nothing to do (and no iptables -C against missing targets).
+        let plan = IPTablesSyncPlan.deletion(of: try await existingChains(includingFixed: true))
+        guard !plan.isEmpty else { return }
+        for jump in IPTablesRuleBuilder.jumps {
+            do {
+                try await iptables.deleteRule(table: jump.table.rawValue, chain: jump.chain, jump.arguments)
+            } catch {
+                throw failed("delete the jump from \(jump.table.rawValue) \(jump.chain)", error, partial: false)
+            }
+        }
+        do {
+            try await iptables.restore(plan.restoreInput)
+        } catch {
+            throw failed("delete the chains (\(plan.summary))", error, partial: false)
+        }
+    }
+
+    /// The desired model being patched from the last one, remembering what each replaced chain held.
+    private struct Patch {
+        var desired: IPTablesModel
+        /// The previous rules of the chains replaced (absent: the chain did not exist).
+        var before = IPTablesModel()
+        /// The chains replaced, by table.
+        var candidates: [Table: Set<String>] = [:]
+
+        mutating func replace(_ table: Table, _ chain: String, with rules: [String]?) {
+            if candidates[table, default: []].insert(chain).inserted { before[table, chain] = desired[table, chain] }
+            desired[table, chain] = rules
+        }
+    }
+
+    /// Chains of ours (per-service prefixes, and the fixed ones too with `includingFixed`) the kernel has
+    /// now, from `iptables-save` (full syncs and cleanup only).
+    private func existingChains(includingFixed: Bool = false) async throws(ProxyError) -> [Table: [String]] {
+        var found: [Table: [String]] = [:]
+        for table in Table.allCases {
+            let saved: String
+            do {
+                saved = try await iptables.save(table: table.rawValue)
+            } catch {
+                throw failed("list the \(table.rawValue) chains", error, partial: false)
+            }
+            for line in saved.split(separator: "\n") where line.hasPrefix(":") {
+                let name = String(line.dropFirst().prefix { $0 != " " })
+                if IPTablesChainName.perServicePrefixes.contains(where: { name.hasPrefix($0) })
+                    || (includingFixed && IPTablesRuleBuilder.fixedChainNames.contains(name)) {
+                    found[table, default: []].append(name)
+                }
+            }
+        }
+        return found
+    }
+
+    /// Logs and counts a failed command and wraps it.
+    private func failed(_ what: String, _ error: IPTablesCommandError, partial: Bool) -> ProxyError {
+        failureCount += 1
+        metrics.recordRestoreFailure(partial: partial)
+        logger.error("iptables sync failed", metadata: [
+            "operation": "\(what)", "status": "\(error.status)", "stderr": "\(error.stderr)",
+        ])
+        return ProxyError(.command, "could not \(what)", cause: error)
+    }
+}
+
+extension IPTablesProxier: Proxier {
+    public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult {
+        let plan = try await sync(services: services, endpoints: endpoints, node: node)
+        return SyncResult(isFull: plan.isFull, summary: plan.summary)
+    }
+}

@@ -1,0 +1,28 @@
+/// A backend that programs Services and their endpoints into the kernel (upstream's `proxy.Provider`):
+/// ``NFTablesProxier`` or ``IPTablesProxier``.
+///
+///     let proxier: any Proxier = IPTablesProxier(iptables: IPTables(), configuration: configuration, logger: logger)
+///     let result = try await proxier.syncRules(services: services, endpoints: endpoints, node: node)
+///     print(result.isFull, result.summary)
+public protocol Proxier: Actor {
+    /// Successful full and partial syncs so far.
+    var fullSyncCount: Int { get }
+    var partialSyncCount: Int { get }
+
+    /// Brings the kernel's rules in line with the snapshots; on failure the previous rules stay in place.
+    @discardableResult
+    func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult
+}
+
+/// What one sync did, in words both backends share.
+public struct SyncResult: Sendable, Hashable {
+    /// Whether everything was rewritten (first sync, periodic safety net, recovery after a failure).
+    public var isFull: Bool
+    /// A one-line account for logs.
+    public var summary: String
+
+    public init(isFull: Bool, summary: String) {
+        self.isFull = isFull
+        self.summary = summary
+    }
+}

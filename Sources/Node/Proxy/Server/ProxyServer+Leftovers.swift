@@ -1,0 +1,22 @@
+import LinuxSystem
+import Logging
+import NFTables
+
+extension ProxyServer {
+    /// Removes what the other mode left on this node (upstream's `CleanupLeftovers`): rules of both modes
+    /// would both DNAT, and the stale ones would win for whatever they still match. Failures are logged:
+    /// the proxy still programs its own rules.
+    func cleanUpOtherMode() async {
+        do {
+            switch mode {
+            case .iptables:
+                let socket = try namespace.map { try $0.run { try NetfilterSocket() } } ?? NetfilterSocket()
+                try await NFTablesProxier(socket: socket, configuration: configuration, logger: logger).cleanup()
+            case .nftables:
+                try await IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, logger: logger).cleanup()
+            }
+        } catch {
+            logger.warning("could not remove the other proxy mode's rules", metadata: ["mode": "\(mode.rawValue)", "error": "\(error)"])
+        }
+    }
+}

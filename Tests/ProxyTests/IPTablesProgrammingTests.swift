@@ -1,0 +1,174 @@
+import Foundation
+import LinuxSystem
+import Proxy
+import TestSupport
+import Testing
+
+/// The iptables mode's rules, read back with `iptables-save` (read-only) inside a throwaway namespace.
+@Suite(.serialized) struct IPTablesProgrammingTests {
+    let node = NodeInfo(name: "node-a", addresses: ["192.168.77.1"])
+
+    func endpoints(_ addresses: [String]) -> [EndpointInfo] {
+        addresses.map { EndpointInfo(ip: $0, port: 8080, nodeName: "node-a", isLocal: true) }
+    }
+
+    func makeIPTablesProxier(in namespace: NetworkNamespace, clusterCIDRs: [String] = ["10.244.0.0/16"]) -> IPTablesProxier {
+        IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: ProxyConfiguration(clusterCIDRs: clusterCIDRs),
+                        logger: testLogger())
+    }
+
+    /// Upstream's own test fixture: `KUBE-SVC-XPGD46QRK7WJZT7O` is ns1/svc1:p80 over TCP.
+    @Test func chainNamesHashLikeUpstream() {
+        let name = ServicePortName(namespace: "ns1", name: "svc1", portName: "p80", protocol: .tcp)
+        #expect(IPTablesChainName.service(name) == "KUBE-SVC-XPGD46QRK7WJZT7O")
+        #expect(IPTablesChainName.external(name) == "KUBE-EXT-XPGD46QRK7WJZT7O")
+    }
+
+    @Test func programsUpstreamLayout() async throws {
+        try await withNamespaces(["swt-ipt"]) { namespaces in
+            let ns = namespaces[0]
+            let web = ServicePortInfo(name: ServicePortName(namespace: "ns1", name: "svc1", portName: "p80", protocol: .tcp),
+                                      clusterIPs: ["10.96.0.10"], port: 80, nodePort: 30080)
+            let sticky = servicePort("sticky", clusterIP: "10.96.0.20", affinity: .clientIP(timeoutSeconds: 600))
+            let empty = servicePort("empty", clusterIP: "10.96.0.40", nodePort: 30100)
+            let proxier = makeIPTablesProxier(in: ns)
+            let plan = try await proxier.sync(services: ServicePortMap([web, sticky, empty]),
+                                              endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"]),
+                                                                       sticky.name: endpoints(["10.244.0.11", "10.244.0.12"])]),
+                                              node: node)
+            #expect(plan.isFull)
+            let nat = flattened(try await iptablesSave(in: ns, table: "nat"))
+            let filter = flattened(try await iptablesSave(in: ns, table: "filter"))
+            let svc = "KUBE-SVC-XPGD46QRK7WJZT7O"
+            for chain in ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ", svc, "KUBE-EXT-XPGD46QRK7WJZT7O"] {
+                #expect(nat.contains(":\(chain) - [0:0]"), "\(chain) missing")
+            }
+            // Built-in chains jump into ours.
+            #expect(nat.contains("-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"))
+            #expect(nat.contains("-A POSTROUTING -m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING"))
+            // Dispatch to the cluster IP, masquerade off-cluster sources, random choice 1/3, 1/2, rest.
+            #expect(nat.contains("-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp --dport 80 -j \(svc)"))
+            #expect(nat.contains("-A \(svc) ! -s 10.244.0.0/16 -d 10.96.0.10/32 -p tcp -m comment --comment \"ns1/svc1:p80 cluster IP\" -m tcp --dport 80 -j KUBE-MARK-MASQ"))
+            #expect(nat.contains("--probability 0.33333333"))
+            #expect(nat.contains("--probability 0.50000000"))
+            #expect(nat.components(separatedBy: "-A \(svc) ").count - 1 == 4, "masquerade + 3 endpoints")
+            #expect(nat.contains("-p tcp -m comment --comment \"ns1/svc1:p80\" -m tcp -j DNAT --to-destination 10.244.0.11:8080"))
+            #expect(nat.contains("-A KUBE-NODEPORTS -p tcp -m comment --comment \"ns1/svc1:p80\" -m tcp --dport 30080 -j KUBE-EXT-XPGD46QRK7WJZT7O"))
+            #expect(nat.contains("-A KUBE-SERVICES -d 192.168.77.1/32 -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -j KUBE-NODEPORTS"))
+            #expect(nat.contains("-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000"))
+            #expect(nat.contains("-j MASQUERADE --random-fully"))
+            // Affinity: recent-module checks before the random choice, and the endpoint chain records the client.
+            #expect(nat.contains("-m recent --rcheck --seconds 600 --reap --name KUBE-SEP-"))
+            #expect(nat.contains("-m recent --set --name KUBE-SEP-"))
+            // filter: rejects for the service without endpoints, forwarding of marked traffic.
+            #expect(filter.contains("-A KUBE-SERVICES -d 10.96.0.40/32 -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with tcp-reset"))
+            #expect(filter.contains("-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport 30100 -j REJECT --reject-with tcp-reset"))
+            #expect(filter.contains("-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT"))
+            #expect(filter.contains("-A FORWARD -m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"))
+            // The restore input carries upstream's probability formatting (iptables-nft prints it rounded differently).
+            let model = try #require(await proxier.kernelModel)
+            #expect(model[.nat, svc]?.contains { $0.contains("--probability 0.3333333333 -j KUBE-SEP-") } == true)
+
+            // A second full sync (a restarted proxier) finds nothing new to add: the jumps are not duplicated.
+            let restarted = makeIPTablesProxier(in: ns)
+            try await restarted.sync(services: ServicePortMap([web, sticky, empty]),
+                                     endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"]),
+                                                              sticky.name: endpoints(["10.244.0.11", "10.244.0.12"])]),
+                                     node: node)
+            let again = try await iptablesSave(in: ns, table: "nat")
+            #expect(again.components(separatedBy: "-A PREROUTING ").count - 1 == 1)
+        }
+    }
+
+    @Test func oneEndpointChangeWritesOnlyTheAffectedChains() async throws {
+        try await withNamespaces(["swt-ipt"]) { namespaces in
+            let ns = namespaces[0]
+            let web = servicePort("web", clusterIP: "10.96.0.10")
+            let other = servicePort("other", clusterIP: "10.96.0.11")
+            let services = ServicePortMap([web, other])
+            let proxier = makeIPTablesProxier(in: ns)
+            try await proxier.sync(services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]),
+                                                                              other.name: endpoints(["10.244.0.21"])]), node: node)
+            let unchanged = try await proxier.sync(services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]),
+                                                                                               other.name: endpoints(["10.244.0.21"])]), node: node)
+            #expect(!unchanged.isFull && unchanged.isEmpty, "\(unchanged.summary)")
+
+            // 10.244.0.12 is replaced by 10.244.0.13.
+            let changed = try await proxier.sync(services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.13"]),
+                                                                                             other.name: endpoints(["10.244.0.21"])]), node: node)
+            let model = try #require(await proxier.kernelModel)
+            let svc = try #require(model.chains[.nat]?.keys.first { $0.hasPrefix("KUBE-SVC-") && model[.nat, $0]!.joined().contains("10.96.0.10") })
+            let sep = { (ip: String) in model.chains[.nat]?.first { $0.key.hasPrefix("KUBE-SEP-") && $0.value.joined().contains("\(ip):8080") }?.key }
+            let newSep = try #require(sep("10.244.0.13"))
+            #expect(!changed.isFull)
+            #expect(changed.writtenChains == [.nat: [svc, newSep].sorted()], "\(changed.writtenChains)")
+            #expect(changed.deletedChains.count == 1 && changed.deletedChains[.nat]?.count == 1, "\(changed.deletedChains)")
+            #expect(sep("10.244.0.12") == nil)
+            let deleted = try #require(changed.deletedChains[.nat]?.first)
+            let nat = try await iptablesSave(in: ns, table: "nat")
+            #expect(!nat.contains(deleted))
+            #expect(nat.contains(":\(newSep) "))
+            #expect(nat.contains("--to-destination 10.244.0.13:8080"))
+            #expect(!nat.contains("10.244.0.12"))
+
+            let firstSep = try #require(sep("10.244.0.11"))
+
+            // The service goes: its chains are deleted, KUBE-SERVICES rewritten.
+            let gone = try await proxier.sync(services: ServicePortMap([other]), endpoints: EndpointsMap([other.name: endpoints(["10.244.0.21"])]),
+                                              node: node)
+            #expect(gone.writtenChains == [.nat: ["KUBE-SERVICES"]], "\(gone.writtenChains)")
+            #expect(Set(gone.deletedChains[.nat] ?? []) == Set([svc, newSep, firstSep]))
+            #expect(!(try await iptablesSave(in: ns, table: "nat")).contains("10.96.0.10"))
+            #expect(await proxier.fullSyncCount == 1)
+        }
+    }
+
+    @Test func failedRestoreKeepsThePreviousRulesAndSaysWhy() async throws {
+        try await withNamespaces(["swt-ipt"]) { namespaces in
+            let ns = namespaces[0]
+            let web = servicePort("web", clusterIP: "10.96.0.10")
+            let map = EndpointsMap([web.name: endpoints(["10.244.0.11"])])
+            try await makeIPTablesProxier(in: ns).sync(services: ServicePortMap([web]), endpoints: map, node: node)
+            let before = try await iptablesSave(in: ns, table: "nat")
+
+            // A cluster CIDR iptables cannot parse makes the restore fail as a whole.
+            let broken = makeIPTablesProxier(in: ns, clusterCIDRs: ["10.244.0.0/99"])
+            let other = servicePort("other", clusterIP: "10.96.0.11")
+            await #expect {
+                try await broken.sync(services: ServicePortMap([web, other]), endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11"]),
+                                                                                                      other.name: endpoints(["10.244.0.12"])]),
+                                      node: node)
+            } throws: { error in
+                guard let error = error as? ProxyError, error.code == .command, let cause = error.cause as? IPTablesCommandError else { return false }
+                return cause.command == "iptables-restore" && !cause.stderr.isEmpty
+            }
+            #expect(await broken.failureCount == 1)
+            let after = try await iptablesSave(in: ns, table: "nat")
+            #expect(flattened(after.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n"))
+                    == flattened(before.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")))
+            #expect(!after.contains("10.96.0.11"))
+        }
+    }
+}
+
+extension IPTablesProgrammingTests {
+    /// What the nftables mode runs at start when the iptables mode was there before: every jump and chain goes.
+    @Test func cleanupRemovesEverythingTheModeWrote() async throws {
+        try await withNamespaces(["swt-ipt"]) { namespaces in
+            let ns = namespaces[0]
+            let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
+            let proxier = makeIPTablesProxier(in: ns)
+            try await proxier.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11"])]), node: node)
+            #expect(try await iptablesSave(in: ns, table: "nat").contains("KUBE-"))
+            try await proxier.cleanup()
+            for table in ["nat", "filter"] {
+                let saved = try await iptablesSave(in: ns, table: table)
+                #expect(!saved.contains("KUBE-"), "\(saved)")
+            }
+            try await proxier.cleanup()  // nothing left: fine
+            // And it comes back with a full sync.
+            #expect(try await proxier.sync(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11"])]),
+                                           node: node).isFull)
+        }
+    }
+}
