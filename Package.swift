@@ -133,7 +133,8 @@ let package = Package(
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
             name: "Kubelet",
-            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", log, grpcHTTP2, .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", log, metrics, grpcHTTP2,
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"), .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

@@ -17,6 +17,8 @@ struct KubeletEndToEndTests {
         let client: KubeClient
         let nodeName = "node-" + String(UInt32.random(in: .min ... .max), radix: 16)
         private(set) var agent: PeerDaemon
+        /// The agent's `--pod-manifest-path` (static pods), re-read every second.
+        var manifests: String { runtime.root + "/manifests" }
 
         init(_ kind: CRIHarness.Kind = .swiftlet) async throws {
             server = try await ServerProcess()
@@ -28,11 +30,13 @@ struct KubeletEndToEndTests {
 
         func startAgent() throws {
             agent = try PeerDaemon(name: "agent")
+            try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
             let port = try freeLoopbackPorts(1)[0]
             try agent.start(try BuiltProducts.path(of: "swiftlet"), [
                 "agent", "--kubeconfig", server.kubeconfig, "--node-name", nodeName, "--root-dir", runtime.root + "/agent",
                 "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
                 "--cluster-dns", "10.96.0.10", "--log-level", "debug",
+                "--pod-manifest-path", manifests, "--file-check-frequency", "1s",
                 // The agent runs in the host's network namespace here: it must not program the host's nftables.
                 "--proxy-mode", "none", "--healthz-bind-address", "127.0.0.1:0",
                 // The kubelet server on loopback, so `kubectl logs` traffic stays on loopback.

@@ -35,6 +35,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The cluster's DNS domain.")
     var clusterDomain = "cluster.local"
 
+    @Option(name: .long, help: "A directory of static pod manifests the agent runs itself (with mirror pods in the API server).")
+    var podManifestPath: String?
+
+    @Option(name: .long, help: "How often the static pod manifests are re-read (e.g. 20s).")
+    var fileCheckFrequency = DurationArgument(.seconds(20), text: "20s")
+
     @Option(name: .long, help: "Pods this node accepts.")
     var maxPods = 110
 
@@ -72,6 +78,8 @@ public struct AgentCommand: AsyncParsableCommand {
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) } ?? [], clusterDomain: clusterDomain, maxPods: maxPods)
         configuration.address = address
         configuration.port = port
+        configuration.podManifestPath = podManifestPath
+        configuration.fileCheckFrequency = fileCheckFrequency.duration
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {

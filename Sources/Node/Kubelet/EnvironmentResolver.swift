@@ -12,6 +12,8 @@ struct EnvironmentResolver {
     let objects: PodObjects
     /// What ``ServiceEnvironment`` gives for the Services the pod sees.
     var serviceVariables: [String: String] = [:]
+    /// The node's cpu and memory, what an unset resource limit reads as.
+    var nodeCapacity: [String: Quantity] = [:]
 
     func resolve(_ container: Container) async throws -> [(String, String)] {
         var environment = OrderedEnvironment()
@@ -61,18 +63,12 @@ struct EnvironmentResolver {
     }
 
     private func value(of source: EnvVarSource, container: Container, namespace: String) async throws -> String? {
+        let downward = DownwardAPI(pod: pod, podIP: podIP, hostIP: hostIP, nodeCapacity: nodeCapacity)
         if let field = source.fieldRef {
-            return try fieldValue(field.fieldPath)
+            return try downward.field(field.fieldPath)
         }
         if let resource = source.resourceFieldRef {
-            let limits = container.resources?.limits ?? [:], requests = container.resources?.requests ?? [:]
-            switch resource.resource {
-            case "limits.cpu": return limits["cpu"].map { String(max(1, ($0.milliValue + 999) / 1000)) } ?? "0"
-            case "requests.cpu": return requests["cpu"].map { String(max(1, ($0.milliValue + 999) / 1000)) } ?? "0"
-            case "limits.memory": return limits["memory"].map { String($0.value) } ?? "0"
-            case "requests.memory": return requests["memory"].map { String($0.value) } ?? "0"
-            default: throw ContainerConfigError(message: "unsupported resourceFieldRef \(resource.resource)")
-            }
+            return try downward.resource(resource, of: container)
         }
         if let reference = source.configMapKeyRef, let name = reference.name {
             guard let data = try await objects.configMap(name, namespace: namespace), let value = data[reference.key] else {
@@ -89,30 +85,6 @@ struct EnvironmentResolver {
             return String(decoding: value, as: UTF8.self)
         }
         return nil
-    }
-
-    /// The downward API fields the kubelet supports for env.
-    private func fieldValue(_ path: String) throws -> String {
-        switch path {
-        case "metadata.name": return pod.metadata.name ?? ""
-        case "metadata.namespace": return pod.metadata.namespace ?? "default"
-        case "metadata.uid": return pod.metadata.uid ?? ""
-        case "spec.nodeName": return pod.spec?.nodeName ?? ""
-        case "spec.serviceAccountName": return pod.spec?.serviceAccountName ?? ""
-        case "status.podIP": return podIP
-        case "status.podIPs": return podIP
-        case "status.hostIP", "status.hostIPs": return hostIP
-        default:
-            if let key = Self.key(path, of: "metadata.labels") { return pod.metadata.labels?[key] ?? "" }
-            if let key = Self.key(path, of: "metadata.annotations") { return pod.metadata.annotations?[key] ?? "" }
-            throw ContainerConfigError(message: "unsupported fieldPath \(path)")
-        }
-    }
-
-    /// `metadata.labels['app']` → `app`.
-    private static func key(_ path: String, of field: String) -> String? {
-        guard path.hasPrefix(field + "['"), path.hasSuffix("']") else { return nil }
-        return String(path.dropFirst(field.count + 2).dropLast(2))
     }
 
     /// `$(VAR)` → its value when defined; `$$(VAR)` → the literal `$(VAR)`; anything else stays as written.

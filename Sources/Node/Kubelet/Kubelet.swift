@@ -22,6 +22,7 @@ public struct Kubelet: ServiceLifecycle.Service {
 
     public func run() async throws {
         let connection = try RuntimeConnection(socketPath: configuration.runtimeSocket)
+        KubeletMetrics.recordNodeName(configuration.nodeName)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await connection.run() }
             let version = try await waitForRuntime(connection)
@@ -51,8 +52,20 @@ public struct Kubelet: ServiceLifecycle.Service {
                     }
                 }
             }
+            let staticPods = configuration.podManifestPath.map {
+                StaticPodSource(directory: $0, nodeName: configuration.nodeName, frequency: configuration.fileCheckFrequency,
+                                client: client, workers: workers, logger: logger)
+            }
+            if let staticPods {
+                group.addTask {
+                    try? await pods.waitForSync()
+                    await staticPods.run()
+                }
+            }
             group.addTask {
                 try? await pods.waitForSync()
+                // Static pods are known before the first relist, which would otherwise take their sandboxes for orphans.
+                await staticPods?.scan()
                 while !Task.isCancelled {
                     await workers.resync()
                     try? await Task.sleep(for: .seconds(1))

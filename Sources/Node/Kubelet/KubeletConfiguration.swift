@@ -26,6 +26,9 @@ public struct KubeletConfiguration: Sendable {
     /// CrashLoopBackOff: the first delay and its cap (upstream: 10 s doubling to 5 min).
     public var backOffInitial: Duration
     public var backOffMaximum: Duration
+    /// The static pod manifest directory (`--pod-manifest-path`), and how often it is re-read.
+    public var podManifestPath: String?
+    public var fileCheckFrequency: Duration = .seconds(20)
 
     public init(
         nodeName: String, rootDirectory: String = "/var/lib/swiftlet/agent", podLogDirectory: String = "/var/log/pods",

@@ -4,6 +4,7 @@ import GRPCCore
 import KubeAPI
 import KubeClient
 import Logging
+import Metrics
 
 /// One worker per pod, level-triggered: every change of the pod (from the informer) and every relist tick
 /// marks the pod dirty, and its worker syncs it against what the runtime reports until nothing is
@@ -20,6 +21,12 @@ actor PodWorkers {
     let events: EventRecorder
     let nodeIP: String
     let memoryCapacity: Int64
+
+    let metrics = KubeletMetrics()
+    /// When each pod was first seen, until all its containers run (`kubelet_pod_start_duration_seconds`).
+    private var firstSeen: [String: ContinuousClock.Instant] = [:]
+    /// Pods synced at least once (their next syncs are `update`s for `kubelet_pod_worker_duration_seconds`).
+    private var synced: Set<String> = []
 
     /// The latest version of each pod bound here, by UID.
     private var pods: [String: Pod] = [:]
@@ -47,7 +54,9 @@ actor PodWorkers {
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity
         objects = PodObjects(client: client)
-        volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger)
+        volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger,
+                                nodeCapacity: ["cpu": Quantity(milliValue: Int64(ProcessInfo.processInfo.activeProcessorCount) * 1000),
+                                               "memory": Quantity(milliValue: memoryCapacity * 1000)])
         events = EventRecorder(client: client, nodeName: configuration.nodeName, logger: logger)
         restartBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
         pullBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
@@ -62,9 +71,14 @@ actor PodWorkers {
         pods.values.first { ($0.metadata.namespace ?? "default") == namespace && $0.metadata.name == name }
     }
 
-    /// A pod was added or changed in the informer.
+    /// A pod was added or changed in the informer (or, for a static pod, in its manifest directory).
     func update(_ pod: Pod) {
         guard let uid = pod.metadata.uid else { return }
+        if pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] != nil {
+            mirrorChanged(pod)
+            return
+        }
+        if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" { firstSeen[uid] = firstSeen[uid] ?? .now }
         pods[uid] = pod
         schedule(uid)
     }
@@ -72,15 +86,45 @@ actor PodWorkers {
     /// Keeps the pod as the API server returned it after a status write, without another sync (the
     /// informer delivers the same version moments later).
     func remember(_ pod: Pod) {
+        if pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] != nil {
+            mirrorChanged(pod)
+            return
+        }
         guard let uid = pod.metadata.uid, pods[uid] != nil else { return }
         pods[uid] = pod
     }
 
-    /// A pod disappeared from the API (deleted by someone else, or force-deleted): its containers go.
+    /// A pod disappeared from the API (deleted by someone else, or force-deleted): its containers go. A
+    /// mirror pod's going changes nothing: its static pod runs on and the mirror is recreated.
     func remove(_ pod: Pod) {
-        guard let uid = pod.metadata.uid else { return }
+        guard let uid = pod.metadata.uid, pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] == nil else { return }
         pods[uid] = nil
         schedule(uid)
+    }
+
+    /// A static pod's manifest went away: the pod terminates gracefully, as a deleted pod does.
+    func removeStatic(_ pod: Pod) {
+        guard let uid = pod.metadata.uid, var current = pods[uid] else { return }
+        current.metadata.deletionTimestamp = current.metadata.deletionTimestamp ?? .now()
+        current.metadata.deletionGracePeriodSeconds = current.spec?.terminationGracePeriodSeconds ?? 30
+        pods[uid] = current
+        schedule(uid)
+    }
+
+    /// The API server's copy of a static pod changed: its status is what the next status write compares
+    /// with; a deletion is carried out at once (the static pod keeps running; the source recreates the mirror).
+    private func mirrorChanged(_ mirror: Pod) {
+        guard let (uid, _) = pods.first(where: { $0.value.metadata.name == mirror.metadata.name
+                && $0.value.metadata.namespace == mirror.metadata.namespace
+                && $0.value.metadata.annotations?[StaticPodSource.hashAnnotation] == mirror.metadata.annotations?[StaticPodSource.mirrorAnnotation] })
+        else { return }
+        pods[uid]?.status = mirror.status
+        guard mirror.metadata.deletionTimestamp != nil, let mirrorUID = mirror.metadata.uid else { return }
+        let client = client, name = mirror.metadata.name ?? "", namespace = mirror.metadata.namespace
+        Task {
+            try? await client.delete(Pod.self, name: name, namespace: namespace,
+                                     options: DeleteOptions(gracePeriodSeconds: 0, preconditions: .init(uid: mirrorUID)))
+        }
     }
 
     /// The relist tick (the kubelet's PLEG): every known pod is re-synced, and sandboxes of pods the API no
@@ -89,6 +133,13 @@ actor PodWorkers {
         for uid in pods.keys { schedule(uid) }
         guard let sandboxes = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
         else { return }
+        metrics.runningPods.record(sandboxes.filter { $0.state == .sandboxReady }.count)
+        if let containers = try? await connection.runtime.listContainers(Runtime_V1_ListContainersRequest(), options: RuntimeConnection.options()).containers {
+            for (state, name) in [(Runtime_V1_ContainerState.containerRunning, "running"), (.containerExited, "exited"),
+                                  (.containerCreated, "created"), (.containerUnknown, "unknown")] {
+                metrics.runningContainers(name).record(containers.filter { $0.state == state }.count)
+            }
+        }
         for sandbox in sandboxes {
             guard let uid = sandbox.labels[PodLabels.podUID], pods[uid] == nil, running[uid] == nil else { continue }
             schedule(uid)
@@ -114,10 +165,17 @@ actor PodWorkers {
 
     private func work(_ uid: String) async {
         while dirty.remove(uid) != nil {
+            let start = ContinuousClock.now
             if let pod = pods[uid] {
+                let operation = pod.metadata.deletionTimestamp != nil ? "kill" : synced.contains(uid) ? "update" : "create"
                 await sync(pod)
+                synced.insert(uid)
+                metrics.podWorkerDuration(operation).recordInterval(since: start)
             } else {
                 await cleanUp(uid: uid)
+                synced.remove(uid)
+                firstSeen[uid] = nil
+                metrics.podWorkerDuration("kill").recordInterval(since: start)
             }
         }
         running[uid] = nil
@@ -139,6 +197,7 @@ actor PodWorkers {
             let sandbox = try await ensureSandbox(pod)
             if let sandbox {
                 try await syncContainers(pod, sandbox: sandbox)
+                if firstSeen[uid] != nil { await recordStartIfRunning(pod, sandboxID: sandbox.id) }
                 try await refreshVolumes(pod)
             }
         } catch {
@@ -151,18 +210,18 @@ actor PodWorkers {
         }
     }
 
-    /// Re-projects ConfigMap and Secret volumes of a running pod so changes reach its containers (upstream
-    /// checks about once a minute; here every five seconds).
+    /// Re-projects ConfigMap, Secret, downwardAPI and projected volumes of a running pod so changes reach its
+    /// containers (upstream checks about once a minute; here every five seconds).
     private func refreshVolumes(_ pod: Pod) async throws {
         let uid = pod.metadata.uid ?? ""
-        let projected = (pod.spec?.volumes ?? []).contains { $0.configMap != nil || $0.secret != nil }
+        let projected = (pod.spec?.volumes ?? []).contains { $0.configMap != nil || $0.secret != nil || $0.downwardAPI != nil || $0.projected != nil }
         guard projected, volumesRefreshed[uid].map({ ContinuousClock.now - $0 > .seconds(5) }) ?? true else { return }
         volumesRefreshed[uid] = .now
         _ = try await volumes.setUp(pod)
     }
 
     /// The ready sandbox of the pod, created when there is none; nil when the pod has run to completion
-    /// and must not start again.
+    /// and must not start again, or while a failed sandbox start backs off.
     private func ensureSandbox(_ pod: Pod) async throws -> SandboxState? {
         let uid = pod.metadata.uid ?? ""
         let sandboxes = try await sandboxes(uid: uid)
@@ -170,6 +229,10 @@ actor PodWorkers {
             return try await sandboxState(ready.id, pod: pod)
         }
         if !sandboxes.isEmpty, pod.spec?.restartPolicy == "Never" { return nil }
+        // A sandbox that failed to start is retried with the container back-off (10 s doubling to 5 min),
+        // so a broken network config does not cost a CNI run and an Event every second.
+        let backOffKey = "\(uid)/sandbox"
+        if restartBackOff.isBackingOff(backOffKey) { return nil }
         let attempt = UInt32(sandboxes.map(\.metadata.attempt).max().map { $0 + 1 } ?? 0)
         for stale in sandboxes {
             var stop = Runtime_V1_StopPodSandboxRequest()
@@ -182,9 +245,12 @@ actor PodWorkers {
         do {
             id = try await connection.runtime.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID
         } catch {
+            restartBackOff.failed(backOffKey)
             events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(Self.message(error))")
             throw error
         }
+        restartBackOff.reset(backOffKey)
+        metrics.startedPods.increment()
         logger.info("sandbox started", metadata: ["pod": "\(Self.name(pod))", "sandbox": "\(id)"])
         return try await sandboxState(id, pod: pod)
     }
@@ -271,6 +337,16 @@ actor PodWorkers {
         }
     }
 
+    /// Records `kubelet_pod_start_duration_seconds` once every app container of a newly seen pod runs.
+    private func recordStartIfRunning(_ pod: Pod, sandboxID: String) async {
+        guard let uid = pod.metadata.uid, let seen = firstSeen[uid],
+              let latest = try? await latestContainers(sandboxID: sandboxID) else { return }
+        let names = (pod.spec?.containers ?? []).map(\.name)
+        guard !names.isEmpty, names.allSatisfy({ latest[$0]?.state == .containerRunning }) else { return }
+        metrics.podStartDuration.recordInterval(since: seen)
+        firstSeen[uid] = nil
+    }
+
     /// Restarts an exited container unless its back-off has not passed yet (CrashLoopBackOff).
     private func restart(_ container: Container, after status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async {
         let uid = pod.metadata.uid ?? "", key = "\(uid)/\(container.name)"
@@ -293,6 +369,7 @@ actor PodWorkers {
     private func start(_ container: Container, attempt: UInt32, pod: Pod, sandbox: SandboxState) async {
         let uid = pod.metadata.uid ?? ""
         let fieldPath = "spec.containers{\(container.name)}"
+        let containerType = (pod.spec?.initContainers ?? []).contains { $0.name == container.name } ? "init_container" : "container"
         do {
             try await ensureImage(container, pod: pod)
         } catch let failure as WaitingReason {
@@ -307,7 +384,8 @@ actor PodWorkers {
             let services = try await objects.services(namespace: pod.metadata.namespace ?? "default",
                                                       serviceLinks: pod.spec?.enableServiceLinks ?? true)
             let environment = try await EnvironmentResolver(pod: pod, podIP: sandbox.ip, hostIP: nodeIP, objects: objects,
-                                                            serviceVariables: ServiceEnvironment.variables(for: services)).resolve(container)
+                                                            serviceVariables: ServiceEnvironment.variables(for: services),
+                                                            nodeCapacity: volumes.nodeCapacity).resolve(container)
             let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
             let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumePaths: volumePaths, hostsFile: hostsFile,
                                                     memoryCapacity: memoryCapacity).build(container, attempt: attempt)
@@ -319,12 +397,15 @@ actor PodWorkers {
             events.record(pod, reason: "Created", message: "Created container \(container.name)", fieldPath: fieldPath)
             try await startCreated(id)
             events.record(pod, reason: "Started", message: "Started container \(container.name)", fieldPath: fieldPath)
+            metrics.startedContainers(containerType).increment()
             waiting[uid]?[container.name] = nil
             _ = await runPostStart(container, containerID: id, pod: pod, podIP: sandbox.ip)
         } catch let error as ContainerConfigError {
+            metrics.startedContainerErrors("CreateContainerConfigError", containerType).increment()
             waiting[uid, default: [:]][container.name] = ("CreateContainerConfigError", error.message)
             events.record(pod, "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: fieldPath)
         } catch {
+            metrics.startedContainerErrors("CreateContainerError", containerType).increment()
             waiting[uid, default: [:]][container.name] = ("CreateContainerError", Self.message(error))
             events.record(pod, "Warning", reason: "Failed", message: "Error: \(Self.message(error))", fieldPath: fieldPath)
         }

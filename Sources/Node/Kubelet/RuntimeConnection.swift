@@ -15,7 +15,7 @@ public final class RuntimeConnection: Sendable {
         let transport = try HTTP2ClientTransport.Posix(
             target: .unixDomainSocket(path: socketPath, authority: "localhost"), transportSecurity: .plaintext,
             serviceConfig: ServiceConfig(methodConfig: [Self.retriedCalls]))
-        grpc = GRPCClient(transport: transport)
+        grpc = GRPCClient(transport: transport, interceptors: [RuntimeOperationMetrics()])
         runtime = Runtime_V1_RuntimeService.Client(wrapping: grpc)
         images = Runtime_V1_ImageService.Client(wrapping: grpc)
     }

@@ -10,6 +10,8 @@ struct VolumeManager: Sendable {
     let rootDirectory: String
     let objects: PodObjects
     let logger: Logger
+    /// The node's cpu and memory, what a downwardAPI file of an unset limit reads as.
+    var nodeCapacity: [String: Quantity] = [:]
 
     func podDirectory(_ uid: String) -> String { "\(rootDirectory)/pods/\(uid)" }
 
@@ -50,6 +52,17 @@ struct VolumeManager: Sendable {
                     }
                     try AtomicWriter(directory: path).write(Self.project(data, items: source.items), mode: source.defaultMode ?? 0o644)
                     paths[volume.name] = path
+                } else if let source = volume.downwardAPI {
+                    let path = "\(podDirectory(uid))/volumes/kubernetes.io~downward-api/\(volume.name)"
+                    try AtomicWriter(directory: path).write(try downwardFiles(source.items ?? [], pod: pod), mode: source.defaultMode ?? 0o644)
+                    paths[volume.name] = path
+                } else if let source = volume.projected {
+                    let path = "\(podDirectory(uid))/volumes/kubernetes.io~projected/\(volume.name)"
+                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                    // Projections may hold Secrets: a tmpfs, like a secret volume.
+                    if !Mount.isMountPoint(path) { try Mount.tmpfs(at: path, size: 16 * 1024 * 1024, mode: 0o755) }
+                    try AtomicWriter(directory: path).write(try await projectedFiles(source.sources ?? [], pod: pod), mode: source.defaultMode ?? 0o644)
+                    paths[volume.name] = path
                 } else {
                     throw ContainerConfigError(message: "volume type not supported by this kubelet")
                 }
@@ -58,6 +71,52 @@ struct VolumeManager: Sendable {
             }
         }
         return paths
+    }
+
+    /// The files of a downwardAPI volume or projection: each item's field or resource value.
+    private func downwardFiles(_ items: [DownwardAPIVolumeFile], pod: Pod) throws -> [String: Data] {
+        let downward = DownwardAPI(pod: pod, nodeCapacity: nodeCapacity)
+        var files: [String: Data] = [:]
+        for item in items {
+            if let field = item.fieldRef {
+                files[item.path] = Data(try downward.field(field.fieldPath).utf8)
+            } else if let resource = item.resourceFieldRef {
+                let containers = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
+                guard let container = containers.first(where: { $0.name == resource.containerName }) else {
+                    throw ContainerConfigError(message: "resourceFieldRef of \(item.path) names no container of the pod (\(resource.containerName ?? ""))")
+                }
+                files[item.path] = Data(try downward.resource(resource, of: container).utf8)
+            }
+        }
+        return files
+    }
+
+    /// The union of a projected volume's sources (ConfigMaps, Secrets, downward API), later sources winning.
+    private func projectedFiles(_ sources: [VolumeProjection], pod: Pod) async throws -> [String: Data] {
+        let namespace = pod.metadata.namespace ?? "default"
+        var files: [String: Data] = [:]
+        for source in sources {
+            if let map = source.configMap, let name = map.name {
+                if let data = try await objects.configMap(name, namespace: namespace) {
+                    files.merge(Self.project(data, items: map.items)) { _, new in new }
+                } else if map.optional != true {
+                    throw ContainerConfigError(message: "configmap \"\(name)\" not found")
+                }
+            } else if let secret = source.secret, let name = secret.name {
+                if let data = try await objects.secret(name, namespace: namespace) {
+                    files.merge(Self.project(data, items: secret.items)) { _, new in new }
+                } else if secret.optional != true {
+                    throw ContainerConfigError(message: "secret \"\(name)\" not found")
+                }
+            } else if let downward = source.downwardAPI {
+                files.merge(try downwardFiles(downward.items ?? [], pod: pod)) { _, new in new }
+            } else if source.serviceAccountToken != nil {
+                throw ContainerConfigError(message: "serviceAccountToken projections need the TokenRequest API, which this cluster does not serve yet")
+            } else {
+                throw ContainerConfigError(message: "projected volume source not supported by this kubelet")
+            }
+        }
+        return files
     }
 
     /// Unmounts tmpfs volumes and removes the pod's directory.
