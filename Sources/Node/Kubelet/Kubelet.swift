@@ -59,6 +59,9 @@ public struct Kubelet: ServiceLifecycle.Service {
                 }
             }
             try await gracefulShutdown()
+            if configuration.removePodsOnShutdown {
+                await workers.removeAllPods(grace: 2)
+            }
             group.cancelAll()
         }
     }
