@@ -56,7 +56,7 @@ struct LabUpCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let directory = URL(fileURLWithPath: dir).standardizedFileURL.path
         let launcher = ClusterLauncher(executable: ClusterLauncher.currentExecutable, logDirectory: directory + "/logs",
-                                       logger: Logging.make(label: "swiftlet.lab", level: "info")) { print("lab: \($0)") }
+                                       logger: Logging.make(label: "swiftlet.lab", level: "info")) { Console.line("lab: \($0)") }
         let supervisor = await Supervisor()
         let request = Lab.Request(directory: directory, nodes: nodes, prefix: prefix, bridge: bridge, network: IPNetwork(network)!,
                                   cniBinDirectory: cniBinDir, imageArchives: imageArchive, readyTimeout: .seconds(readyTimeout))
@@ -67,14 +67,14 @@ struct LabUpCommand: AsyncParsableCommand {
             throw ExitMessage("lab: \(error)")
         }
         let elapsed = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
-        print("lab: \(state.nodes.count) nodes Ready after \(String(format: "%.1f", elapsed)) s")
+        Console.line("lab: \(state.nodes.count) nodes Ready after \(String(format: "%.1f", elapsed)) s")
         for node in state.nodes {
             let pids = state.daemons.filter { $0.name.hasPrefix(node.name + " ") }
             let rss = pids.compactMap { Daemon.adopt(name: $0.name, pid: $0.pid, logFile: $0.logFile).residentBytes }.reduce(0, +)
-            print("lab:   \(node.name)  \(node.nodeIP ?? "")  pods \(node.podCIDR)  netns \(node.name)  agent+runtime RSS \(rss >> 20) MiB")
+            Console.line("lab:   \(node.name)  \(node.nodeIP ?? "")  pods \(node.podCIDR)  netns \(node.name)  agent+runtime RSS \(rss >> 20) MiB")
         }
         let kubeconfig = directory + "/admin.kubeconfig"
-        print("""
+        Console.line("""
             lab: kubeconfig: \(kubeconfig)
                 kubectl --kubeconfig \(kubeconfig) get nodes -o wide
             lab: take it down with: swiftlet lab down --dir \(directory)
@@ -98,9 +98,9 @@ struct LabDownCommand: AsyncParsableCommand {
             throw ExitMessage("lab: \(error)")
         }
         let launcher = ClusterLauncher(executable: ClusterLauncher.currentExecutable, logDirectory: directory + "/logs",
-                                       logger: Logging.make(label: "swiftlet.lab", level: "info")) { print("lab: \($0)") }
+                                       logger: Logging.make(label: "swiftlet.lab", level: "info")) { Console.line("lab: \($0)") }
         let failures = await Lab.down(state, launcher: launcher)
         guard failures.isEmpty else { throw ExitMessage("lab: could not remove: " + failures.joined(separator: "; ")) }
-        print("lab: down")
+        Console.line("lab: down")
     }
 }

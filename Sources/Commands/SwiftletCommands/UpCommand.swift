@@ -59,17 +59,17 @@ public struct UpCommand: AsyncParsableCommand {
         let supervisor = await Supervisor()
         let dataDir = URL(fileURLWithPath: self.dataDir).standardizedFileURL.path
         let executable = ClusterLauncher.currentExecutable
-        let launcher = ClusterLauncher(executable: executable, logDirectory: dataDir + "/logs", logger: logger) { print("up: \($0)") }
+        let launcher = ClusterLauncher(executable: executable, logDirectory: dataDir + "/logs", logger: logger) { Console.line("up: \($0)") }
         let name = (nodeName ?? ProcessInfo.processInfo.hostName).lowercased()
         let address = nodeIP ?? HostNetwork.firstGlobalIPv4(excluding: IPNetwork(podCIDR))?.description
-        if address == nil { print("up: no global IPv4 address here: running without cluster DNS (give --node-ip)") }
+        if address == nil { Console.line("up: no global IPv4 address here: running without cluster DNS (give --node-ip)") }
         let server = ServerConfiguration(dataDirectory: dataDir + "/server", listen: listen, clusterDNSAddress: address.map { "\($0):53" })
         let node = NodeConfiguration(name: name, directory: dataDir, podCIDR: podCIDR, nodeIP: address, clusterDNS: address.map { _ in "10.96.0.10" }, cgroupRoot: cgroupRoot,
                                      criSocket: criSocket, runcRoot: (criSocket as NSString).deletingLastPathComponent + "/runc",
                                      cniBinDirectory: cniBinDir)
         let kubeconfig = dataDir + "/admin.kubeconfig"
         do {
-            print("up: installing the CNI plugins into \(cniBinDir) and the network config into \(node.cniConfigDirectory)")
+            Console.line("up: installing the CNI plugins into \(cniBinDir) and the network config into \(node.cniConfigDirectory)")
             try CNIPlugins.install(from: (executable as NSString).deletingLastPathComponent, to: cniBinDir)
             try await launcher.prepare(node, imageArchives: imageArchive)
             supervisor.add(try await launcher.startServer(server))
@@ -82,7 +82,7 @@ public struct UpCommand: AsyncParsableCommand {
             throw ExitMessage("up: \(error)")
         }
         let seconds = (ContinuousClock.now - started).components
-        print("""
+        Console.line("""
             up: node \(name) Ready after \(String(format: "%.1f", Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)) s
             up: kubeconfig: \(kubeconfig)
                 kubectl --kubeconfig \(kubeconfig) get nodes
@@ -93,7 +93,7 @@ public struct UpCommand: AsyncParsableCommand {
         if case .exited(let daemon, let status) = reason {
             throw ExitMessage("up: \(daemon.exitedError(status: status))")
         }
-        print("up: stopped")
+        Console.line("up: stopped")
     }
 
     /// Agent first (it removes every pod while the runtime still answers), then the runtime, then the server; then

@@ -65,8 +65,9 @@ public actor PodRouteController {
             logger.error("cannot list routes", metadata: ["error": "\(error)"])
             return []
         }
-        let wanted = Set(desired.map { Hop(destination: $0.destination, gateway: $0.gateway) })
-        for route in installed where !wanted.contains(Hop(destination: route.destination, gateway: route.gateway)) {
+        // A destination that stays gets its new gateway by a replace below (no moment without a route); the rest go.
+        let destinations = Set(desired.map(\.destination))
+        for route in installed where !destinations.contains(route.destination) {
             do {
                 try netlink.deleteRoute(route)
                 logger.info("pod route removed", metadata: ["route": "\(route.destination) via \(route.gateway.map { "\($0)" } ?? "-")"])
