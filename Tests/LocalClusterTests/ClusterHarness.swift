@@ -121,6 +121,20 @@ struct NamespaceSnapshot: Equatable {
     var tables: [String]
 }
 
+/// The network namespaces of the sandboxes the cluster's runtimes have (`networkNamespace` of every
+/// `…/runtime/sandboxes/*/sandbox.json` below `directory`).
+func sandboxNamespaces(below directory: String) -> [String] {
+    guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+    var paths: [String] = []
+    while let entry = enumerator.nextObject() as? String {
+        guard entry.hasSuffix("/sandbox.json"), let data = FileManager.default.contents(atPath: directory + "/" + entry),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let path = object["networkNamespace"] as? String else { continue }
+        paths.append(path)
+    }
+    return paths.sorted()
+}
+
 /// The named network namespaces whose names start with `prefix`.
 func namespaces(prefix: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.runDirectory)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()

@@ -21,10 +21,12 @@ import Glibc
             try netlink.setUp(.name("uplink0"))
             let directory = ClusterHarness.freshDirectory("swup")
             let harness = ClusterHarness(outer: outer, directory: directory)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
+            defer {
+                try? FileManager.default.removeItem(atPath: directory)
+                try? FileManager.default.removeItem(atPath: directory + ".out")
+            }
             let cgroupRoot = "/" + (directory as NSString).lastPathComponent
             let before = try harness.snapshot()
-            let sandboxesBefore = namespaces(prefix: "cni-")
 
             let started = ContinuousClock.now
             let up = try harness.start(["up", "--data-dir", directory, "--node-name", "up-node", "--cri-socket", directory + "/run/cri.sock",
@@ -38,16 +40,23 @@ import Glibc
                 throw error
             }
 
+            let sandboxes = sandboxNamespaces(below: directory)
             // SIGTERM: agent (removing the pod), runtime, server, then the CNI leftovers.
             kill(up.pid, SIGTERM)
             let status = await Subprocess.exitStatus(of: up.pid)
             let log = (try? String(contentsOfFile: up.output, encoding: .utf8)) ?? ""
             #expect(status == 0, "swiftlet up exited with \(status): \(log.suffix(3000))")
             #expect(log.contains("up: stopped"))
+            if !harness.processesUsingDirectory().isEmpty {
+                let agentLog = (try? String(contentsOfFile: directory + "/logs/up-node-agent.log", encoding: .utf8)) ?? ""
+                let runtimeLog = (try? String(contentsOfFile: directory + "/logs/up-node-runtime.log", encoding: .utf8)) ?? ""
+                Issue.record("left running after SIGTERM; agent log:\n\(agentLog.suffix(4000))\nruntime log:\n\(runtimeLog.suffix(3000))")
+            }
             #expect(try harness.snapshot() == before)
             #expect(harness.processesUsingDirectory().isEmpty)
             #expect(harness.mountsBelowDirectory().isEmpty)
-            #expect(namespaces(prefix: "cni-") == sandboxesBefore)
+            #expect(!sandboxes.isEmpty)
+            #expect(sandboxes.filter { FileManager.default.fileExists(atPath: $0) }.isEmpty)
             #expect(!cgroupExists(cgroupRoot))
         }
     }

@@ -395,19 +395,30 @@ actor PodWorkers {
     func removeAllPods(grace: Int64) async {
         shuttingDown = true
         for task in running.values { await task.value }
-        let sandboxes: [Runtime_V1_PodSandbox]
-        do {
-            sandboxes = try await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
-        } catch {
-            logger.error("cannot list sandboxes to remove", metadata: ["error": "\(error)"])
-            return
+        var removed: Set<String> = []
+        // Each pass removes what the runtime lists; a sandbox that survives a pass (a call that failed) gets another.
+        for _ in 0..<3 {
+            let sandboxes: [Runtime_V1_PodSandbox]
+            do {
+                sandboxes = try await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
+            } catch {
+                logger.error("cannot list sandboxes to remove", metadata: ["error": "\(error)", "cancelled": "\(Task.isCancelled)"])
+                continue
+            }
+            let uids = Set(sandboxes.compactMap { $0.labels[PodLabels.podUID] }).union(pods.keys).subtracting(removed)
+            if sandboxes.isEmpty && uids.isEmpty { break }
+            await withTaskGroup(of: Void.self) { group in
+                for uid in uids { group.addTask { await self.cleanUp(uid: uid, grace: grace) } }
+            }
+            removed.formUnion(pods.keys)
+            pods = [:]
+            logger.info("removed pods from the node", metadata: ["pods": "\(uids.count)", "sandboxes": "\(sandboxes.count)"])
         }
-        let uids = Set(sandboxes.compactMap { $0.labels[PodLabels.podUID] }).union(pods.keys)
-        await withTaskGroup(of: Void.self) { group in
-            for uid in uids { group.addTask { await self.cleanUp(uid: uid, grace: grace) } }
+        if let left = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items,
+           !left.isEmpty {
+            logger.error("sandboxes left on the node", metadata: ["sandboxes": "\(left.map(\.id))"])
         }
         PodCgroups.removeParents(cgroupRoot: configuration.cgroupRoot)
-        logger.info("removed every pod from the node", metadata: ["pods": "\(uids.count)"])
     }
 
     /// Graceful deletion: SIGTERM with the pod's grace period (the runtime sends SIGKILL after it), the
