@@ -61,6 +61,27 @@ import Glibc
         }
     }
 
+    /// A daemon that dies while starting (here the server, which cannot bind an address this namespace does not have)
+    /// stops `up` with an error naming it and the end of its log, and nothing keeps running.
+    @Test func aDaemonThatDiesIsNamedWithItsLog() async throws {
+        try await withThrowawayNetworkNamespace(prefix: "swup") { outer in
+            try RouteNetlink(in: outer).setUp(.name("lo"))
+            let directory = ClusterHarness.freshDirectory("swup")
+            let harness = ClusterHarness(outer: outer, directory: directory)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let before = try harness.snapshot()
+            let output = try await harness.swiftlet(["up", "--data-dir", directory, "--listen", "192.0.2.1:6443", "--node-ip", "192.0.2.1",
+                                                     "--cri-socket", directory + "/run/cri.sock", "--cni-bin-dir", ClusterHarness.binaries],
+                                                    timeout: .seconds(120))
+            #expect(output.status != 0)
+            #expect(output.standardError.contains("server exited with status"), "\(output.standardOutput) \(output.standardError)")
+            #expect(output.standardError.contains(directory + "/logs/server.log"))
+            #expect(output.standardError.contains("192.0.2.1"))
+            #expect(harness.processesUsingDirectory().isEmpty)
+            #expect(try harness.snapshot() == before)
+        }
+    }
+
     /// Ready, the printed kubeconfig, a NodePort from the "host".
     private func exercise(_ harness: ClusterHarness, output path: String, started: ContinuousClock.Instant) async throws {
         let directory = harness.directory

@@ -106,7 +106,8 @@ public struct ClusterLauncher: Sendable {
             throw LocalClusterError(.invalid, "cannot read \(kubeconfig)", cause: error)
         }
         var reported: [String: String] = [:]
-        let deadline = ContinuousClock.now + timeout
+        let start = ContinuousClock.now, deadline = start + timeout
+        var lastLine = start
         var failure: LocalClusterError?
         while true {
             if case .signal(let signal)? = supervisor?.stopReason {
@@ -124,9 +125,15 @@ public struct ClusterLauncher: Sendable {
                 if reported[name] != state {
                     reported[name] = state
                     progress("\(name): \(state)")
+                    lastLine = .now
                 }
             }
             if ready == nodes.count { break }
+            if ContinuousClock.now - lastLine > .seconds(10) {
+                let waiting = nodes.filter { reported[$0] != "Ready" }.map { "\($0) \(reported[$0] ?? "?")" }
+                progress("still waiting after \((ContinuousClock.now - start).components.seconds) s: " + waiting.joined(separator: ", "))
+                lastLine = .now
+            }
             guard ContinuousClock.now < deadline else {
                 failure = LocalClusterError(.timeout, "nodes not Ready within \(timeout): "
                                             + nodes.map { "\($0) \(reported[$0] ?? "?")" }.joined(separator: ", "))

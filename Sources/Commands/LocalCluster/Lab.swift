@@ -80,8 +80,8 @@ public enum Lab {
             try await launcher.waitForReady(nodes: nodes.map(\.name), kubeconfig: kubeconfig, daemons: supervisor.daemons,
                                             supervisor: supervisor, timeout: request.readyTimeout)
         } catch {
-            launcher.progress("lab up failed: taking down what was started")
-            await down(state, launcher: launcher)
+            launcher.progress("lab up failed: taking down what was started (logs stay in \(launcher.logDirectory))")
+            await down(state, launcher: launcher, keepLogs: true)
             throw error
         }
         return state
@@ -92,10 +92,10 @@ public enum Lab {
     }
 
     /// Stops every agent (in parallel; each removes its pods), then the runtimes, then the server; deletes the
-    /// namespaces, veths, bridge, the nodes' cgroups, any mount left below the lab directory, and the directory.
-    /// Returns what could not be removed.
+    /// namespaces, veths, bridge, the nodes' cgroups, any mount left below the lab directory, and the directory
+    /// (but for `logs/` with `keepLogs`, after a failed `lab up`). Returns what could not be removed.
     @discardableResult
-    public static func down(_ state: LabState, launcher: ClusterLauncher) async -> [String] {
+    public static func down(_ state: LabState, launcher: ClusterLauncher, keepLogs: Bool = false) async -> [String] {
         let daemons = state.daemons.compactMap { record -> Daemon? in
             guard isSwiftlet(pid: record.pid) else { return nil }
             return Daemon.adopt(name: record.name, pid: record.pid, logFile: record.logFile)
@@ -112,10 +112,11 @@ public enum Lab {
         var failures = state.network.remove()
         for node in state.nodes { removeCgroupTree(node.cgroupRoot) }
         failures += unmountAll(below: state.directory)
-        do {
-            try FileManager.default.removeItem(atPath: state.directory)
-        } catch {
-            failures.append("\(state.directory): \(error)")
+        let manager = FileManager.default
+        let doomed = keepLogs ? ((try? manager.contentsOfDirectory(atPath: state.directory)) ?? []).filter { $0 != "logs" }.map { state.directory + "/" + $0 }
+                              : [state.directory]
+        for path in doomed {
+            do { try manager.removeItem(atPath: path) } catch { failures.append("\(path): \(error)") }
         }
         return failures
     }

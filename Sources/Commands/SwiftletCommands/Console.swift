@@ -6,4 +6,10 @@ enum Console {
     static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
+
+    /// `12.3` (seconds, one decimal).
+    static func seconds(_ duration: Duration) -> String {
+        let parts = duration.components
+        return String(format: "%.1f", Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+    }
 }

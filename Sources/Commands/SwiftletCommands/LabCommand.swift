@@ -66,8 +66,7 @@ struct LabUpCommand: AsyncParsableCommand {
         } catch {
             throw ExitMessage("lab: \(error)")
         }
-        let elapsed = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
-        Console.line("lab: \(state.nodes.count) nodes Ready after \(String(format: "%.1f", elapsed)) s")
+        Console.line("lab: \(state.nodes.count) nodes Ready after \(Console.seconds(ContinuousClock.now - started)) s")
         for node in state.nodes {
             let pids = state.daemons.filter { $0.name.hasPrefix(node.name + " ") }
             let rss = pids.compactMap { Daemon.adopt(name: $0.name, pid: $0.pid, logFile: $0.logFile).residentBytes }.reduce(0, +)

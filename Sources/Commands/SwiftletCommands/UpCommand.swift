@@ -64,9 +64,9 @@ public struct UpCommand: AsyncParsableCommand {
         let address = nodeIP ?? HostNetwork.firstGlobalIPv4(excluding: IPNetwork(podCIDR))?.description
         if address == nil { Console.line("up: no global IPv4 address here: running without cluster DNS (give --node-ip)") }
         let server = ServerConfiguration(dataDirectory: dataDir + "/server", listen: listen, clusterDNSAddress: address.map { "\($0):53" })
-        let node = NodeConfiguration(name: name, directory: dataDir, podCIDR: podCIDR, nodeIP: address, clusterDNS: address.map { _ in "10.96.0.10" }, cgroupRoot: cgroupRoot,
-                                     criSocket: criSocket, runcRoot: (criSocket as NSString).deletingLastPathComponent + "/runc",
-                                     cniBinDirectory: cniBinDir)
+        let node = NodeConfiguration(name: name, directory: dataDir, podCIDR: podCIDR, nodeIP: address,
+                                     clusterDNS: address.map { _ in "10.96.0.10" }, cgroupRoot: cgroupRoot, criSocket: criSocket,
+                                     runcRoot: (criSocket as NSString).deletingLastPathComponent + "/runc", cniBinDirectory: cniBinDir)
         let kubeconfig = dataDir + "/admin.kubeconfig"
         do {
             Console.line("up: installing the CNI plugins into \(cniBinDir) and the network config into \(node.cniConfigDirectory)")
@@ -81,9 +81,8 @@ public struct UpCommand: AsyncParsableCommand {
             await shutDown(supervisor, launcher: launcher, bridge: node.cniBridge, logger: logger)
             throw ExitMessage("up: \(error)")
         }
-        let seconds = (ContinuousClock.now - started).components
         Console.line("""
-            up: node \(name) Ready after \(String(format: "%.1f", Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)) s
+            up: node \(name) Ready after \(Console.seconds(ContinuousClock.now - started)) s
             up: kubeconfig: \(kubeconfig)
                 kubectl --kubeconfig \(kubeconfig) get nodes
             up: running until Ctrl-C (SIGINT) or SIGTERM
