@@ -143,6 +143,9 @@ let package = Package(
                                               .product(name: "Crypto", package: "swift-crypto"),
                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/Node/Proxy", swiftSettings: strict),
+        .target(name: "PodRoutes", dependencies: ["KubeAPI", "KubeClient", "Netlink", "LinuxSystem", log,
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Sources/Node/PodRoutes", swiftSettings: strict),
         .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
@@ -150,10 +153,15 @@ let package = Package(
         .executableTarget(name: "swiftlet-portmap", dependencies: ["CNI"], path: "cni/portmap", swiftSettings: strict),
 
         // MARK: Commands.
+        // Starting and stopping whole clusters on this machine (`swiftlet up`, `swiftlet lab`): daemons as child processes.
+        .target(name: "LocalCluster", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "Netlink", "NFTables", log,
+                                                     .product(name: "UnixSignals", package: "swift-service-lifecycle")],
+                path: "Sources/Commands/LocalCluster", swiftSettings: strict),
         .target(
             name: "SwiftletCommands",
             dependencies: [
-                "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy", log,
+                "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy",
+                "PodRoutes", "LocalCluster", log,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -198,6 +206,10 @@ let package = Package(
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "EtcdAPITests", dependencies: ["EtcdAPI", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
+        .testTarget(name: "PodRoutesTests", dependencies: ["PodRoutes", "Netlink", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log],
+                    swiftSettings: strict),
+        .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster", "Netlink", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log],
+                    swiftSettings: strict),
         .testTarget(name: "CNITests", dependencies: ["CNI", "Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
     ]
 )

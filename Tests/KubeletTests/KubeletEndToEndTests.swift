@@ -37,8 +37,8 @@ struct KubeletEndToEndTests {
                 "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
                 "--cluster-dns", "10.96.0.10", "--log-level", "debug",
                 "--pod-manifest-path", manifests, "--file-check-frequency", "1s",
-                // The agent runs in the host's network namespace here: it must not program the host's nftables.
-                "--proxy-mode", "none", "--healthz-bind-address", "127.0.0.1:0",
+                // The agent runs in the host's network namespace here: it must not program the host's nftables or routes.
+                "--proxy-mode", "none", "--no-pod-routes", "--healthz-bind-address", "127.0.0.1:0",
                 // The kubelet server on loopback, so `kubectl logs` traffic stays on loopback.
                 "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", String(port),
             ])

@@ -3,6 +3,7 @@ import Foundation
 import KubeClient
 import Kubelet
 import Logging
+import PodRoutes
 import Proxy
 import ServiceLifecycle
 import UnixSignals
@@ -56,6 +57,15 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Service proxy inside the agent: nftables, iptables or none.")
     var proxyMode = "nftables"
 
+    @Option(name: .long, help: "The cgroup pods' kubepods hierarchy lives below (one per agent when several share a machine).")
+    var cgroupRoot = "/"
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Route every other node's pod CIDR via its InternalIP (host-gw).")
+    var podRoutes = true
+
+    @Flag(name: .long, help: "On SIGTERM remove every pod (containers, sandboxes, volumes, cgroups), the proxy's table and the pod routes: for throwaway nodes.")
+    var cleanUpOnExit = false
+
     public init() {}
 
     public func validate() throws {
@@ -63,6 +73,7 @@ public struct AgentCommand: AsyncParsableCommand {
         guard proxyMode == "none" || ProxyMode(rawValue: proxyMode) != nil else {
             throw ValidationError("--proxy-mode must be nftables, iptables or none, got \(proxyMode)")
         }
+        guard cgroupRoot.hasPrefix("/") else { throw ValidationError("--cgroup-root must be an absolute cgroup path, got \(cgroupRoot)") }
         guard containerRuntimeEndpoint.hasPrefix("unix://") else {
             throw ValidationError("--container-runtime-endpoint must be unix:///path, got \(containerRuntimeEndpoint)")
         }
@@ -80,13 +91,20 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.podManifestPath = podManifestPath
         configuration.fileCheckFrequency = fileCheckFrequency.duration
+        configuration.cgroupRoot = cgroupRoot
+        configuration.removePodsOnShutdown = cleanUpOnExit
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {
             let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
                                          logger: Logging.make(label: "swiftlet.proxy", level: node.logLevel))
-            services.append(.init(service: ProxyService(server)))
+            services.append(.init(service: ProxyService(server, removeRulesOnShutdown: cleanUpOnExit)))
             proxy = server
+        }
+        if podRoutes {
+            let routes = try PodRouteController(client: client, nodeName: configuration.nodeName,
+                                                logger: Logging.make(label: "swiftlet.routes", level: node.logLevel))
+            services.append(.init(service: PodRouteService(routes, removeRoutesOnShutdown: cleanUpOnExit)))
         }
         let health = HealthEndpoint(address: ListenAddress(healthzBindAddress)!, registry: registry,
                                     isHealthy: { [proxy] in proxy?.isHealthy ?? true }, logger: logger)

@@ -8,5 +8,6 @@ struct Swiftlet: AsyncParsableCommand {
         commandName: "swiftlet",
         abstract: "A Kubernetes node agent, dataplane and compact control plane for bare Linux nodes.",
         version: VersionCommand.version,
-        subcommands: [ServerCommand.self, AgentCommand.self, RuntimeCommand.self, ProxyCommand.self, VersionCommand.self])
+        subcommands: [UpCommand.self, LabCommand.self, ServerCommand.self, AgentCommand.self, RuntimeCommand.self, ProxyCommand.self,
+                      VersionCommand.self])
 }

@@ -72,6 +72,9 @@ public struct Kubelet: ServiceLifecycle.Service {
                 }
             }
             try await gracefulShutdown()
+            if configuration.removePodsOnShutdown {
+                await workers.removeAllPods(grace: 2)
+            }
             group.cancelAll()
         }
     }

@@ -21,6 +21,12 @@ public struct KubeletConfiguration: Sendable {
     /// Where the kubelet's server (container logs) listens, and its port (reported in the Node status).
     public var address: String = "0.0.0.0"
     public var port: Int = 10250
+    /// The cgroup (cgroupfs path) pods' `kubepods` hierarchy lives below (`--cgroup-root`): `/` upstream; one of
+    /// its own per kubelet when several share a machine.
+    public var cgroupRoot: String = "/"
+    /// On graceful shutdown, stop and remove every pod's containers and sandboxes (and their volumes and cgroups)
+    /// instead of leaving them running for the next start: for throwaway nodes (`swiftlet up`, `swiftlet lab`).
+    public var removePodsOnShutdown = false
     /// Pods the node accepts (`--max-pods`).
     public var maxPods: Int
     /// CrashLoopBackOff: the first delay and its cap (upstream: 10 s doubling to 5 min).

@@ -44,6 +44,8 @@ actor PodWorkers {
     var probeState: [String: ProbeState] = [:]
     /// When each pod's ConfigMap/Secret volumes were last re-read (they are refreshed every few seconds).
     private var volumesRefreshed: [String: ContinuousClock.Instant] = [:]
+    /// Set by ``removeAllPods(grace:)``: no sync starts any more.
+    private var shuttingDown = false
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
          memoryCapacity: Int64, logger: Logger) {
@@ -146,8 +148,8 @@ actor PodWorkers {
         }
         // Pod cgroups of pods that are gone (the agent was down when they were deleted).
         let active = Set(sandboxes.compactMap { $0.labels[PodLabels.podUID] })
-        for uid in PodCgroups.podUIDs() where pods[uid] == nil && running[uid] == nil && !active.contains(uid) {
-            PodCgroups.remove(podUID: uid)
+        for uid in PodCgroups.podUIDs(cgroupRoot: configuration.cgroupRoot) where pods[uid] == nil && running[uid] == nil && !active.contains(uid) {
+            PodCgroups.remove(podUID: uid, cgroupRoot: configuration.cgroupRoot)
         }
     }
 
@@ -158,13 +160,14 @@ actor PodWorkers {
     }
 
     private func schedule(_ uid: String) {
+        guard !shuttingDown else { return }
         dirty.insert(uid)
         guard running[uid] == nil else { return }
         running[uid] = Task { await self.work(uid) }
     }
 
     private func work(_ uid: String) async {
-        while dirty.remove(uid) != nil {
+        while !shuttingDown, dirty.remove(uid) != nil {
             let start = ContinuousClock.now
             if let pod = pods[uid] {
                 let operation = pod.metadata.deletionTimestamp != nil ? "kill" : synced.contains(uid) ? "update" : "create"
@@ -471,6 +474,38 @@ actor PodWorkers {
 
     // MARK: Termination
 
+    /// The node going away for good (`removePodsOnShutdown`): no sync starts any more, the running ones finish,
+    /// then every sandbox the runtime has goes as a deleted pod's would — containers stopped with `grace`
+    /// seconds, sandboxes (network, mounts) removed, volumes and pod cgroups gone. The API objects stay.
+    func removeAllPods(grace: Int64) async {
+        shuttingDown = true
+        for task in running.values { await task.value }
+        var removed: Set<String> = []
+        // Each pass removes what the runtime lists; a sandbox that survives a pass (a call that failed) gets another.
+        for _ in 0..<3 {
+            let sandboxes: [Runtime_V1_PodSandbox]
+            do {
+                sandboxes = try await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
+            } catch {
+                logger.error("cannot list sandboxes to remove", metadata: ["error": "\(error)", "cancelled": "\(Task.isCancelled)"])
+                continue
+            }
+            let uids = Set(sandboxes.compactMap { $0.labels[PodLabels.podUID] }).union(pods.keys).subtracting(removed)
+            if sandboxes.isEmpty && uids.isEmpty { break }
+            await withTaskGroup(of: Void.self) { group in
+                for uid in uids { group.addTask { await self.cleanUp(uid: uid, grace: grace) } }
+            }
+            removed.formUnion(pods.keys)
+            pods = [:]
+            logger.info("removed pods from the node", metadata: ["pods": "\(uids.count)", "sandboxes": "\(sandboxes.count)"])
+        }
+        if let left = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items,
+           !left.isEmpty {
+            logger.error("sandboxes left on the node", metadata: ["sandboxes": "\(left.map(\.id))"])
+        }
+        PodCgroups.removeParents(cgroupRoot: configuration.cgroupRoot)
+    }
+
     /// Graceful deletion: SIGTERM with the pod's grace period (the runtime sends SIGKILL after it), the
     /// sandbox stopped and removed, volumes torn down, then the API object deleted for good.
     private func terminate(_ pod: Pod) async {
@@ -519,7 +554,7 @@ actor PodWorkers {
             _ = try? await connection.runtime.removePodSandbox(remove, options: RuntimeConnection.options())
         }
         volumes.tearDown(podUID: uid)
-        PodCgroups.remove(podUID: uid)
+        PodCgroups.remove(podUID: uid, cgroupRoot: configuration.cgroupRoot)
         waiting[uid] = nil
         stopProbes(uid: uid)
         volumesRefreshed[uid] = nil

@@ -22,12 +22,14 @@ enum QOSClass: String, Sendable {
         if !requests { self = .bestEffort } else if everyLimited && limitsEqualRequests { self = .guaranteed } else { self = .burstable }
     }
 
-    /// The pod's cgroup (cgroupfs): `/kubepods/pod<uid>` for Guaranteed, `/kubepods/<class>/pod<uid>` else.
-    func cgroupParent(podUID: String) -> String {
-        switch self {
-        case .guaranteed: "/kubepods/pod\(podUID)"
-        case .burstable: "/kubepods/burstable/pod\(podUID)"
-        case .bestEffort: "/kubepods/besteffort/pod\(podUID)"
+    /// The pod's cgroup (cgroupfs) below `cgroupRoot` (`--cgroup-root`, `/` by default): `/kubepods/pod<uid>` for
+    /// Guaranteed, `/kubepods/<class>/pod<uid>` else.
+    func cgroupParent(podUID: String, cgroupRoot: String = "/") -> String {
+        let kubepods = PodCgroups.kubepods(cgroupRoot: cgroupRoot)
+        return switch self {
+        case .guaranteed: "\(kubepods)/pod\(podUID)"
+        case .burstable: "\(kubepods)/burstable/pod\(podUID)"
+        case .bestEffort: "\(kubepods)/besteffort/pod\(podUID)"
         }
     }
 

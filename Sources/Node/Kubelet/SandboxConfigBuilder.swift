@@ -27,7 +27,7 @@ struct SandboxConfigBuilder {
             mapping.protocol = port.protocol == "UDP" ? .udp : port.protocol == "SCTP" ? .sctp : .tcp
             return mapping
         }
-        config.linux.cgroupParent = QOSClass(pod).cgroupParent(podUID: pod.metadata.uid ?? "")
+        config.linux.cgroupParent = QOSClass(pod).cgroupParent(podUID: pod.metadata.uid ?? "", cgroupRoot: configuration.cgroupRoot)
         config.linux.securityContext.namespaceOptions = Self.namespaceOptions(pod)
         if let user = spec?.securityContext?.runAsUser { config.linux.securityContext.runAsUser.value = user }
         for sysctl in spec?.securityContext?.sysctls ?? [] { config.linux.sysctls[sysctl.name] = sysctl.value }

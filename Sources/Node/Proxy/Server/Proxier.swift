@@ -12,6 +12,9 @@ public protocol Proxier: Actor {
     /// Brings the kernel's rules in line with the snapshots; on failure the previous rules stay in place.
     @discardableResult
     func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult
+
+    /// Removes everything this backend programmed (a throwaway node shutting down).
+    func cleanup() async throws(ProxyError)
 }
 
 /// What one sync did, in words both backends share.

@@ -1,0 +1,164 @@
+import Foundation
+import LinuxSystem
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `swiftlet lab`: N nodes on one machine, each in its own network namespace with its own runtime and agent, one
+/// server on the lab bridge; brought up in the background (the daemons outlive `lab up`) and taken down by
+/// `lab down` from the state file.
+public enum Lab {
+    /// What `lab up` is asked for.
+    public struct Request: Sendable {
+        public var directory: String
+        public var nodes: Int
+        public var prefix: String
+        public var bridge: String
+        public var network: IPNetwork
+        public var cniBinDirectory: String
+        public var imageArchives: [String]
+        public var readyTimeout: Duration
+
+        public init(directory: String, nodes: Int, prefix: String = "lab", bridge: String = "swlab0",
+                    network: IPNetwork = try! IPNetwork(parsing: "172.31.0.0/24"), cniBinDirectory: String = "/opt/cni/bin",
+                    imageArchives: [String] = [], readyTimeout: Duration = .seconds(180)) {
+            self.directory = directory
+            self.nodes = nodes
+            self.prefix = prefix
+            self.bridge = bridge
+            self.network = network
+            self.cniBinDirectory = cniBinDirectory
+            self.imageArchives = imageArchives
+            self.readyTimeout = readyTimeout
+        }
+    }
+
+    /// Creates the network, starts the server and every node, waits until all nodes are Ready and returns the
+    /// state (the daemons keep running). On any failure, or SIGINT/SIGTERM meanwhile, takes everything down again.
+    public static func up(_ request: Request, supervisor: Supervisor, launcher: ClusterLauncher) async throws(LocalClusterError) -> LabState {
+        let directory = request.directory
+        guard !FileManager.default.fileExists(atPath: LabState.path(directory: directory)) else {
+            throw LocalClusterError(.conflict, "a lab is already up in \(directory) (swiftlet lab down --dir \(directory))")
+        }
+        let network = try LabNetwork(bridge: request.bridge, network: request.network, prefix: request.prefix, nodes: request.nodes)
+        try network.checkUnused()
+        try ClusterLauncher.makeDirectories([directory])
+        let server = ServerConfiguration(dataDirectory: directory + "/server", listen: "\(network.gateway):6443",
+                                         clusterDNSAddress: "\(network.gateway):53")
+        let nodes = network.members.map { member in
+            NodeConfiguration(name: member.namespace, directory: "\(directory)/nodes/\(member.namespace)", podCIDR: member.podCIDR,
+                              nodeIP: member.address, clusterDNS: "10.96.0.10", cgroupRoot: "/swiftlet-\(member.namespace)",
+                              networkNamespace: NetworkNamespace.path(named: member.namespace),
+                              criSocket: "\(directory)/nodes/\(member.namespace)/cri.sock",
+                              runcRoot: "\(directory)/nodes/\(member.namespace)/runc", cniBinDirectory: request.cniBinDirectory)
+        }
+        var state = LabState(directory: directory, network: network, server: server, nodes: nodes)
+        try state.save()
+        do throws(LocalClusterError) {
+            try CNIPlugins.install(from: (launcher.executable as NSString).deletingLastPathComponent, to: request.cniBinDirectory)
+            launcher.progress("creating bridge \(network.bridge) (\(network.hostAddress)) and \(nodes.count) network namespaces")
+            try network.create()
+            for node in nodes { try await launcher.prepare(node, imageArchives: request.imageArchives) }
+            try checkInterrupted(supervisor)
+            let serverDaemon = try await launcher.startServer(server)
+            supervisor.add(serverDaemon)
+            try state.record(serverDaemon)
+            let kubeconfig = directory + "/admin.kubeconfig"
+            do {
+                try String(contentsOfFile: server.kubeconfig, encoding: .utf8).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+            } catch {
+                throw LocalClusterError(.system, "cannot write \(kubeconfig)", cause: error)
+            }
+            for node in nodes {
+                try checkInterrupted(supervisor)
+                for daemon in try launcher.startNode(node, kubeconfig: kubeconfig) {
+                    supervisor.add(daemon)
+                    try state.record(daemon)
+                }
+            }
+            try await launcher.waitForReady(nodes: nodes.map(\.name), kubeconfig: kubeconfig, daemons: supervisor.daemons,
+                                            supervisor: supervisor, timeout: request.readyTimeout)
+        } catch {
+            launcher.progress("lab up failed: taking down what was started (logs stay in \(launcher.logDirectory))")
+            await down(state, launcher: launcher, keepLogs: true)
+            throw error
+        }
+        return state
+    }
+
+    private static func checkInterrupted(_ supervisor: Supervisor) throws(LocalClusterError) {
+        if case .signal(let signal)? = supervisor.stopReason { throw LocalClusterError(.interrupted, "interrupted by \(signal)") }
+    }
+
+    /// Stops every agent (in parallel; each removes its pods), then the runtimes, then the server; deletes the
+    /// namespaces, veths, bridge, the nodes' cgroups, any mount left below the lab directory, and the directory
+    /// (but for `logs/` with `keepLogs`, after a failed `lab up`). Returns what could not be removed.
+    @discardableResult
+    public static func down(_ state: LabState, launcher: ClusterLauncher, keepLogs: Bool = false) async -> [String] {
+        let daemons = state.daemons.compactMap { record -> Daemon? in
+            guard isSwiftlet(pid: record.pid) else { return nil }
+            return Daemon.adopt(name: record.name, pid: record.pid, logFile: record.logFile)
+        }
+        for role in [" agent", " runtime", "server"] {
+            let group = daemons.filter { $0.name.hasSuffix(role) && $0.isRunning }
+            guard !group.isEmpty else { continue }
+            launcher.progress("stopping " + group.map(\.name).joined(separator: ", "))
+            await withTaskGroup(of: Void.self) { tasks in
+                for daemon in group { tasks.addTask { await daemon.stop(within: .seconds(60)) } }
+            }
+        }
+        launcher.progress("removing the network namespaces, veths and bridge \(state.network.bridge)")
+        var failures = state.network.remove()
+        for node in state.nodes { removeCgroupTree(node.cgroupRoot) }
+        failures += unmountAll(below: state.directory)
+        let manager = FileManager.default
+        let doomed = keepLogs ? ((try? manager.contentsOfDirectory(atPath: state.directory)) ?? []).filter { $0 != "logs" }.map { state.directory + "/" + $0 }
+                              : [state.directory]
+        for path in doomed {
+            do { try manager.removeItem(atPath: path) } catch { failures.append("\(path): \(error)") }
+        }
+        return failures
+    }
+
+    /// Whether `pid` is still a `swiftlet` process (not a recycled pid).
+    static func isSwiftlet(pid: Int32) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return arguments.contains { ($0 as NSString).lastPathComponent == "swiftlet" }
+    }
+
+    /// rmdir of a node's cgroup root and everything below it, deepest first (a cgroup goes only when empty).
+    static func removeCgroupTree(_ cgroupRoot: String) {
+        guard cgroupRoot != "/" else { return }
+        let base = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") ? ["/sys/fs/cgroup"]
+            : ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
+        for hierarchy in base {
+            let top = hierarchy + cgroupRoot
+            guard let enumerator = FileManager.default.enumerator(atPath: top) else { continue }
+            var directories: [String] = []
+            while let entry = enumerator.nextObject() as? String {
+                if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { directories.append(top + "/" + entry) }
+            }
+            for directory in directories.sorted(by: { $0.count > $1.count }) { rmdir(directory) }
+            rmdir(top)
+        }
+    }
+
+    /// Detaches every mount whose mount point is below `directory` (deepest first): what a killed runtime left.
+    static func unmountAll(below directory: String) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        let prefix = URL(fileURLWithPath: directory).standardizedFileURL.path + "/"
+        let points = text.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            let point = fields[4].replacingOccurrences(of: "\\040", with: " ")
+            return point.hasPrefix(prefix) ? point : nil
+        }
+        var failures: [String] = []
+        for point in points.sorted(by: { $0.count > $1.count }) where umount2(point, Int32(MNT_DETACH)) != 0 && errno != EINVAL {
+            failures.append("umount \(point): \(String(cString: strerror(errno)))")
+        }
+        return failures
+    }
+}

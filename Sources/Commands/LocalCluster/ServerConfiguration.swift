@@ -1,0 +1,21 @@
+/// The one `swiftlet server` of a local cluster: embedded store, controllers, scheduler, cluster DNS.
+public struct ServerConfiguration: Codable, Sendable, Equatable {
+    /// The store and the server's own `admin.kubeconfig`.
+    public var dataDirectory: String
+    /// host:port.
+    public var listen: String
+    /// IP:PORT cluster DNS serves on (pods reach it as kube-dns), none when nil.
+    public var clusterDNSAddress: String?
+
+    public init(dataDirectory: String, listen: String, clusterDNSAddress: String? = nil) {
+        self.dataDirectory = dataDirectory
+        self.listen = listen
+        self.clusterDNSAddress = clusterDNSAddress
+    }
+
+    public var kubeconfig: String { dataDirectory + "/admin.kubeconfig" }
+
+    public var arguments: [String] {
+        ["server", "--data-dir", dataDirectory, "--listen", listen] + (clusterDNSAddress.map { ["--cluster-dns-address", $0] } ?? [])
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import LinuxSystem
+import Netlink
+import NFTables
+import TestSupport
+import Testing
+
+/// Runs `swiftlet up` / `swiftlet lab` and `kubectl` inside a throwaway "outer" network namespace the test made, so
+/// the bridge, routes and rules they create live there and never on the real host.
+struct ClusterHarness {
+    let outer: NetworkNamespace
+    let directory: String
+
+    static let binaries = BuiltProducts.directory
+
+    /// `nsenter --net=<outer> PROGRAM ARGS` to completion.
+    func run(_ program: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Subprocess.Output {
+        try await Subprocess.output("/usr/bin/nsenter", arguments: ["--net=\(outer.path)", program] + arguments, timeout: timeout)
+    }
+
+    func swiftlet(_ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Subprocess.Output {
+        try await run(Self.binaries + "/swiftlet", arguments, timeout: timeout)
+    }
+
+    /// `kubectl --kubeconfig <dir>/admin.kubeconfig ARGS`, its standard output; throws on failure.
+    @discardableResult
+    func kubectl(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> String {
+        let output = try await run("/usr/bin/kubectl", ["--kubeconfig", directory + "/admin.kubeconfig"] + arguments, timeout: timeout)
+        guard output.status == 0 else { throw TestSupportError("kubectl \(arguments.joined(separator: " ")): \(output.standardError)") }
+        return output.standardOutput
+    }
+
+    /// Starts `swiftlet ARGS` in the outer namespace in the background, output to `<dir>.out`.
+    func start(_ arguments: [String]) throws -> (pid: pid_t, output: String) {
+        let output = directory + ".out"
+        let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        defer { close(fd) }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(null) }
+        let pid = try Subprocess.start("/usr/bin/nsenter", arguments: ["--net=\(outer.path)", Self.binaries + "/swiftlet"] + arguments,
+                                       environment: ProcessInfo.processInfo.environment, descriptors: [null, fd, fd])
+        return (pid, output)
+    }
+
+    /// Polls until `condition` holds (true) or `timeout` passes (false).
+    func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await condition()) == true { return true }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return try await condition()
+    }
+
+    /// A pod's `status.phase` and `status.podIP`.
+    func podState(_ name: String) async throws -> (phase: String, ip: String) {
+        let text = try await kubectl(["get", "pod", name, "-o", "jsonpath={.status.phase} {.status.podIP}"])
+        let parts = text.split(separator: " ").map(String.init)
+        return (parts.first ?? "", parts.count > 1 ? parts[1] : "")
+    }
+
+    /// What the outer namespace holds, to compare before and after.
+    func snapshot() throws -> NamespaceSnapshot {
+        let netlink = try RouteNetlink(in: outer)
+        let socket = try outer.run { try NetfilterSocket() }
+        return NamespaceSnapshot(
+            links: try netlink.links().map(\.name).sorted(),
+            routes: try netlink.routes(family: .v4, table: nil).map { "\($0.destination) \($0.gateway.map { "\($0)" } ?? "-") \($0.table)" }.sorted(),
+            tables: try socket.tables().map { "\($0.family) \($0.name)" }.sorted())
+    }
+
+    /// Processes whose command line mentions the test's directory.
+    func processesUsingDirectory() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> String? in
+            guard Int32(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let line = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+            return line.contains(directory) ? "\(entry): \(line)" : nil
+        }
+    }
+
+    /// Mount points below the test's directory.
+    func mountsBelowDirectory() -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4].hasPrefix(directory) ? String(fields[4]) : nil
+        }
+    }
+
+    /// OCI archives of the test images under the names the clusters use (`swiftlet.local/pause:3.10`,
+    /// `swiftlet.local/busybox:1.35`, `swiftlet.local/web:1`), from the cache `hack/make-test-images.sh` fills.
+    static func imageArchives() async throws -> [String] {
+        try await LoopbackRegistry.pushTestImages(to: nil)
+        let directory = LoopbackRegistry.imageCache + "/cluster-archives"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var archives: [String] = []
+        for (source, name) in [("pause-v1", "swiftlet.local/pause:3.10"), ("shell-v1", "swiftlet.local/busybox:1.35"), ("web-v1", "swiftlet.local/web:1")] {
+            let archive = "\(directory)/\(source).tar"
+            if !FileManager.default.fileExists(atPath: archive) {
+                let output = try await Subprocess.output("/usr/bin/skopeo", arguments: [
+                    "copy", "--quiet", "oci:\(LoopbackRegistry.imageCache)/oci:\(source)", "oci-archive:\(archive).new:\(name)"])
+                guard output.status == 0 else { throw TestSupportError("skopeo: \(output.standardError)") }
+                try FileManager.default.moveItem(atPath: archive + ".new", toPath: archive)
+            }
+            archives.append(archive)
+        }
+        return archives
+    }
+
+    /// A fresh directory name below /tmp (short: the CRI socket lives in it).
+    static func freshDirectory(_ prefix: String) -> String {
+        "/tmp/\(prefix)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+    }
+}
+
+/// Links, routes and nftables tables of a namespace.
+struct NamespaceSnapshot: Equatable {
+    var links: [String]
+    var routes: [String]
+    var tables: [String]
+}
+
+/// The network namespaces of the sandboxes the cluster's runtimes have (`networkNamespace` of every
+/// `…/runtime/sandboxes/*/sandbox.json` below `directory`).
+func sandboxNamespaces(below directory: String) -> [String] {
+    guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+    var paths: [String] = []
+    while let entry = enumerator.nextObject() as? String {
+        guard entry.hasSuffix("/sandbox.json"), let data = FileManager.default.contents(atPath: directory + "/" + entry),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let path = object["networkNamespace"] as? String else { continue }
+        paths.append(path)
+    }
+    return paths.sorted()
+}
+
+/// The named network namespaces whose names start with `prefix`.
+func namespaces(prefix: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.runDirectory)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+}
+
+/// Cgroup directories (v2 root, or the v1 memory hierarchy) named `name` at the top.
+func cgroupExists(_ name: String) -> Bool {
+    FileManager.default.fileExists(atPath: "/sys/fs/cgroup/" + name) || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/" + name)
+}
