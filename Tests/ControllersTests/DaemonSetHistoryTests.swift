@@ -58,6 +58,11 @@ struct DaemonSetHistoryTests {
             try await eventually("the pod runs the restored template") {
                 try await h.pods("app=agent").allSatisfy { $0.metadata.labels?["controller-revision-hash"] == hash }
             }
+            try await eventually("the DaemonSet's pod events") {
+                let events = try await h.events(about: "DaemonSet", "agent")
+                return events.count { $0.hasPrefix("Normal/SuccessfulCreate: Created pod: agent-") } >= 2
+                    && events.contains { $0.hasPrefix("Normal/SuccessfulDelete: Deleted pod: agent-") }
+            }
 
             let to = try await h.kubectl("rollout", "undo", "ds/agent", "--to-revision=2")
             #expect(to.status == 0, "\(to.stdout)\(to.stderr)")

@@ -111,6 +111,11 @@ struct JobControllerTests {
                 && $0.message == "Job has reached the specified backoff limit" })
             try await Task.sleep(for: .seconds(1))
             #expect(try await Self.pods(h, of: "flaky").count == 2, "no pod is created after the Job failed")
+            try await eventually("the Job's events") {
+                let events = try await h.events(about: "Job", "flaky")
+                return events.count { $0.hasPrefix("Normal/SuccessfulCreate: Created pod: flaky-") } == 2
+                    && events.contains("Warning/BackoffLimitExceeded: Job has reached the specified backoff limit")
+            }
         }
     }
 
@@ -124,6 +129,11 @@ struct JobControllerTests {
             // The running pod was deleted and counted as failed.
             try await eventually("the pod is gone") { try await Self.pods(h, of: "slow").isEmpty }
             #expect(try await Self.status(h, "slow")?.failed == 1)
+            try await eventually("the Job's events") {
+                let events = try await h.events(about: "Job", "slow")
+                return events.contains { $0.hasPrefix("Normal/SuccessfulDelete: Deleted pod: slow-") }
+                    && events.contains("Warning/DeadlineExceeded: Job was active longer than specified deadline")
+            }
         }
     }
 

@@ -30,6 +30,7 @@ public struct DaemonSetController: Controller {
     let expectations = Expectations()
     let failedPodsBackoff = FailedPodBackoff()
     let logger: Logger
+    let events: EventRecorder
     let metrics: ControllerMetrics
 
     /// Registers the DaemonSet, Pod and Node handlers on the shared informers.
@@ -40,6 +41,7 @@ public struct DaemonSetController: Controller {
         nodes = context.informers.informer(Node.self)
         revisions = context.informers.informer(ControllerRevision.self)
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
         queue = WorkQueue(name: "daemonset", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         let (queue, expectations) = (queue, expectations)

@@ -68,8 +68,10 @@ extension JobController {
         if !finalizers.contains(Job.trackingFinalizer) { finalizers.append(Job.trackingFinalizer) }
         meta.finalizers = finalizers
         do {
-            _ = try await client.create(Pod(metadata: meta, spec: template.spec))
+            let created = try await client.create(Pod(metadata: meta, spec: template.spec))
+            events.podCreated(by: job, pod: created, error: nil)
         } catch {
+            if !error.isNamespaceTerminating { events.podCreated(by: job, pod: nil, error: error) }
             throw ControllerError.api(error)
         }
     }
@@ -92,6 +94,7 @@ extension JobController {
                     do {
                         if pod.hasJobTrackingFinalizer { try await removeTrackingFinalizer(pod) }
                         try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace)
+                        if let job = owner(of: pod.controllerRef, namespace: pod.metadata.namespace) { events.podDeleted(by: job, pod: pod, error: nil) }
                         return (pod.isReady, nil)
                     } catch {
                         expectations.deletionObserved(key, podKey: pod.key)
@@ -113,6 +116,7 @@ extension JobController {
                 group.addTask {
                     do {
                         try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace)
+                        if let job = owner(of: pod.controllerRef, namespace: pod.metadata.namespace) { events.podDeleted(by: job, pod: pod, error: nil) }
                         return (pod.isReady, nil)
                     } catch {
                         return (pod.isReady, error.isNotFound ? nil : error)

@@ -37,6 +37,7 @@ public struct JobController: Controller {
     let finalizerExpectations = FinalizerExpectations()
     let backoffs = JobBackoffStore()
     let logger: Logger
+    let events: EventRecorder
     let metrics: ControllerMetrics
     let jobMetrics = JobMetrics()
 
@@ -46,6 +47,7 @@ public struct JobController: Controller {
         jobs = context.informers.informer(Job.self)
         pods = context.informers.informer(Pod.self)
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
         queue = WorkQueue(name: "job", logger: logger)
         orphanQueue = WorkQueue(name: "job_orphan_pod", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
