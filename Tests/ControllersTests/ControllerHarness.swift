@@ -102,6 +102,16 @@ final class ControllerHarness: @unchecked Sendable {
     }
 }
 
+extension ControllerHarness {
+    /// The Events recorded about one object, as `type/reason: message`, oldest first.
+    func events(about kind: String, _ name: String, namespace: String = "default") async throws -> [String] {
+        try await client.list(Event.self, namespace: namespace).items
+            .filter { $0.involvedObject.kind == kind && $0.involvedObject.name == name }
+            .sorted { ($0.firstTimestamp?.date ?? .distantPast) < ($1.firstTimestamp?.date ?? .distantPast) }
+            .map { "\($0.type ?? "")/\($0.reason ?? ""): \($0.message ?? "")" }
+    }
+}
+
 /// Polls `condition` until it holds or `timeout` passes, then records a failure naming `what`.
 func eventually(_ what: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
                 _ condition: () async throws -> Bool) async throws {

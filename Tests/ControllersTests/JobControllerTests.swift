@@ -111,6 +111,54 @@ struct JobControllerTests {
                 && $0.message == "Job has reached the specified backoff limit" })
             try await Task.sleep(for: .seconds(1))
             #expect(try await Self.pods(h, of: "flaky").count == 2, "no pod is created after the Job failed")
+            try await eventually("the Job's events") {
+                let events = try await h.events(about: "Job", "flaky")
+                return events.count { $0.hasPrefix("Normal/SuccessfulCreate: Created pod: flaky-") } == 2
+                    && events.contains("Warning/BackoffLimitExceeded: Job has reached the specified backoff limit")
+            }
+        }
+    }
+
+    @Test func indexedJobRunsEachIndexOnceRetriesAFailedIndexAndListsCompletedIndexes() async throws {
+        try await ControllerHarness.with { h in
+            var job = Self.job("idx", completions: 4, parallelism: 2, backoffLimit: 3)
+            job.spec?.completionMode = "Indexed"
+            job.spec?.template.spec?.subdomain = "workers"
+            _ = try await h.client.create(job)
+            try await eventually("indexes 0 and 1 running") {
+                Set(try await Self.pods(h, of: "idx").map { $0.metadata.annotations?["batch.kubernetes.io/job-completion-index"] ?? "" }) == ["0", "1"]
+            }
+            for pod in try await Self.pods(h, of: "idx") {
+                let index = try #require(pod.metadata.annotations?["batch.kubernetes.io/job-completion-index"])
+                #expect(pod.metadata.labels?["batch.kubernetes.io/job-completion-index"] == index)
+                #expect(pod.metadata.name?.hasPrefix("idx-\(index)-") == true)
+                #expect(pod.spec?.hostname == "idx-\(index)" && pod.spec?.subdomain == "workers")
+                let env = pod.spec?.containers.first?.env?.first { $0.name == "JOB_COMPLETION_INDEX" }
+                #expect(env?.valueFrom?.fieldRef?.fieldPath == "metadata.annotations['batch.kubernetes.io/job-completion-index']")
+            }
+            func pod(_ index: String) async throws -> Pod? {
+                try await Self.pods(h, of: "idx").first {
+                    $0.metadata.annotations?["batch.kubernetes.io/job-completion-index"] == index && $0.status?.phase != "Failed" && $0.status?.phase != "Succeeded"
+                }
+            }
+            _ = try await h.markFinished(try #require(try await pod("0")), exitCode: 0)
+            _ = try await h.markFinished(try #require(try await pod("1")), exitCode: 1)
+            try await eventually("index 0 completed, index 2 started") {
+                let started = try await pod("2") != nil
+                return try await Self.status(h, "idx")?.completedIndexes == "0" && started
+            }
+            _ = try await h.markFinished(try #require(try await pod("2")), exitCode: 0)
+            try await eventually("index 3 started") { try await pod("3") != nil }
+            _ = try await h.markFinished(try #require(try await pod("3")), exitCode: 0)
+            try await eventually("completed indexes 0 and 2-3") { try await Self.status(h, "idx")?.completedIndexes == "0,2-3" }
+            // The failed index 1 runs again once the pod failure backoff has passed.
+            try await eventually("index 1 retried", timeout: .seconds(25)) { try await pod("1") != nil }
+            _ = try await h.markFinished(try #require(try await pod("1")), exitCode: 0)
+            let wait = try await h.kubectl("wait", "--for=condition=complete", "job/idx", "--timeout=30s")
+            #expect(wait.status == 0, "\(wait.stdout)\(wait.stderr)")
+            let status = try await Self.status(h, "idx")
+            #expect(status?.completedIndexes == "0-3" && status?.succeeded == 4 && status?.failed == 1)
+            try await eventually("the Completed event") { try await h.events(about: "Job", "idx").contains("Normal/Completed: Job completed") }
         }
     }
 
@@ -124,6 +172,11 @@ struct JobControllerTests {
             // The running pod was deleted and counted as failed.
             try await eventually("the pod is gone") { try await Self.pods(h, of: "slow").isEmpty }
             #expect(try await Self.status(h, "slow")?.failed == 1)
+            try await eventually("the Job's events") {
+                let events = try await h.events(about: "Job", "slow")
+                return events.contains { $0.hasPrefix("Normal/SuccessfulDelete: Deleted pod: slow-") }
+                    && events.contains("Warning/DeadlineExceeded: Job was active longer than specified deadline")
+            }
         }
     }
 

@@ -56,6 +56,11 @@ struct NodeLifecycleControllerTests {
                         .first { $0.type == "Ready" }?.status
                     return ready == "False"
                 }
+                try await eventually("the node's events") {
+                    let events = try await h.events(about: "Node", "node-lost")
+                    return events.contains("Normal/RegisteredNode: Node node-lost event: Registered Node node-lost in Controller")
+                        && events.contains("Normal/NodeNotReady: Node node-lost status is now: NodeNotReady")
+                }
                 // tolerationSeconds 2: evicted about two seconds after the taint, marked as a disruption target.
                 try await eventually("the pod tolerating the taint for 2 s is evicted", timeout: .seconds(10)) {
                     let pod = try await h.client.get(Pod.self, name: "short", namespace: "default")

@@ -54,4 +54,12 @@ struct RolloutArithmeticTests {
         let order = ReplicaSetController.podsToDelete(pods.shuffled(), count: 5).map { $0.metadata.name ?? "" }
         #expect(order == ["unscheduled", "pending", "running-not-ready", "ready-new", "ready-old"])
     }
+
+    @Test func completedIndexesPrintAsRangesAndParseBack() {
+        #expect(CompletionIndexes.format([]) == nil)
+        #expect(CompletionIndexes.format([5, 0, 1, 2]) == "0-2,5")
+        #expect(CompletionIndexes.format([3, 4, 7, 9, 10]) == "3-4,7,9-10")
+        #expect(CompletionIndexes.parse("0-2,5") == [0, 1, 2, 5])
+        #expect(CompletionIndexes.parse("7,x,3-1") == [7], "malformed parts are skipped")
+    }
 }

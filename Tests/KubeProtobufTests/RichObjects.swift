@@ -240,6 +240,12 @@ enum RichObjects {
              "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 40, "acquireTime": "2024-05-01T12:00:00.000000Z",
                       "renewTime": "2024-05-01T12:00:10.654321Z", "leaseTransitions": 0}}
             """,
+        "ControllerRevision": """
+            {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": \(metadata),
+             "data": {"spec": {"template": {"$patch": "replace", "metadata": {"labels": {"app": "agent"}},
+                                            "spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]}}}},
+             "revision": 3}
+            """,
         "Scale": """
             {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "web", "namespace": "shop", "resourceVersion": "9"},
              "spec": {"replicas": 5}, "status": {"replicas": 3, "selector": "app=web"}}

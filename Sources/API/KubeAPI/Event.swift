@@ -106,16 +106,19 @@ public struct EventSeries: Codable, Sendable, Hashable {
 }
 
 extension Event {
-    /// A core/v1 Event about a pod from `component` (the kubelet, the scheduler), as `kubectl describe pod` lists
-    /// them: a unique name, the pod as involved object (with `fieldPath` naming a container), count 1.
-    public static func about(_ pod: Pod, type: String = "Normal", reason: String, message: String, component: String,
-                             host: String? = nil, fieldPath: String? = nil) -> Event {
+    /// A core/v1 Event about an object from `component` (the kubelet, the scheduler, a controller), as
+    /// `kubectl describe` lists them: a unique name, the object as involved object (with `fieldPath` naming a
+    /// container), count 1. Events about cluster-scoped objects (nodes) live in `default`, as upstream's do.
+    public static func about<K: KubeObject>(_ object: K, type: String = "Normal", reason: String, message: String, component: String,
+                                            host: String? = nil, fieldPath: String? = nil) -> Event {
         let now = Time.now()
-        let namespace = pod.metadata.namespace ?? "default"
+        let namespace = object.metadata.namespace ?? "default"
+        let name = object.metadata.name ?? K.resource.singular
         return Event(
-            metadata: ObjectMeta(name: "\(pod.metadata.name ?? "pod").\(String(UInt64.random(in: 0 ... .max), radix: 16))", namespace: namespace),
-            involvedObject: ObjectReference(kind: "Pod", namespace: namespace, name: pod.metadata.name, uid: pod.metadata.uid,
-                                            apiVersion: "v1", resourceVersion: pod.metadata.resourceVersion, fieldPath: fieldPath),
+            metadata: ObjectMeta(name: "\(name).\(String(UInt64.random(in: 0 ... .max), radix: 16))", namespace: namespace),
+            involvedObject: ObjectReference(kind: K.resource.kind, namespace: object.metadata.namespace, name: object.metadata.name,
+                                            uid: object.metadata.uid, apiVersion: K.resource.groupVersion,
+                                            resourceVersion: object.metadata.resourceVersion, fieldPath: fieldPath),
             reason: reason, message: message, source: EventSource(component: component, host: host),
             firstTimestamp: now, lastTimestamp: now, count: 1, type: type,
             reportingComponent: component, reportingInstance: host ?? component)

@@ -9,7 +9,7 @@ public enum KubeKinds {
     public static let all: [any KubeObject.Type] = [
         Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, ConfigMap.self, Secret.self,
         ServiceAccount.self, Event.self,
-        Deployment.self, ReplicaSet.self, DaemonSet.self,
+        Deployment.self, ReplicaSet.self, DaemonSet.self, ControllerRevision.self,
         Job.self,
         EndpointSlice.self,
         Lease.self,

@@ -1,6 +1,11 @@
 extension Schemas {
     /// apps/v1 messages (k8s.io/api/apps/v1/generated.proto): Deployment, ReplicaSet and DaemonSet.
     static let apps: [MessageSchema] = [
+        MessageSchema("apps.v1.ControllerRevision", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "data", .rawJSON),
+            Field(3, "revision", .int64, .keepsZero),
+        ]),
         MessageSchema("apps.v1.Deployment", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
             Field(2, "spec", .message("apps.v1.DeploymentSpec")),

@@ -21,6 +21,7 @@ enum Schemas {
             ],
             "apps/v1": [
                 "Deployment": "apps.v1.Deployment", "ReplicaSet": "apps.v1.ReplicaSet", "DaemonSet": "apps.v1.DaemonSet",
+                "ControllerRevision": "apps.v1.ControllerRevision",
             ],
             "batch/v1": ["Job": "batch.v1.Job"],
             "discovery.k8s.io/v1": ["EndpointSlice": "discovery.v1.EndpointSlice"],

@@ -48,6 +48,7 @@ enum SchemaDescriptions {
         "ReplicaSetSpec": "The desired state of a replica set: replicas, selector and pod template.",
         "ReplicaSetStatus": "The most recently observed state of a replica set.",
         "DaemonSet": "Runs a copy of a pod on every eligible node.",
+        "ControllerRevision": "An immutable snapshot of a controller's state data, numbered by revision.",
         "DaemonSetSpec": "The desired state of a daemon set: selector, pod template and update strategy.",
         "DaemonSetStatus": "The most recently observed state of a daemon set.",
         "Job": "Runs pods until a number of them complete successfully.",

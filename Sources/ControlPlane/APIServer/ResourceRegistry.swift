@@ -20,6 +20,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(DeploymentStrategy(), core: core),
             ResourceHandler(ReplicaSetStrategy(), core: core),
             ResourceHandler(DaemonSetStrategy(), core: core),
+            ResourceHandler(ControllerRevisionStrategy(), core: core),
             ResourceHandler(JobStrategy(), core: core),
             ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice), core: core),
             ResourceHandler(TableOnlyStrategy<Lease>(table: Printers.lease), core: core),

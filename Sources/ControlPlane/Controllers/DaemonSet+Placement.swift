@@ -15,8 +15,8 @@ extension DaemonSet {
     var templateGeneration: Int64? { metadata.annotations?[Self.templateGenerationAnnotation].flatMap { Int64($0) } }
 
     /// The `controller-revision-hash` of the current template: the same FNV-32a hash, over the template and the
-    /// collision count, that names a Deployment's ReplicaSets. Swiftlet keeps no ControllerRevision objects (the
-    /// API server does not serve them), so the hash lives only in the pods' labels.
+    /// collision count, that names a Deployment's ReplicaSets; it names the template's ControllerRevision
+    /// (`<ds>-<hash>`) and labels its pods.
     var revisionHash: String { PodTemplateHash.compute(spec?.template ?? PodTemplateSpec(), collisionCount: status?.collisionCount) }
 
     /// Whether a daemon pod should be created on `node`, and whether one already there may stay: node name,

@@ -101,7 +101,10 @@ extension DaemonSetController {
         }
         if !deletions.isEmpty {
             logger.debug("deleting daemon pods", metadata: ["daemonset": "\(key)", "count": "\(deletions.count)"])
-            let errors = await PodDeletion.delete(deletions, client: client, expectations: expectations, key: key)
+            let events = events
+            let errors = await PodDeletion.delete(deletions, client: client, expectations: expectations, key: key) { pod, error in
+                events.podDeleted(by: ds, pod: pod, error: error)
+            }
             if firstError == nil { firstError = errors.first }
             failures += errors.count
         }
@@ -117,8 +120,10 @@ extension DaemonSetController {
                               ownerReferences: [ds.controllerReference])
         meta.finalizers = template.metadata?.finalizers
         do {
-            _ = try await client.create(Pod(metadata: meta, spec: spec))
+            let created = try await client.create(Pod(metadata: meta, spec: spec))
+            events.podCreated(by: ds, pod: created, error: nil)
         } catch {
+            if !error.isNamespaceTerminating { events.podCreated(by: ds, pod: nil, error: error) }
             throw ControllerError.api(error)
         }
     }

@@ -12,7 +12,8 @@ import Logging
 /// labels by which updates are recognised. `RollingUpdate` replaces old pods within `maxUnavailable` (or starts new
 /// ones next to them within `maxSurge`); `OnDelete` replaces a pod only once someone deletes it. Expectations keep a
 /// slow watch from causing duplicate pods; `status` counts desired, current, ready, available, updated and
-/// misscheduled pods, which `kubectl rollout status daemonset/x` reads.
+/// misscheduled pods, which `kubectl rollout status daemonset/x` reads. Each template is recorded in a
+/// ControllerRevision (pruned to `revisionHistoryLimit`), which `kubectl rollout history` and `rollout undo` use.
 public struct DaemonSetController: Controller {
     /// Upstream's name, for `--controllers`.
     public static let controllerName = "daemonset-controller"
@@ -24,10 +25,12 @@ public struct DaemonSetController: Controller {
     let daemonSets: Informer<DaemonSet>
     let pods: Informer<Pod>
     let nodes: Informer<Node>
+    let revisions: Informer<ControllerRevision>
     let queue: WorkQueue
     let expectations = Expectations()
     let failedPodsBackoff = FailedPodBackoff()
     let logger: Logger
+    let events: EventRecorder
     let metrics: ControllerMetrics
 
     /// Registers the DaemonSet, Pod and Node handlers on the shared informers.
@@ -36,7 +39,9 @@ public struct DaemonSetController: Controller {
         daemonSets = context.informers.informer(DaemonSet.self)
         pods = context.informers.informer(Pod.self)
         nodes = context.informers.informer(Node.self)
+        revisions = context.informers.informer(ControllerRevision.self)
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
         queue = WorkQueue(name: "daemonset", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         let (queue, expectations) = (queue, expectations)
@@ -56,6 +61,10 @@ public struct DaemonSetController: Controller {
             onAdd: { await handler.nodeChanged(old: nil, new: $0) },
             onUpdate: { await handler.nodeChanged(old: $0, new: $1) },
             onDelete: { _ in await handler.enqueueAll() }))
+        revisions.addHandler(InformerHandler(
+            onAdd: { await handler.revisionChanged($0) },
+            onUpdate: { await handler.revisionChanged($1) },
+            onDelete: { await handler.revisionChanged($0) }))
     }
 
     public func run(workers: Int) async {
@@ -137,6 +146,19 @@ public struct DaemonSetController: Controller {
         }
     }
 
+    /// Queues the DaemonSet that owns a changed ControllerRevision, or those whose selector matches an orphan one.
+    func revisionChanged(_ revision: ControllerRevision) async {
+        if let ref = revision.metadata.controllerRef {
+            if let ds = owner(of: ref, namespace: revision.metadata.namespace) { await queue.add(Informer.key(for: ds)) }
+            return
+        }
+        for ds in daemonSets.list(namespace: revision.metadata.namespace) {
+            guard let selector = try? LabelSelectorExpression(ds.spec?.selector), !selector.isEmpty,
+                  selector.matches(revision.metadata.labels ?? [:]) else { continue }
+            await queue.add(Informer.key(for: ds))
+        }
+    }
+
     /// Queues every DaemonSet (a node went away; their status changes).
     func enqueueAll() async {
         for ds in daemonSets.list() { await queue.add(Informer.key(for: ds)) }
@@ -155,7 +177,8 @@ public struct DaemonSetController: Controller {
         }
         guard ds.metadata.deletionTimestamp == nil else { return }
         let nodeList = nodes.list()
-        let hash = ds.revisionHash
+        let (current, old) = try await constructHistory(ds, selector: selector)
+        let hash = current.metadata.labels?[DaemonSet.revisionHashLabel] ?? ds.revisionHash
         // Until the informer has shown the last sync's writes, only the status is refreshed, and observedGeneration
         // stays, since this generation has not been acted on yet.
         guard expectations.isSatisfied(key) else {
@@ -167,6 +190,7 @@ public struct DaemonSetController: Controller {
             if expectations.isSatisfied(key), (ds.spec?.updateStrategy?.type ?? "RollingUpdate") == "RollingUpdate" {
                 try await rollingUpdate(ds, nodes: nodeList, hash: hash, selector: selector, key: key)
             }
+            if expectations.isSatisfied(key) { try await cleanupHistory(ds, old: old, selector: selector) }
         } catch {
             manageError = error
         }

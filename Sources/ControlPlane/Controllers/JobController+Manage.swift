@@ -44,9 +44,12 @@ extension JobController {
             return (active, nil)
         }
         diff = min(diff, Self.maxPodCreateDeletePerSync)
+        let indexes = job.isIndexed ? Self.missingIndexes(job, completed: ctx.completedIndexes, active: ctx.activePods, count: diff) : []
+        if job.isIndexed { diff = indexes.count }
+        guard diff > 0 else { return (active, nil) }
         expectations.expectCreations(key, count: diff)
         logger.debug("too few pods running for job", metadata: ["job": "\(key)", "need": "\(wantActive)", "creating": "\(diff)"])
-        let (created, firstError) = await slowStartBatch(diff) { _ in try await createPod(for: job) }
+        let (created, firstError) = await slowStartBatch(diff) { i in try await createPod(for: job, index: job.isIndexed ? indexes[i] : nil) }
         // Creations that failed or were never attempted will not show up in the informer.
         for _ in created..<diff { expectations.creationObserved(key) }
         active += Int32(created)
@@ -58,18 +61,22 @@ extension JobController {
         return (active, nil)
     }
 
-    /// A pod of the Job's template with the tracking finalizer, named `<job>-<5 random chars>` by the server.
-    func createPod(for job: Job) async throws {
-        let template = job.spec?.template ?? PodTemplateSpec()
-        var meta = ObjectMeta(generateName: "\(job.metadata.name ?? "")-", namespace: job.metadata.namespace,
+    /// A pod of the Job's template with the tracking finalizer, named `<job>-<5 random chars>` by the server
+    /// (`<job>-<index>-<5 random chars>` for an Indexed Job's `index`).
+    func createPod(for job: Job, index: Int? = nil) async throws {
+        var template = job.spec?.template ?? PodTemplateSpec()
+        if let index { template = Self.indexedTemplate(template, job: job, index: index) }
+        var meta = ObjectMeta(generateName: "\(job.metadata.name ?? "")-\(index.map { "\($0)-" } ?? "")", namespace: job.metadata.namespace,
                               labels: template.metadata?.labels, annotations: template.metadata?.annotations,
                               ownerReferences: [job.controllerReference])
         var finalizers = template.metadata?.finalizers ?? []
         if !finalizers.contains(Job.trackingFinalizer) { finalizers.append(Job.trackingFinalizer) }
         meta.finalizers = finalizers
         do {
-            _ = try await client.create(Pod(metadata: meta, spec: template.spec))
+            let created = try await client.create(Pod(metadata: meta, spec: template.spec))
+            events.podCreated(by: job, pod: created, error: nil)
         } catch {
+            if !error.isNamespaceTerminating { events.podCreated(by: job, pod: nil, error: error) }
             throw ControllerError.api(error)
         }
     }
@@ -92,6 +99,7 @@ extension JobController {
                     do {
                         if pod.hasJobTrackingFinalizer { try await removeTrackingFinalizer(pod) }
                         try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace)
+                        if let job = owner(of: pod.controllerRef, namespace: pod.metadata.namespace) { events.podDeleted(by: job, pod: pod, error: nil) }
                         return (pod.isReady, nil)
                     } catch {
                         expectations.deletionObserved(key, podKey: pod.key)
@@ -113,6 +121,7 @@ extension JobController {
                 group.addTask {
                     do {
                         try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace)
+                        if let job = owner(of: pod.controllerRef, namespace: pod.metadata.namespace) { events.podDeleted(by: job, pod: pod, error: nil) }
                         return (pod.isReady, nil)
                     } catch {
                         return (pod.isReady, error.isNotFound ? nil : error)

@@ -15,6 +15,8 @@ struct JobSyncContext {
     /// Pods whose finalizer removal this controller awaits; already counted.
     let expectedRemovedFinalizers: Set<String>
     var succeeded: Int32 = 0
+    /// An Indexed Job's completed indexes (recorded and newly succeeded).
+    var completedIndexes: Set<Int> = []
     var failed: Int32 = 0
     /// The condition the Job finishes with (interim `FailureTarget` / `SuccessCriteriaMet` first).
     var finishedCondition: JobCondition?
@@ -32,10 +34,6 @@ extension JobController {
         }
         if job.isFinished {
             backoffs.remove(key)
-            return
-        }
-        guard (job.spec?.completionMode ?? "NonIndexed") == "NonIndexed" else {
-            logger.warning("skipping job: only the NonIndexed completion mode is supported", metadata: ["job": "\(key)"])
             return
         }
         var status = job.status ?? JobStatus()
@@ -59,6 +57,10 @@ extension JobController {
         ctx.failed = (status.failed ?? 0) + Int32(countedFailures) + Int32(ctx.uncountedFailed.count)
         if ctx.job.status?.startTime == nil, !job.isSuspended { ctx.job.status?.startTime = Time.now() }
         ctx.backoff = ctx.backoff.adding(succeeded: newSucceeded, failed: newFailed)
+        if job.isIndexed {
+            ctx.completedIndexes = Self.completedIndexes(job, pods: pods)
+            ctx.job.status?.completedIndexes = CompletionIndexes.format(ctx.completedIndexes)
+        }
 
         ctx.finishedCondition = ctx.job.condition("SuccessCriteriaMet").flatMap { $0.status == "True" ? $0 : nil }
         if ctx.finishedCondition == nil {
@@ -97,7 +99,9 @@ extension JobController {
                 manageCalled = true
             }
             let complete: Bool
-            if let completions = job.spec?.completions {
+            if let completions = job.spec?.completions, job.isIndexed {
+                complete = ctx.completedIndexes.count >= completions && activeCount == 0
+            } else if let completions = job.spec?.completions {
                 complete = ctx.succeeded >= completions && activeCount == 0
             } else {
                 // Without completions the first success decides, once the other pods have finished.
@@ -120,6 +124,7 @@ extension JobController {
         let oldStatus = job.status ?? JobStatus()
         let needsUpdate = suspendChanged || activeCount != (oldStatus.active ?? 0) || ctx.ready != oldStatus.ready
             || ctx.terminating != oldStatus.terminating || ctx.job.status?.startTime != oldStatus.startTime
+            || ctx.job.status?.completedIndexes != oldStatus.completedIndexes
         ctx.job.status?.active = activeCount == 0 ? nil : activeCount
         ctx.job.status?.ready = ctx.ready
         ctx.job.status?.terminating = ctx.terminating

@@ -72,6 +72,12 @@ extension JobController {
             let succeeded = condition.type == "Complete"
             logger.info("job finished", metadata: ["job": "\(key)", "condition": "\(condition.type)", "reason": "\(condition.reason ?? "")"])
             jobMetrics.jobFinished(result: succeeded ? "succeeded" : "failed", reason: succeeded ? "" : condition.reason ?? "")
+            // Upstream's recordJobFinished: "Completed" for success, the failure's reason and message otherwise.
+            if succeeded {
+                events.record(ctx.job, reason: "Completed", message: "Job completed")
+            } else {
+                events.record(ctx.job, "Warning", reason: condition.reason ?? "Failed", message: condition.message ?? "")
+            }
         }
     }
 

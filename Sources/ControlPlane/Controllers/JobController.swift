@@ -3,7 +3,7 @@ import KubeAPI
 import KubeClient
 import Logging
 
-/// Runs Jobs' pods to completion (upstream's `job-controller`, NonIndexed completion mode).
+/// Runs Jobs' pods to completion (upstream's `job-controller`, NonIndexed and Indexed completion modes).
 ///
 /// A sync keeps `min(parallelism, completions − succeeded)` pods active, creating them with the template's labels
 /// (the API server adds `batch.kubernetes.io/job-name`, `batch.kubernetes.io/controller-uid` and their legacy
@@ -14,7 +14,8 @@ import Logging
 /// running; success sets `SuccessCriteriaMet` and then `Complete` with `completionTime`, as 1.32 does. Pods are
 /// recreated after failures with upstream's backoff (10 s doubling to 10 min). `suspend` deletes active pods.
 ///
-/// Indexed Jobs are not supported yet: they are left alone with a warning.
+/// Indexed Jobs run each index of `0..<completions` in its own pod (see `JobController+Indexed.swift`);
+/// `backoffLimitPerIndex` and the FailIndex policy action are not supported yet.
 public struct JobController: Controller {
     /// Upstream's name, for `--controllers`.
     public static let controllerName = "job-controller"
@@ -37,6 +38,7 @@ public struct JobController: Controller {
     let finalizerExpectations = FinalizerExpectations()
     let backoffs = JobBackoffStore()
     let logger: Logger
+    let events: EventRecorder
     let metrics: ControllerMetrics
     let jobMetrics = JobMetrics()
 
@@ -46,6 +48,7 @@ public struct JobController: Controller {
         jobs = context.informers.informer(Job.self)
         pods = context.informers.informer(Pod.self)
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
         queue = WorkQueue(name: "job", logger: logger)
         orphanQueue = WorkQueue(name: "job_orphan_pod", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)

@@ -68,6 +68,7 @@ public struct NodeLifecycleController: Controller {
     let podQueue: WorkQueue
     let state = Locked(NodeLifecycleState())
     let logger: Logger
+    let events: EventRecorder
     let metrics: ControllerMetrics
 
     /// Registers the Node, Lease and Pod handlers on the shared informers.
@@ -78,13 +79,21 @@ public struct NodeLifecycleController: Controller {
         pods = context.informers.informer(Pod.self)
         self.configuration = configuration
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: "node-controller", logger: logger)
         noScheduleQueue = WorkQueue(name: "node_lifecycle_controller", logger: logger)
         podQueue = WorkQueue(name: "node_lifecycle_controller_pods", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         let (noScheduleQueue, podQueue) = (noScheduleQueue, podQueue)
+        let events = events
         nodes.addHandler(InformerHandler(
-            onAdd: { await noScheduleQueue.add($0.metadata.name ?? "") },
-            onUpdate: { _, new in await noScheduleQueue.add(new.metadata.name ?? "") }))
+            onAdd: { node in
+                events.record(node, reason: "RegisteredNode", message: "Node \(node.metadata.name ?? "") event: Registered Node \(node.metadata.name ?? "") in Controller")
+                await noScheduleQueue.add(node.metadata.name ?? "")
+            },
+            onUpdate: { _, new in await noScheduleQueue.add(new.metadata.name ?? "") },
+            onDelete: { node in
+                events.record(node, reason: "RemovingNode", message: "Node \(node.metadata.name ?? "") event: Removing Node \(node.metadata.name ?? "") from Controller")
+            }))
         let enqueuePod: @Sendable (Pod) async -> Void = { pod in
             if let node = pod.spec?.nodeName, !node.isEmpty, pod.metadata.deletionTimestamp == nil { await podQueue.add(pod.key) }
         }
@@ -184,6 +193,8 @@ public struct NodeLifecycleController: Controller {
         if (current.status != "True" && observed.status == "True") || (needsRetry && observed.status != "True") {
             if current.status != "True" && observed.status == "True" {
                 logger.info("node is not ready", metadata: ["node": "\(name)", "reason": "\(current.reason ?? "")"])
+                // Upstream's RecordNodeStatusChange.
+                events.record(node, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady")
             }
             let onNode = pods.list().filter { $0.spec?.nodeName == name }
             do {

@@ -334,6 +334,24 @@ extension Printers {
         }
     }
 
+    /// Upstream's `printControllerRevision`: the controller as `kind.group/name` (`daemonset.apps/x`) or `<none>`.
+    static var controllerRevision: TableConverter<ControllerRevision> {
+        TableConverter(columns: [
+            .init(name: "Name", type: "string", format: "name", description: nameColumn.description),
+            .init(name: "Controller", type: "string", description: "Controller of the object"),
+            .init(name: "Revision", type: "integer", description: "Revision indicates the revision of the state represented by Data."),
+            .init(name: "Age", type: "string", description: ageDescription),
+        ]) { revision, now in
+            var controller = "<none>"
+            if let ref = revision.metadata.ownerReferences?.first(where: { $0.controller == true }) {
+                let group = ref.apiVersion.split(separator: "/").dropLast().first.map(String.init) ?? ""
+                controller = (group.isEmpty ? ref.kind : ref.kind + "." + group).lowercased() + "/" + ref.name
+            }
+            return [.string(revision.metadata.name ?? ""), .string(controller), .int(revision.revision),
+                    ageCell(revision.metadata.creationTimestamp, now: now)]
+        }
+    }
+
     static var lease: TableConverter<Lease> {
         TableConverter(columns: [
             .init(name: "Name", type: "string", format: "name", description: nameColumn.description),
