@@ -75,7 +75,7 @@ let package = Package(
         // MARK: ControlPlane: store, API server.
         .systemLibrary(name: "CSQLite", path: "Sources/ControlPlane/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "Store", dependencies: ["CSQLite", "EtcdAPI", log, metrics, grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")], path: "Sources/ControlPlane/Store", swiftSettings: strict),
+        .target(name: "Store", dependencies: ["CSQLite", "EtcdAPI", log, metrics, grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/ControlPlane/Store", swiftSettings: strict),
         .target(
             name: "APIServer",
             dependencies: [

@@ -205,6 +205,7 @@ struct StoreTests {
             }
             #expect(events == 404)
             #expect(try await store.count(prefix: "/registry/leases/") == 4)
+            if let etcd = store as? EtcdStore { #expect(await etcd.retriedCalls == 0, "the connection dropped") }
         }
     }
 }

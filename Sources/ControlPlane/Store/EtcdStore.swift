@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import NIOCore
 
 /// The `Store` on an etcd v3 cluster, over its gRPC API: etcd's revision is the store's revision (an object's
 /// `resourceVersion` is its key's `mod_revision`), creates and compare-and-swaps are `Txn`s on `create_revision`
@@ -41,6 +42,8 @@ public actor EtcdStore: ManagedStore {
     private var compactor: Task<Void, Never>?
     /// (time, revision) samples the compactor takes, so it can compact to the revision of `minimumAge` ago.
     private var revisionSamples: [(time: ContinuousClock.Instant, revision: Int64)] = []
+    /// Calls retried because the cluster was unavailable (a member died, the connection dropped), for tests and logs.
+    public private(set) var retriedCalls = 0
     var watches: [Int: OpenWatch] = [:]
     var nextWatchID = 0
     var closed = false
@@ -75,13 +78,18 @@ public actor EtcdStore: ManagedStore {
         self.retention = retention
         self.logger = logger
         let transport = try Transport(
-            target: .ipv4(pairs: endpoints.map { ($0.host, $0.port) }), transportSecurity: .plaintext,
+            target: EtcdMembers(endpoints: endpoints), transportSecurity: .plaintext,
             config: .defaults { config in
                 config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
                 // grpc-go closes idle connections it did not ask for pings on; keepalive finds a dead member quickly.
                 config.connection.keepalive = .init(time: .seconds(10), timeout: .seconds(5), allowWithoutCalls: true)
                 config.connection.maxIdleTime = nil
-            })
+                config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP2PingResponder(), position: .first)
+                    }
+                }
+            }, resolverRegistry: EtcdMembers.resolvers)
         let grpc = GRPCClient(transport: transport)
         self.grpc = grpc
         kv = Etcdserverpb_KV.Client(wrapping: grpc)
@@ -338,6 +346,8 @@ public actor EtcdStore: ManagedStore {
     static func options(timeout: Duration = callTimeout) -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = timeout
+        // While the connection moves to another member, calls wait for it instead of failing.
+        options.waitForReady = true
         options.maxRequestMessageBytes = 512 << 20
         options.maxResponseMessageBytes = 512 << 20
         return options
@@ -363,6 +373,7 @@ public actor EtcdStore: ManagedStore {
                     throw StoreError.backend(Self.context(operation, key: key, endpoints: endpointList, error))
                 }
                 attempt += 1
+                retriedCalls += 1
                 logger.debug("retrying etcd call", metadata: ["operation": "\(operation)", "key": "\(key)", "error": "\(Self.describe(error))"])
                 try await Task.sleep(for: .milliseconds(min(50 * (1 << min(attempt, 5)), 1000)))
             } catch {
