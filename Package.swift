@@ -75,7 +75,7 @@ let package = Package(
         // MARK: ControlPlane: store, API server.
         .systemLibrary(name: "CSQLite", path: "Sources/ControlPlane/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "Store", dependencies: ["CSQLite", log, metrics], path: "Sources/ControlPlane/Store", swiftSettings: strict),
+        .target(name: "Store", dependencies: ["CSQLite", "EtcdAPI", log, metrics, grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/ControlPlane/Store", swiftSettings: strict),
         .target(
             name: "APIServer",
             dependencies: [
@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClient", "KubeAPI", "TestSupport", log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Scheduler", "KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "CZlib", "LinuxSystem", "TestSupport", log,

@@ -7,8 +7,12 @@ import TestSupport
 
 /// kill -9 of the server while clients write: every write the server acknowledged is there after a restart.
 @Suite struct DurabilityTests {
-    @Test func killDuringWritesLosesNoAcknowledgedWrite() async throws {
-        let server = try await ServerProcess()
+    @Test(arguments: ["sqlite", "etcd"])
+    func killDuringWritesLosesNoAcknowledgedWrite(store: String) async throws {
+        let etcd = store == "etcd" ? try await EtcdCluster(members: 1) : nil
+        defer { etcd?.stop() }
+        let storeArguments = etcd.map { ["--store", $0.storeArgument] } ?? []
+        let server = try await ServerProcess(extraArguments: storeArguments)
         defer { server.stop() }
         let client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
         let acknowledged = AcknowledgedWrites()
@@ -26,18 +30,18 @@ import TestSupport
                 }
             }
         }
-        // Let the writers get going, then kill the server mid-flight.
-        while await acknowledged.names.count < 300 { try await Task.sleep(for: .milliseconds(20)) }
+        // Let the writers get going (1,000 writes in flight or done), then kill the server mid-flight.
+        while await acknowledged.names.count < 1000 { try await Task.sleep(for: .milliseconds(20)) }
         server.kill()
         for writer in writers { await writer.value }
         try await client.shutdown()
 
-        let restarted = try await ServerProcess(dataDirectory: server.dataDirectory)
+        let restarted = try await ServerProcess(extraArguments: storeArguments, dataDirectory: server.dataDirectory)
         defer { restarted.stop() }
         let after = try KubeClient(configuration: .init(server: URL(string: restarted.url)!), logger: Logger(label: "test"))
         let stored = Set(try await after.list(ConfigMap.self, namespace: "default").items.compactMap(\.metadata.name))
         let expected = await acknowledged.names
-        #expect(expected.count >= 300)
+        #expect(expected.count >= 1000)
         #expect(expected.subtracting(stored).isEmpty, "lost \(expected.subtracting(stored).count) acknowledged writes")
         // The restarted server keeps serving writes at a higher revision.
         let fresh = try await after.create(ConfigMap(metadata: ObjectMeta(name: "after-restart")))

@@ -8,11 +8,12 @@ final class KubectlHarness: @unchecked Sendable {
     let kubectlPath: String
     let workDirectory: String
 
-    /// `controllers: false` runs the bare API server, for checking server-side semantics no controller acts on.
-    init(controllers: Bool = true) async throws {
+    /// `controllers: false` runs the bare API server, for checking server-side semantics no controller acts on;
+    /// `serverArguments` go to `swiftlet server` (e.g. `--store etcd://…`).
+    init(controllers: Bool = true, serverArguments: [String] = []) async throws {
         guard let kubectl = which("kubectl") else { throw TestSupportError("kubectl is not installed") }
         kubectlPath = kubectl
-        server = try await ServerProcess(controllers: controllers)
+        server = try await ServerProcess(controllers: controllers, extraArguments: serverArguments)
         workDirectory = server.dataDirectory + "/work"
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
     }

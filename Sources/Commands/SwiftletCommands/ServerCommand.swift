@@ -16,6 +16,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where the store and the kubeconfig live.")
     var dataDir = "/var/lib/swiftlet/server"
 
+    @Option(name: .long, help: "Where API objects live: sqlite:PATH, or etcd://HOST:PORT[,HOST:PORT…] for an etcd v3 cluster (default: sqlite:DATA-DIR/state.db).")
+    var store: String?
+
     @Option(name: .long, help: "host:port to listen on (port 0 picks a free one).")
     var listen = "127.0.0.1:6443"
 
@@ -65,6 +68,9 @@ public struct ServerCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be host:port, got \(listen)") }
+        if let store {
+            do { _ = try StoreLocation(parsing: store) } catch { throw ValidationError("--store: \(error)") }
+        }
         do { _ = try ControllerSelection(parsing: controllers) } catch { throw ValidationError("--controllers: \(error)") }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
@@ -98,6 +104,7 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         let server = try await APIServer(
             configuration: .init(dataDirectory: dataDir, host: address.host, port: address.port, serviceCIDR: serviceClusterIPRange,
+                                 store: try store.map(StoreLocation.init(parsing:)),
                                  retention: .init(minimumRevisions: historyRevisions, minimumAge: .seconds(historySeconds),
                                                   interval: .seconds(compactionInterval)),
                                  clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) }),

@@ -26,16 +26,19 @@ public final class APIServer: Sendable {
         /// The Service ClusterIP range.
         public var serviceCIDR: String
         public var nodePortRange: ClosedRange<Int>
+        /// The store; nil: the embedded SQLite database `state.db` in `dataDirectory`.
+        public var store: StoreLocation?
         /// How much watch history the store keeps and how often it compacts.
-        public var retention: SQLiteStore.Retention
+        public var retention: StoreRetention
         /// The cluster DNS server's address, when `swiftlet server` runs one: the server then keeps the
         /// `kube-system/kube-dns` Service and its EndpointSlice pointing there (see `KubeDNSObjects`).
         public var clusterDNS: ClusterDNSEndpoint?
 
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
                     serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
-                    retention: SQLiteStore.Retention = .init(), clusterDNS: ClusterDNSEndpoint? = nil) {
+                    store: StoreLocation? = nil, retention: StoreRetention = .init(), clusterDNS: ClusterDNSEndpoint? = nil) {
             self.dataDirectory = dataDirectory
+            self.store = store
             self.host = host
             self.port = port
             self.serviceCIDR = serviceCIDR
@@ -57,7 +60,7 @@ public final class APIServer: Sendable {
     }
 
     public let configuration: Configuration
-    let store: SQLiteStore
+    let store: any ManagedStore
     let router: APIRouter
     let core: ServerCore
     let kubeDNS: KubeDNSObjects?
@@ -70,7 +73,8 @@ public final class APIServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: configuration.dataDirectory + "/state.db", retention: configuration.retention, logger: logger)
+        let location = configuration.store ?? .sqlite(path: configuration.dataDirectory + "/state.db")
+        store = try await location.open(retention: configuration.retention, logger: logger)
         let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange))
         let core = ServerCore(store: store, admission: admission, logger: logger)
@@ -127,7 +131,7 @@ public final class APIServer: Sendable {
 /// Ends every open watch when graceful shutdown begins (it runs after the HTTP server in the service group, so
 /// it is told first), so the server's drain does not wait for long-running watch responses.
 struct WatchCloser: ServiceLifecycle.Service {
-    let store: SQLiteStore
+    let store: any ManagedStore
 
     func run() async throws {
         try? await gracefulShutdown()

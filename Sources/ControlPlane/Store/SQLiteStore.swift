@@ -6,23 +6,10 @@ import Logging
 /// Two tables keep reads off the history: `kv` holds the latest version of each key (found by primary key),
 /// `log` holds one row per revision with the previous value, which serves watches and lists at an older revision
 /// (undoing the few changes made since). `compactor` trims `log` so the file stays bounded under churn.
-public actor SQLiteStore: Store {
-    /// How much history watches can rely on: revisions newer than `minimumRevisions` or `minimumAge` are kept.
-    public struct Retention: Sendable {
-        public var minimumRevisions: Int64
-        public var minimumAge: Duration
-        public var interval: Duration
-
-        public init(minimumRevisions: Int64 = 1000, minimumAge: Duration = .seconds(300), interval: Duration = .seconds(60)) {
-            self.minimumRevisions = minimumRevisions
-            self.minimumAge = minimumAge
-            self.interval = interval
-        }
-    }
-
+public actor SQLiteStore: ManagedStore {
     private let connection: SQLiteConnection
     private let logger: Logger
-    private let retention: Retention
+    private let retention: StoreRetention
     private var revision: Int64 = 0
     private var compactedRevision: Int64 = 0
     private var watchers = WatcherSet()
@@ -30,7 +17,7 @@ public actor SQLiteStore: Store {
     private var closed = false
 
     /// Opens (creating if needed) the database at `path`.
-    public init(path: String, retention: Retention = Retention(), logger: Logger = Logger(label: "swiftlet.store")) throws {
+    public init(path: String, retention: StoreRetention = StoreRetention(), logger: Logger = Logger(label: "swiftlet.store")) throws {
         connection = try SQLiteConnection(path: path)
         self.logger = logger
         self.retention = retention

@@ -30,6 +30,28 @@ public protocol Store: Sendable {
     func compact(revision: Int64) async throws
 }
 
+/// A `Store` a server owns for its lifetime: it trims history in the background and ends its watches on close.
+public protocol ManagedStore: Store {
+    /// Starts trimming history in the background, as the store's `StoreRetention` says.
+    func startCompactor() async
+    /// Stops the compactor, ends every watch and refuses new ones.
+    func close() async
+}
+
+/// How much history watches can rely on: revisions newer than `minimumRevisions` or `minimumAge` are kept;
+/// compaction runs every `interval`.
+public struct StoreRetention: Sendable {
+    public var minimumRevisions: Int64
+    public var minimumAge: Duration
+    public var interval: Duration
+
+    public init(minimumRevisions: Int64 = 1000, minimumAge: Duration = .seconds(300), interval: Duration = .seconds(60)) {
+        self.minimumRevisions = minimumRevisions
+        self.minimumAge = minimumAge
+        self.interval = interval
+    }
+}
+
 /// One key with its value and revisions (etcd's `mvccpb.KeyValue`).
 public struct KeyValue: Sendable, Hashable {
     public var key: String

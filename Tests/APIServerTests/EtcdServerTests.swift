@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `swiftlet server --store etcd://…` against a real etcd: kubectl works as on SQLite, an expired resourceVersion
+/// is 410 Gone, and a server without its etcd says so and exits.
+@Suite(.serialized) struct EtcdServerTests {
+    @Test func kubectlCreateGetWatchOnEtcd() async throws {
+        let etcd = try await EtcdCluster(members: 1)
+        defer { etcd.stop() }
+        let k = try await KubectlHarness(serverArguments: ["--store", etcd.storeArgument])
+        let output = k.workDirectory + "/watch.out"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: k.kubectlPath)
+        watcher.arguments = ["--kubeconfig", k.server.kubeconfig, "get", "configmaps", "-w", "--output-watch-events"]
+        watcher.environment = ["HOME": k.workDirectory, "PATH": "/usr/bin:/bin"]
+        watcher.standardOutput = FileHandle(forWritingAtPath: output)
+        try watcher.run()
+        defer { watcher.terminate(); watcher.waitUntilExit() }
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await k.ok("create", "configmap", "stored-in-etcd", "--from-literal=a=1").contains("configmap/stored-in-etcd created"))
+        let created = try await k.kubectl("create", "configmap", "stored-in-etcd", "--from-literal=a=2")
+        #expect(created.status != 0 && created.stderr.contains("already exists"), "\(created)")
+        #expect(try await k.ok("get", "configmap", "stored-in-etcd", "-o", "jsonpath={.data.a}") == "1")
+        _ = try await k.ok("label", "configmap", "stored-in-etcd", "x=y")
+        let resourceVersion = try await k.ok("get", "configmap", "stored-in-etcd", "-o", "jsonpath={.metadata.resourceVersion}")
+        // An update from a stale resourceVersion is a conflict.
+        let stale = try await k.kubectl("replace", "-f", "-", stdin: """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: stored-in-etcd, resourceVersion: "\(Int(resourceVersion)! - 1)"}
+            data: {a: '3'}
+            """)
+        #expect(stale.status != 0 && stale.stderr.contains("the object has been modified"), "\(stale)")
+        _ = try await k.ok("delete", "configmap", "stored-in-etcd")
+        var text = ""
+        for _ in 0..<100 {
+            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            if text.contains("DELETED") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(text.contains("ADDED") && text.contains("stored-in-etcd"), "\(text)")
+        #expect(text.contains("MODIFIED"), "\(text)")
+        #expect(text.contains("DELETED"), "\(text)")
+        // Built-in objects the server bootstraps live in etcd too.
+        #expect(try await k.ok("get", "namespaces", "-o", "name").contains("namespace/kube-system"))
+    }
+
+    @Test func expiredResourceVersionIsGone() async throws {
+        let etcd = try await EtcdCluster(members: 1)
+        defer { etcd.stop() }
+        let k = try await KubectlHarness(controllers: false, serverArguments: [
+            "--store", etcd.storeArgument, "--history-revisions", "5", "--history-seconds", "0", "--compaction-interval", "1",
+        ])
+        let first = try await k.ok("create", "configmap", "c0", "-o", "jsonpath={.metadata.resourceVersion}")
+        _ = try await k.ok("create", "configmap", "c1")
+        let page = try await k.curl("GET", "/api/v1/namespaces/default/configmaps?limit=1")
+        let token = try #require(page.body.firstMatch(of: /"continue":"([^"]+)"/)?.1, "\(page)")
+        for i in 2..<20 { _ = try await k.ok("create", "configmap", "c\(i)") }
+        // Two compactor rounds: the first samples the revision, the second compacts to it.
+        try await Task.sleep(for: .seconds(3))
+        let watch = try await k.curl("GET", "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=\(first)")
+        #expect(watch.code == 200 && watch.body.contains("\"type\":\"ERROR\"") && watch.body.contains("\"code\":410"), "\(watch)")
+        // The rest of a list begun before the compaction is gone too.
+        let rest = try await k.curl("GET", "/api/v1/namespaces/default/configmaps?limit=1&continue=\(token)")
+        #expect(rest.code == 410 && rest.body.contains("Expired"), "\(rest)")
+    }
+
+    @Test func unreachableEtcdIsAClearStartupError() async throws {
+        let port = try freeLoopbackPorts(1)[0]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-test-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try await runCommand(try BuiltProducts.path(of: "swiftlet"),
+                                          ["server", "--data-dir", directory, "--listen", "127.0.0.1:0", "--store", "etcd://127.0.0.1:\(port)"],
+                                          timeout: 60)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("etcd at 127.0.0.1:\(port) is unreachable"), "\(result)")
+    }
+}
