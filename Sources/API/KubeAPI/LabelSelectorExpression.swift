@@ -45,7 +45,7 @@ public struct LabelSelectorExpression: Sendable, Hashable, CustomStringConvertib
             if !keyErrors.isEmpty {
                 errors.append(LabelValidation.invalid(keyPath, key, keyErrors.joined(separator: "; ")))
             }
-            let goSlice = "[]string{" + values.map(LabelValidation.quoted).joined(separator: ", ") + "}"
+            let goSlice = "[]string{" + values.map(GoQuoted.string).joined(separator: ", ") + "}"
             switch op {
             case .in, .notIn:
                 if values.isEmpty {
@@ -161,7 +161,7 @@ public struct LabelSelectorExpression: Sendable, Hashable, CustomStringConvertib
             case "NotIn": op = .notIn
             case "Exists": op = .exists
             case "DoesNotExist": op = .doesNotExist
-            default: throw SelectorError("\(LabelValidation.quoted(expr.operator)) is not a valid label selector operator")
+            default: throw SelectorError("\(GoQuoted.string(expr.operator)) is not a valid label selector operator")
             }
             reqs.append(try Requirement(key: expr.key, operator: op, values: expr.values ?? []))
         }
@@ -182,7 +182,7 @@ public struct LabelSelectorExpression: Sendable, Hashable, CustomStringConvertib
             case "DoesNotExist": op = .doesNotExist
             case "Gt": op = .greaterThan
             case "Lt": op = .lessThan
-            default: throw SelectorError("\(LabelValidation.quoted(expr.operator)) is not a valid node selector operator")
+            default: throw SelectorError("\(GoQuoted.string(expr.operator)) is not a valid node selector operator")
             }
             reqs.append(try Requirement(key: expr.key, operator: op, values: expr.values ?? []))
         }

@@ -99,30 +99,9 @@ public enum LabelValidation {
         return errs
     }
 
-    /// Go's `%q` for the strings that appear in field errors.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// Upstream's `field.Invalid(path, value, detail).Error()`: `path: Invalid value: "v": detail`.
     static func invalid(_ path: String, _ value: String, _ detail: String) -> String {
-        "\(path): Invalid value: \(quoted(value)): \(detail)"
+        "\(path): Invalid value: \(GoQuoted.string(value)): \(detail)"
     }
 
     /// Upstream's aggregate error text: one message as is, several as `[a, b]` without duplicates.

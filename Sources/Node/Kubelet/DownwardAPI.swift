@@ -55,26 +55,6 @@ struct DownwardAPI: Sendable {
 
     /// A map as the kubelet writes it into a file: `key="value"` per line, sorted, values quoted like Go's %q.
     private static func lines(_ map: [String: String]?) -> String {
-        (map ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\(quoted($0.value))" }.joined(separator: "\n")
-    }
-
-    private static func quoted(_ value: String) -> String {
-        var result = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    result += String(format: "\\x%02x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        (map ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\(GoQuoted.string($0.value))" }.joined(separator: "\n")
     }
 }

@@ -1,6 +1,7 @@
 import CRI
 import Foundation
 import KubeAPI
+import KubeClient
 import Logging
 
 extension PodWorkers {

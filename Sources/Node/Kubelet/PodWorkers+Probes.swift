@@ -1,5 +1,6 @@
 import CRI
 import KubeAPI
+import KubeClient
 import Logging
 
 /// What the probes of one running container concluded.

@@ -59,7 +59,7 @@ actor PodWorkers {
         volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger,
                                 nodeCapacity: ["cpu": Quantity(milliValue: Int64(ProcessInfo.processInfo.activeProcessorCount) * 1000),
                                                "memory": Quantity(milliValue: memoryCapacity * 1000)])
-        events = EventRecorder(client: client, nodeName: configuration.nodeName, logger: logger)
+        events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
         restartBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
         pullBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
     }
