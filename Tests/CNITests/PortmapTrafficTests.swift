@@ -82,4 +82,72 @@ struct PortmapTrafficTests {
             }
         }
     }
+
+    /// A client that sent to a UDP host port before it was mapped holds a conntrack entry that is not
+    /// DNATed; ADD deletes it (as the reference's `deletePortmapStaleConnections` does) so the client's
+    /// next datagram from the same port reaches the pod. Ours also deletes the port's entries on DEL.
+    @Test func udpHostPortMappingDeletesStaleConntrackEntries() async throws {
+        let ours = try await exerciseUDP(portmap: PluginBinaries.ours("swiftlet-portmap"))
+        #expect(ours == ["stale entries before ADD": "1", "stale entries after ADD": "0",
+                         "client→192.168.77.1:9053/udp": "pod 192.168.77.2", "entries after DEL": "0"])
+        if FileManager.default.isExecutableFile(atPath: PluginBinaries.reference("portmap")) {
+            var reference = try await exerciseUDP(portmap: PluginBinaries.reference("portmap"))
+            reference["entries after DEL"] = nil  // the reference leaves them to the next ADD of the port
+            var compared = ours
+            compared["entries after DEL"] = nil
+            #expect(compared == reference)
+        }
+    }
+
+    /// Sends one datagram from the client's port 40000 to the unmapped host port 9053 (refused: a
+    /// plain conntrack entry), maps 9053/udp to the pod's 5353 with `portmap`, sends again from the same
+    /// port and runs DEL; returns what the host's conntrack table and the client saw at each step.
+    func exerciseUDP(portmap: String) async throws -> [String: String] {
+        let data = TemporaryDirectory("portmap-udp")
+        defer { data.remove() }
+        return try await withThrowawayNetworkNamespace(prefix: "pmu-host") { (host: NetworkNamespace) async throws in
+            try await withThrowawayNetworkNamespace(prefix: "pmu-pod") { (pod: NetworkNamespace) async throws in
+                try await withThrowawayNetworkNamespace(prefix: "pmu-cl") { (client: NetworkNamespace) async throws in
+                    // ipMasq puts a nat chain in the host namespace, so conntrack tracks it from the start.
+                    let bridgeConfig = BridgeTests.config(dataDir: data.path, ipam: "swiftlet-host-local", extra: #","ipMasq":true"#)
+                    let bridge = await PluginRunner(plugin: Bridge(hostNamespace: host), about: "bridge")
+                        .run(environment: BridgeTests.environment("ADD", sandbox: pod), stdin: Data(bridgeConfig.utf8))
+                    try #require(bridge.exitCode == 0, "\(String(decoding: bridge.stdout, as: UTF8.self))")
+                    try TrafficProbe.attachClient(client, to: host, hostSide: "tocl",
+                                                  hostAddress: IPNetwork("192.168.77.1/24")!, clientAddress: IPNetwork("192.168.77.2/24")!)
+                    let conntrack = try ConntrackNetlink(in: host)
+                    func entries() throws -> [ConntrackEntry] {
+                        try conntrack.entries(family: .v4, protocolNumber: 17).filter { $0.original.destinationPort == 9053 }
+                    }
+                    /// Entries towards the host port that no DNAT rewrote.
+                    func stale() throws -> String { String(try entries().filter { $0.reply.source == $0.original.destination }.count) }
+
+                    var outcomes: [String: String] = [:]
+                    _ = await TrafficProbe.sendUDP(from: client, to: "192.168.77.1", port: 9053, sourcePort: 40000)
+                    outcomes["stale entries before ADD"] = try stale()
+
+                    let config = """
+                        {"cniVersion":"1.0.0","name":"bridgenet","type":"portmap","capabilities":{"portMappings":true},
+                         "runtimeConfig":{"portMappings":[{"hostPort":9053,"containerPort":5353,"protocol":"udp"}]},
+                         "prevResult":\(String(decoding: bridge.stdout, as: UTF8.self))}
+                        """
+                    var environment = BridgeTests.environment("ADD", sandbox: pod)
+                    environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+                    let added = await TrafficProbe.inNamespace(host, [portmap], environment: environment, stdin: config)
+                    try #require(added.status == 0, "\(added.text) \(added.stderr)")
+                    outcomes["stale entries after ADD"] = try stale()
+
+                    async let server = TrafficProbe.serveUDP(in: pod, port: 5353, datagrams: 1, timeout: 15)
+                    outcomes["client→192.168.77.1:9053/udp"] = await TrafficProbe.sendUDP(from: client, to: "192.168.77.1", port: 9053, sourcePort: 40000, retryFor: 5)
+                    _ = await server
+
+                    environment["CNI_COMMAND"] = "DEL"
+                    let deleted = await TrafficProbe.inNamespace(host, [portmap], environment: environment, stdin: config)
+                    #expect(deleted.status == 0, "\(deleted.text)")
+                    outcomes["entries after DEL"] = String(try entries().count)
+                    return outcomes
+                }
+            }
+        }
+    }
 }

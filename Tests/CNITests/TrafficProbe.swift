@@ -44,6 +44,39 @@ enum TrafficProbe {
         return await inNamespace(namespace, [python, "-c", script]).text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A UDP server in `namespace` on `port` that answers each of `datagrams` datagrams with
+    /// `"<name> <peer address>"` and exits (after `timeout` seconds without one at the latest).
+    static func serveUDP(in namespace: NetworkNamespace, port: Int, datagrams: Int, name: String = "pod", timeout: Int = 20) async -> PluginProcess.Output {
+        let script = """
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", \(port))); s.settimeout(\(timeout))
+            for _ in range(\(datagrams)):
+                data, a = s.recvfrom(200)
+                s.sendto(("\(name) " + a[0]).encode(), a)
+            """
+        return await inNamespace(namespace, [python, "-c", script])
+    }
+
+    /// Sends a datagram from `namespace`'s `sourcePort` to `address`:`port` and returns the answer, or
+    /// `"ERR <reason>"`; refusals and silence are retried (0.1 s apart) for up to `retryFor` seconds.
+    static func sendUDP(from namespace: NetworkNamespace, to address: String, port: Int, sourcePort: Int, retryFor: Double = 0) async -> String {
+        let script = """
+            import socket, time
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", \(sourcePort))); s.connect(("\(address)", \(port))); s.settimeout(0.5)
+            deadline = time.time() + \(retryFor)
+            while True:
+                try:
+                    s.send(b"ping"); print(s.recv(200).decode().strip()); break
+                except Exception as e:
+                    if time.time() > deadline: print("ERR " + type(e).__name__); break
+                    time.sleep(0.1)
+            """
+        return await inNamespace(namespace, [python, "-c", script]).text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Connects a veth from `host` to a fresh `client` namespace: `hostSide` in `host` with
     /// `hostAddress`, `eth0` in `client` with `clientAddress` and a default route via `hostAddress`.
     static func attachClient(_ client: NetworkNamespace, to host: NetworkNamespace, hostSide: String, hostAddress: IPNetwork, clientAddress: IPNetwork) throws {

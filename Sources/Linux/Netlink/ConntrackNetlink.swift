@@ -45,9 +45,7 @@ public struct ConntrackEntry: Hashable, Sendable, CustomStringConvertible {
 /// `NFNL_SUBSYS_CTNETLINK`) with libmnl: list entries, delete one. No `conntrack` process.
 ///
 ///     let conntrack = try ConntrackNetlink(in: nodeNamespace)
-///     for entry in try conntrack.entries(family: .v4, protocolNumber: 17) where entry.original.destinationPort == 53 {
-///         try conntrack.delete(entry)
-///     }
+///     try conntrack.deleteEntries(family: .v4, protocolNumber: 17) { $0.original.destinationPort == 53 }
 ///
 /// Not thread-safe: use it from one task or thread at a time.
 public final class ConntrackNetlink {
@@ -119,6 +117,22 @@ public final class ConntrackNetlink {
             guard error.errno == ENOENT else { throw error }
             return false
         }
+    }
+
+    /// Deletes every entry of `family` (whose layer-4 protocol is `protocolNumber`, if given) that
+    /// `predicate` selects, in one pass over the table as vishvananda/netlink's `ConntrackDeleteFilters`
+    /// does; returns how many were deleted (entries that vanished meanwhile are not counted).
+    ///
+    ///     // the reference portmap's flush of a UDP host port
+    ///     try conntrack.deleteEntries(family: .v4, protocolNumber: 17) { $0.original.destinationPort == 5353 }
+    @discardableResult
+    public func deleteEntries(family: IPFamily, protocolNumber: UInt8? = nil,
+                              where predicate: (ConntrackEntry) throws -> Bool) throws -> Int {
+        var deleted = 0
+        for entry in try entries(family: family, protocolNumber: protocolNumber) where try predicate(entry) {
+            if try delete(entry) { deleted += 1 }
+        }
+        return deleted
     }
 
     private static func put(_ tuple: ConntrackTuple, into request: NetlinkRequest) {

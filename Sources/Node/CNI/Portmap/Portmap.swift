@@ -1,6 +1,10 @@
+import FoundationEssentials
 import LinuxSystem
 import Netlink
 import NFTables
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `portmap` plugin: forwards host ports to the pod, chained after an interface plugin whose
 /// `prevResult` names the pod's addresses.
@@ -9,9 +13,12 @@ import NFTables
 /// transaction) and, with `snat` (the default), the hairpin and localhost masquerading plus
 /// `route_localnet` on the host interface that routes to the pod, so `127.0.0.1:hostPort` works.
 /// It returns `prevResult` unchanged. Without port mappings it does nothing; without `prevResult` it
-/// fails with code 7.
+/// fails with code 7. After the rules are in place it deletes the UDP conntrack entries towards the
+/// mapped UDP host ports, as the reference does, so a client that was already sending to the port
+/// (refused, or to a pod that is gone) is not held on its stale entry.
 ///
-/// DEL deletes this attachment's rules in both families (none is fine); CHECK verifies they are
+/// DEL deletes this attachment's rules in both families (none is fine) and the UDP conntrack entries
+/// towards its UDP host ports (the reference leaves those until the next ADD of the port); CHECK verifies they are
 /// present; GC deletes the rules of the network's attachments that are not in
 /// `cni.dev/valid-attachments`; STATUS reports whether nf_tables can be programmed.
 ///
@@ -46,6 +53,7 @@ public struct Portmap: Plugin {
             transaction.append(contentsOf: prepared)
             try socket.commit(transaction)
             if let localnet { try Self.enableLocalnetRouting(to: localnet) }
+            Self.deleteStaleUDPEntries(config.mappings, families: addresses.map(\.family))
         }
         return previous
     }
@@ -57,6 +65,7 @@ public struct Portmap: Plugin {
             let socket = try NetfilterSocket()
             let transaction = try Self.deleting(socket, comment: comment)
             if !transaction.isEmpty { try socket.commit(transaction) }
+            Self.deleteStaleUDPEntries(config.mappings, families: [.v4, .v6])
         }
     }
 
@@ -123,6 +132,24 @@ public struct Portmap: Plugin {
             for rule in try PortmapRules.rules(socket, family, where: { $0 == comment }) { transaction.delete(rule) }
         }
         return transaction
+    }
+
+    /// The reference's `deletePortmapStaleConnections`: deletes the `family` UDP conntrack entries whose
+    /// original destination port is one of the UDP host ports of `mappings`. Failures are only logged
+    /// (on stderr, as the reference's `log.Printf`): the rules are already in place.
+    static func deleteStaleUDPEntries(_ mappings: [PortMapping], families: [IPFamily]) {
+        let ports = Set(mappings.filter { $0.protocol.lowercased() == "udp" }.map { UInt16(clamping: $0.hostPort) })
+        guard !ports.isEmpty, !families.isEmpty else { return }
+        do {
+            let conntrack = try ConntrackNetlink()
+            for family in families {
+                try conntrack.deleteEntries(family: family, protocolNumber: UInt8(IPPROTO_UDP)) {
+                    ports.contains($0.original.destinationPort)
+                }
+            }
+        } catch {
+            StandardStreams.write(2, Data("portmap: failed to delete stale UDP conntrack entries: \(error)\n".utf8))
+        }
     }
 
     /// The reference's `enableLocalnetRouting`: sets `route_localnet` on the interface the host routes

@@ -71,9 +71,8 @@ public final class ConntrackCleaner: Sendable {
             state.endpoints = used
             guard !stale.isEmpty else { return 0 }
             do {
-                var deleted = 0
-                for entry in try state.netlink.entries(family: .v4, protocolNumber: L4Protocol.udp.number) where Self.matches(entry, stale) {
-                    if try state.netlink.delete(entry) { deleted += 1 }
+                let deleted = try state.netlink.deleteEntries(family: .v4, protocolNumber: L4Protocol.udp.number) {
+                    Self.matches($0, stale)
                 }
                 metrics.recordConntrackDeleted(deleted)
                 if deleted > 0 { logger.debug("deleted stale UDP conntrack entries", metadata: ["count": "\(deleted)"]) }
