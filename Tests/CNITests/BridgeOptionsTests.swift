@@ -46,7 +46,7 @@ import TestSupport
         }
     }
 
-    @Test func vlanIsCode7WithTheKernelsReasonWhereFilteringIsMissing() async throws {
+    @Test func vlanFailsAsTheReferenceDoesWhereFilteringIsMissing() async throws {
         let supported = try Self.vlanFilteringSupported()
         try await withAdd(extra: #","vlan":100,"preserveDefaultVlan":false"#) { outcome, host, sandbox, _, _ in
             let links = try host.run { try RouteNetlink().links().map(\.name) }
@@ -57,7 +57,8 @@ import TestSupport
                 #expect(vlans == [BridgeVLAN(id: 100, isPVID: true, isUntagged: true)])
             } else {
                 #expect(outcome.exitCode == 1)
-                #expect(Self.json(outcome)["code"] as? Int == 7)
+                #expect(Self.json(outcome)["code"] as? Int == 999)
+                #expect(Self.json(outcome)["msg"] as? String == #"failed to create bridge "swt0": could not add "swt0": operation not supported"#)
                 #expect((Self.json(outcome)["details"] as? String)?.contains("Operation not supported") == true)
                 #expect(links == ["lo"], "nothing half-configured")
                 let inside = try sandbox.run { try RouteNetlink().links().map(\.name) }
@@ -67,14 +68,37 @@ import TestSupport
     }
 
     @Test func conflictingOrInvalidKeysAreCode7() async throws {
-        for extra in [#","hairpinMode":true,"promiscMode":true"#, #","vlan":5000"#, #","vlan":10,"vlanTrunk":[{"id":20}]"#,
-                      #","vlanTrunk":[{"minID":30,"maxID":20}]"#, #","runtimeConfig":{"mac":"zz"}"#] {
+        for extra in [#","hairpinMode":true,"promiscMode":true"#, #","runtimeConfig":{"mac":"zz"}"#] {
             let config = Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge"\#(extra)}"#.utf8)
             let error = #expect(throws: CNIError.self, "\(extra)") { _ = try BridgeConfig(NetworkConfig(json: config)) }
             #expect(error?.code == .invalidNetworkConfig, "\(extra)")
         }
-        let fine = Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge","vlanTrunk":[{"id":20},{"minID":30,"maxID":32}]}"#.utf8)
-        #expect(try BridgeConfig(NetworkConfig(json: fine)).vlans.trunk == [20, 30, 31, 32])
+        // The reference's (containernetworking/plugins bridge.go) words for each VLAN mistake.
+        let vlanMistakes = [
+            #","vlan":5000"#: "invalid VLAN ID 5000 (must be between 0 and 4094)",
+            #","vlan":-1"#: "invalid VLAN ID -1 (must be between 0 and 4094)",
+            #","vlan":10,"vlanTrunk":[{"id":20}]"#: "cannot set vlan and vlanTrunk at the same time",
+            #","vlanTrunk":[{"minID":30,"maxID":20}]"#: "minID is greater than maxID in trunk parameter",
+            #","vlanTrunk":[{"minID":0,"maxID":20}]"#: "incorrect trunk minID parameter",
+            #","vlanTrunk":[{"minID":1,"maxID":4095}]"#: "incorrect trunk maxID parameter",
+            #","vlanTrunk":[{"maxID":20}]"#: "minID and maxID should be configured simultaneously, minID is missing",
+            #","vlanTrunk":[{"minID":20}]"#: "minID and maxID should be configured simultaneously, maxID is missing",
+            #","vlanTrunk":[{"id":4095}]"#: "incorrect trunk id parameter",
+        ]
+        for (extra, message) in vlanMistakes {
+            let config = Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge"\#(extra)}"#.utf8)
+            #expect(throws: CNIError(.invalidNetworkConfig, message), "\(extra)") { _ = try BridgeConfig(NetworkConfig(json: config)) }
+        }
+        let fine = Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge","vlanTrunk":[{"id":20},{"minID":30,"maxID":32,"id":31},{}]}"#.utf8)
+        let trunk = try BridgeConfig(NetworkConfig(json: fine)).vlans
+        #expect(trunk.trunk == [20, 30, 31, 32])
+        #expect(trunk.filtering && trunk.preserveDefault)
+        // An empty trunk list still asks for a VLAN-filtering bridge (the reference checks for a
+        // non-nil list); `vlan: 0` does not.
+        let empty = try BridgeConfig(NetworkConfig(json: Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge","vlanTrunk":[],"preserveDefaultVlan":false}"#.utf8))).vlans
+        #expect(empty.filtering && !empty.isEnabled && !empty.preserveDefault)
+        let none = try BridgeConfig(NetworkConfig(json: Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge","vlan":0}"#.utf8))).vlans
+        #expect(!none.filtering)
         let both = Data(#"{"cniVersion":"1.0.0","name":"n","type":"bridge","disableContainerInterface":true,"ipam":{"type":"host-local"}}"#.utf8)
         #expect(throws: CNIError(.invalidNetworkConfig, "bridge: cannot use IPAM when DisableContainerInterface flag is set")) {
             _ = try BridgeConfig(NetworkConfig(json: both))

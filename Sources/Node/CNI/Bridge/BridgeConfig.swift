@@ -52,7 +52,7 @@ struct BridgeConfig: Sendable {
         guard !(hairpinMode && promiscMode) else {
             throw CNIError(.invalidNetworkConfig, "bridge: cannot set hairpin mode and promiscuous mode at the same time")
         }
-        vlans = try BridgeVLANs(vlan: document.vlan ?? 0, trunk: document.vlanTrunk ?? [], preserveDefault: document.preserveDefaultVlan ?? true)
+        vlans = try BridgeVLANs(vlan: document.vlan ?? 0, trunk: document.vlanTrunk, preserveDefault: document.preserveDefaultVlan ?? true)
         macSpoofCheck = document.macspoofchk ?? false
         enableDAD = document.enabledad ?? false
         disableContainerInterface = document.disableContainerInterface ?? false

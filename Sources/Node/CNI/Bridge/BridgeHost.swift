@@ -11,11 +11,11 @@ enum BridgeHost {
     /// `promiscMode` and brings it up.
     static func ensureBridge(_ netlink: RouteNetlink, _ config: BridgeConfig) throws -> Link {
         do {
-            try netlink.createBridge(named: config.bridge, mtu: config.mtu, vlanFiltering: config.vlans.isEnabled ? true : nil)
+            try netlink.createBridge(named: config.bridge, mtu: config.mtu, vlanFiltering: config.vlans.filtering ? true : nil)
         } catch let error as NetlinkError where error.errno == EEXIST {
             // Already there; checked below.
-        } catch let error as NetlinkError where error.errno == EOPNOTSUPP && config.vlans.isEnabled {
-            throw BridgeVLANs.unsupported(error)
+        } catch let error as NetlinkError where error.errno == EOPNOTSUPP && config.vlans.filtering {
+            throw BridgeVLANs.unsupported(bridge: config.bridge, error)
         }
         let bridge = try netlink.link(named: config.bridge)
         guard bridge.kind == "bridge" else {

@@ -52,6 +52,9 @@ public struct CNIError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let pluginExecutionFailure = Code(rawValue: 104)
         /// 105: host-local already holds an address in this range set for the attachment.
         public static let duplicateAllocation = Code(rawValue: 105)
+        /// 999: libcni's `ErrInternal`, what the reference plugins answer for any other failure; used
+        /// where ours fails the same way and says the same (a bridge the kernel will not create).
+        public static let internalFailure = Code(rawValue: 999)
     }
 
     /// The version the error is expressed in; the configuration's when known.
