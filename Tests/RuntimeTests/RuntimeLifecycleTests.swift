@@ -76,6 +76,14 @@ struct RuntimeLifecycleTests {
             }
             #expect(page.exitCode == 0, "wget: \(String(decoding: page.stderr, as: UTF8.self))")
             #expect(String(decoding: page.stdout, as: UTF8.self).contains("hello from swiftlet-test/web"))
+            // The pod's IP is swiftlet-host-local's (its allocation file names it) and answers from the node's
+            // network namespace through swiftlet-bridge's gateway: with containerd this is containerd driving our
+            // plugins end to end.
+            let podIP = sandboxStatus.network.ip
+            let allocationsWhileRunning = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/ipam/runtime-test")) ?? []
+            #expect(allocationsWhileRunning.contains(podIP), "no swiftlet-host-local allocation for \(podIP): \(allocationsWhileRunning)")
+            let fromHost = try await CRIHarness.inNamespace(harness.namespaceName, "/usr/bin/curl", ["-sf", "--max-time", "5", "http://\(podIP):8080/"])
+            #expect(fromHost.stdout.contains("hello from swiftlet-test/web"), "\(fromHost)")
             let failing = try await runtime.execSync(CRIRequests.exec(client, ["sh", "-c", "echo out; echo err >&2; exit 3"]))
             #expect(failing.exitCode == 3)
             #expect(String(decoding: failing.stdout, as: UTF8.self) == "out\n")
