@@ -9,6 +9,15 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The CNI plugins are exec'd for every pod attachment: linked with the Swift runtime and FoundationEssentials
+/// statically, so a start-up needs no loading and relocation of a dozen shared libraries (most of a dynamic
+/// plugin's run; see hack/bench/cni). SwiftPM compiles the modules against the shared FoundationEssentials, whose
+/// autolink entry names only `FoundationEssentials` (the .so embeds its helpers); the static archive needs its
+/// two helper archives named as well.
+let staticPlugin: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib"]), .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+]
+
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let grpcProtobuf: [Target.Dependency] = [
@@ -147,10 +156,10 @@ let package = Package(
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/Node/PodRoutes", swiftSettings: strict),
         .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict),
-        .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict),
-        .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict),
-        .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict),
-        .executableTarget(name: "swiftlet-portmap", dependencies: ["CNI"], path: "cni/portmap", swiftSettings: strict),
+        .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict, linkerSettings: staticPlugin),
+        .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict, linkerSettings: staticPlugin),
+        .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict, linkerSettings: staticPlugin),
+        .executableTarget(name: "swiftlet-portmap", dependencies: ["CNI"], path: "cni/portmap", swiftSettings: strict, linkerSettings: staticPlugin),
 
         // MARK: Commands.
         // Starting and stopping whole clusters on this machine (`swiftlet up`, `swiftlet lab`): daemons as child processes.

@@ -7,6 +7,10 @@ import FoundationEssentials
 /// through the runtime untouched, and libcni-style injection (`name`, `cniVersion`, `prevResult`,
 /// `runtimeConfig`) is an edit of ``raw``. A plugin reads its own keys with ``decode(_:)``.
 ///
+/// The serialized object is kept next to ``raw`` (the bytes given, or encoded once), so the typed views,
+/// ``decode(_:)`` and ``json()`` (the delegated IPAM plugin's stdin) never re-encode it: a plugin run
+/// decodes its configuration several times, and each re-encoding was a measurable part of it.
+///
 ///     let config = try NetworkConfig(json: stdin)
 ///     struct Bridge: Decodable { var bridge: String? }
 ///     let bridge = try config.decode(Bridge.self)
@@ -25,6 +29,8 @@ public struct NetworkConfig: Sendable, Hashable {
     public let ipamType: String?
     /// `cni.dev/valid-attachments`, given to GC.
     public let validAttachments: [GCAttachment]?
+    /// ``raw`` serialized: the bytes it was parsed from, or its one encoding.
+    private let encoded: Data
 
     /// Parses a configuration object; malformed JSON or wrongly typed well-known keys are code 6.
     public init(json: Data) throws(CNIError) {
@@ -34,18 +40,30 @@ public struct NetworkConfig: Sendable, Hashable {
         } catch {
             throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
         }
-        try self.init(raw: object)
+        try self.init(raw: object, encoded: json)
     }
 
     /// Builds the typed view over an already-parsed object.
     public init(raw: [String: JSONValue]) throws(CNIError) {
+        let encoded: Data
+        do {
+            encoded = try JSONCoding.encode(raw)
+        } catch {
+            throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
+        }
+        try self.init(raw: raw, encoded: encoded)
+    }
+
+    /// `raw` and its serialization `encoded` (which must say the same).
+    private init(raw: [String: JSONValue], encoded: Data) throws(CNIError) {
         let view: WellKnownKeys
         do {
-            view = try JSONCoding.decode(WellKnownKeys.self, from: JSONCoding.encode(raw))
+            view = try JSONCoding.decode(WellKnownKeys.self, from: encoded)
         } catch {
             throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
         }
         self.raw = raw
+        self.encoded = encoded
         cniVersion = try CNIVersion(parsing: view.cniVersion ?? "")
         name = view.name ?? ""
         type = view.type ?? ""
@@ -59,19 +77,13 @@ public struct NetworkConfig: Sendable, Hashable {
         try NetworkConfig(raw: raw.merging(values) { _, new in new })
     }
 
-    /// The serialized object, to write to a plugin's stdin.
-    public func json() throws(CNIError) -> Data {
-        do {
-            return try JSONCoding.encode(raw)
-        } catch {
-            throw CNIError(.ioFailure, "failed to encode network config", details: String(describing: error))
-        }
-    }
+    /// The serialized object, to write to a plugin's stdin (as a plugin received it, when it did).
+    public func json() throws(CNIError) -> Data { encoded }
 
     /// Decodes the plugin-specific view `T` from the whole object; type errors are code 6.
     public func decode<T: Decodable>(_ type: T.Type) throws(CNIError) -> T {
         do {
-            return try JSONCoding.decode(type, from: JSONCoding.encode(raw))
+            return try JSONCoding.decode(type, from: encoded)
         } catch {
             throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
         }
@@ -112,6 +124,10 @@ public struct NetworkConfig: Sendable, Hashable {
             case validAttachments = "cni.dev/valid-attachments"
         }
     }
+
+    // Equal when the objects are, however they were written.
+    public static func == (lhs: NetworkConfig, rhs: NetworkConfig) -> Bool { lhs.raw == rhs.raw }
+    public func hash(into hasher: inout Hasher) { hasher.combine(raw) }
 }
 
 /// An attachment the runtime still uses, as GC receives them in `cni.dev/valid-attachments`.
