@@ -155,7 +155,9 @@ let package = Package(
         .target(name: "PodRoutes", dependencies: ["KubeAPI", "KubeClient", "Netlink", "LinuxSystem", log,
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/Node/PodRoutes", swiftSettings: strict),
-        .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict),
+        // One monitor process per container, started for every sandbox and container: linked statically as the plugins.
+        .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict,
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict, linkerSettings: staticPlugin),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict, linkerSettings: staticPlugin),
         .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict, linkerSettings: staticPlugin),

@@ -12,6 +12,9 @@ extension ContainerRuntime {
     /// CRI `RunPodSandbox`: reserves the name, creates the network namespace and attaches it through the
     /// CNI chain (port mappings as the `portMappings` capability), writes hostname/hosts/resolv.conf,
     /// mounts the shared /dev/shm and starts the infra container. Any failure undoes what was done.
+    ///
+    /// The network is attached while the infra container's root is mounted and `runc run --detach` runs
+    /// (the pause process only needs the namespace to exist); RunPodSandbox returns when both are done.
     public func runPodSandbox(_ config: Runtime_V1_PodSandboxConfig, runtimeHandler: String) async throws -> String {
         let metadata = config.metadata
         guard !metadata.name.isEmpty, !metadata.namespace.isEmpty, !metadata.uid.isEmpty else {
@@ -29,6 +32,7 @@ extension ContainerRuntime {
             runtimeHandler: runtimeHandler)
         var createdNetworkNamespace: String?
         var attachedNetwork: NetworkConfigList?
+        var networkAttachment: Task<(NetworkConfigList, CNIResult), any Error>?
         do {
             try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
             let pause = try await resolveImage(configuration.pauseImage, pullIfMissing: true)
@@ -42,27 +46,34 @@ extension ContainerRuntime {
                 let namespace = try NetworkNamespace.create(named: netnsName)
                 record.networkNamespace = namespace.path
                 createdNetworkNamespace = netnsName
-                // `lo` first, through containerd's built-in loopback network, then the pod network.
-                _ = try await cni.add(.loopback(), loopbackAttachment(for: record))
-                let network = try ConfigDirectory(path: configuration.cniConfigDirectory).defaultNetwork()
-                let result = try await cni.add(network, attachment(for: record))
+                networkAttachment = Task.detached { [cni, directory = configuration.cniConfigDirectory, loopback = loopbackAttachment(for: record),
+                                                     pod = attachment(for: record)] in
+                    try await Self.attachNetwork(cni, configDirectory: directory, loopback: loopback, pod: pod)
+                }
+            }
+            try await mountRootfs(pause, bundle: directory + "/bundle")
+            let spec = pauseSpec(config, record: record, image: pause.config)
+            try Self.writeAtomically(JSONEncoder().encode(spec), to: directory + "/bundle/config.json")
+            // The infra container is created and started by one runc process.
+            _ = try await shim.create(.init(id: id, bundle: directory + "/bundle", logPath: nil, logMaximumSize: 0,
+                                            memoryCgroup: nil, start: true))
+            if let networkAttachment {
+                let (network, result) = try await networkAttachment.value
                 attachedNetwork = network
                 let addresses = result.ips.map { $0.address.address.description }
                 record.ip = addresses.first
                 record.additionalIPs = Array(addresses.dropFirst())
             }
-            try await mountRootfs(pause, bundle: directory + "/bundle")
-            let spec = pauseSpec(config, record: record, image: pause.config)
-            try Self.writeAtomically(JSONEncoder().encode(spec), to: directory + "/bundle/config.json")
-            _ = try await shim.create(.init(id: id, bundle: directory + "/bundle", logPath: nil, logMaximumSize: 0,
-                                            memoryCgroup: nil))
-            try await runc.start(id)
             record.state = .ready
             sandboxes[id] = record
             try persist(record)
             logger.info("sandbox running", metadata: ["sandbox": "\(id)", "pod": "\(metadata.namespace)/\(metadata.name)", "ip": "\(record.ip ?? "host")"])
             return id
         } catch {
+            // The network may still be attaching: wait for it, so its DEL comes after its ADD.
+            if attachedNetwork == nil, let networkAttachment, case .success(let (network, _)) = await networkAttachment.result {
+                attachedNetwork = network
+            }
             try? await runc.delete(id, force: true)
             if let network = attachedNetwork { try? await cni.delete(network, attachment(for: record)) }
             if createdNetworkNamespace != nil, let loopback = try? NetworkConfigList.loopback() {
@@ -76,6 +87,16 @@ extension ContainerRuntime {
             reservedNames[name] = nil
             throw Self.sandboxError(error, name: metadata.name)
         }
+    }
+
+    /// `lo` first, through containerd's built-in loopback network, then the pod network (the config
+    /// directory's default network); returns that network and its result.
+    private static func attachNetwork(
+        _ cni: CNIRuntime, configDirectory: String, loopback: NetworkAttachment, pod: NetworkAttachment
+    ) async throws -> (NetworkConfigList, CNIResult) {
+        _ = try await cni.add(.loopback(), loopback)
+        let network = try ConfigDirectory(path: configDirectory).defaultNetwork()
+        return (network, try await cni.add(network, pod))
     }
 
     /// The CNI attachment of a sandbox: `eth0` in its namespace, the Kubernetes CNI_ARGS, its port mappings.

@@ -19,15 +19,18 @@ struct ShimLauncher: Sendable {
         var logPath: String?
         var logMaximumSize: Int
         var memoryCgroup: String?
+        /// Start it too (`runc run --detach`), as infra containers are.
+        var start = false
     }
 
-    /// Runs `runc create` under a new monitor; returns the container's pid.
+    /// Runs `runc create` (`runc run --detach` with `start`) under a new monitor; returns the container's pid.
     func create(_ request: Request) async throws -> Int32 {
         var command = ["--id", request.id, "--bundle", request.bundle, "--runc", runcPath, "--runc-root", runcRoot,
                          "--pid-file", request.bundle + "/pid", "--exit-file", request.bundle + "/exit.json",
                          "--log-max-size", String(request.logMaximumSize)]
         if let log = request.logPath { command += ["--log-path", log] }
         if let cgroup = request.memoryCgroup { command += ["--memory-cgroup", cgroup] }
+        if request.start { command += ["--start", "true"] }
         let shimPath = shimPath, arguments = command
         let report: String = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {

@@ -14,14 +14,15 @@ import LinuxSystem
 struct ContainerMonitor {
     let options: ShimOptions
 
-    /// Creates the container and reports to the runtime over `syncFD`; returns the container's pid, or nil
-    /// after reporting the failure.
+    /// Creates the container (and starts it with `--start`) and reports to the runtime over `syncFD`;
+    /// returns the container's pid, or nil after reporting the failure.
     func create(syncFD: Int32, stdout: Int32, stderr: Int32) -> pid_t? {
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         let runcLog = options.bundle + "/runc.log"
         unlink(runcLog)
-        let arguments = ["--root", options.runcRoot, "--log", runcLog, "--log-format", "json",
-                         "create", "--bundle", options.bundle, "--pid-file", options.pidFile, options.id]
+        let verb = options.start ? ["run", "--detach"] : ["create"]
+        let arguments = ["--root", options.runcRoot, "--log", runcLog, "--log-format", "json"]
+            + verb + ["--bundle", options.bundle, "--pid-file", options.pidFile, options.id]
         let runc: pid_t
         do {
             runc = try Subprocess.start(options.runc, arguments: arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],

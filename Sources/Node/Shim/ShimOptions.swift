@@ -1,10 +1,11 @@
 /// The command line of `swiftlet-shim`, written by the runtime (never by hand):
 ///
 ///     swiftlet-shim --id ID --bundle DIR --runc /usr/bin/runc --runc-root DIR --pid-file F --exit-file F
-///                   [--log-path F] [--log-max-size BYTES] [--memory-cgroup DIR]
+///                   [--log-path F] [--log-max-size BYTES] [--memory-cgroup DIR] [--start true]
 ///
 /// fd 3 is the runtime's end of a pipe: the shim writes `ok <pid>` once `runc create` succeeded, or
-/// `error <message>` when it did not, then closes it.
+/// `error <message>` when it did not, then closes it. With `--start true` the container is created and
+/// started by one `runc run --detach` (infra containers, which start at once: one runc process less).
 struct ShimOptions {
     var id = ""
     var bundle = ""
@@ -15,6 +16,8 @@ struct ShimOptions {
     var logPath: String?
     var logMaximumSize = 0
     var memoryCgroup: String?
+    /// Start the container right away (`runc run --detach`) instead of leaving it created.
+    var start = false
 
     struct UsageError: Error, CustomStringConvertible {
         var description: String
@@ -36,6 +39,9 @@ struct ShimOptions {
                 guard let size = Int(value) else { throw UsageError(description: "--log-max-size: not a number: \(value)") }
                 logMaximumSize = size
             case "--memory-cgroup": memoryCgroup = value
+            case "--start":
+                guard let flag = Bool(value) else { throw UsageError(description: "--start: not true or false: \(value)") }
+                start = flag
             default: throw UsageError(description: "unknown flag \(flag)")
             }
         }
