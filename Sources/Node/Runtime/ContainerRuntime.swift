@@ -37,10 +37,11 @@ public actor ContainerRuntime {
         self.logger = logger
         runc = Runc(path: configuration.runcPath, root: configuration.runcRoot)
         shim = ShimLauncher(shimPath: configuration.shimPath, runcPath: configuration.runcPath, runcRoot: configuration.runcRoot)
-        // Our own plugins found on the CNI path run in-process: no plugin process starts per sandbox.
+        // Our own plugins found on the CNI path run in-process (no plugin process starts per sandbox), their
+        // host-side steps on dedicated threads in this process's namespace.
         cni = CNIRuntime(pluginDirectories: configuration.cniPluginDirectories,
                          cache: ResultCache(directory: configuration.root + "/cni"),
-                         exec: BuiltinPluginExec(builtins: BuiltinPluginExec.swiftletPlugins))
+                         exec: BuiltinPluginExec(builtins: BuiltinPluginExec.swiftletPlugins, hostNamespace: try NetworkNamespace.current()))
         oomScore = OOMScoreClamp(logger: logger)
         for directory in [configuration.root + "/sandboxes", configuration.root + "/containers", configuration.runcRoot] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

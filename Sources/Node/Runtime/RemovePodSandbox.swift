@@ -6,14 +6,16 @@ import OCI
 
 extension ContainerRuntime {
     /// CRI `RemovePodSandbox`: stops it if needed, removes its containers, the infra container and every
-    /// file; an unknown id succeeds (already removed).
+    /// file; an unknown id succeeds (already removed). The infra container's runc state goes while the
+    /// containers are removed.
     public func removePodSandbox(_ id: String) async throws {
         guard let record = try? sandbox(id) else { return }
         try await stopPodSandbox(record.id)
+        let infra = Task.detached { [runc] in try? await runc.delete(record.id, force: true) }
         for container in containers.values where container.sandboxID == record.id {
             try await removeContainer(container.id)
         }
-        try? await runc.delete(record.id, force: true)
+        await infra.value
         let directory = sandboxDirectory(record.id)
         try removeBundle(directory + "/bundle")
         try Mount.unmount(directory + "/shm", detach: true)

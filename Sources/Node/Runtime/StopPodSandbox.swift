@@ -8,26 +8,26 @@ import OCI
 extension ContainerRuntime {
     /// CRI `StopPodSandbox`: kills every container of the sandbox and its infra container, detaches the
     /// network (CNI DEL) and deletes the namespace. Stopping a stopped or unknown sandbox succeeds, as
-    /// the kubelet retries it freely.
+    /// the kubelet retries it freely. The network is detached while the infra container stops.
     public func stopPodSandbox(_ id: String) async throws {
         guard let record = try? sandbox(id) else { return }
         for container in containers.values where container.sandboxID == record.id {
             try await stopContainer(container.id, timeout: 0)
         }
-        try await stopInfraContainer(record)
         var stopped = sandboxes[record.id] ?? record
         if let netns = stopped.networkNamespace {
-            let network = try? ConfigDirectory(path: configuration.cniConfigDirectory).defaultNetwork()
-            if let network {
-                do {
-                    try await cni.delete(network, attachment(for: stopped))
-                } catch {
-                    throw RuntimeError(.unknown, "failed to destroy network for sandbox \"\(record.id)\": \(error)")
-                }
+            let detach = Task.detached { [cni, directory = configuration.cniConfigDirectory, pod = attachment(for: stopped),
+                                          loopback = loopbackAttachment(for: stopped)] in
+                try await Self.detachNetwork(cni, configDirectory: directory, pod: pod, loopback: loopback, sandboxID: record.id)
             }
-            try await cni.delete(.loopback(), loopbackAttachment(for: stopped))
+            var infraFailure: (any Error)?
+            do { try await stopInfraContainer(record) } catch { infraFailure = error }
+            try await detach.value
+            if let infraFailure { throw infraFailure }
             try NetworkNamespace.delete(path: netns)
             stopped.networkNamespace = nil
+        } else {
+            try await stopInfraContainer(record)
         }
         try Mount.unmount(sandboxDirectory(record.id) + "/shm", detach: true)
         stopped.state = .notReady
@@ -35,22 +35,43 @@ extension ContainerRuntime {
         try persist(stopped)
     }
 
-    /// Kills the infra container and waits for its monitor to record the exit.
+    /// CNI DEL of the pod network (the config directory's default network), then of `lo`.
+    private static func detachNetwork(
+        _ cni: CNIRuntime, configDirectory: String, pod: NetworkAttachment, loopback: NetworkAttachment, sandboxID: String
+    ) async throws {
+        if let network = try? ConfigDirectory(path: configDirectory).defaultNetwork() {
+            do {
+                try await cni.delete(network, pod)
+            } catch {
+                throw RuntimeError(.unknown, "failed to destroy network for sandbox \"\(sandboxID)\": \(error)")
+            }
+        }
+        try await cni.delete(.loopback(), loopback)
+    }
+
+    /// Kills the infra container and waits for its monitor to record the exit. `runc state` is asked only
+    /// when the kill fails (runc may not know the container at all).
     private func stopInfraContainer(_ record: PodSandboxRecord) async throws {
         let bundle = sandboxDirectory(record.id) + "/bundle"
-        guard exit(ofBundle: bundle) == nil, try await runc.state(record.id) != nil else { return }
-        try? await runc.kill(record.id, signal: SIGKILL, all: true)
+        guard exit(ofBundle: bundle) == nil else { return }
+        do {
+            try await runc.kill(record.id, signal: SIGKILL, all: true)
+        } catch {
+            guard try await runc.state(record.id) != nil else { return }
+        }
         try await waitForExit(bundle: bundle, timeout: .seconds(10))
     }
 
-    /// Polls for the monitor's exit file.
+    /// Polls for the monitor's exit file: every 2 ms at first, backing off to every 20 ms.
     func waitForExit(bundle: String, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
+        var interval = Duration.milliseconds(2)
         while exit(ofBundle: bundle) == nil {
             guard ContinuousClock.now < deadline else {
                 throw RuntimeError(.deadlineExceeded, "container in \(bundle) did not exit within \(timeout)")
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: interval)
+            interval = min(interval * 2, .milliseconds(20))
         }
     }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import LinuxSystem
 
 /// A ``PluginExec`` that runs Swiftlet's own plugins in-process instead of exec'ing them.
 ///
@@ -10,7 +11,9 @@ import FoundationEssentials
 /// `swiftlet-bridge` delegates to `swiftlet-host-local` this way (the default); `swiftlet runtime` runs the
 /// whole chain of a sandbox so (``swiftletPlugins``), which saves the three plugin starts of every
 /// RunPodSandbox and StopPodSandbox. A runtime that must exec them (another plugin build on the path)
-/// passes a smaller set.
+/// passes a smaller set. A daemon also passes its own namespace as `hostNamespace`: the bridge's and
+/// portmap's host-side netlink and nf_tables work then runs on dedicated threads instead of blocking the
+/// concurrency pool (whose threads a contended RTNL lock would otherwise hold for every other request).
 ///
 ///     let cni = CNIRuntime(pluginDirectories: ["/opt/cni/bin"], exec: BuiltinPluginExec(builtins: BuiltinPluginExec.swiftletPlugins))
 public struct BuiltinPluginExec: PluginExec {
@@ -19,9 +22,11 @@ public struct BuiltinPluginExec: PluginExec {
 
     private let builtins: Set<String>
     private let fallback: any PluginExec
+    private let hostNamespace: NetworkNamespace?
 
-    public init(builtins: Set<String> = ["swiftlet-host-local"], fallback: any PluginExec = ProcessExec()) {
+    public init(builtins: Set<String> = ["swiftlet-host-local"], hostNamespace: NetworkNamespace? = nil, fallback: any PluginExec = ProcessExec()) {
         self.builtins = builtins.intersection(Self.swiftletPlugins)
+        self.hostNamespace = hostNamespace
         self.fallback = fallback
     }
 
@@ -34,8 +39,8 @@ public struct BuiltinPluginExec: PluginExec {
         switch name {
         case "swiftlet-host-local": outcome = await Self.run(HostLocal(), environment, stdin)
         case "swiftlet-loopback": outcome = await Self.run(Loopback(), environment, stdin)
-        case "swiftlet-bridge": outcome = await Self.run(Bridge(), environment, stdin)
-        default: outcome = await Self.run(Portmap(), environment, stdin)
+        case "swiftlet-bridge": outcome = await Self.run(Bridge(hostNamespace: hostNamespace), environment, stdin)
+        default: outcome = await Self.run(Portmap(hostNamespace: hostNamespace), environment, stdin)
         }
         guard outcome.exitCode == 0 else {
             do {
