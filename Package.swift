@@ -13,9 +13,11 @@ let strict: [SwiftSetting] = [
 /// statically, so a start-up needs no loading and relocation of a dozen shared libraries (most of a dynamic
 /// plugin's run; see hack/bench/cni). SwiftPM compiles the modules against the shared FoundationEssentials, whose
 /// autolink entry names only `FoundationEssentials` (the .so embeds its helpers); the static archive needs its
-/// two helper archives named as well.
+/// two helper archives named as well. Not position-independent (as Debian's reference plugins): ~15% fewer
+/// page faults and less start-up relocation work per call.
+let staticExecutable: [String] = ["-static-stdlib", "-Xclang-linker", "-no-pie"]
 let staticPlugin: [LinkerSetting] = [
-    .unsafeFlags(["-static-stdlib"]), .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+    .unsafeFlags(staticExecutable), .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
 ]
 
 let log = Target.Dependency.product(name: "Logging", package: "swift-log")
@@ -157,7 +159,7 @@ let package = Package(
                 path: "Sources/Node/PodRoutes", swiftSettings: strict),
         // One monitor process per container, started for every sandbox and container: linked statically as the plugins.
         .executableTarget(name: "swiftlet-shim", dependencies: ["LinuxSystem"], path: "Sources/Node/Shim", swiftSettings: strict,
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+                          linkerSettings: [.unsafeFlags(staticExecutable)]),
         .executableTarget(name: "swiftlet-bridge", dependencies: ["CNI"], path: "cni/bridge", swiftSettings: strict, linkerSettings: staticPlugin),
         .executableTarget(name: "swiftlet-host-local", dependencies: ["CNI"], path: "cni/host-local", swiftSettings: strict, linkerSettings: staticPlugin),
         .executableTarget(name: "swiftlet-loopback", dependencies: ["CNI"], path: "cni/loopback", swiftSettings: strict, linkerSettings: staticPlugin),
