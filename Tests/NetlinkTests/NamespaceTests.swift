@@ -59,6 +59,19 @@ struct NamespaceTests {
         }
     }
 
+    /// The calling thread itself goes in and comes back, also when the work throws.
+    @Test func runOnCallingThreadMovesTheThreadBack() throws {
+        let hostInode = try NetworkNamespace.currentInode()
+        try withThrowawayNetworkNamespace(prefix: "swt-nl") { ns in
+            let inside = try ns.runOnCallingThread { try NetworkNamespace.currentInode() }
+            #expect(inside == (try ns.inode()))
+            #expect(try NetworkNamespace.currentInode() == hostInode)
+            #expect(throws: SystemError.self) { try ns.runOnCallingThread { try Sysctl.read("net.does.not.exist") } }
+            #expect(try NetworkNamespace.currentInode() == hostInode)
+        }
+        #expect(try NetworkNamespace.currentInode() == hostInode)
+    }
+
     @Test func errorsInsideRunPropagate() throws {
         try withThrowawayNetworkNamespace(prefix: "swt-nl") { ns in
             #expect(throws: SystemError.self) { try ns.run { try Sysctl.read("net.does.not.exist") } }
@@ -75,3 +88,4 @@ struct NamespaceTests {
         }
     }
 }
+

@@ -41,7 +41,27 @@ extension NetworkNamespace {
         }
     }
 
-    /// Moves the calling thread into this namespace. Only ever called on a dedicated thread.
+    /// Runs `body` with the calling thread inside this namespace and moves the thread back before
+    /// returning, without a thread of its own: for a single-purpose process (a CNI plugin) where a thread
+    /// start and two hand-offs per namespace switch are a noticeable part of its run. `body` must not
+    /// suspend (it is synchronous), so nothing else runs on the thread meanwhile. A thread that cannot be
+    /// moved back ends the process: it must never go on working in the wrong namespace.
+    ///
+    ///     let link = try sandbox.runOnCallingThread { try RouteNetlink().link(named: "eth0") }
+    public func runOnCallingThread<R>(_ body: () throws -> R) throws -> R {
+        let home = try SystemError.check(Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), "open", context: "/proc/thread-self/ns/net")
+        defer { close(home) }
+        try enter()
+        defer {
+            if GNU.setns(home, GNU.cloneNewNet) != 0 {
+                fatalError("cannot move the thread back from network namespace \(path): errno \(errno)")
+            }
+        }
+        return try body()
+    }
+
+    /// Moves the calling thread into this namespace. Only ever called on a dedicated thread, or by
+    /// ``runOnCallingThread(_:)``, which moves it back.
     private func enter() throws {
         try SystemError.check(GNU.setns(fileDescriptor, GNU.cloneNewNet), "setns", context: path)
     }

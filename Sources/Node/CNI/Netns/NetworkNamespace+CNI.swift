@@ -18,10 +18,14 @@ extension NetworkNamespace {
         }
     }
 
-    /// Runs `body` with a netlink session inside this namespace, on a dedicated thread; failures are
-    /// code 103 prefixed with `what`.
-    func withNetlink<R: Sendable>(_ what: String, _ body: @escaping @Sendable (RouteNetlink) throws -> R) async throws(CNIError) -> R {
+    /// Runs `body` with a netlink session inside this namespace, on a dedicated thread, or with
+    /// `onCallingThread` on the calling thread moved in and back (a plugin's own process: see
+    /// ``NetworkNamespace/runOnCallingThread(_:)``); failures are code 103 prefixed with `what`.
+    func withNetlink<R: Sendable>(
+        _ what: String, onCallingThread: Bool = false, _ body: @escaping @Sendable (RouteNetlink) throws -> R
+    ) async throws(CNIError) -> R {
         do {
+            if onCallingThread { return try runOnCallingThread { try body(RouteNetlink()) } }
             return try await perform { try body(RouteNetlink()) }
         } catch let error as CNIError {
             throw error
