@@ -54,6 +54,24 @@ import Testing
         }
     }
 
+    /// Affinity lasts `timeoutSeconds` after the client's last new connection: within it every connection goes
+    /// to one pod, after it the next connection is placed at random again (and sticks there). Seven rounds over
+    /// four pods all landing on the same pod by chance has probability 4⁻⁶ ≈ 0.02%.
+    @Test(arguments: ProxyMode.allCases) func clientIPAffinityExpiresAfterItsTimeout(mode: ProxyMode) async throws {
+        try await Topology.with(pods: 4) { topology in
+            let brief = servicePort("brief", clusterIP: "10.96.0.21", affinity: .clientIP(timeoutSeconds: 2))
+            _ = try await program(topology, mode, [brief], [brief.name: podEndpoints([0, 1, 2, 3])])
+            var chosen: [String] = []
+            for _ in 0..<7 {
+                let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.21/", count: 3)
+                #expect(answers.count == 3 && Set(answers).count == 1 && answers[0].hasPrefix("pod-"), "\(answers)")
+                chosen.append(answers.first ?? "")
+                try await Task.sleep(for: .milliseconds(2600))
+            }
+            #expect(Set(chosen).count >= 2, "the client never left \(chosen[0]): affinity did not expire")
+        }
+    }
+
     @Test(arguments: ProxyMode.allCases) func nodePortWorksFromOutside(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)

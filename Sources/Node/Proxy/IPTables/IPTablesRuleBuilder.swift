@@ -151,7 +151,7 @@ struct IPTablesRuleBuilder: Sendable {
         let externalChain = IPTablesChainName.external(name)
         let localChain = IPTablesChainName.local(name)
         let clusterIPs = service.clusterIPs.filter { !$0.contains(":") }
-        let affinityTimeout: Int? = if case .clientIP(let timeout) = service.sessionAffinity { timeout } else { nil }
+        let affinityTimeout = service.affinityTimeout
 
         for endpoint in selection.all {
             let chain = IPTablesChainName.endpoint(name, endpoint)

@@ -55,10 +55,15 @@ struct NFTablesRuleBuilder: Sendable {
 
         for endpoint in selection.all {
             guard let address = try? Value.ipv4(endpoint.ip) else { continue }
-            model.chains[ChainName.endpoint(name, endpoint)] = [
-                R(Expr.match(.payload(.ipSaddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))]),
-                R(Expr.l4proto(proto) + Expr.dnat(to: address, port: endpoint.port)),
-            ]
+            var rules = [R(Expr.match(.payload(.ipSaddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))])]
+            if let timeout = service.affinityTimeout {
+                // Remember the client: `ip saddr @affinity-…` in the dispatch sends it back here until the timeout.
+                let set = ChainName.affinity(name, endpoint)
+                model.sets[set] = NamedSet(set, in: layout.table, key: [.ipv4Address], flags: [.dynamic, .timeout], timeout: .seconds(timeout))
+                rules.append(R(Expr.update(set: set, with: [.payload(.ipSaddr)])))
+            }
+            rules.append(R(Expr.l4proto(proto) + Expr.dnat(to: address, port: endpoint.port)))
+            model.chains[ChainName.endpoint(name, endpoint)] = rules
         }
 
         // Cluster IP.
@@ -69,7 +74,7 @@ struct NFTablesRuleBuilder: Sendable {
                 rules.append(R(Expr.match(.payload(.ipDaddr), .equal, first) + Expr.destinationPort(service.port, proto: proto)
                                + notFromPods + [.verdict(.jump(NFTablesLayout.markForMasquerade))]))
             }
-            rules.append(dispatch(service, over: selection.cluster))
+            rules += dispatch(service, over: selection.cluster)
             model.chains[serviceChain] = rules
             for ip in clusterIPs {
                 model.insert(SetElement(key: .concat(ip, proto, port), verdict: .goto(serviceChain)), into: NFTablesLayout.serviceIPs)
@@ -91,10 +96,10 @@ struct NFTablesRuleBuilder: Sendable {
                 if let cidr = clusterCIDR, !selection.cluster.isEmpty, let fromPods = try? Expr.match(.ipSaddr, network: cidr) {
                     rules.append(R(fromPods + [.verdict(.goto(serviceChain))], comment: "short-circuit pod traffic"))
                 }
-                rules.append(dispatch(service, over: selection.external))
+                rules += dispatch(service, over: selection.external)
             } else {
                 rules.append(R([.verdict(.jump(NFTablesLayout.markForMasquerade))], comment: "masquerade traffic from outside"))
-                rules.append(selection.external == selection.cluster ? R([.verdict(.goto(serviceChain))]) : dispatch(service, over: selection.external))
+                rules += selection.external == selection.cluster ? [R([.verdict(.goto(serviceChain))])] : dispatch(service, over: selection.external)
             }
             model.chains[externalChain] = rules
             externalVerdict = .goto(externalChain)
@@ -128,33 +133,23 @@ struct NFTablesRuleBuilder: Sendable {
         }
     }
 
-    /// The rule choosing one of `endpoints`: `numgen random mod N vmap { … }`, or with ClientIP affinity
-    /// a choice by the client address so one client keeps reaching the same endpoint.
-    private func dispatch(_ service: ServicePortInfo, over endpoints: [EndpointInfo]) -> R {
-        let chains = endpoints.map { ChainName.endpoint(service.name, $0) }
-        switch service.sessionAffinity {
-        case .none:
-            return R(Expr.randomGoto(chains))
-        case .clientIP:
-            return R(Self.sourceHashGoto(chains), comment: "ClientIP affinity")
-        }
-    }
-
-    /// `ip saddr & 0.0.0.255 vmap { 0.0.0.0 : goto c0, 0.0.0.1 : goto c1, … }`: every client address maps
-    /// to one endpoint chain, the same for as long as the endpoints stay the same.
+    /// The rules choosing one of `endpoints`: with ClientIP affinity first `ip saddr @affinity-… goto
+    /// endpoint-…` per endpoint (a client seen within the timeout goes back to its endpoint), then
+    /// `numgen random mod N-i 0 goto endpoint-…` per endpoint, so each is chosen with probability 1/N.
     ///
-    /// Upstream keeps per-endpoint dynamic sets (`update @affinity-… { ip saddr }`) with the affinity
-    /// timeout; the `NFTables` module has no `dynset` expression yet, so affinity here is a stable hash of
-    /// the client address (no timeout; clients move only when the endpoints change).
-    static func sourceHashGoto(_ chains: [String]) -> [Expr] {
-        let elements = (0..<256).map { byte in
-            SetElement(key: Value([0, 0, 0, UInt8(byte)]), verdict: .goto(chains[byte % chains.count]))
+    /// Upstream writes the random choice as one `numgen random mod N vmap { 0 : goto …, … }` rule; each
+    /// such rule carries an anonymous set, and the kernel names and finds anonymous sets by scanning every
+    /// set of the table (and the pending transaction), so loading ten thousand services took minutes
+    /// (quadratic). Rules with `numgen` compares cost the kernel the same at any service count; the choice
+    /// is evaluated only for a connection's first packet.
+    private func dispatch(_ service: ServicePortInfo, over endpoints: [EndpointInfo]) -> [R] {
+        var rules: [R] = []
+        if service.affinityTimeout != nil {
+            for endpoint in endpoints {
+                rules.append(R(Expr.inSet([.payload(.ipSaddr)], set: .named(ChainName.affinity(service.name, endpoint)))
+                               + [.verdict(.goto(ChainName.endpoint(service.name, endpoint)))]))
+            }
         }
-        let map = AnonymousSet(key: [.ipv4Address], data: .verdict, elements: elements)
-        return [
-            .payload(.ipSaddr, into: .r1),
-            .bitwise(from: .r1, into: .r1, mask: Value([0, 0, 0, 255]), xor: Value([0, 0, 0, 0])),
-            .lookup(.anonymous(map), from: .r1, into: .verdict, inverted: false),
-        ]
+        return rules + Expr.randomGotoRules(endpoints.map { ChainName.endpoint(service.name, $0) }).map { R($0) }
     }
 }
