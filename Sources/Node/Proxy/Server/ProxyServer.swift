@@ -19,6 +19,8 @@ public final class ProxyServer: Sendable {
     public let endpoints: EndpointsChangeTracker
     public let node: NodeTracker
     public let health: ProxyHealth
+    /// The `healthCheckNodePort` servers of `externalTrafficPolicy: Local` load balancers.
+    public let serviceHealth: ServiceHealthServer
     public let metrics: ProxyMetrics
     /// The backend ``mode`` selects.
     public let proxier: any Proxier
@@ -42,6 +44,7 @@ public final class ProxyServer: Sendable {
         endpoints = EndpointsChangeTracker(nodeName: nodeName)
         node = NodeTracker(nodeName: nodeName, addresses: configuration.nodePortAddresses)
         health = ProxyHealth(timeout: configuration.healthTimeout)
+        serviceHealth = ServiceHealthServer(addresses: configuration.nodePortAddresses, health: health, namespace: namespace, logger: logger)
         metrics = ProxyMetrics()
         let conntrack = try ConntrackCleaner(namespace: namespace, metrics: metrics, logger: logger)
         switch mode {
@@ -71,12 +74,15 @@ public final class ProxyServer: Sendable {
         let sliceInformer = Informer<EndpointSlice>(client: client, logger: logger)
         let nodeInformer = Informer<Node>(client: client, logger: logger)
         let (services, endpoints, node, health, metrics, proxier) = (self.services, self.endpoints, self.node, self.health, self.metrics, self.proxier)
+        let serviceHealth = self.serviceHealth
         let logger = self.logger
         let runner = SyncRunner(minInterval: configuration.minSyncPeriod, maxInterval: configuration.syncPeriod, logger: logger) {
             do {
                 let triggers = endpoints.takeTriggerTimes()
-                try await proxier.syncRules(services: services.snapshot(), endpoints: endpoints.snapshot(), node: node.snapshot())
+                let (serviceMap, endpointsMap) = (services.snapshot(), endpoints.snapshot())
+                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot())
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
+                await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap)
                 return true
             } catch {
                 return false
@@ -103,12 +109,24 @@ public final class ProxyServer: Sendable {
                 changed(didChange)
             },
             onDelete: { changed(endpoints.update(old: $0, new: nil)); metrics.recordEndpointChange() }))
+        let nodeName = self.nodeName
+        let eligibility: @Sendable (Node?) -> Void = { object in
+            guard let object, object.metadata.name == nodeName else {
+                if object == nil { health.syncNode(deleting: true, taintKeys: []) }
+                return
+            }
+            health.syncNode(deleting: object.metadata.deletionTimestamp != nil, taintKeys: (object.spec?.taints ?? []).map(\.key))
+        }
         nodeInformer.addHandler(InformerHandler(
-            onAdd: { changed(node.update(old: nil, new: $0)) },
-            onUpdate: { changed(node.update(old: $0, new: $1)) },
-            onDelete: { changed(node.update(old: $0, new: nil)) }))
+            onAdd: { eligibility($0); changed(node.update(old: nil, new: $0)) },
+            onUpdate: { eligibility($1); changed(node.update(old: $0, new: $1)) },
+            onDelete: { if $0.metadata.name == nodeName { eligibility(nil) }; changed(node.update(old: $0, new: nil)) }))
 
         logger.info("starting service proxy", metadata: ["node": "\(nodeName)", "mode": "\(mode.rawValue)"])
+        var healthz: HealthHTTPServer?
+        if let address = configuration.healthzBindAddress {
+            healthz = try await ProxyHealthServer(host: address.host, port: address.port, health: health, namespace: namespace, logger: logger).start()
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await serviceInformer.run() }
             group.addTask { await sliceInformer.run() }
@@ -128,6 +146,8 @@ public final class ProxyServer: Sendable {
                 await runner.run()
             }
         }
+        await healthz?.close()
+        await serviceHealth.close()
         logger.info("service proxy stopped", metadata: ["node": "\(nodeName)"])
     }
 }
