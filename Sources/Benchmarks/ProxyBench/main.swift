@@ -17,6 +17,9 @@ struct Options {
     var modes: [ProxyMode] = ProxyMode.allCases
     /// Also load upstream kube-proxy's nftables layout for the same services with `nft -f` (minutes at 10k).
     var upstreamLayout = true
+    /// Data-path mode (`hack/bench/proxy --datapath`): program the services with two real ones in front —
+    /// 10.96.0.1:80 → `<address>:8080` and 10.96.0.2:5201 → `<address>:5201` — then exit, leaving the rules.
+    var datapathEndpoint: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -27,6 +30,7 @@ struct Options {
             case "--changes": changes = Int(iterator.next() ?? "") ?? changes
             case "--compare-namespace": compareNamespace = iterator.next()
             case "--no-upstream-layout": upstreamLayout = false
+            case "--datapath-endpoint": datapathEndpoint = iterator.next()
             case "--modes": modes = (iterator.next() ?? "").split(separator: ",").compactMap { ProxyMode(rawValue: String($0)) }
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
             }
@@ -82,8 +86,26 @@ for service in 0..<options.services {
                                  port: 80, nodePort: service % 10 == 0 ? UInt16(30000 + service / 10 % 2768) : nil))
     endpoints[name] = (0..<options.endpoints).map { endpoint(service, $0) }
 }
+if let address = options.datapathEndpoint {
+    // The real services the data-path bench sends traffic to, in front of the synthetic ones.
+    for (index, (port, target)) in [(UInt16(80), UInt16(8080)), (5201, 5201)].enumerated() {
+        let name = ServicePortName(namespace: "bench", name: "svc-\(index)", portName: "http", protocol: .tcp)
+        ports[index] = ServicePortInfo(name: name, clusterIPs: ["10.96.0.\(index + 1)"], port: port)
+        endpoints[name] = [EndpointInfo(ip: address, port: target, nodeName: "node-a", isLocal: true)]
+    }
+}
 let services = ServicePortMap(ports)
 let node = NodeInfo(name: "node-a", addresses: ["192.168.0.10"])
+
+if options.datapathEndpoint != nil {
+    let socket = try NetfilterSocket(options: NFTablesProxier.socketOptions)
+    let proxier = NFTablesProxier(socket: socket, configuration: ProxyConfiguration(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
+    let timer = ContinuousClock()
+    let begun = timer.now
+    try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
+    say(String(format: "programmed %d services in %.0f ms", options.services, milliseconds(timer.now - begun)))
+    exit(0)
+}
 
 let clock = ContinuousClock()
 var started = clock.now
@@ -115,7 +137,7 @@ func upstreamLayoutText(services: [ServicePortInfo], endpoints: [ServicePortName
         "chain services {", "ip daddr . meta l4proto . th dport vmap @service-ips",
         "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports", "}",
         "chain nat-prerouting {", "type nat hook prerouting priority dstnat;", "jump services", "}",
-        "chain nat-output {", "type nat hook output priority dstnat;", "jump services", "}",
+        "chain nat-output {", "type nat hook output priority -100;", "jump services", "}",
         "chain nat-postrouting {", "type nat hook postrouting priority srcnat;", "jump masquerading", "}",
     ]
     var serviceElements: [String] = []

@@ -72,8 +72,10 @@ public final class ConntrackCleaner: Sendable {
             guard !stale.isEmpty else { return 0 }
             do {
                 var deleted = 0
-                for entry in try state.netlink.entries(family: .v4, protocolNumber: L4Protocol.udp.number) where Self.matches(entry, stale) {
-                    if try state.netlink.delete(entry) { deleted += 1 }
+                for family in [IPFamily.v4, .v6] {
+                    for entry in try state.netlink.entries(family: family, protocolNumber: L4Protocol.udp.number) where Self.matches(entry, stale) {
+                        if try state.netlink.delete(entry) { deleted += 1 }
+                    }
                 }
                 metrics.recordConntrackDeleted(deleted)
                 if deleted > 0 { logger.debug("deleted stale UDP conntrack entries", metadata: ["count": "\(deleted)"]) }

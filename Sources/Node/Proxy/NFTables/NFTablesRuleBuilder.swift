@@ -1,7 +1,8 @@
 import NFTables
 
-/// Builds the desired ``NFTablesModel`` from snapshots of services, endpoints and the node, in upstream
-/// kube-proxy's layout (IPv4).
+/// Builds the desired ``NFTablesModel`` of one family's table (the layout's: `ip` or `ip6`) from snapshots of
+/// services, endpoints and the node, in upstream kube-proxy's layout; addresses of the other family are left
+/// to the other table.
 ///
 /// Per service port with endpoints: `service-…` (masquerade off-cluster sources, pick an endpoint),
 /// `endpoint-…` (hairpin masquerade mark, DNAT), `external-…` for NodePort/externalIPs/load-balancer
@@ -28,8 +29,8 @@ struct NFTablesRuleBuilder: Sendable {
     func fixedPart() -> NFTablesModel {
         var model = NFTablesModel(chains: layout.fixedChains, elements: [:])
         for set in layout.sets { model.elements[set.name] = [:] }
-        for address in nodePortAddresses where !address.contains(":") {
-            if let key = try? Value.ipv4(address) { model.insert(SetElement(key: key), into: NFTablesLayout.nodePortIPs) }
+        for address in nodePortAddresses {
+            if let key = layout.value(address) { model.insert(SetElement(key: key), into: NFTablesLayout.nodePortIPs) }
         }
         return model
     }
@@ -41,26 +42,27 @@ struct NFTablesRuleBuilder: Sendable {
         return model
     }
 
-    private var clusterCIDR: String? { clusterCIDRs.first { !$0.contains(":") } }
+    private var clusterCIDR: String? { clusterCIDRs.first { layout.holds($0) } }
 
     private func add(_ service: ServicePortInfo, endpoints: [EndpointInfo], to model: inout NFTablesModel) {
         let name = service.name
         let proto = Value.inetProto(name.protocol.number)
-        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { !$0.isIPv6 })
+        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { layout.holds($0.ip) })
         let serviceChain = ChainName.service(name)
         let externalChain = ChainName.external(name)
-        let clusterIPs = service.clusterIPs.compactMap { ip in ip.contains(":") ? nil : try? Value.ipv4(ip) }
-        let externalIPs = (service.externalIPs + service.loadBalancerIPs).compactMap { ip in ip.contains(":") ? nil : try? Value.ipv4(ip) }
+        let (saddr, daddr) = (layout.sourceAddress, layout.destinationAddress)
+        let clusterIPs = service.clusterIPs.compactMap(layout.value)
+        let externalIPs = (service.externalIPs + service.loadBalancerIPs).compactMap(layout.value)
         let port = Value.inetService(service.port)
 
         for endpoint in selection.all {
-            guard let address = try? Value.ipv4(endpoint.ip) else { continue }
-            var rules = [R(Expr.match(.payload(.ipSaddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))])]
+            guard let address = layout.value(endpoint.ip) else { continue }
+            var rules = [R(Expr.match(.payload(saddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))])]
             if let timeout = service.affinityTimeout {
                 // Remember the client: `ip saddr @affinity-…` in the dispatch sends it back here until the timeout.
                 let set = ChainName.affinity(name, endpoint)
-                model.sets[set] = NamedSet(set, in: layout.table, key: [.ipv4Address], flags: [.dynamic, .timeout], timeout: .seconds(timeout))
-                rules.append(R(Expr.update(set: set, with: [.payload(.ipSaddr)])))
+                model.sets[set] = NamedSet(set, in: layout.table, key: [layout.addressType], flags: [.dynamic, .timeout], timeout: .seconds(timeout))
+                rules.append(R(Expr.update(set: set, with: [.payload(saddr)])))
             }
             rules.append(R(Expr.l4proto(proto) + Expr.dnat(to: address, port: endpoint.port)))
             model.chains[ChainName.endpoint(name, endpoint)] = rules
@@ -70,8 +72,8 @@ struct NFTablesRuleBuilder: Sendable {
         if !selection.cluster.isEmpty {
             var rules: [R] = []
             if let cidr = clusterCIDR, let first = clusterIPs.first,
-               let notFromPods = try? Expr.match(.ipSaddr, network: cidr, .notEqual) {
-                rules.append(R(Expr.match(.payload(.ipDaddr), .equal, first) + Expr.destinationPort(service.port, proto: proto)
+               let notFromPods = try? Expr.match(saddr, network: cidr, .notEqual) {
+                rules.append(R(Expr.match(.payload(daddr), .equal, first) + Expr.destinationPort(service.port, proto: proto)
                                + notFromPods + [.verdict(.jump(NFTablesLayout.markForMasquerade))]))
             }
             rules += dispatch(service, over: selection.cluster)
@@ -93,7 +95,7 @@ struct NFTablesRuleBuilder: Sendable {
             var rules: [R] = []
             if service.externalPolicyLocal {
                 // Pods reaching the node port are internal traffic: the cluster policy applies, no masquerade.
-                if let cidr = clusterCIDR, !selection.cluster.isEmpty, let fromPods = try? Expr.match(.ipSaddr, network: cidr) {
+                if let cidr = clusterCIDR, !selection.cluster.isEmpty, let fromPods = try? Expr.match(saddr, network: cidr) {
                     rules.append(R(fromPods + [.verdict(.goto(serviceChain))], comment: "short-circuit pod traffic"))
                 }
                 rules += dispatch(service, over: selection.external)
@@ -118,12 +120,12 @@ struct NFTablesRuleBuilder: Sendable {
         }
 
         // loadBalancerSourceRanges: only listed sources may reach the load-balancer IPs.
-        let ranges = service.loadBalancerSourceRanges.filter { !$0.contains(":") }
-        let loadBalancerIPs = service.loadBalancerIPs.compactMap { ip in ip.contains(":") ? nil : try? Value.ipv4(ip) }
+        let ranges = service.loadBalancerSourceRanges.filter { layout.holds($0) }
+        let loadBalancerIPs = service.loadBalancerIPs.compactMap(layout.value)
         if !ranges.isEmpty, !loadBalancerIPs.isEmpty {
             let firewallChain = ChainName.firewall(name)
             var rules = ranges.compactMap { range in
-                (try? Expr.match(.ipSaddr, network: range)).map { R($0 + [.verdict(.return)]) }
+                (try? Expr.match(saddr, network: range)).map { R($0 + [.verdict(.return)]) }
             }
             rules.append(R([.verdict(.drop)], comment: "other sources are not allowed"))
             model.chains[firewallChain] = rules
@@ -146,7 +148,7 @@ struct NFTablesRuleBuilder: Sendable {
         var rules: [R] = []
         if service.affinityTimeout != nil {
             for endpoint in endpoints {
-                rules.append(R(Expr.inSet([.payload(.ipSaddr)], set: .named(ChainName.affinity(service.name, endpoint)))
+                rules.append(R(Expr.inSet([.payload(layout.sourceAddress)], set: .named(ChainName.affinity(service.name, endpoint)))
                                + [.verdict(.goto(ChainName.endpoint(service.name, endpoint)))]))
             }
         }

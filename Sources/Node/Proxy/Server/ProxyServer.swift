@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 import KubeClient
 import LinuxSystem
@@ -56,8 +57,19 @@ public final class ProxyServer: Sendable {
             } catch {
                 throw ProxyError(.kernel, "could not open a netfilter socket", cause: error)
             }
-            proxier = NFTablesProxier(socket: netfilter, configuration: configuration, metrics: metrics, health: health,
-                                      conntrack: conntrack, logger: logger)
+            if Self.hasIPv6(namespace) {
+                // Dual-stack: an ip6 table beside the ip one, on the same socket and generation.
+                let generation = RulesetGeneration()
+                proxier = DualStackProxier([
+                    NFTablesProxier(socket: netfilter, family: .ip, configuration: configuration, metrics: metrics, health: health,
+                                    conntrack: conntrack, generation: generation, logger: logger),
+                    NFTablesProxier(socket: netfilter, family: .ip6, configuration: configuration, metrics: metrics, health: health,
+                                    generation: generation, logger: logger),
+                ])
+            } else {
+                proxier = NFTablesProxier(socket: netfilter, family: .ip, configuration: configuration, metrics: metrics, health: health,
+                                          conntrack: conntrack, logger: logger)
+            }
         case .iptables:
             proxier = IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, metrics: metrics,
                                       health: health, conntrack: conntrack, logger: logger)
@@ -66,6 +78,12 @@ public final class ProxyServer: Sendable {
 
     /// Whether syncs keep up (see ``ProxyHealth``).
     public var isHealthy: Bool { health.isHealthy() }
+
+    /// Whether the kernel has IPv6 in `namespace` (the caller's when `nil`): then the proxy is dual-stack.
+    static func hasIPv6(_ namespace: NetworkNamespace?) -> Bool {
+        let check = { FileManager.default.fileExists(atPath: "/proc/net/if_inet6") }
+        return (try? namespace.map { try $0.run(check) } ?? check()) ?? false
+    }
 
     /// Watches and programs until the calling task is cancelled. The first sync waits for the first
     /// LIST of Services and EndpointSlices, so a restart never programs an empty table over good rules.
