@@ -98,12 +98,17 @@ import Testing
         }
     }
 
-    /// Dual-stack (nftables): a Service with an IPv4 and an IPv6 cluster IP and endpoints of both families (one
+    /// Dual-stack (both modes): a Service with an IPv4 and an IPv6 cluster IP and endpoints of both families (one
     /// EndpointSlice each) answers on both, spreading each family over its pods; the node port answers on the
-    /// node's IPv6 address; an IPv6-only Service without endpoints rejects at once; the `ip6` table holds it all.
-    @Test func dualStackServicesAnswerOnBothFamilies() async throws {
+    /// node's IPv6 address; an IPv6-only Service without endpoints rejects at once; the `ip6` table (ip6tables)
+    /// holds it all, and an IPv6 change leaves the IPv4 rules alone.
+    @Test(arguments: ProxyMode.allCases) func dualStackServicesAnswerOnBothFamilies(mode: ProxyMode) async throws {
         try await Topology.with { topology in
-            let proxier = try makeDualStackProxier(in: topology.node)
+            let proxier = try makeDualStackProxier(mode, in: topology.node)
+            func ipv4Rules() async throws -> String {
+                mode == .nftables ? try await nftListTable("swiftlet-proxy", in: topology.node)
+                    : try await iptablesSave(in: topology.node).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+            }
             var web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
             web.clusterIPs = ["10.96.0.10", "fd00:96::10"]
             let empty = servicePort("empty6", clusterIP: "fd00:96::40", nodePort: 30140)
@@ -121,20 +126,28 @@ import Testing
             let (status, elapsed) = try await topology.curlStatus(from: topology.client, "http://[fd00:96::40]/")
             #expect(status == 7 && elapsed < .seconds(1), "curl exit \(status) after \(elapsed)")
 
-            let text = flattened(try await nftListTable6("swiftlet-proxy", in: topology.node))
-            for fragment in ["table ip6 swiftlet-proxy {", "type ipv6_addr . inet_proto . inet_service : verdict",
-                             "ip6 daddr . meta l4proto . th dport vmap @service-ips", "fd00:96::10 . tcp . 80 : goto service-",
-                             "meta l4proto tcp dnat to [fd00:10:244::11]:8080", "elements = { fd00:77::1 }"] {
-                #expect(text.contains(fragment), "missing \(fragment) in \(text)")
+            if mode == .nftables {
+                let text = flattened(try await nftListTable6("swiftlet-proxy", in: topology.node))
+                for fragment in ["table ip6 swiftlet-proxy {", "type ipv6_addr . inet_proto . inet_service : verdict",
+                                 "ip6 daddr . meta l4proto . th dport vmap @service-ips", "fd00:96::10 . tcp . 80 : goto service-",
+                                 "meta l4proto tcp dnat to [fd00:10:244::11]:8080", "elements = { fd00:77::1 }"] {
+                    #expect(text.contains(fragment), "missing \(fragment) in \(text)")
+                }
+                #expect(!text.contains("10.96.0.10"))
+            } else {
+                let text = try await iptablesSave(in: topology.node, command: "ip6tables-save")
+                for fragment in ["-A KUBE-SERVICES -d fd00:96::10/128 -p tcp", "--dport 80 -j KUBE-SVC-", "--to-destination [fd00:10:244::11]:8080"] {
+                    #expect(text.contains(fragment), "missing \(fragment) in \(text)")
+                }
+                #expect(!text.contains("10.96.0.10"))
             }
-            #expect(!text.contains("10.96.0.10"))
 
-            // An IPv6 endpoint goes: only the ip6 table changes, the ip one stays as it was.
-            let before4 = try await nftListTable("swiftlet-proxy", in: topology.node)
+            // An IPv6 endpoint goes: only the IPv6 rules change, the IPv4 ones stay as they were.
+            let before4 = try await ipv4Rules()
             let second = try await proxier.syncRules(services: ServicePortMap([web, empty]),
                                                      endpoints: EndpointsMap([web.name: podEndpoints([0, 1, 2]) + Array(six.prefix(2))]), node: dualNode)
             #expect(!second.isFull, "\(second.summary)")
-            #expect(try await nftListTable("swiftlet-proxy", in: topology.node) == before4)
+            #expect(try await ipv4Rules() == before4)
             let remaining = try await topology.curlMany(from: topology.client, "http://[fd00:96::10]/", count: 12)
             #expect(Set(remaining).isSubset(of: ["pod-0", "pod-1"]), "\(remaining)")
             try await proxier.cleanup()

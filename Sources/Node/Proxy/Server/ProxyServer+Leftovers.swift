@@ -15,7 +15,10 @@ extension ProxyServer {
                     try await NFTablesProxier(socket: socket, family: family, configuration: configuration, logger: logger).cleanup()
                 }
             case .nftables:
-                try await IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, logger: logger).cleanup()
+                for command in ["iptables", "ip6tables"] {
+                    try await IPTablesProxier(iptables: IPTables(namespace: namespace, command: command), configuration: configuration,
+                                              logger: logger).cleanup()
+                }
             }
         } catch {
             logger.warning("could not remove the other proxy mode's rules", metadata: ["mode": "\(mode.rawValue)", "error": "\(error)"])

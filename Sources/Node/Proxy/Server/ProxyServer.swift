@@ -71,8 +71,13 @@ public final class ProxyServer: Sendable {
                                           conntrack: conntrack, logger: logger)
             }
         case .iptables:
-            proxier = IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, metrics: metrics,
-                                      health: health, conntrack: conntrack, logger: logger)
+            let ipv4 = IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, metrics: metrics,
+                                       health: health, conntrack: conntrack, logger: logger)
+            // Dual-stack: ip6tables beside iptables.
+            proxier = Self.hasIPv6(namespace)
+                ? DualStackProxier([ipv4, IPTablesProxier(iptables: IPTables(namespace: namespace, command: "ip6tables"), configuration: configuration,
+                                                          metrics: metrics, health: health, logger: logger)])
+                : ipv4
         }
     }
 
