@@ -81,28 +81,23 @@ public final class HealthHTTPServer: Sendable {
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var result: Int32
+        var parsed = false
         if six {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else {
-                Glibc.close(fd)
-                throw ProxyError(.listen, "\(host) is not an IP address")
-            }
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            parsed = inet_pton(AF_INET6, host, &address.sin6_addr) == 1
+            result = parsed ? bind(fd, &address) : -1
         } else {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-                Glibc.close(fd)
-                throw ProxyError(.listen, "\(host) is not an IP address")
-            }
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            parsed = inet_pton(AF_INET, host, &address.sin_addr) == 1
+            result = parsed ? bind(fd, &address) : -1
+        }
+        guard parsed else {
+            Glibc.close(fd)
+            throw ProxyError(.listen, "\(host) is not an IP address")
         }
         if result == 0 { result = Glibc.listen(fd, 128) }
         guard result == 0 else {
@@ -111,6 +106,13 @@ public final class HealthHTTPServer: Sendable {
             throw ProxyError(.listen, "listen tcp \(six ? "[\(host)]" : host):\(port): bind: \(message.lowercased())")
         }
         return fd
+    }
+}
+
+/// `bind(2)` with a `sockaddr_in`/`sockaddr_in6`.
+private func bind<Address>(_ fd: Int32, _ address: inout Address) -> Int32 {
+    withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
     }
 }
 
