@@ -152,6 +152,8 @@ let package = Package(
             path: "Sources/Node/Kubelet", swiftSettings: strict),
         .target(name: "Proxy", dependencies: ["KubeAPI", "KubeClient", "NFTables", "Netlink", "LinuxSystem", log, metrics,
                                               .product(name: "Crypto", package: "swift-crypto"),
+                                              .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                              .product(name: "NIOHTTP1", package: "swift-nio"),
                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/Node/Proxy", swiftSettings: strict),
         .target(name: "PodRoutes", dependencies: ["KubeAPI", "KubeClient", "Netlink", "LinuxSystem", log,

@@ -9,7 +9,7 @@ packages=(
   # runtime and dataplane
   runc nftables iptables iproute2 containernetworking-plugins
   # peers and fixtures the tests and benchmarks start themselves
-  containerd etcd-server docker-registry skopeo umoci busybox-static dnsperf
+  containerd etcd-server docker-registry skopeo umoci busybox-static dnsperf iperf3
   # test drivers
   python3 python3-venv python3-pip curl jq procps attr util-linux bind9-dnsutils
 )

@@ -40,12 +40,14 @@ import Testing
                 "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
                 "ct state new jump service-endpoints-check",
                 "ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
-                "numgen random mod 2 vmap {",
+                "numgen random mod 2 0 goto endpoint-",
                 "ip saddr 10.244.0.11 jump mark-for-masquerade",
                 "meta l4proto tcp dnat to 10.244.0.11:8080",
                 "masquerade fully-random",
                 "reject with tcp reset",
-                "ip saddr & 0.0.0.255 vmap {",
+                "flags dynamic,timeout timeout 1m",
+                "ip saddr @affinity-",
+                "update @affinity-",
             ] {
                 #expect(flat.contains(fragment), "missing \(fragment) in\n\(text)")
             }
@@ -77,7 +79,7 @@ import Testing
             #expect(grown.addedChains.count == 1 && grown.addedChains[0].hasSuffix("__10.244.0.13/8080"))
             #expect(grown.rewrittenChains.count == 1 && grown.rewrittenChains[0].hasPrefix("service-"))
             #expect(grown.addedElements.isEmpty && grown.deletedElements.isEmpty)
-            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("numgen random mod 3 vmap"))
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("numgen random mod 3 0 goto endpoint-"))
 
             // The empty service gets an endpoint: its reject element goes, a service-ips element comes.
             let filled = try await proxier.sync(
@@ -105,6 +107,36 @@ import Testing
                 node: node)
             #expect(later.deletedChains == [staleName])
             #expect(!(try await nftListTable("swiftlet-proxy", in: ns).contains(staleName)))
+            #expect(await proxier.fullSyncCount == 1)
+            try await proxier.cleanup()
+        }
+    }
+
+    /// ClientIP affinity: one dynamic set per endpoint, created with the endpoint, redefined (deleted and
+    /// created again, with the chains referring to it rewritten) when the timeout changes, deleted with the endpoint.
+    @Test func affinitySetsFollowEndpointsAndTimeout() async throws {
+        try await withNamespaces(["swt-pxa"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            var sticky = servicePort("sticky", clusterIP: "10.96.0.12", affinity: .clientIP(timeoutSeconds: 60))
+            let two = EndpointsMap([sticky.name: endpoints(["10.244.0.11", "10.244.0.12"])])
+            let full = try await proxier.sync(services: ServicePortMap([sticky]), endpoints: two, node: node)
+            #expect(full.addedSets.count == 2)
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("flags dynamic,timeout timeout 1m"))
+
+            sticky.sessionAffinity = .clientIP(timeoutSeconds: 120)
+            let retimed = try await proxier.sync(services: ServicePortMap([sticky]), endpoints: two, node: node)
+            #expect(!retimed.isFull)
+            #expect(retimed.deletedSets.count == 2 && Set(retimed.addedSets) == Set(retimed.deletedSets))
+            #expect(retimed.rewrittenChains.count == 3)  // the service chain and both endpoint chains
+            let text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(text.contains("timeout 2m") && !text.contains("timeout 1m"), "\(text)")
+
+            let one = EndpointsMap([sticky.name: endpoints(["10.244.0.11"])])
+            let shrunk = try await proxier.sync(services: ServicePortMap([sticky]), endpoints: one, node: node)
+            #expect(shrunk.deletedSets.count == 1 && shrunk.deletedSets[0].hasSuffix("__10.244.0.12/8080"))
+            let after = try await nftListTable("swiftlet-proxy", in: ns)
+            #expect(after.split(separator: "\n").filter { $0.contains("set affinity-") }.count == 1, "\(after)")
             #expect(await proxier.fullSyncCount == 1)
             try await proxier.cleanup()
         }

@@ -75,9 +75,38 @@ func makeProxier(_ mode: ProxyMode, in namespace: NetworkNamespace, clusterCIDRs
     }
 }
 
+/// The proxiers of both families of `mode` (`ip` and `ip6` tables, or iptables and ip6tables) programming
+/// `namespace`, as the proxy runs them on a dual-stack node.
+func makeDualStackProxier(_ mode: ProxyMode, in namespace: NetworkNamespace,
+                          clusterCIDRs: [String] = ["10.244.0.0/16", "fd00:10:244::/64"]) throws -> DualStackProxier {
+    let configuration = ProxyConfiguration(clusterCIDRs: clusterCIDRs)
+    let conntrack = try ConntrackCleaner(namespace: namespace, logger: testLogger())
+    switch mode {
+    case .nftables:
+        let socket = try namespace.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
+        let generation = RulesetGeneration()
+        return DualStackProxier([
+            NFTablesProxier(socket: socket, family: .ip, configuration: configuration, conntrack: conntrack, generation: generation, logger: testLogger()),
+            NFTablesProxier(socket: socket, family: .ip6, configuration: configuration, generation: generation, logger: testLogger()),
+        ])
+    case .iptables:
+        return DualStackProxier([
+            IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, conntrack: conntrack, logger: testLogger()),
+            IPTablesProxier(iptables: IPTables(namespace: namespace, command: "ip6tables"), configuration: configuration, logger: testLogger()),
+        ])
+    }
+}
+
+/// `nft list table ip6 NAME` inside `namespace`.
+func nftListTable6(_ table: String, in namespace: NetworkNamespace) async throws -> String {
+    let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "nft", "list", "table", "ip6", table])
+    guard result.status == 0 else { throw TestSupportError("nft list failed: \(result)") }
+    return result.stdout
+}
+
 /// `iptables-save` inside `namespace` (read-only; only tests run it).
-func iptablesSave(in namespace: NetworkNamespace, table: String = "nat") async throws -> String {
-    let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), "iptables-save", "-t", table])
+func iptablesSave(in namespace: NetworkNamespace, table: String = "nat", command: String = "iptables-save") async throws -> String {
+    let result = try await runCommand("/usr/sbin/ip", ["netns", "exec", shortName(namespace), command, "-t", table])
     guard result.status == 0 else { throw TestSupportError("iptables-save failed: \(result)") }
     return result.stdout
 }

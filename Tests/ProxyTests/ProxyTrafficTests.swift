@@ -54,6 +54,24 @@ import Testing
         }
     }
 
+    /// Affinity lasts `timeoutSeconds` after the client's last new connection: within it every connection goes
+    /// to one pod, after it the next connection is placed at random again (and sticks there). Seven rounds over
+    /// four pods all landing on the same pod by chance has probability 4⁻⁶ ≈ 0.02%.
+    @Test(arguments: ProxyMode.allCases) func clientIPAffinityExpiresAfterItsTimeout(mode: ProxyMode) async throws {
+        try await Topology.with(pods: 4) { topology in
+            let brief = servicePort("brief", clusterIP: "10.96.0.21", affinity: .clientIP(timeoutSeconds: 2))
+            _ = try await program(topology, mode, [brief], [brief.name: podEndpoints([0, 1, 2, 3])])
+            var chosen: [String] = []
+            for _ in 0..<7 {
+                let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.21/", count: 3)
+                #expect(answers.count == 3 && Set(answers).count == 1 && answers[0].hasPrefix("pod-"), "\(answers)")
+                chosen.append(answers.first ?? "")
+                try await Task.sleep(for: .milliseconds(2600))
+            }
+            #expect(Set(chosen).count >= 2, "the client never left \(chosen[0]): affinity did not expire")
+        }
+    }
+
     @Test(arguments: ProxyMode.allCases) func nodePortWorksFromOutside(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
@@ -77,6 +95,102 @@ import Testing
             #expect(answers.count == 30)
             let seen = try await topology.clientAddressSeen(from: topology.client, "http://\(Topology.nodeAddress):30090/cgi-bin/ip")
             #expect(seen == Topology.clientAddress)
+        }
+    }
+
+    /// Dual-stack (both modes): a Service with an IPv4 and an IPv6 cluster IP and endpoints of both families (one
+    /// EndpointSlice each) answers on both, spreading each family over its pods; the node port answers on the
+    /// node's IPv6 address; an IPv6-only Service without endpoints rejects at once; the `ip6` table (ip6tables)
+    /// holds it all, and an IPv6 change leaves the IPv4 rules alone.
+    @Test(arguments: ProxyMode.allCases) func dualStackServicesAnswerOnBothFamilies(mode: ProxyMode) async throws {
+        try await Topology.with { topology in
+            let proxier = try makeDualStackProxier(mode, in: topology.node)
+            func ipv4Rules() async throws -> String {
+                mode == .nftables ? try await nftListTable("swiftlet-proxy", in: topology.node)
+                    : try await iptablesSave(in: topology.node).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+            }
+            var web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
+            web.clusterIPs = ["10.96.0.10", "fd00:96::10"]
+            let empty = servicePort("empty6", clusterIP: "fd00:96::40", nodePort: 30140)
+            let six = (0..<3).map { EndpointInfo(ip: Topology.podAddress6($0), port: 8080, nodeName: "node-a", isLocal: true) }
+            let dualNode = NodeInfo(name: "node-a", addresses: [Topology.nodeAddress, Topology.nodeAddress6])
+            let first = try await proxier.syncRules(services: ServicePortMap([web, empty]), endpoints: EndpointsMap([web.name: podEndpoints([0, 1, 2]) + six]),
+                                                    node: dualNode)
+            #expect(first.isFull)
+
+            let answers6 = try await topology.curlMany(from: topology.client, "http://[fd00:96::10]/", count: 45)
+            let counts = Dictionary(answers6.map { ($0, 1) }, uniquingKeysWith: +)
+            for index in 0..<3 { #expect((counts[Topology.podName(index)] ?? 0) >= 5, "\(counts)") }
+            #expect(try await topology.curl(from: topology.client, "http://10.96.0.10/")?.hasPrefix("pod-") == true)
+            #expect(try await topology.curl(from: topology.client, "http://[\(Topology.nodeAddress6)]:30080/")?.hasPrefix("pod-") == true)
+            let (status, elapsed) = try await topology.curlStatus(from: topology.client, "http://[fd00:96::40]/")
+            #expect(status == 7 && elapsed < .seconds(1), "curl exit \(status) after \(elapsed)")
+
+            if mode == .nftables {
+                let text = flattened(try await nftListTable6("swiftlet-proxy", in: topology.node))
+                for fragment in ["table ip6 swiftlet-proxy {", "type ipv6_addr . inet_proto . inet_service : verdict",
+                                 "ip6 daddr . meta l4proto . th dport vmap @service-ips", "fd00:96::10 . tcp . 80 : goto service-",
+                                 "meta l4proto tcp dnat to [fd00:10:244::11]:8080", "elements = { fd00:77::1 }"] {
+                    #expect(text.contains(fragment), "missing \(fragment) in \(text)")
+                }
+                #expect(!text.contains("10.96.0.10"))
+            } else {
+                let text = try await iptablesSave(in: topology.node, command: "ip6tables-save")
+                for fragment in ["-A KUBE-SERVICES -d fd00:96::10/128 -p tcp", "--dport 80 -j KUBE-SVC-", "--to-destination [fd00:10:244::11]:8080"] {
+                    #expect(text.contains(fragment), "missing \(fragment) in \(text)")
+                }
+                #expect(!text.contains("10.96.0.10"))
+            }
+
+            // An IPv6 endpoint goes: only the IPv6 rules change, the IPv4 ones stay as they were.
+            let before4 = try await ipv4Rules()
+            let second = try await proxier.syncRules(services: ServicePortMap([web, empty]),
+                                                     endpoints: EndpointsMap([web.name: podEndpoints([0, 1, 2]) + Array(six.prefix(2))]), node: dualNode)
+            #expect(!second.isFull, "\(second.summary)")
+            #expect(try await ipv4Rules() == before4)
+            let remaining = try await topology.curlMany(from: topology.client, "http://[fd00:96::10]/", count: 12)
+            #expect(Set(remaining).isSubset(of: ["pod-0", "pod-1"]), "\(remaining)")
+            try await proxier.cleanup()
+        }
+    }
+
+    /// loadBalancerSourceRanges: the load-balancer IP answers sources inside the ranges only.
+    @Test(arguments: ProxyMode.allCases) func loadBalancerSourceRangesAdmitOnlyListedSources(mode: ProxyMode) async throws {
+        try await Topology.with(pods: 2) { topology in
+            var lb = servicePort("lb", clusterIP: "10.96.0.80", nodePort: 30180)
+            lb.loadBalancerIPs = ["203.0.113.10"]
+            lb.loadBalancerSourceRanges = ["\(Topology.clientAddress)/32"]
+            let proxier = try await program(topology, mode, [lb], [lb.name: podEndpoints([0, 1])])
+            let admitted = try await topology.curlMany(from: topology.client, "http://203.0.113.10/", count: 4)
+            #expect(admitted.allSatisfy { $0.hasPrefix("pod-") }, "\(admitted)")
+
+            lb.loadBalancerSourceRanges = ["10.0.0.0/8"]
+            try await proxier.syncRules(services: ServicePortMap([lb]), endpoints: EndpointsMap([lb.name: podEndpoints([0, 1])]), node: node)
+            #expect(try await topology.curl(from: topology.client, "http://203.0.113.10/", timeout: 1) == nil)
+            // The node port and the cluster IP are not behind the firewall.
+            #expect(try await topology.curl(from: topology.client, "http://\(Topology.nodeAddress):30180/")?.hasPrefix("pod-") == true)
+        }
+    }
+
+    /// Terminating endpoints that still serve take traffic only while no endpoint is ready (upstream's
+    /// graceful-termination fallback).
+    @Test(arguments: ProxyMode.allCases) func servingTerminatingEndpointsAreTheFallback(mode: ProxyMode) async throws {
+        try await Topology.with(pods: 3) { topology in
+            let web = servicePort("web", clusterIP: "10.96.0.90")
+            func endpoint(_ index: Int, ready: Bool, serving: Bool, terminating: Bool) -> EndpointInfo {
+                EndpointInfo(ip: Topology.podAddress(index), port: 8080, ready: ready, serving: serving, terminating: terminating,
+                             nodeName: "node-a", isLocal: true)
+            }
+            let draining = [endpoint(0, ready: false, serving: true, terminating: true), endpoint(1, ready: false, serving: false, terminating: true)]
+            let proxier = try await program(topology, mode, [web], [web.name: draining])
+            let fallback = try await topology.curlMany(from: topology.client, "http://10.96.0.90/", count: 8)
+            #expect(fallback == Array(repeating: "pod-0", count: 8), "\(fallback)")
+
+            try await proxier.syncRules(services: ServicePortMap([web]),
+                                        endpoints: EndpointsMap([web.name: draining + [endpoint(2, ready: true, serving: true, terminating: false)]]),
+                                        node: node)
+            let ready = try await topology.curlMany(from: topology.client, "http://10.96.0.90/", count: 8)
+            #expect(ready == Array(repeating: "pod-2", count: 8), "\(ready)")
         }
     }
 
@@ -117,8 +231,9 @@ import Testing
         try await Topology.with { topology in
             let web = servicePort("web", clusterIP: "10.96.0.10")
             _ = try await program(topology, mode, [web], [web.name: podEndpoints([0, 1, 2])])
-            // Every pod's server answers before the stream starts (a refused first connection is not what this tests).
-            let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.10/", count: 12)
+            // Every pod's server answers before the stream starts (a refused first connection is not what this tests);
+            // 30 requests miss one of three pods with probability 3·(2/3)³⁰ ≈ 10⁻⁵.
+            let answers = try await topology.curlMany(from: topology.client, "http://10.96.0.10/", count: 30)
             #expect(Set(answers).count == 3, "\(answers)")
             // A response the server paces over 3 s (curl's --limit-rate did not hold a 256 KiB download back: the socket
             // buffers took it whole, and the stream ended before the restart).

@@ -11,6 +11,10 @@ final class Topology: @unchecked Sendable {
     static let nodeAddress = "192.168.77.1"
     static let clientAddress = "192.168.77.2"
     static let gateway = "10.244.0.1"
+    /// The IPv6 side of the same wiring (dual-stack): node `fd00:77::1`, client `fd00:77::2`, pods `fd00:10:244::11`…
+    static let nodeAddress6 = "fd00:77::1"
+    static let clientAddress6 = "fd00:77::2"
+    static let gateway6 = "fd00:10:244::1"
 
     let node: NetworkNamespace
     let client: NetworkNamespace
@@ -47,6 +51,8 @@ final class Topology: @unchecked Sendable {
 
     /// Pod `index`'s address (`10.244.0.11`, `.12`, …).
     static func podAddress(_ index: Int) -> String { "10.244.0.\(11 + index)" }
+    /// Pod `index`'s IPv6 address (`fd00:10:244::11`, …).
+    static func podAddress6(_ index: Int) -> String { "fd00:10:244::\(11 + index)" }
     /// What pod `index` answers.
     static func podName(_ index: Int) -> String { "pod-\(index)" }
     /// The names of pods 0…7, so an answer maps back to its pod index.
@@ -89,6 +95,8 @@ final class Topology: @unchecked Sendable {
         try await ip("-n \(n) addr add \(Self.gateway)/24 dev br0")
         try await ip("-n \(n) link set br0 up")
         _ = try await runCommand("/usr/sbin/ip", ["netns", "exec", n, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        _ = try await runCommand("/usr/sbin/ip", ["netns", "exec", n, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+        try await ip("-n \(n) addr add \(Self.gateway6)/64 dev br0 nodad")
         for (index, pod) in pods.enumerated() {
             let p = shortName(pod)
             try await ip("-n \(n) link add vp\(index) type veth peer name eth0 netns \(p)")
@@ -100,6 +108,8 @@ final class Topology: @unchecked Sendable {
             try await ip("-n \(p) addr add \(Self.podAddress(index))/24 dev eth0")
             try await ip("-n \(p) link set eth0 up")
             try await ip("-n \(p) route add default via \(Self.gateway)")
+            try await ip("-n \(p) addr add \(Self.podAddress6(index))/64 dev eth0 nodad")
+            try await ip("-n \(p) -6 route add default via \(Self.gateway6)")
         }
         try await ip("-n \(n) link add vc type veth peer name eth0 netns \(c)")
         try await ip("-n \(n) addr add \(Self.nodeAddress)/24 dev vc")
@@ -108,9 +118,13 @@ final class Topology: @unchecked Sendable {
         try await ip("-n \(c) addr add \(Self.clientAddress)/24 dev eth0")
         try await ip("-n \(c) link set eth0 up")
         try await ip("-n \(c) route add default via \(Self.nodeAddress)")
+        try await ip("-n \(n) addr add \(Self.nodeAddress6)/64 dev vc nodad")
+        try await ip("-n \(c) addr add \(Self.clientAddress6)/64 dev eth0 nodad")
+        try await ip("-n \(c) -6 route add default via \(Self.nodeAddress6)")
         // Destinations the node does not know (a ClusterIP nobody DNATs) go towards the client, as they
         // would go to a node's default gateway.
         try await ip("-n \(n) route add default via \(Self.clientAddress)")
+        try await ip("-n \(n) -6 route add default via \(Self.clientAddress6)")
         try startServers()
         for index in pods.indices { try await waitForServer(index) }
     }

@@ -15,6 +15,11 @@ struct Options {
     var changes = 200
     var compareNamespace: String?
     var modes: [ProxyMode] = ProxyMode.allCases
+    /// Also load upstream kube-proxy's nftables layout for the same services with `nft -f` (minutes at 10k).
+    var upstreamLayout = true
+    /// Data-path mode (`hack/bench/proxy --datapath`): program the services with two real ones in front —
+    /// 10.96.0.1:80 → `<address>:8080` and 10.96.0.2:5201 → `<address>:5201` — then exit, leaving the rules.
+    var datapathEndpoint: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -24,6 +29,8 @@ struct Options {
             case "--endpoints": endpoints = Int(iterator.next() ?? "") ?? endpoints
             case "--changes": changes = Int(iterator.next() ?? "") ?? changes
             case "--compare-namespace": compareNamespace = iterator.next()
+            case "--no-upstream-layout": upstreamLayout = false
+            case "--datapath-endpoint": datapathEndpoint = iterator.next()
             case "--modes": modes = (iterator.next() ?? "").split(separator: ",").compactMap { ProxyMode(rawValue: String($0)) }
             default: FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
             }
@@ -79,8 +86,26 @@ for service in 0..<options.services {
                                  port: 80, nodePort: service % 10 == 0 ? UInt16(30000 + service / 10 % 2768) : nil))
     endpoints[name] = (0..<options.endpoints).map { endpoint(service, $0) }
 }
+if let address = options.datapathEndpoint {
+    // The real services the data-path bench sends traffic to, in front of the synthetic ones.
+    for (index, (port, target)) in [(UInt16(80), UInt16(8080)), (5201, 5201)].enumerated() {
+        let name = ServicePortName(namespace: "bench", name: "svc-\(index)", portName: "http", protocol: .tcp)
+        ports[index] = ServicePortInfo(name: name, clusterIPs: ["10.96.0.\(index + 1)"], port: port)
+        endpoints[name] = [EndpointInfo(ip: address, port: target, nodeName: "node-a", isLocal: true)]
+    }
+}
 let services = ServicePortMap(ports)
 let node = NodeInfo(name: "node-a", addresses: ["192.168.0.10"])
+
+if options.datapathEndpoint != nil {
+    let socket = try NetfilterSocket(options: NFTablesProxier.socketOptions)
+    let proxier = NFTablesProxier(socket: socket, configuration: ProxyConfiguration(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
+    let timer = ContinuousClock()
+    let begun = timer.now
+    try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
+    say(String(format: "programmed %d services in %.0f ms", options.services, milliseconds(timer.now - begun)))
+    exit(0)
+}
 
 let clock = ContinuousClock()
 var started = clock.now
@@ -95,6 +120,54 @@ func changed(_ current: EndpointsMap, _ change: Int) -> EndpointsMap {
     list[0] = list[0] == endpoint(service, 15) ? endpoint(service, 0) : endpoint(service, 15)  // always a real change
     current.update(name, list)
     return current
+}
+
+/// The same services in upstream kube-proxy's nftables layout (pkg/proxy/nftables, IPv4) as `nft -f` input: the
+/// service-ips / service-nodeports verdict maps, `service-…` chains choosing an endpoint with one
+/// `numgen random mod N vmap { … }` rule, `external-…` chains for node ports, `endpoint-…` chains with
+/// the hairpin mark and the DNAT. One statement per line (nft 1.0's parser wants that).
+func upstreamLayoutText(services: [ServicePortInfo], endpoints: [ServicePortName: [EndpointInfo]]) -> String {
+    var lines = ["table ip kube-proxy {", "comment \"rules for kube-proxy\""]
+    lines += [
+        "map service-ips { type ipv4_addr . inet_proto . inet_service : verdict; }",
+        "map service-nodeports { type inet_proto . inet_service : verdict; }",
+        "set nodeport-ips { type ipv4_addr; elements = { 192.168.0.10 }; }",
+        "chain mark-for-masquerade {", "meta mark set meta mark | 0x4000", "}",
+        "chain masquerading {", "meta mark & 0x4000 == 0 return", "meta mark set meta mark ^ 0x4000", "masquerade fully-random", "}",
+        "chain services {", "ip daddr . meta l4proto . th dport vmap @service-ips",
+        "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports", "}",
+        "chain nat-prerouting {", "type nat hook prerouting priority dstnat;", "jump services", "}",
+        "chain nat-output {", "type nat hook output priority -100;", "jump services", "}",
+        "chain nat-postrouting {", "type nat hook postrouting priority srcnat;", "jump masquerading", "}",
+    ]
+    var serviceElements: [String] = []
+    var nodePortElements: [String] = []
+    for service in services {
+        let base = service.name.chainBase
+        let serviceChain = "service-\(base)"
+        let list = endpoints[service.name] ?? []
+        var choices: [String] = []
+        for (index, endpoint) in list.enumerated() {
+            let chain = "endpoint-\(base)__\(endpoint.ip)/\(endpoint.port)"
+            lines += ["chain \(chain) {", "ip saddr \(endpoint.ip) jump mark-for-masquerade",
+                      "meta l4proto tcp dnat to \(endpoint.ip):\(endpoint.port)", "}"]
+            choices.append("\(index) : goto \(chain)")
+        }
+        let clusterIP = service.clusterIPs[0]
+        lines += ["chain \(serviceChain) {", "ip daddr \(clusterIP) tcp dport \(service.port) ip saddr != 10.128.0.0/9 jump mark-for-masquerade",
+                  "numgen random mod \(list.count) vmap { \(choices.joined(separator: ", ")) }", "}"]
+        serviceElements.append("\(clusterIP) . tcp . \(service.port) : goto \(serviceChain)")
+        if let nodePort = service.nodePort {
+            lines += ["chain external-\(base) {", "jump mark-for-masquerade", "goto \(serviceChain)", "}"]
+            nodePortElements.append("tcp . \(nodePort) : goto external-\(base)")
+        }
+    }
+    lines.append("}")
+    lines.append("add element ip kube-proxy service-ips { \(serviceElements.joined(separator: ", ")) }")
+    if !nodePortElements.isEmpty {
+        lines.append("add element ip kube-proxy service-nodeports { \(nodePortElements.joined(separator: ", ")) }")
+    }
+    return lines.joined(separator: "\n") + "\n"
 }
 
 if options.modes.contains(.nftables) {
@@ -153,6 +226,16 @@ if options.modes.contains(.nftables) {
         say(String(format: "nft list table    %.0f ms (what a listing sync path would pay)", milliseconds(listTime)))
         say(String(format: "nft -f same table %.0f ms (exit %d) → ours is %.2f× of nft -f", milliseconds(loadTime), status,
                      milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+        _ = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft flush ruleset")
+        if options.upstreamLayout {
+            try upstreamLayoutText(services: ports, endpoints: endpoints).write(toFile: file, atomically: true, encoding: .utf8)
+            started = clock.now
+            let upstreamStatus = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
+            let upstreamTime = clock.now - started
+            say(String(format: "nft -f upstream kube-proxy layout (numgen vmap per service) %.0f ms (exit %d) → ours is %.2f× of it",
+                       milliseconds(upstreamTime), upstreamStatus, milliseconds(fullTime) / max(milliseconds(upstreamTime), 0.001)))
+            _ = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft flush ruleset")
+        }
     }
     try await proxier.cleanup()
 }

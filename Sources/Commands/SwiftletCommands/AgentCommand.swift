@@ -57,6 +57,9 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Service proxy inside the agent: nftables, iptables or none.")
     var proxyMode = "nftables"
 
+    @Option(name: .long, help: "host:port of the proxy's JSON /healthz and /livez (kube-proxy's 0.0.0.0:10256; empty: not served).")
+    var proxyHealthzBindAddress = ""
+
     @Option(name: .long, help: "The cgroup pods' kubepods hierarchy lives below (one per agent when several share a machine).")
     var cgroupRoot = "/"
 
@@ -70,6 +73,9 @@ public struct AgentCommand: AsyncParsableCommand {
 
     public func validate() throws {
         guard ListenAddress(healthzBindAddress) != nil else { throw ValidationError("--healthz-bind-address must be host:port") }
+        guard proxyHealthzBindAddress.isEmpty || ListenAddress(proxyHealthzBindAddress) != nil else {
+            throw ValidationError("--proxy-healthz-bind-address must be host:port")
+        }
         guard proxyMode == "none" || ProxyMode(rawValue: proxyMode) != nil else {
             throw ValidationError("--proxy-mode must be nftables, iptables or none, got \(proxyMode)")
         }
@@ -96,7 +102,9 @@ public struct AgentCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {
-            let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode,
+            var proxyConfiguration = ProxyConfiguration()
+            proxyConfiguration.healthzBindAddress = ListenAddress(proxyHealthzBindAddress).map { ($0.host, $0.port) }
+            let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode, configuration: proxyConfiguration,
                                          logger: Logging.make(label: "swiftlet.proxy", level: node.logLevel))
             services.append(.init(service: ProxyService(server, removeRulesOnShutdown: cleanUpOnExit)))
             proxy = server

@@ -92,6 +92,14 @@ extension Expr {
                 per: nftnl_expr_get_u64(expr, attr(NFTNL_EXPR_LIMIT_UNIT)),
                 burst: reader.u32(NFTNL_EXPR_LIMIT_BURST), bytes: reader.u32(NFTNL_EXPR_LIMIT_TYPE) == 1,
                 over: reader.u32(NFTNL_EXPR_LIMIT_FLAGS) & 1 != 0))
+        case "dynset":
+            guard let operation = DynamicSetUpdate.Operation(rawValue: reader.u32(NFTNL_EXPR_DYNSET_OP)),
+                  let key = reader.register(NFTNL_EXPR_DYNSET_SREG_KEY), let set = reader.string(NFTNL_EXPR_DYNSET_SET_NAME)
+            else { return nil }
+            // The kernel reports the timeout it uses (0 when the set's default applies).
+            let timeout = reader.isSet(NFTNL_EXPR_DYNSET_TIMEOUT) ? nftnl_expr_get_u64(expr, attr(NFTNL_EXPR_DYNSET_TIMEOUT)) : 0
+            self = .dynset(DynamicSetUpdate(operation, set: set, key: key, data: reader.register(NFTNL_EXPR_DYNSET_SREG_DATA),
+                                            timeout: timeout == 0 ? nil : .milliseconds(timeout)))
         default:
             return nil
         }

@@ -96,6 +96,12 @@ extension Expr {
             setU32(expr, NFTNL_EXPR_LIMIT_BURST, limit.burst)
             setU32(expr, NFTNL_EXPR_LIMIT_TYPE, limit.bytes ? 1 : 0)
             setU32(expr, NFTNL_EXPR_LIMIT_FLAGS, limit.over ? 1 : 0)
+        case .dynset(let update):
+            setU32(expr, NFTNL_EXPR_DYNSET_SREG_KEY, update.key.kernelValue)
+            setRegister(expr, NFTNL_EXPR_DYNSET_SREG_DATA, update.data)
+            setU32(expr, NFTNL_EXPR_DYNSET_OP, update.operation.rawValue)
+            if let timeout = update.timeout { nftnl_expr_set_u64(expr, attr(NFTNL_EXPR_DYNSET_TIMEOUT), timeout.milliseconds) }
+            nftnl_expr_set_str(expr, attr(NFTNL_EXPR_DYNSET_SET_NAME), update.set)
         }
         return expr
     }
@@ -116,6 +122,7 @@ extension Expr {
         case .numgen: "numgen"
         case .reject: "reject"
         case .limit: "limit"
+        case .dynset: "dynset"
         }
     }
 }

@@ -126,6 +126,29 @@ extension Expr {
         ]
     }
 
+    /// One rule per chain, `numgen random mod (N-i) 0 goto cᵢ` and a plain `goto` for the last: each
+    /// chain is reached with probability 1/N, as with iptables' `statistic --mode random` rules.
+    ///
+    /// Unlike ``randomGoto(_:kind:)`` this needs no set: the kernel allocates and looks up anonymous sets
+    /// by scanning every set of the table, so ten thousand `vmap { … }` rules cost quadratic time to load.
+    public static func randomGotoRules(_ chains: [String]) -> [[Expr]] {
+        chains.enumerated().map { index, chain in
+            let remaining = UInt32(chains.count - index)
+            guard remaining > 1 else { return [.verdict(.goto(chain))] }
+            return [
+                .numgen(.random, modulus: remaining, offset: 0, into: .r1),
+                .compare(.equal, .r1, .integer(0)),
+                .verdict(.goto(chain)),
+            ]
+        }
+    }
+
+    /// `update @set { selectors }`: adds the key to `set` or, when it is there, restarts its timeout
+    /// (`timeout` overrides the set's default).
+    public static func update(set: String, with selectors: [Selector], timeout: Duration? = nil) -> [Expr] {
+        concat(selectors) + [.dynset(DynamicSetUpdate(.update, set: set, key: .r1, timeout: timeout))]
+    }
+
     private static func translate(_ kind: NAT.Kind, to address: Value, port: UInt16?, flags: NATFlags) -> [Expr] {
         var expressions: [Expr] = [.immediate(address, into: .r1)]
         var nat = NAT(kind, family: address.bytes.count == 16 ? .ip6 : .ip, addressMin: .r1, flags: flags)

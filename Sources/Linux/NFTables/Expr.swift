@@ -39,6 +39,43 @@ public enum Expr: Hashable, Sendable {
     case reject(Reject)
     /// Matches while traffic stays under a rate.
     case limit(Limit)
+    /// Adds, refreshes or deletes the key in a register in a named set from the packet path
+    /// (`update @set { ip saddr }`): what kube-proxy's ClientIP affinity uses to remember clients.
+    case dynset(DynamicSetUpdate)
+}
+
+/// A `dynset` statement (`add`/`update`/`delete @set { key }`): the packet path changes a named set.
+///
+/// The set needs `flags dynamic` (and `timeout` for element timeouts). `update` adds the key if missing
+/// and, if present, restarts its timeout; `add` leaves an existing element's timeout alone.
+///
+///     // endpoint chain: remember the client for the affinity timeout of the set
+///     Expr.payload(.ipSaddr, into: .r1), .dynset(DynamicSetUpdate(.update, set: "affinity-…", key: .r1))
+public struct DynamicSetUpdate: Hashable, Sendable {
+    /// `enum nft_dynset_ops`.
+    public enum Operation: UInt32, Hashable, Sendable {
+        case add = 0
+        case update = 1
+        case delete = 2
+    }
+
+    public var operation: Operation
+    /// The named set to change.
+    public var set: String
+    /// Where the key is (loaded by the expressions before).
+    public var key: Register
+    /// Where a map's value is, for maps.
+    public var data: Register?
+    /// The timeout of elements this statement adds or refreshes; `nil`: the set's default timeout.
+    public var timeout: Duration?
+
+    public init(_ operation: Operation, set: String, key: Register, data: Register? = nil, timeout: Duration? = nil) {
+        self.operation = operation
+        self.set = set
+        self.key = key
+        self.data = data
+        self.timeout = timeout
+    }
 }
 
 /// A set a lookup refers to: a named set of the table, or an anonymous one defined inline with the

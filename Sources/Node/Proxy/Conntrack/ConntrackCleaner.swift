@@ -71,8 +71,11 @@ public final class ConntrackCleaner: Sendable {
             state.endpoints = used
             guard !stale.isEmpty else { return 0 }
             do {
-                let deleted = try state.netlink.deleteEntries(family: .v4, protocolNumber: L4Protocol.udp.number) {
-                    Self.matches($0, stale)
+                var deleted = 0
+                for family in [IPFamily.v4, .v6] {
+                    deleted += try state.netlink.deleteEntries(family: family, protocolNumber: L4Protocol.udp.number) {
+                        Self.matches($0, stale)
+                    }
                 }
                 metrics.recordConntrackDeleted(deleted)
                 if deleted > 0 { logger.debug("deleted stale UDP conntrack entries", metadata: ["count": "\(deleted)"]) }

@@ -72,7 +72,8 @@ public actor IPTablesProxier {
     private func builder(for node: NodeInfo) -> (IPTablesRuleBuilder, BuilderKey) {
         let key = BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
                              nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
-        return (IPTablesRuleBuilder(clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, mark: configuration.masqueradeMark), key)
+        return (IPTablesRuleBuilder(clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, mark: configuration.masqueradeMark,
+                                    ipv6: iptables.command == "ip6tables"), key)
     }
 
     /// The rules the given state should produce (no kernel access).

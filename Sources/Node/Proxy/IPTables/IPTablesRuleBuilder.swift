@@ -1,7 +1,8 @@
 import Foundation
 
-/// Builds the rules of upstream kube-proxy's iptables mode (IPv4) from snapshots of services, endpoints
-/// and the node.
+/// Builds the rules of upstream kube-proxy's iptables mode from snapshots of services, endpoints and the node,
+/// for `iptables` (IPv4) or `ip6tables` (IPv6, ``ipv6``): addresses of the other family are left to the other
+/// family's proxier.
 ///
 /// nat: `KUBE-SERVICES` matches each cluster IP / external IP and jumps to the service's `KUBE-SVC-…`
 /// (or `KUBE-EXT-…`); its last rule sends node addresses to `KUBE-NODEPORTS`. `KUBE-SVC-…` marks
@@ -84,8 +85,13 @@ struct IPTablesRuleBuilder: Sendable {
     let nodePortAddresses: [String]
     /// The masquerade mark (`0x4000`).
     let mark: UInt32
+    /// Rules for `ip6tables`.
+    var ipv6 = false
 
-    private var clusterCIDR: String? { clusterCIDRs.first { !$0.contains(":") } }
+    /// Whether `address` belongs to this builder's family.
+    private func holds(_ address: String) -> Bool { address.contains(":") == ipv6 }
+
+    private var clusterCIDR: String? { clusterCIDRs.first(where: holds) }
     private var markText: String { "0x" + String(mark, radix: 16) }
 
     /// The whole model: fixed chains, every service's chains, the shared chains assembled in service order.
@@ -130,7 +136,7 @@ struct IPTablesRuleBuilder: Sendable {
     /// The last rule of nat `KUBE-SERVICES`: traffic to a node address goes on to `KUBE-NODEPORTS`.
     private func nodePortsJump() -> [String] {
         let comment = "-m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\""
-        let addresses = nodePortAddresses.filter { !$0.contains(":") }
+        let addresses = nodePortAddresses.filter(holds)
         if addresses.isEmpty { return ["-A KUBE-SERVICES \(comment) -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS"] }
         return addresses.map { "-A KUBE-SERVICES \(comment) -d \($0) -j KUBE-NODEPORTS" }
     }
@@ -146,12 +152,12 @@ struct IPTablesRuleBuilder: Sendable {
         // answered before is held back by the kernel's per-host ICMP rate limit (a refused connection would
         // take a second or more), which a reset is not subject to.
         let reject = name.protocol == .tcp ? "REJECT --reject-with tcp-reset" : "REJECT"
-        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { !$0.isIPv6 })
+        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { holds($0.ip) })
         let serviceChain = IPTablesChainName.service(name)
         let externalChain = IPTablesChainName.external(name)
         let localChain = IPTablesChainName.local(name)
-        let clusterIPs = service.clusterIPs.filter { !$0.contains(":") }
-        let affinityTimeout: Int? = if case .clientIP(let timeout) = service.sessionAffinity { timeout } else { nil }
+        let clusterIPs = service.clusterIPs.filter(holds)
+        let affinityTimeout = service.affinityTimeout
 
         for endpoint in selection.all {
             let chain = IPTablesChainName.endpoint(name, endpoint)
@@ -183,8 +189,8 @@ struct IPTablesRuleBuilder: Sendable {
 
         // NodePort, external IPs, load-balancer IPs.
         guard service.isExternallyAccessible else { return fragment }
-        let externalIPs = service.externalIPs.filter { !$0.contains(":") }
-        let loadBalancerIPs = service.loadBalancerIPs.filter { !$0.contains(":") }
+        let externalIPs = service.externalIPs.filter(holds)
+        let loadBalancerIPs = service.loadBalancerIPs.filter(holds)
         if selection.external.isEmpty {
             // No endpoint at all: reject. Endpoints, but none local for externalTrafficPolicy Local: drop.
             let (verdict, why) = selection.all.isEmpty ? (reject, "has no endpoints") : ("DROP", "has no local endpoints")
@@ -224,7 +230,7 @@ struct IPTablesRuleBuilder: Sendable {
             fragment.shared[Self.natServices, default: []].append(
                 "-A KUBE-SERVICES -m comment --comment \"\(spn) external IP\" \(match) -d \(ip) --dport \(service.port) -j \(externalChain)")
         }
-        let ranges = service.loadBalancerSourceRanges.filter { !$0.contains(":") }
+        let ranges = service.loadBalancerSourceRanges.filter(holds)
         let firewallChain = IPTablesChainName.firewall(name)
         if !ranges.isEmpty, !loadBalancerIPs.isEmpty {
             fragment.chains[firewallChain] = ranges.map {

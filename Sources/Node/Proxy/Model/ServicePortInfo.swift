@@ -55,6 +55,11 @@ public struct ServicePortInfo: Hashable, Sendable {
         nodePort != nil || !externalIPs.isEmpty || !loadBalancerIPs.isEmpty
     }
 
+    /// The ClientIP affinity timeout in seconds, `nil` without affinity.
+    public var affinityTimeout: Int? {
+        if case .clientIP(let timeout) = sessionAffinity { timeout } else { nil }
+    }
+
     /// Whether external traffic may only go to endpoints on this node.
     public var externalPolicyLocal: Bool { isExternallyAccessible && externalTrafficPolicy == .local }
 }

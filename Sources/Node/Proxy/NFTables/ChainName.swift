@@ -6,7 +6,15 @@ enum ChainName {
     static func external(_ name: ServicePortName) -> String { named("external", name.chainBase) }
     static func firewall(_ name: ServicePortName) -> String { named("firewall", name.chainBase) }
     static func endpoint(_ name: ServicePortName, _ endpoint: EndpointInfo) -> String {
-        named("endpoint", "\(name.chainBase)__\(endpoint.isIPv6 ? "[\(endpoint.ip)]" : endpoint.ip)/\(endpoint.port)")
+        named("endpoint", endpointBase(name, endpoint))
+    }
+    /// The ClientIP affinity set of one endpoint (clients that reached it recently).
+    static func affinity(_ name: ServicePortName, _ endpoint: EndpointInfo) -> String {
+        named("affinity", endpointBase(name, endpoint))
+    }
+
+    private static func endpointBase(_ name: ServicePortName, _ endpoint: EndpointInfo) -> String {
+        "\(name.chainBase)__\(endpoint.isIPv6 ? "[\(endpoint.ip)]" : endpoint.ip)/\(endpoint.port)"
     }
 
     /// `prefix-HASH-base`, the hash over `prefix` and `base` (FNV-1a 64, base32, 8 characters).

@@ -1,7 +1,8 @@
 import NFTables
 
 /// The fixed skeleton of the proxy's table, in upstream kube-proxy's nftables layout: base chains hooked
-/// into filter and nat, the dispatch chains, and the named verdict maps services are added to.
+/// into filter and nat, the dispatch chains, and the named verdict maps services are added to. One table
+/// per family (`ip`, `ip6`), with the same name, as upstream has.
 ///
 ///     services:             ip daddr . meta l4proto . th dport vmap @service-ips
 ///                           ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports
@@ -34,6 +35,20 @@ public struct NFTablesLayout: Sendable {
     public static let firewallIPs = "firewall-ips"
     public static let nodePortIPs = "nodeport-ips"
 
+    /// The address family's data type (`ipv4_addr` / `ipv6_addr`).
+    public var addressType: DataType { table.family == .ip6 ? .ipv6Address : .ipv4Address }
+    /// `ip saddr` / `ip6 saddr`.
+    public var sourceAddress: PayloadField { table.family == .ip6 ? .ip6Saddr : .ipSaddr }
+    /// `ip daddr` / `ip6 daddr`.
+    public var destinationAddress: PayloadField { table.family == .ip6 ? .ip6Daddr : .ipDaddr }
+    /// Whether `address` (text) belongs to this table's family.
+    public func holds(_ address: String) -> Bool { address.contains(":") == (table.family == .ip6) }
+    /// `address` as a key or NAT value of this family; `nil` for the other family or unparsable text.
+    public func value(_ address: String) -> Value? {
+        guard holds(address) else { return nil }
+        return table.family == .ip6 ? try? Value.ipv6(address) : try? Value.ipv4(address)
+    }
+
     /// Base chains, hooked as upstream hooks them (filter checks at priority -110, before DNAT).
     public var baseChains: [Chain] {
         [
@@ -59,7 +74,7 @@ public struct NFTablesLayout: Sendable {
 
     /// The named sets and maps.
     public var sets: [NamedSet] {
-        let serviceKey: KeyType = [.ipv4Address, .inetProto, .inetService]
+        let serviceKey: KeyType = [addressType, .inetProto, .inetService]
         let portKey: KeyType = [.inetProto, .inetService]
         return [
             NamedSet(Self.serviceIPs, in: table, key: serviceKey, data: .verdict),
@@ -67,7 +82,7 @@ public struct NFTablesLayout: Sendable {
             NamedSet(Self.firewallIPs, in: table, key: serviceKey, data: .verdict),
             NamedSet(Self.serviceNodePorts, in: table, key: portKey, data: .verdict),
             NamedSet(Self.noEndpointNodePorts, in: table, key: portKey, data: .verdict),
-            NamedSet(Self.nodePortIPs, in: table, key: [.ipv4Address]),
+            NamedSet(Self.nodePortIPs, in: table, key: [addressType]),
         ]
     }
 
@@ -77,9 +92,9 @@ public struct NFTablesLayout: Sendable {
     /// The fixed chains and their rules: everything but the per-service chains.
     public var fixedChains: [String: [NFTablesModel.RuleSpec]] {
         typealias R = NFTablesModel.RuleSpec
-        let serviceKey: [Selector] = [.payload(.ipDaddr), .meta(.l4proto), .payload(.destinationPort)]
+        let serviceKey: [Selector] = [.payload(destinationAddress), .meta(.l4proto), .payload(.destinationPort)]
         let portKey: [Selector] = [.meta(.l4proto), .payload(.destinationPort)]
-        let nodePortAddress = Expr.inSet([.payload(.ipDaddr)], set: .named(Self.nodePortIPs))
+        let nodePortAddress = Expr.inSet([.payload(destinationAddress)], set: .named(Self.nodePortIPs))
         let new = Expr.ctState(.new)
         return [
             "filter-prerouting-pre-dnat": [R(new + [.verdict(.jump(Self.firewallCheck))])],
@@ -112,7 +127,8 @@ public struct NFTablesLayout: Sendable {
             ],
             Self.rejectChain: [
                 R(Expr.l4proto(.tcp) + [.reject(.tcpReset)]),
-                R([.reject(.portUnreachable)]),
+                // Plain `reject`: ICMP port unreachable (code 3), ICMPv6 port unreachable (code 4) in ip6.
+                R([.reject(table.family == .ip6 ? .icmp(code: 4) : .portUnreachable)]),
             ],
         ]
     }

@@ -20,10 +20,14 @@ public struct NFTablesModel: Hashable, Sendable {
     public var chains: [String: [RuleSpec]]
     /// Elements by set name, keyed by the element key.
     public var elements: [String: [Value: SetElement]]
+    /// Sets besides the layout's fixed ones, by name: the per-endpoint ClientIP affinity sets, whose
+    /// elements the kernel adds from the packet path (so ``elements`` never lists them).
+    public var sets: [String: NamedSet]
 
-    public init(chains: [String: [RuleSpec]] = [:], elements: [String: [Value: SetElement]] = [:]) {
+    public init(chains: [String: [RuleSpec]] = [:], elements: [String: [Value: SetElement]] = [:], sets: [String: NamedSet] = [:]) {
         self.chains = chains
         self.elements = elements
+        self.sets = sets
     }
 
     /// Adds (or replaces) `element` of `set`.
@@ -34,6 +38,7 @@ public struct NFTablesModel: Hashable, Sendable {
     /// Removes what `fragment` added: its chains, and its elements where they still hold its values.
     mutating func remove(_ fragment: NFTablesModel) {
         for name in fragment.chains.keys { chains[name] = nil }
+        for name in fragment.sets.keys { sets[name] = nil }
         for (set, elements) in fragment.elements {
             for (key, element) in elements where self.elements[set]?[key] == element { self.elements[set]?[key] = nil }
         }
@@ -42,6 +47,7 @@ public struct NFTablesModel: Hashable, Sendable {
     /// Adds `fragment`'s chains and elements, replacing any with the same names or keys.
     mutating func merge(_ fragment: NFTablesModel) {
         for (name, rules) in fragment.chains { chains[name] = rules }
+        for (name, set) in fragment.sets { sets[name] = set }
         for (set, elements) in fragment.elements {
             for (key, element) in elements { self.elements[set, default: [:]][key] = element }
         }

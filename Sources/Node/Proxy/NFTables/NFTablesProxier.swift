@@ -1,5 +1,6 @@
 import Logging
 import NFTables
+import Synchronization
 
 /// Programs services into the proxy's own nftables table through netlink batches (never an `nft`
 /// process), incrementally.
@@ -28,6 +29,7 @@ public actor NFTablesProxier {
     private let metrics: ProxyMetrics
     private let health: ProxyHealth
     private let conntrack: ConntrackCleaner?
+    private let sharedGeneration: RulesetGeneration
     private let logger: Logger
     private let clock = ContinuousClock()
 
@@ -75,15 +77,22 @@ public actor NFTablesProxier {
     /// it in place instead of copying it.
     private var desiredCache: NFTablesModel?
 
-    /// - Parameter conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the
-    ///   rules are in); `nil` skips that.
-    public init(socket: NetfilterSocket, configuration: ProxyConfiguration = ProxyConfiguration(),
+    /// - Parameters:
+    ///   - family: `.ip` or `.ip6`: the table this proxier owns; services and endpoints of the other family
+    ///     are left to the other family's proxier (see ``DualStackProxier``).
+    ///   - conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the rules are in);
+    ///     `nil` skips that.
+    ///   - generation: the ruleset generation after the last commit of any proxier sharing it: the ip and ip6
+    ///     proxiers of one node commit to the same ruleset, and must not take each other's commits for
+    ///     outside interference.
+    public init(socket: NetfilterSocket, family: Family = .ip, configuration: ProxyConfiguration = ProxyConfiguration(),
                 metrics: ProxyMetrics = ProxyMetrics(), health: ProxyHealth = ProxyHealth(), conntrack: ConntrackCleaner? = nil,
-                logger: Logger) {
+                generation: RulesetGeneration = RulesetGeneration(), logger: Logger) {
         self.conntrack = conntrack
+        self.sharedGeneration = generation
         self.socket = socket
         self.configuration = configuration
-        self.layout = NFTablesLayout(tableName: configuration.tableName, mark: configuration.masqueradeMark)
+        self.layout = NFTablesLayout(tableName: configuration.tableName, family: family, mark: configuration.masqueradeMark)
         self.metrics = metrics
         self.health = health
         self.logger = logger
@@ -164,7 +173,7 @@ public actor NFTablesProxier {
             } catch {
                 throw failed("read the ruleset generation", error)
             }
-            if generation != lastGeneration {
+            if lastGeneration == nil || generation != sharedGeneration.value {
                 logger.info("ruleset changed by someone else, resyncing the whole table",
                             metadata: ["table": "\(layout.table.name)", "expected": "\(lastGeneration.map(String.init) ?? "-")",
                                        "found": "\(generation)"])
@@ -186,6 +195,7 @@ public actor NFTablesProxier {
             }
             do {
                 lastGeneration = try socket.generation()
+                sharedGeneration.value = lastGeneration
             } catch {
                 needsFullSync = true
                 throw failed("read the ruleset generation after committing", error)
@@ -253,6 +263,16 @@ public actor NFTablesProxier {
             "errno": "\(error.errno)", "error": "\(error)",
         ])
         return ProxyError(.kernel, "could not \(what)", cause: error)
+    }
+}
+
+/// The ruleset generation (`NFT_MSG_GETGEN`) right after the last commit of the proxiers sharing this object.
+public final class RulesetGeneration: Sendable {
+    private let state = Mutex<UInt32?>(nil)
+    public init() {}
+    public var value: UInt32? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }
 

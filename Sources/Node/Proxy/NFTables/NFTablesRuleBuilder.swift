@@ -1,7 +1,8 @@
 import NFTables
 
-/// Builds the desired ``NFTablesModel`` from snapshots of services, endpoints and the node, in upstream
-/// kube-proxy's layout (IPv4).
+/// Builds the desired ``NFTablesModel`` of one family's table (the layout's: `ip` or `ip6`) from snapshots of
+/// services, endpoints and the node, in upstream kube-proxy's layout; addresses of the other family are left
+/// to the other table.
 ///
 /// Per service port with endpoints: `service-…` (masquerade off-cluster sources, pick an endpoint),
 /// `endpoint-…` (hairpin masquerade mark, DNAT), `external-…` for NodePort/externalIPs/load-balancer
@@ -28,8 +29,8 @@ struct NFTablesRuleBuilder: Sendable {
     func fixedPart() -> NFTablesModel {
         var model = NFTablesModel(chains: layout.fixedChains, elements: [:])
         for set in layout.sets { model.elements[set.name] = [:] }
-        for address in nodePortAddresses where !address.contains(":") {
-            if let key = try? Value.ipv4(address) { model.insert(SetElement(key: key), into: NFTablesLayout.nodePortIPs) }
+        for address in nodePortAddresses {
+            if let key = layout.value(address) { model.insert(SetElement(key: key), into: NFTablesLayout.nodePortIPs) }
         }
         return model
     }
@@ -41,35 +42,41 @@ struct NFTablesRuleBuilder: Sendable {
         return model
     }
 
-    private var clusterCIDR: String? { clusterCIDRs.first { !$0.contains(":") } }
+    private var clusterCIDR: String? { clusterCIDRs.first { layout.holds($0) } }
 
     private func add(_ service: ServicePortInfo, endpoints: [EndpointInfo], to model: inout NFTablesModel) {
         let name = service.name
         let proto = Value.inetProto(name.protocol.number)
-        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { !$0.isIPv6 })
+        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { layout.holds($0.ip) })
         let serviceChain = ChainName.service(name)
         let externalChain = ChainName.external(name)
-        let clusterIPs = service.clusterIPs.compactMap { ip in ip.contains(":") ? nil : try? Value.ipv4(ip) }
-        let externalIPs = (service.externalIPs + service.loadBalancerIPs).compactMap { ip in ip.contains(":") ? nil : try? Value.ipv4(ip) }
+        let (saddr, daddr) = (layout.sourceAddress, layout.destinationAddress)
+        let clusterIPs = service.clusterIPs.compactMap(layout.value)
+        let externalIPs = (service.externalIPs + service.loadBalancerIPs).compactMap(layout.value)
         let port = Value.inetService(service.port)
 
         for endpoint in selection.all {
-            guard let address = try? Value.ipv4(endpoint.ip) else { continue }
-            model.chains[ChainName.endpoint(name, endpoint)] = [
-                R(Expr.match(.payload(.ipSaddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))]),
-                R(Expr.l4proto(proto) + Expr.dnat(to: address, port: endpoint.port)),
-            ]
+            guard let address = layout.value(endpoint.ip) else { continue }
+            var rules = [R(Expr.match(.payload(saddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))])]
+            if let timeout = service.affinityTimeout {
+                // Remember the client: `ip saddr @affinity-…` in the dispatch sends it back here until the timeout.
+                let set = ChainName.affinity(name, endpoint)
+                model.sets[set] = NamedSet(set, in: layout.table, key: [layout.addressType], flags: [.dynamic, .timeout], timeout: .seconds(timeout))
+                rules.append(R(Expr.update(set: set, with: [.payload(saddr)])))
+            }
+            rules.append(R(Expr.l4proto(proto) + Expr.dnat(to: address, port: endpoint.port)))
+            model.chains[ChainName.endpoint(name, endpoint)] = rules
         }
 
         // Cluster IP.
         if !selection.cluster.isEmpty {
             var rules: [R] = []
             if let cidr = clusterCIDR, let first = clusterIPs.first,
-               let notFromPods = try? Expr.match(.ipSaddr, network: cidr, .notEqual) {
-                rules.append(R(Expr.match(.payload(.ipDaddr), .equal, first) + Expr.destinationPort(service.port, proto: proto)
+               let notFromPods = try? Expr.match(saddr, network: cidr, .notEqual) {
+                rules.append(R(Expr.match(.payload(daddr), .equal, first) + Expr.destinationPort(service.port, proto: proto)
                                + notFromPods + [.verdict(.jump(NFTablesLayout.markForMasquerade))]))
             }
-            rules.append(dispatch(service, over: selection.cluster))
+            rules += dispatch(service, over: selection.cluster)
             model.chains[serviceChain] = rules
             for ip in clusterIPs {
                 model.insert(SetElement(key: .concat(ip, proto, port), verdict: .goto(serviceChain)), into: NFTablesLayout.serviceIPs)
@@ -88,13 +95,13 @@ struct NFTablesRuleBuilder: Sendable {
             var rules: [R] = []
             if service.externalPolicyLocal {
                 // Pods reaching the node port are internal traffic: the cluster policy applies, no masquerade.
-                if let cidr = clusterCIDR, !selection.cluster.isEmpty, let fromPods = try? Expr.match(.ipSaddr, network: cidr) {
+                if let cidr = clusterCIDR, !selection.cluster.isEmpty, let fromPods = try? Expr.match(saddr, network: cidr) {
                     rules.append(R(fromPods + [.verdict(.goto(serviceChain))], comment: "short-circuit pod traffic"))
                 }
-                rules.append(dispatch(service, over: selection.external))
+                rules += dispatch(service, over: selection.external)
             } else {
                 rules.append(R([.verdict(.jump(NFTablesLayout.markForMasquerade))], comment: "masquerade traffic from outside"))
-                rules.append(selection.external == selection.cluster ? R([.verdict(.goto(serviceChain))]) : dispatch(service, over: selection.external))
+                rules += selection.external == selection.cluster ? [R([.verdict(.goto(serviceChain))])] : dispatch(service, over: selection.external)
             }
             model.chains[externalChain] = rules
             externalVerdict = .goto(externalChain)
@@ -113,12 +120,12 @@ struct NFTablesRuleBuilder: Sendable {
         }
 
         // loadBalancerSourceRanges: only listed sources may reach the load-balancer IPs.
-        let ranges = service.loadBalancerSourceRanges.filter { !$0.contains(":") }
-        let loadBalancerIPs = service.loadBalancerIPs.compactMap { ip in ip.contains(":") ? nil : try? Value.ipv4(ip) }
+        let ranges = service.loadBalancerSourceRanges.filter { layout.holds($0) }
+        let loadBalancerIPs = service.loadBalancerIPs.compactMap(layout.value)
         if !ranges.isEmpty, !loadBalancerIPs.isEmpty {
             let firewallChain = ChainName.firewall(name)
             var rules = ranges.compactMap { range in
-                (try? Expr.match(.ipSaddr, network: range)).map { R($0 + [.verdict(.return)]) }
+                (try? Expr.match(saddr, network: range)).map { R($0 + [.verdict(.return)]) }
             }
             rules.append(R([.verdict(.drop)], comment: "other sources are not allowed"))
             model.chains[firewallChain] = rules
@@ -128,33 +135,23 @@ struct NFTablesRuleBuilder: Sendable {
         }
     }
 
-    /// The rule choosing one of `endpoints`: `numgen random mod N vmap { … }`, or with ClientIP affinity
-    /// a choice by the client address so one client keeps reaching the same endpoint.
-    private func dispatch(_ service: ServicePortInfo, over endpoints: [EndpointInfo]) -> R {
-        let chains = endpoints.map { ChainName.endpoint(service.name, $0) }
-        switch service.sessionAffinity {
-        case .none:
-            return R(Expr.randomGoto(chains))
-        case .clientIP:
-            return R(Self.sourceHashGoto(chains), comment: "ClientIP affinity")
-        }
-    }
-
-    /// `ip saddr & 0.0.0.255 vmap { 0.0.0.0 : goto c0, 0.0.0.1 : goto c1, … }`: every client address maps
-    /// to one endpoint chain, the same for as long as the endpoints stay the same.
+    /// The rules choosing one of `endpoints`: with ClientIP affinity first `ip saddr @affinity-… goto
+    /// endpoint-…` per endpoint (a client seen within the timeout goes back to its endpoint), then
+    /// `numgen random mod N-i 0 goto endpoint-…` per endpoint, so each is chosen with probability 1/N.
     ///
-    /// Upstream keeps per-endpoint dynamic sets (`update @affinity-… { ip saddr }`) with the affinity
-    /// timeout; the `NFTables` module has no `dynset` expression yet, so affinity here is a stable hash of
-    /// the client address (no timeout; clients move only when the endpoints change).
-    static func sourceHashGoto(_ chains: [String]) -> [Expr] {
-        let elements = (0..<256).map { byte in
-            SetElement(key: Value([0, 0, 0, UInt8(byte)]), verdict: .goto(chains[byte % chains.count]))
+    /// Upstream writes the random choice as one `numgen random mod N vmap { 0 : goto …, … }` rule; each
+    /// such rule carries an anonymous set, and the kernel names and finds anonymous sets by scanning every
+    /// set of the table (and the pending transaction), so loading ten thousand services took minutes
+    /// (quadratic). Rules with `numgen` compares cost the kernel the same at any service count; the choice
+    /// is evaluated only for a connection's first packet.
+    private func dispatch(_ service: ServicePortInfo, over endpoints: [EndpointInfo]) -> [R] {
+        var rules: [R] = []
+        if service.affinityTimeout != nil {
+            for endpoint in endpoints {
+                rules.append(R(Expr.inSet([.payload(layout.sourceAddress)], set: .named(ChainName.affinity(service.name, endpoint)))
+                               + [.verdict(.goto(ChainName.endpoint(service.name, endpoint)))]))
+            }
         }
-        let map = AnonymousSet(key: [.ipv4Address], data: .verdict, elements: elements)
-        return [
-            .payload(.ipSaddr, into: .r1),
-            .bitwise(from: .r1, into: .r1, mask: Value([0, 0, 0, 255]), xor: Value([0, 0, 0, 0])),
-            .lookup(.anonymous(map), from: .r1, into: .verdict, inverted: false),
-        ]
+        return rules + Expr.randomGotoRules(endpoints.map { ChainName.endpoint(service.name, $0) }).map { R($0) }
     }
 }

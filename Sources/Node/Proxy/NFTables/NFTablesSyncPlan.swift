@@ -20,6 +20,9 @@ public struct NFTablesSyncPlan: Sendable {
     public var addedElements: [String: [SetElement]] = [:]
     /// Elements deleted, by set.
     public var deletedElements: [String: [SetElement]] = [:]
+    /// Per-endpoint sets (ClientIP affinity) created, and deleted once no rule refers to them.
+    public var addedSets: [String] = []
+    public var deletedSets: [String] = []
     /// The kernel transaction.
     public var transaction = Transaction()
 
@@ -28,7 +31,7 @@ public struct NFTablesSyncPlan: Sendable {
 
     /// Number of chain and element operations (a rough size of the change).
     public var changeCount: Int {
-        addedChains.count + rewrittenChains.count + flushedChains.count + deletedChains.count
+        addedChains.count + rewrittenChains.count + flushedChains.count + deletedChains.count + addedSets.count + deletedSets.count
             + addedElements.values.reduce(0) { $0 + $1.count } + deletedElements.values.reduce(0) { $0 + $1.count }
     }
 
@@ -37,16 +40,19 @@ public struct NFTablesSyncPlan: Sendable {
         "\(isFull ? "full" : "partial"): +\(addedChains.count) chains, ~\(rewrittenChains.count) rewritten, "
             + "-\(flushedChains.count) flushed, x\(deletedChains.count) deleted, "
             + "+\(addedElements.values.reduce(0) { $0 + $1.count }) elements, -\(deletedElements.values.reduce(0) { $0 + $1.count }) elements"
+            + (addedSets.isEmpty && deletedSets.isEmpty ? "" : ", +\(addedSets.count) sets, -\(deletedSets.count) sets")
     }
 
     /// The chains and element keys a partial sync needs to compare.
     struct Touched: Sendable {
         var chains: Set<String> = []
         var elements: [String: Set<Value>] = [:]
+        var sets: Set<String> = []
 
         /// Marks everything `model` holds as touched.
         mutating func formUnion(_ model: NFTablesModel) {
             chains.formUnion(model.chains.keys)
+            sets.formUnion(model.sets.keys)
             for (set, elements) in model.elements { self.elements[set, default: []].formUnion(elements.keys) }
         }
     }
@@ -65,6 +71,10 @@ public struct NFTablesSyncPlan: Sendable {
             plan.addedChains.append(name)
         }
         for set in layout.sets { tx.add(set) }
+        for name in desired.sets.keys.sorted() {
+            tx.add(desired.sets[name]!)
+            plan.addedSets.append(name)
+        }
         for name in names {
             let chain = layout.chain(named: name)
             for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
@@ -93,11 +103,22 @@ public struct NFTablesSyncPlan: Sendable {
         let chainNames: [String] = touched.map { Array($0.chains.union(stale.keys)).sorted() }
             ?? Array(Set(current.chains.keys).union(desired.chains.keys)).sorted()
 
-        // 1. New chains exist before anything refers to them.
+        let setNames: [String] = touched.map { Array($0.sets).sorted() } ?? Array(Set(current.sets.keys).union(desired.sets.keys)).sorted()
+        // A set whose definition changed (a new affinity timeout) is deleted and created again, which needs
+        // every rule referring to it gone first: those chains are rewritten even if their rules are the same.
+        let redefinedSets = Set(setNames.filter { current.sets[$0] != nil && desired.sets[$0] != nil && current.sets[$0] != desired.sets[$0] })
+
+        // 1. New chains and sets exist before anything refers to them.
         func existing(_ name: String) -> [NFTablesModel.RuleSpec]? { current.chains[name] ?? (stale[name] != nil ? [] : nil) }
         for name in chainNames where desired.chains[name] != nil && existing(name) == nil {
             tx.add(layout.chain(named: name))
             plan.addedChains.append(name)
+        }
+        for name in setNames where current.sets[name] == nil {
+            if let set = desired.sets[name] {
+                tx.add(set)
+                plan.addedSets.append(name)
+            }
         }
         // 2. Elements that go or change go first, so no element points at a chain about to be flushed.
         var additions: [(NamedSet, [SetElement])] = []
@@ -124,23 +145,21 @@ public struct NFTablesSyncPlan: Sendable {
                 plan.addedElements[set.name] = added
             }
         }
-        // 3. Chains whose rules changed are rewritten; new chains filled.
+        // 3. Chains whose rules changed are flushed (refilled in 6).
+        var refill: [String] = []
         for name in chainNames where desired.chains[name] != nil {
             let want = desired.chains[name] ?? []
             let have = existing(name)
-            guard have != want else { continue }
-            let chain = layout.chain(named: name)
+            guard have != want || (have.map { Self.refers($0, toAnyOf: redefinedSets) } ?? false) else { continue }
             if let have, !have.isEmpty {
-                tx.flush(chain)
+                tx.flush(layout.chain(named: name))
                 plan.rewrittenChains.append(name)
             } else if have != nil {
                 plan.rewrittenChains.append(name)
             }
-            for rule in want { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+            refill.append(name)
         }
-        // 4. New and changed elements, now that their chains hold their rules.
-        for (set, elements) in additions { tx.add(elements: elements, to: set) }
-        // 5. Chains no longer wanted: flush now, delete once they have been stale long enough.
+        // 4. Chains no longer wanted: flush now, delete once they have been stale long enough.
         for name in chainNames where existing(name) != nil && desired.chains[name] == nil {
             let chain = layout.chain(named: name)
             if let since = stale[name] {
@@ -153,7 +172,38 @@ public struct NFTablesSyncPlan: Sendable {
                 plan.flushedChains.append(name)
             }
         }
+        // 5. Sets no rule refers to any more are deleted; redefined ones created again.
+        for name in setNames {
+            guard let set = current.sets[name], desired.sets[name] == nil || redefinedSets.contains(name) else { continue }
+            tx.delete(set)
+            plan.deletedSets.append(name)
+            if let replacement = desired.sets[name] {
+                tx.add(replacement)
+                plan.addedSets.append(name)
+            }
+        }
+        // 6. Rules of new and changed chains.
+        for name in refill {
+            let chain = layout.chain(named: name)
+            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+        }
+        // 7. New and changed elements, now that their chains hold their rules.
+        for (set, elements) in additions { tx.add(elements: elements, to: set) }
         plan.transaction = tx
         return plan
+    }
+
+    /// Whether any of `rules` looks up or updates one of `sets`.
+    static func refers(_ rules: [NFTablesModel.RuleSpec], toAnyOf sets: Set<String>) -> Bool {
+        guard !sets.isEmpty else { return false }
+        return rules.contains { rule in
+            rule.expressions.contains { expression in
+                switch expression {
+                case .lookup(.named(let name), _, _, _): sets.contains(name)
+                case .dynset(let update): sets.contains(update.set)
+                default: false
+                }
+            }
+        }
     }
 }

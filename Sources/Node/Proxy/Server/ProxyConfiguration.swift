@@ -17,12 +17,16 @@ public struct ProxyConfiguration: Sendable {
     public var nodePortAddresses: [String]
     /// `/healthz` turns unhealthy when a queued change waits longer than this for a sync.
     public var healthTimeout: Duration
+    /// Where `/healthz` and `/livez` are served (upstream's `--healthz-bind-address`, `0.0.0.0:10256` in
+    /// `swiftlet proxy`); `nil`: not served.
+    public var healthzBindAddress: (host: String, port: Int)?
 
     public init(
         tableName: String = "swiftlet-proxy", minSyncPeriod: Duration = .seconds(1), syncPeriod: Duration = .seconds(30),
         fullSyncPeriod: Duration = .seconds(3600), clusterCIDRs: [String] = [], masqueradeBit: UInt32 = 14,
-        nodePortAddresses: [String] = [], healthTimeout: Duration = .seconds(60)
+        nodePortAddresses: [String] = [], healthTimeout: Duration = .seconds(60), healthzBindAddress: (host: String, port: Int)? = nil
     ) {
+        self.healthzBindAddress = healthzBindAddress
         self.tableName = tableName
         self.minSyncPeriod = minSyncPeriod
         self.syncPeriod = syncPeriod

@@ -9,6 +9,8 @@ public struct ProxyError: Error, Sendable, CustomStringConvertible {
         case command
         /// The desired rules could not be built (an unparsable address, say).
         case invalidModel
+        /// A health server could not listen (address in use, not an address of this node).
+        case listen
     }
 
     public let code: Code

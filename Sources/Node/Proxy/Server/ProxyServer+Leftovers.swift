@@ -11,9 +11,14 @@ extension ProxyServer {
             switch mode {
             case .iptables:
                 let socket = try namespace.map { try $0.run { try NetfilterSocket() } } ?? NetfilterSocket()
-                try await NFTablesProxier(socket: socket, configuration: configuration, logger: logger).cleanup()
+                for family in [Family.ip, .ip6] {
+                    try await NFTablesProxier(socket: socket, family: family, configuration: configuration, logger: logger).cleanup()
+                }
             case .nftables:
-                try await IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, logger: logger).cleanup()
+                for command in ["iptables", "ip6tables"] {
+                    try await IPTablesProxier(iptables: IPTables(namespace: namespace, command: command), configuration: configuration,
+                                              logger: logger).cleanup()
+                }
             }
         } catch {
             logger.warning("could not remove the other proxy mode's rules", metadata: ["mode": "\(mode.rawValue)", "error": "\(error)"])

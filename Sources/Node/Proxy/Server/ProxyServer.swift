@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 import KubeClient
 import LinuxSystem
@@ -19,6 +20,8 @@ public final class ProxyServer: Sendable {
     public let endpoints: EndpointsChangeTracker
     public let node: NodeTracker
     public let health: ProxyHealth
+    /// The `healthCheckNodePort` servers of `externalTrafficPolicy: Local` load balancers.
+    public let serviceHealth: ServiceHealthServer
     public let metrics: ProxyMetrics
     /// The backend ``mode`` selects.
     public let proxier: any Proxier
@@ -42,6 +45,7 @@ public final class ProxyServer: Sendable {
         endpoints = EndpointsChangeTracker(nodeName: nodeName)
         node = NodeTracker(nodeName: nodeName, addresses: configuration.nodePortAddresses)
         health = ProxyHealth(timeout: configuration.healthTimeout)
+        serviceHealth = ServiceHealthServer(addresses: configuration.nodePortAddresses, health: health, namespace: namespace, logger: logger)
         metrics = ProxyMetrics()
         let conntrack = try ConntrackCleaner(namespace: namespace, metrics: metrics, logger: logger)
         switch mode {
@@ -53,16 +57,38 @@ public final class ProxyServer: Sendable {
             } catch {
                 throw ProxyError(.kernel, "could not open a netfilter socket", cause: error)
             }
-            proxier = NFTablesProxier(socket: netfilter, configuration: configuration, metrics: metrics, health: health,
-                                      conntrack: conntrack, logger: logger)
+            if Self.hasIPv6(namespace) {
+                // Dual-stack: an ip6 table beside the ip one, on the same socket and generation.
+                let generation = RulesetGeneration()
+                proxier = DualStackProxier([
+                    NFTablesProxier(socket: netfilter, family: .ip, configuration: configuration, metrics: metrics, health: health,
+                                    conntrack: conntrack, generation: generation, logger: logger),
+                    NFTablesProxier(socket: netfilter, family: .ip6, configuration: configuration, metrics: metrics, health: health,
+                                    generation: generation, logger: logger),
+                ])
+            } else {
+                proxier = NFTablesProxier(socket: netfilter, family: .ip, configuration: configuration, metrics: metrics, health: health,
+                                          conntrack: conntrack, logger: logger)
+            }
         case .iptables:
-            proxier = IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, metrics: metrics,
-                                      health: health, conntrack: conntrack, logger: logger)
+            let ipv4 = IPTablesProxier(iptables: IPTables(namespace: namespace), configuration: configuration, metrics: metrics,
+                                       health: health, conntrack: conntrack, logger: logger)
+            // Dual-stack: ip6tables beside iptables.
+            proxier = Self.hasIPv6(namespace)
+                ? DualStackProxier([ipv4, IPTablesProxier(iptables: IPTables(namespace: namespace, command: "ip6tables"), configuration: configuration,
+                                                          metrics: metrics, health: health, logger: logger)])
+                : ipv4
         }
     }
 
     /// Whether syncs keep up (see ``ProxyHealth``).
     public var isHealthy: Bool { health.isHealthy() }
+
+    /// Whether the kernel has IPv6 in `namespace` (the caller's when `nil`): then the proxy is dual-stack.
+    static func hasIPv6(_ namespace: NetworkNamespace?) -> Bool {
+        let check = { FileManager.default.fileExists(atPath: "/proc/net/if_inet6") }
+        return (try? namespace.map { try $0.run(check) } ?? check()) ?? false
+    }
 
     /// Watches and programs until the calling task is cancelled. The first sync waits for the first
     /// LIST of Services and EndpointSlices, so a restart never programs an empty table over good rules.
@@ -71,12 +97,15 @@ public final class ProxyServer: Sendable {
         let sliceInformer = Informer<EndpointSlice>(client: client, logger: logger)
         let nodeInformer = Informer<Node>(client: client, logger: logger)
         let (services, endpoints, node, health, metrics, proxier) = (self.services, self.endpoints, self.node, self.health, self.metrics, self.proxier)
+        let serviceHealth = self.serviceHealth
         let logger = self.logger
         let runner = SyncRunner(minInterval: configuration.minSyncPeriod, maxInterval: configuration.syncPeriod, logger: logger) {
             do {
                 let triggers = endpoints.takeTriggerTimes()
-                try await proxier.syncRules(services: services.snapshot(), endpoints: endpoints.snapshot(), node: node.snapshot())
+                let (serviceMap, endpointsMap) = (services.snapshot(), endpoints.snapshot())
+                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot())
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
+                await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap)
                 return true
             } catch {
                 return false
@@ -103,12 +132,24 @@ public final class ProxyServer: Sendable {
                 changed(didChange)
             },
             onDelete: { changed(endpoints.update(old: $0, new: nil)); metrics.recordEndpointChange() }))
+        let nodeName = self.nodeName
+        let eligibility: @Sendable (Node?) -> Void = { object in
+            guard let object, object.metadata.name == nodeName else {
+                if object == nil { health.syncNode(deleting: true, taintKeys: []) }
+                return
+            }
+            health.syncNode(deleting: object.metadata.deletionTimestamp != nil, taintKeys: (object.spec?.taints ?? []).map(\.key))
+        }
         nodeInformer.addHandler(InformerHandler(
-            onAdd: { changed(node.update(old: nil, new: $0)) },
-            onUpdate: { changed(node.update(old: $0, new: $1)) },
-            onDelete: { changed(node.update(old: $0, new: nil)) }))
+            onAdd: { eligibility($0); changed(node.update(old: nil, new: $0)) },
+            onUpdate: { eligibility($1); changed(node.update(old: $0, new: $1)) },
+            onDelete: { if $0.metadata.name == nodeName { eligibility(nil) }; changed(node.update(old: $0, new: nil)) }))
 
         logger.info("starting service proxy", metadata: ["node": "\(nodeName)", "mode": "\(mode.rawValue)"])
+        var healthz: HealthHTTPServer?
+        if let address = configuration.healthzBindAddress {
+            healthz = try await ProxyHealthServer(host: address.host, port: address.port, health: health, namespace: namespace, logger: logger).start()
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await serviceInformer.run() }
             group.addTask { await sliceInformer.run() }
@@ -128,6 +169,8 @@ public final class ProxyServer: Sendable {
                 await runner.run()
             }
         }
+        await healthz?.close()
+        await serviceHealth.close()
         logger.info("service proxy stopped", metadata: ["node": "\(nodeName)"])
     }
 }
