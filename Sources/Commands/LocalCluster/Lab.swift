@@ -18,11 +18,13 @@ public enum Lab {
         public var network: IPNetwork
         public var cniBinDirectory: String
         public var imageArchives: [String]
+        /// More `swiftlet server` flags (`lab up --server-arg`), e.g. short node-monitor timings.
+        public var serverArguments: [String]
         public var readyTimeout: Duration
 
         public init(directory: String, nodes: Int, prefix: String = "lab", bridge: String = "swlab0",
                     network: IPNetwork = try! IPNetwork(parsing: "172.31.0.0/24"), cniBinDirectory: String = "/opt/cni/bin",
-                    imageArchives: [String] = [], readyTimeout: Duration = .seconds(180)) {
+                    imageArchives: [String] = [], serverArguments: [String] = [], readyTimeout: Duration = .seconds(180)) {
             self.directory = directory
             self.nodes = nodes
             self.prefix = prefix
@@ -30,6 +32,7 @@ public enum Lab {
             self.network = network
             self.cniBinDirectory = cniBinDirectory
             self.imageArchives = imageArchives
+            self.serverArguments = serverArguments
             self.readyTimeout = readyTimeout
         }
     }
@@ -45,7 +48,7 @@ public enum Lab {
         try network.checkUnused()
         try ClusterLauncher.makeDirectories([directory])
         let server = ServerConfiguration(dataDirectory: directory + "/server", listen: "\(network.gateway):6443",
-                                         clusterDNSAddress: "\(network.gateway):53")
+                                         clusterDNSAddress: "\(network.gateway):53", extraArguments: request.serverArguments)
         let nodes = network.members.map { member in
             NodeConfiguration(name: member.namespace, directory: "\(directory)/nodes/\(member.namespace)", podCIDR: member.podCIDR,
                               nodeIP: member.address, clusterDNS: "10.96.0.10", cgroupRoot: "/swiftlet-\(member.namespace)",
