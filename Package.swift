@@ -179,7 +179,7 @@ let package = Package(
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem", "CRI", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
+        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem", "Netlink", "NFTables", "CRI", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
                 path: "Sources/TestSupport", swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),
@@ -211,5 +211,8 @@ let package = Package(
         .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster", "Netlink", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log],
                     swiftSettings: strict),
         .testTarget(name: "CNITests", dependencies: ["CNI", "Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
+        // The end-to-end suite: a 3-node `swiftlet lab` driven with kubectl and curl (hack/e2e/README.md).
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeAPI", "LinuxSystem", "TestSupport"], path: "hack/e2e",
+                    exclude: ["web.yaml", "README.md", "run"], swiftSettings: strict),
     ]
 )
