@@ -11,7 +11,7 @@ import Glibc
 /// host) driven with real kubectl and curl through what a user does — a spread web Deployment behind a NodePort
 /// Service, DNS and traffic from a pod on every node, load balancing, scaling, a rolling update under load with no
 /// failed request, logs/exec/port-forward to pods on remote nodes, a node whose agent stops and whose pods move, and
-/// `lab down` leaving nothing behind. One lab for all of it keeps the suite at a few minutes.
+/// `lab down` leaving nothing behind (also after an agent was killed). One lab for all of it keeps the suite at a few minutes.
 @Suite(.serialized) struct ClusterEndToEndTests {
     @Test(.timeLimit(.minutes(15))) func threeNodeLab() async throws {
         // Node monitoring on short timings (upstream: 50 s grace, 5 s period), so a stopped agent shows quickly.
@@ -23,6 +23,7 @@ import Glibc
         }
         print("e2e: lab down took \(teardown.duration); whole suite \(ContinuousClock.now - started)")
         #expect(teardown.leftovers.isEmpty, "lab down left: \(teardown.leftovers.joined(separator: "\n"))")
+        #expect(teardown.output.contains("its agent is not running; starting one to remove the node's pods"), "\(teardown.output)")
         #expect(teardown.sandboxCount > 0)
     }
 }
@@ -65,7 +66,9 @@ private struct Scenario {
         try await scale(nodePort: nodePort)
         try await rollingUpdateUnderLoad(nodePort: nodePort)
         try await stoppedAgent(nodePort: nodePort)
-        step("taking the lab down")
+        // An agent that crashes leaves its pods running under the runtime; lab down must still remove them.
+        step("killing the agent of \(lab.nodes[0]) (SIGKILL) and taking the lab down")
+        kill(try lab.daemonPID("\(lab.nodes[0]) agent"), SIGKILL)
     }
 
     // MARK: Steps
@@ -144,20 +147,23 @@ private struct Scenario {
             let port = 18080 + index
             let output = harness.directory + "-port-forward.out"
             let forward = try harness.start("/usr/bin/kubectl", ["--kubeconfig", harness.kubeconfig, "port-forward", "pod/\(name)", "\(port):8080"], output: output)
-            defer {
+            do {
+                let listening = try await harness.eventually(timeout: .seconds(30)) {
+                    ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("Forwarding from 127.0.0.1:\(port)")
+                }
+                #expect(listening, "kubectl port-forward: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+                for _ in 0..<3 {
+                    let answer = try await curl("http://127.0.0.1:\(port)/")
+                    #expect(answer == "\(name) v1\n", "port-forward to \(name) on \(pod.spec?.nodeName ?? ""): \(answer)")
+                }
+            } catch {
                 kill(forward, SIGTERM)
-                try? FileManager.default.removeItem(atPath: output)
-            }
-            let listening = try await harness.eventually(timeout: .seconds(30)) {
-                ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("Forwarding from 127.0.0.1:\(port)")
-            }
-            #expect(listening, "kubectl port-forward: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
-            for _ in 0..<3 {
-                let answer = try await curl("http://127.0.0.1:\(port)/")
-                #expect(answer == "\(name) v1\n", "port-forward to \(name) on \(pod.spec?.nodeName ?? ""): \(answer)")
+                _ = await Subprocess.exitStatus(of: forward)
+                throw error
             }
             kill(forward, SIGTERM)
             _ = await Subprocess.exitStatus(of: forward)
+            try? FileManager.default.removeItem(atPath: output)
         }
     }
 
