@@ -100,7 +100,7 @@ if [ -z "$from" ]; then
     ((build)) || { echo "install: $from lacks built products; run swift build -c release (or drop --no-build)" >&2; exit 1; }
     say "building (release, offline) what is missing"
     for product in "${binaries[@]}" "${plugins[@]}"; do  # swift build takes one --product at a time
-      swift build -c release --disable-automatic-resolution --product "$product" 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\]/d'
+      swift build -c release --product "$product" 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\]/d'
     done
     from="$(swift build -c release --show-bin-path)"
   fi
