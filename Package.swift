@@ -191,10 +191,12 @@ let package = Package(
         .executableTarget(name: "cri-bench", dependencies: ["CRI", "TestSupport", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
                           path: "Sources/Benchmarks/CRIBench", swiftSettings: strict),
         .executableTarget(name: "proxy-bench", dependencies: ["Proxy", "NFTables", log], path: "Sources/Benchmarks/ProxyBench", swiftSettings: strict),
+        .executableTarget(name: "cluster-bench", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "TestSupport", log],
+                          path: "Sources/Benchmarks/ClusterBench", swiftSettings: strict),
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem", "CRI", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
+        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem", "Netlink", "NFTables", "CRI", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
                 path: "Sources/TestSupport", swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),
@@ -226,5 +228,8 @@ let package = Package(
         .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster", "Netlink", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log],
                     swiftSettings: strict),
         .testTarget(name: "CNITests", dependencies: ["CNI", "Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
+        // The end-to-end suite: a 3-node `swiftlet lab` driven with kubectl and curl (hack/e2e/README.md).
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeAPI", "LinuxSystem", "TestSupport"], path: "hack/e2e",
+                    exclude: ["web.yaml", "README.md", "run"], swiftSettings: strict),
     ]
 )

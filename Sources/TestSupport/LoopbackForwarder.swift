@@ -8,20 +8,24 @@ import Synchronization
 /// Makes a loopback port inside a test's network namespace reachable on the same port of the host's
 /// loopback, for daemons the harness splits across the two (the runtime's streaming server lives in the
 /// node's namespace, the kubelet that dials it in the host's). Each connection is copied both ways by two
-/// threads; nothing but loopback is touched.
+/// threads; nothing but loopback is touched on the host's side. With `target`, connections go to that IPv4
+/// address (and `targetPort`) inside the namespace instead (a lab's API server on its bridge address).
 public final class LoopbackForwarder: @unchecked Sendable {
     public let port: Int
     private let listener: Int32
 
-    public init(namespace: NetworkNamespace, port: Int) throws {
+    public init(namespace: NetworkNamespace, port: Int, target: String = "127.0.0.1", targetPort: Int? = nil) throws {
         self.port = port
+        var targetAddress = in_addr()
+        guard inet_pton(AF_INET, target, &targetAddress) == 1 else { throw TestSupportError("not an IPv4 address: \(target)") }
+        let destination = (address: targetAddress.s_addr, port: targetPort ?? port)
         listener = try Self.listeningSocket(port: port)
         let listener = listener
         Thread.detachNewThread {
             while true {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
-                guard let inner = try? namespace.run({ try Self.connectedSocket(port: port) }) else {
+                guard let inner = try? namespace.run({ try Self.connectedSocket(address: destination.address, port: destination.port) }) else {
                     close(client)
                     continue
                 }
@@ -60,14 +64,15 @@ public final class LoopbackForwarder: @unchecked Sendable {
         return fd
     }
 
-    private static func connectedSocket(port: Int) throws -> Int32 {
+    private static func connectedSocket(address target: in_addr_t, port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = loopback(port: port)
+        address.sin_addr.s_addr = target
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard fd >= 0, connected == 0 else {
-            let error = SystemError.lastError("connect", context: "127.0.0.1:\(port)")
+            let error = SystemError.lastError("connect", context: "port \(port)")
             close(fd)
             throw error
         }

@@ -36,6 +36,14 @@ struct SchedulerTests {
         #expect(NodeFit(pod: selective, podsOnNode: []).reason(Self.node("a", labels: ["zone": "a"])) != nil)
         // Least allocated: the emptier node scores higher.
         #expect(NodeFit(pod: plain, podsOnNode: []).score(Self.node("big", cpu: "8")) > NodeFit(pod: plain, podsOnNode: []).score(Self.node("small", cpu: "2")))
+        // Pods without requests count as 100m / 200 MiB for scoring (upstream's non-zero defaults), so replicas
+        // spread: a node already running one scores below an empty one; an explicit zero request stays zero.
+        let bare = try Self.pod(#"{"metadata":{"name":"b"},"spec":{"containers":[{"name":"c"}]}}"#)
+        #expect(NodeFit(pod: bare, podsOnNode: [bare]).score(Self.node("a")) < NodeFit(pod: bare, podsOnNode: []).score(Self.node("b")))
+        #expect(NodeFit.requests(bare, nonZero: true) == ["cpu": 100, "memory": 200 << 20])
+        #expect(NodeFit.requests(bare) == ["cpu": 0, "memory": 0])
+        let zero = try Self.pod(#"{"metadata":{"name":"z"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"0","memory":"0"}}}]}}"#)
+        #expect(NodeFit.requests(zero, nonZero: true) == ["cpu": 0, "memory": 0])
     }
 
     @Test("swiftlet server binds pending pods to a fitting Ready node and reports unschedulable ones", .timeLimit(.minutes(2)))

@@ -84,13 +84,17 @@ public struct ClusterLauncher: Sendable {
         let runtime = try Daemon.start(name: "\(node.name) runtime", executable: executable, arguments: node.runtimeArguments,
                                        logFile: prefix + "-runtime.log", networkNamespace: node.networkNamespace)
         do {
-            let agent = try Daemon.start(name: "\(node.name) agent", executable: executable, arguments: node.agentArguments(kubeconfig: kubeconfig),
-                                         logFile: prefix + "-agent.log", networkNamespace: node.networkNamespace)
-            return [runtime, agent]
+            return [runtime, try startAgent(node, kubeconfig: kubeconfig)]
         } catch {
             kill(runtime.pid, SIGTERM)
             throw error
         }
+    }
+
+    /// Starts only the node's agent (in its network namespace, if it has one), its log appended to `<node>-agent.log`.
+    public func startAgent(_ node: NodeConfiguration, kubeconfig: String) throws(LocalClusterError) -> Daemon {
+        try Daemon.start(name: "\(node.name) agent", executable: executable, arguments: node.agentArguments(kubeconfig: kubeconfig),
+                         logFile: logDirectory + "/" + node.name + "-agent.log", networkNamespace: node.networkNamespace)
     }
 
     // MARK: Readiness
@@ -143,6 +147,25 @@ public struct ClusterLauncher: Sendable {
         }
         try? await client.shutdown()
         if let failure { throw failure }
+    }
+
+    /// Waits (up to `timeout`) until node `name` renews its Lease after `since` — the sign that a freshly started
+    /// agent is up (runtime connected, node registered), which the Node's Ready condition is not when a previous
+    /// agent died only moments ago. False on timeout or when `daemon` exits first.
+    public func waitForLeaseRenewal(node name: String, since: Date, kubeconfig: String, daemon: Daemon, timeout: Duration) async -> Bool {
+        guard let server = try? Self.serverURL(kubeconfig: kubeconfig),
+              let client = try? KubeClient(configuration: .init(server: server, userAgent: "swiftlet/lab"), logger: logger) else { return false }
+        let deadline = ContinuousClock.now + timeout
+        var renewed = false
+        while !renewed, ContinuousClock.now < deadline, daemon.isRunning {
+            if let time = try? await client.get(Lease.self, name: name, namespace: "kube-node-lease").spec?.renewTime, time.date > since {
+                renewed = true
+            } else {
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        try? await client.shutdown()
+        return renewed
     }
 
     /// "Ready", "not registered yet", or "NotReady (reason: message)".

@@ -69,11 +69,13 @@ public final class Daemon: Sendable {
         return 0
     }
 
-    /// SIGTERM, then SIGKILL if it is still running after `timeout`; returns once it is gone.
+    /// SIGTERM (and SIGCONT, as systemd sends it, so a stopped daemon wakes up to handle it), then SIGKILL if it
+    /// is still running after `timeout`; returns once it is gone.
     @discardableResult
     public func stop(within timeout: Duration) async -> Int32 {
         guard isRunning else { return await waitForExit() }
         kill(pid, SIGTERM)
+        kill(pid, SIGCONT)
         let deadline = ContinuousClock.now + timeout
         while isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if isRunning { kill(pid, SIGKILL) }

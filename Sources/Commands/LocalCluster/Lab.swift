@@ -18,11 +18,13 @@ public enum Lab {
         public var network: IPNetwork
         public var cniBinDirectory: String
         public var imageArchives: [String]
+        /// More `swiftlet server` flags (`lab up --server-arg`), e.g. short node-monitor timings.
+        public var serverArguments: [String]
         public var readyTimeout: Duration
 
         public init(directory: String, nodes: Int, prefix: String = "lab", bridge: String = "swlab0",
                     network: IPNetwork = try! IPNetwork(parsing: "172.31.0.0/24"), cniBinDirectory: String = "/opt/cni/bin",
-                    imageArchives: [String] = [], readyTimeout: Duration = .seconds(180)) {
+                    imageArchives: [String] = [], serverArguments: [String] = [], readyTimeout: Duration = .seconds(180)) {
             self.directory = directory
             self.nodes = nodes
             self.prefix = prefix
@@ -30,6 +32,7 @@ public enum Lab {
             self.network = network
             self.cniBinDirectory = cniBinDirectory
             self.imageArchives = imageArchives
+            self.serverArguments = serverArguments
             self.readyTimeout = readyTimeout
         }
     }
@@ -45,7 +48,7 @@ public enum Lab {
         try network.checkUnused()
         try ClusterLauncher.makeDirectories([directory])
         let server = ServerConfiguration(dataDirectory: directory + "/server", listen: "\(network.gateway):6443",
-                                         clusterDNSAddress: "\(network.gateway):53")
+                                         clusterDNSAddress: "\(network.gateway):53", extraArguments: request.serverArguments)
         let nodes = network.members.map { member in
             NodeConfiguration(name: member.namespace, directory: "\(directory)/nodes/\(member.namespace)", podCIDR: member.podCIDR,
                               nodeIP: member.address, clusterDNS: "10.96.0.10", cgroupRoot: "/swiftlet-\(member.namespace)",
@@ -96,10 +99,11 @@ public enum Lab {
     /// (but for `logs/` with `keepLogs`, after a failed `lab up`). Returns what could not be removed.
     @discardableResult
     public static func down(_ state: LabState, launcher: ClusterLauncher, keepLogs: Bool = false) async -> [String] {
-        let daemons = state.daemons.compactMap { record -> Daemon? in
+        var daemons = state.daemons.compactMap { record -> Daemon? in
             guard isSwiftlet(pid: record.pid) else { return nil }
             return Daemon.adopt(name: record.name, pid: record.pid, logFile: record.logFile)
         }
+        daemons += await restartDeadAgents(state, daemons: daemons, launcher: launcher)
         for role in [" agent", " runtime", "server"] {
             let group = daemons.filter { $0.name.hasSuffix(role) && $0.isRunning }
             guard !group.isEmpty else { continue }
@@ -119,6 +123,31 @@ public enum Lab {
             do { try manager.removeItem(atPath: path) } catch { failures.append("\(path): \(error)") }
         }
         return failures
+    }
+
+    /// A node whose agent died (crashed, killed) while its runtime runs still has its pods: the runtime leaves
+    /// containers running when it stops. A fresh agent for such a node — whose clean-up on SIGTERM removes every
+    /// sandbox the runtime lists — is started and given until it renews its node's Lease (at most 60 s), so that
+    /// stopping it with the others removes those pods too. Returns the agents started.
+    static func restartDeadAgents(_ state: LabState, daemons: [Daemon], launcher: ClusterLauncher) async -> [Daemon] {
+        let running = Set(daemons.filter(\.isRunning).map(\.name))
+        guard running.contains("server") else { return [] }
+        let kubeconfig = state.directory + "/admin.kubeconfig"
+        var started: [(node: String, agent: Daemon)] = []
+        let since = Date()
+        for node in state.nodes where running.contains("\(node.name) runtime") && !running.contains("\(node.name) agent") {
+            launcher.progress("\(node.name): its agent is not running; starting one to remove the node's pods")
+            do {
+                started.append((node.name, try launcher.startAgent(node, kubeconfig: kubeconfig)))
+            } catch {
+                launcher.logger.warning("cannot start an agent to clean up", metadata: ["node": "\(node.name)", "error": "\(error)"])
+            }
+        }
+        for (node, agent) in started where !(await launcher.waitForLeaseRenewal(node: node, since: since, kubeconfig: kubeconfig,
+                                                                                 daemon: agent, timeout: .seconds(60))) {
+            launcher.progress("\(node): the new agent did not come up; its pods may stay (log \(agent.logFile))")
+        }
+        return started.map(\.agent)
     }
 
     /// Whether `pid` is still a `swiftlet` process (not a recycled pid).

@@ -94,17 +94,28 @@ public struct LabNetwork: Codable, Sendable, Equatable {
         }
     }
 
-    /// Deletes the namespaces, the host ends of the veths and the bridge (with them the host's routes through it);
-    /// whatever is already gone is skipped. Returns what could not be removed.
+    /// Deletes the host ends of the veths (which takes their peers with them at once; a namespace's own devices
+    /// are destroyed asynchronously after the namespace goes, so deleting the namespace first would leave the host
+    /// end around for a moment), the namespaces and the bridge (with it the host's routes through it); whatever is
+    /// already gone is skipped. Returns what could not be removed.
     @discardableResult
     public func remove() -> [String] {
         var failures: [String] = []
+        if let netlink = try? RouteNetlink(), let links = try? netlink.links() {
+            for name in members.map(\.hostInterface) + [bridge] where links.contains(where: { $0.name == name }) {
+                do {
+                    try netlink.deleteLink(.name(name))
+                } catch let error as NetlinkError where error.errno == ENODEV {
+                    continue
+                } catch {
+                    failures.append("link \(name): \(error)")
+                }
+            }
+        } else {
+            failures.append("cannot read links")
+        }
         for member in members where FileManager.default.fileExists(atPath: NetworkNamespace.path(named: member.namespace)) {
             do { try NetworkNamespace.delete(named: member.namespace) } catch { failures.append("netns \(member.namespace): \(error)") }
-        }
-        guard let netlink = try? RouteNetlink(), let links = try? netlink.links() else { return failures + ["cannot read links"] }
-        for name in members.map(\.hostInterface) + [bridge] where links.contains(where: { $0.name == name }) {
-            do { try netlink.deleteLink(.name(name)) } catch { failures.append("link \(name): \(error)") }
         }
         return failures
     }

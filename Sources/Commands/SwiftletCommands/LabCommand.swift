@@ -38,6 +38,10 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where the CNI plugins are installed (from the directory of this binary).")
     var cniBinDir = "/opt/cni/bin"
 
+    @Option(name: .long, parsing: .unconditionalSingleValue,
+            help: "A flag for the lab's `swiftlet server`, e.g. --server-arg=--node-monitor-grace-period=20s (repeatable).")
+    var serverArg: [String] = []
+
     @Option(name: .long, help: "Seconds to wait for every node to become Ready.")
     var readyTimeout = 180
 
@@ -59,7 +63,7 @@ struct LabUpCommand: AsyncParsableCommand {
                                        logger: Logging.make(label: "swiftlet.lab", level: "info")) { Console.line("lab: \($0)") }
         let supervisor = await Supervisor()
         let request = Lab.Request(directory: directory, nodes: nodes, prefix: prefix, bridge: bridge, network: IPNetwork(network)!,
-                                  cniBinDirectory: cniBinDir, imageArchives: imageArchive, readyTimeout: .seconds(readyTimeout))
+                                  cniBinDirectory: cniBinDir, imageArchives: imageArchive, serverArguments: serverArg, readyTimeout: .seconds(readyTimeout))
         let state: LabState
         do {
             state = try await Lab.up(request, supervisor: supervisor, launcher: launcher)

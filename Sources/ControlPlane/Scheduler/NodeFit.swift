@@ -28,7 +28,7 @@ struct NodeFit {
             return "node(s) didn't match Pod's node affinity/selector"
         }
         let allocatable = node.status?.allocatable ?? [:]
-        let used = podsOnNode.map(Self.requests).reduce(into: [String: Int64]()) { total, requests in
+        let used = podsOnNode.map { Self.requests($0) }.reduce(into: [String: Int64]()) { total, requests in
             for (resource, value) in requests { total[resource, default: 0] += value }
         }
         if let pods = allocatable["pods"]?.value, Int64(podsOnNode.count) + 1 > pods { return "Too many pods" }
@@ -45,7 +45,8 @@ struct NodeFit {
     }
 
     /// How much of the node stays free after placing the pod (0…100, upstream's LeastAllocated score over
-    /// cpu and memory); higher is better.
+    /// cpu and memory); higher is better. As upstream, a container that requests no cpu or memory counts as
+    /// 100m / 200 MiB here (only for scoring), so pods without requests still spread over the nodes.
     func score(_ node: Node) -> Int64 {
         let allocatable = node.status?.allocatable ?? [:]
         var total: Int64 = 0, count: Int64 = 0
@@ -53,19 +54,26 @@ struct NodeFit {
             guard let capacity = allocatable[resource] else { continue }
             let limit = resource == "cpu" ? capacity.milliValue : capacity.value
             guard limit > 0 else { continue }
-            let requested = (podsOnNode + [pod]).map { Self.requests($0)[resource] ?? 0 }.reduce(0, +)
+            let requested = (podsOnNode + [pod]).map { Self.requests($0, nonZero: true)[resource] ?? 0 }.reduce(0, +)
             total += max(0, (limit - requested) * 100 / limit)
             count += 1
         }
         return count == 0 ? 0 : total / count
     }
 
+    /// Upstream's defaults for a container without a cpu / memory request when scoring
+    /// (`DefaultMilliCPURequest`, `DefaultMemoryRequest` in kube-scheduler's util).
+    static let defaultMilliCPURequest: Int64 = 100
+    static let defaultMemoryRequest: Int64 = 200 << 20
+
     /// A pod's effective requests (cpu in millicores, memory in bytes): the larger of the sum over its
-    /// containers and the largest init container, plus overhead, as upstream computes them.
-    static func requests(_ pod: Pod) -> [String: Int64] {
+    /// containers and the largest init container, plus overhead, as upstream computes them. With `nonZero`
+    /// an unset cpu or memory request counts as upstream's scoring default (an explicit 0 stays 0).
+    static func requests(_ pod: Pod, nonZero: Bool = false) -> [String: Int64] {
         func amounts(_ container: Container) -> [String: Int64] {
             let requests = (container.resources?.requests ?? [:]).merging(container.resources?.limits ?? [:]) { request, _ in request }
-            return ["cpu": requests["cpu"]?.milliValue ?? 0, "memory": requests["memory"]?.value ?? 0]
+            return ["cpu": requests["cpu"]?.milliValue ?? (nonZero ? defaultMilliCPURequest : 0),
+                    "memory": requests["memory"]?.value ?? (nonZero ? defaultMemoryRequest : 0)]
         }
         var total = (pod.spec?.containers ?? []).map(amounts).reduce(into: [String: Int64]()) { sum, amounts in
             for (key, value) in amounts { sum[key, default: 0] += value }

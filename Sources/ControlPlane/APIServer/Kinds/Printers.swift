@@ -125,9 +125,11 @@ enum Printers {
             .init(name: "Kernel-Version", type: "string", description: "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", priority: 1),
             .init(name: "Container-Runtime", type: "string", description: "Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).", priority: 1),
         ]) { node, now in
+            // As upstream's printNode: a Ready condition that is not True (False or Unknown) is NotReady; "Unknown"
+            // only when the node has no Ready condition at all.
             var status = "Unknown"
             if let ready = node.status?.conditions?.first(where: { $0.type == "Ready" }) {
-                status = ready.status == "True" ? "Ready" : (ready.status == "False" ? "NotReady" : "Unknown")
+                status = ready.status == "True" ? "Ready" : "NotReady"
             }
             if node.spec?.unschedulable == true { status += ",SchedulingDisabled" }
             let roles = (node.metadata.labels ?? [:]).keys.compactMap { key -> String? in

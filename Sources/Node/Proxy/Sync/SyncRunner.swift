@@ -1,10 +1,12 @@
 import Logging
 
-/// Runs a sync function whenever asked, coalescing bursts: at most one sync per `minInterval`, at least
-/// one per `maxInterval`, failures retried with exponential back-off (upstream's `BoundedFrequencyRunner`).
+/// Runs a sync function whenever asked, coalescing bursts: syncs limited to one per `minInterval` on average
+/// with a burst of `burst` (a token bucket, as upstream's `BoundedFrequencyRunner`, which kube-proxy creates with
+/// `burstSyncs = 2`: a change right after a sync is programmed at once, not a `minInterval` later), at least one
+/// per `maxInterval`, failures retried with exponential back-off.
 ///
 /// ``requestSync()`` never waits: it only marks that a sync is wanted, so informer handlers are never held
-/// up by a slow sync. Any number of requests during a sync (or during the `minInterval` after one) lead to
+/// up by a slow sync. Any number of requests during a sync (or while waiting for the rate limit) lead to
 /// exactly one more sync.
 ///
 ///     let runner = SyncRunner(minInterval: .seconds(1), maxInterval: .seconds(30), logger: logger) {
@@ -25,6 +27,8 @@ public actor SyncRunner {
 
     public let minInterval: Duration
     public let maxInterval: Duration
+    /// Syncs that may run back to back before `minInterval` paces them.
+    public let burst: Int
     public let backoff: Backoff
     private let body: @Sendable () async -> Bool
     private let logger: Logger
@@ -35,10 +39,11 @@ public actor SyncRunner {
     public private(set) var syncCount = 0
 
     /// - Parameter body: one sync; returns whether it succeeded.
-    public init(minInterval: Duration = .seconds(1), maxInterval: Duration = .seconds(30), backoff: Backoff = Backoff(),
+    public init(minInterval: Duration = .seconds(1), maxInterval: Duration = .seconds(30), burst: Int = 2, backoff: Backoff = Backoff(),
                 logger: Logger, body: @escaping @Sendable () async -> Bool) {
         self.minInterval = minInterval
         self.maxInterval = maxInterval
+        self.burst = max(1, burst)
         self.backoff = backoff
         self.logger = logger
         self.body = body
@@ -58,9 +63,24 @@ public actor SyncRunner {
         }
         defer { ticker.cancel() }
         var retry: Task<Void, Never>?
+        // Token bucket: `burst` tokens, one more every `minInterval`; each sync takes one.
+        var tokens = Double(burst)
+        var refilled = clock.now
         for await _ in signals {
             if Task.isCancelled { break }
-            let started = clock.now
+            tokens = minInterval > .zero ? min(Double(burst), tokens + (clock.now - refilled) / minInterval) : Double(burst)
+            refilled = clock.now
+            if tokens < 1 {
+                // Whatever arrives while waiting for the next token becomes this one sync.
+                do {
+                    try await clock.sleep(for: minInterval * (1 - tokens))
+                } catch {
+                    break
+                }
+                tokens = 1
+                refilled = clock.now
+            }
+            tokens -= 1
             syncCount += 1
             let succeeded = await body()
             retry?.cancel()
@@ -74,12 +94,6 @@ public actor SyncRunner {
                 retry = Task { [signal] in
                     if (try? await Task.sleep(for: delay)) != nil { signal.yield() }
                 }
-            }
-            // Coalesce: whatever arrives before the minimum interval is over becomes one sync.
-            do {
-                try await clock.sleep(until: started + minInterval)
-            } catch {
-                break
             }
         }
         retry?.cancel()

@@ -2,65 +2,85 @@ import Foundation
 import LinuxSystem
 import Netlink
 import NFTables
-import TestSupport
-import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Runs `swiftlet up` / `swiftlet lab` and `kubectl` inside a throwaway "outer" network namespace the test made, so
-/// the bridge, routes and rules they create live there and never on the real host.
-struct ClusterHarness {
-    let outer: NetworkNamespace
-    let directory: String
+/// Runs `swiftlet up` / `swiftlet lab`, `kubectl` and other tools inside a throwaway "outer" network namespace the
+/// test made, so the bridge, routes and rules they create live there and never on the real host. Shared by the
+/// local-cluster tests, the end-to-end suite (`hack/e2e`) and `hack/bench/cluster`.
+public struct ClusterHarness: Sendable {
+    public let outer: NetworkNamespace
+    /// The cluster's directory (`admin.kubeconfig` in it).
+    public let directory: String
 
-    static let binaries = BuiltProducts.directory
+    public static var binaries: String { BuiltProducts.directory }
+
+    public init(outer: NetworkNamespace, directory: String) {
+        self.outer = outer
+        self.directory = directory
+    }
+
+    public var kubeconfig: String { directory + "/admin.kubeconfig" }
 
     /// `nsenter --net=<outer> PROGRAM ARGS` to completion.
-    func run(_ program: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Subprocess.Output {
+    public func run(_ program: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Subprocess.Output {
         try await Subprocess.output("/usr/bin/nsenter", arguments: ["--net=\(outer.path)", program] + arguments, timeout: timeout)
     }
 
-    func swiftlet(_ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Subprocess.Output {
+    public func swiftlet(_ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Subprocess.Output {
         try await run(Self.binaries + "/swiftlet", arguments, timeout: timeout)
     }
 
     /// `kubectl --kubeconfig <dir>/admin.kubeconfig ARGS`, its standard output; throws on failure.
     @discardableResult
-    func kubectl(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> String {
-        let output = try await run("/usr/bin/kubectl", ["--kubeconfig", directory + "/admin.kubeconfig"] + arguments, timeout: timeout)
-        guard output.status == 0 else { throw TestSupportError("kubectl \(arguments.joined(separator: " ")): \(output.standardError)") }
+    public func kubectl(_ arguments: [String], stdin: String = "", timeout: Duration = .seconds(60)) async throws -> String {
+        let output = try await Subprocess.output("/usr/bin/nsenter", arguments: ["--net=\(outer.path)", "/usr/bin/kubectl", "--kubeconfig", kubeconfig]
+                                                 + arguments, stdin: Array(stdin.utf8), timeout: timeout)
+        guard output.status == 0 else {
+            throw TestSupportError("kubectl \(arguments.joined(separator: " ")): \(output.timedOut ? "timed out" : output.standardError)")
+        }
         return output.standardOutput
     }
 
     /// Starts `swiftlet ARGS` in the outer namespace in the background, output to `<dir>.out`.
-    func start(_ arguments: [String]) throws -> (pid: pid_t, output: String) {
+    public func start(_ arguments: [String]) throws -> (pid: pid_t, output: String) {
         let output = directory + ".out"
+        return (try start(Self.binaries + "/swiftlet", arguments, output: output), output)
+    }
+
+    /// Starts `PROGRAM ARGS` in the outer namespace in the background, standard output and error to `output`;
+    /// stop it with `kill` and reap it with `Subprocess.exitStatus(of:)`.
+    public func start(_ program: String, _ arguments: [String], output: String) throws -> pid_t {
         let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TestSupportError("cannot open \(output): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { close(null) }
-        let pid = try Subprocess.start("/usr/bin/nsenter", arguments: ["--net=\(outer.path)", Self.binaries + "/swiftlet"] + arguments,
-                                       environment: ProcessInfo.processInfo.environment, descriptors: [null, fd, fd])
-        return (pid, output)
+        return try Subprocess.start("/usr/bin/nsenter", arguments: ["--net=\(outer.path)", program] + arguments,
+                                    environment: ProcessInfo.processInfo.environment, descriptors: [null, fd, fd])
     }
 
     /// Polls until `condition` holds (true) or `timeout` passes (false).
-    func eventually(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
+    public func eventually(timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(250),
+                           _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (try? await condition()) == true { return true }
-            try await Task.sleep(for: .milliseconds(250))
+            try await Task.sleep(for: interval)
         }
         return try await condition()
     }
 
     /// A pod's `status.phase` and `status.podIP`.
-    func podState(_ name: String) async throws -> (phase: String, ip: String) {
+    public func podState(_ name: String) async throws -> (phase: String, ip: String) {
         let text = try await kubectl(["get", "pod", name, "-o", "jsonpath={.status.phase} {.status.podIP}"])
         let parts = text.split(separator: " ").map(String.init)
         return (parts.first ?? "", parts.count > 1 ? parts[1] : "")
     }
 
     /// What the outer namespace holds, to compare before and after.
-    func snapshot() throws -> NamespaceSnapshot {
+    public func snapshot() throws -> NamespaceSnapshot {
         let netlink = try RouteNetlink(in: outer)
         let socket = try outer.run { try NetfilterSocket() }
         return NamespaceSnapshot(
@@ -70,7 +90,7 @@ struct ClusterHarness {
     }
 
     /// Processes whose command line mentions the test's directory.
-    func processesUsingDirectory() -> [String] {
+    public func processesUsingDirectory() -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry -> String? in
             guard Int32(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
@@ -80,7 +100,7 @@ struct ClusterHarness {
     }
 
     /// Mount points below the test's directory.
-    func mountsBelowDirectory() -> [String] {
+    public func mountsBelowDirectory() -> [String] {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
@@ -90,7 +110,7 @@ struct ClusterHarness {
 
     /// OCI archives of the test images under the names the clusters use (`swiftlet.local/pause:3.10`,
     /// `swiftlet.local/busybox:1.35`, `swiftlet.local/web:1`), from the cache `hack/make-test-images.sh` fills.
-    static func imageArchives() async throws -> [String] {
+    public static func imageArchives() async throws -> [String] {
         try await LoopbackRegistry.pushTestImages(to: nil)
         let directory = LoopbackRegistry.imageCache + "/cluster-archives"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -109,21 +129,21 @@ struct ClusterHarness {
     }
 
     /// A fresh directory name below /tmp (short: the CRI socket lives in it).
-    static func freshDirectory(_ prefix: String) -> String {
+    public static func freshDirectory(_ prefix: String) -> String {
         "/tmp/\(prefix)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
     }
 }
 
 /// Links, routes and nftables tables of a namespace.
-struct NamespaceSnapshot: Equatable {
-    var links: [String]
-    var routes: [String]
-    var tables: [String]
+public struct NamespaceSnapshot: Equatable, Sendable {
+    public var links: [String]
+    public var routes: [String]
+    public var tables: [String]
 }
 
 /// The network namespaces of the sandboxes the cluster's runtimes have (`networkNamespace` of every
 /// `…/runtime/sandboxes/*/sandbox.json` below `directory`).
-func sandboxNamespaces(below directory: String) -> [String] {
+public func sandboxNamespaces(below directory: String) -> [String] {
     guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
     var paths: [String] = []
     while let entry = enumerator.nextObject() as? String {
@@ -136,11 +156,11 @@ func sandboxNamespaces(below directory: String) -> [String] {
 }
 
 /// The named network namespaces whose names start with `prefix`.
-func namespaces(prefix: String) -> [String] {
+public func namespaces(prefix: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.runDirectory)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
 }
 
 /// Cgroup directories (v2 root, or the v1 memory hierarchy) named `name` at the top.
-func cgroupExists(_ name: String) -> Bool {
+public func cgroupExists(_ name: String) -> Bool {
     FileManager.default.fileExists(atPath: "/sys/fs/cgroup/" + name) || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/" + name)
 }
