@@ -19,6 +19,10 @@ struct ShimLauncher: Sendable {
         var logPath: String?
         var logMaximumSize: Int
         var memoryCgroup: String?
+        /// The container keeps stdin open for attach (CRI `stdin`).
+        var stdin = false
+        /// The container has a terminal (CRI `tty`; the spec's `process.terminal`).
+        var terminal = false
     }
 
     /// Runs `runc create` under a new monitor; returns the container's pid.
@@ -28,6 +32,8 @@ struct ShimLauncher: Sendable {
                          "--log-max-size", String(request.logMaximumSize)]
         if let log = request.logPath { command += ["--log-path", log] }
         if let cgroup = request.memoryCgroup { command += ["--memory-cgroup", cgroup] }
+        if request.stdin { command += ["--stdin", "true"] }
+        if request.terminal { command += ["--terminal", "true"] }
         let shimPath = shimPath, arguments = command
         let report: String = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {

@@ -8,8 +8,8 @@ import OCI
 import RemoteCommand
 import ServiceLifecycle
 
-/// The runtime's streaming server (containerd's `stream_server_address`): serves the URLs `Exec` grants as
-/// remote-command WebSockets (`v5.channel.k8s.io`, `v4.channel.k8s.io`), and those `PortForward` grants as
+/// The runtime's streaming server (containerd's `stream_server_address`): serves the URLs `Exec` and `Attach` grant
+/// as remote-command WebSockets (`v5.channel.k8s.io`, `v4.channel.k8s.io`), and those `PortForward` grants as
 /// SPDY port-forward tunnels (`SPDY/3.1+portforward.k8s.io`). It listens on loopback by default,
 /// as containerd's does, because only the kubelet on this node connects to it.
 public struct StreamingServer: ServiceLifecycle.Service {
@@ -42,7 +42,17 @@ public struct StreamingServer: ServiceLifecycle.Service {
                 try? await outbound.writeStreamStatus(.streamFailure("\(error)"))
                 return
             }
-            await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger).run(inbound, outbound)
+            await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger)
+                .run(WebSocketRemoteCommandPeer(inbound: inbound, outbound: outbound))
+        })
+        webSockets.ws("/attach/:token", shouldUpgrade: { request, context in
+            guard let token = context.parameters.get("token"), await sessions.isGranted(token),
+                  let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            return .upgrade([.secWebSocketProtocol: chosen.rawValue])
+        }, onUpgrade: { inbound, outbound, context in
+            let token = String(context.request.uri.path.split(separator: "/").last ?? "")
+            guard case .attach(let request)? = await sessions.take(token) else { return }
+            await AttachSession(request: request, logger: logger).run(WebSocketRemoteCommandPeer(inbound: inbound, outbound: outbound))
         })
         webSockets.ws("/portforward/:token", shouldUpgrade: { request, context in
             guard let token = context.parameters.get("token"), await sessions.isGranted(token),
@@ -56,6 +66,7 @@ public struct StreamingServer: ServiceLifecycle.Service {
         // Anything that is not a granted stream: 404, or 400 for a plain request to a stream URL.
         let router = Router()
         router.get("/exec/:token") { _, _ -> Response in Response(status: .badRequest) }
+        router.get("/attach/:token") { _, _ -> Response in Response(status: .badRequest) }
         router.get("/portforward/:token") { _, _ -> Response in Response(status: .badRequest) }
         let app = Application(
             router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSockets, configuration: .streaming),

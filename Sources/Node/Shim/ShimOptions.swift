@@ -1,10 +1,12 @@
 /// The command line of `swiftlet-shim`, written by the runtime (never by hand):
 ///
 ///     swiftlet-shim --id ID --bundle DIR --runc /usr/bin/runc --runc-root DIR --pid-file F --exit-file F
-///                   [--log-path F] [--log-max-size BYTES] [--memory-cgroup DIR]
+///                   [--log-path F] [--log-max-size BYTES] [--memory-cgroup DIR] [--stdin true] [--terminal true]
 ///
 /// fd 3 is the runtime's end of a pipe: the shim writes `ok <pid>` once `runc create` succeeded, or
-/// `error <message>` when it did not, then closes it.
+/// `error <message>` when it did not, then closes it. `--stdin` keeps a pipe to the container's stdin open
+/// for attach; `--terminal` makes runc hand the container terminal's master to the shim (the spec's
+/// `process.terminal` must agree).
 struct ShimOptions {
     var id = ""
     var bundle = ""
@@ -15,6 +17,8 @@ struct ShimOptions {
     var logPath: String?
     var logMaximumSize = 0
     var memoryCgroup: String?
+    var stdin = false
+    var terminal = false
 
     struct UsageError: Error, CustomStringConvertible {
         var description: String
@@ -36,6 +40,8 @@ struct ShimOptions {
                 guard let size = Int(value) else { throw UsageError(description: "--log-max-size: not a number: \(value)") }
                 logMaximumSize = size
             case "--memory-cgroup": memoryCgroup = value
+            case "--stdin": stdin = value == "true"
+            case "--terminal": terminal = value == "true"
             default: throw UsageError(description: "unknown flag \(flag)")
             }
         }
