@@ -68,6 +68,7 @@ let package = Package(
         // exec/attach streams: the channel protocol, a WebSocket client and the relay the API server and kubelet use.
         .target(name: "RemoteCommand",
                 dependencies: ["KubeAPI", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                               .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
                 path: "Sources/API/RemoteCommand", swiftSettings: strict),

@@ -36,7 +36,7 @@ extension KubeletEndToEndTests {
 
     /// A running container's output reaches an attached kubectl as it is written, stdout and stderr apart, until
     /// the container exits; kubectl then ends with 0.
-    private func attachOutput(_ cluster: Cluster, environment: [String: String] = [:]) async throws {
+    func attachOutput(_ cluster: Cluster, environment: [String: String] = [:]) async throws {
         let kubectl = try #require(which("kubectl"))
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
         let name = "talker-\(UInt16.random(in: .min ... .max))"
@@ -47,9 +47,8 @@ extension KubeletEndToEndTests {
         try await cluster.waitForPod(name, timeout: .seconds(90)) { $0.status?.phase == "Running" }
         let attached = try PeerDaemon(name: "attach")
         defer { attached.stop() }
-        var arguments = ["--kubeconfig", cluster.server.kubeconfig, "attach", name]
-        if !environment.isEmpty { arguments = ["-u"] + environment.map { "\($0.key)=\($0.value)" } + [kubectl] + arguments }
-        try attached.start(environment.isEmpty ? kubectl : "/usr/bin/env", arguments)
+        try attached.start("/usr/bin/env", environment.map { "\($0.key)=\($0.value)" } + [
+            kubectl, "--kubeconfig", cluster.server.kubeconfig, "attach", name])
         let deadline = ContinuousClock.now + .seconds(30)
         while !attached.logTail.contains("tick") {
             guard attached.isRunning, ContinuousClock.now < deadline else {
@@ -133,11 +132,13 @@ extension KubeletEndToEndTests {
         let ended = try await cluster.waitForPod("terminal") { $0.status?.phase == "Failed" }
         #expect(Self.container(ended, "terminal")?.state?.terminated?.exitCode == 7)
 
-        // Refusals carry the API server's reasons.
-        let badContainer = try await WebSocketDialer.connect(
-            url: "\(base)/api/v1/namespaces/default/pods/reader/attach?container=nope&stdout=true", subprotocols: [StreamProtocol.v5.rawValue])
-        let refusal = try await badContainer.run { messages, _ in try await messages.reduce(into: "") { $0 += String(decoding: $1.dropFirst(), as: UTF8.self) } }
-        #expect(refusal.contains("container nope is not valid for pod reader"), "\(refusal)")
+        // Refused before the upgrade, with the API server's Status as the HTTP answer (as upstream's).
+        let refusal = try await runCommand("/usr/bin/curl", [
+            "-s", "-i", "--max-time", "10", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+            "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: v5.channel.k8s.io",
+            "\(cluster.server.url)/api/v1/namespaces/default/pods/reader/attach?container=nope&stdout=true"])
+        #expect(refusal.stdout.hasPrefix("HTTP/1.1 400"), "\(refusal)")
+        #expect(refusal.stdout.contains(#""message":"container nope is not valid for pod reader""#), "\(refusal)")
         let completed = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "attach", "reader"])
         #expect(completed.status != 0)
         #expect(completed.stderr.contains("cannot attach a container in a completed pod; current phase is Succeeded"), "\(completed)")

@@ -80,3 +80,47 @@ public struct UpgradedConnection: Sendable {
         }
     }
 }
+
+extension SPDYUpgradeDialer {
+    /// Passes a client's `Upgrade: SPDY/3.1` request on to `url` (the next hop: API server → kubelet → runtime),
+    /// offering the client's `X-Stream-Protocol-Version`s, and then the next hop's answer back — its 101 with the
+    /// protocol it chose, or its refusal — followed by the connection's bytes in both directions, unread, until
+    /// the next hop closes. This is what upstream's upgrade-aware proxy does.
+    public static func relay(_ client: RawConnection, to url: String) async throws {
+        guard let components = URLComponents(string: url), let host = components.host,
+              ["http", "ws"].contains(components.scheme ?? "") else {
+            throw WebSocketDialError(url: url, reason: "not an http:// URL")
+        }
+        let port = components.port ?? 80
+        var target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        if let query = components.percentEncodedQuery { target += "?" + query }
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(10))
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
+                                                                   configuration: .init(isOutboundHalfClosureEnabled: true))
+                    }
+                }
+        } catch {
+            throw WebSocketDialError(url: url, reason: "\(error)")
+        }
+        var request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+        for version in client.head.values("X-Stream-Protocol-Version") { request += "X-Stream-Protocol-Version: \(version)\r\n" }
+        request += "Content-Length: 0\r\n\r\n"
+        try await channel.executeThenClose { input, output in
+            try await output.write(ByteBuffer(string: request))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await buffer in client.inbound { try await output.write(buffer) }
+                    output.finish()
+                }
+                for try await buffer in input { try await client.outbound.write(buffer) }
+                group.cancelAll()
+            }
+        }
+    }
+}

@@ -1,7 +1,9 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import KubeAPI
 import Logging
+import NIOCore
 import RemoteCommand
 
 extension APIServer {
@@ -52,5 +54,48 @@ extension APIServer {
             }
         })
         return routes
+    }
+
+    /// The first look at an upgrade request, before Hummingbird's WebSocket handling: `pods/exec`, `pods/attach`
+    /// and `pods/portforward` are checked as upstream checks them and a refusal is answered with its `Status` before
+    /// any upgrade (kubectl then falls back to SPDY, is refused the same way and prints the reason); an
+    /// `Upgrade: SPDY/3.1` (client-go's SPDY executor and port-forwarder) is passed on to the kubelet and relayed
+    /// unread, as upstream's upgrade-aware proxy does. Everything else goes on to the WebSocket routes and the API.
+    static func streamUpgrade(_ head: UpgradeRequestHead, router: APIRouter, logger: Logger) async -> StreamUpgradeDecision {
+        let parts = head.path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        guard parts.count == 7, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
+              ["exec", "attach", "portforward"].contains(parts[6]) else { return .pass }
+        let spdy = head.upgrades(to: "SPDY/3.1")
+        guard spdy || head.upgrades(to: "websocket") else { return .pass }
+        let options = PodExecOptions(values: FormQuery(encoded: head.query).values)
+        let stream: PodStream = switch parts[6] {
+        case "exec": .exec(options)
+        case "attach": .attach(options)
+        default: .portForward
+        }
+        let url: String
+        do {
+            url = try await router.podStreamURL(namespace: parts[3], name: parts[5], stream: stream, countingSuccess: spdy)
+        } catch let status as Status {
+            return .status(status)
+        } catch {
+            return .status(.streamFailure("\(error)"))
+        }
+        guard spdy else { return .pass }
+        return .takeOver { connection in
+            do {
+                try await SPDYUpgradeDialer.relay(connection, to: url.replacingOccurrences(of: "ws://", with: "http://"))
+            } catch let error as WebSocketDialError {
+                // The kubelet could not be reached: nothing was answered yet, so the client gets the reason.
+                logger.info("\(stream.subresource) SPDY stream failed", metadata: ["path": "\(head.path)", "error": "\(error)"])
+                if case .respond(let status, let contentType, let body) = StreamUpgradeDecision.status(.streamFailure("error dialing backend: \(error.reason)")) {
+                    try? await connection.writeHead(status: status, reason: "Internal Server Error", headers: [
+                        ("Content-Type", contentType), ("Content-Length", "\(body.count)"), ("Connection", "close")])
+                    try? await connection.outbound.write(ByteBuffer(bytes: body))
+                }
+            } catch {
+                logger.info("\(stream.subresource) SPDY stream ended", metadata: ["path": "\(head.path)", "error": "\(error)"])
+            }
+        }
     }
 }
