@@ -9,6 +9,13 @@ import NIOPosix
 public enum SPDYUpgradeDialer {
     /// Connects to `url` (`http://host:port/path`) and completes the upgrade for `streamProtocol`.
     public static func connect(url: String, streamProtocol: String) async throws -> UpgradedConnection {
+        let (channel, request) = try await dial(url, protocols: [streamProtocol])
+        return UpgradedConnection(channel: channel, url: url, request: request, streamProtocol: streamProtocol)
+    }
+
+    /// A raw connection to `url` (`http://host:port/path`) and the upgrade request to write on it, offering
+    /// `protocols` as `X-Stream-Protocol-Version`s.
+    static func dial(_ url: String, protocols: [String]) async throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, String) {
         guard let components = URLComponents(string: url), let host = components.host,
               ["http", "ws"].contains(components.scheme ?? "") else {
             throw WebSocketDialError(url: url, reason: "not an http:// URL")
@@ -30,9 +37,9 @@ public enum SPDYUpgradeDialer {
         } catch {
             throw WebSocketDialError(url: url, reason: "\(error)")
         }
-        let request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-            + "X-Stream-Protocol-Version: \(streamProtocol)\r\nContent-Length: 0\r\n\r\n"
-        return UpgradedConnection(channel: channel, url: url, request: request, streamProtocol: streamProtocol)
+        var request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+        for version in protocols { request += "X-Stream-Protocol-Version: \(version)\r\n" }
+        return (channel, request + "Content-Length: 0\r\n\r\n")
     }
 }
 
@@ -87,30 +94,7 @@ extension SPDYUpgradeDialer {
     /// protocol it chose, or its refusal — followed by the connection's bytes in both directions, unread, until
     /// the next hop closes. This is what upstream's upgrade-aware proxy does.
     public static func relay(_ client: RawConnection, to url: String) async throws {
-        guard let components = URLComponents(string: url), let host = components.host,
-              ["http", "ws"].contains(components.scheme ?? "") else {
-            throw WebSocketDialError(url: url, reason: "not an http:// URL")
-        }
-        let port = components.port ?? 80
-        var target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
-        if let query = components.percentEncodedQuery { target += "?" + query }
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-        do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(10))
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
-                                                                   configuration: .init(isOutboundHalfClosureEnabled: true))
-                    }
-                }
-        } catch {
-            throw WebSocketDialError(url: url, reason: "\(error)")
-        }
-        var request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-        for version in client.head.values("X-Stream-Protocol-Version") { request += "X-Stream-Protocol-Version: \(version)\r\n" }
-        request += "Content-Length: 0\r\n\r\n"
+        let (channel, request) = try await dial(url, protocols: client.head.values("X-Stream-Protocol-Version"))
         try await channel.executeThenClose { input, output in
             try await output.write(ByteBuffer(string: request))
             try await withThrowingTaskGroup(of: Void.self) { group in
