@@ -15,11 +15,20 @@ struct NodeMeasurement {
     var smallLatencies: [Double] = []
     /// The agent's VmRSS in KiB: idle (node Ready, no pods), with `small` and with `pods` pods running.
     var idleRSS = 0, smallRSS = 0, largeRSS = 0
+    /// Of the agent's RSS with `small` pods: anonymous memory (its heap and stacks) and its proportional share
+    /// (Pss: code pages shared with the runtime daemon and the other processes of the same binary divided among them).
+    var smallAnonymous = 0, smallPSS = 0
     /// The runtime daemon's VmRSS in KiB with `pods` pods (its monitors not included).
     var runtimeRSS = 0
     /// CRI calls per started pod during the large rounds, by upstream's operation type.
     var callsPerPod: [String: Double] = [:]
+    /// The mean duration of each CRI call the agent made during the large rounds, milliseconds.
+    var meanCall: [String: Double] = [:]
     var load = ""
+    /// `FailedCreatePodSandBox` events during the whole run (each is a sandbox start retried after a back-off), and
+    /// the first one's message.
+    var sandboxFailures = 0
+    var sandboxFailure = ""
 
     static func run(_ kind: CRIHarness.Kind, pods: Int, small: Int, rounds: Int) async throws -> NodeMeasurement {
         progress("\(kind): starting registry, runtime, API server and agent")
@@ -53,12 +62,16 @@ struct NodeMeasurement {
         rows.append(("\(small) at once: p50 / p99", results.map { "\(ms(percentile($0.smallLatencies, 0.5))) / \(ms(percentile($0.smallLatencies, 0.99)))" }))
         rows.append(("agent RSS idle", results.map { mib($0.idleRSS) }))
         rows.append(("agent RSS, \(small) pods", results.map { mib($0.smallRSS) }))
+        rows.append(("  of which anonymous / Pss", results.map { "\(mib($0.smallAnonymous)) / \(mib($0.smallPSS))" }))
         rows.append(("agent RSS, \(pods) pods", results.map { mib($0.largeRSS) }))
         rows.append(("runtime daemon RSS, \(pods) pods", results.map { mib($0.runtimeRSS) }))
         let operations = Set(results.flatMap { $0.callsPerPod.keys }).sorted()
         for operation in operations {
-            rows.append(("CRI \(operation) per pod", results.map { String(format: "%.1f", $0.callsPerPod[operation] ?? 0) }))
+            rows.append(("CRI \(operation): calls per pod, mean", results.map {
+                String(format: "%.1f, %.0f ms", $0.callsPerPod[operation] ?? 0, $0.meanCall[operation] ?? 0)
+            }))
         }
+        rows.append(("sandbox start failures (retried)", results.map { "\($0.sandboxFailures)" }))
         rows.append(("load average (1 min) after", results.map(\.load)))
         let header = ["", ] + results.map { "agent + \($0.kind)" }
         let widths = ([rows.map(\.0.count).max() ?? 0] + results.indices.map { index in
@@ -72,6 +85,9 @@ struct NodeMeasurement {
         }
         print(line(header))
         for (label, cells) in rows { print(line([label] + cells)) }
+        for result in results where result.sandboxFailures > 0 {
+            print("\(result.kind): first sandbox failure: \(result.sandboxFailure)")
+        }
         print("targets: p50 ≤ 300 ms, p99 ≤ 1 s; agent (kubelet + proxy) RSS ≤ 30 MiB at 10 pods")
     }
 }
@@ -106,6 +122,8 @@ final class Node: @unchecked Sendable {
         result.smallLatencies = try await round(client, count: small, prefix: "small", image: shell)
         try await Task.sleep(for: .seconds(3))
         result.smallRSS = agentRSS()
+        result.smallAnonymous = agentMemory("RssAnon", file: "status")
+        result.smallPSS = agentMemory("Pss", file: "smaps_rollup")
         try await deleteAll(client)
 
         let before = try await criCalls()
@@ -120,10 +138,15 @@ final class Node: @unchecked Sendable {
             try await deleteAll(client)
         }
         let after = try await criCalls()
-        for (operation, count) in after {
-            let delta = count - (before[operation] ?? 0)
-            if delta > 0 { result.callsPerPod[operation] = delta / Double(pods * rounds) }
+        for (operation, count) in after.counts {
+            let delta = count - (before.counts[operation] ?? 0)
+            guard delta > 0 else { continue }
+            result.callsPerPod[operation] = delta / Double(pods * rounds)
+            result.meanCall[operation] = ((after.seconds[operation] ?? 0) - (before.seconds[operation] ?? 0)) / delta * 1000
         }
+        let failures = try await client.list(Event.self, namespace: "default").items.filter { $0.reason == "FailedCreatePodSandBox" }
+        result.sandboxFailures = failures.reduce(0) { $0 + Int($1.count ?? 1) }
+        result.sandboxFailure = failures.first?.message ?? ""
         result.load = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").first.map(String.init) ?? "?"
         return result
     }
@@ -221,20 +244,38 @@ final class Node: @unchecked Sendable {
         throw TestSupportError("pods were not removed within 180 s")
     }
 
-    /// `kubelet_runtime_operations_total` by operation type, from the agent's /metrics.
-    private func criCalls() async throws -> [String: Double] {
+    /// `kubelet_runtime_operations_total` and the seconds summed in `kubelet_runtime_operations_duration_seconds`, by
+    /// operation type, from the agent's /metrics.
+    private func criCalls() async throws -> (counts: [String: Double], seconds: [String: Double]) {
         let scraped = try await runCommand("/usr/bin/curl", ["-s", "--max-time", "10", "http://127.0.0.1:\(metricsPort)/metrics"])
-        var counts: [String: Double] = [:]
-        for line in scraped.stdout.split(separator: "\n") where line.hasPrefix("kubelet_runtime_operations_total{") {
-            guard let start = line.firstRange(of: "operation_type=\"")?.upperBound,
+        var counts: [String: Double] = [:], seconds: [String: Double] = [:]
+        for line in scraped.stdout.split(separator: "\n") {
+            let isCount = line.hasPrefix("kubelet_runtime_operations_total{")
+            guard isCount || line.hasPrefix("kubelet_runtime_operations_duration_seconds_sum{"),
+                  let start = line.firstRange(of: "operation_type=\"")?.upperBound,
                   let end = line[start...].firstIndex(of: "\""),
                   let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
-            counts[String(line[start..<end]), default: 0] += value
+            if isCount { counts[String(line[start..<end]), default: 0] += value } else { seconds[String(line[start..<end]), default: 0] += value }
         }
-        return counts
+        return (counts, seconds)
     }
 
     private func agentRSS() -> Int { rss { $0.contains("agent") && $0.contains(nodeName) } }
+
+    /// A field (KiB) of the agent's /proc/PID/`file` (`status`, `smaps_rollup`).
+    private func agentMemory(_ field: String, file: String) -> Int {
+        var total = 0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard Int32(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.first?.hasSuffix("nsenter") != true, arguments.contains("agent"), arguments.contains(nodeName),
+                  let text = try? String(contentsOfFile: "/proc/\(entry)/\(file)", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+                  let kib = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap({ Int($0) }) else { continue }
+            total += kib
+        }
+        return total
+    }
 
     private func runtimeRSS() -> Int {
         rss { arguments in

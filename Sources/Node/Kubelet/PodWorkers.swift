@@ -51,6 +51,8 @@ actor PodWorkers {
     /// Each pod's sandbox and container states at the last relist, and when it was last synced.
     private var relisted: [String: [String]] = [:]
     private var lastSync: [String: ContinuousClock.Instant] = [:]
+    /// Pods whose last status write failed (API server or runtime unreachable): synced at every relist until it lands.
+    private var statusPending: Set<String> = []
     /// How often a pod whose runtime state did not change is synced anyway (volumes, status drift, hooks).
     static let periodicSync: Duration = .seconds(5)
 
@@ -173,7 +175,7 @@ actor PodWorkers {
             let changed = containers == nil || relisted[uid] != fingerprint
             relisted[uid] = fingerprint
             let due = lastSync[uid].map { now - $0 >= Self.periodicSync } ?? true
-            if changed || due || firstSeen[uid] != nil || !(waiting[uid] ?? [:]).isEmpty { schedule(uid) }
+            if changed || due || firstSeen[uid] != nil || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty { schedule(uid) }
         }
         relisted = relisted.filter { pods[$0.key] != nil }
         for sandbox in sandboxes {
@@ -213,6 +215,7 @@ actor PodWorkers {
                 await cleanUp(uid: uid)
                 synced.remove(uid)
                 lastSync[uid] = nil
+                statusPending.remove(uid)
                 firstSeen[uid] = nil
                 metrics.podWorkerDuration("kill").recordInterval(since: start)
             }
@@ -256,7 +259,9 @@ actor PodWorkers {
         do {
             if view == nil { view = try await observe(uid: uid) }
             if let view { try await writeStatus(pod, view: view) }
+            statusPending.remove(uid)
         } catch {
+            statusPending.insert(uid)
             logger.warning("pod status update failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
         }
     }
@@ -296,7 +301,9 @@ actor PodWorkers {
         do {
             id = try await connection.runtime.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID
         } catch {
-            restartBackOff.failed(backOffKey)
+            // A lost connection to the runtime (the call's outcome unknown) is retried at the next relist — which
+            // finds the sandbox if it was made after all; a refusal by the runtime backs off.
+            if (error as? RPCError)?.code != .unavailable { restartBackOff.failed(backOffKey) }
             events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(Self.message(error))")
             throw error
         }
