@@ -79,6 +79,7 @@ let package = Package(
         // exec/attach streams: the channel protocol, a WebSocket client and the relay the API server and kubelet use.
         .target(name: "RemoteCommand",
                 dependencies: ["KubeAPI", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                               .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
                 path: "Sources/API/RemoteCommand", swiftSettings: strict),
@@ -193,6 +194,8 @@ let package = Package(
         .executableTarget(name: "proxy-bench", dependencies: ["Proxy", "NFTables", log], path: "Sources/Benchmarks/ProxyBench", swiftSettings: strict),
         .executableTarget(name: "cluster-bench", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "TestSupport", log],
                           path: "Sources/Benchmarks/ClusterBench", swiftSettings: strict),
+        .executableTarget(name: "pod-startup-bench", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "TestSupport", log],
+                          path: "Sources/Benchmarks/PodStartupBench", swiftSettings: strict),
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
@@ -216,7 +219,8 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand"], swiftSettings: strict),
         .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
-        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", log, grpcHTTP2,
+                                                     .product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,

@@ -24,7 +24,7 @@ public final class CRIHarness: @unchecked Sendable {
     public let registry: String
     public let bridge: String
     public let subnet: String
-    private let registryDaemon: PeerDaemon
+    let registryDaemon: PeerDaemon
     private var runtimeDaemon: PeerDaemon
     /// The runtime's streaming server listens on this loopback port in the namespace; the forwarder makes
     /// the URLs `Exec` returns work from the host, where the kubelet under test runs.

@@ -126,7 +126,7 @@ public final class LoopbackRegistry: @unchecked Sendable {
         throw TestSupportError("docker-registry did not serve on \(host); log:\n\(daemon.logTail)")
     }
 
-    private static func bcrypt(_ password: String) async throws -> String {
+    static func bcrypt(_ password: String) async throws -> String {
         let result = try await runCommand("/usr/bin/python3", ["-W", "ignore", "-c",
             "import crypt, sys; print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH)))"], stdin: password)
         let hash = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -32,7 +32,8 @@ extension KubeletEndToEndTests {
         await cluster.stop()
     }
 
-    private func portForward(_ cluster: Cluster) async throws {
+    /// `environment` switches kubectl's transport (`KUBECTL_PORT_FORWARD_WEBSOCKETS=false`: a plain SPDY upgrade).
+    func portForward(_ cluster: Cluster, environment: [String: String] = [:]) async throws {
         let kubectl = try #require(which("kubectl"))
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
         // An HTTP server on 8080 with a random 1 MiB file, and a persistent echo server on 9000.
@@ -50,8 +51,9 @@ extension KubeletEndToEndTests {
         let ports = try freeLoopbackPorts(3)
         let forward = try PeerDaemon(name: "port-forward")
         defer { forward.stop() }
-        try forward.start(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "port-forward", "--address", "127.0.0.1", "pod/fwd",
-                                    "\(ports[0]):8080", "\(ports[1]):9000", "\(ports[2]):9999"])
+        try forward.start("/usr/bin/env", environment.map { "\($0.key)=\($0.value)" } + [
+            kubectl, "--kubeconfig", cluster.server.kubeconfig, "port-forward", "--address", "127.0.0.1", "pod/fwd",
+            "\(ports[0]):8080", "\(ports[1]):9000", "\(ports[2]):9999"])
         let deadline = ContinuousClock.now + .seconds(30)
         while !forward.logTail.contains("Forwarding from 127.0.0.1:\(ports[2])") {
             guard forward.isRunning, ContinuousClock.now < deadline else {

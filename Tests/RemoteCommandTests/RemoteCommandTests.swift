@@ -34,3 +34,22 @@ struct RemoteCommandTests {
         #expect(success.status == "Success")
     }
 }
+
+@Suite("the first request head a streaming endpoint reads")
+struct UpgradeRequestHeadTests {
+    @Test("request line, headers case-insensitive, repeated and comma-separated values in order, upgrade protocols")
+    func parsing() throws {
+        let text = "POST /api/v1/namespaces/default/pods/box/exec?command=sh&stdin=true HTTP/1.1\r\nHost: 127.0.0.1:6443\r\n"
+            + "Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v5.channel.k8s.io\r\n"
+            + "x-stream-protocol-version: v4.channel.k8s.io, v3.channel.k8s.io\r\nContent-Length: 0"
+        let head = try #require(UpgradeRequestHead(parsing: text))
+        #expect(head.method == "POST")
+        #expect(head.path == "/api/v1/namespaces/default/pods/box/exec")
+        #expect(head.query == "command=sh&stdin=true")
+        #expect(head.values("X-Stream-Protocol-Version") == ["v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io"])
+        #expect(head.upgrades(to: "spdy/3.1"))
+        #expect(!head.upgrades(to: "websocket"))
+        #expect(UpgradeRequestHead(parsing: "not http at all") == nil)
+        #expect(UpgradeRequestHead(parsing: "GET / HTTP/2.0") == nil)
+    }
+}

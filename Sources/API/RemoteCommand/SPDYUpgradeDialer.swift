@@ -9,6 +9,13 @@ import NIOPosix
 public enum SPDYUpgradeDialer {
     /// Connects to `url` (`http://host:port/path`) and completes the upgrade for `streamProtocol`.
     public static func connect(url: String, streamProtocol: String) async throws -> UpgradedConnection {
+        let (channel, request) = try await dial(url, protocols: [streamProtocol])
+        return UpgradedConnection(channel: channel, url: url, request: request, streamProtocol: streamProtocol)
+    }
+
+    /// A raw connection to `url` (`http://host:port/path`) and the upgrade request to write on it, offering
+    /// `protocols` as `X-Stream-Protocol-Version`s.
+    static func dial(_ url: String, protocols: [String]) async throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, String) {
         guard let components = URLComponents(string: url), let host = components.host,
               ["http", "ws"].contains(components.scheme ?? "") else {
             throw WebSocketDialError(url: url, reason: "not an http:// URL")
@@ -30,9 +37,9 @@ public enum SPDYUpgradeDialer {
         } catch {
             throw WebSocketDialError(url: url, reason: "\(error)")
         }
-        let request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-            + "X-Stream-Protocol-Version: \(streamProtocol)\r\nContent-Length: 0\r\n\r\n"
-        return UpgradedConnection(channel: channel, url: url, request: request, streamProtocol: streamProtocol)
+        var request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+        for version in protocols { request += "X-Stream-Protocol-Version: \(version)\r\n" }
+        return (channel, request + "Content-Length: 0\r\n\r\n")
     }
 }
 
@@ -75,6 +82,27 @@ public struct UpgradedConnection: Sendable {
                 }
                 if head.readableBytes > 0 { try await outbound.writeBinaryMessage(head) }
                 while let buffer = try await responses.next() { try await outbound.writeBinaryMessage(buffer) }
+                group.cancelAll()
+            }
+        }
+    }
+}
+
+extension SPDYUpgradeDialer {
+    /// Passes a client's `Upgrade: SPDY/3.1` request on to `url` (the next hop: API server → kubelet → runtime),
+    /// offering the client's `X-Stream-Protocol-Version`s, and then the next hop's answer back — its 101 with the
+    /// protocol it chose, or its refusal — followed by the connection's bytes in both directions, unread, until
+    /// the next hop closes. This is what upstream's upgrade-aware proxy does.
+    public static func relay(_ client: RawConnection, to url: String) async throws {
+        let (channel, request) = try await dial(url, protocols: client.head.values("X-Stream-Protocol-Version"))
+        try await channel.executeThenClose { input, output in
+            try await output.write(ByteBuffer(string: request))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await buffer in client.inbound { try await output.write(buffer) }
+                    output.finish()
+                }
+                for try await buffer in input { try await client.outbound.write(buffer) }
                 group.cancelAll()
             }
         }

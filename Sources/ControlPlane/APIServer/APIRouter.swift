@@ -45,16 +45,17 @@ struct APIRouter: Sendable {
         }
     }
 
-    /// Where a `pods/exec` or `pods/portforward` WebSocket is relayed to, or the Status refusing it, and the
-    /// request counted as upstream counts it (verb CONNECT).
-    func podStreamURL(namespace: String, name: String, stream: PodStream) async throws -> String {
+    /// Where a `pods/exec`, `pods/attach` or `pods/portforward` stream is relayed to, or the Status refusing it, and
+    /// the request counted as upstream counts it (verb CONNECT); `countingSuccess: false` for the look before an
+    /// upgrade that the WebSocket route will count.
+    func podStreamURL(namespace: String, name: String, stream: PodStream, countingSuccess: Bool = true) async throws -> String {
         let start = ContinuousClock.now
         do {
             guard let pods = registry.handler(group: "", version: "v1", plural: "pods") else {
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
             }
             let url = try await pods.podStreamURL(pod: name, namespace: namespace, stream: stream)
-            metrics.record(verb: "CONNECT", resource: "pods", code: 101, duration: ContinuousClock.now - start)
+            if countingSuccess { metrics.record(verb: "CONNECT", resource: "pods", code: 101, duration: ContinuousClock.now - start) }
             return url
         } catch {
             metrics.record(verb: "CONNECT", resource: "pods", code: (error as? Status)?.code ?? 500, duration: ContinuousClock.now - start)

@@ -1,40 +1,42 @@
+import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import KubeAPI
 import Logging
+import NIOCore
 import RemoteCommand
 
 extension APIServer {
     /// `pods/{name}/portforward` as a `SPDY/3.1+portforward.k8s.io` tunnel (kubectl ≥ 1.31), relayed unread to
-    /// the kubelet; and `pods/{name}/exec` as a remote-command WebSocket (`v5.channel.k8s.io`, which kubectl ≥ 1.30 asks for, or
+    /// the kubelet; and `pods/{name}/exec` and `pods/{name}/attach` as remote-command WebSockets (`v5.channel.k8s.io`, which kubectl ≥ 1.30 asks for, or
     /// `v4.channel.k8s.io`, the Python client's), relayed to the kubelet of the pod's node. A refused request
     /// (no such pod or container, a completed pod) is still upgraded and gets its Status on the error channel,
     /// which kubectl prints: the HTTP stack behind a WebSocket upgrade answers a declined handshake with an
     /// empty 400, and would leave the user with no reason.
     static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<BasicWebSocketRequestContext> {
         let routes = Router(context: BasicWebSocketRequestContext.self)
-        @Sendable func target(_ request: Request, _ context: BasicWebSocketRequestContext) async throws -> String {
-            let query = FormQuery(encoded: request.uri.query ?? "")
-            return try await router.podStreamURL(
-                namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "",
-                stream: .exec(PodExecOptions(values: query.values)))
+        for subresource in ["exec", "attach"] {
+            routes.ws("/api/v1/namespaces/:namespace/pods/:name/\(subresource)", shouldUpgrade: { request, _ in
+                guard let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+                return .upgrade([.secWebSocketProtocol: chosen.rawValue])
+            }, onUpgrade: { inbound, outbound, context in
+                let chosen = StreamProtocol.negotiate(offered: context.request.headers[.secWebSocketProtocol]) ?? .v4
+                let parameters = context.requestContext.parameters
+                let options = PodExecOptions(values: FormQuery(encoded: context.request.uri.query ?? "").values)
+                do {
+                    let url = try await router.podStreamURL(
+                        namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
+                        stream: subresource == "exec" ? .exec(options) : .attach(options))
+                    let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen.rawValue])
+                    try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
+                } catch let status as Status {
+                    try? await outbound.writeStreamStatus(status)
+                } catch {
+                    logger.info("\(subresource) stream failed", metadata: ["path": "\(context.request.uri.path)", "error": "\(error)"])
+                    try? await outbound.writeStreamStatus(.streamFailure("error dialing backend: \(error)"))
+                }
+            })
         }
-        routes.ws("/api/v1/namespaces/:namespace/pods/:name/exec", shouldUpgrade: { request, _ in
-            guard let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
-            return .upgrade([.secWebSocketProtocol: chosen.rawValue])
-        }, onUpgrade: { inbound, outbound, context in
-            let chosen = StreamProtocol.negotiate(offered: context.request.headers[.secWebSocketProtocol]) ?? .v4
-            do {
-                let url = try await target(context.request, context.requestContext)
-                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen.rawValue])
-                try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
-            } catch let status as Status {
-                try? await outbound.writeStreamStatus(status)
-            } catch {
-                logger.info("exec stream failed", metadata: ["path": "\(context.request.uri.path)", "error": "\(error)"])
-                try? await outbound.writeStreamStatus(.streamFailure("error dialing backend: \(error)"))
-            }
-        })
         routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, _ in
             guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
             return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
@@ -52,5 +54,48 @@ extension APIServer {
             }
         })
         return routes
+    }
+
+    /// The first look at an upgrade request, before Hummingbird's WebSocket handling: `pods/exec`, `pods/attach`
+    /// and `pods/portforward` are checked as upstream checks them and a refusal is answered with its `Status` before
+    /// any upgrade (kubectl then falls back to SPDY, is refused the same way and prints the reason); an
+    /// `Upgrade: SPDY/3.1` (client-go's SPDY executor and port-forwarder) is passed on to the kubelet and relayed
+    /// unread, as upstream's upgrade-aware proxy does. Everything else goes on to the WebSocket routes and the API.
+    static func streamUpgrade(_ head: UpgradeRequestHead, router: APIRouter, logger: Logger) async -> StreamUpgradeDecision {
+        let parts = head.path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        guard parts.count == 7, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
+              ["exec", "attach", "portforward"].contains(parts[6]) else { return .pass }
+        let spdy = head.upgrades(to: "SPDY/3.1")
+        guard spdy || head.upgrades(to: "websocket") else { return .pass }
+        let options = PodExecOptions(values: FormQuery(encoded: head.query).values)
+        let stream: PodStream = switch parts[6] {
+        case "exec": .exec(options)
+        case "attach": .attach(options)
+        default: .portForward
+        }
+        let url: String
+        do {
+            url = try await router.podStreamURL(namespace: parts[3], name: parts[5], stream: stream, countingSuccess: spdy)
+        } catch let status as Status {
+            return .status(status)
+        } catch {
+            return .status(.streamFailure("\(error)"))
+        }
+        guard spdy else { return .pass }
+        return .takeOver { connection in
+            do {
+                try await SPDYUpgradeDialer.relay(connection, to: url.replacingOccurrences(of: "ws://", with: "http://"))
+            } catch let error as WebSocketDialError {
+                // The kubelet could not be reached: nothing was answered yet, so the client gets the reason.
+                logger.info("\(stream.subresource) SPDY stream failed", metadata: ["path": "\(head.path)", "error": "\(error)"])
+                if case .respond(let status, let contentType, let body) = StreamUpgradeDecision.status(.streamFailure("error dialing backend: \(error.reason)")) {
+                    try? await connection.writeHead(status: status, reason: "Internal Server Error", headers: [
+                        ("Content-Type", contentType), ("Content-Length", "\(body.count)"), ("Connection", "close")])
+                    try? await connection.outbound.write(ByteBuffer(bytes: body))
+                }
+            } catch {
+                logger.info("\(stream.subresource) SPDY stream ended", metadata: ["path": "\(head.path)", "error": "\(error)"])
+            }
+        }
     }
 }

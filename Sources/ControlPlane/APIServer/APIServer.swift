@@ -115,7 +115,10 @@ public final class APIServer: Sendable {
             return HTTPBridge.response(await router.route(apiRequest))
         }
         let app = Application(
-            responder: responder, server: .http1WebSocketUpgrade(webSocketRouter: Self.streamRoutes(router, logger: logger), configuration: .streaming),
+            responder: responder,
+            server: .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in
+                await Self.streamUpgrade(head, router: router, logger: logger)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -56,7 +56,7 @@ struct Discovery: Sendable {
         case "binding": ["create"]
         case "finalize": ["update"]
         case "log": ["get"]
-        case "exec", "portforward": ["create", "get"]
+        case "attach", "exec", "portforward": ["create", "get"]
         default: ["get", "patch", "update"]
         }
     }
@@ -78,6 +78,9 @@ struct Discovery: Sendable {
         case "exec":
             return ["name": .string("\(info.plural)/exec"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "PodExecOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
+        case "attach":
+            return ["name": .string("\(info.plural)/attach"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": "PodAttachOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         case "portforward":
             return ["name": .string("\(info.plural)/portforward"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "PodPortForwardOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]

@@ -2,7 +2,8 @@ import Foundation
 import KubeAPI
 import RemoteCommand
 
-/// core/v1 `PodExecOptions` from the query of `pods/{name}/exec` (`command` repeated, one per argument).
+/// core/v1 `PodExecOptions` from the query of `pods/{name}/exec` (`command` repeated, one per argument), or
+/// `PodAttachOptions` from that of `pods/{name}/attach` (the same without a command).
 struct PodExecOptions: Sendable {
     var command: [String]
     var container: String?
@@ -26,12 +27,14 @@ struct PodExecOptions: Sendable {
 /// A streaming subresource of a pod that the kubelet serves over a WebSocket.
 enum PodStream: Sendable {
     case exec(PodExecOptions)
+    case attach(PodExecOptions)
     case portForward
 
     /// The subresource, as metrics and discovery name it.
     var subresource: String {
         switch self {
         case .exec: "exec"
+        case .attach: "attach"
         case .portForward: "portforward"
         }
     }
@@ -42,6 +45,7 @@ extension ResourceHandler {
     func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String {
         switch stream {
         case .exec(let options): try await podExecURL(pod: name, namespace: namespace, options: options)
+        case .attach(let options): try await podAttachURL(pod: name, namespace: namespace, options: options)
         case .portForward: try await podPortForwardURL(pod: name, namespace: namespace)
         }
     }
@@ -76,11 +80,30 @@ extension ResourceHandler {
         return "ws://\(target.authority)/exec/\(path.joined(separator: "/"))?\(query.encoded)"
     }
 
-    /// `pods/exec` or `pods/portforward` without a WebSocket upgrade (an upgrade never reaches the handlers):
+    /// `pods/attach` checked as upstream checks it (the pod, its node, the container), and the kubelet WebSocket
+    /// URL that serves it (`/attach/{namespace}/{pod}/{container}?input=1&output=1&error=1&tty=1`).
+    func podAttachURL(pod name: String, namespace: String?, options: PodExecOptions) async throws -> String {
+        let target = try await kubeletTarget(pod: name, namespace: namespace, container: options.container)
+        guard options.stdin || options.stdout || options.stderr else {
+            throw Status(message: "you must specify at least 1 of stdin, stdout, stderr", reason: "BadRequest", code: 400)
+        }
+        var query = FormQuery()
+        for (name, wanted) in [("input", options.stdin), ("output", options.stdout), ("error", options.stderr), ("tty", options.tty)] where wanted {
+            query.append(name, "1")
+        }
+        let path = [namespace ?? "default", name, target.container].map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }
+        return "ws://\(target.authority)/attach/\(path.joined(separator: "/"))?\(query.encoded)"
+    }
+
+    /// `pods/exec`, `pods/attach` or `pods/portforward` without a WebSocket upgrade (an upgrade never reaches the handlers):
     /// the request is checked like a real one, so the caller sees the same errors, and then refused.
     func podStream(_ request: APIRequest, path: ResourcePath, name: String, subresource: String) async throws -> APIResponse {
-        let stream: PodStream = subresource == "exec"
-            ? .exec(PodExecOptions { key in request.query[key].map { [$0] } ?? [] }) : .portForward
+        let options = PodExecOptions { key in request.query[key].map { [$0] } ?? [] }
+        let stream: PodStream = switch subresource {
+        case "exec": .exec(options)
+        case "attach": .attach(options)
+        default: .portForward
+        }
         _ = try await podStreamURL(pod: name, namespace: path.namespace, stream: stream)
         throw Status(message: "Upgrade request required", reason: "BadRequest", code: 400)
     }

@@ -47,8 +47,8 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
             case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
-            case (let name?, let sub?, "GET") where ["exec", "portforward"].contains(sub) && subresources.contains(sub),
-                 (let name?, let sub?, "POST") where ["exec", "portforward"].contains(sub) && subresources.contains(sub):
+            case (let name?, let sub?, "GET") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub),
+                 (let name?, let sub?, "POST") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub):
                 return try await podStream(request, path: path, name: name, subresource: sub)
             case (_, let sub?, _) where !subresources.contains(sub):
                 throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)

@@ -51,7 +51,9 @@ struct KubeletServer: ServiceLifecycle.Service {
         let webSockets = Router(context: BasicWebSocketRequestContext.self)
         Self.addExecRoute(to: webSockets, workers: workers, logger: logger)
         Self.addPortForwardRoute(to: webSockets, workers: workers, logger: logger)
-        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSockets, configuration: .streaming),
+        let logger = logger
+        let app = Application(router: router,
+                              server: .streaming(webSocketRouter: webSockets) { head in await Self.spdyUpgrade(head, workers: workers, logger: logger) },
                               configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
         try await app.runService()
     }

@@ -9,7 +9,8 @@ struct StreamTargetError: Error, CustomStringConvertible {
 }
 
 extension PodWorkers {
-    /// What `kubectl exec` asked for, in the kubelet's query vocabulary (`command`, `input`, `output`, `error`, `tty`).
+    /// What `kubectl exec` or `kubectl attach` asked for, in the kubelet's query vocabulary (`command`, `input`,
+    /// `output`, `error`, `tty`).
     struct ExecOptions: Sendable {
         var command: [String]
         var stdin: Bool
@@ -21,6 +22,44 @@ extension PodWorkers {
     /// Asks the runtime to exec in the running container `container` of pod `namespace/name` and returns the
     /// streaming URL its `Exec` grants.
     func execURL(namespace: String, name: String, container: String, options: ExecOptions) async throws -> String {
+        let (running, _) = try await runningContainer(namespace: namespace, name: name, container: container)
+        var request = Runtime_V1_ExecRequest()
+        request.containerID = running.id
+        request.cmd = options.command
+        request.tty = options.tty
+        request.stdin = options.stdin
+        request.stdout = options.stdout
+        request.stderr = options.stderr && !options.tty
+        do {
+            return try await connection.runtime.exec(request, options: RuntimeConnection.options(.seconds(30))).url
+        } catch let error as RPCError {
+            throw StreamTargetError(description: error.message)
+        }
+    }
+
+    /// Asks the runtime to attach to the running container `container` of pod `namespace/name` and returns the
+    /// streaming URL its `Attach` grants. As upstream's kubelet, the terminal follows the container's spec (it
+    /// cannot change after start) and a terminal request drops stderr.
+    func attachURL(namespace: String, name: String, container: String, options: ExecOptions) async throws -> String {
+        let (running, pod) = try await runningContainer(namespace: namespace, name: name, container: container)
+        guard let spec = pod.spec?.containers.first(where: { $0.name == container }) else {
+            throw StreamTargetError(description: "container \(container) not found in pod \(name)_\(namespace)")
+        }
+        var request = Runtime_V1_AttachRequest()
+        request.containerID = running.id
+        request.tty = spec.tty ?? false
+        request.stdin = options.stdin
+        request.stdout = options.stdout
+        request.stderr = options.stderr && !options.tty && !request.tty
+        do {
+            return try await connection.runtime.attach(request, options: RuntimeConnection.options(.seconds(30))).url
+        } catch let error as RPCError {
+            throw StreamTargetError(description: error.message)
+        }
+    }
+
+    /// The running container `container` of the pod and the pod, or the kubelet's error for a stream to it.
+    private func runningContainer(namespace: String, name: String, container: String) async throws -> (Runtime_V1_Container, Pod) {
         guard let pod = pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
             throw StreamTargetError(description: "pod \(namespace)/\(name) not found on this node")
         }
@@ -34,18 +73,7 @@ extension PodWorkers {
         guard let running else {
             throw StreamTargetError(description: "unable to upgrade connection: container not found (\"\(container)\")")
         }
-        var request = Runtime_V1_ExecRequest()
-        request.containerID = running.id
-        request.cmd = options.command
-        request.tty = options.tty
-        request.stdin = options.stdin
-        request.stdout = options.stdout
-        request.stderr = options.stderr && !options.tty
-        do {
-            return try await connection.runtime.exec(request, options: RuntimeConnection.options(.seconds(30))).url
-        } catch let error as RPCError {
-            throw StreamTargetError(description: error.message)
-        }
+        return (running, pod)
     }
 }
 

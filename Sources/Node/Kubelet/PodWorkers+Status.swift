@@ -4,31 +4,24 @@ import KubeAPI
 import KubeClient
 
 extension PodWorkers {
-    /// Computes the pod's status from the runtime and writes it to the status subresource when it changed:
+    /// Computes the pod's status from the runtime's `view` and writes it to the status subresource when it changed:
     /// phase, conditions, container statuses (state, lastState, restartCount, image, containerID), IPs,
     /// start time and QoS class.
-    func writeStatus(_ pod: Pod) async throws {
+    func writeStatus(_ pod: Pod, view: PodRuntimeView) async throws {
         let uid = pod.metadata.uid ?? ""
-        let sandboxes = try await sandboxes(uid: uid)
-        let ready = sandboxes.first { $0.state == .sandboxReady }
-        let newest = sandboxes.max { $0.metadata.attempt < $1.metadata.attempt }
-        var statuses: [String: Runtime_V1_ContainerStatus] = [:]
+        let ready = view.ready
+        let statuses = view.latest
         var previous: [String: Runtime_V1_ContainerStatus] = [:]
-        if let sandbox = ready ?? newest {
-            statuses = try await latestContainers(sandboxID: sandbox.id)
-            for container in try await containers(sandboxID: sandbox.id) {
-                guard let latest = statuses[container.metadata.name], container.metadata.attempt + 1 == latest.metadata.attempt else { continue }
-                var request = Runtime_V1_ContainerStatusRequest()
-                request.containerID = container.id
-                previous[container.metadata.name] = try await connection.runtime.containerStatus(request, options: RuntimeConnection.options()).status
-            }
+        for container in view.containers {
+            guard let latest = statuses[container.metadata.name], container.metadata.attempt + 1 == latest.metadata.attempt else { continue }
+            var request = Runtime_V1_ContainerStatusRequest()
+            request.containerID = container.id
+            previous[container.metadata.name] = try await connection.runtime.containerStatus(request, options: RuntimeConnection.options()).status
         }
         var podIP: String?
         if let ready {
-            var request = Runtime_V1_PodSandboxStatusRequest()
-            request.podSandboxID = ready.id
-            let ip = try await connection.runtime.podSandboxStatus(request, options: RuntimeConnection.options()).status.network.ip
-            podIP = pod.spec?.hostNetwork == true ? nodeIP : (ip.isEmpty ? nil : ip)
+            let ip = try await sandboxIP(ready.id, pod: pod)
+            podIP = ip.isEmpty ? nil : ip
         }
         var status = PodStatusBuilder(
             pod: pod, sandboxReady: ready != nil, podIP: podIP, hostIP: nodeIP, runtimeName: runtimeName,

@@ -46,6 +46,15 @@ actor PodWorkers {
     private var volumesRefreshed: [String: ContinuousClock.Instant] = [:]
     /// Set by ``removeAllPods(grace:)``: no sync starts any more.
     private var shuttingDown = false
+    /// Each sandbox's pod IP, asked once (it does not change while the sandbox lives).
+    var sandboxIPs: [String: String] = [:]
+    /// Each pod's sandbox and container states at the last relist, and when it was last synced.
+    private var relisted: [String: [String]] = [:]
+    private var lastSync: [String: ContinuousClock.Instant] = [:]
+    /// Pods whose last status write failed (API server or runtime unreachable): synced at every relist until it lands.
+    private var statusPending: Set<String> = []
+    /// How often a pod whose runtime state did not change is synced anyway (volumes, status drift, hooks).
+    static let periodicSync: Duration = .seconds(5)
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
          memoryCapacity: Int64, logger: Logger) {
@@ -81,8 +90,10 @@ actor PodWorkers {
             return
         }
         if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" { firstSeen[uid] = firstSeen[uid] ?? .now }
+        // The informer's echo of our own status write (``remember(_:)`` kept that version) changes nothing.
+        let echo = pod.metadata.resourceVersion != nil && pods[uid]?.metadata.resourceVersion == pod.metadata.resourceVersion
         pods[uid] = pod
-        schedule(uid)
+        if !echo { schedule(uid) }
     }
 
     /// Keeps the pod as the API server returned it after a status write, without another sync (the
@@ -129,19 +140,44 @@ actor PodWorkers {
         }
     }
 
-    /// The relist tick (the kubelet's PLEG): every known pod is re-synced, and sandboxes of pods the API no
-    /// longer has are cleaned up.
+    /// The relist tick (the kubelet's PLEG): one list of sandboxes and containers; a pod whose sandboxes or
+    /// containers changed state since the last tick is re-synced at once, every other pod at least every
+    /// ``periodicSync`` (and while it is starting or waiting on a back-off), and sandboxes of pods the API no
+    /// longer has are cleaned up. Re-syncing every pod every second would cost each pod's CRI calls every second.
     func resync() async {
-        for uid in pods.keys { schedule(uid) }
         guard let sandboxes = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
-        else { return }
+        else {
+            for uid in pods.keys { schedule(uid) }
+            return
+        }
         metrics.runningPods.record(sandboxes.filter { $0.state == .sandboxReady }.count)
-        if let containers = try? await connection.runtime.listContainers(Runtime_V1_ListContainersRequest(), options: RuntimeConnection.options()).containers {
+        let containers = try? await connection.runtime.listContainers(Runtime_V1_ListContainersRequest(), options: RuntimeConnection.options()).containers
+        if let containers {
             for (state, name) in [(Runtime_V1_ContainerState.containerRunning, "running"), (.containerExited, "exited"),
                                   (.containerCreated, "created"), (.containerUnknown, "unknown")] {
                 metrics.runningContainers(name).record(containers.filter { $0.state == state }.count)
             }
         }
+        var fingerprints: [String: [String]] = [:]
+        var owner: [String: String] = [:]
+        for sandbox in sandboxes {
+            guard let uid = sandbox.labels[PodLabels.podUID] else { continue }
+            owner[sandbox.id] = uid
+            fingerprints[uid, default: []].append("\(sandbox.id)=\(sandbox.state.rawValue)")
+        }
+        for container in containers ?? [] {
+            guard let uid = owner[container.podSandboxID] else { continue }
+            fingerprints[uid, default: []].append("\(container.id)=\(container.state.rawValue)")
+        }
+        let now = ContinuousClock.now
+        for uid in pods.keys {
+            let fingerprint = (fingerprints[uid] ?? []).sorted()
+            let changed = containers == nil || relisted[uid] != fingerprint
+            relisted[uid] = fingerprint
+            let due = lastSync[uid].map { now - $0 >= Self.periodicSync } ?? true
+            if changed || due || firstSeen[uid] != nil || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty { schedule(uid) }
+        }
+        relisted = relisted.filter { pods[$0.key] != nil }
         for sandbox in sandboxes {
             guard let uid = sandbox.labels[PodLabels.podUID], pods[uid] == nil, running[uid] == nil else { continue }
             schedule(uid)
@@ -173,10 +209,13 @@ actor PodWorkers {
                 let operation = pod.metadata.deletionTimestamp != nil ? "kill" : synced.contains(uid) ? "update" : "create"
                 await sync(pod)
                 synced.insert(uid)
+                lastSync[uid] = .now
                 metrics.podWorkerDuration(operation).recordInterval(since: start)
             } else {
                 await cleanUp(uid: uid)
                 synced.remove(uid)
+                lastSync[uid] = nil
+                statusPending.remove(uid)
                 firstSeen[uid] = nil
                 metrics.podWorkerDuration("kill").recordInterval(since: start)
             }
@@ -196,19 +235,33 @@ actor PodWorkers {
             await stopAll(uid: uid, grace: 0)
             return
         }
+        // What the runtime has for the pod is read once, and again only after the sync changed something: the
+        // status below is computed from the same view (upstream's kubelet also syncs from one PodStatus).
+        var view: PodRuntimeView?
         do {
-            let sandbox = try await ensureSandbox(pod)
+            var current = try await observe(uid: uid)
+            view = current
+            let (sandbox, created) = try await ensureSandbox(pod, view: current)
             if let sandbox {
-                try await syncContainers(pod, sandbox: sandbox)
-                if firstSeen[uid] != nil { await recordStartIfRunning(pod, sandboxID: sandbox.id) }
+                let acted = try await syncContainers(pod, sandbox: sandbox, latest: current.sandbox?.id == sandbox.id ? current.latest : [:])
+                if created || acted {
+                    view = nil
+                    current = try await observe(uid: uid)
+                    view = current
+                }
+                if firstSeen[uid] != nil { recordStartIfRunning(pod, latest: current.latest) }
                 try await refreshVolumes(pod)
             }
         } catch {
             logger.warning("pod sync failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
+            view = nil
         }
         do {
-            try await writeStatus(pod)
+            if view == nil { view = try await observe(uid: uid) }
+            if let view { try await writeStatus(pod, view: view) }
+            statusPending.remove(uid)
         } catch {
+            statusPending.insert(uid)
             logger.warning("pod status update failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
         }
     }
@@ -223,19 +276,19 @@ actor PodWorkers {
         _ = try await volumes.setUp(pod)
     }
 
-    /// The ready sandbox of the pod, created when there is none; nil when the pod has run to completion
-    /// and must not start again, or while a failed sandbox start backs off.
-    private func ensureSandbox(_ pod: Pod) async throws -> SandboxState? {
+    /// The ready sandbox of the pod, created when there is none (then `created`); nil when the pod has run to
+    /// completion and must not start again, or while a failed sandbox start backs off.
+    private func ensureSandbox(_ pod: Pod, view: PodRuntimeView) async throws -> (SandboxState?, created: Bool) {
         let uid = pod.metadata.uid ?? ""
-        let sandboxes = try await sandboxes(uid: uid)
-        if let ready = sandboxes.first(where: { $0.state == .sandboxReady }) {
-            return try await sandboxState(ready.id, pod: pod)
+        let sandboxes = view.sandboxes
+        if let ready = view.ready {
+            return (try await sandboxState(ready.id, attempt: ready.metadata.attempt, pod: pod), false)
         }
-        if !sandboxes.isEmpty, pod.spec?.restartPolicy == "Never" { return nil }
+        if !sandboxes.isEmpty, pod.spec?.restartPolicy == "Never" { return (nil, false) }
         // A sandbox that failed to start is retried with the container back-off (10 s doubling to 5 min),
         // so a broken network config does not cost a CNI run and an Event every second.
         let backOffKey = "\(uid)/sandbox"
-        if restartBackOff.isBackingOff(backOffKey) { return nil }
+        if restartBackOff.isBackingOff(backOffKey) { return (nil, false) }
         let attempt = UInt32(sandboxes.map(\.metadata.attempt).max().map { $0 + 1 } ?? 0)
         for stale in sandboxes {
             var stop = Runtime_V1_StopPodSandboxRequest()
@@ -248,14 +301,16 @@ actor PodWorkers {
         do {
             id = try await connection.runtime.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID
         } catch {
-            restartBackOff.failed(backOffKey)
+            // A lost connection to the runtime (the call's outcome unknown) is retried at the next relist — which
+            // finds the sandbox if it was made after all; a refusal by the runtime backs off.
+            if (error as? RPCError)?.code != .unavailable { restartBackOff.failed(backOffKey) }
             events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(Self.message(error))")
             throw error
         }
         restartBackOff.reset(backOffKey)
         metrics.startedPods.increment()
         logger.info("sandbox started", metadata: ["pod": "\(Self.name(pod))", "sandbox": "\(id)"])
-        return try await sandboxState(id, pod: pod)
+        return (try await sandboxState(id, attempt: attempt, pod: pod), true)
     }
 
     struct SandboxState: Sendable {
@@ -264,14 +319,29 @@ actor PodWorkers {
         var config: Runtime_V1_PodSandboxConfig
     }
 
-    private func sandboxState(_ id: String, pod: Pod) async throws -> SandboxState {
+    /// The sandbox's IP (asked once per sandbox: it does not change) and config; the pod's /etc/hosts is written
+    /// when the sandbox is first seen.
+    private func sandboxState(_ id: String, attempt: UInt32, pod: Pod) async throws -> SandboxState {
+        let ip: String
+        if let known = sandboxIPs[id] {
+            ip = known
+        } else {
+            ip = try await sandboxIP(id, pod: pod)
+            try writeHostsFile(pod, ip: ip)
+        }
+        let config = SandboxConfigBuilder(configuration: configuration).build(pod, attempt: attempt)
+        return SandboxState(id: id, ip: ip, config: config)
+    }
+
+    /// The pod's IP in sandbox `id` (the node's for a host-network pod), from `PodSandboxStatus` the first time.
+    func sandboxIP(_ id: String, pod: Pod) async throws -> String {
+        if let known = sandboxIPs[id] { return known }
         var request = Runtime_V1_PodSandboxStatusRequest()
         request.podSandboxID = id
         let status = try await connection.runtime.podSandboxStatus(request, options: RuntimeConnection.options()).status
         let ip = pod.spec?.hostNetwork == true ? nodeIP : status.network.ip
-        let config = SandboxConfigBuilder(configuration: configuration).build(pod, attempt: status.metadata.attempt)
-        try writeHostsFile(pod, ip: ip)
-        return SandboxState(id: id, ip: ip, config: config)
+        if !ip.isEmpty || pod.spec?.hostNetwork == true { sandboxIPs[id] = ip }
+        return ip
     }
 
     /// The kubelet-managed /etc/hosts: localhost, the pod's own name on its IP, then hostAliases.
@@ -294,33 +364,34 @@ actor PodWorkers {
     }
 
     /// Init containers one after another to success, then every app container, each restarted per the
-    /// restart policy with back-off.
-    private func syncContainers(_ pod: Pod, sandbox: SandboxState) async throws {
+    /// restart policy with back-off. `latest` is the newest container of each name in the sandbox; returns
+    /// whether anything was started (the runtime's view changed).
+    private func syncContainers(_ pod: Pod, sandbox: SandboxState, latest: [String: Runtime_V1_ContainerStatus]) async throws -> Bool {
         let uid = pod.metadata.uid ?? ""
-        let latest = try await latestContainers(sandboxID: sandbox.id)
         let policy = pod.spec?.restartPolicy ?? "Always"
+        var acted = false
         for container in pod.spec?.initContainers ?? [] {
             guard let status = latest[container.name] else {
                 await start(container, attempt: 0, pod: pod, sandbox: sandbox)
-                return
+                return true
             }
             switch status.state {
             case .containerExited where status.exitCode == 0:
                 continue
             case .containerExited:
-                if policy == "Never" { return }
-                await restart(container, after: status, pod: pod, sandbox: sandbox)
-                return
+                if policy == "Never" { return false }
+                return await restart(container, after: status, pod: pod, sandbox: sandbox)
             case .containerCreated:
                 try await startCreated(status.id)
-                return
+                return true
             default:
-                return
+                return false
             }
         }
         for container in pod.spec?.containers ?? [] {
             guard let status = latest[container.name] else {
                 await start(container, attempt: 0, pod: pod, sandbox: sandbox)
+                acted = true
                 continue
             }
             switch status.state {
@@ -331,27 +402,30 @@ actor PodWorkers {
                 ensureProbes(pod, container, containerID: status.id, podIP: sandbox.ip)
             case .containerCreated:
                 try await startCreated(status.id)
+                acted = true
             case .containerExited:
                 let restart = policy == "Always" || (policy == "OnFailure" && status.exitCode != 0)
-                if restart { await self.restart(container, after: status, pod: pod, sandbox: sandbox) }
+                if restart, await self.restart(container, after: status, pod: pod, sandbox: sandbox) { acted = true }
             default:
                 break
             }
         }
+        return acted
     }
 
     /// Records `kubelet_pod_start_duration_seconds` once every app container of a newly seen pod runs.
-    private func recordStartIfRunning(_ pod: Pod, sandboxID: String) async {
-        guard let uid = pod.metadata.uid, let seen = firstSeen[uid],
-              let latest = try? await latestContainers(sandboxID: sandboxID) else { return }
+    private func recordStartIfRunning(_ pod: Pod, latest: [String: Runtime_V1_ContainerStatus]) {
+        guard let uid = pod.metadata.uid, let seen = firstSeen[uid] else { return }
         let names = (pod.spec?.containers ?? []).map(\.name)
         guard !names.isEmpty, names.allSatisfy({ latest[$0]?.state == .containerRunning }) else { return }
         metrics.podStartDuration.recordInterval(since: seen)
         firstSeen[uid] = nil
     }
 
-    /// Restarts an exited container unless its back-off has not passed yet (CrashLoopBackOff).
-    private func restart(_ container: Container, after status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async {
+    /// Restarts an exited container unless its back-off has not passed yet (CrashLoopBackOff); returns whether it
+    /// tried.
+    @discardableResult
+    private func restart(_ container: Container, after status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async -> Bool {
         let uid = pod.metadata.uid ?? "", key = "\(uid)/\(container.name)"
         if restartBackOff.isBackingOff(key) {
             let delay = restartBackOff.remaining(key)
@@ -360,11 +434,12 @@ actor PodWorkers {
                 events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(Self.name(pod))")
             }
             waiting[uid, default: [:]][container.name] = ("CrashLoopBackOff", message)
-            return
+            return false
         }
         restartBackOff.failed(key)
         await start(container, attempt: status.metadata.attempt + 1, pod: pod, sandbox: sandbox)
         await pruneDeadContainers(sandboxID: sandbox.id, name: container.name)
+        return true
     }
 
     /// Pulls the image if the policy asks, creates and starts the container; failures become the
@@ -448,9 +523,22 @@ actor PodWorkers {
         events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"", fieldPath: fieldPath)
         var pull = Runtime_V1_PullImageRequest()
         pull.image.image = image
+        let credentials = await pullCredentials(pod, image: image)
         let clock = ContinuousClock(), started = clock.now
         do {
-            _ = try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600)))
+            // Each matching credential in turn (most specific first), as upstream's kubelet; none: anonymous.
+            var failure: (any Error)?
+            for auth in credentials.isEmpty ? [nil] : credentials.map(Optional.some) {
+                if let auth { pull.auth = auth } else { pull.clearAuth() }
+                do {
+                    _ = try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600)))
+                    failure = nil
+                    break
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure { throw failure }
         } catch {
             pullBackOff.failed(image)
             events.record(pod, "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(Self.message(error))", fieldPath: fieldPath)
@@ -458,6 +546,25 @@ actor PodWorkers {
         }
         pullBackOff.reset(image)
         events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(clock.now - started)", fieldPath: fieldPath)
+    }
+
+    /// The credentials the pod's `imagePullSecrets` hold for `image`; a Secret that cannot be read is a Warning
+    /// event (upstream's `FailedToRetrieveImagePullSecret`) and the pull goes on without it.
+    private func pullCredentials(_ pod: Pod, image: String) async -> [Runtime_V1_AuthConfig] {
+        var secrets = PullSecrets(), missing: [String] = []
+        for reference in pod.spec?.imagePullSecrets ?? [] {
+            guard let name = reference.name, !name.isEmpty else { continue }
+            if let data = try? await objects.secret(name, namespace: pod.metadata.namespace ?? "default") {
+                secrets.add(data)
+            } else {
+                missing.append(name)
+            }
+        }
+        if !missing.isEmpty {
+            events.record(pod, "Warning", reason: "FailedToRetrieveImagePullSecret",
+                          message: "Unable to retrieve some image pull secrets (\(missing.joined(separator: ", "))); attempting to pull the image may not succeed.")
+        }
+        return secrets.credentials(for: image)
     }
 
     /// Keeps the latest two containers of a name (the current one and the previous, for `logs --previous`).
@@ -545,6 +652,7 @@ actor PodWorkers {
     private func cleanUp(uid: String, grace: Int64 = 0, pod: Pod? = nil) async {
         guard let sandboxes = try? await sandboxes(uid: uid) else { return }
         for sandbox in sandboxes {
+            sandboxIPs[sandbox.id] = nil
             await stopContainers(sandboxID: sandbox.id, grace: grace, pod: pod)
             var stop = Runtime_V1_StopPodSandboxRequest()
             stop.podSandboxID = sandbox.id
@@ -577,6 +685,19 @@ actor PodWorkers {
 
     // MARK: Runtime queries
 
+    /// One pod as the runtime has it, read once per sync.
+    struct PodRuntimeView: Sendable {
+        var sandboxes: [Runtime_V1_PodSandbox]
+        /// The ready sandbox, else the newest.
+        var sandbox: Runtime_V1_PodSandbox?
+        /// The containers of ``sandbox``.
+        var containers: [Runtime_V1_Container]
+        /// The newest container of each name in ``sandbox``, with its full status.
+        var latest: [String: Runtime_V1_ContainerStatus]
+
+        var ready: Runtime_V1_PodSandbox? { sandboxes.first { $0.state == .sandboxReady } }
+    }
+
     func sandboxes(uid: String) async throws -> [Runtime_V1_PodSandbox] {
         var request = Runtime_V1_ListPodSandboxRequest()
         request.filter.labelSelector = [PodLabels.podUID: uid]
@@ -589,10 +710,25 @@ actor PodWorkers {
         return try await connection.runtime.listContainers(request, options: RuntimeConnection.options()).containers
     }
 
+    /// What the runtime has for pod `uid` now: its sandboxes, and in the ready one (else the newest) its
+    /// containers and the full status of the newest container of each name.
+    func observe(uid: String) async throws -> PodRuntimeView {
+        let sandboxes = try await sandboxes(uid: uid)
+        guard let chosen = sandboxes.first(where: { $0.state == .sandboxReady }) ?? sandboxes.max(by: { $0.metadata.attempt < $1.metadata.attempt })
+        else { return PodRuntimeView(sandboxes: [], sandbox: nil, containers: [], latest: [:]) }
+        let containers = try await containers(sandboxID: chosen.id)
+        return PodRuntimeView(sandboxes: sandboxes, sandbox: chosen, containers: containers, latest: try await latestStatuses(containers))
+    }
+
     /// The newest container of each name in the sandbox, with its full status.
     func latestContainers(sandboxID: String) async throws -> [String: Runtime_V1_ContainerStatus] {
+        try await latestStatuses(try await containers(sandboxID: sandboxID))
+    }
+
+    /// The full status of the newest of `containers` of each name.
+    private func latestStatuses(_ containers: [Runtime_V1_Container]) async throws -> [String: Runtime_V1_ContainerStatus] {
         var newest: [String: Runtime_V1_Container] = [:]
-        for container in try await containers(sandboxID: sandboxID) {
+        for container in containers {
             if let current = newest[container.metadata.name], current.metadata.attempt >= container.metadata.attempt { continue }
             newest[container.metadata.name] = container
         }

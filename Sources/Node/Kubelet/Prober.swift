@@ -7,7 +7,7 @@ import KubeAPI
 
 /// Runs one probe the way the kubelet does: `exec` through CRI ExecSync (exit code 0 succeeds), `httpGet` as
 /// an HTTP/1.1 GET from the node (status 200–399 succeeds), `tcpSocket` as a TCP connect, each within
-/// `timeoutSeconds`. gRPC probes are reported as failures with an explaining message.
+/// `timeoutSeconds`, and `grpc` as a `grpc.health.v1.Health/Check` call (``GRPCHealthProbe``).
 struct Prober: Sendable {
     let connection: RuntimeConnection
 
@@ -51,7 +51,9 @@ struct Prober: Sendable {
                 return .success
             }
         }
-        if probe.grpc != nil { return .failure("gRPC probes are not supported by this kubelet yet") }
+        if let grpc = probe.grpc {
+            return await GRPCHealthProbe.probe(host: podIP, port: Int(grpc.port), service: grpc.service ?? "", timeout: .seconds(timeout))
+        }
         return .failure("probe has no handler")
     }
 

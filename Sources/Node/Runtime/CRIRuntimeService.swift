@@ -7,8 +7,8 @@ import Metrics
 
 /// CRI v1 `RuntimeService` over ``ContainerRuntime``: decodes each call, runs it, and maps failures to gRPC
 /// statuses (``RuntimeError`` keeps its code; anything unexpected is `unknown` with its description).
-/// `Exec` grants a URL on the ``StreamingServer``. Calls this runtime does not offer yet (Attach, PortForward,
-/// checkpointing, the streaming list/stats variants, pod-level resource updates) answer `unimplemented`, which the kubelet
+/// `Exec`, `Attach` and `PortForward` grant URLs on the ``StreamingServer``. Calls this runtime does not offer yet
+/// (checkpointing, the streaming list/stats variants, pod-level resource updates) answer `unimplemented`, which the kubelet
 /// treats as "feature not supported".
 public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol {
     /// The name and version reported by `Version`.
@@ -174,7 +174,7 @@ public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol
     }
 
     public func attach(request: Runtime_V1_AttachRequest, context: ServerContext) async throws -> Runtime_V1_AttachResponse {
-        throw Self.unsupported("Attach (streaming)")
+        try await serve("Attach") { try await runtime.attach(request) }
     }
 
     public func portForward(request: Runtime_V1_PortForwardRequest, context: ServerContext) async throws -> Runtime_V1_PortForwardResponse {

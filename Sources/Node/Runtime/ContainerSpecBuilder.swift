@@ -28,6 +28,12 @@ struct ContainerSpecBuilder {
         var spec = RuntimeSpec(process: .init(args: try arguments()), root: .init(path: "rootfs", readonly: security.readonlyRootfs ? true : nil))
         spec.hostname = nil
         spec.process.env = environment()
+        if config.tty {
+            // A terminal for the container's process, handed to its monitor through runc's console socket; TERM as
+            // containerd sets it (oci.WithTTY).
+            spec.process.terminal = true
+            if !spec.process.env.contains(where: { $0.hasPrefix("TERM=") }) { spec.process.env.append("TERM=xterm") }
+        }
         spec.process.cwd = config.workingDir.isEmpty ? (image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/") : config.workingDir
         spec.process.user = try UserResolver(rootfs: rootfs).resolve(security: security, imageUser: image.user ?? "")
         spec.process.noNewPrivileges = security.noNewPrivs ? true : nil

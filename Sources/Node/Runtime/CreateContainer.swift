@@ -50,7 +50,7 @@ extension ContainerRuntime {
                 stopSignal: Self.signalNumber(image.config.stopSignal) ?? SIGTERM, cgroupsPath: spec.linux.cgroupsPath ?? "")
             try persist(record)
             _ = try await shim.create(.init(id: id, bundle: bundle, logPath: logPath, logMaximumSize: configuration.containerLogMaxSize,
-                                            memoryCgroup: Self.memoryCgroup(record.cgroupsPath)))
+                                            memoryCgroup: Self.memoryCgroup(record.cgroupsPath), stdin: config.stdin, terminal: config.tty))
             containers[id] = record
             logger.info("container created", metadata: ["container": "\(id)", "name": "\(config.metadata.name)", "sandbox": "\(sandbox.id)"])
             return id

@@ -12,7 +12,7 @@ import RemoteCommand
 import Synchronization
 
 /// One streaming exec: a foreground `runc exec` whose stdin, stdout and stderr (or terminal) are joined to
-/// the channels of a remote-command WebSocket, ending with the outcome on the error channel.
+/// the channels of a remote-command client (WebSocket or SPDY), ending with the outcome on the error channel.
 struct ExecSession {
     let request: StreamingSessions.ExecRequest
     let files: ExecFiles
@@ -22,19 +22,19 @@ struct ExecSession {
     /// How long the output may keep flowing after the command exited (children it left holding the pipes).
     static let outputGrace: Duration = .seconds(2)
 
-    func run(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async {
+    func run(_ peer: some RemoteCommandPeer) async {
         defer { files.remove() }
         let status: Status
         do {
-            status = try await execute(inbound, outbound)
+            status = try await execute(peer)
         } catch {
             logger.info("exec failed", metadata: ["container": "\(request.containerID)", "error": "\(error)"])
             status = .streamFailure("exec in container \(request.containerID) failed: \(error)")
         }
-        try? await outbound.writeStreamStatus(status)
+        await peer.finish(status)
     }
 
-    private func execute(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async throws -> Status {
+    private func execute(_ peer: some RemoteCommandPeer) async throws -> Status {
         let stdio = try ExecStdio(request: request)
         let arguments = runc.execArguments(files.containerID, processFile: files.process, pidFile: files.pid)
         let pid: pid_t
@@ -53,7 +53,7 @@ struct ExecSession {
                 for (descriptor, channel) in terminal.outputs {
                     group.addTask {
                         for await chunk in DescriptorStream.reading(descriptor) {
-                            try? await outbound.writeBinaryMessage(ByteBuffer(bytes: channel.frame(chunk)))
+                            try? await peer.send(chunk, on: channel)
                         }
                     }
                 }
@@ -62,28 +62,20 @@ struct ExecSession {
         let input = Task {
             var stdin = terminal.input
             defer { if stdin >= 0 { close(stdin) } }
-            do {
-                for try await message in inbound.messages(maxSize: 1 << 24) {
-                    guard case .binary(let buffer) = message, let first = buffer.readableBytesView.first,
-                          let channel = StreamChannel(rawValue: first) else { continue }
-                    let payload = Array(buffer.readableBytesView.dropFirst())
-                    switch channel {
-                    case .stdin where stdin >= 0:
-                        try await DescriptorStream.write(payload, to: stdin)
-                    case .resize where terminal.master >= 0:
-                        // runc copies its own terminal's size into the container's on SIGWINCH.
-                        if let size = try? JSONDecoder().decode(TerminalSize.self, from: Data(payload)),
-                           (try? Terminal.resize(terminal.master, width: size.width, height: size.height)) != nil {
-                            kill(pid, SIGWINCH)
-                        }
-                    case .close where payload.first == StreamChannel.stdin.rawValue && stdin >= 0:
-                        // A terminal has no half-close: end-of-file is ^D, as a keyboard sends it.
-                        if terminal.master >= 0 { try await DescriptorStream.write([4], to: stdin) } else { close(stdin); stdin = -1 }
-                    default:
-                        continue
-                    }
+            await peer.receive { input in
+                switch input {
+                case .stdin(let payload) where stdin >= 0:
+                    try await DescriptorStream.write(payload, to: stdin)
+                case .resize(let size) where terminal.master >= 0:
+                    // runc copies its own terminal's size into the container's on SIGWINCH.
+                    if (try? Terminal.resize(terminal.master, width: size.width, height: size.height)) != nil { kill(pid, SIGWINCH) }
+                case .stdinClosed where stdin >= 0:
+                    // A terminal has no half-close: end-of-file is ^D, as a keyboard sends it.
+                    if terminal.master >= 0 { try await DescriptorStream.write([4], to: stdin) } else { close(stdin); stdin = -1 }
+                default:
+                    break
                 }
-            } catch {}
+            }
             // The client went away before the command ended: end it, as upstream runtimes do.
             if !exited.withLock({ $0 }), let process = files.processID { kill(process, SIGKILL) }
         }

@@ -18,18 +18,26 @@ struct PortForwardSession {
     /// The largest data frame we send (the peer's default window; spdystream applies no flow control).
     static let chunkSize = 32 * 1024
 
+    /// Runs the session tunnelled in a WebSocket (`SPDY/3.1+portforward.k8s.io`).
     func run(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async {
+        let chunks = inbound.messages(maxSize: 1 << 24).compactMap { message -> [UInt8]? in
+            guard case .binary(let buffer) = message else { return nil }
+            return Array(buffer.readableBytesView)
+        }
+        await run(chunks) { bytes in try await outbound.writeBinaryMessage(ByteBuffer(bytes: bytes)) }
+    }
+
+    /// Runs the session on the bytes of a connection (a plain `Upgrade: SPDY/3.1`, or a tunnel's messages).
+    func run<Inbound: AsyncSequence>(_ inbound: Inbound, write: @escaping @Sendable ([UInt8]) async throws -> Void) async
+    where Inbound.Element == [UInt8] {
         let connections = ForwardedConnections()
         do {
             let inflater = try SPDYHeaderInflater(), deflater = try SPDYHeaderDeflater()
-            let send: @Sendable (SPDYFrame) async throws -> Void = { frame in
-                try await outbound.writeBinaryMessage(ByteBuffer(bytes: frame.encoded))
-            }
+            let send: @Sendable (SPDYFrame) async throws -> Void = { frame in try await write(frame.encoded) }
             var decoder = SPDYFrameDecoder()
             var pairs: [String: StreamPair] = [:]
-            reading: for try await message in inbound.messages(maxSize: 1 << 24) {
-                guard case .binary(let buffer) = message else { continue }
-                decoder.append(buffer.readableBytesView)
+            reading: for try await chunk in inbound {
+                decoder.append(chunk)
                 while let frame = try decoder.next() {
                     switch frame {
                     case .synStream(let id, _, _, _, let block):

@@ -21,6 +21,10 @@ struct ShimLauncher: Sendable {
         var memoryCgroup: String?
         /// Start it too (`runc run --detach`), as infra containers are.
         var start = false
+        /// The container keeps stdin open for attach (CRI `stdin`).
+        var stdin = false
+        /// The container has a terminal (CRI `tty`; the spec's `process.terminal`).
+        var terminal = false
     }
 
     /// Runs `runc create` (`runc run --detach` with `start`) under a new monitor; returns the container's pid.
@@ -31,6 +35,8 @@ struct ShimLauncher: Sendable {
         if let log = request.logPath { command += ["--log-path", log] }
         if let cgroup = request.memoryCgroup { command += ["--memory-cgroup", cgroup] }
         if request.start { command += ["--start", "true"] }
+        if request.stdin { command += ["--stdin", "true"] }
+        if request.terminal { command += ["--terminal", "true"] }
         let shimPath = shimPath, arguments = command
         let report: String = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {

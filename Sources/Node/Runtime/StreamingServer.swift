@@ -8,9 +8,10 @@ import OCI
 import RemoteCommand
 import ServiceLifecycle
 
-/// The runtime's streaming server (containerd's `stream_server_address`): serves the URLs `Exec` grants as
-/// remote-command WebSockets (`v5.channel.k8s.io`, `v4.channel.k8s.io`), and those `PortForward` grants as
-/// SPDY port-forward tunnels (`SPDY/3.1+portforward.k8s.io`). It listens on loopback by default,
+/// The runtime's streaming server (containerd's `stream_server_address`): serves the URLs `Exec` and `Attach` grant
+/// as remote-command WebSockets (`v5.channel.k8s.io`, `v4.channel.k8s.io`), and those `PortForward` grants as
+/// SPDY port-forward tunnels (`SPDY/3.1+portforward.k8s.io`); a plain `Upgrade: SPDY/3.1` to either gets the same
+/// session on SPDY streams (`v4.channel.k8s.io`, `portforward.k8s.io`), as containerd's does. It listens on loopback by default,
 /// as containerd's does, because only the kubelet on this node connects to it.
 public struct StreamingServer: ServiceLifecycle.Service {
     let host: String
@@ -42,7 +43,17 @@ public struct StreamingServer: ServiceLifecycle.Service {
                 try? await outbound.writeStreamStatus(.streamFailure("\(error)"))
                 return
             }
-            await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger).run(inbound, outbound)
+            await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger)
+                .run(WebSocketRemoteCommandPeer(inbound: inbound, outbound: outbound))
+        })
+        webSockets.ws("/attach/:token", shouldUpgrade: { request, context in
+            guard let token = context.parameters.get("token"), await sessions.isGranted(token),
+                  let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            return .upgrade([.secWebSocketProtocol: chosen.rawValue])
+        }, onUpgrade: { inbound, outbound, context in
+            let token = String(context.request.uri.path.split(separator: "/").last ?? "")
+            guard case .attach(let request)? = await sessions.take(token) else { return }
+            await AttachSession(request: request, logger: logger).run(WebSocketRemoteCommandPeer(inbound: inbound, outbound: outbound))
         })
         webSockets.ws("/portforward/:token", shouldUpgrade: { request, context in
             guard let token = context.parameters.get("token"), await sessions.isGranted(token),
@@ -56,9 +67,11 @@ public struct StreamingServer: ServiceLifecycle.Service {
         // Anything that is not a granted stream: 404, or 400 for a plain request to a stream URL.
         let router = Router()
         router.get("/exec/:token") { _, _ -> Response in Response(status: .badRequest) }
+        router.get("/attach/:token") { _, _ -> Response in Response(status: .badRequest) }
         router.get("/portforward/:token") { _, _ -> Response in Response(status: .badRequest) }
         let app = Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSockets, configuration: .streaming),
+            router: router,
+            server: .streaming(webSocketRouter: webSockets) { head in await Self.spdyUpgrade(head, runtime: runtime, logger: logger) },
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 let url = "http://\(host):\(channel.localAddress?.port ?? port)"
@@ -67,5 +80,51 @@ public struct StreamingServer: ServiceLifecycle.Service {
             },
             logger: logger)
         try await app.runService()
+    }
+
+    /// The remote-command protocol SPDY clients get (client-go's v5 is v4 over SPDY).
+    static let spdyRemoteCommandProtocols = [StreamProtocol.v4.rawValue]
+
+    /// `Upgrade: SPDY/3.1` on a granted URL (client-go's SPDY executor and port-forwarder, relayed by the kubelet):
+    /// the same sessions as over WebSocket, on SPDY streams. Anything else is left to the WebSocket routes.
+    static func spdyUpgrade(_ head: UpgradeRequestHead, runtime: ContainerRuntime, logger: Logger) async -> StreamUpgradeDecision {
+        guard head.upgrades(to: "SPDY/3.1") else { return .pass }
+        let parts = head.path.split(separator: "/").map(String.init)
+        let sessions = runtime.streaming
+        guard parts.count == 2, ["exec", "attach", "portforward"].contains(parts[0]), await sessions.isGranted(parts[1]) else {
+            return .text(404, "404 page not found")
+        }
+        let offered = head.values("X-Stream-Protocol-Version")
+        let supported = parts[0] == "portforward" ? [PortForwardProtocol.spdy] : spdyRemoteCommandProtocols
+        guard let chosen = offered.first(where: supported.contains) else {
+            return .text(403, "unable to upgrade: unable to negotiate protocol: client supports \(offered), server supports \(supported)")
+        }
+        let token = parts[1]
+        return .takeOver { connection in
+            guard let grant = await sessions.take(token) else { return }
+            try await connection.writeHead(status: 101, reason: "Switching Protocols", headers: [
+                ("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1"), ("X-Stream-Protocol-Version", chosen)])
+            let chunks = connection.inbound.map { Array($0.readableBytesView) }
+            let write: @Sendable ([UInt8]) async throws -> Void = { bytes in try await connection.outbound.write(ByteBuffer(bytes: bytes)) }
+            switch grant {
+            case .portForward(let request):
+                await PortForwardSession(request: request, logger: logger).run(chunks, write: write)
+            case .exec(let request):
+                let peer = try await SPDYRemoteCommandPeer.accept(chunks, writer: try SPDYFrameWriter(write: write), expecting: SPDYRemoteCommandPeer.expectedStreams(
+                    stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty))
+                let files: ExecFiles
+                do {
+                    files = try await runtime.execFiles(request.containerID, command: request.command, terminal: request.tty)
+                } catch {
+                    await peer.finish(.streamFailure("\(error)"))
+                    return
+                }
+                await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger).run(peer)
+            case .attach(let request):
+                let peer = try await SPDYRemoteCommandPeer.accept(chunks, writer: try SPDYFrameWriter(write: write), expecting: SPDYRemoteCommandPeer.expectedStreams(
+                    stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty))
+                await AttachSession(request: request, logger: logger).run(peer)
+            }
+        }
     }
 }

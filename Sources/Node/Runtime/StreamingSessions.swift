@@ -1,8 +1,8 @@
 import Foundation
 import GRPCCore
 
-/// The streams the CRI `Exec` and `PortForward` calls have granted and the streaming server has not yet been
-/// asked for: each is reachable once, through an unguessable token in its URL, for one minute (upstream's token
+/// The streams the CRI `Exec`, `Attach` and `PortForward` calls have granted and the streaming server has not yet
+/// been asked for: each is reachable once, through an unguessable token in its URL, for one minute (upstream's token
 /// cache lifetime), so only the caller of the RPC — the kubelet — can open it.
 public actor StreamingSessions {
     /// What a granted exec runs.
@@ -15,6 +15,22 @@ public actor StreamingSessions {
         public var stderr: Bool
     }
 
+    /// What a granted attach joins: the container's monitor's attach socket in its bundle.
+    public struct AttachRequest: Sendable {
+        public var containerID: String
+        /// The container's bundle directory, where its monitor listens (`attach`).
+        public var bundle: String
+        public var stdin: Bool
+        public var stdout: Bool
+        public var stderr: Bool
+        /// Whether the container has a terminal (then all output is stdout and resizes apply).
+        public var tty: Bool
+        /// The container keeps a stdin to write to (CRI `ContainerConfig.stdin`).
+        public var containerStdin: Bool
+        /// The container's stdin ends with the first attached client's (CRI `stdin_once`).
+        public var stdinOnce: Bool
+    }
+
     /// What a granted port forward reaches: the loopback of a sandbox's network namespace.
     public struct PortForwardRequest: Sendable {
         public var sandboxID: String
@@ -24,14 +40,16 @@ public actor StreamingSessions {
         public var ports: [Int32]
     }
 
-    /// One granted stream; its kind picks the URL path (`/exec/…`, `/portforward/…`).
+    /// One granted stream; its kind picks the URL path (`/exec/…`, `/attach/…`, `/portforward/…`).
     public enum Grant: Sendable {
         case exec(ExecRequest)
+        case attach(AttachRequest)
         case portForward(PortForwardRequest)
 
         var path: String {
             switch self {
             case .exec: "exec"
+            case .attach: "attach"
             case .portForward: "portforward"
             }
         }

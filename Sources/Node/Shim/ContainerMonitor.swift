@@ -14,24 +14,28 @@ import LinuxSystem
 struct ContainerMonitor {
     let options: ShimOptions
 
-    /// Creates the container (and starts it with `--start`) and reports to the runtime over `syncFD`;
-    /// returns the container's pid, or nil after reporting the failure.
-    func create(syncFD: Int32, stdout: Int32, stderr: Int32) -> pid_t? {
+    /// Creates the container (and starts it with `--start`) and reports to the runtime over `syncFD`; returns the
+    /// container's pid (and, with a terminal, the terminal's master), or nil after reporting the failure. `stdin` is
+    /// the container's stdin (-1: /dev/null); `console` a listening socket named `console.sock` in the working
+    /// directory (the bundle) through which runc hands over the terminal master, -1 without a terminal.
+    func create(syncFD: Int32, stdin: Int32, stdout: Int32, stderr: Int32, console: Int32) -> (pid: pid_t, master: Int32)? {
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
         let runcLog = options.bundle + "/runc.log"
         unlink(runcLog)
         let verb = options.start ? ["run", "--detach"] : ["create"]
-        let arguments = ["--root", options.runcRoot, "--log", runcLog, "--log-format", "json"]
-            + verb + ["--bundle", options.bundle, "--pid-file", options.pidFile, options.id]
+        var arguments = ["--root", options.runcRoot, "--log", runcLog, "--log-format", "json"]
+            + verb + ["--bundle", options.bundle, "--pid-file", options.pidFile]
+        if console >= 0 { arguments += ["--console-socket", "console.sock"] }
+        arguments.append(options.id)
         let runc: pid_t
         do {
             runc = try Subprocess.start(options.runc, arguments: arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
-                                        descriptors: [null, stdout, stderr])
+                                        descriptors: [stdin >= 0 ? stdin : null, stdout, stderr])
         } catch {
             report(syncFD, "error cannot run \(options.runc): \(error)")
             return nil
         }
-        close(null)
         var status: Int32 = 0
         while waitpid(runc, &status, 0) == -1, errno == EINTR {}
         guard status == 0 else {
@@ -42,18 +46,37 @@ struct ContainerMonitor {
             report(syncFD, "error runc create left no pid in \(options.pidFile)")
             return nil
         }
+        var master: Int32 = -1
+        if console >= 0 {
+            // runc connected and sent the master before it exited: the connection waits in the backlog.
+            do {
+                guard let connection = try UnixSocket.accept(console) else {
+                    throw SystemError(errno: ENOTCONN, operation: "accept: runc did not connect to the console socket")
+                }
+                defer { close(connection) }
+                master = try UnixSocket.receiveDescriptor(connection)
+            } catch {
+                kill(pid, SIGKILL)
+                report(syncFD, "error cannot receive the container's terminal from runc: \(error)")
+                return nil
+            }
+        }
         report(syncFD, "ok \(pid)")
-        return pid
+        return (pid, master)
     }
 
-    /// Copies output to the log until the container has exited and its pipes are drained, then writes the
-    /// exit file. Signals arrive through `signals` (a signalfd for SIGCHLD, SIGUSR1 = reopen the log).
-    func monitor(pid: pid_t, stdout: Int32, stderr: Int32, signals: Int32) {
+    /// Copies output to the log and to attached clients until the container has exited and its output is
+    /// drained, then writes the exit file and ends the clients. `outputs` are the pipes (and terminal master) to
+    /// read, with their stream names; signals arrive through `signals` (a signalfd for SIGCHLD, SIGUSR1 = reopen
+    /// the log).
+    func monitor(pid: pid_t, outputs: [Int32: String], attach: inout AttachPoint, signals: Int32) {
         let log = options.logPath.map { ContainerLogWriter(path: $0, maximumSize: options.logMaximumSize) }
-        var open: [Int32: String] = [stdout: "stdout", stderr: "stderr"]
+        var open = outputs
         var exitStatus: Int32?
         var drainDeadline: timespec?
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        // One read fits one attach record with its channel byte.
+        var buffer = [UInt8](repeating: 0, count: AttachPoint.maximumRecord - 1)
+        var record = [UInt8](repeating: 0, count: AttachPoint.maximumRecord)
         while true {
             reap(pid, into: &exitStatus)
             if exitStatus != nil {
@@ -66,6 +89,9 @@ struct ContainerMonitor {
             }
             var fds = open.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             fds.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0))
+            if attach.listener >= 0 { fds.append(pollfd(fd: attach.listener, events: Int16(POLLIN), revents: 0)) }
+            if attach.acceptsInput { fds += attach.clients.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
+            if attach.waitsForStdin { fds.append(pollfd(fd: attach.stdin, events: Int16(POLLOUT), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), exitStatus == nil ? -1 : 100)
             if ready < 0 { if errno == EINTR { continue } else { break } }
             for entry in fds where entry.revents != 0 {
@@ -76,11 +102,24 @@ struct ContainerMonitor {
                     if signal == SIGUSR1 { log?.reopen() }
                     continue
                 }
+                if entry.fd == attach.listener {
+                    attach.acceptClients()
+                    continue
+                }
+                if entry.events == Int16(POLLOUT) {
+                    attach.flushStdin()
+                    continue
+                }
+                guard let stream = open[entry.fd] else {
+                    attach.read(entry.fd, buffer: &record)
+                    continue
+                }
                 let count = Glibc.read(entry.fd, &buffer, buffer.count)
                 if count > 0 {
-                    log?.append(buffer[..<count], stream: open[entry.fd] ?? "stdout")
+                    log?.append(buffer[..<count], stream: stream)
+                    attach.broadcast(buffer[..<count], channel: stream == "stderr" ? 2 : 1)
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-                    if let stream = open[entry.fd] { log?.finish(stream: stream) }
+                    log?.finish(stream: stream)
                     close(entry.fd)
                     open[entry.fd] = nil
                 }
@@ -88,6 +127,7 @@ struct ContainerMonitor {
         }
         for (_, stream) in open { log?.finish(stream: stream) }
         writeExitFile(status: exitStatus ?? 255)
+        attach.closeAll()
     }
 
     /// Collects every exited child (the subreaper inherits the container's orphans too) and keeps the

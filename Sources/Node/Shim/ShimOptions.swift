@@ -2,10 +2,13 @@
 ///
 ///     swiftlet-shim --id ID --bundle DIR --runc /usr/bin/runc --runc-root DIR --pid-file F --exit-file F
 ///                   [--log-path F] [--log-max-size BYTES] [--memory-cgroup DIR] [--start true]
+///                   [--stdin true] [--terminal true]
 ///
 /// fd 3 is the runtime's end of a pipe: the shim writes `ok <pid>` once `runc create` succeeded, or
 /// `error <message>` when it did not, then closes it. With `--start true` the container is created and
 /// started by one `runc run --detach` (infra containers, which start at once: one runc process less).
+/// `--stdin` keeps a pipe to the container's stdin open for attach; `--terminal` makes runc hand the container
+/// terminal's master to the shim (the spec's `process.terminal` must agree).
 struct ShimOptions {
     var id = ""
     var bundle = ""
@@ -18,6 +21,8 @@ struct ShimOptions {
     var memoryCgroup: String?
     /// Start the container right away (`runc run --detach`) instead of leaving it created.
     var start = false
+    var stdin = false
+    var terminal = false
 
     struct UsageError: Error, CustomStringConvertible {
         var description: String
@@ -42,6 +47,12 @@ struct ShimOptions {
             case "--start":
                 guard let flag = Bool(value) else { throw UsageError(description: "--start: not true or false: \(value)") }
                 start = flag
+            case "--stdin":
+                guard let flag = Bool(value) else { throw UsageError(description: "--stdin: not true or false: \(value)") }
+                stdin = flag
+            case "--terminal":
+                guard let flag = Bool(value) else { throw UsageError(description: "--terminal: not true or false: \(value)") }
+                terminal = flag
             default: throw UsageError(description: "unknown flag \(flag)")
             }
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 // swiftlet-shim: started by `swiftlet runtime` for each container (see ShimOptions for the command line
 // and ContainerMonitor for what it does). Glibc only, so each monitor costs little memory.
@@ -56,18 +57,37 @@ for signal in [SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP] { sigaddset(&handled, 
 sigprocmask(SIG_BLOCK, &handled, nil)
 let signals = signalfd(-1, &handled, O_CLOEXEC)
 
-var output: [Int32] = [-1, -1], errors: [Int32] = [-1, -1]
-guard pipe(&output) == 0, pipe(&errors) == 0, signals >= 0 else {
-    let message = "error shim setup failed: \(String(cString: strerror(errno)))\n"
+func failSetup(_ what: String) -> Never {
+    let message = "error shim setup failed: \(what): \(String(cString: strerror(errno)))\n"
     _ = message.utf8CString.withUnsafeBytes { write(syncFD, $0.baseAddress, $0.count - 1) }
     exit(1)
 }
-for fd in output + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+
+// The bundle is the working directory: the console and attach sockets get paths short enough for sun_path
+// however deep the runtime's root is (clients reach `attach` through a descriptor of the bundle).
+guard chdir(options.bundle) == 0 else { failSetup("chdir \(options.bundle)") }
+var output: [Int32] = [-1, -1], errors: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
+guard pipe(&output) == 0, pipe(&errors) == 0, signals >= 0 else { failSetup("pipe") }
+if options.stdin && !options.terminal, pipe(&input) != 0 { failSetup("pipe") }
+for fd in output + errors + input where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+let console = options.terminal ? ((try? UnixSocket.listen(path: "console.sock", type: UnixSocket.stream)) ?? -1) : -1
+if options.terminal, console < 0 { failSetup("console socket") }
+if console >= 0 { _ = fcntl(console, F_SETFL, fcntl(console, F_GETFL) | O_NONBLOCK) }
+// Attach is an extra: a container whose socket cannot be made still runs and logs.
+let listener = (try? UnixSocket.listen(path: "attach", type: UnixSocket.seqPacket)) ?? -1
+if listener < 0 { complain("attach socket: \(String(cString: strerror(errno)))") }
 
 let monitor = ContainerMonitor(options: options)
-let pid = monitor.create(syncFD: syncFD, stdout: output[1], stderr: errors[1])
-close(output[1])
-close(errors[1])
-guard let pid else { exit(1) }
-monitor.monitor(pid: pid, stdout: output[0], stderr: errors[0], signals: signals)
+let created = monitor.create(syncFD: syncFD, stdin: input[0], stdout: output[1], stderr: errors[1], console: console)
+for fd in [output[1], errors[1], input[0], console] where fd >= 0 { close(fd) }
+unlink("console.sock")
+guard let created else {
+    if listener >= 0 { unlink("attach") }
+    exit(1)
+}
+var outputs = [output[0]: "stdout", errors[0]: "stderr"]
+if created.master >= 0 { outputs[created.master] = "stdout" }
+var attach = AttachPoint(listener: listener, stdin: created.master >= 0 ? (options.stdin ? created.master : -1) : input[1],
+                         master: created.master)
+monitor.monitor(pid: created.pid, outputs: outputs, attach: &attach, signals: signals)
 exit(0)

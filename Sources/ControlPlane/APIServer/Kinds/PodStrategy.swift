@@ -5,7 +5,7 @@ import KubeAPI
 /// validation of containers, the status subresource, and the `kubectl get pods` columns.
 struct PodStrategy: ResourceStrategy {
     typealias Object = Pod
-    var extraSubresources: [String] { ["binding", "exec", "log", "portforward"] }
+    var extraSubresources: [String] { ["attach", "binding", "exec", "log", "portforward"] }
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         var spec = pod.spec ?? PodSpec()
