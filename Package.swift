@@ -178,6 +178,7 @@ let package = Package(
         .executableTarget(name: "cri-bench", dependencies: ["CRI", "TestSupport", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
                           path: "Sources/Benchmarks/CRIBench", swiftSettings: strict),
         .executableTarget(name: "proxy-bench", dependencies: ["Proxy", "NFTables", log], path: "Sources/Benchmarks/ProxyBench", swiftSettings: strict),
+        .executableTarget(name: "scheduler-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/SchedulerBench", swiftSettings: strict),
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.

@@ -28,7 +28,7 @@ final class SimulatedCluster: @unchecked Sendable {
         do {
             var configuration = simulator ?? Self.fastNodes()
             configuration.nodes = nodes
-            try await cluster.simulate(configuration)
+            if nodes > 0 { try await cluster.simulate(configuration) }
             try await body(cluster)
         } catch {
             await cluster.stop()
