@@ -10,8 +10,8 @@ import Logging
 /// a `FailedScheduling` event and `PodScheduled=False/Unschedulable` worded as upstream words them, and waits until a
 /// node is added or changes, or a placed pod goes away.
 ///
-/// It keeps its own compact cache from three watches — pods that are not finished
-/// (`status.phase!=Succeeded,status.phase!=Failed`, as upstream), nodes and namespaces — rather than whole objects.
+/// It keeps its own compact cache from three watches — pods (finished ones left out), nodes and namespaces — rather
+/// than whole objects.
 ///
 /// ```swift
 /// let scheduler = Scheduler(client: client, logger: logger)
@@ -74,8 +74,9 @@ public actor Scheduler {
                 await Reflector(ListWatch<Namespace>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
             group.addTask {
-                let pods = ListWatch<Pod>(client: client, fieldSelector: "status.phase!=Succeeded,status.phase!=Failed")
-                await Reflector(pods, logger: logger).run { delta in await self.apply(delta) }
+                // Every pod, finished ones dropped here: upstream's `status.phase!=Succeeded,status.phase!=Failed` field
+                // selector would make the API server decode every pod event for this watch.
+                await Reflector(ListWatch<Pod>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
             while !isSynced { try await Task.sleep(for: .milliseconds(20)) }
             let nodes = cache.nodeCount
@@ -230,11 +231,19 @@ public actor Scheduler {
         var sinceYield = 0
         while !Task.isCancelled {
             guard let item = queue.pop() else {
-                await withCheckedContinuation { popWaiter = $0 }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { popWaiter = $0 }
+                } onCancel: {
+                    Task { await self.resumeWaiters() }
+                }
                 continue
             }
             if bindings >= configuration.parallelBindings {
-                await withCheckedContinuation { bindingWaiter = $0 }
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { bindingWaiter = $0 }
+                } onCancel: {
+                    Task { await self.resumeWaiters() }
+                }
             }
             scheduleOne(item)
             sinceYield += 1
@@ -243,8 +252,15 @@ public actor Scheduler {
                 await Task.yield()
             }
         }
+        resumeWaiters()
+    }
+
+    /// Lets a waiting scheduling loop go on (to notice its cancellation).
+    private func resumeWaiters() {
         popWaiter?.resume()
         popWaiter = nil
+        bindingWaiter?.resume()
+        bindingWaiter = nil
     }
 
     /// One scheduling cycle: filter, score, assume, and start the binding.
@@ -258,30 +274,14 @@ public actor Scheduler {
             finishUnschedulable(item, cycle: cycle, message: "no nodes available to schedule pods", started: started)
             return
         }
-        let algorithm = SchedulingAlgorithm(pod: item.pod, cache: cache)
-        let found = algorithm.findFeasibleNodes(start: nextStartNode)
-        nextStartNode = (nextStartNode + found.processed) % max(1, cache.nodeCount)
-        guard !found.feasible.isEmpty else {
-            let error = algorithm.fitError(found.failures)
-            finishUnschedulable(item, cycle: cycle, message: error.message, started: started)
+        let nodeName: String
+        switch decide(item.pod) {
+        case .unschedulable(let message):
+            finishUnschedulable(item, cycle: cycle, message: message, started: started)
             return
+        case .node(let name):
+            nodeName = name
         }
-        var chosen = found.feasible[0]
-        if found.feasible.count > 1 {
-            let scores = algorithm.score(found.feasible)
-            var best = Int64.min, ties = 0
-            for (i, score) in scores.enumerated() {
-                if score > best {
-                    best = score
-                    chosen = found.feasible[i]
-                    ties = 1
-                } else if score == best {
-                    ties += 1
-                    if Int.random(in: 0..<ties) == 0 { chosen = found.feasible[i] }
-                }
-            }
-        }
-        let nodeName = cache.nodes[chosen].name
         var info = item.pod.info
         info.nodeName = nodeName
         cache.assume(info)
@@ -301,6 +301,37 @@ public actor Scheduler {
                 bindingFailed(item, node: nodeName, error: error)
             }
         }
+    }
+
+    private enum Decision {
+        case node(String)
+        case unschedulable(String)
+    }
+
+    /// Filters and scores; the algorithm's view of the cache is released before the cache changes again (so
+    /// assuming the pod does not copy the cache).
+    private func decide(_ pod: PendingPod) -> Decision {
+        let algorithm = SchedulingAlgorithm(pod: pod, cache: cache)
+        let found = algorithm.findFeasibleNodes(start: nextStartNode)
+        nextStartNode = (nextStartNode + found.processed) % max(1, cache.nodeCount)
+        guard !found.feasible.isEmpty else { return .unschedulable(algorithm.fitError(found.failures).message) }
+        var chosen = found.feasible[0]
+        if found.feasible.count > 1 {
+            // The highest total; ties broken at random as upstream's selectHost does.
+            let scores = algorithm.score(found.feasible)
+            var best = Int64.min, ties = 0
+            for (i, score) in scores.enumerated() {
+                if score > best {
+                    best = score
+                    chosen = found.feasible[i]
+                    ties = 1
+                } else if score == best {
+                    ties += 1
+                    if Int.random(in: 0..<ties) == 0 { chosen = found.feasible[i] }
+                }
+            }
+        }
+        return .node(algorithm.cache.nodes[chosen].name)
     }
 
     private func finishUnschedulable(_ item: SchedulingQueue.Item, cycle: Int, message: String, started: ContinuousClock.Instant) {

@@ -18,6 +18,7 @@ extension NodeSimulator {
                 try await self.register(name)
                 try await self.postNodeStatus(name)
                 try await self.renewLease(name)
+                _ = self.state.withLock { $0.registeredNodes.insert(name) }
             } catch {
                 await failures.add("\(name): \(error)")
             }
@@ -84,6 +85,32 @@ extension NodeSimulator {
         }
     }
 
+    /// Watches the nodes and posts the status of a simulated one again at once when the control plane marked it
+    /// not Ready (the node lifecycle controller's Unknown after a late lease), as a kubelet does on its next status
+    /// check instead of waiting for `nodeStatusReportFrequency`.
+    func watchNodes() async {
+        await Reflector(ListWatch<Node>(client: client), logger: logger).run { delta in
+            let nodes: [Node]
+            switch delta {
+            case .replace(let all, _): nodes = all
+            case .event(let event): nodes = event.object.map { [$0] } ?? []
+            }
+            for node in nodes {
+                guard let name = node.metadata.name, self.nodeIndex[name] != nil, self.isActive(name),
+                      node.status?.conditions?.first(where: { $0.type == "Ready" })?.status != "True",
+                      self.state.withLock({ $0.reposting.insert(name).inserted }) else { continue }
+                Task {
+                    defer { _ = self.state.withLock { $0.reposting.remove(name) } }
+                    do {
+                        try await self.postNodeStatus(name)
+                    } catch {
+                        self.logger.warning("node status update failed", metadata: ["node": "\(name)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
     /// Renews every node's Lease once per `leaseRenewInterval`, spread evenly over it.
     func renewLeases() async {
         await spreadOverPeriods(configuration.leaseRenewInterval) { name in
@@ -113,7 +140,7 @@ extension NodeSimulator {
             start = start + period
             for index in 0..<slots {
                 let lower = names.count * index / slots, upper = names.count * (index + 1) / slots
-                let batch = names[lower..<upper].filter { !self.isPaused($0) }
+                let batch = names[lower..<upper].filter { self.isActive($0) }
                 if !batch.isEmpty { await forEachConcurrently(Array(batch), body) }
                 guard (try? await Task.sleep(until: start + slot * (index + 1), clock: .continuous)) != nil else { return }
             }
@@ -128,7 +155,7 @@ extension NodeSimulator {
             lease.spec?.renewTime = now
             do {
                 let stored = try await client.update(lease)
-                state.withLock { $0.leases[name] = stored }
+                state.withLock { $0.leases[name] = Self.trimmed(stored) }
                 return
             } catch {
                 guard error.isConflict || error.isNotFound else { throw error }
@@ -155,7 +182,15 @@ extension NodeSimulator {
             }
             stored = try await client.create(Lease(metadata: metadata, spec: spec))
         }
-        state.withLock { $0.leases[name] = stored }
+        state.withLock { $0.leases[name] = Self.trimmed(stored) }
+    }
+
+    /// The Lease as it is cached and sent back: without managedFields, which the API server keeps from the stored
+    /// object when a PUT omits them, so every renewal is a small body.
+    static func trimmed(_ lease: Lease) -> Lease {
+        var lease = lease
+        lease.metadata.managedFields = nil
+        return lease
     }
 }
 

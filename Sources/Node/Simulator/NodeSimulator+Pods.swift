@@ -10,7 +10,8 @@ import KubeClient
 extension NodeSimulator {
     /// Watches pods bound to any node, keeps those on simulated nodes, and works their queue until cancelled.
     func runPods() async {
-        let source = ListWatch<Pod>(client: client, fieldSelector: "spec.nodeName!=")
+        // No field selector: the API server would decode every pod event to evaluate it; filtering here is cheaper.
+        let source = ListWatch<Pod>(client: client)
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await Reflector(source, logger: self.logger).run { delta in await self.apply(delta) }

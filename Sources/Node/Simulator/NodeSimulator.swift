@@ -79,6 +79,10 @@ public final class NodeSimulator: Sendable {
         /// Nodes whose kubelet is "down": no lease renewal, no status, no pod updates.
         var paused: Set<String> = []
         var registered = false
+        /// Nodes done registering (their leases and status are kept from then on).
+        var registeredNodes: Set<String> = []
+        /// Nodes whose status is being re-posted after the control plane marked them not Ready.
+        var reposting: Set<String> = []
         var lastLeaseSuccess: ContinuousClock.Instant?
         /// Pods on simulated nodes, by `namespace/name`.
         var pods: [String: Pod] = [:]
@@ -110,13 +114,15 @@ public final class NodeSimulator: Sendable {
     /// Registers the nodes, then renews leases, refreshes node status and runs the pods until the calling task is
     /// cancelled.
     public func run() async throws {
-        try await registerNodes()
-        state.withLock { $0.registered = true }
-        metrics.nodesRegistered(configuration.nodes)
-        logger.info("simulated nodes registered", metadata: ["nodes": "\(configuration.nodes)", "prefix": "\(configuration.prefix)"])
-        await withDiscardingTaskGroup { group in
+        // Leases and status of the nodes registered first are kept up while the others register.
+        try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.renewLeases() }
             group.addTask { await self.reportNodeStatus() }
+            group.addTask { await self.watchNodes() }
+            try await registerNodes()
+            state.withLock { $0.registered = true }
+            metrics.nodesRegistered(configuration.nodes)
+            logger.info("simulated nodes registered", metadata: ["nodes": "\(configuration.nodes)", "prefix": "\(configuration.prefix)"])
             group.addTask { await self.runPods() }
         }
         try Task.checkCancellation()
@@ -143,6 +149,9 @@ public final class NodeSimulator: Sendable {
     }
 
     func isPaused(_ node: String) -> Bool { state.withLock { $0.paused.contains(node) } }
+
+    /// Whether the simulated kubelet of `node` is up: registered and not paused.
+    func isActive(_ node: String) -> Bool { state.withLock { $0.registeredNodes.contains(node) && !$0.paused.contains(node) } }
 
     /// Runs `operations` with at most `configuration.parallelism` of them in flight.
     func forEachConcurrently(_ items: [String], _ operation: @escaping @Sendable (String) async -> Void) async {
