@@ -33,7 +33,7 @@ extension NodeSimulator {
         var changed: [String] = []
         switch delta {
         case .replace(let pods, _):
-            let ours = pods.filter { nodeIndex[$0.spec?.nodeName ?? ""] != nil }
+            let ours = pods.filter { nodeIndex[$0.spec?.nodeName ?? ""] != nil }.map(Self.trimmed)
             let fresh = Dictionary(ours.map { (Self.key($0), $0) }, uniquingKeysWith: { _, last in last })
             let gone = state.withLock { s -> [Pod] in
                 let gone = s.pods.filter { fresh[$0.key] == nil }.map(\.value)
@@ -51,11 +51,18 @@ extension NodeSimulator {
                 metrics.podsRunning(state.withLock { $0.pods.count })
                 return
             }
-            state.withLock { $0.pods[key] = pod }
+            state.withLock { $0.pods[key] = Self.trimmed(pod) }
             changed = [key]
         }
         metrics.podsRunning(state.withLock { $0.pods.count })
         for key in changed { await podQueue.add(key) }
+    }
+
+    /// The pod as kept here: without managedFields, which the simulated kubelet never reads.
+    static func trimmed(_ pod: Pod) -> Pod {
+        var pod = pod
+        pod.metadata.managedFields = nil
+        return pod
     }
 
     static func key(_ pod: Pod) -> String { "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")" }
