@@ -103,7 +103,7 @@ let package = Package(
             ],
             path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
 
-        .target(name: "Scheduler", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/ControlPlane/Scheduler", swiftSettings: strict),
+        .target(name: "Scheduler", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Scheduler", swiftSettings: strict),
         .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
         .target(name: "ClusterDNS", dependencies: ["KubeAPI", "KubeClient", log, metrics, .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,6 +157,8 @@ let package = Package(
                                               .product(name: "NIOHTTP1", package: "swift-nio"),
                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/Node/Proxy", swiftSettings: strict),
+        // Simulated nodes and kubelets over the API only (`swiftlet sim`, scale tests and benchmarks), as kwok.
+        .target(name: "NodeSimulator", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/Node/Simulator", swiftSettings: strict),
         .target(name: "PodRoutes", dependencies: ["KubeAPI", "KubeClient", "Netlink", "LinuxSystem", log,
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/Node/PodRoutes", swiftSettings: strict),
@@ -177,7 +179,7 @@ let package = Package(
             name: "SwiftletCommands",
             dependencies: [
                 "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy",
-                "PodRoutes", "LocalCluster", log,
+                "PodRoutes", "LocalCluster", "NodeSimulator", log,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -196,6 +198,7 @@ let package = Package(
                           path: "Sources/Benchmarks/ClusterBench", swiftSettings: strict),
         .executableTarget(name: "pod-startup-bench", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "TestSupport", log],
                           path: "Sources/Benchmarks/PodStartupBench", swiftSettings: strict),
+        .executableTarget(name: "scheduler-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/SchedulerBench", swiftSettings: strict),
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
@@ -216,6 +219,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "NFTables", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "SimulatedClusterTests", dependencies: ["NodeSimulator", "KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand"], swiftSettings: strict),
         .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),

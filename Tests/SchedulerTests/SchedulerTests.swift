@@ -18,32 +18,136 @@ struct SchedulerTests {
 
     static func pod(_ json: String) throws -> Pod { try JSONDecoder().decode(Pod.self, from: Data(json.utf8)) }
 
-    @Test("filters: readiness, taints and tolerations, nodeSelector, node affinity, cpu requests, host ports")
+    static func cache(_ nodes: [Node], pods: [Pod] = []) -> ClusterCache {
+        var cache = ClusterCache()
+        for node in nodes { cache.setNode(node) }
+        for pod in pods { cache.place(PodInfo(pod)) }
+        return cache
+    }
+
+    static func failure(_ json: String, on node: Node, with pods: [Pod] = []) throws -> FilterFailure? {
+        let cache = Self.cache([node], pods: pods)
+        return SchedulingAlgorithm(pod: PendingPod(try Self.pod(json)), cache: cache).filter(cache.nodes[0])
+    }
+
+    @Test("filters give upstream's reasons: taints (incl. not-ready), node affinity operators and matchFields, resources, ports")
     func filters() throws {
-        let plain = try Self.pod(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"1500m"}},"ports":[{"containerPort":80,"hostPort":8080}]}]}}"#)
-        #expect(NodeFit(pod: plain, podsOnNode: []).reason(Self.node("a")) == nil)
-        #expect(NodeFit(pod: plain, podsOnNode: []).reason(Self.node("a", ready: false)) == "node(s) were not ready")
-        #expect(NodeFit(pod: plain, podsOnNode: []).reason(Self.node("a", cpu: "1")) == "Insufficient cpu")
-        #expect(NodeFit(pod: plain, podsOnNode: [plain]).reason(Self.node("a", cpu: "8"))
-                == "node(s) didn't have free ports for the requested pod ports")
+        let plain = #"{"metadata":{"name":"p","uid":"p"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"1500m"}},"ports":[{"containerPort":80,"hostPort":8080}]}]}}"#
+        #expect(try Self.failure(plain, on: Self.node("a")) == nil)
+        #expect(try Self.failure(plain, on: Self.node("a", ready: false))
+                == .unresolvable("node(s) had untolerated taint {node.kubernetes.io/not-ready: }"))
+        #expect(try Self.failure(plain, on: Self.node("a", cpu: "1")) == .resolvable("Insufficient cpu"))
+        let other = try Self.pod(#"{"metadata":{"name":"o","uid":"o"},"spec":{"nodeName":"a","containers":[{"name":"c","ports":[{"containerPort":80,"hostPort":8080,"hostIP":"10.0.0.1"}]}]}}"#)
+        #expect(try Self.failure(plain, on: Self.node("a", cpu: "8"), with: [other]) == .resolvable("node(s) didn't have free ports for the requested pod ports"))
         let tainted = Self.node("a", taints: [Taint(key: "dedicated", value: "db", effect: "NoSchedule")])
-        #expect(NodeFit(pod: plain, podsOnNode: []).reason(tainted) == "node(s) had untolerated taint {dedicated: db}")
-        let tolerant = try Self.pod(#"{"metadata":{"name":"t"},"spec":{"containers":[{"name":"c"}],"tolerations":[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]}}"#)
-        #expect(NodeFit(pod: tolerant, podsOnNode: []).reason(tainted) == nil)
-        let selective = try Self.pod(#"{"metadata":{"name":"s"},"spec":{"containers":[{"name":"c"}],"nodeSelector":{"disk":"ssd"},"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"zone","operator":"In","values":["a","b"]}]}]}}}}}"#)
-        #expect(NodeFit(pod: selective, podsOnNode: []).reason(Self.node("a", labels: ["disk": "ssd", "zone": "b"])) == nil)
-        #expect(NodeFit(pod: selective, podsOnNode: []).reason(Self.node("a", labels: ["disk": "ssd", "zone": "c"])) != nil)
-        #expect(NodeFit(pod: selective, podsOnNode: []).reason(Self.node("a", labels: ["zone": "a"])) != nil)
-        // Least allocated: the emptier node scores higher.
-        #expect(NodeFit(pod: plain, podsOnNode: []).score(Self.node("big", cpu: "8")) > NodeFit(pod: plain, podsOnNode: []).score(Self.node("small", cpu: "2")))
-        // Pods without requests count as 100m / 200 MiB for scoring (upstream's non-zero defaults), so replicas
-        // spread: a node already running one scores below an empty one; an explicit zero request stays zero.
-        let bare = try Self.pod(#"{"metadata":{"name":"b"},"spec":{"containers":[{"name":"c"}]}}"#)
-        #expect(NodeFit(pod: bare, podsOnNode: [bare]).score(Self.node("a")) < NodeFit(pod: bare, podsOnNode: []).score(Self.node("b")))
-        #expect(NodeFit.requests(bare, nonZero: true) == ["cpu": 100, "memory": 200 << 20])
-        #expect(NodeFit.requests(bare) == ["cpu": 0, "memory": 0])
-        let zero = try Self.pod(#"{"metadata":{"name":"z"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"0","memory":"0"}}}]}}"#)
-        #expect(NodeFit.requests(zero, nonZero: true) == ["cpu": 0, "memory": 0])
+        #expect(try Self.failure(plain, on: tainted) == .unresolvable("node(s) had untolerated taint {dedicated: db}"))
+        let tolerant = #"{"metadata":{"name":"t","uid":"t"},"spec":{"containers":[{"name":"c"}],"tolerations":[{"key":"dedicated","operator":"Equal","value":"db","effect":"NoSchedule"}]}}"#
+        #expect(try Self.failure(tolerant, on: tainted) == nil)
+        var cordoned = Self.node("a")
+        cordoned.spec?.unschedulable = true
+        #expect(try Self.failure(tolerant, on: cordoned) == .unresolvable("node(s) were unschedulable"))
+        let selective = #"{"metadata":{"name":"s","uid":"s"},"spec":{"containers":[{"name":"c"}],"nodeSelector":{"disk":"ssd"},"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"zone","operator":"In","values":["a","b"]},{"key":"gen","operator":"Gt","values":["3"]}]},{"matchFields":[{"key":"metadata.name","operator":"In","values":["special"]}]}]}}}}}"#
+        #expect(try Self.failure(selective, on: Self.node("a", labels: ["disk": "ssd", "zone": "b", "gen": "4"])) == nil)
+        #expect(try Self.failure(selective, on: Self.node("a", labels: ["disk": "ssd", "zone": "b", "gen": "3"]))
+                == .unresolvable("node(s) didn't match Pod's node affinity/selector"))
+        #expect(try Self.failure(selective, on: Self.node("special", labels: ["disk": "ssd"])) == nil)
+        #expect(try Self.failure(selective, on: Self.node("special")) != nil)
+        // Every shortfall is a reason; extended resources the node lacks are insufficient too.
+        let greedy = #"{"metadata":{"name":"g","uid":"g"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"3","memory":"8Gi","example.com/gpu":"1"}}}]}}"#
+        #expect(try Self.failure(greedy, on: Self.node("a")) == FilterFailure(reasons: ["Insufficient cpu", "Insufficient memory", "Insufficient example.com/gpu"], unresolvable: false))
+    }
+
+    @Test("requests as upstream's PodRequests: init containers, restartable sidecars, overhead; non-zero defaults for scoring")
+    func requests() throws {
+        let pod = try Self.pod(#"{"metadata":{"name":"r"},"spec":{"overhead":{"cpu":"50m"},"initContainers":[{"name":"sidecar","restartPolicy":"Always","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}},{"name":"init","resources":{"requests":{"cpu":"2"}}}],"containers":[{"name":"a","resources":{"requests":{"cpu":"500m","memory":"1Gi"}}},{"name":"b"}]}}"#)
+        let info = PodInfo(pod)
+        // max(500m + 100m sidecar, 2 + 100m sidecar) + 50m overhead
+        #expect(info.requests.milliCPU == 2150)
+        #expect(info.requests.memory == 1024 * 1024 * 1024 + 64 * 1024 * 1024)
+        // Container b counts 200 MiB when scoring (its 100m cpu default stays below the init container's 2).
+        #expect(info.nonZeroCPU == 2150)
+        #expect(info.nonZeroMemory == 1024 * 1024 * 1024 + 264 * 1024 * 1024)
+    }
+
+    @Test("the FailedScheduling message is upstream's, preemption part included, reasons sorted as Go sorts them")
+    func fitErrorMessage() throws {
+        let nodes = [Self.node("a", cpu: "1"), Self.node("b", ready: false), Self.node("c", ready: false)]
+        let pod = PendingPod(try Self.pod(#"{"metadata":{"name":"p","uid":"p"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"2"}}}]}}"#))
+        let cache = Self.cache(nodes)
+        let algorithm = SchedulingAlgorithm(pod: pod, cache: cache)
+        let found = algorithm.findFeasibleNodes(start: 1)
+        #expect(found.feasible.isEmpty)
+        #expect(algorithm.fitError(found.failures).message == "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling..")
+        // A lower-priority pod that is not enough to make room: its removal still leaves the reason.
+        let low = try Self.pod(#"{"metadata":{"name":"low","uid":"low"},"spec":{"nodeName":"a","priority":-1,"containers":[{"name":"c","resources":{"requests":{"cpu":"100m"}}}]}}"#)
+        let withVictim = SchedulingAlgorithm(pod: pod, cache: Self.cache(nodes, pods: [low]))
+        #expect(withVictim.fitError(withVictim.findFeasibleNodes(start: 0).failures).message == "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: 1 Insufficient cpu, 2 Preemption is not helpful for scheduling..")
+        let never = PendingPod(try Self.pod(#"{"metadata":{"name":"n","uid":"n"},"spec":{"preemptionPolicy":"Never","containers":[{"name":"c","resources":{"requests":{"cpu":"2"}}}]}}"#))
+        let neverAlgorithm = SchedulingAlgorithm(pod: never, cache: cache)
+        #expect(neverAlgorithm.fitError(neverAlgorithm.findFeasibleNodes(start: 0).failures).message.hasSuffix(". preemption: not eligible due to preemptionPolicy=Never.."))
+    }
+
+    @Test("topology spread (DoNotSchedule, minDomains) and inter-pod anti-affinity filter as upstream")
+    func spreadAndAffinity() throws {
+        let nodes = [Self.node("a", labels: ["zone": "z1"]), Self.node("b", labels: ["zone": "z2"]), Self.node("c")]
+        func running(_ name: String, on node: String, app: String = "web") throws -> Pod {
+            try Self.pod(#"{"metadata":{"name":"\#(name)","uid":"\#(name)","namespace":"default","labels":{"app":"\#(app)"}},"spec":{"nodeName":"\#(node)","containers":[{"name":"c"}]}}"#)
+        }
+        let spread = PendingPod(try Self.pod(#"{"metadata":{"name":"s","uid":"s","namespace":"default","labels":{"app":"web"}},"spec":{"containers":[{"name":"c"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":"web"}}}]}}"#))
+        let cache = Self.cache(nodes, pods: [try running("w1", on: "a")])
+        let algorithm = SchedulingAlgorithm(pod: spread, cache: cache)
+        #expect(algorithm.filter(cache.node(named: "a")!) == .resolvable("node(s) didn't match pod topology spread constraints"))
+        #expect(algorithm.filter(cache.node(named: "b")!) == nil)
+        #expect(algorithm.filter(cache.node(named: "c")!) == .unresolvable("node(s) didn't match pod topology spread constraints (missing required label)"))
+        // minDomains 3 with two zones: the global minimum counts as 0, so z2 (1 + 1 − 0) exceeds maxSkew 1.
+        var minDomains = spread
+        minDomains.spreadConstraints[0].minDomains = 3
+        let second = Self.cache(nodes, pods: [try running("w1", on: "a"), try running("w2", on: "b")])
+        let withMin = SchedulingAlgorithm(pod: minDomains, cache: second)
+        #expect(withMin.filter(second.node(named: "b")!) != nil)
+        #expect(SchedulingAlgorithm(pod: spread, cache: second).filter(second.node(named: "b")!) == nil)
+
+        let anti = PendingPod(try Self.pod(#"{"metadata":{"name":"x","uid":"x","namespace":"default","labels":{"app":"db"}},"spec":{"containers":[{"name":"c"}],"affinity":{"podAntiAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"topologyKey":"kubernetes.io/hostname","labelSelector":{"matchLabels":{"app":"db"}}}]}}}}"#))
+        var hosts = nodes
+        for i in hosts.indices {
+            let name = hosts[i].metadata.name
+            hosts[i].metadata.labels?["kubernetes.io/hostname"] = name
+        }
+        let dbCache = Self.cache(hosts, pods: [try running("db1", on: "a", app: "db")])
+        let antiAlgorithm = SchedulingAlgorithm(pod: anti, cache: dbCache)
+        #expect(antiAlgorithm.filter(dbCache.node(named: "a")!) == .resolvable("node(s) didn't match pod anti-affinity rules"))
+        #expect(antiAlgorithm.filter(dbCache.node(named: "b")!) == nil)
+        // The existing pod's own anti-affinity keeps a matching newcomer away too.
+        var placed = dbCache
+        placed.place(anti.info.placed(on: "b"))
+        let newcomer = PendingPod(try Self.pod(#"{"metadata":{"name":"y","uid":"y","namespace":"default","labels":{"app":"db"}},"spec":{"containers":[{"name":"c"}]}}"#))
+        #expect(SchedulingAlgorithm(pod: newcomer, cache: placed).filter(placed.node(named: "b")!) == .resolvable("node(s) didn't satisfy existing pods anti-affinity rules"))
+        #expect(SchedulingAlgorithm(pod: newcomer, cache: placed).filter(placed.node(named: "c")!) == nil)
+    }
+
+    @Test("queue: backoff 1 s doubling to 10 s; a cluster change moves unschedulable pods; adaptive node sampling")
+    func queueAndSampling() throws {
+        let queue = SchedulingQueue()
+        #expect((1...6).map { queue.backoffDuration(attempts: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10)])
+        var q = SchedulingQueue()
+        let low = PendingPod(try Self.pod(#"{"metadata":{"name":"l","uid":"l"},"spec":{"priority":1,"containers":[{"name":"c"}]}}"#))
+        let high = PendingPod(try Self.pod(#"{"metadata":{"name":"h","uid":"h"},"spec":{"priority":10,"containers":[{"name":"c"}]}}"#))
+        q.addOrUpdate(low)
+        q.addOrUpdate(high)
+        let popped = q.pop()
+        let first = try #require(popped)
+        #expect(first.pod.info.name == "h")
+        _ = q.finish(uid: "h")
+        let start = ContinuousClock.now
+        q.addUnschedulable(first, cycle: q.schedulingCycle, now: start)
+        #expect(q.count.unschedulable == 1)
+        q.moveAllToActiveOrBackoff(now: start)
+        #expect(q.count.backoff == 1)
+        q.flush(now: start + .seconds(2))
+        #expect(q.count.active == 2)
+        #expect(SchedulingAlgorithm.numFeasibleNodesToFind(50) == 50)
+        #expect(SchedulingAlgorithm.numFeasibleNodesToFind(1000) == 420)
+        #expect(SchedulingAlgorithm.numFeasibleNodesToFind(5000) == 500)
     }
 
     @Test("swiftlet server binds pending pods to a fitting Ready node and reports unschedulable ones", .timeLimit(.minutes(2)))
@@ -70,7 +174,7 @@ struct SchedulerTests {
         let condition = try #require(huge?.status?.conditions?.first { $0.type == "PodScheduled" })
         #expect(condition.status == "False")
         #expect(condition.reason == "Unschedulable")
-        #expect(condition.message == "0/3 nodes are available: 2 Insufficient cpu, 1 node(s) were not ready.")
+        #expect(condition.message == "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..")
         #expect(huge?.spec?.nodeName == nil)
         try await client.shutdown()
     }

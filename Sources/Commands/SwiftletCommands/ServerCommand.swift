@@ -37,7 +37,7 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long a new node may go without ever posting status before it is marked Unknown.")
     var nodeStartupGracePeriod = DurationArgument(.seconds(60), text: "1m0s")
 
-    @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease.")
+    @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease, the scheduler only while holding kube-system/kube-scheduler.")
     var leaderElect = true
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Run the scheduler, binding pods without a node to Ready nodes.")
@@ -190,7 +190,15 @@ struct ControllerService: ServiceLifecycle.Service {
                         }
                     }
                     if scheduler {
-                        group.addTask { try await Scheduler(client: client, logger: logger).run() }
+                        // Its own election, as kube-scheduler runs apart from kube-controller-manager.
+                        group.addTask {
+                            guard let leaderElection else { return try await Scheduler(client: client, logger: logger).run() }
+                            var election = leaderElection
+                            election.leaseName = "kube-scheduler"
+                            await LeaderElector(client: client, configuration: election, logger: logger).run {
+                                try? await Scheduler(client: client, logger: logger).run()
+                            }
+                        }
                     }
                 }
             }

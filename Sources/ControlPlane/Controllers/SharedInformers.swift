@@ -6,7 +6,8 @@ import Synchronization
 /// One `Informer` per kind, shared by every controller that asks for it (upstream's `SharedInformerFactory`), so
 /// the API server sees one LIST + WATCH per kind however many controllers use it.
 ///
-/// Ask for informers (`informer(Pod.self)`) before `run()`; `run()` starts every informer created so far.
+/// Ask for informers (`informer(Pod.self)`) before `run()`; `run()` starts every informer created so far. Cached
+/// objects carry no `managedFields` (`TrimmedListWatch`).
 ///
 /// Each informer gets its own connection pool (a `KubeClient` with the same configuration): a watch holds an
 /// HTTP/1.1 connection for minutes, and a dozen of them would otherwise exhaust the shared client's pool and
@@ -36,7 +37,7 @@ public final class SharedInformers: Sendable {
             if s.started {
                 logger.error("informer requested after start; it will not run", metadata: ["kind": "\(K.resource.kind)"])
             }
-            let informer = Informer<K>(client: client, logger: logger)
+            let informer = Informer<K>(TrimmedListWatch(source: ListWatch<K>(client: client)), logger: logger)
             s.informers[key] = informer
             s.runners.append { await informer.run() }
             s.syncs.append { try await informer.waitForSync() }

@@ -3,132 +3,403 @@ import KubeAPI
 import KubeClient
 import Logging
 
-/// The scheduler (kube-scheduler's default profile, reduced): every pod without a node whose
-/// `schedulerName` is `default-scheduler` is filtered against the nodes (``NodeFit``), scored by least
-/// allocation, and bound with the `binding` subresource. A pod that fits nowhere gets a `FailedScheduling`
-/// event and `PodScheduled=False/Unschedulable`, and is retried when nodes or pods change (at the latest
-/// every 5 s). Bound pods are assumed on their node at once, so a burst never overcommits a node.
+/// The scheduler: kube-scheduler's default profile over KubeClient. Pods without a node whose `schedulerName` is
+/// `default-scheduler` wait in a `SchedulingQueue`; each is filtered and scored against the nodes
+/// (`SchedulingAlgorithm`), assumed on the best node in the cache at once (so the next pod already sees it there),
+/// and bound through `pods/binding` in the background while the next pod is scheduled. A pod that fits nowhere gets
+/// a `FailedScheduling` event and `PodScheduled=False/Unschedulable` worded as upstream words them, and waits until a
+/// node is added or changes, or a placed pod goes away.
+///
+/// It keeps its own compact cache from three watches — pods (finished ones left out), nodes and namespaces — rather
+/// than whole objects.
+///
+/// ```swift
+/// let scheduler = Scheduler(client: client, logger: logger)
+/// try await scheduler.run()      // until the task is cancelled
+/// ```
 public actor Scheduler {
     public static let name = "default-scheduler"
 
-    private let client: KubeClient
-    private let logger: Logger
-    private let pods: Informer<Pod>
-    private let nodes: Informer<Node>
-    /// Pods bound by this scheduler that the informer has not shown on their node yet.
-    private var assumed: [String: Pod] = [:]
-    /// Unschedulable pods already reported, so the event is not repeated on every retry.
-    private var reported: Set<String> = []
+    /// Tunables; the defaults are upstream's.
+    public struct Configuration: Sendable {
+        public var schedulerName: String
+        /// Bindings in flight at once before scheduling waits for one to finish.
+        public var parallelBindings: Int
+        public var initialBackoff: Duration
+        public var maximumBackoff: Duration
 
-    public init(client: KubeClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-        pods = Informer<Pod>(client: client, logger: logger)
-        nodes = Informer<Node>(client: client, logger: logger)
+        public init(schedulerName: String = Scheduler.name, parallelBindings: Int = 32,
+                    initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(10)) {
+            self.schedulerName = schedulerName
+            self.parallelBindings = parallelBindings
+            self.initialBackoff = initialBackoff
+            self.maximumBackoff = maximumBackoff
+        }
     }
 
-    /// Runs until the task is cancelled.
+    private let client: KubeClient
+    private let configuration: Configuration
+    private let logger: Logger
+    private let events: EventRecorder
+    private let metrics = SchedulerMetrics()
+
+    private var cache = ClusterCache()
+    private var queue: SchedulingQueue
+    /// Pods held back by `schedulingGates`, by UID.
+    private var gated: [String: PendingPod] = [:]
+    /// Where the next cycle starts walking the nodes.
+    private var nextStartNode = 0
+    private var synced: Set<String> = []
+    private var popWaiter: CheckedContinuation<Void, Never>?
+    private var bindings = 0
+    private var bindingWaiter: CheckedContinuation<Void, Never>?
+
+    public init(client: KubeClient, configuration: Configuration = Configuration(), logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        events = EventRecorder(client: client, component: configuration.schedulerName, logger: logger)
+        queue = SchedulingQueue(initialBackoff: configuration.initialBackoff, maximumBackoff: configuration.maximumBackoff)
+    }
+
+    /// Watches, schedules and binds until the calling task is cancelled.
     public func run() async throws {
-        let pods = pods, nodes = nodes
+        logger.info("starting scheduler", metadata: ["name": "\(configuration.schedulerName)"])
+        let client = client, logger = logger
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await pods.run() }
-            group.addTask { await nodes.run() }
-            try await pods.waitForSync()
-            try await nodes.waitForSync()
-            let podChanges = pods.events(), nodeChanges = nodes.events()
-            group.addTask { [self] in
-                for await _ in podChanges { await self.wake() }
+            group.addTask {
+                await Reflector(ListWatch<Node>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
-            group.addTask { [self] in
-                for await _ in nodeChanges { await self.wake() }
+            group.addTask {
+                await Reflector(ListWatch<Namespace>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
-            group.addTask { [self] in
+            group.addTask {
+                // Every pod, finished ones dropped here: upstream's `status.phase!=Succeeded,status.phase!=Failed` field
+                // selector would make the API server decode every pod event for this watch.
+                await Reflector(ListWatch<Pod>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
+            while !isSynced { try await Task.sleep(for: .milliseconds(20)) }
+            let nodes = cache.nodeCount
+            logger.info("scheduler caches synced", metadata: ["nodes": "\(nodes)"])
+            group.addTask { await self.scheduleLoop() }
+            group.addTask {
                 while !Task.isCancelled {
-                    await self.wake()
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: .seconds(1))
+                    await self.flushQueues()
                 }
             }
         }
     }
 
-    private var scheduling = false
-    private var again = false
+    private var isSynced: Bool { synced.count == 3 }
 
-    /// Schedules what is pending; a wake-up during a pass runs one more pass after it.
-    private func wake() async {
-        if scheduling { again = true; return }
-        scheduling = true
-        repeat {
-            again = false
-            await schedulePending()
-        } while again
-        scheduling = false
-    }
+    // MARK: Watches
 
-    private func schedulePending() async {
-        let all = pods.list()
-        for (key, pod) in assumed where all.contains(where: { $0.metadata.uid == pod.metadata.uid && $0.spec?.nodeName != nil }) {
-            assumed[key] = nil
-        }
-        let pending = all.filter { pod in
-            (pod.spec?.nodeName ?? "").isEmpty && pod.metadata.deletionTimestamp == nil
-                && (pod.spec?.schedulerName ?? Self.name) == Self.name && assumed[pod.metadata.uid ?? ""] == nil
-                && pod.status?.phase != "Succeeded" && pod.status?.phase != "Failed"
-        }.sorted { ($0.spec?.priority ?? 0, $1.metadata.creationTimestamp?.date ?? .distantPast) > ($1.spec?.priority ?? 0, $0.metadata.creationTimestamp?.date ?? .distantPast) }
-        for pod in pending { await schedule(pod, all: all) }
-    }
-
-    private func schedule(_ pod: Pod, all: [Pod]) async {
-        let nodes = nodes.list()
-        var placed = all.filter { !($0.spec?.nodeName ?? "").isEmpty && $0.status?.phase != "Succeeded" && $0.status?.phase != "Failed" }
-        placed += assumed.values
-        var best: (node: Node, score: Int64)?
-        var reasons: [String: Int] = [:]
-        for node in nodes {
-            let name = node.metadata.name ?? ""
-            let fit = NodeFit(pod: pod, podsOnNode: placed.filter { $0.spec?.nodeName == name })
-            if let reason = fit.reason(node) {
-                reasons[reason, default: 0] += 1
-                continue
+    private func apply(_ delta: ReflectorDelta<Node>) {
+        switch delta {
+        case .replace(let nodes, _):
+            let names = Set(nodes.compactMap(\.metadata.name))
+            for node in cache.nodes where !names.contains(node.name) { cache.removeNode(named: node.name) }
+            var changed = false
+            for node in nodes where cache.setNode(node) { changed = true }
+            synced.insert("nodes")
+            if changed { moveUnschedulable() }
+        case .event(let event):
+            guard let node = event.object, let name = node.metadata.name else { return }
+            switch event {
+            case .added, .modified:
+                if cache.setNode(node) { moveUnschedulable() }
+            case .deleted:
+                cache.removeNode(named: name)
+            case .bookmark:
+                break
             }
-            let score = fit.score(node)
-            if best == nil || score > best!.score { best = (node, score) }
         }
-        let key = "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")"
-        guard let best, let nodeName = best.node.metadata.name else {
-            await reportUnschedulable(pod, key: key, nodes: nodes.count, reasons: reasons)
+        metrics.nodes(cache.nodeCount)
+    }
+
+    private func apply(_ delta: ReflectorDelta<Namespace>) {
+        switch delta {
+        case .replace(let namespaces, _):
+            for name in cache.namespaceLabels.keys { cache.removeNamespace(name) }
+            for namespace in namespaces { cache.setNamespace(namespace.metadata.name ?? "", labels: namespace.metadata.labels) }
+            synced.insert("namespaces")
+        case .event(let event):
+            guard let namespace = event.object, let name = namespace.metadata.name else { return }
+            if case .deleted = event {
+                cache.removeNamespace(name)
+            } else {
+                cache.setNamespace(name, labels: namespace.metadata.labels)
+            }
+        }
+    }
+
+    /// UIDs of the pods this scheduler knows, to work out deletions when a LIST replaces its view.
+    private var knownPods: Set<String> = []
+
+    private func apply(_ delta: ReflectorDelta<Pod>) {
+        switch delta {
+        case .replace(let pods, _):
+            let uids = Set(pods.compactMap(\.metadata.uid))
+            for uid in knownPods where !uids.contains(uid) { podGone(uid: uid) }
+            for pod in pods { podChanged(pod) }
+            synced.insert("pods")
+        case .event(let event):
+            guard let pod = event.object else { return }
+            switch event {
+            case .added, .modified: podChanged(pod)
+            case .deleted: podGone(uid: pod.metadata.uid ?? "")
+            case .bookmark: break
+            }
+        }
+        metrics.queue(queue.count, gated: gated.count)
+        wakeScheduler()
+    }
+
+    private func podChanged(_ pod: Pod) {
+        guard let uid = pod.metadata.uid else { return }
+        let phase = pod.status?.phase
+        if phase == "Succeeded" || phase == "Failed" {
+            podGone(uid: uid)
             return
         }
-        do {
-            try await client.bind(pod: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "default", to: nodeName)
-            var bound = pod
-            bound.spec?.nodeName = nodeName
-            assumed[pod.metadata.uid ?? key] = bound
-            reported.remove(key)
-            logger.debug("pod bound", metadata: ["pod": "\(key)", "node": "\(nodeName)", "score": "\(best.score)"])
-            record(pod, type: "Normal", reason: "Scheduled", message: "Successfully assigned \(key) to \(nodeName)")
-        } catch {
-            logger.warning("binding failed", metadata: ["pod": "\(key)", "node": "\(nodeName)", "error": "\(error)"])
+        knownPods.insert(uid)
+        if let nodeName = pod.spec?.nodeName, !nodeName.isEmpty {
+            // Bound: by us (confirming the assumption) or anyone else.
+            queue.remove(uid: uid)
+            gated[uid] = nil
+            let wasAssumed = cache.assumed.contains(uid)
+            let wasPlaced = cache.isPlaced(uid: uid)
+            cache.place(PodInfo(pod))
+            cache.confirm(uid: uid)
+            // A pod placed by someone else may make room for affinity; one that changed may free its requests.
+            if !wasAssumed, !wasPlaced { moveUnschedulable(onlyAffinity: true) }
+            return
+        }
+        // Not bound (any more): it must not hold a place unless we are binding it right now.
+        if cache.isPlaced(uid: uid), !cache.assumed.contains(uid) { cache.remove(uid: uid) }
+        guard (pod.spec?.schedulerName ?? Scheduler.name) == configuration.schedulerName, pod.metadata.deletionTimestamp == nil else {
+            queue.remove(uid: uid)
+            gated[uid] = nil
+            return
+        }
+        if cache.assumed.contains(uid) { return }
+        let pending = PendingPod(pod)
+        if !(pod.spec?.schedulingGates ?? []).isEmpty {
+            queue.remove(uid: uid)
+            if gated.updateValue(pending, forKey: uid) == nil { reportGated(pending) }
+            return
+        }
+        gated[uid] = nil
+        queue.addOrUpdate(pending)
+    }
+
+    private func podGone(uid: String) {
+        knownPods.remove(uid)
+        queue.remove(uid: uid)
+        gated[uid] = nil
+        if cache.remove(uid: uid) != nil {
+            // A placed pod went away: its node has room again.
+            moveUnschedulable()
         }
     }
 
-    /// `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.`
-    private func reportUnschedulable(_ pod: Pod, key: String, nodes: Int, reasons: [String: Int]) async {
-        let detail = reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        let message = "0/\(nodes) nodes are available" + (detail.isEmpty ? "." : ": \(detail).")
-        guard !reported.contains(key) else { return }
-        reported.insert(key)
-        record(pod, type: "Warning", reason: "FailedScheduling", message: message)
-        let condition = PodCondition(type: "PodScheduled", status: "False", lastTransitionTime: .now(), reason: "Unschedulable", message: message)
-        guard let body = try? JSONEncoder().encode(ConditionPatch(status: .init(conditions: [condition]))) else { return }
-        _ = try? await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace, patchType: .strategicMerge,
-                                    body: body, subresource: "status")
+    private func moveUnschedulable(onlyAffinity: Bool = false) {
+        if onlyAffinity {
+            queue.moveAllToActiveOrBackoff { !$0.info.requiredAffinity.isEmpty || $0.spreadConstraints.contains(where: \.hardConstraint) }
+        } else {
+            queue.moveAllToActiveOrBackoff()
+        }
+        wakeScheduler()
     }
 
-    private func record(_ pod: Pod, type: String, reason: String, message: String) {
-        let event = Event.about(pod, type: type, reason: reason, message: message, component: Self.name)
-        let client = client
-        Task { _ = try? await client.create(event) }
+    private func flushQueues() {
+        queue.flush()
+        metrics.queue(queue.count, gated: gated.count)
+        wakeScheduler()
+    }
+
+    // MARK: Scheduling
+
+    private func wakeScheduler() {
+        guard !queue.isEmpty, let waiter = popWaiter else { return }
+        popWaiter = nil
+        waiter.resume()
+    }
+
+    private func scheduleLoop() async {
+        var sinceYield = 0
+        while !Task.isCancelled {
+            guard let item = queue.pop() else {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { popWaiter = $0 }
+                } onCancel: {
+                    Task { await self.resumeWaiters() }
+                }
+                continue
+            }
+            if bindings >= configuration.parallelBindings {
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { bindingWaiter = $0 }
+                } onCancel: {
+                    Task { await self.resumeWaiters() }
+                }
+            }
+            scheduleOne(item)
+            sinceYield += 1
+            if sinceYield >= 16 {
+                sinceYield = 0
+                await Task.yield()
+            }
+        }
+        resumeWaiters()
+    }
+
+    /// Lets a waiting scheduling loop go on (to notice its cancellation).
+    private func resumeWaiters() {
+        popWaiter?.resume()
+        popWaiter = nil
+        bindingWaiter?.resume()
+        bindingWaiter = nil
+    }
+
+    /// One scheduling cycle: filter, score, assume, and start the binding.
+    private func scheduleOne(_ item: SchedulingQueue.Item) {
+        let started = ContinuousClock.now
+        let cycle = queue.schedulingCycle
+        var item = item
+        // A newer version of the pod may have arrived while it waited; a deleted one is dropped.
+        let uid = item.pod.info.uid
+        guard cache.nodeCount > 0 else {
+            finishUnschedulable(item, cycle: cycle, message: "no nodes available to schedule pods", started: started)
+            return
+        }
+        let nodeName: String
+        switch decide(item.pod) {
+        case .unschedulable(let message):
+            finishUnschedulable(item, cycle: cycle, message: message, started: started)
+            return
+        case .node(let name):
+            nodeName = name
+        }
+        var info = item.pod.info
+        info.nodeName = nodeName
+        cache.assume(info)
+        // The queue forgets the pod; an update that came meanwhile is of no use any more (it is bound now).
+        _ = queue.finish(uid: uid)
+        item.pod.info = info
+        metrics.attempt("scheduled", since: started)
+        bindings += 1
+        let client = client, pod = item.pod
+        Task {
+            let binding = Binding(metadata: ObjectMeta(name: pod.info.name, namespace: pod.info.namespace, uid: pod.info.uid),
+                                  target: ObjectReference(kind: "Node", name: nodeName))
+            do throws(KubeClientError) {
+                try await client.bind(binding)
+                bound(item, node: nodeName)
+            } catch {
+                bindingFailed(item, node: nodeName, error: error)
+            }
+        }
+    }
+
+    private enum Decision {
+        case node(String)
+        case unschedulable(String)
+    }
+
+    /// Filters and scores; the algorithm's view of the cache is released before the cache changes again (so
+    /// assuming the pod does not copy the cache).
+    private func decide(_ pod: PendingPod) -> Decision {
+        let algorithm = SchedulingAlgorithm(pod: pod, cache: cache)
+        let found = algorithm.findFeasibleNodes(start: nextStartNode)
+        nextStartNode = (nextStartNode + found.processed) % max(1, cache.nodeCount)
+        guard !found.feasible.isEmpty else { return .unschedulable(algorithm.fitError(found.failures).message) }
+        var chosen = found.feasible[0]
+        if found.feasible.count > 1 {
+            // The highest total; ties broken at random as upstream's selectHost does.
+            let scores = algorithm.score(found.feasible)
+            var best = Int64.min, ties = 0
+            for (i, score) in scores.enumerated() {
+                if score > best {
+                    best = score
+                    chosen = found.feasible[i]
+                    ties = 1
+                } else if score == best {
+                    ties += 1
+                    if Int.random(in: 0..<ties) == 0 { chosen = found.feasible[i] }
+                }
+            }
+        }
+        return .node(algorithm.cache.nodes[chosen].name)
+    }
+
+    private func finishUnschedulable(_ item: SchedulingQueue.Item, cycle: Int, message: String, started: ContinuousClock.Instant) {
+        var item = item
+        metrics.attempt("unschedulable", since: started)
+        guard let latest = queue.finish(uid: item.pod.info.uid), let pod = latest else { return }
+        item.pod = pod
+        if item.lastMessage != message {
+            item.lastMessage = message
+            events.record(item.pod.pod, "Warning", reason: "FailedScheduling", message: message)
+            logger.debug("pod unschedulable", metadata: ["pod": "\(item.pod.key)", "reason": "\(message)"])
+        }
+        updateCondition(item.pod, reason: "Unschedulable", message: message)
+        queue.addUnschedulable(item, cycle: cycle)
+    }
+
+    private func bound(_ item: SchedulingQueue.Item, node: String) {
+        releaseBinding()
+        metrics.scheduled(since: item.firstSeen, attempts: item.attempts)
+        events.record(item.pod.pod, reason: "Scheduled", message: "Successfully assigned \(item.pod.key) to \(node)")
+    }
+
+    private func bindingFailed(_ item: SchedulingQueue.Item, node: String, error: KubeClientError) {
+        releaseBinding()
+        let uid = item.pod.info.uid
+        // Forget the assumption unless the watch already shows the pod bound (someone else won the race).
+        if cache.assumed.contains(uid) { cache.remove(uid: uid) }
+        metrics.attempt("error", since: .now)
+        logger.warning("binding failed", metadata: ["pod": "\(item.pod.key)", "node": "\(node)", "error": "\(error)"])
+        if error.isNotFound || error.isConflict || cache.isPlaced(uid: uid) {
+            // Gone, or bound by someone else meanwhile: the watch tells the rest.
+            return
+        }
+        var retry = item
+        retry.pod.info.nodeName = ""
+        if knownPods.contains(uid) { queue.addBackoff(retry) }
+        moveUnschedulable()
+    }
+
+    private func releaseBinding() {
+        bindings -= 1
+        if let waiter = bindingWaiter {
+            bindingWaiter = nil
+            waiter.resume()
+        }
+    }
+
+    // MARK: Status
+
+    private func reportGated(_ pod: PendingPod) {
+        updateCondition(pod, reason: "SchedulingGated", message: "Scheduling is blocked due to non-empty scheduling gates")
+    }
+
+    /// Sets `PodScheduled=False` with `reason`/`message` unless the pod already says exactly that.
+    private func updateCondition(_ pod: PendingPod, reason: String, message: String) {
+        let current = pod.pod.status?.conditions?.first { $0.type == "PodScheduled" }
+        if current?.status == "False", current?.reason == reason, current?.message == message { return }
+        let condition = PodCondition(type: "PodScheduled", status: "False", lastTransitionTime: .now(), reason: reason, message: message)
+        let client = client, logger = logger
+        Task {
+            do {
+                let body = try JSONEncoder().encode(ConditionPatch(status: .init(conditions: [condition])))
+                _ = try await client.patch(Pod.self, name: pod.info.name, namespace: pod.info.namespace, patchType: .strategicMerge,
+                                           body: body, subresource: "status")
+            } catch {
+                logger.debug("pod condition not updated", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+            }
+        }
     }
 }
 
