@@ -23,7 +23,7 @@ struct KubeletEndToEndTests {
         init(_ kind: CRIHarness.Kind = .swiftlet) async throws {
             server = try await ServerProcess()
             runtime = try await CRIHarness(kind)
-            client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+            client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
             agent = try PeerDaemon(name: "agent")
             try startAgent()
         }

@@ -72,7 +72,7 @@ public enum Lab {
             }
             for node in nodes {
                 try checkInterrupted(supervisor)
-                for daemon in try launcher.startNode(node, kubeconfig: kubeconfig) {
+                for daemon in try launcher.startNode(node, kubeconfig: try launcher.nodeKubeconfig(for: node, server: server)) {
                     supervisor.add(daemon)
                     try state.record(daemon)
                 }

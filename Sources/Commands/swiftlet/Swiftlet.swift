@@ -8,6 +8,6 @@ struct Swiftlet: AsyncParsableCommand {
         commandName: "swiftlet",
         abstract: "A Kubernetes node agent, dataplane and compact control plane for bare Linux nodes.",
         version: VersionCommand.version,
-        subcommands: [UpCommand.self, LabCommand.self, ServerCommand.self, AgentCommand.self, RuntimeCommand.self, ProxyCommand.self,
+        subcommands: [UpCommand.self, LabCommand.self, ServerCommand.self, AgentCommand.self, RuntimeCommand.self, ProxyCommand.self, StoreCommand.self, KubeconfigCommand.self,
                       VersionCommand.self])
 }

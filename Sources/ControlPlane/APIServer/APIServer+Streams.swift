@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import KubeAPI
@@ -11,15 +13,25 @@ extension APIServer {
     /// (no such pod or container, a completed pod) is still upgraded and gets its Status on the error channel,
     /// which kubectl prints: the HTTP stack behind a WebSocket upgrade answers a declined handshake with an
     /// empty 400, and would leave the user with no reason.
-    static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<BasicWebSocketRequestContext> {
-        let routes = Router(context: BasicWebSocketRequestContext.self)
-        @Sendable func target(_ request: Request, _ context: BasicWebSocketRequestContext) async throws -> String {
+    static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<StreamRequestContext> {
+        let routes = Router(context: StreamRequestContext.self)
+        /// Authenticates and authorizes the upgrade request as any other (verb `create` on `pods/exec` or
+        /// `pods/portforward`, as upstream checks WebSocket upgrades since 1.31); a refusal is answered with its Status.
+        @Sendable func admit(_ request: Request, _ context: StreamRequestContext) async throws {
+            guard let security = router.security else { return }
+            var apiRequest = APIRequest(method: "POST", path: request.uri.path, query: [:], headers: [
+                "authorization": request.headers[.authorization] ?? "",
+            ].filter { !$0.value.isEmpty }, body: Data(), clientCertificate: await context.clientCertificate())
+            if let refusal = await router.authenticate(&apiRequest, security) { throw StatusResponseError(response: refusal) }
+        }
+        @Sendable func target(_ request: Request, _ context: StreamRequestContext) async throws -> String {
             let query = FormQuery(encoded: request.uri.query ?? "")
             return try await router.podStreamURL(
                 namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "",
                 stream: .exec(PodExecOptions(values: query.values)))
         }
-        routes.ws("/api/v1/namespaces/:namespace/pods/:name/exec", shouldUpgrade: { request, _ in
+        routes.ws("/api/v1/namespaces/:namespace/pods/:name/exec", shouldUpgrade: { request, context in
+            try await admit(request, context)
             guard let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
             return .upgrade([.secWebSocketProtocol: chosen.rawValue])
         }, onUpgrade: { inbound, outbound, context in
@@ -35,7 +47,8 @@ extension APIServer {
                 try? await outbound.writeStreamStatus(.streamFailure("error dialing backend: \(error)"))
             }
         })
-        routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, _ in
+        routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, context in
+            try await admit(request, context)
             guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
             return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
         }, onUpgrade: { inbound, outbound, context in
@@ -52,5 +65,16 @@ extension APIServer {
             }
         })
         return routes
+    }
+}
+
+/// A refused WebSocket upgrade, answered with the API server's Status body and code.
+struct StatusResponseError: HTTPResponseError {
+    let response: APIResponse
+
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: response.status) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        HTTPBridge.response(response)
     }
 }
