@@ -67,6 +67,8 @@ public enum Lab {
             let kubeconfig = directory + "/admin.kubeconfig"
             do {
                 try String(contentsOfFile: server.kubeconfig, encoding: .utf8).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+                // It holds the admin's private key.
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kubeconfig)
             } catch {
                 throw LocalClusterError(.system, "cannot write \(kubeconfig)", cause: error)
             }

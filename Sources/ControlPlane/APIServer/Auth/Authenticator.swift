@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import Logging
 import Store
+import Synchronization
 
 /// Decides who a request is, in upstream's order: a client certificate the TLS layer verified against the cluster CA
 /// (CN = user, O = groups), else a bearer token (the static token file, then service-account JWTs), else anonymous
@@ -13,6 +14,8 @@ struct Authenticator: Sendable {
     let anonymous: Bool
     let store: any Store
     let logger: Logger
+    /// Subjects of the client certificates seen lately, so a certificate is parsed once, not on every request.
+    let subjects = SubjectCache()
 
     enum Outcome: Sendable {
         case authenticated(Identity)
@@ -20,7 +23,7 @@ struct Authenticator: Sendable {
     }
 
     func authenticate(_ request: APIRequest) async -> Outcome {
-        if let der = request.clientCertificate, let subject = try? CertificateSubject(der: der), !subject.commonName.isEmpty {
+        if let der = request.clientCertificate, let subject = subjects.subject(der), !subject.commonName.isEmpty {
             return .authenticated(Identity(name: subject.commonName, groups: subject.organizations).authenticated())
         }
         if let header = request.header("authorization") {
@@ -74,6 +77,23 @@ struct Authenticator: Sendable {
     private func object<K: KubeObject>(_ type: K.Type, namespace: String, name: String) async -> K? {
         guard let kv = try? await store.get(key: StoredObject.key(K.resource, namespace: namespace, name: name)) else { return nil }
         return try? KubeJSON.decode(K.self, from: kv.value)
+    }
+}
+
+/// A bounded map from a verified certificate's DER bytes to its subject (emptied when full: client certificates
+/// are few and long-lived).
+final class SubjectCache: Sendable {
+    private let entries = Mutex<[[UInt8]: CertificateSubject]>([:])
+    static let capacity = 4096
+
+    func subject(_ der: [UInt8]) -> CertificateSubject? {
+        if let known = entries.withLock({ $0[der] }) { return known }
+        guard let subject = try? CertificateSubject(der: der) else { return nil }
+        entries.withLock {
+            if $0.count >= Self.capacity { $0.removeAll(keepingCapacity: true) }
+            $0[der] = subject
+        }
+        return subject
     }
 }
 
