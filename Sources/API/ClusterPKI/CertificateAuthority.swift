@@ -134,6 +134,22 @@ public struct CertificateRequest: Sendable, Hashable {
         self.usage = usage
         self.validity = validity
     }
+
+    /// A request whose subject alternative names are sorted into IP SANs (text that parses as an IPv4 or IPv6
+    /// address) and DNS SANs, in order, without duplicates or empty names.
+    public init(commonName: String, organizations: [String] = [], subjectAlternativeNames names: [String], usage: Usage,
+                validity: Duration = defaultValidity) {
+        var dns: [String] = []
+        var ips: [String] = []
+        for name in names where !name.isEmpty {
+            if IPAddressBytes.isAddress(name) {
+                if !ips.contains(name) { ips.append(name) }
+            } else if !dns.contains(name) {
+                dns.append(name)
+            }
+        }
+        self.init(commonName: commonName, organizations: organizations, dnsNames: dns, ipAddresses: ips, usage: usage, validity: validity)
+    }
 }
 
 /// A signed certificate and its private key, both PEM.

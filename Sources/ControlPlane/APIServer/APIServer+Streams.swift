@@ -38,7 +38,7 @@ extension APIServer {
             let chosen = StreamProtocol.negotiate(offered: context.request.headers[.secWebSocketProtocol]) ?? .v4
             do {
                 let url = try await target(context.request, context.requestContext)
-                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen.rawValue])
+                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen.rawValue], tls: router.registry.core.kubelet.tls)
                 try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
             } catch let status as Status {
                 try? await outbound.writeStreamStatus(status)
@@ -56,7 +56,7 @@ extension APIServer {
             do {
                 let url = try await router.podStreamURL(namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
                                                         stream: .portForward)
-                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel])
+                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel], tls: router.registry.core.kubelet.tls)
                 try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
             } catch {
                 // The tunnel carries only SPDY frames, so there is no channel for a Status: the client sees the

@@ -124,7 +124,9 @@ public final class APIServer: Sendable {
         } else {
             pki = nil
         }
-        let core = ServerCore(store: store, admission: admission, logger: logger)
+        let kubelet = try pki.map { try KubeletConnection(clientCertificate: try $0.clientCertificate(commonName: "kube-apiserver-kubelet-client",
+                                                                                                 organizations: ["system:masters"])) } ?? .plain
+        let core = ServerCore(store: store, admission: admission, kubelet: kubelet, logger: logger)
         self.core = core
         let registry = ResourceRegistry(core: core)
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }

@@ -86,12 +86,7 @@ final class ServerPKI: Sendable {
                      "127.0.0.1", "::1", serviceIP, ProcessInfo.processInfo.hostName.lowercased()]
         if !["0.0.0.0", "::", ""].contains(listenHost) { names.append(listenHost) }
         names += extra
-        var dns: [String] = []
-        var ips: [String] = []
-        for name in names where !name.isEmpty {
-            if IPAddressText.isAddress(name) { if !ips.contains(name) { ips.append(name) } } else if !dns.contains(name) { dns.append(name) }
-        }
-        return CertificateRequest(commonName: "kube-apiserver", dnsNames: dns, ipAddresses: ips, usage: .server)
+        return CertificateRequest(commonName: "kube-apiserver", subjectAlternativeNames: names, usage: .server)
     }
 }
 
@@ -110,14 +105,5 @@ struct CertificateRotation: ServiceLifecycle.Service {
                 }
             }
         }
-    }
-}
-
-/// Whether a SAN is an IP address (IPv4 dotted quad or IPv6 with colons).
-enum IPAddressText {
-    static func isAddress(_ text: String) -> Bool {
-        if text.contains(":") { return true }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 }
