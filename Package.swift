@@ -54,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
@@ -76,12 +78,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/API/KubeClient", swiftSettings: strict),
+        // The cluster's PKI: CA, serving and client certificates (swift-certificates), kubeconfigs with them inline.
+        .target(name: "ClusterPKI", dependencies: [.product(name: "X509", package: "swift-certificates"),
+                                                   .product(name: "SwiftASN1", package: "swift-asn1"),
+                                                   .product(name: "Crypto", package: "swift-crypto")],
+                path: "Sources/API/ClusterPKI", swiftSettings: strict),
         // exec/attach streams: the channel protocol, a WebSocket client and the relay the API server and kubelet use.
         .target(name: "RemoteCommand",
                 dependencies: ["KubeAPI", .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                               .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
+                               .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 path: "Sources/API/RemoteCommand", swiftSettings: strict),
 
         // MARK: ControlPlane: store, API server.
@@ -91,8 +99,11 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", log, metrics,
+                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", "ClusterPKI", log, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,7 +156,9 @@ let package = Package(
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
             name: "Kubelet",
-            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", log, metrics, grpcHTTP2,
+            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", "ClusterPKI", log, metrics, grpcHTTP2,
+                           .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"), .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -172,14 +185,15 @@ let package = Package(
 
         // MARK: Commands.
         // Starting and stopping whole clusters on this machine (`swiftlet up`, `swiftlet lab`): daemons as child processes.
-        .target(name: "LocalCluster", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "Netlink", "NFTables", log,
+        .target(name: "LocalCluster", dependencies: ["KubeAPI", "KubeClient", "ClusterPKI", "LinuxSystem", "Netlink", "NFTables", log,
+                                                     .product(name: "Yams", package: "Yams"),
                                                      .product(name: "UnixSignals", package: "swift-service-lifecycle")],
                 path: "Sources/Commands/LocalCluster", swiftSettings: strict),
         .target(
             name: "SwiftletCommands",
             dependencies: [
                 "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy",
-                "PodRoutes", "LocalCluster", "NodeSimulator", log,
+                "PodRoutes", "LocalCluster", "NodeSimulator", "ClusterPKI", log,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -202,7 +216,8 @@ let package = Package(
         .executableTarget(name: "apiserver-bench", dependencies: ["KubeAPI", "KubeClient", log], path: "Sources/Benchmarks/APIServerBench", swiftSettings: strict),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["KubeAPI", "LinuxSystem", "Netlink", "NFTables", "CRI", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
+        .target(name: "TestSupport", dependencies: ["KubeAPI", "KubeClient", "ClusterPKI", "LinuxSystem", "Netlink", "NFTables", "CRI",
+                                                    .product(name: "NIOSSL", package: "swift-nio-ssl"), grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
                 path: "Sources/TestSupport", swiftSettings: strict),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),

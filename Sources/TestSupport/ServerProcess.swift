@@ -1,4 +1,7 @@
+import ClusterPKI
 import Foundation
+import KubeClient
+import NIOSSL
 
 /// A `swiftlet server` started from the build folder for a test, on a free port with a throwaway data
 /// directory; `stop()` (or `kill()`) ends it and removes the directory.
@@ -28,7 +31,7 @@ public final class ServerProcess: @unchecked Sendable {
     /// same server come back, as after a crash.
     public func restart() async throws {
         kill()
-        let address = url.replacingOccurrences(of: "http://", with: "")
+        let address = url.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
         try await launch(listen: address)
     }
 
@@ -56,6 +59,78 @@ public final class ServerProcess: @unchecked Sendable {
         let output = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         stop()
         throw TestSupportError("swiftlet server did not start: \(output.suffix(2000))")
+    }
+
+    /// Whether the server serves HTTPS (the default; `--insecure-http` turns it off).
+    public var usesTLS: Bool { url.hasPrefix("https://") }
+
+    /// The PEM file of the cluster CA, the admin client certificate and its key, in the data directory.
+    public var caFile: String { dataDirectory + "/pki/ca.crt" }
+    public var adminCertificateFile: String { dataDirectory + "/pki/admin.crt" }
+    public var adminKeyFile: String { dataDirectory + "/pki/admin.key" }
+
+    /// A KubeClient configuration for the admin (`kubernetes-admin`, `system:masters`), as the admin kubeconfig has it.
+    public func clientConfiguration(userAgent: String = "swiftlet-tests") -> KubeClient.Configuration {
+        var configuration = KubeClient.Configuration(server: URL(string: url)!, userAgent: userAgent)
+        if usesTLS {
+            configuration.certificateAuthority = FileManager.default.contents(atPath: caFile)
+            configuration.clientCertificate = FileManager.default.contents(atPath: adminCertificateFile)
+            configuration.clientKey = FileManager.default.contents(atPath: adminKeyFile)
+        }
+        return configuration
+    }
+
+    /// A client configuration that authenticates as `user` in `groups` with a certificate from the cluster CA.
+    public func clientConfiguration(user: String, groups: [String] = [], userAgent: String = "swiftlet-tests") throws -> KubeClient.Configuration {
+        let issued = try issueCertificate(user: user, groups: groups)
+        var configuration = KubeClient.Configuration(server: URL(string: url)!, userAgent: userAgent)
+        configuration.certificateAuthority = FileManager.default.contents(atPath: caFile)
+        configuration.clientCertificate = Data(issued.certificatePEM.utf8)
+        configuration.clientKey = Data(issued.keyPEM.utf8)
+        return configuration
+    }
+
+    /// Writes a kubeconfig for `user` in `groups` (a client certificate from the cluster CA, as `kubeadm kubeconfig
+    /// user` makes one) into the data directory and returns its path.
+    public func kubeconfig(user: String, groups: [String] = []) throws -> String {
+        let issued = try issueCertificate(user: user, groups: groups)
+        let path = dataDirectory + "/\(user.replacingOccurrences(of: ":", with: "-")).kubeconfig"
+        let ca = try String(contentsOfFile: caFile, encoding: .utf8)
+        try ClientKubeconfig(server: url, certificateAuthorityPEM: ca, user: user, credentials: .certificate(issued)).write(to: path)
+        return path
+    }
+
+    /// A kubeconfig with a bearer token (or no credentials at all when `token` is nil) and the cluster CA.
+    public func kubeconfig(token: String?, name: String) throws -> String {
+        let path = dataDirectory + "/\(name).kubeconfig"
+        let ca = try String(contentsOfFile: caFile, encoding: .utf8)
+        try ClientKubeconfig(server: url, certificateAuthorityPEM: ca, user: name, credentials: token.map { .token($0) } ?? .none).write(to: path)
+        return path
+    }
+
+    private func issueCertificate(user: String, groups: [String]) throws -> IssuedCertificate {
+        let ca = try CertificateAuthority(certificatePEM: try String(contentsOfFile: caFile, encoding: .utf8),
+                                          keyPEM: try String(contentsOfFile: dataDirectory + "/pki/ca.key", encoding: .utf8))
+        return try ca.issue(CertificateRequest(commonName: user, organizations: groups, usage: .client))
+    }
+
+    /// TLS for a raw WebSocket to the server (`wss://`): the cluster CA and the admin certificate.
+    public func adminTLSConfiguration() throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(adminCertificateFile).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: adminKeyFile, format: .pem))
+        return tls
+    }
+
+    /// The server URL with a WebSocket scheme (`wss://` over TLS).
+    public var webSocketURL: String {
+        url.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://")
+    }
+
+    /// curl's options to trust the cluster CA and present the admin certificate (none over plain HTTP).
+    public var curlTLSArguments: [String] {
+        usesTLS ? ["--cacert", caFile, "--cert", adminCertificateFile, "--key", adminKeyFile] : []
     }
 
     /// The server's log so far.

@@ -8,7 +8,7 @@ import TestSupport
 /// API semantics checked over HTTP against a real server process.
 @Suite struct APIBehaviourTests {
     static func client(_ server: ServerProcess) throws -> KubeClient {
-        try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+        try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
     }
 
     @Test func compactedRevisionsAnswer410ForWatchesAndContinueTokens() async throws {

@@ -14,7 +14,7 @@ import TestSupport
         let storeArguments = etcd.map { ["--store", $0.storeArgument] } ?? []
         let server = try await ServerProcess(extraArguments: storeArguments)
         defer { server.stop() }
-        let client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
         let acknowledged = AcknowledgedWrites()
         let writers = (0..<8).map { writer in
             Task {
@@ -38,7 +38,7 @@ import TestSupport
 
         let restarted = try await ServerProcess(extraArguments: storeArguments, dataDirectory: server.dataDirectory)
         defer { restarted.stop() }
-        let after = try KubeClient(configuration: .init(server: URL(string: restarted.url)!), logger: Logger(label: "test"))
+        let after = try KubeClient(configuration: restarted.clientConfiguration(), logger: Logger(label: "test"))
         let stored = Set(try await after.list(ConfigMap.self, namespace: "default").items.compactMap(\.metadata.name))
         let expected = await acknowledged.names
         #expect(expected.count >= 1000)
@@ -55,7 +55,7 @@ extension DurabilityTests {
     @Test func sigtermShutsDownPromptlyWithControllersAndOpenWatches() async throws {
         let server = try await ServerProcess(controllers: true)
         defer { server.stop() }
-        let client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
         let watch = Task { for try await _ in client.watch(Pod.self) {} }
         try await Task.sleep(for: .seconds(2))
         #expect(await server.terminate(within: .seconds(5)), "\(server.log.suffix(2000))")

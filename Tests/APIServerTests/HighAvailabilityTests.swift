@@ -12,7 +12,7 @@ import TestSupport
     func controllersFailOverBetweenServersWithoutDuplicatePods() async throws {
         let etcd = try await EtcdCluster(members: 3)
         defer { etcd.stop() }
-        let arguments = ["--store", etcd.storeArgument, "--no-scheduler"]
+        let arguments = ["--store", etcd.storeArgument, "--no-scheduler", "--token", "ha-cluster"]
         let first = try await ServerProcess(controllers: true, extraArguments: arguments)
         defer { first.stop() }
         let second = try await ServerProcess(controllers: true, extraArguments: arguments)
@@ -22,8 +22,8 @@ import TestSupport
         let (leader, follower) = first.log.contains("became leader") ? (first, second) : (second, first)
 
         // Objects written through one server are read through the other.
-        let client = try KubeClient(configuration: .init(server: URL(string: follower.url)!), logger: Logger(label: "test"))
-        let viaLeader = try KubeClient(configuration: .init(server: URL(string: leader.url)!), logger: Logger(label: "test"))
+        let client = try KubeClient(configuration: follower.clientConfiguration(), logger: Logger(label: "test"))
+        let viaLeader = try KubeClient(configuration: leader.clientConfiguration(), logger: Logger(label: "test"))
         let labels = ["app": "ha"]
         _ = try await viaLeader.create(ReplicaSet(
             metadata: ObjectMeta(name: "web", namespace: "default"),

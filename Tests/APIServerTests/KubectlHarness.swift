@@ -47,7 +47,7 @@ final class KubectlHarness: @unchecked Sendable {
 
     /// A raw HTTP request to the server with curl (for what kubectl will not send).
     func curl(_ method: String, _ path: String, body: String? = nil, contentType: String = "application/json") async throws -> (code: Int, body: String) {
-        var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Content-Type: \(contentType)", server.url + path]
+        var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "-H", "Content-Type: \(contentType)"] + server.curlTLSArguments + [server.url + path]
         if body != nil { args += ["--data-binary", "@-"] }
         let result = try await runCommand(which("curl") ?? "/usr/bin/curl", args, stdin: body)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)

@@ -17,7 +17,7 @@ final class DNSHarness: @unchecked Sendable {
 
     private init() async throws {
         server = try await ServerProcess()
-        client = try KubeClient(configuration: .init(server: URL(string: server.url)!, userAgent: "cluster-dns-tests"), logger: Self.logger("client"))
+        client = try KubeClient(configuration: server.clientConfiguration(userAgent: "cluster-dns-tests"), logger: Self.logger("client"))
         upstream = try await FakeUpstream()
         dns = try ClusterDNSServer(configuration: ClusterDNSConfiguration(
             host: "127.0.0.1", port: 0, upstreams: ["127.0.0.1:\(upstream.port)"],

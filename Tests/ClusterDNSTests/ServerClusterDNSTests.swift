@@ -14,7 +14,7 @@ struct ServerClusterDNSTests {
         let port = try freeLoopbackPorts(1)[0]
         let server = try await ServerProcess(extraArguments: ["--cluster-dns-address", "127.0.0.1:\(port)",
                                                               "--cluster-dns-upstream", "127.0.0.1:\(upstream.port)"])
-        let client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: DNSHarness.logger("client"))
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: DNSHarness.logger("client"))
         defer { server.stop() }
         do {
             try await Self.check(server: server, client: client, port: port)
@@ -77,7 +77,7 @@ struct ServerClusterDNSTests {
         try await waitFor("one slice again") { try await kubeDNSSlices(client).count == 1 }
 
         // The DNS metrics are on the server's /metrics.
-        let metrics = try await runCommand(try #require(which("curl")), ["-s", server.url + "/metrics"])
+        let metrics = try await runCommand(try #require(which("curl")), ["-s"] + server.curlTLSArguments + [server.url + "/metrics"])
         #expect(metrics.stdout.contains("coredns_dns_requests_total") && metrics.stdout.contains("coredns_forward_requests_total"))
 
         // A restart finds both in place and adds nothing.

@@ -25,7 +25,7 @@ final class TestServer: Sendable {
     var url: URL { URL(string: process.url)! }
 
     func client(userAgent: String = "kubeclient-tests") throws -> KubeClient {
-        try KubeClient(configuration: KubeClient.Configuration(server: url, userAgent: userAgent), logger: logger)
+        try KubeClient(configuration: process.clientConfiguration(userAgent: userAgent), logger: logger)
     }
 
     /// SIGKILL and start again on the same port and data.

@@ -246,6 +246,59 @@ enum RichObjects {
                                             "spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]}}}},
              "revision": 3}
             """,
+        "Role": """
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "reader", "namespace": "shop"},
+             "rules": [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": ["web"]}]}
+            """,
+        "ClusterRole": """
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "system:thing", "labels": {"a": "b"}},
+             "rules": [{"verbs": ["get"], "nonResourceURLs": ["/healthz", "/version"]}],
+             "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"rbac.example.com/aggregate": "true"}}]}}
+            """,
+        "RoleBinding": """
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "readers", "namespace": "shop"},
+             "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"},
+                          {"kind": "ServiceAccount", "name": "robot", "namespace": "shop"}],
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}}
+            """,
+        "ClusterRoleBinding": """
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "admins"},
+             "subjects": [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "system:masters"}],
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}}
+            """,
+        "TokenRequest": """
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "metadata": {"name": "robot", "namespace": "shop"},
+             "spec": {"audiences": ["https://kubernetes.default.svc.cluster.local"], "expirationSeconds": 3600,
+                      "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": "web", "uid": "6b1c7e9a"}},
+             "status": {"token": "a.b.c", "expirationTimestamp": "2024-05-01T13:00:00Z"}}
+            """,
+        "TokenReview": """
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "metadata": {},
+             "spec": {"token": "a.b.c", "audiences": ["api"]},
+             "status": {"authenticated": true, "user": {"username": "system:serviceaccount:shop:robot", "uid": "42",
+                                                        "groups": ["system:serviceaccounts", "system:authenticated"]},
+                        "audiences": ["api"]}}
+            """,
+        "SelfSubjectReview": """
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview", "metadata": {},
+             "status": {"userInfo": {"username": "alice", "groups": ["developers"]}}}
+            """,
+        "SelfSubjectAccessReview": """
+            {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "metadata": {},
+             "spec": {"resourceAttributes": {"namespace": "shop", "verb": "create", "resource": "pods", "subresource": "exec"}},
+             "status": {"allowed": false, "reason": "no binding"}}
+            """,
+        "SubjectAccessReview": """
+            {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "metadata": {},
+             "spec": {"nonResourceAttributes": {"path": "/healthz", "verb": "get"}, "user": "bob", "groups": ["devs"], "uid": "7"},
+             "status": {"allowed": true}}
+            """,
+        "LocalSubjectAccessReview": """
+            {"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview", "metadata": {"namespace": "shop"},
+             "spec": {"resourceAttributes": {"namespace": "shop", "verb": "get", "group": "apps", "version": "v1", "resource": "deployments",
+                                             "name": "web"}, "user": "bob"},
+             "status": {"allowed": false, "denied": true}}
+            """,
         "Scale": """
             {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "web", "namespace": "shop", "resourceVersion": "9"},
              "spec": {"replicas": 5}, "status": {"replicas": 3, "selector": "app=web"}}

@@ -78,10 +78,11 @@ extension KubeletEndToEndTests {
         #expect(noPod.stderr.contains("pods \"ghost\" not found"), "\(noPod)")
 
         // A terminal with a resize, over the raw protocol as a terminal client drives it.
-        let base = cluster.server.url.replacingOccurrences(of: "http://", with: "ws://")
+        let base = cluster.server.webSocketURL
+        let tls = try cluster.server.adminTLSConfiguration()
         let terminal = try await WebSocketDialer.connect(
             url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=sh&stdin=true&stdout=true&tty=true",
-            subprotocols: [StreamProtocol.v5.rawValue])
+            subprotocols: [StreamProtocol.v5.rawValue], tls: tls)
         #expect(terminal.subprotocol == StreamProtocol.v5.rawValue)
         let (screen, status) = try await terminal.run { messages, sender in
             try await sender.send(StreamChannel.resize.frame(Array(#"{"Width":100,"Height":40}"#.utf8)))
@@ -104,7 +105,7 @@ extension KubeletEndToEndTests {
         // The Python client's protocol, v4.
         let legacy = try await WebSocketDialer.connect(
             url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=echo&command=v4&stdout=true&stderr=true",
-            subprotocols: [StreamProtocol.v4.rawValue])
+            subprotocols: [StreamProtocol.v4.rawValue], tls: tls)
         #expect(legacy.subprotocol == StreamProtocol.v4.rawValue)
         let frames = try await legacy.run { messages, _ in try await messages.reduce(into: [[UInt8]]()) { $0.append($1) } }
         #expect(frames.contains(StreamChannel.stdout.frame(Array("v4\n".utf8))), "\(frames)")

@@ -23,7 +23,7 @@ struct KubeletEndToEndTests {
         init(_ kind: CRIHarness.Kind = .swiftlet) async throws {
             server = try await ServerProcess()
             runtime = try await CRIHarness(kind)
-            client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+            client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
             agent = try PeerDaemon(name: "agent")
             try startAgent()
         }
@@ -124,6 +124,15 @@ struct KubeletEndToEndTests {
         let address = try #require(agentLog.firstMatch(of: #/address=(127\.0\.0\.1:\d+) \[SwiftletCommands\] serving health and metrics/#)?.output.1)
         let healthz = try await runCommand("/usr/bin/curl", ["-s", "http://\(address)/healthz"])
         #expect(healthz.stdout == "ok")
+        // The kubelet's port speaks TLS and admits only callers with a certificate from the cluster CA.
+        let kubeletPort = try #require(node?.status?.daemonEndpoints?.kubeletEndpoint?.port)
+        let anonymous = try await runCommand("/usr/bin/curl", ["-sk", "https://127.0.0.1:\(kubeletPort)/healthz"])
+        #expect(anonymous.status != 0 && anonymous.stdout != "ok", "\(anonymous)")
+        let plain = try await runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(kubeletPort)/healthz"])
+        #expect(plain.stdout != "ok", "\(plain)")
+        let admin = try await runCommand("/usr/bin/curl", ["-sk", "--cert", cluster.server.adminCertificateFile, "--key", cluster.server.adminKeyFile,
+                                                           "https://127.0.0.1:\(kubeletPort)/healthz"])
+        #expect(admin.stdout == "ok", "\(admin)")
 
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
         _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """

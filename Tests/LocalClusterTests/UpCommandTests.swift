@@ -97,6 +97,10 @@ import Glibc
         #expect(output.contains("kubectl --kubeconfig \(directory)/admin.kubeconfig get nodes"))
         let nodes = try await harness.kubectl(["get", "nodes", "-o", "jsonpath={.items[*].metadata.name} {.items[*].status.conditions[?(@.type==\"Ready\")].status}"])
         #expect(nodes == "up-node True")
+        // The admin kubeconfig (it holds a private key) is the owner's only; the agent runs as the node, not the admin.
+        let mode = try FileManager.default.attributesOfItem(atPath: directory + "/admin.kubeconfig")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try String(contentsOfFile: directory + "/kubelet.kubeconfig", encoding: .utf8).contains("user: system:node:up-node"))
 
         // A web pod behind a NodePort, reached from the "host".
         try await harness.kubectl(["run", "web", "--image", "swiftlet.local/web:1", "--image-pull-policy=IfNotPresent", "--labels", "app=web"])

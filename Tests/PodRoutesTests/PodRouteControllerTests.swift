@@ -27,7 +27,7 @@ import Testing
     @Test func routesFollowNodeObjects() async throws {
         let server = try await ServerProcess()
         defer { server.stop() }
-        let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: Logger(label: "test"))
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
         defer { Task { try? await client.shutdown() } }
 
         try await withThrowawayNetworkNamespace(prefix: "swr-wire") { wire in

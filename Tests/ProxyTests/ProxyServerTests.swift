@@ -13,7 +13,7 @@ import Testing
     @Test(arguments: ProxyMode.allCases) func informersDriveTheRulesEndToEnd(mode: ProxyMode) async throws {
         let server = try await ServerProcess()
         defer { server.stop() }
-        let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: testLogger())
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: testLogger())
         defer { Task { try? await client.shutdown() } }
 
         try await Topology.with { topology in
@@ -67,7 +67,7 @@ extension ProxyServerTests {
     @Test func switchingModesRemovesTheOtherModesRules() async throws {
         let server = try await ServerProcess()
         defer { server.stop() }
-        let client = try KubeClient(configuration: KubeClient.Configuration(server: URL(string: server.url)!), logger: testLogger())
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: testLogger())
         defer { Task { try? await client.shutdown() } }
         try await withNamespaces(["swt-pxsw"]) { namespaces in
             let ns = namespaces[0]

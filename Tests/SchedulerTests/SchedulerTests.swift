@@ -154,7 +154,7 @@ struct SchedulerTests {
     func bindsThroughTheServer() async throws {
         let server = try await ServerProcess(controllers: true)
         defer { server.stop() }
-        let client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Logger(label: "test"))
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
         for node in [Self.node("worker-a", labels: ["disk": "hdd"]), Self.node("worker-b", cpu: "4", labels: ["disk": "ssd"]),
                      Self.node("worker-c", ready: false, labels: ["disk": "ssd"])] {
             var created = try await client.create(node)

@@ -13,6 +13,7 @@ public enum KubeKinds {
         Job.self,
         EndpointSlice.self,
         Lease.self,
+        Role.self, ClusterRole.self, RoleBinding.self, ClusterRoleBinding.self,
     ]
 
     /// The kind served at `group`/`version`/`plural`, e.g. `("apps", "v1", "deployments")`.

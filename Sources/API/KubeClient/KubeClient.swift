@@ -53,6 +53,9 @@ public final class KubeClient: Sendable {
 
     private static func tlsConfiguration(_ configuration: Configuration) throws(KubeClientError) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
+        // Closing a connection waits this long for the server's close_notify (NIO's default, 5 s, made every
+        // client shutdown against a TLS API server take 5 s).
+        tls.shutdownTimeout = .milliseconds(300)
         do {
             if configuration.insecureSkipTLSVerify {
                 tls.certificateVerification = .none

@@ -7,7 +7,7 @@
 enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
-        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination)
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -27,6 +27,19 @@ enum Schemas {
             "discovery.k8s.io/v1": ["EndpointSlice": "discovery.v1.EndpointSlice"],
             "coordination.k8s.io/v1": ["Lease": "coordination.v1.Lease"],
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
+            "rbac.authorization.k8s.io/v1": [
+                "Role": "rbac.v1.Role", "ClusterRole": "rbac.v1.ClusterRole", "RoleBinding": "rbac.v1.RoleBinding",
+                "ClusterRoleBinding": "rbac.v1.ClusterRoleBinding",
+            ],
+            "authentication.k8s.io/v1": [
+                "TokenRequest": "authentication.v1.TokenRequest", "TokenReview": "authentication.v1.TokenReview",
+                "SelfSubjectReview": "authentication.v1.SelfSubjectReview",
+            ],
+            "authorization.k8s.io/v1": [
+                "SelfSubjectAccessReview": "authorization.v1.SelfSubjectAccessReview",
+                "SubjectAccessReview": "authorization.v1.SubjectAccessReview",
+                "LocalSubjectAccessReview": "authorization.v1.SubjectAccessReview",
+            ],
             "meta.k8s.io/v1": [:],
         ]
         // Upstream registers DeleteOptions in every group-version (metav1.AddToGroupVersion), so a DELETE body

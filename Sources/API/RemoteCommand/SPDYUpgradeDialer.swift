@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWebSocket
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Opens a plain HTTP/1.1 upgrade to SPDY/3.1 (`Upgrade: SPDY/3.1`, `X-Stream-Protocol-Version`), the way
 /// client-go's SPDY round tripper does — what containerd's streaming server needs for `portforward` — and hands
@@ -13,14 +14,19 @@ public enum SPDYUpgradeDialer {
         return UpgradedConnection(channel: channel, url: url, request: request, streamProtocol: streamProtocol)
     }
 
-    /// A raw connection to `url` (`http://host:port/path`) and the upgrade request to write on it, offering
-    /// `protocols` as `X-Stream-Protocol-Version`s.
-    static func dial(_ url: String, protocols: [String]) async throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, String) {
+    /// A raw connection to `url` (`http://host:port/path`; `https://` or `wss://` over TLS with `tls`) and the
+    /// upgrade request to write on it, offering `protocols` as `X-Stream-Protocol-Version`s.
+    static func dial(_ url: String, protocols: [String], tls: TLSConfiguration? = nil) async throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, String) {
         guard let components = URLComponents(string: url), let host = components.host,
-              ["http", "ws"].contains(components.scheme ?? "") else {
-            throw WebSocketDialError(url: url, reason: "not an http:// URL")
+              ["http", "ws", "https", "wss"].contains(components.scheme ?? "") else {
+            throw WebSocketDialError(url: url, reason: "not an http:// or https:// URL")
         }
-        let port = components.port ?? 80
+        let secure = ["https", "wss"].contains(components.scheme ?? "")
+        let port = components.port ?? (secure ? 443 : 80)
+        let sslContext: NIOSSLContext?
+        do { sslContext = secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil } catch {
+            throw WebSocketDialError(url: url, reason: "invalid TLS configuration: \(error)")
+        }
         var target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let query = components.percentEncodedQuery { target += "?" + query }
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -30,7 +36,8 @@ public enum SPDYUpgradeDialer {
                 .channelOption(.allowRemoteHalfClosure, value: true)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
+                        if let sslContext { try WebSocketDialer.addTLS(to: channel, context: sslContext, host: host) }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
                                                                    configuration: .init(isOutboundHalfClosureEnabled: true))
                     }
                 }
@@ -89,12 +96,12 @@ public struct UpgradedConnection: Sendable {
 }
 
 extension SPDYUpgradeDialer {
-    /// Passes a client's `Upgrade: SPDY/3.1` request on to `url` (the next hop: API server → kubelet → runtime),
+    /// Passes a client's `Upgrade: SPDY/3.1` request on to `url` (`http://`, `ws://`, or over TLS with `tls`; the next hop: API server → kubelet → runtime),
     /// offering the client's `X-Stream-Protocol-Version`s, and then the next hop's answer back — its 101 with the
     /// protocol it chose, or its refusal — followed by the connection's bytes in both directions, unread, until
     /// the next hop closes. This is what upstream's upgrade-aware proxy does.
-    public static func relay(_ client: RawConnection, to url: String) async throws {
-        let (channel, request) = try await dial(url, protocols: client.head.values("X-Stream-Protocol-Version"))
+    public static func relay(_ client: RawConnection, to url: String, tls: TLSConfiguration? = nil) async throws {
+        let (channel, request) = try await dial(url, protocols: client.head.values("X-Stream-Protocol-Version"), tls: tls)
         try await channel.executeThenClose { input, output in
             try await output.write(ByteBuffer(string: request))
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -6,6 +6,7 @@ import KubeAPI
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The head of the first request on a connection, as read before any HTTP handling: what a streaming endpoint needs
 /// to decide whether to take the connection over (`Upgrade: SPDY/3.1`) or refuse an upgrade with a reason.
@@ -14,6 +15,8 @@ public struct UpgradeRequestHead: Sendable {
     /// The request target: path and query, still encoded.
     public var target: String
     public var headers: [(name: String, value: String)]
+    /// The TLS client's certificate (DER) when the connection is TLS and the client presented one.
+    public var clientCertificate: [UInt8]?
 
     /// The path (before `?`).
     public var path: String { String(target.prefix { $0 != "?" }) }
@@ -170,8 +173,12 @@ final class FirstRequestSniffer<Base: ServerChildChannel>: ChannelInboundHandler
             return
         }
         deciding = true
-        let decide = decide
-        context.eventLoop.makeFutureWithTask { await decide(head) }.assumeIsolated().whenSuccess { decision in
+        let decide = decide, channel = context.channel
+        context.eventLoop.makeFutureWithTask {
+            var head = head
+            head.clientCertificate = try? await channel.nioSSL_peerCertificate().get()?.toDERBytes()
+            return await decide(head)
+        }.assumeIsolated().whenSuccess { decision in
             switch decision {
             case .pass:
                 self.pass(context)
@@ -237,8 +244,8 @@ final class FirstRequestSniffer<Base: ServerChildChannel>: ChannelInboundHandler
 extension HTTPServerBuilder {
     /// HTTP/1 with WebSocket upgrades routed by `webSocketRouter` (frames up to 1 MiB, see `streaming`), behind
     /// ``StreamUpgradeChannel``: `decide` sees each connection's first request head that asks for an upgrade first.
-    public static func streaming(
-        webSocketRouter: Router<BasicWebSocketRequestContext>,
+    public static func streaming<Context: WebSocketRequestContext>(
+        webSocketRouter: Router<Context>,
         decide: @escaping @Sendable (UpgradeRequestHead) async -> StreamUpgradeDecision
     ) -> HTTPServerBuilder {
         let webSocketResponder = webSocketRouter.buildResponder()

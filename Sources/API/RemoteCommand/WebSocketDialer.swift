@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// Why a WebSocket connection could not be opened.
@@ -19,19 +20,32 @@ public struct WebSocketDialError: Error, CustomStringConvertible {
 /// one the server chose — what a streaming relay needs to know before it answers its own client, and what
 /// swift-websocket's client does not expose.
 public enum WebSocketDialer {
+    /// Puts a TLS client handler first in `channel`'s pipeline; `host` is sent as SNI unless it is an IP address.
+    static func addTLS(to channel: any Channel, context: NIOSSLContext, host: String) throws {
+        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
+        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
+    }
+
     private enum Upgrade: Sendable {
         case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, subprotocol: String?)
         case declined
     }
 
     /// Connects and completes the handshake; the returned connection must be used with
-    /// ``WebSocketClientConnection/run(_:)``, which closes it.
-    public static func connect(url: String, subprotocols: [String], maxFrameSize: Int = 1 << 24) async throws -> WebSocketClientConnection {
+    /// ``WebSocketClientConnection/run(_:)``, which closes it. `wss://`/`https://` URLs use `tls` (the system's
+    /// trust roots when nil).
+    public static func connect(url: String, subprotocols: [String], tls: TLSConfiguration? = nil,
+                               maxFrameSize: Int = 1 << 24) async throws -> WebSocketClientConnection {
         guard let components = URLComponents(string: url), let host = components.host,
-              ["ws", "http"].contains(components.scheme ?? "") else {
-            throw WebSocketDialError(url: url, reason: "not a ws:// or http:// URL")
+              ["ws", "http", "wss", "https"].contains(components.scheme ?? "") else {
+            throw WebSocketDialError(url: url, reason: "not a ws://, wss://, http:// or https:// URL")
         }
-        let port = components.port ?? 80
+        let secure = ["wss", "https"].contains(components.scheme ?? "")
+        let port = components.port ?? (secure ? 443 : 80)
+        let sslContext: NIOSSLContext?
+        do { sslContext = secure ? try NIOSSLContext(configuration: tls ?? .makeClientConfiguration()) : nil } catch {
+            throw WebSocketDialError(url: url, reason: "invalid TLS configuration: \(error)")
+        }
         var target = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let query = components.percentEncodedQuery { target += "?" + query }
         var headers = HTTPHeaders()
@@ -46,6 +60,7 @@ public enum WebSocketDialer {
                 .connectTimeout(.seconds(10))
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let sslContext { try addTLS(to: channel, context: sslContext, host: host) }
                         let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxFrameSize) { channel, response in
                             channel.eventLoop.makeCompletedFuture {
                                 let chosen = response.headers.first(name: "Sec-WebSocket-Protocol")?.trimmingCharacters(in: .whitespaces)

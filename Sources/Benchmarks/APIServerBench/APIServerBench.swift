@@ -3,7 +3,7 @@ import KubeAPI
 import KubeClient
 import Logging
 
-/// `apiserver-bench URL`: load for `hack/bench/apiserver`. Creates pods with concurrent clients, measures mutating
+/// `apiserver-bench URL`: load for `hack/bench/apiserver` (`BENCH_CA`, `BENCH_CERT`, `BENCH_KEY`: PEM files for HTTPS). Creates pods with concurrent clients, measures mutating
 /// latency (at full speed and at a fixed rate), LIST of every pod, and watch delivery latency; prints a table.
 @main
 struct APIServerBench {
@@ -17,7 +17,15 @@ struct APIServerBench {
         let clients = arguments.count > 3 ? Int(arguments[3]) ?? 16 : 16
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let client = try KubeClient(configuration: .init(server: url), logger: logger)
+        // Over HTTPS the script passes the cluster CA and the admin certificate as files.
+        var configuration = KubeClient.Configuration(server: url)
+        let environment = ProcessInfo.processInfo.environment
+        if let ca = environment["BENCH_CA"], let cert = environment["BENCH_CERT"], let key = environment["BENCH_KEY"] {
+            configuration.certificateAuthority = FileManager.default.contents(atPath: ca)
+            configuration.clientCertificate = FileManager.default.contents(atPath: cert)
+            configuration.clientKey = FileManager.default.contents(atPath: key)
+        }
+        let client = try KubeClient(configuration: configuration, logger: logger)
 
         // Watch delivery: the watcher notes when each ADDED arrives; the writer notes when each create returned.
         let arrivals = Timestamps()

@@ -1,3 +1,4 @@
+import ClusterPKI
 import Foundation
 import KubeAPI
 import KubeClient
@@ -50,6 +51,25 @@ public struct ClusterLauncher: Sendable {
     }
 
     // MARK: Nodes
+
+    /// The kubeconfig a node's agent uses: a client certificate for `system:node:<name>` in `system:nodes` from the
+    /// server's CA (what the Node authorizer and NodeRestriction recognise), written to `kubelet.kubeconfig` in the
+    /// node's directory. A plain-HTTP server has no CA: its admin kubeconfig is returned.
+    public func nodeKubeconfig(for node: NodeConfiguration, server: ServerConfiguration) throws(LocalClusterError) -> String {
+        let pki = server.dataDirectory + "/pki"
+        guard FileManager.default.fileExists(atPath: pki + "/ca.key") else { return server.kubeconfig }
+        let path = node.directory + "/kubelet.kubeconfig"
+        do {
+            let ca = try String(contentsOfFile: pki + "/ca.crt", encoding: .utf8)
+            let authority = try CertificateAuthority(certificatePEM: ca, keyPEM: try String(contentsOfFile: pki + "/ca.key", encoding: .utf8))
+            let issued = try authority.issue(CertificateRequest(commonName: "system:node:\(node.name)", organizations: ["system:nodes"], usage: .client))
+            try ClientKubeconfig(server: try Self.serverURL(kubeconfig: server.kubeconfig).absoluteString, certificateAuthorityPEM: ca,
+                                 user: "system:node:\(node.name)", credentials: .certificate(issued)).write(to: path)
+        } catch {
+            throw LocalClusterError(.system, "cannot write the node credentials \(path)", cause: error)
+        }
+        return path
+    }
 
     /// The node's directories and CNI config, then each of `imageArchives` imported into its runtime's store.
     public func prepare(_ node: NodeConfiguration, imageArchives: [String]) async throws(LocalClusterError) {
@@ -105,7 +125,7 @@ public struct ClusterLauncher: Sendable {
                              timeout: Duration = .seconds(120)) async throws(LocalClusterError) {
         let client: KubeClient
         do {
-            client = try KubeClient(configuration: .init(server: try Self.serverURL(kubeconfig: kubeconfig), userAgent: "swiftlet/up"), logger: logger)
+            client = try KubeClient(configuration: try Self.clientConfiguration(kubeconfig: kubeconfig, userAgent: "swiftlet/up"), logger: logger)
         } catch {
             throw LocalClusterError(.invalid, "cannot read \(kubeconfig)", cause: error)
         }

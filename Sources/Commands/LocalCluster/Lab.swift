@@ -70,12 +70,14 @@ public enum Lab {
             let kubeconfig = directory + "/admin.kubeconfig"
             do {
                 try String(contentsOfFile: server.kubeconfig, encoding: .utf8).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+                // It holds the admin's private key.
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kubeconfig)
             } catch {
                 throw LocalClusterError(.system, "cannot write \(kubeconfig)", cause: error)
             }
             for node in nodes {
                 try checkInterrupted(supervisor)
-                for daemon in try launcher.startNode(node, kubeconfig: kubeconfig) {
+                for daemon in try launcher.startNode(node, kubeconfig: try launcher.nodeKubeconfig(for: node, server: server)) {
                     supervisor.add(daemon)
                     try state.record(daemon)
                 }

@@ -1,6 +1,7 @@
 import APIServer
 import ArgumentParser
 import ClusterDNS
+import ClusterPKI
 import Controllers
 import Foundation
 import KubeClient
@@ -61,6 +62,21 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Upstream resolver for names outside the cluster, IP[:PORT]; repeat for more (default: the nameservers of /etc/resolv.conf).")
     var clusterDNSUpstream: [String] = []
 
+    @Flag(name: .long, help: "Serve plain HTTP without authentication or authorization (every request acts with full rights): for labs and benchmarks only. Default: HTTPS with the cluster's certificates.")
+    var insecureHTTP = false
+
+    @Option(name: .long, help: "An extra DNS name or IP address for the serving certificate; repeat for more.")
+    var tlsSan: [String] = []
+
+    @Option(name: .long, help: "The cluster token: servers of one store given the same token share its CA (default: DATA-DIR/token, created on first start).")
+    var token: String?
+
+    @Option(name: .long, help: "Static bearer tokens: a CSV of token,user,uid[,\"group1,group2\"] (upstream's --token-auth-file).")
+    var tokenAuthFile: String?
+
+    @Flag(name: .long, help: "Let requests without credentials through as system:anonymous (group system:unauthenticated), for RBAC to judge; without it they get 401.")
+    var anonymousAuth = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -86,6 +102,12 @@ public struct ServerCommand: AsyncParsableCommand {
                 throw ValidationError("--cluster-dns-address must be a specific address and port (pods reach it through kube-dns), not \(clusterDNSAddress)")
             }
         }
+        if insecureHTTP, tokenAuthFile != nil || anonymousAuth || !tlsSan.isEmpty {
+            throw ValidationError("--insecure-http serves without TLS or authentication: --token-auth-file, --anonymous-auth and --tls-san do not apply")
+        }
+        if let tokenAuthFile, !FileManager.default.isReadableFile(atPath: tokenAuthFile) {
+            throw ValidationError("--token-auth-file: cannot read \(tokenAuthFile)")
+        }
         do { _ = try DomainName(clusterDomain) } catch { throw ValidationError("--cluster-domain: \(error)") }
         for upstream in clusterDNSUpstream {
             do { _ = try ClusterDNSConfiguration.hostAndPort(upstream) } catch {
@@ -107,7 +129,9 @@ public struct ServerCommand: AsyncParsableCommand {
                                  store: try store.map(StoreLocation.init(parsing:)),
                                  retention: .init(minimumRevisions: historyRevisions, minimumAge: .seconds(historySeconds),
                                                   interval: .seconds(compactionInterval)),
-                                 clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) }),
+                                 clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) },
+                                 tls: insecureHTTP ? nil : .init(subjectAlternativeNames: tlsSan, token: token, clusterDomain: clusterDomain,
+                                                                 anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile)),
             metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
         let selection = try ControllerSelection(parsing: controllers)
         let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
@@ -117,19 +141,21 @@ public struct ServerCommand: AsyncParsableCommand {
                                                                   nodeMonitorGracePeriod: nodeMonitorGracePeriod.duration,
                                                                   nodeStartupGracePeriod: nodeStartupGracePeriod.duration)
         let (dnsReady, announceDNSReady) = AsyncStream.makeStream(of: Int.self)
+        let clients = InProcessClients(server: server, host: address.clientHost)
         var services: [any ServiceLifecycle.Service] = []
         if !selection.enabled.isEmpty || scheduler {
-            services.append(ControllerService(ports: ready, host: address.clientHost, selection: selection, scheduler: scheduler,
+            services.append(ControllerService(ports: ready, clients: clients, selection: selection, scheduler: scheduler,
                                               nodeLifecycle: nodeLifecycle, leaderElection: leaderElection, logger: logger))
         }
         if let dns {
-            services.append(ClusterDNSService(ports: dnsReady, host: address.clientHost, configuration: dns, logger: logger))
+            services.append(ClusterDNSService(ports: dnsReady, clients: clients, configuration: dns, logger: logger))
         }
         try await server.run(services: services) { port in
             let kubeconfig = "\(dataDir)/admin.kubeconfig"
+            let url = "\(server.scheme)://\(address.clientHost):\(port)"
             do {
-                try AdminKubeconfig.admin(server: "http://\(address.clientHost):\(port)").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-                logger.info("serving", metadata: ["url": "http://\(address.clientHost):\(port)", "kubeconfig": "\(kubeconfig)"])
+                try AdminKubeconfig.write(server: server, url: url, dataDirectory: dataDir, to: kubeconfig)
+                logger.info("serving", metadata: ["url": "\(url)", "kubeconfig": "\(kubeconfig)"])
             } catch {
                 logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
             }
@@ -145,14 +171,14 @@ public struct ServerCommand: AsyncParsableCommand {
 /// EndpointSlices from it over HTTP through KubeClient, as CoreDNS does.
 struct ClusterDNSService: ServiceLifecycle.Service {
     let ports: AsyncStream<Int>
-    let host: String
+    let clients: InProcessClients
     let configuration: ClusterDNSConfiguration
     let logger: Logger
 
     func run() async throws {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { return }
-        let client = try KubeClient(configuration: .init(server: URL(string: "http://\(host):\(port)")!, userAgent: "swiftlet/cluster-dns"),
+        let client = try KubeClient(configuration: clients.configuration(port: port, user: "system:coredns", userAgent: "swiftlet/cluster-dns"),
                                     logger: logger)
         do {
             try await ClusterDNSServer(configuration: configuration, client: client, logger: logger).run()
@@ -168,7 +194,7 @@ struct ClusterDNSService: ServiceLifecycle.Service {
 /// HTTP through KubeClient (as kube-controller-manager does), and stops first on SIGTERM.
 struct ControllerService: ServiceLifecycle.Service {
     let ports: AsyncStream<Int>
-    let host: String
+    let clients: InProcessClients
     let selection: ControllerSelection
     let scheduler: Bool
     let nodeLifecycle: NodeLifecycleController.Configuration
@@ -178,8 +204,11 @@ struct ControllerService: ServiceLifecycle.Service {
     func run() async throws {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { return }
-        let client = try KubeClient(configuration: .init(server: URL(string: "http://\(host):\(port)")!,
-                                                         userAgent: "swiftlet/controller-manager"), logger: logger)
+        let client = try KubeClient(configuration: clients.configuration(port: port, user: "system:kube-controller-manager",
+                                                                         userAgent: "swiftlet/controller-manager"), logger: logger)
+        // The scheduler authenticates as itself, as kube-scheduler does.
+        let schedulerClient = try KubeClient(configuration: clients.configuration(port: port, user: "system:kube-scheduler",
+                                                                                  userAgent: "swiftlet/scheduler"), logger: logger)
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
@@ -192,11 +221,11 @@ struct ControllerService: ServiceLifecycle.Service {
                     if scheduler {
                         // Its own election, as kube-scheduler runs apart from kube-controller-manager.
                         group.addTask {
-                            guard let leaderElection else { return try await Scheduler(client: client, logger: logger).run() }
+                            guard let leaderElection else { return try await Scheduler(client: schedulerClient, logger: logger).run() }
                             var election = leaderElection
                             election.leaseName = "kube-scheduler"
-                            await LeaderElector(client: client, configuration: election, logger: logger).run {
-                                try? await Scheduler(client: client, logger: logger).run()
+                            await LeaderElector(client: schedulerClient, configuration: election, logger: logger).run {
+                                try? await Scheduler(client: schedulerClient, logger: logger).run()
                             }
                         }
                     }
@@ -204,6 +233,7 @@ struct ControllerService: ServiceLifecycle.Service {
             }
         } catch is CancellationError {}
         try await client.shutdown()
+        try await schedulerClient.shutdown()
     }
 }
 
@@ -231,27 +261,43 @@ struct ListenAddress {
 
 /// Kubeconfig files for the clients of a server.
 enum AdminKubeconfig {
-    static func admin(server: String) -> String {
-        """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: swiftlet
-          cluster:
-            server: \(server)
-        users:
-        - name: admin
-          user: {}
-        contexts:
-        - name: swiftlet
-          context:
-            cluster: swiftlet
-            user: admin
-            namespace: default
-        current-context: swiftlet
-        preferences: {}
+    /// `DATA-DIR/admin.kubeconfig`: over HTTPS the cluster CA and a `kubernetes-admin` client certificate in
+    /// `system:masters` (kept in `pki/admin.crt` and re-issued when it nears expiry or the CA changed); over plain
+    /// HTTP just the URL.
+    static func write(server: APIServer, url: String, dataDirectory: String, to path: String) throws {
+        guard let ca = server.certificateAuthorityPEM else {
+            try ClientKubeconfig(server: url, certificateAuthorityPEM: nil, user: "admin", credentials: .none).write(to: path)
+            return
+        }
+        let certFile = "\(dataDirectory)/pki/admin.crt", keyFile = "\(dataDirectory)/pki/admin.key"
+        let authority = try CertificateAuthority(certificatePEM: ca, keyPEM: (try? String(contentsOfFile: "\(dataDirectory)/pki/ca.key", encoding: .utf8)) ?? "")
+        var admin = IssuedCertificate(certificateFile: certFile, keyFile: keyFile)
+        if let existing = admin, existing.needsRotation() || !authority.signed(existing.certificatePEM) { admin = nil }
+        if admin == nil, let issued = try server.issueClientCertificate(commonName: "kubernetes-admin", organizations: ["system:masters"]) {
+            try issued.certificatePEM.write(toFile: certFile, atomically: true, encoding: .utf8)
+            FileManager.default.createFile(atPath: keyFile, contents: Data(issued.keyPEM.utf8), attributes: [.posixPermissions: 0o600])
+            admin = issued
+        }
+        guard let admin else { throw PKIError("no admin certificate") }
+        try ClientKubeconfig(server: url, certificateAuthorityPEM: ca, user: "kubernetes-admin", credentials: .certificate(admin)).write(to: path)
+    }
+}
 
-        """
+/// How the components running inside `swiftlet server` reach its API: over loopback, each with its own client
+/// certificate (user `system:kube-controller-manager`, `system:kube-scheduler`, `system:coredns`) so RBAC treats them
+/// as the separate programs upstream runs.
+struct InProcessClients: Sendable {
+    let server: APIServer
+    let host: String
+
+    func configuration(port: Int, user: String, userAgent: String) throws -> KubeClient.Configuration {
+        var configuration = KubeClient.Configuration(server: URL(string: "\(server.scheme)://\(host):\(port)")!, userAgent: userAgent)
+        if let ca = server.certificateAuthorityPEM, let issued = try server.issueClientCertificate(commonName: user) {
+            configuration.certificateAuthority = Data(ca.utf8)
+            configuration.clientCertificate = Data(issued.certificatePEM.utf8)
+            configuration.clientKey = Data(issued.keyPEM.utf8)
+        }
+        return configuration
     }
 }
 

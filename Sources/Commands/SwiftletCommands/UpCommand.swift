@@ -74,7 +74,9 @@ public struct UpCommand: AsyncParsableCommand {
             try await launcher.prepare(node, imageArchives: imageArchive)
             supervisor.add(try await launcher.startServer(server))
             try String(contentsOfFile: server.kubeconfig, encoding: .utf8).write(toFile: kubeconfig, atomically: true, encoding: .utf8)
-            for daemon in try launcher.startNode(node, kubeconfig: kubeconfig) { supervisor.add(daemon) }
+            // It holds the admin's private key.
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: kubeconfig)
+            for daemon in try launcher.startNode(node, kubeconfig: try launcher.nodeKubeconfig(for: node, server: server)) { supervisor.add(daemon) }
             try await launcher.waitForReady(nodes: [name], kubeconfig: kubeconfig, daemons: supervisor.daemons, supervisor: supervisor,
                                             timeout: .seconds(readyTimeout))
         } catch {

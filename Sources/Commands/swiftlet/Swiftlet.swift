@@ -9,5 +9,6 @@ struct Swiftlet: AsyncParsableCommand {
         abstract: "A Kubernetes node agent, dataplane and compact control plane for bare Linux nodes.",
         version: VersionCommand.version,
         subcommands: [UpCommand.self, LabCommand.self, ServerCommand.self, AgentCommand.self, RuntimeCommand.self, ProxyCommand.self, SimCommand.self,
+                      StoreCommand.self, KubeconfigCommand.self,
                       VersionCommand.self])
 }

@@ -9,6 +9,10 @@ struct APIRequest: Sendable {
     var query: [String: String]
     var headers: [String: String]
     var body: Data
+    /// The verified TLS client certificate (DER), if the client presented one.
+    var clientCertificate: [UInt8]? = nil
+    /// Who the request acts as, once authenticated (nil on a plain-HTTP server, where nothing is checked).
+    var user: Identity? = nil
 
     /// A header by lower-case name.
     func header(_ name: String) -> String? { headers[name.lowercased()] }

@@ -10,13 +10,39 @@ struct APIRouter: Sendable {
     let metrics: APIMetrics
     let version: VersionInfo
     let readiness: @Sendable () async -> Bool
+    /// Authentication and authorization; nil on a plain-HTTP server (`--insecure-http`), where nothing is checked.
+    var security: Security? = nil
 
     func route(_ request: APIRequest) async -> APIResponse {
         let start = ContinuousClock.now
+        var request = request
+        if let security {
+            switch await authenticate(&request, security) {
+            case .some(let refusal):
+                let attributes = RequestAttributes(request)
+                metrics.record(verb: verb(request, collection: attributes.name.isEmpty), resource: attributes.resource,
+                               code: refusal.status, duration: ContinuousClock.now - start)
+                return refusal
+            case .none: break
+            }
+        }
         let (response, resource, isCollection) = await dispatch(request)
         metrics.record(verb: verb(request, collection: isCollection), resource: resource, code: response.status,
                        duration: ContinuousClock.now - start)
         return response
+    }
+
+    /// Authenticates (401 when that fails), authorizes (403 in upstream's words) and applies NodeRestriction; sets
+    /// `request.user`. nil when the request may go on.
+    func authenticate(_ request: inout APIRequest, _ security: Security) async -> APIResponse? {
+        guard case .authenticated(let identity) = await security.authenticator.authenticate(request) else {
+            return .status(.unauthorized)
+        }
+        request.user = identity
+        let attributes = RequestAttributes(request)
+        if let denial = await security.authorize(identity, attributes) { return .status(denial) }
+        if let denial = await security.nodeRestriction.admit(identity, attributes, body: request.body) { return .status(denial) }
+        return nil
     }
 
     /// The response, the resource it concerned (for metrics) and whether it addressed a collection.
@@ -38,6 +64,9 @@ struct APIRouter: Sendable {
         case .groupVersion(let group, let version):
             return (discovery.resourceList(group: group, version: version) ?? notFound(request.path), "", false)
         case .resource(let resourcePath):
+            if let response = await AuthEndpoints(core: registry.core, security: security).handle(request, path: resourcePath) {
+                return (response, resourcePath.plural, false)
+            }
             guard let handler = registry.handler(group: resourcePath.group, version: resourcePath.version, plural: resourcePath.plural) else {
                 return (notFound(request.path), resourcePath.plural, resourcePath.name == nil)
             }

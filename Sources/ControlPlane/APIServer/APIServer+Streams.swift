@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import KubeAPI
@@ -13,10 +14,19 @@ extension APIServer {
     /// (no such pod or container, a completed pod) is still upgraded and gets its Status on the error channel,
     /// which kubectl prints: the HTTP stack behind a WebSocket upgrade answers a declined handshake with an
     /// empty 400, and would leave the user with no reason.
-    static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<BasicWebSocketRequestContext> {
-        let routes = Router(context: BasicWebSocketRequestContext.self)
+    static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<StreamRequestContext> {
+        let routes = Router(context: StreamRequestContext.self)
+        /// The upgrade's refusal by authentication or authorization (a connection's first request was already
+        /// checked by `streamUpgrade`; later requests on a kept-alive connection come here only).
+        @Sendable func admit(_ request: Request, _ context: StreamRequestContext) async throws {
+            if let refusal = await Self.refusal(of: request.uri.path, authorization: request.headers[.authorization],
+                                                clientCertificate: await context.clientCertificate(), router: router) {
+                throw StatusResponseError(response: refusal)
+            }
+        }
         for subresource in ["exec", "attach"] {
-            routes.ws("/api/v1/namespaces/:namespace/pods/:name/\(subresource)", shouldUpgrade: { request, _ in
+            routes.ws("/api/v1/namespaces/:namespace/pods/:name/\(subresource)", shouldUpgrade: { request, context in
+                try await admit(request, context)
                 guard let chosen = StreamProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
                 return .upgrade([.secWebSocketProtocol: chosen.rawValue])
             }, onUpgrade: { inbound, outbound, context in
@@ -27,7 +37,7 @@ extension APIServer {
                     let url = try await router.podStreamURL(
                         namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
                         stream: subresource == "exec" ? .exec(options) : .attach(options))
-                    let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen.rawValue])
+                    let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen.rawValue], tls: router.registry.core.kubelet.tls)
                     try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
                 } catch let status as Status {
                     try? await outbound.writeStreamStatus(status)
@@ -37,7 +47,8 @@ extension APIServer {
                 }
             })
         }
-        routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, _ in
+        routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, context in
+            try await admit(request, context)
             guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
             return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
         }, onUpgrade: { inbound, outbound, context in
@@ -45,7 +56,7 @@ extension APIServer {
             do {
                 let url = try await router.podStreamURL(namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
                                                         stream: .portForward)
-                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel])
+                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel], tls: router.registry.core.kubelet.tls)
                 try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
             } catch {
                 // The tunnel carries only SPDY frames, so there is no channel for a Status: the client sees the
@@ -67,6 +78,11 @@ extension APIServer {
               ["exec", "attach", "portforward"].contains(parts[6]) else { return .pass }
         let spdy = head.upgrades(to: "SPDY/3.1")
         guard spdy || head.upgrades(to: "websocket") else { return .pass }
+        let authorization = head.headers.first { $0.name.caseInsensitiveCompare("Authorization") == .orderedSame }?.value
+        if let refusal = await refusal(of: head.path, authorization: authorization, clientCertificate: head.clientCertificate, router: router),
+           case .data(let body) = refusal.body {
+            return .respond(status: refusal.status, contentType: "application/json", body: Array(body))
+        }
         let options = PodExecOptions(values: FormQuery(encoded: head.query).values)
         let stream: PodStream = switch parts[6] {
         case "exec": .exec(options)
@@ -84,7 +100,7 @@ extension APIServer {
         guard spdy else { return .pass }
         return .takeOver { connection in
             do {
-                try await SPDYUpgradeDialer.relay(connection, to: url.replacingOccurrences(of: "ws://", with: "http://"))
+                try await SPDYUpgradeDialer.relay(connection, to: url, tls: router.registry.core.kubelet.tls)
             } catch let error as WebSocketDialError {
                 // The kubelet could not be reached: nothing was answered yet, so the client gets the reason.
                 logger.info("\(stream.subresource) SPDY stream failed", metadata: ["path": "\(head.path)", "error": "\(error)"])
@@ -97,5 +113,25 @@ extension APIServer {
                 logger.info("\(stream.subresource) SPDY stream ended", metadata: ["path": "\(head.path)", "error": "\(error)"])
             }
         }
+    }
+
+    /// Authenticates and authorizes a stream upgrade as any other request (verb `create` on `pods/exec`,
+    /// `pods/attach` or `pods/portforward`, as upstream checks upgrades since 1.31): the refusal, or nil.
+    static func refusal(of path: String, authorization: String?, clientCertificate: [UInt8]?, router: APIRouter) async -> APIResponse? {
+        guard let security = router.security else { return nil }
+        var request = APIRequest(method: "POST", path: path, query: [:], headers: authorization.map { ["authorization": $0] } ?? [:],
+                                 body: Data(), clientCertificate: clientCertificate)
+        return await router.authenticate(&request, security)
+    }
+}
+
+/// A refused WebSocket upgrade, answered with the API server's Status body and code.
+struct StatusResponseError: HTTPResponseError {
+    let response: APIResponse
+
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: response.status) }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        HTTPBridge.response(response)
     }
 }

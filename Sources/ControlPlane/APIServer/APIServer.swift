@@ -1,7 +1,10 @@
 import RemoteCommand
+import ClusterPKI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import KubeAPI
 import Logging
@@ -33,10 +36,14 @@ public final class APIServer: Sendable {
         /// The cluster DNS server's address, when `swiftlet server` runs one: the server then keeps the
         /// `kube-system/kube-dns` Service and its EndpointSlice pointing there (see `KubeDNSObjects`).
         public var clusterDNS: ClusterDNSEndpoint?
+        /// HTTPS with the cluster's certificates and authentication; nil: plain HTTP where every request acts with
+        /// full rights (`--insecure-http`, for labs and benchmarks only).
+        public var tls: TLSOptions?
 
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
                     serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
-                    store: StoreLocation? = nil, retention: StoreRetention = .init(), clusterDNS: ClusterDNSEndpoint? = nil) {
+                    store: StoreLocation? = nil, retention: StoreRetention = .init(), clusterDNS: ClusterDNSEndpoint? = nil,
+                    tls: TLSOptions? = TLSOptions()) {
             self.dataDirectory = dataDirectory
             self.store = store
             self.host = host
@@ -45,6 +52,34 @@ public final class APIServer: Sendable {
             self.nodePortRange = nodePortRange
             self.retention = retention
             self.clusterDNS = clusterDNS
+            self.tls = tls
+        }
+    }
+
+    /// How the server secures its port: the serving certificate's extra names and the cluster token that shares the
+    /// CA between the servers of one store (see `ClusterSecrets`).
+    public struct TLSOptions: Sendable {
+        /// Extra DNS names or IP addresses for the serving certificate (`--tls-san`).
+        public var subjectAlternativeNames: [String]
+        /// The cluster token; nil: `DATA_DIR/token`, created on first start.
+        public var token: String?
+        /// For the `kubernetes.default.svc.<domain>` name.
+        public var clusterDomain: String
+        /// How often the serving certificate's remaining lifetime is checked.
+        public var rotationCheckInterval: Duration
+        /// Requests without credentials act as `system:anonymous` (`--anonymous-auth`); otherwise they get 401.
+        public var anonymousAuth: Bool
+        /// Upstream's static token CSV (`--token-auth-file`).
+        public var tokenAuthFile: String?
+
+        public init(subjectAlternativeNames: [String] = [], token: String? = nil, clusterDomain: String = "cluster.local",
+                    rotationCheckInterval: Duration = .seconds(3600), anonymousAuth: Bool = false, tokenAuthFile: String? = nil) {
+            self.subjectAlternativeNames = subjectAlternativeNames
+            self.token = token
+            self.clusterDomain = clusterDomain
+            self.rotationCheckInterval = rotationCheckInterval
+            self.anonymousAuth = anonymousAuth
+            self.tokenAuthFile = tokenAuthFile
         }
     }
 
@@ -64,6 +99,8 @@ public final class APIServer: Sendable {
     let router: APIRouter
     let core: ServerCore
     let kubeDNS: KubeDNSObjects?
+    let pki: ServerPKI?
+    let rbac: RBACAuthorizer?
     let logger: Logger
 
     /// - Parameter metrics: the registry `/metrics` exports; pass the one swift-metrics was bootstrapped with to
@@ -77,27 +114,65 @@ public final class APIServer: Sendable {
         store = try await location.open(retention: configuration.retention, logger: logger)
         let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange))
-        let core = ServerCore(store: store, admission: admission, logger: logger)
+        if let tls = configuration.tls {
+            let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
+            let directory = configuration.dataDirectory + "/pki"
+            let secrets = try await ClusterSecrets.bootstrap(store: store, directory: directory, token: token, logger: logger)
+            let serving = ServerPKI.servingRequest(listenHost: configuration.host, serviceIP: await admission.serviceIPs.firstAddress,
+                                                   clusterDomain: tls.clusterDomain, extra: tls.subjectAlternativeNames)
+            pki = try ServerPKI(secrets: secrets, directory: directory, serving: serving, logger: logger)
+        } else {
+            pki = nil
+        }
+        let kubelet = try pki.map { try KubeletConnection(clientCertificate: try $0.clientCertificate(commonName: "kube-apiserver-kubelet-client",
+                                                                                                 organizations: ["system:masters"])) } ?? .plain
+        let core = ServerCore(store: store, admission: admission, kubelet: kubelet, logger: logger)
         self.core = core
         let registry = ResourceRegistry(core: core)
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
         let store = self.store
-        router = APIRouter(registry: registry, discovery: Discovery(registry: registry), openAPI: try OpenAPIDocuments(registry: registry),
-                           metrics: APIMetrics(registry: metrics), version: VersionInfo(),
-                           readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
+        var router = APIRouter(registry: registry, discovery: Discovery(registry: registry), openAPI: try OpenAPIDocuments(registry: registry),
+                               metrics: APIMetrics(registry: metrics), version: VersionInfo(),
+                               readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
         try await Bootstrap(core: core, registry: registry, logger: logger).run()
+        try await PolicyBootstrap(core: core, registry: registry, logger: logger).run()
+        if let pki, let tls = configuration.tls {
+            let rbac = RBACAuthorizer(store: store, logger: logger)
+            try await rbac.load()
+            let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
+            router.security = Security(
+                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)), serviceAccounts: serviceAccounts,
+                                             anonymous: tls.anonymousAuth, store: store, logger: logger),
+                rbac: rbac, nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store), serviceAccounts: serviceAccounts)
+            self.rbac = rbac
+        } else {
+            rbac = nil
+        }
+        self.router = router
         await kubeDNS?.ensure()
     }
 
     /// The URL clients use.
-    public var url: String { "http://\(configuration.host):\(configuration.port)" }
+    public var url: String { "\(scheme)://\(configuration.host):\(configuration.port)" }
+
+    /// `https`, or `http` with `tls: nil`.
+    public var scheme: String { pki == nil ? "http" : "https" }
+
+    /// The cluster CA clients trust (PEM); nil over plain HTTP.
+    public var certificateAuthorityPEM: String? { pki?.ca.certificatePEM }
+
+    /// A client certificate for `commonName` in groups `organizations`, signed by the cluster CA: how the server's own
+    /// components (controllers, scheduler, cluster DNS) and the admin kubeconfig authenticate. nil over plain HTTP.
+    public func issueClientCertificate(commonName: String, organizations: [String] = []) throws -> IssuedCertificate? {
+        try pki?.clientCertificate(commonName: commonName, organizations: organizations)
+    }
 
     /// Serves until the task is cancelled or the process gets SIGTERM/SIGINT. `services` run alongside (the
     /// controllers) and are shut down first, before the watches end and the HTTP server drains.
     public func run(services: [any ServiceLifecycle.Service] = [], onReady: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         await store.startCompactor()
         let router = self.router
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+        let responder = CallbackResponder<PeerRequestContext> { request, context in
             var body = Data()
             for try await chunk in request.body {
                 body.append(contentsOf: chunk.readableBytesView)
@@ -111,19 +186,23 @@ public final class APIServer: Sendable {
             var query: [String: String] = [:]
             for (key, value) in uri.queryParameters { query[String(key)] = String(value) }
             let apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
-                                        body: body)
+                                        body: body, clientCertificate: await context.clientCertificate())
             return HTTPBridge.response(await router.route(apiRequest))
         }
+        let http: HTTPServerBuilder = .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in
+            await Self.streamUpgrade(head, router: router, logger: logger)
+        }
         let app = Application(
-            responder: responder,
-            server: .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in
-                await Self.streamUpgrade(head, router: router, logger: logger)
-            },
+            responder: responder, server: try pki.map { try .tls(http, tlsConfiguration: $0.serverTLSConfiguration()) } ?? http,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
         // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.
-        let keepers: [any ServiceLifecycle.Service] = kubeDNS.map { [KubeDNSReconciler(objects: $0, store: store, logger: logger)] } ?? []
+        var keepers: [any ServiceLifecycle.Service] = kubeDNS.map { [KubeDNSReconciler(objects: $0, store: store, logger: logger)] } ?? []
+        if let pki, let interval = configuration.tls?.rotationCheckInterval {
+            keepers.append(CertificateRotation(pki: pki, interval: interval, logger: logger))
+        }
+        if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

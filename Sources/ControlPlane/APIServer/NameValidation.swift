@@ -10,6 +10,8 @@ enum NameValidation {
     /// Which rule a kind's names follow.
     enum Rule: Sendable {
         case dns1123Subdomain, dns1123Label, dns1035Label
+        /// RBAC objects: any name usable as one URL path segment (`system:node`), as `path.IsValidPathSegmentName`.
+        case pathSegment
     }
 
     static func isLabelChar(_ c: UInt8) -> Bool {
@@ -47,6 +49,9 @@ enum NameValidation {
         case .dns1035Label:
             if name.utf8.count > 63 { invalid("must be no more than 63 characters") }
             else if !isDNS1035Label(name) { invalid(dns1035LabelMessage) }
+        case .pathSegment:
+            if name == "." || name == ".." { invalid("may not be '\(name)'") }
+            for c in ["/", "%"] where name.contains(c) { invalid("may not contain '\(c)'") }
         }
         return causes
     }

@@ -68,6 +68,7 @@ extension ResourceHandler {
         switch info.kind {
         case "Service": .dns1035Label
         case "Namespace": .dns1123Label
+        case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding": .pathSegment
         default: .dns1123Subdomain
         }
     }

@@ -11,7 +11,7 @@ extension ResourceHandler {
     /// streams. The kubelet's own errors come back as Status objects with its message.
     func podLog(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
         let target = try await kubeletTarget(pod: name, namespace: path.namespace, container: request.query["container"])
-        guard var components = URLComponents(string: "http://\(target.authority)") else {
+        guard var components = URLComponents(string: "\(core.kubelet.scheme)://\(target.authority)") else {
             throw Status(message: "bad kubelet address \(target.authority)", reason: "InternalError", code: 500)
         }
         components.path = "/containerLogs/\(path.namespace ?? "default")/\(name)/\(target.container)"
@@ -23,7 +23,7 @@ extension ResourceHandler {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+            response = try await core.kubelet.http.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         } catch {
             throw Status(message: "Get \"\(url)\": \(error)", reason: "InternalError", code: 500)
         }

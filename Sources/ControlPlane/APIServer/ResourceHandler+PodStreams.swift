@@ -56,7 +56,7 @@ extension ResourceHandler {
         guard let pod = object as? Pod else { throw Status.methodNotSupported(info, verb: "get") }
         let authority = try await kubeletAuthority(of: pod) { "pod \(name) does not have a host assigned" }
         let path = [namespace ?? "default", name].map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }
-        return "ws://\(authority)/portForward/\(path.joined(separator: "/"))"
+        return "\(core.kubelet.webSocketScheme)://\(authority)/portForward/\(path.joined(separator: "/"))"
     }
 
     /// `pods/exec` checked as upstream checks it, and the kubelet WebSocket URL that serves it
@@ -77,7 +77,7 @@ extension ResourceHandler {
             query.append(name, "1")
         }
         let path = [namespace ?? "default", name, target.container].map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }
-        return "ws://\(target.authority)/exec/\(path.joined(separator: "/"))?\(query.encoded)"
+        return "\(core.kubelet.webSocketScheme)://\(target.authority)/exec/\(path.joined(separator: "/"))?\(query.encoded)"
     }
 
     /// `pods/attach` checked as upstream checks it (the pod, its node, the container), and the kubelet WebSocket

@@ -4,9 +4,11 @@ import KubeAPI
 /// The kinds this server serves, by group/version/plural, each with its handler.
 struct ResourceRegistry: Sendable {
     let handlers: [any ResourceHandling]
+    let core: ServerCore
     private let byPath: [String: any ResourceHandling]
 
     init(core: ServerCore) {
+        self.core = core
         let handlers: [any ResourceHandling] = [
             ResourceHandler(NamespaceStrategy(), core: core),
             ResourceHandler(PodStrategy(), core: core),
@@ -24,6 +26,10 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(JobStrategy(), core: core),
             ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice), core: core),
             ResourceHandler(TableOnlyStrategy<Lease>(table: Printers.lease), core: core),
+            ResourceHandler(RoleStrategy(), core: core),
+            ResourceHandler(ClusterRoleStrategy(), core: core),
+            ResourceHandler(RoleBindingStrategy(), core: core),
+            ResourceHandler(ClusterRoleBindingStrategy(), core: core),
         ]
         self.handlers = handlers
         var byPath: [String: any ResourceHandling] = [:]

@@ -12,11 +12,14 @@ final class ServerCore: Sendable {
 
     let store: any Store
     let admission: AdmissionContext
+    /// How to reach kubelets (HTTPS with a client certificate unless the server runs plain HTTP).
+    let kubelet: KubeletConnection
     let logger: Logger
 
-    init(store: any Store, admission: AdmissionContext, logger: Logger) {
+    init(store: any Store, admission: AdmissionContext, kubelet: KubeletConnection = .plain, logger: Logger) {
         self.store = store
         self.admission = admission
+        self.kubelet = kubelet
         self.logger = logger
     }
 

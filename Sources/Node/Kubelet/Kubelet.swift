@@ -38,8 +38,12 @@ public struct Kubelet: ServiceLifecycle.Service {
                                   durationSeconds: configuration.leaseDurationSeconds, logger: logger)
             let pods = Informer<Pod>(client: client, fieldSelector: "spec.nodeName=\(configuration.nodeName)", logger: logger)
             let events = pods.events()
-            let server = KubeletServer(address: configuration.address, port: configuration.port,
+            var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
+            if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
+                server.tls = try KubeletServing.tlsConfiguration(clientCA: ca, nodeName: configuration.nodeName,
+                                                                 addresses: [nodeIP, configuration.address], rootDirectory: configuration.rootDirectory)
+            }
             group.addTask { try await server.run() }
             group.addTask { await nodeStatus.run() }
             group.addTask { await lease.run() }

@@ -1,6 +1,8 @@
 import RemoteCommand
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import KubeAPI
 import Logging
@@ -9,13 +11,15 @@ import ServiceLifecycle
 /// The kubelet's HTTP server (port 10250): `/containerLogs/{namespace}/{pod}/{container}` with `follow`,
 /// `previous`, `timestamps` and `tailLines`, read from the CRI log files the runtime writes, which the API
 /// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`), and
-/// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). Plain HTTP
-/// until the security issue adds TLS and authentication; `/healthz` too.
+/// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS with
+/// client certificates from the cluster CA when the API server is HTTPS (`KubeletServing`); `/healthz` too.
 struct KubeletServer: ServiceLifecycle.Service {
     let address: String
     let port: Int
     let podLogDirectory: String
     let workers: PodWorkers
+    /// HTTPS with client certificates from the cluster CA (see `KubeletServing`); nil: plain HTTP.
+    var tls: TLSConfiguration? = nil
     let logger: Logger
 
     func run() async throws {
@@ -52,8 +56,8 @@ struct KubeletServer: ServiceLifecycle.Service {
         Self.addExecRoute(to: webSockets, workers: workers, logger: logger)
         Self.addPortForwardRoute(to: webSockets, workers: workers, logger: logger)
         let logger = logger
-        let app = Application(router: router,
-                              server: .streaming(webSocketRouter: webSockets) { head in await Self.spdyUpgrade(head, workers: workers, logger: logger) },
+        let http: HTTPServerBuilder = .streaming(webSocketRouter: webSockets) { head in await Self.spdyUpgrade(head, workers: workers, logger: logger) }
+        let app = Application(router: router, server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
                               configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
         try await app.runService()
     }

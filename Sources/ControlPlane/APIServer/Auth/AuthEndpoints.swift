@@ -1,0 +1,164 @@
+import Foundation
+import KubeAPI
+import Store
+
+/// The API resources that are requests rather than stored objects: `serviceaccounts/{name}/token` (TokenRequest,
+/// what `kubectl create token` posts), TokenReview, SelfSubjectReview (`kubectl auth whoami`), and the access
+/// reviews (`kubectl auth can-i` posts a SelfSubjectAccessReview).
+struct AuthEndpoints: Sendable {
+    let core: ServerCore
+    let security: Security?
+
+    /// The response, if `path` is one of these resources.
+    func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse? {
+        switch (path.group, path.plural, path.subresource) {
+        case ("", "serviceaccounts", "token"): return await guarded(request, "TokenRequest") { try await tokenRequest(request, path) }
+        case ("authentication.k8s.io", "tokenreviews", nil): return await guarded(request, "TokenReview") { try await tokenReview(request) }
+        case ("authentication.k8s.io", "selfsubjectreviews", nil): return await guarded(request, "SelfSubjectReview") { try selfSubjectReview(request) }
+        case ("authorization.k8s.io", "selfsubjectaccessreviews", nil), ("authorization.k8s.io", "subjectaccessreviews", nil),
+             ("authorization.k8s.io", "localsubjectaccessreviews", nil):
+            return await guarded(request, "SubjectAccessReview") { try await accessReview(request, path) }
+        default: return nil
+        }
+    }
+
+    private func guarded(_ request: APIRequest, _ kind: String, _ body: () async throws -> APIResponse) async -> APIResponse {
+        guard request.method == "POST" else {
+            return .status(Status(message: "the server does not allow this method on the requested resource", reason: "MethodNotAllowed",
+                                  details: StatusDetails(), code: 405))
+        }
+        do { return try await body() } catch let status as Status {
+            return .status(status)
+        } catch {
+            return .status(.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): \(error)"))
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest) throws -> T {
+        let value = try core.parseBody(request)
+        return try KubeJSON.decode(T.self, from: value.serialized())
+    }
+
+    // MARK: TokenRequest
+
+    private func tokenRequest(_ request: APIRequest, _ path: ResourcePath) async throws -> APIResponse {
+        guard let security else { throw Status(message: "service account tokens need the server's TLS set-up (not --insecure-http)", reason: "ServiceUnavailable", code: 503) }
+        let namespace = path.namespace ?? "default", name = path.name ?? ""
+        guard let kv = try await core.store.get(key: StoredObject.key(ServiceAccount.resource, namespace: namespace, name: name)),
+              let account = try? KubeJSON.decode(ServiceAccount.self, from: kv.value) else {
+            throw Status.notFound(ServiceAccount.resource, name: name)
+        }
+        var tokenRequest = try decode(TokenRequest.self, request)
+        var spec = tokenRequest.spec ?? TokenRequest.Spec()
+        let seconds = spec.expirationSeconds ?? 3600
+        if seconds < 600 || seconds > 1 << 32 {
+            let message = seconds < 600 ? "may not specify a duration less than 10 minutes" : "may not specify a duration larger than 2^32 seconds"
+            throw Status.invalid(kind: "TokenRequest", group: "authentication.k8s.io", name: name, causes: [
+                StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(seconds): \(message)", field: "spec.expirationSeconds"),
+            ])
+        }
+        var pod: ServiceAccountTokens.Claims.Reference?
+        var secret: ServiceAccountTokens.Claims.Reference?
+        if let ref = spec.boundObjectRef {
+            let uid: String?
+            switch ref.kind {
+            case "Pod": uid = try await objectUID(Pod.self, namespace: namespace, name: ref.name ?? "")
+            case "Secret": uid = try await objectUID(Secret.self, namespace: namespace, name: ref.name ?? "")
+            default:
+                throw Status.badRequest("cannot bind token for object of type \(ref.kind ?? "")")
+            }
+            guard let uid, ref.uid == nil || ref.uid == uid else {
+                throw Status(message: "the UID in the bound object reference (\(ref.uid ?? "")) does not match the UID in record. The object might have been deleted and then recreated",
+                             reason: "Conflict", code: 409)
+            }
+            let reference = ServiceAccountTokens.Claims.Reference(name: ref.name ?? "", uid: uid)
+            if ref.kind == "Pod" { pod = reference } else { secret = reference }
+            spec.boundObjectRef?.uid = uid
+        }
+        if (spec.audiences ?? []).isEmpty { spec.audiences = security.serviceAccounts.apiAudiences }
+        spec.expirationSeconds = seconds
+        let (token, expires) = try security.serviceAccounts.issue(namespace: namespace, name: name, uid: account.metadata.uid ?? "",
+                                                                  audiences: spec.audiences, seconds: seconds, pod: pod, secret: secret)
+        tokenRequest = TokenRequest(metadata: ObjectMeta(name: name, namespace: namespace, creationTimestamp: .now()), spec: spec,
+                                    status: .init(token: token, expirationTimestamp: Time(expires)))
+        return .encoded(tokenRequest, status: 201)
+    }
+
+    private func objectUID<K: KubeObject>(_ type: K.Type, namespace: String, name: String) async throws -> String? {
+        guard let kv = try await core.store.get(key: StoredObject.key(K.resource, namespace: namespace, name: name)) else {
+            throw Status.notFound(K.resource, name: name)
+        }
+        return (try? KubeJSON.decode(K.self, from: kv.value))?.metadata.uid
+    }
+
+    // MARK: Reviews
+
+    private func tokenReview(_ request: APIRequest) async throws -> APIResponse {
+        var review = try decode(TokenReview.self, request)
+        guard let security else { throw Status(message: "token review needs the server's TLS set-up (not --insecure-http)", reason: "ServiceUnavailable", code: 503) }
+        guard let token = review.spec.token, !token.isEmpty else {
+            throw Status.invalid(kind: "TokenReview", group: "authentication.k8s.io", name: "", causes: [
+                StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.token"),
+            ])
+        }
+        let audiences = (review.spec.audiences ?? []).isEmpty ? nil : review.spec.audiences
+        switch await security.authenticator.authenticate(token: token, audiences: audiences) {
+        case .success(let identity):
+            review.status = .init(authenticated: true, user: identity.userInfo, audiences: audiences ?? security.serviceAccounts.apiAudiences)
+        case .failure(let error):
+            review.status = .init(authenticated: false, user: UserInfo(), error: "[invalid bearer token, \(error.description)]")
+        }
+        review.metadata = ObjectMeta(creationTimestamp: .now())
+        return .encoded(review, status: 201)
+    }
+
+    private func selfSubjectReview(_ request: APIRequest) throws -> APIResponse {
+        _ = try? decode(SelfSubjectReview.self, request)
+        var review = SelfSubjectReview(status: .init(userInfo: (request.user ?? .anonymous).userInfo))
+        review.metadata = ObjectMeta(creationTimestamp: .now())
+        return .encoded(review, status: 201)
+    }
+
+    private func accessReview(_ request: APIRequest, _ path: ResourcePath) async throws -> APIResponse {
+        var review = try decode(SubjectAccessReview.self, request)
+        let isSelf = path.plural == "selfsubjectaccessreviews"
+        let identity: Identity
+        if isSelf {
+            identity = request.user ?? Identity(name: "", groups: ["system:masters"])
+        } else {
+            guard !(review.spec.user ?? "").isEmpty || !(review.spec.groups ?? []).isEmpty else {
+                throw Status.invalid(kind: review.kind ?? "SubjectAccessReview", group: "authorization.k8s.io", name: "", causes: [
+                    StatusCause(reason: "FieldValueRequired", message: "Required value: at least one of user or group must be specified", field: "spec.user"),
+                ])
+            }
+            identity = Identity(name: review.spec.user ?? "", uid: review.spec.uid ?? "", groups: review.spec.groups ?? [], extra: review.spec.extra ?? [:])
+        }
+        if path.plural == "localsubjectaccessreviews", let namespace = path.namespace {
+            if review.spec.resourceAttributes?.namespace == nil { review.spec.resourceAttributes?.namespace = namespace }
+            guard review.spec.resourceAttributes?.namespace == namespace else {
+                throw Status.badRequest("spec.resourceAttributes.namespace must match namespace: \(namespace)")
+            }
+        }
+        let attributes: RequestAttributes
+        if let r = review.spec.resourceAttributes {
+            attributes = RequestAttributes(verb: r.verb ?? "", apiGroup: r.group ?? "", resource: r.resource ?? "", subresource: r.subresource ?? "",
+                                           namespace: r.namespace ?? "", name: r.name ?? "")
+        } else if let n = review.spec.nonResourceAttributes {
+            attributes = RequestAttributes(nonResourcePath: n.path ?? "", verb: n.verb ?? "")
+        } else {
+            throw Status.invalid(kind: review.kind ?? "SubjectAccessReview", group: "authorization.k8s.io", name: "", causes: [
+                StatusCause(reason: "FieldValueRequired", message: "Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified",
+                            field: "spec.resourceAttributes"),
+            ])
+        }
+        if let security {
+            let (allowed, reason) = await security.decide(identity, attributes)
+            review.status = SubjectAccessReviewStatus(allowed: allowed, reason: reason.isEmpty ? nil : reason)
+        } else {
+            review.status = SubjectAccessReviewStatus(allowed: true, reason: "no authorization on an insecure port")
+        }
+        if isSelf { review.spec.user = nil; review.spec.groups = nil }
+        review.metadata = ObjectMeta(creationTimestamp: .now())
+        return .encoded(review, status: 201)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import KubeAPI
+import Store
+
+/// Upstream's Node authorizer for kubelets (`system:node:<name>` in `system:nodes`): secrets, configmaps and
+/// persistent volume claims only when a pod bound to the node uses them, ServiceAccount tokens only for accounts its
+/// pods run as, its own Lease only, and otherwise the fixed node rules (nodes, pods, pods/status, events, services, …).
+/// Any other user gets no opinion here and goes on to RBAC.
+struct NodeAuthorizer: Sendable {
+    enum Decision: Sendable, Equatable {
+        case allow(String)
+        case deny(String)
+        case noOpinion
+    }
+
+    let store: any Store
+
+    func authorize(_ identity: Identity, _ a: RequestAttributes) async -> Decision {
+        guard let node = identity.nodeName else { return .noOpinion }
+        guard a.isResourceRequest else { return .noOpinion }
+        switch (a.apiGroup, a.resource, a.subresource) {
+        case ("", "secrets", ""), ("", "configmaps", ""), ("", "persistentvolumeclaims", ""):
+            guard a.verb == "get", !a.name.isEmpty else {
+                return .deny("can only get individual resources of this type")
+            }
+            return await podOnNode(node, namespace: a.namespace, references: (a.resource, a.name))
+                ? .allow("node \(node) runs a pod that uses \(a.resource) \(a.namespace)/\(a.name)")
+                : .deny("no relationship found between node '\(node)' and this object")
+        case ("", "serviceaccounts", "token"):
+            guard a.verb == "create" else { return .deny("can only create tokens for individual service accounts") }
+            return await podOnNode(node, namespace: a.namespace, references: ("serviceaccounts", a.name))
+                ? .allow("node \(node) runs a pod as service account \(a.namespace)/\(a.name)")
+                : .deny("no relationship found between node '\(node)' and this object")
+        case ("coordination.k8s.io", "leases", ""):
+            guard a.namespace == "kube-node-lease", a.name == node || a.verb == "create" else {
+                return .deny("can only access node lease with the same name as the requesting node")
+            }
+            return ["get", "create", "update", "patch", "delete"].contains(a.verb) ? .allow("node lease") : .noOpinion
+        default:
+            return NodeRules.rules.contains(where: { RBACAuthorizer.allows($0, a) }) ? .allow("node rules") : .noOpinion
+        }
+    }
+
+    /// Whether a pod bound to `node` in `namespace` refers to the object (volumes, env, envFrom, image pull secrets,
+    /// its ServiceAccount).
+    func podOnNode(_ node: String, namespace: String, references target: (resource: String, name: String)) async -> Bool {
+        guard let pods = try? await store.list(prefix: StoredObject.prefix(Pod.resource, namespace: namespace), startAfter: nil, limit: 0, revision: nil)
+        else { return false }
+        for kv in pods.items {
+            guard let pod = try? JSONValue(parsing: kv.value), let spec = pod["spec"], spec["nodeName"]?.stringValue == node else { continue }
+            if target.resource == "serviceaccounts" {
+                if (spec["serviceAccountName"]?.stringValue ?? "default") == target.name { return true }
+                continue
+            }
+            if Self.refers(spec, resource: target.resource, name: target.name) { return true }
+        }
+        return false
+    }
+
+    /// Walks a pod spec for the keys that name configmaps, secrets and claims, wherever they nest (projected volumes,
+    /// init and ephemeral containers).
+    static func refers(_ value: JSONValue, resource: String, name: String) -> Bool {
+        switch value {
+        case .object(let members):
+            for (key, member) in members {
+                switch (resource, key) {
+                case ("configmaps", "configMap"), ("configmaps", "configMapKeyRef"), ("configmaps", "configMapRef"),
+                     ("secrets", "secretKeyRef"), ("secrets", "secretRef"):
+                    if member["name"]?.stringValue == name { return true }
+                case ("secrets", "secret"):
+                    if member["secretName"]?.stringValue == name || member["name"]?.stringValue == name { return true }
+                case ("secrets", "imagePullSecrets"):
+                    if case .array(let items) = member, items.contains(where: { $0["name"]?.stringValue == name }) { return true }
+                case ("persistentvolumeclaims", "persistentVolumeClaim"):
+                    if member["claimName"]?.stringValue == name { return true }
+                default: break
+                }
+                if refers(member, resource: resource, name: name) { return true }
+            }
+            return false
+        case .array(let items):
+            return items.contains { refers($0, resource: resource, name: name) }
+        default:
+            return false
+        }
+    }
+}
+
+/// NodeRestriction admission: a node may change only its own Node object and the pods bound to it, and create only
+/// mirror pods bound to itself (upstream's messages, as `… is forbidden: node "n1" …`).
+struct NodeRestriction: Sendable {
+    let store: any Store
+
+    func admit(_ identity: Identity, _ a: RequestAttributes, body: Data) async -> Status? {
+        guard let node = identity.nodeName, a.isResourceRequest,
+              ["create", "update", "patch", "delete"].contains(a.verb) else { return nil }
+        switch a.apiGroup == "coordination.k8s.io" ? "leases" : a.apiGroup.isEmpty ? a.resource : "" {
+        case "leases":
+            let target = a.verb == "create" ? (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" : a.name
+            if target != node { return forbidden(a, "can only access node lease with the same name as the requesting node") }
+        case "nodes":
+            var target = a.name
+            if a.verb == "create", target.isEmpty { target = (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" }
+            if target != node { return forbidden(a, "node \"\(node)\" is not allowed to modify node \"\(target)\"") }
+        case "pods":
+            switch (a.verb, a.subresource) {
+            case ("create", ""):
+                let pod = try? JSONValue(parsing: body)
+                if pod?["metadata"]?["annotations"]?["kubernetes.io/config.mirror"] == nil {
+                    return forbidden(a, "pod does not have \"kubernetes.io/config.mirror\" annotation, node \"\(node)\" can only create mirror pods")
+                }
+                if pod?["spec"]?["nodeName"]?.stringValue != node {
+                    return forbidden(a, "node \"\(node)\" can only create pods with spec.nodeName set to itself")
+                }
+            case ("update", "status"), ("patch", "status"):
+                if await boundNode(a) != node { return forbidden(a, "node \"\(node)\" can only update pod status for pods with spec.nodeName set to itself") }
+            case ("delete", ""):
+                if await boundNode(a) != node { return forbidden(a, "node \"\(node)\" can only delete pods with spec.nodeName set to itself") }
+            case ("create", "eviction"):
+                if await boundNode(a) != node { return forbidden(a, "node \"\(node)\" can only evict pods with spec.nodeName set to itself") }
+            default: break
+            }
+        default: break
+        }
+        return nil
+    }
+
+    private func boundNode(_ a: RequestAttributes) async -> String? {
+        guard let kv = try? await store.get(key: StoredObject.key(Pod.resource, namespace: a.namespace, name: a.name)) else { return nil }
+        return (try? JSONValue(parsing: kv.value))?["spec"]?["nodeName"]?.stringValue
+    }
+
+    private func forbidden(_ a: RequestAttributes, _ message: String) -> Status {
+        let qualified = a.apiGroup.isEmpty ? a.resource : "\(a.resource).\(a.apiGroup)"
+        let subject = a.name.isEmpty ? qualified : "\(qualified) \"\(a.name)\""
+        return Status(message: "\(subject) is forbidden: \(message)", reason: "Forbidden",
+                      details: StatusDetails(name: a.name.isEmpty ? nil : a.name, kind: a.resource), code: 403)
+    }
+}

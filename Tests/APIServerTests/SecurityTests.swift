@@ -1,0 +1,204 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import Testing
+import TestSupport
+
+/// TLS by default, authentication (x509, static tokens, service-account tokens) and authorization (RBAC, the Node
+/// authorizer and NodeRestriction) through the real kubectl and curl against `swiftlet server`.
+@Suite(.serialized) struct SecurityTests {
+    /// kubectl with another kubeconfig than the admin's.
+    func kubectl(_ k: KubectlHarness, _ kubeconfig: String, _ arguments: String...) async throws -> CommandResult {
+        try await runCommand(k.kubectlPath, ["--kubeconfig", kubeconfig] + arguments, environment: ["HOME": k.workDirectory], timeout: 60)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func adminKubeconfigWorksOverTLSAndNoCredentialsIs401() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        #expect(k.server.url.hasPrefix("https://127.0.0.1:"))
+        let kubeconfig = try String(contentsOfFile: k.server.kubeconfig, encoding: .utf8)
+        #expect(kubeconfig.contains("certificate-authority-data:") && kubeconfig.contains("client-certificate-data:"))
+        #expect(try await k.ok("get", "namespaces").contains("kube-system"))
+        let whoami = try await k.ok("auth", "whoami")
+        #expect(whoami.contains("kubernetes-admin") && whoami.contains("system:masters"), "\(whoami)")
+
+        // The serving certificate names what clients dial (checked by curl against the cluster CA).
+        let anonymous = try await runCommand("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "--cacert", k.server.caFile,
+                                                               k.server.url + "/api/v1/namespaces/default/pods"])
+        #expect(anonymous.stdout.hasSuffix("\n401"), "\(anonymous)")
+        #expect(anonymous.stdout.contains(#""reason":"Unauthorized""#), "\(anonymous)")
+        let viaLocalhost = try await runCommand("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", k.server.caFile,
+                                                                  k.server.url.replacingOccurrences(of: "127.0.0.1", with: "localhost") + "/version"])
+        #expect(viaLocalhost.stdout == "401", "\(viaLocalhost)")
+        // A bad token is 401 as well; kubectl says so.
+        let bad = try await kubectl(k, try k.server.kubeconfig(token: "not-a-token", name: "bad"), "get", "pods")
+        #expect(bad.status != 0 && bad.stderr.contains("Unauthorized"), "\(bad)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func viewBindingAllowsReadsAndForbidsWritesInUpstreamWords() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        // `swiftlet kubeconfig` signs a certificate for another user with the server's CA.
+        let alice = k.workDirectory + "/alice.kubeconfig"
+        let issued = try await runCommand(try BuiltProducts.path(of: "swiftlet"), ["kubeconfig", "--data-dir", k.server.dataDirectory,
+                                                                                  "--user", "alice", "--group", "developers", "--output", alice])
+        #expect(issued.status == 0, "\(issued)")
+        // Authenticated but bound to nothing: reads are forbidden too.
+        let before = try await kubectl(k, alice, "get", "pods")
+        #expect(before.stderr.contains(#"pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default""#), "\(before)")
+
+        try await k.ok("create", "rolebinding", "alice-view", "--clusterrole", "view", "--user", "alice")
+        let table = try await k.ok("get", "rolebindings", "-o", "wide")
+        #expect(table.contains("ClusterRole/view") && table.contains("alice"), "\(table)")
+        try await waitFor("the binding to apply") { (try? await kubectl(k, alice, "get", "pods").status) == 0 }
+        let write = try await kubectl(k, alice, "create", "configmap", "x")
+        #expect(write.status != 0)
+        #expect(write.stderr.contains(#"configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "default""#),
+                "\(write)")
+        let other = try await kubectl(k, alice, "get", "pods", "-n", "kube-system")
+        #expect(other.stderr.contains(#"in the namespace "kube-system""#), "\(other)")
+        #expect(try await kubectl(k, alice, "auth", "can-i", "list", "deployments.apps").stdout.contains("yes"))
+        #expect(try await kubectl(k, alice, "auth", "can-i", "delete", "pods").stdout.contains("no"))
+
+        // Group bindings and edit, which aggregates view's rules plus writes.
+        try await k.ok("create", "rolebinding", "devs-edit", "--clusterrole", "edit", "--group", "developers")
+        try await waitFor("edit to apply") { (try? await kubectl(k, alice, "create", "configmap", "y").status) == 0 }
+        // A SubjectAccessReview answers for another user.
+        let review = try await k.curl("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", body: """
+            {"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"bob","resourceAttributes":{"verb":"get","resource":"pods","namespace":"default"}}}
+            """)
+        #expect(review.code == 201 && review.body.contains(#""allowed":false"#), "\(review)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func nodeCredentialsReachOnlyTheirOwnNodeAndPods() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let admin = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        for name in ["n1", "n2"] { _ = try await admin.create(Node(metadata: ObjectMeta(name: name))) }
+        _ = try await admin.create(Secret(metadata: ObjectMeta(name: "mine", namespace: "default"), stringData: ["a": "b"]))
+        _ = try await admin.create(Secret(metadata: ObjectMeta(name: "theirs", namespace: "default"), stringData: ["a": "b"]))
+        func pod(_ name: String, node: String, secret: String) -> Pod {
+            Pod(metadata: ObjectMeta(name: name, namespace: "default"),
+                spec: PodSpec(volumes: [Volume(name: "s", secret: SecretVolumeSource(secretName: secret))],
+                              containers: [Container(name: "c", image: "busybox")], nodeName: node))
+        }
+        _ = try await admin.create(pod("on-n1", node: "n1", secret: "mine"))
+        _ = try await admin.create(pod("on-n2", node: "n2", secret: "theirs"))
+
+        let n1 = try KubeClient(configuration: k.server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await n1.shutdown() } }
+        // Its own Node, Lease, pods and the secrets its pods use.
+        var own = try await n1.get(Node.self, name: "n1")
+        own.metadata.labels = ["mine": "yes"]
+        _ = try await n1.update(own)
+        _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge,
+                               .object(["status": .object(["phase": .string("Running")])]), subresource: "status")
+        _ = try await n1.get(Secret.self, name: "mine", namespace: "default")
+        _ = try await n1.create(Lease(metadata: ObjectMeta(name: "n1", namespace: "kube-node-lease")))
+
+        func forbidden(_ message: String, _ body: () async throws -> Void) async {
+            do {
+                try await body()
+                Issue.record("allowed, expected: \(message)")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+        await forbidden(#"nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2""#) {
+            var other = try await n1.get(Node.self, name: "n2")
+            other.metadata.labels = ["stolen": "yes"]
+            _ = try await n1.update(other)
+        }
+        await forbidden(#"pods "on-n2" is forbidden: node "n1" can only update pod status for pods with spec.nodeName set to itself"#) {
+            _ = try await n1.patch(Pod.self, name: "on-n2", namespace: "default", patchType: .merge,
+                                   .object(["status": .object(["phase": .string("Failed")])]), subresource: "status")
+        }
+        await forbidden(#"pods "on-n2" is forbidden: node "n1" can only delete pods with spec.nodeName set to itself"#) {
+            try await n1.delete(Pod.self, name: "on-n2", namespace: "default")
+        }
+        await forbidden(#"secrets "theirs" is forbidden: User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node 'n1' and this object"#) {
+            _ = try await n1.get(Secret.self, name: "theirs", namespace: "default")
+        }
+        await forbidden("can only access node lease with the same name as the requesting node") {
+            _ = try await n1.create(Lease(metadata: ObjectMeta(name: "n2", namespace: "kube-node-lease")))
+        }
+        await forbidden("node \"n1\" can only create mirror pods") {
+            _ = try await n1.create(pod("sneaky", node: "n1", secret: "theirs"))
+        }
+        #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase != "Failed")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func createTokenGivesATokenThatAuthenticates() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        try await k.ok("create", "serviceaccount", "robot")
+        let token = try await k.ok("create", "token", "robot", "--duration", "20m").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.split(separator: ".").count == 3)
+        let robot = try k.server.kubeconfig(token: token, name: "robot")
+        let whoami = try await kubectl(k, robot, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+        #expect(whoami.stdout == "system:serviceaccount:default:robot", "\(whoami)")
+        let denied = try await kubectl(k, robot, "get", "pods")
+        #expect(denied.stderr.contains(#"User "system:serviceaccount:default:robot" cannot list resource "pods""#), "\(denied)")
+
+        // TokenReview, as a webhook authenticator asks.
+        let review = try await k.curl("POST", "/apis/authentication.k8s.io/v1/tokenreviews", body: """
+            {"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"\(token)"}}
+            """)
+        #expect(review.code == 201 && review.body.contains(#""authenticated":true"#) && review.body.contains("system:serviceaccounts:default"), "\(review)")
+        let short = try await k.kubectl("create", "token", "robot", "--duration", "1m")
+        #expect(short.stderr.contains("may not specify a duration less than 10 minutes"), "\(short)")
+
+        // The token dies with its ServiceAccount.
+        try await k.ok("delete", "serviceaccount", "robot")
+        let gone = try await kubectl(k, robot, "auth", "whoami")
+        #expect(gone.status != 0 && gone.stderr.contains("Unauthorized"), "\(gone)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func staticTokenFileAndAnonymousAccess() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-tokens-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "s3cret,carol,1001,\"admins,devs\"\n".write(toFile: dir + "/tokens.csv", atomically: true, encoding: .utf8)
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--token-auth-file", dir + "/tokens.csv", "--anonymous-auth"])
+        let carol = try k.server.kubeconfig(token: "s3cret", name: "carol")
+        let whoami = try await kubectl(k, carol, "auth", "whoami")
+        #expect(whoami.stdout.contains("carol") && whoami.stdout.contains("admins") && whoami.stdout.contains("devs"), "\(whoami)")
+        // Anonymous requests act as system:anonymous: public info yes, resources no.
+        let version = try await runCommand("/usr/bin/curl", ["-s", "--cacert", k.server.caFile, k.server.url + "/version"])
+        #expect(version.stdout.contains("gitVersion"), "\(version)")
+        let pods = try await runCommand("/usr/bin/curl", ["-s", "--cacert", k.server.caFile, k.server.url + "/api/v1/namespaces/default/pods"])
+        #expect(pods.stdout.contains(#"User \"system:anonymous\" cannot list resource \"pods\""#), "\(pods)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func serversSharingAStoreAndTokenServeTheSameCA() async throws {
+        let etcd = try await EtcdCluster(members: 1)
+        defer { etcd.stop() }
+        let arguments = ["--store", etcd.storeArgument, "--token", "cluster-secret-1"]
+        let first = try await ServerProcess(extraArguments: arguments)
+        defer { first.stop() }
+        let second = try await ServerProcess(extraArguments: arguments)
+        defer { second.stop() }
+        let ca = try String(contentsOfFile: first.caFile, encoding: .utf8)
+        #expect(ca == (try String(contentsOfFile: second.caFile, encoding: .utf8)))
+        // The first server's admin kubeconfig works against the second.
+        let kubectl = try #require(which("kubectl"))
+        let result = try await runCommand(kubectl, ["--kubeconfig", first.kubeconfig, "--server", second.url, "get", "namespaces"])
+        #expect(result.status == 0 && result.stdout.contains("kube-system"), "\(result)")
+        // A server with another token refuses the store rather than minting a second CA.
+        await #expect(throws: (any Error).self) { _ = try await ServerProcess(extraArguments: ["--store", etcd.storeArgument, "--token", "other"]) }
+    }
+}
+
+/// Polls `condition` every 100 ms until it holds or `timeout` passes.
+private func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if await condition() { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw TestSupportError("timed out waiting for \(what)")
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Store
+import Testing
+import TestSupport
+
+/// `swiftlet store migrate`: a SQLite store with history (updates, deletions) copied into a fresh etcd, every key at
+/// the same revision (the objects' resourceVersion) with the same value.
+@Suite(.serialized) struct StoreMigrationTests {
+    @Test(.timeLimit(.minutes(2)))
+    func sqliteToEtcdKeepsEveryResourceVersion() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-migrate-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sqlite = try SQLiteStore(path: directory + "/state.db", logger: Logger(label: "test"))
+        for i in 0..<30 { _ = try await sqlite.create(key: "/registry/configmaps/default/cm-\(i)", value: Data("{\"v\":\(i)}".utf8)) }
+        for i in stride(from: 0, to: 30, by: 3) {
+            _ = try await sqlite.update(key: "/registry/configmaps/default/cm-\(i)", value: Data("{\"v\":\"updated\"}".utf8), expectedRevision: nil)
+        }
+        for i in stride(from: 1, to: 30, by: 5) { _ = try await sqlite.delete(key: "/registry/configmaps/default/cm-\(i)", expectedRevision: nil) }
+        _ = try await sqlite.create(key: "/bootstrap/abc", value: Data([0, 1, 2, 255]))
+        let before = try await sqlite.list(prefix: "/", startAfter: nil, limit: 0, revision: nil)
+        await sqlite.close()
+
+        let etcd = try await EtcdCluster(members: 1)
+        defer { etcd.stop() }
+        let result = try await runCommand(try BuiltProducts.path(of: "swiftlet"),
+                                          ["store", "migrate", "--from", "sqlite:\(directory)/state.db", "--to", etcd.storeArgument])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("migrated \(before.items.count) keys"), "\(result)")
+
+        let target = try await StoreLocation(parsing: etcd.storeArgument).open(logger: Logger(label: "test"))
+        let after = try await target.list(prefix: "/", startAfter: nil, limit: 0, revision: nil)
+        #expect(after.items.map(\.key) == before.items.map(\.key))
+        for (old, new) in zip(before.items, after.items) {
+            #expect(new.modRevision == old.modRevision, "\(old.key)")
+            #expect(new.value == old.value, "\(old.key)")
+        }
+        #expect(try await target.get(key: StoreMigration.fillerKey) == nil)
+        // A write after the move continues past the old history; a second migration into it is refused.
+        #expect(try await target.create(key: "/registry/configmaps/default/new", value: Data("{}".utf8)) > before.revision)
+        await target.close()
+        let again = try await runCommand(try BuiltProducts.path(of: "swiftlet"),
+                                         ["store", "migrate", "--from", "sqlite:\(directory)/state.db", "--to", etcd.storeArgument])
+        #expect(again.status != 0 && again.stderr.contains("not empty"), "\(again)")
+    }
+}
