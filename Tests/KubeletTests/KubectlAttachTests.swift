@@ -109,10 +109,10 @@ extension KubeletEndToEndTests {
 
         // A terminal: the shell sees the size the client sends, its output comes back on stdout, and the
         // container's exit ends the stream with Success.
-        let base = cluster.server.url.replacingOccurrences(of: "http://", with: "ws://")
+        let base = cluster.server.webSocketURL
         let terminal = try await WebSocketDialer.connect(
             url: "\(base)/api/v1/namespaces/default/pods/terminal/attach?container=terminal&stdin=true&stdout=true&tty=true",
-            subprotocols: [StreamProtocol.v5.rawValue])
+            subprotocols: [StreamProtocol.v5.rawValue], tls: try cluster.server.adminTLSConfiguration())
         #expect(terminal.subprotocol == StreamProtocol.v5.rawValue)
         let (screen, status) = try await terminal.run { messages, sender in
             try await sender.send(StreamChannel.resize.frame(Array(#"{"Width":100,"Height":40}"#.utf8)))
@@ -132,13 +132,21 @@ extension KubeletEndToEndTests {
         let ended = try await cluster.waitForPod("terminal") { $0.status?.phase == "Failed" }
         #expect(Self.container(ended, "terminal")?.state?.terminated?.exitCode == 7)
 
-        // Refused before the upgrade, with the API server's Status as the HTTP answer (as upstream's).
-        let refusal = try await runCommand("/usr/bin/curl", [
-            "-s", "-i", "--max-time", "10", "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
-            "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: v5.channel.k8s.io",
-            "\(cluster.server.url)/api/v1/namespaces/default/pods/reader/attach?container=nope&stdout=true"])
+        // Refused before the upgrade, with the API server's Status as the HTTP answer (as upstream's): a bad
+        // container for the admin, and 401 for a caller without credentials, who learns nothing about the pod.
+        func upgrade(_ credentials: [String]) async throws -> CommandResult {
+            try await runCommand("/usr/bin/curl", [
+                "-s", "-i", "--max-time", "10", "--cacert", cluster.server.caFile] + credentials + [
+                "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "-H", "Sec-WebSocket-Protocol: v5.channel.k8s.io",
+                "\(cluster.server.url)/api/v1/namespaces/default/pods/reader/attach?container=nope&stdout=true"])
+        }
+        let refusal = try await upgrade(["--cert", cluster.server.adminCertificateFile, "--key", cluster.server.adminKeyFile])
         #expect(refusal.stdout.hasPrefix("HTTP/1.1 400"), "\(refusal)")
         #expect(refusal.stdout.contains(#""message":"container nope is not valid for pod reader""#), "\(refusal)")
+        let anonymous = try await upgrade([])
+        #expect(anonymous.stdout.hasPrefix("HTTP/1.1 401"), "\(anonymous)")
+        #expect(!anonymous.stdout.contains("container nope"), "\(anonymous)")
         let completed = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "attach", "reader"])
         #expect(completed.status != 0)
         #expect(completed.stderr.contains("cannot attach a container in a completed pod; current phase is Succeeded"), "\(completed)")

@@ -18,7 +18,7 @@ final class SimulatedCluster: @unchecked Sendable {
         guard let kubectl = which("kubectl") else { throw TestSupportError("kubectl is not installed") }
         kubectlPath = kubectl
         server = try await ServerProcess(controllers: true, extraArguments: serverArguments)
-        client = try KubeClient(configuration: .init(server: URL(string: server.url)!), logger: Self.logger("client"))
+        client = try KubeClient(configuration: server.clientConfiguration(), logger: Self.logger("client"))
     }
 
     /// Runs `body` against a fresh cluster with `nodes` simulated nodes (`sim-0` …), stopping everything afterwards.

@@ -165,7 +165,12 @@ final class Node: @unchecked Sendable {
         metricsPort = ports[1]
         var logger = Logger(label: "pod-startup-bench")
         logger.logLevel = .warning
-        let client = try KubeClient(configuration: .init(server: URL(string: "http://127.0.0.1:\(ports[0])")!), logger: logger)
+        // HTTPS with the admin certificate, as the agent reaches the server through admin.kubeconfig.
+        var configuration = KubeClient.Configuration(server: URL(string: "https://127.0.0.1:\(ports[0])")!)
+        configuration.certificateAuthority = FileManager.default.contents(atPath: data + "/pki/ca.crt")
+        configuration.clientCertificate = FileManager.default.contents(atPath: data + "/pki/admin.crt")
+        configuration.clientKey = FileManager.default.contents(atPath: data + "/pki/admin.key")
+        let client = try KubeClient(configuration: configuration, logger: logger)
         self.client = client
         try agent.start("/usr/bin/nsenter", [
             namespace, swiftlet, "agent", "--kubeconfig", data + "/admin.kubeconfig", "--node-name", nodeName,

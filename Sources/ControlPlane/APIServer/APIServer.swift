@@ -205,7 +205,14 @@ public final class APIServer: Sendable {
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await core.kubelet.shutdown()
+            await store.close()
+            throw error
+        }
+        await core.kubelet.shutdown()
         await store.close()
     }
 }

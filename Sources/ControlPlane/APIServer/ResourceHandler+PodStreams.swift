@@ -92,7 +92,7 @@ extension ResourceHandler {
             query.append(name, "1")
         }
         let path = [namespace ?? "default", name, target.container].map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }
-        return "ws://\(target.authority)/attach/\(path.joined(separator: "/"))?\(query.encoded)"
+        return "\(core.kubelet.webSocketScheme)://\(target.authority)/attach/\(path.joined(separator: "/"))?\(query.encoded)"
     }
 
     /// `pods/exec`, `pods/attach` or `pods/portforward` without a WebSocket upgrade (an upgrade never reaches the handlers):
