@@ -156,7 +156,8 @@ public enum Subprocess {
         // Everything else is closed in the child: descriptors opened without close-on-exec (SwiftNIO's sockets
         // are) would otherwise outlive this process in long-lived children such as container monitors, and
         // keep a listening port bound after a restart.
-        addCloseFrom(&actions, Int32(descriptors.count))
+        let closing = addCloseFrom(&actions, Int32(descriptors.count))
+        guard closing == 0 else { throw SystemError(errno: closing, operation: "posix_spawn_file_actions_addclosefrom_np", context: path) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
