@@ -65,6 +65,29 @@ extension DurabilityTests {
     }
 }
 
+extension DurabilityTests {
+    /// A TLS client that closes its side (close_notify) before sending a request is answered with the server's
+    /// close_notify, and such a connection does not hold SIGTERM's drain (NIOSSL reports the close only as input
+    /// closed, so the connection's first-request reader has to act on it).
+    @Test func aTLSClientThatClosesBeforeItsFirstRequestDoesNotHoldShutdown() async throws {
+        let server = try await ServerProcess()
+        defer { server.stop() }
+        let port = try #require(URL(string: server.url)?.port)
+        let script = """
+        import socket, ssl, sys
+        context = ssl.create_default_context(cafile=sys.argv[1])
+        context.load_cert_chain(sys.argv[2], sys.argv[3])
+        connection = context.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[4]))), server_hostname="localhost")
+        connection.settimeout(10)
+        connection.unwrap().close()
+        """
+        let closed = try await runCommand("/usr/bin/python3", ["-c", script, server.caFile, server.adminCertificateFile, server.adminKeyFile,
+                                                               String(port)], timeout: 30)
+        #expect(closed.status == 0, "the server did not answer the client's close_notify: \(closed)")
+        #expect(await server.terminate(within: .seconds(5)), "\(server.log.suffix(2000))")
+    }
+}
+
 /// The names the server acknowledged, shared by the writer tasks.
 actor AcknowledgedWrites {
     private(set) var names: Set<String> = []

@@ -211,6 +211,18 @@ final class FirstRequestSniffer<Base: ServerChildChannel>: ChannelInboundHandler
         context.fireChannelInactive()
     }
 
+    /// A client that closes its side before a whole request head has nothing to be answered: the connection is
+    /// closed. Over TLS this is the only sign of it — NIOSSL reports the client's close_notify as input closed and
+    /// leaves the channel open — and a connection left waiting here would hold the server's drain at shutdown.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, !deciding {
+            outcome.fail(ChannelError.inputClosed)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         outcome.fail(error)
         context.close(promise: nil)
