@@ -71,11 +71,17 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// A KubeClient configuration for the admin (`kubernetes-admin`, `system:masters`), as the admin kubeconfig has it.
     public func clientConfiguration(userAgent: String = "swiftlet-tests") -> KubeClient.Configuration {
-        var configuration = KubeClient.Configuration(server: URL(string: url)!, userAgent: userAgent)
-        if usesTLS {
-            configuration.certificateAuthority = FileManager.default.contents(atPath: caFile)
-            configuration.clientCertificate = FileManager.default.contents(atPath: adminCertificateFile)
-            configuration.clientKey = FileManager.default.contents(atPath: adminKeyFile)
+        Self.adminConfiguration(server: URL(string: url)!, dataDirectory: dataDirectory, userAgent: userAgent)
+    }
+
+    /// The admin's KubeClient configuration for a `swiftlet server` started elsewhere with `--data-dir
+    /// dataDirectory` and reached at `server`: over HTTPS the cluster CA and the admin certificate from its `pki/`.
+    public static func adminConfiguration(server: URL, dataDirectory: String, userAgent: String = "swiftlet-tests") -> KubeClient.Configuration {
+        var configuration = KubeClient.Configuration(server: server, userAgent: userAgent)
+        if server.scheme == "https" {
+            configuration.certificateAuthority = FileManager.default.contents(atPath: dataDirectory + "/pki/ca.crt")
+            configuration.clientCertificate = FileManager.default.contents(atPath: dataDirectory + "/pki/admin.crt")
+            configuration.clientKey = FileManager.default.contents(atPath: dataDirectory + "/pki/admin.key")
         }
         return configuration
     }

@@ -166,10 +166,8 @@ final class Node: @unchecked Sendable {
         var logger = Logger(label: "pod-startup-bench")
         logger.logLevel = .warning
         // HTTPS with the admin certificate, as the agent reaches the server through admin.kubeconfig.
-        var configuration = KubeClient.Configuration(server: URL(string: "https://127.0.0.1:\(ports[0])")!)
-        configuration.certificateAuthority = FileManager.default.contents(atPath: data + "/pki/ca.crt")
-        configuration.clientCertificate = FileManager.default.contents(atPath: data + "/pki/admin.crt")
-        configuration.clientKey = FileManager.default.contents(atPath: data + "/pki/admin.key")
+        let configuration = ServerProcess.adminConfiguration(server: URL(string: "https://127.0.0.1:\(ports[0])")!, dataDirectory: data,
+                                                             userAgent: "pod-startup-bench")
         let client = try KubeClient(configuration: configuration, logger: logger)
         self.client = client
         try agent.start("/usr/bin/nsenter", [
