@@ -1,6 +1,5 @@
 import Foundation
 import KubeAPI
-import RemoteCommand
 import TestSupport
 import Testing
 
@@ -109,24 +108,8 @@ extension KubeletEndToEndTests {
 
         // A terminal: the shell sees the size the client sends, its output comes back on stdout, and the
         // container's exit ends the stream with Success.
-        let base = cluster.server.webSocketURL
-        let terminal = try await WebSocketDialer.connect(
-            url: "\(base)/api/v1/namespaces/default/pods/terminal/attach?container=terminal&stdin=true&stdout=true&tty=true",
-            subprotocols: [StreamProtocol.v5.rawValue], tls: try cluster.server.adminTLSConfiguration())
-        #expect(terminal.subprotocol == StreamProtocol.v5.rawValue)
-        let (screen, status) = try await terminal.run { messages, sender in
-            try await sender.send(StreamChannel.resize.frame(Array(#"{"Width":100,"Height":40}"#.utf8)))
-            try await sender.send(StreamChannel.stdin.frame(Array("stty size; exit 7\r".utf8)))
-            var screen = "", status = ""
-            for try await message in messages {
-                switch message.first {
-                case StreamChannel.stdout.rawValue: screen += String(decoding: message.dropFirst(), as: UTF8.self)
-                case StreamChannel.error.rawValue: status += String(decoding: message.dropFirst(), as: UTF8.self)
-                default: break
-                }
-            }
-            return (screen, status)
-        }
+        let (screen, status) = try await cluster.terminal("pods/terminal/attach?container=terminal&stdin=true&stdout=true&tty=true",
+                                                          typing: "stty size; exit 7\r")
         #expect(screen.contains("40 100"), "\(screen)")
         #expect(status.contains("\"Success\""), "\(status)")
         let ended = try await cluster.waitForPod("terminal") { $0.status?.phase == "Failed" }

@@ -78,15 +78,37 @@ extension KubeletEndToEndTests {
         #expect(noPod.stderr.contains("pods \"ghost\" not found"), "\(noPod)")
 
         // A terminal with a resize, over the raw protocol as a terminal client drives it.
+        let (screen, status) = try await cluster.terminal("pods/box/exec?command=sh&stdin=true&stdout=true&tty=true",
+                                                          typing: "stty size; exit 5\r")
+        #expect(screen.contains("40 100"), "\(screen)")
+        let outcome = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
+        #expect(outcome.reason == "NonZeroExitCode", "\(status)")
+        #expect(outcome.details?.causes?.first?.message == "5")
+
+        // The Python client's protocol, v4.
         let base = cluster.server.webSocketURL
         let tls = try cluster.server.adminTLSConfiguration()
-        let terminal = try await WebSocketDialer.connect(
-            url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=sh&stdin=true&stdout=true&tty=true",
-            subprotocols: [StreamProtocol.v5.rawValue], tls: tls)
+        let legacy = try await WebSocketDialer.connect(
+            url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=echo&command=v4&stdout=true&stderr=true",
+            subprotocols: [StreamProtocol.v4.rawValue], tls: tls)
+        #expect(legacy.subprotocol == StreamProtocol.v4.rawValue)
+        let frames = try await legacy.run { messages, _ in try await messages.reduce(into: [[UInt8]]()) { $0.append($1) } }
+        #expect(frames.contains(StreamChannel.stdout.frame(Array("v4\n".utf8))), "\(frames)")
+        #expect(frames.last.map { String(decoding: $0.dropFirst(), as: UTF8.self).contains("\"Success\"") } == true, "\(frames)")
+    }
+}
+
+extension KubeletEndToEndTests.Cluster {
+    /// Drives `path` (under `/api/v1/namespaces/default/`, an exec or attach with `tty=true`) as a terminal client
+    /// does over `v5.channel.k8s.io` with the admin's certificate: a 100×40 resize, then `typing` on stdin; returns
+    /// what came back on stdout and on the error channel (the final Status as JSON).
+    func terminal(_ path: String, typing: String) async throws -> (screen: String, status: String) {
+        let terminal = try await WebSocketDialer.connect(url: "\(server.webSocketURL)/api/v1/namespaces/default/\(path)",
+                                                         subprotocols: [StreamProtocol.v5.rawValue], tls: try server.adminTLSConfiguration())
         #expect(terminal.subprotocol == StreamProtocol.v5.rawValue)
-        let (screen, status) = try await terminal.run { messages, sender in
+        return try await terminal.run { messages, sender in
             try await sender.send(StreamChannel.resize.frame(Array(#"{"Width":100,"Height":40}"#.utf8)))
-            try await sender.send(StreamChannel.stdin.frame(Array("stty size; exit 5\r".utf8)))
+            try await sender.send(StreamChannel.stdin.frame(Array(typing.utf8)))
             var screen = "", status = ""
             for try await message in messages {
                 switch message.first {
@@ -97,18 +119,5 @@ extension KubeletEndToEndTests {
             }
             return (screen, status)
         }
-        #expect(screen.contains("40 100"), "\(screen)")
-        let outcome = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
-        #expect(outcome.reason == "NonZeroExitCode", "\(status)")
-        #expect(outcome.details?.causes?.first?.message == "5")
-
-        // The Python client's protocol, v4.
-        let legacy = try await WebSocketDialer.connect(
-            url: "\(base)/api/v1/namespaces/default/pods/box/exec?command=echo&command=v4&stdout=true&stderr=true",
-            subprotocols: [StreamProtocol.v4.rawValue], tls: tls)
-        #expect(legacy.subprotocol == StreamProtocol.v4.rawValue)
-        let frames = try await legacy.run { messages, _ in try await messages.reduce(into: [[UInt8]]()) { $0.append($1) } }
-        #expect(frames.contains(StreamChannel.stdout.frame(Array("v4\n".utf8))), "\(frames)")
-        #expect(frames.last.map { String(decoding: $0.dropFirst(), as: UTF8.self).contains("\"Success\"") } == true, "\(frames)")
     }
 }
