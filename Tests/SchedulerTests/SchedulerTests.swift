@@ -125,6 +125,40 @@ struct SchedulerTests {
         #expect(SchedulingAlgorithm(pod: newcomer, cache: placed).filter(placed.node(named: "c")!) == nil)
     }
 
+    @Test("pods without constraints of their own are spread by the system defaults: per ReplicaSet and Service, zones optional")
+    func systemDefaultSpreading() throws {
+        let nodes = ["a", "b", "c"].map { Self.node($0, labels: ["kubernetes.io/hostname": $0]) }
+        let owner = #""ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-1","uid":"rs","controller":true}]"#
+        func web(_ name: String, on node: String? = nil) throws -> Pod {
+            let nodeName = node.map { #""nodeName":"\#($0)","# } ?? ""
+            return try Self.pod(#"{"metadata":{"name":"\#(name)","uid":"\#(name)","namespace":"default","labels":{"app":"web","pod-template-hash":"1"},\#(owner)},"spec":{\#(nodeName)"containers":[{"name":"c"}]}}"#)
+        }
+        var cache = Self.cache(nodes, pods: [try web("w1", on: "a"), try web("w2", on: "a"), try web("w3", on: "b")])
+        let pending = PendingPod(try web("w4"))
+        // Nothing known about the owner or a Service yet: no grouping, no spreading.
+        #expect(cache.workloads.defaultSpreadConstraints(for: pending).isEmpty)
+        let replicaSet = try JSONDecoder().decode(ReplicaSet.self, from: Data(#"{"metadata":{"name":"web-1","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"web","pod-template-hash":"1"}},"template":{}}}"#.utf8))
+        cache.workloads.setReplicaSet(replicaSet)
+        let constraints = cache.workloads.defaultSpreadConstraints(for: pending)
+        #expect(constraints.map(\.topologyKey) == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"])
+        #expect(constraints.map(\.maxSkew) == [3, 5])
+        #expect(constraints.allSatisfy { !$0.hardConstraint })
+        // No zone labels anywhere: the nodes are still scored by hostname; fewer pods of the group is better.
+        let algorithm = SchedulingAlgorithm(pod: pending, cache: cache)
+        let scores = algorithm.topologySpreadScores(cache.nodes, constraints: constraints, requireAllTopologies: false)
+        let byNode = Dictionary(uniqueKeysWithValues: zip(cache.nodes.map(\.name), scores))
+        #expect(byNode["c"]! > byNode["b"]!)
+        #expect(byNode["b"]! > byNode["a"]!)
+        // A Service selecting the pod groups it as well (its labels merged with the owner's selector).
+        let service = try JSONDecoder().decode(Service.self, from: Data(#"{"metadata":{"name":"web","namespace":"default"},"spec":{"selector":{"app":"web"}}}"#.utf8))
+        cache.workloads.setService(service)
+        cache.workloads.setReplicaSet(replicaSet, deleted: true)
+        #expect(cache.workloads.defaultSelector(for: pending).description == "app=web")
+        // A pod with constraints of its own keeps them and gets no defaults.
+        let own = PendingPod(try Self.pod(#"{"metadata":{"name":"o","uid":"o","namespace":"default","labels":{"app":"web"}},"spec":{"containers":[{"name":"c"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":"web"}}}]}}"#))
+        #expect(own.spreadConstraints.count == 1)
+    }
+
     @Test("queue: backoff 1 s doubling to 10 s; a cluster change moves unschedulable pods; adaptive node sampling")
     func queueAndSampling() throws {
         let queue = SchedulingQueue()
@@ -176,6 +210,37 @@ struct SchedulerTests {
         #expect(condition.reason == "Unschedulable")
         #expect(condition.message == "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod..")
         #expect(huge?.spec?.nodeName == nil)
+        try await client.shutdown()
+    }
+
+    @Test("a Deployment's replicas spread over the nodes although one node is far bigger (system default spreading)", .timeLimit(.minutes(2)))
+    func deploymentSpreadsOverNodes() async throws {
+        let server = try await ServerProcess(controllers: true)
+        defer { server.stop() }
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        var big = Self.node("big", cpu: "64", labels: ["kubernetes.io/hostname": "big"])
+        big.status?.allocatable?["memory"] = "256Gi"
+        big.status?.capacity?["memory"] = "256Gi"
+        let nodes = [big] + ["small-1", "small-2"].map { Self.node($0, labels: ["kubernetes.io/hostname": $0]) }
+        for node in nodes {
+            var created = try await client.create(node)
+            created.status = node.status
+            _ = try await client.updateStatus(created)
+        }
+        // Least-allocated alone would put every replica on "big".
+        let deployment = try JSONDecoder().decode(Deployment.self, from: Data(#"{"metadata":{"name":"web","namespace":"default"},"spec":{"replicas":6,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"100m"}}}]}}}}"#.utf8))
+        _ = try await client.create(deployment)
+        var placement: [String] = []
+        for _ in 0..<150 {
+            let pods = try await client.list(Pod.self, namespace: "default").items
+            placement = pods.compactMap(\.spec?.nodeName)
+            if placement.count == 6 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(placement.count == 6)
+        let perNode = Dictionary(grouping: placement, by: { $0 }).mapValues(\.count)
+        #expect(Set(perNode.keys) == ["big", "small-1", "small-2"], "placement: \(perNode)")
+        #expect(perNode.values.allSatisfy { $0 == 2 }, "placement: \(perNode)")
         try await client.shutdown()
     }
 }

@@ -2,7 +2,8 @@ import KubeAPI
 
 /// The scheduler's view of the cluster (upstream's scheduler cache and snapshot in one, since scheduling runs on
 /// one actor): nodes in a stable order with the pods on each, pods this scheduler assumed on a node before the
-/// API server confirmed the binding, and namespace labels for affinity namespace selectors.
+/// API server confirmed the binding, namespace labels for affinity namespace selectors, and the selectors of
+/// Services and ReplicaSets for the default topology spreading.
 struct ClusterCache: Sendable {
     /// Nodes in the order the scheduler walks them; `index` maps a name to its position. Pods bound to a node the
     /// cache has not seen yet wait in `orphans`.
@@ -14,6 +15,7 @@ struct ClusterCache: Sendable {
     /// UIDs of pods assumed by this scheduler and not yet seen bound through the watch.
     private(set) var assumed: Set<String> = []
     private(set) var namespaceLabels: [String: [String: String]] = [:]
+    var workloads = WorkloadSelectors()
     /// Placed pods with any affinity term, and with a required anti-affinity term, cluster-wide (fast paths when 0).
     private(set) var podsWithAffinity = 0
     private(set) var podsWithRequiredAntiAffinity = 0

@@ -10,8 +10,8 @@ import Logging
 /// a `FailedScheduling` event and `PodScheduled=False/Unschedulable` worded as upstream words them, and waits until a
 /// node is added or changes, or a placed pod goes away.
 ///
-/// It keeps its own compact cache from three watches — pods (finished ones left out), nodes and namespaces — rather
-/// than whole objects.
+/// It keeps its own compact cache from five watches — pods (finished ones left out), nodes, namespaces, and the
+/// selectors of Services and ReplicaSets (for the default topology spreading) — rather than whole objects.
 ///
 /// ```swift
 /// let scheduler = Scheduler(client: client, logger: logger)
@@ -78,6 +78,12 @@ public actor Scheduler {
                 // selector would make the API server decode every pod event for this watch.
                 await Reflector(ListWatch<Pod>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
+            group.addTask {
+                await Reflector(ListWatch<Service>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
+            group.addTask {
+                await Reflector(ListWatch<ReplicaSet>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
             while !isSynced { try await Task.sleep(for: .milliseconds(20)) }
             let nodes = cache.nodeCount
             logger.info("scheduler caches synced", metadata: ["nodes": "\(nodes)"])
@@ -91,7 +97,7 @@ public actor Scheduler {
         }
     }
 
-    private var isSynced: Bool { synced.count == 3 }
+    private var isSynced: Bool { synced.count == 5 }
 
     // MARK: Watches
 
@@ -131,6 +137,30 @@ public actor Scheduler {
             } else {
                 cache.setNamespace(name, labels: namespace.metadata.labels)
             }
+        }
+    }
+
+    private func apply(_ delta: ReflectorDelta<Service>) {
+        switch delta {
+        case .replace(let services, _):
+            cache.workloads.removeAllServices()
+            for service in services { cache.workloads.setService(service) }
+            synced.insert("services")
+        case .event(let event):
+            guard let service = event.object else { return }
+            if case .deleted = event { cache.workloads.setService(service, deleted: true) } else { cache.workloads.setService(service) }
+        }
+    }
+
+    private func apply(_ delta: ReflectorDelta<ReplicaSet>) {
+        switch delta {
+        case .replace(let sets, _):
+            cache.workloads.removeAllReplicaSets()
+            for set in sets { cache.workloads.setReplicaSet(set) }
+            synced.insert("replicasets")
+        case .event(let event):
+            guard let set = event.object else { return }
+            if case .deleted = event { cache.workloads.setReplicaSet(set, deleted: true) } else { cache.workloads.setReplicaSet(set) }
         }
     }
 

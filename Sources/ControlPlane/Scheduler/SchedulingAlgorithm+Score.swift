@@ -16,7 +16,10 @@ extension SchedulingAlgorithm {
         }
         add(taintTolerationScores(nodes), weight: 3)
         if !pod.preferredNodeAffinity.isEmpty { add(nodeAffinityScores(nodes), weight: 2) }
-        if pod.spreadConstraints.contains(where: { !$0.hardConstraint }) { add(topologySpreadScores(nodes), weight: 2) }
+        // A pod without constraints of its own is spread by the system defaults (`defaultingType: System`).
+        let systemDefaulted = pod.spreadConstraints.isEmpty
+        let soft = systemDefaulted ? cache.workloads.defaultSpreadConstraints(for: pod) : pod.spreadConstraints.filter { !$0.hardConstraint }
+        if !soft.isEmpty { add(topologySpreadScores(nodes, constraints: soft, requireAllTopologies: !systemDefaulted), weight: 2) }
         if !pod.info.preferredAffinity.isEmpty || !pod.info.preferredAntiAffinity.isEmpty || cache.podsWithAffinity > 0 {
             add(interPodAffinityScores(nodes), weight: 2)
         }
@@ -98,23 +101,24 @@ extension SchedulingAlgorithm {
         return Self.maxNodeScore * (sum - minimum) / (maximum - minimum)
     }
 
-    /// PodTopologySpread for the `ScheduleAnyway` constraints: fewer matching pods in a node's domains is better;
-    /// nodes lacking a topology key score 0.
-    func topologySpreadScores(_ nodes: [NodeInfo]) -> [Int64] {
-        let soft = pod.spreadConstraints.filter { !$0.hardConstraint }
-        let ignored = nodes.map { node in !soft.allSatisfy { node.labels[$0.topologyKey] != nil } }
+    /// PodTopologySpread for the `ScheduleAnyway` constraints: fewer matching pods in a node's domains is better.
+    /// With the pod's own constraints (`requireAllTopologies`) nodes lacking a topology key score 0; with the system
+    /// defaults a node is scored by the constraints whose key it has (zones are optional).
+    func topologySpreadScores(_ nodes: [NodeInfo], constraints soft: [PendingPod.SpreadConstraint], requireAllTopologies: Bool) -> [Int64] {
+        let ignored = nodes.map { node in requireAllTopologies && !soft.allSatisfy { node.labels[$0.topologyKey] != nil } }
         // Domains among the scored nodes, for each constraint's weight (log of the domain count + 2).
         var weights: [Double] = []
         var counts: [[String: Int64]] = []
         for constraint in soft {
             var domains = Set<String>()
-            for (i, node) in nodes.enumerated() where !ignored[i] { domains.insert(node.labels[constraint.topologyKey]!) }
+            for (i, node) in nodes.enumerated() where !ignored[i] {
+                if let value = node.labels[constraint.topologyKey] { domains.insert(value) }
+            }
             weights.append(log(Double(domains.count + 2)))
             var perDomain: [String: Int64] = [:]
             if constraint.topologyKey != "kubernetes.io/hostname" {
-                for node in cache.nodes where TopologySpreadState.counts(node, constraints: soft, pod: pod) {
-                    let value = node.labels[constraint.topologyKey]!
-                    guard domains.contains(value) else { continue }
+                for node in cache.nodes where TopologySpreadState.counts(node, constraints: soft, pod: pod, requireAllTopologies: requireAllTopologies) {
+                    guard let value = node.labels[constraint.topologyKey], domains.contains(value) else { continue }
                     perDomain[value, default: 0] += TopologySpreadState.matching(node, constraint.selector, namespace: pod.info.namespace)
                 }
             }

@@ -154,13 +154,15 @@ struct TopologySpreadState {
         }
     }
 
-    /// Whether a node takes part in the spread: it has every constraint's topology key and passes the inclusion
-    /// policies (upstream evaluates those of the first constraint for all of them).
-    static func counts(_ node: NodeInfo, constraints: [PendingPod.SpreadConstraint], pod: PendingPod) -> Bool {
+    /// Whether a node takes part in the spread: it passes the inclusion policies (upstream evaluates those of the
+    /// first constraint for all of them) and, unless the constraints are the system defaults, has every
+    /// constraint's topology key.
+    static func counts(_ node: NodeInfo, constraints: [PendingPod.SpreadConstraint], pod: PendingPod,
+                       requireAllTopologies: Bool = true) -> Bool {
         guard let first = constraints.first else { return false }
         if first.honorNodeAffinity, !pod.matchesNodeAffinity(node) { return false }
         if first.honorNodeTaints, pod.untoleratedTaint(node) != nil { return false }
-        return constraints.allSatisfy { node.labels[$0.topologyKey] != nil }
+        return !requireAllTopologies || constraints.allSatisfy { node.labels[$0.topologyKey] != nil }
     }
 
     /// Pods on the node in `namespace`, not terminating, whose labels match.
