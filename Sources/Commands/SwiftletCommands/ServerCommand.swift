@@ -41,6 +41,15 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease, the scheduler only while holding kube-system/kube-scheduler.")
     var leaderElect = true
 
+    @Option(name: .long, help: "How long a leader's Lease stays valid without renewal; a candidate takes over after that.")
+    var leaderElectLeaseDuration = DurationArgument(.seconds(15), text: "15s")
+
+    @Option(name: .long, help: "How long a leader keeps retrying to renew its Lease before it steps down.")
+    var leaderElectRenewDeadline = DurationArgument(.seconds(10), text: "10s")
+
+    @Option(name: .long, help: "How often candidates try to take the Lease and the leader renews it.")
+    var leaderElectRetryPeriod = DurationArgument(.seconds(2), text: "2s")
+
     @Flag(name: .long, inversion: .prefixedNo, help: "Run the scheduler, binding pods without a node to Ready nodes.")
     var scheduler = true
 
@@ -88,6 +97,17 @@ public struct ServerCommand: AsyncParsableCommand {
             do { _ = try StoreLocation(parsing: store) } catch { throw ValidationError("--store: \(error)") }
         }
         do { _ = try ControllerSelection(parsing: controllers) } catch { throw ValidationError("--controllers: \(error)") }
+        for (flag, value) in [("lease-duration", leaderElectLeaseDuration), ("renew-deadline", leaderElectRenewDeadline),
+                              ("retry-period", leaderElectRetryPeriod)] where value.duration <= .zero {
+            throw ValidationError("--leader-elect-\(flag) must be greater than zero")
+        }
+        // client-go's rules: the lease outlives the renew deadline, which allows for a jittered retry (×1.2).
+        guard leaderElectLeaseDuration.duration > leaderElectRenewDeadline.duration else {
+            throw ValidationError("--leader-elect-lease-duration (\(leaderElectLeaseDuration)) must be greater than --leader-elect-renew-deadline (\(leaderElectRenewDeadline))")
+        }
+        guard leaderElectRenewDeadline.duration > leaderElectRetryPeriod.duration * 1.2 else {
+            throw ValidationError("--leader-elect-renew-deadline (\(leaderElectRenewDeadline)) must be greater than --leader-elect-retry-period (\(leaderElectRetryPeriod)) × 1.2")
+        }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
@@ -134,7 +154,10 @@ public struct ServerCommand: AsyncParsableCommand {
                                                                  anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile)),
             metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
         let selection = try ControllerSelection(parsing: controllers)
-        let leaderElection: LeaderElector.Configuration? = leaderElect ? LeaderElector.Configuration() : nil
+        let leaderElection: LeaderElector.Configuration? = leaderElect
+            ? LeaderElector.Configuration(leaseDuration: leaderElectLeaseDuration.duration, renewDeadline: leaderElectRenewDeadline.duration,
+                                          retryPeriod: leaderElectRetryPeriod.duration)
+            : nil
         let dataDir = self.dataDir
         let (ready, announceReady) = AsyncStream.makeStream(of: Int.self)
         let nodeLifecycle = NodeLifecycleController.Configuration(nodeMonitorPeriod: nodeMonitorPeriod.duration,

@@ -86,11 +86,17 @@ public final class LeaderElector: Sendable {
         }
     }
 
-    /// Retries every `retryPeriod` until the lease is ours; `false` if cancelled first.
+    /// Retries every `retryPeriod` until the lease is ours — sooner when the holder's lease runs out before the
+    /// next retry, so a takeover does not wait for the next period; `false` if cancelled first.
     private func acquire() async -> Bool {
         while !Task.isCancelled {
             if await tryAcquireOrRenew() { return true }
-            guard (try? await Task.sleep(for: configuration.retryPeriod)) != nil else { return false }
+            let untilExpiry = observed.withLock { o -> Duration in
+                let duration = Duration.seconds(Int(o.spec?.leaseDurationSeconds ?? 15))
+                return o.time + duration - ContinuousClock.now + .milliseconds(10)
+            }
+            let wait = min(configuration.retryPeriod, max(untilExpiry, .milliseconds(10)))
+            guard (try? await Task.sleep(for: wait)) != nil else { return false }
         }
         return false
     }
