@@ -304,8 +304,8 @@ public actor EtcdStore: ManagedStore {
         let interval = retention.interval
         compactor = Task { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self else { return }
+                // Cancelled (the store is closing): stop before another round, which would use a closed client.
+                guard (try? await Task.sleep(for: interval)) != nil, let self else { return }
                 do { try await self.compactExpiredHistory() } catch {
                     self.logger.warning("compaction failed", metadata: ["error": "\(error)"])
                 }
@@ -329,8 +329,11 @@ public actor EtcdStore: ManagedStore {
 
     public func close() async {
         closed = true
+        // A round in flight finishes before the client goes away.
+        let compactor = self.compactor
+        self.compactor = nil
         compactor?.cancel()
-        compactor = nil
+        await compactor?.value
         for watch in watches.values {
             watch.feed.cancel()
             watch.continuation.finish()

@@ -55,10 +55,10 @@ public actor SQLiteStore: ManagedStore {
         let interval = retention.interval
         compactor = Task { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self else { return }
+                // Cancelled (the store is closing): stop before another round, which would use a closed client.
+                guard (try? await Task.sleep(for: interval)) != nil, let self else { return }
                 do { try await self.compactExpiredHistory() } catch {
-                    await self.logger.error("compaction failed", metadata: ["error": "\(error)"])
+                    self.logger.error("compaction failed", metadata: ["error": "\(error)"])
                 }
             }
         }
