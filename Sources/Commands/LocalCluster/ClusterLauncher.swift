@@ -173,18 +173,31 @@ public struct ClusterLauncher: Sendable {
     /// agent is up (runtime connected, node registered), which the Node's Ready condition is not when a previous
     /// agent died only moments ago. False on timeout or when `daemon` exits first.
     public func waitForLeaseRenewal(node name: String, since: Date, kubeconfig: String, daemon: Daemon, timeout: Duration) async -> Bool {
-        guard let server = try? Self.serverURL(kubeconfig: kubeconfig),
-              let client = try? KubeClient(configuration: .init(server: server, userAgent: "swiftlet/lab"), logger: logger) else { return false }
+        let client: KubeClient
+        do {
+            client = try KubeClient(configuration: try Self.clientConfiguration(kubeconfig: kubeconfig, userAgent: "swiftlet/lab"), logger: logger)
+        } catch {
+            logger.warning("cannot read the lab's kubeconfig", metadata: ["kubeconfig": "\(kubeconfig)", "error": "\(error)"])
+            return false
+        }
         let deadline = ContinuousClock.now + timeout
         var renewed = false
+        var lastError: (any Error)?
         while !renewed, ContinuousClock.now < deadline, daemon.isRunning {
-            if let time = try? await client.get(Lease.self, name: name, namespace: "kube-node-lease").spec?.renewTime, time.date > since {
-                renewed = true
-            } else {
-                try? await Task.sleep(for: .milliseconds(250))
+            do {
+                if let time = try await client.get(Lease.self, name: name, namespace: "kube-node-lease").spec?.renewTime, time.date > since {
+                    renewed = true
+                    continue
+                }
+            } catch {
+                lastError = error
             }
+            try? await Task.sleep(for: .milliseconds(250))
         }
         try? await client.shutdown()
+        if !renewed, let lastError {
+            logger.warning("no lease renewal seen", metadata: ["node": "\(name)", "error": "\(lastError)"])
+        }
         return renewed
     }
 
