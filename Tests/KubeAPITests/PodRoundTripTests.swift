@@ -264,6 +264,25 @@ import Testing
         #expect(pod.spec?.volumes?.last?.gitRepo?["repository"] == "https://example.com/repo.git")
     }
 
+    @Test func managedFieldsCanBeLeftOutAndConvertDirectlyToJSONValues() throws {
+        let data = Data(Self.podJSON.utf8)
+        let full = try KubeJSON.decode(Pod.self, from: data)
+        let entries = try #require(full.metadata.managedFields)
+        #expect(!entries.isEmpty)
+        let lean = try KubeJSON.decode(Pod.self, from: data, omittingManagedFields: true)
+        #expect(lean.metadata.managedFields == nil)
+        var withoutEntries = full
+        withoutEntries.metadata.managedFields = nil
+        #expect(lean == withoutEntries)
+        // The direct conversion agrees with the coders both ways.
+        for entry in entries {
+            #expect(entry.jsonValue == (try KubeJSON.value(of: entry)))
+            #expect(try ManagedFieldsEntry(json: entry.jsonValue) == entry)
+        }
+        #expect(throws: DecodingError.self) { try ManagedFieldsEntry(json: ["manager": 7]) }
+        #expect(throws: DecodingError.self) { try ManagedFieldsEntry(json: ["time": "yesterday"]) }
+    }
+
     @Test func minimalPodDoesNotGrowKeys() throws {
         // Only `metadata` and `spec.containers` are required upstream; nothing else is invented.
         try expectRoundTrip(Pod.self, #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"#)

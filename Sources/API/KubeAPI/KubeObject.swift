@@ -97,14 +97,22 @@ public enum KubeJSON {
         return try encoder.encode(value)
     }
 
-    /// Decodes a value from JSON.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        try JSONDecoder().decode(type, from: data)
+    /// Decodes a value from JSON; with `omittingManagedFields` every `ObjectMeta` in it is left without
+    /// `managedFields`.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, omittingManagedFields: Bool = false) throws -> T {
+        let decoder = JSONDecoder()
+        if omittingManagedFields { decoder.userInfo[omitManagedFields] = true }
+        return try decoder.decode(type, from: data)
     }
 
-    /// Converts a typed value to a `JSONValue`.
+    /// The `userInfo` key that tells `ObjectMeta`'s decoding to skip `managedFields`.
+    public static let omitManagedFields = CodingUserInfoKey(rawValue: "io.swiftlet.omitManagedFields")!
+
+    /// Converts a typed value to a `JSONValue` (objects are dictionaries: no key sorting on the way).
     public static func value<T: Encodable>(of object: T) throws -> JSONValue {
-        try JSONValue(parsing: try encode(object))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return try JSONValue(parsing: try encoder.encode(object))
     }
 
     /// Converts a `JSONValue` to a typed value.

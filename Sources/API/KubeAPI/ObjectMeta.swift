@@ -39,6 +39,29 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         self.finalizers = finalizers
         self.managedFields = managedFields
     }
+
+    /// Decoding with `KubeJSON.omitManagedFields` set in the decoder's `userInfo` leaves `managedFields` nil: their
+    /// field tries are most of the cost of decoding a small object, and readers that never write them back whole
+    /// (controllers, the scheduler, the kubelet) do not need them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        generateName = try container.decodeIfPresent(String.self, forKey: .generateName)
+        namespace = try container.decodeIfPresent(String.self, forKey: .namespace)
+        selfLink = try container.decodeIfPresent(String.self, forKey: .selfLink)
+        uid = try container.decodeIfPresent(String.self, forKey: .uid)
+        resourceVersion = try container.decodeIfPresent(String.self, forKey: .resourceVersion)
+        generation = try container.decodeIfPresent(Int64.self, forKey: .generation)
+        creationTimestamp = try container.decodeIfPresent(Time.self, forKey: .creationTimestamp)
+        deletionTimestamp = try container.decodeIfPresent(Time.self, forKey: .deletionTimestamp)
+        deletionGracePeriodSeconds = try container.decodeIfPresent(Int64.self, forKey: .deletionGracePeriodSeconds)
+        labels = try container.decodeIfPresent([String: String].self, forKey: .labels)
+        annotations = try container.decodeIfPresent([String: String].self, forKey: .annotations)
+        ownerReferences = try container.decodeIfPresent([OwnerReference].self, forKey: .ownerReferences)
+        finalizers = try container.decodeIfPresent([String].self, forKey: .finalizers)
+        managedFields = decoder.userInfo[KubeJSON.omitManagedFields] as? Bool == true
+            ? nil : try container.decodeIfPresent([ManagedFieldsEntry].self, forKey: .managedFields)
+    }
 }
 
 /// meta/v1 `OwnerReference`: who owns an object, for garbage collection and adoption.
@@ -83,6 +106,46 @@ public struct ManagedFieldsEntry: Codable, Sendable, Hashable {
         self.fieldsType = fieldsType
         self.fieldsV1 = fieldsV1
         self.subresource = subresource
+    }
+}
+
+extension ManagedFieldsEntry {
+    /// The entry as a `JSONValue`, built member by member (the field trie is one already) rather than encoded.
+    public var jsonValue: JSONValue {
+        var members: [String: JSONValue] = [:]
+        if let manager { members["manager"] = .string(manager) }
+        if let operation { members["operation"] = .string(operation) }
+        if let apiVersion { members["apiVersion"] = .string(apiVersion) }
+        if let time { members["time"] = .string(time.description) }
+        if let fieldsType { members["fieldsType"] = .string(fieldsType) }
+        if let fieldsV1 { members["fieldsV1"] = fieldsV1 }
+        if let subresource { members["subresource"] = .string(subresource) }
+        return .object(members)
+    }
+
+    /// Reads an entry from a `JSONValue` directly, the inverse of `jsonValue`.
+    public init(json: JSONValue) throws {
+        guard case .object(let members) = json else {
+            throw DecodingError.typeMismatch(ManagedFieldsEntry.self, .init(codingPath: [], debugDescription: "managedFields entry is a \(json.typeName), not an object"))
+        }
+        func string(_ key: String) throws -> String? {
+            guard let value = members[key], value != .null else { return nil }
+            guard let text = value.stringValue else {
+                throw DecodingError.typeMismatch(String.self, .init(codingPath: [], debugDescription: "managedFields \(key) is a \(value.typeName), not a string"))
+            }
+            return text
+        }
+        let timeText = try string("time")
+        let time = try timeText.map { text -> Time in
+            guard let time = Time(rfc3339: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "parsing time \"\(text)\" as RFC 3339"))
+            }
+            return time
+        }
+        let fields = members["fieldsV1"]
+        self.init(manager: try string("manager"), operation: try string("operation"), apiVersion: try string("apiVersion"),
+                  time: time, fieldsType: try string("fieldsType"), fieldsV1: fields == .null ? nil : fields,
+                  subresource: try string("subresource"))
     }
 }
 

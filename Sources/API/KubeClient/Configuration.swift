@@ -32,6 +32,10 @@ extension KubeClient {
         public var connectTimeout: Duration
         /// Limit for one non-watch request, from sending to the last byte of the response.
         public var requestTimeout: Duration
+        /// Leaves `metadata.managedFields` out of every object decoded from responses and watches — most of the
+        /// decoding cost of a small object. For clients that never write managedFields back whole (controllers,
+        /// the scheduler, the kubelet): an update without them keeps the stored ones.
+        public var omitsManagedFields = false
 
         public init(server: URL, certificateAuthority: Data? = nil, clientCertificate: Data? = nil,
                     clientKey: Data? = nil, bearerToken: String? = nil, insecureSkipTLSVerify: Bool = false,

@@ -147,7 +147,7 @@ public final class KubeClient: Sendable {
     func send<T: Decodable>(_ request: Request, as type: T.Type) async throws(KubeClientError) -> T {
         let data = try await send(request)
         do {
-            return try KubeJSON.decode(T.self, from: data)
+            return try KubeJSON.decode(T.self, from: data, omittingManagedFields: configuration.omitsManagedFields)
         } catch {
             throw .serialization(request: request.description, cause: error)
         }

@@ -9,9 +9,13 @@ import KubeAPI
 struct WatchEventParser<K: KubeObject> {
     /// `VERB path` of the watch, for errors.
     let request: String
+    private let decoder = JSONDecoder()
     private var pending: [UInt8] = []
 
-    init(request: String) { self.request = request }
+    init(request: String, omittingManagedFields: Bool = false) {
+        self.request = request
+        if omittingManagedFields { decoder.userInfo[KubeJSON.omitManagedFields] = true }
+    }
 
     /// Consumes a chunk and hands the events of its complete lines to `deliver`, in order; events before a bad
     /// line are delivered before the error is thrown.
@@ -42,7 +46,7 @@ struct WatchEventParser<K: KubeObject> {
         guard pending.contains(where: { !Self.isWhitespace($0) }) else { return nil }
         let frame: WatchFrame<K>
         do {
-            frame = try JSONDecoder().decode(WatchFrame<K>.self, from: Data(pending))
+            frame = try decoder.decode(WatchFrame<K>.self, from: Data(pending))
         } catch {
             throw .serialization(request: request, cause: error)
         }

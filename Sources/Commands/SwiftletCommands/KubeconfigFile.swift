@@ -3,13 +3,15 @@ import KubeClient
 import Logging
 import Yams
 
-/// Reading a kubeconfig file (YAML) into a `KubeClient`, for the commands that talk to an API server.
+/// Reading a kubeconfig file (YAML) into a `KubeClient`, for the components that talk to an API server (agent,
+/// proxy, simulated nodes); they never write `managedFields` back, so their client does not decode them.
 enum KubeconfigFile {
     static func client(path: String, userAgent: String, logger: Logger) throws -> KubeClient {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let model = try YAMLDecoder().decode(Kubeconfig.self, from: text)
         var configuration = try KubeClient.Configuration(kubeconfig: model, directory: (path as NSString).deletingLastPathComponent)
         configuration.userAgent = userAgent
+        configuration.omitsManagedFields = true
         return try KubeClient(configuration: configuration, logger: logger)
     }
 }

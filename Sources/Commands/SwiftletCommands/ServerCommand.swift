@@ -315,6 +315,8 @@ struct InProcessClients: Sendable {
 
     func configuration(port: Int, user: String, userAgent: String) throws -> KubeClient.Configuration {
         var configuration = KubeClient.Configuration(server: URL(string: "\(server.scheme)://\(host):\(port)")!, userAgent: userAgent)
+        // Controllers, the scheduler and cluster DNS never write managedFields back: skip decoding them.
+        configuration.omitsManagedFields = true
         if let ca = server.certificateAuthorityPEM, let issued = try server.issueClientCertificate(commonName: user) {
             configuration.certificateAuthority = Data(ca.utf8)
             configuration.clientCertificate = Data(issued.certificatePEM.utf8)

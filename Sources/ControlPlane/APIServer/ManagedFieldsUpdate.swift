@@ -9,20 +9,28 @@ struct ManagedFieldsUpdate: Sendable {
     var subresource: String?
 
     func record<K: KubeObject>(on object: inout K, old: K?) throws {
-        var newValue = try KubeJSON.value(of: object)
-        newValue["apiVersion"] = .string(K.resource.groupVersion)
-        newValue["kind"] = .string(K.resource.kind)
-        let oldValue = try old.map { old -> JSONValue in
-            var value = try KubeJSON.value(of: old)
-            value["apiVersion"] = .string(K.resource.groupVersion)
-            value["kind"] = .string(K.resource.kind)
-            return value
-        }
+        let newValue = try Self.value(of: object)
+        let oldValue = try old.map(Self.value(of:))
         let updated = try Patching.status(for: K.resource) {
             try FieldManager(kind: K.resource.kind, subresource: subresource ?? "")
                 .update(from: oldValue, to: newValue, manager: manager, apiVersion: K.resource.groupVersion, now: Date())
         }
-        let entries = updated[path: ["metadata", "managedFields"]]
-        object.metadata.managedFields = try entries.map { try KubeJSON.decode([ManagedFieldsEntry].self, from: $0) }
+        object.metadata.managedFields = try updated[path: ["metadata", "managedFields"]].map { entries in
+            try (entries.arrayValue ?? []).map(ManagedFieldsEntry.init(json:))
+        }
+    }
+
+    /// The object as `FieldManager` reads it, with its apiVersion and kind; the managedFields entries are put in as
+    /// JSON values directly — encoding their field tries and parsing them back was most of the cost of a write.
+    private static func value<K: KubeObject>(of object: K) throws -> JSONValue {
+        var withoutEntries = object
+        withoutEntries.metadata.managedFields = nil
+        var value = try KubeJSON.value(of: withoutEntries)
+        value["apiVersion"] = .string(K.resource.groupVersion)
+        value["kind"] = .string(K.resource.kind)
+        if let entries = object.metadata.managedFields {
+            value["metadata"]?["managedFields"] = .array(entries.map(\.jsonValue))
+        }
+        return value
     }
 }
