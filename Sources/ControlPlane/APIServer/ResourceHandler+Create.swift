@@ -55,8 +55,9 @@ extension ResourceHandler {
         }
         let key = StoredObject.key(info, namespace: object.metadata.namespace, name: name)
         do {
-            let revision = try await core.store.create(key: key, value: try StoredObject.encode(object))
-            return .json(try encodeForResponse(object, revision: revision), status: 201)
+            let stored = try StoredObject.encode(object)
+            let revision = try await core.store.create(key: key, value: stored)
+            return .json(StoredObject.withResourceVersion(stored, revision), status: 201)
         } catch {
             await strategy.afterDelete(object, context: core.admission)
             throw core.status(for: error, info: info, name: name)

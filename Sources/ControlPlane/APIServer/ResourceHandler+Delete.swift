@@ -64,8 +64,9 @@ extension ResourceHandler {
                     object.metadata.finalizers = finalizers.isEmpty ? nil : finalizers
                     strategy.prepareForDeletion(&object)
                     if object == old { return .json(try encodeForResponse(old, revision: kv.modRevision)) }
-                    let revision = try await core.store.update(key: kv.key, value: try StoredObject.encode(object), expectedRevision: kv.modRevision)
-                    return .json(try encodeForResponse(object, revision: revision))
+                    let stored = try StoredObject.encode(object)
+                    let revision = try await core.store.update(key: kv.key, value: stored, expectedRevision: kv.modRevision)
+                    return .json(StoredObject.withResourceVersion(stored, revision))
                 }
                 let deleted = try await core.store.delete(key: kv.key, expectedRevision: kv.modRevision)
                 await strategy.afterDelete(old, context: core.admission)

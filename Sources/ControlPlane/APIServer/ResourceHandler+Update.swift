@@ -72,8 +72,9 @@ extension ResourceHandler {
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: deleted.modRevision))
         }
-        let revision = try await core.store.update(key: key, value: try StoredObject.encode(object), expectedRevision: kv.modRevision)
-        return .json(try encodeForResponse(object, revision: revision))
+        let stored = try StoredObject.encode(object)
+        let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision)
+        return .json(StoredObject.withResourceVersion(stored, revision))
     }
 
     /// PATCH: JSON patch, merge patch, strategic merge patch or server-side apply, retried on write conflicts
