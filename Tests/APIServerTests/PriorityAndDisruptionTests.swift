@@ -70,5 +70,17 @@ import TestSupport
         let second = try await k.kubectl("drain", "n1", "--force", "--grace-period=0", "--timeout=20s")
         #expect(second.status == 0 && second.stdout.contains("node/n1 drained"), "\(second)")
         #expect(try await k.ok("get", "pods", "-l", "app=web", "-o", "name").isEmpty)
+        // maxUnavailable and percentages count against the controllers' scale (a Deployment through its ReplicaSet).
+        _ = try await k.ok("create", "deployment", "api", "--image=x", "--replicas=3")
+        _ = try await k.ok("create", "pdb", "api", "--selector=app=api", "--max-unavailable=1")
+        _ = try await k.ok("create", "pdb", "api-half", "--selector=app=nothing-yet", "--min-available=50%")
+        for _ in 0..<100 {
+            status = try await k.ok("get", "pdb", "api", "-o", "jsonpath={.status.expectedPods} {.status.desiredHealthy} {.status.currentHealthy} {.status.disruptionsAllowed} {.status.conditions[0].reason}")
+            if status == "3 2 0 0 InsufficientPods" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status == "3 2 0 0 InsufficientPods")
+        let invalid = try await k.kubectl(["create", "-f", "-"], stdin: #"{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"bad"},"spec":{"minAvailable":1,"maxUnavailable":"150%","selector":{}}}"#)
+        #expect(invalid.status != 0 && invalid.stderr.contains("minAvailable and maxUnavailable cannot be both set") && invalid.stderr.contains("must not be greater than 100%"), "\(invalid)")
     }
 }

@@ -13,7 +13,7 @@ extension ResourceHandler {
         if let kind = body["kind"]?.stringValue, kind != "Eviction" {
             throw Status.badRequest("the API version in the data (\(body["apiVersion"]?.stringValue ?? "")) does not match the expected API version (policy/v1); kind \(kind) is not Eviction")
         }
-        if let given = body[path: ["metadata", "name"]]?.stringValue, given != name {
+        if (body[path: ["metadata", "name"]]?.stringValue ?? "") != name {
             throw Status.badRequest("name in URL does not match name in Eviction object")
         }
         let (object, _) = try await load(name: name, namespace: path.namespace)
@@ -45,14 +45,15 @@ extension ResourceHandler {
                                                  startAfter: nil, limit: 0, revision: nil)
             var matching: [(budget: PodDisruptionBudget, kv: KeyValue)] = []
             for kv in page.items {
+                // policy/v1: a nil selector matches nothing, an empty one every pod; an invalid one matches nothing.
                 guard let budget = try? KubeJSON.decode(PodDisruptionBudget.self, from: kv.value),
-                      let selector = budget.spec?.selector, let expression = try? LabelSelectorExpression(selector),
-                      !expression.requirements.isEmpty, expression.matches(pod.metadata.labels ?? [:]) else { continue }
+                      let expression = try? LabelSelectorExpression(budget.spec?.selector),
+                      expression.matches(pod.metadata.labels ?? [:]) else { continue }
                 matching.append((budget, kv))
             }
             guard let (budget, kv) = matching.first else { return }
             if matching.count > 1 {
-                throw Status.internalError("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.")
+                throw Status(status: "Failure", message: "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.", code: 500)
             }
             var status = budget.status ?? PodDisruptionBudgetStatus()
             let budgetName = budget.metadata.name ?? ""
@@ -96,7 +97,8 @@ extension ResourceHandler {
                 continue
             }
         }
-        throw Self.tooManyRequests(retryAfter: 10, cause: nil)
+        throw Status(message: "Timeout: couldn't update PodDisruptionBudget due to conflicts", reason: "Timeout",
+                     details: StatusDetails(retryAfterSeconds: 10), code: 504)
     }
 
     /// Upstream's `NewTooManyRequests` for a budget that does not allow the eviction.
