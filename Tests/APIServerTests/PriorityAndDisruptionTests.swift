@@ -13,6 +13,8 @@ import TestSupport
         #expect(try await k.ok("create", "priorityclass", "high", "--value=1000", "--description=important").contains("priorityclass.scheduling.k8s.io/high created"))
         #expect(try await k.ok("create", "priorityclass", "fallback", "--value=10", "--global-default").contains("created"))
         #expect(try await k.ok("get", "pc", "high", "-o", "jsonpath={.value} {.preemptionPolicy}") == "1000 PreemptLowerPriority")
+        let describedClass = try await k.ok("describe", "priorityclass", "high")
+        #expect(describedClass.contains("Value:") && describedClass.contains("1000") && describedClass.contains("important"), "\(describedClass)")
         let second = try await k.kubectl("create", "priorityclass", "another", "--value=5", "--global-default")
         #expect(second.status != 0 && second.stderr.contains("priorityclasses.scheduling.k8s.io \"another\" is forbidden: PriorityClass fallback is marked as default. Only one default can exist"), "\(second)")
         let reserved = try await k.kubectl("create", "priorityclass", "system-mine", "--value=5")
@@ -53,6 +55,8 @@ import TestSupport
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(status == "2 1 2 1 SufficientPods")
+        let described = try await k.ok("describe", "pdb", "web")
+        #expect(described.contains("Min available:  1") && described.contains("Allowed disruptions:  1"), "\(described)")
         let table = try await k.ok("get", "pdb")
         #expect(table.contains("MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS") && table.contains("web    1               N/A               1"), "\(table)")
         // The first eviction spends the budget; the second is refused until a pod is healthy again.
