@@ -240,6 +240,22 @@ enum RichObjects {
              "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 40, "acquireTime": "2024-05-01T12:00:00.000000Z",
                       "renewTime": "2024-05-01T12:00:10.654321Z", "leaseTransitions": 0}}
             """,
+        "PriorityClass": """
+            {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
+             "value": 1000, "globalDefault": true, "description": "for important pods", "preemptionPolicy": "Never"}
+            """,
+        "PodDisruptionBudget": """
+            {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": \(metadata),
+             "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}}, "unhealthyPodEvictionPolicy": "AlwaysAllow"},
+             "status": {"observedGeneration": 2, "disruptedPods": {"web-1": "2024-05-01T12:00:00Z"}, "disruptionsAllowed": 0,
+                        "currentHealthy": 2, "desiredHealthy": 2, "expectedPods": 3,
+                        "conditions": [{"type": "DisruptionAllowed", "status": "False", "reason": "InsufficientPods", "message": "",
+                                        "lastTransitionTime": "2024-05-01T12:00:00Z", "observedGeneration": 2}]}}
+            """,
+        "Eviction": """
+            {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "web-1", "namespace": "default"},
+             "deleteOptions": {"gracePeriodSeconds": 5, "preconditions": {"uid": "abc"}}}
+            """,
         "ControllerRevision": """
             {"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": \(metadata),
              "data": {"spec": {"template": {"$patch": "replace", "metadata": {"labels": {"app": "agent"}},

@@ -13,6 +13,8 @@ public enum KubeKinds {
         Job.self,
         EndpointSlice.self,
         Lease.self,
+        PriorityClass.self,
+        PodDisruptionBudget.self,
         Role.self, ClusterRole.self, RoleBinding.self, ClusterRoleBinding.self,
     ]
 

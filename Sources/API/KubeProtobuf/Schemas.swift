@@ -7,7 +7,7 @@
 enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
-        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth)
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -27,6 +27,8 @@ enum Schemas {
             "discovery.k8s.io/v1": ["EndpointSlice": "discovery.v1.EndpointSlice"],
             "coordination.k8s.io/v1": ["Lease": "coordination.v1.Lease"],
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
+            "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
+            "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],
             "rbac.authorization.k8s.io/v1": [
                 "Role": "rbac.v1.Role", "ClusterRole": "rbac.v1.ClusterRole", "RoleBinding": "rbac.v1.RoleBinding",
                 "ClusterRoleBinding": "rbac.v1.ClusterRoleBinding",

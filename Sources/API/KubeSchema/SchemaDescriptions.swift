@@ -56,6 +56,10 @@ enum SchemaDescriptions {
         "JobStatus": "The most recently observed state of a job.",
         "Lease": "A lease for leader election or node heartbeats.",
         "LeaseSpec": "Who holds the lease and until when.",
+        "PriorityClass": "A mapping from a priority class name to the integer priority of the pods that name it.",
+        "PodDisruptionBudget": "How many pods of a collection may be down at once during voluntary disruptions.",
+        "PodDisruptionBudgetSpec": "The pods a budget covers and how many of them must stay available.",
+        "PodDisruptionBudgetStatus": "The most recently observed state of a disruption budget.",
         "ObjectMeta": "Metadata every persisted object has.",
         "PodTemplateSpec": "The pods a controller creates: their metadata and spec.",
     ]
@@ -113,5 +117,11 @@ enum SchemaDescriptions {
         "Job.spec": "Specification of the desired behaviour of the job.",
         "Job.status": "The most recently observed status of the job. Read-only.",
         "Lease.spec": "Specification of the lease.",
+        "PriorityClass.value": "The priority of pods that name this class; up to 1000000000 for user-defined classes.",
+        "PriorityClass.globalDefault": "Whether pods without a priorityClassName get this class's priority. Only one class may be the global default.",
+        "PriorityClass.preemptionPolicy": "PreemptLowerPriority or Never. Default PreemptLowerPriority.",
+        "PodDisruptionBudgetSpec.minAvailable": "Pods that must stay available after an eviction: a number or a percentage.",
+        "PodDisruptionBudgetSpec.maxUnavailable": "Pods that may be unavailable after an eviction: a number or a percentage.",
+        "PodDisruptionBudgetSpec.selector": "Label query over the pods the budget covers.",
     ]
 }

@@ -37,6 +37,7 @@ enum SchemaNames {
             "io.k8s.api.discovery.v1": ["Endpoint", "EndpointConditions", "EndpointHints", "ForZone", "ForNode", "EndpointSlicePort"],
             "io.k8s.api.coordination.v1": ["LeaseSpec"],
             "io.k8s.api.autoscaling.v1": ["ScaleSpec", "ScaleStatus"],
+            "io.k8s.api.policy.v1": ["PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
         ]
         return Dictionary(uniqueKeysWithValues: table.flatMap { package, names in names.map { ($0, package) } })
     }()

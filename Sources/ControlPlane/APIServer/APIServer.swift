@@ -113,7 +113,8 @@ public final class APIServer: Sendable {
         let location = configuration.store ?? .sqlite(path: configuration.dataDirectory + "/state.db")
         store = try await location.open(retention: configuration.retention, logger: logger)
         let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
-                                         nodePorts: NodePortAllocator(range: configuration.nodePortRange))
+                                         nodePorts: NodePortAllocator(range: configuration.nodePortRange),
+                                         priorities: PriorityAdmission(store: store))
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
             let directory = configuration.dataDirectory + "/pki"

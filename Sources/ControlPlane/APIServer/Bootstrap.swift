@@ -28,6 +28,9 @@ struct Bootstrap {
                               spec: ServiceSpec(ports: [ServicePort(name: "https", protocol: "TCP", port: 443, targetPort: .int(6443))],
                                                 clusterIP: kubernetesIP, type: "ClusterIP"))
         try await ensure(service, path: ResourcePath(group: "", version: "v1", namespace: "default", plural: "services"))
+        for priorityClass in PriorityClass.systemClasses {
+            try await ensure(priorityClass, path: ResourcePath(group: "scheduling.k8s.io", version: "v1", namespace: nil, plural: "priorityclasses"))
+        }
     }
 
     /// Creates `object` through its handler unless it exists.

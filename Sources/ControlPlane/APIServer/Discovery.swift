@@ -53,7 +53,7 @@ struct Discovery: Sendable {
     /// The verbs of a subresource, as upstream lists them.
     static func subresourceVerbs(_ sub: String) -> [String] {
         switch sub {
-        case "binding": ["create"]
+        case "binding", "eviction": ["create"]
         case "finalize": ["update"]
         case "log": ["get"]
         case "attach", "exec", "portforward": ["create", "get"]
@@ -72,6 +72,10 @@ struct Discovery: Sendable {
         case "binding":
             return ["name": .string("\(info.plural)/binding"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "Binding", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
+        case "eviction":
+            // kubectl drain looks for group and version here before it evicts (policy/v1).
+            return ["name": .string("\(info.plural)/eviction"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "group": "policy", "version": "v1", "kind": "Eviction", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         case "log":
             return ["name": .string("\(info.plural)/log"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "Pod", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
@@ -115,6 +119,7 @@ struct Discovery: Sendable {
                         let kind: JSONValue = switch sub {
                         case "scale": ["group": "autoscaling", "version": "v1", "kind": "Scale"]
                         case "binding": ["group": "", "version": "v1", "kind": "Binding"]
+                        case "eviction": ["group": "policy", "version": "v1", "kind": "Eviction"]
                         default: ["group": .string(group), "version": .string(version), "kind": .string(info.kind)]
                         }
                         return ["subresource": .string(sub), "responseKind": kind,

@@ -37,6 +37,7 @@ extension ResourceHandler {
         let options = try DeleteOptions(request: request)
         for attempt in 0..<5 {
             let (old, kv) = try await load(name: name, namespace: path.namespace)
+            try strategy.validateDelete(old)
             if let uid = options.preconditions?.uid, uid != old.metadata.uid {
                 throw Status.conflict(info, name: name, message: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(old.metadata.uid ?? "")")
             }

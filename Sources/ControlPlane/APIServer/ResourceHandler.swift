@@ -45,6 +45,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
                 return try await patch(request, path: path, name: name, subresource: "status")
             case (let name?, "scale", _) where strategy.scalable: return try await scale(request, path: path, name: name)
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
+            case (let name?, "eviction", "POST") where subresources.contains("eviction"): return try await evict(request, path: path, name: name)
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
             case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
             case (let name?, let sub?, "GET") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub),

@@ -30,6 +30,8 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(ClusterRoleStrategy(), core: core),
             ResourceHandler(RoleBindingStrategy(), core: core),
             ResourceHandler(ClusterRoleBindingStrategy(), core: core),
+            ResourceHandler(PriorityClassStrategy(), core: core),
+            ResourceHandler(PodDisruptionBudgetStrategy(), core: core),
         ]
         self.handlers = handlers
         var byPath: [String: any ResourceHandling] = [:]

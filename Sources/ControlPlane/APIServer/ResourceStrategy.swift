@@ -26,6 +26,8 @@ protocol ResourceStrategy<Object>: Sendable {
     func mergeStatus(_ object: Object, into old: Object) -> Object
     /// A main-resource write never changes status: it keeps `old`'s (none on create).
     func keepStatus(_ object: inout Object, from old: Object?)
+    /// Refuses a deletion the kind does not allow (the built-in PriorityClasses).
+    func validateDelete(_ object: Object) throws
     /// Upstream's default when DELETE names no propagation policy (Background for most kinds).
     var defaultPropagationPolicy: String { get }
     /// Seconds a deletion waits before the object goes (0: at once, unless finalizers remain).
@@ -55,6 +57,7 @@ extension ResourceStrategy {
     }
     func mergeStatus(_ object: Object, into old: Object) -> Object { object }
     func keepStatus(_ object: inout Object, from old: Object?) {}
+    func validateDelete(_ object: Object) throws {}
     var defaultPropagationPolicy: String { "Background" }
     func gracePeriod(for object: Object, requested: Int64?) -> Int64 { 0 }
     func prepareForDeletion(_ object: inout Object) {}
@@ -72,4 +75,6 @@ struct TableOnlyStrategy<Object: KubeObject>: ResourceStrategy {
 struct AdmissionContext: Sendable {
     let serviceIPs: ServiceIPAllocator
     let nodePorts: NodePortAllocator
+    /// The Priority admission plugin (nil: pods get priority 0 without looking for PriorityClasses).
+    var priorities: PriorityAdmission? = nil
 }

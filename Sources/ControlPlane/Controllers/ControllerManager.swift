@@ -91,6 +91,7 @@ public final class ControllerManager: Sendable {
             controllers.append(NodeLifecycleController(context: context, configuration: nodeLifecycle))
         }
         if on(TaintEvictionController.controllerName) { controllers.append(TaintEvictionController(context: context)) }
+        if on(DisruptionController.controllerName) { controllers.append(DisruptionController(context: context)) }
         return controllers
     }
 }

@@ -14,12 +14,13 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         GarbageCollector.controllerName, NamespaceController.controllerName, ServiceAccountController.controllerName,
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName,
+        DisruptionController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
         "cronjob", "statefulset", "replicationcontroller", "horizontalpodautoscaling",
-        "disruption", "nodeipam", "podgc", "resourcequota",
+        "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "persistentvolume-binder", "attachdetach", "csrsigning", "csrapproving",
         "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation", "root-ca-certificate-publisher",
         "endpointslice-mirroring", "ephemeral-volume", "pv-protection", "pvc-protection", "ttl", "route", "service",

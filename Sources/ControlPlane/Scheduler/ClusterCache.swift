@@ -22,6 +22,13 @@ struct ClusterCache: Sendable {
     /// How many nodes have each image (ImageLocality spreads the score by it).
     private(set) var imageNodeCount: [String: Int] = [:]
 
+    /// Pods waiting for a node a preemption freed (`status.nominatedNodeName`), by node then UID: filters count them
+    /// there for pods of lower or equal priority.
+    private(set) var nominated: [String: [String: PodInfo]] = [:]
+    private var nominatedNode: [String: String] = [:]
+    /// PodDisruptionBudgets by namespace/name, for choosing preemption victims.
+    var budgets: [String: DisruptionBudget] = [:]
+
     var nodeCount: Int { nodes.count }
     var placedPodCount: Int { placement.count }
 
@@ -106,6 +113,24 @@ struct ClusterCache: Sendable {
     }
 
     func isPlaced(uid: String) -> Bool { placement[uid] != nil }
+
+    // MARK: Nominated pods
+
+    /// Records `pod` as nominated to `node` (nil: no longer nominated anywhere).
+    mutating func nominate(_ pod: PodInfo, on node: String?) {
+        clearNomination(uid: pod.uid)
+        guard let node, !node.isEmpty else { return }
+        nominatedNode[pod.uid] = node
+        nominated[node, default: [:]][pod.uid] = pod
+    }
+
+    func nominatedNode(of uid: String) -> String? { nominatedNode[uid] }
+
+    mutating func clearNomination(uid: String) {
+        guard let old = nominatedNode.removeValue(forKey: uid) else { return }
+        nominated[old]?[uid] = nil
+        if nominated[old]?.isEmpty == true { nominated[old] = nil }
+    }
 
     private mutating func update(node name: String, _ body: (inout NodeInfo) -> Void) {
         if let position = index[name] {

@@ -40,8 +40,8 @@ extension SchedulingAlgorithm {
     /// The fit error for a pod no node accepted (`failures` has one entry per node), with what
     /// DefaultPreemption would conclude: nodes failing for reasons preemption cannot fix are "not helpful";
     /// on the others, removing every lower-priority pod either still leaves the pod unfit (those reasons), or
-    /// there is no such pod ("no victims"). Swiftlet does not evict pods to make room (no preemption yet), so a
-    /// node where it would help is reported with its original reasons.
+    /// there is no such pod ("no victims"). Used when `postFilter` finds no candidate node, so a node where
+    /// removing the victims would help does not occur here in practice; it keeps its original reasons.
     func fitError(_ failures: [(position: Int, failure: FilterFailure)]) -> FitError {
         let nodes = cache.nodeCount
         guard nodes > 0 else { return FitError(nodeCount: 0, failures: [], preemption: nil) }

@@ -26,6 +26,8 @@ struct PendingPod: Sendable {
     var spreadConstraints: [SpreadConstraint]
     var images: [String]
     var preemptionNever: Bool
+    /// `status.nominatedNodeName`: where an earlier preemption made room for the pod.
+    var nominatedNodeName: String?
     var creationTime: Date
 
     init(_ pod: Pod) {
@@ -50,6 +52,7 @@ struct PendingPod: Sendable {
         }
         images = ((spec.initContainers ?? []) + spec.containers).compactMap(\.image).map(NodeInfo.normalizedImageName)
         preemptionNever = spec.preemptionPolicy == "Never"
+        nominatedNodeName = pod.status?.nominatedNodeName.flatMap { $0.isEmpty ? nil : $0 }
         creationTime = pod.metadata.creationTimestamp?.date ?? Date()
     }
 

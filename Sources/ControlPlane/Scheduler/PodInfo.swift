@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 
 /// Amounts of resources as the scheduler adds them up: cpu in millicores, memory and ephemeral storage in bytes,
@@ -116,6 +117,8 @@ struct PodInfo: Sendable {
     var labels: [String: String]
     var priority: Int32
     var terminating: Bool
+    /// `status.startTime` (preemption spares the longest-running of equal-priority pods).
+    var startTime: Date?
     /// Effective requests as upstream's `resource.PodRequests` computes them (containers, init containers
     /// including restartable sidecars, overhead).
     var requests: Resources
@@ -144,6 +147,7 @@ struct PodInfo: Sendable {
         labels = pod.metadata.labels ?? [:]
         priority = pod.spec?.priority ?? 0
         terminating = pod.metadata.deletionTimestamp != nil
+        startTime = pod.status?.startTime?.date
         let spec = pod.spec
         requests = Self.requests(spec, nonZero: false)
         let nonZero = Self.requests(spec, nonZero: true)

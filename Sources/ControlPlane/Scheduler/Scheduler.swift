@@ -84,6 +84,9 @@ public actor Scheduler {
             group.addTask {
                 await Reflector(ListWatch<ReplicaSet>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
+            group.addTask {
+                await Reflector(ListWatch<PodDisruptionBudget>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
             while !isSynced { try await Task.sleep(for: .milliseconds(20)) }
             let nodes = cache.nodeCount
             logger.info("scheduler caches synced", metadata: ["nodes": "\(nodes)"])
@@ -97,7 +100,7 @@ public actor Scheduler {
         }
     }
 
-    private var isSynced: Bool { synced.count == 5 }
+    private var isSynced: Bool { synced.count == 6 }
 
     // MARK: Watches
 
@@ -164,6 +167,22 @@ public actor Scheduler {
         }
     }
 
+    private func apply(_ delta: ReflectorDelta<PodDisruptionBudget>) {
+        func key(_ budget: PodDisruptionBudget) -> String { "\(budget.metadata.namespace ?? "")/\(budget.metadata.name ?? "")" }
+        switch delta {
+        case .replace(let budgets, _):
+            cache.budgets = Dictionary(budgets.map { (key($0), DisruptionBudget($0)) }, uniquingKeysWith: { $1 })
+            synced.insert("poddisruptionbudgets")
+        case .event(let event):
+            guard let budget = event.object else { return }
+            switch event {
+            case .added, .modified: cache.budgets[key(budget)] = DisruptionBudget(budget)
+            case .deleted: cache.budgets[key(budget)] = nil
+            case .bookmark: break
+            }
+        }
+    }
+
     /// UIDs of the pods this scheduler knows, to work out deletions when a LIST replaces its view.
     private var knownPods: Set<String> = []
 
@@ -198,6 +217,7 @@ public actor Scheduler {
             // Bound: by us (confirming the assumption) or anyone else.
             queue.remove(uid: uid)
             gated[uid] = nil
+            cache.clearNomination(uid: uid)
             let wasAssumed = cache.assumed.contains(uid)
             let wasPlaced = cache.isPlaced(uid: uid)
             cache.place(PodInfo(pod))
@@ -211,10 +231,12 @@ public actor Scheduler {
         guard (pod.spec?.schedulerName ?? Scheduler.name) == configuration.schedulerName, pod.metadata.deletionTimestamp == nil else {
             queue.remove(uid: uid)
             gated[uid] = nil
+            cache.clearNomination(uid: uid)
             return
         }
         if cache.assumed.contains(uid) { return }
         let pending = PendingPod(pod)
+        if let node = pending.nominatedNodeName { cache.nominate(pending.info, on: node) }
         if !(pod.spec?.schedulingGates ?? []).isEmpty {
             queue.remove(uid: uid)
             if gated.updateValue(pending, forKey: uid) == nil { reportGated(pending) }
@@ -228,6 +250,7 @@ public actor Scheduler {
         knownPods.remove(uid)
         queue.remove(uid: uid)
         gated[uid] = nil
+        cache.clearNomination(uid: uid)
         if cache.remove(uid: uid) != nil {
             // A placed pod went away: its node has room again.
             moveUnschedulable()
@@ -309,11 +332,16 @@ public actor Scheduler {
         case .unschedulable(let message):
             finishUnschedulable(item, cycle: cycle, message: message, started: started)
             return
+        case .preempt(let candidate, let message):
+            preempt(for: item.pod, candidate)
+            finishUnschedulable(item, cycle: cycle, message: message, started: started, nominatedNode: candidate.node)
+            return
         case .node(let name):
             nodeName = name
         }
         var info = item.pod.info
         info.nodeName = nodeName
+        cache.clearNomination(uid: uid)
         cache.assume(info)
         // The queue forgets the pod; an update that came meanwhile is of no use any more (it is bound now).
         _ = queue.finish(uid: uid)
@@ -336,15 +364,29 @@ public actor Scheduler {
     private enum Decision {
         case node(String)
         case unschedulable(String)
+        /// No node fits, but evicting the candidate's victims frees its node (the message has no preemption part).
+        case preempt(PreemptionCandidate, message: String)
     }
 
     /// Filters and scores; the algorithm's view of the cache is released before the cache changes again (so
     /// assuming the pod does not copy the cache).
     private func decide(_ pod: PendingPod) -> Decision {
         let algorithm = SchedulingAlgorithm(pod: pod, cache: cache)
+        // A pod a preemption made room for tries its nominated node first (upstream's evaluateNominatedNode).
+        if let nominated = cache.nominatedNode(of: pod.info.uid), let node = cache.node(named: nominated), algorithm.filter(node) == nil {
+            return .node(nominated)
+        }
         let found = algorithm.findFeasibleNodes(start: nextStartNode)
         nextStartNode = (nextStartNode + found.processed) % max(1, cache.nodeCount)
-        guard !found.feasible.isEmpty else { return .unschedulable(algorithm.fitError(found.failures).message) }
+        guard !found.feasible.isEmpty else {
+            switch algorithm.postFilter(found.failures, budgets: Array(cache.budgets.values)) {
+            case .unschedulable(let error):
+                return .unschedulable(error.message)
+            case .preempt(let candidate):
+                let failures = found.failures.sorted { $0.position < $1.position }.map(\.failure)
+                return .preempt(candidate, message: FitError(nodeCount: cache.nodeCount, failures: failures, preemption: nil).message)
+            }
+        }
         var chosen = found.feasible[0]
         if found.feasible.count > 1 {
             // The highest total; ties broken at random as upstream's selectHost does.
@@ -364,7 +406,49 @@ public actor Scheduler {
         return .node(algorithm.cache.nodes[chosen].name)
     }
 
-    private func finishUnschedulable(_ item: SchedulingQueue.Item, cycle: Int, message: String, started: ContinuousClock.Instant) {
+    /// DefaultPreemption's PrepareCandidate: the preemptor is nominated to the candidate's node (so pods of lower or
+    /// equal priority leave the room to it), lower-priority pods nominated there lose their nomination, and each
+    /// victim gets the `DisruptionTarget` condition, is deleted, and gets a `Preempted` event.
+    private func preempt(for preemptor: PendingPod, _ candidate: PreemptionCandidate) {
+        cache.nominate(preemptor.info, on: candidate.node)
+        metrics.preemption(victims: candidate.victims.count)
+        logger.info("preempting", metadata: ["pod": "\(preemptor.key)", "node": "\(candidate.node)",
+                                             "victims": "\(candidate.victims.map(\.key))"])
+        let client = client, logger = logger, events = events, schedulerName = configuration.schedulerName
+        let displaced = (cache.nominated[candidate.node] ?? [:]).values.filter { $0.priority < preemptor.info.priority }
+        for pod in displaced {
+            cache.clearNomination(uid: pod.uid)
+            Task {
+                do {
+                    _ = try await client.patch(Pod.self, name: pod.name, namespace: pod.namespace, patchType: .merge,
+                                               JSONValue.object(["status": ["nominatedNodeName": .null]]), subresource: "status")
+                } catch {
+                    logger.debug("nomination not cleared", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+                }
+            }
+        }
+        let condition = PodCondition(type: "DisruptionTarget", status: "True", lastTransitionTime: .now(), reason: "PreemptionByScheduler",
+                                     message: "\(schedulerName): preempting to accommodate a higher priority pod")
+        let preemptorUID = preemptor.info.uid, node = candidate.node
+        for victim in candidate.victims {
+            Task {
+                do {
+                    let body = try JSONEncoder().encode(ConditionPatch(status: .init(conditions: [condition])))
+                    _ = try await client.patch(Pod.self, name: victim.name, namespace: victim.namespace, patchType: .strategicMerge,
+                                               body: body, subresource: "status")
+                    try await client.delete(Pod.self, name: victim.name, namespace: victim.namespace,
+                                            options: DeleteOptions(preconditions: .init(uid: victim.uid)))
+                    let reference = Pod(metadata: ObjectMeta(name: victim.name, namespace: victim.namespace, uid: victim.uid))
+                    events.record(reference, reason: "Preempted", message: "Preempted by pod \(preemptorUID) on node \(node)")
+                } catch {
+                    logger.warning("preemption victim not deleted", metadata: ["pod": "\(victim.key)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func finishUnschedulable(_ item: SchedulingQueue.Item, cycle: Int, message: String, started: ContinuousClock.Instant,
+                                     nominatedNode: String? = nil) {
         var item = item
         metrics.attempt("unschedulable", since: started)
         guard let latest = queue.finish(uid: item.pod.info.uid), let pod = latest else { return }
@@ -374,7 +458,7 @@ public actor Scheduler {
             events.record(item.pod.pod, "Warning", reason: "FailedScheduling", message: message)
             logger.debug("pod unschedulable", metadata: ["pod": "\(item.pod.key)", "reason": "\(message)"])
         }
-        updateCondition(item.pod, reason: "Unschedulable", message: message)
+        updateCondition(item.pod, reason: "Unschedulable", message: message, nominatedNode: nominatedNode)
         queue.addUnschedulable(item, cycle: cycle)
     }
 
@@ -415,15 +499,17 @@ public actor Scheduler {
         updateCondition(pod, reason: "SchedulingGated", message: "Scheduling is blocked due to non-empty scheduling gates")
     }
 
-    /// Sets `PodScheduled=False` with `reason`/`message` unless the pod already says exactly that.
-    private func updateCondition(_ pod: PendingPod, reason: String, message: String) {
+    /// Sets `PodScheduled=False` with `reason`/`message` (and `status.nominatedNodeName` after a preemption) unless
+    /// the pod already says exactly that.
+    private func updateCondition(_ pod: PendingPod, reason: String, message: String, nominatedNode: String? = nil) {
         let current = pod.pod.status?.conditions?.first { $0.type == "PodScheduled" }
-        if current?.status == "False", current?.reason == reason, current?.message == message { return }
+        if current?.status == "False", current?.reason == reason, current?.message == message,
+           nominatedNode == nil || nominatedNode == pod.nominatedNodeName { return }
         let condition = PodCondition(type: "PodScheduled", status: "False", lastTransitionTime: .now(), reason: reason, message: message)
         let client = client, logger = logger
         Task {
             do {
-                let body = try JSONEncoder().encode(ConditionPatch(status: .init(conditions: [condition])))
+                let body = try JSONEncoder().encode(ConditionPatch(status: .init(conditions: [condition], nominatedNodeName: nominatedNode)))
                 _ = try await client.patch(Pod.self, name: pod.info.name, namespace: pod.info.namespace, patchType: .strategicMerge,
                                            body: body, subresource: "status")
             } catch {
@@ -434,7 +520,10 @@ public actor Scheduler {
 }
 
 /// `{"status":{"conditions":[…]}}`: a strategic merge patch that sets one condition (merged by type).
-private struct ConditionPatch: Encodable {
-    struct Status: Encodable { var conditions: [PodCondition] }
+struct ConditionPatch: Encodable {
+    struct Status: Encodable {
+        var conditions: [PodCondition]
+        var nominatedNodeName: String?
+    }
     var status: Status
 }

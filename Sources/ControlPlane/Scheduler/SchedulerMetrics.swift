@@ -3,7 +3,8 @@ import Metrics
 /// The scheduler's metrics under kube-scheduler's names: `scheduler_schedule_attempts_total` and
 /// `scheduler_scheduling_attempt_duration_seconds` by result (scheduled, unschedulable, error),
 /// `scheduler_pending_pods` by queue (active, backoff, unschedulable, gated),
-/// `scheduler_pod_scheduling_sli_duration_seconds` (first seen until bound) and the node count it sees.
+/// `scheduler_pod_scheduling_sli_duration_seconds` (first seen until bound), the node count it sees, and
+/// `scheduler_preemption_attempts_total` / `scheduler_preemption_victims`.
 struct SchedulerMetrics: Sendable {
     private static let profile = ("profile", "default-scheduler")
     private let attempts: [String: Counter]
@@ -11,6 +12,8 @@ struct SchedulerMetrics: Sendable {
     private let pending: [String: Gauge]
     private let sli = Metrics.Timer(label: "scheduler_pod_scheduling_sli_duration_seconds", dimensions: [profile], preferredDisplayUnit: .seconds)
     private let nodeGauge = Gauge(label: "scheduler_cache_size", dimensions: [("type", "nodes")])
+    private let preemptionAttempts = Counter(label: "scheduler_preemption_attempts_total")
+    private let preemptionVictims = Recorder(label: "scheduler_preemption_victims")
 
     init() {
         var attempts: [String: Counter] = [:], durations: [String: Metrics.Timer] = [:], pending: [String: Gauge] = [:]
@@ -44,6 +47,11 @@ struct SchedulerMetrics: Sendable {
     }
 
     func nodes(_ count: Int) { nodeGauge.record(count) }
+
+    func preemption(victims: Int) {
+        preemptionAttempts.increment()
+        preemptionVictims.record(victims)
+    }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000

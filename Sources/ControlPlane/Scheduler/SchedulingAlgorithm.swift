@@ -93,7 +93,8 @@ struct SchedulingAlgorithm {
         if !pod.matchesNodeAffinity(node) { return .unresolvable(Self.reasonNodeAffinity) }
         // NodePorts
         if !info.hostPorts.isEmpty {
-            let used = removed.isEmpty ? node.usedPorts : node.pods.values.filter { !removed.contains($0.uid) }.flatMap(\.hostPorts)
+            let used = (removed.isEmpty ? node.usedPorts : node.pods.values.filter { !removed.contains($0.uid) }.flatMap(\.hostPorts))
+                + nominatedPods(on: node).flatMap(\.hostPorts)
             if info.hostPorts.contains(where: { wanted in used.contains { wanted.conflicts(with: $0) } }) {
                 return .resolvable(Self.reasonNodePorts)
             }
@@ -107,6 +108,12 @@ struct SchedulingAlgorithm {
         return nil
     }
 
+    /// Other pods nominated to `node` whose priority is at least this pod's.
+    func nominatedPods(on node: NodeInfo) -> [PodInfo] {
+        guard let here = cache.nominated[node.name] else { return [] }
+        return here.values.filter { $0.uid != pod.info.uid && $0.priority >= pod.info.priority }
+    }
+
     /// NodeResourcesFit's `fitsRequest`: pod count, then every resource the pod requests; all shortfalls are reasons.
     private func insufficientResources(_ node: NodeInfo, ignoring removed: Set<String>) -> [String]? {
         var podCount = Int64(node.pods.count)
@@ -117,6 +124,12 @@ struct SchedulingAlgorithm {
                 podCount -= 1
                 requested.subtract(pod.requests)
             }
+        }
+        // Pods nominated here by a preemption, of at least this pod's priority, hold their place (upstream's
+        // RunFilterPluginsWithNominatedPods).
+        for other in nominatedPods(on: node) {
+            podCount += 1
+            requested.add(other.requests)
         }
         var reasons: [String] = []
         if podCount + 1 > node.allowedPods { reasons.append(Self.reasonTooManyPods) }

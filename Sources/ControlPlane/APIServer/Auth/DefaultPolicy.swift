@@ -125,6 +125,7 @@ enum DefaultPolicy {
         role("system:kube-controller-manager", [
             PolicyRule(verbs: ["*"], apiGroups: ["", "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io"],
                        resources: ["*"]),
+            PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io"], resources: ["*"]),
             PolicyRule(verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"]),
             PolicyRule(verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"]),
         ]),

@@ -5,9 +5,10 @@ import KubeAPI
 /// validation of containers, the status subresource, and the `kubectl get pods` columns.
 struct PodStrategy: ResourceStrategy {
     typealias Object = Pod
-    var extraSubresources: [String] { ["attach", "binding", "exec", "log", "portforward"] }
+    var extraSubresources: [String] { ["attach", "binding", "eviction", "exec", "log", "portforward"] }
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
+        if let priorities = context.priorities { try await priorities.admit(&pod) }
         var spec = pod.spec ?? PodSpec()
         PodDefaults.apply(to: &spec)
         PodDefaults.applyPodOnly(to: &spec)
