@@ -22,13 +22,8 @@ struct CronJobStrategy: ResourceStrategy {
         if spec.suspend == nil { spec.suspend = false }
         if spec.successfulJobsHistoryLimit == nil { spec.successfulJobsHistoryLimit = 3 }
         if spec.failedJobsHistoryLimit == nil { spec.failedJobsHistoryLimit = 1 }
+        // Upstream defaults only the pod template here; the Job's own defaults apply when a Job is created.
         if var job = spec.jobTemplate.spec {
-            if job.completions == nil, job.parallelism == nil { (job.completions, job.parallelism) = (1, 1) }
-            if job.parallelism == nil { job.parallelism = 1 }
-            if job.backoffLimit == nil { job.backoffLimit = job.backoffLimitPerIndex != nil ? Int32.max : 6 }
-            if job.completionMode == nil { job.completionMode = "NonIndexed" }
-            if job.suspend == nil { job.suspend = false }
-            if job.podReplacementPolicy == nil { job.podReplacementPolicy = job.podFailurePolicy != nil ? "Failed" : "TerminatingOrFailed" }
             job.template = PodTemplateRules.defaulted(job.template)
             spec.jobTemplate.spec = job
         }
