@@ -119,18 +119,30 @@ struct CronJobControllerTests {
                 let jobs = try await Self.jobs(h)
                 return missed && jobs.contains(latest)
             }
+
+            // Replace: the running Job is deleted and the next one started.
+            _ = try await h.client.patch(CronJob.self, name: "report", namespace: "default", patchType: .merge,
+                                         ["spec": ["concurrencyPolicy": "Replace"]])
+            try await Self.advance(h, clock, to: Date(timeIntervalSince1970: firstTime + 3 * 3600 + 65), touch: 5)
+            let replacement = "report-\(Int(firstTime) / 60 + 181)"
+            try await eventually("the running Job replaced") {
+                let jobs = try await Self.jobs(h)
+                let active = try await h.client.get(CronJob.self, name: "report", namespace: "default").status?.active?.map(\.name)
+                return jobs.contains(replacement) && !jobs.contains(latest) && active == [replacement]
+            }
+            #expect(try await h.events(about: "CronJob", "report").contains("Normal/SuccessfulDelete: Deleted job \(latest)"))
         }
     }
 
     @Test func kubectlPrintsCreatesFromAndValidatesCronJobs() async throws {
-        try await ControllerHarness.with(controllers: "*,-cronjob") { h in
+        try await ControllerHarness.with { h in
             let create = try await h.kubectl("create", "cronjob", "nightly", "--image=busybox:1.36", "--schedule=@hourly", "--", "date")
             #expect(create.status == 0, "\(create.stderr)")
             let get = try await h.kubectl("get", "cronjob")
             #expect(get.status == 0, "\(get.stderr)")
             let lines = get.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
             #expect(lines.first == "NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE", "\(get.stdout)")
-            #expect(lines.dropFirst().first?.hasPrefix("nightly @hourly <none> False 0 <none> ") == true, "\(get.stdout)")
+            #expect(lines.contains { $0.hasPrefix("nightly @hourly <none> False 0 <none> ") }, "\(get.stdout)")
 
             let from = try await h.kubectl("create", "job", "manual-1", "--from=cronjob/nightly")
             #expect(from.status == 0, "\(from.stdout)\(from.stderr)")
@@ -154,6 +166,21 @@ struct CronJobControllerTests {
                     #expect("\(error)".contains(message), "\(error)")
                 }
             }
+            // On the real clock: a minutely CronJob whose last run was two minutes ago starts the missed minute at
+            // once (the latest one only).
+            _ = try await h.client.create(Self.cronJob("minutely"))
+            let twoMinutesAgo = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 120
+            _ = try await h.client.patch(CronJob.self, name: "minutely", namespace: "default", patchType: .merge,
+                                         ["status": ["lastScheduleTime": .string(Time(Date(timeIntervalSince1970: twoMinutesAgo)).description)]],
+                                         subresource: "status")
+            try await eventually("the missed minute runs") {
+                let names = try await h.client.list(Job.self, namespace: "default").items.compactMap(\.metadata.name).filter { $0.hasPrefix("minutely-") }
+                guard names.count == 1, let minute = Int(names[0].dropFirst("minutely-".count)) else { return false }
+                return minute >= Int(twoMinutesAgo) / 60 + 2
+            }
+            let listed = try await h.kubectl("get", "cronjob", "minutely")
+            #expect(listed.stdout.contains("*/1 * * * *   <none>     False     1        "), "\(listed.stdout)")
+
             var zoned = Self.cronJob("zoned", schedule: "30 9 * * MON-FRI")
             zoned.spec?.timeZone = "Europe/Berlin"
             _ = try await h.client.create(zoned)
