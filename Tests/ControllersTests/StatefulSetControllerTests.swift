@@ -197,4 +197,43 @@ struct StatefulSetControllerTests {
             #expect(forbidden.status != 0 && forbidden.stderr.contains("updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"), "\(forbidden.stderr)")
         }
     }
+
+    @Test func onDeleteWaitsForDeletionAndClaimsFollowTheRetentionPolicy() async throws {
+        try await ControllerHarness.with { h in
+            var sts = Self.statefulSet(replicas: 2, policy: "Parallel")
+            sts.spec?.updateStrategy = StatefulSetUpdateStrategy(type: "OnDelete")
+            sts.spec?.persistentVolumeClaimRetentionPolicy = StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Delete", whenScaled: "Delete")
+            let created = try await h.client.create(sts)
+            #expect(created.spec?.updateStrategy?.rollingUpdate == nil)
+            try await eventually("both pods") { try await Self.names(h) == ["db-0", "db-1"] }
+            for pod in try await Self.pods(h).values { try await h.markReady(pod) }
+            let claim = try await h.client.get(PersistentVolumeClaim.self, name: "data-db-0", namespace: "default")
+            #expect(claim.metadata.ownerReferences?.map(\.uid) == [created.metadata.uid ?? ""] && claim.metadata.ownerReferences?.first?.controller == nil)
+
+            // OnDelete: a new template reaches a pod only when someone deletes it.
+            #expect(try await h.kubectl("set", "image", "sts/db", "web=nginx:1.26").status == 0)
+            try await eventually("a new update revision") {
+                let s = try await h.client.get(StatefulSet.self, name: "db", namespace: "default").status
+                return s?.updateRevision != s?.currentRevision && s?.updatedReplicas == 0
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await Self.pods(h).values.allSatisfy { $0.spec?.containers.first?.image == "nginx:1.25" })
+            try await h.client.delete(Pod.self, name: "db-1", namespace: "default")
+            try await eventually("db-1 recreated on the new template") {
+                try await Self.pods(h)["db-1"]?.spec?.containers.first?.image == "nginx:1.26"
+            }
+
+            // whenScaled: Delete — the condemned pod's claim goes with it; whenDeleted: Delete — the rest with the set.
+            #expect(try await h.kubectl("scale", "sts/db", "--replicas=1").status == 0)
+            try await eventually("db-1 and its claim gone") {
+                let claims = try await h.client.list(PersistentVolumeClaim.self, namespace: "default").items.compactMap(\.metadata.name)
+                return try await Self.names(h) == ["db-0"] && claims == ["data-db-0"]
+            }
+            #expect(try await h.kubectl("delete", "sts/db").status == 0)
+            try await eventually("pods and claims deleted with the set") {
+                let claims = try await h.client.list(PersistentVolumeClaim.self, namespace: "default").items
+                return try await Self.names(h).isEmpty && claims.isEmpty
+            }
+        }
+    }
 }

@@ -157,8 +157,8 @@ extension StatefulSetController {
         }
     }
 
-    /// With `whenScaled: Delete`, a condemned pod's claims get the pod as owner, so the garbage collector deletes
-    /// them once the pod is gone.
+    /// With `whenScaled: Delete`, a condemned pod's claims get the pod as their only owner, so the garbage
+    /// collector deletes them once the pod is gone (upstream's `updateClaimOwnerRefForSetAndPod`).
     func releaseClaimsOnScaleDown(_ sts: StatefulSet, pod: Pod) async throws {
         guard sts.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled == "Delete",
               let ordinal = Self.parentAndOrdinal(pod.metadata.name ?? "")?.ordinal else { return }
@@ -168,7 +168,8 @@ extension StatefulSetController {
                   !(claim.metadata.ownerReferences ?? []).contains(where: { $0.uid == pod.metadata.uid }) else { continue }
             var ref = pod.controllerReference
             ref.controller = nil
-            claim.metadata.ownerReferences = (claim.metadata.ownerReferences ?? []) + [ref]
+            // The set's reference goes (whenDeleted: Delete put it there), or the claim would outlive the pod.
+            claim.metadata.ownerReferences = (claim.metadata.ownerReferences ?? []).filter { $0.uid != sts.metadata.uid } + [ref]
             do {
                 _ = try await client.update(claim)
             } catch where error.isNotFound {
