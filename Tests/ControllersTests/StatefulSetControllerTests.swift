@@ -38,7 +38,7 @@ struct StatefulSetControllerTests {
         try await ControllerHarness.with { h in
             let sts = try await h.client.create(Self.statefulSet())
             #expect(sts.spec?.podManagementPolicy == "OrderedReady")
-            #expect(sts.spec?.updateStrategy == StatefulSetUpdateStrategy(type: "RollingUpdate", rollingUpdate: RollingUpdateStatefulSetStrategy(partition: 0, maxUnavailable: .int(1))))
+            #expect(sts.spec?.updateStrategy == StatefulSetUpdateStrategy(type: "RollingUpdate", rollingUpdate: RollingUpdateStatefulSetStrategy(partition: 0)))
             #expect(sts.spec?.revisionHistoryLimit == 10)
             #expect(sts.spec?.persistentVolumeClaimRetentionPolicy == StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Retain", whenScaled: "Retain"))
 

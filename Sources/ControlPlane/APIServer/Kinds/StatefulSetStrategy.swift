@@ -25,7 +25,8 @@ struct StatefulSetStrategy: ResourceStrategy {
         if strategy.type == "RollingUpdate" {
             var rolling = strategy.rollingUpdate ?? RollingUpdateStatefulSetStrategy()
             if rolling.partition == nil { rolling.partition = 0 }
-            if rolling.maxUnavailable == nil { rolling.maxUnavailable = .int(1) }
+            // maxUnavailable is defaulted (to 1) only behind upstream's alpha MaxUnavailableStatefulSet gate, off in
+            // 1.32; the controller replaces one pod at a time either way.
             strategy.rollingUpdate = rolling
         }
         spec.updateStrategy = strategy
