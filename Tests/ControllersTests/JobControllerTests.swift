@@ -162,6 +162,64 @@ struct JobControllerTests {
         }
     }
 
+    @Test func backoffLimitPerIndexFailsOnlyThatIndexAndMaxFailedIndexesFailsTheJob() async throws {
+        try await ControllerHarness.with { h in
+            var job = Self.job("perindex", completions: 3, parallelism: 3)
+            job.spec?.completionMode = "Indexed"
+            job.spec?.backoffLimitPerIndex = 1
+            _ = try await h.client.create(job)
+            #expect(try await h.client.get(Job.self, name: "perindex", namespace: "default").spec?.backoffLimit == Int32.max)
+            func pod(_ index: String) async throws -> Pod? {
+                try await Self.pods(h, of: "perindex").first {
+                    $0.metadata.annotations?["batch.kubernetes.io/job-completion-index"] == index && $0.status?.phase != "Failed" && $0.status?.phase != "Succeeded"
+                }
+            }
+            try await eventually("three indexes running") {
+                Set(try await Self.pods(h, of: "perindex").compactMap { $0.metadata.annotations?["batch.kubernetes.io/job-completion-index"] }) == ["0", "1", "2"]
+            }
+            let first = try #require(try await pod("1"))
+            #expect(first.metadata.annotations?["batch.kubernetes.io/job-index-failure-count"] == "0")
+            _ = try await h.markFinished(first, exitCode: 1)
+            _ = try await h.markFinished(try #require(try await pod("0")), exitCode: 0)
+            _ = try await h.markFinished(try #require(try await pod("2")), exitCode: 0)
+            // One retry of index 1 (after the pod failure backoff), counting the earlier failure.
+            try await eventually("index 1 retried", timeout: .seconds(25)) { try await pod("1") != nil }
+            let retry = try #require(try await pod("1"))
+            #expect(retry.metadata.annotations?["batch.kubernetes.io/job-index-failure-count"] == "1")
+            _ = try await h.markFinished(retry, exitCode: 1)
+            try await eventually("the Job fails with FailedIndexes") {
+                let status = try await Self.status(h, "perindex")
+                return status?.conditions?.contains { $0.type == "Failed" && $0.status == "True" && $0.reason == "FailedIndexes" && $0.message == "Job has failed indexes" } == true
+                    && status?.failedIndexes == "1" && status?.completedIndexes == "0,2" && status?.failed == 2
+            }
+            #expect(try await pod("1") == nil, "a failed index is not retried beyond its limit")
+
+            var capped = Self.job("capped", completions: 4, parallelism: 1)
+            capped.spec?.completionMode = "Indexed"
+            capped.spec?.backoffLimitPerIndex = 0
+            capped.spec?.maxFailedIndexes = 0
+            _ = try await h.client.create(capped)
+            try await eventually("index 0 running") { try await Self.pods(h, of: "capped").count == 1 }
+            _ = try await h.markFinished(try #require(try await Self.pods(h, of: "capped").first), exitCode: 1)
+            try await eventually("MaxFailedIndexesExceeded") {
+                try await Self.status(h, "capped")?.conditions?.contains {
+                    $0.type == "Failed" && $0.reason == "MaxFailedIndexesExceeded" && $0.message == "Job has exceeded the specified maximal number of failed indexes"
+                } == true
+            }
+
+            var bad = Self.job("bad", completions: 2)
+            bad.spec?.backoffLimitPerIndex = 1
+            bad.spec?.maxFailedIndexes = 3
+            do {
+                _ = try await h.client.create(bad)
+                Issue.record("accepted backoffLimitPerIndex on a NonIndexed Job")
+            } catch {
+                #expect("\(error)".contains("spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode"), "\(error)")
+                #expect("\(error)".contains("spec.maxFailedIndexes: Invalid value: 3: must be less than or equal to completions"), "\(error)")
+            }
+        }
+    }
+
     @Test func activeDeadlineSecondsStopsTheJob() async throws {
         try await ControllerHarness.with { h in
             _ = try await h.client.create(Self.job("slow", activeDeadlineSeconds: 2))

@@ -225,6 +225,35 @@ enum RichObjects {
                         "conditions": [{"type": "Complete", "status": "True", "lastProbeTime": "2024-05-01T12:30:00Z",
                                         "lastTransitionTime": "2024-05-01T12:30:00Z", "reason": "Done", "message": "ok"}]}}
             """,
+        "StatefulSet": """
+            {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": \(metadata),
+             "spec": {"replicas": 3, "selector": \(selector), "template": \(template()), "serviceName": "web",
+                      "podManagementPolicy": "OrderedReady", "revisionHistoryLimit": 10, "minReadySeconds": 1,
+                      "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0, "maxUnavailable": 1}},
+                      "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Delete"},
+                      "ordinals": {"start": 2},
+                      "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                          "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}},
+                                   "volumeMode": "Filesystem"},
+                          "status": {"phase": "Pending"}}]},
+             "status": {"observedGeneration": 2, "replicas": 3, "readyReplicas": 2, "currentReplicas": 1, "updatedReplicas": 2,
+                        "currentRevision": "web-abc", "updateRevision": "web-def", "collisionCount": 0, "availableReplicas": 2}}
+            """,
+        "CronJob": """
+            {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": \(metadata),
+             "spec": {"schedule": "*/5 * * * *", "timeZone": "Europe/Berlin", "startingDeadlineSeconds": 30,
+                      "concurrencyPolicy": "Forbid", "suspend": false, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1,
+                      "jobTemplate": {"metadata": {"labels": {"app": "report"}},
+                                      "spec": {"backoffLimit": 2, "template": \(template())}}},
+             "status": {"active": [{"kind": "Job", "namespace": "shop", "name": "report-28000000", "uid": "u-1", "apiVersion": "batch/v1"}],
+                        "lastScheduleTime": "2024-05-01T12:00:00Z", "lastSuccessfulTime": "2024-05-01T11:55:00Z"}}
+            """,
+        "PersistentVolumeClaim": """
+            {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": \(metadata),
+             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "local",
+                      "volumeMode": "Filesystem"},
+             "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}}}
+            """,
         "EndpointSlice": """
             {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
              "metadata": {"name": "web-abc", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}},

@@ -252,6 +252,73 @@ struct WorkloadTests {
     }
 }
 
+extension WorkloadTests {
+    @Test("a StatefulSet starts in order, rolls out and scales down inside swiftlet server; a CronJob's Job completes")
+    func statefulSetAndCronJob() async throws {
+        try await SimulatedCluster.with(nodes: 3) { cluster in
+            try await cluster.apply("""
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: db, namespace: default}
+                spec:
+                  replicas: 3
+                  serviceName: db
+                  selector: {matchLabels: {app: db}}
+                  template:
+                    metadata: {labels: {app: db}}
+                    spec:
+                      terminationGracePeriodSeconds: 1
+                      containers: [{name: db, image: "postgres:16", resources: {requests: {cpu: 100m, memory: 64Mi}}}]
+                  volumeClaimTemplates:
+                  - metadata: {name: data}
+                    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+                """)
+            let status = try await cluster.kubectl("rollout", "status", "sts/db", "--timeout=90s")
+            #expect(status.status == 0 && status.stdout.contains("partitioned roll out complete: 3 new pods have been updated"), "\(status.stdout)\(status.stderr)")
+            let pods = try await cluster.pods("app=db").sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+            #expect(pods.map { $0.metadata.name ?? "" } == ["db-0", "db-1", "db-2"])
+            #expect(pods.allSatisfy { $0.isRunningAndReady && ($0.spec?.nodeName ?? "").hasPrefix("sim-") })
+            // OrderedReady: each pod was created only after its predecessor was ready.
+            for (earlier, later) in zip(pods, pods.dropFirst()) {
+                let ready = earlier.status?.conditions?.first { $0.type == "Ready" }?.lastTransitionTime?.date ?? .distantFuture
+                #expect((later.metadata.creationTimestamp?.date ?? .distantPast) >= ready.addingTimeInterval(-1))
+            }
+            #expect(try await cluster.kubectl("get", "pvc").stdout.contains("data-db-2   Pending"))
+
+            #expect(try await cluster.kubectl("set", "image", "sts/db", "db=postgres:17").status == 0)
+            let rolled = try await cluster.kubectl("rollout", "status", "sts/db", "--timeout=90s")
+            #expect(rolled.status == 0, "\(rolled.stdout)\(rolled.stderr)")
+            try await eventually("every pod on the new image") {
+                let pods = try await cluster.pods("app=db")
+                return pods.count == 3 && pods.allSatisfy { $0.spec?.containers.first?.image == "postgres:17" && $0.isRunningAndReady }
+            }
+            #expect(try await cluster.kubectl("scale", "sts/db", "--replicas=1").status == 0)
+            try await eventually("scaled down to db-0") {
+                try await cluster.client.list(Pod.self, namespace: "default", options: ListOptions(labelSelector: "app=db")).items
+                    .compactMap(\.metadata.name) == ["db-0"]
+            }
+
+            try await cluster.apply("""
+                apiVersion: batch/v1
+                kind: CronJob
+                metadata: {name: nightly, namespace: default}
+                spec:
+                  schedule: "0 3 * * *"
+                  timeZone: Europe/Berlin
+                  jobTemplate:
+                    spec:
+                      template:
+                        spec:
+                          restartPolicy: Never
+                          containers: [{name: main, image: "busybox:1.36", command: [date]}]
+                """)
+            #expect(try await cluster.kubectl("create", "job", "nightly-manual", "--from=cronjob/nightly").status == 0)
+            let done = try await cluster.kubectl("wait", "--for=condition=complete", "job/nightly-manual", "--timeout=60s")
+            #expect(done.status == 0, "\(done.stdout)\(done.stderr)")
+        }
+    }
+}
+
 extension SimulatedCluster {
     /// The simulator running `node`.
     func simulator(for node: String) -> NodeSimulator? {

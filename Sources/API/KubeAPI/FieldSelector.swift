@@ -303,6 +303,18 @@ extension DaemonSet: FieldSelectable {
     public static let selectableFields: Set<String> = FieldSelector.metadataFields
     public var fieldValues: [String: String] { metadataFieldValues }
 }
+extension StatefulSet: FieldSelectable {
+    public static let selectableFields: Set<String> = FieldSelector.metadataFields
+    public var fieldValues: [String: String] { metadataFieldValues }
+}
+extension CronJob: FieldSelectable {
+    public static let selectableFields: Set<String> = FieldSelector.metadataFields
+    public var fieldValues: [String: String] { metadataFieldValues }
+}
+extension PersistentVolumeClaim: FieldSelectable {
+    public static let selectableFields: Set<String> = FieldSelector.metadataFields
+    public var fieldValues: [String: String] { metadataFieldValues }
+}
 extension EndpointSlice: FieldSelectable {
     public static let selectableFields: Set<String> = FieldSelector.metadataFields
     public var fieldValues: [String: String] { metadataFieldValues }

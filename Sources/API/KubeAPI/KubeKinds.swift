@@ -8,9 +8,9 @@ public enum KubeKinds {
     /// Every stored kind, core group first.
     public static let all: [any KubeObject.Type] = [
         Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, ConfigMap.self, Secret.self,
-        ServiceAccount.self, Event.self,
-        Deployment.self, ReplicaSet.self, DaemonSet.self, ControllerRevision.self,
-        Job.self,
+        ServiceAccount.self, Event.self, PersistentVolumeClaim.self,
+        Deployment.self, ReplicaSet.self, DaemonSet.self, StatefulSet.self, ControllerRevision.self,
+        Job.self, CronJob.self,
         EndpointSlice.self,
         Lease.self,
         PriorityClass.self,

@@ -1,5 +1,5 @@
 extension Schemas {
-    /// apps/v1 messages (k8s.io/api/apps/v1/generated.proto): Deployment, ReplicaSet and DaemonSet.
+    /// apps/v1 messages (k8s.io/api/apps/v1/generated.proto): Deployment, ReplicaSet, DaemonSet and StatefulSet.
     static let apps: [MessageSchema] = [
         MessageSchema("apps.v1.ControllerRevision", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
@@ -108,6 +108,58 @@ extension Schemas {
             Field(10, "conditions", .message("apps.v1.DaemonSetCondition"), .repeated),
         ]),
         MessageSchema("apps.v1.DaemonSetCondition", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "status", .string, .keepsZero),
+            Field(3, "lastTransitionTime", .time),
+            Field(4, "reason", .string),
+            Field(5, "message", .string),
+        ]),
+            MessageSchema("apps.v1.StatefulSet", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("apps.v1.StatefulSetSpec")),
+            Field(3, "status", .message("apps.v1.StatefulSetStatus")),
+        ]),
+        MessageSchema("apps.v1.StatefulSetSpec", [
+            Field(1, "replicas", .int32, .keepsZero),
+            Field(2, "selector", .message("meta.v1.LabelSelector")),
+            Field(3, "template", .message("core.v1.PodTemplateSpec")),
+            Field(4, "volumeClaimTemplates", .message("core.v1.PersistentVolumeClaim"), .repeated),
+            Field(5, "serviceName", .string),
+            Field(6, "podManagementPolicy", .string),
+            Field(7, "updateStrategy", .message("apps.v1.StatefulSetUpdateStrategy")),
+            Field(8, "revisionHistoryLimit", .int32, .keepsZero),
+            Field(9, "minReadySeconds", .int32),
+            Field(10, "persistentVolumeClaimRetentionPolicy", .message("apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy")),
+            Field(11, "ordinals", .message("apps.v1.StatefulSetOrdinals")),
+        ]),
+        MessageSchema("apps.v1.StatefulSetUpdateStrategy", [
+            Field(1, "type", .string),
+            Field(2, "rollingUpdate", .message("apps.v1.RollingUpdateStatefulSetStrategy")),
+        ]),
+        MessageSchema("apps.v1.RollingUpdateStatefulSetStrategy", [
+            Field(1, "partition", .int32, .keepsZero),
+            Field(2, "maxUnavailable", .intOrString, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy", [
+            Field(1, "whenDeleted", .string),
+            Field(2, "whenScaled", .string),
+        ]),
+        MessageSchema("apps.v1.StatefulSetOrdinals", [
+            Field(1, "start", .int32),
+        ]),
+        MessageSchema("apps.v1.StatefulSetStatus", [
+            Field(1, "observedGeneration", .int64),
+            Field(2, "replicas", .int32, .keepsZero),
+            Field(3, "readyReplicas", .int32),
+            Field(4, "currentReplicas", .int32),
+            Field(5, "updatedReplicas", .int32),
+            Field(6, "currentRevision", .string),
+            Field(7, "updateRevision", .string),
+            Field(9, "collisionCount", .int32, .keepsZero),
+            Field(10, "conditions", .message("apps.v1.StatefulSetCondition"), .repeated),
+            Field(11, "availableReplicas", .int32, .keepsZero),
+        ]),
+        MessageSchema("apps.v1.StatefulSetCondition", [
             Field(1, "type", .string, .keepsZero),
             Field(2, "status", .string, .keepsZero),
             Field(3, "lastTransitionTime", .time),

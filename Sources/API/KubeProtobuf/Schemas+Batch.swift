@@ -1,5 +1,5 @@
 extension Schemas {
-    /// batch/v1 messages (k8s.io/api/batch/v1/generated.proto): Job.
+    /// batch/v1 messages (k8s.io/api/batch/v1/generated.proto): Job and CronJob.
     static let batch: [MessageSchema] = [
         MessageSchema("batch.v1.Job", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
@@ -72,6 +72,30 @@ extension Schemas {
         MessageSchema("batch.v1.UncountedTerminatedPods", [
             Field(1, "succeeded", .string, .repeated),
             Field(2, "failed", .string, .repeated),
+        ]),
+            MessageSchema("batch.v1.CronJob", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("batch.v1.CronJobSpec")),
+            Field(3, "status", .message("batch.v1.CronJobStatus")),
+        ]),
+        MessageSchema("batch.v1.CronJobSpec", [
+            Field(1, "schedule", .string, .keepsZero),
+            Field(2, "startingDeadlineSeconds", .int64, .keepsZero),
+            Field(3, "concurrencyPolicy", .string),
+            Field(4, "suspend", .bool, .keepsZero),
+            Field(5, "jobTemplate", .message("batch.v1.JobTemplateSpec"), .keepsZero),
+            Field(6, "successfulJobsHistoryLimit", .int32, .keepsZero),
+            Field(7, "failedJobsHistoryLimit", .int32, .keepsZero),
+            Field(8, "timeZone", .string, .keepsZero),
+        ]),
+        MessageSchema("batch.v1.JobTemplateSpec", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("batch.v1.JobSpec")),
+        ]),
+        MessageSchema("batch.v1.CronJobStatus", [
+            Field(1, "active", .message("core.v1.ObjectReference"), .repeated),
+            Field(4, "lastScheduleTime", .time),
+            Field(5, "lastSuccessfulTime", .time),
         ]),
     ]
 }

@@ -284,6 +284,16 @@ extension Schemas {
             Field(8, "dataSourceRef", .message("core.v1.TypedObjectReference")),
             Field(9, "volumeAttributesClassName", .string, .keepsZero),
         ]),
+        MessageSchema("core.v1.PersistentVolumeClaim", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("core.v1.PersistentVolumeClaimSpec")),
+            Field(3, "status", .message("core.v1.PersistentVolumeClaimStatus")),
+        ]),
+        MessageSchema("core.v1.PersistentVolumeClaimStatus", [
+            Field(1, "phase", .string),
+            Field(2, "accessModes", .string, .repeated),
+            Field(3, "capacity", .map(.quantity)),
+        ]),
         MessageSchema("core.v1.VolumeResourceRequirements", [
             Field(1, "limits", .map(.quantity)),
             Field(2, "requests", .map(.quantity)),

@@ -39,6 +39,7 @@ enum ListSemantics {
         "DeploymentStatus.conditions": keyed("type"),
         "ReplicaSetStatus.conditions": keyed("type"),
         "DaemonSetStatus.conditions": keyed("type"),
+        "StatefulSetStatus.conditions": keyed("type"),
         "ServiceAccount.secrets": keyed("name"),
     ]
 

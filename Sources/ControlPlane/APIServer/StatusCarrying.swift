@@ -14,6 +14,9 @@ extension Deployment: StatusCarrying {}
 extension ReplicaSet: StatusCarrying {}
 extension DaemonSet: StatusCarrying {}
 extension Job: StatusCarrying {}
+extension StatefulSet: StatusCarrying {}
+extension CronJob: StatusCarrying {}
+extension PersistentVolumeClaim: StatusCarrying {}
 
 extension ResourceStrategy where Object: StatusCarrying {
     var hasStatus: Bool { true }

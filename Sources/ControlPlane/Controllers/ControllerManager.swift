@@ -85,7 +85,9 @@ public final class ControllerManager: Sendable {
         if on(NamespaceController.controllerName) { controllers.append(NamespaceController(context: context)) }
         if on(ServiceAccountController.controllerName) { controllers.append(ServiceAccountController(context: context)) }
         if on(DaemonSetController.controllerName) { controllers.append(DaemonSetController(context: context)) }
+        if on(StatefulSetController.controllerName) { controllers.append(StatefulSetController(context: context)) }
         if on(JobController.controllerName) { controllers.append(JobController(context: context)) }
+        if on(CronJobController.controllerName) { controllers.append(CronJobController(context: context)) }
         if on(TTLAfterFinishedController.controllerName) { controllers.append(TTLAfterFinishedController(context: context)) }
         if on(NodeLifecycleController.controllerName) {
             controllers.append(NodeLifecycleController(context: context, configuration: nodeLifecycle))

@@ -4,7 +4,7 @@ import Foundation
 /// `*` enables the default set, `name` enables one, `-name` disables one (`*,-garbage-collector-controller`).
 ///
 /// Names are upstream's (`replicaset-controller`) or their short aliases (`replicaset`); names of upstream
-/// controllers that Swiftlet does not have (`cronjob`, `statefulset`, …) are accepted and ignored, anything else is an
+/// controllers that Swiftlet does not have (`replicationcontroller`, `disruption`, …) are accepted and ignored, anything else is an
 /// error, as upstream rejects unknown controllers.
 public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The controllers Swiftlet has, by upstream name.
@@ -14,12 +14,12 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         GarbageCollector.controllerName, NamespaceController.controllerName, ServiceAccountController.controllerName,
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName,
-        DisruptionController.controllerName,
+        DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
-        "cronjob", "statefulset", "replicationcontroller", "horizontalpodautoscaling",
+        "replicationcontroller", "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "persistentvolume-binder", "attachdetach", "csrsigning", "csrapproving",
         "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation", "root-ca-certificate-publisher",

@@ -109,8 +109,17 @@ extension DaemonSetController {
     /// Upstream's `getPatch`: `{"spec":{"template":{…,"$patch":"replace"}}}`, which kubectl applies as a strategic
     /// merge patch to roll the DaemonSet back to this template.
     static func templatePatch(_ ds: DaemonSet) throws -> JSONValue {
-        guard case .object(var template) = try KubeJSON.value(of: ds.spec?.template ?? PodTemplateSpec()) else {
+        do {
+            return try templatePatch(template: ds.spec?.template)
+        } catch {
             throw ControllerError.invalidObject(key: Informer.key(for: ds), reason: "the pod template does not encode as a JSON object")
+        }
+    }
+
+    /// The patch for any pod template; StatefulSets record the same form.
+    static func templatePatch(template: PodTemplateSpec?) throws -> JSONValue {
+        guard case .object(var template) = try KubeJSON.value(of: template ?? PodTemplateSpec()) else {
+            throw ControllerError.invalidObject(key: "", reason: "the pod template does not encode as a JSON object")
         }
         template["$patch"] = "replace"
         return ["spec": ["template": .object(template)]]

@@ -4,15 +4,22 @@ import KubeAPI
 /// Indexed Jobs (`completionMode: Indexed`, upstream's `indexed_job_utils.go`): each pod runs one completion index
 /// of `0..<completions`, carried in the `batch.kubernetes.io/job-completion-index` annotation and label, exposed to
 /// the containers as `JOB_COMPLETION_INDEX` through the downward API and in the hostname `<job>-<index>`; succeeded
-/// indexes are listed in `status.completedIndexes` as ranges ("0-2,5"), and a failed index is simply run again.
+/// indexes are listed in `status.completedIndexes` as ranges ("0-2,5"), and a failed index is run again — with
+/// `backoffLimitPerIndex`, only until its pods have failed more often than that; it is then listed in
+/// `status.failedIndexes` and not retried, and `maxFailedIndexes` bounds how many may fail before the Job does.
 extension Job {
     /// The annotation and label holding a pod's completion index.
     static let completionIndexKey = "batch.kubernetes.io/job-completion-index"
+    /// The annotation counting earlier failures of a pod's index (with `backoffLimitPerIndex`).
+    static let indexFailureCountKey = "batch.kubernetes.io/job-index-failure-count"
 
     var isIndexed: Bool { spec?.completionMode == "Indexed" }
 }
 
 extension Pod {
+    /// How often the pod's index had failed before this pod was created.
+    var indexFailureCount: Int { metadata.annotations?[Job.indexFailureCountKey].flatMap { Int($0) } ?? 0 }
+
     /// The pod's completion index from its annotation (or label), if it is a valid one.
     var completionIndex: Int? {
         let text = metadata.annotations?[Job.completionIndexKey] ?? metadata.labels?[Job.completionIndexKey]
@@ -51,6 +58,29 @@ extension JobController {
             if let index = pod.completionIndex { indexes.insert(index) }
         }
         return indexes.filter { $0 < completions }
+    }
+
+    /// Indexes whose failures exceed `limit` (`backoffLimitPerIndex`): those recorded and those of failed pods whose
+    /// failure counts and whose index had already failed `limit` times (upstream's `getNewFailedIndexes`).
+    static func failedIndexes(_ job: Job, pods: [Pod], limit: Int32) -> Set<Int> {
+        let completions = Int(job.spec?.completions ?? 0)
+        var indexes = CompletionIndexes.parse(job.status?.failedIndexes)
+        for pod in pods where job.isFailed(pod) {
+            guard let index = pod.completionIndex, job.spec?.podFailurePolicy?.verdict(for: pod).countsFailure ?? true else { continue }
+            if pod.indexFailureCount + 1 > Int(limit) { indexes.insert(index) }
+        }
+        return indexes.filter { $0 < completions }
+    }
+
+    /// The failure count a new pod for each index starts with: one more than the latest counted failure.
+    static func indexFailureCounts(_ job: Job, pods: [Pod]) -> [Int: Int] {
+        var counts: [Int: Int] = [:]
+        for pod in pods where job.isFailed(pod) {
+            guard let index = pod.completionIndex else { continue }
+            let counted = job.spec?.podFailurePolicy?.verdict(for: pod).countsFailure ?? true
+            counts[index] = max(counts[index] ?? 0, pod.indexFailureCount + (counted ? 1 : 0))
+        }
+        return counts
     }
 
     /// The lowest indexes that are neither completed nor running in an active pod, at most `count` of them.

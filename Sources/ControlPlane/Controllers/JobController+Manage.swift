@@ -44,12 +44,15 @@ extension JobController {
             return (active, nil)
         }
         diff = min(diff, Self.maxPodCreateDeletePerSync)
-        let indexes = job.isIndexed ? Self.missingIndexes(job, completed: ctx.completedIndexes, active: ctx.activePods, count: diff) : []
+        let indexes = job.isIndexed ? Self.missingIndexes(job, completed: ctx.completedIndexes.union(ctx.failedIndexes), active: ctx.activePods, count: diff) : []
+        let failureCounts = job.spec?.backoffLimitPerIndex != nil ? Self.indexFailureCounts(job, pods: ctx.pods) : nil
         if job.isIndexed { diff = indexes.count }
         guard diff > 0 else { return (active, nil) }
         expectations.expectCreations(key, count: diff)
         logger.debug("too few pods running for job", metadata: ["job": "\(key)", "need": "\(wantActive)", "creating": "\(diff)"])
-        let (created, firstError) = await slowStartBatch(diff) { i in try await createPod(for: job, index: job.isIndexed ? indexes[i] : nil) }
+        let (created, firstError) = await slowStartBatch(diff) { i in
+            try await createPod(for: job, index: job.isIndexed ? indexes[i] : nil, failureCount: failureCounts.map { $0[indexes[i]] ?? 0 })
+        }
         // Creations that failed or were never attempted will not show up in the informer.
         for _ in created..<diff { expectations.creationObserved(key) }
         active += Int32(created)
@@ -62,10 +65,16 @@ extension JobController {
     }
 
     /// A pod of the Job's template with the tracking finalizer, named `<job>-<5 random chars>` by the server
-    /// (`<job>-<index>-<5 random chars>` for an Indexed Job's `index`).
-    func createPod(for job: Job, index: Int? = nil) async throws {
+    /// (`<job>-<index>-<5 random chars>` for an Indexed Job's `index`, annotated with the index's `failureCount` when
+    /// `backoffLimitPerIndex` is set).
+    func createPod(for job: Job, index: Int? = nil, failureCount: Int? = nil) async throws {
         var template = job.spec?.template ?? PodTemplateSpec()
         if let index { template = Self.indexedTemplate(template, job: job, index: index) }
+        if let failureCount {
+            var meta = template.metadata ?? ObjectMeta()
+            meta.annotations = (meta.annotations ?? [:]).merging([Job.indexFailureCountKey: String(failureCount)]) { _, new in new }
+            template.metadata = meta
+        }
         var meta = ObjectMeta(generateName: "\(job.metadata.name ?? "")-\(index.map { "\($0)-" } ?? "")", namespace: job.metadata.namespace,
                               labels: template.metadata?.labels, annotations: template.metadata?.annotations,
                               ownerReferences: [job.controllerReference])

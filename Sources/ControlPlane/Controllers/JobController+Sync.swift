@@ -17,6 +17,8 @@ struct JobSyncContext {
     var succeeded: Int32 = 0
     /// An Indexed Job's completed indexes (recorded and newly succeeded).
     var completedIndexes: Set<Int> = []
+    /// An Indexed Job's indexes that failed beyond `backoffLimitPerIndex` (recorded and newly failed).
+    var failedIndexes: Set<Int> = []
     var failed: Int32 = 0
     /// The condition the Job finishes with (interim `FailureTarget` / `SuccessCriteriaMet` first).
     var finishedCondition: JobCondition?
@@ -60,6 +62,10 @@ extension JobController {
         if job.isIndexed {
             ctx.completedIndexes = Self.completedIndexes(job, pods: pods)
             ctx.job.status?.completedIndexes = CompletionIndexes.format(ctx.completedIndexes)
+            if let limit = job.spec?.backoffLimitPerIndex {
+                ctx.failedIndexes = Self.failedIndexes(job, pods: pods, limit: limit).subtracting(ctx.completedIndexes)
+                ctx.job.status?.failedIndexes = CompletionIndexes.format(ctx.failedIndexes) ?? ""
+            }
         }
 
         ctx.finishedCondition = ctx.job.condition("SuccessCriteriaMet").flatMap { $0.status == "True" ? $0 : nil }
@@ -69,6 +75,9 @@ extension JobController {
             } else if let policy, let message = pods.lazy.filter({ job.isFailed($0) }).compactMap({ policy.verdict(for: $0).failJobMessage }).first {
                 ctx.finishedCondition = .make("FailureTarget", reason: "PodFailurePolicy", message: message)
             }
+        }
+        if ctx.finishedCondition == nil, let maxFailed = job.spec?.maxFailedIndexes, ctx.failedIndexes.count > Int(maxFailed) {
+            ctx.finishedCondition = .make("FailureTarget", reason: "MaxFailedIndexesExceeded", message: "Job has exceeded the specified maximal number of failed indexes")
         }
         if ctx.finishedCondition == nil {
             if ctx.failed > (job.spec?.backoffLimit ?? 6) || pastBackoffLimitOnFailure(job, pods: pods) {
@@ -107,7 +116,12 @@ extension JobController {
                 // Without completions the first success decides, once the other pods have finished.
                 complete = ctx.succeeded > 0 && activeCount == 0
             }
-            if complete {
+            let indexesFailed = job.isIndexed && !ctx.failedIndexes.isEmpty && activeCount == 0
+                && ctx.completedIndexes.count + ctx.failedIndexes.count >= Int(job.spec?.completions ?? 0)
+            if indexesFailed {
+                // Every index has finished, some of them beyond their backoff limit.
+                ctx.finishedCondition = .make("FailureTarget", reason: "FailedIndexes", message: "Job has failed indexes")
+            } else if complete {
                 ctx.finishedCondition = .make("SuccessCriteriaMet", reason: "CompletionsReached", message: "Reached expected number of succeeded pods")
             } else if manageCalled {
                 var conditions = ctx.job.status?.conditions ?? []
@@ -124,7 +138,7 @@ extension JobController {
         let oldStatus = job.status ?? JobStatus()
         let needsUpdate = suspendChanged || activeCount != (oldStatus.active ?? 0) || ctx.ready != oldStatus.ready
             || ctx.terminating != oldStatus.terminating || ctx.job.status?.startTime != oldStatus.startTime
-            || ctx.job.status?.completedIndexes != oldStatus.completedIndexes
+            || ctx.job.status?.completedIndexes != oldStatus.completedIndexes || ctx.job.status?.failedIndexes != oldStatus.failedIndexes
         ctx.job.status?.active = activeCount == 0 ? nil : activeCount
         ctx.job.status?.ready = ctx.ready
         ctx.job.status?.terminating = ctx.terminating

@@ -14,8 +14,9 @@ import Logging
 /// running; success sets `SuccessCriteriaMet` and then `Complete` with `completionTime`, as 1.32 does. Pods are
 /// recreated after failures with upstream's backoff (10 s doubling to 10 min). `suspend` deletes active pods.
 ///
-/// Indexed Jobs run each index of `0..<completions` in its own pod (see `JobController+Indexed.swift`);
-/// `backoffLimitPerIndex` and the FailIndex policy action are not supported yet.
+/// Indexed Jobs run each index of `0..<completions` in its own pod (see `JobController+Indexed.swift`), with
+/// `backoffLimitPerIndex`/`maxFailedIndexes` (`FailedIndexes`, `MaxFailedIndexesExceeded`); the FailIndex policy
+/// action is not supported yet.
 public struct JobController: Controller {
     /// Upstream's name, for `--controllers`.
     public static let controllerName = "job-controller"

@@ -260,6 +260,23 @@ struct JobStrategy: ResourceStrategy {
         if let mode = spec.completionMode, !["NonIndexed", "Indexed"].contains(mode) {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(mode)\": supported values: \"NonIndexed\", \"Indexed\"", field: "spec.completionMode"))
         }
+        if let perIndex = spec.backoffLimitPerIndex {
+            if perIndex < 0 {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(perIndex): must be greater than or equal to 0", field: "spec.backoffLimitPerIndex"))
+            } else if spec.completionMode != "Indexed" {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(perIndex): requires indexed completion mode", field: "spec.backoffLimitPerIndex"))
+            }
+        }
+        if let maxFailed = spec.maxFailedIndexes {
+            if spec.backoffLimitPerIndex == nil {
+                causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value: when maxFailedIndexes is specified", field: "spec.backoffLimitPerIndex"))
+            }
+            if maxFailed < 0 {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(maxFailed): must be greater than or equal to 0", field: "spec.maxFailedIndexes"))
+            } else if let completions = spec.completions, maxFailed > completions {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(maxFailed): must be less than or equal to completions", field: "spec.maxFailedIndexes"))
+            }
+        }
         if spec.completionMode == "Indexed", spec.completions == nil {
             causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value: when completion mode is Indexed", field: "spec.completions"))
         }
