@@ -181,12 +181,16 @@ public final class APIServer: Sendable {
                 }
             }
             var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            var impersonation: [String: [String]] = [:]
+            for field in request.headers {
+                headers[field.name.canonicalName] = field.value
+                if field.name.canonicalName.hasPrefix("impersonate-") { impersonation[field.name.canonicalName, default: []].append(field.value) }
+            }
             let uri = request.uri
             var query: [String: String] = [:]
             for (key, value) in uri.queryParameters { query[String(key)] = String(value) }
             let apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
-                                        body: body, clientCertificate: await context.clientCertificate())
+                                        body: body, clientCertificate: await context.clientCertificate(), impersonation: impersonation)
             return HTTPBridge.response(await router.route(apiRequest))
         }
         let http: HTTPServerBuilder = .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in

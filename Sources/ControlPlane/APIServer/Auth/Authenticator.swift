@@ -111,7 +111,8 @@ extension Status {
         }
         var resource = attributes.resource
         if !attributes.subresource.isEmpty { resource += "/\(attributes.subresource)" }
-        let qualified = attributes.apiGroup.isEmpty ? resource : "\(resource).\(attributes.apiGroup)"
+        // The subject names the resource without its subresource (`pods "x" is forbidden: … resource "pods/exec"`).
+        let qualified = attributes.apiGroup.isEmpty ? attributes.resource : "\(attributes.resource).\(attributes.apiGroup)"
         let subject = attributes.name.isEmpty ? qualified : "\(qualified) \"\(attributes.name)\""
         let scope = attributes.namespace.isEmpty ? "at the cluster scope" : "in the namespace \"\(attributes.namespace)\""
         return Status(message: "\(subject) is forbidden: User \"\(user)\" cannot \(attributes.verb) resource \"\(resource)\" in API group \"\(attributes.apiGroup)\" \(scope)\(suffix)",
