@@ -126,7 +126,16 @@ public final class APIServer: Sendable {
         }
         let kubelet = try pki.map { try KubeletConnection(clientCertificate: try $0.clientCertificate(commonName: "kube-apiserver-kubelet-client",
                                                                                                  organizations: ["system:masters"])) } ?? .plain
-        let core = ServerCore(store: store, admission: admission, kubelet: kubelet, logger: logger)
+        var security: Security?
+        if let pki, let tls = configuration.tls {
+            let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
+            security = Security(
+                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)), serviceAccounts: serviceAccounts,
+                                             anonymous: tls.anonymousAuth, store: store, logger: logger),
+                rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
+                serviceAccounts: serviceAccounts)
+        }
+        let core = ServerCore(store: store, admission: admission, kubelet: kubelet, security: security, logger: logger)
         self.core = core
         let registry = ResourceRegistry(core: core)
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
@@ -136,18 +145,11 @@ public final class APIServer: Sendable {
                                readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
         try await Bootstrap(core: core, registry: registry, logger: logger).run()
         try await PolicyBootstrap(core: core, registry: registry, logger: logger).run()
-        if let pki, let tls = configuration.tls {
-            let rbac = RBACAuthorizer(store: store, logger: logger)
-            try await rbac.load()
-            let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
-            router.security = Security(
-                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)), serviceAccounts: serviceAccounts,
-                                             anonymous: tls.anonymousAuth, store: store, logger: logger),
-                rbac: rbac, nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store), serviceAccounts: serviceAccounts)
-            self.rbac = rbac
-        } else {
-            rbac = nil
+        if let security {
+            try await security.rbac.load()
+            router.security = security
         }
+        rbac = security?.rbac
         self.router = router
         await kubeDNS?.ensure()
     }
