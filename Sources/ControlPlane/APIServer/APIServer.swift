@@ -112,7 +112,7 @@ public final class APIServer: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let location = configuration.store ?? .sqlite(path: configuration.dataDirectory + "/state.db")
         store = try await location.open(retention: configuration.retention, logger: logger)
-        let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
+        var admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange))
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
@@ -134,6 +134,8 @@ public final class APIServer: Sendable {
                                              anonymous: tls.anonymousAuth, store: store, logger: logger),
                 rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
                 serviceAccounts: serviceAccounts)
+            // Token volumes only where tokens can be issued and checked.
+            admission.serviceAccounts = ServiceAccountAdmission(store: store)
         }
         let core = ServerCore(store: store, admission: admission, kubelet: kubelet, security: security, logger: logger)
         self.core = core

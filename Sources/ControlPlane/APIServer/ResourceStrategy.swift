@@ -76,4 +76,6 @@ struct TableOnlyStrategy<Object: KubeObject>: ResourceStrategy {
 struct AdmissionContext: Sendable {
     let serviceIPs: ServiceIPAllocator
     let nodePorts: NodePortAllocator
+    /// The ServiceAccount plugin's token volume (nil over plain HTTP, where no tokens are issued).
+    var serviceAccounts: ServiceAccountAdmission? = nil
 }
