@@ -97,6 +97,9 @@ import TestSupport
         await expectForbidden(#"serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node"#) {
             _ = try await n1.createToken(serviceAccount: "default", namespace: "default", request(elsewhere))
         }
+        await expectForbidden(#"cannot bind token for serviceaccount "quiet" to pod running with different serviceaccount name."#) {
+            _ = try await admin.createToken(serviceAccount: "quiet", namespace: "default", request(pod))
+        }
         let issued = try await n1.createToken(serviceAccount: "default", namespace: "default", request(pod))
         let token = try #require(issued.status?.token)
         #expect(issued.spec?.expirationSeconds == 3607)

@@ -66,6 +66,7 @@ extension KubeletEndToEndTests {
         let whoami = try await runCommand(kubectl, ["--kubeconfig", kubeconfig, "auth", "whoami", "-o", "json"])
         #expect(whoami.stdout.contains(#""username": "system:serviceaccount:default:default""#), "\(whoami)")
         #expect(whoami.stdout.contains(#""authentication.kubernetes.io/pod-uid": ["#) && whoami.stdout.contains(uid), "\(whoami)")
+        #expect(whoami.stdout.contains(#""authentication.kubernetes.io/node-name": ["#) && whoami.stdout.contains(#""\#(cluster.nodeName)""#), "\(whoami)")
 
         _ = try await cluster.kubectl(["delete", "pod", "reader", "--timeout=60s"])
         let gone = try await runCommand(kubectl, ["--kubeconfig", kubeconfig, "auth", "whoami"])

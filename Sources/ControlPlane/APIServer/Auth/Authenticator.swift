@@ -64,6 +64,10 @@ struct Authenticator: Sendable {
             extra["authentication.kubernetes.io/pod-name"] = [pod.name]
             extra["authentication.kubernetes.io/pod-uid"] = [pod.uid]
         }
+        if let node = claims.kubernetes.node {
+            extra["authentication.kubernetes.io/node-name"] = [node.name]
+            extra["authentication.kubernetes.io/node-uid"] = [node.uid]
+        }
         if let secret = claims.kubernetes.secret {
             guard let bound = await object(Secret.self, namespace: namespace, name: secret.name), bound.metadata.uid == secret.uid else {
                 return .failure(AuthError("secret \(namespace)/\(secret.name) bound to the token has been deleted"))

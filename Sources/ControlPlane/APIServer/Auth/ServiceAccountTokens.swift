@@ -53,12 +53,13 @@ struct ServiceAccountTokens: Sendable {
 
     /// Signs a token for the ServiceAccount; `seconds` of validity.
     func issue(namespace: String, name: String, uid: String, audiences: [String]?, seconds: Int64,
-               pod: Claims.Reference? = nil, secret: Claims.Reference? = nil, now: Date = Date()) throws -> (token: String, expires: Date) {
+               pod: Claims.Reference? = nil, secret: Claims.Reference? = nil, node: Claims.Reference? = nil,
+               now: Date = Date()) throws -> (token: String, expires: Date) {
         let iat = Int64(now.timeIntervalSince1970)
         let claims = Claims(iss: issuer, sub: "system:serviceaccount:\(namespace):\(name)",
                             aud: (audiences?.isEmpty ?? true) ? apiAudiences : audiences!, exp: iat + seconds, iat: iat, nbf: iat,
                             jti: UUID().uuidString.lowercased(),
-                            kubernetes: .init(namespace: namespace, serviceaccount: .init(name: name, uid: uid), pod: pod, secret: secret))
+                            kubernetes: .init(namespace: namespace, serviceaccount: .init(name: name, uid: uid), pod: pod, secret: secret, node: node))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let header = Self.base64URL(try encoder.encode(Header(alg: "ES256", kid: keyID)))
