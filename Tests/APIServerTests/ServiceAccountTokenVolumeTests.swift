@@ -103,6 +103,13 @@ import TestSupport
         let issued = try await n1.createToken(serviceAccount: "default", namespace: "default", request(pod))
         let token = try #require(issued.status?.token)
         #expect(issued.spec?.expirationSeconds == 3607)
+        // The kubelet's 3607 s is extended to a year, with `warnafter` at the asked expiry, as upstream does by default.
+        let claims = try claimsOf(token)
+        let iat = try #require(claims["iat"] as? Int)
+        #expect(claims["exp"] as? Int == iat + 365 * 24 * 3600, "\(claims)")
+        #expect((claims["kubernetes.io"] as? [String: Any])?["warnafter"] as? Int == iat + 3607, "\(claims)")
+        let reported = try #require(issued.status?.expirationTimestamp?.date.timeIntervalSince1970)
+        #expect(abs(reported - Double(iat + 3607)) <= 2, "the answer reports the asked expiry")
         let podToken = try k.server.kubeconfig(token: token, name: "pod")
         let whoami = try await runCommand(k.kubectlPath, ["--kubeconfig", podToken, "auth", "whoami", "-o", "json"], environment: ["HOME": k.workDirectory])
         #expect(whoami.stdout.contains(#""username": "system:serviceaccount:default:default""#), "\(whoami)")
@@ -111,6 +118,13 @@ import TestSupport
         try await eventually("the pod to go") { (try? await admin.get(Pod.self, name: "app", namespace: "default")) == nil }
         let after = try await runCommand(k.kubectlPath, ["--kubeconfig", podToken, "auth", "whoami"], environment: ["HOME": k.workDirectory])
         #expect(after.status != 0 && after.stderr.contains("Unauthorized"), "\(after)")
+    }
+
+    private func claimsOf(_ token: String) throws -> [String: Any] {
+        var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while payload.count % 4 != 0 { payload += "=" }
+        let data = try #require(Data(base64Encoded: payload))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     private func expectForbidden(_ message: String, _ body: () async throws -> Void) async {

@@ -89,10 +89,18 @@ struct AuthEndpoints: Sendable {
         }
         if (spec.audiences ?? []).isEmpty { spec.audiences = security.serviceAccounts.apiAudiences }
         spec.expirationSeconds = seconds
-        let (token, expires) = try security.serviceAccounts.issue(namespace: namespace, name: name, uid: account.metadata.uid ?? "",
-                                                                  audiences: spec.audiences, seconds: seconds, pod: pod, secret: secret, node: node)
+        // Upstream's --service-account-extend-token-expiration (on by default): a pod-bound token asked for the
+        // kubelet's 3607 s for the API's audiences is valid for a year, with `warnafter` at the asked expiry, while
+        // the answer reports the asked expiry (so the kubelet still renews it at 80% of 3607 s).
+        let extended = pod != nil && seconds == ServiceAccountAdmission.tokenExpirationSeconds
+            && Set(spec.audiences ?? []).isSubset(of: Set(security.serviceAccounts.apiAudiences))
+        let now = Date()
+        let (token, _) = try security.serviceAccounts.issue(namespace: namespace, name: name, uid: account.metadata.uid ?? "",
+                                                            audiences: spec.audiences, seconds: extended ? ServiceAccountTokens.extendedSeconds : seconds,
+                                                            pod: pod, secret: secret, node: node,
+                                                            warnAfter: extended ? Int64(now.timeIntervalSince1970) + seconds : nil, now: now)
         tokenRequest = TokenRequest(metadata: ObjectMeta(name: name, namespace: namespace, creationTimestamp: .now()), spec: spec,
-                                    status: .init(token: token, expirationTimestamp: Time(expires)))
+                                    status: .init(token: token, expirationTimestamp: Time(now.addingTimeInterval(TimeInterval(seconds)))))
         return .encoded(tokenRequest, status: 201)
     }
 
