@@ -36,7 +36,7 @@ import TestSupport
             roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-bob}
             subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
             """)
-        try await eventually("the binding to apply") { (try? await kubectl(k, alice, "--as", "bob", "auth", "whoami").status) == 0 }
+        try await waitFor("the binding to apply") { (try? await kubectl(k, alice, "--as", "bob", "auth", "whoami").status) == 0 }
         let bob = try await kubectl(k, alice, "--as", "bob", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}")
         #expect(bob.stdout == #"bob ["system:authenticated"]"#, "\(bob)")
         let carol = try await kubectl(k, alice, "--as", "carol", "get", "--raw", "/api/v1/namespaces/default/pods")
@@ -61,7 +61,7 @@ import TestSupport
             - {apiGroups: [""], resources: [groups, serviceaccounts], verbs: [impersonate]}
             - {apiGroups: [authentication.k8s.io], resources: [uids, userextras/scopes], verbs: [impersonate]}
             """)
-        try await eventually("the wider role to apply") {
+        try await waitFor("the wider role to apply") {
             (try? await kubectl(k, alice, "--as", "bob", "--as-group", "devs", "auth", "whoami").status) == 0
         }
         let groups = try await kubectl(k, alice, "--as", "bob", "--as-group", "devs", "--as-group", "qa", "--as-uid", "42",
@@ -74,7 +74,7 @@ import TestSupport
         let pods = try await kubectl(k, alice, "--as", "bob", "get", "pods")
         #expect(pods.stderr.contains(#"pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default""#), "\(pods)")
         try await k.ok("create", "rolebinding", "devs-view", "--clusterrole", "view", "--group", "devs")
-        try await eventually("devs to read pods") { (try? await kubectl(k, alice, "--as", "bob", "--as-group", "devs", "get", "pods").status) == 0 }
+        try await waitFor("devs to read pods") { (try? await kubectl(k, alice, "--as", "bob", "--as-group", "devs", "get", "pods").status) == 0 }
 
         // Extras are authorized per key; groups without a user are upstream's 500.
         let extra = try await curl(k, token: "t-alice", headers: ["Impersonate-User: bob", "Impersonate-Extra-Scopes: view", "Impersonate-Extra-Reason: x"],
@@ -104,14 +104,5 @@ import TestSupport
         let result = try await runCommand("/usr/bin/curl", args + [k.server.url + path], stdin: body)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
-    }
-
-    private func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestSupportError("timed out waiting for \(what)")
     }
 }

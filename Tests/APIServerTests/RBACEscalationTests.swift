@@ -39,10 +39,10 @@ import TestSupport
             roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
             subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
             """)
-        try await eventually("alice to manage RBAC") { (try? await kubectl(k, alice, "get", "clusterroles").status) == 0 }
+        try await waitFor("alice to manage RBAC") { (try? await kubectl(k, alice, "get", "clusterroles").status) == 0 }
 
         // Rules she holds: allowed.
-        try await eventually("a role with held rules") {
+        try await waitFor("a role with held rules") {
             (try? await kubectl(k, alice, "create", "clusterrole", "pod-reader", "--verb=get,list", "--resource=pods").status) == 0
         }
         // Rules she does not hold: refused with the missing rules, compacted by resource.
@@ -90,23 +90,14 @@ import TestSupport
         try await k.ok("create", "clusterrole", "escalator", "--verb=escalate", "--resource=clusterroles")
         try await k.ok("create", "clusterrolebinding", "alice-delegate", "--clusterrole=delegate", "--user=alice")
         try await k.ok("create", "clusterrolebinding", "alice-escalator", "--clusterrole=escalator", "--user=alice")
-        try await eventually("bind to apply") {
+        try await waitFor("bind to apply") {
             (try? await kubectl(k, alice, "create", "rolebinding", "bob-admin", "-n", "default", "--clusterrole=admin", "--user=bob").status) == 0
         }
-        try await eventually("escalate to apply") {
+        try await waitFor("escalate to apply") {
             (try? await kubectl(k, alice, "create", "clusterrole", "secret-reader", "--verb=get,list", "--resource=secrets,configmaps").status) == 0
         }
         // Escalate covers ClusterRoles only: a namespaced Role still needs held rules.
         let stillRefused = try await kubectl(k, alice, "create", "role", "cm-writer", "-n", "default", "--verb=create", "--resource=configmaps")
         #expect(stillRefused.stderr.contains(#"roles.rbac.authorization.k8s.io "cm-writer" is forbidden"#), "\(stillRefused)")
-    }
-
-    private func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestSupportError("timed out waiting for \(what)")
     }
 }

@@ -193,8 +193,8 @@ import TestSupport
     }
 }
 
-/// Polls `condition` every 100 ms until it holds or `timeout` passes.
-private func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+/// Polls `condition` every 100 ms until it holds or `timeout` passes (shared by the API server's security tests).
+func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return }

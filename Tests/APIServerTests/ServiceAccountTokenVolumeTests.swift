@@ -14,23 +14,23 @@ import TestSupport
                                                           "--no-scheduler"])
         let admin = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
         defer { Task { try? await admin.shutdown() } }
-        try await eventually("the default ServiceAccount") { (try? await admin.get(ServiceAccount.self, name: "default", namespace: "default")) != nil }
+        try await waitFor("the default ServiceAccount", timeout: .seconds(60)) { (try? await admin.get(ServiceAccount.self, name: "default", namespace: "default")) != nil }
 
         // Every namespace gets the CA; a deleted or edited copy comes back.
         let ca = try String(contentsOfFile: k.server.caFile, encoding: .utf8)
         try await k.ok("create", "namespace", "team")
-        try await eventually("kube-root-ca.crt in team") {
+        try await waitFor("kube-root-ca.crt in team") {
             (try? await admin.get(ConfigMap.self, name: "kube-root-ca.crt", namespace: "team"))?.data?["ca.crt"] == ca
         }
         let published = try await admin.get(ConfigMap.self, name: "kube-root-ca.crt", namespace: "kube-system")
         #expect(published.data == ["ca.crt": ca])
         #expect(published.metadata.annotations?["kubernetes.io/description"]?.hasPrefix("Contains a CA bundle that can be used to verify the kube-apiserver") == true)
         try await k.ok("delete", "configmap", "kube-root-ca.crt", "-n", "team")
-        try await eventually("kube-root-ca.crt to come back") {
+        try await waitFor("kube-root-ca.crt to come back") {
             (try? await admin.get(ConfigMap.self, name: "kube-root-ca.crt", namespace: "team"))?.data?["ca.crt"] == ca
         }
         try await k.ok("patch", "configmap", "kube-root-ca.crt", "-n", "team", "--type=merge", "-p", #"{"data":{"ca.crt":"forged"}}"#)
-        try await eventually("the CA to be restored") {
+        try await waitFor("the CA to be restored") {
             (try? await admin.get(ConfigMap.self, name: "kube-root-ca.crt", namespace: "team"))?.data?["ca.crt"] == ca
         }
 
@@ -115,7 +115,7 @@ import TestSupport
         #expect(whoami.stdout.contains(#""username": "system:serviceaccount:default:default""#), "\(whoami)")
         #expect(whoami.stdout.contains(#""authentication.kubernetes.io/pod-name": ["#) && whoami.stdout.contains(#""app""#), "\(whoami)")
         try await admin.delete(Pod.self, name: "app", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
-        try await eventually("the pod to go") { (try? await admin.get(Pod.self, name: "app", namespace: "default")) == nil }
+        try await waitFor("the pod to go") { (try? await admin.get(Pod.self, name: "app", namespace: "default")) == nil }
         let after = try await runCommand(k.kubectlPath, ["--kubeconfig", podToken, "auth", "whoami"], environment: ["HOME": k.workDirectory])
         #expect(after.status != 0 && after.stderr.contains("Unauthorized"), "\(after)")
     }
@@ -134,14 +134,5 @@ import TestSupport
         } catch {
             #expect("\(error)".contains(message), "\(error)")
         }
-    }
-
-    private func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw TestSupportError("timed out waiting for \(what)")
     }
 }
