@@ -84,6 +84,16 @@ import TestSupport
         let scoped = try await curl(k, token: "t-alice", headers: ["Impersonate-User: bob", "Impersonate-Extra-Scopes: view", "Impersonate-Extra-Scopes: edit"],
                                     path: "/apis/authentication.k8s.io/v1/selfsubjectreviews", body: #"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#)
         #expect(scoped.code == 201 && scoped.body.contains(#""extra":{"scopes":["view","edit"]}"#), "\(scoped)")
+        // Stream upgrades (exec) are impersonated too, and refused before any pod is looked up.
+        let upgrade = ["Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                       "Sec-WebSocket-Protocol: v5.channel.k8s.io"]
+        let execAsCarol = try await curl(k, token: "t-alice", headers: upgrade + ["Impersonate-User: carol"],
+                                         path: "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true")
+        #expect(execAsCarol.code == 403 && execAsCarol.body.contains(#"users \"carol\" is forbidden: User \"alice\" cannot impersonate resource \"users\""#), "\(execAsCarol)")
+        let execAsBob = try await curl(k, token: "t-alice", headers: upgrade + ["Impersonate-User: bob"],
+                                       path: "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=true")
+        #expect(execAsBob.code == 403 && execAsBob.body.contains(#"pods \"web\" is forbidden: User \"bob\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"default\""#),
+                "\(execAsBob)")
         let noUser = try await curl(k, token: "t-alice", headers: ["Impersonate-Group: devs"], path: "/api/v1/namespaces/default/pods")
         #expect(noUser.code == 500 && noUser.body.contains(#"Internal error occurred: requested [{Group  devs    }] without impersonating a user"#), "\(noUser)")
     }
