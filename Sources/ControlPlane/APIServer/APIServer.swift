@@ -71,15 +71,19 @@ public final class APIServer: Sendable {
         public var anonymousAuth: Bool
         /// Upstream's static token CSV (`--token-auth-file`).
         public var tokenAuthFile: String?
+        /// Bootstrap tokens from `kube-system/bootstrap-token-<id>` Secrets authenticate (`--enable-bootstrap-token-auth`).
+        public var bootstrapTokenAuth: Bool
 
         public init(subjectAlternativeNames: [String] = [], token: String? = nil, clusterDomain: String = "cluster.local",
-                    rotationCheckInterval: Duration = .seconds(3600), anonymousAuth: Bool = false, tokenAuthFile: String? = nil) {
+                    rotationCheckInterval: Duration = .seconds(3600), anonymousAuth: Bool = false, tokenAuthFile: String? = nil,
+                    bootstrapTokenAuth: Bool = false) {
             self.subjectAlternativeNames = subjectAlternativeNames
             self.token = token
             self.clusterDomain = clusterDomain
             self.rotationCheckInterval = rotationCheckInterval
             self.anonymousAuth = anonymousAuth
             self.tokenAuthFile = tokenAuthFile
+            self.bootstrapTokenAuth = bootstrapTokenAuth
         }
     }
 
@@ -130,8 +134,9 @@ public final class APIServer: Sendable {
         if let pki, let tls = configuration.tls {
             let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
             security = Security(
-                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)), serviceAccounts: serviceAccounts,
-                                             anonymous: tls.anonymousAuth, store: store, logger: logger),
+                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)),
+                                             bootstrapTokens: tls.bootstrapTokenAuth ? BootstrapTokens(store: store) : nil,
+                                             serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger),
                 rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
                 serviceAccounts: serviceAccounts)
             // Token volumes only where tokens can be issued and checked.

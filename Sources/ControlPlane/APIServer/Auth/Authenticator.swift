@@ -6,10 +6,13 @@ import Store
 import Synchronization
 
 /// Decides who a request is, in upstream's order: a client certificate the TLS layer verified against the cluster CA
-/// (CN = user, O = groups), else a bearer token (the static token file, then service-account JWTs), else anonymous
+/// (CN = user, O = groups), else a bearer token (the static token file, bootstrap tokens, then service-account
+/// JWTs), else anonymous
 /// when `--anonymous-auth` allows it. A presented but invalid token is a 401 even with anonymous access on.
 struct Authenticator: Sendable {
     let tokenFile: StaticTokenFile?
+    /// Bootstrap tokens (`--enable-bootstrap-token-auth`); nil when off.
+    var bootstrapTokens: BootstrapTokens? = nil
     let serviceAccounts: ServiceAccountTokens?
     let anonymous: Bool
     let store: any Store
@@ -44,6 +47,7 @@ struct Authenticator: Sendable {
     func authenticate(token: String, audiences: [String]?) async -> Result<Identity, AuthError> {
         if token.isEmpty { return .failure(AuthError("empty token")) }
         if let identity = tokenFile?.users[token] { return .success(identity.authenticated()) }
+        if let bootstrapTokens, let identity = await bootstrapTokens.authenticate(token) { return .success(identity) }
         guard let serviceAccounts, token.split(separator: ".").count == 3 else { return .failure(AuthError("invalid bearer token")) }
         let claims: ServiceAccountTokens.Claims
         switch serviceAccounts.verify(token, audiences: audiences) {
