@@ -12,7 +12,9 @@ import TestSupport
 
     @Test(.timeLimit(.minutes(3)))
     func impersonationIsAuthorizedPerAttributeAndActsAsTheImpersonatedUser() async throws {
-        let k = try await KubectlHarness(controllers: false, serverArguments: ["--token-auth-file", try tokenFile("t-alice,alice,1001\n")])
+        let tokens = try tokenFile("t-alice,alice,1001\n")
+        defer { try? FileManager.default.removeItem(atPath: tokens) }
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--token-auth-file", tokens])
         let alice = try k.server.kubeconfig(token: "t-alice", name: "alice")
 
         // Discovery is refused as well, so `kubectl get` says only "Error from server (Forbidden): unknown", as
