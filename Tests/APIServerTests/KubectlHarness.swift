@@ -32,6 +32,7 @@ final class KubectlHarness: @unchecked Sendable {
     }
 
     /// Runs kubectl and expects success, returning stdout.
+    @discardableResult
     func ok(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         let result = try await kubectl(arguments, stdin: stdin)
         #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result)", sourceLocation: sourceLocation)

@@ -174,6 +174,37 @@ import TestSupport
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func bootstrapTokensAuthenticateWhileTheirSecretAllows() async throws {
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--enable-bootstrap-token-auth"])
+        func secret(_ id: String, _ secret: String, extra: String) -> String {
+            """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: bootstrap-token-\(id), namespace: kube-system}
+            type: bootstrap.kubernetes.io/token
+            stringData: {token-id: \(id), token-secret: \(secret), usage-bootstrap-authentication: "true", \(extra)}
+            """
+        }
+        try await k.ok("apply", "-f", "-", stdin: secret("abcdef", "0123456789abcdef", extra: "auth-extra-groups: system:bootstrappers:kubeadm:default-node-token")
+            + "\n---\n" + secret("expird", "0123456789abcdef", extra: "expiration: 2020-01-01T00:00:00Z")
+            + "\n---\n" + secret("badgrp", "0123456789abcdef", extra: "auth-extra-groups: developers"))
+        let good = try k.server.kubeconfig(token: "abcdef.0123456789abcdef", name: "bootstrap")
+        let whoami = try await kubectl(k, good, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}")
+        #expect(whoami.stdout == #"system:bootstrap:abcdef ["system:bootstrappers","system:bootstrappers:kubeadm:default-node-token","system:authenticated"]"#,
+                "\(whoami)")
+        // A wrong secret, an expired token, a malformed extra group, an unknown id: 401.
+        for token in ["abcdef.0123456789abcdee", "expird.0123456789abcdef", "badgrp.0123456789abcdef", "zzzzzz.0123456789abcdef"] {
+            let refused = try await kubectl(k, try k.server.kubeconfig(token: token, name: "refused"), "get", "--raw", "/api")
+            #expect(refused.status != 0 && refused.stderr.contains("Unauthorized"), "\(token): \(refused)")
+        }
+        // Without the flag, bootstrap tokens are not accepted.
+        let plain = try await KubectlHarness(controllers: false)
+        try await plain.ok("apply", "-f", "-", stdin: secret("abcdef", "0123456789abcdef", extra: "auth-extra-groups: system:bootstrappers:x"))
+        let off = try await kubectl(plain, try plain.server.kubeconfig(token: "abcdef.0123456789abcdef", name: "bootstrap-off"), "get", "--raw", "/api")
+        #expect(off.status != 0 && off.stderr.contains("Unauthorized"), "\(off)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func serversSharingAStoreAndTokenServeTheSameCA() async throws {
         let etcd = try await EtcdCluster(members: 1)
         defer { etcd.stop() }
@@ -193,8 +224,8 @@ import TestSupport
     }
 }
 
-/// Polls `condition` every 100 ms until it holds or `timeout` passes.
-private func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+/// Polls `condition` every 100 ms until it holds or `timeout` passes (shared by the API server's security tests).
+func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return }

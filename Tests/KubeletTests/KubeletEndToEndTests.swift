@@ -20,10 +20,17 @@ struct KubeletEndToEndTests {
         /// The agent's `--pod-manifest-path` (static pods), re-read every second.
         var manifests: String { runtime.root + "/manifests" }
 
-        init(_ kind: CRIHarness.Kind = .swiftlet) async throws {
-            server = try await ServerProcess()
+        /// The agent's kubeconfig: the admin's, or with `asNode` the node's own (`system:node:<name>`), which the
+        /// Node authorizer and NodeRestriction check.
+        let agentKubeconfig: String
+
+        /// `controllers` runs the server with that `--controllers` list (and no scheduler).
+        init(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false) async throws {
+            server = try await ServerProcess(controllers: controllers != nil,
+                                             extraArguments: controllers.map { ["--controllers", $0, "--no-scheduler"] } ?? [])
             runtime = try await CRIHarness(kind)
             client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+            agentKubeconfig = asNode ? try server.kubeconfig(user: "system:node:\(nodeName)", groups: ["system:nodes"]) : server.kubeconfig
             agent = try PeerDaemon(name: "agent")
             try startAgent()
         }
@@ -33,7 +40,7 @@ struct KubeletEndToEndTests {
             try FileManager.default.createDirectory(atPath: manifests, withIntermediateDirectories: true)
             let port = try freeLoopbackPorts(1)[0]
             try agent.start(try BuiltProducts.path(of: "swiftlet"), [
-                "agent", "--kubeconfig", server.kubeconfig, "--node-name", nodeName, "--root-dir", runtime.root + "/agent",
+                "agent", "--kubeconfig", agentKubeconfig, "--node-name", nodeName, "--root-dir", runtime.root + "/agent",
                 "--pod-log-dir", runtime.root + "/pods", "--container-runtime-endpoint", "unix://" + runtime.socket,
                 "--cluster-dns", "10.96.0.10", "--log-level", "debug",
                 "--pod-manifest-path", manifests, "--file-check-frequency", "1s",

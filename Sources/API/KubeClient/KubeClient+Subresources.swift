@@ -41,3 +41,15 @@ extension KubeClient {
         return try await send(request, as: Scale.self)
     }
 }
+
+extension KubeClient {
+    /// Requests a token for ServiceAccount `name` in `namespace` through `serviceaccounts/{name}/token` (what
+    /// `kubectl create token` and the kubelet's projected volumes do) and returns the answered TokenRequest, whose
+    /// `status` holds the token and its expiry.
+    public func createToken(serviceAccount name: String, namespace: String, _ request: TokenRequest) async throws(KubeClientError) -> TokenRequest {
+        let path = ServiceAccount.resource.objectPath(namespace: namespace, name: name) + "/token"
+        var http = Request(method: .POST, path: path)
+        http.body = try Self.body(request, for: http.description)
+        return try await send(http, as: TokenRequest.self)
+    }
+}

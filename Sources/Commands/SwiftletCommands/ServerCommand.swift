@@ -83,6 +83,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Static bearer tokens: a CSV of token,user,uid[,\"group1,group2\"] (upstream's --token-auth-file).")
     var tokenAuthFile: String?
 
+    @Flag(name: .long, help: "Bearer tokens <id>.<secret> authenticate as system:bootstrap:<id> while a kube-system/bootstrap-token-<id> Secret allows it (upstream's --enable-bootstrap-token-auth).")
+    var enableBootstrapTokenAuth = false
+
     @Flag(name: .long, help: "Let requests without credentials through as system:anonymous (group system:unauthenticated), for RBAC to judge; without it they get 401.")
     var anonymousAuth = false
 
@@ -122,8 +125,8 @@ public struct ServerCommand: AsyncParsableCommand {
                 throw ValidationError("--cluster-dns-address must be a specific address and port (pods reach it through kube-dns), not \(clusterDNSAddress)")
             }
         }
-        if insecureHTTP, tokenAuthFile != nil || anonymousAuth || !tlsSan.isEmpty {
-            throw ValidationError("--insecure-http serves without TLS or authentication: --token-auth-file, --anonymous-auth and --tls-san do not apply")
+        if insecureHTTP, tokenAuthFile != nil || anonymousAuth || enableBootstrapTokenAuth || !tlsSan.isEmpty {
+            throw ValidationError("--insecure-http serves without TLS or authentication: --token-auth-file, --enable-bootstrap-token-auth, --anonymous-auth and --tls-san do not apply")
         }
         if let tokenAuthFile, !FileManager.default.isReadableFile(atPath: tokenAuthFile) {
             throw ValidationError("--token-auth-file: cannot read \(tokenAuthFile)")
@@ -151,7 +154,8 @@ public struct ServerCommand: AsyncParsableCommand {
                                                   interval: .seconds(compactionInterval)),
                                  clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) },
                                  tls: insecureHTTP ? nil : .init(subjectAlternativeNames: tlsSan, token: token, clusterDomain: clusterDomain,
-                                                                 anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile)),
+                                                                 anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile,
+                                                                 bootstrapTokenAuth: enableBootstrapTokenAuth)),
             metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
         let selection = try ControllerSelection(parsing: controllers)
         let leaderElection: LeaderElector.Configuration? = leaderElect

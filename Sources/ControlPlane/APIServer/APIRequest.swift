@@ -13,6 +13,8 @@ struct APIRequest: Sendable {
     var clientCertificate: [UInt8]? = nil
     /// Who the request acts as, once authenticated (nil on a plain-HTTP server, where nothing is checked).
     var user: Identity? = nil
+    /// The `Impersonate-*` headers by lower-case name, every value of a repeated header (`Impersonate-Group`).
+    var impersonation: [String: [String]] = [:]
 
     /// A header by lower-case name.
     func header(_ name: String) -> String? { headers[name.lowercased()] }

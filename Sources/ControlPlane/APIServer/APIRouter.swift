@@ -32,14 +32,24 @@ struct APIRouter: Sendable {
         return response
     }
 
-    /// Authenticates (401 when that fails), authorizes (403 in upstream's words) and applies NodeRestriction; sets
-    /// `request.user`. nil when the request may go on.
+    /// Authenticates (401 when that fails), applies impersonation (each impersonated attribute authorized for the
+    /// requester), authorizes (403 in upstream's words) and applies NodeRestriction; sets `request.user` to whom the
+    /// request acts as. nil when the request may go on.
     func authenticate(_ request: inout APIRequest, _ security: Security) async -> APIResponse? {
-        guard case .authenticated(let identity) = await security.authenticator.authenticate(request) else {
+        guard case .authenticated(let requester) = await security.authenticator.authenticate(request) else {
             return .status(.unauthorized)
         }
-        request.user = identity
+        request.user = requester
+        let impersonation = Impersonation(headers: request.impersonation)
+        if impersonation.isRequested {
+            do throws(Status) {
+                if let impersonated = try await impersonation.resolve(requester, security: security) { request.user = impersonated }
+            } catch {
+                return .status(error)
+            }
+        }
         let attributes = RequestAttributes(request)
+        let identity = request.user ?? requester
         if let denial = await security.authorize(identity, attributes) { return .status(denial) }
         if let denial = await security.nodeRestriction.admit(identity, attributes, body: request.body) { return .status(denial) }
         return nil

@@ -19,8 +19,12 @@ extension APIServer {
         /// The upgrade's refusal by authentication or authorization (a connection's first request was already
         /// checked by `streamUpgrade`; later requests on a kept-alive connection come here only).
         @Sendable func admit(_ request: Request, _ context: StreamRequestContext) async throws {
+            var impersonation: [String: [String]] = [:]
+            for field in request.headers where field.name.canonicalName.hasPrefix("impersonate-") {
+                impersonation[field.name.canonicalName, default: []].append(field.value)
+            }
             if let refusal = await Self.refusal(of: request.uri.path, authorization: request.headers[.authorization],
-                                                clientCertificate: await context.clientCertificate(), router: router) {
+                                                clientCertificate: await context.clientCertificate(), impersonation: impersonation, router: router) {
                 throw StatusResponseError(response: refusal)
             }
         }
@@ -79,7 +83,12 @@ extension APIServer {
         let spdy = head.upgrades(to: "SPDY/3.1")
         guard spdy || head.upgrades(to: "websocket") else { return .pass }
         let authorization = head.headers.first { $0.name.caseInsensitiveCompare("Authorization") == .orderedSame }?.value
-        if let refusal = await refusal(of: head.path, authorization: authorization, clientCertificate: head.clientCertificate, router: router),
+        var impersonation: [String: [String]] = [:]
+        for (name, value) in head.headers where name.lowercased().hasPrefix("impersonate-") {
+            impersonation[name.lowercased(), default: []].append(value)
+        }
+        if let refusal = await refusal(of: head.path, authorization: authorization, clientCertificate: head.clientCertificate,
+                                       impersonation: impersonation, router: router),
            case .data(let body) = refusal.body {
             return .respond(status: refusal.status, contentType: "application/json", body: Array(body))
         }
@@ -117,10 +126,11 @@ extension APIServer {
 
     /// Authenticates and authorizes a stream upgrade as any other request (verb `create` on `pods/exec`,
     /// `pods/attach` or `pods/portforward`, as upstream checks upgrades since 1.31): the refusal, or nil.
-    static func refusal(of path: String, authorization: String?, clientCertificate: [UInt8]?, router: APIRouter) async -> APIResponse? {
+    static func refusal(of path: String, authorization: String?, clientCertificate: [UInt8]?, impersonation: [String: [String]] = [:],
+                        router: APIRouter) async -> APIResponse? {
         guard let security = router.security else { return nil }
         var request = APIRequest(method: "POST", path: path, query: [:], headers: authorization.map { ["authorization": $0] } ?? [:],
-                                 body: Data(), clientCertificate: clientCertificate)
+                                 body: Data(), clientCertificate: clientCertificate, impersonation: impersonation)
         return await router.authenticate(&request, security)
     }
 }

@@ -71,15 +71,19 @@ public final class APIServer: Sendable {
         public var anonymousAuth: Bool
         /// Upstream's static token CSV (`--token-auth-file`).
         public var tokenAuthFile: String?
+        /// Bootstrap tokens from `kube-system/bootstrap-token-<id>` Secrets authenticate (`--enable-bootstrap-token-auth`).
+        public var bootstrapTokenAuth: Bool
 
         public init(subjectAlternativeNames: [String] = [], token: String? = nil, clusterDomain: String = "cluster.local",
-                    rotationCheckInterval: Duration = .seconds(3600), anonymousAuth: Bool = false, tokenAuthFile: String? = nil) {
+                    rotationCheckInterval: Duration = .seconds(3600), anonymousAuth: Bool = false, tokenAuthFile: String? = nil,
+                    bootstrapTokenAuth: Bool = false) {
             self.subjectAlternativeNames = subjectAlternativeNames
             self.token = token
             self.clusterDomain = clusterDomain
             self.rotationCheckInterval = rotationCheckInterval
             self.anonymousAuth = anonymousAuth
             self.tokenAuthFile = tokenAuthFile
+            self.bootstrapTokenAuth = bootstrapTokenAuth
         }
     }
 
@@ -112,7 +116,7 @@ public final class APIServer: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let location = configuration.store ?? .sqlite(path: configuration.dataDirectory + "/state.db")
         store = try await location.open(retention: configuration.retention, logger: logger)
-        let admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
+        var admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange),
                                          priorities: PriorityAdmission(store: store))
         if let tls = configuration.tls {
@@ -127,7 +131,19 @@ public final class APIServer: Sendable {
         }
         let kubelet = try pki.map { try KubeletConnection(clientCertificate: try $0.clientCertificate(commonName: "kube-apiserver-kubelet-client",
                                                                                                  organizations: ["system:masters"])) } ?? .plain
-        let core = ServerCore(store: store, admission: admission, kubelet: kubelet, logger: logger)
+        var security: Security?
+        if let pki, let tls = configuration.tls {
+            let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
+            security = Security(
+                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)),
+                                             bootstrapTokens: tls.bootstrapTokenAuth ? BootstrapTokens(store: store) : nil,
+                                             serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger),
+                rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
+                serviceAccounts: serviceAccounts)
+            // Token volumes only where tokens can be issued and checked.
+            admission.serviceAccounts = ServiceAccountAdmission(store: store)
+        }
+        let core = ServerCore(store: store, admission: admission, kubelet: kubelet, security: security, logger: logger)
         self.core = core
         let registry = ResourceRegistry(core: core)
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
@@ -137,18 +153,11 @@ public final class APIServer: Sendable {
                                readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
         try await Bootstrap(core: core, registry: registry, logger: logger).run()
         try await PolicyBootstrap(core: core, registry: registry, logger: logger).run()
-        if let pki, let tls = configuration.tls {
-            let rbac = RBACAuthorizer(store: store, logger: logger)
-            try await rbac.load()
-            let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
-            router.security = Security(
-                authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)), serviceAccounts: serviceAccounts,
-                                             anonymous: tls.anonymousAuth, store: store, logger: logger),
-                rbac: rbac, nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store), serviceAccounts: serviceAccounts)
-            self.rbac = rbac
-        } else {
-            rbac = nil
+        if let security {
+            try await security.rbac.load()
+            router.security = security
         }
+        rbac = security?.rbac
         self.router = router
         await kubeDNS?.ensure()
     }
@@ -182,12 +191,16 @@ public final class APIServer: Sendable {
                 }
             }
             var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            var impersonation: [String: [String]] = [:]
+            for field in request.headers {
+                headers[field.name.canonicalName] = field.value
+                if field.name.canonicalName.hasPrefix("impersonate-") { impersonation[field.name.canonicalName, default: []].append(field.value) }
+            }
             let uri = request.uri
             var query: [String: String] = [:]
             for (key, value) in uri.queryParameters { query[String(key)] = String(value) }
             let apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
-                                        body: body, clientCertificate: await context.clientCertificate())
+                                        body: body, clientCertificate: await context.clientCertificate(), impersonation: impersonation)
             return HTTPBridge.response(await router.route(apiRequest))
         }
         let http: HTTPServerBuilder = .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in

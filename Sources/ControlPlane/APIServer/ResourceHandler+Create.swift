@@ -43,6 +43,9 @@ extension ResourceHandler {
         causes += MetadataValidation.validate(object.metadata)
         causes += strategy.validate(object, old: nil)
         do {
+            if let security = core.security, let user = request.user {
+                try await strategy.authorizeWrite(object, old: nil, namespace: path.namespace ?? "", user: user, security: security)
+            }
             try throwIfInvalid(causes, name: name)
         } catch {
             await strategy.afterDelete(object, context: core.admission)

@@ -20,6 +20,9 @@ protocol ResourceStrategy<Object>: Sendable {
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws
     /// Field errors of an object about to be stored.
     func validate(_ object: Object, old: Object?) -> [StatusCause]
+    /// Authorization that depends on the object written (RBAC's escalation prevention), for `user` writing it in
+    /// the request's `namespace`; throws the 403. Runs only on a server that authenticates.
+    func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws
     /// Whether two versions differ in what `generation` counts (spec and friends, not metadata/status).
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
@@ -49,6 +52,7 @@ extension ResourceStrategy {
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
+    func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
     func specChanged(_ object: Object, old: Object) -> Bool {
         var a = object, b = old
         a.metadata = ObjectMeta()
@@ -77,4 +81,6 @@ struct AdmissionContext: Sendable {
     let nodePorts: NodePortAllocator
     /// The Priority admission plugin (nil: pods get priority 0 without looking for PriorityClasses).
     var priorities: PriorityAdmission? = nil
+    /// The ServiceAccount plugin's token volume (nil over plain HTTP, where no tokens are issued).
+    var serviceAccounts: ServiceAccountAdmission? = nil
 }

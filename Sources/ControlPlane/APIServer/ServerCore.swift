@@ -14,12 +14,15 @@ final class ServerCore: Sendable {
     let admission: AdmissionContext
     /// How to reach kubelets (HTTPS with a client certificate unless the server runs plain HTTP).
     let kubelet: KubeletConnection
+    /// Authentication and authorization, for the checks that depend on the object written (nil over plain HTTP).
+    let security: Security?
     let logger: Logger
 
-    init(store: any Store, admission: AdmissionContext, kubelet: KubeletConnection = .plain, logger: Logger) {
+    init(store: any Store, admission: AdmissionContext, kubelet: KubeletConnection = .plain, security: Security? = nil, logger: Logger) {
         self.store = store
         self.admission = admission
         self.kubelet = kubelet
+        self.security = security
         self.logger = logger
     }
 

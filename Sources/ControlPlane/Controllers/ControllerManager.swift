@@ -84,6 +84,7 @@ public final class ControllerManager: Sendable {
         if on(GarbageCollector.controllerName) { controllers.append(GarbageCollector(context: context)) }
         if on(NamespaceController.controllerName) { controllers.append(NamespaceController(context: context)) }
         if on(ServiceAccountController.controllerName) { controllers.append(ServiceAccountController(context: context)) }
+        if on(RootCACertPublisher.controllerName) { controllers.append(RootCACertPublisher(context: context)) }
         if on(DaemonSetController.controllerName) { controllers.append(DaemonSetController(context: context)) }
         if on(StatefulSetController.controllerName) { controllers.append(StatefulSetController(context: context)) }
         if on(JobController.controllerName) { controllers.append(JobController(context: context)) }

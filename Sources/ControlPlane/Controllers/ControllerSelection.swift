@@ -13,7 +13,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         EndpointSliceController.controllerName, EndpointsController.controllerName,
         GarbageCollector.controllerName, NamespaceController.controllerName, ServiceAccountController.controllerName,
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
-        NodeLifecycleController.controllerName, TaintEvictionController.controllerName,
+        NodeLifecycleController.controllerName, TaintEvictionController.controllerName, RootCACertPublisher.controllerName,
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
     ]
 
@@ -22,7 +22,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         "replicationcontroller", "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "persistentvolume-binder", "attachdetach", "csrsigning", "csrapproving",
-        "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation", "root-ca-certificate-publisher",
+        "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
         "endpointslice-mirroring", "ephemeral-volume", "pv-protection", "pvc-protection", "ttl", "route", "service",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",

@@ -3,9 +3,15 @@ import KubeAPI
 import KubeClient
 
 /// ConfigMaps and Secrets a pod refers to (env and volumes), read from the API server; a Secret's values
-/// come back decoded from base64.
+/// come back decoded from base64. Service-account tokens for projected volumes come from `tokens`.
 struct PodObjects: Sendable {
     let client: KubeClient
+    let tokens: TokenManager
+
+    init(client: KubeClient) {
+        self.client = client
+        tokens = TokenManager(client: client)
+    }
 
     /// The ConfigMap's data, nil when it does not exist.
     func configMap(_ name: String, namespace: String) async throws -> [String: Data]? {

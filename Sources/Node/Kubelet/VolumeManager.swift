@@ -91,7 +91,8 @@ struct VolumeManager: Sendable {
         return files
     }
 
-    /// The union of a projected volume's sources (ConfigMaps, Secrets, downward API), later sources winning.
+    /// The union of a projected volume's sources (ConfigMaps, Secrets, downward API, service-account tokens),
+    /// later sources winning.
     private func projectedFiles(_ sources: [VolumeProjection], pod: Pod) async throws -> [String: Data] {
         let namespace = pod.metadata.namespace ?? "default"
         var files: [String: Data] = [:]
@@ -110,8 +111,9 @@ struct VolumeManager: Sendable {
                 }
             } else if let downward = source.downwardAPI {
                 files.merge(try downwardFiles(downward.items ?? [], pod: pod)) { _, new in new }
-            } else if source.serviceAccountToken != nil {
-                throw ContainerConfigError(message: "serviceAccountToken projections need the TokenRequest API, which this cluster does not serve yet")
+            } else if let projection = source.serviceAccountToken {
+                // A token bound to the pod, refreshed at 80% of its lifetime (each refresh of the volume asks).
+                files[projection.path] = Data(try await objects.tokens.token(for: projection, pod: pod).utf8)
             } else {
                 throw ContainerConfigError(message: "projected volume source not supported by this kubelet")
             }
@@ -121,6 +123,7 @@ struct VolumeManager: Sendable {
 
     /// Unmounts tmpfs volumes and removes the pod's directory.
     func tearDown(podUID uid: String) {
+        objects.tokens.forget(podUID: uid)
         let volumes = podDirectory(uid) + "/volumes"
         for plugin in (try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? [] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(volumes)/\(plugin)")) ?? [] {

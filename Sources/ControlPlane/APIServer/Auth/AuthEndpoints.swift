@@ -59,15 +59,27 @@ struct AuthEndpoints: Sendable {
         }
         var pod: ServiceAccountTokens.Claims.Reference?
         var secret: ServiceAccountTokens.Claims.Reference?
+        var node: ServiceAccountTokens.Claims.Reference?
         if let ref = spec.boundObjectRef {
             let uid: String?
             switch ref.kind {
-            case "Pod": uid = try await objectUID(Pod.self, namespace: namespace, name: ref.name ?? "")
-            case "Secret": uid = try await objectUID(Secret.self, namespace: namespace, name: ref.name ?? "")
+            case "Pod":
+                let bound = try await object(Pod.self, namespace: namespace, name: ref.name ?? "")
+                guard (bound.spec?.serviceAccountName ?? "default") == name else {
+                    throw Status.badRequest("cannot bind token for serviceaccount \"\(name)\" to pod running with different serviceaccount name.")
+                }
+                uid = bound.metadata.uid
+                // The node the pod runs on goes into the token too (ServiceAccountTokenPodNodeInfo), when it exists.
+                if let nodeName = bound.spec?.nodeName, !nodeName.isEmpty,
+                   let kv = try? await core.store.get(key: StoredObject.key(Node.resource, namespace: nil, name: nodeName)),
+                   let nodeUID = (try? KubeJSON.decode(Node.self, from: kv.value))?.metadata.uid {
+                    node = ServiceAccountTokens.Claims.Reference(name: nodeName, uid: nodeUID)
+                }
+            case "Secret": uid = try await object(Secret.self, namespace: namespace, name: ref.name ?? "").metadata.uid
             default:
                 throw Status.badRequest("cannot bind token for object of type \(ref.kind ?? "")")
             }
-            guard let uid, ref.uid == nil || ref.uid == uid else {
+            guard let uid, (ref.uid ?? "").isEmpty || ref.uid == uid else {
                 throw Status(message: "the UID in the bound object reference (\(ref.uid ?? "")) does not match the UID in record. The object might have been deleted and then recreated",
                              reason: "Conflict", code: 409)
             }
@@ -77,18 +89,26 @@ struct AuthEndpoints: Sendable {
         }
         if (spec.audiences ?? []).isEmpty { spec.audiences = security.serviceAccounts.apiAudiences }
         spec.expirationSeconds = seconds
-        let (token, expires) = try security.serviceAccounts.issue(namespace: namespace, name: name, uid: account.metadata.uid ?? "",
-                                                                  audiences: spec.audiences, seconds: seconds, pod: pod, secret: secret)
+        // Upstream's --service-account-extend-token-expiration (on by default): a pod-bound token asked for the
+        // kubelet's 3607 s for the API's audiences is valid for a year, with `warnafter` at the asked expiry, while
+        // the answer reports the asked expiry (so the kubelet still renews it at 80% of 3607 s).
+        let extended = pod != nil && seconds == ServiceAccountAdmission.tokenExpirationSeconds
+            && Set(spec.audiences ?? []).isSubset(of: Set(security.serviceAccounts.apiAudiences))
+        let now = Date()
+        let (token, _) = try security.serviceAccounts.issue(namespace: namespace, name: name, uid: account.metadata.uid ?? "",
+                                                            audiences: spec.audiences, seconds: extended ? ServiceAccountTokens.extendedSeconds : seconds,
+                                                            pod: pod, secret: secret, node: node,
+                                                            warnAfter: extended ? Int64(now.timeIntervalSince1970) + seconds : nil, now: now)
         tokenRequest = TokenRequest(metadata: ObjectMeta(name: name, namespace: namespace, creationTimestamp: .now()), spec: spec,
-                                    status: .init(token: token, expirationTimestamp: Time(expires)))
+                                    status: .init(token: token, expirationTimestamp: Time(now.addingTimeInterval(TimeInterval(seconds)))))
         return .encoded(tokenRequest, status: 201)
     }
 
-    private func objectUID<K: KubeObject>(_ type: K.Type, namespace: String, name: String) async throws -> String? {
+    private func object<K: KubeObject>(_ type: K.Type, namespace: String, name: String) async throws -> K {
         guard let kv = try await core.store.get(key: StoredObject.key(K.resource, namespace: namespace, name: name)) else {
             throw Status.notFound(K.resource, name: name)
         }
-        return (try? KubeJSON.decode(K.self, from: kv.value))?.metadata.uid
+        return try KubeJSON.decode(K.self, from: kv.value)
     }
 
     // MARK: Reviews

@@ -6,10 +6,13 @@ import Store
 import Synchronization
 
 /// Decides who a request is, in upstream's order: a client certificate the TLS layer verified against the cluster CA
-/// (CN = user, O = groups), else a bearer token (the static token file, then service-account JWTs), else anonymous
+/// (CN = user, O = groups), else a bearer token (the static token file, bootstrap tokens, then service-account
+/// JWTs), else anonymous
 /// when `--anonymous-auth` allows it. A presented but invalid token is a 401 even with anonymous access on.
 struct Authenticator: Sendable {
     let tokenFile: StaticTokenFile?
+    /// Bootstrap tokens (`--enable-bootstrap-token-auth`); nil when off.
+    var bootstrapTokens: BootstrapTokens? = nil
     let serviceAccounts: ServiceAccountTokens?
     let anonymous: Bool
     let store: any Store
@@ -44,6 +47,7 @@ struct Authenticator: Sendable {
     func authenticate(token: String, audiences: [String]?) async -> Result<Identity, AuthError> {
         if token.isEmpty { return .failure(AuthError("empty token")) }
         if let identity = tokenFile?.users[token] { return .success(identity.authenticated()) }
+        if let bootstrapTokens, let identity = await bootstrapTokens.authenticate(token) { return .success(identity) }
         guard let serviceAccounts, token.split(separator: ".").count == 3 else { return .failure(AuthError("invalid bearer token")) }
         let claims: ServiceAccountTokens.Claims
         switch serviceAccounts.verify(token, audiences: audiences) {
@@ -63,6 +67,10 @@ struct Authenticator: Sendable {
             }
             extra["authentication.kubernetes.io/pod-name"] = [pod.name]
             extra["authentication.kubernetes.io/pod-uid"] = [pod.uid]
+        }
+        if let node = claims.kubernetes.node {
+            extra["authentication.kubernetes.io/node-name"] = [node.name]
+            extra["authentication.kubernetes.io/node-uid"] = [node.uid]
         }
         if let secret = claims.kubernetes.secret {
             guard let bound = await object(Secret.self, namespace: namespace, name: secret.name), bound.metadata.uid == secret.uid else {
@@ -111,7 +119,8 @@ extension Status {
         }
         var resource = attributes.resource
         if !attributes.subresource.isEmpty { resource += "/\(attributes.subresource)" }
-        let qualified = attributes.apiGroup.isEmpty ? resource : "\(resource).\(attributes.apiGroup)"
+        // The subject names the resource without its subresource (`pods "x" is forbidden: … resource "pods/exec"`).
+        let qualified = attributes.apiGroup.isEmpty ? attributes.resource : "\(attributes.resource).\(attributes.apiGroup)"
         let subject = attributes.name.isEmpty ? qualified : "\(qualified) \"\(attributes.name)\""
         let scope = attributes.namespace.isEmpty ? "at the cluster scope" : "in the namespace \"\(attributes.namespace)\""
         return Status(message: "\(subject) is forbidden: User \"\(user)\" cannot \(attributes.verb) resource \"\(resource)\" in API group \"\(attributes.apiGroup)\" \(scope)\(suffix)",

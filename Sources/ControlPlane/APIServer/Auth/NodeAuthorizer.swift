@@ -86,8 +86,9 @@ struct NodeAuthorizer: Sendable {
     }
 }
 
-/// NodeRestriction admission: a node may change only its own Node object and the pods bound to it, and create only
-/// mirror pods bound to itself (upstream's messages, as `… is forbidden: node "n1" …`).
+/// NodeRestriction admission: a node may change only its own Node object and the pods bound to it, create only
+/// mirror pods bound to itself, and request only tokens bound to its pods (upstream's messages, as
+/// `… is forbidden: node "n1" …`).
 struct NodeRestriction: Sendable {
     let store: any Store
 
@@ -98,6 +99,8 @@ struct NodeRestriction: Sendable {
         case "leases":
             let target = a.verb == "create" ? (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" : a.name
             if target != node { return forbidden(a, "can only access node lease with the same name as the requesting node") }
+        case "serviceaccounts" where a.subresource == "token" && a.verb == "create":
+            return await admitTokenRequest(node, a, body: body)
         case "nodes":
             var target = a.name
             if a.verb == "create", target.isEmpty { target = (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" }
@@ -121,6 +124,29 @@ struct NodeRestriction: Sendable {
             default: break
             }
         default: break
+        }
+        return nil
+    }
+
+    /// A node's TokenRequest must be bound to a pod (by name and UID) scheduled on that node.
+    private func admitTokenRequest(_ node: String, _ a: RequestAttributes, body: Data) async -> Status? {
+        let ref = (try? JSONValue(parsing: body))?["spec"]?["boundObjectRef"]
+        guard let ref, ref["apiVersion"]?.stringValue == "v1", ref["kind"]?.stringValue == "Pod",
+              let name = ref["name"]?.stringValue, !name.isEmpty else {
+            return forbidden(a, "node requested token not bound to a pod")
+        }
+        guard let uid = ref["uid"]?.stringValue, !uid.isEmpty else {
+            return forbidden(a, "node requested token with a pod binding without a uid")
+        }
+        guard let kv = try? await store.get(key: StoredObject.key(Pod.resource, namespace: a.namespace, name: name)),
+              let pod = try? JSONValue(parsing: kv.value) else {
+            return Status.notFound(Pod.resource, name: name)
+        }
+        if pod["metadata"]?["uid"]?.stringValue != uid {
+            return forbidden(a, "the UID in the bound object reference (\(uid)) does not match the UID in record. The object might have been deleted and then recreated")
+        }
+        if pod["spec"]?["nodeName"]?.stringValue != node {
+            return forbidden(a, "node requested token bound to a pod scheduled on a different node")
         }
         return nil
     }

@@ -140,6 +140,36 @@ final class RBACAuthorizer: Sendable {
         return (false, "")
     }
 
+    /// Every rule RBAC grants the user in `namespace` (cluster-wide rules only when it is empty), as upstream's
+    /// rule resolver answers for escalation checks.
+    func rules(for identity: Identity, namespace: String) -> [PolicyRule] {
+        let snapshot = state.withLock { $0 }
+        var rules: [PolicyRule] = []
+        for binding in snapshot.clusterRoleBindings.values where Self.covers(binding.subjects ?? [], identity, bindingNamespace: "") {
+            guard binding.roleRef.kind == "ClusterRole" else { continue }
+            rules += snapshot.clusterRoles[binding.roleRef.name]?.rules ?? []
+        }
+        guard !namespace.isEmpty else { return rules }
+        for binding in snapshot.roleBindings.values where binding.metadata.namespace == namespace {
+            guard Self.covers(binding.subjects ?? [], identity, bindingNamespace: namespace) else { continue }
+            rules += Self.referenced(binding.roleRef, namespace: namespace, in: snapshot) ?? []
+        }
+        return rules
+    }
+
+    /// The rules of the role a binding in `namespace` refers to; nil when it does not exist.
+    func roleReferenceRules(_ ref: RoleRef, namespace: String) -> [PolicyRule]? {
+        Self.referenced(ref, namespace: namespace, in: state.withLock { $0 })
+    }
+
+    private static func referenced(_ ref: RoleRef, namespace: String, in snapshot: Snapshot) -> [PolicyRule]? {
+        switch ref.kind {
+        case "Role": snapshot.roles["\(namespace)/\(ref.name)"].map { $0.rules ?? [] }
+        case "ClusterRole": snapshot.clusterRoles[ref.name].map { $0.rules ?? [] }
+        default: nil
+        }
+    }
+
     static func covers(_ subjects: [Subject], _ identity: Identity, bindingNamespace: String) -> Bool {
         subjects.contains { subject in
             switch subject.kind {

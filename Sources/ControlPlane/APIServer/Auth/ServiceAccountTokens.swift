@@ -18,6 +18,8 @@ struct ServiceAccountTokens: Sendable {
             var pod: Reference?
             var secret: Reference?
             var node: Reference?
+            /// When an extended pod token should have been renewed (Unix seconds).
+            var warnafter: Int64?
         }
         var iss: String
         var sub: String
@@ -42,6 +44,8 @@ struct ServiceAccountTokens: Sendable {
     /// The audiences the API server accepts (`--api-audiences`, defaulting to the issuer).
     let apiAudiences: [String]
     let keyID: String
+    /// Upstream's ExpirationExtensionSeconds: the lifetime of an extended pod token (one year).
+    static let extendedSeconds: Int64 = 365 * 24 * 3600
 
     init(key: P256.Signing.PrivateKey, issuer: String = "https://kubernetes.default.svc.cluster.local") {
         self.key = key
@@ -53,12 +57,14 @@ struct ServiceAccountTokens: Sendable {
 
     /// Signs a token for the ServiceAccount; `seconds` of validity.
     func issue(namespace: String, name: String, uid: String, audiences: [String]?, seconds: Int64,
-               pod: Claims.Reference? = nil, secret: Claims.Reference? = nil, now: Date = Date()) throws -> (token: String, expires: Date) {
+               pod: Claims.Reference? = nil, secret: Claims.Reference? = nil, node: Claims.Reference? = nil,
+               warnAfter: Int64? = nil, now: Date = Date()) throws -> (token: String, expires: Date) {
         let iat = Int64(now.timeIntervalSince1970)
         let claims = Claims(iss: issuer, sub: "system:serviceaccount:\(namespace):\(name)",
                             aud: (audiences?.isEmpty ?? true) ? apiAudiences : audiences!, exp: iat + seconds, iat: iat, nbf: iat,
                             jti: UUID().uuidString.lowercased(),
-                            kubernetes: .init(namespace: namespace, serviceaccount: .init(name: name, uid: uid), pod: pod, secret: secret))
+                            kubernetes: .init(namespace: namespace, serviceaccount: .init(name: name, uid: uid), pod: pod, secret: secret, node: node,
+                                              warnafter: warnAfter))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let header = Self.base64URL(try encoder.encode(Header(alg: "ES256", kid: keyID)))

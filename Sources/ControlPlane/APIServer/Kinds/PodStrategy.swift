@@ -14,6 +14,7 @@ struct PodStrategy: ResourceStrategy {
         PodDefaults.applyPodOnly(to: &spec)
         Self.addDefaultTolerationSeconds(&spec)
         pod.spec = spec
+        try await context.serviceAccounts?.admit(&pod)
         pod.status = PodStatus(phase: "Pending", qosClass: PodDefaults.qosClass(spec))
     }
 

@@ -4,20 +4,39 @@ import KubeAPI
 /// Roles and ClusterRoles print NAME and CREATED AT (upstream's default); bindings print their role and, wide,
 /// their subjects. A binding's `roleRef` must name a Role or ClusterRole and never changes (upstream: delete and
 /// recreate the binding instead).
+/// Writes of roles and bindings are checked for escalation (`RBACEscalation`) before validation, as upstream's
+/// policy-based storage does; an update touching only owner references and finalizers is not.
 struct RoleStrategy: ResourceStrategy {
     typealias Object = Role
     func validate(_ role: Role, old: Role?) -> [StatusCause] { RBACValidation.rules(role.rules ?? []) }
+    func authorizeWrite(_ role: Role, old: Role?, namespace: String, user: Identity, security: Security) async throws {
+        if let old, RBACEscalation.onlyGCFields(role, old: old) { return }
+        if let refusal = await RBACEscalation(security: security).checkRole(
+            resource: "roles", name: role.metadata.name ?? "", namespace: namespace, rules: role.rules ?? [], aggregates: false,
+            isUpdate: old != nil, user: user) { throw refusal }
+    }
 }
 
 struct ClusterRoleStrategy: ResourceStrategy {
     typealias Object = ClusterRole
     func validate(_ role: ClusterRole, old: ClusterRole?) -> [StatusCause] { RBACValidation.rules(role.rules ?? [], clusterScoped: true) }
+    func authorizeWrite(_ role: ClusterRole, old: ClusterRole?, namespace: String, user: Identity, security: Security) async throws {
+        if let old, RBACEscalation.onlyGCFields(role, old: old) { return }
+        if let refusal = await RBACEscalation(security: security).checkRole(
+            resource: "clusterroles", name: role.metadata.name ?? "", namespace: "", rules: role.rules ?? [],
+            aggregates: role.aggregationRule != nil, isUpdate: old != nil, user: user) { throw refusal }
+    }
 }
 
 struct RoleBindingStrategy: ResourceStrategy {
     typealias Object = RoleBinding
     func validate(_ binding: RoleBinding, old: RoleBinding?) -> [StatusCause] {
         RBACValidation.binding(roleRef: binding.roleRef, oldRoleRef: old?.roleRef, subjects: binding.subjects ?? [], kinds: ["Role", "ClusterRole"])
+    }
+    func authorizeWrite(_ binding: RoleBinding, old: RoleBinding?, namespace: String, user: Identity, security: Security) async throws {
+        if let old, RBACEscalation.onlyGCFields(binding, old: old) { return }
+        if let refusal = await RBACEscalation(security: security).checkBinding(
+            resource: "rolebindings", name: binding.metadata.name ?? "", namespace: namespace, roleRef: binding.roleRef, user: user) { throw refusal }
     }
     var table: TableConverter<RoleBinding> { Printers.binding { ($0.roleRef, $0.subjects ?? []) } }
 }
@@ -26,6 +45,11 @@ struct ClusterRoleBindingStrategy: ResourceStrategy {
     typealias Object = ClusterRoleBinding
     func validate(_ binding: ClusterRoleBinding, old: ClusterRoleBinding?) -> [StatusCause] {
         RBACValidation.binding(roleRef: binding.roleRef, oldRoleRef: old?.roleRef, subjects: binding.subjects ?? [], kinds: ["ClusterRole"])
+    }
+    func authorizeWrite(_ binding: ClusterRoleBinding, old: ClusterRoleBinding?, namespace: String, user: Identity, security: Security) async throws {
+        if let old, RBACEscalation.onlyGCFields(binding, old: old) { return }
+        if let refusal = await RBACEscalation(security: security).checkBinding(
+            resource: "clusterrolebindings", name: binding.metadata.name ?? "", namespace: "", roleRef: binding.roleRef, user: user) { throw refusal }
     }
     var table: TableConverter<ClusterRoleBinding> { Printers.binding { ($0.roleRef, $0.subjects ?? []) } }
 }
