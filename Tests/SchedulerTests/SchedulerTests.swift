@@ -154,6 +154,11 @@ struct SchedulerTests {
         cache.workloads.setService(service)
         cache.workloads.setReplicaSet(replicaSet, deleted: true)
         #expect(cache.workloads.defaultSelector(for: pending).description == "app=web")
+        // A StatefulSet's pod is grouped by the set's selector.
+        let member = PendingPod(try Self.pod(#"{"metadata":{"name":"db-0","uid":"db-0","namespace":"default","labels":{"app":"db"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"db","uid":"sts","controller":true}]},"spec":{"containers":[{"name":"c"}]}}"#))
+        #expect(cache.workloads.defaultSelector(for: member).isEmpty)
+        cache.workloads.setStatefulSet(try JSONDecoder().decode(StatefulSet.self, from: Data(#"{"metadata":{"name":"db","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"db"}},"template":{},"serviceName":"db"}}"#.utf8)))
+        #expect(cache.workloads.defaultSelector(for: member).description == "app=db")
         // A pod with constraints of its own keeps them and gets no defaults.
         let own = PendingPod(try Self.pod(#"{"metadata":{"name":"o","uid":"o","namespace":"default","labels":{"app":"web"}},"spec":{"containers":[{"name":"c"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":"web"}}}]}}"#))
         #expect(own.spreadConstraints.count == 1)

@@ -10,8 +10,9 @@ import Logging
 /// a `FailedScheduling` event and `PodScheduled=False/Unschedulable` worded as upstream words them, and waits until a
 /// node is added or changes, or a placed pod goes away.
 ///
-/// It keeps its own compact cache from five watches — pods (finished ones left out), nodes, namespaces, and the
-/// selectors of Services and ReplicaSets (for the default topology spreading) — rather than whole objects.
+/// It keeps its own compact cache from its watches — pods (finished ones left out), nodes, namespaces, and the
+/// selectors of Services, ReplicaSets and StatefulSets (for the default topology spreading) — rather than whole
+/// objects.
 ///
 /// ```swift
 /// let scheduler = Scheduler(client: client, logger: logger)
@@ -85,6 +86,9 @@ public actor Scheduler {
                 await Reflector(ListWatch<ReplicaSet>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
             group.addTask {
+                await Reflector(ListWatch<StatefulSet>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
+            group.addTask {
                 await Reflector(ListWatch<PodDisruptionBudget>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
             while !isSynced { try await Task.sleep(for: .milliseconds(20)) }
@@ -100,7 +104,7 @@ public actor Scheduler {
         }
     }
 
-    private var isSynced: Bool { synced.count == 6 }
+    private var isSynced: Bool { synced.count == 7 }
 
     // MARK: Watches
 
@@ -152,6 +156,18 @@ public actor Scheduler {
         case .event(let event):
             guard let service = event.object else { return }
             if case .deleted = event { cache.workloads.setService(service, deleted: true) } else { cache.workloads.setService(service) }
+        }
+    }
+
+    private func apply(_ delta: ReflectorDelta<StatefulSet>) {
+        switch delta {
+        case .replace(let sets, _):
+            cache.workloads.removeAllStatefulSets()
+            for set in sets { cache.workloads.setStatefulSet(set) }
+            synced.insert("statefulsets")
+        case .event(let event):
+            guard let set = event.object else { return }
+            if case .deleted = event { cache.workloads.setStatefulSet(set, deleted: true) } else { cache.workloads.setStatefulSet(set) }
         }
     }
 

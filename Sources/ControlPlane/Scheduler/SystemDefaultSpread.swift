@@ -1,11 +1,12 @@
 import KubeAPI
 
 /// The selectors that PodTopologySpread's system defaults spread a pod's group by (upstream's `DefaultSelector`):
-/// the Services in the pod's namespace that select it, and the ReplicaSet that controls it. Only the
+/// the Services in the pod's namespace that select it, and the ReplicaSet or StatefulSet that controls it. Only the
 /// selectors are kept, by namespace and name.
 struct WorkloadSelectors: Sendable {
     private(set) var services: [String: [String: [String: String]]] = [:]
     private(set) var replicaSets: [String: [String: LabelSelectorExpression]] = [:]
+    private(set) var statefulSets: [String: [String: LabelSelectorExpression]] = [:]
 
     /// Records (or with `deleted`, forgets) a Service's selector.
     mutating func setService(_ service: Service, deleted: Bool = false) {
@@ -21,11 +22,19 @@ struct WorkloadSelectors: Sendable {
         replicaSets[namespace, default: [:]][name] = deleted ? nil : selector
     }
 
+    /// Records (or with `deleted`, forgets) a StatefulSet's selector.
+    mutating func setStatefulSet(_ set: StatefulSet, deleted: Bool = false) {
+        guard let namespace = set.metadata.namespace, let name = set.metadata.name else { return }
+        let selector = set.spec?.selector.flatMap { try? LabelSelectorExpression($0) } ?? .nothing
+        statefulSets[namespace, default: [:]][name] = deleted ? nil : selector
+    }
+
     mutating func removeAllServices() { services = [:] }
     mutating func removeAllReplicaSets() { replicaSets = [:] }
+    mutating func removeAllStatefulSets() { statefulSets = [:] }
 
     /// Upstream's `DefaultSelector`: the labels of every selecting Service merged, plus the requirements of the
-    /// controlling ReplicaSet's selector. Empty when nothing groups the pod.
+    /// controlling ReplicaSet's or StatefulSet's selector. Empty when nothing groups the pod.
     func defaultSelector(for pod: PendingPod) -> LabelSelectorExpression {
         let namespace = pod.info.namespace, labels = pod.info.labels
         var merged: [String: String] = [:]
@@ -34,8 +43,10 @@ struct WorkloadSelectors: Sendable {
         }
         var requirements = LabelSelectorExpression(matchLabels: merged).requirements
         if let owner = pod.pod.metadata.ownerReferences?.first(where: { $0.controller == true }),
-           owner.apiVersion == "apps/v1", owner.kind == "ReplicaSet",
-           let controller = replicaSets[namespace]?[owner.name], !controller.matchesNothing {
+           owner.apiVersion == "apps/v1",
+           let controller = owner.kind == "ReplicaSet" ? replicaSets[namespace]?[owner.name]
+               : owner.kind == "StatefulSet" ? statefulSets[namespace]?[owner.name] : nil,
+           !controller.matchesNothing {
             requirements += controller.requirements
         }
         return LabelSelectorExpression(requirements: requirements)
