@@ -7,17 +7,21 @@ import Synchronization
 ///
 /// It remembers what the kernel holds (an ``NFTablesModel``); each ``sync(services:endpoints:node:)``
 /// builds the wanted model and sends only the difference, in one transaction. Before a partial sync it
-/// compares the ruleset generation (`NFT_MSG_GETGEN`) with the one after its own last commit: if anyone
-/// else changed the ruleset, or the last commit failed, or ``ProxyConfiguration/fullSyncPeriod`` has
-/// passed, it rewrites the whole table instead (still one transaction). A failed transaction leaves the
-/// previous rules in place; the error is logged, counted and thrown so the caller retries.
+/// asks the socket's ``NetfilterMonitor`` whether anyone else changed its own table (changes to other
+/// tables, such as a CNI plugin's, do not count; without a monitor any move of the ruleset generation
+/// does): if so, or the last commit failed, or ``ProxyConfiguration/fullSyncPeriod`` has passed, it
+/// rewrites the whole table in place instead (still one transaction; the ClientIP affinity sets of
+/// endpoints that remain keep their entries). A failed transaction leaves the previous rules in place;
+/// the error is logged, counted and thrown so the caller retries.
 ///
 ///     let socket = try namespace.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
 ///     let proxier = NFTablesProxier(socket: socket, configuration: .init(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
 ///     let plan = try await proxier.sync(services: services, endpoints: endpoints, node: node)
 public actor NFTablesProxier {
     /// Socket limits that keep any realistic sync in one kernel transaction.
-    public static let socketOptions = NetfilterSocket.Options(maxBatchBytes: 1 << 30, maxBatchMessages: 1 << 24)
+    /// Socket limits that keep any realistic sync in one kernel transaction, and a change monitor, so only
+    /// changes by others to the proxy's own table force a full resync.
+    public static let socketOptions = NetfilterSocket.Options(maxBatchBytes: 1 << 30, maxBatchMessages: 1 << 24, monitorsChanges: true)
 
     /// How long a chain stays flushed before it is deleted (upstream waits so older kernels have let go of
     /// references from removed map elements).
@@ -55,6 +59,8 @@ public actor NFTablesProxier {
     public private(set) var failureCount = 0
     private var staleChains: [String: ContinuousClock.Instant] = [:]
     private var needsFullSync = true
+    /// The next full sync deletes and recreates the table instead of rewriting it in place.
+    private var recreateTable = false
     private var lastFullSync: ContinuousClock.Instant?
 
     /// What each service port was built from and what it produced, so unchanged ones cost a comparison.
@@ -96,6 +102,7 @@ public actor NFTablesProxier {
         self.metrics = metrics
         self.health = health
         self.logger = logger
+        socket.monitor?.watch(layout.table)
     }
 
     /// Makes the next sync a full one.
@@ -166,31 +173,36 @@ public actor NFTablesProxier {
 
         let built = clock.now
         var full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
-        if !full {
-            let generation: UInt32
-            do {
-                generation = try socket.generation()
-            } catch {
-                throw failed("read the ruleset generation", error)
-            }
-            if lastGeneration == nil || generation != sharedGeneration.value {
-                logger.info("ruleset changed by someone else, resyncing the whole table",
-                            metadata: ["table": "\(layout.table.name)", "expected": "\(lastGeneration.map(String.init) ?? "-")",
-                                       "found": "\(generation)"])
-                metrics.recordGenerationMismatch()
-                full = true
-            }
+        if !full, try tableChangedByOthers() {
+            metrics.recordGenerationMismatch()
+            full = true
         }
-        let plan = full
-            ? NFTablesSyncPlan.full(desired, layout: layout)
-            : NFTablesSyncPlan.partial(from: before, to: desired, layout: layout, stale: staleChains,
-                                       now: started, staleDelay: Self.staleChainDelay, touched: touched)
+        let plan: NFTablesSyncPlan
+        if full {
+            plan = recreateTable
+                ? NFTablesSyncPlan.recreate(desired, layout: layout)
+                : NFTablesSyncPlan.full(desired, layout: layout, existing: try kernelTable())
+        } else {
+            plan = NFTablesSyncPlan.partial(from: before, to: desired, layout: layout, stale: staleChains,
+                                            now: started, staleDelay: Self.staleChainDelay, touched: touched)
+        }
         let planned = clock.now
         if !plan.isEmpty {
             do {
-                try socket.commit(plan.transaction)
+                if full, let monitor = socket.monitor {
+                    // No notifications for our own rewrite of the whole table (the kernel builds none
+                    // when nobody listens): they would cost time and overflow the monitor's buffer.
+                    try monitor.withoutNotifications(rewriting: layout.table, generation: socket.generation) { () throws(NFTablesError) in
+                        try socket.commit(plan.transaction)
+                    }
+                } else {
+                    try socket.commit(plan.transaction)
+                }
             } catch {
                 needsFullSync = true
+                // A full sync that failed to rewrite the table in place (e.g. someone redefined one of its
+                // base chains) recreates it next time.
+                if full { recreateTable = true }
                 throw failed("commit the \(plan.isFull ? "full" : "partial") sync (\(plan.summary))", error)
             }
             do {
@@ -211,6 +223,7 @@ public actor NFTablesProxier {
             staleChains = [:]
             lastFullSync = started
             needsFullSync = false
+            recreateTable = false
             fullSyncCount += 1
         } else {
             for name in plan.flushedChains { staleChains[name] = started }
@@ -236,6 +249,54 @@ public actor NFTablesProxier {
                                                          "services": "\(services.count)"])
         }
         return plan
+    }
+
+    /// Whether someone else changed our table since our last commit. With a ``NetfilterMonitor`` (the
+    /// proxier's socket options open one) only changes to this table count: commits to other tables (a
+    /// CNI plugin's masquerade or portmap table) move the global generation but not this answer. Without
+    /// one, any generation change since our last commit counts.
+    private func tableChangedByOthers() throws(ProxyError) -> Bool {
+        let generation: UInt32
+        do {
+            generation = try socket.generation()
+        } catch {
+            throw failed("read the ruleset generation", error)
+        }
+        guard lastGeneration != nil else { return true }
+        if let monitor = socket.monitor {
+            let changed: Bool
+            do {
+                changed = try monitor.takeChanges(to: layout.table, upTo: generation)
+            } catch {
+                throw failed("read nf_tables notifications", error)
+            }
+            if changed {
+                logger.info("table changed by someone else, resyncing the whole table",
+                            metadata: ["table": "\(layout.table.family) \(layout.table.name)", "generation": "\(generation)"])
+            }
+            return changed
+        }
+        guard generation != sharedGeneration.value else { return false }
+        logger.info("ruleset changed by someone else, resyncing the whole table",
+                    metadata: ["table": "\(layout.table.name)", "expected": "\(lastGeneration.map(String.init) ?? "-")",
+                               "found": "\(generation)"])
+        return true
+    }
+
+    /// The names and definitions of the chains and sets our table holds now (two dumps, no rules), which
+    /// a full sync deletes or keeps.
+    private func kernelTable() throws(ProxyError) -> NFTablesSyncPlan.KernelTable {
+        do {
+            guard try socket.tables(family: layout.table.family).contains(where: { $0.name == layout.table.name }) else {
+                return .missing
+            }
+            var table = NFTablesSyncPlan.KernelTable(exists: true)
+            for chain in try socket.chains(in: layout.table) { table.chains[chain.name] = chain }
+            for set in try socket.sets(in: layout.table) { table.sets[set.name] = set }
+            return table
+        } catch {
+            throw failed("list the chains and sets of table \(layout.table.name)", error)
+        }
     }
 
     /// Deletes the proxy's table (nothing else), e.g. when switching modes. Missing is fine.
