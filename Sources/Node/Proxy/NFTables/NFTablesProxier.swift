@@ -103,6 +103,11 @@ public actor NFTablesProxier {
         self.health = health
         self.logger = logger
         socket.monitor?.watch(layout.table)
+        let loopback = configuration.nodePortAddresses.filter(Self.isLoopback)
+        if !loopback.isEmpty {
+            logger.warning("localhost NodePorts are not supported in nftables mode; ignoring loopback node-port addresses",
+                           metadata: ["addresses": "\(loopback)"])
+        }
     }
 
     /// Makes the next sync a full one.
@@ -115,7 +120,13 @@ public actor NFTablesProxier {
 
     private func builderKey(for node: NodeInfo) -> BuilderKey {
         BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
-                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
+                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses).filter { !Self.isLoopback($0) }).sorted())
+    }
+
+    /// Whether `address` is a loopback address: the nftables mode never serves NodePorts there (as upstream's:
+    /// that would need `route_localnet`).
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::1/")
     }
 
     private func builder(for node: NodeInfo) -> NFTablesRuleBuilder {
