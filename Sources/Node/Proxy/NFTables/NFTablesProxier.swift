@@ -37,9 +37,6 @@ public actor NFTablesProxier {
     private let logger: Logger
     private let clock = ContinuousClock()
 
-    /// What the kernel holds, as far as we know (chains flushed but not yet deleted aside, see
-    /// ``staleChainNames``); `nil` until the first successful sync and after a failure.
-    public var kernelModel: NFTablesModel? { desiredCache }
     /// Chains flushed and waiting to be deleted.
     public var staleChainNames: [String] { staleChains.keys.sorted() }
     /// The ruleset generation right after our last commit.
@@ -63,11 +60,12 @@ public actor NFTablesProxier {
     private var recreateTable = false
     private var lastFullSync: ContinuousClock.Instant?
 
-    /// What each service port was built from and what it produced, so unchanged ones cost a comparison.
+    /// What each service port was built from, so unchanged ones cost a comparison. What it produced is
+    /// not kept (rules are most of the memory at 10k services): a change rebuilds the old fragment from
+    /// this to know what to take out.
     private struct CachedService {
         var service: ServicePortInfo
         var endpoints: [EndpointInfo]
-        var fragment: NFTablesModel
     }
 
     /// What every cached fragment depends on besides its own service.
@@ -79,9 +77,9 @@ public actor NFTablesProxier {
     private var cache: [ServicePortName: CachedService] = [:]
     private var cachedFixed: NFTablesModel?
     private var cachedBuilderKey: BuilderKey?
-    /// The whole desired model of the last successful sync, kept uniquely referenced so a sync patches
-    /// it in place instead of copying it.
-    private var desiredCache: NFTablesModel?
+    /// The map elements of the last successful sync (what partial syncs diff against; the rules are rebuilt
+    /// per changed service instead of kept), uniquely referenced so a sync patches them in place.
+    private var desiredElements: [String: [Value: SetElement]]?
 
     /// - Parameters:
     ///   - family: `.ip` or `.ip6`: the table this proxier owns; services and endpoints of the other family
@@ -144,50 +142,56 @@ public actor NFTablesProxier {
         let key = builderKey(for: node)
         let builder = NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
 
-        // Patch the last desired model with what changed; `before` holds the old state of what was touched.
-        let reuse = key == cachedBuilderKey && desiredCache != nil && cachedFixed != nil
-        var desired = reuse ? desiredCache! : NFTablesModel()
-        desiredCache = nil
-        var cache = reuse ? self.cache : [:]
+        // A full sync builds the whole model; a partial one only the fragments of the service ports that
+        // changed, before (rebuilt from what they were built from) and after, on top of the map elements.
+        let reuse = key == cachedBuilderKey && desiredElements != nil && cachedFixed != nil
+        var full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
+        if !full, try tableChangedByOthers() {
+            metrics.recordGenerationMismatch()
+            full = true
+        }
+        var cache = full ? [:] : self.cache
         self.cache = [:]
+        let fixed = builder.fixedPart()
+        var desired: NFTablesModel
         var before = NFTablesModel()
         var touched = NFTablesSyncPlan.Touched()
-        let fixed = builder.fixedPart()
-        if !reuse {
+        if full {
             desired = fixed
-        } else if fixed != cachedFixed {
-            desired.remove(cachedFixed!)
-            desired.merge(fixed)
-            before.merge(cachedFixed!)
-            touched.formUnion(cachedFixed!)
-            touched.formUnion(fixed)
+        } else {
+            desired = NFTablesModel(elements: desiredElements!)
+            desiredElements = nil  // uniquely referenced while patched
+            if fixed != cachedFixed {
+                desired.remove(cachedFixed!)
+                desired.merge(fixed)
+                before.merge(cachedFixed!)
+                touched.formUnion(cachedFixed!)
+                touched.formUnion(fixed)
+            }
         }
         for (name, service) in services.ports {
             let list = endpoints[name]
             if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
             let fragment = builder.fragment(for: service, endpoints: list)
             if let old = cache[name] {
-                desired.remove(old.fragment)
-                before.merge(old.fragment)
-                touched.formUnion(old.fragment)
+                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints)
+                desired.remove(oldFragment)
+                before.merge(oldFragment)
+                touched.formUnion(oldFragment)
             }
             desired.merge(fragment)
             touched.formUnion(fragment)
-            cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
+            cache[name] = CachedService(service: service, endpoints: list)
         }
         for (name, old) in cache where services[name] == nil {
-            desired.remove(old.fragment)
-            before.merge(old.fragment)
-            touched.formUnion(old.fragment)
+            let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints)
+            desired.remove(oldFragment)
+            before.merge(oldFragment)
+            touched.formUnion(oldFragment)
             cache[name] = nil
         }
 
         let built = clock.now
-        var full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
-        if !full, try tableChangedByOthers() {
-            metrics.recordGenerationMismatch()
-            full = true
-        }
         let plan: NFTablesSyncPlan
         if full {
             plan = recreateTable
@@ -242,7 +246,7 @@ public actor NFTablesProxier {
             for name in touched.chains where staleChains[name] != nil && desired.chains[name] != nil { staleChains[name] = nil }
             partialSyncCount += 1
         }
-        desiredCache = desired
+        desiredElements = desired.elements
         self.cache = cache
         cachedFixed = fixed
         cachedBuilderKey = key
@@ -320,7 +324,7 @@ public actor NFTablesProxier {
         } catch {
             throw failed("delete table \(layout.table.name)", error)
         }
-        desiredCache = nil
+        desiredElements = nil
         cache = [:]
         needsFullSync = true
         staleChains = [:]
