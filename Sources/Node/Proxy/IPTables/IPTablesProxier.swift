@@ -50,6 +50,7 @@ public actor IPTablesProxier {
     private struct BuilderKey: Equatable {
         var clusterCIDRs: [String]
         var nodePortAddresses: [String]
+        var largeCluster: Bool
     }
 
     private var cache: [ServicePortName: CachedService] = [:]
@@ -92,23 +93,27 @@ public actor IPTablesProxier {
         routeLocalnetSet = true
     }
 
-    private func builder(for node: NodeInfo) -> (IPTablesRuleBuilder, BuilderKey) {
+    private func builder(for node: NodeInfo, services: ServicePortMap, endpoints: EndpointsMap) -> (IPTablesRuleBuilder, BuilderKey) {
+        // Upstream counts the endpoints of the services it programs.
+        let total = services.ports.keys.reduce(0) { $0 + endpoints[$1].count }
         let key = BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
-                             nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
+                             nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted(),
+                             largeCluster: total > IPTablesRuleBuilder.largeClusterEndpointsThreshold)
         return (IPTablesRuleBuilder(clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, mark: configuration.masqueradeMark,
-                                    ipv6: iptables.command == "ip6tables", localhostNodePorts: configuration.localhostNodePorts), key)
+                                    ipv6: iptables.command == "ip6tables", localhostNodePorts: configuration.localhostNodePorts,
+                                    largeCluster: key.largeCluster), key)
     }
 
     /// The rules the given state should produce (no kernel access).
     public func desiredModel(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) -> IPTablesModel {
-        builder(for: node).0.build(services: services, endpoints: endpoints)
+        builder(for: node, services: services, endpoints: endpoints).0.build(services: services, endpoints: endpoints)
     }
 
     /// Brings the rules in line with `services`, `endpoints` and `node`; returns what was written.
     @discardableResult
     public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> IPTablesSyncPlan {
         let started = clock.now
-        let (builder, key) = builder(for: node)
+        let (builder, key) = builder(for: node, services: services, endpoints: endpoints)
         let reuse = key == cachedBuilderKey && kernelModel != nil
         // Patch the last model in place (taken out of the property so it stays uniquely referenced).
         var patch = Patch(desired: IPTablesModel())

@@ -99,6 +99,19 @@ struct IPTablesRuleBuilder: Sendable {
     var ipv6 = false
     /// NodePorts on `127.0.0.0/8` too (IPv4 only; see ``ProxyConfiguration/localhostNodePorts``).
     var localhostNodePorts = false
+    /// Upstream's large-cluster mode (more than ``largeClusterEndpointsThreshold`` endpoints in all): the
+    /// per-endpoint rules (`KUBE-SEP-…` and the choice in `KUBE-SVC-…`) carry no `-m comment`, which cuts the
+    /// restore input by about a third.
+    var largeCluster = false
+
+    /// Upstream's `largeClusterEndpointsThreshold`.
+    static let largeClusterEndpointsThreshold = 1000
+
+    /// `-m comment --comment TEXT ` (with the trailing space), or nothing in large-cluster mode
+    /// (upstream's `appendServiceCommentLocked`).
+    private func endpointComment(_ text: String) -> String {
+        largeCluster ? "" : "-m comment --comment \(text) "
+    }
 
     /// Whether NodePorts answer on localhost.
     var servesLocalhostNodePorts: Bool { localhostNodePorts && !ipv6 }
@@ -184,9 +197,10 @@ struct IPTablesRuleBuilder: Sendable {
         for endpoint in selection.all {
             let chain = IPTablesChainName.endpoint(name, endpoint)
             let recent = affinityTimeout == nil ? "" : " -m recent --name \(chain) --set"
+            let comment = endpointComment(spn)
             fragment.chains[chain] = [
-                "-A \(chain) -m comment --comment \(spn) -s \(endpoint.ip) -j KUBE-MARK-MASQ",
-                "-A \(chain) -m comment --comment \(spn)\(recent) \(match) -j DNAT --to-destination \(endpoint.description)",
+                "-A \(chain) \(comment)-s \(endpoint.ip) -j KUBE-MARK-MASQ",
+                "-A \(chain) \(comment)\(recent.isEmpty ? "" : String(recent.dropFirst()) + " ")\(match) -j DNAT --to-destination \(endpoint.description)",
             ]
         }
 
@@ -283,13 +297,13 @@ struct IPTablesRuleBuilder: Sendable {
         var rules: [String] = []
         if let timeout {
             for (endpoint, target) in zip(endpoints, chains) {
-                rules.append("-A \(chain) -m comment --comment \"\(spn) -> \(endpoint.description)\" -m recent --name \(target) --rcheck --seconds \(timeout) --reap -j \(target)")
+                rules.append("-A \(chain) \(endpointComment("\"\(spn) -> \(endpoint.description)\""))-m recent --name \(target) --rcheck --seconds \(timeout) --reap -j \(target)")
             }
         }
         for (index, (endpoint, target)) in zip(endpoints, chains).enumerated() {
             let remaining = endpoints.count - index
             let statistic = remaining > 1 ? " -m statistic --mode random --probability \(Self.probability(remaining))" : ""
-            rules.append("-A \(chain) -m comment --comment \"\(spn) -> \(endpoint.description)\"\(statistic) -j \(target)")
+            rules.append("-A \(chain) \(endpointComment("\"\(spn) -> \(endpoint.description)\""))\(statistic.isEmpty ? "" : String(statistic.dropFirst()) + " ")-j \(target)")
         }
         return rules
     }
