@@ -159,7 +159,7 @@ public actor IPTablesProxier {
         let built = clock.now
         if !plan.isEmpty {
             do {
-                try await iptables.restore(plan.restoreInput)
+                for input in plan.restoreBatches where !input.isEmpty { try await iptables.restore(input) }
             } catch {
                 needsFullSync = true
                 throw failed("iptables-restore (\(plan.summary))", error, partial: !plan.isFull)
@@ -193,6 +193,7 @@ public actor IPTablesProxier {
         cachedBuilderKey = key
         var summary = plan
         summary.restoreInput = ""
+        summary.restoreBatches = []
         lastPlan = summary
         conntrack?.cleanUp(services: services, endpoints: endpoints)
 
@@ -223,7 +224,7 @@ public actor IPTablesProxier {
             }
         }
         do {
-            try await iptables.restore(plan.restoreInput)
+            for input in plan.restoreBatches where !input.isEmpty { try await iptables.restore(input) }
         } catch {
             throw failed("delete the chains (\(plan.summary))", error, partial: false)
         }
