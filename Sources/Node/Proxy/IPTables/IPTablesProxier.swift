@@ -159,7 +159,7 @@ public actor IPTablesProxier {
         let built = clock.now
         if !plan.isEmpty {
             do {
-                for input in plan.restoreBatches where !input.isEmpty { try await iptables.restore(input) }
+                try await iptables.restore(plan.restoreInput)
             } catch {
                 needsFullSync = true
                 throw failed("iptables-restore (\(plan.summary))", error, partial: !plan.isFull)
@@ -193,7 +193,6 @@ public actor IPTablesProxier {
         cachedBuilderKey = key
         var summary = plan
         summary.restoreInput = ""
-        summary.restoreBatches = []
         lastPlan = summary
         conntrack?.cleanUp(services: services, endpoints: endpoints)
 
@@ -224,7 +223,7 @@ public actor IPTablesProxier {
             }
         }
         do {
-            for input in plan.restoreBatches where !input.isEmpty { try await iptables.restore(input) }
+            try await iptables.restore(plan.restoreInput)
         } catch {
             throw failed("delete the chains (\(plan.summary))", error, partial: false)
         }

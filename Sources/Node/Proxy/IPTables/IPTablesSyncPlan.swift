@@ -14,8 +14,6 @@ public struct IPTablesSyncPlan: Sendable {
     public var deletedChains: [Table: [String]] = [:]
     /// The input for `iptables-restore --noflush`.
     public var restoreInput = ""
-    /// What is restored, in order: ``restoreInput`` in one piece, or a big full sync in batches.
-    public var restoreBatches: [String] = []
 
     /// Whether the sync has nothing to write.
     public var isEmpty: Bool { restoreInput.isEmpty }
@@ -29,59 +27,21 @@ public struct IPTablesSyncPlan: Sendable {
 
     /// Writes every chain of `desired` and deletes `stale` (chains of ours found in the kernel that are
     /// not wanted).
-    static func full(_ desired: IPTablesModel, stale: [Table: [String]], batchChains: Int = IPTablesSyncPlan.batchChains) -> IPTablesSyncPlan {
+    static func full(_ desired: IPTablesModel, stale: [Table: [String]]) -> IPTablesSyncPlan {
         var plan = IPTablesSyncPlan(isFull: true)
         for table in Table.allCases {
             plan.writtenChains[table] = (desired.chains[table] ?? [:]).keys.sorted()
             plan.deletedChains[table] = (stale[table] ?? []).filter { desired[table, $0] == nil }.sorted()
         }
-        // iptables-restore --noflush (iptables-nft 1.8.9) takes time quadratic in the chains of one input
-        // (20k chains 4.6 s, 40k 16.9 s here; four inputs of 10k: 1.2 s each): past `batchChains` the
-        // per-service nat chains go in batches, those others jump to first (KUBE-SEP before KUBE-SVC/SVL,
-        // before KUBE-EXT, before KUBE-FW), each batch atomic and complete in itself; the shared chains,
-        // the filter table and the deletions come last, in one input.
-        let natChains = plan.writtenChains[.nat] ?? []
-        guard natChains.count + (plan.writtenChains[.filter]?.count ?? 0) > batchChains else {
-            plan.restoreInput = plan.render(desired)
-            plan.restoreBatches = [plan.restoreInput]
-            return plan
-        }
-        let tiers = ["KUBE-SEP-", "KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-"]
-        let shared: Set<String> = ["KUBE-SERVICES", "KUBE-NODEPORTS"]
-        let perService = { (name: String) in tiers.contains { name.hasPrefix($0) } }
-        // First the fixed nat chains the per-service ones jump to (KUBE-MARK-MASQ).
-        var first = IPTablesSyncPlan(isFull: true)
-        first.writtenChains[.nat] = natChains.filter { !perService($0) && !shared.contains($0) }
-        var batches = [first.render(desired)]
-        for prefix in tiers {
-            let chains = natChains.filter { $0.hasPrefix(prefix) }
-            var start = 0
-            while start < chains.count {
-                var batch = IPTablesSyncPlan(isFull: true)
-                batch.writtenChains[.nat] = Array(chains[start..<min(start + batchChains, chains.count)])
-                batches.append(batch.render(desired))
-                start += batchChains
-            }
-        }
-        var last = IPTablesSyncPlan(isFull: true)
-        last.writtenChains[.nat] = natChains.filter { shared.contains($0) }
-        last.writtenChains[.filter] = plan.writtenChains[.filter]
-        last.deletedChains = plan.deletedChains
-        batches.append(last.render(desired))
-        plan.restoreBatches = batches
-        plan.restoreInput = batches.joined()
+        plan.restoreInput = plan.render(desired)
         return plan
     }
-
-    /// Most chains written by one `iptables-restore` of a full sync (see ``full(_:stale:batchChains:)``).
-    public static let batchChains = 10_000
 
     /// Flushes and deletes `chains` (the proxy's cleanup).
     static func deletion(of chains: [Table: [String]]) -> IPTablesSyncPlan {
         var plan = IPTablesSyncPlan(isFull: false)
         plan.deletedChains = chains.filter { !$0.value.isEmpty }.mapValues { $0.sorted() }
         plan.restoreInput = plan.render(IPTablesModel())
-        plan.restoreBatches = [plan.restoreInput]
         return plan
     }
 
@@ -102,7 +62,6 @@ public struct IPTablesSyncPlan: Sendable {
             if !deleted.isEmpty { plan.deletedChains[table] = deleted.sorted() }
         }
         plan.restoreInput = plan.render(desired)
-        plan.restoreBatches = [plan.restoreInput]
         return plan
     }
 
