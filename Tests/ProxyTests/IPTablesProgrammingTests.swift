@@ -24,6 +24,40 @@ import Testing
         #expect(IPTablesChainName.external(name) == "KUBE-EXT-XPGD46QRK7WJZT7O")
     }
 
+    /// Upstream's large-cluster mode: past 1,000 endpoints the per-endpoint rules carry no comment (less
+    /// restore text at 10k services); below it they do. The kernel takes both (restored for real).
+    @Test func largeClusterModeDropsEndpointComments() async throws {
+        try await withNamespaces(["swt-ipl"]) { namespaces in
+            let proxier = makeIPTablesProxier(in: namespaces[0])
+            var ports: [ServicePortInfo] = []
+            var map: [ServicePortName: [EndpointInfo]] = [:]
+            for index in 0..<101 {
+                let service = servicePort("s\(index)", clusterIP: "10.96.\(index / 200).\(index % 200 + 1)",
+                                          affinity: index == 0 ? .clientIP(timeoutSeconds: 60) : .none)
+                ports.append(service)
+                map[service.name] = endpoints((0..<10).map { "10.244.\(index).\($0 + 1)" })
+            }
+            let large = try await proxier.sync(services: ServicePortMap(ports), endpoints: EndpointsMap(map), node: node)
+            #expect(large.isFull)
+            let nat = try await iptablesSave(in: namespaces[0], table: "nat")
+            let lines = nat.split(separator: "\n")
+            let endpointRules = lines.filter { $0.hasPrefix("-A KUBE-SEP-") }
+            #expect(endpointRules.count == 2020 && !endpointRules.contains { $0.contains("--comment") })
+            #expect(lines.contains { $0.hasPrefix("-A KUBE-SEP-") && $0.contains("-m recent --set --name") })
+            #expect(lines.filter { $0.hasPrefix("-A KUBE-SVC-") && $0.contains("-m statistic") }.allSatisfy { !$0.contains("--comment") })
+            #expect(lines.contains { $0.hasPrefix("-A KUBE-SERVICES") && $0.contains("cluster IP") })  // shared chains keep theirs
+
+            // Back under the threshold: comments again (the mode switch rebuilds every chain).
+            let small = try await proxier.sync(services: ServicePortMap(Array(ports.prefix(50))), endpoints: EndpointsMap(map), node: node)
+            #expect(!small.isEmpty)
+            let saved = try await iptablesSave(in: namespaces[0], table: "nat")
+            let after = saved.components(separatedBy: "\n").filter { $0.starts(with: "-A KUBE-SEP-") }
+            #expect(after.count == 1000 && after.allSatisfy { $0.contains("--comment") }, "\(small.summary): \(after.count) rules")
+            try await proxier.cleanup()
+        }
+        #expect(IPTables.restoreTimeout(bytes: 30_000_000) == .seconds(210))
+    }
+
     @Test func programsUpstreamLayout() async throws {
         try await withNamespaces(["swt-ipt"]) { namespaces in
             let ns = namespaces[0]

@@ -163,6 +163,93 @@ import Testing
         }
     }
 
+    /// Commits to other tables (as a CNI plugin's masquerade and portmap tables make, through their own
+    /// netlink socket or `nft`) move the ruleset generation but leave our table alone: syncs stay partial.
+    /// Flushing or deleting our table still forces a full resync, which puts everything back.
+    @Test func onlyChangesToOwnTableForceFullResync() async throws {
+        try await withNamespaces(["swt-pxo"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let services = ServicePortMap([web, empty])
+            var map = EndpointsMap([web.name: endpoints(["10.244.0.11"])])
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isFull)
+
+            // Another program's table, through our library (another socket) and through nft.
+            let other = Table("cni-test", family: .ip)
+            let otherSocket = try ns.run { try NetfilterSocket() }
+            var tx = Transaction()
+            tx.add(other)
+            tx.add(Chain("postrouting", in: other, hook: .init(.nat, .postrouting, priority: Chain.Priority.srcnat)))
+            tx.add(Rule(in: Chain("postrouting", in: other), [.masquerade([])]))
+            try otherSocket.commit(tx)
+            try await nft(["add", "rule", "ip", "cni-test", "postrouting", "counter"], in: ns)
+            try await nft(["add", "table", "ip6", "swiftlet-proxy"], in: ns)  // same name, other family
+            map = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"])])
+            let grown = try await proxier.sync(services: services, endpoints: map, node: node)
+            #expect(!grown.isFull && !grown.isEmpty, "\(grown.summary)")
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
+
+            // Our own commits in between do not count either.
+            map = EndpointsMap([web.name: endpoints(["10.244.0.12"])])
+            #expect(!(try await proxier.sync(services: services, endpoints: map, node: node).isFull))
+            try await nft(["delete", "table", "ip", "cni-test"], in: ns)
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
+
+            // `nft flush table` (rules gone, chains and maps kept): full resync, rules back.
+            try await nft(["flush", "table", "ip", "swiftlet-proxy"], in: ns)
+            #expect(!flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("vmap @service-ips"))
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isFull)
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("vmap @service-ips"))
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
+
+            // The table deleted: full resync recreates it.
+            try await nft(["delete", "table", "ip", "swiftlet-proxy"], in: ns)
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isFull)
+            let text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(text.contains("10.96.0.10 . tcp . 80 : goto service-") && text.contains("dnat to 10.244.0.12:8080"), "\(text)")
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
+            #expect(await proxier.fullSyncCount == 3)
+            try await proxier.cleanup()
+        }
+    }
+
+    /// A full resync rewrites the table in place: chains of removed endpoints and services go, the affinity
+    /// sets of endpoints that remain keep their entries, those of removed endpoints go.
+    @Test func fullResyncKeepsAffinityEntriesOfRemainingEndpoints() async throws {
+        try await withNamespaces(["swt-pxk"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let sticky = servicePort("sticky", clusterIP: "10.96.0.12", affinity: .clientIP(timeoutSeconds: 600))
+            let three = EndpointsMap([sticky.name: endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"])])
+            _ = try await proxier.sync(services: ServicePortMap([sticky, web]), endpoints: three, node: node)
+            // Entries as the packet path would add them.
+            let reader = try ns.run { try NetfilterSocket() }
+            let names = try reader.sets(in: Table("swiftlet-proxy", family: .ip)).map(\.name).filter { $0.hasPrefix("affinity-") }
+            let keep = try #require(names.first { $0.hasSuffix("__10.244.0.11/8080") })
+            let gone = try #require(names.first { $0.hasSuffix("__10.244.0.13/8080") })
+            try await nft(["add", "element", "ip", "swiftlet-proxy", keep, "{ 192.168.1.5 }"], in: ns)
+            try await nft(["add", "element", "ip", "swiftlet-proxy", gone, "{ 192.168.1.6 }"], in: ns)
+
+            await proxier.requestFullSync()
+            let two = EndpointsMap([sticky.name: endpoints(["10.244.0.11", "10.244.0.12"])])
+            let plan = try await proxier.sync(services: ServicePortMap([sticky]), endpoints: two, node: node)
+            #expect(plan.isFull)
+            #expect(plan.deletedSets == [gone], "\(plan.summary)")
+            #expect(plan.addedSets.isEmpty && plan.addedChains.isEmpty, "\(plan.summary)")
+            let text = try await nftListTable("swiftlet-proxy", in: ns)
+            #expect(text.contains("192.168.1.5") && !text.contains("192.168.1.6"), "\(text)")
+            #expect(!text.contains("__10.244.0.13/8080") && !text.contains("default/web/"), "\(text)")
+            #expect(flattened(text).contains("numgen random mod 2 0 goto endpoint-"))
+            #expect(try await proxier.sync(services: ServicePortMap([sticky]), endpoints: two, node: node).isEmpty)
+
+            // A new proxier (a restart) finds the table and keeps the entries too.
+            let restarted = try makeProxier(in: ns)
+            #expect(try await restarted.sync(services: ServicePortMap([sticky]), endpoints: two, node: node).isFull)
+            #expect(try await nftListTable("swiftlet-proxy", in: ns).contains("192.168.1.5"))
+            try await restarted.cleanup()
+        }
+    }
+
     @Test func failedTransactionKeepsPreviousRulesAndNextSyncIsFull() async throws {
         try await withNamespaces(["swt-pxf"]) { namespaces in
             let ns = namespaces[0]

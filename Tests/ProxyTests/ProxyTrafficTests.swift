@@ -54,6 +54,58 @@ import Testing
         }
     }
 
+    /// A full resync (periodic, or after someone touched the rules) keeps each client on its endpoint while
+    /// that endpoint exists, even when other endpoints go in the same sync: the nftables mode keeps the
+    /// per-endpoint affinity sets, the iptables mode the `-m recent` lists. With the entries lost, the first
+    /// connection after each resync would pick one of four pods at random: five resyncs all landing on the
+    /// same pod again has probability 4⁻⁵ ≈ 0.1%.
+    @Test(arguments: ProxyMode.allCases) func clientIPAffinitySurvivesFullResync(mode: ProxyMode) async throws {
+        try await Topology.with(pods: 5) { topology in
+            let sticky = servicePort("sticky", clusterIP: "10.96.0.22", affinity: .clientIP(timeoutSeconds: 10800))
+            let proxier = try await program(topology, mode, [sticky], [sticky.name: podEndpoints([0, 1, 2, 3, 4])])
+            let before = try await topology.curlMany(from: topology.client, "http://10.96.0.22/", count: 5)
+            #expect(before.count == 5 && Set(before).count == 1, "\(before)")
+            let chosen = try #require(before.first)
+            let index = try #require(Int(chosen.dropFirst(4)))
+            // One of the other endpoints goes in the first resync.
+            let remaining = [0, 1, 2, 3, 4].filter { $0 != (index + 1) % 5 }
+            for round in 0..<5 {
+                await proxier.requestFullSync()
+                let result = try await proxier.syncRules(services: ServicePortMap([sticky]),
+                                                         endpoints: EndpointsMap([sticky.name: podEndpoints(remaining)]), node: node)
+                #expect(result.isFull)
+                let after = try await topology.curlMany(from: topology.client, "http://10.96.0.22/", count: 3)
+                #expect(after.count == 3 && after.allSatisfy { $0 == chosen }, "round \(round): went to \(after), stuck to \(chosen) before")
+            }
+        }
+    }
+
+    /// NodePorts on 127.0.0.1 from the node itself: the iptables mode serves them as upstream's does (setting
+    /// `route_localnet=1` in the node's namespace, never anywhere else, and dropping outside traffic to
+    /// 127.0.0.0/8 in `KUBE-FIREWALL`); the nftables mode does not (as upstream's) and leaves the sysctl alone.
+    @Test(arguments: ProxyMode.allCases) func localhostNodePortsFollowUpstreamPerMode(mode: ProxyMode) async throws {
+        try await Topology.with { topology in
+            let key = "net.ipv4.conf.all.route_localnet"
+            #expect(try Sysctl.read(key, in: topology.node) == "0")
+            let web = servicePort("web", clusterIP: "10.96.0.10", nodePort: 30080)
+            _ = try await program(topology, mode, [web], [web.name: podEndpoints([0, 1, 2])])
+            // The node address works in both modes.
+            let viaNode = try await topology.curl(from: topology.node, "http://\(Topology.nodeAddress):30080/")
+            #expect(viaNode?.hasPrefix("pod-") == true, "\(viaNode ?? "nil")")
+            let viaLoopback = try await topology.curl(from: topology.node, "http://127.0.0.1:30080/")
+            switch mode {
+            case .iptables:
+                #expect(viaLoopback?.hasPrefix("pod-") == true, "\(viaLoopback ?? "nil")")
+                #expect(try Sysctl.read(key, in: topology.node) == "1")
+                let filter = try await iptablesSave(in: topology.node, table: "filter")
+                #expect(filter.contains("-A INPUT -j KUBE-FIREWALL") && filter.contains("block incoming localnet connections"), "\(filter)")
+            case .nftables:
+                #expect(viaLoopback == nil, "\(viaLoopback ?? "nil")")
+                #expect(try Sysctl.read(key, in: topology.node) == "0")
+            }
+        }
+    }
+
     /// Affinity lasts `timeoutSeconds` after the client's last new connection: within it every connection goes
     /// to one pod, after it the next connection is placed at random again (and sticks there). Seven rounds over
     /// four pods all landing on the same pod by chance has probability 4⁻⁶ ≈ 0.02%.

@@ -198,9 +198,6 @@ if options.modes.contains(.nftables) {
         insideTimes.append(milliseconds(await proxier.lastSyncDuration))
         precondition(!plan.isFull, "expected a partial sync")
     }
-    let model = await proxier.kernelModel
-
-    say("services          \(options.services) × \(options.endpoints) endpoints (\(model?.chains.count ?? 0) chains, \(model?.ruleCount ?? 0) rules, \(model?.elementCount ?? 0) map elements)")
     say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel (%@)", milliseconds(fullTime),
                  milliseconds(fullBuild), milliseconds(fullKernel), full.summary))
     say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50 %.2f ms, kernel p50 %.2f ms)",
@@ -213,6 +210,9 @@ if options.modes.contains(.nftables) {
     }
     say(String(format: "RSS               %.0f MiB before, %.0f MiB after the full sync, %.0f MiB at the end, %.0f MiB after malloc_trim",
                  rssBefore, rssAfterFull, rssEnd, rssMiB()))
+    // The table's size, built after the RSS figures (the proxier keeps no copy of the rules).
+    let model = await proxier.desiredModel(services: services, endpoints: current, node: node)
+    say("services          \(options.services) × \(options.endpoints) endpoints (\(model.chains.count) chains, \(model.ruleCount) rules, \(model.elementCount) map elements)")
 
     if let other = options.compareNamespace {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).nft").path

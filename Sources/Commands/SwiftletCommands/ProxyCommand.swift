@@ -21,6 +21,9 @@ public struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "host:port of kube-proxy's JSON /healthz and /livez for load balancers (empty: not served).")
     var healthzBindAddress = "0.0.0.0:10256"
 
+    @Option(name: .long, help: "iptables mode: serve NodePorts on 127.0.0.1 too (sets net.ipv4.conf.all.route_localnet=1, as upstream). The nftables mode never does.")
+    var iptablesLocalhostNodeports = true
+
     public init() {}
 
     public func validate() throws {
@@ -37,6 +40,7 @@ public struct ProxyCommand: AsyncParsableCommand {
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-proxy", logger: logger)
         var configuration = ProxyConfiguration()
         configuration.healthzBindAddress = ListenAddress(healthzBindAddress).map { ($0.host, $0.port) }
+        configuration.localhostNodePorts = iptablesLocalhostNodeports
         let proxy = try ProxyServer(client: client, nodeName: node.resolvedNodeName,
                                     mode: ProxyMode(rawValue: mode) ?? .nftables, configuration: configuration, logger: logger)
         let health = HealthEndpoint(address: ListenAddress(metricsBindAddress)!, registry: registry, isHealthy: { proxy.isHealthy }, logger: logger)

@@ -25,11 +25,16 @@ public final class NetfilterSocket: Sendable {
         public var maxBatchMessages: Int
         /// How long to wait for the kernel's answers before failing with `ETIMEDOUT`.
         public var receiveTimeout: Duration
+        /// Whether to open a ``NetfilterMonitor`` beside the socket (in the same namespace), which tells
+        /// changes by others to a table apart from our own commits (``NetfilterSocket/monitor``).
+        public var monitorsChanges: Bool
 
-        public init(maxBatchBytes: Int = 32 << 20, maxBatchMessages: Int = 16_384, receiveTimeout: Duration = .seconds(30)) {
+        public init(maxBatchBytes: Int = 32 << 20, maxBatchMessages: Int = 16_384, receiveTimeout: Duration = .seconds(30),
+                    monitorsChanges: Bool = false) {
             self.maxBatchBytes = maxBatchBytes
             self.maxBatchMessages = maxBatchMessages
             self.receiveTimeout = receiveTimeout
+            self.monitorsChanges = monitorsChanges
         }
     }
 
@@ -51,6 +56,13 @@ public final class NetfilterSocket: Sendable {
 
     let options: Options
     let state: Mutex<State>
+    /// Change notifications of this socket's namespace, with this socket's commits told apart; present
+    /// when ``Options/monitorsChanges`` is set.
+    public let monitor: NetfilterMonitor?
+
+    /// The socket's netlink port: the kernel's change notifications name it as the sender of our
+    /// commits (see ``NetfilterMonitor``).
+    public var portID: UInt32 { state.withLock { $0.portID } }
 
     /// Opens and binds a socket in the calling thread's network namespace, asks for extended and
     /// capped acknowledgements, and sets large buffers (`SO_SNDBUFFORCE`/`SO_RCVBUFFORCE`, which
@@ -72,6 +84,12 @@ public final class NetfilterSocket: Sendable {
         var timeout = timeval(tv_sec: Int(options.receiveTimeout.components.seconds), tv_usec: 0)
         setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         state.ensureBuffers(send: 4 << 20, receive: 4 << 20)
+        do {
+            monitor = options.monitorsChanges ? try NetfilterMonitor(ignoring: state.portID) : nil
+        } catch {
+            mnl_socket_close(socket)
+            throw error
+        }
         self.options = options
         self.state = Mutex(state)
     }
@@ -86,19 +104,27 @@ public final class NetfilterSocket: Sendable {
     /// Transactions larger than ``Options/maxBatchBytes`` or ``Options/maxBatchMessages`` are sent as
     /// several batches in order; each is atomic, a failure stops at the failing batch. If the
     /// acknowledgements cannot be read (`ENOBUFS`, `ETIMEDOUT`) the outcome is unknown: read back.
-    public func commit(_ transaction: Transaction) throws(NFTablesError) {
+    /// Returns the number of batches sent.
+    @discardableResult
+    public func commit(_ transaction: Transaction) throws(NFTablesError) -> Int {
         var batch: [Message] = []
         var bytes = 0
+        var batches = 0
         for message in try transaction.messages() {
             if !batch.isEmpty, bytes + message.bytes.count > options.maxBatchBytes || batch.count >= options.maxBatchMessages {
                 try send(batch: batch)
+                batches += 1
                 batch.removeAll(keepingCapacity: true)
                 bytes = 0
             }
             batch.append(message)
             bytes += message.bytes.count
         }
-        if !batch.isEmpty { try send(batch: batch) }
+        if !batch.isEmpty {
+            try send(batch: batch)
+            batches += 1
+        }
+        return batches
     }
 
     /// The ruleset generation: it changes with every committed transaction (`NFT_MSG_GETGEN`).

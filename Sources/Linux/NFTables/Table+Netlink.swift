@@ -27,6 +27,16 @@ extension Table {
         }
     }
 
+    /// The request deleting every rule of every chain of this table (a rule deletion naming no chain).
+    func flushRulesMessage() -> Message {
+        let rule = Rule(family: family, table: name, chain: "", [])
+        return rule.withNftnl(anonymousSetIDs: []) { rule in
+            nftnl_rule_unset(rule, attr(NFTNL_RULE_CHAIN))
+            return Message(.deleteRule, family: family.rawValue, flags: Message.Flag.ack, operation: "flush rules of",
+                           object: summary) { nftnl_rule_nlmsg_build_payload($0, rule) }
+        }
+    }
+
     /// Reads a table from a parsed libnftnl object; `nil` for families this model does not know.
     init?(nftnl table: OpaquePointer) {
         guard let family = Family(rawValue: UInt8(truncatingIfNeeded: nftnl_table_get_u32(table, attr(NFTNL_TABLE_FAMILY))))

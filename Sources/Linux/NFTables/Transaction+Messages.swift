@@ -13,6 +13,7 @@ extension Transaction {
             case .addChain(let chain): messages.append(chain.addMessage())
             case .deleteChain(let chain): messages.append(chain.deleteMessage())
             case .flushChain(let chain): messages.append(chain.flushMessage())
+            case .flushRules(let table): messages.append(table.flushRulesMessage())
             case .addRule(let rule, let append):
                 var ids: [UInt32] = []
                 for set in rule.anonymousSets {

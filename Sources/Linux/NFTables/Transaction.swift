@@ -18,6 +18,7 @@ public struct Transaction: Sendable {
         case addChain(Chain)
         case deleteChain(Chain)
         case flushChain(Chain)
+        case flushRules(Table)
         case addRule(Rule, append: Bool)
         case deleteRule(Rule)
         case addSet(NamedSet)
@@ -45,6 +46,8 @@ public struct Transaction: Sendable {
     public mutating func delete(_ chain: Chain) { changes.append(.deleteChain(chain)) }
     /// Deletes every rule of `chain`.
     public mutating func flush(_ chain: Chain) { changes.append(.flushChain(chain)) }
+    /// Deletes every rule of every chain of `table` (`nft flush table`), keeping chains, sets and elements.
+    public mutating func flushRules(in table: Table) { changes.append(.flushRules(table)) }
 
     /// Appends `rule` to its chain, creating any anonymous sets its lookups define.
     public mutating func add(_ rule: Rule) { changes.append(.addRule(rule, append: true)) }

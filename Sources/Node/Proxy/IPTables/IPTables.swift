@@ -23,8 +23,18 @@ public struct IPTables: Sendable {
 
     /// Loads `rules` with `iptables-restore -w 5 --noflush`: only the chains the input names are replaced,
     /// each table in one transaction, so a failure leaves the previous rules in place.
+    /// The time allowed grows with the input (``restoreTimeout(bytes:)``): a full restore at 10k services is
+    /// tens of megabytes.
     public func restore(_ rules: String) async throws(IPTablesCommandError) {
-        _ = try await run("\(command)-restore", ["-w", "\(Self.lockWaitSeconds)", "--noflush"], stdin: Array(rules.utf8))
+        let input = Array(rules.utf8)
+        _ = try await run("\(command)-restore", ["-w", "\(Self.lockWaitSeconds)", "--noflush"], stdin: input,
+                          timeout: Self.restoreTimeout(bytes: input.count))
+    }
+
+    /// ``timeout`` plus a second per 200 kB of restore input (10k services × 10 endpoints, about 30 MB:
+    /// some three minutes), so a big restore that is making progress is not killed.
+    public static func restoreTimeout(bytes: Int) -> Duration {
+        timeout + .seconds(bytes / 200_000)
     }
 
     /// `iptables-save -t table` (read only).
@@ -60,7 +70,8 @@ public struct IPTables: Sendable {
     }
 
     /// Runs `name` (found in the usual sbin directories) and returns its stdout, or throws with its stderr.
-    private func run(_ name: String, _ arguments: [String], stdin: [UInt8] = []) async throws(IPTablesCommandError) -> String {
+    private func run(_ name: String, _ arguments: [String], stdin: [UInt8] = [],
+                     timeout: Duration = IPTables.timeout) async throws(IPTablesCommandError) -> String {
         guard let path = Self.locate(name) else {
             throw IPTablesCommandError(command: name, arguments: arguments, status: 127, stderr: "\(name) not found")
         }
@@ -68,10 +79,10 @@ public struct IPTables: Sendable {
         do {
             if let namespace {
                 output = try await namespace.perform {
-                    try Subprocess.run(path, arguments: arguments, environment: [:], stdin: stdin, timeout: Self.timeout)
+                    try Subprocess.run(path, arguments: arguments, environment: [:], stdin: stdin, timeout: timeout)
                 }
             } else {
-                output = try await Subprocess.output(path, arguments: arguments, stdin: stdin, timeout: Self.timeout)
+                output = try await Subprocess.output(path, arguments: arguments, stdin: stdin, timeout: timeout)
             }
         } catch {
             throw IPTablesCommandError(command: name, arguments: arguments, status: -1, stderr: "\(error)")

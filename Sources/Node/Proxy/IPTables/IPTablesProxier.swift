@@ -1,3 +1,4 @@
+import LinuxSystem
 import Logging
 
 /// Programs services in upstream kube-proxy's iptables layout with `iptables-restore --noflush`, as
@@ -49,6 +50,7 @@ public actor IPTablesProxier {
     private struct BuilderKey: Equatable {
         var clusterCIDRs: [String]
         var nodePortAddresses: [String]
+        var largeCluster: Bool
     }
 
     private var cache: [ServicePortName: CachedService] = [:]
@@ -69,23 +71,49 @@ public actor IPTablesProxier {
     /// Makes the next sync a full one.
     public func requestFullSync() { needsFullSync = true }
 
-    private func builder(for node: NodeInfo) -> (IPTablesRuleBuilder, BuilderKey) {
+    private var routeLocalnetSet = false
+
+    /// Sets `net.ipv4.conf.all.route_localnet=1` where the rules are (upstream does so for localhost
+    /// NodePorts: without it the kernel drops packets from 127.0.0.0/8 routed to a pod).
+    private func enableRouteLocalnet() throws(ProxyError) {
+        let key = "net.ipv4.conf.all.route_localnet"
+        do {
+            if let namespace = iptables.namespace {
+                if try Sysctl.read(key, in: namespace) != "1" { try Sysctl.write(key, "1", in: namespace) }
+            } else if try Sysctl.read(key) != "1" {
+                try Sysctl.write(key, "1")
+            }
+        } catch {
+            metrics.recordFailure()
+            logger.error("could not set route_localnet", metadata: ["sysctl": "\(key)", "error": "\(error)"])
+            throw ProxyError(.kernel, "could not set \(key)=1 for localhost NodePorts", cause: error)
+        }
+        logger.info("Setting route_localnet=1 to allow node-ports on localhost; to change this either disable localhost NodePorts (--iptables-localhost-nodeports=false) or set nodePortAddresses (--nodeport-addresses) to filter loopback addresses",
+                    metadata: ["sysctl": "\(key)"])
+        routeLocalnetSet = true
+    }
+
+    private func builder(for node: NodeInfo, services: ServicePortMap, endpoints: EndpointsMap) -> (IPTablesRuleBuilder, BuilderKey) {
+        // Upstream counts the endpoints of the services it programs.
+        let total = services.ports.keys.reduce(0) { $0 + endpoints[$1].count }
         let key = BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
-                             nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
+                             nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted(),
+                             largeCluster: total > IPTablesRuleBuilder.largeClusterEndpointsThreshold)
         return (IPTablesRuleBuilder(clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, mark: configuration.masqueradeMark,
-                                    ipv6: iptables.command == "ip6tables"), key)
+                                    ipv6: iptables.command == "ip6tables", localhostNodePorts: configuration.localhostNodePorts,
+                                    largeCluster: key.largeCluster), key)
     }
 
     /// The rules the given state should produce (no kernel access).
     public func desiredModel(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) -> IPTablesModel {
-        builder(for: node).0.build(services: services, endpoints: endpoints)
+        builder(for: node, services: services, endpoints: endpoints).0.build(services: services, endpoints: endpoints)
     }
 
     /// Brings the rules in line with `services`, `endpoints` and `node`; returns what was written.
     @discardableResult
     public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> IPTablesSyncPlan {
         let started = clock.now
-        let (builder, key) = builder(for: node)
+        let (builder, key) = builder(for: node, services: services, endpoints: endpoints)
         let reuse = key == cachedBuilderKey && kernelModel != nil
         // Patch the last model in place (taken out of the property so it stays uniquely referenced).
         var patch = Patch(desired: IPTablesModel())
@@ -138,7 +166,8 @@ public actor IPTablesProxier {
             }
         }
         if full {
-            for jump in IPTablesRuleBuilder.jumps {
+            if builder.servesLocalhostNodePorts && !routeLocalnetSet { try enableRouteLocalnet() }
+            for jump in builder.jumps {
                 do {
                     try await iptables.ensureRule(table: jump.table.rawValue, chain: jump.chain, jump.arguments)
                 } catch {
@@ -186,7 +215,7 @@ public actor IPTablesProxier {
         // No chain of ours, no jump to one: nothing to do (and no iptables -C against missing targets).
         let plan = IPTablesSyncPlan.deletion(of: try await existingChains(includingFixed: true))
         guard !plan.isEmpty else { return }
-        for jump in IPTablesRuleBuilder.jumps {
+        for jump in IPTablesRuleBuilder.jumps + IPTablesRuleBuilder.localnetFirewallJumps {
             do {
                 try await iptables.deleteRule(table: jump.table.rawValue, chain: jump.chain, jump.arguments)
             } catch {

@@ -41,13 +41,15 @@ struct IPTablesRuleBuilder: Sendable {
     /// The fixed chains every table of ours has.
     static let fixedChainNames: Set<String> = [
         "KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ", "KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD",
-        "KUBE-PROXY-FIREWALL",
+        "KUBE-PROXY-FIREWALL", "KUBE-FIREWALL",
     ]
 
     static let markMasqChain = "KUBE-MARK-MASQ"
     static let postroutingChain = "KUBE-POSTROUTING"
     static let forwardChain = "KUBE-FORWARD"
     static let healthCheckChain = "KUBE-NODEPORTS"
+    /// Drops outside traffic to `127.0.0.0/8` when localhost NodePorts are on (upstream's, from CVE-2020-8558).
+    static let localnetFirewallChain = "KUBE-FIREWALL"
 
     /// A rule in a built-in chain that leads into the proxy's chains (ensured with `iptables -C`/`-I`,
     /// never written by a restore, which would duplicate it).
@@ -79,6 +81,14 @@ struct IPTablesRuleBuilder: Sendable {
         ]
     }()
 
+    /// Upstream's jumps to `KUBE-FIREWALL` (no comment, no state match), present with localhost NodePorts.
+    static let localnetFirewallJumps = ["INPUT", "OUTPUT"].map {
+        Jump(table: .filter, chain: $0, arguments: ["-j", localnetFirewallChain])
+    }
+
+    /// The jumps this builder's rules need.
+    var jumps: [Jump] { Self.jumps + (servesLocalhostNodePorts ? Self.localnetFirewallJumps : []) }
+
     /// Pod networks: sources outside them are masqueraded.
     let clusterCIDRs: [String]
     /// Addresses NodePorts answer on (empty: every local address).
@@ -87,6 +97,24 @@ struct IPTablesRuleBuilder: Sendable {
     let mark: UInt32
     /// Rules for `ip6tables`.
     var ipv6 = false
+    /// NodePorts on `127.0.0.0/8` too (IPv4 only; see ``ProxyConfiguration/localhostNodePorts``).
+    var localhostNodePorts = false
+    /// Upstream's large-cluster mode (more than ``largeClusterEndpointsThreshold`` endpoints in all): the
+    /// per-endpoint rules (`KUBE-SEP-…` and the choice in `KUBE-SVC-…`) carry no `-m comment`, which cuts the
+    /// restore input by about a third.
+    var largeCluster = false
+
+    /// Upstream's `largeClusterEndpointsThreshold`.
+    static let largeClusterEndpointsThreshold = 1000
+
+    /// `-m comment --comment TEXT ` (with the trailing space), or nothing in large-cluster mode
+    /// (upstream's `appendServiceCommentLocked`).
+    private func endpointComment(_ text: String) -> String {
+        largeCluster ? "" : "-m comment --comment \(text) "
+    }
+
+    /// Whether NodePorts answer on localhost.
+    var servesLocalhostNodePorts: Bool { localhostNodePorts && !ipv6 }
 
     /// Whether `address` belongs to this builder's family.
     private func holds(_ address: String) -> Bool { address.contains(":") == ipv6 }
@@ -115,6 +143,12 @@ struct IPTablesRuleBuilder: Sendable {
             "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully",
         ]
         model[.filter, Self.healthCheckChain] = []
+        if servesLocalhostNodePorts {
+            model[.filter, Self.localnetFirewallChain] = [
+                "-A KUBE-FIREWALL -m comment --comment \"block incoming localnet connections\" -d 127.0.0.0/8 ! -s 127.0.0.0/8 "
+                    + "-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+            ]
+        }
         model[.filter, Self.forwardChain] = [
             "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP",
             "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark \(markText)/\(markText) -j ACCEPT",
@@ -138,7 +172,8 @@ struct IPTablesRuleBuilder: Sendable {
         let comment = "-m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\""
         let addresses = nodePortAddresses.filter(holds)
         if addresses.isEmpty { return ["-A KUBE-SERVICES \(comment) -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS"] }
-        return addresses.map { "-A KUBE-SERVICES \(comment) -d \($0) -j KUBE-NODEPORTS" }
+        let loopback = servesLocalhostNodePorts && !addresses.contains { $0.hasPrefix("127.") } ? ["127.0.0.0/8"] : []
+        return (addresses + loopback).map { "-A KUBE-SERVICES \(comment) -d \($0) -j KUBE-NODEPORTS" }
     }
 
     /// The chains and shared lines of one service port.
@@ -162,9 +197,10 @@ struct IPTablesRuleBuilder: Sendable {
         for endpoint in selection.all {
             let chain = IPTablesChainName.endpoint(name, endpoint)
             let recent = affinityTimeout == nil ? "" : " -m recent --name \(chain) --set"
+            let comment = endpointComment(spn)
             fragment.chains[chain] = [
-                "-A \(chain) -m comment --comment \(spn) -s \(endpoint.ip) -j KUBE-MARK-MASQ",
-                "-A \(chain) -m comment --comment \(spn)\(recent) \(match) -j DNAT --to-destination \(endpoint.description)",
+                "-A \(chain) \(comment)-s \(endpoint.ip) -j KUBE-MARK-MASQ",
+                "-A \(chain) \(comment)\(recent.isEmpty ? "" : String(recent.dropFirst()) + " ")\(match) -j DNAT --to-destination \(endpoint.description)",
             ]
         }
 
@@ -261,13 +297,13 @@ struct IPTablesRuleBuilder: Sendable {
         var rules: [String] = []
         if let timeout {
             for (endpoint, target) in zip(endpoints, chains) {
-                rules.append("-A \(chain) -m comment --comment \"\(spn) -> \(endpoint.description)\" -m recent --name \(target) --rcheck --seconds \(timeout) --reap -j \(target)")
+                rules.append("-A \(chain) \(endpointComment("\"\(spn) -> \(endpoint.description)\""))-m recent --name \(target) --rcheck --seconds \(timeout) --reap -j \(target)")
             }
         }
         for (index, (endpoint, target)) in zip(endpoints, chains).enumerated() {
             let remaining = endpoints.count - index
             let statistic = remaining > 1 ? " -m statistic --mode random --probability \(Self.probability(remaining))" : ""
-            rules.append("-A \(chain) -m comment --comment \"\(spn) -> \(endpoint.description)\"\(statistic) -j \(target)")
+            rules.append("-A \(chain) \(endpointComment("\"\(spn) -> \(endpoint.description)\""))\(statistic.isEmpty ? "" : String(statistic.dropFirst()) + " ")-j \(target)")
         }
         return rules
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NFTables
 import Synchronization
@@ -7,17 +10,21 @@ import Synchronization
 ///
 /// It remembers what the kernel holds (an ``NFTablesModel``); each ``sync(services:endpoints:node:)``
 /// builds the wanted model and sends only the difference, in one transaction. Before a partial sync it
-/// compares the ruleset generation (`NFT_MSG_GETGEN`) with the one after its own last commit: if anyone
-/// else changed the ruleset, or the last commit failed, or ``ProxyConfiguration/fullSyncPeriod`` has
-/// passed, it rewrites the whole table instead (still one transaction). A failed transaction leaves the
-/// previous rules in place; the error is logged, counted and thrown so the caller retries.
+/// asks the socket's ``NetfilterMonitor`` whether anyone else changed its own table (changes to other
+/// tables, such as a CNI plugin's, do not count; without a monitor any move of the ruleset generation
+/// does): if so, or the last commit failed, or ``ProxyConfiguration/fullSyncPeriod`` has passed, it
+/// rewrites the whole table in place instead (still one transaction; the ClientIP affinity sets of
+/// endpoints that remain keep their entries). A failed transaction leaves the previous rules in place;
+/// the error is logged, counted and thrown so the caller retries.
 ///
 ///     let socket = try namespace.run { try NetfilterSocket(options: NFTablesProxier.socketOptions) }
 ///     let proxier = NFTablesProxier(socket: socket, configuration: .init(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
 ///     let plan = try await proxier.sync(services: services, endpoints: endpoints, node: node)
 public actor NFTablesProxier {
     /// Socket limits that keep any realistic sync in one kernel transaction.
-    public static let socketOptions = NetfilterSocket.Options(maxBatchBytes: 1 << 30, maxBatchMessages: 1 << 24)
+    /// Socket limits that keep any realistic sync in one kernel transaction, and a change monitor, so only
+    /// changes by others to the proxy's own table force a full resync.
+    public static let socketOptions = NetfilterSocket.Options(maxBatchBytes: 1 << 30, maxBatchMessages: 1 << 24, monitorsChanges: true)
 
     /// How long a chain stays flushed before it is deleted (upstream waits so older kernels have let go of
     /// references from removed map elements).
@@ -33,9 +40,6 @@ public actor NFTablesProxier {
     private let logger: Logger
     private let clock = ContinuousClock()
 
-    /// What the kernel holds, as far as we know (chains flushed but not yet deleted aside, see
-    /// ``staleChainNames``); `nil` until the first successful sync and after a failure.
-    public var kernelModel: NFTablesModel? { desiredCache }
     /// Chains flushed and waiting to be deleted.
     public var staleChainNames: [String] { staleChains.keys.sorted() }
     /// The ruleset generation right after our last commit.
@@ -55,13 +59,16 @@ public actor NFTablesProxier {
     public private(set) var failureCount = 0
     private var staleChains: [String: ContinuousClock.Instant] = [:]
     private var needsFullSync = true
+    /// The next full sync deletes and recreates the table instead of rewriting it in place.
+    private var recreateTable = false
     private var lastFullSync: ContinuousClock.Instant?
 
-    /// What each service port was built from and what it produced, so unchanged ones cost a comparison.
+    /// What each service port was built from, so unchanged ones cost a comparison. What it produced is
+    /// not kept (rules are most of the memory at 10k services): a change rebuilds the old fragment from
+    /// this to know what to take out.
     private struct CachedService {
         var service: ServicePortInfo
         var endpoints: [EndpointInfo]
-        var fragment: NFTablesModel
     }
 
     /// What every cached fragment depends on besides its own service.
@@ -73,9 +80,9 @@ public actor NFTablesProxier {
     private var cache: [ServicePortName: CachedService] = [:]
     private var cachedFixed: NFTablesModel?
     private var cachedBuilderKey: BuilderKey?
-    /// The whole desired model of the last successful sync, kept uniquely referenced so a sync patches
-    /// it in place instead of copying it.
-    private var desiredCache: NFTablesModel?
+    /// The map elements of the last successful sync (what partial syncs diff against; the rules are rebuilt
+    /// per changed service instead of kept), uniquely referenced so a sync patches them in place.
+    private var desiredElements: [String: [Value: SetElement]]?
 
     /// - Parameters:
     ///   - family: `.ip` or `.ip6`: the table this proxier owns; services and endpoints of the other family
@@ -96,6 +103,12 @@ public actor NFTablesProxier {
         self.metrics = metrics
         self.health = health
         self.logger = logger
+        socket.monitor?.watch(layout.table)
+        let loopback = configuration.nodePortAddresses.filter(Self.isLoopback)
+        if !loopback.isEmpty {
+            logger.warning("localhost NodePorts are not supported in nftables mode; ignoring loopback node-port addresses",
+                           metadata: ["addresses": "\(loopback)"])
+        }
     }
 
     /// Makes the next sync a full one.
@@ -108,7 +121,13 @@ public actor NFTablesProxier {
 
     private func builderKey(for node: NodeInfo) -> BuilderKey {
         BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
-                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted())
+                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses).filter { !Self.isLoopback($0) }).sorted())
+    }
+
+    /// Whether `address` is a loopback address: the nftables mode never serves NodePorts there (as upstream's:
+    /// that would need `route_localnet`).
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::1/")
     }
 
     private func builder(for node: NodeInfo) -> NFTablesRuleBuilder {
@@ -126,71 +145,82 @@ public actor NFTablesProxier {
         let key = builderKey(for: node)
         let builder = NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
 
-        // Patch the last desired model with what changed; `before` holds the old state of what was touched.
-        let reuse = key == cachedBuilderKey && desiredCache != nil && cachedFixed != nil
-        var desired = reuse ? desiredCache! : NFTablesModel()
-        desiredCache = nil
-        var cache = reuse ? self.cache : [:]
+        // A full sync builds the whole model; a partial one only the fragments of the service ports that
+        // changed, before (rebuilt from what they were built from) and after, on top of the map elements.
+        let reuse = key == cachedBuilderKey && desiredElements != nil && cachedFixed != nil
+        var full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
+        if !full, try tableChangedByOthers() {
+            metrics.recordGenerationMismatch()
+            full = true
+        }
+        var cache = full ? [:] : self.cache
         self.cache = [:]
+        let fixed = builder.fixedPart()
+        var desired: NFTablesModel
         var before = NFTablesModel()
         var touched = NFTablesSyncPlan.Touched()
-        let fixed = builder.fixedPart()
-        if !reuse {
+        if full {
             desired = fixed
-        } else if fixed != cachedFixed {
-            desired.remove(cachedFixed!)
-            desired.merge(fixed)
-            before.merge(cachedFixed!)
-            touched.formUnion(cachedFixed!)
-            touched.formUnion(fixed)
+        } else {
+            desired = NFTablesModel(elements: desiredElements!)
+            desiredElements = nil  // uniquely referenced while patched
+            if fixed != cachedFixed {
+                desired.remove(cachedFixed!)
+                desired.merge(fixed)
+                before.merge(cachedFixed!)
+                touched.formUnion(cachedFixed!)
+                touched.formUnion(fixed)
+            }
         }
         for (name, service) in services.ports {
             let list = endpoints[name]
             if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
             let fragment = builder.fragment(for: service, endpoints: list)
             if let old = cache[name] {
-                desired.remove(old.fragment)
-                before.merge(old.fragment)
-                touched.formUnion(old.fragment)
+                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints)
+                desired.remove(oldFragment)
+                before.merge(oldFragment)
+                touched.formUnion(oldFragment)
             }
             desired.merge(fragment)
             touched.formUnion(fragment)
-            cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
+            cache[name] = CachedService(service: service, endpoints: list)
         }
         for (name, old) in cache where services[name] == nil {
-            desired.remove(old.fragment)
-            before.merge(old.fragment)
-            touched.formUnion(old.fragment)
+            let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints)
+            desired.remove(oldFragment)
+            before.merge(oldFragment)
+            touched.formUnion(oldFragment)
             cache[name] = nil
         }
 
         let built = clock.now
-        var full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
-        if !full {
-            let generation: UInt32
-            do {
-                generation = try socket.generation()
-            } catch {
-                throw failed("read the ruleset generation", error)
-            }
-            if lastGeneration == nil || generation != sharedGeneration.value {
-                logger.info("ruleset changed by someone else, resyncing the whole table",
-                            metadata: ["table": "\(layout.table.name)", "expected": "\(lastGeneration.map(String.init) ?? "-")",
-                                       "found": "\(generation)"])
-                metrics.recordGenerationMismatch()
-                full = true
-            }
+        let plan: NFTablesSyncPlan
+        if full {
+            plan = recreateTable
+                ? NFTablesSyncPlan.recreate(desired, layout: layout)
+                : NFTablesSyncPlan.full(desired, layout: layout, existing: try kernelTable())
+        } else {
+            plan = NFTablesSyncPlan.partial(from: before, to: desired, layout: layout, stale: staleChains,
+                                            now: started, staleDelay: Self.staleChainDelay, touched: touched)
         }
-        let plan = full
-            ? NFTablesSyncPlan.full(desired, layout: layout)
-            : NFTablesSyncPlan.partial(from: before, to: desired, layout: layout, stale: staleChains,
-                                       now: started, staleDelay: Self.staleChainDelay, touched: touched)
         let planned = clock.now
         if !plan.isEmpty {
             do {
-                try socket.commit(plan.transaction)
+                if full, let monitor = socket.monitor {
+                    // No notifications for our own rewrite of the whole table (the kernel builds none
+                    // when nobody listens): they would cost time and overflow the monitor's buffer.
+                    try monitor.withoutNotifications(rewriting: layout.table, generation: socket.generation) { () throws(NFTablesError) in
+                        try socket.commit(plan.transaction)
+                    }
+                } else {
+                    try socket.commit(plan.transaction)
+                }
             } catch {
                 needsFullSync = true
+                // A full sync that failed to rewrite the table in place (e.g. someone redefined one of its
+                // base chains) recreates it next time.
+                if full { recreateTable = true }
                 throw failed("commit the \(plan.isFull ? "full" : "partial") sync (\(plan.summary))", error)
             }
             do {
@@ -211,6 +241,7 @@ public actor NFTablesProxier {
             staleChains = [:]
             lastFullSync = started
             needsFullSync = false
+            recreateTable = false
             fullSyncCount += 1
         } else {
             for name in plan.flushedChains { staleChains[name] = started }
@@ -218,7 +249,7 @@ public actor NFTablesProxier {
             for name in touched.chains where staleChains[name] != nil && desired.chains[name] != nil { staleChains[name] = nil }
             partialSyncCount += 1
         }
-        desiredCache = desired
+        desiredElements = desired.elements
         self.cache = cache
         cachedFixed = fixed
         cachedBuilderKey = key
@@ -238,6 +269,62 @@ public actor NFTablesProxier {
         return plan
     }
 
+    /// Hands the memory of a full sync's batch (hundreds of MiB at 10k services, freed by now) back to the
+    /// system: glibc keeps freed heap pages otherwise, and the proxy's RSS would stay at its peak.
+    static func returnFreedMemory() {
+        if let trim = dlsym(nil, "malloc_trim") {
+            _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0)
+        }
+    }
+
+    /// Whether someone else changed our table since our last commit. With a ``NetfilterMonitor`` (the
+    /// proxier's socket options open one) only changes to this table count: commits to other tables (a
+    /// CNI plugin's masquerade or portmap table) move the global generation but not this answer. Without
+    /// one, any generation change since our last commit counts.
+    private func tableChangedByOthers() throws(ProxyError) -> Bool {
+        let generation: UInt32
+        do {
+            generation = try socket.generation()
+        } catch {
+            throw failed("read the ruleset generation", error)
+        }
+        guard lastGeneration != nil else { return true }
+        if let monitor = socket.monitor {
+            let changed: Bool
+            do {
+                changed = try monitor.takeChanges(to: layout.table, upTo: generation)
+            } catch {
+                throw failed("read nf_tables notifications", error)
+            }
+            if changed {
+                logger.info("table changed by someone else, resyncing the whole table",
+                            metadata: ["table": "\(layout.table.family) \(layout.table.name)", "generation": "\(generation)"])
+            }
+            return changed
+        }
+        guard generation != sharedGeneration.value else { return false }
+        logger.info("ruleset changed by someone else, resyncing the whole table",
+                    metadata: ["table": "\(layout.table.name)", "expected": "\(lastGeneration.map(String.init) ?? "-")",
+                               "found": "\(generation)"])
+        return true
+    }
+
+    /// The names and definitions of the chains and sets our table holds now (two dumps, no rules), which
+    /// a full sync deletes or keeps.
+    private func kernelTable() throws(ProxyError) -> NFTablesSyncPlan.KernelTable {
+        do {
+            guard try socket.tables(family: layout.table.family).contains(where: { $0.name == layout.table.name }) else {
+                return .missing
+            }
+            var table = NFTablesSyncPlan.KernelTable(exists: true)
+            for chain in try socket.chains(in: layout.table) { table.chains[chain.name] = chain }
+            for set in try socket.sets(in: layout.table) { table.sets[set.name] = set }
+            return table
+        } catch {
+            throw failed("list the chains and sets of table \(layout.table.name)", error)
+        }
+    }
+
     /// Deletes the proxy's table (nothing else), e.g. when switching modes. Missing is fine.
     public func cleanup() throws(ProxyError) {
         var tx = Transaction()
@@ -248,7 +335,7 @@ public actor NFTablesProxier {
         } catch {
             throw failed("delete table \(layout.table.name)", error)
         }
-        desiredCache = nil
+        desiredElements = nil
         cache = [:]
         needsFullSync = true
         staleChains = [:]
@@ -278,6 +365,13 @@ public final class RulesetGeneration: Sendable {
 
 extension NFTablesProxier: Proxier {
     public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult {
+        let result = try syncResult(services: services, endpoints: endpoints, node: node)
+        // The full sync's model and batch are gone now: give their pages back.
+        if result.isFull { NFTablesProxier.returnFreedMemory() }
+        return result
+    }
+
+    private func syncResult(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) throws(ProxyError) -> SyncResult {
         let plan = try sync(services: services, endpoints: endpoints, node: node)
         return SyncResult(isFull: plan.isFull, summary: plan.summary)
     }

@@ -3,9 +3,10 @@ import NFTables
 /// What one sync sends to the kernel, as one ``Transaction``, and a readable account of it (what tests
 /// and logs look at: which chains and elements a change touched).
 ///
-/// A full plan recreates the table from scratch in the same transaction (`add table; delete table;
-/// add table; …`), so the kernel switches from the old rules to the new ones atomically. A partial plan
-/// is the difference between what the kernel holds and what is wanted.
+/// A full plan rewrites the whole table in one transaction (every rule deleted and added again, chains
+/// and sets not wanted deleted, the affinity sets of remaining endpoints kept with their entries), so the
+/// kernel switches from the old rules to the new ones atomically. A partial plan is the difference
+/// between what the kernel holds and what is wanted.
 public struct NFTablesSyncPlan: Sendable {
     public var isFull: Bool
     /// Chains created.
@@ -57,8 +58,84 @@ public struct NFTablesSyncPlan: Sendable {
         }
     }
 
-    /// The plan that writes `desired` into a freshly created table.
-    static func full(_ desired: NFTablesModel, layout: NFTablesLayout) -> NFTablesSyncPlan {
+    /// What the kernel holds of the table before a full sync: names and definitions of its chains and
+    /// named sets, not their rules or elements (read with two dumps; a sync never lists rules).
+    struct KernelTable: Sendable {
+        var exists: Bool
+        var chains: [String: Chain] = [:]
+        var sets: [String: NamedSet] = [:]
+
+        static let missing = KernelTable(exists: false)
+    }
+
+    /// The plan that rewrites the table in place to hold exactly `desired`, in one transaction: every rule
+    /// of the table is deleted (`flush table`), the verdict maps flushed, chains and sets that are not
+    /// wanted (or whose definition differs) deleted, and everything wanted added again. Sets that stay —
+    /// the per-endpoint ClientIP affinity sets of endpoints that still exist — keep their elements, so
+    /// clients keep their endpoints across a full resync (and a restart of the proxy).
+    static func full(_ desired: NFTablesModel, layout: NFTablesLayout, existing: KernelTable) -> NFTablesSyncPlan {
+        var plan = NFTablesSyncPlan(isFull: true)
+        var tx = Transaction()
+        tx.add(layout.table)
+        if existing.exists { tx.flushRules(in: layout.table) }
+
+        var wantedSets: [String: NamedSet] = [:]
+        for set in layout.sets { wantedSets[set.name] = set }
+        for (name, set) in desired.sets { wantedSets[name] = set }
+        var keptSets: Set<String> = []
+        for name in existing.sets.keys.sorted() {
+            let have = existing.sets[name]!
+            if let want = wantedSets[name], Self.sameDefinition(have, want) {
+                keptSets.insert(name)
+                if layout.set(named: name) != nil { tx.flush(want) }  // the maps are refilled below
+                continue
+            }
+            tx.delete(have)
+            plan.deletedSets.append(name)
+        }
+
+        var chainNames = Set(desired.chains.keys)
+        for base in layout.baseChains { chainNames.insert(base.name) }
+        var keptChains: Set<String> = []
+        for name in existing.chains.keys.sorted() {
+            if chainNames.contains(name), existing.chains[name]?.hook == layout.chain(named: name).hook {
+                keptChains.insert(name)
+                continue
+            }
+            tx.delete(Chain(name, in: layout.table))
+            plan.deletedChains.append(name)
+        }
+        let names = chainNames.sorted()
+        for name in names where !keptChains.contains(name) {
+            tx.add(layout.chain(named: name))
+            if layout.baseChain(named: name) == nil { plan.addedChains.append(name) }
+        }
+        for name in wantedSets.keys.sorted() where !keptSets.contains(name) {
+            tx.add(wantedSets[name]!)
+            if desired.sets[name] != nil { plan.addedSets.append(name) }
+        }
+        for name in names {
+            let chain = layout.chain(named: name)
+            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+        }
+        for set in layout.sets {
+            let elements = Array((desired.elements[set.name] ?? [:]).values)
+            tx.add(elements: elements, to: set)
+            if !elements.isEmpty { plan.addedElements[set.name] = elements }
+        }
+        plan.transaction = tx
+        return plan
+    }
+
+    /// Whether a set read back from the kernel has the definition we would create.
+    static func sameDefinition(_ have: NamedSet, _ want: NamedSet) -> Bool {
+        have.keyType == want.keyType && have.dataType == want.dataType && have.flags == want.flags && have.timeout == want.timeout
+    }
+
+    /// The plan that writes `desired` into a freshly created table (`add table; delete table; add table;
+    /// …` in one transaction): the fallback when the table cannot be rewritten in place. Affinity entries
+    /// are lost.
+    static func recreate(_ desired: NFTablesModel, layout: NFTablesLayout) -> NFTablesSyncPlan {
         var plan = NFTablesSyncPlan(isFull: true)
         var tx = Transaction()
         tx.add(layout.table)

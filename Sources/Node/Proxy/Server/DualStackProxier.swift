@@ -30,6 +30,10 @@ public actor DualStackProxier: Proxier {
         return result
     }
 
+    public func requestFullSync() async {
+        for proxier in proxiers { await proxier.requestFullSync() }
+    }
+
     public func cleanup() async throws(ProxyError) {
         var failure: ProxyError?
         for proxier in proxiers {

@@ -13,6 +13,9 @@ public protocol Proxier: Actor {
     @discardableResult
     func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult
 
+    /// Makes the next sync a full one (as the periodic safety net does).
+    func requestFullSync() async
+
     /// Removes everything this backend programmed (a throwaway node shutting down).
     func cleanup() async throws(ProxyError)
 }

@@ -15,6 +15,12 @@ public struct ProxyConfiguration: Sendable {
     public var masqueradeBit: UInt32
     /// Extra node addresses NodePorts answer on, beyond the Node's `status.addresses`.
     public var nodePortAddresses: [String]
+    /// Whether NodePorts answer on `127.0.0.0/8` in the iptables mode (upstream's `--iptables-localhost-nodeports`,
+    /// default true): the proxier sets `net.ipv4.conf.all.route_localnet=1` in its namespace so DNAT from
+    /// loopback can be routed, and drops outside traffic to `127.0.0.0/8` that is not already tracked
+    /// (`KUBE-FIREWALL`, as upstream). IPv4 only. The nftables mode never serves NodePorts on localhost
+    /// (as upstream's: route_localnet is a security hazard), whatever this says.
+    public var localhostNodePorts: Bool
     /// `/healthz` turns unhealthy when a queued change waits longer than this for a sync.
     public var healthTimeout: Duration
     /// Where `/healthz` and `/livez` are served (upstream's `--healthz-bind-address`, `0.0.0.0:10256` in
@@ -24,8 +30,10 @@ public struct ProxyConfiguration: Sendable {
     public init(
         tableName: String = "swiftlet-proxy", minSyncPeriod: Duration = .seconds(1), syncPeriod: Duration = .seconds(30),
         fullSyncPeriod: Duration = .seconds(3600), clusterCIDRs: [String] = [], masqueradeBit: UInt32 = 14,
-        nodePortAddresses: [String] = [], healthTimeout: Duration = .seconds(60), healthzBindAddress: (host: String, port: Int)? = nil
+        nodePortAddresses: [String] = [], localhostNodePorts: Bool = true, healthTimeout: Duration = .seconds(60),
+        healthzBindAddress: (host: String, port: Int)? = nil
     ) {
+        self.localhostNodePorts = localhostNodePorts
         self.healthzBindAddress = healthzBindAddress
         self.tableName = tableName
         self.minSyncPeriod = minSyncPeriod
