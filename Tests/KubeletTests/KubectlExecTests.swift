@@ -84,6 +84,10 @@ extension KubeletEndToEndTests {
         let outcome = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
         #expect(outcome.reason == "NonZeroExitCode", "\(status)")
         #expect(outcome.details?.causes?.first?.message == "5")
+        // A command that asks for the size at once: the first resize is the console's size from the start.
+        let (size, sized) = try await cluster.terminal("pods/box/exec?command=sh&command=-c&command=stty%20size&stdin=true&stdout=true&tty=true", typing: "")
+        #expect(size.contains("40 100"), "\(size)")
+        #expect(sized.contains("\"Success\""), "\(sized)")
 
         // The Python client's protocol, v4.
         let base = cluster.server.webSocketURL

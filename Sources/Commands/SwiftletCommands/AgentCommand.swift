@@ -51,6 +51,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port of the kubelet server.")
     var port = 10250
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Callers of the kubelet port without credentials are system:anonymous (otherwise 401).")
+    var anonymousAuth = false
+
+    @Option(name: .long, help: "How callers of the kubelet port are authorized: Webhook (a SubjectAccessReview per request, cached) or AlwaysAllow.")
+    var authorizationMode = "Webhook"
+
     @Option(name: .long, help: "host:port of /healthz, /readyz and /metrics (port 0: any free one).")
     var healthzBindAddress = "127.0.0.1:10248"
 
@@ -79,6 +85,9 @@ public struct AgentCommand: AsyncParsableCommand {
         guard proxyMode == "none" || ProxyMode(rawValue: proxyMode) != nil else {
             throw ValidationError("--proxy-mode must be nftables, iptables or none, got \(proxyMode)")
         }
+        guard KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) != nil else {
+            throw ValidationError("--authorization-mode must be Webhook or AlwaysAllow, got \(authorizationMode)")
+        }
         guard cgroupRoot.hasPrefix("/") else { throw ValidationError("--cgroup-root must be an absolute cgroup path, got \(cgroupRoot)") }
         guard containerRuntimeEndpoint.hasPrefix("unix://") else {
             throw ValidationError("--container-runtime-endpoint must be unix:///path, got \(containerRuntimeEndpoint)")
@@ -99,6 +108,8 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.fileCheckFrequency = fileCheckFrequency.duration
         configuration.cgroupRoot = cgroupRoot
         configuration.removePodsOnShutdown = cleanUpOnExit
+        configuration.anonymousAuth = anonymousAuth
+        configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {

@@ -6,7 +6,22 @@ import Glibc
 ///
 /// Per-thread kernel state such as the network namespace (after `setns` or `unshare`) dies with the
 /// thread, so it can never leak into the Swift concurrency pool or into the caller.
-enum DedicatedThread {
+public enum DedicatedThread {
+    /// Runs blocking `body` (waiting for a child process, a blocking read) on a fresh thread and suspends the caller
+    /// until it has finished. Neither the Swift concurrency pool nor Dispatch's global queue is held: on Linux the
+    /// latter has as many workers as CPUs (two here), so blocking calls queued there run two or three at a time —
+    /// thirty pods starting at once would wait in line for their `runc` calls.
+    public static func offload<R: Sendable>(_ body: @escaping @Sendable () -> R) async throws(SystemError) -> R {
+        let outcome: Result<R, SystemError> = await withCheckedContinuation { continuation in
+            do {
+                try start { continuation.resume(returning: .success(body())) }
+            } catch {
+                continuation.resume(returning: .failure(error as? SystemError ?? SystemError(errno: EAGAIN, operation: "pthread_create")))
+            }
+        }
+        return try outcome.get()
+    }
+
     /// Runs `body` on a fresh thread and blocks the caller until it has finished.
     static func run<R>(_ body: () throws -> R) throws -> R {
         var result: Result<R, any Error>?

@@ -29,20 +29,18 @@ public enum Subprocess {
         public var standardError: String { String(decoding: stderr, as: UTF8.self) }
     }
 
-    /// ``run(_:arguments:environment:stdin:timeout:)`` on a Dispatch worker, so the blocking wait never
-    /// occupies a thread of the Swift concurrency pool (which on a 2-core node has only two).
+    /// ``run(_:arguments:environment:stdin:timeout:)`` on a thread of its own (``DedicatedThread/offload(_:)``), so the
+    /// blocking wait never occupies a thread of the Swift concurrency pool (which on a 2-core node has only two) nor
+    /// waits for one of Dispatch's (as few), and concurrent commands run side by side.
     public static func output(
         _ path: String, arguments: [String] = [], environment: [String: String] = [:], stdin: [UInt8] = [],
         timeout: Duration? = nil
     ) async throws(SystemError) -> Output {
-        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Output, SystemError>, Never>) in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(SystemError) in
-                    try run(path, arguments: arguments, environment: environment, stdin: stdin, timeout: timeout)
-                })
+        try await DedicatedThread.offload {
+            Result { () throws(SystemError) in
+                try run(path, arguments: arguments, environment: environment, stdin: stdin, timeout: timeout)
             }
-        }
-        return try outcome.get()
+        }.get()
     }
 
     /// Runs `path` to completion; a child still running after `timeout` is sent SIGKILL and reported with

@@ -43,6 +43,8 @@ public struct Kubelet: ServiceLifecycle.Service {
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
                 server.tls = try KubeletServing.tlsConfiguration(clientCA: ca, nodeName: configuration.nodeName,
                                                                  addresses: [nodeIP, configuration.address], rootDirectory: configuration.rootDirectory)
+                server.auth = KubeletAuth(nodeName: configuration.nodeName, anonymous: configuration.anonymousAuth,
+                                          mode: configuration.authorizationMode, client: client, logger: logger)
             }
             group.addTask { try await server.run() }
             group.addTask { await nodeStatus.run() }

@@ -35,6 +35,19 @@ public struct KubeletConfiguration: Sendable {
     /// The static pod manifest directory (`--pod-manifest-path`), and how often it is re-read.
     public var podManifestPath: String?
     public var fileCheckFrequency: Duration = .seconds(20)
+    /// Callers of the kubelet's port without credentials are `system:anonymous` (`--anonymous-auth`; upstream's
+    /// KubeletConfiguration default: off, so they get 401).
+    public var anonymousAuth = false
+    /// How callers of the kubelet's port are authorized (`--authorization-mode`, upstream's default Webhook).
+    public var authorizationMode = AuthorizationMode.webhook
+
+    /// How requests to the kubelet's port are authorized.
+    public enum AuthorizationMode: String, Sendable, CaseIterable {
+        /// A SubjectAccessReview per request (cached), as upstream's default.
+        case webhook = "Webhook"
+        /// Every authenticated request is allowed.
+        case alwaysAllow = "AlwaysAllow"
+    }
 
     public init(
         nodeName: String, rootDirectory: String = "/var/lib/swiftlet/agent", podLogDirectory: String = "/var/log/pods",

@@ -11,8 +11,9 @@ import ServiceLifecycle
 /// The kubelet's HTTP server (port 10250): `/containerLogs/{namespace}/{pod}/{container}` with `follow`,
 /// `previous`, `timestamps` and `tailLines`, read from the CRI log files the runtime writes, which the API
 /// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`), and
-/// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS with
-/// client certificates from the cluster CA when the API server is HTTPS (`KubeletServing`); `/healthz` too.
+/// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS when the
+/// API server is HTTPS (`KubeletServing`), every request authenticated and authorized by `KubeletAuth` (client
+/// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz` too.
 struct KubeletServer: ServiceLifecycle.Service {
     let address: String
     let port: Int
@@ -20,11 +21,14 @@ struct KubeletServer: ServiceLifecycle.Service {
     let workers: PodWorkers
     /// HTTPS with client certificates from the cluster CA (see `KubeletServing`); nil: plain HTTP.
     var tls: TLSConfiguration? = nil
+    /// Who may call (with TLS); nil: everyone (plain HTTP, an API server without authentication).
+    var auth: KubeletAuth? = nil
     let logger: Logger
 
     func run() async throws {
-        let router = Router()
-        let workers = workers, directory = podLogDirectory
+        let router = Router(context: KubeletRequestContext.self)
+        let workers = workers, directory = podLogDirectory, auth = auth
+        if let auth { router.add(middleware: KubeletAuthMiddleware(auth: auth)) }
         router.get("/healthz") { _, _ in "ok" }
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
@@ -52,11 +56,16 @@ struct KubeletServer: ServiceLifecycle.Service {
             }
             return Self.text(reader.readAll(), status: .ok)
         }
-        let webSockets = Router(context: BasicWebSocketRequestContext.self)
-        Self.addExecRoute(to: webSockets, workers: workers, logger: logger)
-        Self.addPortForwardRoute(to: webSockets, workers: workers, logger: logger)
+        let webSockets = Router(context: KubeletStreamContext.self)
+        Self.addExecRoute(to: webSockets, workers: workers, auth: auth, logger: logger)
+        Self.addPortForwardRoute(to: webSockets, workers: workers, auth: auth, logger: logger)
         let logger = logger
-        let http: HTTPServerBuilder = .streaming(webSocketRouter: webSockets) { head in await Self.spdyUpgrade(head, workers: workers, logger: logger) }
+        let http: HTTPServerBuilder = .streaming(webSocketRouter: webSockets) { head in
+            // A connection's first upgrade (WebSocket or SPDY) is checked here, so a refusal gets upstream's answer
+            // instead of the WebSocket stack's empty 400; later upgrades on a kept-alive connection in the routes.
+            if let auth, head.upgrades(to: "SPDY/3.1") || head.upgrades(to: "websocket"), let refusal = await auth.refusal(head) { return refusal }
+            return await Self.spdyUpgrade(head, workers: workers, logger: logger)
+        }
         let app = Application(router: router, server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
                               configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
         try await app.runService()

@@ -4,9 +4,9 @@ import NIOCore
 import NIOSSL
 
 /// TLS for the kubelet's port when the API server is reached over HTTPS: a self-signed serving certificate made at
-/// start (as the kubelet does without `--tls-cert-file`, kept in `ROOT/pki/kubelet.crt`) and callers authenticated
-/// by a client certificate from the cluster CA — the CA the kubelet's own kubeconfig trusts (`--client-ca-file`).
-/// A caller without one, or with one from another CA, fails the handshake.
+/// start (as the kubelet does without `--tls-cert-file`, kept in `ROOT/pki/kubelet.crt`); a client certificate, when
+/// presented, must come from the cluster CA — the CA the kubelet's own kubeconfig trusts (`--client-ca-file`) — or
+/// the handshake fails. Callers without one (bearer tokens) are left to `KubeletAuth`.
 enum KubeletServing {
     static func tlsConfiguration(clientCA: Data, nodeName: String, addresses: [String], rootDirectory: String) throws -> TLSConfiguration {
         let issuer = try CertificateAuthority.generate(commonName: "\(nodeName)-ca@\(Int(Date().timeIntervalSince1970))")
@@ -22,7 +22,8 @@ enum KubeletServing {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serving.keyPEM.utf8), format: .pem)))
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCA)))
-        tls.certificateVerification = .noHostnameVerification
+        tls.certificateVerification = .optionalVerification
+        tls.sendCANameList = true
         tls.shutdownTimeout = .milliseconds(300)
         return tls
     }

@@ -4,6 +4,7 @@ import Glibc
 import CRI
 import Foundation
 import KubeAPI
+import LinuxSystem
 
 /// Runs one probe the way the kubelet does: `exec` through CRI ExecSync (exit code 0 succeeds), `httpGet` as
 /// an HTTP/1.1 GET from the node (status 200–399 succeeds), `tcpSocket` as a TCP connect, each within
@@ -66,9 +67,8 @@ struct Prober: Sendable {
     }
 
     private static func blocking(_ body: @escaping @Sendable () -> Result) async -> Result {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: body()) }
-        }
+        // A thread of its own: Dispatch's pool is as small as the CPUs, and many probes may run at once.
+        (try? await DedicatedThread.offload(body)) ?? .failure("no thread for the probe")
     }
 
     /// A connected TCP socket, or `-errno`.

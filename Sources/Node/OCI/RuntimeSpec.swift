@@ -21,6 +21,8 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
     /// The container's init process.
     public struct Process: Codable, Sendable, Equatable {
         public var terminal: Bool?
+        /// The terminal's size when runc creates it (before the process starts), only with `terminal`.
+        public var consoleSize: ConsoleSize?
         public var user = User()
         public var args: [String]
         public var env: [String] = []
@@ -32,6 +34,16 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
         public var oomScoreAdj: Int?
 
         public init(args: [String]) { self.args = args }
+    }
+
+    /// A terminal's size in character cells (`process.consoleSize`).
+    public struct ConsoleSize: Codable, Sendable, Equatable {
+        public var height: UInt32
+        public var width: UInt32
+        public init(height: UInt32, width: UInt32) {
+            self.height = height
+            self.width = width
+        }
     }
 
     public struct User: Codable, Sendable, Equatable {

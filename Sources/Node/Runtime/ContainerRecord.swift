@@ -1,5 +1,6 @@
 import CRI
 import Foundation
+import Synchronization
 import SwiftProtobuf
 
 /// What the runtime remembers about a container, persisted as `containers/<id>/container.json`; the
@@ -8,7 +9,7 @@ struct ContainerRecord: Codable, Sendable {
     var id: String
     var sandboxID: String
     /// The CRI `ContainerConfig` as sent, in protobuf bytes.
-    var config: Data
+    var config: Data { didSet { decodedConfig = DecodedMessage() } }
     /// The image as the kubelet named it, and the image id (`sha256:…`) it resolved to.
     var image: String
     var imageID: String
@@ -18,10 +19,14 @@ struct ContainerRecord: Codable, Sendable {
     var logPath: String?
     var stopSignal: Int32
     var cgroupsPath: String
+    /// `config` decoded once, shared by the record's copies (not persisted).
+    var decodedConfig = DecodedMessage<Runtime_V1_ContainerConfig>()
 
-    var containerConfig: Runtime_V1_ContainerConfig {
-        (try? Runtime_V1_ContainerConfig(serializedBytes: config)) ?? Runtime_V1_ContainerConfig()
+    private enum CodingKeys: String, CodingKey {
+        case id, sandboxID, config, image, imageID, imageRepoDigest, createdAt, startedAt, logPath, stopSignal, cgroupsPath
     }
+
+    var containerConfig: Runtime_V1_ContainerConfig { decodedConfig(config) }
 
     var metadata: Runtime_V1_ContainerMetadata { containerConfig.metadata }
 
@@ -41,4 +46,20 @@ struct ContainerExit: Codable, Sendable {
 
     /// The CRI reason the kubelet shows: `OOMKilled`, `Completed` or `Error`.
     var reason: String { oomKilled ? "OOMKilled" : exitCode == 0 ? "Completed" : "Error" }
+}
+
+/// A record's protobuf `config` decoded once and shared by the record's copies: ListContainers, ListPodSandbox and
+/// the status calls read the config of every container and sandbox, ten times a second while thirty pods start.
+final class DecodedMessage<M: SwiftProtobuf.Message & Sendable>: Sendable {
+    private let value = Mutex<M?>(nil)
+
+    init() {}
+
+    /// `bytes` decoded (an empty message when they do not decode), from the first call on without decoding again.
+    func callAsFunction(_ bytes: Data) -> M {
+        if let cached = value.withLock({ $0 }) { return cached }
+        let decoded = (try? M(serializedBytes: bytes)) ?? M()
+        value.withLock { $0 = decoded }
+        return decoded
+    }
 }

@@ -16,8 +16,12 @@ extension ContainerRuntime {
 
     /// Mounts the image's layers read-only under a fresh writable layer at `bundle/rootfs`.
     func mountRootfs(_ image: ImageRecord, bundle: String) async throws {
-        let layers = images.layerPaths(of: image)
-        guard !layers.isEmpty else { throw RuntimeError.internalError("image \(image.id) has no unpacked layers") }
+        try Self.mountRootfs(layers: images.layerPaths(of: image), imageID: image.id, bundle: bundle)
+    }
+
+    /// The same for the unpacked `layers` (lowest first) of image `imageID`, on the calling thread.
+    static func mountRootfs(layers: [String], imageID: String, bundle: String) throws {
+        guard !layers.isEmpty else { throw RuntimeError.internalError("image \(imageID) has no unpacked layers") }
         for directory in ["rootfs", "upper", "work"] {
             try FileManager.default.createDirectory(atPath: bundle + "/" + directory, withIntermediateDirectories: true)
         }

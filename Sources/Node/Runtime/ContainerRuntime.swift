@@ -28,6 +28,8 @@ public actor ContainerRuntime {
 
     var sandboxes: [String: PodSandboxRecord] = [:]
     var containers: [String: ContainerRecord] = [:]
+    /// Exits already read from the bundles' `exit.json`, by bundle path (dropped with the record).
+    var exits: [String: ContainerExit] = [:]
     /// containerd-style reserved names (`k8s_POD_…`, `k8s_<container>_…`) → the id holding them.
     var reservedNames: [String: String] = [:]
 
@@ -98,10 +100,14 @@ public actor ContainerRuntime {
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    /// How the container (or a sandbox's infra container) in `bundle` ended, once its monitor wrote it.
+    /// How the container (or a sandbox's infra container) in `bundle` ended, once its monitor wrote it. An exit is
+    /// final, so it is read from disk once (List and Status calls ask for every container's state).
     func exit(ofBundle bundle: String) -> ContainerExit? {
-        guard let data = FileManager.default.contents(atPath: bundle + "/exit.json") else { return nil }
-        return try? JSONDecoder().decode(ContainerExit.self, from: data)
+        if let known = exits[bundle] { return known }
+        guard let data = FileManager.default.contents(atPath: bundle + "/exit.json"),
+              let exit = try? JSONDecoder().decode(ContainerExit.self, from: data) else { return nil }
+        exits[bundle] = exit
+        return exit
     }
 
     /// The pid runc recorded for the container in `bundle`.

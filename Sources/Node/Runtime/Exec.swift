@@ -26,7 +26,8 @@ extension ContainerRuntime {
     /// Writes the `runc exec --process` file for `command` in a running container: the container's own
     /// process (user, environment, capabilities, working directory) with other arguments, and the pid file
     /// path next to it. The caller removes both with ``ExecFiles/remove()``.
-    func execFiles(_ id: String, command: [String], terminal: Bool) throws -> ExecFiles {
+    /// `consoleSize`: the terminal's size when runc creates it (a streaming exec's first resize).
+    func execFiles(_ id: String, command: [String], terminal: Bool, consoleSize: RuntimeSpec.ConsoleSize? = nil) throws -> ExecFiles {
         let record = try container(id)
         guard state(of: record) == .containerRunning else {
             throw RuntimeError(.failedPrecondition, "container \"\(record.id)\" is not running")
@@ -36,6 +37,7 @@ extension ContainerRuntime {
         var process = spec.process
         process.args = command
         process.terminal = terminal
+        process.consoleSize = terminal ? consoleSize : nil
         let execID = UUID().uuidString.prefix(8).lowercased()
         let files = ExecFiles(containerID: record.id, process: "\(bundle)/exec-\(execID).json", pid: "\(bundle)/exec-\(execID).pid")
         try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: files.process))

@@ -9,7 +9,7 @@ struct PodSandboxRecord: Codable, Sendable {
 
     var id: String
     /// The CRI `PodSandboxConfig` as sent, in protobuf bytes.
-    var config: Data
+    var config: Data { didSet { decodedConfig = DecodedMessage() } }
     var createdAt: Int64
     var state: State
     /// The sandbox's network namespace (`/var/run/netns/cni-…`), nil for host-network pods or once stopped.
@@ -17,10 +17,14 @@ struct PodSandboxRecord: Codable, Sendable {
     var ip: String?
     var additionalIPs: [String] = []
     var runtimeHandler: String
+    /// `config` decoded once, shared by the record's copies (not persisted).
+    var decodedConfig = DecodedMessage<Runtime_V1_PodSandboxConfig>()
 
-    var sandboxConfig: Runtime_V1_PodSandboxConfig {
-        (try? Runtime_V1_PodSandboxConfig(serializedBytes: config)) ?? Runtime_V1_PodSandboxConfig()
+    private enum CodingKeys: String, CodingKey {
+        case id, config, createdAt, state, networkNamespace, ip, additionalIPs, runtimeHandler
     }
+
+    var sandboxConfig: Runtime_V1_PodSandboxConfig { decodedConfig(config) }
 
     var metadata: Runtime_V1_PodSandboxMetadata { sandboxConfig.metadata }
 

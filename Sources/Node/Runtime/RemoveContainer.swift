@@ -13,6 +13,7 @@ extension ContainerRuntime {
         try? await runc.delete(record.id, force: true)
         try removeBundle(containerDirectory(record.id))
         containers[record.id] = nil
+        exits[containerDirectory(record.id)] = nil
         if let sandbox = sandboxes[record.sandboxID] {
             reservedNames[ContainerRecord.reservedName(record.metadata, sandbox: sandbox.metadata)] = nil
         }

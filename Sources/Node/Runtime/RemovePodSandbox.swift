@@ -21,6 +21,7 @@ extension ContainerRuntime {
         try Mount.unmount(directory + "/shm", detach: true)
         try FileManager.default.removeItem(atPath: directory)
         sandboxes[record.id] = nil
+        exits[sandboxDirectory(record.id) + "/bundle"] = nil
         reservedNames[PodSandboxRecord.reservedName(record.metadata)] = nil
         logger.info("sandbox removed", metadata: ["sandbox": "\(record.id)"])
     }

@@ -34,26 +34,34 @@ extension ContainerRuntime {
         var attachedNetwork: NetworkConfigList?
         var networkAttachment: Task<(NetworkConfigList, CNIResult), any Error>?
         do {
-            try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
             let pause = try await resolveImage(configuration.pauseImage, pullIfMissing: true)
-            try SandboxFiles.write(config, hostNetwork: record.hostNetwork, into: directory)
-            if config.linux.securityContext.namespaceOptions.ipc != .node {
-                try FileManager.default.createDirectory(atPath: directory + "/shm", withIntermediateDirectories: true)
-                try Mount.tmpfs(at: directory + "/shm", size: configuration.sandboxShmSize)
-            }
-            if !record.hostNetwork {
-                let netnsName = "cni-" + UUID().uuidString.lowercased()
-                let namespace = try NetworkNamespace.create(named: netnsName)
-                record.networkNamespace = namespace.path
+            let netnsName = record.hostNetwork ? nil : "cni-" + UUID().uuidString.lowercased()
+            if let netnsName {
+                record.networkNamespace = NetworkNamespace.path(named: netnsName)
                 createdNetworkNamespace = netnsName
+            }
+            // The files, mounts and namespace touch no runtime state: they are made on a thread of their own, so the
+            // actor serves other sandboxes and the kubelet's List/Status calls meanwhile (thirty sandboxes starting
+            // at once queued behind each other's tens of milliseconds of file and mount work).
+            let shmSize = config.linux.securityContext.namespaceOptions.ipc != .node ? configuration.sandboxShmSize : nil
+            let hostNetwork = record.hostNetwork
+            try await DedicatedThread.offload {
+                Result { try Self.prepareSandbox(config, hostNetwork: hostNetwork, directory: directory, shmSize: shmSize, netnsName: netnsName) }
+            }.get()
+            if netnsName != nil {
                 networkAttachment = Task.detached { [cni, directory = configuration.cniConfigDirectory, loopback = loopbackAttachment(for: record),
                                                      pod = attachment(for: record)] in
                     try await Self.attachNetwork(cni, configDirectory: directory, loopback: loopback, pod: pod)
                 }
             }
-            try await mountRootfs(pause, bundle: directory + "/bundle")
             let spec = pauseSpec(config, record: record, image: pause.config)
-            try Self.writeAtomically(JSONEncoder().encode(spec), to: directory + "/bundle/config.json")
+            let layers = images.layerPaths(of: pause), bundle = directory + "/bundle"
+            try await DedicatedThread.offload {
+                Result {
+                    try Self.mountRootfs(layers: layers, imageID: pause.id, bundle: bundle)
+                    try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
+                }
+            }.get()
             // The infra container is created and started by one runc process.
             _ = try await shim.create(.init(id: id, bundle: directory + "/bundle", logPath: nil, logMaximumSize: 0,
                                             memoryCgroup: nil, start: true))
@@ -87,6 +95,19 @@ extension ContainerRuntime {
             reservedNames[name] = nil
             throw Self.sandboxError(error, name: metadata.name)
         }
+    }
+
+    /// The sandbox directory's bundle folder, hostname/hosts/resolv.conf, the shared /dev/shm (`shmSize`, nil when the
+    /// pod uses the node's IPC) and the network namespace `netnsName` (nil for host network).
+    private static func prepareSandbox(_ config: Runtime_V1_PodSandboxConfig, hostNetwork: Bool, directory: String, shmSize: Int?,
+                                       netnsName: String?) throws {
+        try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
+        try SandboxFiles.write(config, hostNetwork: hostNetwork, into: directory)
+        if let shmSize {
+            try FileManager.default.createDirectory(atPath: directory + "/shm", withIntermediateDirectories: true)
+            try Mount.tmpfs(at: directory + "/shm", size: shmSize)
+        }
+        if let netnsName { _ = try NetworkNamespace.create(named: netnsName) }
     }
 
     /// `lo` first, through containerd's built-in loopback network, then the pod network (the config
@@ -129,7 +150,7 @@ extension ContainerRuntime {
 
     /// The infra container: the image's entrypoint holding the pod's ipc/uts/pid namespaces, with the
     /// sandbox's hostname and sysctls, no capabilities and the RuntimeDefault seccomp filter.
-    func pauseSpec(_ config: Runtime_V1_PodSandboxConfig, record: PodSandboxRecord, image: ImageConfig) -> RuntimeSpec {
+    nonisolated func pauseSpec(_ config: Runtime_V1_PodSandboxConfig, record: PodSandboxRecord, image: ImageConfig) -> RuntimeSpec {
         let options = config.linux.securityContext.namespaceOptions
         let arguments = image.entrypoint + image.cmd
         var spec = RuntimeSpec(process: .init(args: arguments.isEmpty ? ["/pause"] : arguments), root: .init(path: "rootfs", readonly: true))

@@ -38,11 +38,9 @@ struct ShimLauncher: Sendable {
         if request.stdin { command += ["--stdin", "true"] }
         if request.terminal { command += ["--terminal", "true"] }
         let shimPath = shimPath, arguments = command
-        let report: String = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try Self.spawnAndRead(shimPath, arguments, bundle: request.bundle) })
-            }
-        }
+        // On a thread of its own: many sandboxes and containers start at once, and Dispatch's pool is as small as the CPUs.
+        let bundle = request.bundle
+        let report = try await DedicatedThread.offload { Result { try Self.spawnAndRead(shimPath, arguments, bundle: bundle) } }.get()
         if report.hasPrefix("ok "), let pid = Int32(report.dropFirst(3)) { return pid }
         if report.hasPrefix("error ") { throw RuntimeError(.unknown, "failed to create container \(request.id): " + report.dropFirst(6)) }
         let shimLog = (try? String(contentsOfFile: request.bundle + "/shim.log", encoding: .utf8)) ?? ""

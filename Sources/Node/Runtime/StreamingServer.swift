@@ -36,14 +36,7 @@ public struct StreamingServer: ServiceLifecycle.Service {
         }, onUpgrade: { inbound, outbound, context in
             let token = String(context.request.uri.path.split(separator: "/").last ?? "")
             guard case .exec(let request)? = await sessions.take(token) else { return }
-            let files: ExecFiles
-            do {
-                files = try await runtime.execFiles(request.containerID, command: request.command, terminal: request.tty)
-            } catch {
-                try? await outbound.writeStreamStatus(.streamFailure("\(error)"))
-                return
-            }
-            await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger)
+            await ExecSession(request: request, runtime: runtime, logger: logger)
                 .run(WebSocketRemoteCommandPeer(inbound: inbound, outbound: outbound))
         })
         webSockets.ws("/attach/:token", shouldUpgrade: { request, context in
@@ -112,14 +105,7 @@ public struct StreamingServer: ServiceLifecycle.Service {
             case .exec(let request):
                 let peer = try await SPDYRemoteCommandPeer.accept(chunks, writer: try SPDYFrameWriter(write: write), expecting: SPDYRemoteCommandPeer.expectedStreams(
                     stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty))
-                let files: ExecFiles
-                do {
-                    files = try await runtime.execFiles(request.containerID, command: request.command, terminal: request.tty)
-                } catch {
-                    await peer.finish(.streamFailure("\(error)"))
-                    return
-                }
-                await ExecSession(request: request, files: files, runc: runtime.runc, logger: logger).run(peer)
+                await ExecSession(request: request, runtime: runtime, logger: logger).run(peer)
             case .attach(let request):
                 let peer = try await SPDYRemoteCommandPeer.accept(chunks, writer: try SPDYFrameWriter(write: write), expecting: SPDYRemoteCommandPeer.expectedStreams(
                     stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, tty: request.tty))

@@ -104,6 +104,12 @@ enum DefaultPolicy {
             PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
             PolicyRule(verbs: ["list", "watch"], apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"]),
         ]),
+        // Full access to the kubelets' API (their ports check SubjectAccessReviews): for monitoring agents and operators.
+        role("system:kubelet-api-admin", [
+            PolicyRule(verbs: read, apiGroups: [""], resources: ["nodes"]),
+            PolicyRule(verbs: ["proxy"], apiGroups: [""], resources: ["nodes"]),
+            PolicyRule(verbs: ["*"], apiGroups: [""], resources: ["nodes/proxy", "nodes/metrics", "nodes/stats", "nodes/log"]),
+        ]),
         // The scheduler: upstream's system:kube-scheduler rules for the kinds served here.
         role("system:kube-scheduler", [
             PolicyRule(verbs: ["create", "patch", "update"], apiGroups: ["", "events.k8s.io"], resources: ["events"]),
