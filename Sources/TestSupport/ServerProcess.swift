@@ -22,7 +22,7 @@ public final class ServerProcess: @unchecked Sendable {
         self.dataDirectory = dir
         kubeconfig = dir + "/admin.kubeconfig"
         logFile = dir + "/server.log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        guard FileManager.default.createFile(atPath: logFile, contents: nil) else { throw TestSupportError("cannot create \(logFile)") }
         arguments = ["server", "--data-dir", dir] + (controllers ? [] : ["--controllers", "", "--no-scheduler"]) + extraArguments
         try await launch(listen: "127.0.0.1:0")
     }

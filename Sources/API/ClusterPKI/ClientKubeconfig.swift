@@ -71,7 +71,7 @@ public struct ClientKubeconfig: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600])
+        try OwnerOnlyFile.write(yaml, to: temporary)
         guard rename(temporary, path) == 0 else { throw PKIError("cannot write \(path): errno \(errno)") }
     }
 }

@@ -302,7 +302,7 @@ enum AdminKubeconfig {
         if let existing = admin, existing.needsRotation() || !authority.signed(existing.certificatePEM) { admin = nil }
         if admin == nil, let issued = try server.issueClientCertificate(commonName: "kubernetes-admin", organizations: ["system:masters"]) {
             try issued.certificatePEM.write(toFile: certFile, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atPath: keyFile, contents: Data(issued.keyPEM.utf8), attributes: [.posixPermissions: 0o600])
+            try OwnerOnlyFile.write(issued.keyPEM, to: keyFile)
             admin = issued
         }
         guard let admin else { throw PKIError("no admin certificate") }

@@ -16,7 +16,7 @@ enum KubeletServing {
         let directory = rootDirectory + "/pki"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try (serving.certificatePEM + issuer.certificatePEM).write(toFile: directory + "/kubelet.crt", atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: directory + "/kubelet.key", contents: Data(serving.keyPEM.utf8), attributes: [.posixPermissions: 0o600])
+        try OwnerOnlyFile.write(serving.keyPEM, to: directory + "/kubelet.key")
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(serving.certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serving.keyPEM.utf8), format: .pem)))

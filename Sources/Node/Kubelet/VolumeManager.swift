@@ -151,7 +151,9 @@ struct VolumeManager: Sendable {
         case "Directory":
             guard exists, isDirectory.boolValue else { throw ContainerConfigError(message: "hostPath type check failed: \(source.path) is not a directory") }
         case "FileOrCreate":
-            if !exists { FileManager.default.createFile(atPath: source.path, contents: nil) }
+            if !exists, !FileManager.default.createFile(atPath: source.path, contents: nil) {
+                throw ContainerConfigError(message: "hostPath type FileOrCreate: cannot create \(source.path): \(String(cString: strerror(errno)))")
+            }
         case "File":
             guard exists, !isDirectory.boolValue else { throw ContainerConfigError(message: "hostPath type check failed: \(source.path) is not a file") }
         default:
