@@ -115,7 +115,7 @@ let package = Package(
             path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
 
         .target(name: "Scheduler", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Scheduler", swiftSettings: strict),
-        .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
+        .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", "ClusterPKI", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
         .target(name: "ClusterDNS", dependencies: ["KubeAPI", "KubeClient", log, metrics, .product(name: "NIOCore", package: "swift-nio"),
                                                    .product(name: "NIOPosix", package: "swift-nio"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

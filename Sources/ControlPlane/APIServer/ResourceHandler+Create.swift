@@ -39,6 +39,7 @@ extension ResourceHandler {
         object.metadata.selfLink = nil
         strategy.keepStatus(&object, from: nil)
         try await strategy.prepareForCreate(&object, context: core.admission)
+        strategy.stampRequester(&object, user: request.user)
         var causes = NameValidation.validate(name: name, rule: nameRule)
         causes += MetadataValidation.validate(object.metadata)
         causes += strategy.validate(object, old: nil)

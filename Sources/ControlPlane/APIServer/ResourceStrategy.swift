@@ -16,6 +16,9 @@ protocol ResourceStrategy<Object>: Sendable {
 
     /// Fills defaults and clears what a create may not set (status, for kinds with a status subresource).
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws
+    /// Records who created the object where the kind keeps it (a CertificateSigningRequest's requester); `user`
+    /// is nil on a server that does not authenticate.
+    func stampRequester(_ object: inout Object, user: Identity?)
     /// Copies what a main-resource update may not change from `old` (status), fills defaults.
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws
     /// Field errors of an object about to be stored.
@@ -50,6 +53,7 @@ extension ResourceStrategy {
     var scalable: Bool { false }
     var extraSubresources: [String] { [] }
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
+    func stampRequester(_ object: inout Object, user: Identity?) {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
