@@ -122,3 +122,15 @@ extension CertificateAuthority {
         }
     }
 }
+
+extension IssuedCertificate {
+    /// The `notAfter` of a PEM certificate, nil when it does not parse.
+    public static func notAfter(ofPEM pem: String) -> Date? {
+        (try? Certificate(pemEncoded: pem))?.notValidAfter
+    }
+
+    /// The subject of a PEM certificate, nil when it does not parse.
+    public static func subject(ofPEM pem: String) -> CertificateSubject? {
+        (try? Certificate(pemEncoded: pem)).map { CertificateSubject($0.subject) }
+    }
+}

@@ -88,6 +88,14 @@ public struct AgentCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
+        if let bootstrapKubeconfig = node.bootstrapKubeconfig {
+            let current = FileManager.default.fileExists(atPath: node.kubeconfig)
+                ? try? KubeconfigFile.configuration(path: node.kubeconfig, userAgent: "swiftlet-agent") : nil
+            let bootstrap = try KubeconfigFile.configuration(path: bootstrapKubeconfig, userAgent: "swiftlet-agent/bootstrap")
+            try await TLSBootstrap(nodeName: node.resolvedNodeName, kubeconfigPath: node.kubeconfig,
+                                   certificateDirectory: "\(rootDir)/pki", logger: logger)
+                .ensureCertificate(current: current, bootstrap: bootstrap)
+        }
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         var configuration = KubeletConfiguration(
             nodeName: node.resolvedNodeName, rootDirectory: rootDir, podLogDirectory: podLogDir,

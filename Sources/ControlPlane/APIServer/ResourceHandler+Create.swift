@@ -73,7 +73,7 @@ extension ResourceHandler {
         switch info.kind {
         case "Service": .dns1035Label
         case "Namespace": .dns1123Label
-        case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding": .pathSegment
+        case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "CertificateSigningRequest": .pathSegment
         default: .dns1123Subdomain
         }
     }
