@@ -108,7 +108,7 @@ extension CertificateAuthority {
                 issuer: certificate.subject, subject: request.request.subject,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
-                    Critical(keyUsage)
+                    if keyUsage != KeyUsage() { Critical(keyUsage) }
                     if !extended.isEmpty { try ExtendedKeyUsage(extended) }
                     if let authorityKeyID { AuthorityKeyIdentifier(keyIdentifier: authorityKeyID) }
                     if !names.isEmpty { SubjectAlternativeNames(names) }
