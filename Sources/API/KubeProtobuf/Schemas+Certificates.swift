@@ -12,7 +12,7 @@ extension Schemas {
             Field(3, "uid", .string),
             Field(4, "groups", .string, .repeated),
             Field(5, "usages", .string, .repeated),
-            Field(6, "extra", .map(.message("authentication.v1.ExtraValue"))),
+            Field(6, "extra", .map(.stringList)),
             Field(7, "signerName", .string, .keepsZero),
             Field(8, "expirationSeconds", .int32),
         ]),
