@@ -26,6 +26,8 @@ protocol ResourceStrategy<Object>: Sendable {
     /// Authorization that depends on the object written (RBAC's escalation prevention), for `user` writing it in
     /// the request's `namespace`; throws the 403. Runs only on a server that authenticates.
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws
+    /// The same for a write through a subresource (`status`): a CSR's certificate needs `sign` on its signer.
+    func authorizeSubresourceWrite(_ object: Object, old: Object, subresource: String, user: Identity, security: Security) async throws
     /// Whether two versions differ in what `generation` counts (spec and friends, not metadata/status).
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
@@ -57,6 +59,7 @@ extension ResourceStrategy {
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
+    func authorizeSubresourceWrite(_ object: Object, old: Object, subresource: String, user: Identity, security: Security) async throws {}
     func specChanged(_ object: Object, old: Object) -> Bool {
         var a = object, b = old
         a.metadata = ObjectMeta()

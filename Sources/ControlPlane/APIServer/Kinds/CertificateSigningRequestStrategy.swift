@@ -155,6 +155,28 @@ struct CertificateSigningRequestStrategy: ResourceStrategy {
         return nil
     }
 
+    /// Upstream's CertificateSigning admission: a status write that sets or changes the certificate needs `sign`
+    /// on the request's signer.
+    func authorizeSubresourceWrite(_ csr: CertificateSigningRequest, old: CertificateSigningRequest, subresource: String,
+                                   user: Identity, security: Security) async throws {
+        guard subresource == "status", csr.status?.certificate != old.status?.certificate else { return }
+        let signer = csr.spec.signerName
+        if !(await Self.mayUse(signer: signer, verb: "sign", user: user, security: security)) {
+            throw Status.forbidden(CertificateSigningRequest.resource, name: csr.metadata.name ?? "",
+                                   "user not permitted to sign requests with signerName \"\(signer)\"")
+        }
+    }
+
+    /// Whether `user` may `verb` (`approve`, `sign`) the signer, by its name or its `<domain>/*`, as upstream's
+    /// certificates admission plugins ask.
+    static func mayUse(signer: String, verb: String, user: Identity, security: Security) async -> Bool {
+        if await security.decide(user, RequestAttributes(verb: verb, apiGroup: "certificates.k8s.io", resource: "signers", name: signer)).0 {
+            return true
+        }
+        let domain = signer.split(separator: "/").first.map { "\($0)/*" } ?? signer
+        return await security.decide(user, RequestAttributes(verb: verb, apiGroup: "certificates.k8s.io", resource: "signers", name: domain)).0
+    }
+
     var table: TableConverter<CertificateSigningRequest> { Printers.certificateSigningRequest }
 }
 
@@ -205,10 +227,7 @@ extension ResourceHandler {
         }
         if let security = core.security, let user = request.user {
             let signer = stored.spec.signerName
-            let domain = signer.split(separator: "/").first.map { "\($0)/*" } ?? signer
-            let exact = await security.decide(user, RequestAttributes(verb: "approve", apiGroup: "certificates.k8s.io", resource: "signers", name: signer))
-            let wildcard = exact.0 ? exact : await security.decide(user, RequestAttributes(verb: "approve", apiGroup: "certificates.k8s.io", resource: "signers", name: domain))
-            if !wildcard.0 {
+            if !(await CertificateSigningRequestStrategy.mayUse(signer: signer, verb: "approve", user: user, security: security)) {
                 throw Status.forbidden(info, name: name, "user not permitted to approve requests with signerName \"\(signer)\"")
             }
         }
