@@ -1,5 +1,6 @@
 import ClusterPKI
 import Foundation
+import Kubelet
 import KubeAPI
 import KubeClient
 import Logging
@@ -72,6 +73,33 @@ struct TLSBootstrapTests {
             try await Task.sleep(for: .seconds(2))
             restarted.stop()
             #expect(try await client.list(CertificateSigningRequest.self).items.count == 1)
+
+            // An expired certificate is replaced through the bootstrap again.
+            let ca = try CertificateAuthority(certificatePEM: try String(contentsOfFile: server.caFile, encoding: .utf8),
+                                              keyPEM: try String(contentsOfFile: server.dataDirectory + "/pki/ca.key", encoding: .utf8))
+            let expired = try ca.issue(CertificateRequest(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"], usage: .client,
+                                                          validity: .seconds(3600)), now: Date(timeIntervalSinceNow: -7200))
+            #expect(TLSBootstrap.isExpired(Data(expired.certificatePEM.utf8)) && !TLSBootstrap.isExpired(Data(certificate.utf8)))
+            try ClientKubeconfig(server: server.url, certificateAuthorityPEM: ca.certificatePEM, user: "node",
+                                 credentials: .certificate(expired)).write(to: kubeconfig)
+            let renewed = try PeerDaemon(name: "agent-renewed")
+            try renewed.start(try BuiltProducts.path(of: "swiftlet"), [
+                "agent", "--bootstrap-kubeconfig", bootstrap, "--kubeconfig", kubeconfig, "--node-name", nodeName,
+                "--root-dir", runtime.root + "/agent", "--pod-log-dir", runtime.root + "/pods",
+                "--container-runtime-endpoint", "unix://" + runtime.socket,
+                "--proxy-mode", "none", "--no-pod-routes", "--healthz-bind-address", "127.0.0.1:0",
+                "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", String(port),
+            ])
+            defer { renewed.stop() }
+            let renewDeadline = ContinuousClock.now + .seconds(60)
+            var fresh = false
+            while ContinuousClock.now < renewDeadline, !fresh {
+                let written = try? String(contentsOfFile: runtime.root + "/agent/pki/kubelet-client.crt", encoding: .utf8)
+                fresh = written.map { $0 != certificate && !TLSBootstrap.isExpired(Data($0.utf8)) } ?? false
+                if !fresh { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(fresh, "no new certificate; agent log:\n\(renewed.logTail)")
+            #expect(try await client.list(CertificateSigningRequest.self).items.count == 2)
         } catch {
             Issue.record("agent log:\n\(agent.logTail)")
             agent.stop()

@@ -41,11 +41,12 @@ public struct TLSBootstrap: Sendable {
         return notAfter <= now
     }
 
-    /// Bootstraps unless `current` (the node kubeconfig's client configuration, nil when the file is missing) has
-    /// an unexpired client certificate. Returns whether a new certificate was written.
+    /// Bootstraps when `current` (the node kubeconfig's client configuration) is nil (the file is missing or
+    /// unreadable) or holds an expired or unparsable client certificate. Returns whether a new certificate was written.
     @discardableResult
     public func ensureCertificate(current: KubeClient.Configuration?, bootstrap: KubeClient.Configuration) async throws -> Bool {
-        if let current, !Self.isExpired(current.clientCertificate) { return false }
+        // As upstream's isClientConfigStillValid: a kubeconfig without a client certificate (a token) is kept.
+        if let current, current.clientCertificate == nil || !Self.isExpired(current.clientCertificate) { return false }
         logger.info("no valid client certificate, bootstrapping with the bootstrap kubeconfig",
                     metadata: ["kubeconfig": "\(kubeconfigPath)", "node": "\(nodeName)"])
         let key = P256.Signing.PrivateKey()
