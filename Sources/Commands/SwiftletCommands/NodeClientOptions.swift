@@ -7,9 +7,6 @@ struct NodeClientOptions: ParsableArguments {
     @Option(name: .long, help: "Kubeconfig of the API server.")
     var kubeconfig: String
 
-    @Option(name: .long, help: ArgumentHelp("Kubeconfig with bootstrap credentials (a bootstrap token): when --kubeconfig is missing or its client certificate has expired, the agent requests a node client certificate with it and writes --kubeconfig.", valueName: "path"))
-    var bootstrapKubeconfig: String?
-
     @Option(name: .long, help: "This node's name (default: the hostname).")
     var nodeName: String?
 
