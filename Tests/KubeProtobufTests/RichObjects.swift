@@ -269,6 +269,15 @@ enum RichObjects {
              "spec": {"holderIdentity": "node-1", "leaseDurationSeconds": 40, "acquireTime": "2024-05-01T12:00:00.000000Z",
                       "renewTime": "2024-05-01T12:00:10.654321Z", "leaseTransitions": 0}}
             """,
+        "CertificateSigningRequest": """
+            {"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest", "metadata": {"name": "node-csr-abc"},
+             "spec": {"request": "LS0tLS1CRUdJTg==", "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+                      "expirationSeconds": 3600, "usages": ["digital signature", "client auth"], "username": "system:bootstrap:abcdef",
+                      "uid": "u-1", "groups": ["system:bootstrappers", "system:authenticated"], "extra": {"scopes": ["a", "b"]}},
+             "status": {"conditions": [{"type": "Approved", "status": "True", "reason": "AutoApproved", "message": "ok",
+                                        "lastUpdateTime": "2024-05-01T12:00:00Z", "lastTransitionTime": "2024-05-01T12:00:00Z"}],
+                        "certificate": "LS0tLS1CRUdJTg=="}}
+            """,
         "PriorityClass": """
             {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"},
              "value": 1000, "globalDefault": true, "description": "for important pods", "preemptionPolicy": "Never"}

@@ -16,6 +16,7 @@ public enum KubeKinds {
         PriorityClass.self,
         PodDisruptionBudget.self,
         Role.self, ClusterRole.self, RoleBinding.self, ClusterRoleBinding.self,
+        CertificateSigningRequest.self,
     ]
 
     /// The kind served at `group`/`version`/`plural`, e.g. `("apps", "v1", "deployments")`.

@@ -77,6 +77,12 @@ final class MessageDecoder {
             return .string(String(decoding: bytes[try reader.readLengthDelimited()], as: UTF8.self))
         case .bytes:
             return .string(Data(bytes[try reader.readLengthDelimited()]).base64EncodedString())
+        case .stringList:
+            var items: [JSONValue] = []
+            try readFields(try reader.readLengthDelimited(), path: path, known: [1: .lengthDelimited]) { _, sub in
+                items.append(.string(String(decoding: bytes[try sub.readLengthDelimited()], as: UTF8.self)))
+            }
+            return .array(items)
         case .message(let name):
             var members = existing?.objectValue ?? [:]
             try decode(Schemas.message(name), region: try reader.readLengthDelimited(), path: path, into: &members)

@@ -99,6 +99,11 @@ enum MessageEncoder {
             var raw = WireWriter()
             raw.writeBytesField(1, value.serialized())
             writer.writeBytesField(number, raw.bytes)
+        case .stringList:
+            guard case .array(let items) = value else { throw mismatch("array", value, path) }
+            var list = WireWriter()
+            for (index, item) in items.enumerated() { list.writeStringField(1, try string(item, "\(path)[\(index)]")) }
+            writer.writeBytesField(number, list.bytes)
         case .message(let name):
             guard case .object(let members) = value else { throw mismatch("object", value, path) }
             writer.writeBytesField(number, try encode(members, as: Schemas.message(name), path: path))

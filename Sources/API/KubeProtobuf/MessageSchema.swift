@@ -54,6 +54,9 @@ indirect enum FieldType: Sendable {
     case microTime
     /// `runtime.RawExtension` or meta `FieldsV1`, the message `{bytes raw = 1}` holding JSON; that JSON, embedded.
     case rawJSON
+    /// A message `{repeated string items = 1}` written in JSON as a plain array of strings (upstream's
+    /// `ExtraValue`, a `[]string` type with its own protobuf message).
+    case stringList
     /// Another message, by schema name.
     case message(String)
     /// A `map<string, V>`: repeated entry messages `{key = 1, value = 2}`; a JSON object.

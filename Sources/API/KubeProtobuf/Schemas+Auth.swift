@@ -82,11 +82,7 @@ extension Schemas {
             Field(1, "username", .string),
             Field(2, "uid", .string),
             Field(3, "groups", .string, .repeated),
-            Field(4, "extra", .map(.message("authentication.v1.ExtraValue"))),
-        ]),
-        // ExtraValue is a repeated string on the wire and a plain JSON array.
-        MessageSchema("authentication.v1.ExtraValue", [
-            Field(1, "items", .string, .repeated),
+            Field(4, "extra", .map(.stringList)),
         ]),
         MessageSchema("authentication.v1.SelfSubjectReview", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
@@ -117,7 +113,7 @@ extension Schemas {
             Field(2, "nonResourceAttributes", .message("authorization.v1.NonResourceAttributes")),
             Field(3, "user", .string),
             Field(4, "groups", .string, .repeated),
-            Field(5, "extra", .map(.message("authentication.v1.ExtraValue"))),
+            Field(5, "extra", .map(.stringList)),
             Field(6, "uid", .string),
         ]),
         MessageSchema("authorization.v1.SubjectAccessReviewStatus", [

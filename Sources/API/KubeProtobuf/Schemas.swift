@@ -7,7 +7,7 @@
 enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
-        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy)
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -29,6 +29,7 @@ enum Schemas {
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
             "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
             "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],
+            "certificates.k8s.io/v1": ["CertificateSigningRequest": "certificates.v1.CertificateSigningRequest"],
             "rbac.authorization.k8s.io/v1": [
                 "Role": "rbac.v1.Role", "ClusterRole": "rbac.v1.ClusterRole", "RoleBinding": "rbac.v1.RoleBinding",
                 "ClusterRoleBinding": "rbac.v1.ClusterRoleBinding",

@@ -1,8 +1,15 @@
+import Foundation
 import KubeAPI
 
 // The standard library's JSON primitives, with the `type`/`format` pairs upstream's generator writes for the
-// matching Go types. A base64 `[]byte` is a string on the wire and is declared as one in KubeAPI, so it needs
-// nothing here.
+// matching Go types. A base64 `[]byte` is a string on the wire; most KubeAPI types declare it as one, those that
+// hold bytes (`CertificateSigningRequest.spec.request`) use `Data`, described below.
+
+extension Data: SchemaDescribed {
+    /// Go's `[]byte`: a base64 string.
+    public static var openAPISchema: JSONValue { ["type": "string", "format": "byte"] }
+    public static var schemaPlaceholder: Data { Data() }
+}
 
 extension String: SchemaDescribed {
     public static var openAPISchema: JSONValue { ["type": "string"] }

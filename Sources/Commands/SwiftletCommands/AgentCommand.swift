@@ -15,6 +15,9 @@ public struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup var node: NodeClientOptions
 
+    @Option(name: .long, help: ArgumentHelp("Kubeconfig with bootstrap credentials (a bootstrap token): when --kubeconfig is missing or its client certificate has expired, the agent requests a node client certificate with it and writes --kubeconfig.", valueName: "path"))
+    var bootstrapKubeconfig: String?
+
     @Option(name: .long, help: "The agent's state directory.")
     var rootDir = "/var/lib/swiftlet/agent"
 
@@ -97,6 +100,14 @@ public struct AgentCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
+        if let bootstrapKubeconfig {
+            let current = FileManager.default.fileExists(atPath: node.kubeconfig)
+                ? try? KubeconfigFile.configuration(path: node.kubeconfig, userAgent: "swiftlet-agent") : nil
+            let bootstrap = try KubeconfigFile.configuration(path: bootstrapKubeconfig, userAgent: "swiftlet-agent/bootstrap")
+            try await TLSBootstrap(nodeName: node.resolvedNodeName, kubeconfigPath: node.kubeconfig,
+                                   certificateDirectory: "\(rootDir)/pki", logger: logger)
+                .ensureCertificate(current: current, bootstrap: bootstrap)
+        }
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         var configuration = KubeletConfiguration(
             nodeName: node.resolvedNodeName, rootDirectory: rootDir, podLogDirectory: podLogDir,

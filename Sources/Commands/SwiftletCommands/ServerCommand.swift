@@ -242,7 +242,8 @@ struct ControllerService: ServiceLifecycle.Service {
                     if !selection.enabled.isEmpty {
                         group.addTask {
                             try await ControllerManager(client: client, controllers: selection, nodeLifecycle: nodeLifecycle,
-                                                        leaderElection: leaderElection, logger: logger).run()
+                                                        leaderElection: leaderElection, signingAuthority: clients.server.signingAuthority,
+                                                        logger: logger).run()
                         }
                     }
                     if scheduler {

@@ -171,6 +171,9 @@ public final class APIServer: Sendable {
     /// The cluster CA clients trust (PEM); nil over plain HTTP.
     public var certificateAuthorityPEM: String? { pki?.ca.certificatePEM }
 
+    /// The cluster CA with its key, for the controller manager's `csrsigning` (nil over plain HTTP).
+    public var signingAuthority: CertificateAuthority? { pki?.ca }
+
     /// A client certificate for `commonName` in groups `organizations`, signed by the cluster CA: how the server's own
     /// components (controllers, scheduler, cluster DNS) and the admin kubeconfig authenticate. nil over plain HTTP.
     public func issueClientCertificate(commonName: String, organizations: [String] = []) throws -> IssuedCertificate? {

@@ -39,6 +39,7 @@ extension ResourceHandler {
         object.metadata.selfLink = nil
         strategy.keepStatus(&object, from: nil)
         try await strategy.prepareForCreate(&object, context: core.admission)
+        strategy.stampRequester(&object, user: request.user)
         var causes = NameValidation.validate(name: name, rule: nameRule)
         causes += MetadataValidation.validate(object.metadata)
         causes += strategy.validate(object, old: nil)
@@ -72,7 +73,7 @@ extension ResourceHandler {
         switch info.kind {
         case "Service": .dns1035Label
         case "Namespace": .dns1123Label
-        case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding": .pathSegment
+        case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "CertificateSigningRequest": .pathSegment
         default: .dns1123Subdomain
         }
     }

@@ -52,8 +52,12 @@ extension ResourceHandler {
             if strategy.specChanged(object, old: old) { object.metadata.generation = (old.metadata.generation ?? 0) + 1 }
         }
         let name = old.metadata.name ?? ""
-        if subresource == nil, let security = core.security, let user = request.user {
-            try await strategy.authorizeWrite(object, old: old, namespace: path.namespace ?? "", user: user, security: security)
+        if let security = core.security, let user = request.user {
+            if let subresource {
+                try await strategy.authorizeSubresourceWrite(object, old: old, subresource: subresource, user: user, security: security)
+            } else {
+                try await strategy.authorizeWrite(object, old: old, namespace: path.namespace ?? "", user: user, security: security)
+            }
         }
         try throwIfInvalid(MetadataValidation.validate(object.metadata) + strategy.validate(object, old: old), name: name)
         try manager?.record(on: &object, old: old)

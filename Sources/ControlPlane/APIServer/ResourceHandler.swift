@@ -47,6 +47,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
             case (let name?, "eviction", "POST") where subresources.contains("eviction"): return try await evict(request, path: path, name: name)
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
+            case (let name?, "approval", _) where subresources.contains("approval"): return try await approval(request, path: path, name: name)
             case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
             case (let name?, let sub?, "GET") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub),
                  (let name?, let sub?, "POST") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub):

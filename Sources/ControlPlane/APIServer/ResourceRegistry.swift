@@ -35,6 +35,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(ClusterRoleBindingStrategy(), core: core),
             ResourceHandler(PriorityClassStrategy(), core: core),
             ResourceHandler(PodDisruptionBudgetStrategy(), core: core),
+            ResourceHandler(CertificateSigningRequestStrategy(), core: core),
         ]
         self.handlers = handlers
         var byPath: [String: any ResourceHandling] = [:]

@@ -16,6 +16,9 @@ protocol ResourceStrategy<Object>: Sendable {
 
     /// Fills defaults and clears what a create may not set (status, for kinds with a status subresource).
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws
+    /// Records who created the object where the kind keeps it (a CertificateSigningRequest's requester); `user`
+    /// is nil on a server that does not authenticate.
+    func stampRequester(_ object: inout Object, user: Identity?)
     /// Copies what a main-resource update may not change from `old` (status), fills defaults.
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws
     /// Field errors of an object about to be stored.
@@ -23,6 +26,8 @@ protocol ResourceStrategy<Object>: Sendable {
     /// Authorization that depends on the object written (RBAC's escalation prevention), for `user` writing it in
     /// the request's `namespace`; throws the 403. Runs only on a server that authenticates.
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws
+    /// The same for a write through a subresource (`status`): a CSR's certificate needs `sign` on its signer.
+    func authorizeSubresourceWrite(_ object: Object, old: Object, subresource: String, user: Identity, security: Security) async throws
     /// Whether two versions differ in what `generation` counts (spec and friends, not metadata/status).
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
@@ -50,9 +55,11 @@ extension ResourceStrategy {
     var scalable: Bool { false }
     var extraSubresources: [String] { [] }
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
+    func stampRequester(_ object: inout Object, user: Identity?) {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
+    func authorizeSubresourceWrite(_ object: Object, old: Object, subresource: String, user: Identity, security: Security) async throws {}
     func specChanged(_ object: Object, old: Object) -> Bool {
         var a = object, b = old
         a.metadata = ObjectMeta()

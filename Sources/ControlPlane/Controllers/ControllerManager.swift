@@ -1,3 +1,4 @@
+import ClusterPKI
 import KubeClient
 import Logging
 
@@ -18,6 +19,7 @@ public final class ControllerManager: Sendable {
     private let workers: Int
     private let nodeLifecycle: NodeLifecycleController.Configuration
     private let elector: LeaderElector?
+    private let signingAuthority: CertificateAuthority?
     private let logger: Logger
 
     /// - Parameters:
@@ -25,9 +27,13 @@ public final class ControllerManager: Sendable {
     ///   - workers: concurrent reconciles per controller (upstream's `--concurrent-*-syncs`, 5 for most).
     ///   - nodeLifecycle: the node lifecycle controller's timing (`--node-monitor-grace-period`, …).
     ///   - leaderElection: the lease to campaign for; `nil` runs the controllers unconditionally (one server).
+    ///   - signingAuthority: the cluster CA `csrsigning` signs approved CertificateSigningRequests with (upstream's
+    ///     `--cluster-signing-cert-file`/`--cluster-signing-key-file`); nil: nothing is signed.
     public init(client: KubeClient, controllers: ControllerSelection = .all, workers: Int = 5,
                 nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
-                leaderElection: LeaderElector.Configuration? = LeaderElector.Configuration(), logger: Logger) {
+                leaderElection: LeaderElector.Configuration? = LeaderElector.Configuration(),
+                signingAuthority: CertificateAuthority? = nil, logger: Logger) {
+        self.signingAuthority = signingAuthority
         self.client = client
         self.selection = controllers
         self.workers = workers
@@ -95,6 +101,8 @@ public final class ControllerManager: Sendable {
         }
         if on(TaintEvictionController.controllerName) { controllers.append(TaintEvictionController(context: context)) }
         if on(DisruptionController.controllerName) { controllers.append(DisruptionController(context: context)) }
+        if on(CertificateApprover.controllerName) { controllers.append(CertificateApprover(context: context)) }
+        if on(CertificateSigner.controllerName) { controllers.append(CertificateSigner(context: context, authority: signingAuthority)) }
         return controllers
     }
 }

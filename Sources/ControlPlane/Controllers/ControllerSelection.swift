@@ -15,13 +15,14 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName, RootCACertPublisher.controllerName,
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
+        CertificateApprover.controllerName, CertificateSigner.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
         "replicationcontroller", "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
-        "serviceaccount-token", "persistentvolume-binder", "attachdetach", "csrsigning", "csrapproving",
+        "serviceaccount-token", "persistentvolume-binder", "attachdetach",
         "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
         "endpointslice-mirroring", "ephemeral-volume", "pv-protection", "pvc-protection", "ttl", "route", "service",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
@@ -64,7 +65,8 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The upstream name for `name` or its alias; `nil` for an upstream controller Swiftlet lacks.
     private static func canonical(_ name: String) throws(ControllerSelectionError) -> String? {
         let short = name.hasSuffix("-controller") ? String(name.dropLast("-controller".count)) : name
-        let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle"]
+        let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle",
+                       "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }

@@ -131,7 +131,13 @@ enum DefaultPolicy {
         role("system:kube-controller-manager", [
             PolicyRule(verbs: ["*"], apiGroups: ["", "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io"],
                        resources: ["*"]),
-            PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io"], resources: ["*"]),
+            PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io", "certificates.k8s.io"], resources: ["*"]),
+            // csrapproving and csrsigning (upstream's system:controller:certificate-controller).
+            PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
+                       resourceNames: [CertificateSigningRequest.kubeAPIServerClientKubeletSigner]),
+            PolicyRule(verbs: ["sign"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
+                       resourceNames: [CertificateSigningRequest.kubeAPIServerClientSigner, CertificateSigningRequest.kubeAPIServerClientKubeletSigner,
+                                       CertificateSigningRequest.kubeletServingSigner, CertificateSigningRequest.legacyUnknownSigner]),
             PolicyRule(verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"]),
             PolicyRule(verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"]),
         ]),
@@ -141,6 +147,30 @@ enum DefaultPolicy {
             PolicyRule(verbs: ["list", "watch"], apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"]),
         ]),
         role("system:node", NodeRules.rules),
+        // Node TLS bootstrap (upstream's bootstrap policy): a bootstrapper may submit and watch CSRs; the csrapproving
+        // controller approves a node-client CSR when its requester may create `nodeclient` (a first certificate) or
+        // `selfnodeclient` (a node renewing its own).
+        role("system:node-bootstrapper", [
+            PolicyRule(verbs: ["create", "get", "list", "watch"], apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"]),
+        ]),
+        role("system:certificates.k8s.io:certificatesigningrequests:nodeclient", [
+            PolicyRule(verbs: ["create"], apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/nodeclient"]),
+        ]),
+        role("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [
+            PolicyRule(verbs: ["create"], apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/selfnodeclient"]),
+        ]),
+        role("system:certificates.k8s.io:kube-apiserver-client-approver", [
+            PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
+                       resourceNames: [CertificateSigningRequest.kubeAPIServerClientSigner]),
+        ]),
+        role("system:certificates.k8s.io:kube-apiserver-client-kubelet-approver", [
+            PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
+                       resourceNames: [CertificateSigningRequest.kubeAPIServerClientKubeletSigner]),
+        ]),
+        role("system:certificates.k8s.io:kubelet-serving-approver", [
+            PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
+                       resourceNames: [CertificateSigningRequest.kubeletServingSigner]),
+        ]),
     ]
 
     static let clusterRoleBindings: [ClusterRoleBinding] = [
@@ -153,5 +183,12 @@ enum DefaultPolicy {
         binding("system:kube-controller-manager", [.user("system:kube-controller-manager")]),
         binding("system:coredns", [.user("system:coredns"), .serviceAccount("coredns", namespace: "kube-system")]),
         binding("system:node-proxier", [.user("system:kube-proxy"), .group("system:nodes")]),
+        // What kubeadm binds for TLS bootstrap (kubeadm:kubelet-bootstrap, kubeadm:node-autoapprove-bootstrap,
+        // kubeadm:node-autoapprove-certificate-rotation), here for every bootstrap token's group.
+        binding("kubeadm:kubelet-bootstrap", role: "system:node-bootstrapper", [.group("system:bootstrappers")]),
+        binding("kubeadm:node-autoapprove-bootstrap", role: "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+                [.group("system:bootstrappers")]),
+        binding("kubeadm:node-autoapprove-certificate-rotation", role: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+                [.group("system:nodes")]),
     ]
 }

@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// A PEM PKCS#10 request as a signer reads it: subject, requested names, and whether its signature holds.
+///
+/// ```swift
+/// let pem = try SigningRequest.make(commonName: "system:node:n1", organizations: ["system:nodes"], key: key)
+/// let parsed = try SigningRequest(pem: pem)   // parsed.subject.commonName == "system:node:n1"
+/// ```
+public struct SigningRequest: Sendable {
+    public let subject: CertificateSubject
+    public let dnsNames: [String]
+    public let ipAddresses: [[UInt8]]
+    public let emailAddresses: [String]
+    public let uris: [String]
+    let request: X509.CertificateSigningRequest
+
+    /// Parses the first `CERTIFICATE REQUEST` block of `pem` and checks its self-signature.
+    public init(pem: String) throws(PKIError) {
+        let request: X509.CertificateSigningRequest
+        do { request = try X509.CertificateSigningRequest(pemEncoded: pem) } catch {
+            throw PKIError("PEM block type must be CERTIFICATE REQUEST", cause: error)
+        }
+        guard request.publicKey.isValidSignature(request.signature, for: request) else {
+            throw PKIError("the request's signature is invalid")
+        }
+        self.request = request
+        subject = CertificateSubject(request.subject)
+        var dns: [String] = [], ips: [[UInt8]] = [], emails: [String] = [], uris: [String] = []
+        if let extensions = try? request.attributes.extensionRequest?.extensions,
+           let names = try? extensions.subjectAlternativeNames {
+            for name in names {
+                switch name {
+                case .dnsName(let value): dns.append(value)
+                case .ipAddress(let bytes): ips.append(Array(bytes.bytes))
+                case .rfc822Name(let value): emails.append(value)
+                case .uniformResourceIdentifier(let value): uris.append(value)
+                default: break
+                }
+            }
+        }
+        dnsNames = dns
+        ipAddresses = ips
+        emailAddresses = emails
+        self.uris = uris
+    }
+
+    /// A PEM request for `key` naming `commonName` and `organizations` (what a kubelet submits to bootstrap).
+    public static func make(commonName: String, organizations: [String], key: P256.Signing.PrivateKey) throws(PKIError) -> String {
+        do {
+            let subject = try DistinguishedName {
+                for organization in organizations { OrganizationName(organization) }
+                CommonName(commonName)
+            }
+            let request = try X509.CertificateSigningRequest(version: .v1, subject: subject, privateKey: .init(key),
+                                                             attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
+            return try request.serializeAsPEM().pemString
+        } catch {
+            throw PKIError("cannot make a certificate request for \(commonName)", cause: error)
+        }
+    }
+}
+
+extension CertificateAuthority {
+    /// Upstream's `--cluster-signing-duration` default: one year.
+    public static let defaultSigningDuration: TimeInterval = 365 * 86400
+
+    /// Signs `request` as upstream's csrsigning controller does: the requested subject and names, the key and
+    /// extended usages named by `usages` (Kubernetes' strings: `digital signature`, `client auth`, …), valid from
+    /// five minutes ago (backdating for clock skew) for `duration`, never past the CA's own expiry. Returns PEM.
+    public func sign(_ request: SigningRequest, usages: [String], duration: TimeInterval = defaultSigningDuration,
+                     now: Date = Date()) throws(PKIError) -> String {
+        do {
+            var keyUsage = KeyUsage()
+            var extended: [ExtendedKeyUsage.Usage] = []
+            for usage in usages {
+                switch usage {
+                case "signing", "digital signature": keyUsage.digitalSignature = true
+                case "content commitment": keyUsage.nonRepudiation = true
+                case "key encipherment": keyUsage.keyEncipherment = true
+                case "key agreement": keyUsage.keyAgreement = true
+                case "data encipherment": keyUsage.dataEncipherment = true
+                case "cert sign": keyUsage.keyCertSign = true
+                case "crl sign": keyUsage.cRLSign = true
+                case "encipher only": keyUsage.encipherOnly = true
+                case "decipher only": keyUsage.decipherOnly = true
+                case "any": extended.append(.any)
+                case "server auth": extended.append(.serverAuth)
+                case "client auth": extended.append(.clientAuth)
+                case "code signing": extended.append(.codeSigning)
+                case "email protection", "s/mime": extended.append(.emailProtection)
+                case "timestamping": extended.append(.timeStamping)
+                case "ocsp signing": extended.append(.ocspSigning)
+                default: break
+                }
+            }
+            var names: [GeneralName] = request.dnsNames.map { .dnsName($0) }
+            names += request.ipAddresses.map { .ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
+            names += request.emailAddresses.map { .rfc822Name($0) }
+            names += request.uris.map { .uniformResourceIdentifier($0) }
+            let authorityKeyID = (try? certificate.extensions.subjectKeyIdentifier)??.keyIdentifier
+            let notAfter = min(now.addingTimeInterval(duration), certificate.notValidAfter)
+            let leaf = try Certificate(
+                version: .v3, serialNumber: .init(), publicKey: request.request.publicKey,
+                notValidBefore: now.addingTimeInterval(-300), notValidAfter: notAfter,
+                issuer: certificate.subject, subject: request.request.subject,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.notCertificateAuthority)
+                    if keyUsage != KeyUsage() { Critical(keyUsage) }
+                    if !extended.isEmpty { try ExtendedKeyUsage(extended) }
+                    if let authorityKeyID { AuthorityKeyIdentifier(keyIdentifier: authorityKeyID) }
+                    if !names.isEmpty { SubjectAlternativeNames(names) }
+                },
+                issuerPrivateKey: .init(key))
+            return try leaf.serializeAsPEM().pemString
+        } catch let error as PKIError {
+            throw error
+        } catch {
+            throw PKIError("cannot sign the certificate request of \(request.subject.commonName)", cause: error)
+        }
+    }
+}
+
+extension IssuedCertificate {
+    /// The `notAfter` of a PEM certificate, nil when it does not parse.
+    public static func notAfter(ofPEM pem: String) -> Date? {
+        (try? Certificate(pemEncoded: pem))?.notValidAfter
+    }
+
+    /// The subject of a PEM certificate, nil when it does not parse.
+    public static func subject(ofPEM pem: String) -> CertificateSubject? {
+        (try? Certificate(pemEncoded: pem)).map { CertificateSubject($0.subject) }
+    }
+}

@@ -1,0 +1,140 @@
+import ClusterPKI
+import Crypto
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+
+/// The kubelet's TLS bootstrap (upstream's `--bootstrap-kubeconfig`): when the node's kubeconfig is missing or its
+/// client certificate has expired, a new key is generated, a CertificateSigningRequest for `system:node:<name>` /
+/// `system:nodes` (signer `kubernetes.io/kube-apiserver-client-kubelet`, usages `digital signature`, `client auth`)
+/// is submitted with the bootstrap credentials, and once the certificate is issued the node's kubeconfig is
+/// written with it (the key and certificate also under `certificateDirectory`, the key 0600).
+///
+/// ```swift
+/// try await TLSBootstrap(nodeName: "n1", kubeconfigPath: "/var/lib/swiftlet/agent/kubeconfig",
+///                        certificateDirectory: "/var/lib/swiftlet/agent/pki", logger: logger)
+///     .ensureCertificate(bootstrap: bootstrapConfiguration)
+/// ```
+public struct TLSBootstrap: Sendable {
+    public static let usages = ["digital signature", "client auth"]
+    public let nodeName: String
+    public let kubeconfigPath: String
+    public let certificateDirectory: String
+    public let pollInterval: Duration
+    let logger: Logger
+
+    public init(nodeName: String, kubeconfigPath: String, certificateDirectory: String, pollInterval: Duration = .seconds(1),
+                logger: Logger) {
+        self.nodeName = nodeName
+        self.kubeconfigPath = kubeconfigPath
+        self.certificateDirectory = certificateDirectory
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// Whether a client certificate (PEM) is missing, unreadable or past its `notAfter`.
+    public static func isExpired(_ certificatePEM: Data?, now: Date = Date()) -> Bool {
+        guard let certificatePEM, let notAfter = IssuedCertificate.notAfter(ofPEM: String(decoding: certificatePEM, as: UTF8.self)) else {
+            return true
+        }
+        return notAfter <= now
+    }
+
+    /// Bootstraps when `current` (the node kubeconfig's client configuration) is nil (the file is missing or
+    /// unreadable) or holds an expired or unparsable client certificate. Returns whether a new certificate was written.
+    @discardableResult
+    public func ensureCertificate(current: KubeClient.Configuration?, bootstrap: KubeClient.Configuration) async throws -> Bool {
+        // As upstream's isClientConfigStillValid: a kubeconfig without a client certificate (a token) is kept.
+        if let current, current.clientCertificate == nil || !Self.isExpired(current.clientCertificate) { return false }
+        logger.info("no valid client certificate, bootstrapping with the bootstrap kubeconfig",
+                    metadata: ["kubeconfig": "\(kubeconfigPath)", "node": "\(nodeName)"])
+        let key = P256.Signing.PrivateKey()
+        let commonName = "system:node:\(nodeName)"
+        let requestPEM = try SigningRequest.make(commonName: commonName, organizations: ["system:nodes"], key: key)
+        let client = try KubeClient(configuration: bootstrap, logger: logger)
+        do {
+            let certificatePEM = try await requestCertificate(client: client, requestPEM: requestPEM, key: key, commonName: commonName)
+            try await client.shutdown()
+            try write(certificatePEM: certificatePEM, keyPEM: key.pemRepresentation, bootstrap: bootstrap)
+            return true
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Submits the CSR (named after a digest of key and subject, as upstream's `digestedName`, so a restarted
+    /// bootstrap finds its own request) and waits until it is issued, denied or failed.
+    func requestCertificate(client: KubeClient, requestPEM: String, key: P256.Signing.PrivateKey, commonName: String) async throws -> String {
+        var digest = SHA256()
+        digest.update(data: key.publicKey.derRepresentation)
+        digest.update(data: Data("\(commonName)|system:nodes|\(Self.usages.joined(separator: ","))".utf8))
+        let encoded = Data(digest.finalize()).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let name = "node-csr-\(encoded)"
+        let csr = CertificateSigningRequest(metadata: ObjectMeta(name: name), spec: CertificateSigningRequestSpec(
+            request: Data(requestPEM.utf8), signerName: CertificateSigningRequest.kubeAPIServerClientKubeletSigner, usages: Self.usages))
+        try await submit(csr, client: client)
+        logger.info("waiting for the client certificate", metadata: ["csr": "\(name)"])
+        while true {
+            try Task.checkCancellation()
+            guard let current = await read(name, client: client) else {
+                try await Task.sleep(for: pollInterval)
+                continue
+            }
+            if let condition = current.condition("Denied") {
+                throw TLSBootstrapError("certificate signing request \(name) is denied, reason: \(condition.reason ?? ""), message: \(condition.message ?? "")")
+            }
+            if let condition = current.condition("Failed") {
+                throw TLSBootstrapError("certificate signing request \(name) failed, reason: \(condition.reason ?? ""), message: \(condition.message ?? "")")
+            }
+            if let certificate = current.status?.certificate, !certificate.isEmpty {
+                return String(decoding: certificate, as: UTF8.self)
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    /// Creates the CSR; one already there (a restarted bootstrap with the same key) is fine.
+    func submit(_ csr: CertificateSigningRequest, client: KubeClient) async throws {
+        do {
+            _ = try await client.create(csr)
+        } catch {
+            if !error.isAlreadyExists { throw error }
+        }
+    }
+
+    func read(_ name: String, client: KubeClient) async -> CertificateSigningRequest? {
+        do {
+            return try await client.get(CertificateSigningRequest.self, name: name)
+        } catch {
+            logger.warning("cannot read the certificate signing request", metadata: ["csr": "\(name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    func write(certificatePEM: String, keyPEM: String, bootstrap: KubeClient.Configuration) throws {
+        guard let notAfter = IssuedCertificate.notAfter(ofPEM: certificatePEM) else {
+            throw TLSBootstrapError("the issued certificate is not a PEM certificate")
+        }
+        try FileManager.default.createDirectory(atPath: certificateDirectory, withIntermediateDirectories: true)
+        let certificateFile = "\(certificateDirectory)/kubelet-client.crt", keyFile = "\(certificateDirectory)/kubelet-client.key"
+        guard FileManager.default.createFile(atPath: keyFile, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600]),
+              FileManager.default.createFile(atPath: certificateFile, contents: Data(certificatePEM.utf8), attributes: [.posixPermissions: 0o644]) else {
+            throw TLSBootstrapError("cannot write \(certificateFile) and \(keyFile)")
+        }
+        let issued = IssuedCertificate(certificatePEM: certificatePEM, keyPEM: keyPEM, notAfter: notAfter)
+        try ClientKubeconfig(server: bootstrap.server.absoluteString,
+                             certificateAuthorityPEM: bootstrap.certificateAuthority.map { String(decoding: $0, as: UTF8.self) },
+                             user: "system:node:\(nodeName)", credentials: .certificate(issued)).write(to: kubeconfigPath)
+        logger.info("wrote the node kubeconfig with the issued client certificate",
+                    metadata: ["kubeconfig": "\(kubeconfigPath)", "notAfter": "\(notAfter)"])
+    }
+}
+
+/// Why the TLS bootstrap could not produce a client certificate.
+public struct TLSBootstrapError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
