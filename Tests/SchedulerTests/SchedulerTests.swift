@@ -138,7 +138,7 @@ struct SchedulerTests {
         // Nothing known about the owner or a Service yet: no grouping, no spreading.
         #expect(cache.workloads.defaultSpreadConstraints(for: pending).isEmpty)
         let replicaSet = try JSONDecoder().decode(ReplicaSet.self, from: Data(#"{"metadata":{"name":"web-1","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"web","pod-template-hash":"1"}},"template":{}}}"#.utf8))
-        cache.workloads.setReplicaSet(replicaSet)
+        cache.workloads.record(replicaSet)
         let constraints = cache.workloads.defaultSpreadConstraints(for: pending)
         #expect(constraints.map(\.topologyKey) == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"])
         #expect(constraints.map(\.maxSkew) == [3, 5])
@@ -151,13 +151,13 @@ struct SchedulerTests {
         #expect(byNode["b"]! > byNode["a"]!)
         // A Service selecting the pod groups it as well (its labels merged with the owner's selector).
         let service = try JSONDecoder().decode(Service.self, from: Data(#"{"metadata":{"name":"web","namespace":"default"},"spec":{"selector":{"app":"web"}}}"#.utf8))
-        cache.workloads.setService(service)
-        cache.workloads.setReplicaSet(replicaSet, deleted: true)
+        cache.workloads.record(service)
+        cache.workloads.record(replicaSet, deleted: true)
         #expect(cache.workloads.defaultSelector(for: pending).description == "app=web")
         // A StatefulSet's pod is grouped by the set's selector.
         let member = PendingPod(try Self.pod(#"{"metadata":{"name":"db-0","uid":"db-0","namespace":"default","labels":{"app":"db"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"db","uid":"sts","controller":true}]},"spec":{"containers":[{"name":"c"}]}}"#))
         #expect(cache.workloads.defaultSelector(for: member).isEmpty)
-        cache.workloads.setStatefulSet(try JSONDecoder().decode(StatefulSet.self, from: Data(#"{"metadata":{"name":"db","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"db"}},"template":{},"serviceName":"db"}}"#.utf8)))
+        cache.workloads.record(try JSONDecoder().decode(StatefulSet.self, from: Data(#"{"metadata":{"name":"db","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"db"}},"template":{},"serviceName":"db"}}"#.utf8)))
         #expect(cache.workloads.defaultSelector(for: member).description == "app=db")
         // A pod with constraints of its own keeps them and gets no defaults.
         let own = PendingPod(try Self.pod(#"{"metadata":{"name":"o","uid":"o","namespace":"default","labels":{"app":"web"}},"spec":{"containers":[{"name":"c"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":"web"}}}]}}"#))

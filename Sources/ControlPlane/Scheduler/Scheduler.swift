@@ -147,39 +147,16 @@ public actor Scheduler {
         }
     }
 
-    private func apply(_ delta: ReflectorDelta<Service>) {
+    /// Services', ReplicaSets' and StatefulSets' selectors, for the system default spreading.
+    private func apply<K: PodGrouping>(_ delta: ReflectorDelta<K>) {
         switch delta {
-        case .replace(let services, _):
-            cache.workloads.removeAllServices()
-            for service in services { cache.workloads.setService(service) }
-            synced.insert("services")
+        case .replace(let objects, _):
+            cache.workloads.removeAll(K.self)
+            for object in objects { cache.workloads.record(object) }
+            synced.insert(K.resource.plural)
         case .event(let event):
-            guard let service = event.object else { return }
-            if case .deleted = event { cache.workloads.setService(service, deleted: true) } else { cache.workloads.setService(service) }
-        }
-    }
-
-    private func apply(_ delta: ReflectorDelta<StatefulSet>) {
-        switch delta {
-        case .replace(let sets, _):
-            cache.workloads.removeAllStatefulSets()
-            for set in sets { cache.workloads.setStatefulSet(set) }
-            synced.insert("statefulsets")
-        case .event(let event):
-            guard let set = event.object else { return }
-            if case .deleted = event { cache.workloads.setStatefulSet(set, deleted: true) } else { cache.workloads.setStatefulSet(set) }
-        }
-    }
-
-    private func apply(_ delta: ReflectorDelta<ReplicaSet>) {
-        switch delta {
-        case .replace(let sets, _):
-            cache.workloads.removeAllReplicaSets()
-            for set in sets { cache.workloads.setReplicaSet(set) }
-            synced.insert("replicasets")
-        case .event(let event):
-            guard let set = event.object else { return }
-            if case .deleted = event { cache.workloads.setReplicaSet(set, deleted: true) } else { cache.workloads.setReplicaSet(set) }
+            guard let object = event.object else { return }
+            if case .deleted = event { cache.workloads.record(object, deleted: true) } else { cache.workloads.record(object) }
         }
     }
 

@@ -1,53 +1,57 @@
 import KubeAPI
 
+/// A kind whose selector groups pods for the system default spreading: Services, ReplicaSets, StatefulSets.
+protocol PodGrouping: KubeObject {
+    /// The pods it groups; nil when it groups none by selector (a Service without one).
+    var podSelector: LabelSelectorExpression? { get }
+}
+
+extension Service: PodGrouping {
+    var podSelector: LabelSelectorExpression? { spec?.selector.map(LabelSelectorExpression.init(matchLabels:)) }
+}
+
+extension ReplicaSet: PodGrouping {
+    var podSelector: LabelSelectorExpression? { spec?.selector.flatMap { try? LabelSelectorExpression($0) } ?? .nothing }
+}
+
+extension StatefulSet: PodGrouping {
+    var podSelector: LabelSelectorExpression? { spec?.selector.flatMap { try? LabelSelectorExpression($0) } ?? .nothing }
+}
+
 /// The selectors that PodTopologySpread's system defaults spread a pod's group by (upstream's `DefaultSelector`):
 /// the Services in the pod's namespace that select it, and the ReplicaSet or StatefulSet that controls it. Only the
-/// selectors are kept, by namespace and name.
+/// selectors are kept, by kind, namespace and name.
 struct WorkloadSelectors: Sendable {
-    private(set) var services: [String: [String: [String: String]]] = [:]
-    private(set) var replicaSets: [String: [String: LabelSelectorExpression]] = [:]
-    private(set) var statefulSets: [String: [String: LabelSelectorExpression]] = [:]
+    private var selectors: [String: [String: [String: LabelSelectorExpression]]] = [:]
 
-    /// Records (or with `deleted`, forgets) a Service's selector.
-    mutating func setService(_ service: Service, deleted: Bool = false) {
-        guard let namespace = service.metadata.namespace, let name = service.metadata.name else { return }
-        // A Service without a selector selects nothing (its endpoints are managed by hand).
-        services[namespace, default: [:]][name] = deleted ? nil : service.spec?.selector
+    /// Records (or with `deleted`, forgets) an object's selector.
+    mutating func record<K: PodGrouping>(_ object: K, deleted: Bool = false) {
+        guard let namespace = object.metadata.namespace, let name = object.metadata.name else { return }
+        selectors[K.resource.kind, default: [:]][namespace, default: [:]][name] = deleted ? nil : object.podSelector
     }
 
-    /// Records (or with `deleted`, forgets) a ReplicaSet's selector.
-    mutating func setReplicaSet(_ set: ReplicaSet, deleted: Bool = false) {
-        guard let namespace = set.metadata.namespace, let name = set.metadata.name else { return }
-        let selector = set.spec?.selector.flatMap { try? LabelSelectorExpression($0) } ?? .nothing
-        replicaSets[namespace, default: [:]][name] = deleted ? nil : selector
-    }
+    /// Forgets every selector of a kind (before a relist records them again).
+    mutating func removeAll<K: PodGrouping>(_ kind: K.Type) { selectors[K.resource.kind] = nil }
 
-    /// Records (or with `deleted`, forgets) a StatefulSet's selector.
-    mutating func setStatefulSet(_ set: StatefulSet, deleted: Bool = false) {
-        guard let namespace = set.metadata.namespace, let name = set.metadata.name else { return }
-        let selector = set.spec?.selector.flatMap { try? LabelSelectorExpression($0) } ?? .nothing
-        statefulSets[namespace, default: [:]][name] = deleted ? nil : selector
+    private func selector(kind: String, namespace: String, name: String) -> LabelSelectorExpression? {
+        selectors[kind]?[namespace]?[name]
     }
-
-    mutating func removeAllServices() { services = [:] }
-    mutating func removeAllReplicaSets() { replicaSets = [:] }
-    mutating func removeAllStatefulSets() { statefulSets = [:] }
 
     /// Upstream's `DefaultSelector`: the labels of every selecting Service merged, plus the requirements of the
     /// controlling ReplicaSet's or StatefulSet's selector. Empty when nothing groups the pod.
     func defaultSelector(for pod: PendingPod) -> LabelSelectorExpression {
         let namespace = pod.info.namespace, labels = pod.info.labels
-        var merged: [String: String] = [:]
-        for selector in (services[namespace] ?? [:]).values where selector.allSatisfy({ labels[$0.key] == $0.value }) {
-            merged.merge(selector) { _, new in new }
+        var requirements: [LabelSelectorExpression.Requirement] = []
+        var seen = Set<LabelSelectorExpression.Requirement>()
+        func add(_ selector: LabelSelectorExpression) {
+            for requirement in selector.requirements where seen.insert(requirement).inserted { requirements.append(requirement) }
         }
-        var requirements = LabelSelectorExpression(matchLabels: merged).requirements
-        if let owner = pod.pod.metadata.ownerReferences?.first(where: { $0.controller == true }),
-           owner.apiVersion == "apps/v1",
-           let controller = owner.kind == "ReplicaSet" ? replicaSets[namespace]?[owner.name]
-               : owner.kind == "StatefulSet" ? statefulSets[namespace]?[owner.name] : nil,
-           !controller.matchesNothing {
-            requirements += controller.requirements
+        // The selecting Services' labels, merged (they all match the pod, so they cannot conflict).
+        for selector in (selectors[Service.resource.kind]?[namespace] ?? [:]).values where selector.matches(labels) { add(selector) }
+        if let owner = pod.pod.metadata.ownerReferences?.first(where: { $0.controller == true }), owner.apiVersion == "apps/v1",
+           [ReplicaSet.resource.kind, StatefulSet.resource.kind].contains(owner.kind),
+           let controller = selector(kind: owner.kind, namespace: namespace, name: owner.name), !controller.matchesNothing {
+            add(controller)
         }
         return LabelSelectorExpression(requirements: requirements)
     }
