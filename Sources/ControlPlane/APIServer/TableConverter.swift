@@ -1,17 +1,20 @@
 import Foundation
 import KubeAPI
 
+/// One column definition of a meta.k8s.io/v1 `Table`, the same for every kind.
+struct TableColumn: Sendable {
+    var name: String
+    var type: String
+    var format: String = ""
+    var description: String = ""
+    /// 0 shows by default; 1 only with `-o wide`.
+    var priority: Int = 0
+}
+
 /// How one kind prints as a meta.k8s.io/v1 `Table` (what `kubectl get` shows): column definitions and a row
 /// function, as upstream's printers define them.
 struct TableConverter<Object: KubeObject>: Sendable {
-    struct Column: Sendable {
-        var name: String
-        var type: String
-        var format: String = ""
-        var description: String = ""
-        /// 0 shows by default; 1 only with `-o wide`.
-        var priority: Int = 0
-    }
+    typealias Column = TableColumn
 
     var columns: [Column]
     var row: @Sendable (Object, Date) -> [JSONValue]

@@ -139,10 +139,7 @@ extension Printers {
             .init(name: "Active", type: "integer", description: "A list of pointers to currently running jobs."),
             .init(name: "Last Schedule", type: "string", description: "Information when was the last time the job was successfully scheduled."),
             .init(name: "Age", type: "string", description: ageDescription),
-            .init(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
-            .init(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
-            .init(name: "Selector", type: "string", description: "Label selector for pods.", priority: 1),
-        ]) { cronJob, now in
+        ] + templateColumns + [selectorColumn]) { cronJob, now in
             let job = cronJob.spec?.jobTemplate.spec
             let (containers, images) = containersAndImages(job?.template.spec)
             let lastSchedule: JSONValue = cronJob.status?.lastScheduleTime.map { ageCell($0, now: now) } ?? .string("<none>")

@@ -7,6 +7,13 @@ enum Printers {
 
     static let nameColumn = (name: "Name", type: "string", format: "name", description: "Name must be unique within a namespace.")
     static let ageDescription = "CreationTimestamp is a timestamp representing the server time when this object was created."
+    /// The wide columns of kinds with a pod template (upstream's CONTAINERS and IMAGES) …
+    static let templateColumns = [
+        TableColumn(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
+        TableColumn(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
+    ]
+    /// … and the SELECTOR column most of them add.
+    static let selectorColumn = TableColumn(name: "Selector", type: "string", description: "Label selector for pods.", priority: 1)
 
     static var pod: TableConverter<Pod> {
         TableConverter(columns: [
@@ -200,10 +207,7 @@ extension Printers {
             .init(name: "Up-to-date", type: "string", description: "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
             .init(name: "Available", type: "string", description: "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
             .init(name: "Age", type: "string", description: ageDescription),
-            .init(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
-            .init(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
-            .init(name: "Selector", type: "string", description: "Label selector for pods.", priority: 1),
-        ]) { d, now in
+        ] + templateColumns + [selectorColumn]) { d, now in
             let (containers, images) = containersAndImages(d.spec?.template.spec)
             return [.string(d.metadata.name ?? ""), .string("\(d.status?.readyReplicas ?? 0)/\(d.spec?.replicas ?? 0)"),
                     .int(Int64(d.status?.updatedReplicas ?? 0)), .int(Int64(d.status?.availableReplicas ?? 0)),
@@ -219,10 +223,7 @@ extension Printers {
             .init(name: "Current", type: "integer", description: "Replicas is the most recently observed number of replicas."),
             .init(name: "Ready", type: "integer", description: "The number of ready replicas for this replica set."),
             .init(name: "Age", type: "string", description: ageDescription),
-            .init(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
-            .init(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
-            .init(name: "Selector", type: "string", description: "Label selector for pods.", priority: 1),
-        ]) { rs, now in
+        ] + templateColumns + [selectorColumn]) { rs, now in
             let (containers, images) = containersAndImages(rs.spec?.template?.spec)
             return [.string(rs.metadata.name ?? ""), .int(Int64(rs.spec?.replicas ?? 0)), .int(Int64(rs.status?.replicas ?? 0)),
                     .int(Int64(rs.status?.readyReplicas ?? 0)), ageCell(rs.metadata.creationTimestamp, now: now),
@@ -240,10 +241,7 @@ extension Printers {
             .init(name: "Available", type: "integer", description: "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available."),
             .init(name: "Node Selector", type: "string", description: "NodeSelector is a selector which must be true for the pod to fit on a node."),
             .init(name: "Age", type: "string", description: ageDescription),
-            .init(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
-            .init(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
-            .init(name: "Selector", type: "string", description: "Label selector for pods.", priority: 1),
-        ]) { ds, now in
+        ] + templateColumns + [selectorColumn]) { ds, now in
             let (containers, images) = containersAndImages(ds.spec?.template.spec)
             let status = ds.status
             return [.string(ds.metadata.name ?? ""), .int(Int64(status?.desiredNumberScheduled ?? 0)),
@@ -261,10 +259,7 @@ extension Printers {
             .init(name: "Completions", type: "string", description: "The desired number of successfully finished pods the job should be run with."),
             .init(name: "Duration", type: "string", description: "Time required to complete the job."),
             .init(name: "Age", type: "string", description: ageDescription),
-            .init(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
-            .init(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
-            .init(name: "Selector", type: "string", description: "Label selector for pods.", priority: 1),
-        ]) { job, now in
+        ] + templateColumns + [selectorColumn]) { job, now in
             let (containers, images) = containersAndImages(job.spec?.template.spec)
             let conditions = job.status?.conditions ?? []
             func has(_ type: String) -> Bool { conditions.contains { $0.type == type && $0.status == "True" } }

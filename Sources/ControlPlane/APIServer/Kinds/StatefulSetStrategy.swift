@@ -145,9 +145,7 @@ extension Printers {
             .init(name: "Name", type: "string", format: "name", description: nameColumn.description),
             .init(name: "Ready", type: "string", description: "Number of the pod with ready state"),
             .init(name: "Age", type: "string", description: ageDescription),
-            .init(name: "Containers", type: "string", description: "Names of each container in the template.", priority: 1),
-            .init(name: "Images", type: "string", description: "Images referenced by each container in the template.", priority: 1),
-        ]) { sts, now in
+        ] + templateColumns) { sts, now in
             let (containers, images) = containersAndImages(sts.spec?.template.spec)
             return [.string(sts.metadata.name ?? ""), .string("\(sts.status?.readyReplicas ?? 0)/\(sts.spec?.replicas ?? 0)"),
                     ageCell(sts.metadata.creationTimestamp, now: now), .string(containers), .string(images)]
