@@ -117,10 +117,13 @@ public actor SQLiteStore: ManagedStore {
         }
         let fetch = limit > 0 ? limit + overlay.count + 1 : -1
         var items: [KeyValue] = []
+        // One lower bound only: given both `key > ?` and `key >= ?`, SQLite seeks by the first, so a list of a prefix
+        // that sorts late (priorityclasses after pods) read every key before it, once per pod created.
+        let (bound, bottom) = lower >= prefix ? (">", lower) : (">=", prefix)
         try connection.query("""
             SELECT key, value, create_revision, mod_revision FROM kv
-            WHERE key > ? AND key >= ? AND key < ? ORDER BY key LIMIT ?
-            """, [.text(lower), .text(prefix), .text(upper), .int(Int64(fetch))]) { row in
+            WHERE key \(bound) ? AND key < ? ORDER BY key LIMIT ?
+            """, [.text(bottom), .text(upper), .int(Int64(fetch))]) { row in
             let key = row.text(0)
             guard overlay[key] == nil else { return }
             items.append(KeyValue(key: key, value: row.blob(1), createRevision: row.int(2), modRevision: row.int(3)))
