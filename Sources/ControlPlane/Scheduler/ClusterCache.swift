@@ -16,6 +16,8 @@ struct ClusterCache: Sendable {
     private(set) var assumed: Set<String> = []
     private(set) var namespaceLabels: [String: [String: String]] = [:]
     var workloads = WorkloadSelectors()
+    /// Claims, volumes and classes for the VolumeBinding filter.
+    var volumes = VolumeCache()
     /// Placed pods with any affinity term, and with a required anti-affinity term, cluster-wide (fast paths when 0).
     private(set) var podsWithAffinity = 0
     private(set) var podsWithRequiredAntiAffinity = 0
