@@ -53,12 +53,7 @@ extension PersistentVolume {
     /// term matches nothing, `metadata.name` is the only field).
     public func reachable(nodeName: String, labels: [String: String]) -> Bool {
         guard let required = spec?.nodeAffinity?.required else { return true }
-        return required.nodeSelectorTerms.contains { term in
-            let expressions = term.matchExpressions ?? [], fields = term.matchFields ?? []
-            guard !expressions.isEmpty || !fields.isEmpty else { return false }
-            return expressions.allSatisfy { $0.matches(labels[$0.key]) }
-                && fields.allSatisfy { $0.key == "metadata.name" && $0.matches(nodeName) }
-        }
+        return required.nodeSelectorTerms.contains { $0.matches(nodeName: nodeName, labels: labels) }
     }
 
     /// `spec.capacity.storage` (zero when absent).

@@ -184,11 +184,7 @@ public struct PersistentVolumeController: Controller {
     /// Upstream's retroactive default StorageClass assignment: a pending claim with no class at all gets the default.
     func assignDefaultClass(_ claim: PersistentVolumeClaim) async throws -> Bool {
         guard claim.spec?.storageClassName == nil, claim.metadata.annotations?[StorageClass.betaStorageClassAnnotation] == nil else { return false }
-        let defaults = classes.list().filter(\.isDefault)
-        guard let chosen = defaults.max(by: { a, b in
-            let ta = a.metadata.creationTimestamp?.date ?? .distantPast, tb = b.metadata.creationTimestamp?.date ?? .distantPast
-            return ta != tb ? ta < tb : (a.metadata.name ?? "") > (b.metadata.name ?? "")
-        }) else { return false }
+        guard let chosen = StorageClass.defaultClass(among: classes.list()) else { return false }
         var updated = claim
         var spec = updated.spec ?? PersistentVolumeClaimSpec()
         spec.storageClassName = chosen.metadata.name

@@ -84,11 +84,7 @@ struct StorageClassAdmission: Sendable {
     /// Upstream's `GetDefaultClass`: of the classes annotated as default, the newest (ties: by name); nil if none.
     func defaultClass() async throws -> StorageClass? {
         let page = try await store.list(prefix: StoredObject.prefix(StorageClass.resource, namespace: nil), startAfter: nil, limit: 0, revision: nil)
-        let defaults = page.items.compactMap { try? KubeJSON.decode(StorageClass.self, from: $0.value) }.filter(\.isDefault)
-        return defaults.max { a, b in
-            let ta = a.metadata.creationTimestamp?.date ?? .distantPast, tb = b.metadata.creationTimestamp?.date ?? .distantPast
-            return ta != tb ? ta < tb : (a.metadata.name ?? "") > (b.metadata.name ?? "")
-        }
+        return StorageClass.defaultClass(among: page.items.compactMap { try? KubeJSON.decode(StorageClass.self, from: $0.value) })
     }
 
     /// Gives a claim that names no class (nil `storageClassName`, no beta annotation) the default class.
