@@ -87,4 +87,19 @@ struct VolumeBindingTests {
         let big = SchedulingAlgorithm(pod: try Self.pod(claims: ["big"]), cache: cache)
         #expect(big.filter(cache.nodes[1]) == .unresolvable("node(s) didn't find available persistent volumes to bind"))
     }
+
+    @Test("a ReadWriteOncePod claim another pod uses conflicts everywhere unless that pod is preempted")
+    func readWriteOncePod() throws {
+        var exclusive = Self.claim("solo", storageClass: "local", volume: "pv-a")
+        exclusive.spec?.accessModes = ["ReadWriteOncePod"]
+        let ref = ObjectReference(kind: "PersistentVolumeClaim", namespace: "default", name: "solo", uid: "uid-solo")
+        var cache = Self.cache(claims: [exclusive], volumes: [Self.localVolume("pv-a", node: "a", claimRef: ref)])
+        let user = try SchedulerTests.pod(#"{"metadata":{"name":"user","namespace":"default","uid":"user"},"spec":{"nodeName":"a","containers":[{"name":"c"}],"volumes":[{"name":"v","persistentVolumeClaim":{"claimName":"solo"}}]}}"#)
+        cache.place(PodInfo(user))
+        let algorithm = SchedulingAlgorithm(pod: try Self.pod(claims: ["solo"]), cache: cache)
+        #expect(algorithm.filter(cache.nodes[0]) == .resolvable("node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"))
+        #expect(algorithm.filter(cache.nodes[0], ignoring: ["user"]) == nil)
+        cache.remove(uid: "user")
+        #expect(SchedulingAlgorithm(pod: try Self.pod(claims: ["solo"]), cache: cache).filter(cache.nodes[0]) == nil)
+    }
 }

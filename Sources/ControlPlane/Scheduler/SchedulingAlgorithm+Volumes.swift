@@ -30,6 +30,7 @@ struct VolumeBindingState: Sendable {
     static let reasonNodeConflict = "node(s) had volume node affinity conflict"
     static let reasonBindConflict = "node(s) didn't find available persistent volumes to bind"
     static let reasonUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims"
+    static let reasonReadWriteOncePodConflict = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 
     /// The PreFilter verdict (`UnschedulableAndUnresolvable` on every node), nil when filtering may go on.
     var preFilterFailure: String?
@@ -37,6 +38,8 @@ struct VolumeBindingState: Sendable {
     var missingVolumes: [String] = []
     var delayed: [PersistentVolumeClaim] = []
     var claimKeys: [String] = []
+    /// Placed pods using one of this pod's `ReadWriteOncePod` claims (VolumeRestrictions' PreFilter count).
+    var readWriteOncePodUsers: Set<String> = []
     let cache: VolumeCache
 
     /// Nil when the pod uses no claims (the plugin is skipped).
@@ -57,6 +60,9 @@ struct VolumeBindingState: Sendable {
                 preFilterFailure = "persistentvolumeclaim \"\(name)\" is being deleted"
                 return
             }
+            if claim.spec?.accessModes?.contains("ReadWriteOncePod") == true {
+                readWriteOncePodUsers.formUnion((cache.claimUsers[key] ?? []).subtracting([pod.info.uid]))
+            }
             if claim.isBound {
                 let volumeName = claim.spec?.volumeName ?? ""
                 if let volume = cache.volumes.volumes[volumeName] { boundVolumes.append(volume) } else { missingVolumes.append(volumeName) }
@@ -67,6 +73,12 @@ struct VolumeBindingState: Sendable {
             }
         }
         if unboundImmediate { preFilterFailure = Self.reasonUnboundImmediate }
+    }
+
+    /// VolumeRestrictions' Filter: a `ReadWriteOncePod` claim another pod uses conflicts on every node, unless
+    /// preemption removes that pod (`removed`, the victims on this node).
+    func readWriteOncePodConflict(ignoring removed: Set<String>) -> FilterFailure? {
+        readWriteOncePodUsers.subtracting(removed).isEmpty ? nil : .resolvable(Self.reasonReadWriteOncePodConflict)
     }
 
     /// Upstream's `FindPodVolumes` for one node: bound volumes must be reachable from it, and every delayed claim
