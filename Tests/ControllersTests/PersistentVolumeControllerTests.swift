@@ -2,6 +2,7 @@ import Controllers
 import Foundation
 import KubeAPI
 import KubeClient
+import Logging
 import Testing
 import TestSupport
 
@@ -203,5 +204,23 @@ struct PersistentVolumeControllerTests {
                 #expect("\(error)".contains("volumeBindingMode: Invalid value: \"WaitForFirstConsumer\": field is immutable"), "\(error)")
             }
         }
+    }
+
+    @Test func swiftletServerExportsThePVCollectorGauges() async throws {
+        let server = try await ServerProcess(controllers: true)
+        defer { server.stop() }
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        _ = try await client.create(Self.volume("free", size: "1Gi", storageClass: "slow"))
+        let curl = try #require(which("curl"))
+        // The collector records every sync period (15 s).
+        let deadline = ContinuousClock.now + .seconds(40)
+        var found = false
+        while ContinuousClock.now < deadline, !found {
+            let metrics = try await runCommand(curl, ["-s"] + server.curlTLSArguments + [server.url + "/metrics"])
+            found = metrics.stdout.contains(#"pv_collector_unbound_pv_count{storage_class="slow"} 1"#)
+            if !found { try await Task.sleep(for: .seconds(1)) }
+        }
+        #expect(found, "pv_collector_unbound_pv_count missing from /metrics")
+        try await client.shutdown()
     }
 }

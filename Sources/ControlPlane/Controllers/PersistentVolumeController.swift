@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
+import Metrics
 
 /// Upstream's `persistentvolume-binder` controller (pkg/controller/volume/persistentvolume): binds each pending
 /// PersistentVolumeClaim to the smallest `Available` PersistentVolume that fits it (class, access modes, size,
@@ -68,6 +69,26 @@ public struct PersistentVolumeController: Controller {
         classes.addHandler(InformerHandler(onAdd: { _ in await pendingClaims() }, onUpdate: { _, _ in await pendingClaims() }))
     }
 
+    /// Upstream's PV collector gauges: `pv_collector_bound_pv_count` / `unbound_pv_count` by storage class and
+    /// `pv_collector_bound_pvc_count` / `unbound_pvc_count` by namespace. Series seen before and gone now drop to 0.
+    /// Returns the series recorded (metric name then label values).
+    static func recordCounts(volumes: [PersistentVolume], claims: [PersistentVolumeClaim], previously: Set<[String]>) -> Set<[String]> {
+        var counts: [[String]: Int] = [:]
+        for volume in volumes {
+            let bound = volume.status?.phase == PersistentVolume.phaseBound
+            counts[[bound ? "pv_collector_bound_pv_count" : "pv_collector_unbound_pv_count", volume.storageClass], default: 0] += 1
+        }
+        for claim in claims {
+            counts[[claim.isBound ? "pv_collector_bound_pvc_count" : "pv_collector_unbound_pvc_count", claim.metadata.namespace ?? ""], default: 0] += 1
+        }
+        for series in previously where counts[series] == nil { counts[series] = 0 }
+        for (series, count) in counts {
+            let label = series[0].hasSuffix("_pv_count") ? "storage_class" : "namespace"
+            Gauge(label: series[0], dimensions: [(label, series[1])]).record(count)
+        }
+        return Set(counts.filter { $0.value > 0 }.keys)
+    }
+
     static func volumeKey(_ volume: PersistentVolume) -> String { "pv/\(volume.metadata.name ?? "")" }
     static func claimKey(_ claim: PersistentVolumeClaim) -> String { "pvc/\(claim.metadata.namespace ?? "")/\(claim.metadata.name ?? "")" }
 
@@ -77,7 +98,9 @@ public struct PersistentVolumeController: Controller {
         let queue = queue, volumes = volumes, claims = claims
         await withDiscardingTaskGroup { group in
             group.addTask {
+                var recorded: Set<[String]> = []
                 while !Task.isCancelled {
+                    recorded = Self.recordCounts(volumes: volumes.list(), claims: claims.list(), previously: recorded)
                     try? await Task.sleep(for: Self.syncPeriod)
                     for volume in volumes.list() { await queue.add(Self.volumeKey(volume)) }
                     for claim in claims.list() { await queue.add(Self.claimKey(claim)) }
