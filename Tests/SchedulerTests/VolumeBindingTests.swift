@@ -102,4 +102,19 @@ struct VolumeBindingTests {
         cache.remove(uid: "user")
         #expect(SchedulingAlgorithm(pod: try Self.pod(claims: ["solo"]), cache: cache).filter(cache.nodes[0]) == nil)
     }
+
+    @Test("VolumeZone: a bound volume's zone labels must match a zoned node's (beta labels against GA ones too)")
+    func volumeZone() throws {
+        var volume = PersistentVolume(metadata: ObjectMeta(name: "disk", labels: ["failure-domain.beta.kubernetes.io/zone": "z1__z2"]),
+                                      spec: PersistentVolumeSpec(capacity: ["storage": "1Gi"], accessModes: ["ReadWriteOnce"], storageClassName: "standard",
+                                                                 csi: CSIPersistentVolumeSource(driver: "d", volumeHandle: "h")))
+        volume.status = PersistentVolumeStatus(phase: "Bound")
+        var cache = Self.cache(claims: [Self.claim("zoned", storageClass: "standard", volume: "disk")], volumes: [volume])
+        cache.setNode(SchedulerTests.node("z1", labels: ["topology.kubernetes.io/zone": "z1"]))
+        cache.setNode(SchedulerTests.node("z3", labels: ["topology.kubernetes.io/zone": "z3"]))
+        let algorithm = SchedulingAlgorithm(pod: try Self.pod(claims: ["zoned"]), cache: cache)
+        #expect(algorithm.filter(try #require(cache.node(named: "a"))) == nil, "a node without zone labels is fine")
+        #expect(algorithm.filter(try #require(cache.node(named: "z1"))) == nil)
+        #expect(algorithm.filter(try #require(cache.node(named: "z3"))) == .unresolvable("node(s) had no available volume zone"))
+    }
 }

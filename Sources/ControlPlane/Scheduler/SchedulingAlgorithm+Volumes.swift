@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 
 /// What the VolumeBinding plugin decided for a pod on its node: volumes to pre-bind to claims of
@@ -30,6 +31,10 @@ struct VolumeBindingState: Sendable {
     static let reasonNodeConflict = "node(s) had volume node affinity conflict"
     static let reasonBindConflict = "node(s) didn't find available persistent volumes to bind"
     static let reasonUnboundImmediate = "pod has unbound immediate PersistentVolumeClaims"
+    static let reasonVolumeZone = "node(s) had no available volume zone"
+    /// VolumeZone's labels: beta zone and region, then GA zone and region.
+    static let topologyLabels = ["failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+                                 "topology.kubernetes.io/zone", "topology.kubernetes.io/region"]
     static let reasonReadWriteOncePodConflict = "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 
     /// The PreFilter verdict (`UnschedulableAndUnresolvable` on every node), nil when filtering may go on.
@@ -73,6 +78,28 @@ struct VolumeBindingState: Sendable {
             }
         }
         if unboundImmediate { preFilterFailure = Self.reasonUnboundImmediate }
+        for volume in boundVolumes {
+            for key in Self.topologyLabels {
+                guard let value = volume.metadata.labels?[key] else { continue }
+                zoneConstraints.append((key, Set(value.components(separatedBy: "__").map { $0.trimmingCharacters(in: .whitespaces) })))
+            }
+        }
+    }
+
+    /// Zone and region labels of the bound volumes (VolumeZone's pre-filter state): label → allowed values.
+    var zoneConstraints: [(key: String, values: Set<String>)] = []
+
+    /// VolumeZone's Filter: on a node with any zone or region label, each bound volume's zone/region label must
+    /// be matched (a beta label on the volume also by the node's GA label).
+    func volumeZoneConflict(_ node: NodeInfo) -> FilterFailure? {
+        guard !zoneConstraints.isEmpty, Self.topologyLabels.contains(where: { node.labels[$0] != nil }) else { return nil }
+        for constraint in zoneConstraints {
+            let ga = constraint.key.replacingOccurrences(of: "failure-domain.beta.kubernetes.io/", with: "topology.kubernetes.io/")
+            guard let value = node.labels[constraint.key] ?? node.labels[ga], constraint.values.contains(value) else {
+                return .unresolvable(Self.reasonVolumeZone)
+            }
+        }
+        return nil
     }
 
     /// VolumeRestrictions' Filter: a `ReadWriteOncePod` claim another pod uses conflicts on every node, unless

@@ -12,7 +12,7 @@ struct FilterFailure: Sendable, Hashable {
 
 /// One scheduling cycle for one pod over a `ClusterCache`, with kube-scheduler's default profile: the filters
 /// NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, VolumeRestrictions
-/// (ReadWriteOncePod only), VolumeBinding,
+/// (ReadWriteOncePod only), VolumeBinding, VolumeZone,
 /// PodTopologySpread and InterPodAffinity in that order (the first failing one decides a node's reason), and the scores of
 /// `SchedulingAlgorithm+Score.swift`. Like upstream it stops filtering once it has found
 /// `numFeasibleNodesToFind` nodes, starting where the previous cycle stopped, so large clusters are not
@@ -109,6 +109,8 @@ struct SchedulingAlgorithm {
         if let volumes {
             if let failure = volumes.readWriteOncePodConflict(ignoring: removed) { return failure }
             if case .failure(let failure) = volumes.plan(for: node) { return failure }
+            // VolumeZone
+            if let failure = volumes.volumeZoneConflict(node) { return failure }
         }
         // PodTopologySpread
         if let spread, let failure = spread.filter(node, pod: pod) { return failure }
