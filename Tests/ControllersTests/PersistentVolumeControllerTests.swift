@@ -116,6 +116,14 @@ struct PersistentVolumeControllerTests {
                 return try await Self.claimState(h, "huge") == ("Bound", "pv-huge") && pod.spec?.nodeName == "node-a"
             }
 
+            // kubectl's describers read claims, volumes and classes (and the pods using a claim).
+            let describedClaim = try await h.kubectl("describe", "pvc", "huge")
+            #expect(describedClaim.status == 0 && describedClaim.stdout.contains("Used By:") && describedClaim.stdout.contains("user"), "\(describedClaim.stdout)\(describedClaim.stderr)")
+            let describedVolume = try await h.kubectl("describe", "pv", "pv-huge")
+            #expect(describedVolume.status == 0 && describedVolume.stdout.contains("default/huge"), "\(describedVolume.stdout)\(describedVolume.stderr)")
+            let describedClass = try await h.kubectl("describe", "sc", "standard")
+            #expect(describedClass.status == 0 && describedClass.stdout.contains("IsDefaultClass:") && describedClass.stdout.contains("Yes"), "\(describedClass.stdout)\(describedClass.stderr)")
+
             // pvc-protection: a claim in use by a scheduled pod stays (Terminating) until the pod goes.
             #expect(try await h.kubectl("delete", "pvc", "huge", "--wait=false").status == 0)
             try await Task.sleep(for: .seconds(1))
