@@ -84,6 +84,15 @@ struct PersistentVolumeControllerTests {
                                                      selector: LabelSelector(matchLabels: ["tier": "gold"])))
             try await eventually("gold bound to pv-gold") { try await Self.claimState(h, "gold") == ("Bound", "pv-gold") }
 
+            // A claim naming a volume too small for it waits, with upstream's VolumeMismatch event.
+            var named = Self.claim("named", size: "8Gi", storageClass: "standard")
+            named.spec?.volumeName = "pv-big"
+            _ = try await h.client.create(named)
+            try await eventually("VolumeMismatch for the named volume") {
+                try await h.events(about: "PersistentVolumeClaim", "named").contains("Warning/VolumeMismatch: Cannot bind to requested volume \"pv-big\": requested PV is too small")
+            }
+            try await h.client.delete(PersistentVolumeClaim.self, name: "named", namespace: "default")
+
             // kubectl's columns, as 1.32 prints them.
             let pvs = try await h.kubectl("get", "pv", "pv-small", "pv-big")
             let pvLines = pvs.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
