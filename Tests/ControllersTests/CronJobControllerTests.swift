@@ -144,6 +144,9 @@ struct CronJobControllerTests {
             #expect(lines.first == "NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE", "\(get.stdout)")
             #expect(lines.contains { $0.hasPrefix("nightly @hourly <none> False 0 <none> ") }, "\(get.stdout)")
 
+            // `@every` is a robfig/cron descriptor upstream's ParseStandard accepts.
+            #expect(try await h.kubectl("create", "cronjob", "often", "--image=busybox:1.36", "--schedule=@every 1h30m").status == 0)
+
             let from = try await h.kubectl("create", "job", "manual-1", "--from=cronjob/nightly")
             #expect(from.status == 0, "\(from.stdout)\(from.stderr)")
             let job = try await h.client.get(Job.self, name: "manual-1", namespace: "default")
@@ -156,6 +159,7 @@ struct CronJobControllerTests {
                 ("CRON_TZ=UTC 0 * * * *", "UTC", #"spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": cannot use both timeZone field and TZ or CRON_TZ in schedule"#),
                 ("61 * * * *", nil, #"spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61"#),
                 ("0 * * * *", "Mars/Olympus", #"spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus"#),
+                ("@every 5 minutes", nil, #"spec.schedule: Invalid value: "@every 5 minutes": failed to parse duration @every 5 minutes: time: unknown unit " minutes" in duration "5 minutes""#),
             ] {
                 var bad = Self.cronJob("bad", schedule: schedule)
                 bad.spec?.timeZone = zone

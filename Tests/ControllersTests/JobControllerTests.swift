@@ -220,6 +220,62 @@ struct JobControllerTests {
         }
     }
 
+    @Test func podFailurePolicyFailIndexFailsTheIndexAtOnceAndFailJobFailsTheJob() async throws {
+        try await ControllerHarness.with { h in
+            var job = Self.job("failindex", completions: 3, parallelism: 3)
+            job.spec?.completionMode = "Indexed"
+            job.spec?.backoffLimitPerIndex = 2
+            job.spec?.podFailurePolicy = PodFailurePolicy(rules: [
+                PodFailurePolicyRule(action: "FailIndex", onExitCodes: PodFailurePolicyOnExitCodesRequirement(operator: "In", values: [42])),
+            ])
+            _ = try await h.client.create(job)
+            func pod(_ index: String) async throws -> Pod? {
+                try await Self.pods(h, of: "failindex").first {
+                    $0.metadata.annotations?["batch.kubernetes.io/job-completion-index"] == index && $0.status?.phase != "Failed" && $0.status?.phase != "Succeeded"
+                }
+            }
+            try await eventually("three indexes running") { try await Self.pods(h, of: "failindex").count == 3 }
+            // Exit code 42 fails index 1 although two more tries were allowed; the others succeed.
+            _ = try await h.markFinished(try #require(try await pod("1")), exitCode: 42)
+            _ = try await h.markFinished(try #require(try await pod("0")), exitCode: 0)
+            _ = try await h.markFinished(try #require(try await pod("2")), exitCode: 0)
+            try await eventually("the Job fails with FailedIndexes, index 1 not retried") {
+                let status = try await Self.status(h, "failindex")
+                return status?.conditions?.contains { $0.type == "Failed" && $0.status == "True" && $0.reason == "FailedIndexes" } == true
+                    && status?.failedIndexes == "1" && status?.completedIndexes == "0,2" && status?.failed == 1
+            }
+            #expect(try await pod("1") == nil)
+
+            var failJob = Self.job("failjob", completions: 2, parallelism: 1)
+            failJob.spec?.podFailurePolicy = PodFailurePolicy(rules: [
+                PodFailurePolicyRule(action: "FailJob", onExitCodes: PodFailurePolicyOnExitCodesRequirement(operator: "In", values: [5])),
+            ])
+            _ = try await h.client.create(failJob)
+            try await eventually("a failjob pod") { try await Self.pods(h, of: "failjob").count == 1 }
+            let victim = try #require(try await Self.pods(h, of: "failjob").first)
+            _ = try await h.markFinished(victim, exitCode: 5)
+            try await eventually("the Job fails by its pod failure policy") {
+                try await Self.status(h, "failjob")?.conditions?.contains {
+                    $0.type == "Failed" && $0.reason == "PodFailurePolicy"
+                        && $0.message == "Container work for pod default/\(victim.metadata.name ?? "") failed with exit code 5 matching FailJob rule at index 0"
+                } == true
+            }
+
+            var bad = Self.job("bad", completions: 2)
+            bad.spec?.podFailurePolicy = PodFailurePolicy(rules: [
+                PodFailurePolicyRule(action: "FailIndex", onExitCodes: PodFailurePolicyOnExitCodesRequirement(operator: "In", values: [1])),
+                PodFailurePolicyRule(action: "Retry", onExitCodes: PodFailurePolicyOnExitCodesRequirement(operator: "In", values: [2])),
+            ])
+            do {
+                _ = try await h.client.create(bad)
+                Issue.record("accepted FailIndex without backoffLimitPerIndex")
+            } catch {
+                #expect("\(error)".contains("spec.podFailurePolicy.rules[0].action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be set"), "\(error)")
+                #expect("\(error)".contains("spec.podFailurePolicy.rules[1].action: Unsupported value: \"Retry\": supported values: \"Count\", \"FailIndex\", \"FailJob\", \"Ignore\""), "\(error)")
+            }
+        }
+    }
+
     @Test func activeDeadlineSecondsStopsTheJob() async throws {
         try await ControllerHarness.with { h in
             _ = try await h.client.create(Self.job("slow", activeDeadlineSeconds: 2))

@@ -71,8 +71,20 @@ struct CronScheduleTests {
         ("*/2/3 * * * *", "too many slashes: */2/3"),
         ("* * * * 7", "end of range (7) above maximum (6): 7"),
         ("@fortnightly", "unrecognized descriptor: @fortnightly"),
+        ("@every 5x", "failed to parse duration @every 5x: time: unknown unit \"x\" in duration \"5x\""),
+        ("@every 10", "failed to parse duration @every 10: time: missing unit in duration \"10\""),
+        ("@every h", "failed to parse duration @every h: time: invalid duration \"h\""),
     ])
     func errors(_ spec: String, _ message: String) {
         #expect(throws: CronScheduleError(message)) { try CronSchedule(parsing: spec) }
+    }
+
+    @Test func everyIsAConstantDelayInWholeSeconds() throws {
+        let start = Date(timeIntervalSince1970: 1_714_564_800.75)
+        let utc = TimeZone(identifier: "UTC")!
+        #expect(try CronSchedule(parsing: "@every 1h30m").next(after: start, in: utc) == Date(timeIntervalSince1970: 1_714_564_800 + 5400))
+        #expect(try CronSchedule(parsing: "@every 90s").interval == 90)
+        #expect(try CronSchedule(parsing: "@every 1.5s").interval == 1)
+        #expect(try CronSchedule(parsing: "@every 100ms").interval == 1)
     }
 }

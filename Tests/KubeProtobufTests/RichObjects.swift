@@ -254,6 +254,23 @@ enum RichObjects {
                       "volumeMode": "Filesystem"},
              "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}}}
             """,
+        "PersistentVolume": """
+            {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "local-1", "finalizers": ["kubernetes.io/pv-protection"]},
+             "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce", "ReadOnlyMany"],
+                      "claimRef": {"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data", "uid": "u-1", "apiVersion": "v1"},
+                      "persistentVolumeReclaimPolicy": "Retain", "storageClassName": "local", "mountOptions": ["noatime"],
+                      "volumeMode": "Filesystem", "local": {"path": "/mnt/disks/1", "fsType": "ext4"},
+                      "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                          {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node-1"]}]}]}}},
+             "status": {"phase": "Bound", "message": "ok", "reason": "Bound", "lastPhaseTransitionTime": "2024-05-01T12:00:00Z"}}
+            """,
+        "StorageClass": """
+            {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+             "metadata": {"name": "fast", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+             "provisioner": "csi.example.com", "parameters": {"type": "ssd"}, "reclaimPolicy": "Delete", "mountOptions": ["discard"],
+             "allowVolumeExpansion": true, "volumeBindingMode": "WaitForFirstConsumer",
+             "allowedTopologies": [{"matchLabelExpressions": [{"key": "topology.kubernetes.io/zone", "values": ["a", "b"]}]}]}
+            """,
         "EndpointSlice": """
             {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
              "metadata": {"name": "web-abc", "namespace": "shop", "labels": {"kubernetes.io/service-name": "web"}},

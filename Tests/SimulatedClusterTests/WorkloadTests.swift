@@ -256,6 +256,16 @@ extension WorkloadTests {
     @Test("a StatefulSet starts in order, rolls out and scales down inside swiftlet server; a CronJob's Job completes")
     func statefulSetAndCronJob() async throws {
         try await SimulatedCluster.with(nodes: 3) { cluster in
+            // Three classless volumes for the claims (no default StorageClass, no provisioner): the binder binds
+            // each claim to one, and the scheduler places a pod only once its claim is bound.
+            for i in 0..<3 {
+                try await cluster.apply("""
+                    apiVersion: v1
+                    kind: PersistentVolume
+                    metadata: {name: disk-\(i)}
+                    spec: {capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/disk-\(i)}}
+                    """)
+            }
             try await cluster.apply("""
                 apiVersion: apps/v1
                 kind: StatefulSet
@@ -283,7 +293,8 @@ extension WorkloadTests {
                 let ready = earlier.status?.conditions?.first { $0.type == "Ready" }?.lastTransitionTime?.date ?? .distantFuture
                 #expect((later.metadata.creationTimestamp?.date ?? .distantPast) >= ready.addingTimeInterval(-1))
             }
-            #expect(try await cluster.kubectl("get", "pvc").stdout.contains("data-db-2   Pending"))
+            let claims = try await cluster.client.list(PersistentVolumeClaim.self, namespace: "default").items
+            #expect(claims.count == 3 && claims.allSatisfy { $0.status?.phase == "Bound" && ($0.spec?.volumeName ?? "").hasPrefix("disk-") })
 
             #expect(try await cluster.kubectl("set", "image", "sts/db", "db=postgres:17").status == 0)
             let rolled = try await cluster.kubectl("rollout", "status", "sts/db", "--timeout=90s")

@@ -3,8 +3,10 @@ import Foundation
 /// A parsed five-field cron schedule (`minute hour day-of-month month day-of-week`), with the syntax and
 /// semantics of the parser Kubernetes uses for CronJobs (robfig/cron `ParseStandard`): `*` and `?`, ranges
 /// (`1-5`), steps (`*/15`, `10-50/20`, `5/10` meaning `5-59/10`), lists (`1,15,30`), month and weekday names
-/// (`JAN`, `mon-fri`, case-insensitive) and the macros `@yearly`/`@annually`, `@monthly`, `@weekly`,
-/// `@daily`/`@midnight` and `@hourly`.
+/// (`JAN`, `mon-fri`, case-insensitive), the macros `@yearly`/`@annually`, `@monthly`, `@weekly`,
+/// `@daily`/`@midnight` and `@hourly`, and `@every <Go duration>` (`@every 1h30m`: a constant delay in whole
+/// seconds, at least one, from the previous time — robfig/cron's `ConstantDelaySchedule`, which Kubernetes 1.32
+/// accepts since it validates with `ParseStandard`).
 ///
 /// As in cron, when both day fields are restricted a day matches if either does; when one of them starts
 /// with `*` or `?` (without a step above 1) both must match.
@@ -22,6 +24,8 @@ public struct CronSchedule: Sendable, Hashable {
     /// Whether the day-of-month field is unrestricted (`*`), which makes the day fields combine with AND.
     public let daysOfMonthStar: Bool
     public let daysOfWeekStar: Bool
+    /// `@every`: the delay in seconds (the fields above are then unused).
+    public let interval: Int64?
 
     private struct Bounds {
         let min: Int, max: Int
@@ -50,6 +54,14 @@ public struct CronSchedule: Sendable, Hashable {
             throw CronScheduleError("time zones in the schedule are not supported; use timeZone")
         }
         var text = trimmed
+        if text.hasPrefix("@every ") {
+            let delay = try Self.goDuration(String(text.dropFirst("@every ".count)), descriptor: text)
+            // Under a second rounds up to one; otherwise whole seconds (robfig/cron's `Every`).
+            interval = max(1, delay / 1_000_000_000)
+            (minutes, hours, daysOfMonth, months, daysOfWeek, daysOfMonthStar, daysOfWeekStar) = (0, 0, 0, 0, 0, false, false)
+            return
+        }
+        interval = nil
         if text.hasPrefix("@") {
             guard let expanded = Self.macros[text.lowercased()] else { throw CronScheduleError("unrecognized descriptor: \(text)") }
             text = expanded
@@ -63,6 +75,36 @@ public struct CronSchedule: Sendable, Hashable {
         (daysOfMonth, daysOfMonthStar) = try Self.field(fields[2], Self.dayBounds)
         (months, _) = try Self.field(fields[3], Self.monthBounds)
         (daysOfWeek, daysOfWeekStar) = try Self.field(fields[4], Self.weekdayBounds)
+    }
+
+    /// Go's `time.ParseDuration` (nanoseconds), with its error messages behind robfig/cron's prefix.
+    static func goDuration(_ text: String, descriptor: String) throws(CronScheduleError) -> Int64 {
+        func failure(_ message: String) -> CronScheduleError { CronScheduleError("failed to parse duration \(descriptor): time: \(message)") }
+        let quoted = "\"\(text)\""
+        var rest = Substring(text)
+        var negative = false
+        if let sign = rest.first, sign == "-" || sign == "+" {
+            negative = sign == "-"
+            rest = rest.dropFirst()
+        }
+        if rest == "0" { return 0 }
+        guard !rest.isEmpty else { throw failure("invalid duration \(quoted)") }
+        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, number != ".", number.filter({ $0 == "." }).count <= 1, let value = Double(number) else {
+                throw failure("invalid duration \(quoted)")
+            }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
+            guard !unit.isEmpty else { throw failure("missing unit in duration \(quoted)") }
+            guard let scale = units.first(where: { $0.0 == unit })?.1 else { throw failure("unknown unit \"\(unit)\" in duration \(quoted)") }
+            rest = rest.dropFirst(unit.count)
+            total += value * scale
+            guard total < 9.3e18 else { throw failure("invalid duration \(quoted)") }
+        }
+        return Int64(negative ? -total : total)
     }
 
     /// The bits of one comma-separated field, and whether it is a star.
@@ -129,6 +171,10 @@ public struct CronSchedule: Sendable, Hashable {
     /// The first scheduled minute strictly after `date`, as wall-clock time in `zone`; `nil` when nothing
     /// matches within five years (a schedule such as `0 0 30 2 *`).
     public func next(after date: Date, in zone: TimeZone) -> Date? {
+        if let interval {
+            // ConstantDelaySchedule.Next: the time without its fraction of a second, plus the delay.
+            return Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down) + Double(interval))
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let startMinute = (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60

@@ -8,12 +8,13 @@ public enum KubeKinds {
     /// Every stored kind, core group first.
     public static let all: [any KubeObject.Type] = [
         Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, ConfigMap.self, Secret.self,
-        ServiceAccount.self, Event.self, PersistentVolumeClaim.self,
+        ServiceAccount.self, Event.self, PersistentVolumeClaim.self, PersistentVolume.self,
         Deployment.self, ReplicaSet.self, DaemonSet.self, StatefulSet.self, ControllerRevision.self,
         Job.self, CronJob.self,
         EndpointSlice.self,
         Lease.self,
         PriorityClass.self,
+        StorageClass.self,
         PodDisruptionBudget.self,
         Role.self, ClusterRole.self, RoleBinding.self, ClusterRoleBinding.self,
         CertificateSigningRequest.self,

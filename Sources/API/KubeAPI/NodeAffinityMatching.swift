@@ -24,11 +24,15 @@ extension NodeSelectorTerm {
     /// Whether every expression matches the node's labels and every field requirement its fields; only
     /// `metadata.name` is a field. An empty term matches no node.
     public func matches(_ node: Node) -> Bool {
+        matches(nodeName: node.metadata.name ?? "", labels: node.metadata.labels ?? [:])
+    }
+
+    /// The same for a node known by its name and labels (the scheduler's cache keeps no Node objects).
+    public func matches(nodeName: String, labels: [String: String]) -> Bool {
         let expressions = matchExpressions ?? [], fields = matchFields ?? []
         guard !expressions.isEmpty || !fields.isEmpty else { return false }
-        let labels = node.metadata.labels ?? [:]
         return expressions.allSatisfy { $0.matches(labels[$0.key]) }
-            && fields.allSatisfy { $0.key == "metadata.name" && $0.matches(node.metadata.name ?? "") }
+            && fields.allSatisfy { $0.key == "metadata.name" && $0.matches(nodeName) }
     }
 }
 

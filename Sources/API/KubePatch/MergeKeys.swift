@@ -111,6 +111,8 @@ extension MergeKeys {
             ]),
             "Namespace": with(meta, ["status.conditions": .keyed("type")]),
             "PersistentVolumeClaim": with(meta, ["status.conditions": .keyed("type")]),
+            "PersistentVolume": meta,
+            "StorageClass": meta,
             "ServiceAccount": with(meta, ["secrets": .keyed("name")]),
             "HorizontalPodAutoscaler": with(meta, ["status.conditions": .keyed("type")]),
             "PodDisruptionBudget": with(meta, [

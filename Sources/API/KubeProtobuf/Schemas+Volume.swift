@@ -315,3 +315,85 @@ extension Schemas {
         ]),
     ]
 }
+
+extension Schemas {
+    /// core/v1 PersistentVolume and storage.k8s.io/v1 StorageClass messages.
+    static let persistentVolume: [MessageSchema] = [
+        MessageSchema("core.v1.PersistentVolume", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("core.v1.PersistentVolumeSpec")),
+            Field(3, "status", .message("core.v1.PersistentVolumeStatus")),
+        ]),
+        MessageSchema("core.v1.PersistentVolumeSpec", [
+            Field(1, "capacity", .map(.quantity)),
+            Field(2, "persistentVolumeSource", .message("core.v1.PersistentVolumeSource"), .inline),
+            Field(3, "accessModes", .string, .repeated),
+            Field(4, "claimRef", .message("core.v1.ObjectReference")),
+            Field(5, "persistentVolumeReclaimPolicy", .string),
+            Field(6, "storageClassName", .string),
+            Field(7, "mountOptions", .string, .repeated),
+            Field(8, "volumeMode", .string),
+            Field(9, "nodeAffinity", .message("core.v1.VolumeNodeAffinity")),
+            Field(10, "volumeAttributesClassName", .string),
+        ]),
+        MessageSchema("core.v1.PersistentVolumeSource", [
+            Field(1, "gcePersistentDisk", .message("core.v1.GCEPersistentDiskVolumeSource")),
+            Field(2, "awsElasticBlockStore", .message("core.v1.AWSElasticBlockStoreVolumeSource")),
+            Field(3, "hostPath", .message("core.v1.HostPathVolumeSource")),
+            Field(5, "nfs", .message("core.v1.NFSVolumeSource")),
+            Field(10, "fc", .message("core.v1.FCVolumeSource")),
+            Field(14, "vsphereVolume", .message("core.v1.VsphereVirtualDiskVolumeSource")),
+            Field(16, "azureDisk", .message("core.v1.AzureDiskVolumeSource")),
+            Field(17, "photonPersistentDisk", .message("core.v1.PhotonPersistentDiskVolumeSource")),
+            Field(18, "portworxVolume", .message("core.v1.PortworxVolumeSource")),
+            Field(20, "local", .message("core.v1.LocalVolumeSource")),
+            Field(22, "csi", .message("core.v1.CSIPersistentVolumeSource")),
+        ]),
+        MessageSchema("core.v1.LocalVolumeSource", [
+            Field(1, "path", .string, .keepsZero),
+            Field(2, "fsType", .string),
+        ]),
+        MessageSchema("core.v1.CSIPersistentVolumeSource", [
+            Field(1, "driver", .string, .keepsZero),
+            Field(2, "volumeHandle", .string, .keepsZero),
+            Field(3, "readOnly", .bool),
+            Field(4, "fsType", .string),
+            Field(5, "volumeAttributes", .map(.string)),
+            Field(6, "controllerPublishSecretRef", .message("core.v1.SecretReference")),
+            Field(7, "nodeStageSecretRef", .message("core.v1.SecretReference")),
+            Field(8, "nodePublishSecretRef", .message("core.v1.SecretReference")),
+            Field(9, "controllerExpandSecretRef", .message("core.v1.SecretReference")),
+            Field(10, "nodeExpandSecretRef", .message("core.v1.SecretReference")),
+        ]),
+        MessageSchema("core.v1.SecretReference", [
+            Field(1, "name", .string),
+            Field(2, "namespace", .string),
+        ]),
+        MessageSchema("core.v1.VolumeNodeAffinity", [
+            Field(1, "required", .message("core.v1.NodeSelector")),
+        ]),
+        MessageSchema("core.v1.PersistentVolumeStatus", [
+            Field(1, "phase", .string),
+            Field(2, "message", .string),
+            Field(3, "reason", .string),
+            Field(4, "lastPhaseTransitionTime", .time),
+        ]),
+        MessageSchema("storage.v1.StorageClass", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "provisioner", .string, .keepsZero),
+            Field(3, "parameters", .map(.string)),
+            Field(4, "reclaimPolicy", .string),
+            Field(5, "mountOptions", .string, .repeated),
+            Field(6, "allowVolumeExpansion", .bool),
+            Field(7, "volumeBindingMode", .string),
+            Field(8, "allowedTopologies", .message("core.v1.TopologySelectorTerm"), .repeated),
+        ]),
+        MessageSchema("core.v1.TopologySelectorTerm", [
+            Field(1, "matchLabelExpressions", .message("core.v1.TopologySelectorLabelRequirement"), .repeated),
+        ]),
+        MessageSchema("core.v1.TopologySelectorLabelRequirement", [
+            Field(1, "key", .string, .keepsZero),
+            Field(2, "values", .string, .repeated),
+        ]),
+    ]
+}

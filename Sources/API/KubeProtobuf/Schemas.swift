@@ -7,7 +7,7 @@
 enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
-        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates)
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates + persistentVolume)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -18,6 +18,7 @@ enum Schemas {
                 "Service": "core.v1.Service", "Endpoints": "core.v1.Endpoints", "ConfigMap": "core.v1.ConfigMap",
                 "Secret": "core.v1.Secret", "ServiceAccount": "core.v1.ServiceAccount", "Event": "core.v1.Event",
                 "Binding": "core.v1.Binding", "PersistentVolumeClaim": "core.v1.PersistentVolumeClaim",
+                "PersistentVolume": "core.v1.PersistentVolume",
             ],
             "apps/v1": [
                 "Deployment": "apps.v1.Deployment", "ReplicaSet": "apps.v1.ReplicaSet", "DaemonSet": "apps.v1.DaemonSet",
@@ -29,6 +30,7 @@ enum Schemas {
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
             "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
             "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],
+            "storage.k8s.io/v1": ["StorageClass": "storage.v1.StorageClass"],
             "certificates.k8s.io/v1": ["CertificateSigningRequest": "certificates.v1.CertificateSigningRequest"],
             "rbac.authorization.k8s.io/v1": [
                 "Role": "rbac.v1.Role", "ClusterRole": "rbac.v1.ClusterRole", "RoleBinding": "rbac.v1.RoleBinding",

@@ -118,7 +118,8 @@ public final class APIServer: Sendable {
         store = try await location.open(retention: configuration.retention, logger: logger)
         var admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange),
-                                         priorities: PriorityAdmission(store: store))
+                                         priorities: PriorityAdmission(store: store),
+                                         storageClasses: StorageClassAdmission(store: store))
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
             let directory = configuration.dataDirectory + "/pki"

@@ -20,6 +20,8 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(TableOnlyStrategy<ServiceAccount>(table: Printers.serviceAccount), core: core),
             ResourceHandler(EventStrategy(), core: core),
             ResourceHandler(PersistentVolumeClaimStrategy(), core: core),
+            ResourceHandler(PersistentVolumeStrategy(), core: core),
+            ResourceHandler(StorageClassStrategy(), core: core),
             ResourceHandler(DeploymentStrategy(), core: core),
             ResourceHandler(ReplicaSetStrategy(), core: core),
             ResourceHandler(DaemonSetStrategy(), core: core),

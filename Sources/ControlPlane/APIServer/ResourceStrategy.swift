@@ -90,4 +90,6 @@ struct AdmissionContext: Sendable {
     var priorities: PriorityAdmission? = nil
     /// The ServiceAccount plugin's token volume (nil over plain HTTP, where no tokens are issued).
     var serviceAccounts: ServiceAccountAdmission? = nil
+    /// The DefaultStorageClass plugin (nil: claims keep the class they name).
+    var storageClasses: StorageClassAdmission? = nil
 }

@@ -17,6 +17,7 @@ extension Job: StatusCarrying {}
 extension StatefulSet: StatusCarrying {}
 extension CronJob: StatusCarrying {}
 extension PersistentVolumeClaim: StatusCarrying {}
+extension PersistentVolume: StatusCarrying {}
 
 extension ResourceStrategy where Object: StatusCarrying {
     var hasStatus: Bool { true }

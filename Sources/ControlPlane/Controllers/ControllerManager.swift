@@ -103,6 +103,9 @@ public final class ControllerManager: Sendable {
         if on(DisruptionController.controllerName) { controllers.append(DisruptionController(context: context)) }
         if on(CertificateApprover.controllerName) { controllers.append(CertificateApprover(context: context)) }
         if on(CertificateSigner.controllerName) { controllers.append(CertificateSigner(context: context, authority: signingAuthority)) }
+        if on(PersistentVolumeController.controllerName) { controllers.append(PersistentVolumeController(context: context)) }
+        if on(PVCProtectionController.controllerName) { controllers.append(PVCProtectionController(context: context)) }
+        if on(PVProtectionController.controllerName) { controllers.append(PVProtectionController(context: context)) }
         return controllers
     }
 }

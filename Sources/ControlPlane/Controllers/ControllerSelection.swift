@@ -16,15 +16,16 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName, RootCACertPublisher.controllerName,
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
         CertificateApprover.controllerName, CertificateSigner.controllerName,
+        PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
         "replicationcontroller", "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
-        "serviceaccount-token", "persistentvolume-binder", "attachdetach",
+        "serviceaccount-token", "attachdetach",
         "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
-        "endpointslice-mirroring", "ephemeral-volume", "pv-protection", "pvc-protection", "ttl", "route", "service",
+        "endpointslice-mirroring", "ephemeral-volume", "ttl", "route", "service",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
         "storageversion-migrator",
@@ -66,7 +67,8 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     private static func canonical(_ name: String) throws(ControllerSelectionError) -> String? {
         let short = name.hasSuffix("-controller") ? String(name.dropLast("-controller".count)) : name
         let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle",
-                       "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing"]
+                       "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
+                       "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }

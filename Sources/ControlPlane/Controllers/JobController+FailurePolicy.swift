@@ -7,13 +7,16 @@ struct PodFailurePolicyVerdict: Equatable {
     var failJobMessage: String?
     /// Whether the failure counts toward `backoffLimit` (not for `Ignore`).
     var countsFailure = true
+    /// A `FailIndex` rule matched: the pod's index fails at once, whatever its `backoffLimitPerIndex`.
+    var failsIndex = false
     /// The action of the rule that matched, for metrics.
     var action: String?
 }
 
 extension PodFailurePolicy {
     /// The first rule matching the pod's container exit codes or conditions decides; without a match the
-    /// failure simply counts. `FailIndex` applies to Indexed Jobs only and is skipped here.
+    /// failure simply counts. `FailIndex` (allowed only with `backoffLimitPerIndex`) counts the failure and fails
+    /// the pod's index.
     func verdict(for pod: Pod) -> PodFailurePolicyVerdict {
         for (index, rule) in rules.enumerated() {
             var subject: String?
@@ -33,6 +36,7 @@ extension PodFailurePolicy {
             case "Count": return PodFailurePolicyVerdict(action: "Count")
             case "FailJob":
                 return PodFailurePolicyVerdict(failJobMessage: "\(subject) matching FailJob rule at index \(index)", action: "FailJob")
+            case "FailIndex": return PodFailurePolicyVerdict(failsIndex: true, action: "FailIndex")
             default: continue
             }
         }

@@ -60,14 +60,16 @@ extension JobController {
         return indexes.filter { $0 < completions }
     }
 
-    /// Indexes whose failures exceed `limit` (`backoffLimitPerIndex`): those recorded and those of failed pods whose
-    /// failure counts and whose index had already failed `limit` times (upstream's `getNewFailedIndexes`).
+    /// Indexes whose failures exceed `limit` (`backoffLimitPerIndex`): those recorded, those of failed pods whose
+    /// failure counts and whose index had already failed `limit` times, and those of failed pods a `FailIndex` rule
+    /// matched (upstream's `isIndexFailed`).
     static func failedIndexes(_ job: Job, pods: [Pod], limit: Int32) -> Set<Int> {
         let completions = Int(job.spec?.completions ?? 0)
         var indexes = CompletionIndexes.parse(job.status?.failedIndexes)
         for pod in pods where job.isFailed(pod) {
-            guard let index = pod.completionIndex, job.spec?.podFailurePolicy?.verdict(for: pod).countsFailure ?? true else { continue }
-            if pod.indexFailureCount + 1 > Int(limit) { indexes.insert(index) }
+            guard let index = pod.completionIndex else { continue }
+            let verdict = job.spec?.podFailurePolicy?.verdict(for: pod) ?? PodFailurePolicyVerdict()
+            if verdict.failsIndex || verdict.countsFailure && pod.indexFailureCount + 1 > Int(limit) { indexes.insert(index) }
         }
         return indexes.filter { $0 < completions }
     }

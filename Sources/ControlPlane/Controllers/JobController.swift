@@ -15,8 +15,8 @@ import Logging
 /// recreated after failures with upstream's backoff (10 s doubling to 10 min). `suspend` deletes active pods.
 ///
 /// Indexed Jobs run each index of `0..<completions` in its own pod (see `JobController+Indexed.swift`), with
-/// `backoffLimitPerIndex`/`maxFailedIndexes` (`FailedIndexes`, `MaxFailedIndexesExceeded`); the FailIndex policy
-/// action is not supported yet.
+/// `backoffLimitPerIndex`/`maxFailedIndexes` (`FailedIndexes`, `MaxFailedIndexesExceeded`); a FailIndex rule of the
+/// pod failure policy fails the pod's index at once.
 public struct JobController: Controller {
     /// Upstream's name, for `--controllers`.
     public static let controllerName = "job-controller"

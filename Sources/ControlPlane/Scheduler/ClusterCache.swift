@@ -16,6 +16,10 @@ struct ClusterCache: Sendable {
     private(set) var assumed: Set<String> = []
     private(set) var namespaceLabels: [String: [String: String]] = [:]
     var workloads = WorkloadSelectors()
+    /// Claims, volumes and classes for the VolumeBinding filter.
+    var volumes = VolumeCache()
+    /// UIDs of the placed pods using each claim (`namespace/name`), for VolumeRestrictions' ReadWriteOncePod check.
+    private(set) var claimUsers: [String: Set<String>] = [:]
     /// Placed pods with any affinity term, and with a required anti-affinity term, cluster-wide (fast paths when 0).
     private(set) var podsWithAffinity = 0
     private(set) var podsWithRequiredAntiAffinity = 0
@@ -82,6 +86,7 @@ struct ClusterCache: Sendable {
         remove(uid: pod.uid)
         placement[pod.uid] = pod.nodeName
         update(node: pod.nodeName) { $0.add(pod) }
+        for claim in pod.claims { claimUsers[claim, default: []].insert(pod.uid) }
         if pod.hasAffinity { podsWithAffinity += 1 }
         if !pod.requiredAntiAffinity.isEmpty { podsWithRequiredAntiAffinity += 1 }
     }
@@ -106,6 +111,10 @@ struct ClusterCache: Sendable {
             if let pod = removed { info.remove(pod) }
         }
         if let removed {
+            for claim in removed.claims {
+                claimUsers[claim]?.remove(uid)
+                if claimUsers[claim]?.isEmpty == true { claimUsers[claim] = nil }
+            }
             if removed.hasAffinity { podsWithAffinity -= 1 }
             if !removed.requiredAntiAffinity.isEmpty { podsWithRequiredAntiAffinity -= 1 }
         }

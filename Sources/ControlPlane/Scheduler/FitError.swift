@@ -12,6 +12,9 @@ struct FitError: Sendable, Hashable {
     var failures: [FilterFailure]
     /// PostFilter's message, without the "preemption: " prefix; nil when there is none (no nodes).
     var preemption: String?
+    /// A PreFilter plugin's verdict for every node (`pod has unbound immediate PersistentVolumeClaims`): it
+    /// replaces the per-node histogram.
+    var preFilter: String? = nil
 
     static let preemptionNotHelpful = "Preemption is not helpful for scheduling"
     static let noPreemptionVictims = "No preemption victims found for incoming pod"
@@ -30,7 +33,7 @@ struct FitError: Sendable, Hashable {
     }
 
     var message: String {
-        var message = Self.histogram(failures, nodes: nodeCount)
+        var message = preFilter.map { "0/\(nodeCount) nodes are available: \($0)." } ?? Self.histogram(failures, nodes: nodeCount)
         if let preemption { message += " preemption: \(preemption)." }
         return message
     }
@@ -62,5 +65,14 @@ extension SchedulingAlgorithm {
             }
         }
         return FitError(nodeCount: nodes, failures: failures.map(\.failure), preemption: FitError.histogram(preemption, nodes: nodes))
+    }
+
+    /// The fit error when a PreFilter plugin rejected the pod: every node has that unresolvable status, so
+    /// preemption is not helpful anywhere.
+    func preFilterError(_ message: String) -> FitError {
+        let nodes = cache.nodeCount
+        let preemption = pod.preemptionNever ? FitError.preemptionNeverMessage
+            : FitError.histogram(Array(repeating: .unresolvable(FitError.preemptionNotHelpful), count: nodes), nodes: nodes)
+        return FitError(nodeCount: nodes, failures: [], preemption: preemption, preFilter: message)
     }
 }

@@ -62,12 +62,7 @@ struct PendingPod: Sendable {
     func matchesNodeAffinity(_ node: NodeInfo) -> Bool {
         for (key, value) in spec.nodeSelector ?? [:] where node.labels[key] != value { return false }
         guard let required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution else { return true }
-        return required.nodeSelectorTerms.contains { term in
-            let expressions = term.matchExpressions ?? [], fields = term.matchFields ?? []
-            guard !expressions.isEmpty || !fields.isEmpty else { return false }
-            return expressions.allSatisfy { $0.matches(node.labels[$0.key]) }
-                && fields.allSatisfy { $0.key == "metadata.name" && $0.matches(node.name) }
-        }
+        return required.nodeSelectorTerms.contains { $0.matches(nodeName: node.name, labels: node.labels) }
     }
 
     /// The first NoSchedule/NoExecute taint of the node the pod does not tolerate.

@@ -126,6 +126,8 @@ struct PodInfo: Sendable {
     var nonZeroCPU: Int64
     var nonZeroMemory: Int64
     var hostPorts: [HostPort]
+    /// Keys (`namespace/name`) of the PersistentVolumeClaims the pod uses (VolumeRestrictions).
+    var claims: [String]
     var requiredAffinity: [AffinityTerm]
     var requiredAntiAffinity: [AffinityTerm]
     var preferredAffinity: [AffinityTerm]
@@ -153,6 +155,7 @@ struct PodInfo: Sendable {
         let nonZero = Self.requests(spec, nonZero: true)
         nonZeroCPU = nonZero.milliCPU
         nonZeroMemory = nonZero.memory
+        claims = pod.claimNames.map { "\(pod.metadata.namespace ?? "")/\($0)" }
         hostPorts = (spec?.containers ?? []).flatMap { $0.ports ?? [] }.compactMap { port in
             guard let hostPort = port.hostPort, hostPort > 0 else { return nil }
             let ip = port.hostIP ?? ""

@@ -28,13 +28,18 @@ public actor Scheduler {
         public var parallelBindings: Int
         public var initialBackoff: Duration
         public var maximumBackoff: Duration
+        /// How long binding waits for the persistentvolume-binder (or a provisioner) to bind the claims of a pod
+        /// whose volumes it chose (upstream's VolumeBinding `bindTimeoutSeconds`, 600).
+        public var volumeBindTimeout: Duration
 
         public init(schedulerName: String = Scheduler.name, parallelBindings: Int = 32,
-                    initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(10)) {
+                    initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(10),
+                    volumeBindTimeout: Duration = .seconds(600)) {
             self.schedulerName = schedulerName
             self.parallelBindings = parallelBindings
             self.initialBackoff = initialBackoff
             self.maximumBackoff = maximumBackoff
+            self.volumeBindTimeout = volumeBindTimeout
         }
     }
 
@@ -91,6 +96,15 @@ public actor Scheduler {
             group.addTask {
                 await Reflector(ListWatch<PodDisruptionBudget>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
+            group.addTask {
+                await Reflector(ListWatch<PersistentVolumeClaim>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
+            group.addTask {
+                await Reflector(ListWatch<PersistentVolume>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
+            group.addTask {
+                await Reflector(ListWatch<StorageClass>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
             while !isSynced { try await Task.sleep(for: .milliseconds(20)) }
             let nodes = cache.nodeCount
             logger.info("scheduler caches synced", metadata: ["nodes": "\(nodes)"])
@@ -104,7 +118,7 @@ public actor Scheduler {
         }
     }
 
-    private var isSynced: Bool { synced.count == 7 }
+    private var isSynced: Bool { synced.count == 10 }
 
     // MARK: Watches
 
@@ -174,6 +188,58 @@ public actor Scheduler {
             case .bookmark: break
             }
         }
+    }
+
+    // Storage for the VolumeBinding filter: any change may make a pod that waited for its volumes schedulable.
+
+    private func apply(_ delta: ReflectorDelta<PersistentVolumeClaim>) {
+        switch delta {
+        case .replace(let claims, _):
+            cache.volumes.claims = Dictionary(claims.map { (VolumeCache.key($0), $0) }, uniquingKeysWith: { $1 })
+            synced.insert("persistentvolumeclaims")
+        case .event(let event):
+            guard let claim = event.object else { return }
+            switch event {
+            case .added, .modified: cache.volumes.claims[VolumeCache.key(claim)] = claim
+            case .deleted: cache.volumes.claims[VolumeCache.key(claim)] = nil
+            case .bookmark: return
+            }
+        }
+        moveUnschedulable()
+    }
+
+    private func apply(_ delta: ReflectorDelta<PersistentVolume>) {
+        switch delta {
+        case .replace(let volumes, _):
+            let names = Set(volumes.compactMap(\.metadata.name))
+            for name in cache.volumes.volumes.keys where !names.contains(name) { cache.volumes.removeVolume(named: name) }
+            for volume in volumes { cache.volumes.setVolume(volume) }
+            synced.insert("persistentvolumes")
+        case .event(let event):
+            guard let volume = event.object else { return }
+            switch event {
+            case .added, .modified: cache.volumes.setVolume(volume)
+            case .deleted: cache.volumes.removeVolume(named: volume.metadata.name ?? "")
+            case .bookmark: return
+            }
+        }
+        moveUnschedulable()
+    }
+
+    private func apply(_ delta: ReflectorDelta<StorageClass>) {
+        switch delta {
+        case .replace(let classes, _):
+            cache.volumes.classes = Dictionary(classes.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { $1 })
+            synced.insert("storageclasses")
+        case .event(let event):
+            guard let storageClass = event.object else { return }
+            switch event {
+            case .added, .modified: cache.volumes.classes[storageClass.metadata.name ?? ""] = storageClass
+            case .deleted: cache.volumes.classes[storageClass.metadata.name ?? ""] = nil
+            case .bookmark: return
+            }
+        }
+        moveUnschedulable()
     }
 
     /// UIDs of the pods this scheduler knows, to work out deletions when a LIST replaces its view.
@@ -321,6 +387,7 @@ public actor Scheduler {
             return
         }
         let nodeName: String
+        var volumePlan: VolumePlan?
         switch decide(item.pod) {
         case .unschedulable(let message):
             finishUnschedulable(item, cycle: cycle, message: message, started: started)
@@ -329,9 +396,12 @@ public actor Scheduler {
             preempt(for: item.pod, candidate)
             finishUnschedulable(item, cycle: cycle, message: message, started: started, nominatedNode: candidate.node)
             return
-        case .node(let name):
+        case .node(let name, let plan):
             nodeName = name
+            volumePlan = plan
         }
+        // AssumePodVolumes: the chosen volumes are taken for these claims until the watch shows them bound.
+        for binding in volumePlan?.bindings ?? [] { cache.volumes.assumed[binding.volume] = binding.claim }
         var info = item.pod.info
         info.nodeName = nodeName
         cache.clearNomination(uid: uid)
@@ -345,6 +415,14 @@ public actor Scheduler {
         Task {
             let binding = Binding(metadata: ObjectMeta(name: pod.info.name, namespace: pod.info.namespace, uid: pod.info.uid),
                                   target: ObjectReference(kind: "Node", name: nodeName))
+            if let volumePlan {
+                do {
+                    try await bindVolumes(volumePlan, node: nodeName, pod: pod)
+                } catch {
+                    volumeBindingFailed(item, plan: volumePlan, node: nodeName, error: error)
+                    return
+                }
+            }
             do throws(KubeClientError) {
                 try await client.bind(binding)
                 bound(item, node: nodeName)
@@ -355,7 +433,8 @@ public actor Scheduler {
     }
 
     private enum Decision {
-        case node(String)
+        /// The node, and for a pod with claims what VolumeBinding must do before the pod is bound.
+        case node(String, VolumePlan?)
         case unschedulable(String)
         /// No node fits, but evicting the candidate's victims frees its node (the message has no preemption part).
         case preempt(PreemptionCandidate, message: String)
@@ -365,9 +444,16 @@ public actor Scheduler {
     /// assuming the pod does not copy the cache).
     private func decide(_ pod: PendingPod) -> Decision {
         let algorithm = SchedulingAlgorithm(pod: pod, cache: cache)
+        if let message = algorithm.volumes?.preFilterFailure {
+            return .unschedulable(algorithm.preFilterError(message).message)
+        }
+        func plan(_ node: NodeInfo) -> VolumePlan? {
+            guard let volumes = algorithm.volumes, case .fits(let plan) = volumes.plan(for: node) else { return nil }
+            return plan
+        }
         // A pod a preemption made room for tries its nominated node first (upstream's evaluateNominatedNode).
         if let nominated = cache.nominatedNode(of: pod.info.uid), let node = cache.node(named: nominated), algorithm.filter(node) == nil {
-            return .node(nominated)
+            return .node(nominated, plan(node))
         }
         let found = algorithm.findFeasibleNodes(start: nextStartNode)
         nextStartNode = (nextStartNode + found.processed) % max(1, cache.nodeCount)
@@ -396,7 +482,8 @@ public actor Scheduler {
                 }
             }
         }
-        return .node(algorithm.cache.nodes[chosen].name)
+        let node = algorithm.cache.nodes[chosen]
+        return .node(node.name, plan(node))
     }
 
     /// DefaultPreemption's PrepareCandidate: the preemptor is nominated to the candidate's node (so pods of lower or
@@ -478,6 +565,63 @@ public actor Scheduler {
         moveUnschedulable()
     }
 
+    // MARK: Volume binding (VolumeBinding's PreBind)
+
+    /// Upstream's `BindPodVolumes`: pre-binds each chosen volume to its claim (`claimRef`, bound-by-controller),
+    /// marks claims to provision with the selected node, then waits until the persistentvolume-binder (or the
+    /// provisioner) has bound every claim of the pod, at most `volumeBindTimeout`.
+    private nonisolated func bindVolumes(_ plan: VolumePlan, node: String, pod: PendingPod) async throws {
+        for binding in plan.bindings {
+            let parts = binding.claim.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            let claim = try await client.get(PersistentVolumeClaim.self, name: parts[1], namespace: parts[0])
+            var volume = try await client.get(PersistentVolume.self, name: binding.volume)
+            if let ref = volume.spec?.claimRef, !volume.isBound(to: claim) {
+                throw VolumeBindingError("volume \"\(binding.volume)\" is already bound to claim \"\(ref.namespace ?? "")/\(ref.name ?? "")\"")
+            }
+            var spec = volume.spec ?? PersistentVolumeSpec()
+            if spec.claimRef == nil {
+                volume.metadata.annotations = (volume.metadata.annotations ?? [:]).merging([VolumeBinding.boundByController: "yes"]) { $1 }
+            }
+            spec.claimRef = ObjectReference(kind: "PersistentVolumeClaim", namespace: claim.metadata.namespace, name: claim.metadata.name,
+                                            uid: claim.metadata.uid, apiVersion: "v1", resourceVersion: claim.metadata.resourceVersion)
+            volume.spec = spec
+            _ = try await client.update(volume)
+        }
+        for key in plan.provisions {
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            var claim = try await client.get(PersistentVolumeClaim.self, name: parts[1], namespace: parts[0])
+            guard claim.metadata.annotations?[VolumeBinding.selectedNode] != node else { continue }
+            claim.metadata.annotations = (claim.metadata.annotations ?? [:]).merging([VolumeBinding.selectedNode: node]) { $1 }
+            _ = try await client.update(claim)
+        }
+        let deadline = ContinuousClock.now + configuration.volumeBindTimeout
+        while await !claimsBound(plan.claims) {
+            guard ContinuousClock.now < deadline else { throw VolumeBindingError("context deadline exceeded") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func claimsBound(_ keys: [String]) -> Bool { keys.allSatisfy(cache.volumes.isFullyBound) }
+
+    /// PreBind failed: the pod goes back to the queue (with the event upstream's failure handler records) and the
+    /// volumes it had taken are free again.
+    private func volumeBindingFailed(_ item: SchedulingQueue.Item, plan: VolumePlan, node: String, error: any Error) {
+        releaseBinding()
+        let uid = item.pod.info.uid
+        for binding in plan.bindings where cache.volumes.assumed[binding.volume] == binding.claim { cache.volumes.assumed[binding.volume] = nil }
+        if cache.assumed.contains(uid) { cache.remove(uid: uid) }
+        metrics.attempt("error", since: .now)
+        let message = "running PreBind plugin \"VolumeBinding\": binding volumes: \(error)"
+        logger.warning("volume binding failed", metadata: ["pod": "\(item.pod.key)", "node": "\(node)", "error": "\(error)"])
+        events.record(item.pod.pod, "Warning", reason: "FailedScheduling", message: message)
+        var retry = item
+        retry.pod.info.nodeName = ""
+        if knownPods.contains(uid) { queue.addBackoff(retry) }
+        moveUnschedulable()
+    }
+
     private func releaseBinding() {
         bindings -= 1
         if let waiter = bindingWaiter {
@@ -519,4 +663,10 @@ struct ConditionPatch: Encodable {
         var nominatedNodeName: String?
     }
     var status: Status
+}
+
+/// Why VolumeBinding's PreBind failed, worded as upstream's errors.
+struct VolumeBindingError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -11,8 +11,9 @@ struct FilterFailure: Sendable, Hashable {
 }
 
 /// One scheduling cycle for one pod over a `ClusterCache`, with kube-scheduler's default profile: the filters
-/// NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, PodTopologySpread and
-/// InterPodAffinity in that order (the first failing one decides a node's reason), and the scores of
+/// NodeUnschedulable, NodeName, TaintToleration, NodeAffinity, NodePorts, NodeResourcesFit, VolumeRestrictions
+/// (ReadWriteOncePod only), VolumeBinding, VolumeZone,
+/// PodTopologySpread and InterPodAffinity in that order (the first failing one decides a node's reason), and the scores of
 /// `SchedulingAlgorithm+Score.swift`. Like upstream it stops filtering once it has found
 /// `numFeasibleNodesToFind` nodes, starting where the previous cycle stopped, so large clusters are not
 /// walked in full for every pod.
@@ -23,6 +24,8 @@ struct SchedulingAlgorithm {
     private(set) var spread: TopologySpreadState?
     /// InterPodAffinity's pre-filter state.
     private(set) var affinity: InterPodAffinityState?
+    /// VolumeBinding's pre-filter state (nil for pods without claims).
+    private(set) var volumes: VolumeBindingState?
 
     static let reasonUnschedulable = "node(s) were unschedulable"
     static let reasonNodeName = "node(s) didn't match the requested node name"
@@ -43,6 +46,7 @@ struct SchedulingAlgorithm {
         let needsAffinity = !pod.info.requiredAffinity.isEmpty || !pod.info.requiredAntiAffinity.isEmpty
             || cache.podsWithRequiredAntiAffinity > 0
         affinity = needsAffinity ? InterPodAffinityState(pod: pod, cache: cache) : nil
+        volumes = VolumeBindingState(pod: pod, cache: cache)
     }
 
     /// Upstream's `numFeasibleNodesToFind` with the default `percentageOfNodesToScore` (adaptive: 50% minus one
@@ -101,6 +105,13 @@ struct SchedulingAlgorithm {
         }
         // NodeResourcesFit
         if let reasons = insufficientResources(node, ignoring: removed) { return FilterFailure(reasons: reasons, unresolvable: false) }
+        // VolumeRestrictions (ReadWriteOncePod), VolumeBinding
+        if let volumes {
+            if let failure = volumes.readWriteOncePodConflict(ignoring: removed) { return failure }
+            if case .failure(let failure) = volumes.plan(for: node) { return failure }
+            // VolumeZone
+            if let failure = volumes.volumeZoneConflict(node) { return failure }
+        }
         // PodTopologySpread
         if let spread, let failure = spread.filter(node, pod: pod) { return failure }
         // InterPodAffinity

@@ -126,12 +126,18 @@ enum DefaultPolicy {
             PolicyRule(verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"]),
             PolicyRule(verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"]),
         ]),
+        // What the scheduler's VolumeBinding plugin writes (upstream's system:volume-scheduler).
+        role("system:volume-scheduler", [
+            PolicyRule(verbs: ["get", "list", "patch", "update", "watch"], apiGroups: [""], resources: ["persistentvolumes"]),
+            PolicyRule(verbs: read, apiGroups: ["storage.k8s.io"], resources: ["storageclasses"]),
+            PolicyRule(verbs: ["get", "list", "patch", "update", "watch"], apiGroups: [""], resources: ["persistentvolumeclaims"]),
+        ]),
         // The controller manager runs every controller with its own credentials (upstream's
         // --use-service-account-credentials=false), so it needs what all of them need together.
         role("system:kube-controller-manager", [
             PolicyRule(verbs: ["*"], apiGroups: ["", "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io"],
                        resources: ["*"]),
-            PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io", "certificates.k8s.io"], resources: ["*"]),
+            PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io", "certificates.k8s.io", "storage.k8s.io"], resources: ["*"]),
             // csrapproving and csrsigning (upstream's system:controller:certificate-controller).
             PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
                        resourceNames: [CertificateSigningRequest.kubeAPIServerClientKubeletSigner]),
@@ -180,6 +186,7 @@ enum DefaultPolicy {
         binding("system:public-info-viewer", [.group("system:authenticated"), .group("system:unauthenticated")]),
         binding("system:monitoring", [.group("system:monitoring")]),
         binding("system:kube-scheduler", [.user("system:kube-scheduler")]),
+        binding("system:volume-scheduler", [.user("system:kube-scheduler")]),
         binding("system:kube-controller-manager", [.user("system:kube-controller-manager")]),
         binding("system:coredns", [.user("system:coredns"), .serviceAccount("coredns", namespace: "kube-system")]),
         binding("system:node-proxier", [.user("system:kube-proxy"), .group("system:nodes")]),

@@ -2,7 +2,9 @@ import Foundation
 import KubeAPI
 
 /// core/v1 PersistentVolumeClaims: stored and validated as upstream does (access modes, a storage request,
-/// volume mode), `Pending` until bound. Swiftlet has no volume provisioner or binder yet, so nothing binds them.
+/// volume mode), `Pending` until the persistentvolume-binder controller binds them. Admission gives a claim that
+/// names no class the default StorageClass (DefaultStorageClass) and the `kubernetes.io/pvc-protection` finalizer
+/// (StorageObjectInUseProtection).
 struct PersistentVolumeClaimStrategy: ResourceStrategy {
     typealias Object = PersistentVolumeClaim
     static let accessModes = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
@@ -10,6 +12,10 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
     func prepareForCreate(_ claim: inout PersistentVolumeClaim, context: AdmissionContext) async throws {
         Self.applyDefaults(&claim)
         claim.status = PersistentVolumeClaimStatus(phase: "Pending")
+        try await context.storageClasses?.admit(&claim)
+        var finalizers = claim.metadata.finalizers ?? []
+        if !finalizers.contains(VolumeBinding.pvcProtectionFinalizer) { finalizers.append(VolumeBinding.pvcProtectionFinalizer) }
+        claim.metadata.finalizers = finalizers
     }
 
     func prepareForUpdate(_ claim: inout PersistentVolumeClaim, old: PersistentVolumeClaim, context: AdmissionContext) async throws {
@@ -52,10 +58,12 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
         var causes = Self.validateSpec(claim.spec, path: "spec")
         if let old, var a = claim.spec, var b = old.spec {
             // Upstream's ValidatePersistentVolumeClaimUpdate: only the storage request may change (and the
-            // volume name be filled in once).
+            // volume name be filled in once, and a claim without a class be given one: upstream's retroactive
+            // default StorageClass assignment).
             a.resources = nil
             b.resources = nil
             if (b.volumeName ?? "").isEmpty { b.volumeName = a.volumeName }
+            if b.storageClassName == nil { b.storageClassName = a.storageClassName }
             if a != b {
                 causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims", field: "spec"))
             }
@@ -80,13 +88,13 @@ extension Printers {
             .init(name: "Age", type: "string", description: ageDescription),
             .init(name: "VolumeMode", type: "string", description: "VolumeMode defines what type of volume is required by the claim.", priority: 1),
         ]) { claim, now in
-            let short = ["ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"]
-            let bound = claim.metadata.deletionTimestamp == nil && claim.status?.phase == "Bound"
-            let modes = bound ? (claim.status?.accessModes ?? []).compactMap { short[$0] }.joined(separator: ",") : ""
-            let capacity = bound ? claim.status?.capacity?["storage"].map { "\($0)" } ?? "" : ""
+            // Capacity and access modes once a volume is named, as upstream prints them.
+            let named = !(claim.spec?.volumeName ?? "").isEmpty
+            let modes = named ? VolumeAccessModes.short(claim.status?.accessModes ?? []) : ""
+            let capacity = named ? "\(claim.status?.capacity?["storage"] ?? .zero)" : ""
             let phase = claim.metadata.deletionTimestamp != nil ? "Terminating" : claim.status?.phase ?? ""
             return [.string(claim.metadata.name ?? ""), .string(phase), .string(claim.spec?.volumeName ?? ""), .string(capacity),
-                    .string(modes), .string(claim.spec?.storageClassName ?? ""), .string(nonEmpty(claim.spec?.volumeAttributesClassName, or: "<unset>")),
+                    .string(modes), .string(claim.storageClass), .string(nonEmpty(claim.spec?.volumeAttributesClassName, or: "<unset>")),
                     ageCell(claim.metadata.creationTimestamp, now: now), .string(claim.spec?.volumeMode ?? "<unset>")]
         }
     }

@@ -257,6 +257,21 @@ struct JobStrategy: ResourceStrategy {
                 causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(value): must be \(positive ? "greater than 0" : "greater than or equal to 0")", field: "spec.\(field)"))
             }
         }
+        // Upstream's validatePodFailurePolicy essentials: known actions, FailIndex only with backoffLimitPerIndex,
+        // restartPolicy Never.
+        if let policy = spec.podFailurePolicy {
+            if let restart = spec.template.spec?.restartPolicy, restart != "Never" {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(restart)\": only \"Never\" is supported when podFailurePolicy is specified", field: "spec.template.spec.restartPolicy"))
+            }
+            for (i, rule) in policy.rules.enumerated() {
+                let path = "spec.podFailurePolicy.rules[\(i)].action"
+                if !["Count", "FailIndex", "FailJob", "Ignore"].contains(rule.action) {
+                    causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(rule.action)\": supported values: \"Count\", \"FailIndex\", \"FailJob\", \"Ignore\"", field: path))
+                } else if rule.action == "FailIndex", spec.backoffLimitPerIndex == nil {
+                    causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be set", field: path))
+                }
+            }
+        }
         if let mode = spec.completionMode, !["NonIndexed", "Indexed"].contains(mode) {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(mode)\": supported values: \"NonIndexed\", \"Indexed\"", field: "spec.completionMode"))
         }
