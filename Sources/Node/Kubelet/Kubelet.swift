@@ -25,7 +25,15 @@ public struct Kubelet: ServiceLifecycle.Service {
         KubeletMetrics.recordNodeName(configuration.nodeName)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await connection.run() }
-            let version = try await waitForRuntime(connection)
+            // The runtime may start after the agent, or never: the wait ends with a graceful shutdown (SIGTERM).
+            let version: Runtime_V1_VersionResponse
+            do {
+                version = try await cancelWhenGracefulShutdown { try await waitForRuntime(connection) }
+            } catch where Task.isShuttingDownGracefully {
+                logger.info("shut down before the container runtime answered", metadata: ["socket": "\(configuration.runtimeSocket)"])
+                group.cancelAll()
+                return
+            }
             logger.info("container runtime ready", metadata: ["runtime": "\(version.runtimeName) \(version.runtimeVersion)",
                                                               "socket": "\(configuration.runtimeSocket)"])
             let nodeStatus = NodeStatusManager(client: client, connection: connection, configuration: configuration, logger: logger)
