@@ -158,7 +158,9 @@ private struct Agent: ServiceLifecycle.Service {
             }
         }
         let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-agent", logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
+        let registry = registry
+        let kubelet = Kubelet(configuration: configuration, client: client, metrics: { registry.emitToString() }, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: kubelet)]
         var proxy: ProxyServer?
         if let proxyMode {
             let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: proxyMode, configuration: proxyConfiguration,

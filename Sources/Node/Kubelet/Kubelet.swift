@@ -13,10 +13,13 @@ public struct Kubelet: ServiceLifecycle.Service {
     let configuration: KubeletConfiguration
     let client: KubeClient
     let logger: Logger
+    /// The process's metrics in the Prometheus text format, served on the kubelet port's `/metrics`.
+    let metrics: (@Sendable () -> String)?
 
-    public init(configuration: KubeletConfiguration, client: KubeClient, logger: Logger) {
+    public init(configuration: KubeletConfiguration, client: KubeClient, metrics: (@Sendable () -> String)? = nil, logger: Logger) {
         self.configuration = configuration
         self.client = client
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -48,6 +51,8 @@ public struct Kubelet: ServiceLifecycle.Service {
             let events = pods.events()
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
+            server.summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            server.metrics = metrics
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
                 server.tls = try KubeletServing.tlsConfiguration(clientCA: ca, nodeName: configuration.nodeName,
                                                                  addresses: [nodeIP, configuration.address], rootDirectory: configuration.rootDirectory)

@@ -13,7 +13,9 @@ import ServiceLifecycle
 /// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`), and
 /// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS when the
 /// API server is HTTPS (`KubeletServing`), every request authenticated and authorized by `KubeletAuth` (client
-/// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz` too.
+/// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz`, `/pods`,
+/// `/stats/summary`, `/metrics` and `/logs/` too (see `KubeletServer+Node`), which the API server's
+/// `nodes/{name}/proxy` reaches.
 struct KubeletServer: ServiceLifecycle.Service {
     let address: String
     let port: Int
@@ -23,6 +25,12 @@ struct KubeletServer: ServiceLifecycle.Service {
     var tls: TLSConfiguration? = nil
     /// Who may call (with TLS); nil: everyone (plain HTTP, an API server without authentication).
     var auth: KubeletAuth? = nil
+    /// `/stats/summary`; nil: not served.
+    var summary: StatsSummaryProvider? = nil
+    /// The process's metrics in the Prometheus text format for `/metrics`; nil: not served.
+    var metrics: (@Sendable () -> String)? = nil
+    /// What `/logs/` serves (upstream's system log handler: the node's `/var/log`).
+    var systemLogDirectory = "/var/log"
     let logger: Logger
 
     func run() async throws {
@@ -30,6 +38,7 @@ struct KubeletServer: ServiceLifecycle.Service {
         let workers = workers, directory = podLogDirectory, auth = auth
         if let auth { router.add(middleware: KubeletAuthMiddleware(auth: auth)) }
         router.get("/healthz") { _, _ in "ok" }
+        Self.addNodeRoutes(to: router, workers: workers, summary: summary, metrics: metrics, logDirectory: systemLogDirectory)
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
             let container = try context.parameters.require("container")
@@ -71,7 +80,7 @@ struct KubeletServer: ServiceLifecycle.Service {
         try await app.runService()
     }
 
-    private static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+    static func text(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
