@@ -1,13 +1,14 @@
 import Foundation
 import Hummingbird
 import KubeAPI
+import RemoteCommand
 
 extension KubeletServer {
     /// The node-level routes of upstream's kubelet server, reached directly or through the API server's
     /// `nodes/{name}/proxy/…`: `/pods` (the PodList of the pods bound here), `/stats/summary` (the Summary API),
     /// `/metrics` (the kubelet's Prometheus metrics) and `/logs/` (the node's `/var/log`, listed as Go's file server
     /// lists a directory). Authorized as `nodes/proxy`, `nodes/stats`, `nodes/metrics` and `nodes/log` by `KubeletAuth`.
-    static func addNodeRoutes(to router: Router<KubeletRequestContext>, workers: PodWorkers, summary: StatsSummaryProvider?,
+    static func addNodeRoutes(to router: Router<PeerRequestContext>, workers: PodWorkers, summary: StatsSummaryProvider?,
                               metrics: (@Sendable () -> String)?, logDirectory: String) {
         router.get("/pods") { _, _ -> Response in
             let pods = await workers.allPods().sorted { (($0.metadata.namespace ?? ""), ($0.metadata.name ?? "")) < (($1.metadata.namespace ?? ""), ($1.metadata.name ?? "")) }

@@ -34,7 +34,7 @@ struct KubeletServer: ServiceLifecycle.Service {
     let logger: Logger
 
     func run() async throws {
-        let router = Router(context: KubeletRequestContext.self)
+        let router = Router(context: PeerRequestContext.self)
         let workers = workers, directory = podLogDirectory, auth = auth
         if let auth { router.add(middleware: KubeletAuthMiddleware(auth: auth)) }
         router.get("/healthz") { _, _ in "ok" }
@@ -65,7 +65,7 @@ struct KubeletServer: ServiceLifecycle.Service {
             }
             return Self.text(reader.readAll(), status: .ok)
         }
-        let webSockets = Router(context: KubeletStreamContext.self)
+        let webSockets = Router(context: PeerStreamRequestContext.self)
         Self.addExecRoute(to: webSockets, workers: workers, auth: auth, logger: logger)
         Self.addPortForwardRoute(to: webSockets, workers: workers, auth: auth, logger: logger)
         let logger = logger
