@@ -53,6 +53,7 @@ public struct Kubelet: ServiceLifecycle.Service {
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
             server.summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
             server.metrics = metrics
+            server.runtime = connection
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
                 server.tls = try KubeletServing.tlsConfiguration(clientCA: ca, nodeName: configuration.nodeName,
                                                                  addresses: [nodeIP, configuration.address], rootDirectory: configuration.rootDirectory)
