@@ -19,6 +19,20 @@ extension KubeletEndToEndTests {
         await cluster.stop()
     }
 
+    @Test("nodes/N/proxy/stats/summary and pods against containerd's CRI: the Summary API from containerd's container stats",
+          .timeLimit(.minutes(3)))
+    func nodeProxyContainerd() async throws {
+        let cluster = try await Cluster(.containerd)
+        do {
+            try await nodeProxy(cluster)
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
     private func nodeProxy(_ cluster: Cluster) async throws {
         let kubectl = try #require(which("kubectl"))
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
