@@ -72,6 +72,16 @@ extension KubeletEndToEndTests {
         #expect((container["cpu"] as? [String: Any])?["usageNanoCores"] != nil, "\(container)")
         #expect(((container["memory"] as? [String: Any])?["workingSetBytes"] as? Int ?? 0) > 0, "\(container)")
 
+        // What metrics-server scrapes.
+        let resource = try await raw(node + "/metrics/resource")
+        #expect(resource.contains("# TYPE container_cpu_usage_seconds_total counter\ncontainer_cpu_usage_seconds_total{container=\"busy\",namespace=\"default\",pod=\"busy\"} "),
+                "\(resource)")
+        for name in ["container_memory_working_set_bytes{container=\"busy\"", "container_start_time_seconds{container=\"busy\"",
+                     "pod_cpu_usage_seconds_total{namespace=\"default\",pod=\"busy\"}", "pod_memory_working_set_bytes{", "node_cpu_usage_seconds_total ",
+                     "node_memory_working_set_bytes ", "resource_scrape_error 0"] {
+            #expect(resource.contains("\n" + name), "\(name) in \(resource)")
+        }
+
         // The node's /var/log as Go's file server lists it.
         let logs = try await raw(node + "/logs/")
         let first = try #require(try FileManager.default.contentsOfDirectory(atPath: "/var/log").sorted().first)

@@ -6,6 +6,7 @@ import RemoteCommand
 extension KubeletServer {
     /// The node-level routes of upstream's kubelet server, reached directly or through the API server's
     /// `nodes/{name}/proxy/…`: `/pods` (the PodList of the pods bound here), `/stats/summary` (the Summary API),
+    /// `/metrics/resource` (its CPU and memory for metrics-server),
     /// `/metrics` (the kubelet's Prometheus metrics) and `/logs/` (the node's `/var/log`, listed as Go's file server
     /// lists a directory). Authorized as `nodes/proxy`, `nodes/stats`, `nodes/metrics` and `nodes/log` by `KubeletAuth`.
     static func addNodeRoutes(to router: Router<PeerRequestContext>, workers: PodWorkers, summary: StatsSummaryProvider?,
@@ -21,6 +22,15 @@ extension KubeletServer {
                     return json(try JSONEncoder().encode(stats))
                 } catch {
                     return text("Internal Error: failed to get node info: \(error)", status: .internalServerError)
+                }
+            }
+            router.get("/metrics/resource") { _, _ -> Response in
+                do {
+                    let stats = try await summary.summary(pods: await workers.allPods())
+                    return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                    body: .init(byteBuffer: ByteBuffer(string: stats.resourceMetrics())))
+                } catch {
+                    return text("Internal Error: failed to get resource metrics: \(error)", status: .internalServerError)
                 }
             }
         }

@@ -212,3 +212,52 @@ final class StatsSummaryProvider: Sendable {
         return node
     }
 }
+
+extension StatsSummary {
+    /// The kubelet's `/metrics/resource` (what metrics-server scrapes for `kubectl top`): CPU seconds and working set
+    /// of the node, each pod and each container, and the containers' start times, in the Prometheus text format with
+    /// upstream's names and sample timestamps (milliseconds).
+    func resourceMetrics() -> String {
+        func milliseconds(_ time: String?) -> String {
+            time.flatMap(RFC3339.parse).map { String(Int64($0.timeIntervalSince1970 * 1000)) } ?? ""
+        }
+        func sample(_ name: String, _ labels: [(String, String)], _ value: Double, _ time: String?) -> String {
+            let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+            let stamp = milliseconds(time)
+            return "\(name)\(rendered) \(value)\(stamp.isEmpty ? "" : " " + stamp)\n"
+        }
+        var families: [(name: String, help: String, type: String, samples: [String])] = [
+            ("container_cpu_usage_seconds_total", "[STABLE] Cumulative cpu time consumed by the container in core-seconds", "counter", []),
+            ("container_memory_working_set_bytes", "[STABLE] Current working set of the container in bytes", "gauge", []),
+            ("container_start_time_seconds", "[STABLE] Start time of the container since unix epoch in seconds", "gauge", []),
+            ("node_cpu_usage_seconds_total", "[STABLE] Cumulative cpu time consumed by the node in core-seconds", "counter", []),
+            ("node_memory_working_set_bytes", "[STABLE] Current working set of the node in bytes", "gauge", []),
+            ("pod_cpu_usage_seconds_total", "[STABLE] Cumulative cpu time consumed by the pod in core-seconds", "counter", []),
+            ("pod_memory_working_set_bytes", "[STABLE] Current working set of the pod in bytes", "gauge", []),
+            ("resource_scrape_error", "[STABLE] 1 if there was an error while getting container metrics, 0 otherwise", "gauge", ["resource_scrape_error 0\n"]),
+        ]
+        func add(_ index: Int, _ line: String) { families[index].samples.append(line) }
+        for pod in pods {
+            let podLabels = [("namespace", pod.podRef.namespace), ("pod", pod.podRef.name)]
+            for container in pod.containers {
+                let labels = [("container", container.name)] + podLabels
+                if let cpu = container.cpu, let total = cpu.usageCoreNanoSeconds { add(0, sample(families[0].name, labels, Double(total) / 1e9, cpu.time)) }
+                if let memory = container.memory, let bytes = memory.workingSetBytes { add(1, sample(families[1].name, labels, Double(bytes), memory.time)) }
+                if let started = container.startTime.flatMap(RFC3339.parse) {
+                    add(2, sample(families[2].name, labels, started.timeIntervalSince1970, nil))
+                }
+            }
+            if let cpu = pod.cpu, let total = cpu.usageCoreNanoSeconds { add(5, sample(families[5].name, podLabels, Double(total) / 1e9, cpu.time)) }
+            if let memory = pod.memory, let bytes = memory.workingSetBytes { add(6, sample(families[6].name, podLabels, Double(bytes), memory.time)) }
+        }
+        if let cpu = node.cpu, let total = cpu.usageCoreNanoSeconds { add(3, sample(families[3].name, [], Double(total) / 1e9, cpu.time)) }
+        if let memory = node.memory, let bytes = memory.workingSetBytes { add(4, sample(families[4].name, [], Double(bytes), memory.time)) }
+        return families.map { family in
+            "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n" + family.samples.joined()
+        }.joined()
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
