@@ -45,7 +45,9 @@ struct AgentShutdownTests {
         defer { agent.stop() }
         try agent.start(try BuiltProducts.path(of: "swiftlet"),
                         try Self.agentArguments(agent, kubeconfig: try Self.unreachableKubeconfig(in: agent.directory, name: "node")))
-        try await agent.waitForLog("container runtime not reachable yet", timeout: .seconds(60))
+        // The kubelet's first CRI Version call is pending (it gives up after 5 s and retries every second).
+        try await agent.waitForLog("serving health and metrics", timeout: .seconds(60))
+        try await Task.sleep(for: .seconds(1))
         let status = await agent.terminate(SIGTERM)
         #expect(status == 0, "agent still running or failed after SIGTERM; log:\n\(agent.logTail)")
         #expect(agent.logTail.contains("shut down before the container runtime answered"), "\(agent.logTail)")
@@ -77,13 +79,15 @@ struct AgentShutdownTests {
         let bootstrap = try Self.unreachableKubeconfig(in: agent.directory, name: "bootstrap")
         try agent.start(try BuiltProducts.path(of: "swiftlet"),
                         try Self.agentArguments(agent, kubeconfig: agent.directory + "/root/kubeconfig", extra: ["--bootstrap-kubeconfig", bootstrap]))
-        try await agent.waitForLog("API server not reachable yet", timeout: .seconds(60))
+        // The CSR's create is pending: the HTTP client retries a refused connection until its 10 s connect timeout.
+        try await agent.waitForLog("bootstrapping with the bootstrap kubeconfig", timeout: .seconds(60))
+        try await Task.sleep(for: .seconds(1))
         let status = await agent.terminate(SIGINT)
         #expect(status == 0, "agent still running or failed after SIGINT; log:\n\(agent.logTail)")
         #expect(!FileManager.default.fileExists(atPath: agent.directory + "/root/kubeconfig"))
     }
 
-    @Test("SIGTERM while the bootstrap CSR waits for approval: exit 0", .timeLimit(.minutes(2)))
+    @Test("the bootstrap waits for an API server that starts late; SIGTERM while its CSR waits for approval: exit 0", .timeLimit(.minutes(2)))
     func sigtermWhileTheBootstrapWaitsForItsCertificate() async throws {
         // No controllers: nothing approves or signs the request.
         let server = try await ServerProcess(extraArguments: ["--enable-bootstrap-token-auth"])
@@ -98,8 +102,13 @@ struct AgentShutdownTests {
         let agent = try PeerDaemon(name: "agent-nocert")
         defer { agent.stop() }
         let bootstrap = try server.kubeconfig(token: "abcdef.0123456789abcdef", name: "bootstrap")
+        // The server is down when the agent starts: the bootstrap retries (up to a minute) until it is back.
+        server.kill()
         try agent.start(try BuiltProducts.path(of: "swiftlet"),
                         try Self.agentArguments(agent, kubeconfig: agent.directory + "/root/kubeconfig", extra: ["--bootstrap-kubeconfig", bootstrap]))
+        // A first attempt gives up after the client's 10 s connect timeout; the bootstrap tries again.
+        try await agent.waitForLog("API server not reachable yet", timeout: .seconds(60))
+        try await server.restart()
         try await agent.waitForLog("waiting for the client certificate", timeout: .seconds(60))
         let status = await agent.terminate(SIGTERM)
         #expect(status == 0, "agent still running or failed after SIGTERM; log:\n\(agent.logTail)")
