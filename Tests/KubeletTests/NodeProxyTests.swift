@@ -44,6 +44,8 @@ extension KubeletEndToEndTests {
         func raw(_ path: String) async throws -> String { try await cluster.kubectl(["get", "--raw", path]) }
 
         #expect(try await raw(node + "/healthz") == "ok")
+        // Counted as upstream counts connecters.
+        #expect(try await raw("/metrics").contains("apiserver_request_total{verb=\"CONNECT\",resource=\"nodes\",code=\"200\"}"))
 
         let pods = try KubeJSON.decode(ObjectList<Pod>.self, from: Data(try await raw(node + "/pods").utf8))
         #expect(pods.kind == "PodList" && pods.items.map(\.metadata.name) == ["busy"], "\(pods.items.map(\.metadata.name))")
