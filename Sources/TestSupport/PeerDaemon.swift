@@ -72,6 +72,30 @@ public final class PeerDaemon: @unchecked Sendable {
         throw TestSupportError("\(path) did not appear; daemon log:\n\(logTail)")
     }
 
+    /// Waits until the daemon's log contains `text` (a start-up step it reports); fails if it exits first.
+    public func waitForLog(_ text: String, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains(text) { return }
+            guard isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestSupportError("\(text) did not appear in the log; daemon log:\n\(logTail)")
+    }
+
+    /// Sends `signal` and waits up to `timeout` for the daemon to exit; returns its exit status (128 + signal for a
+    /// signal death), or nil while it still runs — then `stop()` ends it.
+    public func terminate(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async -> Int32? {
+        guard let pid, isRunning else { return exitStatus }
+        Glibc.kill(pid, signal)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !isRunning { return exitStatus }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// SIGKILL, as a crash; the directory and log stay (a later `stop()` removes them).
     public func kill() {
         guard let pid else { return }

@@ -54,6 +54,29 @@ import Testing
         #expect(APIPath(path: "/apis/apps/v1/deployments") == .resource(ResourcePath(group: "apps", version: "v1", namespace: nil, plural: "deployments", name: nil, subresource: nil)))
         #expect(APIPath(path: "/apis/apps") == .group("apps"))
         #expect(APIPath(path: "/version") == nil)
+        #expect(APIPath(path: "/api/v1/pods/a/b/c") == nil)
+    }
+
+    @Test func nodeProxyPathsKeepTheRestAndTheNameItsPort() throws {
+        func proxy(_ path: String) -> String? {
+            guard case .resource(let p)? = APIPath(path: path), p.plural == "nodes", p.subresource == "proxy" else { return nil }
+            return p.proxyPath
+        }
+        #expect(proxy("/api/v1/nodes/n1/proxy") == "/")
+        #expect(proxy("/api/v1/nodes/n1/proxy/") == "/")
+        #expect(proxy("/api/v1/nodes/n1/proxy/metrics") == "/metrics")
+        #expect(proxy("/api/v1/nodes/n1/proxy/stats/summary") == "/stats/summary")
+        #expect(proxy("/api/v1/nodes/n1/proxy/logs/") == "/logs/")
+        #expect(proxy("/api/v1/nodes/n1/proxy/logs/apt/") == "/logs/apt/")
+        #expect(try NodeProxyName("n1") == NodeProxyName("n1"))
+        let withPort = try NodeProxyName("n1:10250"), withScheme = try NodeProxyName("https:n1:10250")
+        #expect(withPort.node == "n1" && withPort.port == 10250 && withPort.scheme == nil)
+        #expect(withScheme.node == "n1" && withScheme.port == 10250 && withScheme.scheme == "https")
+        for bad in ["n1:x", "ftp:n1:1", ":10250", "n1:0", "a:b:c:d"] {
+            #expect(throws: Status.self, "\(bad)") { try NodeProxyName(bad) }
+        }
+        let attributes = RequestAttributes(APIRequest(method: "GET", path: "/api/v1/nodes/n1/proxy/metrics", query: [:], headers: [:], body: Data()))
+        #expect(attributes.verb == "get" && attributes.resource == "nodes" && attributes.subresource == "proxy" && attributes.name == "n1")
     }
 
     @Test func podStatusColumnFollowsUpstreamPrecedence() {

@@ -193,9 +193,9 @@ extension KubeletEndToEndTests {
         // A token bound to get nodes/proxy: allowed there, not on stats.
         #expect(try await call("/healthz", token: prober) == ("200", "ok"))
         #expect(try await call("/stats/summary", token: prober) == forbidden("system:serviceaccount:default:prober", "get", "stats"))
-        // Upstream's system:kubelet-api-admin role: stats allowed (not served by this kubelet, so 404 after authorization).
+        // Upstream's system:kubelet-api-admin role: stats allowed.
         let scraper = try await cluster.kubectl(["create", "token", "scraper"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try await call("/stats/summary", token: scraper).code == "404")
+        #expect(try await call("/stats/summary", token: scraper).code == "200")
         #expect(try await call("/healthz", token: scraper) == ("200", "ok"))
         // A token the API server does not know.
         #expect(try await call("/healthz", token: "not-a-token") == ("401", "Unauthorized"))

@@ -176,7 +176,7 @@ final class FirstRequestSniffer<Base: ServerChildChannel>: ChannelInboundHandler
         let decide = decide, channel = context.channel
         context.eventLoop.makeFutureWithTask {
             var head = head
-            head.clientCertificate = try? await channel.nioSSL_peerCertificate().get()?.toDERBytes()
+            head.clientCertificate = await PeerCertificate.der(channel)
             return await decide(head)
         }.assumeIsolated().whenSuccess { decision in
             switch decision {

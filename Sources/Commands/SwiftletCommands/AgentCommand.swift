@@ -4,6 +4,7 @@ import KubeClient
 import Kubelet
 import Logging
 import PodRoutes
+import Prometheus
 import Proxy
 import ServiceLifecycle
 import UnixSignals
@@ -100,15 +101,6 @@ public struct AgentCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
-        if let bootstrapKubeconfig {
-            let current = FileManager.default.fileExists(atPath: node.kubeconfig)
-                ? try? KubeconfigFile.configuration(path: node.kubeconfig, userAgent: "swiftlet-agent") : nil
-            let bootstrap = try KubeconfigFile.configuration(path: bootstrapKubeconfig, userAgent: "swiftlet-agent/bootstrap")
-            try await TLSBootstrap(nodeName: node.resolvedNodeName, kubeconfigPath: node.kubeconfig,
-                                   certificateDirectory: "\(rootDir)/pki", logger: logger)
-                .ensureCertificate(current: current, bootstrap: bootstrap)
-        }
-        let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         var configuration = KubeletConfiguration(
             nodeName: node.resolvedNodeName, rootDirectory: rootDir, podLogDirectory: podLogDir,
             runtimeSocket: String(containerRuntimeEndpoint.dropFirst("unix://".count)), podCIDR: podCIDR, nodeIP: nodeIP,
@@ -121,25 +113,71 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.removePodsOnShutdown = cleanUpOnExit
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
+        var proxyConfiguration = ProxyConfiguration()
+        proxyConfiguration.healthzBindAddress = ListenAddress(proxyHealthzBindAddress).map { ($0.host, $0.port) }
+        let agent = Agent(kubeconfig: node.kubeconfig, bootstrapKubeconfig: bootstrapKubeconfig, configuration: configuration,
+                          proxyMode: ProxyMode(rawValue: proxyMode), proxyConfiguration: proxyConfiguration, podRoutes: podRoutes,
+                          cleanUpOnExit: cleanUpOnExit, healthzBindAddress: ListenAddress(healthzBindAddress)!, logLevel: node.logLevel,
+                          registry: registry, logger: logger)
+        // SIGTERM/SIGINT are trapped once, around everything the agent does — the TLS bootstrap's wait for its
+        // certificate included — so a signal during a start-up wait ends the agent as cleanly (exit 0) as later.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent")],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The agent inside the signal-trapping group of `AgentCommand`: the TLS bootstrap (given up on graceful
+/// shutdown), then the kubelet, proxy, pod routes and health endpoint as one service group, shut down in reverse
+/// order when the outer group's graceful shutdown reaches it.
+private struct Agent: ServiceLifecycle.Service {
+    let kubeconfig: String
+    let bootstrapKubeconfig: String?
+    let configuration: KubeletConfiguration
+    let proxyMode: ProxyMode?
+    let proxyConfiguration: ProxyConfiguration
+    let podRoutes: Bool
+    let cleanUpOnExit: Bool
+    let healthzBindAddress: ListenAddress
+    let logLevel: String
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+
+    func run() async throws {
+        if let bootstrapKubeconfig {
+            let current = FileManager.default.fileExists(atPath: kubeconfig)
+                ? try? KubeconfigFile.configuration(path: kubeconfig, userAgent: "swiftlet-agent") : nil
+            let bootstrap = try KubeconfigFile.configuration(path: bootstrapKubeconfig, userAgent: "swiftlet-agent/bootstrap")
+            let tlsBootstrap = TLSBootstrap(nodeName: configuration.nodeName, kubeconfigPath: kubeconfig,
+                                            certificateDirectory: "\(configuration.rootDirectory)/pki", logger: logger)
+            do {
+                _ = try await cancelWhenGracefulShutdown { try await tlsBootstrap.ensureCertificate(current: current, bootstrap: bootstrap) }
+            } catch where Task.isShuttingDownGracefully {
+                logger.info("shut down before the node's client certificate was issued")
+                return
+            }
+        }
+        let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-agent", logger: logger)
+        let registry = registry
+        let kubelet = Kubelet(configuration: configuration, client: client, metrics: { registry.emitToString() }, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: kubelet)]
         var proxy: ProxyServer?
-        if let mode = ProxyMode(rawValue: proxyMode) {
-            var proxyConfiguration = ProxyConfiguration()
-            proxyConfiguration.healthzBindAddress = ListenAddress(proxyHealthzBindAddress).map { ($0.host, $0.port) }
-            let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: mode, configuration: proxyConfiguration,
-                                         logger: Logging.make(label: "swiftlet.proxy", level: node.logLevel))
+        if let proxyMode {
+            let server = try ProxyServer(client: client, nodeName: configuration.nodeName, mode: proxyMode, configuration: proxyConfiguration,
+                                         logger: Logging.make(label: "swiftlet.proxy", level: logLevel))
             services.append(.init(service: ProxyService(server, removeRulesOnShutdown: cleanUpOnExit)))
             proxy = server
         }
         if podRoutes {
             let routes = try PodRouteController(client: client, nodeName: configuration.nodeName,
-                                                logger: Logging.make(label: "swiftlet.routes", level: node.logLevel))
+                                                logger: Logging.make(label: "swiftlet.routes", level: logLevel))
             services.append(.init(service: PodRouteService(routes, removeRoutesOnShutdown: cleanUpOnExit)))
         }
-        let health = HealthEndpoint(address: ListenAddress(healthzBindAddress)!, registry: registry,
+        let health = HealthEndpoint(address: healthzBindAddress, registry: registry,
                                     isHealthy: { [proxy] in proxy?.isHealthy ?? true }, logger: logger)
         services.append(.init(service: health))
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // No signals of its own: the outer group's graceful shutdown reaches this one as its parent's.
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         try await group.run()
         try await client.shutdown()
     }

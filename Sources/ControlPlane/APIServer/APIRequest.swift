@@ -7,6 +7,8 @@ struct APIRequest: Sendable {
     var method: String
     var path: String
     var query: [String: String]
+    /// The query string as sent (without `?`), for requests forwarded as they came (`nodes/{name}/proxy`).
+    var rawQuery = ""
     var headers: [String: String]
     var body: Data
     /// The verified TLS client certificate (DER), if the client presented one.

@@ -107,9 +107,13 @@ struct APIRouter: Sendable {
                        details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: "404 page not found")]), code: 404))
     }
 
-    /// The Kubernetes verb of a request as upstream's metrics name it (LIST for a collection GET).
+    /// The Kubernetes verb of a request as upstream's metrics name it (LIST for a collection GET, CONNECT for a
+    /// `proxy` subresource whatever its method, as for the other connecters).
     private func verb(_ request: APIRequest, collection: Bool) -> String {
-        switch request.method {
+        if request.path.contains("/proxy"), case .resource(let path)? = APIPath(path: request.path), path.subresource == "proxy" {
+            return "CONNECT"
+        }
+        return switch request.method {
         case "GET": request.isWatch ? "WATCH" : (collection ? "LIST" : "GET")
         default: request.method
         }

@@ -14,11 +14,11 @@ extension APIServer {
     /// (no such pod or container, a completed pod) is still upgraded and gets its Status on the error channel,
     /// which kubectl prints: the HTTP stack behind a WebSocket upgrade answers a declined handshake with an
     /// empty 400, and would leave the user with no reason.
-    static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<StreamRequestContext> {
-        let routes = Router(context: StreamRequestContext.self)
+    static func streamRoutes(_ router: APIRouter, logger: Logger) -> Router<PeerStreamRequestContext> {
+        let routes = Router(context: PeerStreamRequestContext.self)
         /// The upgrade's refusal by authentication or authorization (a connection's first request was already
         /// checked by `streamUpgrade`; later requests on a kept-alive connection come here only).
-        @Sendable func admit(_ request: Request, _ context: StreamRequestContext) async throws {
+        @Sendable func admit(_ request: Request, _ context: PeerStreamRequestContext) async throws {
             var impersonation: [String: [String]] = [:]
             for field in request.headers where field.name.canonicalName.hasPrefix("impersonate-") {
                 impersonation[field.name.canonicalName, default: []].append(field.value)

@@ -203,8 +203,9 @@ public final class APIServer: Sendable {
             let uri = request.uri
             var query: [String: String] = [:]
             for (key, value) in uri.queryParameters { query[String(key)] = String(value) }
-            let apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
+            var apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
                                         body: body, clientCertificate: await context.clientCertificate(), impersonation: impersonation)
+            apiRequest.rawQuery = uri.query ?? ""
             return HTTPBridge.response(await router.route(apiRequest))
         }
         let http: HTTPServerBuilder = .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in

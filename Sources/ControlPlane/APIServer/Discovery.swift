@@ -57,6 +57,7 @@ struct Discovery: Sendable {
         case "finalize": ["update"]
         case "log": ["get"]
         case "attach", "exec", "portforward": ["create", "get"]
+        case "proxy": ["create", "delete", "get", "patch", "update"]
         default: ["get", "patch", "update"]
         }
     }
@@ -88,6 +89,9 @@ struct Discovery: Sendable {
         case "portforward":
             return ["name": .string("\(info.plural)/portforward"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": "PodPortForwardOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
+        case "proxy":
+            return ["name": .string("\(info.plural)/proxy"), "singularName": "", "namespaced": .bool(info.namespaced),
+                    "kind": "NodeProxyOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         default:
             return ["name": .string("\(info.plural)/\(sub)"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": .string(info.kind), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
@@ -120,6 +124,7 @@ struct Discovery: Sendable {
                         case "scale": ["group": "autoscaling", "version": "v1", "kind": "Scale"]
                         case "binding": ["group": "", "version": "v1", "kind": "Binding"]
                         case "eviction": ["group": "policy", "version": "v1", "kind": "Eviction"]
+                        case "proxy": ["group": .string(group), "version": .string(version), "kind": "NodeProxyOptions"]
                         default: ["group": .string(group), "version": .string(version), "kind": .string(info.kind)]
                         }
                         return ["subresource": .string(sub), "responseKind": kind,

@@ -1,52 +1,90 @@
+import AsyncHTTPClient
 import Foundation
 import KubeAPI
-import Store
-
-/// Where a pod subresource that the kubelet serves (`log`, `exec`, `portforward`) is forwarded: the container it names and
-/// the kubelet of the pod's node.
-struct KubeletTarget: Sendable {
-    let pod: Pod
-    let container: String
-    /// `host:port` of the node's kubelet (its InternalIP and `daemonEndpoints.kubeletEndpoint.Port`).
-    let authority: String
-}
+import NIOCore
+import NIOHTTP1
 
 extension ResourceHandler {
-    /// Resolves pod `name`'s container (the only one when `requested` is empty) and its node's kubelet, with
-    /// upstream's errors: 404 for the pod, 400 for a missing or unknown container or a pod with no node.
-    func kubeletTarget(pod name: String, namespace: String?, container requested: String?) async throws -> KubeletTarget {
-        let (object, _) = try await load(name: name, namespace: namespace)
-        guard let pod = object as? Pod else { throw Status.methodNotSupported(info, verb: "get") }
-        let containers = (pod.spec?.containers ?? []).map(\.name) + (pod.spec?.initContainers ?? []).map(\.name)
-        let container: String
-        if let requested, !requested.isEmpty {
-            guard containers.contains(requested) else {
-                throw Status(message: "container \(requested) is not valid for pod \(name)", reason: "BadRequest", code: 400)
-            }
-            container = requested
-        } else if let only = pod.spec?.containers.first, pod.spec?.containers.count == 1 {
-            container = only.name
-        } else {
-            throw Status(message: "a container name must be specified for pod \(name), choose one of: [\((pod.spec?.containers ?? []).map(\.name).joined(separator: " "))]",
-                         reason: "BadRequest", code: 400)
+    /// `nodes/{name}/proxy/{path}`: forwards the request (method, query, body, `Accept`/`Content-Type`) to the
+    /// node's kubelet and streams its answer back unchanged, as upstream's node proxy does — `kubectl get --raw
+    /// /api/v1/nodes/n1/proxy/metrics`, `…/proxy/stats/summary`, `…/proxy/pods`, `…/proxy/healthz`. The name may
+    /// carry a port (`n1:10250`, `https:n1:10250`): the kubelet's own port (or none) goes over the kubelet
+    /// connection (HTTPS with the server's kubelet client certificate), another port over plain HTTP (or the scheme
+    /// given) without it. Authorized before it gets here as verb `get`/`create`/`update`/`patch`/`delete` on
+    /// `nodes/proxy`.
+    func nodeProxy(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
+        let target = try NodeProxyName(name)
+        let (object, _) = try await load(name: target.node, namespace: nil)
+        guard let node = object as? Node else { throw Status.methodNotSupported(info, verb: request.method.lowercased()) }
+        let addresses = node.status?.addresses ?? []
+        guard let address = ["InternalIP", "ExternalIP", "Hostname"].lazy
+            .compactMap({ type in addresses.first(where: { $0.type == type })?.address }).first else {
+            throw Status(message: "no preferred addresses found; known addresses: []", reason: "ServiceUnavailable", code: 503)
         }
-        let authority = try await kubeletAuthority(of: pod) {
-            "container \"\(container)\" in pod \"\(name)\" is waiting to start: the pod has no running node"
+        let kubeletPort = (node.status?.daemonEndpoints?.kubeletEndpoint?.port).map(Int.init)
+        let viaKubelet = target.port == nil || target.port == kubeletPort
+        guard let port = target.port ?? kubeletPort else {
+            throw Status(message: "node \"\(target.node)\" has no kubelet endpoint", reason: "ServiceUnavailable", code: 503)
         }
-        return KubeletTarget(pod: pod, container: container, authority: authority)
+        let scheme = viaKubelet ? core.kubelet.scheme : (target.scheme ?? "http")
+        var components = URLComponents()
+        components.scheme = scheme
+        components.host = address
+        components.port = port
+        components.path = path.proxyPath ?? "/"
+        guard var url = components.url?.absoluteString else {
+            throw Status(message: "bad node address \(address):\(port)", reason: "InternalError", code: 500)
+        }
+        if !request.rawQuery.isEmpty { url += "?" + request.rawQuery }
+        var forwarded = HTTPClientRequest(url: url)
+        forwarded.method = HTTPMethod(rawValue: request.method)
+        for header in ["accept", "content-type"] {
+            if let value = request.header(header) { forwarded.headers.add(name: header, value: value) }
+        }
+        if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
+            forwarded.body = .bytes(ByteBuffer(bytes: request.body))
+        }
+        let response: HTTPClientResponse
+        do {
+            let client: HTTPClient = viaKubelet ? core.kubelet.http : .shared
+            response = try await client.execute(forwarded, timeout: .seconds(30))
+        } catch {
+            // Upstream's words for a backend it cannot reach.
+            throw Status(message: "error trying to reach service: \(error)", reason: "ServiceUnavailable", code: 503)
+        }
+        let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length", "proxy-connection", "te", "trailer"]
+        let headers = response.headers.filter { !hopByHop.contains($0.name.lowercased()) }.map { ($0.name, $0.value) }
+        let (stream, continuation) = AsyncStream.makeStream(of: Data.self)
+        let relay = Task {
+            do {
+                for try await chunk in response.body { continuation.yield(Data(chunk.readableBytesView)) }
+            } catch {}
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in relay.cancel() }
+        return APIResponse(status: Int(response.status.code), headers: headers, body: .stream(stream))
     }
+}
 
-    /// `host:port` of the kubelet on the pod's node (its InternalIP and kubelet endpoint port); a 400 with
-    /// `unscheduled()` as the message while the pod has no node that reports them.
-    func kubeletAuthority(of pod: Pod, unscheduled: () -> String) async throws -> String {
-        guard let nodeName = pod.spec?.nodeName, !nodeName.isEmpty,
-              let nodeKV = try await core.store.get(key: StoredObject.key(Node.resource, namespace: nil, name: nodeName)),
-              let node = try? KubeJSON.decode(Node.self, from: nodeKV.value),
-              let address = node.status?.addresses?.first(where: { $0.type == "InternalIP" })?.address,
-              let port = node.status?.daemonEndpoints?.kubeletEndpoint?.port else {
-            throw Status(message: unscheduled(), reason: "BadRequest", code: 400)
+/// The name part of `nodes/{name}/proxy`: `node`, `node:port` or `scheme:node:port` (upstream's
+/// `SplitSchemeNamePort`), with its errors.
+struct NodeProxyName: Equatable {
+    var scheme: String?
+    var node: String
+    var port: Int?
+
+    init(_ name: String) throws(Status) {
+        let parts = name.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        func invalid() -> Status { Status(message: "invalid node request \"\(name)\"", reason: "BadRequest", code: 400) }
+        switch parts.count {
+        case 1: node = parts[0]
+        case 2: (node, port) = (parts[0], Int(parts[1]))
+            guard port != nil else { throw invalid() }
+        case 3:
+            guard ["http", "https"].contains(parts[0]), let number = Int(parts[2]) else { throw invalid() }
+            (scheme, node, port) = (parts[0], parts[1], number)
+        default: throw invalid()
         }
-        let host = address.contains(":") ? "[\(address)]" : address
-        return "\(host):\(port)"
+        guard !node.isEmpty, (port ?? 1) > 0, (port ?? 1) < 65536 else { throw invalid() }
     }
 }

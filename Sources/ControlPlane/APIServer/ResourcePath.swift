@@ -44,7 +44,13 @@ enum APIPath: Equatable {
                 segments.removeFirst(2)
             }
         }
-        guard segments.count <= 3 else { return nil }
+        if segments.count >= 3, segments[2] == "proxy" {
+            // `{plural}/{name}/proxy/{path…}`: the rest is the path on the proxied server, trailing slash kept.
+            let rest = segments[3...].joined(separator: "/")
+            p.proxyPath = "/" + rest + (!rest.isEmpty && path.hasSuffix("/") ? "/" : "")
+        } else {
+            guard segments.count <= 3 else { return nil }
+        }
         p.plural = segments[0]
         p.name = segments.count > 1 ? segments[1] : nil
         p.subresource = segments.count > 2 ? segments[2] : nil
@@ -60,4 +66,6 @@ struct ResourcePath: Equatable {
     var plural: String
     var name: String?
     var subresource: String?
+    /// The path a `proxy` subresource forwards to (`/metrics` of `nodes/n1/proxy/metrics`); nil otherwise.
+    var proxyPath: String? = nil
 }

@@ -13,10 +13,13 @@ public struct Kubelet: ServiceLifecycle.Service {
     let configuration: KubeletConfiguration
     let client: KubeClient
     let logger: Logger
+    /// The process's metrics in the Prometheus text format, served on the kubelet port's `/metrics`.
+    let metrics: (@Sendable () -> String)?
 
-    public init(configuration: KubeletConfiguration, client: KubeClient, logger: Logger) {
+    public init(configuration: KubeletConfiguration, client: KubeClient, metrics: (@Sendable () -> String)? = nil, logger: Logger) {
         self.configuration = configuration
         self.client = client
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -25,7 +28,15 @@ public struct Kubelet: ServiceLifecycle.Service {
         KubeletMetrics.recordNodeName(configuration.nodeName)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await connection.run() }
-            let version = try await waitForRuntime(connection)
+            // The runtime may start after the agent, or never: the wait ends with a graceful shutdown (SIGTERM).
+            let version: Runtime_V1_VersionResponse
+            do {
+                version = try await cancelWhenGracefulShutdown { try await waitForRuntime(connection) }
+            } catch where Task.isShuttingDownGracefully {
+                logger.info("shut down before the container runtime answered", metadata: ["socket": "\(configuration.runtimeSocket)"])
+                group.cancelAll()
+                return
+            }
             logger.info("container runtime ready", metadata: ["runtime": "\(version.runtimeName) \(version.runtimeVersion)",
                                                               "socket": "\(configuration.runtimeSocket)"])
             let nodeStatus = NodeStatusManager(client: client, connection: connection, configuration: configuration, logger: logger)
@@ -40,6 +51,9 @@ public struct Kubelet: ServiceLifecycle.Service {
             let events = pods.events()
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
+            server.summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            server.metrics = metrics
+            server.runtime = connection
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
                 server.tls = try KubeletServing.tlsConfiguration(clientCA: ca, nodeName: configuration.nodeName,
                                                                  addresses: [nodeIP, configuration.address], rootDirectory: configuration.rootDirectory)

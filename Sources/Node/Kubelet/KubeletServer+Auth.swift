@@ -5,43 +5,12 @@ import NIOCore
 import NIOSSL
 import RemoteCommand
 
-/// The kubelet server's request context: keeps the connection so authentication can read the client certificate
-/// the TLS layer verified.
-struct KubeletRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
-    }
-}
-
-/// The same for the stream routes (exec, attach, portForward WebSockets).
-struct KubeletStreamContext: RequestContext, WebSocketRequestContext {
-    var coreContext: CoreRequestContextStorage
-    let webSocket: WebSocketHandlerReference<Self>
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        webSocket = .init()
-        channel = source.channel
-    }
-}
-
 extension KubeletAuth {
-    /// The DER bytes of the client certificate the TLS layer verified, nil without TLS or when none was presented.
-    static func clientCertificate(_ channel: any Channel) async -> [UInt8]? {
-        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
-        return try? certificate.toDERBytes()
-    }
-
     /// Checks a request the HTTP stack parsed; throws the refusal as a response.
     func check(_ request: Request, channel: any Channel) async throws {
         if let refusal = await refusal(method: request.method.rawValue, path: request.uri.path,
                                        authorization: request.headers[.authorization],
-                                       clientCertificate: await Self.clientCertificate(channel)) {
+                                       clientCertificate: await PeerCertificate.der(channel)) {
             throw refusal
         }
     }
@@ -67,7 +36,7 @@ extension KubeletAuth.Refusal: HTTPResponseError {
 
 /// Authenticates and authorizes every request to the kubelet's HTTP routes (see `KubeletAuth`).
 struct KubeletAuthMiddleware: RouterMiddleware {
-    typealias Context = KubeletRequestContext
+    typealias Context = PeerRequestContext
     let auth: KubeletAuth
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

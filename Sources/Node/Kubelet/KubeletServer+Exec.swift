@@ -9,7 +9,7 @@ extension KubeletServer {
     /// `/attach/{namespace}/{pod}/{container}?input=1&output=1&error=1&tty=1` as remote-command WebSockets (what the
     /// API server's `pods/exec` and `pods/attach` connect to): asks the runtime for an `Exec` or `Attach` URL and
     /// relays the stream to it. A runtime that speaks only v4 (containerd 1.6) gets v5's stdin-close signal dropped.
-    static func addExecRoute(to router: Router<KubeletStreamContext>, workers: PodWorkers, auth: KubeletAuth?, logger: Logger) {
+    static func addExecRoute(to router: Router<PeerStreamRequestContext>, workers: PodWorkers, auth: KubeletAuth?, logger: Logger) {
         addRemoteCommandRoute("exec", to: router, auth: auth, logger: logger) { namespace, pod, container, options in
             try await workers.execURL(namespace: namespace, name: pod, container: container, options: options)
         }
@@ -27,7 +27,7 @@ extension KubeletServer {
     }
 
     private static func addRemoteCommandRoute(
-        _ verb: String, to router: Router<KubeletStreamContext>, auth: KubeletAuth?, logger: Logger,
+        _ verb: String, to router: Router<PeerStreamRequestContext>, auth: KubeletAuth?, logger: Logger,
         grant: @escaping @Sendable (_ namespace: String, _ pod: String, _ container: String, PodWorkers.ExecOptions) async throws -> String
     ) {
         router.ws("/\(verb)/:namespace/:pod/:container", shouldUpgrade: { request, context in

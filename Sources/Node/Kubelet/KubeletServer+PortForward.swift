@@ -8,7 +8,7 @@ extension KubeletServer {
     /// server's `pods/portforward` connects to): asks the runtime for a `PortForward` URL for the pod's sandbox
     /// and relays the tunnel's messages to it unread; the runtime runs the SPDY session. A runtime whose streaming
     /// server declines the tunnel (containerd) gets the same SPDY bytes over a plain `Upgrade: SPDY/3.1`.
-    static func addPortForwardRoute(to router: Router<KubeletStreamContext>, workers: PodWorkers, auth: KubeletAuth?, logger: Logger) {
+    static func addPortForwardRoute(to router: Router<PeerStreamRequestContext>, workers: PodWorkers, auth: KubeletAuth?, logger: Logger) {
         router.ws("/portForward/:namespace/:pod", shouldUpgrade: { request, context in
             try await auth?.check(request, channel: context.channel)
             guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }

@@ -1,3 +1,4 @@
+import CRI
 import RemoteCommand
 import Foundation
 import Hummingbird
@@ -13,7 +14,9 @@ import ServiceLifecycle
 /// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`), and
 /// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS when the
 /// API server is HTTPS (`KubeletServing`), every request authenticated and authorized by `KubeletAuth` (client
-/// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz` too.
+/// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz`, `/pods`,
+/// `/stats/summary`, `/metrics` and `/logs/` too (see `KubeletServer+Node`), which the API server's
+/// `nodes/{name}/proxy` reaches.
 struct KubeletServer: ServiceLifecycle.Service {
     let address: String
     let port: Int
@@ -23,13 +26,22 @@ struct KubeletServer: ServiceLifecycle.Service {
     var tls: TLSConfiguration? = nil
     /// Who may call (with TLS); nil: everyone (plain HTTP, an API server without authentication).
     var auth: KubeletAuth? = nil
+    /// The CRI runtime, asked whether a followed container still runs; nil: a follow ends only with the client.
+    var runtime: RuntimeConnection? = nil
+    /// `/stats/summary`; nil: not served.
+    var summary: StatsSummaryProvider? = nil
+    /// The process's metrics in the Prometheus text format for `/metrics`; nil: not served.
+    var metrics: (@Sendable () -> String)? = nil
+    /// What `/logs/` serves (upstream's system log handler: the node's `/var/log`).
+    var systemLogDirectory = "/var/log"
     let logger: Logger
 
     func run() async throws {
-        let router = Router(context: KubeletRequestContext.self)
-        let workers = workers, directory = podLogDirectory, auth = auth
+        let router = Router(context: PeerRequestContext.self)
+        let workers = workers, directory = podLogDirectory, auth = auth, runtime = runtime
         if let auth { router.add(middleware: KubeletAuthMiddleware(auth: auth)) }
         router.get("/healthz") { _, _ in "ok" }
+        Self.addNodeRoutes(to: router, workers: workers, summary: summary, metrics: metrics, logDirectory: systemLogDirectory)
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
             let container = try context.parameters.require("container")
@@ -47,8 +59,12 @@ struct KubeletServer: ServiceLifecycle.Service {
             let reader = CRILogReader(path: file, timestamps: query["timestamps"] == "true", tailLines: query["tailLines"].flatMap { Int($0) })
             if query["follow"] == "true", !previous {
                 let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+                let attempt = UInt32(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
                 let task = Task {
-                    await reader.follow { continuation.yield(ByteBuffer(string: $0)) }
+                    await reader.follow(isRunning: {
+                        guard let runtime, let attempt else { return true }
+                        return await Self.isRunning(runtime, podUID: uid, container: container, attempt: attempt)
+                    }) { continuation.yield(ByteBuffer(string: $0)) }
                     continuation.finish()
                 }
                 continuation.onTermination = { _ in task.cancel() }
@@ -56,7 +72,7 @@ struct KubeletServer: ServiceLifecycle.Service {
             }
             return Self.text(reader.readAll(), status: .ok)
         }
-        let webSockets = Router(context: KubeletStreamContext.self)
+        let webSockets = Router(context: PeerStreamRequestContext.self)
         Self.addExecRoute(to: webSockets, workers: workers, auth: auth, logger: logger)
         Self.addPortForwardRoute(to: webSockets, workers: workers, auth: auth, logger: logger)
         let logger = logger
@@ -71,7 +87,16 @@ struct KubeletServer: ServiceLifecycle.Service {
         try await app.runService()
     }
 
-    private static func text(_ text: String, status: HTTPResponse.Status) -> Response {
+    /// Whether attempt `attempt` of the pod's container runs (true when the runtime cannot say).
+    static func isRunning(_ runtime: RuntimeConnection, podUID: String, container: String, attempt: UInt32) async -> Bool {
+        var request = Runtime_V1_ListContainersRequest()
+        request.filter.labelSelector = [PodLabels.podUID: podUID, PodLabels.containerName: container]
+        request.filter.state.state = .containerRunning
+        guard let running = try? await runtime.runtime.listContainers(request, options: RuntimeConnection.options(.seconds(10))) else { return true }
+        return running.containers.contains { $0.metadata.attempt == attempt }
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
@@ -102,26 +127,59 @@ struct CRILogReader: Sendable {
         return lines.joined()
     }
 
-    /// Everything so far (respecting `tailLines`), then new lines as they are written, until cancelled.
-    func follow(_ emit: @Sendable (String) -> Void) async {
-        let initial = readAll()
-        if !initial.isEmpty { emit(initial) }
-        var offset = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-        var pending = ""
+    /// Everything so far (respecting `tailLines`), then new lines as they are written, until cancelled or, as
+    /// upstream's kubelet ends a follow, until `isRunning` (asked about once a second) says the container has exited
+    /// and its last lines are out. A rotated file (the runtime renamed it to `<path>.1` and writes a new one) is
+    /// read to its end, then the new file from its start, so no line is lost or repeated across a rotation.
+    func follow(isRunning: @Sendable () async -> Bool = { true }, _ emit: @Sendable (String) -> Void) async {
+        var handle = FileHandle(forReadingAtPath: path)
+        let initial = String(decoding: (try? handle?.readToEnd()) ?? Data(), as: UTF8.self)
+        // Whole records now; a record still being written waits in `pending`.
+        let cut = initial.lastIndex(of: "\n").map { initial.index(after: $0) } ?? initial.startIndex
+        var rendered = render(String(initial[..<cut]))
+        if let tailLines { rendered = Array(rendered.suffix(max(0, tailLines))) }
+        if !rendered.isEmpty { emit(rendered.joined()) }
+        var pending = String(initial[cut...])
+        var opened = handle.flatMap { Self.inode($0.fileDescriptor) }
+        var lastStateCheck = ContinuousClock.now
+        var exited = false
         while !Task.isCancelled {
+            var data = (try? handle?.readToEnd()) ?? Data()
+            let current = Self.inode(path: path)
+            if current != opened, let next = FileHandle(forReadingAtPath: path) {
+                // Rotated (or created late): the old file is read to its end above; go on with the new one.
+                try? handle?.close()
+                handle = next
+                opened = Self.inode(next.fileDescriptor)
+                data += (try? next.readToEnd()) ?? Data()
+            }
+            if !data.isEmpty {
+                pending += String(decoding: data, as: UTF8.self)
+                if let lastNewline = pending.lastIndex(of: "\n") {
+                    let complete = String(pending[...lastNewline])
+                    pending = String(pending[pending.index(after: lastNewline)...])
+                    emit(render(complete).joined())
+                }
+            }
+            if exited { break }
+            if ContinuousClock.now - lastStateCheck >= .seconds(1) {
+                lastStateCheck = ContinuousClock.now
+                // One more read after the exit picks up what the container wrote last.
+                if !(await isRunning()) { exited = true; continue }
+            }
             try? await Task.sleep(for: .milliseconds(250))
-            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
-            try? handle.seek(toOffset: UInt64(offset))
-            let data = (try? handle.readToEnd()) ?? Data()
-            try? handle.close()
-            guard !data.isEmpty else { continue }
-            offset += data.count
-            pending += String(decoding: data, as: UTF8.self)
-            guard let lastNewline = pending.lastIndex(of: "\n") else { continue }
-            let complete = String(pending[...lastNewline])
-            pending = String(pending[pending.index(after: lastNewline)...])
-            emit(render(complete).joined())
         }
+        try? handle?.close()
+    }
+
+    private static func inode(_ descriptor: Int32) -> UInt64? {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    private static func inode(path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
     /// One output string per CRI record: partial records (`P`) carry no newline of their own.

@@ -82,6 +82,9 @@ actor PodWorkers {
         pods.values.first { ($0.metadata.namespace ?? "default") == namespace && $0.metadata.name == name }
     }
 
+    /// Every pod bound here, static pods included (the kubelet server's `/pods`).
+    func allPods() -> [Pod] { Array(pods.values) }
+
     /// A pod was added or changed in the informer (or, for a static pod, in its manifest directory).
     func update(_ pod: Pod) {
         guard let uid = pod.metadata.uid else { return }

@@ -96,12 +96,22 @@ public struct TLSBootstrap: Sendable {
         }
     }
 
-    /// Creates the CSR; one already there (a restarted bootstrap with the same key) is fine.
-    func submit(_ csr: CertificateSigningRequest, client: KubeClient) async throws {
-        do {
-            _ = try await client.create(csr)
-        } catch {
-            if !error.isAlreadyExists { throw error }
+    /// Creates the CSR; one already there (a restarted bootstrap with the same key) is fine. While the API server
+    /// cannot be reached (it may start with the agent) the request is repeated every `pollInterval` for up to
+    /// `serverWait`, as upstream's kubelet waits a minute for its server before bootstrapping.
+    func submit(_ csr: CertificateSigningRequest, client: KubeClient, serverWait: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + serverWait
+        while true {
+            do {
+                _ = try await client.create(csr)
+                return
+            } catch {
+                if error.isAlreadyExists { return }
+                guard case .transport = error, !Task.isCancelled, ContinuousClock.now < deadline else { throw error }
+                logger.warning("API server not reachable yet for the certificate signing request",
+                               metadata: ["csr": "\(csr.metadata.name ?? "")", "error": "\(error)"])
+                try await Task.sleep(for: pollInterval)
+            }
         }
     }
 

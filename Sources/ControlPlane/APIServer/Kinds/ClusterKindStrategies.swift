@@ -36,4 +36,6 @@ struct NamespaceStrategy: ResourceStrategy {
 struct NodeStrategy: ResourceStrategy {
     typealias Object = Node
     var table: TableConverter<Node> { Printers.node }
+    /// `nodes/{name}/proxy/{path}` to the node's kubelet (`ResourceHandler+NodeProxy`).
+    var extraSubresources: [String] { ["proxy"] }
 }

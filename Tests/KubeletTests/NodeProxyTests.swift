@@ -1,0 +1,115 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import TestSupport
+import Testing
+
+extension KubeletEndToEndTests {
+    @Test("kubectl get --raw /api/v1/nodes/N/proxy/…: healthz, pods, metrics, stats/summary and logs/ from the agent through the API server; RBAC on nodes/proxy",
+          .timeLimit(.minutes(3)))
+    func nodeProxy() async throws {
+        let cluster = try await Cluster()
+        do {
+            try await nodeProxy(cluster)
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    @Test("nodes/N/proxy/stats/summary and pods against containerd's CRI: the Summary API from containerd's container stats",
+          .timeLimit(.minutes(3)))
+    func nodeProxyContainerd() async throws {
+        let cluster = try await Cluster(.containerd)
+        do {
+            try await nodeProxy(cluster)
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func nodeProxy(_ cluster: Cluster) async throws {
+        let kubectl = try #require(which("kubectl"))
+        let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+        _ = try await cluster.kubectl(["run", "busy", "--image", shell, "--restart=Never", "--overrides",
+                                       #"{"spec":{"nodeName":"\#(cluster.nodeName)","terminationGracePeriodSeconds":1}}"#,
+                                       "--command", "--", "sh", "-c", "while true; do i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; sleep 0.2; done"])
+        try await cluster.waitForPod("busy") { $0.status?.phase == "Running" }
+        let node = "/api/v1/nodes/\(cluster.nodeName)/proxy"
+        func raw(_ path: String) async throws -> String { try await cluster.kubectl(["get", "--raw", path]) }
+
+        #expect(try await raw(node + "/healthz") == "ok")
+        // Counted as upstream counts connecters.
+        #expect(try await raw("/metrics").contains("apiserver_request_total{verb=\"CONNECT\",resource=\"nodes\",code=\"200\"}"))
+
+        let pods = try KubeJSON.decode(ObjectList<Pod>.self, from: Data(try await raw(node + "/pods").utf8))
+        #expect(pods.kind == "PodList" && pods.items.map(\.metadata.name) == ["busy"], "\(pods.items.map(\.metadata.name))")
+
+        let metrics = try await raw(node + "/metrics")
+        #expect(metrics.contains("kubelet_node_name{node=\"\(cluster.nodeName)\"} 1"), "\(metrics.prefix(2000))")
+        #expect(metrics.contains("kubelet_started_pods_total"))
+
+        // The Summary API: the node from the kernel, the pod's container from CRI stats; a rate once there are two samples.
+        func summary() async throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(try await raw(node + "/stats/summary").utf8)) as? [String: Any])
+        }
+        _ = try await summary()
+        try await Task.sleep(for: .seconds(1))
+        let stats = try await summary()
+        let nodeStats = try #require(stats["node"] as? [String: Any])
+        #expect(nodeStats["nodeName"] as? String == cluster.nodeName)
+        #expect(((nodeStats["memory"] as? [String: Any])?["workingSetBytes"] as? Int ?? 0) > 0)
+        #expect(((nodeStats["fs"] as? [String: Any])?["capacityBytes"] as? Int ?? 0) > 0)
+        #expect((nodeStats["cpu"] as? [String: Any])?["usageNanoCores"] != nil)
+        let podStats = try #require((stats["pods"] as? [[String: Any]])?.first, "\(stats)")
+        #expect((podStats["podRef"] as? [String: Any])?["name"] as? String == "busy")
+        let container = try #require((podStats["containers"] as? [[String: Any]])?.first)
+        #expect(container["name"] as? String == "busy")
+        #expect(((container["cpu"] as? [String: Any])?["usageCoreNanoSeconds"] as? Int ?? 0) > 0, "\(container)")
+        #expect((container["cpu"] as? [String: Any])?["usageNanoCores"] != nil, "\(container)")
+        #expect(((container["memory"] as? [String: Any])?["workingSetBytes"] as? Int ?? 0) > 0, "\(container)")
+
+        // What metrics-server scrapes.
+        let resource = try await raw(node + "/metrics/resource")
+        #expect(resource.contains("# TYPE container_cpu_usage_seconds_total counter\ncontainer_cpu_usage_seconds_total{container=\"busy\",namespace=\"default\",pod=\"busy\"} "),
+                "\(resource)")
+        for name in ["container_memory_working_set_bytes{container=\"busy\"", "container_start_time_seconds{container=\"busy\"",
+                     "pod_cpu_usage_seconds_total{namespace=\"default\",pod=\"busy\"}", "pod_memory_working_set_bytes{", "node_cpu_usage_seconds_total ",
+                     "node_memory_working_set_bytes ", "resource_scrape_error 0"] {
+            #expect(resource.contains("\n" + name), "\(name) in \(resource)")
+        }
+
+        // The node's /var/log as Go's file server lists it.
+        let logs = try await raw(node + "/logs/")
+        let first = try #require(try FileManager.default.contentsOfDirectory(atPath: "/var/log").sorted().first)
+        #expect(logs.contains("<pre>") && logs.contains(">\(first)"), "\(logs.prefix(500))")
+
+        // The kubelet's port in the name; the kubelet's own answers pass through with their status.
+        let port = try #require(try await cluster.client.get(Node.self, name: cluster.nodeName).status?.daemonEndpoints?.kubeletEndpoint?.port)
+        #expect(try await raw("/api/v1/nodes/\(cluster.nodeName):\(port)/proxy/healthz") == "ok")
+        let missing = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "get", "--raw", node + "/containerLogs/default/nope/c"])
+        #expect(missing.status != 0 && missing.stderr.contains("NotFound"), "\(missing)")
+        let noNode = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "get", "--raw", "/api/v1/nodes/nope/proxy/healthz"])
+        #expect(noNode.status != 0 && noNode.stderr.contains("nodes \"nope\" not found"), "\(noNode)")
+
+        // RBAC: verb get on nodes/proxy.
+        let jane = try cluster.server.kubeconfig(user: "jane")
+        let refused = try await runCommand(kubectl, ["--kubeconfig", jane, "get", "--raw", node + "/healthz"])
+        #expect(refused.status != 0 && refused.stderr.contains(
+            "nodes \"\(cluster.nodeName)\" is forbidden: User \"jane\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"),
+            "\(refused)")
+        _ = try await cluster.kubectl(["create", "clusterrole", "node-proxy", "--verb=get", "--resource=nodes/proxy"])
+        _ = try await cluster.kubectl(["create", "clusterrolebinding", "jane-node-proxy", "--clusterrole=node-proxy", "--user=jane"])
+        var allowed = try await runCommand(kubectl, ["--kubeconfig", jane, "get", "--raw", node + "/healthz"])
+        for _ in 0..<50 where allowed.status != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            allowed = try await runCommand(kubectl, ["--kubeconfig", jane, "get", "--raw", node + "/healthz"])
+        }
+        #expect(allowed.status == 0 && allowed.stdout == "ok", "\(allowed)")
+    }
+}
