@@ -18,6 +18,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Kubeconfig with bootstrap credentials (a bootstrap token): when --kubeconfig is missing or its client certificate has expired, the agent requests a node client certificate with it and writes --kubeconfig.", valueName: "path"))
     var bootstrapKubeconfig: String?
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Renew the client certificate of --kubeconfig through CertificateSigningRequests at 70-90% of its lifetime, switching the running agent over without a restart (upstream's --rotate-certificates, on as kubeadm sets it).")
+    var rotateCertificates = true
+
+    @Flag(name: .long, help: "Request the kubelet port's serving certificate from the cluster CA with a kubernetes.io/kubelet-serving CertificateSigningRequest (approved by an admin: kubectl certificate approve) and renew it; until then a self-signed one is served (upstream's --rotate-server-certificates / serverTLSBootstrap).")
+    var rotateServerCertificates = false
+
     @Option(name: .long, help: "The agent's state directory.")
     var rootDir = "/var/lib/swiftlet/agent"
 
@@ -121,6 +127,9 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.removePodsOnShutdown = cleanUpOnExit
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
+        configuration.rotateCertificates = rotateCertificates
+        configuration.kubeconfigPath = node.kubeconfig
+        configuration.rotateServerCertificates = rotateServerCertificates
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {

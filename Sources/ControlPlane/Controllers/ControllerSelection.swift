@@ -15,7 +15,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName, RootCACertPublisher.controllerName,
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
-        CertificateApprover.controllerName, CertificateSigner.controllerName,
+        CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
@@ -23,7 +23,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         "replicationcontroller", "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "persistentvolume-binder", "attachdetach",
-        "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
+        "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
         "endpointslice-mirroring", "ephemeral-volume", "pv-protection", "pvc-protection", "ttl", "route", "service",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
@@ -66,7 +66,8 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     private static func canonical(_ name: String) throws(ControllerSelectionError) -> String? {
         let short = name.hasSuffix("-controller") ? String(name.dropLast("-controller".count)) : name
         let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle",
-                       "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing"]
+                       "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
+                       "csrcleaner": "certificatesigningrequest-cleaner"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }
