@@ -147,5 +147,8 @@ import TestSupport
             try await Task.sleep(for: .milliseconds(250))
         }
         #expect(names.sorted() == ["new-approved", "new-pending"])
+        // Requests authenticated by client certificate are counted by remaining lifetime, as upstream does.
+        let metrics = try await k.ok("get", "--raw", "/metrics")
+        #expect(metrics.contains("apiserver_client_certificate_expiration_seconds_bucket{le=\"31104000.0\"}"), "\(metrics.prefix(3000))")
     }
 }

@@ -136,7 +136,8 @@ public final class APIServer: Sendable {
             security = Security(
                 authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)),
                                              bootstrapTokens: tls.bootstrapTokenAuth ? BootstrapTokens(store: store) : nil,
-                                             serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger),
+                                             serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger,
+                                             metrics: APIMetrics(registry: metrics)),
                 rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
                 serviceAccounts: serviceAccounts)
             // Token volumes only where tokens can be issued and checked.

@@ -19,6 +19,8 @@ struct Authenticator: Sendable {
     let logger: Logger
     /// Subjects of the client certificates seen lately, so a certificate is parsed once, not on every request.
     let subjects = SubjectCache()
+    /// Where `apiserver_client_certificate_expiration_seconds` is recorded; nil: not recorded.
+    var metrics: APIMetrics? = nil
 
     enum Outcome: Sendable {
         case authenticated(Identity)
@@ -31,6 +33,7 @@ struct Authenticator: Sendable {
             // Checked on every request, as upstream's x509 authenticator verifies the chain at the current time: a
             // connection opened before its certificate expired does not keep it usable.
             let now = Date()
+            metrics?.recordClientCertificate(remaining: validity.upperBound.timeIntervalSince(now))
             guard validity.contains(now) else {
                 logger.debug("client certificate is not valid now", metadata: ["user": "\(subject.commonName)",
                                                                              "notBefore": "\(validity.lowerBound)", "notAfter": "\(validity.upperBound)"])
