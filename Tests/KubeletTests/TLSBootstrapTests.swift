@@ -210,6 +210,49 @@ struct TLSBootstrapTests {
         try? await client.shutdown()
     }
 
+    /// A client certificate that expired while the agent ran is renewed with the bootstrap credentials (the expired
+    /// one no longer authenticates), as upstream's kubelet falls back to them; the CSR's requester is the bootstrapper.
+    @Test(.timeLimit(.minutes(3)))
+    func expiredClientCertificateIsRenewedWithTheBootstrapCredentials() async throws {
+        let server = try await ServerProcess(controllers: true, extraArguments: ["--enable-bootstrap-token-auth", "--no-scheduler"])
+        defer { server.stop() }
+        let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        _ = try await admin.create(Secret(metadata: ObjectMeta(name: "bootstrap-token-abcdef", namespace: "kube-system"),
+                                          stringData: ["token-id": "abcdef", "token-secret": "0123456789abcdef",
+                                                       "usage-bootstrap-authentication": "true"],
+                                          type: "bootstrap.kubernetes.io/token"))
+        let caPEM = try String(contentsOfFile: server.caFile, encoding: .utf8)
+        let ca = try CertificateAuthority(certificatePEM: caPEM, keyPEM: try String(contentsOfFile: server.dataDirectory + "/pki/ca.key", encoding: .utf8))
+        let nodeName = "exp-" + String(UInt32.random(in: .min ... .max), radix: 16)
+        let expired = try ca.issue(CertificateRequest(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"], usage: .client,
+                                                      validity: .seconds(3600)), now: Date(timeIntervalSinceNow: -7200))
+        let node = try KubeClient(configuration: KubeClient.Configuration(
+            server: URL(string: server.url)!, certificateAuthority: Data(caPEM.utf8), clientCertificate: Data(expired.certificatePEM.utf8),
+            clientKey: Data(expired.keyPEM.utf8)), logger: Logger(label: "node"))
+        let lease = Lease(metadata: ObjectMeta(name: nodeName, namespace: "kube-node-lease"), spec: LeaseSpec(holderIdentity: nodeName))
+        do {
+            await #expect(throws: KubeClientError.self, "an expired certificate does not authenticate") { _ = try await node.create(lease) }
+            let bootstrap = KubeClient.Configuration(server: URL(string: server.url)!, certificateAuthority: Data(caPEM.utf8),
+                                                     bearerToken: "abcdef.0123456789abcdef")
+            let manager = CertificateManager(kind: .client, template: .client(nodeName: nodeName), current: expired, client: node,
+                                             fallback: bootstrap, logger: Logger(label: "manager"), store: { _ in }) { issued in
+                try await node.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
+            }
+            let issued = try await manager.rotate()
+            #expect(issued.notAfter > Date() && manager.certificate == issued)
+            #expect(IssuedCertificate.subject(ofPEM: issued.certificatePEM) == CertificateSubject(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"]))
+            _ = try await node.create(lease)
+            let requests = try await admin.list(CertificateSigningRequest.self).items
+            #expect(requests.map { $0.spec.username } == ["system:bootstrap:abcdef"], "\(requests.map { $0.metadata.name ?? "" })")
+        } catch {
+            try? await node.shutdown()
+            try? await admin.shutdown()
+            throw error
+        }
+        try? await node.shutdown()
+        try? await admin.shutdown()
+    }
+
     /// Polls `probe` every 250 ms until it returns a value or `within` passes (then fails with the agent's log).
     func eventually<T>(_ what: String, _ agent: PeerDaemon, within: Duration = .seconds(90),
                        _ probe: () async throws -> T?) async throws -> T {

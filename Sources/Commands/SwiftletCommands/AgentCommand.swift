@@ -106,6 +106,7 @@ public struct AgentCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
+        var bootstrapClient: KubeClient.Configuration?
         if let bootstrapKubeconfig {
             let current = FileManager.default.fileExists(atPath: node.kubeconfig)
                 ? try? KubeconfigFile.configuration(path: node.kubeconfig, userAgent: "swiftlet-agent") : nil
@@ -113,6 +114,7 @@ public struct AgentCommand: AsyncParsableCommand {
             try await TLSBootstrap(nodeName: node.resolvedNodeName, kubeconfigPath: node.kubeconfig,
                                    certificateDirectory: "\(rootDir)/pki", logger: logger)
                 .ensureCertificate(current: current, bootstrap: bootstrap)
+            bootstrapClient = bootstrap
         }
         let client = try KubeconfigFile.client(path: node.kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         var configuration = KubeletConfiguration(
@@ -130,6 +132,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.rotateCertificates = rotateCertificates
         configuration.kubeconfigPath = node.kubeconfig
         configuration.rotateServerCertificates = rotateServerCertificates
+        configuration.bootstrapClient = bootstrapClient
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: Kubelet(configuration: configuration, client: client, logger: logger))]
         var proxy: ProxyServer?
         if let mode = ProxyMode(rawValue: proxyMode) {

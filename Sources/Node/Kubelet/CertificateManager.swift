@@ -52,6 +52,9 @@ public final class CertificateManager: Sendable {
     let store: @Sendable (IssuedCertificate) throws -> Void
     let install: @Sendable (IssuedCertificate) async throws -> Void
     let pollInterval: Duration
+    /// Credentials for the CSR when the current client certificate has expired (the bootstrap kubeconfig), as
+    /// upstream's kubelet falls back to them; nil: keep trying with the current one.
+    let fallback: KubeClient.Configuration?
     let logger: Logger
     private let current: Mutex<IssuedCertificate?>
 
@@ -59,10 +62,12 @@ public final class CertificateManager: Sendable {
     ///   - current: the certificate in use now, nil when there is none yet (one is requested at once).
     ///   - store: writes a new pair to disk (before it is installed).
     ///   - install: puts a new pair to use.
-    public init(kind: Kind, template: Template, current: IssuedCertificate?, client: KubeClient, pollInterval: Duration = .seconds(1),
-                logger: Logger, store: @escaping @Sendable (IssuedCertificate) throws -> Void,
+    ///   - fallback: bootstrap credentials a client certificate is requested with once the current one has expired.
+    public init(kind: Kind, template: Template, current: IssuedCertificate?, client: KubeClient, fallback: KubeClient.Configuration? = nil,
+                pollInterval: Duration = .seconds(1), logger: Logger, store: @escaping @Sendable (IssuedCertificate) throws -> Void,
                 install: @escaping @Sendable (IssuedCertificate) async throws -> Void) {
         self.kind = kind
+        self.fallback = fallback
         self.template = template
         self.client = client
         self.pollInterval = pollInterval
@@ -112,9 +117,27 @@ public final class CertificateManager: Sendable {
         }
     }
 
-    /// Requests, stores and installs a new certificate now.
+    /// Requests, stores and installs a new certificate now — with the bootstrap credentials when the current client
+    /// certificate has expired and there are some.
     @discardableResult
     public func rotate() async throws -> IssuedCertificate {
+        guard kind == .client, let fallback, let expired = certificate, expired.notAfter <= Date() else {
+            return try await rotate(using: client)
+        }
+        logger.warning("the client certificate has expired, requesting a new one with the bootstrap credentials",
+                       metadata: ["notAfter": "\(expired.notAfter)"])
+        let bootstrap = try KubeClient(configuration: fallback, logger: logger)
+        do {
+            let issued = try await rotate(using: bootstrap)
+            try? await bootstrap.shutdown()
+            return issued
+        } catch {
+            try? await bootstrap.shutdown()
+            throw error
+        }
+    }
+
+    private func rotate(using client: KubeClient) async throws -> IssuedCertificate {
         let key = P256.Signing.PrivateKey()
         let requestPEM = try SigningRequest.make(commonName: template.commonName, organizations: template.organizations,
                                                  subjectAlternativeNames: template.subjectAlternativeNames, key: key)

@@ -105,7 +105,7 @@ public struct Kubelet: ServiceLifecycle.Service {
         let nodeName = configuration.nodeName, directory = configuration.rootDirectory + "/pki", client = client
         return CertificateManager(kind: .client, template: .client(nodeName: nodeName),
                                   current: IssuedCertificate(certificatePEM: certificate, keyPEM: key, notAfter: notAfter),
-                                  client: client, logger: logger,
+                                  client: client, fallback: configuration.bootstrapClient, logger: logger,
                                   store: { issued in
                                       try TLSBootstrap.writeClientCertificate(issued, nodeName: nodeName, server: current.server,
                                                                               certificateAuthority: current.certificateAuthority,
