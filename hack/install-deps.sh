@@ -11,7 +11,7 @@ packages=(
   # peers and fixtures the tests and benchmarks start themselves
   containerd etcd-server docker-registry skopeo umoci busybox-static dnsperf iperf3
   # test drivers
-  python3 python3-venv python3-pip curl jq procps attr util-linux bind9-dnsutils
+  python3 python3-venv python3-pip curl openssl jq procps attr util-linux bind9-dnsutils
   # hack/install.sh's units checked with systemd-analyze verify (nothing is started through systemd)
   systemd
 )

@@ -1,6 +1,9 @@
 import ClusterPKI
 import Crypto
 import Foundation
+import Logging
+import KubeClient
+import KubeAPI
 import Testing
 import TestSupport
 
@@ -112,5 +115,40 @@ import TestSupport
                                                                                    usages: ["client auth", "flying"], expirationSeconds: 60))
         #expect(invalid.stderr.contains("spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds (10 minutes)"), "\(invalid)")
         #expect(invalid.stderr.contains("spec.usages[1]: Unsupported value: \"flying\""), "\(invalid)")
+    }
+
+    /// The csrcleaner (run at controller start, then hourly) deletes a request approved and issued more than an hour
+    /// ago and one denied more than an hour ago, and keeps a fresh pending one and one approved just now.
+    @Test(.timeLimit(.minutes(3)))
+    func csrcleanerDeletesOldApprovedAndDeniedRequests() async throws {
+        let k = try await KubectlHarness(controllers: true)
+        let client = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await client.shutdown() } }
+        let signer = "kubernetes.io/kube-apiserver-client"
+        for name in ["old-approved", "old-denied", "new-approved", "new-pending"] {
+            try await k.ok("apply", "-f", "-", stdin: try Self.csr(name, commonName: name, organizations: [], signer: signer, usages: ["client auth"]))
+        }
+        let longAgo = Time(Date(timeIntervalSinceNow: -7200))
+        for (name, type, time) in [("old-approved", "Approved", longAgo), ("old-denied", "Denied", longAgo), ("new-approved", "Approved", Time.now())] {
+            var csr = try await client.get(CertificateSigningRequest.self, name: name)
+            csr.status = CertificateSigningRequestStatus(conditions: [CertificateSigningRequestCondition(
+                type: type, reason: "Test", message: "by the test", lastUpdateTime: time)])
+            _ = try await client.updateApproval(csr)
+        }
+        _ = try await waitFor(k, "old-approved", condition: "Approved,Issued")
+        _ = try await waitFor(k, "new-approved", condition: "Approved,Issued")
+        // The cleaner swept when the controllers started, before these existed: a restart runs it again.
+        try await k.server.restart()
+        let deadline = ContinuousClock.now + .seconds(60)
+        var names: [String] = []
+        while ContinuousClock.now < deadline {
+            names = (try? await k.ok("get", "csr", "-o", "jsonpath={.items[*].metadata.name}"))?.split(separator: " ").map(String.init) ?? names
+            if names.sorted() == ["new-approved", "new-pending"] { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(names.sorted() == ["new-approved", "new-pending"])
+        // Requests authenticated by client certificate are counted by remaining lifetime, as upstream does.
+        let metrics = try await k.ok("get", "--raw", "/metrics")
+        #expect(metrics.contains("apiserver_client_certificate_expiration_seconds_bucket{le=\"31104000.0\"}"), "\(metrics.prefix(3000))")
     }
 }

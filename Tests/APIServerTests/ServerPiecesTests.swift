@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ClusterPKI
 import KubeAPI
 import Testing
 @testable import APIServer
@@ -85,5 +87,23 @@ import Testing
         #expect(Printers.podStatusReason(pod) == "CrashLoopBackOff")
         pod.metadata.deletionTimestamp = Time.now()
         #expect(Printers.podStatusReason(pod) == "Terminating")
+    }
+
+    @Test("the kubelet-client certificate is re-issued when a fifth of its life is left, and presented from then on")
+    func kubeletClientCertificateRenewal() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pki-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pki = try ServerPKI(secrets: try ClusterSecrets.generate(), directory: directory,
+                                serving: ServerPKI.servingRequest(listenHost: "127.0.0.1", serviceIP: "10.96.0.1", clusterDomain: "cluster.local", extra: []),
+                                logger: Logger(label: "test"))
+        let kubelet = try KubeletConnection(clientCertificate: try pki.kubeletClientCertificate())
+        let first = try #require(kubelet.certificate)
+        #expect(try !pki.renewKubeletClient(kubelet), "a fresh certificate is kept")
+        #expect(kubelet.certificate == first)
+        #expect(try pki.renewKubeletClient(kubelet, now: first.notAfter.addingTimeInterval(-86400)))
+        let renewed = try #require(kubelet.certificate)
+        #expect(renewed != first && pki.ca.signed(renewed.certificatePEM))
+        #expect(IssuedCertificate.subject(ofPEM: renewed.certificatePEM)?.commonName == "kube-apiserver-kubelet-client")
     }
 }

@@ -111,4 +111,156 @@ struct TLSBootstrapTests {
         await runtime.stop()
         try? await client.shutdown()
     }
+
+    /// Certificate rotation while the agent runs, with certificates from `--cluster-signing-duration 60s`: the serving
+    /// CSR (`--rotate-server-certificates`) waits for `kubectl certificate approve`, after which the kubelet port
+    /// presents the CA-issued certificate; the client certificate is renewed through a `selfnodeclient`
+    /// auto-approved CSR at 70–90 % of its life, and the node's Lease keeps being renewed after the first certificate
+    /// expired (the API server checks a client certificate's validity on every request, so only the new one works).
+    @Test(.timeLimit(.minutes(5)))
+    func runningAgentRotatesItsClientCertificateAndServesAnApprovedServingCertificate() async throws {
+        let server = try await ServerProcess(controllers: true, extraArguments: ["--enable-bootstrap-token-auth", "--no-scheduler",
+                                                                                "--cluster-signing-duration", "60s"])
+        defer { server.stop() }
+        let runtime = try await CRIHarness(.swiftlet)
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        let agent = try PeerDaemon(name: "agent-rotating")
+        let nodeName = "rot-" + String(UInt32.random(in: .min ... .max), radix: 16)
+        let kubectl = try #require(which("kubectl"))
+        let curl = try #require(which("curl"))
+        do {
+            _ = try await client.create(Secret(metadata: ObjectMeta(name: "bootstrap-token-abcdef", namespace: "kube-system"),
+                                               stringData: ["token-id": "abcdef", "token-secret": "0123456789abcdef",
+                                                            "usage-bootstrap-authentication": "true"],
+                                               type: "bootstrap.kubernetes.io/token"))
+            let bootstrap = try server.kubeconfig(token: "abcdef.0123456789abcdef", name: "bootstrap")
+            let kubeconfig = runtime.root + "/agent/kubeconfig"
+            let certificateFile = runtime.root + "/agent/pki/kubelet-client.crt"
+            let port = try freeLoopbackPorts(1)[0]
+            try agent.start(try BuiltProducts.path(of: "swiftlet"), [
+                "agent", "--bootstrap-kubeconfig", bootstrap, "--kubeconfig", kubeconfig, "--node-name", nodeName,
+                "--root-dir", runtime.root + "/agent", "--pod-log-dir", runtime.root + "/pods",
+                "--container-runtime-endpoint", "unix://" + runtime.socket, "--rotate-server-certificates",
+                "--proxy-mode", "none", "--no-pod-routes", "--healthz-bind-address", "127.0.0.1:0",
+                "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", String(port),
+            ])
+            let first = try await eventually("the bootstrap certificate", agent) {
+                try? String(contentsOfFile: certificateFile, encoding: .utf8)
+            }
+            let firstSerial = try #require(IssuedCertificate.serialNumber(ofPEM: first))
+            let firstValidity = try #require(IssuedCertificate.validity(ofPEM: first))
+
+            // The serving CSR waits for a person; meanwhile the port's self-signed certificate fails verification.
+            let serving = try await eventually("the kubelet-serving CSR", agent) {
+                try? await client.list(CertificateSigningRequest.self).items
+                    .first { $0.spec.signerName == CertificateSigningRequest.kubeletServingSigner }
+            }
+            let servingName = try #require(serving.metadata.name)
+            #expect(serving.spec.usages == ["digital signature", "server auth"])
+            let pending = try await runCommand(kubectl, ["--kubeconfig", server.kubeconfig, "get", "csr", servingName, "--no-headers"])
+            let columns = pending.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+            #expect(Array(columns.dropFirst(2)) == ["kubernetes.io/kubelet-serving", "system:node:\(nodeName)", "<none>", "Pending"], "\(pending)")
+            let healthz = [curl, "-sS", "--max-time", "5", "--cacert", server.caFile, "--cert", server.adminCertificateFile,
+                           "--key", server.adminKeyFile, "https://127.0.0.1:\(port)/healthz"]
+            let unverified = try await runCommand(healthz[0], Array(healthz.dropFirst()))
+            #expect(unverified.status != 0, "the self-signed certificate must not verify against the cluster CA: \(unverified)")
+
+            let approve = try await runCommand(kubectl, ["--kubeconfig", server.kubeconfig, "certificate", "approve", servingName])
+            #expect(approve.status == 0, "\(approve)")
+            let issued = try await eventually("the issued serving certificate", agent) {
+                try? await client.get(CertificateSigningRequest.self, name: servingName).status?.certificate.flatMap { $0.isEmpty ? nil : $0 }
+            }
+            _ = try await eventually("the kubelet port verifying against the cluster CA", agent) {
+                let result = try? await runCommand(healthz[0], Array(healthz.dropFirst()))
+                return result?.status == 0 && result?.stdout == "ok" ? true : nil
+            }
+            let presented = try await runCommand("/bin/sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -serial"])
+            #expect(presented.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "serial=" + (IssuedCertificate.serialNumber(ofPEM: String(decoding: issued, as: UTF8.self)) ?? "?"), "\(presented)")
+
+            // The client certificate is renewed in place: a new serial, the same subject, the kubeconfig rewritten.
+            let second = try await eventually("a rotated client certificate", agent, within: .seconds(150)) {
+                let text = try? String(contentsOfFile: certificateFile, encoding: .utf8)
+                return text.flatMap { IssuedCertificate.serialNumber(ofPEM: $0) != firstSerial ? $0 : nil }
+            }
+            #expect(IssuedCertificate.subject(ofPEM: second) == CertificateSubject(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"]))
+            #expect(try String(contentsOfFile: kubeconfig, encoding: .utf8).contains(Data(second.utf8).base64EncodedString()))
+            let key = try FileManager.default.attributesOfItem(atPath: runtime.root + "/agent/pki/kubelet-client.key")
+            #expect((key[.posixPermissions] as? Int) == 0o600)
+            let renewals = try await client.list(CertificateSigningRequest.self).items.filter {
+                $0.spec.signerName == CertificateSigningRequest.kubeAPIServerClientKubeletSigner && $0.spec.username == "system:node:\(nodeName)"
+            }
+            #expect(renewals.contains { $0.condition("Approved")?.reason == "AutoApproved" && !($0.status?.certificate ?? Data()).isEmpty },
+                    "the renewal CSR is auto-approved (selfnodeclient) and issued: \(renewals.map { $0.metadata.name ?? "" })")
+
+            // After the first certificate expired the agent still renews its Lease: with the new certificate.
+            _ = try await eventually("a Lease renewal after the first certificate expired", agent, within: .seconds(120)) {
+                let lease = try? await client.get(Lease.self, name: nodeName, namespace: "kube-node-lease")
+                return (lease?.spec?.renewTime?.date).flatMap { $0 > firstValidity.upperBound.addingTimeInterval(1) ? true : nil }
+            }
+        } catch {
+            Issue.record("agent log:\n\(agent.logTail)")
+            agent.stop()
+            await runtime.stop()
+            try? await client.shutdown()
+            throw error
+        }
+        agent.stop()
+        await runtime.stop()
+        try? await client.shutdown()
+    }
+
+    /// A client certificate that expired while the agent ran is renewed with the bootstrap credentials (the expired
+    /// one no longer authenticates), as upstream's kubelet falls back to them; the CSR's requester is the bootstrapper.
+    @Test(.timeLimit(.minutes(3)))
+    func expiredClientCertificateIsRenewedWithTheBootstrapCredentials() async throws {
+        let server = try await ServerProcess(controllers: true, extraArguments: ["--enable-bootstrap-token-auth", "--no-scheduler"])
+        defer { server.stop() }
+        let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        _ = try await admin.create(Secret(metadata: ObjectMeta(name: "bootstrap-token-abcdef", namespace: "kube-system"),
+                                          stringData: ["token-id": "abcdef", "token-secret": "0123456789abcdef",
+                                                       "usage-bootstrap-authentication": "true"],
+                                          type: "bootstrap.kubernetes.io/token"))
+        let caPEM = try String(contentsOfFile: server.caFile, encoding: .utf8)
+        let ca = try CertificateAuthority(certificatePEM: caPEM, keyPEM: try String(contentsOfFile: server.dataDirectory + "/pki/ca.key", encoding: .utf8))
+        let nodeName = "exp-" + String(UInt32.random(in: .min ... .max), radix: 16)
+        let expired = try ca.issue(CertificateRequest(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"], usage: .client,
+                                                      validity: .seconds(3600)), now: Date(timeIntervalSinceNow: -7200))
+        let node = try KubeClient(configuration: KubeClient.Configuration(
+            server: URL(string: server.url)!, certificateAuthority: Data(caPEM.utf8), clientCertificate: Data(expired.certificatePEM.utf8),
+            clientKey: Data(expired.keyPEM.utf8)), logger: Logger(label: "node"))
+        let lease = Lease(metadata: ObjectMeta(name: nodeName, namespace: "kube-node-lease"), spec: LeaseSpec(holderIdentity: nodeName))
+        do {
+            await #expect(throws: KubeClientError.self, "an expired certificate does not authenticate") { _ = try await node.create(lease) }
+            let bootstrap = KubeClient.Configuration(server: URL(string: server.url)!, certificateAuthority: Data(caPEM.utf8),
+                                                     bearerToken: "abcdef.0123456789abcdef")
+            let manager = CertificateManager(kind: .client, template: .client(nodeName: nodeName), current: expired, client: node,
+                                             fallback: bootstrap, logger: Logger(label: "manager"), store: { _ in }) { issued in
+                try await node.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
+            }
+            let issued = try await manager.rotate()
+            #expect(issued.notAfter > Date() && manager.certificate == issued)
+            #expect(IssuedCertificate.subject(ofPEM: issued.certificatePEM) == CertificateSubject(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"]))
+            _ = try await node.create(lease)
+            let requests = try await admin.list(CertificateSigningRequest.self).items
+            #expect(requests.map { $0.spec.username } == ["system:bootstrap:abcdef"], "\(requests.map { $0.metadata.name ?? "" })")
+        } catch {
+            try? await node.shutdown()
+            try? await admin.shutdown()
+            throw error
+        }
+        try? await node.shutdown()
+        try? await admin.shutdown()
+    }
+
+    /// Polls `probe` every 250 ms until it returns a value or `within` passes (then fails with the agent's log).
+    func eventually<T>(_ what: String, _ agent: PeerDaemon, within: Duration = .seconds(90),
+                       _ probe: () async throws -> T?) async throws -> T {
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            if let value = try await probe() { return value }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw TestSupportError("timed out waiting for \(what); agent log:\n\(agent.logTail)")
+    }
 }

@@ -47,15 +47,29 @@ public struct SigningRequest: Sendable {
         self.uris = uris
     }
 
-    /// A PEM request for `key` naming `commonName` and `organizations` (what a kubelet submits to bootstrap).
-    public static func make(commonName: String, organizations: [String], key: P256.Signing.PrivateKey) throws(PKIError) -> String {
+    /// A PEM request for `key` naming `commonName` and `organizations` (what a kubelet submits to bootstrap), with
+    /// `subjectAlternativeNames` (IP addresses and DNS names, as a serving certificate asks for them) in an
+    /// extension request when there are any.
+    public static func make(commonName: String, organizations: [String], subjectAlternativeNames: [String] = [],
+                            key: P256.Signing.PrivateKey) throws(PKIError) -> String {
         do {
             let subject = try DistinguishedName {
                 for organization in organizations { OrganizationName(organization) }
                 CommonName(commonName)
             }
+            var attributes = X509.CertificateSigningRequest.Attributes()
+            if !subjectAlternativeNames.isEmpty {
+                let sorted = CertificateRequest(commonName: commonName, subjectAlternativeNames: subjectAlternativeNames, usage: .server)
+                var names: [GeneralName] = sorted.dnsNames.map { .dnsName($0) }
+                for address in sorted.ipAddresses {
+                    guard let bytes = IPAddressBytes.parse(address) else { continue }
+                    names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
+                }
+                let extensions = try Certificate.Extensions { SubjectAlternativeNames(names) }
+                attributes[oid: .CSRAttributes.extensionRequest] = try .init(ExtensionRequest(extensions: extensions))
+            }
             let request = try X509.CertificateSigningRequest(version: .v1, subject: subject, privateKey: .init(key),
-                                                             attributes: .init(), signatureAlgorithm: .ecdsaWithSHA256)
+                                                             attributes: attributes, signatureAlgorithm: .ecdsaWithSHA256)
             return try request.serializeAsPEM().pemString
         } catch {
             throw PKIError("cannot make a certificate request for \(commonName)", cause: error)
@@ -67,9 +81,20 @@ extension CertificateAuthority {
     /// Upstream's `--cluster-signing-duration` default: one year.
     public static let defaultSigningDuration: TimeInterval = 365 * 86400
 
-    /// Signs `request` as upstream's csrsigning controller does: the requested subject and names, the key and
-    /// extended usages named by `usages` (Kubernetes' strings: `digital signature`, `client auth`, …), valid from
-    /// five minutes ago (backdating for clock skew) for `duration`, never past the CA's own expiry. Returns PEM.
+    /// Upstream's backdating of a signed certificate's `notBefore` (clock skew between nodes).
+    public static let signingBackdate: TimeInterval = 300
+    /// Upstream's "short-lived" bound: a certificate for less than this is not shortened by the backdate.
+    public static let shortSigningDuration: TimeInterval = 8 * 3600
+
+    /// Signs `request` as upstream's csrsigning controller does (`PermissiveSigningPolicy`): the requested subject and
+    /// names, the key and extended usages named by `usages` (Kubernetes' strings: `digital signature`, `client
+    /// auth`, …), valid from five minutes ago (backdating for clock skew) until `duration` from now (less the
+    /// backdate when `duration` is eight hours or more), never past the CA's own expiry. Returns PEM.
+    ///
+    /// One deviation: a `duration` under ten minutes (possible only through `--cluster-signing-duration`, since
+    /// `expirationSeconds` is floored at ten minutes) is backdated by a tenth of it instead of five minutes, so
+    /// rotation at 70–90 % of the lifetime still falls before expiry (upstream's kubelet would renew at once and
+    /// forever).
     public func sign(_ request: SigningRequest, usages: [String], duration: TimeInterval = defaultSigningDuration,
                      now: Date = Date()) throws(PKIError) -> String {
         do {
@@ -101,10 +126,15 @@ extension CertificateAuthority {
             names += request.emailAddresses.map { .rfc822Name($0) }
             names += request.uris.map { .uniformResourceIdentifier($0) }
             let authorityKeyID = (try? certificate.extensions.subjectKeyIdentifier)??.keyIdentifier
-            let notAfter = min(now.addingTimeInterval(duration), certificate.notValidAfter)
+            guard now < certificate.notValidAfter else {
+                throw PKIError("refusing to sign a certificate that expired in the past: NotAfter=\(certificate.notValidAfter)")
+            }
+            let backdate = duration < 2 * Self.signingBackdate ? duration / 10 : Self.signingBackdate
+            let end = duration < Self.shortSigningDuration ? now.addingTimeInterval(duration) : now.addingTimeInterval(duration - backdate)
+            let notAfter = min(end, certificate.notValidAfter)
             let leaf = try Certificate(
                 version: .v3, serialNumber: .init(), publicKey: request.request.publicKey,
-                notValidBefore: now.addingTimeInterval(-300), notValidAfter: notAfter,
+                notValidBefore: now.addingTimeInterval(-backdate), notValidAfter: notAfter,
                 issuer: certificate.subject, subject: request.request.subject,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
@@ -127,6 +157,33 @@ extension IssuedCertificate {
     /// The `notAfter` of a PEM certificate, nil when it does not parse.
     public static func notAfter(ofPEM pem: String) -> Date? {
         (try? Certificate(pemEncoded: pem))?.notValidAfter
+    }
+
+    /// The serial number of a PEM certificate in hex (`openssl x509 -serial` style, upper case, no separators),
+    /// nil when it does not parse.
+    public static func serialNumber(ofPEM pem: String) -> String? {
+        (try? Certificate(pemEncoded: pem)).map { $0.serialNumber.bytes.map { String(format: "%02X", $0) }.joined() }
+    }
+
+    /// The `notBefore` and `notAfter` of a PEM certificate, nil when it does not parse.
+    public static func validity(ofPEM pem: String) -> ClosedRange<Date>? {
+        guard let parsed = try? Certificate(pemEncoded: pem), parsed.notValidBefore <= parsed.notValidAfter else { return nil }
+        return parsed.notValidBefore...parsed.notValidAfter
+    }
+
+    /// When a certificate valid over `validity` should be renewed, as client-go's certificate manager decides:
+    /// at a jittered 70–90 % of its lifetime from `notBefore` (`jitter` in 0...1 picks the point).
+    public static func rotationDeadline(validity: ClosedRange<Date>, jitter: Double = Double.random(in: 0...1)) -> Date {
+        let lifetime = validity.upperBound.timeIntervalSince(validity.lowerBound)
+        return validity.lowerBound.addingTimeInterval(lifetime * (0.7 + 0.2 * min(max(jitter, 0), 1)))
+    }
+
+    /// Whether the PEM private key `keyPEM` belongs to the PEM certificate `certificatePEM` (a pair written as two
+    /// files may be torn by a crash between the writes).
+    public static func keyMatches(certificatePEM: String, keyPEM: String) -> Bool {
+        guard let certificate = try? Certificate(pemEncoded: certificatePEM),
+              let key = try? P256.Signing.PrivateKey(pemRepresentation: keyPEM) else { return false }
+        return certificate.publicKey == Certificate.PublicKey(key.publicKey)
     }
 
     /// The subject of a PEM certificate, nil when it does not parse.

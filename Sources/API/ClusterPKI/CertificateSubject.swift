@@ -1,3 +1,4 @@
+import Foundation
 import SwiftASN1
 import X509
 
@@ -19,6 +20,16 @@ public struct CertificateSubject: Sendable, Hashable {
             throw PKIError("cannot parse the client certificate", cause: error)
         }
         self.init(certificate.subject)
+    }
+
+    /// The `notBefore…notAfter` of a DER certificate.
+    public static func validity(der: [UInt8]) throws(PKIError) -> ClosedRange<Date> {
+        let certificate: Certificate
+        do { certificate = try Certificate(derEncoded: der) } catch {
+            throw PKIError("cannot parse the client certificate", cause: error)
+        }
+        guard certificate.notValidBefore <= certificate.notValidAfter else { throw PKIError("the certificate's validity is empty") }
+        return certificate.notValidBefore...certificate.notValidAfter
     }
 
     init(_ name: DistinguishedName) {

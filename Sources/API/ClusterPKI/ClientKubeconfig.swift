@@ -68,10 +68,6 @@ public struct ClientKubeconfig: Sendable {
 
     /// Writes the file readable by its owner only (it holds a private key or a token).
     public func write(to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let temporary = path + ".tmp"
-        try OwnerOnlyFile.write(yaml, to: temporary)
-        guard rename(temporary, path) == 0 else { throw PKIError("cannot write \(path): errno \(errno)") }
+        try OwnerOnlyFile.replace(yaml, at: path)
     }
 }

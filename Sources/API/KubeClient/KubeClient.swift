@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// A typed client for a Kubernetes-compatible API server: CRUD, patch, subresources and watch over HTTP/1.1
 /// (AsyncHTTPClient), with TLS, client certificates and bearer tokens from `Configuration`.
@@ -20,15 +21,22 @@ import NIOSSL
 /// try await client.shutdown()
 /// ```
 public final class KubeClient: Sendable {
-    /// Where the client connects and how it authenticates.
-    public let configuration: Configuration
-    let http: HTTPClient
+    /// The configuration and the connection pool built from it; replaced together when the credentials rotate.
+    private let state: Mutex<(configuration: Configuration, http: HTTPClient, shutDown: Bool)>
     let logger: Logger
+
+    /// Where the client connects and how it authenticates (the current credentials, after any rotation).
+    public var configuration: Configuration { state.withLock { $0.configuration } }
+    /// The connection pool requests go through now.
+    var http: HTTPClient { state.withLock { $0.http } }
 
     /// Creates a client; TLS material in `configuration` is parsed here, so bad PEM fails early.
     public init(configuration: Configuration, logger: Logger) throws(KubeClientError) {
-        self.configuration = configuration
         self.logger = logger
+        state = Mutex((configuration, try Self.makeHTTPClient(configuration, logger: logger), false))
+    }
+
+    private static func makeHTTPClient(_ configuration: Configuration, logger: Logger) throws(KubeClientError) -> HTTPClient {
         var http = HTTPClient.Configuration()
         http.timeout = HTTPClient.Configuration.Timeout(connect: configuration.connectTimeout.timeAmount)
         // The API server does not redirect; following one could leak the bearer token to another host.
@@ -36,19 +44,49 @@ public final class KubeClient: Sendable {
         // Every informer holds a watch connection; the default of 8 per host would starve ordinary requests.
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         if configuration.usesTLS { http.tlsConfiguration = try Self.tlsConfiguration(configuration) }
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http,
-                               backgroundActivityLogger: logger)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
     }
 
     /// Shuts the client down without waiting, if `shutdown()` was not called (an HTTPClient must never be dropped
     /// while running).
     deinit {
-        _ = http.shutdown()
+        state.withLock { state in
+            if !state.shutDown { _ = state.http.shutdown() }
+        }
     }
 
     /// Closes connections; in-flight requests and watches fail.
     public func shutdown() async throws {
-        try await http.shutdown()
+        let http = state.withLock { state -> HTTPClient? in
+            guard !state.shutDown else { return nil }
+            state.shutDown = true
+            return state.http
+        }
+        try await http?.shutdown()
+    }
+
+    /// Switches to a new client certificate and key (PEM) without a new client, as the kubelet does after rotating
+    /// its certificate: requests from now on go through connections that present the new certificate, and every
+    /// connection made with the old one is closed — in-flight requests on them fail and watches end, so informers
+    /// re-watch with the new credentials (upstream's kubelet closes its connections the same way), and the old
+    /// certificate is not used again.
+    public func updateClientCertificate(_ certificatePEM: Data, key keyPEM: Data) async throws(KubeClientError) {
+        var next = configuration
+        next.clientCertificate = certificatePEM
+        next.clientKey = keyPEM
+        let http = try Self.makeHTTPClient(next, logger: logger)
+        let old = state.withLock { state -> HTTPClient? in
+            guard !state.shutDown else { return nil }
+            let old = state.http
+            state.configuration = next
+            state.http = http
+            return old
+        }
+        guard let old else {
+            try? await http.shutdown()
+            throw .configuration("the client has been shut down")
+        }
+        try? await old.shutdown()
     }
 
     private static func tlsConfiguration(_ configuration: Configuration) throws(KubeClientError) -> TLSConfiguration {

@@ -19,6 +19,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Kubeconfig with bootstrap credentials (a bootstrap token): when --kubeconfig is missing or its client certificate has expired, the agent requests a node client certificate with it and writes --kubeconfig.", valueName: "path"))
     var bootstrapKubeconfig: String?
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Renew the client certificate of --kubeconfig through CertificateSigningRequests at 70-90% of its lifetime, switching the running agent over without a restart (upstream's --rotate-certificates, on as kubeadm sets it).")
+    var rotateCertificates = true
+
+    @Flag(name: .long, help: "Request the kubelet port's serving certificate from the cluster CA with a kubernetes.io/kubelet-serving CertificateSigningRequest (approved by an admin: kubectl certificate approve) and renew it; until then a self-signed one is served (upstream's --rotate-server-certificates / serverTLSBootstrap).")
+    var rotateServerCertificates = false
+
     @Option(name: .long, help: "The agent's state directory.")
     var rootDir = "/var/lib/swiftlet/agent"
 
@@ -113,6 +119,9 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.removePodsOnShutdown = cleanUpOnExit
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
+        configuration.rotateCertificates = rotateCertificates
+        configuration.kubeconfigPath = node.kubeconfig
+        configuration.rotateServerCertificates = rotateServerCertificates
         var proxyConfiguration = ProxyConfiguration()
         proxyConfiguration.healthzBindAddress = ListenAddress(proxyHealthzBindAddress).map { ($0.host, $0.port) }
         let agent = Agent(kubeconfig: node.kubeconfig, bootstrapKubeconfig: bootstrapKubeconfig, configuration: configuration,
@@ -144,6 +153,7 @@ private struct Agent: ServiceLifecycle.Service {
     let logger: Logger
 
     func run() async throws {
+        var configuration = configuration
         if let bootstrapKubeconfig {
             let current = FileManager.default.fileExists(atPath: kubeconfig)
                 ? try? KubeconfigFile.configuration(path: kubeconfig, userAgent: "swiftlet-agent") : nil
@@ -156,6 +166,7 @@ private struct Agent: ServiceLifecycle.Service {
                 logger.info("shut down before the node's client certificate was issued")
                 return
             }
+            configuration.bootstrapClient = bootstrap
         }
         let client = try KubeconfigFile.client(path: kubeconfig, userAgent: "swiftlet-agent", logger: logger)
         let registry = registry

@@ -89,6 +89,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Let requests without credentials through as system:anonymous (group system:unauthenticated), for RBAC to judge; without it they get 401.")
     var anonymousAuth = false
 
+    @Option(name: .long, help: "The longest certificate csrsigning issues; a CSR's spec.expirationSeconds may ask for less (upstream's kube-controller-manager flag).")
+    var clusterSigningDuration = DurationArgument(.seconds(365 * 86400), text: "8760h0m0s")
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -111,6 +114,7 @@ public struct ServerCommand: AsyncParsableCommand {
         guard leaderElectRenewDeadline.duration > leaderElectRetryPeriod.duration * 1.2 else {
             throw ValidationError("--leader-elect-renew-deadline (\(leaderElectRenewDeadline)) must be greater than --leader-elect-retry-period (\(leaderElectRetryPeriod)) × 1.2")
         }
+        guard clusterSigningDuration.duration > .zero else { throw ValidationError("--cluster-signing-duration must be positive") }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
@@ -172,7 +176,8 @@ public struct ServerCommand: AsyncParsableCommand {
         var services: [any ServiceLifecycle.Service] = []
         if !selection.enabled.isEmpty || scheduler {
             services.append(ControllerService(ports: ready, clients: clients, selection: selection, scheduler: scheduler,
-                                              nodeLifecycle: nodeLifecycle, leaderElection: leaderElection, logger: logger))
+                                              nodeLifecycle: nodeLifecycle, leaderElection: leaderElection,
+                                              signingDuration: clusterSigningDuration.duration, logger: logger))
         }
         if let dns {
             services.append(ClusterDNSService(ports: dnsReady, clients: clients, configuration: dns, logger: logger))
@@ -208,7 +213,11 @@ struct ClusterDNSService: ServiceLifecycle.Service {
         let client = try KubeClient(configuration: clients.configuration(port: port, user: "system:coredns", userAgent: "swiftlet/cluster-dns"),
                                     logger: logger)
         do {
-            try await ClusterDNSServer(configuration: configuration, client: client, logger: logger).run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { [clients, logger] in await clients.renewCertificate(of: client, user: "system:coredns", logger: logger) }
+                try await ClusterDNSServer(configuration: configuration, client: client, logger: logger).run()
+                group.cancelAll()
+            }
         } catch {
             try? await client.shutdown()
             throw error
@@ -226,6 +235,7 @@ struct ControllerService: ServiceLifecycle.Service {
     let scheduler: Bool
     let nodeLifecycle: NodeLifecycleController.Configuration
     let leaderElection: LeaderElector.Configuration?
+    let signingDuration: Duration
     let logger: Logger
 
     func run() async throws {
@@ -239,11 +249,13 @@ struct ControllerService: ServiceLifecycle.Service {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await clients.renewCertificate(of: client, user: "system:kube-controller-manager", logger: logger) }
+                    group.addTask { await clients.renewCertificate(of: schedulerClient, user: "system:kube-scheduler", logger: logger) }
                     if !selection.enabled.isEmpty {
                         group.addTask {
                             try await ControllerManager(client: client, controllers: selection, nodeLifecycle: nodeLifecycle,
                                                         leaderElection: leaderElection, signingAuthority: clients.server.signingAuthority,
-                                                        logger: logger).run()
+                                                        signingDuration: Double(signingDuration.components.seconds), logger: logger).run()
                         }
                     }
                     if scheduler {
@@ -328,6 +340,24 @@ struct InProcessClients: Sendable {
             configuration.clientKey = Data(issued.keyPEM.utf8)
         }
         return configuration
+    }
+
+    /// Keeps `client`'s certificate (issued for `user` by `configuration(port:user:userAgent:)`) fresh while the server
+    /// runs: checked every `interval`, re-issued and swapped into the client when less than a fifth of its lifetime is
+    /// left, as the serving certificate is. Returns when the task is cancelled.
+    func renewCertificate(of client: KubeClient, user: String, interval: Duration = .seconds(3600), logger: Logger) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            guard let pem = client.configuration.clientCertificate,
+                  IssuedCertificate(certificatePEM: String(decoding: pem, as: UTF8.self), keyPEM: "", notAfter: .distantFuture).needsRotation() else { continue }
+            do {
+                guard let issued = try server.issueClientCertificate(commonName: user) else { return }
+                try await client.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
+                logger.notice("renewed a component's client certificate", metadata: ["user": "\(user)", "notAfter": "\(issued.notAfter)"])
+            } catch {
+                logger.error("cannot renew a component's client certificate", metadata: ["user": "\(user)", "error": "\(error)"])
+            }
+        }
     }
 }
 

@@ -26,6 +26,20 @@ struct APIMetrics: Sendable {
         ).record(duration)
     }
 
+    /// Upstream's buckets for `apiserver_client_certificate_expiration_seconds` (0 s to a year).
+    static let certificateBuckets: [Double] = [0, 1800, 3600, 7200, 21600, 43200, 86400, 172800, 345600, 604800, 2592000,
+                                               7776000, 15552000, 31104000]
+
+    /// How long the client certificate a request authenticated with has left (negative once expired), as upstream's
+    /// x509 authenticator records it.
+    func recordClientCertificate(remaining seconds: Double) {
+        registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(metricName: "apiserver_client_certificate_expiration", unitName: "seconds",
+                                             helpText: "Distribution of the remaining lifetime on the certificate used to authenticate a request."),
+            buckets: Self.certificateBuckets
+        ).record(seconds)
+    }
+
     /// The text exposition format.
     func exposition() -> String { registry.emitToString() }
 }

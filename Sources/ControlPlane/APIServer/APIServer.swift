@@ -130,15 +130,15 @@ public final class APIServer: Sendable {
         } else {
             pki = nil
         }
-        let kubelet = try pki.map { try KubeletConnection(clientCertificate: try $0.clientCertificate(commonName: "kube-apiserver-kubelet-client",
-                                                                                                 organizations: ["system:masters"])) } ?? .plain
+        let kubelet = try pki.map { try KubeletConnection(clientCertificate: try $0.kubeletClientCertificate()) } ?? .plain
         var security: Security?
         if let pki, let tls = configuration.tls {
             let serviceAccounts = ServiceAccountTokens(key: pki.serviceAccountKey, issuer: "https://kubernetes.default.svc.\(tls.clusterDomain)")
             security = Security(
                 authenticator: Authenticator(tokenFile: try tls.tokenAuthFile.map(StaticTokenFile.init(path:)),
                                              bootstrapTokens: tls.bootstrapTokenAuth ? BootstrapTokens(store: store) : nil,
-                                             serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger),
+                                             serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger,
+                                             metrics: APIMetrics(registry: metrics)),
                 rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
                 serviceAccounts: serviceAccounts)
             // Token volumes only where tokens can be issued and checked.
@@ -219,7 +219,7 @@ public final class APIServer: Sendable {
         // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.
         var keepers: [any ServiceLifecycle.Service] = kubeDNS.map { [KubeDNSReconciler(objects: $0, store: store, logger: logger)] } ?? []
         if let pki, let interval = configuration.tls?.rotationCheckInterval {
-            keepers.append(CertificateRotation(pki: pki, interval: interval, logger: logger))
+            keepers.append(CertificateRotation(pki: pki, kubelet: core.kubelet, interval: interval, logger: logger))
         }
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,

@@ -16,7 +16,7 @@ final class ServerPKI: Sendable {
     let directory: String
     let serving: CertificateRequest
     private let current: Mutex<(issued: IssuedCertificate, chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)>
-    private let logger: Logger
+    let logger: Logger
 
     init(secrets: ClusterSecrets, directory: String, serving: CertificateRequest, logger: Logger) throws {
         ca = try CertificateAuthority(certificatePEM: secrets.caCertificatePEM, keyPEM: secrets.caKeyPEM)
@@ -90,9 +90,11 @@ final class ServerPKI: Sendable {
     }
 }
 
-/// Checks the serving certificate every `interval` and re-issues it before it expires.
+/// Checks the serving certificate and the kubelet-client certificate every `interval` and re-issues each before it
+/// expires.
 struct CertificateRotation: ServiceLifecycle.Service {
     let pki: ServerPKI
+    let kubelet: KubeletConnection
     let interval: Duration
     let logger: Logger
 
@@ -103,7 +105,27 @@ struct CertificateRotation: ServiceLifecycle.Service {
                 do { try pki.rotateIfNeeded() } catch {
                     logger.error("cannot rotate the serving certificate", metadata: ["error": "\(error)"])
                 }
+                do { try pki.renewKubeletClient(kubelet) } catch {
+                    logger.error("cannot renew the kubelet-client certificate", metadata: ["error": "\(error)"])
+                }
             }
         }
+    }
+}
+
+extension ServerPKI {
+    /// The certificate the API server presents to kubelets (kubeadm's `apiserver-kubelet-client`).
+    func kubeletClientCertificate() throws -> IssuedCertificate {
+        try clientCertificate(commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"])
+    }
+
+    /// Re-issues `kubelet`'s client certificate when less than a fifth of its lifetime is left; true if it did.
+    @discardableResult
+    func renewKubeletClient(_ kubelet: KubeletConnection, now: Date = Date()) throws -> Bool {
+        guard let current = kubelet.certificate, current.needsRotation(now: now) else { return false }
+        let issued = try kubeletClientCertificate()
+        try kubelet.renew(issued)
+        logger.notice("renewed the kubelet-client certificate", metadata: ["notAfter": "\(issued.notAfter)"])
+        return true
     }
 }

@@ -1,4 +1,5 @@
 import ClusterPKI
+import Foundation
 import KubeClient
 import Logging
 
@@ -20,6 +21,7 @@ public final class ControllerManager: Sendable {
     private let nodeLifecycle: NodeLifecycleController.Configuration
     private let elector: LeaderElector?
     private let signingAuthority: CertificateAuthority?
+    private let signingDuration: TimeInterval
     private let logger: Logger
 
     /// - Parameters:
@@ -29,11 +31,14 @@ public final class ControllerManager: Sendable {
     ///   - leaderElection: the lease to campaign for; `nil` runs the controllers unconditionally (one server).
     ///   - signingAuthority: the cluster CA `csrsigning` signs approved CertificateSigningRequests with (upstream's
     ///     `--cluster-signing-cert-file`/`--cluster-signing-key-file`); nil: nothing is signed.
+    ///   - signingDuration: the longest certificate `csrsigning` issues (`--cluster-signing-duration`, a year).
     public init(client: KubeClient, controllers: ControllerSelection = .all, workers: Int = 5,
                 nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
                 leaderElection: LeaderElector.Configuration? = LeaderElector.Configuration(),
-                signingAuthority: CertificateAuthority? = nil, logger: Logger) {
+                signingAuthority: CertificateAuthority? = nil,
+                signingDuration: TimeInterval = CertificateAuthority.defaultSigningDuration, logger: Logger) {
         self.signingAuthority = signingAuthority
+        self.signingDuration = signingDuration
         self.client = client
         self.selection = controllers
         self.workers = workers
@@ -102,10 +107,13 @@ public final class ControllerManager: Sendable {
         if on(TaintEvictionController.controllerName) { controllers.append(TaintEvictionController(context: context)) }
         if on(DisruptionController.controllerName) { controllers.append(DisruptionController(context: context)) }
         if on(CertificateApprover.controllerName) { controllers.append(CertificateApprover(context: context)) }
-        if on(CertificateSigner.controllerName) { controllers.append(CertificateSigner(context: context, authority: signingAuthority)) }
+        if on(CertificateSigner.controllerName) {
+            controllers.append(CertificateSigner(context: context, authority: signingAuthority, duration: signingDuration))
+        }
         if on(PersistentVolumeController.controllerName) { controllers.append(PersistentVolumeController(context: context)) }
         if on(PVCProtectionController.controllerName) { controllers.append(PVCProtectionController(context: context)) }
         if on(PVProtectionController.controllerName) { controllers.append(PVProtectionController(context: context)) }
+        if on(CertificateCleaner.controllerName) { controllers.append(CertificateCleaner(context: context)) }
         return controllers
     }
 }

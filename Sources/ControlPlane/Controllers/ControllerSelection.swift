@@ -15,7 +15,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName, RootCACertPublisher.controllerName,
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
-        CertificateApprover.controllerName, CertificateSigner.controllerName,
+        CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
         PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
     ]
 
@@ -24,7 +24,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         "replicationcontroller", "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "attachdetach",
-        "csrcleaner", "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
+        "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
         "endpointslice-mirroring", "ephemeral-volume", "ttl", "route", "service",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
@@ -68,6 +68,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         let short = name.hasSuffix("-controller") ? String(name.dropLast("-controller".count)) : name
         let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle",
                        "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
+                       "csrcleaner": "certificatesigningrequest-cleaner",
                        "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }

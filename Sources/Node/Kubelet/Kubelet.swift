@@ -1,4 +1,5 @@
 import CRI
+import ClusterPKI
 import Foundation
 import KubeAPI
 import KubeClient
@@ -28,6 +29,9 @@ public struct Kubelet: ServiceLifecycle.Service {
         KubeletMetrics.recordNodeName(configuration.nodeName)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await connection.run() }
+            if let manager = clientCertificateManager() {
+                group.addTask { await manager.run() }
+            }
             // The runtime may start after the agent, or never: the wait ends with a graceful shutdown (SIGTERM).
             let version: Runtime_V1_VersionResponse
             do {
@@ -55,8 +59,13 @@ public struct Kubelet: ServiceLifecycle.Service {
             server.metrics = metrics
             server.runtime = connection
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
-                server.tls = try KubeletServing.tlsConfiguration(clientCA: ca, nodeName: configuration.nodeName,
-                                                                 addresses: [nodeIP, configuration.address], rootDirectory: configuration.rootDirectory)
+                let serving = try KubeletServing(clientCA: ca, nodeName: configuration.nodeName, addresses: [nodeIP, configuration.address],
+                                                 rootDirectory: configuration.rootDirectory)
+                if configuration.rotateServerCertificates {
+                    let manager = try servingCertificateManager(serving, addresses: [configuration.nodeName, nodeIP])
+                    group.addTask { await manager.run() }
+                }
+                server.tls = try serving.tlsConfiguration()
                 server.auth = KubeletAuth(nodeName: configuration.nodeName, anonymous: configuration.anonymousAuth,
                                           mode: configuration.authorizationMode, client: client, logger: logger)
             }
@@ -97,6 +106,41 @@ public struct Kubelet: ServiceLifecycle.Service {
             }
             group.cancelAll()
         }
+    }
+
+    /// With `rotateCertificates` and a kubeconfig holding a client certificate: the manager that renews it through
+    /// `kubernetes.io/kube-apiserver-client-kubelet` CSRs, rewrites the kubeconfig and switches the API client over.
+    func clientCertificateManager() -> CertificateManager? {
+        let current = client.configuration
+        guard configuration.rotateCertificates, let kubeconfig = configuration.kubeconfigPath,
+              let certificate = current.clientCertificate.map({ String(decoding: $0, as: UTF8.self) }),
+              let key = current.clientKey.map({ String(decoding: $0, as: UTF8.self) }),
+              let notAfter = IssuedCertificate.notAfter(ofPEM: certificate) else { return nil }
+        let nodeName = configuration.nodeName, directory = configuration.rootDirectory + "/pki", client = client
+        return CertificateManager(kind: .client, template: .client(nodeName: nodeName),
+                                  current: IssuedCertificate(certificatePEM: certificate, keyPEM: key, notAfter: notAfter),
+                                  client: client, fallback: configuration.bootstrapClient, logger: logger,
+                                  store: { issued in
+                                      try TLSBootstrap.writeClientCertificate(issued, nodeName: nodeName, server: current.server,
+                                                                              certificateAuthority: current.certificateAuthority,
+                                                                              certificateDirectory: directory, kubeconfigPath: kubeconfig)
+                                  },
+                                  install: { issued in
+                                      try await client.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
+                                  })
+    }
+
+    /// With `rotateServerCertificates`: serves the CSR-issued certificate kept from an earlier run (when still valid)
+    /// and returns the manager that requests one (`kubernetes.io/kubelet-serving`, which an admin approves) and
+    /// renews it; until the first is issued the self-signed one is served.
+    func servingCertificateManager(_ serving: KubeletServing, addresses: [String]) throws -> CertificateManager {
+        let stored = KubeletServing.storedIssued(rootDirectory: configuration.rootDirectory)
+        if let stored { try serving.install(stored) }
+        let root = configuration.rootDirectory
+        return CertificateManager(kind: .server, template: .server(nodeName: configuration.nodeName, addresses: addresses),
+                                  current: stored, client: client, logger: logger,
+                                  store: { try KubeletServing.store($0, rootDirectory: root) },
+                                  install: { try serving.install($0) })
     }
 
     /// Waits for the runtime's socket to answer `Version` (the runtime may start after the agent).

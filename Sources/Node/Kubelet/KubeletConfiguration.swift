@@ -1,3 +1,5 @@
+import KubeClient
+
 /// What `swiftlet agent` runs with: the flags of the command, with the kubelet's defaults.
 public struct KubeletConfiguration: Sendable {
     public var nodeName: String
@@ -40,6 +42,15 @@ public struct KubeletConfiguration: Sendable {
     public var anonymousAuth = false
     /// How callers of the kubelet's port are authorized (`--authorization-mode`, upstream's default Webhook).
     public var authorizationMode = AuthorizationMode.webhook
+    /// Renew the client certificate of `kubeconfigPath` through CSRs before it expires (`--rotate-certificates`).
+    public var rotateCertificates = false
+    /// The kubeconfig the client certificate lives in, rewritten on rotation.
+    public var kubeconfigPath: String?
+    /// The bootstrap credentials (`--bootstrap-kubeconfig`), used for the CSR once the client certificate expired.
+    public var bootstrapClient: KubeClient.Configuration?
+    /// Request the kubelet port's serving certificate from the cluster CA through `kubernetes.io/kubelet-serving`
+    /// CSRs and renew it (`--rotate-server-certificates`, upstream's `serverTLSBootstrap`).
+    public var rotateServerCertificates = false
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

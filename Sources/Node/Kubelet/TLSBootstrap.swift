@@ -77,9 +77,20 @@ public struct TLSBootstrap: Sendable {
             request: Data(requestPEM.utf8), signerName: CertificateSigningRequest.kubeAPIServerClientKubeletSigner, usages: Self.usages))
         try await submit(csr, client: client)
         logger.info("waiting for the client certificate", metadata: ["csr": "\(name)"])
+        return try await Self.waitForCertificate(name, client: client, pollInterval: pollInterval, logger: logger)
+    }
+
+    /// Polls CSR `name` until it holds a certificate (returned as PEM), is denied or failed (thrown), or `timeout`
+    /// passes (thrown; upstream's certificate manager gives up after 15 minutes and asks again).
+    static func waitForCertificate(_ name: String, client: KubeClient, pollInterval: Duration, timeout: Duration? = nil,
+                                   logger: Logger) async throws -> String {
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         while true {
             try Task.checkCancellation()
-            guard let current = await read(name, client: client) else {
+            if let deadline, ContinuousClock.now >= deadline {
+                throw TLSBootstrapError("timed out waiting for certificate signing request \(name) to be approved and issued")
+            }
+            guard let current = await read(name, client: client, logger: logger) else {
                 try await Task.sleep(for: pollInterval)
                 continue
             }
@@ -115,7 +126,7 @@ public struct TLSBootstrap: Sendable {
         }
     }
 
-    func read(_ name: String, client: KubeClient) async -> CertificateSigningRequest? {
+    static func read(_ name: String, client: KubeClient, logger: Logger) async -> CertificateSigningRequest? {
         do {
             return try await client.get(CertificateSigningRequest.self, name: name)
         } catch {
@@ -128,18 +139,23 @@ public struct TLSBootstrap: Sendable {
         guard let notAfter = IssuedCertificate.notAfter(ofPEM: certificatePEM) else {
             throw TLSBootstrapError("the issued certificate is not a PEM certificate")
         }
-        try FileManager.default.createDirectory(atPath: certificateDirectory, withIntermediateDirectories: true)
-        let certificateFile = "\(certificateDirectory)/kubelet-client.crt", keyFile = "\(certificateDirectory)/kubelet-client.key"
-        guard FileManager.default.createFile(atPath: keyFile, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600]),
-              FileManager.default.createFile(atPath: certificateFile, contents: Data(certificatePEM.utf8), attributes: [.posixPermissions: 0o644]) else {
-            throw TLSBootstrapError("cannot write \(certificateFile) and \(keyFile)")
-        }
         let issued = IssuedCertificate(certificatePEM: certificatePEM, keyPEM: keyPEM, notAfter: notAfter)
-        try ClientKubeconfig(server: bootstrap.server.absoluteString,
-                             certificateAuthorityPEM: bootstrap.certificateAuthority.map { String(decoding: $0, as: UTF8.self) },
-                             user: "system:node:\(nodeName)", credentials: .certificate(issued)).write(to: kubeconfigPath)
+        try Self.writeClientCertificate(issued, nodeName: nodeName, server: bootstrap.server, certificateAuthority: bootstrap.certificateAuthority,
+                                        certificateDirectory: certificateDirectory, kubeconfigPath: kubeconfigPath)
         logger.info("wrote the node kubeconfig with the issued client certificate",
                     metadata: ["kubeconfig": "\(kubeconfigPath)", "notAfter": "\(notAfter)"])
+    }
+
+    /// Writes the node's client certificate: `kubelet-client.key` (0600) and `kubelet-client.crt` under
+    /// `certificateDirectory` and the kubeconfig with both inline, each file replaced atomically (the kubeconfig,
+    /// which the agent reads at start, last).
+    static func writeClientCertificate(_ issued: IssuedCertificate, nodeName: String, server: URL, certificateAuthority: Data?,
+                                       certificateDirectory: String, kubeconfigPath: String) throws {
+        try OwnerOnlyFile.replace(issued.keyPEM, at: "\(certificateDirectory)/kubelet-client.key")
+        try OwnerOnlyFile.replace(issued.certificatePEM, at: "\(certificateDirectory)/kubelet-client.crt", mode: 0o644)
+        try ClientKubeconfig(server: server.absoluteString,
+                             certificateAuthorityPEM: certificateAuthority.map { String(decoding: $0, as: UTF8.self) },
+                             user: "system:node:\(nodeName)", credentials: .certificate(issued)).write(to: kubeconfigPath)
     }
 }
 

@@ -19,6 +19,8 @@ struct Authenticator: Sendable {
     let logger: Logger
     /// Subjects of the client certificates seen lately, so a certificate is parsed once, not on every request.
     let subjects = SubjectCache()
+    /// Where `apiserver_client_certificate_expiration_seconds` is recorded; nil: not recorded.
+    var metrics: APIMetrics? = nil
 
     enum Outcome: Sendable {
         case authenticated(Identity)
@@ -26,7 +28,17 @@ struct Authenticator: Sendable {
     }
 
     func authenticate(_ request: APIRequest) async -> Outcome {
-        if let der = request.clientCertificate, let subject = subjects.subject(der), !subject.commonName.isEmpty {
+        if let der = request.clientCertificate, let entry = subjects.subject(der), !entry.subject.commonName.isEmpty {
+            let (subject, validity) = (entry.subject, entry.validity)
+            // Checked on every request, as upstream's x509 authenticator verifies the chain at the current time: a
+            // connection opened before its certificate expired does not keep it usable.
+            let now = Date()
+            metrics?.recordClientCertificate(remaining: validity.upperBound.timeIntervalSince(now))
+            guard validity.contains(now) else {
+                logger.debug("client certificate is not valid now", metadata: ["user": "\(subject.commonName)",
+                                                                             "notBefore": "\(validity.lowerBound)", "notAfter": "\(validity.upperBound)"])
+                return .unauthorized
+            }
             return .authenticated(Identity(name: subject.commonName, groups: subject.organizations).authenticated())
         }
         if let header = request.header("authorization") {
@@ -88,20 +100,20 @@ struct Authenticator: Sendable {
     }
 }
 
-/// A bounded map from a verified certificate's DER bytes to its subject (emptied when full: client certificates
-/// are few and long-lived).
+/// A bounded map from a verified certificate's DER bytes to its subject and validity (emptied when full: client
+/// certificates are few and long-lived).
 final class SubjectCache: Sendable {
-    private let entries = Mutex<[[UInt8]: CertificateSubject]>([:])
+    private let entries = Mutex<[[UInt8]: (subject: CertificateSubject, validity: ClosedRange<Date>)]>([:])
     static let capacity = 4096
 
-    func subject(_ der: [UInt8]) -> CertificateSubject? {
+    func subject(_ der: [UInt8]) -> (subject: CertificateSubject, validity: ClosedRange<Date>)? {
         if let known = entries.withLock({ $0[der] }) { return known }
-        guard let subject = try? CertificateSubject(der: der) else { return nil }
+        guard let subject = try? CertificateSubject(der: der), let validity = try? CertificateSubject.validity(der: der) else { return nil }
         entries.withLock {
             if $0.count >= Self.capacity { $0.removeAll(keepingCapacity: true) }
-            $0[der] = subject
+            $0[der] = (subject, validity)
         }
-        return subject
+        return (subject, validity)
     }
 }
 
