@@ -172,9 +172,9 @@ struct CRILogReader: Sendable {
         try? handle?.close()
     }
 
+    /// The inode of an open file, through its `/proc/self/fd` link (which reaches the file even once it is unlinked).
     private static func inode(_ descriptor: Int32) -> UInt64? {
-        var info = stat()
-        return fstat(descriptor, &info) == 0 ? UInt64(info.st_ino) : nil
+        inode(path: "/proc/self/fd/\(descriptor)")
     }
 
     private static func inode(path: String) -> UInt64? {
