@@ -23,7 +23,7 @@ extension Runc {
         }
     }
 
-    enum ExecFifoOutcome: Sendable {
+    enum ExecFifoOutcome: Sendable, Equatable {
         case started
         case noFifo
         case failed(String)
