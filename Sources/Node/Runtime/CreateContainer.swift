@@ -26,6 +26,7 @@ extension ContainerRuntime {
         let id = Self.newID()
         reservedNames[name] = id
         let bundle = containerDirectory(id)
+        var permit: StartAdmission.Permit?
         do {
             let image = try await resolveImage(config.image.image)
             guard let pausePID = pid(ofBundle: sandboxDirectory(sandbox.id) + "/bundle") else {
@@ -44,6 +45,7 @@ extension ContainerRuntime {
             // runtime state: they are made on a thread of their own, so the actor serves the other pods' calls meanwhile.
             let layers = images.layerPaths(of: image), imageID = image.id
             let recordPath = containerDirectory(id) + "/container.json"
+            permit = await admission.acquire(.container)
             try await DedicatedThread.offload {
                 Result {
                     try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
@@ -59,10 +61,12 @@ extension ContainerRuntime {
             }.get()
             _ = try await shim.create(.init(id: id, bundle: bundle, logPath: logPath, logMaximumSize: configuration.containerLogMaxSize,
                                             memoryCgroup: Self.memoryCgroup(record.cgroupsPath), stdin: config.stdin, terminal: config.tty))
+            if let permit { await admission.release(permit) }
             containers[id] = record
             logger.info("container created", metadata: ["container": "\(id)", "name": "\(config.metadata.name)", "sandbox": "\(sandbox.id)"])
             return id
         } catch {
+            if let permit { await admission.release(permit) }
             try? await runc.delete(id, force: true)
             try? removeBundle(bundle)
             containers[id] = nil
