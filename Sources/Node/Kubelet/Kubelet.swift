@@ -46,8 +46,10 @@ public struct Kubelet: ServiceLifecycle.Service {
             let nodeStatus = NodeStatusManager(client: client, connection: connection, configuration: configuration, logger: logger)
             let nodeIP = await nodeStatus.nodeIP
             let machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+            // Services for the containers' environment variables, as upstream's kubelet has a service lister.
+            let services = Informer<KubeAPI.Service>(client: client, logger: logger)
             let workers = PodWorkers(client: client, connection: connection, configuration: configuration, nodeIP: nodeIP,
-                                     memoryCapacity: machine.memoryBytes, logger: logger)
+                                     memoryCapacity: machine.memoryBytes, services: services, logger: logger)
             await workers.setRuntimeName(version.runtimeName)
             let lease = NodeLease(client: client, nodeName: configuration.nodeName, renewInterval: configuration.leaseRenewInterval,
                                   durationSeconds: configuration.leaseDurationSeconds, logger: logger)
@@ -73,6 +75,7 @@ public struct Kubelet: ServiceLifecycle.Service {
             group.addTask { await nodeStatus.run() }
             group.addTask { await lease.run() }
             group.addTask { await pods.run() }
+            group.addTask { await services.run() }
             group.addTask {
                 for await event in events {
                     switch event {

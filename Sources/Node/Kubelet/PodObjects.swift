@@ -3,14 +3,19 @@ import KubeAPI
 import KubeClient
 
 /// ConfigMaps and Secrets a pod refers to (env and volumes), read from the API server; a Secret's values
-/// come back decoded from base64. Service-account tokens for projected volumes come from `tokens`.
+/// come back decoded from base64. Service-account tokens for projected volumes come from `tokens`; Services
+/// (for the containers' service variables) from the kubelet's Service informer once it has synced.
 struct PodObjects: Sendable {
     let client: KubeClient
     let tokens: TokenManager
+    /// Every Service, watched (upstream's kubelet reads them from its service lister); nil, or not yet synced: asked
+    /// from the API server.
+    let serviceCache: Informer<Service>?
 
-    init(client: KubeClient) {
+    init(client: KubeClient, services: Informer<Service>? = nil) {
         self.client = client
         tokens = TokenManager(client: client)
+        serviceCache = services
     }
 
     /// The ConfigMap's data, nil when it does not exist.
@@ -45,6 +50,17 @@ extension PodObjects {
     /// links every Service of `namespace` (which wins over the API server's on a name clash, as upstream).
     func services(namespace: String, serviceLinks: Bool) async throws -> [Service] {
         var byName: [String: Service] = [:]
+        // From the watch cache: a list and a get less for every container started (thirty pods starting at once
+        // asked the API server sixty times).
+        if let cache = serviceCache, cache.hasSynced {
+            if serviceLinks {
+                for service in cache.list(namespace: namespace) { byName[service.metadata.name ?? ""] = service }
+            }
+            if byName["kubernetes"] == nil || !serviceLinks {
+                byName["kubernetes"] = cache.get(name: "kubernetes", namespace: "default")
+            }
+            return Array(byName.values)
+        }
         if serviceLinks {
             for service in try await client.list(Service.self, namespace: namespace).items { byName[service.metadata.name ?? ""] = service }
         }

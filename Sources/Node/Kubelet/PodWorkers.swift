@@ -57,14 +57,14 @@ actor PodWorkers {
     static let periodicSync: Duration = .seconds(5)
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
-         memoryCapacity: Int64, logger: Logger) {
+         memoryCapacity: Int64, services: Informer<Service>? = nil, logger: Logger) {
         self.client = client
         self.connection = connection
         self.configuration = configuration
         self.logger = logger
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity
-        objects = PodObjects(client: client)
+        objects = PodObjects(client: client, services: services)
         volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger,
                                 nodeCapacity: ["cpu": Quantity(milliValue: Int64(ProcessInfo.processInfo.activeProcessorCount) * 1000),
                                                "memory": Quantity(milliValue: memoryCapacity * 1000)])
@@ -166,11 +166,11 @@ actor PodWorkers {
         for sandbox in sandboxes {
             guard let uid = sandbox.labels[PodLabels.podUID] else { continue }
             owner[sandbox.id] = uid
-            fingerprints[uid, default: []].append("\(sandbox.id)=\(sandbox.state.rawValue)")
+            fingerprints[uid, default: []].append(Self.fingerprint(sandbox))
         }
         for container in containers ?? [] {
             guard let uid = owner[container.podSandboxID] else { continue }
-            fingerprints[uid, default: []].append("\(container.id)=\(container.state.rawValue)")
+            fingerprints[uid, default: []].append(Self.fingerprint(container))
         }
         let now = ContinuousClock.now
         for uid in pods.keys {
@@ -178,7 +178,11 @@ actor PodWorkers {
             let changed = containers == nil || relisted[uid] != fingerprint
             relisted[uid] = fingerprint
             let due = lastSync[uid].map { now - $0 >= Self.periodicSync } ?? true
-            if changed || due || firstSeen[uid] != nil || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty { schedule(uid) }
+            // A pod whose worker is busy right now (thirty pods starting at once) gets another sync only for a change
+            // of its runtime state: the running sync observes the runtime when it ends, and a second one right after
+            // it would only repeat its List and Status calls while the other pods wait for the runtime.
+            let pending = due || firstSeen[uid] != nil || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty
+            if changed || (pending && running[uid] == nil) { schedule(uid) }
         }
         relisted = relisted.filter { pods[$0.key] != nil }
         for sandbox in sandboxes {
@@ -261,7 +265,11 @@ actor PodWorkers {
         }
         do {
             if view == nil { view = try await observe(uid: uid) }
-            if let view { try await writeStatus(pod, view: view) }
+            if let view {
+                // What this sync saw is what the next relist compares with: only a change after it re-syncs the pod.
+                relisted[uid] = (view.sandboxes.map(Self.fingerprint) + view.containers.map(Self.fingerprint)).sorted()
+                try await writeStatus(pod, view: view)
+            }
             statusPending.remove(uid)
         } catch {
             statusPending.insert(uid)
@@ -743,6 +751,10 @@ actor PodWorkers {
         }
         return statuses
     }
+
+    /// A sandbox's or container's entry in the relist's per-pod fingerprint: its id and state.
+    static func fingerprint(_ sandbox: Runtime_V1_PodSandbox) -> String { "\(sandbox.id)=\(sandbox.state.rawValue)" }
+    static func fingerprint(_ container: Runtime_V1_Container) -> String { "\(container.id)=\(container.state.rawValue)" }
 
     static func name(_ pod: Pod) -> String { "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")" }
 

@@ -20,6 +20,8 @@ public actor ContainerRuntime {
     public let images: ImageStore
     let runc: Runc
     let shim: ShimLauncher
+    /// Sandbox and container starts admitted two per CPU, started pods' containers first.
+    let admission = StartAdmission(width: 2 * ProcessInfo.processInfo.activeProcessorCount)
     let cni: CNIRuntime
     let logger: Logger
     let oomScore: OOMScoreClamp

@@ -26,35 +26,47 @@ extension ContainerRuntime {
         let id = Self.newID()
         reservedNames[name] = id
         let bundle = containerDirectory(id)
+        var permit: StartAdmission.Permit?
         do {
             let image = try await resolveImage(config.image.image)
-            try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
-            try await mountRootfs(image, bundle: bundle)
             guard let pausePID = pid(ofBundle: sandboxDirectory(sandbox.id) + "/bundle") else {
                 throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) has no running infra container")
             }
             let builder = ContainerSpecBuilder(
                 config: config, sandbox: sandbox, sandboxDirectory: sandboxDirectory(sandbox.id), image: image.config,
                 rootfs: bundle + "/rootfs", pausePID: pausePID, oomScore: oomScore)
-            var spec = try builder.build()
-            spec.linux.cgroupsPath = sandbox.cgroupParent + "/" + id
-            try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
             let logPath = Self.logPath(directory: sandboxConfig.logDirectory.isEmpty ? sandbox.sandboxConfig.logDirectory : sandboxConfig.logDirectory,
                                        file: config.logPath)
-            if let logPath {
-                try FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            }
             let record = ContainerRecord(
                 id: id, sandboxID: sandbox.id, config: try config.serializedBytes(), image: config.image.image, imageID: image.id,
                 imageRepoDigest: image.repoDigests.first, createdAt: Self.now(), logPath: logPath,
-                stopSignal: Self.signalNumber(image.config.stopSignal) ?? SIGTERM, cgroupsPath: spec.linux.cgroupsPath ?? "")
-            try persist(record)
+                stopSignal: Self.signalNumber(image.config.stopSignal) ?? SIGTERM, cgroupsPath: sandbox.cgroupParent + "/" + id)
+            // The root's mount, the spec (which reads the image's /etc/passwd and /etc/group) and the files touch no
+            // runtime state: they are made on a thread of their own, so the actor serves the other pods' calls meanwhile.
+            let layers = images.layerPaths(of: image), imageID = image.id
+            let recordPath = containerDirectory(id) + "/container.json"
+            permit = await admission.acquire(.container)
+            try await DedicatedThread.offload {
+                Result {
+                    try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+                    try Self.mountRootfs(layers: layers, imageID: imageID, bundle: bundle)
+                    var spec = try builder.build()
+                    spec.linux.cgroupsPath = record.cgroupsPath
+                    try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
+                    if let logPath {
+                        try FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    }
+                    try Self.writeAtomically(JSONEncoder().encode(record), to: recordPath)
+                }
+            }.get()
             _ = try await shim.create(.init(id: id, bundle: bundle, logPath: logPath, logMaximumSize: configuration.containerLogMaxSize,
                                             memoryCgroup: Self.memoryCgroup(record.cgroupsPath), stdin: config.stdin, terminal: config.tty))
+            if let permit { await admission.release(permit) }
             containers[id] = record
             logger.info("container created", metadata: ["container": "\(id)", "name": "\(config.metadata.name)", "sandbox": "\(sandbox.id)"])
             return id
         } catch {
+            if let permit { await admission.release(permit) }
             try? await runc.delete(id, force: true)
             try? removeBundle(bundle)
             containers[id] = nil

@@ -33,8 +33,10 @@ extension ContainerRuntime {
         var createdNetworkNamespace: String?
         var attachedNetwork: NetworkConfigList?
         var networkAttachment: Task<(NetworkConfigList, CNIResult), any Error>?
+        var permit: StartAdmission.Permit?
         do {
             let pause = try await resolveImage(configuration.pauseImage, pullIfMissing: true)
+            permit = await admission.acquire(.sandbox)
             let netnsName = record.hostNetwork ? nil : "cni-" + UUID().uuidString.lowercased()
             if let netnsName {
                 record.networkNamespace = NetworkNamespace.path(named: netnsName)
@@ -72,12 +74,14 @@ extension ContainerRuntime {
                 record.ip = addresses.first
                 record.additionalIPs = Array(addresses.dropFirst())
             }
+            if let permit { await admission.release(permit) }
             record.state = .ready
             sandboxes[id] = record
             try persist(record)
             logger.info("sandbox running", metadata: ["sandbox": "\(id)", "pod": "\(metadata.namespace)/\(metadata.name)", "ip": "\(record.ip ?? "host")"])
             return id
         } catch {
+            if let permit { await admission.release(permit) }
             // The network may still be attaching: wait for it, so its DEL comes after its ADD.
             if attachedNetwork == nil, let networkAttachment, case .success(let (network, _)) = await networkAttachment.result {
                 attachedNetwork = network

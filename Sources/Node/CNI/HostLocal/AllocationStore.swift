@@ -10,7 +10,11 @@ import Glibc
 /// `<containerID>\r\n<ifname>`; `last_reserved_ip.<rangeSetIndex>` holding the last address handed out
 /// from that range set; and an empty `lock` file. Callers hold ``withLock(_:)`` across a whole ADD, DEL
 /// or GC, so concurrent plugin processes never hand out one address twice.
-final class AllocationStore {
+///
+/// The lock is a blocking `flock`, and a plugin run in-process by a daemon (``BuiltinPluginExec``) must not hold a
+/// concurrency-pool thread while another ADD has it: ``locked(network:dataDirectory:_:)`` opens the store and runs the
+/// whole locked section on a thread of its own.
+final class AllocationStore: Sendable {
     static let lastReservedPrefix = "last_reserved_ip."
     static let lineBreak = "\r\n"
 
@@ -36,7 +40,27 @@ final class AllocationStore {
 
     deinit { close(lockDescriptor) }
 
-    /// Runs `body` holding the exclusive `flock` on the store.
+    /// Opens the store of `network` and runs `body` holding its lock, on a dedicated thread: on a machine with two
+    /// cores the concurrency pool has two threads, and thirty sandboxes starting at once would otherwise park them
+    /// in `flock` behind each other while every other task of the daemon waits.
+    static func locked<T: Sendable>(
+        network: String, dataDirectory: String, _ body: @escaping @Sendable (AllocationStore) throws(CNIError) -> T
+    ) async throws(CNIError) -> T {
+        let outcome: Result<T, CNIError>
+        do {
+            outcome = try await DedicatedThread.offload {
+                Result { () throws(CNIError) -> T in
+                    let store = try AllocationStore(network: network, dataDirectory: dataDirectory)
+                    return try store.withLock { () throws(CNIError) -> T in try body(store) }
+                }
+            }
+        } catch {
+            throw CNIError.io("failed to start a thread for the store of \(network)", error)
+        }
+        return try outcome.get()
+    }
+
+    /// Runs `body` holding the exclusive `flock` on the store, on the calling thread.
     func withLock<T>(_ body: () throws(CNIError) -> T) throws(CNIError) -> T {
         while flock(lockDescriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {

@@ -26,8 +26,8 @@ public struct HostLocal: Plugin {
         let config = try HostLocalConfig(request)
         var result = CNIResult(cniVersion: .current)
         if let resolvConf = config.resolvConf { result.dns = try ResolvConf.parse(path: resolvConf) }
-        let store = try AllocationStore(network: config.networkName, dataDirectory: config.dataDirectory)
-        result.ips = try store.withLock { () throws(CNIError) -> [CNIResult.IPConfig] in
+        let containerID = request.containerID, ifName = request.ifName
+        result.ips = try await AllocationStore.locked(network: config.networkName, dataDirectory: config.dataDirectory) { store throws(CNIError) -> [CNIResult.IPConfig] in
             var remaining = config.requestedAddresses
             var allocated: [CNIResult.IPConfig] = []
             do throws(CNIError) {
@@ -35,7 +35,7 @@ public struct HostLocal: Plugin {
                     let requested = remaining.firstIndex(where: rangeSet.contains).map { remaining.remove(at: $0) }
                     let allocator = AddressAllocator(rangeSet: rangeSet, store: store, index: index)
                     do throws(CNIError) {
-                        allocated.append(try allocator.allocate(containerID: request.containerID, ifName: request.ifName, requested: requested))
+                        allocated.append(try allocator.allocate(containerID: containerID, ifName: ifName, requested: requested))
                     } catch {
                         throw CNIError(error.code, "failed to allocate for range \(index): \(error.msg)", details: error.details)
                     }
@@ -57,16 +57,18 @@ public struct HostLocal: Plugin {
 
     public func delete(_ request: PluginRequest) async throws(CNIError) {
         let config = try HostLocalConfig(request)
-        let store = try AllocationStore(network: config.networkName, dataDirectory: config.dataDirectory)
-        try store.withLock { () throws(CNIError) in
-            try store.release(containerID: request.containerID, ifName: request.ifName)
+        let containerID = request.containerID, ifName = request.ifName
+        try await AllocationStore.locked(network: config.networkName, dataDirectory: config.dataDirectory) { store throws(CNIError) in
+            try store.release(containerID: containerID, ifName: ifName)
         }
     }
 
     public func check(_ request: PluginRequest) async throws(CNIError) {
         let config = try HostLocalConfig(request)
-        let store = try AllocationStore(network: config.networkName, dataDirectory: config.dataDirectory)
-        let found = try store.withLock { !store.addresses(containerID: request.containerID, ifName: request.ifName).isEmpty }
+        let containerID = request.containerID, ifName = request.ifName
+        let found = try await AllocationStore.locked(network: config.networkName, dataDirectory: config.dataDirectory) { store in
+            !store.addresses(containerID: containerID, ifName: ifName).isEmpty
+        }
         guard found else {
             throw CNIError(.attachmentNotFound, "host-local: Failed to find address added by container \(request.containerID)")
         }
@@ -75,8 +77,7 @@ public struct HostLocal: Plugin {
     public func garbageCollect(_ request: PluginRequest) async throws(CNIError) {
         let config = try HostLocalConfig(request)
         let valid = try request.config.requiredValidAttachments()
-        let store = try AllocationStore(network: config.networkName, dataDirectory: config.dataDirectory)
-        try store.withLock { () throws(CNIError) in
+        try await AllocationStore.locked(network: config.networkName, dataDirectory: config.dataDirectory) { store throws(CNIError) in
             for reservation in store.reservations() where !valid.contains(where: reservation.isOwned) {
                 try store.remove(reservation.address)
             }
