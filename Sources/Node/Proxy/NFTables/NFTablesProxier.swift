@@ -193,14 +193,21 @@ public actor NFTablesProxier {
             desiredElements = nil  // uniquely referenced while patched
             desiredReferences = [:]
         }
-        let names = full ? services.ports.keys.sorted() : Array(services.ports.keys)
-        for name in names {
-            let service = services.ports[name]!
+        func update(_ name: ServicePortName, _ service: ServicePortInfo) {
             let list = endpoints[name]
-            if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
-            let slot = cache[name]?.slot ?? DispatchSlot(slots.take())
+            let cachedEntry = cache[name]
+            if let cached = cachedEntry, cached.service == service {
+                // Snapshots rebuilt from the trackers hold equal lists in new buffers: compare once, then keep
+                // the new buffer, so later syncs see the same storage and skip the element-wise comparison.
+                if Self.sameStorage(cached.endpoints, list) { return }
+                if cached.endpoints == list {
+                    cache[name]?.endpoints = list
+                    return
+                }
+            }
+            let slot = cachedEntry?.slot ?? DispatchSlot(slots.take())
             let fragment = builder.fragment(for: service, endpoints: list, slot: slot)
-            if let old = cache[name] {
+            if let old = cachedEntry {
                 let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
                 desired.remove(oldFragment)
                 before.merge(oldFragment)
@@ -210,13 +217,22 @@ public actor NFTablesProxier {
             touched.formUnion(fragment)
             cache[name] = CachedService(service: service, endpoints: list, slot: slot)
         }
-        for (name, old) in cache where services[name] == nil {
-            let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
-            desired.remove(oldFragment)
-            before.merge(oldFragment)
-            touched.formUnion(oldFragment)
-            freed.append(old.slot.number)
-            cache[name] = nil
+        // Full syncs hand slots out in name order; partial ones walk the dictionary as it is.
+        if full {
+            for (name, service) in services.ports.sorted(by: { $0.key < $1.key }) { update(name, service) }
+        } else {
+            for (name, service) in services.ports { update(name, service) }
+        }
+        // Every current service is cached now: only a cache larger than the services holds removed ones.
+        if cache.count > services.count {
+            for (name, old) in cache where services[name] == nil {
+                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
+                desired.remove(oldFragment)
+                before.merge(oldFragment)
+                touched.formUnion(oldFragment)
+                freed.append(old.slot.number)
+                cache[name] = nil
+            }
         }
         // The fixed part, with as many endpoint maps as slots were ever handed out need (maps stay until a
         // full sync finds them unused).
@@ -307,6 +323,11 @@ public actor NFTablesProxier {
                                                          "services": "\(services.count)"])
         }
         return plan
+    }
+
+    /// Whether two lists share one buffer (so are equal without looking at their elements).
+    static func sameStorage(_ a: [EndpointInfo], _ b: [EndpointInfo]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
     }
 
     /// Hands the memory of a full sync's batch (hundreds of MiB at 10k services, freed by now) back to the
