@@ -110,7 +110,7 @@ public struct NFTablesSyncPlan: Sendable {
             tx.add(layout.chain(named: name))
             if layout.baseChain(named: name) == nil { plan.addedChains.append(name) }
         }
-        for name in wantedSets.keys.sorted() where !keptSets.contains(name) {
+        for name in creationOrder(wantedSets.keys, layout) where !keptSets.contains(name) {
             tx.add(wantedSets[name]!)
             if desired.sets[name] != nil { plan.addedSets.append(name) }
         }
@@ -138,6 +138,17 @@ public struct NFTablesSyncPlan: Sendable {
             for (name, set) in model.sets where NFTablesLayout.isEndpointMap(name) { sets[name] = set }
         }
         return sets.keys.sorted().map { sets[$0]! }
+    }
+
+    /// Set names in the order to create them: the layout's sets and the endpoint maps first, then the
+    /// per-endpoint affinity sets. The kernel finds a set by name walking the table's sets in creation
+    /// order, and partial syncs name the shared maps, not the affinity sets.
+    static func creationOrder(_ names: some Collection<String>, _ layout: NFTablesLayout) -> [String] {
+        names.sorted { a, b in
+            let (sharedA, sharedB) = (layout.set(named: a) != nil || NFTablesLayout.isEndpointMap(a),
+                                      layout.set(named: b) != nil || NFTablesLayout.isEndpointMap(b))
+            return sharedA != sharedB ? sharedA : a < b
+        }
     }
 
     /// `elements` in the order the kernel takes them for an interval set: by key, and where a range ends
@@ -170,7 +181,7 @@ public struct NFTablesSyncPlan: Sendable {
             plan.addedChains.append(name)
         }
         for set in layout.sets { tx.add(set) }
-        for name in desired.sets.keys.sorted() {
+        for name in creationOrder(desired.sets.keys, layout) {
             tx.add(desired.sets[name]!)
             plan.addedSets.append(name)
         }
