@@ -40,9 +40,18 @@ import Testing
                 "ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
                 "ct state new jump service-endpoints-check",
                 "ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
-                "numgen random mod 2 0 goto endpoint-",
-                "ip saddr 10.244.0.11 jump mark-for-masquerade",
-                "meta l4proto tcp dnat to 10.244.0.11:8080",
+                // web (third in name order: its cluster dispatch is number 4 of the map, 4 << 21) picks an
+                // endpoint with one rule from the ranges of a shared map, half of 2^20 numbers each.
+                "meta l4proto tcp dnat ip to numgen random mod 1048576 offset 8388608 map @service-endpoints-0",
+                "type mark : ipv4_addr . inet_service",
+                "0x00800000/13 : 10.244.0.11 . 8080",
+                "0x00880000/13 : 10.244.0.12 . 8080",
+                "ip saddr . ip daddr @hairpin-endpoints jump mark-for-masquerade",
+                "10.244.0.11 . 10.244.0.11",
+                // sticky (ClientIP affinity): upstream's per-endpoint chains.
+                "goto endpoint-",
+                "ip saddr 10.244.0.13 jump mark-for-masquerade",
+                "meta l4proto tcp dnat to 10.244.0.13:8080",
                 "masquerade fully-random",
                 "reject with tcp reset",
                 "flags dynamic,timeout timeout 1m",
@@ -52,7 +61,8 @@ import Testing
                 #expect(flat.contains(fragment), "missing \(fragment) in\n\(text)")
             }
             #expect(text.contains("chain service-") && text.contains("-default/web/tcp/http {"))
-            #expect(text.contains("-default/web/tcp/http__10.244.0.12/8080 {"))
+            #expect(!text.contains("-default/web/tcp/http__10.244.0.12/8080 {"))
+            #expect(text.contains("-default/sticky/tcp/http__10.244.0.13/8080 {"))
             try await proxier.cleanup()
         }
     }
@@ -71,15 +81,21 @@ import Testing
             #expect(!idle.isFull)
             #expect(idle.isEmpty)
 
-            // One endpoint more: one new endpoint chain, the service chain rewritten, no map element touched.
+            // One endpoint more: only elements of maps without verdicts (the endpoint map's ranges, the
+            // hairpin pair), no chain or rule touched.
             let grown = try await proxier.sync(
                 services: services, endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"])]),
                 node: node)
             #expect(!grown.isFull)
-            #expect(grown.addedChains.count == 1 && grown.addedChains[0].hasSuffix("__10.244.0.13/8080"))
-            #expect(grown.rewrittenChains.count == 1 && grown.rewrittenChains[0].hasPrefix("service-"))
-            #expect(grown.addedElements.isEmpty && grown.deletedElements.isEmpty)
-            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("numgen random mod 3 0 goto endpoint-"))
+            #expect(grown.addedChains.isEmpty && grown.rewrittenChains.isEmpty && grown.flushedChains.isEmpty, "\(grown.summary)")
+            #expect(Set(grown.addedElements.keys) == ["service-endpoints-0", "hairpin-endpoints"], "\(grown.summary)")
+            #expect(grown.deletedElements.keys.sorted() == ["service-endpoints-0"])
+            let grownText = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            // web is second in name order: its cluster dispatch is number 2 (keys from 2 << 21).
+            for fragment in ["0x00400000-0x00455554 : 10.244.0.11 . 8080", "0x00455555-0x004aaaa9 : 10.244.0.12 . 8080",
+                             "0x004aaaaa-0x004fffff : 10.244.0.13 . 8080", "10.244.0.13 . 10.244.0.13"] {
+                #expect(grownText.contains(fragment), "missing \(fragment) in\n\(grownText)")
+            }
 
             // The empty service gets an endpoint: its reject element goes, a service-ips element comes.
             let filled = try await proxier.sync(
@@ -88,26 +104,50 @@ import Testing
                                          empty.name: endpoints(["10.244.0.14"])]),
                 node: node)
             #expect(filled.deletedElements.keys.sorted() == ["no-endpoint-services"])
-            #expect(filled.addedElements.keys.sorted() == ["service-ips"])
+            #expect(filled.addedElements.keys.sorted() == ["hairpin-endpoints", "service-endpoints-0", "service-ips"])
             #expect(filled.addedElements["service-ips"]?.count == 1)
-            #expect(filled.addedChains.count == 2)  // service-… and endpoint-… of "empty"
+            #expect(filled.addedChains.count == 1)  // service-… of "empty"
 
-            // Endpoint removed: its chain is flushed now and deleted by a sync at least a second later.
+            // Endpoint removed: its range goes to the others, its hairpin pair is deleted.
             let shrunk = try await proxier.sync(
                 services: services,
                 endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), empty.name: endpoints(["10.244.0.14"])]),
                 node: node)
-            #expect(shrunk.flushedChains.count == 1 && shrunk.deletedChains.isEmpty)
-            let staleName = shrunk.flushedChains[0]
+            #expect(shrunk.addedChains.isEmpty && shrunk.rewrittenChains.isEmpty && shrunk.flushedChains.isEmpty, "\(shrunk.summary)")
+            #expect(shrunk.deletedElements["hairpin-endpoints"]?.count == 1)
+            let shrunkText = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(shrunkText.contains("0x00480000/13 : 10.244.0.12 . 8080") && !shrunkText.contains("10.244.0.13"), "\(shrunkText)")
+
+            // Service removed: its chain is flushed now and deleted by a sync at least a second later.
+            let smaller = ServicePortMap([web])
+            let webOnly = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"])])
+            let removed = try await proxier.sync(services: smaller, endpoints: webOnly, node: node)
+            #expect(removed.flushedChains.count == 1 && removed.deletedChains.isEmpty)
+            let staleName = removed.flushedChains[0]
             #expect(try await nftListTable("swiftlet-proxy", in: ns).contains(staleName))
             try await Task.sleep(for: .milliseconds(1100))
-            let later = try await proxier.sync(
-                services: services,
-                endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), empty.name: endpoints(["10.244.0.14"])]),
-                node: node)
+            let later = try await proxier.sync(services: smaller, endpoints: webOnly, node: node)
             #expect(later.deletedChains == [staleName])
             #expect(!(try await nftListTable("swiftlet-proxy", in: ns).contains(staleName)))
             #expect(await proxier.fullSyncCount == 1)
+            try await proxier.cleanup()
+        }
+    }
+
+    /// An endpoint address behind two service ports keeps its hairpin pair until neither uses it.
+    @Test func sharedHairpinPairStaysWhileAnyServiceUsesIt() async throws {
+        try await withNamespaces(["swt-pxh"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let both = EndpointsMap([web.name: endpoints(["10.244.0.11"]), empty.name: endpoints(["10.244.0.11"])])
+            _ = try await proxier.sync(services: ServicePortMap([web, empty]), endpoints: both, node: node)
+            let one = try await proxier.sync(services: ServicePortMap([web, empty]),
+                                             endpoints: EndpointsMap([web.name: endpoints(["10.244.0.11"])]), node: node)
+            #expect(one.deletedElements["hairpin-endpoints"] == nil, "\(one.summary)")
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("10.244.0.11 . 10.244.0.11"))
+            let none = try await proxier.sync(services: ServicePortMap([web, empty]), endpoints: EndpointsMap([:]), node: node)
+            #expect(none.deletedElements["hairpin-endpoints"]?.count == 1, "\(none.summary)")
+            #expect(!flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("10.244.0.11 . 10.244.0.11"))
             try await proxier.cleanup()
         }
     }
@@ -121,7 +161,7 @@ import Testing
             var sticky = servicePort("sticky", clusterIP: "10.96.0.12", affinity: .clientIP(timeoutSeconds: 60))
             let two = EndpointsMap([sticky.name: endpoints(["10.244.0.11", "10.244.0.12"])])
             let full = try await proxier.sync(services: ServicePortMap([sticky]), endpoints: two, node: node)
-            #expect(full.addedSets.count == 2)
+            #expect(full.addedSets.filter { $0.hasPrefix("affinity-") }.count == 2)
             #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("flags dynamic,timeout timeout 1m"))
 
             sticky.sessionAffinity = .clientIP(timeoutSeconds: 120)
@@ -206,7 +246,7 @@ import Testing
             try await nft(["delete", "table", "ip", "swiftlet-proxy"], in: ns)
             #expect(try await proxier.sync(services: services, endpoints: map, node: node).isFull)
             let text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
-            #expect(text.contains("10.96.0.10 . tcp . 80 : goto service-") && text.contains("dnat to 10.244.0.12:8080"), "\(text)")
+            #expect(text.contains("10.96.0.10 . tcp . 80 : goto service-") && text.contains(": 10.244.0.12 . 8080"), "\(text)")
             #expect(try await proxier.sync(services: services, endpoints: map, node: node).isEmpty)
             #expect(await proxier.fullSyncCount == 3)
             try await proxier.cleanup()

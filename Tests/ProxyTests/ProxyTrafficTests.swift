@@ -182,7 +182,8 @@ import Testing
                 let text = flattened(try await nftListTable6("swiftlet-proxy", in: topology.node))
                 for fragment in ["table ip6 swiftlet-proxy {", "type ipv6_addr . inet_proto . inet_service : verdict",
                                  "ip6 daddr . meta l4proto . th dport vmap @service-ips", "fd00:96::10 . tcp . 80 : goto service-",
-                                 "meta l4proto tcp dnat to [fd00:10:244::11]:8080", "elements = { fd00:77::1 }"] {
+                                 "dnat ip6 to numgen random mod 1048576", ": fd00:10:244::11 . 8080", "fd00:10:244::11 . fd00:10:244::11",
+                                 "elements = { fd00:77::1 }"] {
                     #expect(text.contains(fragment), "missing \(fragment) in \(text)")
                 }
                 #expect(!text.contains("10.96.0.10"))

@@ -23,6 +23,9 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
     case mark
     /// `ifname`.
     case ifname
+    /// A concatenation as a map's value (`ipv4_addr . inet_service`: what `dnat to … map @m` takes), each
+    /// component padded to a 4-byte register unit.
+    case concatenation([DataType])
 
     /// nftables' type number.
     public var typeID: UInt32 {
@@ -37,6 +40,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .inetService: 13
         case .mark: 19
         case .ifname: 41
+        case .concatenation(let components): KeyType(components).typeID
         }
     }
 
@@ -50,6 +54,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .ipv6Address, .ifname: 16
         case .etherAddress: 6
         case .inetService: 2
+        case .concatenation(let components): KeyType(components).length
         }
     }
 
@@ -65,6 +70,7 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case .inetService: "inet_service"
         case .mark: "mark"
         case .ifname: "ifname"
+        case .concatenation(let components): components.map(\.description).joined(separator: " . ")
         }
     }
 
@@ -81,7 +87,10 @@ public enum DataType: Hashable, Sendable, CustomStringConvertible {
         case 13: self = .inetService
         case 19: self = .mark
         case 41: self = .ifname
-        default: return nil
+        default:
+            let key = KeyType(typeID: typeID, length: length)
+            guard key.isConcatenation else { return nil }
+            self = .concatenation(key.components)
         }
     }
 }

@@ -78,6 +78,12 @@ extension Expr {
                   let register = reader.register(NFTNL_EXPR_NG_DREG) else { return nil }
             self = .numgen(kind, modulus: reader.u32(NFTNL_EXPR_NG_MODULUS), offset: reader.u32(NFTNL_EXPR_NG_OFFSET),
                            into: register)
+        case "byteorder":
+            guard let source = reader.register(NFTNL_EXPR_BYTEORDER_SREG),
+                  let destination = reader.register(NFTNL_EXPR_BYTEORDER_DREG),
+                  let operation = ByteOrderOperation(rawValue: reader.u32(NFTNL_EXPR_BYTEORDER_OP)) else { return nil }
+            self = .byteorder(from: source, into: destination, operation, length: reader.u32(NFTNL_EXPR_BYTEORDER_LEN),
+                              size: reader.u32(NFTNL_EXPR_BYTEORDER_SIZE))
         case "reject":
             let code = nftnl_expr_get_u8(expr, attr(NFTNL_EXPR_REJECT_CODE))
             switch reader.u32(NFTNL_EXPR_REJECT_TYPE) {

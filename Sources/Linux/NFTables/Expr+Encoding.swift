@@ -78,6 +78,12 @@ extension Expr {
             setU32(expr, NFTNL_EXPR_NG_TYPE, kind.rawValue)
             setU32(expr, NFTNL_EXPR_NG_MODULUS, modulus)
             if offset != 0 { setU32(expr, NFTNL_EXPR_NG_OFFSET, offset) }
+        case .byteorder(let source, let destination, let operation, let length, let size):
+            setU32(expr, NFTNL_EXPR_BYTEORDER_SREG, source.kernelValue)
+            setU32(expr, NFTNL_EXPR_BYTEORDER_DREG, destination.kernelValue)
+            setU32(expr, NFTNL_EXPR_BYTEORDER_OP, operation.rawValue)
+            setU32(expr, NFTNL_EXPR_BYTEORDER_LEN, length)
+            setU32(expr, NFTNL_EXPR_BYTEORDER_SIZE, size)
         case .reject(let reject):
             switch reject {
             case .icmp(let code):
@@ -120,6 +126,7 @@ extension Expr {
         case .counter: "counter"
         case .ct, .ctSet: "ct"
         case .numgen: "numgen"
+        case .byteorder: "byteorder"
         case .reject: "reject"
         case .limit: "limit"
         case .dynset: "dynset"

@@ -143,6 +143,25 @@ extension Expr {
         }
     }
 
+    /// `dnat to numgen random mod M offset O map @set`: draws a number in `offset ..< offset + modulus`
+    /// and translates to the address and port the interval map `set` (`type mark : ipv4_addr .
+    /// inet_service`, see ``DataType/concatenation(_:)``) holds for it. The number is converted to network
+    /// byte order first, as interval keys are compared as big-endian bytes (`nft` does the same for marks).
+    /// A number no range covers ends the rule.
+    ///
+    /// Spreading a service over its endpoints this way keeps the endpoints in map elements, not rules:
+    /// changing them touches only elements of a map without verdicts, which the kernel commits without
+    /// validating the table's chains.
+    public static func dnatRandom(modulus: UInt32, offset: UInt32, map set: String, family: Family) -> [Expr] {
+        let addressUnits = Register.units(forLength: family == .ip6 ? 16 : 4)
+        return [
+            .numgen(.random, modulus: modulus, offset: offset, into: .r1),
+            .byteorder(from: .r1, into: .r1, .hton, length: 4, size: 4),
+            .lookup(.named(set), from: .r1, into: .r1, inverted: false),
+            .nat(NAT(.dnat, family: family, addressMin: .r1, portMin: Register.r1.advanced(by: addressUnits))),
+        ]
+    }
+
     /// `update @set { selectors }`: adds the key to `set` or, when it is there, restarts its timeout
     /// (`timeout` overrides the set's default).
     public static func update(set: String, with selectors: [Selector], timeout: Duration? = nil) -> [Expr] {

@@ -35,6 +35,10 @@ public enum Expr: Hashable, Sendable {
     case ctSet(ConntrackKey, from: Register)
     /// Loads a generated number into `register`: `(random or counter) % modulus + offset`.
     case numgen(NumgenKind, modulus: UInt32, offset: UInt32, into: Register)
+    /// Converts `length` bytes of `from` between host and network byte order in `size`-byte words (what
+    /// `nft` puts before a lookup of a host-order key, such as a mark or `numgen` value, in an interval set,
+    /// whose keys the kernel compares as big-endian bytes).
+    case byteorder(from: Register, into: Register, ByteOrderOperation, length: UInt32, size: UInt32)
     /// Drops the packet and answers with an ICMP error or a TCP reset.
     case reject(Reject)
     /// Matches while traffic stays under a rate.
@@ -223,6 +227,14 @@ public struct ConntrackState: OptionSet, Hashable, Sendable {
     public static let related = ConntrackState(rawValue: 4)
     public static let new = ConntrackState(rawValue: 8)
     public static let untracked = ConntrackState(rawValue: 64)
+}
+
+/// The direction of a ``Expr/byteorder(from:into:_:length:size:)`` conversion (`enum nft_byteorder_ops`).
+public enum ByteOrderOperation: UInt32, Hashable, Sendable {
+    /// Network to host order.
+    case ntoh = 0
+    /// Host to network order.
+    case hton = 1
 }
 
 /// How `numgen` generates (`enum nft_ng_types`).

@@ -7,7 +7,17 @@ import NFTables
 ///     services:             ip daddr . meta l4proto . th dport vmap @service-ips
 ///                           ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports
 ///     service-endpoints-check: ip daddr . meta l4proto . th dport vmap @no-endpoint-services
-///     masquerading:         meta mark & 0x4000 == 0 return; meta mark set meta mark xor 0x4000; masquerade fully-random
+///     masquerading:         ip saddr . ip daddr @hairpin-endpoints jump mark-for-masquerade
+///                           meta mark & 0x4000 == 0 return; meta mark set meta mark xor 0x4000; masquerade fully-random
+///
+/// Where this deviates from upstream: a service chain picks its endpoint with one rule, `dnat to numgen
+/// random mod 1048576 offset O map @service-endpoints-S`, from ranges in a shared interval map (see
+/// ``endpointMap(shard:)``), instead of a `numgen … vmap` to per-endpoint chains, and pod-to-own-service
+/// (hairpin) connections are marked for masquerade through the `hairpin-endpoints` set of `endpoint .
+/// endpoint` address pairs instead of a rule per endpoint chain. An endpoint change is then only elements
+/// of sets without verdicts: the kernel validates every chain of the table after any commit that adds a
+/// jump, goto, NAT or reject rule or a verdict-map element, which cost hundreds of milliseconds per change
+/// at ten thousand services. Services with ClientIP affinity keep upstream's per-endpoint chains.
 public struct NFTablesLayout: Sendable {
     public let table: Table
     /// The masquerade mark (`0x4000` by default).
@@ -34,6 +44,29 @@ public struct NFTablesLayout: Sendable {
     public static let noEndpointNodePorts = "no-endpoint-nodeports"
     public static let firewallIPs = "firewall-ips"
     public static let nodePortIPs = "nodeport-ips"
+    public static let hairpinEndpoints = "hairpin-endpoints"
+    /// Prefix of the shared endpoint maps (`service-endpoints-0`, `-1`, …).
+    public static let endpointMapPrefix = "service-endpoints-"
+
+    /// The range `numgen` draws from per service: an endpoint owns `slotsPerService / N` consecutive
+    /// numbers (±1), so shares differ from 1/N by less than N/2²⁰.
+    public static let slotsPerService: UInt32 = 1 << 20
+    /// Dispatches (a service port's cluster or external endpoint choice) per endpoint map. Each dispatch
+    /// rule binds the map, and the kernel checks every element it adds against every binding, so the maps
+    /// stay small; the table's sets are found by name in a list, so there are not too many either.
+    public static let dispatchesPerMap = 128
+
+    /// The shared endpoint map `shard`: `type mark : ipv4_addr . inet_service; flags interval`, holding
+    /// for dispatch `d` of the map the ranges `d << 21 + [lo, hi]` of each endpoint.
+    public func endpointMap(shard: Int) -> NamedSet { endpointMap(named: Self.endpointMapPrefix + String(shard)) }
+
+    /// The shared endpoint map called `name`.
+    public func endpointMap(named name: String) -> NamedSet {
+        NamedSet(name, in: table, key: [.mark], data: .concatenation([addressType, .inetService]), flags: [.interval])
+    }
+
+    /// Whether `name` is one of the shared endpoint maps.
+    public static func isEndpointMap(_ name: String) -> Bool { name.hasPrefix(endpointMapPrefix) }
 
     /// The address family's data type (`ipv4_addr` / `ipv6_addr`).
     public var addressType: DataType { table.family == .ip6 ? .ipv6Address : .ipv4Address }
@@ -83,6 +116,7 @@ public struct NFTablesLayout: Sendable {
             NamedSet(Self.serviceNodePorts, in: table, key: portKey, data: .verdict),
             NamedSet(Self.noEndpointNodePorts, in: table, key: portKey, data: .verdict),
             NamedSet(Self.nodePortIPs, in: table, key: [addressType]),
+            NamedSet(Self.hairpinEndpoints, in: table, key: [addressType, addressType]),
         ]
     }
 
@@ -119,6 +153,8 @@ public struct NFTablesLayout: Sendable {
             Self.firewallCheck: [R(Expr.vmap(serviceKey, set: .named(Self.firewallIPs)))],
             Self.markForMasquerade: [R(Expr.setMarkBits(mark))],
             Self.masquerading: [
+                R(Expr.inSet([.payload(sourceAddress), .payload(destinationAddress)], set: .named(Self.hairpinEndpoints))
+                  + [.verdict(.jump(Self.markForMasquerade))]),
                 R([.meta(.mark, into: .r1), .bitwise(from: .r1, into: .r1, mask: .mark(mark), xor: .mark(0)),
                    .compare(.equal, .r1, .mark(0)), .verdict(.return)]),
                 R([.meta(.mark, into: .r1), .bitwise(from: .r1, into: .r1, mask: .mark(~0), xor: .mark(mark)),

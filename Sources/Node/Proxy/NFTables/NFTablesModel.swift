@@ -20,27 +20,52 @@ public struct NFTablesModel: Hashable, Sendable {
     public var chains: [String: [RuleSpec]]
     /// Elements by set name, keyed by the element key.
     public var elements: [String: [Value: SetElement]]
-    /// Sets besides the layout's fixed ones, by name: the per-endpoint ClientIP affinity sets, whose
-    /// elements the kernel adds from the packet path (so ``elements`` never lists them).
+    /// Sets besides the layout's fixed ones, by name: the shared endpoint maps (whose elements are in
+    /// ``elements``) and the per-endpoint ClientIP affinity sets, whose elements the kernel adds from the
+    /// packet path (so ``elements`` never lists them).
     public var sets: [String: NamedSet]
 
-    public init(chains: [String: [RuleSpec]] = [:], elements: [String: [Value: SetElement]] = [:], sets: [String: NamedSet] = [:]) {
+    public init(chains: [String: [RuleSpec]] = [:], elements: [String: [Value: SetElement]] = [:], sets: [String: NamedSet] = [:],
+                references: [String: [Value: Int]] = [:]) {
         self.chains = chains
         self.elements = elements
         self.sets = sets
+        self.references = references
+    }
+
+    /// How many fragments hold each element of a set several services may share (the hairpin pairs of an
+    /// endpoint address behind several service ports): the element stays while any does.
+    public var references: [String: [Value: Int]] = [:]
+
+    /// Sets whose elements several fragments may hold.
+    static let sharedSets: Set<String> = [NFTablesLayout.hairpinEndpoints]
+
+    /// The key `element` is filed under: its key, or for the interval end of a range (which may share its
+    /// key with the start of the next range) the key with a marker byte.
+    static func modelKey(_ element: SetElement) -> Value {
+        element.isIntervalEnd ? Value(element.key.bytes + [0xEE]) : element.key
     }
 
     /// Adds (or replaces) `element` of `set`.
     mutating func insert(_ element: SetElement, into set: String) {
-        elements[set, default: [:]][element.key] = element
+        elements[set, default: [:]][Self.modelKey(element)] = element
     }
 
-    /// Removes what `fragment` added: its chains, and its elements where they still hold its values.
+    /// Removes what `fragment` added: its chains, and its elements where they still hold its values (shared
+    /// elements once no other fragment holds them).
     mutating func remove(_ fragment: NFTablesModel) {
         for name in fragment.chains.keys { chains[name] = nil }
         for name in fragment.sets.keys { sets[name] = nil }
         for (set, elements) in fragment.elements {
-            for (key, element) in elements where self.elements[set]?[key] == element { self.elements[set]?[key] = nil }
+            let shared = Self.sharedSets.contains(set)
+            for (key, element) in elements where self.elements[set]?[key] == element {
+                if shared {
+                    let count = (references[set]?[key] ?? 1) - 1
+                    references[set, default: [:]][key] = count > 0 ? count : nil
+                    if count > 0 { continue }
+                }
+                self.elements[set]?[key] = nil
+            }
         }
     }
 
@@ -49,7 +74,11 @@ public struct NFTablesModel: Hashable, Sendable {
         for (name, rules) in fragment.chains { chains[name] = rules }
         for (name, set) in fragment.sets { sets[name] = set }
         for (set, elements) in fragment.elements {
-            for (key, element) in elements { self.elements[set, default: [:]][key] = element }
+            let shared = Self.sharedSets.contains(set)
+            for (key, element) in elements {
+                if shared { references[set, default: [:]][key, default: 0] += 1 }
+                self.elements[set, default: [:]][key] = element
+            }
         }
     }
 

@@ -69,6 +69,28 @@ public actor NFTablesProxier {
     private struct CachedService {
         var service: ServicePortInfo
         var endpoints: [EndpointInfo]
+        /// Where its endpoint choices are in the shared endpoint maps.
+        var slot: DispatchSlot
+    }
+
+    /// Hands out dispatch slot numbers: the lowest freed one first, else the next unused.
+    struct SlotAllocator: Sendable {
+        private var free: [Int] = []  // descending, so the lowest is last
+        private(set) var next = 0
+
+        mutating func take() -> Int {
+            if let number = free.popLast() { return number }
+            next += 1
+            return next - 1
+        }
+
+        mutating func free(_ numbers: [Int]) {
+            guard !numbers.isEmpty else { return }
+            free = (free + numbers).sorted(by: >)
+        }
+
+        /// Endpoint maps the slots handed out so far need.
+        var mapCount: Int { (next + DispatchSlot.servicesPerMap - 1) / DispatchSlot.servicesPerMap }
     }
 
     /// What every cached fragment depends on besides its own service.
@@ -79,6 +101,8 @@ public actor NFTablesProxier {
 
     private var cache: [ServicePortName: CachedService] = [:]
     private var cachedFixed: NFTablesModel?
+    private var slots = SlotAllocator()
+    private var desiredReferences: [String: [Value: Int]] = [:]
     private var cachedBuilderKey: BuilderKey?
     /// The map elements of the last successful sync (what partial syncs diff against; the rules are rebuilt
     /// per changed service instead of kept), uniquely referenced so a sync patches them in place.
@@ -155,43 +179,72 @@ public actor NFTablesProxier {
         }
         var cache = full ? [:] : self.cache
         self.cache = [:]
-        let fixed = builder.fixedPart()
+        // Dispatch slots: a full sync hands them out afresh; a partial one gives new services free ones and
+        // frees those of removed services after the commit (never reused within one transaction).
+        var slots = full ? SlotAllocator() : self.slots
+        var freed: [Int] = []
         var desired: NFTablesModel
         var before = NFTablesModel()
         var touched = NFTablesSyncPlan.Touched()
         if full {
-            desired = fixed
+            desired = NFTablesModel()
         } else {
-            desired = NFTablesModel(elements: desiredElements!)
+            desired = NFTablesModel(elements: desiredElements!, references: desiredReferences)
             desiredElements = nil  // uniquely referenced while patched
-            if fixed != cachedFixed {
-                desired.remove(cachedFixed!)
-                desired.merge(fixed)
-                before.merge(cachedFixed!)
-                touched.formUnion(cachedFixed!)
-                touched.formUnion(fixed)
-            }
+            desiredReferences = [:]
         }
-        for (name, service) in services.ports {
+        func update(_ name: ServicePortName, _ service: ServicePortInfo) {
             let list = endpoints[name]
-            if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
-            let fragment = builder.fragment(for: service, endpoints: list)
-            if let old = cache[name] {
-                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints)
+            let cachedEntry = cache[name]
+            if let cached = cachedEntry, cached.service == service {
+                // Snapshots rebuilt from the trackers hold equal lists in new buffers: compare once, then keep
+                // the new buffer, so later syncs see the same storage and skip the element-wise comparison.
+                if Self.sameStorage(cached.endpoints, list) { return }
+                if cached.endpoints == list {
+                    cache[name]?.endpoints = list
+                    return
+                }
+            }
+            let slot = cachedEntry?.slot ?? DispatchSlot(slots.take())
+            let fragment = builder.fragment(for: service, endpoints: list, slot: slot)
+            if let old = cachedEntry {
+                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
                 desired.remove(oldFragment)
                 before.merge(oldFragment)
                 touched.formUnion(oldFragment)
             }
             desired.merge(fragment)
             touched.formUnion(fragment)
-            cache[name] = CachedService(service: service, endpoints: list)
+            cache[name] = CachedService(service: service, endpoints: list, slot: slot)
         }
-        for (name, old) in cache where services[name] == nil {
-            let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints)
-            desired.remove(oldFragment)
-            before.merge(oldFragment)
-            touched.formUnion(oldFragment)
-            cache[name] = nil
+        // Full syncs hand slots out in name order; partial ones walk the dictionary as it is.
+        if full {
+            for (name, service) in services.ports.sorted(by: { $0.key < $1.key }) { update(name, service) }
+        } else {
+            for (name, service) in services.ports { update(name, service) }
+        }
+        // Every current service is cached now: only a cache larger than the services holds removed ones.
+        if cache.count > services.count {
+            for (name, old) in cache where services[name] == nil {
+                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
+                desired.remove(oldFragment)
+                before.merge(oldFragment)
+                touched.formUnion(oldFragment)
+                freed.append(old.slot.number)
+                cache[name] = nil
+            }
+        }
+        // The fixed part, with as many endpoint maps as slots were ever handed out need (maps stay until a
+        // full sync finds them unused).
+        let fixed = builder.fixedPart(endpointMaps: slots.mapCount)
+        if full {
+            desired.merge(fixed)
+        } else if fixed != cachedFixed {
+            desired.remove(cachedFixed!)
+            desired.merge(fixed)
+            before.merge(cachedFixed!)
+            touched.formUnion(cachedFixed!)
+            touched.formUnion(fixed)
         }
 
         let built = clock.now
@@ -250,7 +303,10 @@ public actor NFTablesProxier {
             partialSyncCount += 1
         }
         desiredElements = desired.elements
+        desiredReferences = desired.references
         self.cache = cache
+        slots.free(freed)
+        self.slots = slots
         cachedFixed = fixed
         cachedBuilderKey = key
         var summary = plan
@@ -267,6 +323,11 @@ public actor NFTablesProxier {
                                                          "services": "\(services.count)"])
         }
         return plan
+    }
+
+    /// Whether two lists share one buffer (so are equal without looking at their elements).
+    static func sameStorage(_ a: [EndpointInfo], _ b: [EndpointInfo]) -> Bool {
+        a.count == b.count && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
     }
 
     /// Hands the memory of a full sync's batch (hundreds of MiB at 10k services, freed by now) back to the

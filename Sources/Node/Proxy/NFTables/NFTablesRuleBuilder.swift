@@ -4,9 +4,11 @@ import NFTables
 /// services, endpoints and the node, in upstream kube-proxy's layout; addresses of the other family are left
 /// to the other table.
 ///
-/// Per service port with endpoints: `service-…` (masquerade off-cluster sources, pick an endpoint),
-/// `endpoint-…` (hairpin masquerade mark, DNAT), `external-…` for NodePort/externalIPs/load-balancer
-/// traffic, `firewall-…` for loadBalancerSourceRanges; elements in the verdict maps point at them.
+/// Per service port with endpoints: `service-…` (masquerade off-cluster sources, pick an endpoint and
+/// DNAT to it through the ranges of a shared endpoint map), `external-…` for NodePort/externalIPs/
+/// load-balancer traffic, `firewall-…` for loadBalancerSourceRanges; elements in the verdict maps point at
+/// them, and each endpoint address is paired with itself in `hairpin-endpoints`. Services with ClientIP
+/// affinity choose among `endpoint-…` chains (hairpin mark, affinity update, DNAT) as upstream does.
 /// Ports without endpoints get `no-endpoint-*` elements that reject.
 struct NFTablesRuleBuilder: Sendable {
     typealias R = NFTablesModel.RuleSpec
@@ -17,18 +19,22 @@ struct NFTablesRuleBuilder: Sendable {
     /// Addresses NodePorts answer on.
     let nodePortAddresses: [String]
 
+    /// The whole model, with dispatch slots handed out in service order.
     func build(services: ServicePortMap, endpoints: EndpointsMap) -> NFTablesModel {
-        var model = fixedPart()
-        for service in services.sorted {
-            add(service, endpoints: endpoints[service.name], to: &model)
+        let sorted = services.sorted
+        var model = fixedPart(endpointMaps: (sorted.count + DispatchSlot.servicesPerMap - 1) / DispatchSlot.servicesPerMap)
+        for (index, service) in sorted.enumerated() {
+            add(service, endpoints: endpoints[service.name], slot: DispatchSlot(index), to: &model)
         }
         return model
     }
 
-    /// The chains and elements every table has: the layout's fixed chains, empty maps, the node-port addresses.
-    func fixedPart() -> NFTablesModel {
+    /// The chains and elements every table has: the layout's fixed chains, empty maps, the node-port
+    /// addresses, and the first `endpointMaps` shared endpoint maps.
+    func fixedPart(endpointMaps: Int) -> NFTablesModel {
         var model = NFTablesModel(chains: layout.fixedChains, elements: [:])
         for set in layout.sets { model.elements[set.name] = [:] }
+        for shard in 0..<endpointMaps { model.sets[layout.endpointMap(shard: shard).name] = layout.endpointMap(shard: shard) }
         for address in nodePortAddresses {
             if let key = layout.value(address) { model.insert(SetElement(key: key), into: NFTablesLayout.nodePortIPs) }
         }
@@ -36,15 +42,15 @@ struct NFTablesRuleBuilder: Sendable {
     }
 
     /// The chains and elements of one service port alone.
-    func fragment(for service: ServicePortInfo, endpoints: [EndpointInfo]) -> NFTablesModel {
+    func fragment(for service: ServicePortInfo, endpoints: [EndpointInfo], slot: DispatchSlot) -> NFTablesModel {
         var model = NFTablesModel()
-        add(service, endpoints: endpoints, to: &model)
+        add(service, endpoints: endpoints, slot: slot, to: &model)
         return model
     }
 
     private var clusterCIDR: String? { clusterCIDRs.first { layout.holds($0) } }
 
-    private func add(_ service: ServicePortInfo, endpoints: [EndpointInfo], to model: inout NFTablesModel) {
+    private func add(_ service: ServicePortInfo, endpoints: [EndpointInfo], slot: DispatchSlot, to model: inout NFTablesModel) {
         let name = service.name
         let proto = Value.inetProto(name.protocol.number)
         let selection = EndpointSelection(service: service, endpoints: endpoints.filter { layout.holds($0.ip) })
@@ -55,7 +61,12 @@ struct NFTablesRuleBuilder: Sendable {
         let externalIPs = (service.externalIPs + service.loadBalancerIPs).compactMap(layout.value)
         let port = Value.inetService(service.port)
 
-        for endpoint in selection.all {
+        for endpoint in selection.all where service.affinityTimeout == nil {
+            // Pod to its own service: masquerade, so the reply comes back through the node.
+            guard let address = layout.value(endpoint.ip) else { continue }
+            model.insert(SetElement(key: .concat(address, address)), into: NFTablesLayout.hairpinEndpoints)
+        }
+        for endpoint in selection.all where service.affinityTimeout != nil {
             guard let address = layout.value(endpoint.ip) else { continue }
             var rules = [R(Expr.match(.payload(saddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))])]
             if let timeout = service.affinityTimeout {
@@ -76,7 +87,7 @@ struct NFTablesRuleBuilder: Sendable {
                 rules.append(R(Expr.match(.payload(daddr), .equal, first) + Expr.destinationPort(service.port, proto: proto)
                                + notFromPods + [.verdict(.jump(NFTablesLayout.markForMasquerade))]))
             }
-            rules += dispatch(service, over: selection.cluster)
+            rules += dispatch(service, over: selection.cluster, dispatch: slot.cluster, into: &model)
             model.chains[serviceChain] = rules
             for ip in clusterIPs {
                 model.insert(SetElement(key: .concat(ip, proto, port), verdict: .goto(serviceChain)), into: NFTablesLayout.serviceIPs)
@@ -98,10 +109,12 @@ struct NFTablesRuleBuilder: Sendable {
                 if let cidr = clusterCIDR, !selection.cluster.isEmpty, let fromPods = try? Expr.match(saddr, network: cidr) {
                     rules.append(R(fromPods + [.verdict(.goto(serviceChain))], comment: "short-circuit pod traffic"))
                 }
-                rules += dispatch(service, over: selection.external)
+                rules += dispatch(service, over: selection.external, dispatch: slot.external, into: &model)
             } else {
                 rules.append(R([.verdict(.jump(NFTablesLayout.markForMasquerade))], comment: "masquerade traffic from outside"))
-                rules += selection.external == selection.cluster ? [R([.verdict(.goto(serviceChain))])] : dispatch(service, over: selection.external)
+                rules += selection.external == selection.cluster
+                    ? [R([.verdict(.goto(serviceChain))])]
+                    : dispatch(service, over: selection.external, dispatch: slot.external, into: &model)
             }
             model.chains[externalChain] = rules
             externalVerdict = .goto(externalChain)
@@ -135,23 +148,75 @@ struct NFTablesRuleBuilder: Sendable {
         }
     }
 
-    /// The rules choosing one of `endpoints`: with ClientIP affinity first `ip saddr @affinity-… goto
-    /// endpoint-…` per endpoint (a client seen within the timeout goes back to its endpoint), then
-    /// `numgen random mod N-i 0 goto endpoint-…` per endpoint, so each is chosen with probability 1/N.
+    /// The rules choosing one of `endpoints`. Without affinity one rule, `meta l4proto tcp dnat to numgen
+    /// random mod 1048576 offset O map @service-endpoints-S`, and the endpoints as ranges of that map:
+    /// endpoint i of N owns the numbers `O + [i·2²⁰/N, (i+1)·2²⁰/N)`, so changing endpoints changes only
+    /// map elements. The map's key is dispatch `dispatch`'s offset (`dispatch << 21`, see ``DispatchSlot``).
     ///
-    /// Upstream writes the random choice as one `numgen random mod N vmap { 0 : goto …, … }` rule; each
-    /// such rule carries an anonymous set, and the kernel names and finds anonymous sets by scanning every
-    /// set of the table (and the pending transaction), so loading ten thousand services took minutes
-    /// (quadratic). Rules with `numgen` compares cost the kernel the same at any service count; the choice
-    /// is evaluated only for a connection's first packet.
-    private func dispatch(_ service: ServicePortInfo, over endpoints: [EndpointInfo]) -> [R] {
-        var rules: [R] = []
-        if service.affinityTimeout != nil {
-            for endpoint in endpoints {
-                rules.append(R(Expr.inSet([.payload(layout.sourceAddress)], set: .named(ChainName.affinity(service.name, endpoint)))
-                               + [.verdict(.goto(ChainName.endpoint(service.name, endpoint)))]))
+    /// With ClientIP affinity first `ip saddr @affinity-… goto endpoint-…` per endpoint (a client seen within
+    /// the timeout goes back to its endpoint), then `numgen random mod N-i 0 goto endpoint-…` per endpoint, so
+    /// each is chosen with probability 1/N (upstream's one `numgen … vmap { … }` rule would need an anonymous
+    /// set per service, and the kernel allocates and finds those by scanning every set of the table).
+    private func dispatch(_ service: ServicePortInfo, over endpoints: [EndpointInfo], dispatch: DispatchSlot.Dispatch,
+                          into model: inout NFTablesModel) -> [R] {
+        guard service.affinityTimeout != nil else {
+            let map = layout.endpointMap(shard: dispatch.shard).name
+            let targets = endpoints.sorted().compactMap { endpoint in
+                layout.value(endpoint.ip).map { Value.concat($0, .inetService(endpoint.port)) }
             }
+            for element in Self.ranges(targets, offset: dispatch.offset) { model.insert(element, into: map) }
+            let proto = Value.inetProto(service.name.protocol.number)
+            return [R(Expr.l4proto(proto) + Expr.dnatRandom(modulus: NFTablesLayout.slotsPerService, offset: dispatch.offset,
+                                                            map: map, family: layout.table.family))]
+        }
+        var rules: [R] = []
+        for endpoint in endpoints {
+            rules.append(R(Expr.inSet([.payload(layout.sourceAddress)], set: .named(ChainName.affinity(service.name, endpoint)))
+                           + [.verdict(.goto(ChainName.endpoint(service.name, endpoint)))]))
         }
         return rules + Expr.randomGotoRules(endpoints.map { ChainName.endpoint(service.name, $0) }).map { R($0) }
     }
+
+    /// The interval-map elements giving each of `targets` an equal share (±1) of `offset + [0, 2²⁰)`: a
+    /// start element with the target and an interval-end element per range (adjacent ranges share a key).
+    static func ranges(_ targets: [Value], offset: UInt32) -> [SetElement] {
+        let count = UInt64(targets.count)
+        let slots = UInt64(NFTablesLayout.slotsPerService)
+        var elements: [SetElement] = []
+        for (index, target) in targets.enumerated() {
+            let low = UInt64(index) * slots / count, high = UInt64(index + 1) * slots / count
+            guard high > low else { continue }  // more endpoints than numbers
+            elements.append(SetElement(key: .bigEndian(offset + UInt32(low)), value: target))
+            elements.append(SetElement(key: .bigEndian(offset + UInt32(high)), isIntervalEnd: true))
+        }
+        return elements
+    }
+}
+
+/// Where a service port's endpoint choices live: its cluster and external dispatches are numbers
+/// `2·index` and `2·index + 1` of shared endpoint map `shard`, each owning the keys `dispatch << 21 +
+/// [0, 2²⁰)` of that map. The proxier hands slots out and keeps them while the service exists, so the
+/// service's rules never change with its endpoints.
+struct DispatchSlot: Hashable, Sendable {
+    static let servicesPerMap = NFTablesLayout.dispatchesPerMap / 2
+
+    var shard: Int
+    var index: Int
+
+    /// Slot number `number` (shard-major).
+    init(_ number: Int) {
+        shard = number / Self.servicesPerMap
+        index = number % Self.servicesPerMap
+    }
+
+    var number: Int { shard * Self.servicesPerMap + index }
+
+    struct Dispatch {
+        var shard: Int
+        var number: Int
+        var offset: UInt32 { UInt32(number) << 21 }
+    }
+
+    var cluster: Dispatch { Dispatch(shard: shard, number: 2 * index) }
+    var external: Dispatch { Dispatch(shard: shard, number: 2 * index + 1) }
 }

@@ -87,7 +87,7 @@ public struct NFTablesSyncPlan: Sendable {
             let have = existing.sets[name]!
             if let want = wantedSets[name], Self.sameDefinition(have, want) {
                 keptSets.insert(name)
-                if layout.set(named: name) != nil { tx.flush(want) }  // the maps are refilled below
+                if layout.set(named: name) != nil || NFTablesLayout.isEndpointMap(name) { tx.flush(want) }  // refilled below
                 continue
             }
             tx.delete(have)
@@ -110,21 +110,54 @@ public struct NFTablesSyncPlan: Sendable {
             tx.add(layout.chain(named: name))
             if layout.baseChain(named: name) == nil { plan.addedChains.append(name) }
         }
-        for name in wantedSets.keys.sorted() where !keptSets.contains(name) {
+        for name in creationOrder(wantedSets.keys, layout) where !keptSets.contains(name) {
             tx.add(wantedSets[name]!)
             if desired.sets[name] != nil { plan.addedSets.append(name) }
+        }
+        // Elements before rules: the kernel checks each map element against every rule bound to the map,
+        // and each newly bound rule against every element, so either order costs the same.
+        for set in elementSets(layout, desired) {
+            let elements = ordered(Array((desired.elements[set.name] ?? [:]).values), in: set)
+            tx.add(elements: elements, to: set)
+            if !elements.isEmpty { plan.addedElements[set.name] = elements }
         }
         for name in names {
             let chain = layout.chain(named: name)
             for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
         }
-        for set in layout.sets {
-            let elements = Array((desired.elements[set.name] ?? [:]).values)
-            tx.add(elements: elements, to: set)
-            if !elements.isEmpty { plan.addedElements[set.name] = elements }
-        }
         plan.transaction = tx
         return plan
+    }
+
+    /// The sets whose elements the model lists (the layout's maps and the shared endpoint maps of `models`),
+    /// in name order.
+    static func elementSets(_ layout: NFTablesLayout, _ models: NFTablesModel...) -> [NamedSet] {
+        var sets: [String: NamedSet] = [:]
+        for set in layout.sets { sets[set.name] = set }
+        for model in models {
+            for (name, set) in model.sets where NFTablesLayout.isEndpointMap(name) { sets[name] = set }
+        }
+        return sets.keys.sorted().map { sets[$0]! }
+    }
+
+    /// Set names in the order to create them: the layout's sets and the endpoint maps first, then the
+    /// per-endpoint affinity sets. The kernel finds a set by name walking the table's sets in creation
+    /// order, and partial syncs name the shared maps, not the affinity sets.
+    static func creationOrder(_ names: some Collection<String>, _ layout: NFTablesLayout) -> [String] {
+        names.sorted { a, b in
+            let (sharedA, sharedB) = (layout.set(named: a) != nil || NFTablesLayout.isEndpointMap(a),
+                                      layout.set(named: b) != nil || NFTablesLayout.isEndpointMap(b))
+            return sharedA != sharedB ? sharedA : a < b
+        }
+    }
+
+    /// `elements` in the order the kernel takes them for an interval set: by key, and where a range ends
+    /// at the start of the next, the interval end first (as `nft` sends them); others as they are.
+    static func ordered(_ elements: [SetElement], in set: NamedSet) -> [SetElement] {
+        guard set.flags.contains(.interval) else { return elements }
+        return elements.sorted { a, b in
+            a.key.bytes != b.key.bytes ? a.key.bytes.lexicographicallyPrecedes(b.key.bytes) : a.isIntervalEnd && !b.isIntervalEnd
+        }
     }
 
     /// Whether a set read back from the kernel has the definition we would create.
@@ -148,18 +181,20 @@ public struct NFTablesSyncPlan: Sendable {
             plan.addedChains.append(name)
         }
         for set in layout.sets { tx.add(set) }
-        for name in desired.sets.keys.sorted() {
+        for name in creationOrder(desired.sets.keys, layout) {
             tx.add(desired.sets[name]!)
             plan.addedSets.append(name)
+        }
+        // Elements before rules: the kernel checks each map element against every rule bound to the map,
+        // and each newly bound rule against every element, so either order costs the same.
+        for set in elementSets(layout, desired) {
+            let elements = ordered(Array((desired.elements[set.name] ?? [:]).values), in: set)
+            tx.add(elements: elements, to: set)
+            if !elements.isEmpty { plan.addedElements[set.name] = elements }
         }
         for name in names {
             let chain = layout.chain(named: name)
             for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
-        }
-        for set in layout.sets {
-            let elements = Array((desired.elements[set.name] ?? [:]).values)
-            tx.add(elements: elements, to: set)
-            if !elements.isEmpty { plan.addedElements[set.name] = elements }
         }
         plan.transaction = tx
         return plan
@@ -199,7 +234,11 @@ public struct NFTablesSyncPlan: Sendable {
         }
         // 2. Elements that go or change go first, so no element points at a chain about to be flushed.
         var additions: [(NamedSet, [SetElement])] = []
-        for set in layout.sets {
+        var elementSets = Self.elementSets(layout, current, desired)
+        for name in (touched?.elements.keys).map(Array.init) ?? [] where NFTablesLayout.isEndpointMap(name) {
+            if !elementSets.contains(where: { $0.name == name }) { elementSets.append(layout.endpointMap(named: name)) }
+        }
+        for set in elementSets {
             let have = current.elements[set.name] ?? [:]
             let want = desired.elements[set.name] ?? [:]
             var removed: [SetElement] = []
@@ -213,6 +252,14 @@ public struct NFTablesSyncPlan: Sendable {
                 for (key, element) in have where want[key] != element { removed.append(element) }
                 for (key, element) in want where have[key] != element { added.append(element) }
             }
+            if set.flags.contains(.interval), !removed.isEmpty || !added.isEmpty, let keys = touched?.elements[set.name] {
+                // The kernel refuses a range end inside a range it holds: ranges are replaced whole, every
+                // element of the changed services deleted and added again in the same transaction.
+                removed = keys.compactMap { have[$0] }
+                added = keys.compactMap { want[$0] }
+            }
+            removed = Self.ordered(removed, in: set)
+            added = Self.ordered(added, in: set)
             if !removed.isEmpty {
                 tx.delete(elements: removed, from: set)
                 plan.deletedElements[set.name] = removed
