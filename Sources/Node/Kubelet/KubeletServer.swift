@@ -6,6 +6,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
 import KubeAPI
+import LinuxSystem
 import Logging
 import ServiceLifecycle
 
@@ -140,17 +141,17 @@ struct CRILogReader: Sendable {
         if let tailLines { rendered = Array(rendered.suffix(max(0, tailLines))) }
         if !rendered.isEmpty { emit(rendered.joined()) }
         var pending = String(initial[cut...])
-        var opened = handle.flatMap { Self.inode($0.fileDescriptor) }
+        var opened = handle.flatMap { FileIdentity.inode(descriptor: $0.fileDescriptor) }
         var lastStateCheck = ContinuousClock.now
         var exited = false
         while !Task.isCancelled {
             var data = (try? handle?.readToEnd()) ?? Data()
-            let current = Self.inode(path: path)
+            let current = FileIdentity.inode(path: path)
             if current != opened, let next = FileHandle(forReadingAtPath: path) {
                 // Rotated (or created late): the old file is read to its end above; go on with the new one.
                 try? handle?.close()
                 handle = next
-                opened = Self.inode(next.fileDescriptor)
+                opened = FileIdentity.inode(descriptor: next.fileDescriptor)
                 data += (try? next.readToEnd()) ?? Data()
             }
             if !data.isEmpty {
@@ -170,16 +171,6 @@ struct CRILogReader: Sendable {
             try? await Task.sleep(for: .milliseconds(250))
         }
         try? handle?.close()
-    }
-
-    /// The inode of an open file, through its `/proc/self/fd` link (which reaches the file even once it is unlinked).
-    private static func inode(_ descriptor: Int32) -> UInt64? {
-        inode(path: "/proc/self/fd/\(descriptor)")
-    }
-
-    private static func inode(path: String) -> UInt64? {
-        var info = stat()
-        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
     /// One output string per CRI record: partial records (`P`) carry no newline of their own.
