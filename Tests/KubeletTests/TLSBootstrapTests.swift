@@ -21,10 +21,7 @@ struct TLSBootstrapTests {
         let agent = try PeerDaemon(name: "agent")
         let nodeName = "boot-" + String(UInt32.random(in: .min ... .max), radix: 16)
         do {
-            _ = try await client.create(Secret(metadata: ObjectMeta(name: "bootstrap-token-abcdef", namespace: "kube-system"),
-                                               stringData: ["token-id": "abcdef", "token-secret": "0123456789abcdef",
-                                                            "usage-bootstrap-authentication": "true"],
-                                               type: "bootstrap.kubernetes.io/token"))
+            try await createBootstrapToken(client)
             let bootstrap = try server.kubeconfig(token: "abcdef.0123456789abcdef", name: "bootstrap")
             let kubeconfig = runtime.root + "/agent/kubeconfig"
             let port = try freeLoopbackPorts(1)[0]
@@ -102,14 +99,10 @@ struct TLSBootstrapTests {
             #expect(try await client.list(CertificateSigningRequest.self).items.count == 2)
         } catch {
             Issue.record("agent log:\n\(agent.logTail)")
-            agent.stop()
-            await runtime.stop()
-            try? await client.shutdown()
+            await stop(agent, runtime, client)
             throw error
         }
-        agent.stop()
-        await runtime.stop()
-        try? await client.shutdown()
+        await stop(agent, runtime, client)
     }
 
     /// Certificate rotation while the agent runs, with certificates from `--cluster-signing-duration 60s`: the serving
@@ -129,10 +122,7 @@ struct TLSBootstrapTests {
         let kubectl = try #require(which("kubectl"))
         let curl = try #require(which("curl"))
         do {
-            _ = try await client.create(Secret(metadata: ObjectMeta(name: "bootstrap-token-abcdef", namespace: "kube-system"),
-                                               stringData: ["token-id": "abcdef", "token-secret": "0123456789abcdef",
-                                                            "usage-bootstrap-authentication": "true"],
-                                               type: "bootstrap.kubernetes.io/token"))
+            try await createBootstrapToken(client)
             let bootstrap = try server.kubeconfig(token: "abcdef.0123456789abcdef", name: "bootstrap")
             let kubeconfig = runtime.root + "/agent/kubeconfig"
             let certificateFile = runtime.root + "/agent/pki/kubelet-client.crt"
@@ -200,14 +190,10 @@ struct TLSBootstrapTests {
             }
         } catch {
             Issue.record("agent log:\n\(agent.logTail)")
-            agent.stop()
-            await runtime.stop()
-            try? await client.shutdown()
+            await stop(agent, runtime, client)
             throw error
         }
-        agent.stop()
-        await runtime.stop()
-        try? await client.shutdown()
+        await stop(agent, runtime, client)
     }
 
     /// A client certificate that expired while the agent ran is renewed with the bootstrap credentials (the expired
@@ -251,6 +237,21 @@ struct TLSBootstrapTests {
         }
         try? await node.shutdown()
         try? await admin.shutdown()
+    }
+
+    /// The bootstrap token `abcdef.0123456789abcdef` (kubeadm's Secret layout) the agents bootstrap with.
+    func createBootstrapToken(_ client: KubeClient) async throws {
+        _ = try await client.create(Secret(metadata: ObjectMeta(name: "bootstrap-token-abcdef", namespace: "kube-system"),
+                                           stringData: ["token-id": "abcdef", "token-secret": "0123456789abcdef",
+                                                        "usage-bootstrap-authentication": "true"],
+                                           type: "bootstrap.kubernetes.io/token"))
+    }
+
+    /// Stops the agent, then its runtime, then the test's client.
+    func stop(_ agent: PeerDaemon, _ runtime: CRIHarness, _ client: KubeClient) async {
+        agent.stop()
+        await runtime.stop()
+        try? await client.shutdown()
     }
 
     /// Polls `probe` every 250 ms until it returns a value or `within` passes (then fails with the agent's log).
