@@ -54,6 +54,8 @@ public actor IPTablesProxier {
     }
 
     private var cache: [ServicePortName: CachedService] = [:]
+    /// The names in `cache`, sorted.
+    private var sortedNames: [ServicePortName] = []
     private var cachedBuilderKey: BuilderKey?
 
     /// - Parameters:
@@ -128,23 +130,32 @@ public actor IPTablesProxier {
         self.cache = [:]
 
         // Per-service chains: rebuild only the service ports whose definition or endpoints changed.
+        var namesChanged = !reuse
         for (name, service) in services.ports {
             let list = endpoints[name]
             if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
             let fragment = builder.fragment(for: service, endpoints: list)
             if let old = cache[name] {
                 for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+            } else {
+                namesChanged = true
             }
             for (chain, rules) in fragment.chains { patch.replace(.nat, chain, with: rules) }
             cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
         }
-        for (name, old) in cache where services[name] == nil {
-            for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
-            cache[name] = nil
+        // The cache holds every service now; more entries than services means some went.
+        if cache.count > services.count {
+            namesChanged = true
+            for (name, old) in cache where services[name] == nil {
+                for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+                cache[name] = nil
+            }
         }
-        // Fixed and shared chains: cheap to rebuild, compared line by line.
+        // Fixed and shared chains: cheap to rebuild, compared line by line, in service name order (sorted
+        // again only when services came or went).
+        if namesChanged { sortedNames = services.ports.keys.sorted() }
         var fixedAndShared = builder.fixedPart()
-        builder.assembleShared(services.sorted.compactMap { cache[$0.name]?.fragment }, into: &fixedAndShared)
+        builder.assembleShared(sortedNames.lazy.compactMap { cache[$0]?.fragment }, into: &fixedAndShared)
         for (table, chains) in fixedAndShared.chains {
             for (name, rules) in chains { patch.replace(table, name, with: rules) }
         }
