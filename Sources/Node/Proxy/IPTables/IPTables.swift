@@ -24,8 +24,8 @@ public struct IPTables: Sendable {
 
     /// Loads `rules` with `iptables-restore -w 5 --noflush`: only the chains the input names are replaced,
     /// each table in one transaction, so a failure leaves the previous rules in place.
-    /// The time allowed grows with the input (``restoreTimeout(bytes:)``): a full restore at 10k services is
-    /// tens of megabytes.
+    /// The time allowed grows with the input (``restoreTimeout(bytes:)``): in one input (the legacy
+    /// backend) a full restore at 10k services is tens of megabytes.
     public func restore(_ rules: String) async throws(IPTablesCommandError) {
         let input = Array(rules.utf8)
         _ = try await run("\(command)-restore", ["-w", "\(Self.lockWaitSeconds)", "--noflush"], stdin: input,

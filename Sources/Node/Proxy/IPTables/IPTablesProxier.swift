@@ -6,11 +6,13 @@ import Logging
 ///
 /// It remembers the rules it last wrote (an ``IPTablesModel``). The first sync, one after a failure and
 /// one every ``ProxyConfiguration/fullSyncPeriod`` are full: every chain of ours is rewritten, chains of
-/// ours that nobody wants any more (found with `iptables-save`) are deleted, and the jump rules in the
-/// built-in chains are ensured. Other syncs write only the chains whose rules changed and delete the
-/// chains of services and endpoints that went away, in one restore. A failed restore changes nothing
-/// (each table is one transaction); the error is logged with iptables' stderr, counted and thrown so the
-/// caller retries, and the next sync is a full one.
+/// ours that nobody wants any more (listed with ``IPTables/chainNames(table:backend:)``) are deleted, and
+/// the jump rules in the built-in chains are ensured. Other syncs write only the chains whose rules changed
+/// and delete the chains of services and endpoints that went away, in one restore — on iptables-nft in
+/// several when the text is big (``IPTablesSyncPlan/RestoreLimit``: leaves first, each state in between
+/// consistent). A failed restore changes nothing of its own input (each table is one transaction); the
+/// error is logged with iptables' stderr, counted and thrown so the caller retries, and the next sync is a
+/// full one.
 ///
 ///     let proxier = IPTablesProxier(iptables: IPTables(namespace: node), configuration: .init(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
 ///     let plan = try await proxier.sync(services: services, endpoints: endpoints, node: node)
