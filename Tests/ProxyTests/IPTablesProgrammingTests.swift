@@ -206,3 +206,91 @@ extension IPTablesProgrammingTests {
         }
     }
 }
+
+extension IPTablesProgrammingTests {
+    /// The chains and their rules as `iptables-save` prints them, by chain (iptables-nft lists chains in its
+    /// own order, which differs with the order they were created in).
+    func savedChains(in namespace: NetworkNamespace, table: String) async throws -> [String: [String]] {
+        var chains: [String: [String]] = [:]
+        for line in try await iptablesSave(in: namespace, table: table).split(separator: "\n") {
+            if line.hasPrefix(":") {
+                chains[String(line.dropFirst().prefix { $0 != " " }), default: []] += []
+            } else if line.hasPrefix("-A ") {
+                let chain = String(line.dropFirst(3).prefix { $0 != " " })
+                chains[chain, default: []].append(String(line))
+            }
+        }
+        return chains
+    }
+
+    /// Whether every jump in `plan`'s inputs goes to a chain the plan declares in that input or an earlier one
+    /// (or one it does not write at all, which is in the kernel already).
+    func jumpsLandOnWrittenChains(_ plan: IPTablesSyncPlan) -> Bool {
+        var declaredIn: [String: Int] = [:]
+        for (index, input) in plan.restoreInputs.enumerated() {
+            for line in input.split(separator: "\n") where line.hasPrefix(":") {
+                let chain = String(line.dropFirst().prefix { $0 != " " })
+                if declaredIn[chain] == nil { declaredIn[chain] = index }
+            }
+        }
+        for (index, input) in plan.restoreInputs.enumerated() {
+            for line in input.split(separator: "\n") where line.hasPrefix("-A ") {
+                guard let range = line.range(of: " -j KUBE-") else { continue }
+                let target = String(line[line.index(range.lowerBound, offsetBy: 4)...].prefix { $0 != " " })
+                if let declared = declaredIn[target], declared > index { return false }
+            }
+        }
+        return true
+    }
+
+    /// iptables-nft takes time quadratic in the chains one `--noflush` input names, so a plan bigger than the
+    /// limit goes in several inputs, leaves first (every jump lands on a chain written in the same input or an
+    /// earlier one), and stale chains are flushed, then deleted, also in pieces. The kernel ends up with what
+    /// one input writes (a proxier with the default limit in a second namespace), restored for real.
+    @Test func bigPlansGoInSeveralConsistentRestores() async throws {
+        try await withNamespaces(["swt-ipb", "swt-ipw"]) { namespaces in
+            let cut = IPTablesProxier(iptables: IPTables(namespace: namespaces[0]), configuration: ProxyConfiguration(clusterCIDRs: ["10.244.0.0/16"]),
+                                      restoreLimit: IPTablesSyncPlan.RestoreLimit(lines: 40), logger: testLogger())
+            let whole = makeIPTablesProxier(in: namespaces[1])
+            var ports: [ServicePortInfo] = []
+            var map: [ServicePortName: [EndpointInfo]] = [:]
+            for index in 0..<30 {
+                let service = servicePort("s\(index)", clusterIP: "10.96.1.\(index + 1)", nodePort: index % 3 == 0 ? UInt16(30000 + index) : nil,
+                                          affinity: index % 5 == 0 ? .clientIP(timeoutSeconds: 60) : .none,
+                                          externalPolicy: index % 6 == 0 ? .local : .cluster)
+                ports.append(service)
+                map[service.name] = endpoints((0..<3).map { "10.244.\(index).\($0 + 1)" })
+            }
+
+            let full = try await cut.sync(services: ServicePortMap(ports), endpoints: EndpointsMap(map), node: node)
+            let reference = try await whole.sync(services: ServicePortMap(ports), endpoints: EndpointsMap(map), node: node)
+            #expect(full.isFull && full.restoreInputs.count > 5, "\(full.summary)")
+            #expect(reference.restoreInputs.count == 1, "\(reference.summary)")
+            #expect(full.restoreInputs.allSatisfy { input in
+                input.split(separator: "\n").count <= 40 + 2 || input.components(separatedBy: "\n:").count == 2  // one big chain alone
+            })
+            #expect(jumpsLandOnWrittenChains(full))
+            for table in ["nat", "filter"] {
+                let got = try await savedChains(in: namespaces[0], table: table)
+                let want = try await savedChains(in: namespaces[1], table: table)
+                #expect(got == want, "\(table) differs")
+            }
+            #expect((try await savedChains(in: namespaces[0], table: "nat")).keys.filter { $0.hasPrefix("KUBE-SEP-") }.count == 90)
+
+            // Twenty services go: their chains (more than the limit) are flushed in pieces, then deleted.
+            let fewer = Array(ports.prefix(10))
+            let partial = try await cut.sync(services: ServicePortMap(fewer), endpoints: EndpointsMap(map), node: node)
+            try await whole.sync(services: ServicePortMap(fewer), endpoints: EndpointsMap(map), node: node)
+            let deleted = partial.deletedChains[.nat] ?? []
+            #expect(!partial.isFull && deleted.count > 40 && partial.restoreInputs.count > 2, "\(partial.summary)")
+            #expect(jumpsLandOnWrittenChains(partial))
+            for table in ["nat", "filter"] {
+                let got = try await savedChains(in: namespaces[0], table: table)
+                #expect(got == (try await savedChains(in: namespaces[1], table: table)), "\(table) differs")
+                #expect(deleted.allSatisfy { got[$0] == nil })
+            }
+            try await cut.cleanup()
+            #expect(!(try await iptablesSave(in: namespaces[0], table: "nat")).contains("KUBE-"))
+        }
+    }
+}

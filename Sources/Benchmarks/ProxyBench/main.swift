@@ -2,8 +2,9 @@
 // namespace (hack/bench/proxy runs it inside a throwaway one) and prints the full sync time, the time of
 // one-endpoint changes (partial syncs), RSS, and — given --compare-namespace — the time `nft -f` takes to
 // load the same table (dumped with `nft list table`) into another namespace. Then the same with the
-// iptables proxier (`--modes` picks), and the time plain `iptables-restore` takes to load its rules
-// (dumped with `iptables-save`) into the other namespace.
+// iptables proxier (`--modes` picks), the time plain `iptables-restore` takes to load its rules (upstream
+// kube-proxy's iptables layout, dumped with `iptables-save` after the full sync) into the other namespace,
+// and the time `iptables-restore --noflush` takes there for the same one-endpoint changes' text.
 import Foundation
 import Logging
 import NFTables
@@ -263,12 +264,21 @@ if options.modes.contains(.iptables) {
     let proxier = IPTablesProxier(iptables: IPTables(), configuration: ProxyConfiguration(clusterCIDRs: ["10.128.0.0/9"]), logger: logger)
     let rssBefore = rssMiB()
     started = clock.now
-    let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
+    // Only the summary is kept (the plan holds the restore text, 33 MB at 10k; the proxy server drops it too).
+    let fullSummary = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node).summary
     let fullTime = clock.now - started
     let fullBuild = await proxier.lastBuildDuration
     let fullCommands = await proxier.lastCommandDuration
+    let rssAfterFull = rssMiB()
+    // The rules as the kernel holds them after the full sync, for the comparison below.
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).iptables").path
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    if options.compareNamespace != nil {
+        _ = shell("/usr/sbin/iptables-save > \(file)")
+    }
     var partialTimes: [Double] = []
     var commandTimes: [Double] = []
+    var partialInputs: [[String]] = []
     var current = EndpointsMap(endpoints)
     for change in 0..<options.changes {
         current = changed(current, change)
@@ -277,23 +287,45 @@ if options.modes.contains(.iptables) {
         partialTimes.append(milliseconds(clock.now - started))
         commandTimes.append(milliseconds(await proxier.lastCommandDuration))
         precondition(!plan.isFull, "expected a partial sync")
+        if options.compareNamespace != nil { partialInputs.append(plan.restoreInputs) }
     }
     let model = await proxier.kernelModel
     say("iptables mode     \(model?.chainCount ?? 0) chains, \(model?.ruleCount ?? 0) rules")
-    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in iptables-save/-restore/-C (%@)", milliseconds(fullTime),
-                 milliseconds(fullBuild), milliseconds(fullCommands), full.summary))
+    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in iptables -V/chain listing/-restore/-C (%@)", milliseconds(fullTime),
+                 milliseconds(fullBuild), milliseconds(fullCommands), fullSummary))
     say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (iptables-restore p50 %.2f ms)",
                  percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
                  percentile(commandTimes, 0.5)))
-    say(String(format: "RSS               %.0f MiB before, %.0f MiB after", rssBefore, rssMiB()))
+    let rssEnd = rssMiB()
+    if let trim = dlsym(nil, "malloc_trim") {
+        _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0)
+    }
+    say(String(format: "RSS               %.0f MiB before, %.0f MiB after the full sync, %.0f MiB at the end, %.0f MiB after malloc_trim",
+               rssBefore, rssAfterFull, rssEnd, rssMiB()))
     if let other = options.compareNamespace {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-bench-\(getpid()).iptables").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        _ = shell("/usr/sbin/iptables-save > \(file)")
+        // Plain iptables-restore (no --noflush: the table is replaced) of the same rules into an empty namespace,
+        // then the same one-endpoint changes as `iptables-restore --noflush` of the same text, one process each.
         started = clock.now
         let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/iptables-restore < \(file)")
         let loadTime = clock.now - started
         say(String(format: "iptables-restore same rules %.0f ms (exit %d) → ours is %.2f× of iptables-restore", milliseconds(loadTime), status,
                      milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+        var peerTimes: [Double] = []
+        var failures = 0
+        for inputs in partialInputs {
+            var elapsed: Duration = .zero
+            for input in inputs {
+                try input.write(toFile: file, atomically: false, encoding: .utf8)
+                started = clock.now
+                if shell("/usr/sbin/ip netns exec \(other) /usr/sbin/iptables-restore --noflush < \(file)") != 0 { failures += 1 }
+                elapsed += clock.now - started
+            }
+            peerTimes.append(milliseconds(elapsed))
+        }
+        if !peerTimes.isEmpty {
+            say(String(format: "iptables-restore --noflush of the same changes p50 %.2f ms, p99 %.2f ms (%d failed) → ours is %.2f× at p50",
+                       percentile(peerTimes, 0.5), percentile(peerTimes, 0.99), failures,
+                       percentile(partialTimes, 0.5) / max(percentile(peerTimes, 0.5), 0.001)))
+        }
     }
 }

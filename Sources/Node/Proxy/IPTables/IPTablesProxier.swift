@@ -6,11 +6,13 @@ import Logging
 ///
 /// It remembers the rules it last wrote (an ``IPTablesModel``). The first sync, one after a failure and
 /// one every ``ProxyConfiguration/fullSyncPeriod`` are full: every chain of ours is rewritten, chains of
-/// ours that nobody wants any more (found with `iptables-save`) are deleted, and the jump rules in the
-/// built-in chains are ensured. Other syncs write only the chains whose rules changed and delete the
-/// chains of services and endpoints that went away, in one restore. A failed restore changes nothing
-/// (each table is one transaction); the error is logged with iptables' stderr, counted and thrown so the
-/// caller retries, and the next sync is a full one.
+/// ours that nobody wants any more (listed with ``IPTables/chainNames(table:backend:)``) are deleted, and
+/// the jump rules in the built-in chains are ensured. Other syncs write only the chains whose rules changed
+/// and delete the chains of services and endpoints that went away, in one restore — on iptables-nft in
+/// several when the text is big (``IPTablesSyncPlan/RestoreLimit``: leaves first, each state in between
+/// consistent). A failed restore changes nothing of its own input (each table is one transaction); the
+/// error is logged with iptables' stderr, counted and thrown so the caller retries, and the next sync is a
+/// full one.
 ///
 ///     let proxier = IPTablesProxier(iptables: IPTables(namespace: node), configuration: .init(clusterCIDRs: ["10.244.0.0/16"]), logger: logger)
 ///     let plan = try await proxier.sync(services: services, endpoints: endpoints, node: node)
@@ -54,13 +56,20 @@ public actor IPTablesProxier {
     }
 
     private var cache: [ServicePortName: CachedService] = [:]
+    /// The names in `cache`, sorted.
+    private var sortedNames: [ServicePortName] = []
     private var cachedBuilderKey: BuilderKey?
 
-    /// - Parameter conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the
-    ///   rules are in); `nil` skips that.
+    /// - Parameters:
+    ///   - conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the rules are
+    ///     in); `nil` skips that.
+    ///   - restoreLimit: how much one `iptables-restore` is given; `nil`: chosen from the backend
+    ///     (``IPTablesSyncPlan/RestoreLimit/nfTables`` for iptables-nft, no limit for legacy).
     public init(iptables: IPTables, configuration: ProxyConfiguration = ProxyConfiguration(), metrics: ProxyMetrics = ProxyMetrics(),
-                health: ProxyHealth = ProxyHealth(), conntrack: ConntrackCleaner? = nil, logger: Logger) {
+                health: ProxyHealth = ProxyHealth(), conntrack: ConntrackCleaner? = nil,
+                restoreLimit: IPTablesSyncPlan.RestoreLimit? = nil, logger: Logger) {
         self.iptables = iptables
+        self.restoreLimitOverride = restoreLimit
         self.configuration = configuration
         self.metrics = metrics
         self.health = health
@@ -123,23 +132,32 @@ public actor IPTablesProxier {
         self.cache = [:]
 
         // Per-service chains: rebuild only the service ports whose definition or endpoints changed.
+        var namesChanged = !reuse
         for (name, service) in services.ports {
             let list = endpoints[name]
             if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
             let fragment = builder.fragment(for: service, endpoints: list)
             if let old = cache[name] {
                 for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+            } else {
+                namesChanged = true
             }
             for (chain, rules) in fragment.chains { patch.replace(.nat, chain, with: rules) }
             cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
         }
-        for (name, old) in cache where services[name] == nil {
-            for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
-            cache[name] = nil
+        // The cache holds every service now; more entries than services means some went.
+        if cache.count > services.count {
+            namesChanged = true
+            for (name, old) in cache where services[name] == nil {
+                for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+                cache[name] = nil
+            }
         }
-        // Fixed and shared chains: cheap to rebuild, compared line by line.
+        // Fixed and shared chains: cheap to rebuild, compared line by line, in service name order (sorted
+        // again only when services came or went).
+        if namesChanged { sortedNames = services.ports.keys.sorted() }
         var fixedAndShared = builder.fixedPart()
-        builder.assembleShared(services.sorted.compactMap { cache[$0.name]?.fragment }, into: &fixedAndShared)
+        builder.assembleShared(sortedNames.lazy.compactMap { cache[$0]?.fragment }, into: &fixedAndShared)
         for (table, chains) in fixedAndShared.chains {
             for (name, rules) in chains { patch.replace(table, name, with: rules) }
         }
@@ -148,21 +166,26 @@ public actor IPTablesProxier {
         let full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
         var plan: IPTablesSyncPlan
         var commandTime: Duration = .zero
+        var existing: [Table: [String]] = [:]
         if full {
             let listed = clock.now
-            let existing = try await existingChains()
+            existing = try await existingChains()
             commandTime += clock.now - listed
-            plan = IPTablesSyncPlan.full(desired, stale: existing)
+        }
+        let limit = await restoreLimit()
+        if full {
+            plan = IPTablesSyncPlan.full(desired, stale: existing, limit: limit)
         } else {
-            plan = IPTablesSyncPlan.partial(from: patch.before, to: desired, candidates: patch.candidates)
+            plan = IPTablesSyncPlan.partial(from: patch.before, to: desired, candidates: patch.candidates, limit: limit)
         }
         let built = clock.now
-        if !plan.isEmpty {
+        for (index, input) in plan.restoreInputs.enumerated() {
             do {
-                try await iptables.restore(plan.restoreInput)
+                try await iptables.restore(input)
             } catch {
                 needsFullSync = true
-                throw failed("iptables-restore (\(plan.summary))", error, partial: !plan.isFull)
+                let part = plan.restoreInputs.count > 1 ? ", input \(index + 1) of \(plan.restoreInputs.count)" : ""
+                throw failed("iptables-restore (\(plan.summary)\(part))", error, partial: !plan.isFull)
             }
         }
         if full {
@@ -192,7 +215,7 @@ public actor IPTablesProxier {
         self.cache = cache
         cachedBuilderKey = key
         var summary = plan
-        summary.restoreInput = ""
+        summary.restoreInputs = []
         lastPlan = summary
         conntrack?.cleanUp(services: services, endpoints: endpoints)
 
@@ -213,7 +236,7 @@ public actor IPTablesProxier {
         cache = [:]
         needsFullSync = true
         // No chain of ours, no jump to one: nothing to do (and no iptables -C against missing targets).
-        let plan = IPTablesSyncPlan.deletion(of: try await existingChains(includingFixed: true))
+        let plan = IPTablesSyncPlan.deletion(of: try await existingChains(includingFixed: true), limit: await restoreLimit())
         guard !plan.isEmpty else { return }
         for jump in IPTablesRuleBuilder.jumps + IPTablesRuleBuilder.localnetFirewallJumps {
             do {
@@ -222,11 +245,40 @@ public actor IPTablesProxier {
                 throw failed("delete the jump from \(jump.table.rawValue) \(jump.chain)", error, partial: false)
             }
         }
-        do {
-            try await iptables.restore(plan.restoreInput)
-        } catch {
-            throw failed("delete the chains (\(plan.summary))", error, partial: false)
+        for input in plan.restoreInputs {
+            do {
+                try await iptables.restore(input)
+            } catch {
+                throw failed("delete the chains (\(plan.summary))", error, partial: false)
+            }
         }
+    }
+
+    private var knownBackend: IPTables.Backend?
+    private let restoreLimitOverride: IPTablesSyncPlan.RestoreLimit?
+
+    /// The iptables backend, asked once; an `iptables -V` that fails counts as nf_tables (the default on
+    /// Debian 12; were it legacy after all, cut restore inputs would only be slower, but stale chains of
+    /// a previous run would go unseen, as the netlink dump finds no nf_tables chains).
+    private func backend() async -> IPTables.Backend {
+        if let knownBackend { return knownBackend }
+        let backend: IPTables.Backend
+        do {
+            backend = try await iptables.backend()
+        } catch {
+            logger.warning("could not tell the iptables backend; assuming nf_tables", metadata: ["error": "\(error)"])
+            backend = .nfTables
+        }
+        knownBackend = backend
+        return backend
+    }
+
+    /// How big one restore input may be: iptables-nft is quadratic in the chains one `--noflush` input
+    /// names (``IPTablesSyncPlan/RestoreLimit``); the legacy backend rewrites the whole table per restore,
+    /// so it gets one input.
+    private func restoreLimit() async -> IPTablesSyncPlan.RestoreLimit? {
+        if let restoreLimitOverride { return restoreLimitOverride }
+        return await backend() == .nfTables ? .nfTables : nil
     }
 
     /// The desired model being patched from the last one, remembering what each replaced chain held.
@@ -244,18 +296,18 @@ public actor IPTablesProxier {
     }
 
     /// Chains of ours (per-service prefixes, and the fixed ones too with `includingFixed`) the kernel has
-    /// now, from `iptables-save` (full syncs and cleanup only).
+    /// now (``IPTables/chainNames(table:backend:)``; full syncs and cleanup only).
     private func existingChains(includingFixed: Bool = false) async throws(ProxyError) -> [Table: [String]] {
         var found: [Table: [String]] = [:]
+        let backend = await backend()
         for table in Table.allCases {
-            let saved: String
+            let names: [String]
             do {
-                saved = try await iptables.save(table: table.rawValue)
+                names = try await iptables.chainNames(table: table.rawValue, backend: backend)
             } catch {
                 throw failed("list the \(table.rawValue) chains", error, partial: false)
             }
-            for line in saved.split(separator: "\n") where line.hasPrefix(":") {
-                let name = String(line.dropFirst().prefix { $0 != " " })
+            for name in names {
                 if IPTablesChainName.perServicePrefixes.contains(where: { name.hasPrefix($0) })
                     || (includingFixed && IPTablesRuleBuilder.fixedChainNames.contains(name)) {
                     found[table, default: []].append(name)

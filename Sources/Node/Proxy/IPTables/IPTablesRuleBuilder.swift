@@ -158,12 +158,13 @@ struct IPTablesRuleBuilder: Sendable {
     }
 
     /// Writes the shared chains from `fragments` (in the order given) plus their fixed tails.
-    func assembleShared(_ fragments: [Fragment], into model: inout IPTablesModel) {
+    func assembleShared(_ fragments: some Sequence<Fragment>, into model: inout IPTablesModel) {
+        var lines: [SharedChain: [String]] = [:]
+        for fragment in fragments {
+            for (chain, rules) in fragment.shared { lines[chain, default: []] += rules }
+        }
         for chain in Self.sharedChains {
-            var lines: [String] = []
-            for fragment in fragments { lines += fragment.shared[chain] ?? [] }
-            if chain == Self.natServices { lines += nodePortsJump() }
-            model[chain.table, chain.name] = lines
+            model[chain.table, chain.name] = (lines[chain] ?? []) + (chain == Self.natServices ? nodePortsJump() : [])
         }
     }
 
