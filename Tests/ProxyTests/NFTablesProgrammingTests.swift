@@ -134,6 +134,62 @@ import Testing
         }
     }
 
+    /// Told which service ports changed (as the change trackers report them), a partial sync looks at those
+    /// alone: a change to one service sends only that service's elements, never another's chain or element
+    /// — shown by a second service changed at the same time but not reported, which that sync leaves alone.
+    /// A port added or removed without being reported is still found (the counts disagree: all compared).
+    @Test func changedPortListLimitsThePartialSyncToThosePorts() async throws {
+        try await withNamespaces(["swt-pxc"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let api = servicePort("api", clusterIP: "10.96.0.20")
+            let db = servicePort("db", clusterIP: "10.96.0.21", nodePort: 30021)
+            let services = ServicePortMap([web, api, db])
+            var map = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), api.name: endpoints(["10.244.0.21", "10.244.0.22"]),
+                                    db.name: endpoints(["10.244.0.31", "10.244.0.32"])])
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isFull)
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isEmpty)
+
+            // web and db each get an endpoint; only web is reported.
+            map.update(web.name, endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"]))
+            map.update(db.name, endpoints(["10.244.0.31", "10.244.0.32", "10.244.0.33"]))
+            let plan = try await proxier.sync(services: services, endpoints: map, node: node, changed: [web.name])
+            #expect(!plan.isFull)
+            #expect(plan.addedChains.isEmpty && plan.rewrittenChains.isEmpty && plan.flushedChains.isEmpty, "\(plan.summary)")
+            #expect(Set(plan.addedElements.keys) == ["service-endpoints-0", "hairpin-endpoints"], "\(plan.summary)")
+            #expect(Set(plan.deletedElements.keys) == ["service-endpoints-0"], "\(plan.summary)")
+            // Every endpoint-map element sent (deleted or added) points at one of web's endpoints.
+            let sent = (Array(plan.addedElements.values.joined()) + Array(plan.deletedElements.values.joined())).filter { !$0.isIntervalEnd }
+            let targets = Set(sent.compactMap { element -> String? in
+                guard case .value(let value)? = element.data else { return nil }
+                return value.bytes.prefix(4).map(String.init).joined(separator: ".")
+            })
+            #expect(targets == ["10.244.0.11", "10.244.0.12", "10.244.0.13"], "\(targets)")
+            #expect(plan.addedElements["hairpin-endpoints"]?.count == 1)
+            var text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(text.contains(": 10.244.0.13 . 8080") && !text.contains("10.244.0.33"), "\(text)")
+
+            // Reported now: db's endpoint goes in, web's elements stay as they are.
+            let later = try await proxier.sync(services: services, endpoints: map, node: node, changed: [db.name])
+            #expect(later.addedElements["hairpin-endpoints"]?.count == 1, "\(later.summary)")
+            text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(text.contains(": 10.244.0.33 . 8080"), "\(text)")
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: [web.name, api.name, db.name]).isEmpty)
+
+            // Removed and reported: api's chain is flushed, the others untouched.
+            let removed = try await proxier.sync(services: ServicePortMap([web, db]), endpoints: map, node: node, changed: [api.name])
+            #expect(removed.flushedChains.count == 1 && removed.flushedChains[0].hasSuffix("default/api/tcp/http"), "\(removed.summary)")
+            #expect(removed.addedChains.isEmpty && removed.rewrittenChains.isEmpty && removed.addedElements.isEmpty, "\(removed.summary)")
+
+            // Added but not reported: the counts disagree, so every port is compared and api comes back.
+            let added = try await proxier.sync(services: services, endpoints: map, node: node, changed: [])
+            #expect(!added.isFull && added.addedElements["service-ips"]?.count == 1, "\(added.summary)")
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("10.96.0.20 . tcp . 80 : goto service-"))
+            #expect(await proxier.fullSyncCount == 1)
+            try await proxier.cleanup()
+        }
+    }
+
     /// An endpoint address behind two service ports keeps its hairpin pair until neither uses it.
     @Test func sharedHairpinPairStaysWhileAnyServiceUsesIt() async throws {
         try await withNamespaces(["swt-pxh"]) { namespaces in
