@@ -52,6 +52,14 @@ func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
 
+/// CPU time (user + system, ms) this process or its waited-for children used so far: unlike wall time it
+/// hardly moves with the machine's load (the kernel's netlink work is our system time).
+func cpuMilliseconds(children: Bool = false) -> Double {
+    var usage = rusage()
+    getrusage((children ? RUSAGE_CHILDREN : RUSAGE_SELF).rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+}
+
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return 0 }
@@ -183,8 +191,10 @@ if options.modes.contains(.nftables) {
     let rssBefore = rssMiB()
 
     started = clock.now
+    let cpuBefore = cpuMilliseconds()
     let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
     let fullTime = clock.now - started
+    let fullCPU = cpuMilliseconds() - cpuBefore
     let fullBuild = await proxier.lastBuildDuration
     let fullKernel = await proxier.lastKernelDuration
     let rssAfterFull = rssMiB()
@@ -212,8 +222,8 @@ if options.modes.contains(.nftables) {
         insideTimes.append(milliseconds(await proxier.lastSyncDuration))
         precondition(!plan.isFull, "expected a partial sync")
     }
-    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel (%@)", milliseconds(fullTime),
-                 milliseconds(fullBuild), milliseconds(fullKernel), full.summary))
+    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel; %.0f ms CPU (%@)", milliseconds(fullTime),
+                 milliseconds(fullBuild), milliseconds(fullKernel), fullCPU, full.summary))
     say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50/p99 %.2f/%.2f ms, kernel p50/p99 %.2f/%.2f ms)",
                  percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
                  percentile(insideTimes, 0.5), percentile(buildTimes, 0.5), percentile(buildTimes, 0.99),
@@ -253,11 +263,13 @@ if options.modes.contains(.nftables) {
         // look a `numgen` value up in a mark map when reading the text back: name the key by its expression.
         _ = shell("sed -i 's/type mark : ipv4_addr . inet_service/typeof numgen random mod 1048576 : ip daddr . tcp dport/' \(file)")
         started = clock.now
+        let childCPUBefore = cpuMilliseconds(children: true)
         let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
         let loadTime = clock.now - started
+        let loadCPU = cpuMilliseconds(children: true) - childCPUBefore
         say(String(format: "nft list table    %.0f ms (what a listing sync path would pay)", milliseconds(listTime)))
-        say(String(format: "nft -f same table %.0f ms (exit %d) → ours is %.2f× of nft -f", milliseconds(loadTime), status,
-                     milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+        say(String(format: "nft -f same table %.0f ms, %.0f ms CPU (exit %d) → ours is %.2f× of nft -f (CPU %.2f×)", milliseconds(loadTime),
+                     loadCPU, status, milliseconds(fullTime) / max(milliseconds(loadTime), 0.001), fullCPU / max(loadCPU, 0.001)))
         _ = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft flush ruleset")
         if options.upstreamLayout {
             try upstreamLayoutText(services: ports, endpoints: endpoints).write(toFile: file, atomically: true, encoding: .utf8)

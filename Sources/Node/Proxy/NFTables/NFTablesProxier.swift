@@ -107,6 +107,8 @@ public actor NFTablesProxier {
     /// The map elements of the last successful sync (what partial syncs diff against; the rules are rebuilt
     /// per changed service instead of kept), uniquely referenced so a sync patches them in place.
     private var desiredElements: [String: [Value: SetElement]]?
+    /// How many elements each set held after the last sync (what a full sync reserves room for).
+    private var lastElementCounts: [String: Int]?
 
     /// - Parameters:
     ///   - family: `.ip` or `.ip6`: the table this proxier owns; services and endpoints of the other family
@@ -193,6 +195,8 @@ public actor NFTablesProxier {
         var touched = NFTablesSyncPlan.Touched()
         if full {
             desired = NFTablesModel()
+            // Room for what the last sync held (or an estimate), so the big sets are not rehashed while growing.
+            desired.reserveCapacity(elements: lastElementCounts ?? builder.estimatedElementCounts(services: services, endpoints: endpoints))
         } else {
             desired = NFTablesModel(elements: desiredElements!, references: desiredReferences)
             desiredElements = nil  // uniquely referenced while patched
@@ -219,7 +223,7 @@ public actor NFTablesProxier {
                 touched.formUnion(oldFragment)
             }
             desired.merge(fragment)
-            touched.formUnion(fragment)
+            if !full { touched.formUnion(fragment) }  // a full plan compares nothing
             cache[name] = CachedService(service: service, endpoints: list, slot: slot)
         }
         func remove(_ name: ServicePortName, _ old: CachedService) {
@@ -325,6 +329,7 @@ public actor NFTablesProxier {
             for name in touched.chains where staleChains[name] != nil && desired.chains[name] != nil { staleChains[name] = nil }
             partialSyncCount += 1
         }
+        lastElementCounts = desired.elements.mapValues(\.count)
         desiredElements = desired.elements
         desiredReferences = desired.references
         self.cache = cache
