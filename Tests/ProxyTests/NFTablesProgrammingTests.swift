@@ -1,3 +1,4 @@
+import Foundation
 import LinuxSystem
 import NFTables
 import Proxy
@@ -17,7 +18,7 @@ import Testing
     var empty: ServicePortInfo { servicePort("empty", clusterIP: "10.96.0.11") }
 
     @Test func fullSyncProgramsUpstreamLayout() async throws {
-        try await withNamespaces(["swt-pxp"]) { namespaces in
+        try await withNamespaces(["swt-pxp", "swt-pxr"]) { namespaces in
             let ns = namespaces[0]
             let proxier = try makeProxier(in: ns)
             let services = ServicePortMap([web, empty, servicePort("sticky", clusterIP: "10.96.0.12", affinity: .clientIP(timeoutSeconds: 60))])
@@ -41,11 +42,12 @@ import Testing
                 "ct state new jump service-endpoints-check",
                 "ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
                 // web (third in name order: its cluster dispatch is number 4 of the map, 4 << 21) picks an
-                // endpoint with one rule from the ranges of a shared map, half of 2^20 numbers each.
+                // endpoint with one rule from the ranges of a shared map, half of 2^20 numbers each; nft names
+                // the map's key by its expression (the typeof user data nft writes).
                 "meta l4proto tcp dnat ip to numgen random mod 1048576 offset 8388608 map @service-endpoints-0",
-                "type mark : ipv4_addr . inet_service",
-                "0x00800000/13 : 10.244.0.11 . 8080",
-                "0x00880000/13 : 10.244.0.12 . 8080",
+                "typeof numgen random mod 1048576 : ip daddr . th dport",
+                "8388608-8912895 : 10.244.0.11 . 8080",
+                "8912896-9437183 : 10.244.0.12 . 8080",
                 "ip saddr . ip daddr @hairpin-endpoints jump mark-for-masquerade",
                 "10.244.0.11 . 10.244.0.11",
                 // sticky (ClientIP affinity): upstream's per-endpoint chains.
@@ -63,6 +65,12 @@ import Testing
             #expect(text.contains("chain service-") && text.contains("-default/web/tcp/http {"))
             #expect(!text.contains("-default/web/tcp/http__10.244.0.12/8080 {"))
             #expect(text.contains("-default/sticky/tcp/http__10.244.0.13/8080 {"))
+            // What nft lists loads back with `nft -f` (elsewhere) and lists the same.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("proxy-table") + ".nft").path
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            try await nft(["-f", file], in: namespaces[1])
+            #expect(try await nftListTable("swiftlet-proxy", in: namespaces[1]) == text)
             try await proxier.cleanup()
         }
     }
@@ -91,9 +99,9 @@ import Testing
             #expect(Set(grown.addedElements.keys) == ["service-endpoints-0", "hairpin-endpoints"], "\(grown.summary)")
             #expect(grown.deletedElements.keys.sorted() == ["service-endpoints-0"])
             let grownText = flattened(try await nftListTable("swiftlet-proxy", in: ns))
-            // web is second in name order: its cluster dispatch is number 2 (keys from 2 << 21).
-            for fragment in ["0x00400000-0x00455554 : 10.244.0.11 . 8080", "0x00455555-0x004aaaa9 : 10.244.0.12 . 8080",
-                             "0x004aaaaa-0x004fffff : 10.244.0.13 . 8080", "10.244.0.13 . 10.244.0.13"] {
+            // web is second in name order: its cluster dispatch is number 2 (keys from 2 << 21 = 4194304).
+            for fragment in ["4194304-4543828 : 10.244.0.11 . 8080", "4543829-4893353 : 10.244.0.12 . 8080",
+                             "4893354-5242879 : 10.244.0.13 . 8080", "10.244.0.13 . 10.244.0.13"] {
                 #expect(grownText.contains(fragment), "missing \(fragment) in\n\(grownText)")
             }
 
@@ -116,7 +124,7 @@ import Testing
             #expect(shrunk.addedChains.isEmpty && shrunk.rewrittenChains.isEmpty && shrunk.flushedChains.isEmpty, "\(shrunk.summary)")
             #expect(shrunk.deletedElements["hairpin-endpoints"]?.count == 1)
             let shrunkText = flattened(try await nftListTable("swiftlet-proxy", in: ns))
-            #expect(shrunkText.contains("0x00480000/13 : 10.244.0.12 . 8080") && !shrunkText.contains("10.244.0.13"), "\(shrunkText)")
+            #expect(shrunkText.contains("4718592-5242879 : 10.244.0.12 . 8080") && !shrunkText.contains("10.244.0.13"), "\(shrunkText)")
 
             // Service removed: its chain is flushed now and deleted by a sync at least a second later.
             let smaller = ServicePortMap([web])

@@ -259,9 +259,8 @@ if options.modes.contains(.nftables) {
         started = clock.now
         _ = shell("/usr/sbin/nft list table ip swiftlet-proxy > \(file)")
         let listTime = clock.now - started
-        // nft 1.0 prints the endpoint maps' key as `mark` (we do not write nft's typeof user data), and will not
-        // look a `numgen` value up in a mark map when reading the text back: name the key by its expression.
-        _ = shell("sed -i 's/type mark : ipv4_addr . inet_service/typeof numgen random mod 1048576 : ip daddr . tcp dport/' \(file)")
+        // The endpoint maps carry nft's typeof user data, so the listing names their key `numgen random mod
+        // 1048576` and loads back as it is.
         started = clock.now
         let childCPUBefore = cpuMilliseconds(children: true)
         let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
