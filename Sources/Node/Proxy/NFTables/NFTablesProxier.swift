@@ -234,6 +234,7 @@ public actor NFTablesProxier {
             freed.append(old.slot.number)
             cache[name] = nil
         }
+        var comparedAll = false
         func compareAll() {
             for (name, service) in services.ports { update(name, service) }
             // Every current service is cached now: only a cache larger than the services holds removed ones.
@@ -253,6 +254,7 @@ public actor NFTablesProxier {
                 }
             }
             if cache.count != services.count {
+                comparedAll = true
                 // The caller's account missed an added or removed port: compare everything (still partial).
                 logger.warning("changed service ports do not account for the services; comparing all of them",
                                metadata: ["changed": "\(changed.count)", "services": "\(services.count)", "cached": "\(cache.count)"])
@@ -340,7 +342,7 @@ public actor NFTablesProxier {
         var summary = plan
         summary.transaction = Transaction()  // keep the account, not the (possibly huge) batch
         lastPlan = summary
-        conntrack?.cleanUp(services: services, endpoints: endpoints)
+        conntrack?.cleanUp(services: services, endpoints: endpoints, changed: full || comparedAll ? nil : changed)
 
         let duration = clock.now - started
         lastSyncDuration = duration
