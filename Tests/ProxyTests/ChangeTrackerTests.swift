@@ -72,4 +72,40 @@ import Testing
         #expect(tracker.update(old: second, new: nil))
         #expect(tracker.snapshot().count == 0)
     }
+
+    /// `takeChanges()` hands out the snapshot with the ports changed since the previous take, each once.
+    @Test func takeChangesReportsChangedPortsOnce() {
+        let services = ServiceChangeTracker()
+        let web = service("web", ports: [ServicePort(name: "http", port: 80), ServicePort(name: "dns", protocol: "UDP", port: 53)])
+        let http = ServicePortName(namespace: "default", name: "web", portName: "http", protocol: .tcp)
+        let dns = ServicePortName(namespace: "default", name: "web", portName: "dns", protocol: .udp)
+        services.update(old: nil, new: web)
+        var taken = services.takeChanges()
+        #expect(taken.ports.count == 2 && taken.changed == [http, dns])
+        #expect(services.takeChanges().changed.isEmpty)
+        let moved = service("web", ports: [ServicePort(name: "http", port: 8080), ServicePort(name: "dns", protocol: "UDP", port: 53)])
+        #expect(services.update(old: web, new: moved))
+        taken = services.takeChanges()
+        #expect(taken.changed == [http] && taken.ports[http]?.port == 8080)
+        services.update(old: moved, new: nil)
+        taken = services.takeChanges()
+        #expect(taken.ports.count == 0 && taken.changed == [http, dns])
+
+        let endpoints = EndpointsChangeTracker(nodeName: "node-a")
+        let one = slice("web-1", service: "web", endpoints: [Endpoint(addresses: ["10.244.0.11"], nodeName: "node-a")])
+        endpoints.update(old: nil, new: one)
+        #expect(endpoints.takeChanges().changed == [http])
+        let two = slice("web-1", service: "web", endpoints: [Endpoint(addresses: ["10.244.0.11"], nodeName: "node-a"),
+                                                            Endpoint(addresses: ["10.244.0.12"], nodeName: "node-b")])
+        #expect(endpoints.update(old: one, new: two))
+        let api = slice("api-1", service: "api", endpoints: [Endpoint(addresses: ["10.244.0.21"], nodeName: "node-a")])
+        endpoints.update(old: nil, new: api)
+        let apiHTTP = ServicePortName(namespace: "default", name: "api", portName: "http", protocol: .tcp)
+        let afterBoth = endpoints.takeChanges()
+        #expect(afterBoth.changed == [http, apiHTTP] && afterBoth.endpoints[http].count == 2)
+        #expect(!endpoints.update(old: two, new: two))
+        #expect(endpoints.takeChanges().changed.isEmpty)
+        endpoints.update(old: api, new: nil)
+        #expect(endpoints.takeChanges().changed == [apiHTTP])
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LinuxSystem
 import NFTables
 import Proxy
@@ -17,7 +18,7 @@ import Testing
     var empty: ServicePortInfo { servicePort("empty", clusterIP: "10.96.0.11") }
 
     @Test func fullSyncProgramsUpstreamLayout() async throws {
-        try await withNamespaces(["swt-pxp"]) { namespaces in
+        try await withNamespaces(["swt-pxp", "swt-pxr"]) { namespaces in
             let ns = namespaces[0]
             let proxier = try makeProxier(in: ns)
             let services = ServicePortMap([web, empty, servicePort("sticky", clusterIP: "10.96.0.12", affinity: .clientIP(timeoutSeconds: 60))])
@@ -41,11 +42,12 @@ import Testing
                 "ct state new jump service-endpoints-check",
                 "ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade",
                 // web (third in name order: its cluster dispatch is number 4 of the map, 4 << 21) picks an
-                // endpoint with one rule from the ranges of a shared map, half of 2^20 numbers each.
+                // endpoint with one rule from the ranges of a shared map, half of 2^20 numbers each; nft names
+                // the map's key by its expression (the typeof user data nft writes).
                 "meta l4proto tcp dnat ip to numgen random mod 1048576 offset 8388608 map @service-endpoints-0",
-                "type mark : ipv4_addr . inet_service",
-                "0x00800000/13 : 10.244.0.11 . 8080",
-                "0x00880000/13 : 10.244.0.12 . 8080",
+                "typeof numgen random mod 1048576 : ip daddr . th dport",
+                "8388608-8912895 : 10.244.0.11 . 8080",
+                "8912896-9437183 : 10.244.0.12 . 8080",
                 "ip saddr . ip daddr @hairpin-endpoints jump mark-for-masquerade",
                 "10.244.0.11 . 10.244.0.11",
                 // sticky (ClientIP affinity): upstream's per-endpoint chains.
@@ -63,6 +65,12 @@ import Testing
             #expect(text.contains("chain service-") && text.contains("-default/web/tcp/http {"))
             #expect(!text.contains("-default/web/tcp/http__10.244.0.12/8080 {"))
             #expect(text.contains("-default/sticky/tcp/http__10.244.0.13/8080 {"))
+            // What nft lists loads back with `nft -f` (elsewhere) and lists the same.
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("proxy-table") + ".nft").path
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            try await nft(["-f", file], in: namespaces[1])
+            #expect(try await nftListTable("swiftlet-proxy", in: namespaces[1]) == text)
             try await proxier.cleanup()
         }
     }
@@ -91,9 +99,9 @@ import Testing
             #expect(Set(grown.addedElements.keys) == ["service-endpoints-0", "hairpin-endpoints"], "\(grown.summary)")
             #expect(grown.deletedElements.keys.sorted() == ["service-endpoints-0"])
             let grownText = flattened(try await nftListTable("swiftlet-proxy", in: ns))
-            // web is second in name order: its cluster dispatch is number 2 (keys from 2 << 21).
-            for fragment in ["0x00400000-0x00455554 : 10.244.0.11 . 8080", "0x00455555-0x004aaaa9 : 10.244.0.12 . 8080",
-                             "0x004aaaaa-0x004fffff : 10.244.0.13 . 8080", "10.244.0.13 . 10.244.0.13"] {
+            // web is second in name order: its cluster dispatch is number 2 (keys from 2 << 21 = 4194304).
+            for fragment in ["4194304-4543828 : 10.244.0.11 . 8080", "4543829-4893353 : 10.244.0.12 . 8080",
+                             "4893354-5242879 : 10.244.0.13 . 8080", "10.244.0.13 . 10.244.0.13"] {
                 #expect(grownText.contains(fragment), "missing \(fragment) in\n\(grownText)")
             }
 
@@ -116,7 +124,7 @@ import Testing
             #expect(shrunk.addedChains.isEmpty && shrunk.rewrittenChains.isEmpty && shrunk.flushedChains.isEmpty, "\(shrunk.summary)")
             #expect(shrunk.deletedElements["hairpin-endpoints"]?.count == 1)
             let shrunkText = flattened(try await nftListTable("swiftlet-proxy", in: ns))
-            #expect(shrunkText.contains("0x00480000/13 : 10.244.0.12 . 8080") && !shrunkText.contains("10.244.0.13"), "\(shrunkText)")
+            #expect(shrunkText.contains("4718592-5242879 : 10.244.0.12 . 8080") && !shrunkText.contains("10.244.0.13"), "\(shrunkText)")
 
             // Service removed: its chain is flushed now and deleted by a sync at least a second later.
             let smaller = ServicePortMap([web])
@@ -129,6 +137,62 @@ import Testing
             let later = try await proxier.sync(services: smaller, endpoints: webOnly, node: node)
             #expect(later.deletedChains == [staleName])
             #expect(!(try await nftListTable("swiftlet-proxy", in: ns).contains(staleName)))
+            #expect(await proxier.fullSyncCount == 1)
+            try await proxier.cleanup()
+        }
+    }
+
+    /// Told which service ports changed (as the change trackers report them), a partial sync looks at those
+    /// alone: a change to one service sends only that service's elements, never another's chain or element
+    /// — shown by a second service changed at the same time but not reported, which that sync leaves alone.
+    /// A port added or removed without being reported is still found (the counts disagree: all compared).
+    @Test func changedPortListLimitsThePartialSyncToThosePorts() async throws {
+        try await withNamespaces(["swt-pxc"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = try makeProxier(in: ns)
+            let api = servicePort("api", clusterIP: "10.96.0.20")
+            let db = servicePort("db", clusterIP: "10.96.0.21", nodePort: 30021)
+            let services = ServicePortMap([web, api, db])
+            var map = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), api.name: endpoints(["10.244.0.21", "10.244.0.22"]),
+                                    db.name: endpoints(["10.244.0.31", "10.244.0.32"])])
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isFull)
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isEmpty)
+
+            // web and db each get an endpoint; only web is reported.
+            map.update(web.name, endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"]))
+            map.update(db.name, endpoints(["10.244.0.31", "10.244.0.32", "10.244.0.33"]))
+            let plan = try await proxier.sync(services: services, endpoints: map, node: node, changed: [web.name])
+            #expect(!plan.isFull)
+            #expect(plan.addedChains.isEmpty && plan.rewrittenChains.isEmpty && plan.flushedChains.isEmpty, "\(plan.summary)")
+            #expect(Set(plan.addedElements.keys) == ["service-endpoints-0", "hairpin-endpoints"], "\(plan.summary)")
+            #expect(Set(plan.deletedElements.keys) == ["service-endpoints-0"], "\(plan.summary)")
+            // Every endpoint-map element sent (deleted or added) points at one of web's endpoints.
+            let sent = (Array(plan.addedElements.values.joined()) + Array(plan.deletedElements.values.joined())).filter { !$0.isIntervalEnd }
+            let targets = Set(sent.compactMap { element -> String? in
+                guard case .value(let value)? = element.data else { return nil }
+                return value.bytes.prefix(4).map(String.init).joined(separator: ".")
+            })
+            #expect(targets == ["10.244.0.11", "10.244.0.12", "10.244.0.13"], "\(targets)")
+            #expect(plan.addedElements["hairpin-endpoints"]?.count == 1)
+            var text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(text.contains(": 10.244.0.13 . 8080") && !text.contains("10.244.0.33"), "\(text)")
+
+            // Reported now: db's endpoint goes in, web's elements stay as they are.
+            let later = try await proxier.sync(services: services, endpoints: map, node: node, changed: [db.name])
+            #expect(later.addedElements["hairpin-endpoints"]?.count == 1, "\(later.summary)")
+            text = flattened(try await nftListTable("swiftlet-proxy", in: ns))
+            #expect(text.contains(": 10.244.0.33 . 8080"), "\(text)")
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: [web.name, api.name, db.name]).isEmpty)
+
+            // Removed and reported: api's chain is flushed, the others untouched.
+            let removed = try await proxier.sync(services: ServicePortMap([web, db]), endpoints: map, node: node, changed: [api.name])
+            #expect(removed.flushedChains.count == 1 && removed.flushedChains[0].hasSuffix("default/api/tcp/http"), "\(removed.summary)")
+            #expect(removed.addedChains.isEmpty && removed.rewrittenChains.isEmpty && removed.addedElements.isEmpty, "\(removed.summary)")
+
+            // Added but not reported: the counts disagree, so every port is compared and api comes back.
+            let added = try await proxier.sync(services: services, endpoints: map, node: node, changed: [])
+            #expect(!added.isFull && added.addedElements["service-ips"]?.count == 1, "\(added.summary)")
+            #expect(flattened(try await nftListTable("swiftlet-proxy", in: ns)).contains("10.96.0.20 . tcp . 80 : goto service-"))
             #expect(await proxier.fullSyncCount == 1)
             try await proxier.cleanup()
         }

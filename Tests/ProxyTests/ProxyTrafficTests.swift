@@ -323,7 +323,10 @@ import Testing
             for _ in 0..<3 { #expect(try await topology.udpExchange(from: topology.client, "10.96.0.60", port: 53, sourcePort: 41000) == first) }
 
             let remaining = all.filter { $0.ip != Topology.podAddress(stuck) }
-            let plan = try await proxier.syncRules(services: ServicePortMap([dns]), endpoints: EndpointsMap([dns.name: remaining]), node: node)
+            // Told what changed, as the proxy's sync loop does (the nftables proxier then compares only that,
+            // conntrack cleanup included; the iptables one ignores the list).
+            let plan = try await proxier.syncRules(services: ServicePortMap([dns]), endpoints: EndpointsMap([dns.name: remaining]), node: node,
+                                                   changed: [dns.name])
             #expect(!plan.isFull)
             let next = try await topology.udpExchange(from: topology.client, "10.96.0.60", port: 53, sourcePort: 41000)
             if cleanup {

@@ -53,6 +53,14 @@ func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
 
+/// CPU time (user + system, ms) this process or its waited-for children used so far: unlike wall time it
+/// hardly moves with the machine's load (the kernel's netlink work is our system time).
+func cpuMilliseconds(children: Bool = false) -> Double {
+    var usage = rusage()
+    getrusage((children ? RUSAGE_CHILDREN : RUSAGE_SELF).rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+}
+
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return 0 }
@@ -119,15 +127,15 @@ let clock = ContinuousClock()
 var started = clock.now
 
 /// The endpoints after the `change`-th one-endpoint change (one endpoint of one service replaced, a
-/// different service each time).
-func changed(_ current: EndpointsMap, _ change: Int) -> EndpointsMap {
+/// different service each time), and the service port changed (what the change trackers report).
+func changed(_ current: EndpointsMap, _ change: Int) -> (EndpointsMap, ServicePortName) {
     var current = current
     let service = (change * 7919) % options.services
     let name = ServicePortName(namespace: "bench", name: "svc-\(service)", portName: "http", protocol: .tcp)
     var list = current[name]
     list[0] = list[0] == endpoint(service, 15) ? endpoint(service, 0) : endpoint(service, 15)  // always a real change
     current.update(name, list)
-    return current
+    return (current, name)
 }
 
 /// The same services in upstream kube-proxy's nftables layout (pkg/proxy/nftables, IPv4) as `nft -f` input: the
@@ -184,8 +192,10 @@ if options.modes.contains(.nftables) {
     let rssBefore = rssMiB()
 
     started = clock.now
+    let cpuBefore = cpuMilliseconds()
     let full = try await proxier.sync(services: services, endpoints: EndpointsMap(endpoints), node: node)
     let fullTime = clock.now - started
+    let fullCPU = cpuMilliseconds() - cpuBefore
     let fullBuild = await proxier.lastBuildDuration
     let fullKernel = await proxier.lastKernelDuration
     let rssAfterFull = rssMiB()
@@ -198,9 +208,11 @@ if options.modes.contains(.nftables) {
     var affinityTimes: [Double] = []
     var current = EndpointsMap(endpoints)
     for change in 0..<options.changes {
-        current = changed(current, change)
+        let (next, name) = changed(current, change)
+        current = next
         started = clock.now
-        let plan = try await proxier.sync(services: services, endpoints: current, node: node)
+        // Told which service port changed, as the proxy's sync loop is by the change trackers.
+        let plan = try await proxier.sync(services: services, endpoints: current, node: node, changed: [name])
         if hasAffinity((change * 7919) % options.services) {
             affinityTimes.append(milliseconds(clock.now - started))
             continue
@@ -211,11 +223,22 @@ if options.modes.contains(.nftables) {
         insideTimes.append(milliseconds(await proxier.lastSyncDuration))
         precondition(!plan.isFull, "expected a partial sync")
     }
-    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel (%@)", milliseconds(fullTime),
-                 milliseconds(fullBuild), milliseconds(fullKernel), full.summary))
-    say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50 %.2f ms, kernel p50 %.2f ms)",
+    say(String(format: "full sync         %.0f ms: %.0f ms building, %.0f ms in the kernel; %.0f ms CPU (%@)", milliseconds(fullTime),
+                 milliseconds(fullBuild), milliseconds(fullKernel), fullCPU, full.summary))
+    say(String(format: "1-endpoint change p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d changes (inside sync p50 %.2f ms: building p50/p99 %.2f/%.2f ms, kernel p50/p99 %.2f/%.2f ms)",
                  percentile(partialTimes, 0.5), percentile(partialTimes, 0.99), partialTimes.max() ?? 0, partialTimes.count,
-                 percentile(insideTimes, 0.5), percentile(buildTimes, 0.5), percentile(kernelTimes, 0.5)))
+                 percentile(insideTimes, 0.5), percentile(buildTimes, 0.5), percentile(buildTimes, 0.99),
+                 percentile(kernelTimes, 0.5), percentile(kernelTimes, 0.99)))
+    // The same without the list of changed ports: every service port compared with what it was built from.
+    var scanTimes: [Double] = []
+    for change in options.changes..<(options.changes + max(10, options.changes / 4)) where !hasAffinity((change * 7919) % options.services) {
+        current = changed(current, change).0
+        started = clock.now
+        _ = try await proxier.sync(services: services, endpoints: current, node: node)
+        scanTimes.append(milliseconds(clock.now - started))
+    }
+    say(String(format: "  without the changed-port list (comparing every service port): p50 %.2f ms, p99 %.2f ms over %d changes",
+               percentile(scanTimes, 0.5), percentile(scanTimes, 0.99), scanTimes.count))
     if !affinityTimes.isEmpty {
         say(String(format: "1-endpoint change of a ClientIP-affinity service p50 %.2f ms, p99 %.2f ms over %d changes (per-endpoint chains)",
                    percentile(affinityTimes, 0.5), percentile(affinityTimes, 0.99), affinityTimes.count))
@@ -237,15 +260,16 @@ if options.modes.contains(.nftables) {
         started = clock.now
         _ = shell("/usr/sbin/nft list table ip swiftlet-proxy > \(file)")
         let listTime = clock.now - started
-        // nft 1.0 prints the endpoint maps' key as `mark` (we do not write nft's typeof user data), and will not
-        // look a `numgen` value up in a mark map when reading the text back: name the key by its expression.
-        _ = shell("sed -i 's/type mark : ipv4_addr . inet_service/typeof numgen random mod 1048576 : ip daddr . tcp dport/' \(file)")
+        // The endpoint maps carry nft's typeof user data, so the listing names their key `numgen random mod
+        // 1048576` and loads back as it is.
         started = clock.now
+        let childCPUBefore = cpuMilliseconds(children: true)
         let status = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft -f \(file)")
         let loadTime = clock.now - started
+        let loadCPU = cpuMilliseconds(children: true) - childCPUBefore
         say(String(format: "nft list table    %.0f ms (what a listing sync path would pay)", milliseconds(listTime)))
-        say(String(format: "nft -f same table %.0f ms (exit %d) → ours is %.2f× of nft -f", milliseconds(loadTime), status,
-                     milliseconds(fullTime) / max(milliseconds(loadTime), 0.001)))
+        say(String(format: "nft -f same table %.0f ms, %.0f ms CPU (exit %d) → ours is %.2f× of nft -f (CPU %.2f×)", milliseconds(loadTime),
+                     loadCPU, status, milliseconds(fullTime) / max(milliseconds(loadTime), 0.001), fullCPU / max(loadCPU, 0.001)))
         _ = shell("/usr/sbin/ip netns exec \(other) /usr/sbin/nft flush ruleset")
         if options.upstreamLayout {
             try upstreamLayoutText(services: ports, endpoints: endpoints).write(toFile: file, atomically: true, encoding: .utf8)
@@ -281,7 +305,7 @@ if options.modes.contains(.iptables) {
     var partialInputs: [[String]] = []
     var current = EndpointsMap(endpoints)
     for change in 0..<options.changes {
-        current = changed(current, change)
+        current = changed(current, change).0
         started = clock.now
         let plan = try await proxier.sync(services: services, endpoints: current, node: node)
         partialTimes.append(milliseconds(clock.now - started))

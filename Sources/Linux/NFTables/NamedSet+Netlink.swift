@@ -14,6 +14,8 @@ struct SetDescriptor {
     var flags: UInt32
     var timeout: Duration?
     var size: UInt32?
+    /// Sent instead of ``byteOrderUserData`` when set (``NamedSet/userData``).
+    var userData: [UInt8]?
 
     var summary: String { "\(dataType == nil ? "set" : "map") \(family) \(table)/\(name)" }
 
@@ -46,7 +48,7 @@ struct SetDescriptor {
                 }
             }
             if let timeout { nftnl_set_set_u64(set, attr(NFTNL_SET_TIMEOUT), timeout.milliseconds) }
-            let userData = byteOrderUserData
+            let userData = self.userData ?? byteOrderUserData
             if !userData.isEmpty {
                 _ = userData.withUnsafeBytes {
                     nftnl_set_set_data(set, attr(NFTNL_SET_USERDATA), $0.baseAddress, UInt32($0.count))
@@ -107,7 +109,7 @@ extension NamedSet {
         if isMap { flags |= Flags.map }
         if keyType.isConcatenation && self.flags.contains(.interval) { flags |= Flags.concat }
         return SetDescriptor(family: family, table: table, name: name, keyType: keyType, dataType: dataType,
-                             flags: flags, timeout: timeout, size: size)
+                             flags: flags, timeout: timeout, size: size, userData: userData)
     }
 
     /// The request deleting this set.

@@ -39,6 +39,9 @@ public struct NamedSet: Hashable, Sendable {
     public var size: UInt32?
     /// The kernel's handle; set on sets read back, ignored when adding.
     public var handle: UInt64?
+    /// User data (`NFTNL_SET_USERDATA`) to send instead of the key and data byte-order records, e.g. the
+    /// `typeof` records `nft` writes so `nft list` names the key by its expression. Not read back.
+    public var userData: [UInt8]?
 
     public init(
         _ name: String, in table: Table, key: KeyType, data: DataType? = nil, flags: Flags = [],

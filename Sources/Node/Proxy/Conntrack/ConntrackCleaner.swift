@@ -61,14 +61,37 @@ public final class ConntrackCleaner: Sendable {
     /// many. Failures are logged and counted, never thrown: the rules are already programmed.
     @discardableResult
     public func cleanUp(services: ServicePortMap, endpoints: EndpointsMap) -> Int {
+        cleanUp(services: services, endpoints: endpoints, changed: nil)
+    }
+
+    /// The same, told which service ports may differ from the previous call's state (as a partial sync
+    /// knows them): only those are compared, so the cost follows the change, not the number of services.
+    /// `nil` compares every UDP service port.
+    @discardableResult
+    public func cleanUp(services: ServicePortMap, endpoints: EndpointsMap, changed: Set<ServicePortName>?) -> Int {
         state.withLock { state in
-            var used: [ServicePortName: [EndpointInfo]] = [:]
-            for (name, service) in services.ports where name.protocol == .udp {
-                used[name] = EndpointSelection(service: service, endpoints: endpoints[name]).all
+            let stale: Stale
+            if let changed, let previous = state.services {
+                var used = state.endpoints
+                var before: [ServicePortName: ServicePortInfo] = [:], after: [ServicePortName: ServicePortInfo] = [:]
+                var usedBefore: [ServicePortName: [EndpointInfo]] = [:]
+                for name in changed where name.protocol == .udp {
+                    before[name] = previous[name]
+                    after[name] = services[name]
+                    usedBefore[name] = used[name]
+                    used[name] = services[name].map { EndpointSelection(service: $0, endpoints: endpoints[name]).all }
+                }
+                stale = Self.stale(from: (ServicePortMap(ports: before), usedBefore), to: (ServicePortMap(ports: after), used))
+                state.endpoints = used
+            } else {
+                var used: [ServicePortName: [EndpointInfo]] = [:]
+                for (name, service) in services.ports where name.protocol == .udp {
+                    used[name] = EndpointSelection(service: service, endpoints: endpoints[name]).all
+                }
+                stale = state.services.map { Self.stale(from: ($0, state.endpoints), to: (services, used)) } ?? Stale()
+                state.endpoints = used
             }
-            let stale = state.services.map { Self.stale(from: ($0, state.endpoints), to: (services, used)) } ?? Stale()
             state.services = services
-            state.endpoints = used
             guard !stale.isEmpty else { return 0 }
             do {
                 var deleted = 0

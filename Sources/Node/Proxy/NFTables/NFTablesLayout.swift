@@ -56,13 +56,36 @@ public struct NFTablesLayout: Sendable {
     /// stay small; the table's sets are found by name in a list, so there are not too many either.
     public static let dispatchesPerMap = 128
 
-    /// The shared endpoint map `shard`: `type mark : ipv4_addr . inet_service; flags interval`, holding
+    /// The shared endpoint map `shard`: `type mark : ipv4_addr . inet_service; flags interval` (listed by `nft` as
+    /// `typeof numgen random mod 1048576 : ip daddr . th dport`), holding
     /// for dispatch `d` of the map the ranges `d << 21 + [lo, hi]` of each endpoint.
     public func endpointMap(shard: Int) -> NamedSet { endpointMap(named: Self.endpointMapPrefix + String(shard)) }
 
-    /// The shared endpoint map called `name`.
+    /// The shared endpoint map called `name`. Its user data is what `nft` writes for `typeof numgen random mod
+    /// 1048576 : ip daddr . th dport` (see ``endpointMapUserData(family:)``), so `nft list` shows that instead of `mark`.
     public func endpointMap(named name: String) -> NamedSet {
-        NamedSet(name, in: table, key: [.mark], data: .concatenation([addressType, .inetService]), flags: [.interval])
+        var map = NamedSet(name, in: table, key: [.mark], data: .concatenation([addressType, .inetService]), flags: [.interval])
+        map.userData = Self.endpointMapUserData(family: table.family)
+        return map
+    }
+
+    /// The set user data `nft` 1.0 writes for `map … { typeof numgen random mod 1048576 : ip daddr . th dport;
+    /// flags interval; }` (`ip6 daddr` for ip6), read off `nft --debug=mnl`: type-length-value records
+    /// (`NFTNL_UDATA_SET_*`, native-endian u32s) — key byte order host (1), data byte order none (0, a
+    /// concatenation), the key's `typeof` (expression type 23, numgen: random, modulus, offset 0), the data's
+    /// (13, a concatenation of two payload expressions, 7: protocol description and field — ip 12/12, ip6 13/9,
+    /// th 11/2), data interval 0. `nft` then lists the map's key as that expression with its range
+    /// elements as numbers, and the listing loads back with `nft -f`.
+    static func endpointMapUserData(family: Family) -> [UInt8] {
+        func u32(_ type: UInt8, _ value: UInt32) -> [UInt8] { [type, 4] + withUnsafeBytes(of: value) { Array($0) } }
+        func nest(_ type: UInt8, _ body: [UInt8]) -> [UInt8] { [type, UInt8(body.count)] + body }
+        func typeof(_ expression: UInt32, _ data: [UInt8]) -> [UInt8] { u32(0, expression) + nest(1, data) }
+        let numgen = typeof(23, u32(0, 1) + u32(1, slotsPerService) + u32(2, 0))
+        let (description, field): (UInt32, UInt32) = family == .ip6 ? (13, 9) : (12, 12)
+        let address = typeof(7, u32(0, description) + u32(1, field))
+        let port = typeof(7, u32(0, 11) + u32(1, 2))
+        let concatenation = typeof(13, nest(0, address) + nest(1, port))
+        return u32(0, 1) + u32(1, 0) + nest(3, numgen) + nest(4, concatenation) + u32(6, 0)
     }
 
     /// Whether `name` is one of the shared endpoint maps.

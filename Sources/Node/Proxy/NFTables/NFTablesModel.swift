@@ -82,6 +82,14 @@ public struct NFTablesModel: Hashable, Sendable {
         }
     }
 
+    /// Makes room for `counts[set]` elements of each set (and as many references for the shared ones).
+    mutating func reserveCapacity(elements counts: [String: Int]) {
+        for (set, count) in counts where count > 0 {
+            elements[set, default: [:]].reserveCapacity(count)
+            if Self.sharedSets.contains(set) { references[set, default: [:]].reserveCapacity(count) }
+        }
+    }
+
     /// Total number of rules.
     public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.count } }
     /// Total number of set elements.

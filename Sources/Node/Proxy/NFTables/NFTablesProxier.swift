@@ -107,6 +107,8 @@ public actor NFTablesProxier {
     /// The map elements of the last successful sync (what partial syncs diff against; the rules are rebuilt
     /// per changed service instead of kept), uniquely referenced so a sync patches them in place.
     private var desiredElements: [String: [Value: SetElement]]?
+    /// How many elements each set held after the last sync (what a full sync reserves room for).
+    private var lastElementCounts: [String: Int]?
 
     /// - Parameters:
     ///   - family: `.ip` or `.ip6`: the table this proxier owns; services and endpoints of the other family
@@ -162,9 +164,14 @@ public actor NFTablesProxier {
     /// Brings the table in line with `services`, `endpoints` and `node`; returns what was sent.
     ///
     /// Only service ports whose definition or endpoints differ from the last sync are rebuilt and
-    /// compared, so the cost of a partial sync follows the size of the change.
+    /// compared, so the cost of a partial sync follows the size of the change. With `changed` (the service
+    /// ports added, changed or removed since the previous call, as the change trackers'
+    /// `takeChanges()` report them) a partial sync looks at those alone and never walks the others; without
+    /// it, it compares every service port with what it was built from (cheap, but O(services)). A full
+    /// sync (the first, after a failure, on outside interference or the periodic one) ignores `changed`.
     @discardableResult
-    public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) throws(ProxyError) -> NFTablesSyncPlan {
+    public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo,
+                     changed: Set<ServicePortName>? = nil) throws(ProxyError) -> NFTablesSyncPlan {
         let started = clock.now
         let key = builderKey(for: node)
         let builder = NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
@@ -188,6 +195,8 @@ public actor NFTablesProxier {
         var touched = NFTablesSyncPlan.Touched()
         if full {
             desired = NFTablesModel()
+            // Room for what the last sync held (or an estimate), so the big sets are not rehashed while growing.
+            desired.reserveCapacity(elements: lastElementCounts ?? builder.estimatedElementCounts(services: services, endpoints: endpoints))
         } else {
             desired = NFTablesModel(elements: desiredElements!, references: desiredReferences)
             desiredElements = nil  // uniquely referenced while patched
@@ -214,25 +223,45 @@ public actor NFTablesProxier {
                 touched.formUnion(oldFragment)
             }
             desired.merge(fragment)
-            touched.formUnion(fragment)
+            if !full { touched.formUnion(fragment) }  // a full plan compares nothing
             cache[name] = CachedService(service: service, endpoints: list, slot: slot)
         }
-        // Full syncs hand slots out in name order; partial ones walk the dictionary as it is.
-        if full {
-            for (name, service) in services.ports.sorted(by: { $0.key < $1.key }) { update(name, service) }
-        } else {
-            for (name, service) in services.ports { update(name, service) }
+        func remove(_ name: ServicePortName, _ old: CachedService) {
+            let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
+            desired.remove(oldFragment)
+            before.merge(oldFragment)
+            touched.formUnion(oldFragment)
+            freed.append(old.slot.number)
+            cache[name] = nil
         }
-        // Every current service is cached now: only a cache larger than the services holds removed ones.
-        if cache.count > services.count {
-            for (name, old) in cache where services[name] == nil {
-                let oldFragment = builder.fragment(for: old.service, endpoints: old.endpoints, slot: old.slot)
-                desired.remove(oldFragment)
-                before.merge(oldFragment)
-                touched.formUnion(oldFragment)
-                freed.append(old.slot.number)
-                cache[name] = nil
+        var comparedAll = false
+        func compareAll() {
+            for (name, service) in services.ports { update(name, service) }
+            // Every current service is cached now: only a cache larger than the services holds removed ones.
+            if cache.count > services.count {
+                for (name, old) in cache where services[name] == nil { remove(name, old) }
             }
+        }
+        if full {
+            // Full syncs hand slots out in name order.
+            for (name, service) in services.ports.sorted(by: { $0.key < $1.key }) { update(name, service) }
+        } else if let changed {
+            for name in changed {
+                if let service = services[name] {
+                    update(name, service)
+                } else if let old = cache[name] {
+                    remove(name, old)
+                }
+            }
+            if cache.count != services.count {
+                comparedAll = true
+                // The caller's account missed an added or removed port: compare everything (still partial).
+                logger.warning("changed service ports do not account for the services; comparing all of them",
+                               metadata: ["changed": "\(changed.count)", "services": "\(services.count)", "cached": "\(cache.count)"])
+                compareAll()
+            }
+        } else {
+            compareAll()
         }
         // The fixed part, with as many endpoint maps as slots were ever handed out need (maps stay until a
         // full sync finds them unused).
@@ -302,6 +331,7 @@ public actor NFTablesProxier {
             for name in touched.chains where staleChains[name] != nil && desired.chains[name] != nil { staleChains[name] = nil }
             partialSyncCount += 1
         }
+        lastElementCounts = desired.elements.mapValues(\.count)
         desiredElements = desired.elements
         desiredReferences = desired.references
         self.cache = cache
@@ -312,7 +342,7 @@ public actor NFTablesProxier {
         var summary = plan
         summary.transaction = Transaction()  // keep the account, not the (possibly huge) batch
         lastPlan = summary
-        conntrack?.cleanUp(services: services, endpoints: endpoints)
+        conntrack?.cleanUp(services: services, endpoints: endpoints, changed: full || comparedAll ? nil : changed)
 
         let duration = clock.now - started
         lastSyncDuration = duration
@@ -426,14 +456,20 @@ public final class RulesetGeneration: Sendable {
 
 extension NFTablesProxier: Proxier {
     public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult {
-        let result = try syncResult(services: services, endpoints: endpoints, node: node)
+        try await syncRules(services: services, endpoints: endpoints, node: node, changed: nil)
+    }
+
+    public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo, changed: Set<ServicePortName>?) async throws(ProxyError)
+        -> SyncResult {
+        let result = try syncResult(services: services, endpoints: endpoints, node: node, changed: changed)
         // The full sync's model and batch are gone now: give their pages back.
         if result.isFull { NFTablesProxier.returnFreedMemory() }
         return result
     }
 
-    private func syncResult(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) throws(ProxyError) -> SyncResult {
-        let plan = try sync(services: services, endpoints: endpoints, node: node)
+    private func syncResult(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo,
+                            changed: Set<ServicePortName>?) throws(ProxyError) -> SyncResult {
+        let plan = try sync(services: services, endpoints: endpoints, node: node, changed: changed)
         return SyncResult(isFull: plan.isFull, summary: plan.summary)
     }
 }

@@ -41,6 +41,12 @@ struct NFTablesRuleBuilder: Sendable {
         return model
     }
 
+    /// Roughly how many elements the big sets of `services` hold (one service-ips element per service port,
+    /// a hairpin pair per endpoint), so a first full sync can reserve room for them.
+    func estimatedElementCounts(services: ServicePortMap, endpoints: EndpointsMap) -> [String: Int] {
+        [NFTablesLayout.serviceIPs: services.count, NFTablesLayout.hairpinEndpoints: endpoints.endpoints.values.reduce(0) { $0 + $1.count }]
+    }
+
     /// The chains and elements of one service port alone.
     func fragment(for service: ServicePortInfo, endpoints: [EndpointInfo], slot: DispatchSlot) -> NFTablesModel {
         var model = NFTablesModel()
@@ -60,13 +66,14 @@ struct NFTablesRuleBuilder: Sendable {
         let clusterIPs = service.clusterIPs.compactMap(layout.value)
         let externalIPs = (service.externalIPs + service.loadBalancerIPs).compactMap(layout.value)
         let port = Value.inetService(service.port)
+        let allEndpoints = selection.all
 
-        for endpoint in selection.all where service.affinityTimeout == nil {
+        for endpoint in allEndpoints where service.affinityTimeout == nil {
             // Pod to its own service: masquerade, so the reply comes back through the node.
             guard let address = layout.value(endpoint.ip) else { continue }
             model.insert(SetElement(key: .concat(address, address)), into: NFTablesLayout.hairpinEndpoints)
         }
-        for endpoint in selection.all where service.affinityTimeout != nil {
+        for endpoint in allEndpoints where service.affinityTimeout != nil {
             guard let address = layout.value(endpoint.ip) else { continue }
             var rules = [R(Expr.match(.payload(saddr), .equal, address) + [.verdict(.jump(NFTablesLayout.markForMasquerade))])]
             if let timeout = service.affinityTimeout {
@@ -120,7 +127,7 @@ struct NFTablesRuleBuilder: Sendable {
             externalVerdict = .goto(externalChain)
         } else {
             // No endpoint at all: reject. Endpoints, but none local for externalTrafficPolicy Local: drop.
-            externalVerdict = selection.all.isEmpty ? .goto(NFTablesLayout.rejectChain) : .drop
+            externalVerdict = allEndpoints.isEmpty ? .goto(NFTablesLayout.rejectChain) : .drop
         }
         let hasEndpoints = !selection.external.isEmpty
         for ip in externalIPs {

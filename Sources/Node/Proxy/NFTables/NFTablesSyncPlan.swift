@@ -114,16 +114,18 @@ public struct NFTablesSyncPlan: Sendable {
             tx.add(wantedSets[name]!)
             if desired.sets[name] != nil { plan.addedSets.append(name) }
         }
-        // Elements before rules: the kernel checks each map element against every rule bound to the map,
-        // and each newly bound rule against every element, so either order costs the same.
+        // Rules before elements: a rule that looks a map up binds it, and binding walks every element the
+        // map's tree holds (`nf_tables_bind_set`: an rbtree walk per rule, ~1 s for 10k dispatch rules over
+        // maps of 1,280 elements), while an element added to a bound map is only checked against each
+        // binding (a register check; for verdicts a loop check, which the walk does too).
+        for name in names {
+            let chain = layout.chain(named: name)
+            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+        }
         for set in elementSets(layout, desired) {
             let elements = ordered(Array((desired.elements[set.name] ?? [:]).values), in: set)
             tx.add(elements: elements, to: set)
             if !elements.isEmpty { plan.addedElements[set.name] = elements }
-        }
-        for name in names {
-            let chain = layout.chain(named: name)
-            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
         }
         plan.transaction = tx
         return plan
@@ -185,16 +187,18 @@ public struct NFTablesSyncPlan: Sendable {
             tx.add(desired.sets[name]!)
             plan.addedSets.append(name)
         }
-        // Elements before rules: the kernel checks each map element against every rule bound to the map,
-        // and each newly bound rule against every element, so either order costs the same.
+        // Rules before elements: a rule that looks a map up binds it, and binding walks every element the
+        // map's tree holds (`nf_tables_bind_set`: an rbtree walk per rule, ~1 s for 10k dispatch rules over
+        // maps of 1,280 elements), while an element added to a bound map is only checked against each
+        // binding (a register check; for verdicts a loop check, which the walk does too).
+        for name in names {
+            let chain = layout.chain(named: name)
+            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
+        }
         for set in elementSets(layout, desired) {
             let elements = ordered(Array((desired.elements[set.name] ?? [:]).values), in: set)
             tx.add(elements: elements, to: set)
             if !elements.isEmpty { plan.addedElements[set.name] = elements }
-        }
-        for name in names {
-            let chain = layout.chain(named: name)
-            for rule in desired.chains[name] ?? [] { tx.add(Rule(in: chain, comment: rule.comment, rule.expressions)) }
         }
         plan.transaction = tx
         return plan

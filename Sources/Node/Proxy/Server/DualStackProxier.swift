@@ -15,11 +15,18 @@ public actor DualStackProxier: Proxier {
 
     @discardableResult
     public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult {
+        try await syncRules(services: services, endpoints: endpoints, node: node, changed: nil)
+    }
+
+    /// Each family's proxier gets the same `changed`: both were handed the previous snapshots too.
+    @discardableResult
+    public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo, changed: Set<ServicePortName>?) async throws(ProxyError)
+        -> SyncResult {
         var results: [SyncResult] = []
         var failure: ProxyError?
         for proxier in proxiers {
             do {
-                results.append(try await proxier.syncRules(services: services, endpoints: endpoints, node: node))
+                results.append(try await proxier.syncRules(services: services, endpoints: endpoints, node: node, changed: changed))
             } catch {
                 failure = failure ?? error
             }

@@ -13,11 +13,27 @@ public protocol Proxier: Actor {
     @discardableResult
     func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult
 
+    /// The same, told which service ports may differ from the snapshots of this proxier's previous call
+    /// (added, changed or removed; the change trackers' ``ServiceChangeTracker/takeChanges()`` and
+    /// ``EndpointsChangeTracker/takeChanges()``), so a partial sync need not compare the others. `nil`:
+    /// not known, compare everything. A backend may ignore it (the default does).
+    @discardableResult
+    func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo, changed: Set<ServicePortName>?) async throws(ProxyError)
+        -> SyncResult
+
     /// Makes the next sync a full one (as the periodic safety net does).
     func requestFullSync() async
 
     /// Removes everything this backend programmed (a throwaway node shutting down).
     func cleanup() async throws(ProxyError)
+}
+
+extension Proxier {
+    @discardableResult
+    public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo, changed: Set<ServicePortName>?) async throws(ProxyError)
+        -> SyncResult {
+        try await syncRules(services: services, endpoints: endpoints, node: node)
+    }
 }
 
 /// What one sync did, in words both backends share.

@@ -102,8 +102,12 @@ public final class ProxyServer: Sendable {
         let runner = SyncRunner(minInterval: configuration.minSyncPeriod, maxInterval: configuration.syncPeriod, logger: logger) {
             do {
                 let triggers = endpoints.takeTriggerTimes()
-                let (serviceMap, endpointsMap) = (services.snapshot(), endpoints.snapshot())
-                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot())
+                // The snapshots with the service ports changed since the previous sync: a partial sync compares
+                // only those. (A failed sync makes the next one full, so changes taken here are never lost.)
+                let (serviceMap, changedPorts) = services.takeChanges()
+                let (endpointsMap, changedEndpoints) = endpoints.takeChanges()
+                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot(),
+                                            changed: changedPorts.union(changedEndpoints))
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
                 await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap)
                 return true

@@ -24,6 +24,8 @@ public final class EndpointsChangeTracker: Sendable {
         var namesByService: [String: [ServicePortName]] = [:]
         /// Trigger times of changes not yet programmed, for `network_programming_duration_seconds`.
         var pendingTriggerTimes: [Date] = []
+        /// Service ports whose endpoints changed since the last ``takeChanges()``.
+        var changed: Set<ServicePortName> = []
     }
 
     public let nodeName: String
@@ -60,6 +62,8 @@ public final class EndpointsChangeTracker: Sendable {
                 let oldValue = Dictionary(uniqueKeysWithValues: oldNames.compactMap { name in s.endpoints[name].map { (name, $0) } })
                 guard oldValue != merged else { continue }
                 changed = true
+                for name in oldNames where merged[name] != oldValue[name] { s.changed.insert(name) }
+                for name in merged.keys where oldValue[name] == nil { s.changed.insert(name) }
                 for name in oldNames { s.endpoints[name] = nil }
                 for (name, list) in merged { s.endpoints[name] = list }
                 s.namesByService[service] = merged.isEmpty ? nil : Array(merged.keys)
@@ -83,6 +87,16 @@ public final class EndpointsChangeTracker: Sendable {
     /// The current endpoints.
     public func snapshot() -> EndpointsMap {
         EndpointsMap(sorted: state.withLock { $0.endpoints })
+    }
+
+    /// The current endpoints and the service ports whose endpoints changed since the previous call, taken
+    /// together (so no change falls between them); the next call reports changes from here. For the one
+    /// sync loop that passes them to ``Proxier/syncRules(services:endpoints:node:changed:)``.
+    public func takeChanges() -> (endpoints: EndpointsMap, changed: Set<ServicePortName>) {
+        state.withLock { s in
+            defer { s.changed = [] }
+            return (EndpointsMap(sorted: s.endpoints), s.changed)
+        }
     }
 
     /// The Service a slice belongs to, from its label.

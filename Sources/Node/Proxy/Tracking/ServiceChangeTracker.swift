@@ -10,10 +10,13 @@ import Synchronization
 ///     let tracker = ServiceChangeTracker()
 ///     if tracker.update(old: nil, new: service) { runner.requestSync() }
 ///     let ports = tracker.snapshot()
+///     let (current, changed) = tracker.takeChanges()   // the sync's snapshot and what changed since the last take
 public final class ServiceChangeTracker: Sendable {
     private struct State {
         var ports: [ServicePortName: ServicePortInfo] = [:]
         var namesByService: [String: [ServicePortName]] = [:]
+        /// Ports added, changed or removed since the last ``takeChanges()``.
+        var changed: Set<ServicePortName> = []
     }
 
     private let state = Mutex(State())
@@ -30,6 +33,9 @@ public final class ServiceChangeTracker: Sendable {
         return state.withLock { s in
             let previous = (s.namesByService[key] ?? []).compactMap { s.ports[$0] }
             guard previous.sorted(by: { $0.name < $1.name }) != ports.sorted(by: { $0.name < $1.name }) else { return false }
+            let wanted = Dictionary(ports.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+            for old in previous where wanted[old.name] != old { s.changed.insert(old.name) }
+            for (name, port) in wanted where s.ports[name] != port { s.changed.insert(name) }
             for name in s.namesByService[key] ?? [] { s.ports[name] = nil }
             for port in ports { s.ports[port.name] = port }
             s.namesByService[key] = ports.isEmpty ? nil : ports.map(\.name)
@@ -40,6 +46,16 @@ public final class ServiceChangeTracker: Sendable {
     /// The current service ports.
     public func snapshot() -> ServicePortMap {
         ServicePortMap(ports: state.withLock { $0.ports })
+    }
+
+    /// The current service ports and the names of those added, changed or removed since the previous
+    /// call, taken together (so no change falls between them); the next call reports changes from here.
+    /// For the one sync loop that passes them to ``Proxier/syncRules(services:endpoints:node:changed:)``.
+    public func takeChanges() -> (ports: ServicePortMap, changed: Set<ServicePortName>) {
+        state.withLock { s in
+            defer { s.changed = [] }
+            return (ServicePortMap(ports: s.ports), s.changed)
+        }
     }
 
     /// The proxied ports of `service`: none for ExternalName and headless services.
