@@ -283,6 +283,25 @@ import Testing
         #expect(throws: DecodingError.self) { try ManagedFieldsEntry(json: ["time": "yesterday"]) }
     }
 
+    @Test func fieldsV1DecodesAsTheGenericJSONValueWould() throws {
+        // The trie (objects down to `{}` leaves) takes the fast path; anything else the generic one: same values.
+        let tries: [String] = [
+            #"{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"k:{\"name\":\"c\"}":{".":{},"f:image":{}}}}"#,
+            #"{}"#,
+            #"{"f:a":{"f:b":1,"f:c":"x","f:d":[{}],"f:e":null}}"#,
+            #"[1,"two"]"#,
+            #""text""#,
+        ]
+        for fields in tries {
+            let entry = try KubeJSON.decode(ManagedFieldsEntry.self, from: Data(#"{"manager":"m","fieldsV1":\#(fields)}"#.utf8))
+            #expect(entry.fieldsV1 == (try KubeJSON.decode(JSONValue.self, from: Data(fields.utf8))), "\(fields)")
+            #expect(entry.manager == "m")
+        }
+        let none = try KubeJSON.decode(ManagedFieldsEntry.self, from: Data(#"{"manager":"m","fieldsV1":null}"#.utf8))
+        #expect(none.fieldsV1 == nil)
+        #expect(throws: DecodingError.self) { try KubeJSON.decode(ManagedFieldsEntry.self, from: Data(#"{"manager":7}"#.utf8)) }
+    }
+
     @Test func minimalPodDoesNotGrowKeys() throws {
         // Only `metadata` and `spec.containers` are required upstream; nothing else is invented.
         try expectRoundTrip(Pod.self, #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}"#)

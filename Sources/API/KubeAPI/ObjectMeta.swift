@@ -97,6 +97,29 @@ public struct ManagedFieldsEntry: Codable, Sendable, Hashable {
     public var fieldsV1: JSONValue?
     public var subresource: String?
 
+    private enum CodingKeys: String, CodingKey { case manager, operation, apiVersion, time, fieldsType, fieldsV1, subresource }
+
+    /// As the synthesized decoding, except that `fieldsV1` — a trie of objects with `{}` leaves — is read as such:
+    /// `JSONValue`'s generic decoding tries every scalar type first, each a thrown error, at every node of the trie,
+    /// which made these entries about half the cost of decoding a stored pod. A trie holding anything but objects
+    /// is decoded the generic way.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        manager = try c.decodeIfPresent(String.self, forKey: .manager)
+        operation = try c.decodeIfPresent(String.self, forKey: .operation)
+        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
+        time = try c.decodeIfPresent(Time.self, forKey: .time)
+        fieldsType = try c.decodeIfPresent(String.self, forKey: .fieldsType)
+        if try !c.contains(.fieldsV1) || c.decodeNil(forKey: .fieldsV1) {
+            fieldsV1 = nil
+        } else if let trie = try? c.decode(FieldsTrie.self, forKey: .fieldsV1) {
+            fieldsV1 = trie.value
+        } else {
+            fieldsV1 = try c.decode(JSONValue.self, forKey: .fieldsV1)
+        }
+        subresource = try c.decodeIfPresent(String.self, forKey: .subresource)
+    }
+
     public init(manager: String? = nil, operation: String? = nil, apiVersion: String? = nil, time: Time? = nil,
                 fieldsType: String? = nil, fieldsV1: JSONValue? = nil, subresource: String? = nil) {
         self.manager = manager
@@ -147,6 +170,17 @@ extension ManagedFieldsEntry {
                   time: time, fieldsType: try string("fieldsType"), fieldsV1: fields == .null ? nil : fields,
                   subresource: try string("subresource"))
     }
+}
+
+/// A FieldsV1 trie node: an object whose members are nodes (the leaves are `{}`).
+private struct FieldsTrie: Decodable {
+    var members: [String: FieldsTrie]
+
+    init(from decoder: any Decoder) throws {
+        members = try decoder.singleValueContainer().decode([String: FieldsTrie].self)
+    }
+
+    var value: JSONValue { .object(members.mapValues(\.value)) }
 }
 
 /// meta/v1 `ListMeta`.

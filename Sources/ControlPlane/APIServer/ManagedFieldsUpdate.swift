@@ -8,9 +8,11 @@ struct ManagedFieldsUpdate: Sendable {
     var manager: String
     var subresource: String?
 
-    func record<K: KubeObject>(on object: inout K, old: K?) throws {
+    /// `oldValue` is `old` as a JSON value when the caller has it already: parsed from the stored bytes, which are
+    /// what encoding `old` again would give (the store keeps each object as the server encoded it).
+    func record<K: KubeObject>(on object: inout K, old: K?, oldValue: JSONValue? = nil) throws {
         let newValue = try Self.value(of: object)
-        let oldValue = try old.map(Self.value(of:))
+        let oldValue = try oldValue ?? old.map(Self.value(of:))
         let updated = try Patching.status(for: K.resource) {
             try FieldManager(kind: K.resource.kind, subresource: subresource ?? "")
                 .update(from: oldValue, to: newValue, manager: manager, apiVersion: K.resource.groupVersion, now: Date())

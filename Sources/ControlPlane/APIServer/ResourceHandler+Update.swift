@@ -30,9 +30,10 @@ extension ResourceHandler {
     }
 
     /// Admits and stores a new version of an existing object (PUT, PATCH, apply), with compare-and-swap on `kv`.
-    /// `manager` records the write in managedFields; nil when the caller (apply) has already done so.
+    /// `manager` records the write in managedFields; nil when the caller (apply) has already done so. `oldValue` is
+    /// `storedValue(kv)` when the caller has parsed it already.
     func store(_ incoming: Object, replacing old: Object, kv: KeyValue, path: ResourcePath, request: APIRequest,
-               subresource: String?, manager: ManagedFieldsUpdate?) async throws -> APIResponse {
+               subresource: String?, manager: ManagedFieldsUpdate?, oldValue: JSONValue? = nil) async throws -> APIResponse {
         var object = incoming
         try reconcileNamespace(&object, path: path)
         if subresource == "status" {
@@ -60,7 +61,7 @@ extension ResourceHandler {
             }
         }
         try throwIfInvalid(MetadataValidation.validate(object.metadata) + strategy.validate(object, old: old), name: name)
-        try manager?.record(on: &object, old: old)
+        if let manager { try manager.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
 
         var comparable = object, previous = old
         comparable.metadata.resourceVersion = nil
@@ -94,7 +95,7 @@ extension ResourceHandler {
         }
         for attempt in 0..<5 {
             let (old, kv) = try await load(name: name, namespace: path.namespace)
-            var original = try KubeJSON.value(of: old)
+            var original = try storedValue(kv)
             original["apiVersion"] = .string(info.groupVersion)
             original["kind"] = .string(info.kind)
             let patched = try Patching.apply(patchValue, contentType: contentType, to: original, kind: info.kind, info: info)
@@ -104,7 +105,8 @@ extension ResourceHandler {
             }
             do {
                 var response = try await store(object, replacing: old, kv: kv, path: path, request: request, subresource: subresource,
-                                                manager: ManagedFieldsUpdate(manager: request.fieldManager, subresource: subresource))
+                                                manager: ManagedFieldsUpdate(manager: request.fieldManager, subresource: subresource),
+                                                oldValue: original)
                 for warning in warnings { response.addWarning(warning) }
                 return response
             } catch StoreError.conflict where attempt < 4 {

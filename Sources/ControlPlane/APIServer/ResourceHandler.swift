@@ -80,6 +80,15 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
         return object
     }
 
+    /// A stored object as a JSON value, as `KubeJSON.value(of:)` gives it for the decoded object (`apiVersion`, `kind`,
+    /// managedFields, `metadata.resourceVersion` the key's revision), parsed from the stored bytes instead of encoding
+    /// the decoded object again: the bytes are the server's own encoding, which is also what GET and WATCH return.
+    func storedValue(_ kv: KeyValue) throws -> JSONValue {
+        var value = try JSONValue(parsing: kv.value)
+        value["metadata"]?["resourceVersion"] = .string(String(kv.modRevision))
+        return value
+    }
+
     /// The wire form of an object stored at `revision`.
     func encodeForResponse(_ object: Object, revision: Int64) throws -> Data {
         var copy = object

@@ -63,7 +63,8 @@ final class ServerCore: Sendable {
             throw Status(message: "namespaces \"\(namespace)\" not found", reason: "NotFound",
                          details: StatusDetails(name: namespace, kind: "namespaces"), code: 404)
         }
-        if let ns = try? KubeJSON.decode(Namespace.self, from: kv.value), ns.metadata.deletionTimestamp != nil {
+        // Only deletionTimestamp matters here: the namespace's managedFields are left undecoded (this runs on every create).
+        if let ns = try? KubeJSON.decode(Namespace.self, from: kv.value, omittingManagedFields: true), ns.metadata.deletionTimestamp != nil {
             throw Status(message: "unable to create new content in namespace \(namespace) because it is being terminated",
                          reason: "Forbidden",
                          details: StatusDetails(name: namespace, kind: "namespaces", causes: [

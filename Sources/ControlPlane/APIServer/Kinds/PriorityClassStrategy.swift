@@ -95,18 +95,18 @@ extension Printers {
 }
 
 /// The Priority admission plugin for pods and its reads of the PriorityClasses (straight from the store: there are
-/// a handful of them).
+/// a handful of them), decoded without their managedFields, which admission never reads: every pod create looks at them.
 struct PriorityAdmission: Sendable {
     let store: any Store
 
     func get(_ name: String) async throws -> PriorityClass? {
         guard let kv = try await store.get(key: StoredObject.key(PriorityClass.resource, namespace: nil, name: name)) else { return nil }
-        return try KubeJSON.decode(PriorityClass.self, from: kv.value)
+        return try KubeJSON.decode(PriorityClass.self, from: kv.value, omittingManagedFields: true)
     }
 
     func all() async throws -> [PriorityClass] {
         let page = try await store.list(prefix: StoredObject.prefix(PriorityClass.resource, namespace: nil), startAfter: nil, limit: 0, revision: nil)
-        return page.items.compactMap { try? KubeJSON.decode(PriorityClass.self, from: $0.value) }
+        return page.items.compactMap { try? KubeJSON.decode(PriorityClass.self, from: $0.value, omittingManagedFields: true) }
     }
 
     /// Resolves a new pod's `priorityClassName` (or the global default; the lowest-valued one if several) to
