@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Store
+import KubeAPI
 import Testing
 @testable import APIServer
 
@@ -80,6 +81,26 @@ import Testing
             #expect(graph.relates("n2", to: Reference(resource: "serviceaccounts", namespace: "default", name: "default")))
             #expect(graph.counts.pods == 2 && graph.counts.volumes == 2)
         }
+    }
+
+    @Test func topLevelMembersAreFoundWithoutParsingAndStatusWritesLeaveThePodAlone() throws {
+        let document = Data(#"{"metadata":{"name":"x","annotations":{"a":"{\"spec\":1}"}} , "spec" : {"nodeName":"n1","s":"}\\","v":[{"spec":2}]},"n":-1.5e3,"status":{"phase":"Running"}}"#.utf8)
+        let members = TopLevelJSON.members(["spec", "status", "n", "absent"], of: document)
+        #expect(members["spec"].map { String(decoding: $0, as: UTF8.self) } == #"{"nodeName":"n1","s":"}\\","v":[{"spec":2}]}"#)
+        #expect(members["status"].map { String(decoding: $0, as: UTF8.self) } == #"{"phase":"Running"}"#)
+        #expect(members["n"].map { String(decoding: $0, as: UTF8.self) } == "-1.5e3")
+        #expect(members["absent"] == nil)
+        #expect(try JSONValue(parsing: members["spec"]!)["s"]?.stringValue == "}\\")
+        // Only the spec (and resource claim statuses) matter: a phase change is the same pod to the graph.
+        let running = NodeGraph.PodDocument(Self.pod("p", node: "n1"))
+        var withStatus = String(decoding: Self.pod("p", node: "n1"), as: UTF8.self)
+        withStatus.removeLast()
+        let failed = NodeGraph.PodDocument(Data((withStatus + #","status":{"phase":"Failed"}}"#).utf8))
+        #expect(running.relevant == failed.relevant && failed.claimStatus == nil)
+        let claimed = NodeGraph.PodDocument(Data((withStatus + #","status":{"resourceClaimStatuses":[{"name":"g","resourceClaimName":"p-g-1"}]}}"#).utf8))
+        #expect(claimed.relevant != running.relevant)
+        #expect(claimed.entry(key: Self.podKey("p"))?.references.contains(Reference(resource: "resourceclaims", namespace: "default", name: "p-g-1")) == true)
+        #expect(NodeGraph.PodDocument(Self.pod("q", node: nil)).entry(key: Self.podKey("q")) == nil)
     }
 
     @Test(.timeLimit(.minutes(1)))

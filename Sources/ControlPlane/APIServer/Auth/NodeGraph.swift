@@ -124,7 +124,7 @@ final class NodeGraph: Sendable {
             repeat {
                 let page = try await store.list(prefix: prefix, startAfter: startAfter, limit: 500, revision: listRevision)
                 listRevision = page.revision
-                for kv in page.items { Self.apply(key: kv.key, value: kv.value, deleted: false, to: &fresh) }
+                for kv in page.items { Self.apply(key: kv.key, value: kv.value, to: &fresh) }
                 startAfter = page.hasMore ? page.items.last?.key : nil
             } while startAfter != nil
         }
@@ -138,13 +138,27 @@ final class NodeGraph: Sendable {
         ])
     }
 
-    /// Applies one store event (every event advances the revision; only pods and volumes change the graph).
+    /// Applies one store event (every event advances the revision; only pods and volumes change the graph). What a
+    /// pod relates to is worked out outside the lock, and not at all for an update that leaves its spec (and its
+    /// resource claim statuses) as they were — the kubelet's and the scheduler's status writes.
     func apply(_ event: WatchEvent) {
         let key = event.current.key
         let isPod = key.hasPrefix(Self.podPrefix), isVolume = key.hasPrefix(Self.volumePrefix)
         let started = ContinuousClock.now
+        var change: Change?
+        if isPod {
+            let current = PodDocument(event.current.value)
+            if event.kind == .delete {
+                change = .pod(key, nil)
+            } else if event.kind == .create || event.previous.map(PodDocument.init)?.relevant != current.relevant {
+                change = .pod(key, current.entry(key: key))
+            }
+        } else if isVolume {
+            let name = String(key.dropFirst(Self.volumePrefix.count))
+            change = .volume(name, event.kind == .delete ? nil : (try? JSONValue(parsing: event.current.value)).map(Self.volumeEntry))
+        }
         state.withLock { state in
-            if isPod || isVolume { Self.apply(key: key, value: event.current.value, deleted: event.kind == .delete, to: &state) }
+            if let change { Self.apply(change, to: &state) }
             state.revision = max(state.revision, event.revision)
         }
         if isPod || isVolume, let metrics {
@@ -154,23 +168,35 @@ final class NodeGraph: Sendable {
         release(upTo: event.revision)
     }
 
-    private static func apply(key: String, value: Data, deleted: Bool, to state: inout State) {
+    /// A pod's or a volume's new entry (nil: gone, or a pod no node runs).
+    enum Change {
+        case pod(String, PodEntry?)
+        case volume(String, VolumeEntry?)
+    }
+
+    private static func apply(key: String, value: Data, to state: inout State) {
         if key.hasPrefix(podPrefix) {
-            let entry = deleted ? nil : (try? JSONValue(parsing: value)).flatMap(podEntry)
+            apply(.pod(key, PodDocument(value).entry(key: key)), to: &state)
+        } else if key.hasPrefix(volumePrefix) {
+            apply(.volume(String(key.dropFirst(volumePrefix.count)), (try? JSONValue(parsing: value)).map(volumeEntry)), to: &state)
+        }
+    }
+
+    private static func apply(_ change: Change, to state: inout State) {
+        switch change {
+        case .pod(let key, let entry):
             let old = state.pods[key]
             guard old != entry else { return }
             if let old { unlink(old, in: &state) }
             state.pods[key] = entry
             if let entry { link(entry, in: &state) }
-        } else if key.hasPrefix(volumePrefix) {
-            let name = String(key.dropFirst(volumePrefix.count))
+        case .volume(let name, let entry):
             if let old = state.volumes[name] {
                 for secret in old.secrets {
                     state.volumeSecrets[secret]?.remove(name)
                     if state.volumeSecrets[secret]?.isEmpty == true { state.volumeSecrets[secret] = nil }
                 }
             }
-            let entry = deleted ? nil : (try? JSONValue(parsing: value)).map(volumeEntry)
             state.volumes[name] = entry
             for secret in entry?.secrets ?? [] { state.volumeSecrets[secret, default: []].insert(name) }
         }
@@ -188,11 +214,12 @@ final class NodeGraph: Sendable {
         }
     }
 
-    /// What a pod bound to a node uses; nil for a pod no node runs yet.
-    static func podEntry(_ pod: JSONValue) -> PodEntry? {
-        guard let spec = pod["spec"], let node = spec["nodeName"]?.stringValue, !node.isEmpty else { return nil }
-        let namespace = pod["metadata"]?["namespace"]?.stringValue ?? ""
-        let podName = pod["metadata"]?["name"]?.stringValue ?? ""
+    /// What a pod bound to a node uses, from its spec (and the resource claims its status names); nil for a pod no
+    /// node runs yet. The namespace and name come from its key.
+    static func podEntry(key: String, spec: JSONValue, claimStatuses: [JSONValue]) -> PodEntry? {
+        guard let node = spec["nodeName"]?.stringValue, !node.isEmpty else { return nil }
+        let path = key.dropFirst(podPrefix.count).split(separator: "/", maxSplits: 1)
+        let namespace = path.first.map(String.init) ?? "", podName = path.count == 2 ? String(path[1]) : ""
         var references: Set<Reference> = [
             Reference(resource: "serviceaccounts", namespace: namespace, name: spec["serviceAccountName"]?.stringValue ?? "default"),
         ]
@@ -204,7 +231,7 @@ final class NodeGraph: Sendable {
             }
         }
         // Dynamic resource allocation: claims named directly, or generated from a template (named in the status).
-        for claim in (spec["resourceClaims"]?.arrayValue ?? []) + (pod["status"]?["resourceClaimStatuses"]?.arrayValue ?? []) {
+        for claim in (spec["resourceClaims"]?.arrayValue ?? []) + claimStatuses {
             if let name = claim["resourceClaimName"]?.stringValue, !name.isEmpty {
                 references.insert(Reference(resource: "resourceclaims", namespace: namespace, name: name))
             }
@@ -274,6 +301,29 @@ final class NodeGraph: Sendable {
         }
         if let spec { walk(spec) }
         return VolumeEntry(claim: claim, secrets: secrets)
+    }
+
+    /// The parts of a stored pod the graph depends on, found by a scan of the top-level members (no parse): its
+    /// `spec`, and its `status` only when that names resource claims. A pod whose spec has no `"nodeName"` key is not
+    /// parsed at all.
+    struct PodDocument {
+        var spec: Data?
+        var claimStatus: Data?
+
+        init(_ value: Data) {
+            let members = TopLevelJSON.members(["spec", "status"], of: value)
+            spec = members["spec"]
+            claimStatus = members["status"].flatMap { TopLevelJSON.contains(#""resourceClaimStatuses""#, in: $0) ? $0 : nil }
+        }
+
+        /// Equal for two versions of a pod exactly when the graph sees no difference between them.
+        var relevant: [Data?] { [spec, claimStatus] }
+
+        func entry(key: String) -> PodEntry? {
+            guard let spec, TopLevelJSON.contains(#""nodeName""#, in: spec), let parsed = try? JSONValue(parsing: spec) else { return nil }
+            let statuses = claimStatus.flatMap { try? JSONValue(parsing: $0) }?["resourceClaimStatuses"]?.arrayValue ?? []
+            return NodeGraph.podEntry(key: key, spec: parsed, claimStatuses: statuses)
+        }
     }
 
     // MARK: Following the store
@@ -360,5 +410,94 @@ extension APIMetrics {
             labels: [("operation", operation)],
             buckets: [0.0001, 0.0002, 0.0004, 0.0008, 0.0016, 0.0032, 0.0064, 0.0128, 0.0256, 0.0512, 0.1024, 0.2048].map { .nanoseconds(Int64($0 * 1e9)) }
         ).record(duration)
+    }
+}
+
+/// Finds top-level members of a JSON object without parsing it: a scan that skips strings and nested values.
+enum TopLevelJSON {
+    /// The bytes of the values of the `names` members of the object in `data` (those present).
+    static func members(_ names: Set<String>, of data: Data) -> [String: Data] {
+        let wanted = Set(names.map { Array($0.utf8) })
+        var found: [String: Data] = [:]
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+            var i = skipSpace(b, 0)
+            guard i < b.count, b[i] == UInt8(ascii: "{") else { return }
+            i += 1
+            while true {
+                i = skipSpace(b, i)
+                guard i < b.count, b[i] == UInt8(ascii: "\"") else { return }
+                let keyEnd = skipValue(b, i)
+                let key = Array(b[(i + 1)..<max(i + 1, keyEnd - 1)])
+                i = skipSpace(b, keyEnd)
+                guard i < b.count, b[i] == UInt8(ascii: ":") else { return }
+                let start = skipSpace(b, i + 1)
+                let end = skipValue(b, start)
+                guard end <= b.count, end > start else { return }
+                if wanted.contains(key) { found[String(decoding: key, as: UTF8.self)] = Data(b[start..<end]) }
+                i = skipSpace(b, end)
+                guard i < b.count, b[i] == UInt8(ascii: ",") else { return }
+                i += 1
+            }
+        }
+        return found
+    }
+
+    /// Whether `needle` occurs in `data` byte for byte.
+    static func contains(_ needle: String, in data: Data) -> Bool {
+        let n = Array(needle.utf8)
+        guard let first = n.first else { return true }
+        return data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Bool in
+            guard b.count >= n.count else { return false }
+            var i = 0
+            while i <= b.count - n.count {
+                if b[i] == first {
+                    var j = 1
+                    while j < n.count, b[i + j] == n[j] { j += 1 }
+                    if j == n.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+
+    private static func skipSpace(_ b: UnsafeRawBufferPointer, _ start: Int) -> Int {
+        var i = start
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        return i
+    }
+
+    /// The offset just past the value starting at `start` (a string, object, array or scalar).
+    private static func skipValue(_ b: UnsafeRawBufferPointer, _ start: Int) -> Int {
+        var i = start
+        guard i < b.count else { return i }
+        switch b[i] {
+        case UInt8(ascii: "\""):
+            i += 1
+            while i < b.count, b[i] != UInt8(ascii: "\"") {
+                if b[i] == UInt8(ascii: "\\") { i += 1 }
+                i += 1
+            }
+            return i + 1
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            while i < b.count {
+                switch b[i] {
+                case UInt8(ascii: "\""):
+                    i = skipValue(b, i)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return i + 1 }
+                default: break
+                }
+                i += 1
+            }
+            return i
+        default:
+            while i < b.count, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09].contains(b[i]) { i += 1 }
+            return i
+        }
     }
 }
