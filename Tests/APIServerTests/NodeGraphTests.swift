@@ -157,4 +157,19 @@ import Testing
             await reopened.close()
         }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aGraphWhoseHistoryWasCompactedAwayRelists() async throws {
+        try await withStore { store, _ in
+            let graph = NodeGraph(store: store, logger: Logger(label: "test"))
+            try await graph.load()
+            // Changes the graph has not seen, then their history compacted: the watch cannot replay them.
+            _ = try await store.create(key: Self.podKey("late"), value: Self.pod("late", node: "n1", #""volumes":[{"name":"s","secret":{"secretName":"late"}}]"#))
+            try await store.compact(revision: await store.currentRevision())
+            let follower = Task { await graph.follow() }
+            defer { follower.cancel() }
+            await graph.reach(await store.currentRevision(), within: .seconds(20))
+            #expect(graph.relates("n1", to: Self.secret("late")))
+        }
+    }
 }
