@@ -130,6 +130,54 @@ import TestSupport
         #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase != "Failed")
     }
 
+    /// The Node authorizer answers from its graph: a pod's create is seen by the kubelet's next request, the deletion
+    /// of the last pod using a secret takes the node's access away, and after a restart the graph (rebuilt from a
+    /// list) answers the same.
+    @Test(.timeLimit(.minutes(2)))
+    func nodeLosesASecretWithItsLastPodAndTheGraphSurvivesARestart() async throws {
+        let server = try await ServerProcess()
+        defer { server.stop() }
+        let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        _ = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
+        for name in ["shared", "kept"] {
+            _ = try await admin.create(Secret(metadata: ObjectMeta(name: name, namespace: "default"), stringData: ["a": "b"]))
+        }
+        func pod(_ name: String, secret: String) -> Pod {
+            Pod(metadata: ObjectMeta(name: name, namespace: "default"),
+                spec: PodSpec(volumes: [Volume(name: "s", secret: SecretVolumeSource(secretName: secret))],
+                              containers: [Container(name: "c", image: "busybox")], nodeName: "n1"))
+        }
+        func code(_ client: KubeClient, _ name: String) async -> Int? {
+            do {
+                _ = try await client.get(Secret.self, name: name, namespace: "default")
+                return 200
+            } catch {
+                return error.code
+            }
+        }
+        let n1 = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await n1.shutdown() } }
+        #expect(await code(n1, "shared") == 403)
+        // The next request after the create is allowed (a denial waits for the graph to reach the store's revision).
+        _ = try await admin.create(pod("a", secret: "shared"))
+        #expect(await code(n1, "shared") == 200)
+        _ = try await admin.create(pod("b", secret: "shared"))
+        _ = try await admin.create(pod("c", secret: "kept"))
+        try await admin.delete(Pod.self, name: "a", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
+        #expect(await code(n1, "shared") == 200)
+        try await admin.delete(Pod.self, name: "b", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
+        try await waitFor("n1 to lose the secret with its last pod", timeout: .seconds(10)) { await code(n1, "shared") == 403 }
+
+        try await server.restart()
+        let again = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await again.shutdown() } }
+        #expect(await code(again, "kept") == 200)
+        #expect(await code(again, "shared") == 403)
+        _ = try await admin.create(pod("d", secret: "shared"))
+        #expect(await code(again, "shared") == 200)
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func createTokenGivesATokenThatAuthenticates() async throws {
         let k = try await KubectlHarness(controllers: false)

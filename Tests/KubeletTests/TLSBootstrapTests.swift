@@ -106,11 +106,12 @@ struct TLSBootstrapTests {
     }
 
     /// Certificate rotation while the agent runs, with certificates from `--cluster-signing-duration 60s`: the serving
-    /// CSR (`--rotate-server-certificates`) waits for `kubectl certificate approve`, after which the kubelet port
-    /// presents the CA-issued certificate; the client certificate is renewed through a `selfnodeclient`
+    /// CSR (`--rotate-server-certificates`) waits for `kubectl certificate approve` — until then the kubelet port has
+    /// no certificate — after which the port presents the CA-issued certificate, re-requested before it expires and
+    /// no longer served once expired while the renewal waits for approval; the client certificate is renewed through a `selfnodeclient`
     /// auto-approved CSR at 70–90 % of its life, and the node's Lease keeps being renewed after the first certificate
     /// expired (the API server checks a client certificate's validity on every request, so only the new one works).
-    @Test(.timeLimit(.minutes(5)))
+    @Test(.timeLimit(.minutes(6)))
     func runningAgentRotatesItsClientCertificateAndServesAnApprovedServingCertificate() async throws {
         let server = try await ServerProcess(controllers: true, extraArguments: ["--enable-bootstrap-token-auth", "--no-scheduler",
                                                                                 "--cluster-signing-duration", "60s"])
@@ -152,8 +153,14 @@ struct TLSBootstrapTests {
             #expect(Array(columns.dropFirst(2)) == ["kubernetes.io/kubelet-serving", "system:node:\(nodeName)", "<none>", "Pending"], "\(pending)")
             let healthz = [curl, "-sS", "--max-time", "5", "--cacert", server.caFile, "--cert", server.adminCertificateFile,
                            "--key", server.adminKeyFile, "https://127.0.0.1:\(port)/healthz"]
-            let unverified = try await runCommand(healthz[0], Array(healthz.dropFirst()))
-            #expect(unverified.status != 0, "the self-signed certificate must not verify against the cluster CA: \(unverified)")
+            // As upstream, no certificate at all until then: the handshake fails even for a client that verifies nothing
+            // (curl's 35, SSL connect error), and the kubelet says why.
+            let insecure = [curl, "-sS", "--max-time", "5", "--insecure", "https://127.0.0.1:\(port)/healthz"]
+            _ = try await eventually("the kubelet port listening", agent) {
+                let result = try? await runCommand(insecure[0], Array(insecure.dropFirst()))
+                return result?.status == 35 ? result : nil
+            }
+            #expect(try String(contentsOfFile: agent.logFile, encoding: .utf8).contains("no serving certificate available for the kubelet"))
 
             let approve = try await runCommand(kubectl, ["--kubeconfig", server.kubeconfig, "certificate", "approve", servingName])
             #expect(approve.status == 0, "\(approve)")
@@ -167,6 +174,7 @@ struct TLSBootstrapTests {
             let presented = try await runCommand("/bin/sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) </dev/null 2>/dev/null | openssl x509 -noout -serial"])
             #expect(presented.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                     == "serial=" + (IssuedCertificate.serialNumber(ofPEM: String(decoding: issued, as: UTF8.self)) ?? "?"), "\(presented)")
+            let servingValidity = try #require(IssuedCertificate.validity(ofPEM: String(decoding: issued, as: UTF8.self)))
 
             // The client certificate is renewed in place: a new serial, the same subject, the kubeconfig rewritten.
             let second = try await eventually("a rotated client certificate", agent, within: .seconds(150)) {
@@ -188,6 +196,21 @@ struct TLSBootstrapTests {
                 let lease = try? await client.get(Lease.self, name: nodeName, namespace: "kube-node-lease")
                 return (lease?.spec?.renewTime?.date).flatMap { $0 > firstValidity.upperBound.addingTimeInterval(1) ? true : nil }
             }
+
+            // The serving certificate is re-requested before it expires; while that CSR waits for approval the expired
+            // certificate is not served: handshakes fail again, as upstream's certificate manager has no current one.
+            let renewal = try await eventually("a second kubelet-serving CSR", agent, within: .seconds(120)) {
+                try? await client.list(CertificateSigningRequest.self).items
+                    .first { $0.spec.signerName == CertificateSigningRequest.kubeletServingSigner && $0.metadata.name != servingName }
+            }
+            let requested = try #require(renewal.metadata.creationTimestamp?.date)
+            #expect(requested < servingValidity.upperBound, "requested at \(requested), the certificate expires at \(servingValidity.upperBound)")
+            #expect(renewal.status?.certificate == nil, "nobody approved the renewal")
+            let wait = servingValidity.upperBound.timeIntervalSinceNow + 1
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+            let expired = try await runCommand(insecure[0], Array(insecure.dropFirst()))
+            #expect(expired.status == 35, "the expired serving certificate must not be served: \(expired)")
+            #expect(try String(contentsOfFile: agent.logFile, encoding: .utf8).contains("the current one expired at"))
         } catch {
             Issue.record("agent log:\n\(agent.logTail)")
             await stop(agent, runtime, client)

@@ -22,7 +22,7 @@ public struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Renew the client certificate of --kubeconfig through CertificateSigningRequests at 70-90% of its lifetime, switching the running agent over without a restart (upstream's --rotate-certificates, on as kubeadm sets it).")
     var rotateCertificates = true
 
-    @Flag(name: .long, help: "Request the kubelet port's serving certificate from the cluster CA with a kubernetes.io/kubelet-serving CertificateSigningRequest (approved by an admin: kubectl certificate approve) and renew it; until then a self-signed one is served (upstream's --rotate-server-certificates / serverTLSBootstrap).")
+    @Flag(name: .long, help: "Request the kubelet port's serving certificate from the cluster CA with a kubernetes.io/kubelet-serving CertificateSigningRequest (approved by an admin: kubectl certificate approve) and renew it before it expires; until one is issued, and once it has expired unrenewed, the port has no certificate and TLS handshakes fail (upstream's --rotate-server-certificates / serverTLSBootstrap).")
     var rotateServerCertificates = false
 
     @Option(name: .long, help: "The agent's state directory.")

@@ -139,7 +139,8 @@ public final class APIServer: Sendable {
                                              bootstrapTokens: tls.bootstrapTokenAuth ? BootstrapTokens(store: store) : nil,
                                              serviceAccounts: serviceAccounts, anonymous: tls.anonymousAuth, store: store, logger: logger,
                                              metrics: APIMetrics(registry: metrics)),
-                rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(store: store), nodeRestriction: NodeRestriction(store: store),
+                rbac: RBACAuthorizer(store: store, logger: logger), nodes: NodeAuthorizer(graph: NodeGraph(store: store, logger: logger, metrics: APIMetrics(registry: metrics))),
+                nodeRestriction: NodeRestriction(store: store),
                 serviceAccounts: serviceAccounts)
             // Token volumes only where tokens can be issued and checked.
             admission.serviceAccounts = ServiceAccountAdmission(store: store)
@@ -156,6 +157,7 @@ public final class APIServer: Sendable {
         try await PolicyBootstrap(core: core, registry: registry, logger: logger).run()
         if let security {
             try await security.rbac.load()
+            try await security.nodes.graph.load()
             router.security = security
         }
         rbac = security?.rbac
@@ -222,6 +224,7 @@ public final class APIServer: Sendable {
             keepers.append(CertificateRotation(pki: pki, kubelet: core.kubelet, interval: interval, logger: logger))
         }
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
+        if let graph = core.security?.nodes.graph { keepers.append(NodeGraphFollower(graph: graph)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

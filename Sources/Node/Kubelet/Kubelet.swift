@@ -61,8 +61,10 @@ public struct Kubelet: ServiceLifecycle.Service {
             server.metrics = metrics
             server.runtime = connection
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
-                let serving = try KubeletServing(clientCA: ca, nodeName: configuration.nodeName, addresses: [nodeIP, configuration.address],
-                                                 rootDirectory: configuration.rootDirectory)
+                let serving = configuration.rotateServerCertificates
+                    ? KubeletServing(clientCA: ca, logger: logger)
+                    : try KubeletServing(clientCA: ca, nodeName: configuration.nodeName, addresses: [nodeIP, configuration.address],
+                                         rootDirectory: configuration.rootDirectory, logger: logger)
                 if configuration.rotateServerCertificates {
                     let manager = try servingCertificateManager(serving, addresses: [configuration.nodeName, nodeIP])
                     group.addTask { await manager.run() }
@@ -135,10 +137,15 @@ public struct Kubelet: ServiceLifecycle.Service {
 
     /// With `rotateServerCertificates`: serves the CSR-issued certificate kept from an earlier run (when still valid)
     /// and returns the manager that requests one (`kubernetes.io/kubelet-serving`, which an admin approves) and
-    /// renews it; until the first is issued the self-signed one is served.
+    /// renews it before it expires; as upstream, until the first is issued — and after the current one expired
+    /// unrenewed — the port has no certificate and handshakes fail.
     func servingCertificateManager(_ serving: KubeletServing, addresses: [String]) throws -> CertificateManager {
         let stored = KubeletServing.storedIssued(rootDirectory: configuration.rootDirectory)
-        if let stored { try serving.install(stored) }
+        if let stored {
+            try serving.install(stored)
+        } else {
+            logger.notice("no serving certificate available for the kubelet until its kubernetes.io/kubelet-serving CSR is approved")
+        }
         let root = configuration.rootDirectory
         return CertificateManager(kind: .server, template: .server(nodeName: configuration.nodeName, addresses: addresses),
                                   current: stored, client: client, logger: logger,

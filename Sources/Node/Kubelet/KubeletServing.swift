@@ -1,23 +1,35 @@
 import ClusterPKI
 import Foundation
+import Logging
 import NIOCore
 import NIOSSL
 import Synchronization
 
 /// TLS for the kubelet's port when the API server is reached over HTTPS. By default a self-signed serving
-/// certificate made at start (as the kubelet does without `--tls-cert-file`, kept in `ROOT/pki/kubelet.crt`); with
-/// `--rotate-server-certificates` the certificate the cluster CA issued through a `kubernetes.io/kubelet-serving`
-/// CSR (`ROOT/pki/kubelet-server.crt|key`) replaces it once an admin has approved it, and each renewal after that —
-/// every handshake takes the current one, so no restart. A client certificate, when presented, must come from the
+/// certificate made at start (as the kubelet does without `--tls-cert-file`, kept in `ROOT/pki/kubelet.crt`). With
+/// `--rotate-server-certificates` (upstream's `serverTLSBootstrap`) only the certificate the cluster CA issued through
+/// a `kubernetes.io/kubelet-serving` CSR (`ROOT/pki/kubelet-server.crt|key`) is served, as upstream: until an admin
+/// has approved the first one, and whenever the one installed has expired, handshakes fail ("no serving certificate
+/// available for the kubelet") instead of falling back to a self-signed certificate. Every handshake takes the
+/// current certificate, so renewals need no restart. A client certificate, when presented, must come from the
 /// cluster CA — the CA the kubelet's own kubeconfig trusts (`--client-ca-file`) — or the handshake fails. Callers
 /// without one (bearer tokens) are left to `KubeletAuth`.
 final class KubeletServing: Sendable {
-    let clientCA: Data
-    private let current: Mutex<(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)>
+    /// A certificate chain with its key; `notAfter` set for issued ones, which stop being served when it passes.
+    struct Material: Sendable {
+        var chain: [NIOSSLCertificate]
+        var key: NIOSSLPrivateKey
+        var notAfter: Date?
+    }
 
-    /// Makes the self-signed fallback for `nodeName` and `addresses` under `rootDirectory/pki`.
-    init(clientCA: Data, nodeName: String, addresses: [String], rootDirectory: String) throws {
+    let clientCA: Data
+    let logger: Logger
+    private let current: Mutex<Material?>
+
+    /// Makes the self-signed certificate for `nodeName` and `addresses` under `rootDirectory/pki` and serves it.
+    init(clientCA: Data, nodeName: String, addresses: [String], rootDirectory: String, logger: Logger) throws {
         self.clientCA = clientCA
+        self.logger = logger
         let issuer = try CertificateAuthority.generate(commonName: "\(nodeName)-ca@\(Int(Date().timeIntervalSince1970))")
         let names = [nodeName, "localhost"] + addresses.filter { $0 != "0.0.0.0" && $0 != "::" }
         let serving = try issuer.issue(CertificateRequest(commonName: "\(nodeName)@\(Int(Date().timeIntervalSince1970))",
@@ -26,7 +38,32 @@ final class KubeletServing: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try (serving.certificatePEM + issuer.certificatePEM).write(toFile: directory + "/kubelet.crt", atomically: true, encoding: .utf8)
         try OwnerOnlyFile.write(serving.keyPEM, to: directory + "/kubelet.key")
-        current = Mutex(try Self.material(serving))
+        var material = try Self.material(serving)
+        material.notAfter = nil
+        current = Mutex(material)
+    }
+
+    /// Serves nothing until a CSR-issued certificate is installed (`--rotate-server-certificates`).
+    init(clientCA: Data, logger: Logger) {
+        self.clientCA = clientCA
+        self.logger = logger
+        current = Mutex(nil)
+    }
+
+    /// Why a handshake got no certificate.
+    struct NoServingCertificate: Error, CustomStringConvertible {
+        var expired: Date?
+        var description: String {
+            expired.map { "no serving certificate available for the kubelet: the current one expired at \($0)" }
+                ?? "no serving certificate available for the kubelet"
+        }
+    }
+
+    /// The certificate a handshake starting at `now` presents, or why there is none (never issued, or expired).
+    func servingMaterial(now: Date = Date()) -> Result<Material, NoServingCertificate> {
+        guard let material = current.withLock({ $0 }) else { return .failure(NoServingCertificate()) }
+        if let notAfter = material.notAfter, notAfter <= now { return .failure(NoServingCertificate(expired: notAfter)) }
+        return .success(material)
     }
 
     /// Serves `issued` from the next handshake on.
@@ -35,25 +72,32 @@ final class KubeletServing: Sendable {
         current.withLock { $0 = next }
     }
 
-    private static func material(_ issued: IssuedCertificate) throws -> (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) {
-        (try NIOSSLCertificate.fromPEMBytes(Array(issued.certificatePEM.utf8)),
-         try NIOSSLPrivateKey(bytes: Array(issued.keyPEM.utf8), format: .pem))
+    private static func material(_ issued: IssuedCertificate) throws -> Material {
+        Material(chain: try NIOSSLCertificate.fromPEMBytes(Array(issued.certificatePEM.utf8)),
+                 key: try NIOSSLPrivateKey(bytes: Array(issued.keyPEM.utf8), format: .pem), notAfter: issued.notAfter)
     }
 
     func tlsConfiguration() throws -> TLSConfiguration {
-        let (chain, key) = current.withLock { ($0.chain, $0.key) }
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        // The chain and key come from the callback at every handshake, so the context itself holds none: the server
+        // template differs from this one only in them and in `certificateVerification`, set below.
+        var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCA)))
         tls.certificateVerification = .optionalVerification
         tls.sendCANameList = true
         tls.shutdownTimeout = .milliseconds(300)
         tls.sslContextCallback = { [self] _, promise in
-            var override = NIOSSLContextConfigurationOverride()
-            let (chain, key) = self.current.withLock { ($0.chain, $0.key) }
-            override.certificateChain = chain.map { .certificate($0) }
-            override.privateKey = .privateKey(key)
-            promise.succeed(override)
+            switch self.servingMaterial() {
+            case .success(let material):
+                var override = NIOSSLContextConfigurationOverride()
+                override.certificateChain = material.chain.map { .certificate($0) }
+                override.privateKey = .privateKey(material.key)
+                promise.succeed(override)
+            case .failure(let error):
+                // As upstream's kubelet: the handshake fails and says why (Go's server logs "TLS handshake error").
+                self.logger.warning("TLS handshake refused", metadata: ["error": "\(error)"])
+                promise.fail(error)
+            }
         }
         return tls
     }

@@ -2,10 +2,12 @@ import Foundation
 import KubeAPI
 import Store
 
-/// Upstream's Node authorizer for kubelets (`system:node:<name>` in `system:nodes`): secrets, configmaps and
-/// persistent volume claims only when a pod bound to the node uses them, ServiceAccount tokens only for accounts its
-/// pods run as, its own Lease only, and otherwise the fixed node rules (nodes, pods, pods/status, events, services, …).
-/// Any other user gets no opinion here and goes on to RBAC.
+/// Upstream's Node authorizer for kubelets (`system:node:<name>` in `system:nodes`): secrets, configmaps, persistent
+/// volume claims and resource claims only when a pod bound to the node uses them, persistent volumes only when bound
+/// to such a claim, ServiceAccount tokens only for accounts its pods run as, its own Lease only, and otherwise the
+/// fixed node rules (nodes, pods, pods/status, events, services, …). The relationships come from `NodeGraph`, kept
+/// from the store's watch, so a decision costs a look-up rather than a list of pods. Any other user gets no opinion
+/// here and goes on to RBAC.
 struct NodeAuthorizer: Sendable {
     enum Decision: Sendable, Equatable {
         case allow(String)
@@ -13,22 +15,25 @@ struct NodeAuthorizer: Sendable {
         case noOpinion
     }
 
-    let store: any Store
+    let graph: NodeGraph
 
     func authorize(_ identity: Identity, _ a: RequestAttributes) async -> Decision {
         guard let node = identity.nodeName else { return .noOpinion }
         guard a.isResourceRequest else { return .noOpinion }
         switch (a.apiGroup, a.resource, a.subresource) {
-        case ("", "secrets", ""), ("", "configmaps", ""), ("", "persistentvolumeclaims", ""):
+        case ("", "secrets", ""), ("", "configmaps", ""), ("", "persistentvolumeclaims", ""), ("", "persistentvolumes", ""),
+             ("resource.k8s.io", "resourceclaims", ""):
             guard a.verb == "get", !a.name.isEmpty else {
                 return .deny("can only get individual resources of this type")
             }
-            return await podOnNode(node, namespace: a.namespace, references: (a.resource, a.name))
-                ? .allow("node \(node) runs a pod that uses \(a.resource) \(a.namespace)/\(a.name)")
+            let object = NodeGraph.Reference(resource: a.resource, namespace: a.namespace, name: a.name)
+            return await graph.relatesWhenCurrent(node, to: object)
+                ? .allow("node \(node) runs a pod that uses \(object)")
                 : .deny("no relationship found between node '\(node)' and this object")
         case ("", "serviceaccounts", "token"):
             guard a.verb == "create" else { return .deny("can only create tokens for individual service accounts") }
-            return await podOnNode(node, namespace: a.namespace, references: ("serviceaccounts", a.name))
+            let account = NodeGraph.Reference(resource: "serviceaccounts", namespace: a.namespace, name: a.name)
+            return await graph.relatesWhenCurrent(node, to: account)
                 ? .allow("node \(node) runs a pod as service account \(a.namespace)/\(a.name)")
                 : .deny("no relationship found between node '\(node)' and this object")
         case ("coordination.k8s.io", "leases", ""):
@@ -38,50 +43,6 @@ struct NodeAuthorizer: Sendable {
             return ["get", "create", "update", "patch", "delete"].contains(a.verb) ? .allow("node lease") : .noOpinion
         default:
             return NodeRules.rules.contains(where: { RBACAuthorizer.allows($0, a) }) ? .allow("node rules") : .noOpinion
-        }
-    }
-
-    /// Whether a pod bound to `node` in `namespace` refers to the object (volumes, env, envFrom, image pull secrets,
-    /// its ServiceAccount).
-    func podOnNode(_ node: String, namespace: String, references target: (resource: String, name: String)) async -> Bool {
-        guard let pods = try? await store.list(prefix: StoredObject.prefix(Pod.resource, namespace: namespace), startAfter: nil, limit: 0, revision: nil)
-        else { return false }
-        for kv in pods.items {
-            guard let pod = try? JSONValue(parsing: kv.value), let spec = pod["spec"], spec["nodeName"]?.stringValue == node else { continue }
-            if target.resource == "serviceaccounts" {
-                if (spec["serviceAccountName"]?.stringValue ?? "default") == target.name { return true }
-                continue
-            }
-            if Self.refers(spec, resource: target.resource, name: target.name) { return true }
-        }
-        return false
-    }
-
-    /// Walks a pod spec for the keys that name configmaps, secrets and claims, wherever they nest (projected volumes,
-    /// init and ephemeral containers).
-    static func refers(_ value: JSONValue, resource: String, name: String) -> Bool {
-        switch value {
-        case .object(let members):
-            for (key, member) in members {
-                switch (resource, key) {
-                case ("configmaps", "configMap"), ("configmaps", "configMapKeyRef"), ("configmaps", "configMapRef"),
-                     ("secrets", "secretKeyRef"), ("secrets", "secretRef"):
-                    if member["name"]?.stringValue == name { return true }
-                case ("secrets", "secret"):
-                    if member["secretName"]?.stringValue == name || member["name"]?.stringValue == name { return true }
-                case ("secrets", "imagePullSecrets"):
-                    if case .array(let items) = member, items.contains(where: { $0["name"]?.stringValue == name }) { return true }
-                case ("persistentvolumeclaims", "persistentVolumeClaim"):
-                    if member["claimName"]?.stringValue == name { return true }
-                default: break
-                }
-                if refers(member, resource: resource, name: name) { return true }
-            }
-            return false
-        case .array(let items):
-            return items.contains { refers($0, resource: resource, name: name) }
-        default:
-            return false
         }
     }
 }
