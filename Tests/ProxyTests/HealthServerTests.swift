@@ -68,6 +68,18 @@ import Testing
             health.updated()
             #expect(try await get(from: topology.client, url)?.status == 200)
 
+            // Told what changed: a change to another service leaves the listeners as they are (lb is not even
+            // looked at, so a change to it that is not reported stays out); reported, it is applied.
+            let fewer = EndpointsMap([lb.name: Array(local[1...])])
+            await server.sync(services: ServicePortMap([lb, plain]), endpoints: fewer, changed: [plain.name])
+            #expect(try await get(from: topology.client, url)?.body == healthBody("default", "lb", 2))
+            await server.sync(services: ServicePortMap([lb, plain]), endpoints: fewer, changed: [lb.name])
+            #expect(try await get(from: topology.client, url)?.body == healthBody("default", "lb", 1))
+            // After a sync whose changes were lost (the proxy's failed), the next looks at every service.
+            server.requestFullSync()
+            await server.sync(services: ServicePortMap([lb, plain]), endpoints: EndpointsMap([lb.name: local]), changed: [])
+            #expect(try await get(from: topology.client, url)?.body == healthBody("default", "lb", 2))
+
             // The Service goes (or changes to Cluster): the port closes.
             await server.sync(services: ServicePortMap([plain]), endpoints: EndpointsMap([:]))
             #expect(server.openPorts.isEmpty)

@@ -157,6 +157,68 @@ import Testing
         }
     }
 
+    /// Told which service ports changed, a partial sync rebuilds and writes those alone: the restore input
+    /// names only their chains (the shared chains only when their lines there change), and a change not
+    /// reported stays out until it is. A list that misses an added port falls back to comparing them all.
+    @Test func changedPortListLimitsThePartialSyncToThosePorts() async throws {
+        try await withNamespaces(["swt-ipc"]) { namespaces in
+            let ns = namespaces[0]
+            let proxier = makeIPTablesProxier(in: ns)
+            let web = servicePort("web", clusterIP: "10.96.0.10")
+            let api = servicePort("api", clusterIP: "10.96.0.20")
+            let db = servicePort("db", clusterIP: "10.96.0.21", nodePort: 30021)
+            let services = ServicePortMap([web, api, db])
+            var map = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), api.name: endpoints(["10.244.0.21", "10.244.0.22"]),
+                                    db.name: endpoints(["10.244.0.31", "10.244.0.32"])])
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isFull)
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isEmpty)
+            /// The chains a restore input declares.
+            func declared(_ plan: IPTablesSyncPlan) -> Set<String> {
+                Set(plan.restoreInput.split(separator: "\n").filter { $0.hasPrefix(":") }.map { String($0.dropFirst().prefix { $0 != " " }) })
+            }
+
+            // web and db each get an endpoint; only web is reported.
+            map.update(web.name, endpoints(["10.244.0.11", "10.244.0.12", "10.244.0.13"]))
+            map.update(db.name, endpoints(["10.244.0.31", "10.244.0.32", "10.244.0.33"]))
+            let plan = try await proxier.sync(services: services, endpoints: map, node: node, changed: [web.name])
+            let webChains = [IPTablesChainName.service(web.name), IPTablesChainName.endpoint(web.name, endpoints(["10.244.0.13"])[0])]
+            #expect(!plan.isFull)
+            #expect(plan.writtenChains == [.nat: webChains.sorted()] && plan.deletedChains.isEmpty, "\(plan.summary)")
+            #expect(declared(plan) == Set(webChains), "\(plan.restoreInput)")
+            #expect(!plan.restoreInput.contains("10.244.0.33") && !plan.restoreInput.contains("KUBE-SERVICES"), "\(plan.restoreInput)")
+            var nat = try await iptablesSave(in: ns, table: "nat")
+            #expect(nat.contains("--to-destination 10.244.0.13:8080") && !nat.contains("10.244.0.33"))
+
+            // Reported now: db's chains are written, web's stay as they are.
+            let later = try await proxier.sync(services: services, endpoints: map, node: node, changed: [db.name])
+            #expect(declared(later) == [IPTablesChainName.service(db.name), IPTablesChainName.endpoint(db.name, endpoints(["10.244.0.33"])[0])],
+                    "\(later.restoreInput)")
+            #expect(try await iptablesSave(in: ns, table: "nat").contains("--to-destination 10.244.0.33:8080"))
+            #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: [web.name, api.name, db.name]).isEmpty)
+
+            // api loses its endpoints: its lines in the shared chains change (a reject in filter instead of a jump in nat).
+            map.update(api.name, [])
+            let drained = try await proxier.sync(services: services, endpoints: map, node: node, changed: [api.name])
+            #expect(drained.writtenChains == [.nat: ["KUBE-SERVICES"], .filter: ["KUBE-SERVICES"]], "\(drained.summary)")
+            #expect(drained.deletedChains[.nat]?.count == 3, "\(drained.summary)")  // KUBE-SVC- and two KUBE-SEP-
+            let filter = try await iptablesSave(in: ns, table: "filter")
+            #expect(filter.contains("-d 10.96.0.20/32 -p tcp -m comment --comment \"default/api:http has no endpoints\""), "\(filter)")
+
+            // Removed and reported: only KUBE-SERVICES is rewritten (api has no chains of its own left).
+            let removed = try await proxier.sync(services: ServicePortMap([web, db]), endpoints: map, node: node, changed: [api.name])
+            #expect(removed.writtenChains == [.filter: ["KUBE-SERVICES"]] && removed.deletedChains.isEmpty, "\(removed.summary)")
+
+            // Added back with endpoints but not reported: the counts disagree, so every port is compared.
+            map.update(api.name, endpoints(["10.244.0.21"]))
+            let added = try await proxier.sync(services: services, endpoints: map, node: node, changed: [])
+            #expect(!added.isFull && added.writtenChains[.nat]?.contains(IPTablesChainName.service(api.name)) == true, "\(added.summary)")
+            nat = try await iptablesSave(in: ns, table: "nat")
+            #expect(nat.contains("-d 10.96.0.20/32") && nat.contains("--to-destination 10.244.0.21:8080"))
+            #expect(await proxier.fullSyncCount == 1)
+            try await proxier.cleanup()
+        }
+    }
+
     @Test func failedRestoreKeepsThePreviousRulesAndSaysWhy() async throws {
         try await withNamespaces(["swt-ipt"]) { namespaces in
             let ns = namespaces[0]

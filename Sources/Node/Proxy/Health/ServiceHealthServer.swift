@@ -40,6 +40,9 @@ public final class ServiceHealthServer: Sendable {
         var localEndpoints: [ServiceKey: Int] = [:]
         /// Ports that failed to open, so the failure is logged once, not on every sync.
         var failed: [ServiceKey: UInt16] = [:]
+        /// The service ports with a health check at the last sync; `nil` before the first and after
+        /// ``requestFullSync()`` (the next sync looks at every service).
+        var checked: Set<ServicePortName>?
     }
 
     /// Addresses the listeners bind to.
@@ -60,13 +63,37 @@ public final class ServiceHealthServer: Sendable {
     /// The health-check ports that are open, by Service.
     public var openPorts: [ServiceKey: UInt16] { state.withLock { $0.instances.mapValues(\.port) } }
 
+    /// Whether `service` gets a health-check listener.
+    private static func hasHealthCheck(_ service: ServicePortInfo) -> Bool {
+        service.externalPolicyLocal && service.healthCheckNodePort != nil
+    }
+
+    /// Makes the next sync look at every service (the caller lost track of what changed since the last one).
+    public func requestFullSync() {
+        state.withLock { $0.checked = nil }
+    }
+
     /// Opens and closes listeners for the Services that need one and records their local ready endpoints.
     /// Call it from one task at a time (the proxy's sync loop).
-    public func sync(services: ServicePortMap, endpoints: EndpointsMap) async {
+    ///
+    /// - Parameter changed: the service ports that may differ from the maps of the previous call (the change
+    ///   trackers' `takeChanges()`, accumulated over syncs that did not get here); when none of them has or had
+    ///   a health check, and no listener is waiting to be retried, there is nothing to do and the services
+    ///   are not walked. `nil`: not known, look at every service.
+    public func sync(services: ServicePortMap, endpoints: EndpointsMap, changed: Set<ServicePortName>? = nil) async {
+        if let changed {
+            let unaffected = state.withLock { s in
+                guard let checked = s.checked, s.failed.isEmpty else { return false }
+                return !changed.contains { checked.contains($0) || services[$0].map(Self.hasHealthCheck) == true }
+            }
+            if unaffected { return }
+        }
         var wanted: [ServiceKey: UInt16] = [:]
         var counts: [ServiceKey: Set<String>] = [:]
+        var checked = Set<ServicePortName>()
         for service in services.ports.values where service.externalPolicyLocal {
             guard let port = service.healthCheckNodePort else { continue }
+            checked.insert(service.name)
             let key = ServiceKey(namespace: service.name.namespace, name: service.name.name)
             wanted[key] = port
             var local = counts[key] ?? []
@@ -76,6 +103,7 @@ public final class ServiceHealthServer: Sendable {
         do {
             let (stale, missing) = state.withLock { s -> ([HealthHTTPServer], [(ServiceKey, UInt16)]) in
                 s.localEndpoints = counts.mapValues(\.count)
+                s.checked = checked
                 var stale: [HealthHTTPServer] = []
                 for (key, instance) in s.instances where wanted[key] != instance.port {
                     stale += instance.servers

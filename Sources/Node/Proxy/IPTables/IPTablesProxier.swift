@@ -59,6 +59,8 @@ public actor IPTablesProxier {
     /// The names in `cache`, sorted.
     private var sortedNames: [ServicePortName] = []
     private var cachedBuilderKey: BuilderKey?
+    /// The endpoints of the services in `cache` (what decides upstream's large-cluster mode).
+    private var cachedEndpointTotal = 0
 
     /// - Parameters:
     ///   - conntrack: deletes stale UDP conntrack entries after each sync (in the namespace the rules are
@@ -102,9 +104,12 @@ public actor IPTablesProxier {
         routeLocalnetSet = true
     }
 
-    private func builder(for node: NodeInfo, services: ServicePortMap, endpoints: EndpointsMap) -> (IPTablesRuleBuilder, BuilderKey) {
-        // Upstream counts the endpoints of the services it programs.
-        let total = services.ports.keys.reduce(0) { $0 + endpoints[$1].count }
+    /// The endpoints of the service ports in `services` (upstream counts those of the services it programs).
+    private static func endpointTotal(services: ServicePortMap, endpoints: EndpointsMap) -> Int {
+        services.ports.keys.reduce(0) { $0 + endpoints[$1].count }
+    }
+
+    private func builder(for node: NodeInfo, endpointTotal total: Int) -> (IPTablesRuleBuilder, BuilderKey) {
         let key = BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
                              nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted(),
                              largeCluster: total > IPTablesRuleBuilder.largeClusterEndpointsThreshold)
@@ -115,15 +120,60 @@ public actor IPTablesProxier {
 
     /// The rules the given state should produce (no kernel access).
     public func desiredModel(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) -> IPTablesModel {
-        builder(for: node, services: services, endpoints: endpoints).0.build(services: services, endpoints: endpoints)
+        builder(for: node, endpointTotal: Self.endpointTotal(services: services, endpoints: endpoints)).0.build(services: services, endpoints: endpoints)
+    }
+
+    /// The endpoint total after the change `changed` describes, from the last sync's, if `changed` accounts
+    /// for every service port added or removed since (the cache then ends up as big as `services`); `nil`
+    /// if it does not, or there is no last sync to start from.
+    private func endpointTotal(after changed: Set<ServicePortName>, services: ServicePortMap, endpoints: EndpointsMap) -> Int? {
+        guard kernelModel != nil, cachedBuilderKey != nil else { return nil }
+        var count = cache.count
+        var total = cachedEndpointTotal
+        for name in changed {
+            if let old = cache[name] {
+                count -= 1
+                total -= old.endpoints.count
+            }
+            if services[name] != nil {
+                count += 1
+                total += endpoints[name].count
+            }
+        }
+        return count == services.count ? total : nil
     }
 
     /// Brings the rules in line with `services`, `endpoints` and `node`; returns what was written.
+    ///
+    /// Only service ports whose definition or endpoints differ from the last sync are rebuilt, and the
+    /// shared chains (`KUBE-SERVICES`, `KUBE-NODEPORTS`, …) are reassembled only when one of those changed
+    /// its lines there or service ports came or went. With `changed` (the service ports added, changed or
+    /// removed since the previous call, as the change trackers' `takeChanges()` report them) a partial sync
+    /// looks at those alone and never walks the others; without it, or when it does not account for the
+    /// ports added and removed, it compares every service port with what it was built from (O(services)).
+    /// A full sync (the first, after a failure, the periodic one) ignores `changed`.
     @discardableResult
-    public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> IPTablesSyncPlan {
+    public func sync(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo,
+                     changed: Set<ServicePortName>? = nil) async throws(ProxyError) -> IPTablesSyncPlan {
         let started = clock.now
-        let (builder, key) = builder(for: node, services: services, endpoints: endpoints)
+        let periodic = lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
+        // Told what changed, for a sync that will be partial: the endpoint total follows from the last one's.
+        var onlyChanged: Set<ServicePortName>?
+        var total: Int?
+        if let changed, !needsFullSync, !periodic {
+            total = endpointTotal(after: changed, services: services, endpoints: endpoints)
+            if total != nil {
+                onlyChanged = changed
+            } else if kernelModel != nil {
+                logger.warning("changed service ports do not account for the services; comparing all of them",
+                               metadata: ["changed": "\(changed.count)", "services": "\(services.count)", "cached": "\(cache.count)"])
+            }
+        }
+        let endpointTotal = total ?? Self.endpointTotal(services: services, endpoints: endpoints)
+        let (builder, key) = builder(for: node, endpointTotal: endpointTotal)
         let reuse = key == cachedBuilderKey && kernelModel != nil
+        let full = needsFullSync || !reuse || periodic
+        if full { onlyChanged = nil }
         // Patch the last model in place (taken out of the property so it stays uniquely referenced).
         var patch = Patch(desired: IPTablesModel())
         if reuse { patch.desired = kernelModel! }
@@ -133,37 +183,54 @@ public actor IPTablesProxier {
 
         // Per-service chains: rebuild only the service ports whose definition or endpoints changed.
         var namesChanged = !reuse
-        for (name, service) in services.ports {
+        // Whether a rebuilt service port's lines in the shared chains differ.
+        var sharedChanged = false
+        func update(_ name: ServicePortName, _ service: ServicePortInfo) {
             let list = endpoints[name]
-            if let cached = cache[name], cached.service == service, cached.endpoints == list { continue }
+            if let cached = cache[name], cached.service == service, cached.endpoints == list { return }
             let fragment = builder.fragment(for: service, endpoints: list)
             if let old = cache[name] {
                 for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+                if old.fragment.shared != fragment.shared { sharedChanged = true }
             } else {
                 namesChanged = true
             }
             for (chain, rules) in fragment.chains { patch.replace(.nat, chain, with: rules) }
             cache[name] = CachedService(service: service, endpoints: list, fragment: fragment)
         }
-        // The cache holds every service now; more entries than services means some went.
-        if cache.count > services.count {
+        func remove(_ name: ServicePortName, _ old: CachedService) {
             namesChanged = true
-            for (name, old) in cache where services[name] == nil {
-                for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
-                cache[name] = nil
+            for chain in old.fragment.chains.keys { patch.replace(.nat, chain, with: nil) }
+            cache[name] = nil
+        }
+        if let onlyChanged {
+            for name in onlyChanged {
+                if let service = services[name] {
+                    update(name, service)
+                } else if let old = cache[name] {
+                    remove(name, old)
+                }
+            }
+        } else {
+            for (name, service) in services.ports { update(name, service) }
+            // The cache holds every service now; more entries than services means some went.
+            if cache.count > services.count {
+                for (name, old) in cache where services[name] == nil { remove(name, old) }
             }
         }
         // Fixed and shared chains: cheap to rebuild, compared line by line, in service name order (sorted
-        // again only when services came or went).
+        // again only when services came or went). They depend only on the builder (the same when reused)
+        // and on the service ports' shared lines, so they are left as they are when neither changed.
         if namesChanged { sortedNames = services.ports.keys.sorted() }
-        var fixedAndShared = builder.fixedPart()
-        builder.assembleShared(sortedNames.lazy.compactMap { cache[$0]?.fragment }, into: &fixedAndShared)
-        for (table, chains) in fixedAndShared.chains {
-            for (name, rules) in chains { patch.replace(table, name, with: rules) }
+        if namesChanged || sharedChanged {
+            var fixedAndShared = builder.fixedPart()
+            builder.assembleShared(sortedNames.lazy.compactMap { cache[$0]?.fragment }, into: &fixedAndShared)
+            for (table, chains) in fixedAndShared.chains {
+                for (name, rules) in chains { patch.replace(table, name, with: rules) }
+            }
         }
 
         let desired = patch.desired
-        let full = needsFullSync || !reuse || lastFullSync.map { started - $0 >= configuration.fullSyncPeriod } ?? true
         var plan: IPTablesSyncPlan
         var commandTime: Duration = .zero
         var existing: [Table: [String]] = [:]
@@ -214,10 +281,11 @@ public actor IPTablesProxier {
         kernelModel = desired
         self.cache = cache
         cachedBuilderKey = key
+        cachedEndpointTotal = endpointTotal
         var summary = plan
         summary.restoreInputs = []
         lastPlan = summary
-        conntrack?.cleanUp(services: services, endpoints: endpoints)
+        conntrack?.cleanUp(services: services, endpoints: endpoints, changed: onlyChanged)
 
         let duration = clock.now - started
         metrics.recordSync(full: full, duration: duration)
@@ -330,7 +398,12 @@ public actor IPTablesProxier {
 
 extension IPTablesProxier: Proxier {
     public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo) async throws(ProxyError) -> SyncResult {
-        let plan = try await sync(services: services, endpoints: endpoints, node: node)
+        try await syncRules(services: services, endpoints: endpoints, node: node, changed: nil)
+    }
+
+    public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo, changed: Set<ServicePortName>?) async throws(ProxyError)
+        -> SyncResult {
+        let plan = try await sync(services: services, endpoints: endpoints, node: node, changed: changed)
         return SyncResult(isFull: plan.isFull, summary: plan.summary)
     }
 }

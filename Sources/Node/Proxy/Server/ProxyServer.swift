@@ -106,12 +106,14 @@ public final class ProxyServer: Sendable {
                 // only those. (A failed sync makes the next one full, so changes taken here are never lost.)
                 let (serviceMap, changedPorts) = services.takeChanges()
                 let (endpointsMap, changedEndpoints) = endpoints.takeChanges()
-                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot(),
-                                            changed: changedPorts.union(changedEndpoints))
+                let changed = changedPorts.union(changedEndpoints)
+                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot(), changed: changed)
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
-                await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap)
+                await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap, changed: changed)
                 return true
             } catch {
+                // The changes taken above never reached the health-check listeners: their next sync looks at everything.
+                serviceHealth.requestFullSync()
                 return false
             }
         }
