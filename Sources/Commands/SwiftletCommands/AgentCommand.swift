@@ -105,6 +105,7 @@ public struct AgentCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        DaemonHeap.limitArenas()
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
         var configuration = KubeletConfiguration(
@@ -130,7 +131,7 @@ public struct AgentCommand: AsyncParsableCommand {
                           registry: registry, logger: logger)
         // SIGTERM/SIGINT are trapped once, around everything the agent does — the TLS bootstrap's wait for its
         // certificate included — so a signal during a start-up wait ends the agent as cleanly (exit 0) as later.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent")],
+        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent"), .init(service: HeapTrimService())],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
