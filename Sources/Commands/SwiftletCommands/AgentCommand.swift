@@ -131,7 +131,7 @@ public struct AgentCommand: AsyncParsableCommand {
                           registry: registry, logger: logger)
         // SIGTERM/SIGINT are trapped once, around everything the agent does — the TLS bootstrap's wait for its
         // certificate included — so a signal during a start-up wait ends the agent as cleanly (exit 0) as later.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent"), .init(service: HeapTrimService())],
+        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent")],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -185,6 +185,7 @@ private struct Agent: ServiceLifecycle.Service {
                                                 logger: Logging.make(label: "swiftlet.routes", level: logLevel))
             services.append(.init(service: PodRouteService(routes, removeRoutesOnShutdown: cleanUpOnExit)))
         }
+        services.append(.init(service: HeapTrimService()))
         let health = HealthEndpoint(address: healthzBindAddress, registry: registry,
                                     isHealthy: { [proxy] in proxy?.isHealthy ?? true }, logger: logger)
         services.append(.init(service: health))
