@@ -282,9 +282,11 @@ final class Node: @unchecked Sendable {
         return total
     }
 
+    /// The runtime daemon alone: the agent names the same socket (`--container-runtime-endpoint`), so it is left out.
     private func runtimeRSS() -> Int {
         rss { arguments in
-            arguments.contains(harness.socket) || arguments.contains("unix://" + harness.socket)
+            guard !arguments.contains("agent") else { return false }
+            return arguments.contains(harness.socket) || arguments.contains("unix://" + harness.socket)
                 || arguments.contains { $0.hasPrefix(harness.root) && $0.hasSuffix("containerd.toml") }
         }
     }

@@ -105,6 +105,7 @@ public struct AgentCommand: AsyncParsableCommand {
     }
 
     public func run() async throws {
+        DaemonHeap.limitArenas()
         let logger = Logging.make(label: "swiftlet.agent", level: node.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
         var configuration = KubeletConfiguration(
@@ -184,6 +185,7 @@ private struct Agent: ServiceLifecycle.Service {
                                                 logger: Logging.make(label: "swiftlet.routes", level: logLevel))
             services.append(.init(service: PodRouteService(routes, removeRoutesOnShutdown: cleanUpOnExit)))
         }
+        services.append(.init(service: HeapTrimService()))
         let health = HealthEndpoint(address: healthzBindAddress, registry: registry,
                                     isHealthy: { [proxy] in proxy?.isHealthy ?? true }, logger: logger)
         services.append(.init(service: health))

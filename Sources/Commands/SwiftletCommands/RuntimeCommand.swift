@@ -74,6 +74,7 @@ struct RuntimeServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        DaemonHeap.limitArenas()
         let logger = Logging.make(label: "swiftlet.runtime", level: options.logLevel)
         let registry = HealthEndpoint.bootstrapMetrics()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
@@ -88,6 +89,7 @@ struct RuntimeServeCommand: AsyncParsableCommand {
         let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)
         let streaming = ListenAddress(streamingListen).map { StreamingServer(host: $0.host, port: $0.port, runtime: runtime, logger: logger) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)] + (streaming.map { [.init(service: $0)] } ?? [])
+        services.append(.init(service: HeapTrimService()))
         if let address = ListenAddress(metricsListen) {
             services.append(.init(service: HealthEndpoint(address: address, registry: registry, isHealthy: { true }, logger: logger)))
         }
