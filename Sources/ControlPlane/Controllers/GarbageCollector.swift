@@ -4,7 +4,9 @@ import KubeClient
 import Logging
 
 /// Deletes objects whose owners are gone and carries out foreground and orphan deletion (upstream's
-/// `garbage-collector-controller`), over informers of every kind in `KubeKinds.all`.
+/// `garbage-collector-controller`), over informers of every kind in `KubeKinds.all` except the ignored resources
+/// (upstream's `DefaultIgnoredResources`: Events, core and `events.k8s.io`, are neither watched nor collected, so an
+/// Event with an ownerReference outlives its owner, as upstream).
 ///
 /// - Background: a dependent all of whose owners are gone is deleted; one that still has another owner only
 ///   loses the references to the missing ones. An owner missing from the cache is confirmed with a live GET
@@ -19,6 +21,21 @@ public struct GarbageCollector: Controller {
     public static let controllerName = "garbage-collector-controller"
     static let foregroundFinalizer = "foregroundDeletion"
     static let orphanFinalizer = "orphan"
+    /// Resources (group, plural) the collector neither watches nor collects: upstream's
+    /// `garbagecollector.DefaultIgnoredResources()`.
+    static let ignoredResources: Set<GroupResource> = [GroupResource(group: "", resource: "events"),
+                                                       GroupResource(group: "events.k8s.io", resource: "events")]
+
+    /// A resource without its version, as upstream's `schema.GroupResource`.
+    struct GroupResource: Hashable, Sendable {
+        var group: String
+        var resource: String
+    }
+
+    /// Whether the collector watches `kind`.
+    static func watches(_ kind: any KubeObject.Type) -> Bool {
+        !ignoredResources.contains(GroupResource(group: kind.resource.group, resource: kind.resource.plural))
+    }
 
     public var name: String { Self.controllerName }
     let client: KubeClient
@@ -27,13 +44,13 @@ public struct GarbageCollector: Controller {
     let logger: Logger
     let metrics: ControllerMetrics
 
-    /// Registers handlers on the informers of every stored kind.
+    /// Registers handlers on the informers of every stored kind but the ignored resources.
     public init(context: ControllerContext) {
         client = context.client
         logger = context.logger(for: Self.controllerName)
         queue = WorkQueue(name: "garbagecollector", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
-        for (index, kind) in KubeKinds.all.enumerated() {
+        for (index, kind) in KubeKinds.all.enumerated() where Self.watches(kind) {
             register(kind, index: index, informers: context.informers)
         }
     }
