@@ -63,22 +63,25 @@ public struct GarbageCollector: Controller {
 
     private func register<K: KubeObject>(_ type: K.Type, index: Int, informers: SharedInformers) {
         let (graph, queue) = (graph, queue)
-        let changed: @Sendable (K) async -> Void = { object in
+        // `ownersChanged` is false for an update that kept the ownerReferences: like upstream's graph builder, such
+        // an object (a node's Lease renewed, a pod's status written) is not checked again; its owners' deletion
+        // brings it back to the queue.
+        let changed: @Sendable (K, _ ownersChanged: Bool) async -> Void = { object, ownersChanged in
             guard let uid = object.metadata.uid else { return }
             let node = OwnershipGraph.Node(kind: index, namespace: object.metadata.namespace, name: object.metadata.name ?? "",
                                            uid: uid, resourceVersion: object.metadata.resourceVersion,
                                            owners: object.metadata.ownerReferences ?? [], finalizers: object.metadata.finalizers ?? [],
                                            deleting: object.metadata.deletionTimestamp != nil)
             graph.upsert(node)
-            if !node.owners.isEmpty || node.deleting { await queue.add(uid) }
+            if (ownersChanged && !node.owners.isEmpty) || node.deleting { await queue.add(uid) }
             // An owner waiting for its dependents hears about each of them.
             for owner in node.owners where graph.node(owner.uid)?.deleting == true { await queue.add(owner.uid) }
         }
         informers.informer(K.self).addHandler(InformerHandler(
-            onAdd: changed,
+            onAdd: { object in await changed(object, true) },
             onUpdate: { old, new in
                 guard old.metadata.resourceVersion != new.metadata.resourceVersion else { return }
-                await changed(new)
+                await changed(new, old.metadata.ownerReferences != new.metadata.ownerReferences)
             },
             onDelete: { object in
                 guard let uid = object.metadata.uid else { return }
