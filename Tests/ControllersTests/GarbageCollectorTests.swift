@@ -24,11 +24,20 @@ struct GarbageCollectorTests {
     @Test func backgroundOrphanAndForegroundDeletion() async throws {
         try await ControllerHarness.with(controllers: "garbage-collector-controller") { h in
 
-            // Background: dependents of a deleted owner are deleted.
+            // Background: dependents of a deleted owner are deleted; Events are ignored like upstream's
+            // DefaultIgnoredResources, so one naming the owner stays.
             let owner = try await h.client.create(configMap("owner"))
+            let ownerRef = OwnerReference(apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid ?? "")
+            _ = try await h.client.create(Event(metadata: ObjectMeta(name: "owner.note", namespace: "default", ownerReferences: [ownerRef]),
+                                                involvedObject: ObjectReference(kind: "ConfigMap", namespace: "default", name: "owner",
+                                                                                uid: owner.metadata.uid, apiVersion: "v1"),
+                                                reason: "Noted", message: "owned event", type: "Normal"))
             _ = try await h.client.create(configMap("child", owner: owner))
             try await h.client.delete(ConfigMap.self, name: "owner", namespace: "default")
             try await eventually("child collected") { try await exists(h, "child") == nil }
+            try await Task.sleep(for: .seconds(1))
+            let note = try await h.client.get(Event.self, name: "owner.note", namespace: "default")
+            #expect(note.metadata.ownerReferences?.map(\.uid) == [owner.metadata.uid ?? ""])
 
             // Orphan: dependents stay, without the reference; then the owner goes.
             let keeper = try await h.client.create(configMap("keeper"))

@@ -4,7 +4,9 @@ import KubeClient
 import Logging
 
 /// Deletes objects whose owners are gone and carries out foreground and orphan deletion (upstream's
-/// `garbage-collector-controller`), over informers of every kind in `KubeKinds.all`.
+/// `garbage-collector-controller`), over informers of every kind in `KubeKinds.all` except the ignored resources
+/// (upstream's `DefaultIgnoredResources`: Events, core and `events.k8s.io`, are neither watched nor collected, so an
+/// Event with an ownerReference outlives its owner, as upstream).
 ///
 /// - Background: a dependent all of whose owners are gone is deleted; one that still has another owner only
 ///   loses the references to the missing ones. An owner missing from the cache is confirmed with a live GET
@@ -19,6 +21,21 @@ public struct GarbageCollector: Controller {
     public static let controllerName = "garbage-collector-controller"
     static let foregroundFinalizer = "foregroundDeletion"
     static let orphanFinalizer = "orphan"
+    /// Resources (group, plural) the collector neither watches nor collects: upstream's
+    /// `garbagecollector.DefaultIgnoredResources()`.
+    static let ignoredResources: Set<GroupResource> = [GroupResource(group: "", resource: "events"),
+                                                       GroupResource(group: "events.k8s.io", resource: "events")]
+
+    /// A resource without its version, as upstream's `schema.GroupResource`.
+    struct GroupResource: Hashable, Sendable {
+        var group: String
+        var resource: String
+    }
+
+    /// Whether the collector watches `kind`.
+    static func watches(_ kind: any KubeObject.Type) -> Bool {
+        !ignoredResources.contains(GroupResource(group: kind.resource.group, resource: kind.resource.plural))
+    }
 
     public var name: String { Self.controllerName }
     let client: KubeClient
@@ -27,13 +44,13 @@ public struct GarbageCollector: Controller {
     let logger: Logger
     let metrics: ControllerMetrics
 
-    /// Registers handlers on the informers of every stored kind.
+    /// Registers handlers on the informers of every stored kind but the ignored resources.
     public init(context: ControllerContext) {
         client = context.client
         logger = context.logger(for: Self.controllerName)
         queue = WorkQueue(name: "garbagecollector", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
-        for (index, kind) in KubeKinds.all.enumerated() {
+        for (index, kind) in KubeKinds.all.enumerated() where Self.watches(kind) {
             register(kind, index: index, informers: context.informers)
         }
     }
@@ -46,22 +63,25 @@ public struct GarbageCollector: Controller {
 
     private func register<K: KubeObject>(_ type: K.Type, index: Int, informers: SharedInformers) {
         let (graph, queue) = (graph, queue)
-        let changed: @Sendable (K) async -> Void = { object in
+        // `ownersChanged` is false for an update that kept the ownerReferences: like upstream's graph builder, such
+        // an object (a node's Lease renewed, a pod's status written) is not checked again; its owners' deletion
+        // brings it back to the queue.
+        let changed: @Sendable (K, _ ownersChanged: Bool) async -> Void = { object, ownersChanged in
             guard let uid = object.metadata.uid else { return }
             let node = OwnershipGraph.Node(kind: index, namespace: object.metadata.namespace, name: object.metadata.name ?? "",
                                            uid: uid, resourceVersion: object.metadata.resourceVersion,
                                            owners: object.metadata.ownerReferences ?? [], finalizers: object.metadata.finalizers ?? [],
                                            deleting: object.metadata.deletionTimestamp != nil)
             graph.upsert(node)
-            if !node.owners.isEmpty || node.deleting { await queue.add(uid) }
+            if (ownersChanged && !node.owners.isEmpty) || node.deleting { await queue.add(uid) }
             // An owner waiting for its dependents hears about each of them.
             for owner in node.owners where graph.node(owner.uid)?.deleting == true { await queue.add(owner.uid) }
         }
         informers.informer(K.self).addHandler(InformerHandler(
-            onAdd: changed,
+            onAdd: { object in await changed(object, true) },
             onUpdate: { old, new in
                 guard old.metadata.resourceVersion != new.metadata.resourceVersion else { return }
-                await changed(new)
+                await changed(new, old.metadata.ownerReferences != new.metadata.ownerReferences)
             },
             onDelete: { object in
                 guard let uid = object.metadata.uid else { return }
