@@ -150,11 +150,9 @@ import Testing
         try await withNamespaces(["swt-pxc"]) { namespaces in
             let ns = namespaces[0]
             let proxier = try makeProxier(in: ns)
-            let api = servicePort("api", clusterIP: "10.96.0.20")
-            let db = servicePort("db", clusterIP: "10.96.0.21", nodePort: 30021)
-            let services = ServicePortMap([web, api, db])
-            var map = EndpointsMap([web.name: endpoints(["10.244.0.11", "10.244.0.12"]), api.name: endpoints(["10.244.0.21", "10.244.0.22"]),
-                                    db.name: endpoints(["10.244.0.31", "10.244.0.32"])])
+            let start = ThreeServicePorts(web: web)
+            let (web, api, db, services) = (start.web, start.api, start.db, start.services)
+            var map = start.endpoints
             #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isFull)
             #expect(try await proxier.sync(services: services, endpoints: map, node: node, changed: []).isEmpty)
 

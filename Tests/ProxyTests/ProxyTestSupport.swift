@@ -119,3 +119,17 @@ func servicePort(_ name: String, clusterIP: String, port: UInt16 = 80, nodePort:
                     clusterIPs: [clusterIP], port: port, nodePort: nodePort, sessionAffinity: affinity,
                     externalTrafficPolicy: externalPolicy)
 }
+
+/// The changed-port tests' starting point in either mode: `web` (as given), `api` and `db` (NodePort 30021), each
+/// with two local endpoints on port 8080 of `node-a`.
+struct ThreeServicePorts {
+    let web: ServicePortInfo
+    let api = servicePort("api", clusterIP: "10.96.0.20")
+    let db = servicePort("db", clusterIP: "10.96.0.21", nodePort: 30021)
+    var services: ServicePortMap { ServicePortMap([web, api, db]) }
+    var endpoints: EndpointsMap {
+        func local(_ ips: [String]) -> [EndpointInfo] { ips.map { EndpointInfo(ip: $0, port: 8080, nodeName: "node-a", isLocal: true) } }
+        return EndpointsMap([web.name: local(["10.244.0.11", "10.244.0.12"]), api.name: local(["10.244.0.21", "10.244.0.22"]),
+                             db.name: local(["10.244.0.31", "10.244.0.32"])])
+    }
+}
