@@ -122,6 +122,53 @@ struct StoreTests {
         }
     }
 
+    /// A progress watch on a quiet prefix learns the store's revision when it asks, and a change under its prefix
+    /// comes before the progress that covers it.
+    @Test(.timeLimit(.minutes(1)), arguments: Backend.allCases)
+    func progressWatchReportsTheRevisionItHasReachedWhenAsked(_ backend: Backend) async throws {
+        try await StoreFixture.with(backend) { store, _ in
+            let base = try await store.currentRevision()
+            _ = try await store.create(key: "/registry/pods/a", value: data("1"))
+            let watch = try await store.watchWithProgress(prefix: "/registry/pods/", afterRevision: base)
+            var updates = watch.updates.makeAsyncIterator()
+            guard case .event(let first)? = try await updates.next() else { Issue.record("no history event"); return }
+            #expect(first.current.key == "/registry/pods/a" && first.revision == base + 1)
+
+            // Writes elsewhere only: the watch sends nothing until asked, then says it has passed them.
+            for i in 0..<5 { _ = try await store.create(key: "/registry/services/s\(i)", value: data("x")) }
+            let quiet = try await store.currentRevision()
+            await watch.requestProgress()
+            var reached: Int64 = 0
+            while reached < quiet {
+                switch try await updates.next() {
+                case .progress(let revision)?: reached = revision
+                case .event(let event)?: Issue.record("unexpected event \(event.current.key)")
+                case nil: Issue.record("the watch ended"); return
+                }
+            }
+            #expect(reached == quiet)
+
+            // A change under the prefix, then a request: the event is delivered before a progress at or past it.
+            let update = try await store.update(key: "/registry/pods/a", value: data("2"), expectedRevision: nil)
+            _ = try await store.create(key: "/registry/services/last", value: data("x"))
+            await watch.requestProgress()
+            var sawUpdate = false
+            while true {
+                let next = try await updates.next()
+                if case .event(let event)? = next {
+                    #expect(event.revision == update && event.kind == .update)
+                    sawUpdate = true
+                } else if case .progress(let revision)? = next, revision >= update {
+                    #expect(sawUpdate, "progress \(revision) before the event at \(update)")
+                    break
+                } else if next == nil {
+                    Issue.record("the watch ended")
+                    break
+                }
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func compactionMakesOldRevisionsGone(_ backend: Backend) async throws {
         try await StoreFixture.with(backend) { store, _ in

@@ -2,17 +2,42 @@ import EtcdAPI
 import Foundation
 import GRPCCore
 import Logging
+import Synchronization
 
 /// Watches: one etcd Watch stream per store watch, re-established from the last delivered revision when it breaks
 /// (a member died, the leader changed), so a consumer sees every revision once and in order.
 extension EtcdStore {
     /// How long a broken watch keeps trying to re-establish before it ends with an error (the client then re-lists).
     static let watchReconnectLimit: Duration = .seconds(30)
+    /// How long after a watch opens its progress answers are held back (ten times etcd's watcher sync interval).
+    static let progressSyncGrace: Duration = .seconds(1)
 
     public func watch(prefix: String, afterRevision after: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        try await checkStart(prefix: prefix, after: after)
+        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(WatcherSet.liveBufferLimit))
+        start(prefix: prefix, after: after, sink: .events(continuation), progress: nil)
+        return stream
+    }
+
+    /// A watch whose progress requests go to etcd as `WatchProgressRequest`s on its Watch stream. etcd answers with the
+    /// revision it has reached; before etcd 3.4.26 (etcd#15220) that answer could overtake events still queued for
+    /// the stream — history being replayed to a new watch, for up to etcd's 100 ms sync loop, or (a window of
+    /// microseconds) a live event — so it is held back while the watch may be replaying, and never used as the point
+    /// to resume from.
+    public func watchWithProgress(prefix: String, afterRevision after: Int64) async throws -> ProgressWatch {
+        try await checkStart(prefix: prefix, after: after)
+        let (stream, continuation) = AsyncThrowingStream<WatchUpdate, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(WatcherSet.liveBufferLimit))
+        let requests = ProgressRequests()
+        start(prefix: prefix, after: after, sink: .updates(continuation), progress: requests)
+        return ProgressWatch(updates: stream) { requests.request() }
+    }
+
+    /// etcd starts a watch at any revision and reports compaction only once it syncs; a read at the start revision
+    /// answers "compacted" and "future" at once, as SQLiteStore does (revision 0 means the beginning of history).
+    private func checkStart(prefix: String, after: Int64) async throws {
         if closed { throw StoreError.backend("the store is shutting down") }
-        // etcd starts a watch at any revision and reports compaction only once it syncs; a read at the start revision
-        // answers "compacted" and "future" at once, as SQLiteStore does (revision 0 means the beginning of history).
         var probe = Etcdserverpb_RangeRequest()
         probe.key = Data(prefix.utf8)
         probe.rangeEnd = Self.rangeEnd(prefix)
@@ -23,17 +48,17 @@ extension EtcdStore {
         } catch StoreError.compacted(_, let compacted) {
             throw StoreError.compacted(requested: after, compactedRevision: compacted)
         }
-        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(
-            bufferingPolicy: .bufferingOldest(WatcherSet.liveBufferLimit))
+    }
+
+    private func start(prefix: String, after: Int64, sink: WatchSink, progress: ProgressRequests?) {
         nextWatchID += 1
         let id = nextWatchID
         let feed = Task { [weak self] in
-            await self?.feed(prefix: prefix, after: after, into: continuation)
+            await self?.feed(prefix: prefix, after: after, into: sink, progress: progress)
             await self?.removeWatch(id)
         }
-        watches[id] = OpenWatch(feed: feed, continuation: continuation)
-        continuation.onTermination = { _ in feed.cancel() }
-        return stream
+        watches[id] = OpenWatch(feed: feed, sink: sink)
+        sink.onTermination { feed.cancel() }
     }
 
     /// The number of open watches (for tests).
@@ -51,9 +76,9 @@ extension EtcdStore {
         case consumerGone
     }
 
-    /// Feeds `continuation` from etcd Watch streams until the consumer goes away, re-watching after the last delivered
+    /// Feeds `sink` from etcd Watch streams until the consumer goes away, re-watching after the last delivered
     /// revision whenever a stream breaks.
-    private nonisolated func feed(prefix: String, after: Int64, into continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) async {
+    private nonisolated func feed(prefix: String, after: Int64, into sink: WatchSink, progress: ProgressRequests?) async {
         var last = after
         let clock = ContinuousClock()
         var brokenSince: ContinuousClock.Instant?
@@ -61,7 +86,7 @@ extension EtcdStore {
         while !Task.isCancelled {
             let end: StreamEnd
             do {
-                end = try await stream(prefix: prefix, after: last, into: continuation)
+                end = try await stream(prefix: prefix, after: last, into: sink, progress: progress)
             } catch {
                 end = .broken(last: last, reason: Self.describe(error))
             }
@@ -69,7 +94,7 @@ extension EtcdStore {
             case .consumerGone:
                 return
             case .compacted(let at, let compactRevision):
-                continuation.finish(throwing: StoreError.compacted(requested: at, compactedRevision: compactRevision))
+                sink.finish(throwing: StoreError.compacted(requested: at, compactedRevision: compactRevision))
                 return
             case .broken(let at, let reason):
                 if Task.isCancelled { return }
@@ -78,7 +103,7 @@ extension EtcdStore {
                 let since = brokenSince ?? clock.now
                 brokenSince = since
                 if clock.now - since > Self.watchReconnectLimit {
-                    continuation.finish(throwing: StoreError.backend(
+                    sink.finish(throwing: StoreError.backend(
                         "etcd \(endpointList): watch \(prefix) from revision \(last + 1): \(reason)"))
                     return
                 }
@@ -87,12 +112,11 @@ extension EtcdStore {
                 try? await Task.sleep(for: .milliseconds(min(50 * (1 << min(attempt, 5)), 1000)))
             }
         }
-        continuation.finish()
+        sink.finish()
     }
 
-    /// One etcd Watch stream from `after + 1`, delivering its events until it ends.
-    private nonisolated func stream(prefix: String, after: Int64,
-                                    into continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) async throws -> StreamEnd {
+    /// One etcd Watch stream from `after + 1`, delivering its events (and answers to progress requests) until it ends.
+    private nonisolated func stream(prefix: String, after: Int64, into sink: WatchSink, progress: ProgressRequests?) async throws -> StreamEnd {
         var create = Etcdserverpb_WatchRequest()
         create.createRequest.key = Data(prefix.utf8)
         create.createRequest.rangeEnd = Self.rangeEnd(prefix)
@@ -101,32 +125,70 @@ extension EtcdStore {
         create.createRequest.progressNotify = true
         var options = Self.options()
         options.timeout = nil
-        let (done, finishDone) = AsyncStream.makeStream(of: Void.self)
+        // The request side stays open as long as the stream is read, and carries the consumer's progress requests.
+        let (requests, requestWriter) = AsyncStream.makeStream(of: Void.self)
+        if progress?.attach(requestWriter) == true { requestWriter.yield() }
         return try await watchClient.watch(options: options) { [create] writer in
             try await writer.write(create)
-            // The request side stays open as long as the stream is read.
-            for await _ in done {}
+            for await _ in requests {
+                var request = Etcdserverpb_WatchRequest()
+                request.progressRequest = Etcdserverpb_WatchProgressRequest()
+                try await writer.write(request)
+            }
         } onResponse: { response in
-            defer { finishDone.finish() }
+            defer {
+                progress?.detach()
+                requestWriter.finish()
+            }
             var last = after
+            // A watch starting at or before etcd's revision is "unsynced" until etcd's sync loop (every 100 ms) has
+            // replayed its history; until then etcd before 3.4.26 answers a progress request at its current revision
+            // ahead of that history (etcd#15220). So answers are passed on only for a watch that started past etcd's
+            // revision, or once a grace period has gone by (the request is repeated then).
+            let opened = ContinuousClock.now
+            var synced = false
             do {
                 for try await message in response.messages {
                     if message.compactRevision != 0 { return .compacted(last: last, compactRevision: message.compactRevision) }
                     if message.canceled { return .broken(last: last, reason: "cancelled: \(message.cancelReason)") }
-                    if message.events.isEmpty {
-                        // A progress notification: every event up to its revision has been sent.
-                        if !message.created { last = max(last, message.header.revision) }
+                    if message.created {
+                        synced = after >= message.header.revision
                         continue
+                    }
+                    if message.events.isEmpty {
+                        // A progress notification: every event up to its revision has been sent. The periodic ones
+                        // (this watch's id) come in order with the events; a requested one (id -1) may not on older
+                        // etcd, so it only goes to the consumer, and only once the watch is synced.
+                        if message.watchID != -1 {
+                            last = max(last, message.header.revision)
+                        } else if !synced {
+                            if ContinuousClock.now - opened < Self.progressSyncGrace {
+                                if let progress {
+                                    Task {
+                                        try? await Task.sleep(for: Self.progressSyncGrace)
+                                        progress.request()
+                                    }
+                                }
+                                continue
+                            }
+                            synced = true
+                        }
+                        switch sink.progress(message.header.revision) {
+                        case .enqueued: continue
+                        case .dropped:
+                            sink.finish()
+                            return .consumerGone
+                        case .terminated: return .consumerGone
+                        }
                     }
                     for event in message.events {
                         let converted = Self.event(event)
-                        switch continuation.yield(converted) {
+                        switch sink.deliver(converted) {
                         case .enqueued: last = converted.revision
                         case .dropped:
-                            continuation.finish()
+                            sink.finish()
                             return .consumerGone
                         case .terminated: return .consumerGone
-                        @unknown default: return .consumerGone
                         }
                     }
                 }
@@ -173,5 +235,30 @@ extension EtcdStore {
             return 0
         }
         return revision
+    }
+}
+
+/// A progress watch's requests, relayed to whichever etcd Watch stream feeds it now; one made while no stream is open
+/// is sent as soon as the next one opens.
+final class ProgressRequests: Sendable {
+    private let state = Mutex<(writer: AsyncStream<Void>.Continuation?, pending: Bool)>((nil, false))
+
+    func request() {
+        state.withLock { state in
+            if let writer = state.writer { writer.yield() } else { state.pending = true }
+        }
+    }
+
+    /// Makes `writer` the stream requests go to; true when one is waiting to be sent.
+    func attach(_ writer: AsyncStream<Void>.Continuation) -> Bool {
+        state.withLock { state in
+            state.writer = writer
+            defer { state.pending = false }
+            return state.pending
+        }
+    }
+
+    func detach() {
+        state.withLock { $0.writer = nil }
     }
 }

@@ -51,7 +51,7 @@ public actor EtcdStore: ManagedStore {
     /// A watch being fed from an etcd Watch stream.
     struct OpenWatch {
         var feed: Task<Void, Never>
-        var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+        var sink: WatchSink
     }
 
     /// How long one call may take before it fails (and, for a retried call, how long retries go on).
@@ -336,7 +336,7 @@ public actor EtcdStore: ManagedStore {
         await compactor?.value
         for watch in watches.values {
             watch.feed.cancel()
-            watch.continuation.finish()
+            watch.sink.finish()
         }
         watches.removeAll()
         grpc.beginGracefulShutdown()

@@ -212,6 +212,26 @@ public actor SQLiteStore: ManagedStore {
     // MARK: Watch
 
     public func watch(prefix: String, afterRevision after: Int64) throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        let history = try history(prefix: prefix, after: after)
+        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(history.count + WatcherSet.liveBufferLimit))
+        for event in history { continuation.yield(event) }
+        register(prefix: prefix, .events(continuation))
+        return stream
+    }
+
+    /// A watch whose progress requests are answered in the actor, after every event already published: exact.
+    public func watchWithProgress(prefix: String, afterRevision after: Int64) throws -> ProgressWatch {
+        let history = try history(prefix: prefix, after: after)
+        let (stream, continuation) = AsyncThrowingStream<WatchUpdate, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(history.count + WatcherSet.liveBufferLimit))
+        for event in history { continuation.yield(.event(event)) }
+        let id = register(prefix: prefix, .updates(continuation))
+        return ProgressWatch(updates: stream) { [weak self] in await self?.reportProgress(id) }
+    }
+
+    /// The events under `prefix` after `after`, checked against the retained history.
+    private func history(prefix: String, after: Int64) throws -> [WatchEvent] {
         if closed { throw StoreError.backend("the store is shutting down") }
         if after < compactedRevision { throw StoreError.compacted(requested: after, compactedRevision: compactedRevision) }
         if after > revision { throw StoreError.futureRevision(requested: after, current: revision) }
@@ -226,16 +246,19 @@ public actor SQLiteStore: ManagedStore {
                 kind: kind, current: KeyValue(key: row.text(1), value: value, createRevision: row.int(5), modRevision: row.int(0)),
                 previous: row.isNull(4) ? nil : row.blob(4)))
         }
-        // History and registration happen in one actor turn, so no write falls between them.
-        let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream(
-            bufferingPolicy: .bufferingOldest(history.count + WatcherSet.liveBufferLimit))
-        for event in history { continuation.yield(event) }
-        let id = watchers.add(prefix: prefix, continuation: continuation)
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.removeWatcher(id) }
-        }
-        return stream
+        return history
     }
+
+    /// Adds a watcher whose history is already in its stream. History and registration happen in one actor turn, so
+    /// no write falls between them.
+    @discardableResult
+    private func register(prefix: String, _ sink: WatchSink) -> Int {
+        let id = watchers.add(prefix: prefix, sink: sink)
+        sink.onTermination { [weak self] in Task { await self?.removeWatcher(id) } }
+        return id
+    }
+
+    private func reportProgress(_ id: Int) { watchers.progress(id, revision: revision) }
 
     private func removeWatcher(_ id: Int) { watchers.remove(id) }
 
@@ -279,13 +302,13 @@ struct WatcherSet {
     static let liveBufferLimit = 10_000
 
     private var next = 0
-    private var entries: [Int: (prefix: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation)] = [:]
+    private var entries: [Int: (prefix: String, sink: WatchSink)] = [:]
 
     var count: Int { entries.count }
 
-    mutating func add(prefix: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) -> Int {
+    mutating func add(prefix: String, sink: WatchSink) -> Int {
         next += 1
-        entries[next] = (prefix, continuation)
+        entries[next] = (prefix, sink)
         return next
     }
 
@@ -293,15 +316,24 @@ struct WatcherSet {
 
     mutating func publish(_ event: WatchEvent) {
         for (id, entry) in entries where event.current.key.hasPrefix(entry.prefix) {
-            if case .dropped = entry.continuation.yield(event) {
-                entry.continuation.finish()
+            if case .dropped = entry.sink.deliver(event) {
+                entry.sink.finish()
                 entries[id] = nil
             }
         }
     }
 
+    /// Tells watcher `id` it has been sent everything up to `revision` (the store's current one).
+    mutating func progress(_ id: Int, revision: Int64) {
+        guard let entry = entries[id] else { return }
+        if case .dropped = entry.sink.progress(revision) {
+            entry.sink.finish()
+            entries[id] = nil
+        }
+    }
+
     mutating func finishAll() {
-        for entry in entries.values { entry.continuation.finish() }
+        for entry in entries.values { entry.sink.finish() }
         entries.removeAll()
     }
 }

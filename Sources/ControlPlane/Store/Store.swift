@@ -24,6 +24,9 @@ public protocol Store: Sendable {
     /// Events for keys with `prefix` after `revision` (history first, then live), in revision order.
     /// Fails with `StoreError.compacted` if `revision` is older than the retained history.
     func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error>
+    /// `watch(prefix:afterRevision:)` that also answers progress requests (`ProgressWatch`), for a consumer that must
+    /// know when it has seen everything up to a revision even though nothing under `prefix` changed.
+    func watchWithProgress(prefix: String, afterRevision revision: Int64) async throws -> ProgressWatch
     /// The latest revision.
     func currentRevision() async throws -> Int64
     /// Drops history up to and including `revision`.
