@@ -5,7 +5,7 @@ import KubeAPI
 import Testing
 @testable import APIServer
 
-/// The Node authorizer's graph against a real SQLite store: what a pod's spec relates to its node, kept current
+/// The Node authorizer's graph against real stores (SQLite, and etcd where it follows a watch): what a pod's spec relates to its node, kept current
 /// from the store's watch, and rebuilt the same from a list after a restart.
 @Suite struct NodeGraphTests {
     typealias Reference = NodeGraph.Reference
@@ -23,17 +23,8 @@ import Testing
 
     static func podKey(_ name: String) -> String { "/registry/pods/default/\(name)" }
 
-    func withStore(_ body: (SQLiteStore, String) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nodegraph-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteStore(path: directory + "/state.db", logger: Logger(label: "test"))
-        try await body(store, directory)
-        await store.close()
-    }
-
     @Test func everyPlaceAPodSpecNamesAnObjectRelatesItToTheNode() async throws {
-        try await withStore { store, _ in
+        try await StoreBackend.sqlite.withStore { store, _ in
             _ = try await store.create(key: Self.podKey("everything"), value: Self.pod("everything", node: "n1", #"""
                 "serviceAccountName":"builder",
                 "imagePullSecrets":[{"name":"pull"}],
@@ -103,9 +94,9 @@ import Testing
         #expect(NodeGraph.PodDocument(Self.pod("q", node: nil)).entry(key: Self.podKey("q")) == nil)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func podsCreatedBoundAndDeletedAreReflectedAndARestartRebuildsTheSameGraph() async throws {
-        try await withStore { store, directory in
+    @Test(.timeLimit(.minutes(1)), arguments: StoreBackend.allCases)
+    func podsCreatedBoundAndDeletedAreReflectedAndARestartRebuildsTheSameGraph(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store, reopen in
             let graph = NodeGraph(store: store, logger: Logger(label: "test"))
             try await graph.load()
             let follower = Task { await graph.follow() }
@@ -124,17 +115,19 @@ import Testing
 
             // Two pods use "shared": the node keeps it until the last one goes.
             _ = try await store.delete(key: Self.podKey("a"), expectedRevision: nil)
-            await graph.reach(await store.currentRevision(), within: .seconds(10))
+            await graph.reach(try await store.currentRevision(), within: .seconds(10))
             #expect(graph.relates("n1", to: Self.secret("shared")))
             _ = try await store.delete(key: Self.podKey("b"), expectedRevision: nil)
-            await graph.reach(await store.currentRevision(), within: .seconds(10))
-            #expect(graph.revision == (await store.currentRevision()))
+            await graph.reach(try await store.currentRevision(), within: .seconds(10))
+            #expect(graph.revision == (try await store.currentRevision()))
             #expect(!graph.relates("n1", to: Self.secret("shared")))
             #expect(await !graph.relatesWhenCurrent("n1", to: Self.secret("shared")))
-            // Writes of other kinds advance the graph's revision without changing it.
+            // Writes of other kinds do not reach the graph; asked, its watches say they have passed them.
+            let before = graph.pods.applied
             _ = try await store.create(key: "/registry/configmaps/default/settings", value: Data(#"{"kind":"ConfigMap","metadata":{"name":"settings"}}"#.utf8))
-            await graph.reach(await store.currentRevision(), within: .seconds(10))
-            #expect(graph.revision == (await store.currentRevision()))
+            await graph.reach(try await store.currentRevision(), within: .seconds(10))
+            #expect(graph.revision == (try await store.currentRevision()))
+            #expect(graph.pods.applied == before)
 
             // A volume bound later to a claim the node's pod uses.
             _ = try await store.create(key: Self.podKey("d"), value: Self.pod("d", node: "n1", #""volumes":[{"name":"d","persistentVolumeClaim":{"claimName":"data"}}]"#))
@@ -146,10 +139,10 @@ import Testing
 
             // After a restart the store is reopened and the graph built from a list: the same answers.
             await store.close()
-            let reopened = try SQLiteStore(path: directory + "/state.db", logger: Logger(label: "test"))
+            let reopened = try await reopen()
             let rebuilt = NodeGraph(store: reopened, logger: Logger(label: "test"))
             try await rebuilt.load()
-            #expect(rebuilt.revision == (await reopened.currentRevision()))
+            #expect(rebuilt.revision == (try await reopened.currentRevision()))
             #expect(rebuilt.relates("n1", to: Self.configMap("settings")))
             #expect(rebuilt.relates("n1", to: Reference(resource: "persistentvolumes", namespace: "", name: "pv1")))
             #expect(!rebuilt.relates("n1", to: Self.secret("shared")))
@@ -158,17 +151,17 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func aGraphWhoseHistoryWasCompactedAwayRelists() async throws {
-        try await withStore { store, _ in
+    @Test(.timeLimit(.minutes(1)), arguments: StoreBackend.allCases)
+    func aGraphWhoseHistoryWasCompactedAwayRelists(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
             let graph = NodeGraph(store: store, logger: Logger(label: "test"))
             try await graph.load()
             // Changes the graph has not seen, then their history compacted: the watch cannot replay them.
             _ = try await store.create(key: Self.podKey("late"), value: Self.pod("late", node: "n1", #""volumes":[{"name":"s","secret":{"secretName":"late"}}]"#))
-            try await store.compact(revision: await store.currentRevision())
+            try await store.compact(revision: try await store.currentRevision())
             let follower = Task { await graph.follow() }
             defer { follower.cancel() }
-            await graph.reach(await store.currentRevision(), within: .seconds(20))
+            await graph.reach(try await store.currentRevision(), within: .seconds(20))
             #expect(graph.relates("n1", to: Self.secret("late")))
         }
     }

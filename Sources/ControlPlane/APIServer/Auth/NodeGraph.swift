@@ -9,12 +9,13 @@ import Synchronization
 /// The Node authorizer's graph, as upstream keeps it (plugin/pkg/auth/authorizer/node/graph.go): which node each
 /// pod is bound to and what it uses — secrets, configmaps, persistent volume claims, its ServiceAccount, resource
 /// claims — and which claim each PersistentVolume is bound to (with the secrets the volume names). It is built from
-/// one list of pods and volumes and then follows the store's watch, so "may node N read object O" is a dictionary
-/// look-up instead of a list of the namespace's pods.
+/// one list of pods and one of volumes and then follows a watch on each prefix (`StoreFollower`), so "may node N read
+/// object O" is a dictionary look-up instead of a list of the namespace's pods; no other write in the cluster reaches
+/// it.
 ///
-/// The watch covers the whole key space, so the graph's revision follows the store's exactly; a decision that would
-/// deny first waits (briefly) for the graph to reach the store's current revision, so a kubelet never loses a race
-/// against the write that bound its pod.
+/// A decision that would deny first waits (briefly) for the graph to reach the store's current revision, so a
+/// kubelet never loses a race against the write that bound its pod: the graph has reached a revision when both
+/// watches have, and a watch on a prefix nothing writes to learns it has by asking the store for its progress.
 final class NodeGraph: Sendable {
     /// An object a node may be related to: `resource` is the plural (`secrets`, `persistentvolumes`, …), `namespace`
     /// empty for cluster-scoped kinds.
@@ -53,23 +54,27 @@ final class NodeGraph: Sendable {
         var volumes: [String: VolumeEntry] = [:]
         /// For each secret a volume names, the volumes that name it.
         var volumeSecrets: [Reference: Set<String>] = [:]
-        /// The store revision everything up to which is reflected.
-        var revision: Int64 = 0
     }
 
     static let podPrefix = "/registry/pods/"
     static let volumePrefix = "/registry/persistentvolumes/"
 
     private let state = Mutex(State())
-    private let waiters = Mutex<(next: Int, waiting: [Int: (revision: Int64, continuation: CheckedContinuation<Void, Never>)])>((0, [:]))
+    /// Decisions waiting for the graph to move: `step` counts its steps forward (each wakes every waiter).
+    private let waiters = Mutex<(step: Int, next: Int, waiting: [Int: CheckedContinuation<Void, Never>])>((0, 0, [:]))
     let store: any Store
     let logger: Logger
     let metrics: APIMetrics?
+    /// The followers of the pods' and the volumes' prefixes.
+    let pods: StoreFollower
+    let volumes: StoreFollower
 
     init(store: any Store, logger: Logger, metrics: APIMetrics? = nil) {
         self.store = store
         self.logger = logger
         self.metrics = metrics
+        pods = StoreFollower(store: store, prefix: Self.podPrefix, logger: logger)
+        volumes = StoreFollower(store: store, prefix: Self.volumePrefix, logger: logger)
     }
 
     // MARK: Questions
@@ -95,17 +100,17 @@ final class NodeGraph: Sendable {
         }
     }
 
-    /// `relates`, and when it says no, again once the graph has caught up with the store's current revision (at most
-    /// `patience`), so a decision never rests on a graph older than a write the client already saw acknowledged.
+    /// `relates`, and when it says no, again as the graph catches up with the store's current revision (at most
+    /// `patience`), so a decision never rests on a graph older than a write the client already saw acknowledged. A
+    /// relation found on the way answers at once; a denial waits until both followers have reached that revision.
     func relatesWhenCurrent(_ node: String, to object: Reference, patience: Duration = .seconds(2)) async -> Bool {
         if relates(node, to: object) { return true }
         guard let current = try? await store.currentRevision(), revision < current else { return false }
-        await reach(current, within: patience)
-        return relates(node, to: object)
+        return await wait(for: current, within: patience) { self.relates(node, to: object) }
     }
 
-    /// The revision the graph reflects.
-    var revision: Int64 { state.withLock { $0.revision } }
+    /// The revision the graph reflects: both followers have reached it.
+    var revision: Int64 { min(pods.reached, volumes.reached) }
 
     /// The pods the graph holds (bound ones) and the edges between nodes and objects — for tests and debugging.
     var counts: (pods: Int, edges: Int, volumes: Int) {
@@ -114,32 +119,39 @@ final class NodeGraph: Sendable {
 
     // MARK: Building
 
-    /// Lists every pod and PersistentVolume at one revision and replaces the graph with them.
+    /// Lists every pod and every PersistentVolume and replaces the graph's pods and volumes with them.
     func load() async throws {
         let started = ContinuousClock.now
-        var fresh = State()
-        var listRevision: Int64?
-        for prefix in [Self.podPrefix, Self.volumePrefix] {
-            var startAfter: String?
-            repeat {
-                let page = try await store.list(prefix: prefix, startAfter: startAfter, limit: 500, revision: listRevision)
-                listRevision = page.revision
-                for kv in page.items { Self.apply(key: kv.key, value: kv.value, to: &fresh) }
-                startAfter = page.hasMore ? page.items.last?.key : nil
-            } while startAfter != nil
-        }
-        fresh.revision = listRevision ?? 0
-        let revision = fresh.revision
-        state.withLock { $0 = fresh }
-        release(upTo: revision)
+        try await pods.load(handlers(for: pods))
+        try await volumes.load(handlers(for: volumes))
+        let sizes = self.counts
         logger.debug("node authorizer graph loaded", metadata: [
-            "pods": "\(fresh.pods.count)", "volumes": "\(fresh.volumes.count)", "revision": "\(revision)",
+            "pods": "\(sizes.pods)", "volumes": "\(sizes.volumes)", "revision": "\(revision)",
             "took": "\(ContinuousClock.now - started)",
         ])
     }
 
-    /// Applies one store event (every event advances the revision; only pods and volumes change the graph). What a
-    /// pod relates to is worked out outside the lock, and not at all for an update that leaves its spec (and its
+    /// What a follower does: a listing replaces the pods (and their edges) or the volumes, an event is applied, and
+    /// a step forward wakes decisions waiting for the graph.
+    private func handlers(for follower: StoreFollower) -> StoreFollower.Handlers {
+        let isPods = follower === pods
+        return StoreFollower.Handlers(
+            reset: { [weak self] items, _ in
+                var fresh = State()
+                for kv in items { Self.apply(key: kv.key, value: kv.value, to: &fresh) }
+                self?.state.withLock { state in
+                    if isPods {
+                        (state.pods, state.uses) = (fresh.pods, fresh.uses)
+                    } else {
+                        (state.volumes, state.volumeSecrets) = (fresh.volumes, fresh.volumeSecrets)
+                    }
+                }
+            },
+            apply: { [weak self] event in self?.apply(event) },
+            advanced: { [weak self] _ in self?.stepped() })
+    }
+
+    /// Applies one store event of a pod or a volume. What a pod relates to is worked out outside the lock, and not at all for an update that leaves its spec (and its
     /// resource claim statuses) as they were — the kubelet's and the scheduler's status writes.
     func apply(_ event: WatchEvent) {
         let key = event.current.key
@@ -157,15 +169,11 @@ final class NodeGraph: Sendable {
             let name = String(key.dropFirst(Self.volumePrefix.count))
             change = .volume(name, event.kind == .delete ? nil : (try? JSONValue(parsing: event.current.value)).map(Self.volumeEntry))
         }
-        state.withLock { state in
-            if let change { Self.apply(change, to: &state) }
-            state.revision = max(state.revision, event.revision)
-        }
+        if let change { state.withLock { Self.apply(change, to: &$0) } }
         if isPod || isVolume, let metrics {
             let operation = (event.kind == .delete ? "Delete" : "Add") + (isPod ? "Pod" : "PV")
             metrics.recordNodeGraphAction(operation, duration: ContinuousClock.now - started)
         }
-        release(upTo: event.revision)
     }
 
     /// A pod's or a volume's new entry (nil: gone, or a pod no node runs).
@@ -328,22 +336,12 @@ final class NodeGraph: Sendable {
 
     // MARK: Following the store
 
-    /// Follows the store until cancelled: re-watches from the last applied revision when a watch ends (the history
-    /// fills the gap), re-lists when that history is gone or the watch failed.
+    /// Follows the store until cancelled: each follower re-watches from its last applied event when a watch ends
+    /// and re-lists its prefix when that history is gone or the watch failed.
     func follow() async {
-        while !Task.isCancelled {
-            do {
-                let events = try await store.watch(prefix: "/", afterRevision: revision)
-                for try await event in events { apply(event) }
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.debug("node authorizer graph watch ended; re-listing", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
-                do { try await load() } catch {
-                    logger.debug("node authorizer graph re-list failed", metadata: ["error": "\(error)"])
-                }
+        await withTaskGroup(of: Void.self) { group in
+            for follower in [pods, volumes] {
+                group.addTask { await follower.follow(self.handlers(for: follower)) }
             }
         }
     }
@@ -352,16 +350,34 @@ final class NodeGraph: Sendable {
 
     /// Returns once the graph reflects `target`, or after `patience`, or when the task is cancelled.
     func reach(_ target: Int64, within patience: Duration) async {
-        guard revision < target else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.reached(target) }
-            group.addTask { try? await Task.sleep(for: patience) }
-            await group.next()
-            group.cancelAll()
+        _ = await wait(for: target, within: patience) { false }
+    }
+
+    /// Waits until `found` holds or the graph reflects `target` (after `patience` or on cancellation: gives up), and
+    /// returns `found()` then. A follower behind `target` is asked for its watch's progress: with nothing to deliver
+    /// under its prefix, that alone moves it on.
+    private func wait(for target: Int64, within patience: Duration, until found: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + patience
+        var asked = false
+        while true {
+            let step = waiters.withLock { $0.step }
+            if found() { return true }
+            if revision >= target || ContinuousClock.now >= deadline || Task.isCancelled { return found() }
+            if !asked {
+                for follower in [pods, volumes] where follower.reached < target { await follower.requestProgress() }
+                asked = true
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.nextStep(after: step) }
+                group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+                await group.next()
+                group.cancelAll()
+            }
         }
     }
 
-    private func reached(_ target: Int64) async {
+    /// Returns once the graph has moved past `step` (or the task is cancelled).
+    private func nextStep(after step: Int) async {
         let id = waiters.withLock { w -> Int in
             w.next += 1
             return w.next
@@ -369,24 +385,24 @@ final class NodeGraph: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = waiters.withLock { w -> Bool in
-                    // Checked under the waiters' lock, which `release` takes after advancing the revision.
-                    if Task.isCancelled || revision >= target { return true }
-                    w.waiting[id] = (target, continuation)
+                    // Checked under the waiters' lock, which `stepped` takes to count a step.
+                    if Task.isCancelled || w.step != step { return true }
+                    w.waiting[id] = continuation
                     return false
                 }
                 if now { continuation.resume() }
             }
         } onCancel: {
-            waiters.withLock { $0.waiting.removeValue(forKey: id) }?.continuation.resume()
+            waiters.withLock { $0.waiting.removeValue(forKey: id) }?.resume()
         }
     }
 
-    private func release(upTo revision: Int64) {
+    /// Counts a step forward of the graph (an event, a list, a progress report) and wakes every waiter to look again.
+    private func stepped() {
         let ready = waiters.withLock { w -> [CheckedContinuation<Void, Never>] in
-            guard !w.waiting.isEmpty else { return [] }
-            let due = w.waiting.filter { $0.value.revision <= revision }
-            for id in due.keys { w.waiting[id] = nil }
-            return due.values.map(\.continuation)
+            w.step &+= 1
+            defer { w.waiting.removeAll() }
+            return Array(w.waiting.values)
         }
         for continuation in ready { continuation.resume() }
     }

@@ -7,7 +7,7 @@ import Synchronization
 
 /// RBAC: a request is allowed when a rule of a role bound to its user, one of its groups or its ServiceAccount
 /// covers it — ClusterRoleBindings everywhere, RoleBindings in their namespace. The roles and bindings are kept in
-/// memory from a watch on the store, so a check costs no I/O; ClusterRoles with an `aggregationRule` get the rules
+/// memory from a watch on the store (`StoreFollower`), so a check costs no I/O; ClusterRoles with an `aggregationRule` get the rules
 /// of every ClusterRole their selectors match, written back into the role as upstream's clusterrole-aggregation
 /// controller does.
 final class RBACAuthorizer: Sendable {
@@ -20,28 +20,36 @@ final class RBACAuthorizer: Sendable {
 
     static let prefix = "/registry/rbac.authorization.k8s.io/"
     private let state = Mutex(Snapshot())
-    private let revision = Mutex<Int64>(0)
     let store: any Store
     let logger: Logger
+    let follower: StoreFollower
 
     init(store: any Store, logger: Logger) {
         self.store = store
         self.logger = logger
+        follower = StoreFollower(store: store, prefix: Self.prefix, logger: logger)
     }
 
     /// Lists every role and binding.
     func load() async throws {
-        var snapshot = Snapshot()
-        var startAfter: String?
-        var listRevision: Int64 = 0
-        repeat {
-            let page = try await store.list(prefix: Self.prefix, startAfter: startAfter, limit: 500, revision: listRevision == 0 ? nil : listRevision)
-            listRevision = page.revision
-            for kv in page.items { Self.apply(kv.key, kv.value, deleted: false, to: &snapshot) }
-            startAfter = page.hasMore ? page.items.last?.key : nil
-        } while startAfter != nil
-        state.withLock { $0 = snapshot }
-        revision.withLock { $0 = listRevision }
+        try await follower.load(handlers)
+    }
+
+    /// A listing replaces the snapshot; each event changes it, and a change of a ClusterRole (or a new watch, which
+    /// may follow changes missed) re-runs aggregation.
+    private var handlers: StoreFollower.Handlers {
+        StoreFollower.Handlers(
+            reset: { [weak self] items, _ in
+                var snapshot = Snapshot()
+                for kv in items { Self.apply(kv.key, kv.value, deleted: false, to: &snapshot) }
+                self?.state.withLock { $0 = snapshot }
+            },
+            apply: { [weak self] event in
+                guard let self else { return }
+                state.withLock { Self.apply(event.current.key, event.current.value, deleted: event.kind == .delete, to: &$0) }
+                if event.current.key.hasPrefix(Self.prefix + "clusterroles/") { try await aggregate() }
+            },
+            watching: { [weak self] in try await self?.aggregate() })
     }
 
     private static func apply(_ key: String, _ value: Data, deleted: Bool, to snapshot: inout Snapshot) {
@@ -60,24 +68,7 @@ final class RBACAuthorizer: Sendable {
 
     /// Follows the store until cancelled, re-listing after a compaction or a broken watch.
     func follow() async {
-        while !Task.isCancelled {
-            do {
-                let events = try await store.watch(prefix: Self.prefix, afterRevision: revision.withLock { $0 })
-                try await aggregate()
-                for try await event in events {
-                    state.withLock { Self.apply(event.current.key, event.current.value, deleted: event.kind == .delete, to: &$0) }
-                    revision.withLock { $0 = event.revision }
-                    if event.current.key.hasPrefix(Self.prefix + "clusterroles/") { try await aggregate() }
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.debug("RBAC watch ended; re-listing", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
-                try? await load()
-            }
-        }
+        await follower.follow(handlers)
     }
 
     // MARK: Aggregation
