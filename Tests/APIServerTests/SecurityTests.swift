@@ -98,14 +98,6 @@ import TestSupport
         _ = try await n1.get(Secret.self, name: "mine", namespace: "default")
         _ = try await n1.create(Lease(metadata: ObjectMeta(name: "n1", namespace: "kube-node-lease")))
 
-        func forbidden(_ message: String, _ body: () async throws -> Void) async {
-            do {
-                try await body()
-                Issue.record("allowed, expected: \(message)")
-            } catch {
-                #expect("\(error)".contains(message), "\(error)")
-            }
-        }
         await forbidden(#"nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2""#) {
             var other = try await n1.get(Node.self, name: "n2")
             other.metadata.labels = ["stolen": "yes"]
@@ -130,13 +122,34 @@ import TestSupport
         #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase != "Failed")
     }
 
+    /// Expects `body` to fail with an error that says `message`.
+    func forbidden(_ message: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("allowed, expected: \(message)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
+    /// A `swiftlet server` on `backend`: the default SQLite, or a new one-member etcd (returned, to be stopped).
+    func startServer(on backend: StoreBackend) async throws -> (ServerProcess, EtcdCluster?) {
+        let etcd = backend == .etcd ? try await EtcdCluster(members: 1) : nil
+        do {
+            return (try await ServerProcess(extraArguments: etcd.map { ["--store", $0.storeArgument] } ?? []), etcd)
+        } catch {
+            etcd?.stop()
+            throw error
+        }
+    }
+
     /// The Node authorizer answers from its graph: a pod's create is seen by the kubelet's next request, the deletion
     /// of the last pod using a secret takes the node's access away, and after a restart the graph (rebuilt from a
     /// list) answers the same.
-    @Test(.timeLimit(.minutes(2)))
-    func nodeLosesASecretWithItsLastPodAndTheGraphSurvivesARestart() async throws {
-        let server = try await ServerProcess()
-        defer { server.stop() }
+    @Test(.timeLimit(.minutes(2)), arguments: StoreBackend.allCases)
+    func nodeLosesASecretWithItsLastPodAndTheGraphSurvivesARestart(_ backend: StoreBackend) async throws {
+        let (server, etcd) = try await startServer(on: backend)
+        defer { server.stop(); etcd?.stop() }
         let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
         defer { Task { try? await admin.shutdown() } }
         _ = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
@@ -176,6 +189,65 @@ import TestSupport
         #expect(await code(again, "shared") == 403)
         _ = try await admin.create(pod("d", secret: "shared"))
         #expect(await code(again, "shared") == 200)
+    }
+
+    /// The kubelet's per-object reflectors list and watch one secret or configmap by `fieldSelector=metadata.name=`:
+    /// a node may for what its pods use, and gets upstream's reasons for anything else.
+    @Test(.timeLimit(.minutes(2)), arguments: StoreBackend.allCases)
+    func nodeListsAndWatchesByNameOnlyWhatItsPodsUse(_ backend: StoreBackend) async throws {
+        let (server, etcd) = try await startServer(on: backend)
+        defer { server.stop(); etcd?.stop() }
+        let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        for name in ["mine", "theirs"] {
+            _ = try await admin.create(Secret(metadata: ObjectMeta(name: name, namespace: "default"), stringData: ["a": "b"]))
+        }
+        _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "default"), data: ["k": "v"]))
+        for (name, node, secret) in [("on-n1", "n1", "mine"), ("on-n2", "n2", "theirs")] {
+            _ = try await admin.create(Pod(metadata: ObjectMeta(name: name, namespace: "default"),
+                                           spec: PodSpec(volumes: [Volume(name: "s", secret: SecretVolumeSource(secretName: secret)),
+                                                                   Volume(name: "c", configMap: ConfigMapVolumeSource(name: "settings"))],
+                                                         containers: [Container(name: "c", image: "busybox")], nodeName: node)))
+        }
+        // The node's own client certificate, over TLS.
+        let n1 = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await n1.shutdown() } }
+        let mine = try await n1.list(Secret.self, namespace: "default", options: ListOptions(fieldSelector: "metadata.name=mine"))
+        #expect(mine.items.map(\.metadata.name) == ["mine"])
+        let settings = try await n1.list(ConfigMap.self, namespace: "default", options: ListOptions(fieldSelector: "metadata.name==settings"))
+        #expect(settings.items.map(\.metadata.name) == ["settings"])
+        // A watch from the list's revision sees the secret change.
+        let watch = Task {
+            for try await event in n1.watch(Secret.self, namespace: "default", fieldSelector: "metadata.name=mine",
+                                              resourceVersion: mine.metadata.resourceVersion) {
+                if case .modified(let secret) = event, secret.metadata.name == "mine" { return secret.metadata.labels?["changed"] }
+            }
+            return nil
+        }
+        var changed = try await admin.get(Secret.self, name: "mine", namespace: "default")
+        changed.metadata.labels = ["changed": "yes"]
+        _ = try await admin.update(changed)
+        #expect(try await watch.value == "yes")
+
+        let user = #"User "system:node:n1" cannot"#
+        await forbidden(#"secrets is forbidden: \#(user) list resource "secrets" in API group "" in the namespace "default": No Object name found"#) {
+            _ = try await n1.list(Secret.self, namespace: "default")
+        }
+        await forbidden(#"secrets "theirs" is forbidden: \#(user) list resource "secrets" in API group "" in the namespace "default": no relationship found between node 'n1' and this object"#) {
+            _ = try await n1.list(Secret.self, namespace: "default", options: ListOptions(fieldSelector: "metadata.name=theirs"))
+        }
+        await forbidden(#"secrets "theirs" is forbidden: \#(user) watch resource "secrets" in API group "" in the namespace "default": no relationship found"#) {
+            for try await _ in n1.watch(Secret.self, namespace: "default", fieldSelector: "metadata.name=theirs") { break }
+        }
+        await forbidden(#"secrets is forbidden: \#(user) list resource "secrets" in API group "" in the namespace "default": No Object name found"#) {
+            _ = try await n1.list(Secret.self, namespace: "default", options: ListOptions(fieldSelector: "metadata.name!=theirs"))
+        }
+        await forbidden(#"secrets "mine" is forbidden: \#(user) list resource "secrets" in API group "" at the cluster scope: can only read namespaced object of this type"#) {
+            _ = try await n1.list(Secret.self, options: ListOptions(fieldSelector: "metadata.name=mine"))
+        }
+        await forbidden(#"secrets "mine" is forbidden: \#(user) delete resource "secrets" in API group "" in the namespace "default": can only read resources of this type"#) {
+            try await n1.delete(Secret.self, name: "mine", namespace: "default")
+        }
     }
 
     @Test(.timeLimit(.minutes(2)))

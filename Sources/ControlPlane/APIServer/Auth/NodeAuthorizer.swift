@@ -2,8 +2,9 @@ import Foundation
 import KubeAPI
 import Store
 
-/// Upstream's Node authorizer for kubelets (`system:node:<name>` in `system:nodes`): secrets, configmaps, persistent
-/// volume claims and resource claims only when a pod bound to the node uses them, persistent volumes only when bound
+/// Upstream's Node authorizer for kubelets (`system:node:<name>` in `system:nodes`): secrets and configmaps (get, and
+/// list/watch by `metadata.name` field selector), persistent volume claims and resource claims only when a pod bound
+/// to the node uses them, persistent volumes only when bound
 /// to such a claim, ServiceAccount tokens only for accounts its pods run as, its own Lease only, and otherwise the
 /// fixed node rules (nodes, pods, pods/status, events, services, …). The relationships come from `NodeGraph`, kept
 /// from the store's watch, so a decision costs a look-up rather than a list of pods. Any other user gets no opinion
@@ -21,15 +22,16 @@ struct NodeAuthorizer: Sendable {
         guard let node = identity.nodeName else { return .noOpinion }
         guard a.isResourceRequest else { return .noOpinion }
         switch (a.apiGroup, a.resource, a.subresource) {
-        case ("", "secrets", ""), ("", "configmaps", ""), ("", "persistentvolumeclaims", ""), ("", "persistentvolumes", ""),
-             ("resource.k8s.io", "resourceclaims", ""):
-            guard a.verb == "get", !a.name.isEmpty else {
-                return .deny("can only get individual resources of this type")
-            }
-            let object = NodeGraph.Reference(resource: a.resource, namespace: a.namespace, name: a.name)
-            return await graph.relatesWhenCurrent(node, to: object)
-                ? .allow("node \(node) runs a pod that uses \(object)")
-                : .deny("no relationship found between node '\(node)' and this object")
+        case ("", "secrets", _), ("", "configmaps", _):
+            // Upstream's authorizeReadNamespacedObject: get, and list or watch of one object named by
+            // `fieldSelector=metadata.name=NAME` (the name `RequestAttributes` takes from it).
+            guard ["get", "list", "watch"].contains(a.verb) else { return .deny("can only read resources of this type") }
+            guard a.subresource.isEmpty else { return .deny("cannot read subresource") }
+            guard !a.namespace.isEmpty else { return .deny("can only read namespaced object of this type") }
+            return await related(node, a)
+        case ("", "persistentvolumeclaims", ""), ("", "persistentvolumes", ""), ("resource.k8s.io", "resourceclaims", ""):
+            guard a.verb == "get" else { return .deny("can only get individual resources of this type") }
+            return await related(node, a)
         case ("", "serviceaccounts", "token"):
             guard a.verb == "create" else { return .deny("can only create tokens for individual service accounts") }
             let account = NodeGraph.Reference(resource: "serviceaccounts", namespace: a.namespace, name: a.name)
@@ -44,6 +46,15 @@ struct NodeAuthorizer: Sendable {
         default:
             return NodeRules.rules.contains(where: { RBACAuthorizer.allows($0, a) }) ? .allow("node rules") : .noOpinion
         }
+    }
+
+    /// Allowed when the graph relates the named object to the node (upstream's `authorize`).
+    private func related(_ node: String, _ a: RequestAttributes) async -> Decision {
+        guard !a.name.isEmpty else { return .deny("No Object name found") }
+        let object = NodeGraph.Reference(resource: a.resource, namespace: a.namespace, name: a.name)
+        return await graph.relatesWhenCurrent(node, to: object)
+            ? .allow("node \(node) runs a pod that uses \(object)")
+            : .deny("no relationship found between node '\(node)' and this object")
     }
 }
 

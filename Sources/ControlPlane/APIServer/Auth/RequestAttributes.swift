@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// What the authorizer decides on, derived from a request as upstream's `RequestInfo` does: a Kubernetes verb
 /// (`get`/`list`/`watch`/`create`/`update`/`patch`/`delete`/`deletecollection`) on a resource in a group and
 /// namespace, or an HTTP verb on a non-resource path (`/healthz`, `/api`).
@@ -53,5 +55,19 @@ struct RequestAttributes: Sendable, Hashable {
         case "DELETE": collection ? "deletecollection" : "delete"
         default: request.method.lowercased()
         }
+        // A list or watch of one object by name (`fieldSelector=metadata.name=NAME`, the kubelet's per-object
+        // reflectors) is authorized as that object, as upstream's RequestInfo names it.
+        if collection, verb == "list" || verb == "watch", let name = Self.selectedName(request.query["fieldSelector"]) {
+            self.name = name
+        }
+    }
+
+    /// The name a field selector requires (`metadata.name=NAME` or `==`), when it is a valid path segment (not `.`
+    /// or `..`, no `/` or `%`), as upstream's `RequiresExactMatch` and `IsValidPathSegmentName`.
+    static func selectedName(_ selector: String?) -> String? {
+        guard let selector, !selector.isEmpty, let parsed = try? FieldSelector(parsing: selector),
+              let name = parsed.requiredValue(for: "metadata.name") else { return nil }
+        guard name != ".", name != "..", !name.contains("/"), !name.contains("%") else { return nil }
+        return name
     }
 }
