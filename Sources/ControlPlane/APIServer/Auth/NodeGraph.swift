@@ -151,8 +151,9 @@ final class NodeGraph: Sendable {
             advanced: { [weak self] _ in self?.stepped() })
     }
 
-    /// Applies one store event of a pod or a volume. What a pod relates to is worked out outside the lock, and not at all for an update that leaves its spec (and its
-    /// resource claim statuses) as they were — the kubelet's and the scheduler's status writes.
+    /// Applies one store event of a pod or a volume. What a pod relates to is worked out outside the lock, and not at
+    /// all for an update that leaves its spec (and its resource claim statuses) as they were — the kubelet's and the
+    /// scheduler's status writes.
     func apply(_ event: WatchEvent) {
         let key = event.current.key
         let isPod = key.hasPrefix(Self.podPrefix), isVolume = key.hasPrefix(Self.volumePrefix)

@@ -7,9 +7,9 @@ import Synchronization
 
 /// RBAC: a request is allowed when a rule of a role bound to its user, one of its groups or its ServiceAccount
 /// covers it — ClusterRoleBindings everywhere, RoleBindings in their namespace. The roles and bindings are kept in
-/// memory from a watch on the store (`StoreFollower`), so a check costs no I/O; ClusterRoles with an `aggregationRule` get the rules
-/// of every ClusterRole their selectors match, written back into the role as upstream's clusterrole-aggregation
-/// controller does.
+/// memory from a watch on the store (a `StoreFollower`), so a check costs no I/O; ClusterRoles with an
+/// `aggregationRule` get the rules of every ClusterRole their selectors match, written back into the role as
+/// upstream's clusterrole-aggregation controller does.
 final class RBACAuthorizer: Sendable {
     struct Snapshot: Sendable {
         var roles: [String: Role] = [:]
