@@ -97,6 +97,22 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 
     @Test(.timeLimit(.minutes(1)), arguments: StoreBackend.allCases)
+    func progressAskedBeforeTheWatchOpensIsAnsweredOnceItDoes(_ backend: StoreBackend) async throws {
+        try await backend.withStore { store, _ in
+            let follower = StoreFollower(store: store, prefix: "/registry/pods/", logger: Logger(label: "test"))
+            let recorder = Recorder()
+            try await follower.load(recorder.handlers)
+            _ = try await store.create(key: "/registry/configmaps/default/x", value: Data("x".utf8))
+            let current = try await store.currentRevision()
+            await follower.requestProgress()
+            let following = Task { await follower.follow(recorder.handlers) }
+            defer { following.cancel() }
+            try await waitFor("the follower to reach \(current)") { follower.reached >= current }
+            #expect(recorder.events == 0 && follower.applied < current)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: StoreBackend.allCases)
     func aFollowerWhoseHistoryWasCompactedRelists(_ backend: StoreBackend) async throws {
         try await backend.withStore { store, _ in
             let follower = StoreFollower(store: store, prefix: "/registry/pods/", logger: Logger(label: "test"))

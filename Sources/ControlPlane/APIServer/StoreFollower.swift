@@ -30,7 +30,8 @@ final class StoreFollower: Sendable {
     /// How a page of the initial list is sized.
     let pageSize: Int
     private let positions = Mutex<(applied: Int64, reached: Int64)>((0, 0))
-    private let watch = Mutex<ProgressWatch?>(nil)
+    /// The open watch, and whether progress was asked for while none was open.
+    private let watch = Mutex<(open: ProgressWatch?, asked: Bool)>((nil, false))
 
     init(store: any Store, prefix: String, logger: Logger, pageSize: Int = 500) {
         self.store = store
@@ -70,8 +71,12 @@ final class StoreFollower: Sendable {
         while !Task.isCancelled {
             do {
                 let opened = try await store.watchWithProgress(prefix: prefix, afterRevision: applied)
-                watch.withLock { $0 = opened }
-                defer { watch.withLock { $0 = nil } }
+                let asked = watch.withLock { w in
+                    defer { w = (opened, false) }
+                    return w.asked
+                }
+                defer { watch.withLock { $0.open = nil } }
+                if asked { await opened.requestProgress() }
                 try await handlers.watching()
                 for try await update in opened.updates {
                     let reached: Int64
@@ -103,8 +108,12 @@ final class StoreFollower: Sendable {
         }
     }
 
-    /// Asks the open watch to report how far it has got (nothing happens while none is open).
+    /// Asks the watch to report how far it has got (the next one to open, when none is).
     func requestProgress() async {
-        await watch.withLock { $0 }?.requestProgress()
+        let open = watch.withLock { w in
+            if w.open == nil { w.asked = true }
+            return w.open
+        }
+        await open?.requestProgress()
     }
 }
