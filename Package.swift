@@ -16,8 +16,16 @@ let strict: [SwiftSetting] = [
 /// two helper archives named as well. Not position-independent (as Debian's reference plugins): ~15% fewer
 /// page faults and less start-up relocation work per call.
 let staticExecutable: [String] = ["-static-stdlib", "-Xclang-linker", "-no-pie"]
+/// Release plugins are linked as the release `swiftlet` is (``daemonLinking``): lld, no symbol table exported for
+/// dlsym (the dynamic loader no longer searches the executable's thousands of symbols first for every symbol the
+/// shared libraries bind), dead sections dropped (RELR packs what little relocation a non-PIE executable has).
+let pluginLinking: [String] = [
+    "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+    "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
+]
 let staticPlugin: [LinkerSetting] = [
     .unsafeFlags(staticExecutable), .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+    .unsafeFlags(pluginLinking, .when(configuration: .release)),
 ]
 
 /// The multi-call `swiftlet` binary every node runs twice (agent, runtime), release builds only: the Swift runtime and
