@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build: C libraries wrapped by the C* targets
   libsqlite3-dev libmnl-dev libnftnl-dev libseccomp-dev zlib1g-dev pkg-config
+  # the CNI plugins link libstdc++ and the unwinder statically (cni/link)
+  libstdc++-12-dev libgcc-12-dev
   # runtime and dataplane
   runc nftables iptables iproute2 containernetworking-plugins
   # peers and fixtures the tests and benchmarks start themselves

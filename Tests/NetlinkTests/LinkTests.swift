@@ -9,8 +9,13 @@ struct LinkTests {
     @Test func vethPairWithPeerCreatedInSecondNamespace() throws {
         try withNetlink { host, hostNamespace in
             try withThrowawayNetworkNamespace(prefix: "swt-nl") { container in
-                try host.createVeth(named: "veth-host", peerName: "eth0", peerNamespace: container, mtu: 1450)
+                let echoed = try host.createVeth(named: "veth-host", peerName: "eth0", peerNamespace: container, mtu: 1450)
                 let hostEnd = try host.link(named: "veth-host")
+                // The kernel's echo of the new end is the link as read back (it is still down).
+                #expect(echoed?.index == hostEnd.index)
+                #expect(echoed?.parentIndex == hostEnd.parentIndex)
+                #expect(echoed?.macAddress == hostEnd.macAddress)
+                #expect(echoed?.mtu == 1450)
                 #expect(hostEnd.kind == "veth")
                 #expect(hostEnd.mtu == 1450)
                 #expect(try host.links().map(\.name).sorted() == ["lo", "veth-host"])
@@ -49,8 +54,11 @@ struct LinkTests {
         try withNetlink { netlink, namespace in
             try netlink.createBridge(named: "br0", mtu: 1400)
             #expect(try netlink.link(named: "br0").mtu == 1400)
-            try netlink.createVeth(named: "p0", peerName: "p1")
-            try netlink.setMaster("p0", "br0")
+            let mac = try #require(MACAddress("02:00:00:00:00:42"))
+            #expect(try netlink.createVeth(named: "p0", peerName: "p1", address: mac)?.macAddress == mac)
+            #expect(try netlink.link(named: "p0").macAddress == mac)
+            try netlink.setMaster("p0", "br0", bringUp: true)
+            #expect(try netlink.link(named: "p0").isUp)
             try netlink.setBridgePort("p0", BridgePortSettings(hairpin: true, isolated: true, learning: false))
 
             let bridge = try netlink.link(named: "br0")

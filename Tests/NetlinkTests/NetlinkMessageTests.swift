@@ -42,6 +42,7 @@ private func attribute(_ type: UInt16, _ payload: [UInt8]) -> [UInt8] {
 
 private let nested: UInt16 = 0x8000
 private let requestAckCreateExclusive: UInt16 = 0x0001 | 0x0004 | 0x0400 | 0x0200
+private let requestAckEchoCreateExclusive: UInt16 = requestAckCreateExclusive | 0x0008
 
 @Suite("Netlink messages, byte for byte (fake socket)")
 struct NetlinkMessageTests {
@@ -54,7 +55,7 @@ struct NetlinkMessageTests {
             attribute(1, Array("veth\0".utf8))                                                   //   IFLA_INFO_KIND
             + attribute(2 | nested, peer))                                                       //   IFLA_INFO_DATA
         let body = ifinfomsg + attribute(3, Array("a\0".utf8)) + linkInfo                        // IFLA_IFNAME
-        let expected = header(length: 16 + body.count, type: 16, flags: requestAckCreateExclusive) + body  // RTM_NEWLINK
+        let expected = header(length: 16 + body.count, type: 16, flags: requestAckEchoCreateExclusive) + body  // RTM_NEWLINK
         #expect(expected.count == 88)
         #expect(socket.sent == [expected])
     }

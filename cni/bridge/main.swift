@@ -1,4 +1,4 @@
 // swiftlet-bridge: veth into a host bridge (logic in CNI.Bridge).
 import CNI
 
-await PluginRunner(plugin: Bridge(), about: "swiftlet-bridge").main()
+PluginRunner(plugin: Bridge(), about: "swiftlet-bridge").main()

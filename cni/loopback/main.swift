@@ -1,4 +1,4 @@
 // swiftlet-loopback: brings lo up in the sandbox (logic in CNI.Loopback).
 import CNI
 
-await PluginRunner(plugin: Loopback(), about: "swiftlet-loopback").main()
+PluginRunner(plugin: Loopback(), about: "swiftlet-loopback").main()

@@ -1,4 +1,4 @@
 // swiftlet-portmap: host ports to pod ports through nf_tables (logic in CNI.Portmap).
 import CNI
 
-await PluginRunner(plugin: Portmap(), about: "swiftlet-portmap").main()
+PluginRunner(plugin: Portmap(), about: "swiftlet-portmap").main()

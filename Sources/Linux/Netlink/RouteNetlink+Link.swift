@@ -52,15 +52,19 @@ extension RouteNetlink {
 
     // MARK: Creating and deleting
 
-    /// Creates a veth pair `name` ⇄ `peerName` (`ip link add NAME type veth peer name PEER`).
+    /// Creates a veth pair `name` ⇄ `peerName` (`ip link add NAME [address MAC] type veth peer name PEER`)
+    /// and returns the new `name` end as the kernel echoes it (`NLM_F_ECHO`, kernels since 6.1), or `nil`
+    /// when the kernel echoes nothing. Its ``Link/parentIndex`` is the peer's index in the peer's namespace.
     ///
     /// With `peerNamespace` the peer is created directly in that namespace (`peer netns`), the usual
-    /// way to give a container its end without a separate move.
+    /// way to give a container its end without a separate move. `address` sets the `name` end's MAC.
+    @discardableResult
     public func createVeth(
-        named name: String, peerName: String, peerNamespace: NetworkNamespace? = nil, mtu: UInt32? = nil
-    ) throws {
-        let request = linkRequest(RTM_NEWLINK, .name(name), flags: NLM_F_CREATE | NLM_F_EXCL)
+        named name: String, peerName: String, peerNamespace: NetworkNamespace? = nil, mtu: UInt32? = nil, address: MACAddress? = nil
+    ) throws -> Link? {
+        let request = linkRequest(RTM_NEWLINK, .name(name), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO)
         if let mtu { request.put(IFLA_MTU, u32: mtu) }
+        if let address { request.put(IFLA_ADDRESS, bytes: address.bytes) }
         request.nest(IFLA_LINKINFO) {
             request.put(IFLA_INFO_KIND, string: "veth")
             request.nest(IFLA_INFO_DATA) {
@@ -72,7 +76,8 @@ extension RouteNetlink {
                 }
             }
         }
-        try execute(request, "create veth", "\(name)/\(peerName)")
+        let replies = try execute(request, "create veth", "\(name)/\(peerName)")
+        return replies.lazy.compactMap(Link.init).first { $0.name == name }
     }
 
     /// Creates a bridge (`ip link add NAME type bridge [vlan_filtering 0|1]`), down, like `ip` does.
@@ -124,11 +129,17 @@ extension RouteNetlink {
     }
 
     /// Enslaves `link` to the bridge `master` (`ip link set LINK master MASTER`), or frees it when
-    /// `master` is `nil` (`nomaster`).
-    public func setMaster(_ link: LinkReference, _ master: LinkReference?) throws {
+    /// `master` is `nil` (`nomaster`); with `bringUp`, brings it up in the same request (`ip link set
+    /// LINK master MASTER up`: the kernel enslaves first).
+    public func setMaster(_ link: LinkReference, _ master: LinkReference?, bringUp: Bool = false) throws {
         let operation = master == nil ? "set nomaster" : "set master"
         let masterIndex = try master.map { try index(of: $0, for: operation) } ?? 0
-        let request = linkRequest(RTM_NEWLINK, link)
+        let request = linkRequest(RTM_NEWLINK, link) { info in
+            if bringUp {
+                info.ifi_change = UInt32(IFF_UP)
+                info.ifi_flags = UInt32(IFF_UP)
+            }
+        }
         request.put(IFLA_MASTER, u32: UInt32(bitPattern: masterIndex))
         try execute(request, operation, link.description)
     }

@@ -15,11 +15,13 @@ import Netlink
 /// DEL: IPAM DEL, delete the sandbox interface, remove the masquerading rules and the MAC spoof
 /// check; a missing namespace or interface is success.
 ///
-/// `hostNamespace` is where the bridge lives: the plugin's own namespace unless a test passes a
-/// throwaway one. In the plugin's own namespace the host steps run on the calling thread, without a
-/// dedicated namespace thread, and so do ADD's sandbox steps (the thread moves in and back: measured
-/// about 15% off an ADD under load). DEL's sandbox step keeps its dedicated thread: there the veth
-/// deletion measured slower when the calling thread moves back afterwards.
+/// `hostNamespace` is where the bridge lives: the plugin's own namespace unless a test or a daemon
+/// passes one. In the plugin's own namespace the host steps run on the calling thread, and so do ADD's
+/// sandbox steps (the thread moves in and back); in a plugin process (``PluginRunner/main()``) DEL's
+/// too, so the process never starts a thread. Each step asks the kernel as little as it can: the
+/// veth's container end comes back from its creation (with the host end's index), the host end is
+/// enslaved and brought up in one request, a bridge that is already up is read once, and DEL deletes
+/// the interface by name unless the masquerading rules need its addresses.
 public struct Bridge: Plugin {
     private let hostNamespace: NetworkNamespace?
     private let ipam: IPAMDelegate
@@ -45,7 +47,9 @@ public struct Bridge: Plugin {
         var allocated = false
         let spoofCheck = MacSpoofCheck.id(containerID: request.containerID, ifName: ifName)
         do throws(CNIError) {
-            let port = try await NetworkNamespace.withNetlink(in: hostNamespace, "attaching \(hostName) to \(config.bridge)") { try BridgeHost.attachPort($0, hostName, config) }
+            let port = try await NetworkNamespace.withNetlink(in: hostNamespace, "attaching \(hostName) to \(config.bridge)") {
+                try BridgeHost.attachPort($0, hostName, index: container.parentIndex, bridge: bridge, config)
+            }
             if config.macSpoofCheck, let mac = container.macAddress?.description {
                 try await NetworkNamespace.withNetfilter(in: hostNamespace, "setting up macspoofchk") { try MacSpoofCheck.setUp($0, id: spoofCheck, hostVeth: hostName, mac: mac) }
             }
@@ -59,16 +63,18 @@ public struct Bridge: Plugin {
                 allocated = true
                 guard !ipamResult.ips.isEmpty else { throw CNIError(.invalidNetworkConfig, "IPAM plugin returned missing IP config") }
                 (result.ips, result.routes, result.dns) = (ipamResult.ips, ipamResult.routes, ipamResult.dns)
-                try await configureLayer3(&result, config, request, sandbox: sandbox, bridge: bridge)
+                try await configureLayer3(&result, config, request, sandbox: sandbox, bridge: bridge, container: container)
             } else if !config.disableContainerInterface {
-                try await sandbox.withNetlink("setting \(ifName) up", onCallingThread: hostNamespace == nil) { try $0.setUp(.name(ifName)) }
+                try await sandbox.withNetlink("setting \(ifName) up", onCallingThread: hostNamespace == nil) { try $0.setUp(.index(container.index)) }
             }
             if let dns = config.dns { result.dns = dns }
             return result
         } catch {
             if allocated { try? await ipam.run(.delete, request) }
             if config.macSpoofCheck { try? await NetworkNamespace.withNetfilter(in: hostNamespace, "removing macspoofchk") { try MacSpoofCheck.tearDown($0, id: spoofCheck) } }
-            _ = try? await sandbox.withNetlink("removing \(ifName)", onCallingThread: hostNamespace == nil) { try BridgeContainer.deleteVeth($0, ifName: ifName) }
+            _ = try? await sandbox.withNetlink("removing \(ifName)", onCallingThread: hostNamespace == nil) {
+                try BridgeContainer.deleteVeth($0, ifName: ifName, readingAddresses: false)
+            }
             throw error
         }
     }
@@ -77,17 +83,17 @@ public struct Bridge: Plugin {
     /// addresses IPAM gave (`result` has them already).
     private func configureLayer3(
         _ result: inout CNIResult, _ config: BridgeConfig, _ request: PluginRequest,
-        sandbox: NetworkNamespace, bridge: Link
+        sandbox: NetworkNamespace, bridge: Link, container: Link
     ) async throws(CNIError) {
         let ifName = request.ifName
         let gateways = try Gateways.apply(to: &result, isGateway: config.isGateway, isDefaultGateway: config.isDefaultGateway)
         let configured = result
         try await sandbox.withNetlink("configuring \(ifName)", onCallingThread: hostNamespace == nil) {
-            try BridgeContainer.configure($0, ifName: ifName, result: configured, enableDAD: config.enableDAD)
+            try BridgeContainer.configure($0, ifName: ifName, index: container.index, result: configured, enableDAD: config.enableDAD)
         }
         if config.isGateway {
             let refreshed = try await NetworkNamespace.withNetlink(in: hostNamespace, "adding gateway addresses to \(config.bridge)") { netlink in
-                for gateway in gateways { try BridgeHost.ensureAddress(netlink, gateway, config) }
+                for gateway in gateways { try BridgeHost.ensureAddress(netlink, gateway, bridgeIndex: bridge.index, config) }
                 try BridgeHost.enableForwarding(
                     ipv4: gateways.contains { $0.address.isIPv4 }, ipv6: gateways.contains { !$0.address.isIPv4 })
                 return try netlink.link(.index(bridge.index))
@@ -107,7 +113,10 @@ public struct Bridge: Plugin {
             do throws(CNIError) {
                 let sandbox = try NetworkNamespace.openSandbox(request.netns)
                 let ifName = request.ifName
-                addresses = try await sandbox.withNetlink("removing \(ifName)") { try BridgeContainer.deleteVeth($0, ifName: ifName) }
+                let masquerades = config.ipMasq
+                addresses = try await sandbox.withNetlink("removing \(ifName)") {
+                    try BridgeContainer.deleteVeth($0, ifName: ifName, readingAddresses: masquerades)
+                }
             } catch where error.code == .unknownContainer {
                 // The sandbox is gone and took the veth with it.
             }

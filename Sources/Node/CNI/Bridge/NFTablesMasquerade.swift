@@ -98,7 +98,9 @@ public struct NFTablesMasquerade: Masquerade {
 
     private func withSocket(_ what: String, _ body: @escaping @Sendable (NetfilterSocket) throws -> Void) async throws(CNIError) {
         do {
-            if let namespace {
+            if let namespace, InlineExecution.isActive {
+                try namespace.runOnCallingThread { try body(NetfilterSocket()) }
+            } else if let namespace {
                 try await namespace.perform { try body(NetfilterSocket()) }
             } else {
                 try body(NetfilterSocket())

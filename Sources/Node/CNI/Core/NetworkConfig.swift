@@ -15,8 +15,14 @@ import FoundationEssentials
 ///     struct Bridge: Decodable { var bridge: String? }
 ///     let bridge = try config.decode(Bridge.self)
 public struct NetworkConfig: Sendable, Hashable {
-    /// The whole JSON object as given.
-    public let raw: [String: JSONValue]
+    /// The whole JSON object as given. A configuration read from bytes (a plugin's stdin) parses it on
+    /// each use: a plugin reads its typed views, not this, and building the tree of every key was a
+    /// measurable part of a plugin process's run.
+    public var raw: [String: JSONValue] {
+        parsedRaw ?? (try? JSONCoding.decode([String: JSONValue].self, from: encoded)) ?? [:]
+    }
+    /// ``raw`` when the configuration was built from it.
+    private let parsedRaw: [String: JSONValue]?
     /// `cniVersion`; `0.1.0` when absent, as libcni assumes.
     public let cniVersion: CNIVersion
     /// `name`; empty inside a conflist's `plugins`, where the runtime injects it.
@@ -32,15 +38,10 @@ public struct NetworkConfig: Sendable, Hashable {
     /// ``raw`` serialized: the bytes it was parsed from, or its one encoding.
     private let encoded: Data
 
-    /// Parses a configuration object; malformed JSON or wrongly typed well-known keys are code 6.
+    /// Parses a configuration object; malformed JSON, anything but an object, or wrongly typed
+    /// well-known keys are code 6.
     public init(json: Data) throws(CNIError) {
-        let object: [String: JSONValue]
-        do {
-            object = try JSONCoding.decode([String: JSONValue].self, from: json)
-        } catch {
-            throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
-        }
-        try self.init(raw: object, encoded: json)
+        try self.init(raw: nil, encoded: json)
     }
 
     /// Builds the typed view over an already-parsed object.
@@ -54,15 +55,15 @@ public struct NetworkConfig: Sendable, Hashable {
         try self.init(raw: raw, encoded: encoded)
     }
 
-    /// `raw` and its serialization `encoded` (which must say the same).
-    private init(raw: [String: JSONValue], encoded: Data) throws(CNIError) {
+    /// `raw` (when parsed already) and its serialization `encoded` (which must say the same).
+    private init(raw: [String: JSONValue]?, encoded: Data) throws(CNIError) {
         let view: WellKnownKeys
         do {
             view = try JSONCoding.decode(WellKnownKeys.self, from: encoded)
         } catch {
             throw CNIError(.decodingFailure, "error unmarshalling network config", details: String(describing: error))
         }
-        self.raw = raw
+        self.parsedRaw = raw
         self.encoded = encoded
         cniVersion = try CNIVersion(parsing: view.cniVersion ?? "")
         name = view.name ?? ""

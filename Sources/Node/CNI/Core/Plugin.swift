@@ -8,7 +8,7 @@
 ///         func add(_ request: PluginRequest) async throws(CNIError) -> CNIResult { CNIResult() }
 ///         func delete(_ request: PluginRequest) async throws(CNIError) {}
 ///     }
-///     await PluginRunner(plugin: Noop(), about: "noop").main()
+///     PluginRunner(plugin: Noop(), about: "noop").main()
 public protocol Plugin: Sendable {
     /// The configuration versions this plugin accepts (VERSION prints them).
     var supportedVersions: [CNIVersion] { get }

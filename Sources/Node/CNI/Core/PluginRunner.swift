@@ -26,13 +26,20 @@ public struct PluginRunner<P: Plugin>: Sendable {
         self.about = about
     }
 
-    /// Runs with the process's environment and stdin, writes the outcome and exits.
-    public func main() async -> Never {
+    /// Runs with the process's environment and stdin, writes the outcome and ends the process.
+    ///
+    /// A plugin executable's `main`: synchronous, so the process never starts the concurrency pool's or
+    /// Dispatch's threads. The invocation runs on the main thread alone (``MainThreadExecutor``), and
+    /// the process ends with `_exit` once stdout and stderr are written (both unbuffered `write`s, so
+    /// nothing is left to flush; the store's lock was released when its section ended): nothing at exit
+    /// is worth running atexit handlers and C++ destructors for.
+    public func main() -> Never {
         let stdin = StandardStreams.readAll(0)
-        let outcome = await run(environment: ProcessInfo.processInfo.environment, stdin: stdin)
+        let environment = ProcessEnvironment.current()
+        let outcome = MainThreadExecutor.run { await self.run(environment: environment, stdin: stdin) }
         StandardStreams.write(1, outcome.stdout)
         StandardStreams.write(2, Data(outcome.stderr.utf8))
-        exit(outcome.exitCode)
+        _exit(outcome.exitCode)
     }
 
     /// Runs one invocation against `environment` and `stdin`.

@@ -7,11 +7,11 @@ public struct IPAMDelegate: Sendable {
     private let exec: any PluginExec
     private let baseEnvironment: [String: String]
 
-    /// `baseEnvironment` is inherited by the IPAM plugin (the plugin process's own environment). The
+    /// `baseEnvironment` is inherited by the IPAM plugin (by default the process's own environment). The
     /// default `exec` runs `swiftlet-host-local` in-process (``BuiltinPluginExec``) and execs the rest.
-    public init(exec: any PluginExec = BuiltinPluginExec(), baseEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(exec: any PluginExec = BuiltinPluginExec(), baseEnvironment: [String: String]? = nil) {
         self.exec = exec
-        self.baseEnvironment = baseEnvironment
+        self.baseEnvironment = baseEnvironment ?? ProcessEnvironment.current()
     }
 
     /// ADD: the IPAM plugin's result, in the configuration's version.

@@ -42,18 +42,19 @@ final class AllocationStore: Sendable {
 
     /// Opens the store of `network` and runs `body` holding its lock, on a dedicated thread: on a machine with two
     /// cores the concurrency pool has two threads, and thirty sandboxes starting at once would otherwise park them
-    /// in `flock` behind each other while every other task of the daemon waits.
+    /// in `flock` behind each other while every other task of the daemon waits. A plugin process's single thread
+    /// (``InlineExecution``) has nothing else to do meanwhile and runs it itself.
     static func locked<T: Sendable>(
         network: String, dataDirectory: String, _ body: @escaping @Sendable (AllocationStore) throws(CNIError) -> T
     ) async throws(CNIError) -> T {
+        let section: @Sendable () throws(CNIError) -> T = {
+            let store = try AllocationStore(network: network, dataDirectory: dataDirectory)
+            return try store.withLock { () throws(CNIError) -> T in try body(store) }
+        }
+        if InlineExecution.isActive { return try section() }
         let outcome: Result<T, CNIError>
         do {
-            outcome = try await DedicatedThread.offload {
-                Result { () throws(CNIError) -> T in
-                    let store = try AllocationStore(network: network, dataDirectory: dataDirectory)
-                    return try store.withLock { () throws(CNIError) -> T in try body(store) }
-                }
-            }
+            outcome = try await DedicatedThread.offload { Result(catching: section) }
         } catch {
             throw CNIError.io("failed to start a thread for the store of \(network)", error)
         }

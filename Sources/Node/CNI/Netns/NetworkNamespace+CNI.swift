@@ -19,13 +19,13 @@ extension NetworkNamespace {
     }
 
     /// Runs `body` with a netlink session inside this namespace, on a dedicated thread, or with
-    /// `onCallingThread` on the calling thread moved in and back (a plugin's own process: see
-    /// ``NetworkNamespace/runOnCallingThread(_:)``); failures are code 103 prefixed with `what`.
+    /// `onCallingThread` or in a plugin process (``InlineExecution``) on the calling thread moved in and
+    /// back (see ``NetworkNamespace/runOnCallingThread(_:)``); failures are code 103 prefixed with `what`.
     func withNetlink<R: Sendable>(
         _ what: String, onCallingThread: Bool = false, _ body: @escaping @Sendable (RouteNetlink) throws -> R
     ) async throws(CNIError) -> R {
         do {
-            if onCallingThread { return try runOnCallingThread { try body(RouteNetlink()) } }
+            if onCallingThread || InlineExecution.isActive { return try runOnCallingThread { try body(RouteNetlink()) } }
             return try await perform { try body(RouteNetlink()) }
         } catch let error as CNIError {
             throw error
@@ -66,10 +66,11 @@ extension NetworkNamespace {
         }
     }
 
-    /// Runs `body` with an nf_tables socket inside this namespace, on a dedicated thread; failures are
-    /// code 103 prefixed with `what`.
+    /// Runs `body` with an nf_tables socket inside this namespace, on a dedicated thread (on the calling
+    /// thread moved in and back in a plugin process); failures are code 103 prefixed with `what`.
     func withNetfilter(_ what: String, _ body: @escaping @Sendable (NetfilterSocket) throws -> Void) async throws(CNIError) {
         do {
+            if InlineExecution.isActive { return try runOnCallingThread { try body(NetfilterSocket()) } }
             try await perform { try body(NetfilterSocket()) }
         } catch let error as CNIError {
             throw error
