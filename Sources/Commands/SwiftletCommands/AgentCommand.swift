@@ -123,6 +123,8 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.rotateCertificates = rotateCertificates
         configuration.kubeconfigPath = node.kubeconfig
         configuration.rotateServerCertificates = rotateServerCertificates
+        // Port 0 (any free one) is not a port /configz could report.
+        configuration.healthzBindAddress = ListenAddress(healthzBindAddress).flatMap { $0.port == 0 ? nil : ($0.host, $0.port) }
         var proxyConfiguration = ProxyConfiguration()
         proxyConfiguration.healthzBindAddress = ListenAddress(proxyHealthzBindAddress).map { ($0.host, $0.port) }
         let agent = Agent(kubeconfig: node.kubeconfig, bootstrapKubeconfig: bootstrapKubeconfig, configuration: configuration,

@@ -57,7 +57,9 @@ public struct Kubelet: ServiceLifecycle.Service {
             let events = pods.events()
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
-            server.summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            server.summary = summary
+            server.cadvisor = CadvisorMetrics(summary: summary, cgroupRoot: configuration.cgroupRoot)
             server.metrics = metrics
             server.runtime = connection
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
@@ -73,6 +75,8 @@ public struct Kubelet: ServiceLifecycle.Service {
                 server.auth = KubeletAuth(nodeName: configuration.nodeName, anonymous: configuration.anonymousAuth,
                                           mode: configuration.authorizationMode, client: client, logger: logger)
             }
+            let configuration = configuration, secured = server.auth != nil
+            server.configz = { configuration.configz(secured: secured) }
             group.addTask { try await server.run() }
             group.addTask { await nodeStatus.run() }
             group.addTask { await lease.run() }

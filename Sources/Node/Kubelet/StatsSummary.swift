@@ -169,7 +169,7 @@ final class StatsSummaryProvider: Sendable {
         }
     }
 
-    private func nodeStats(now: String) -> StatsSummary.NodeStats {
+    func nodeStats(now: String) -> StatsSummary.NodeStats {
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         var node = StatsSummary.NodeStats(nodeName: nodeName)
         // Boot time from /proc/stat's btime; CPU time from its first line (USER_HZ ticks of 10 ms).
