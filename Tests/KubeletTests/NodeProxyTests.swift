@@ -1,11 +1,12 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import RemoteCommand
 import TestSupport
 import Testing
 
 extension KubeletEndToEndTests {
-    @Test("kubectl get --raw /api/v1/nodes/N/proxy/…: healthz, pods, runningpods, configz, metrics, metrics/cadvisor, metrics/probes, stats/summary and logs/ from the agent through the API server; RBAC on nodes/proxy",
+    @Test("kubectl get --raw /api/v1/nodes/N/proxy/…: healthz, pods, runningpods, configz, metrics, metrics/cadvisor, metrics/probes, stats/summary and logs/ from the agent through the API server; exec upgrades (WebSocket, SPDY) relayed; RBAC on nodes/proxy",
           .timeLimit(.minutes(3)))
     func nodeProxy() async throws {
         let cluster = try await Cluster()
@@ -169,12 +170,36 @@ extension KubeletEndToEndTests {
         let noNode = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "get", "--raw", "/api/v1/nodes/nope/proxy/healthz"])
         #expect(noNode.status != 0 && noNode.stderr.contains("nodes \"nope\" not found"), "\(noNode)")
 
+        // Streams on the kubelet's port through nodes/proxy, relayed by the API server's upgrade-aware proxy: a WebSocket
+        // exec (v5) end to end, and a SPDY upgrade answered 101 by the kubelet and runtime behind it.
+        let exec = try await WebSocketDialer.connect(
+            url: "\(cluster.server.webSocketURL)\(node)/exec/default/busy/busy?command=echo&command=through-node-proxy&output=1&error=1",
+            subprotocols: [StreamProtocol.v5.rawValue], tls: try cluster.server.adminTLSConfiguration())
+        #expect(exec.subprotocol == StreamProtocol.v5.rawValue)
+        let frames = try await exec.run { messages, _ in try await messages.reduce(into: [[UInt8]]()) { $0.append($1) } }
+        #expect(frames.contains(StreamChannel.stdout.frame(Array("through-node-proxy\n".utf8))), "\(frames)")
+        let spdy = try await runCommand("/usr/bin/curl", ["-s", "-i", "--max-time", "3", "-X", "POST", "-H", "Connection: Upgrade", "-H", "Upgrade: SPDY/3.1",
+                                                          "-H", "X-Stream-Protocol-Version: v4.channel.k8s.io"] + cluster.server.curlTLSArguments
+                                                         + [cluster.server.url + node + "/exec/default/busy/busy?command=true&output=1"])
+        #expect(spdy.stdout.hasPrefix("HTTP/1.1 101 Switching Protocols") && spdy.stdout.contains("v4.channel.k8s.io"), "\(spdy)")
+
         // RBAC: verb get on nodes/proxy.
         let jane = try cluster.server.kubeconfig(user: "jane")
         let refused = try await runCommand(kubectl, ["--kubeconfig", jane, "get", "--raw", node + "/healthz"])
         #expect(refused.status != 0 && refused.stderr.contains(
             "nodes \"\(cluster.nodeName)\" is forbidden: User \"jane\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"),
             "\(refused)")
+        // An upgrade through nodes/proxy is authorized the same way (verb get for a WebSocket's GET).
+        let janeClient = try cluster.server.clientConfiguration(user: "jane")
+        let janeCertificate = cluster.runtime.root + "/jane.crt", janeKey = cluster.runtime.root + "/jane.key"
+        try #require(janeClient.clientCertificate).write(to: URL(fileURLWithPath: janeCertificate))
+        try #require(janeClient.clientKey).write(to: URL(fileURLWithPath: janeKey))
+        let refusedUpgrade = try await runCommand("/usr/bin/curl", [
+            "-s", "-i", "--max-time", "20", "--cacert", cluster.server.caFile, "--cert", janeCertificate, "--key", janeKey,
+            "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "-H", "Sec-WebSocket-Protocol: v5.channel.k8s.io", cluster.server.url + node + "/exec/default/busy/busy?command=true&output=1"])
+        #expect(refusedUpgrade.stdout.hasPrefix("HTTP/1.1 403") && refusedUpgrade.stdout.contains(
+            #"User \"jane\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"#), "\(refusedUpgrade)")
         _ = try await cluster.kubectl(["create", "clusterrole", "node-proxy", "--verb=get", "--resource=nodes/proxy"])
         _ = try await cluster.kubectl(["create", "clusterrolebinding", "jane-node-proxy", "--clusterrole=node-proxy", "--user=jane"])
         var allowed = try await runCommand(kubectl, ["--kubeconfig", jane, "get", "--raw", node + "/healthz"])
