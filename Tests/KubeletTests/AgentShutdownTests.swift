@@ -12,7 +12,11 @@ import Glibc
 struct AgentShutdownTests {
     /// A kubeconfig naming a loopback port nothing listens on.
     static func unreachableKubeconfig(in directory: String, name: String) throws -> String {
-        let port = try freeLoopbackPorts(1)[0]
+        try kubeconfig(port: try freeLoopbackPorts(1)[0], in: directory, name: name)
+    }
+
+    /// A kubeconfig for `http://127.0.0.1:<port>` with a bootstrap-token-shaped bearer token.
+    static func kubeconfig(port: Int, in directory: String, name: String) throws -> String {
         let path = "\(directory)/\(name).kubeconfig"
         try """
         apiVersion: v1
@@ -126,14 +130,15 @@ struct AgentShutdownTests {
             arguments[arguments.firstIndex(of: "--container-runtime-endpoint")! + 1] = "unix://" + runtime.socket
             try agent.start(try BuiltProducts.path(of: "swiftlet"), arguments)
             try await agent.waitForLog("container runtime ready", timeout: .seconds(60))
+            try await Task.sleep(for: .seconds(1)) // the kubelet's server and loops are up by now
             runtime.signalRuntime(SIGSTOP)
             agent.signal(SIGTERM)
             try await agent.waitForLog("a second signal exits at once", timeout: .seconds(30))
             try await Task.sleep(for: .seconds(1))
-            #expect(agent.isRunning, "the graceful shutdown waits on the frozen runtime; log:\n\(agent.logTail)")
+            #expect(agent.isRunning, "the graceful shutdown waits on the frozen runtime; log:\n\(agent.fullLog)")
             let status = await agent.terminate(SIGTERM, timeout: .seconds(20))
-            #expect(status == 1, "agent still running or not exited by the second signal; log:\n\(agent.logTail)")
-            #expect(agent.logTail.contains("second signal during the graceful shutdown: exiting at once"), "\(agent.logTail)")
+            #expect(status == 1, "agent still running or not exited by the second signal; log:\n\(agent.fullLog)")
+            #expect(agent.logTail.contains("second signal during the graceful shutdown: exiting at once"), "\(agent.fullLog)")
         } catch {
             Issue.record(error)
         }
@@ -162,21 +167,7 @@ struct AgentShutdownTests {
         let runtime = try await CRIHarness(.swiftlet)
         let agent = try PeerDaemon(name: "agent-hung")
         do {
-            let kubeconfig = agent.directory + "/hung.kubeconfig"
-            try """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: c
-              cluster: {server: "http://127.0.0.1:\(port)"}
-            users:
-            - name: u
-              user: {token: abcdef.0123456789abcdef}
-            contexts:
-            - name: c
-              context: {cluster: c, user: u}
-            current-context: c
-            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+            let kubeconfig = try Self.kubeconfig(port: port, in: agent.directory, name: "hung")
             var arguments = try Self.agentArguments(agent, kubeconfig: kubeconfig)
             arguments[arguments.firstIndex(of: "--container-runtime-endpoint")! + 1] = "unix://" + runtime.socket
             try agent.start(try BuiltProducts.path(of: "swiftlet"), arguments)
@@ -192,4 +183,9 @@ struct AgentShutdownTests {
         agent.stop()
         await runtime.stop()
     }
+}
+
+extension PeerDaemon {
+    /// The daemon's whole log so far (a failure's explanation may be further up than `logTail`).
+    var fullLog: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 }

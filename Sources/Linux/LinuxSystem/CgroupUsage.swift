@@ -19,7 +19,7 @@ public struct CgroupUsage: Sendable {
     public static var isUnified: Bool { access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 }
 
     public init(cgroupsPath: String) {
-        func read(_ path: String) -> String? { Self.read(path) }
+        func read(_ path: String) -> String? { (try? Sysctl.readFile(path)).map { String(decoding: $0, as: UTF8.self) } }
         func number(_ path: String) -> UInt64? { read(path).flatMap { UInt64($0.split(separator: "\n").first ?? "") } }
         func field(_ text: String?, _ name: String) -> UInt64? {
             text?.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { UInt64($0.dropFirst(name.count + 1)) }
@@ -43,22 +43,5 @@ public struct CgroupUsage: Sendable {
             memoryRSS = field(stat, "total_rss")
             memoryLimit = number(base + "/memory.limit_in_bytes").flatMap { $0 >= 1 << 62 ? nil : $0 }
         }
-    }
-
-    /// A small file's text (cgroupfs files are read whole), or nil.
-    private static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count == -1, errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

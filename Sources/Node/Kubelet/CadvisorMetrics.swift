@@ -81,14 +81,7 @@ struct CadvisorMetrics: Sendable {
 
     /// The running containers and their pods' cgroups.
     private func podRows(pods: [Pod], stamp: Int64) async throws -> [Row] {
-        let connection = summary.connection
-        var running = Runtime_V1_ListContainersRequest()
-        running.filter.state.state = .containerRunning
-        let containers = try await connection.runtime.listContainers(running, options: RuntimeConnection.options(.seconds(10))).containers
-        let stats = try await connection.runtime.listContainerStats(Runtime_V1_ListContainerStatsRequest(),
-                                                                    options: RuntimeConnection.options(.seconds(10))).stats
-        let statsByID = Dictionary(stats.map { ($0.attributes.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let podsByUID = Dictionary(pods.compactMap { pod in pod.metadata.uid.map { ($0, pod) } }, uniquingKeysWith: { first, _ in first })
+        let (containers, statsByID, podsByUID) = try await summary.runningContainers(pods: pods)
         var rows: [Row] = []
         var podCgroups: [String: Row] = [:]
         for container in containers {
