@@ -132,6 +132,11 @@ public final class CRIHarness: @unchecked Sendable {
         runtimeDaemon.kill()
     }
 
+    /// Sends `signal` to the runtime daemon (SIGSTOP: it stops answering until SIGCONT).
+    public func signalRuntime(_ signal: Int32) {
+        runtimeDaemon.signal(signal)
+    }
+
     public var log: String { runtimeLog + runtimeDaemon.logTail }
 
     /// The running daemon's whole log file (removed by `stop()`), for benchmarks that keep or search it.

@@ -96,6 +96,12 @@ public final class PeerDaemon: @unchecked Sendable {
         return nil
     }
 
+    /// Sends `signal` (SIGSTOP to freeze the daemon, SIGCONT to resume it) without waiting for anything.
+    public func signal(_ signal: Int32) {
+        guard let pid, isRunning else { return }
+        Glibc.kill(pid, signal)
+    }
+
     /// SIGKILL, as a crash; the directory and log stay (a later `stop()` removes them).
     public func kill() {
         guard let pid else { return }

@@ -179,6 +179,8 @@ extension KubeletEndToEndTests {
         #expect(try await call("/healthz", token: reader) == forbidden(readerName, "get", "proxy"))
         #expect(try await call("/stats/summary", token: reader) == forbidden(readerName, "get", "stats"))
         #expect(try await call("/metrics/cadvisor", token: reader) == forbidden(readerName, "get", "metrics"))
+        #expect(try await call("/metrics/probes", token: reader) == forbidden(readerName, "get", "metrics"))
+        #expect(try await call("/configz", token: reader) == forbidden(readerName, "get", "proxy"))
         #expect(try await call("/logs/", token: reader) == forbidden(readerName, "get", "log"))
         #expect(try await call("/spec/", token: reader) == forbidden(readerName, "get", "spec"))
         #expect(try await call("/run/default/box/c", token: reader, ["-X", "POST"]) == forbidden(readerName, "create", "proxy"))
@@ -196,6 +198,11 @@ extension KubeletEndToEndTests {
         // Upstream's system:kubelet-api-admin role: stats allowed.
         let scraper = try await cluster.kubectl(["create", "token", "scraper"]).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await call("/stats/summary", token: scraper).code == "200")
+        let cadvisor = try await call("/metrics/cadvisor", token: scraper)
+        #expect(cadvisor.code == "200" && cadvisor.body.contains("\ncontainer_scrape_error 0"), "\(cadvisor)")
+        // A token bound to nodes/proxy only reaches /configz (nodes/proxy) but not the metrics (nodes/metrics).
+        #expect(try await call("/configz", token: prober).body.hasPrefix("{\"kubeletconfig\":{"))
+        #expect(try await call("/metrics/cadvisor", token: prober) == forbidden("system:serviceaccount:default:prober", "get", "metrics"))
         #expect(try await call("/healthz", token: scraper) == ("200", "ok"))
         // A token the API server does not know.
         #expect(try await call("/healthz", token: "not-a-token") == ("401", "Unauthorized"))

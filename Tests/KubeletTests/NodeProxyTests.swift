@@ -1,11 +1,12 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import RemoteCommand
 import TestSupport
 import Testing
 
 extension KubeletEndToEndTests {
-    @Test("kubectl get --raw /api/v1/nodes/N/proxy/…: healthz, pods, metrics, stats/summary and logs/ from the agent through the API server; RBAC on nodes/proxy",
+    @Test("kubectl get --raw /api/v1/nodes/N/proxy/…: healthz, pods, runningpods, configz, metrics, metrics/cadvisor, metrics/probes, stats/summary and logs/ from the agent through the API server; exec upgrades (WebSocket, SPDY) relayed; RBAC on nodes/proxy",
           .timeLimit(.minutes(3)))
     func nodeProxy() async throws {
         let cluster = try await Cluster()
@@ -36,10 +37,22 @@ extension KubeletEndToEndTests {
     private func nodeProxy(_ cluster: Cluster) async throws {
         let kubectl = try #require(which("kubectl"))
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
-        _ = try await cluster.kubectl(["run", "busy", "--image", shell, "--restart=Never", "--overrides",
-                                       #"{"spec":{"nodeName":"\#(cluster.nodeName)","terminationGracePeriodSeconds":1}}"#,
-                                       "--command", "--", "sh", "-c", "while true; do i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; sleep 0.2; done"])
-        try await cluster.waitForPod("busy") { $0.status?.phase == "Running" }
+        _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: busy}
+            spec:
+              nodeName: \(cluster.nodeName)
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: busy
+                image: \(shell)
+                command: [sh, -c, 'while true; do i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; sleep 0.2; done']
+                readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+            """)
+        let running = try await cluster.waitForPod("busy") { $0.status?.phase == "Running" }
+        let uid = try #require(running.metadata.uid)
         let node = "/api/v1/nodes/\(cluster.nodeName)/proxy"
         func raw(_ path: String) async throws -> String { try await cluster.kubectl(["get", "--raw", path]) }
 
@@ -84,6 +97,65 @@ extension KubeletEndToEndTests {
             #expect(resource.contains("\n" + name), "\(name) in \(resource)")
         }
 
+        // cAdvisor's metrics as the kubelet exports them: the container (labels container, id = its cgroup, image, name =
+        // its ID, namespace, pod), its pod's cgroup (container="") and the machine (id="/"), with real figures.
+        let containerID = try #require(Self.container(try await cluster.client.get(Pod.self, name: "busy", namespace: "default"), "busy")?
+            .containerID?.split(separator: "/").last.map(String.init))
+        let cadvisor = try await raw(node + "/metrics/cadvisor")
+        let labels = try #require(cadvisor.firstMatch(of: #/\ncontainer_memory_working_set_bytes\{(container="busy",id="[^"]*",image="[^"]*",name="[^"]*",namespace="default",pod="busy")\} (\d+) \d+\n/#),
+                                  "\(cadvisor.prefix(3000))")
+        #expect(labels.output.1.hasSuffix("/pod\(uid)/\(containerID)\",image=\"\(shell)\",name=\"\(containerID)\",namespace=\"default\",pod=\"busy\"") &&
+                labels.output.1.contains("id=\"/kubepods/"), "\(labels.output.1)")
+        #expect((Int(labels.output.2) ?? 0) > 0, "working set of a running busybox")
+        let busyLabels = String(labels.output.1)
+        func value(_ name: String, _ labels: String) -> Double? {
+            cadvisor.split(separator: "\n").first { $0.hasPrefix(name + "{" + labels + "} ") }
+                .flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Double($0) }
+        }
+        #expect((value("container_memory_usage_bytes", busyLabels) ?? 0) > 0, "\(cadvisor.prefix(3000))")
+        #expect((value("container_cpu_usage_seconds_total", busyLabels.replacingOccurrences(of: "container=\"busy\",", with: "container=\"busy\",cpu=\"total\",")) ?? 0) > 0)
+        #expect(value("container_spec_memory_limit_bytes", busyLabels) == 0, "no limit: 0, as cAdvisor reports it")
+        let started = try #require(value("container_start_time_seconds", busyLabels))
+        #expect(abs(started - Date().timeIntervalSince1970) < 600)
+        #expect(cadvisor.contains("# TYPE container_cpu_usage_seconds_total counter\n"))
+        let podCgroup = "container=\"\",id=\"/kubepods/besteffort/pod\(uid)\",image=\"\",name=\"\",namespace=\"default\",pod=\"busy\""
+        #expect((value("container_memory_working_set_bytes", podCgroup) ?? 0) > 0, "the pod's cgroup")
+        #expect((value("container_cpu_usage_seconds_total", podCgroup.replacingOccurrences(of: "container=\"\",", with: "container=\"\",cpu=\"total\",")) ?? 0) > 0)
+        #expect(cadvisor.contains(#/\ncontainer_memory_working_set_bytes\{container="",id="/",image="",name="",namespace="",pod=""\} [1-9]/#), "the machine")
+        #expect(cadvisor.contains("\ncontainer_scrape_error 0\n"))
+
+        // Probe results: the readiness probe counted per run.
+        var probes = ""
+        for _ in 0..<50 {
+            probes = try await raw(node + "/metrics/probes")
+            if probes.contains("result=\"successful\"") { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(probes.contains("# TYPE prober_probe_total counter\n"))
+        #expect(probes.contains("\nprober_probe_total{container=\"busy\",namespace=\"default\",pod=\"busy\",pod_uid=\"\(uid)\",probe_type=\"Readiness\",result=\"successful\"} "),
+                "\(probes)")
+
+        // What runs per the runtime.
+        let runningPods = try KubeJSON.decode(ObjectList<Pod>.self, from: Data(try await raw(node + "/runningpods/").utf8))
+        #expect(runningPods.kind == "PodList")
+        let runningPod = try #require(runningPods.items.first, "\(runningPods)")
+        #expect(runningPods.items.count == 1 && runningPod.metadata.name == "busy" && runningPod.metadata.uid == uid)
+        #expect(runningPod.spec?.containers.map(\.name) == ["busy"], "\(runningPod)")
+
+        // The effective configuration, from the agent's flags.
+        let configz = try #require(try JSONSerialization.jsonObject(with: Data(try await raw(node + "/configz").utf8)) as? [String: Any])
+        let kubeletConfig = try #require(configz["kubeletconfig"] as? [String: Any], "\(configz)")
+        #expect(kubeletConfig["clusterDNS"] as? [String] == ["10.96.0.10"])
+        #expect(kubeletConfig["clusterDomain"] as? String == "cluster.local")
+        #expect(kubeletConfig["staticPodPath"] as? String == cluster.manifests)
+        #expect(kubeletConfig["fileCheckFrequency"] as? String == "1s")
+        #expect(kubeletConfig["address"] as? String == "127.0.0.1")
+        #expect(kubeletConfig["maxPods"] as? Int == 110)
+        #expect(kubeletConfig["containerRuntimeEndpoint"] as? String == "unix://" + cluster.runtime.socket)
+        #expect((kubeletConfig["authorization"] as? [String: Any])?["mode"] as? String == "Webhook")
+        #expect(((kubeletConfig["authentication"] as? [String: Any])?["webhook"] as? [String: Any])?["cacheTTL"] as? String == "2m0s")
+        #expect(((kubeletConfig["authentication"] as? [String: Any])?["anonymous"] as? [String: Any])?["enabled"] as? Bool == false)
+
         // The node's /var/log as Go's file server lists it.
         let logs = try await raw(node + "/logs/")
         let first = try #require(try FileManager.default.contentsOfDirectory(atPath: "/var/log").sorted().first)
@@ -92,10 +164,24 @@ extension KubeletEndToEndTests {
         // The kubelet's port in the name; the kubelet's own answers pass through with their status.
         let port = try #require(try await cluster.client.get(Node.self, name: cluster.nodeName).status?.daemonEndpoints?.kubeletEndpoint?.port)
         #expect(try await raw("/api/v1/nodes/\(cluster.nodeName):\(port)/proxy/healthz") == "ok")
+        #expect(kubeletConfig["port"] as? Int == Int(port))
         let missing = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "get", "--raw", node + "/containerLogs/default/nope/c"])
         #expect(missing.status != 0 && missing.stderr.contains("NotFound"), "\(missing)")
         let noNode = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "get", "--raw", "/api/v1/nodes/nope/proxy/healthz"])
         #expect(noNode.status != 0 && noNode.stderr.contains("nodes \"nope\" not found"), "\(noNode)")
+
+        // Streams on the kubelet's port through nodes/proxy, relayed by the API server's upgrade-aware proxy: a WebSocket
+        // exec (v5) end to end, and a SPDY upgrade answered 101 by the kubelet and runtime behind it.
+        let exec = try await WebSocketDialer.connect(
+            url: "\(cluster.server.webSocketURL)\(node)/exec/default/busy/busy?command=echo&command=through-node-proxy&output=1&error=1",
+            subprotocols: [StreamProtocol.v5.rawValue], tls: try cluster.server.adminTLSConfiguration())
+        #expect(exec.subprotocol == StreamProtocol.v5.rawValue)
+        let frames = try await exec.run { messages, _ in try await messages.reduce(into: [[UInt8]]()) { $0.append($1) } }
+        #expect(frames.contains(StreamChannel.stdout.frame(Array("through-node-proxy\n".utf8))), "\(frames)")
+        let spdy = try await runCommand("/usr/bin/curl", ["-s", "-i", "--max-time", "3", "-X", "POST", "-H", "Connection: Upgrade", "-H", "Upgrade: SPDY/3.1",
+                                                          "-H", "X-Stream-Protocol-Version: v4.channel.k8s.io"] + cluster.server.curlTLSArguments
+                                                         + [cluster.server.url + node + "/exec/default/busy/busy?command=true&output=1"])
+        #expect(spdy.stdout.hasPrefix("HTTP/1.1 101 Switching Protocols") && spdy.stdout.contains("v4.channel.k8s.io"), "\(spdy)")
 
         // RBAC: verb get on nodes/proxy.
         let jane = try cluster.server.kubeconfig(user: "jane")
@@ -103,6 +189,17 @@ extension KubeletEndToEndTests {
         #expect(refused.status != 0 && refused.stderr.contains(
             "nodes \"\(cluster.nodeName)\" is forbidden: User \"jane\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"),
             "\(refused)")
+        // An upgrade through nodes/proxy is authorized the same way (verb get for a WebSocket's GET).
+        let janeClient = try cluster.server.clientConfiguration(user: "jane")
+        let janeCertificate = cluster.runtime.root + "/jane.crt", janeKey = cluster.runtime.root + "/jane.key"
+        try #require(janeClient.clientCertificate).write(to: URL(fileURLWithPath: janeCertificate))
+        try #require(janeClient.clientKey).write(to: URL(fileURLWithPath: janeKey))
+        let refusedUpgrade = try await runCommand("/usr/bin/curl", [
+            "-s", "-i", "--max-time", "20", "--cacert", cluster.server.caFile, "--cert", janeCertificate, "--key", janeKey,
+            "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13", "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "-H", "Sec-WebSocket-Protocol: v5.channel.k8s.io", cluster.server.url + node + "/exec/default/busy/busy?command=true&output=1"])
+        #expect(refusedUpgrade.stdout.hasPrefix("HTTP/1.1 403") && refusedUpgrade.stdout.contains(
+            #"User \"jane\" cannot get resource \"nodes/proxy\" in API group \"\" at the cluster scope"#), "\(refusedUpgrade)")
         _ = try await cluster.kubectl(["create", "clusterrole", "node-proxy", "--verb=get", "--resource=nodes/proxy"])
         _ = try await cluster.kubectl(["create", "clusterrolebinding", "jane-node-proxy", "--clusterrole=node-proxy", "--user=jane"])
         var allowed = try await runCommand(kubectl, ["--kubeconfig", jane, "get", "--raw", node + "/healthz"])

@@ -17,6 +17,14 @@ public enum SPDYUpgradeDialer {
     /// A raw connection to `url` (`http://host:port/path`; `https://` or `wss://` over TLS with `tls`) and the
     /// upgrade request to write on it, offering `protocols` as `X-Stream-Protocol-Version`s.
     static func dial(_ url: String, protocols: [String], tls: TLSConfiguration? = nil) async throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, String) {
+        let (channel, authority, target) = try await open(url, tls: tls)
+        var request = "POST \(target) HTTP/1.1\r\nHost: \(authority)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+        for version in protocols { request += "X-Stream-Protocol-Version: \(version)\r\n" }
+        return (channel, request + "Content-Length: 0\r\n\r\n")
+    }
+
+    /// A raw connection to `url`, with the `host:port` and request target (path and query, encoded) to ask it for.
+    static func open(_ url: String, tls: TLSConfiguration?) async throws -> (NIOAsyncChannel<ByteBuffer, ByteBuffer>, authority: String, target: String) {
         guard let components = URLComponents(string: url), let host = components.host,
               ["http", "ws", "https", "wss"].contains(components.scheme ?? "") else {
             throw WebSocketDialError(url: url, reason: "not an http:// or https:// URL")
@@ -44,9 +52,8 @@ public enum SPDYUpgradeDialer {
         } catch {
             throw WebSocketDialError(url: url, reason: "\(error)")
         }
-        var request = "POST \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
-        for version in protocols { request += "X-Stream-Protocol-Version: \(version)\r\n" }
-        return (channel, request + "Content-Length: 0\r\n\r\n")
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return (channel, authority, target)
     }
 }
 
@@ -102,6 +109,26 @@ extension SPDYUpgradeDialer {
     /// the next hop closes. This is what upstream's upgrade-aware proxy does.
     public static func relay(_ client: RawConnection, to url: String, tls: TLSConfiguration? = nil) async throws {
         let (channel, request) = try await dial(url, protocols: client.head.values("X-Stream-Protocol-Version"), tls: tls)
+        try await pipe(client, channel, request: request)
+    }
+
+    /// Passes a client's upgrade request (SPDY or WebSocket) on to `url` as it came — its method, and its headers
+    /// but `Host`, `Authorization` and `Impersonate-*` (the next hop authenticates this server, not the client) —
+    /// and then the next hop's answer and the connection's bytes in both directions, unread, until the next hop
+    /// closes: upstream's upgrade-aware proxy for `nodes/{name}/proxy`.
+    public static func relayUpgrade(_ client: RawConnection, to url: String, tls: TLSConfiguration? = nil) async throws {
+        let (channel, authority, target) = try await open(url, tls: tls)
+        var request = "\(client.head.method) \(target) HTTP/1.1\r\nHost: \(authority)\r\n"
+        for (name, value) in client.head.headers {
+            let lowered = name.lowercased()
+            guard lowered != "host", lowered != "authorization", !lowered.hasPrefix("impersonate-") else { continue }
+            request += "\(name): \(value)\r\n"
+        }
+        try await pipe(client, channel, request: request + "\r\n")
+    }
+
+    /// Writes `request` on `channel`, then copies bytes both ways until the channel's side closes.
+    private static func pipe(_ client: RawConnection, _ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, request: String) async throws {
         try await channel.executeThenClose { input, output in
             try await output.write(ByteBuffer(string: request))
             try await withThrowingTaskGroup(of: Void.self) { group in

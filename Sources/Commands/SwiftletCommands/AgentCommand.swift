@@ -123,6 +123,8 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.rotateCertificates = rotateCertificates
         configuration.kubeconfigPath = node.kubeconfig
         configuration.rotateServerCertificates = rotateServerCertificates
+        // Port 0 (any free one) is not a port /configz could report.
+        configuration.healthzBindAddress = ListenAddress(healthzBindAddress).flatMap { $0.port == 0 ? nil : ($0.host, $0.port) }
         var proxyConfiguration = ProxyConfiguration()
         proxyConfiguration.healthzBindAddress = ListenAddress(proxyHealthzBindAddress).map { ($0.host, $0.port) }
         let agent = Agent(kubeconfig: node.kubeconfig, bootstrapKubeconfig: bootstrapKubeconfig, configuration: configuration,
@@ -130,10 +132,10 @@ public struct AgentCommand: AsyncParsableCommand {
                           cleanUpOnExit: cleanUpOnExit, healthzBindAddress: ListenAddress(healthzBindAddress)!, logLevel: node.logLevel,
                           registry: registry, logger: logger)
         // SIGTERM/SIGINT are trapped once, around everything the agent does — the TLS bootstrap's wait for its
-        // certificate included — so a signal during a start-up wait ends the agent as cleanly (exit 0) as later.
-        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent")],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // certificate included — so a signal during a start-up wait ends the agent as cleanly (exit 0) as later; a
+        // second one during the graceful shutdown exits at once (status 1), as upstream's kubelet does.
+        let group = ServiceGroup(configuration: .init(services: [.init(service: agent, serviceName: "agent")], logger: logger))
+        try await ShutdownSignals.run(group, logger: logger)
     }
 }
 

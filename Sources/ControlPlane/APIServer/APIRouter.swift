@@ -102,6 +102,23 @@ struct APIRouter: Sendable {
         }
     }
 
+    /// Where an upgrade on `nodes/{name}/proxy/{path}` goes (see `ResourceHandler.nodeProxyTarget`), counted as a
+    /// CONNECT on nodes as upstream counts connecters.
+    func nodeProxyURL(name: String, path: String) async throws -> (url: String, viaKubelet: Bool) {
+        let start = ContinuousClock.now
+        do {
+            guard let nodes = registry.handler(group: "", version: "v1", plural: "nodes") else {
+                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+            }
+            let target = try await nodes.nodeProxyTarget(name: name, path: path)
+            metrics.record(verb: "CONNECT", resource: "nodes", code: 101, duration: ContinuousClock.now - start)
+            return target
+        } catch {
+            metrics.record(verb: "CONNECT", resource: "nodes", code: (error as? Status)?.code ?? 500, duration: ContinuousClock.now - start)
+            throw error
+        }
+    }
+
     private func notFound(_ path: String) -> APIResponse {
         .status(Status(message: "the server could not find the requested resource", reason: "NotFound",
                        details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: "404 page not found")]), code: 404))

@@ -78,6 +78,9 @@ extension APIServer {
     /// unread, as upstream's upgrade-aware proxy does. Everything else goes on to the WebSocket routes and the API.
     static func streamUpgrade(_ head: UpgradeRequestHead, router: APIRouter, logger: Logger) async -> StreamUpgradeDecision {
         let parts = head.path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        if parts.count >= 5, parts[0] == "api", parts[1] == "v1", parts[2] == "nodes", parts[4] == "proxy" {
+            return await nodeProxyUpgrade(head, node: parts[3], rest: parts.dropFirst(5), router: router, logger: logger)
+        }
         guard parts.count == 7, parts[0] == "api", parts[1] == "v1", parts[2] == "namespaces", parts[4] == "pods",
               ["exec", "attach", "portforward"].contains(parts[6]) else { return .pass }
         let spdy = head.upgrades(to: "SPDY/3.1")
@@ -124,12 +127,59 @@ extension APIServer {
         }
     }
 
+    /// An upgrade (SPDY or WebSocket: exec, attach, portForward on the kubelet's port) on `nodes/{name}/proxy/…`,
+    /// authorized as any request there (`get` or `create` on `nodes/proxy` by its method) and passed on to the node
+    /// with its method and headers, then relayed unread both ways — upstream's upgrade-aware node proxy. The kubelet's
+    /// own answer (its 101, or its refusal) reaches the client unchanged.
+    static func nodeProxyUpgrade(_ head: UpgradeRequestHead, node: String, rest: ArraySlice<String>, router: APIRouter,
+                                 logger: Logger) async -> StreamUpgradeDecision {
+        guard head.upgrades(to: "SPDY/3.1") || head.upgrades(to: "websocket") else { return .pass }
+        let authorization = head.headers.first { $0.name.caseInsensitiveCompare("Authorization") == .orderedSame }?.value
+        var impersonation: [String: [String]] = [:]
+        for (name, value) in head.headers where name.lowercased().hasPrefix("impersonate-") {
+            impersonation[name.lowercased(), default: []].append(value)
+        }
+        if let refusal = await refusal(of: head.path, method: head.method, authorization: authorization, clientCertificate: head.clientCertificate,
+                                       impersonation: impersonation, router: router),
+           case .data(let body) = refusal.body {
+            return .respond(status: refusal.status, contentType: "application/json", body: Array(body))
+        }
+        var url: String
+        let viaKubelet: Bool
+        do {
+            let path = "/" + rest.joined(separator: "/") + (head.path.hasSuffix("/") && !rest.isEmpty ? "/" : "")
+            (url, viaKubelet) = try await router.nodeProxyURL(name: node, path: path)
+        } catch let status as Status {
+            return .status(status)
+        } catch {
+            return .status(.streamFailure("\(error)"))
+        }
+        if !head.query.isEmpty { url += "?" + head.query }
+        let tls = viaKubelet ? router.registry.core.kubelet.tls : nil
+        return .takeOver { [url] connection in
+            do {
+                try await SPDYUpgradeDialer.relayUpgrade(connection, to: url, tls: tls)
+            } catch let error as WebSocketDialError {
+                logger.info("node proxy upgrade failed", metadata: ["path": "\(head.path)", "error": "\(error)"])
+                if case .respond(let status, let contentType, let body) = StreamUpgradeDecision.status(
+                    Status(message: "error trying to reach service: \(error.reason)", reason: "ServiceUnavailable", code: 503)) {
+                    try? await connection.writeHead(status: status, reason: "Service Unavailable", headers: [
+                        ("Content-Type", contentType), ("Content-Length", "\(body.count)"), ("Connection", "close")])
+                    try? await connection.outbound.write(ByteBuffer(bytes: body))
+                }
+            } catch {
+                logger.info("node proxy upgrade ended", metadata: ["path": "\(head.path)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Authenticates and authorizes a stream upgrade as any other request (verb `create` on `pods/exec`,
-    /// `pods/attach` or `pods/portforward`, as upstream checks upgrades since 1.31): the refusal, or nil.
-    static func refusal(of path: String, authorization: String?, clientCertificate: [UInt8]?, impersonation: [String: [String]] = [:],
-                        router: APIRouter) async -> APIResponse? {
+    /// `pods/attach` or `pods/portforward`, as upstream checks upgrades since 1.31; on `nodes/proxy` the verb of
+    /// `method`): the refusal, or nil.
+    static func refusal(of path: String, method: String = "POST", authorization: String?, clientCertificate: [UInt8]?,
+                        impersonation: [String: [String]] = [:], router: APIRouter) async -> APIResponse? {
         guard let security = router.security else { return nil }
-        var request = APIRequest(method: "POST", path: path, query: [:], headers: authorization.map { ["authorization": $0] } ?? [:],
+        var request = APIRequest(method: method, path: path, query: [:], headers: authorization.map { ["authorization": $0] } ?? [:],
                                  body: Data(), clientCertificate: clientCertificate, impersonation: impersonation)
         return await router.authenticate(&request, security)
     }

@@ -11,30 +11,10 @@ extension ResourceHandler {
     /// carry a port (`n1:10250`, `https:n1:10250`): the kubelet's own port (or none) goes over the kubelet
     /// connection (HTTPS with the server's kubelet client certificate), another port over plain HTTP (or the scheme
     /// given) without it. Authorized before it gets here as verb `get`/`create`/`update`/`patch`/`delete` on
-    /// `nodes/proxy`.
+    /// `nodes/proxy`. An upgrade (a connection's first request) never gets here: `APIServer.nodeProxyUpgrade` relays it.
     func nodeProxy(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
-        let target = try NodeProxyName(name)
-        let (object, _) = try await load(name: target.node, namespace: nil)
-        guard let node = object as? Node else { throw Status.methodNotSupported(info, verb: request.method.lowercased()) }
-        let addresses = node.status?.addresses ?? []
-        guard let address = ["InternalIP", "ExternalIP", "Hostname"].lazy
-            .compactMap({ type in addresses.first(where: { $0.type == type })?.address }).first else {
-            throw Status(message: "no preferred addresses found; known addresses: []", reason: "ServiceUnavailable", code: 503)
-        }
-        let kubeletPort = (node.status?.daemonEndpoints?.kubeletEndpoint?.port).map(Int.init)
-        let viaKubelet = target.port == nil || target.port == kubeletPort
-        guard let port = target.port ?? kubeletPort else {
-            throw Status(message: "node \"\(target.node)\" has no kubelet endpoint", reason: "ServiceUnavailable", code: 503)
-        }
-        let scheme = viaKubelet ? core.kubelet.scheme : (target.scheme ?? "http")
-        var components = URLComponents()
-        components.scheme = scheme
-        components.host = address
-        components.port = port
-        components.path = path.proxyPath ?? "/"
-        guard var url = components.url?.absoluteString else {
-            throw Status(message: "bad node address \(address):\(port)", reason: "InternalError", code: 500)
-        }
+        let target = try await nodeProxyTarget(name: name, path: path.proxyPath)
+        var url = target.url
         if !request.rawQuery.isEmpty { url += "?" + request.rawQuery }
         var forwarded = HTTPClientRequest(url: url)
         forwarded.method = HTTPMethod(rawValue: request.method)
@@ -46,7 +26,7 @@ extension ResourceHandler {
         }
         let response: HTTPClientResponse
         do {
-            let client: HTTPClient = viaKubelet ? core.kubelet.http : .shared
+            let client: HTTPClient = target.viaKubelet ? core.kubelet.http : .shared
             response = try await client.execute(forwarded, timeout: .seconds(30))
         } catch {
             // Upstream's words for a backend it cannot reach.
@@ -63,6 +43,37 @@ extension ResourceHandler {
         }
         continuation.onTermination = { _ in relay.cancel() }
         return APIResponse(status: Int(response.status.code), headers: headers, body: .stream(stream))
+    }
+}
+
+extension ResourceHandler {
+    /// Where `nodes/{name}/proxy/{path}` goes (without the query): the node's preferred address (InternalIP, ExternalIP,
+    /// Hostname) and the kubelet's port — or the port the name gives, over plain HTTP (or the scheme given) — and
+    /// whether that is the kubelet's port (reached with the server's kubelet client certificate), with upstream's
+    /// errors for a node that has no address or no kubelet endpoint.
+    func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> (url: String, viaKubelet: Bool) {
+        let target = try NodeProxyName(name)
+        let (object, _) = try await load(name: target.node, namespace: nil)
+        guard let node = object as? Node else { throw Status.methodNotSupported(info, verb: "get") }
+        let addresses = node.status?.addresses ?? []
+        guard let address = ["InternalIP", "ExternalIP", "Hostname"].lazy
+            .compactMap({ type in addresses.first(where: { $0.type == type })?.address }).first else {
+            throw Status(message: "no preferred addresses found; known addresses: []", reason: "ServiceUnavailable", code: 503)
+        }
+        let kubeletPort = (node.status?.daemonEndpoints?.kubeletEndpoint?.port).map(Int.init)
+        let viaKubelet = target.port == nil || target.port == kubeletPort
+        guard let port = target.port ?? kubeletPort else {
+            throw Status(message: "node \"\(target.node)\" has no kubelet endpoint", reason: "ServiceUnavailable", code: 503)
+        }
+        var components = URLComponents()
+        components.scheme = viaKubelet ? core.kubelet.scheme : (target.scheme ?? "http")
+        components.host = address
+        components.port = port
+        components.path = proxyPath ?? "/"
+        guard let url = components.url?.absoluteString else {
+            throw Status(message: "bad node address \(address):\(port)", reason: "InternalError", code: 500)
+        }
+        return (url, viaKubelet)
     }
 }
 

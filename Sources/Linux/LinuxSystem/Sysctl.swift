@@ -16,7 +16,13 @@ public enum Sysctl {
 
     /// The value of `key` with trailing whitespace removed.
     public static func read(_ key: String) throws -> String {
-        let path = path(for: key)
+        var bytes = try readFile(path(for: key))
+        while let last = bytes.last, last == 0x0A || last == 0x20 || last == 0x09 { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A small kernel file's bytes (`/proc`, `/sys`), read to its end.
+    static func readFile(_ path: String) throws -> [UInt8] {
         let fd = try SystemError.check(open(path, O_RDONLY | O_CLOEXEC), "open", context: path)
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -28,8 +34,7 @@ public enum Sysctl {
             if count == 0 { break }
             bytes += chunk[..<count]
         }
-        while let last = bytes.last, last == 0x0A || last == 0x20 || last == 0x09 { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Sets `key` to `value`.

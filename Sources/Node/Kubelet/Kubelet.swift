@@ -27,9 +27,20 @@ public struct Kubelet: ServiceLifecycle.Service {
     public func run() async throws {
         let connection = try RuntimeConnection(socketPath: configuration.runtimeSocket)
         KubeletMetrics.recordNodeName(configuration.nodeName)
+        let heartbeat = try heartbeatClient()
+        do {
+            try await run(connection: connection, heartbeat: heartbeat)
+        } catch {
+            try? await heartbeat.shutdown()
+            throw error
+        }
+        try? await heartbeat.shutdown()
+    }
+
+    private func run(connection: RuntimeConnection, heartbeat: KubeClient) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await connection.run() }
-            if let manager = clientCertificateManager() {
+            if let manager = clientCertificateManager(heartbeat: heartbeat) {
                 group.addTask { await manager.run() }
             }
             // The runtime may start after the agent, or never: the wait ends with a graceful shutdown (SIGTERM).
@@ -43,7 +54,7 @@ public struct Kubelet: ServiceLifecycle.Service {
             }
             logger.info("container runtime ready", metadata: ["runtime": "\(version.runtimeName) \(version.runtimeVersion)",
                                                               "socket": "\(configuration.runtimeSocket)"])
-            let nodeStatus = NodeStatusManager(client: client, connection: connection, configuration: configuration, logger: logger)
+            let nodeStatus = NodeStatusManager(client: heartbeat, connection: connection, configuration: configuration, logger: logger)
             let nodeIP = await nodeStatus.nodeIP
             let machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
             // Services for the containers' environment variables, as upstream's kubelet has a service lister.
@@ -51,13 +62,15 @@ public struct Kubelet: ServiceLifecycle.Service {
             let workers = PodWorkers(client: client, connection: connection, configuration: configuration, nodeIP: nodeIP,
                                      memoryCapacity: machine.memoryBytes, services: services, logger: logger)
             await workers.setRuntimeName(version.runtimeName)
-            let lease = NodeLease(client: client, nodeName: configuration.nodeName, renewInterval: configuration.leaseRenewInterval,
+            let lease = NodeLease(client: heartbeat, nodeName: configuration.nodeName, renewInterval: configuration.leaseRenewInterval,
                                   durationSeconds: configuration.leaseDurationSeconds, logger: logger)
             let pods = Informer<Pod>(client: client, fieldSelector: "spec.nodeName=\(configuration.nodeName)", logger: logger)
             let events = pods.events()
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
-            server.summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            server.summary = summary
+            server.cadvisor = CadvisorMetrics(summary: summary, cgroupRoot: configuration.cgroupRoot)
             server.metrics = metrics
             server.runtime = connection
             if client.configuration.usesTLS, let ca = client.configuration.certificateAuthority {
@@ -73,6 +86,8 @@ public struct Kubelet: ServiceLifecycle.Service {
                 server.auth = KubeletAuth(nodeName: configuration.nodeName, anonymous: configuration.anonymousAuth,
                                           mode: configuration.authorizationMode, client: client, logger: logger)
             }
+            let configuration = configuration, secured = server.auth != nil
+            server.configz = { configuration.configz(secured: secured) }
             group.addTask { try await server.run() }
             group.addTask { await nodeStatus.run() }
             group.addTask { await lease.run() }
@@ -113,9 +128,21 @@ public struct Kubelet: ServiceLifecycle.Service {
         }
     }
 
+    /// The client of the node's status and Lease (upstream's heartbeat client): the agent's credentials, with each request
+    /// bounded by the status update period or the Lease duration, whichever is shorter (10 s by default), so an API
+    /// server that accepts connections but does not answer delays the next heartbeat by that much and not by the
+    /// ordinary 60 s request timeout.
+    func heartbeatClient() throws -> KubeClient {
+        var heartbeat = client.configuration
+        heartbeat.requestTimeout = min(configuration.nodeStatusUpdateFrequency, .seconds(Int64(configuration.leaseDurationSeconds)))
+        heartbeat.connectTimeout = min(heartbeat.connectTimeout, heartbeat.requestTimeout)
+        return try KubeClient(configuration: heartbeat, logger: logger)
+    }
+
     /// With `rotateCertificates` and a kubeconfig holding a client certificate: the manager that renews it through
-    /// `kubernetes.io/kube-apiserver-client-kubelet` CSRs, rewrites the kubeconfig and switches the API client over.
-    func clientCertificateManager() -> CertificateManager? {
+    /// `kubernetes.io/kube-apiserver-client-kubelet` CSRs, rewrites the kubeconfig and switches the API clients (the
+    /// agent's and the heartbeat's) over.
+    func clientCertificateManager(heartbeat: KubeClient) -> CertificateManager? {
         let current = client.configuration
         guard configuration.rotateCertificates, let kubeconfig = configuration.kubeconfigPath,
               let certificate = current.clientCertificate.map({ String(decoding: $0, as: UTF8.self) }),
@@ -132,6 +159,7 @@ public struct Kubelet: ServiceLifecycle.Service {
                                   },
                                   install: { issued in
                                       try await client.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
+                                      try await heartbeat.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
                                   })
     }
 

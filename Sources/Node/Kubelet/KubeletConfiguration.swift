@@ -51,6 +51,8 @@ public struct KubeletConfiguration: Sendable {
     /// Request the kubelet port's serving certificate from the cluster CA through `kubernetes.io/kubelet-serving`
     /// CSRs and renew it (`--rotate-server-certificates`, upstream's `serverTLSBootstrap`).
     public var rotateServerCertificates = false
+    /// Where the agent serves `/healthz` (`--healthz-bind-address`), reported by `/configz`; nil: not known here.
+    public var healthzBindAddress: (host: String, port: Int)?
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

@@ -1,3 +1,4 @@
+import CRI
 import Foundation
 import Hummingbird
 import KubeAPI
@@ -5,15 +6,43 @@ import RemoteCommand
 
 extension KubeletServer {
     /// The node-level routes of upstream's kubelet server, reached directly or through the API server's
-    /// `nodes/{name}/proxy/…`: `/pods` (the PodList of the pods bound here), `/stats/summary` (the Summary API),
-    /// `/metrics/resource` (its CPU and memory for metrics-server),
-    /// `/metrics` (the kubelet's Prometheus metrics) and `/logs/` (the node's `/var/log`, listed as Go's file server
-    /// lists a directory). Authorized as `nodes/proxy`, `nodes/stats`, `nodes/metrics` and `nodes/log` by `KubeletAuth`.
+    /// `nodes/{name}/proxy/…`: `/pods` (the PodList of the pods bound here), `/runningpods/` (what runs per the runtime),
+    /// `/configz` (the effective configuration), `/stats/summary` (the Summary API), `/metrics/resource` (its CPU and
+    /// memory for metrics-server), `/metrics/cadvisor` (cAdvisor's container metrics), `/metrics/probes`
+    /// (`prober_probe_total`), `/metrics` (the kubelet's Prometheus metrics) and `/logs/` (the node's `/var/log`,
+    /// listed as Go's file server lists a directory). Authorized as `nodes/proxy`, `nodes/stats`, `nodes/metrics` and
+    /// `nodes/log` by `KubeletAuth`.
     static func addNodeRoutes(to router: Router<PeerRequestContext>, workers: PodWorkers, summary: StatsSummaryProvider?,
+                              cadvisor: CadvisorMetrics?, runtime: RuntimeConnection?, configz: (@Sendable () -> [String: Any])?,
                               metrics: (@Sendable () -> String)?, logDirectory: String) {
         router.get("/pods") { _, _ -> Response in
             let pods = await workers.allPods().sorted { (($0.metadata.namespace ?? ""), ($0.metadata.name ?? "")) < (($1.metadata.namespace ?? ""), ($1.metadata.name ?? "")) }
             return json(try KubeJSON.encode(ObjectList<Pod>(items: pods)))
+        }
+        if let runtime {
+            // Registered as `/runningpods/` upstream; the router matches it as `/runningpods`.
+            router.get("/runningpods") { _, _ -> Response in
+                do {
+                    return json(try KubeJSON.encode(ObjectList<Pod>(items: try await runningPods(runtime))))
+                } catch {
+                    return text("Internal Error: failed to get running pods: \(error)", status: .internalServerError)
+                }
+            }
+        }
+        if let configz {
+            router.get("/configz") { _, _ -> Response in
+                json(try JSONSerialization.data(withJSONObject: configz(), options: [.sortedKeys]))
+            }
+        }
+        router.get("/metrics/probes") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: PrometheusText.contentType],
+                     body: .init(byteBuffer: ByteBuffer(string: workers.probeMetrics.render())))
+        }
+        if let cadvisor {
+            router.get("/metrics/cadvisor") { _, _ -> Response in
+                let text = await cadvisor.render(pods: await workers.allPods())
+                return Response(status: .ok, headers: [.contentType: PrometheusText.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
         }
         if let summary {
             router.get("/stats/summary") { _, _ -> Response in
@@ -79,6 +108,24 @@ extension KubeletServer {
         }
         guard let data = FileManager.default.contents(atPath: path) else { return text("403 Forbidden", status: .forbidden) }
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The pods the runtime runs containers of, as upstream's `/runningpods/` lists them: name, namespace and UID, and
+    /// each running container's name and image.
+    static func runningPods(_ runtime: RuntimeConnection) async throws -> [Pod] {
+        var request = Runtime_V1_ListContainersRequest()
+        request.filter.state.state = .containerRunning
+        let containers = try await runtime.runtime.listContainers(request, options: RuntimeConnection.options(.seconds(10))).containers
+        var pods: [String: Pod] = [:]
+        for container in containers.sorted(by: { $0.metadata.name < $1.metadata.name }) {
+            guard let uid = container.labels[PodLabels.podUID], let name = container.labels[PodLabels.podName],
+                  let namespace = container.labels[PodLabels.podNamespace] else { continue }
+            var pod = pods[uid] ?? Pod(metadata: ObjectMeta(name: name, namespace: namespace, uid: uid), spec: PodSpec())
+            let image = container.image.userSpecifiedImage.isEmpty ? container.image.image : container.image.userSpecifiedImage
+            pod.spec?.containers.append(Container(name: container.metadata.name, image: image))
+            pods[uid] = pod
+        }
+        return pods.values.sorted { (($0.metadata.namespace ?? ""), ($0.metadata.name ?? "")) < (($1.metadata.namespace ?? ""), ($1.metadata.name ?? "")) }
     }
 
     static func json(_ data: Data) -> Response {

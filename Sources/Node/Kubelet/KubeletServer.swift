@@ -16,7 +16,8 @@ import ServiceLifecycle
 /// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS when the
 /// API server is HTTPS (`KubeletServing`), every request authenticated and authorized by `KubeletAuth` (client
 /// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz`, `/pods`,
-/// `/stats/summary`, `/metrics` and `/logs/` too (see `KubeletServer+Node`), which the API server's
+/// `/runningpods/`, `/configz`, `/stats/summary`, `/metrics`, `/metrics/resource`, `/metrics/cadvisor`, `/metrics/probes` and
+/// `/logs/` too (see `KubeletServer+Node`), which the API server's
 /// `nodes/{name}/proxy` reaches.
 struct KubeletServer: ServiceLifecycle.Service {
     let address: String
@@ -31,6 +32,10 @@ struct KubeletServer: ServiceLifecycle.Service {
     var runtime: RuntimeConnection? = nil
     /// `/stats/summary`; nil: not served.
     var summary: StatsSummaryProvider? = nil
+    /// `/metrics/cadvisor`; nil: not served.
+    var cadvisor: CadvisorMetrics? = nil
+    /// `/configz`'s document; nil: not served.
+    var configz: (@Sendable () -> [String: Any])? = nil
     /// The process's metrics in the Prometheus text format for `/metrics`; nil: not served.
     var metrics: (@Sendable () -> String)? = nil
     /// What `/logs/` serves (upstream's system log handler: the node's `/var/log`).
@@ -42,7 +47,8 @@ struct KubeletServer: ServiceLifecycle.Service {
         let workers = workers, directory = podLogDirectory, auth = auth, runtime = runtime
         if let auth { router.add(middleware: KubeletAuthMiddleware(auth: auth)) }
         router.get("/healthz") { _, _ in "ok" }
-        Self.addNodeRoutes(to: router, workers: workers, summary: summary, metrics: metrics, logDirectory: systemLogDirectory)
+        Self.addNodeRoutes(to: router, workers: workers, summary: summary, cadvisor: cadvisor, runtime: runtime, configz: configz,
+                           metrics: metrics, logDirectory: systemLogDirectory)
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
             let container = try context.parameters.require("container")

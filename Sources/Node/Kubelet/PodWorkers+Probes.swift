@@ -45,6 +45,7 @@ extension PodWorkers {
             probeWorkers[key] = nil
             probeState[key] = nil
         }
+        probeMetrics.remove(podUID: uid)
     }
 
     /// One probe on its period with upstream's thresholds (defaults: every 10 s, 1 s timeout, 1 success,
@@ -63,7 +64,10 @@ extension PodWorkers {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            switch await prober.probe(probe, container: container, containerID: containerID, podIP: podIP) {
+            let result = await prober.probe(probe, container: container, containerID: containerID, podIP: podIP)
+            probeMetrics.record(.init(probeType: kind.rawValue, result: result == .success ? "successful" : "failed", container: container.name,
+                                      pod: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "", podUID: pod.metadata.uid ?? ""))
+            switch result {
             case .success:
                 successes += 1
                 failures = 0

@@ -23,6 +23,8 @@ actor PodWorkers {
     let memoryCapacity: Int64
 
     let metrics = KubeletMetrics()
+    /// `prober_probe_total` for `/metrics/probes`.
+    let probeMetrics = ProbeMetrics()
     /// When each pod was first seen, until all its containers run (`kubelet_pod_start_duration_seconds`).
     private var firstSeen: [String: ContinuousClock.Instant] = [:]
     /// Pods synced at least once (their next syncs are `update`s for `kubelet_pod_worker_duration_seconds`).

@@ -100,16 +100,22 @@ final class StatsSummaryProvider: Sendable {
         self.connection = connection
     }
 
-    func summary(pods: [Pod]) async throws -> StatsSummary {
-        let now = RFC3339.format(Date(), fractionalDigits: 0)
+    /// The running containers, their CRI stats by container ID, and `pods` by UID: what every stats endpoint starts from.
+    func runningContainers(pods: [Pod]) async throws -> (containers: [Runtime_V1_Container], stats: [String: Runtime_V1_ContainerStats],
+                                                        pods: [String: Pod]) {
         var running = Runtime_V1_ListContainersRequest()
         running.filter.state.state = .containerRunning
         let containers = try await connection.runtime.listContainers(running, options: RuntimeConnection.options(.seconds(10))).containers
         let stats = try await connection.runtime.listContainerStats(Runtime_V1_ListContainerStatsRequest(),
                                                                     options: RuntimeConnection.options(.seconds(10))).stats
-        let statsByID = Dictionary(stats.map { ($0.attributes.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return (containers, Dictionary(stats.map { ($0.attributes.id, $0) }, uniquingKeysWith: { first, _ in first }),
+                Dictionary(pods.compactMap { pod in pod.metadata.uid.map { ($0, pod) } }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    func summary(pods: [Pod]) async throws -> StatsSummary {
+        let now = RFC3339.format(Date(), fractionalDigits: 0)
+        let (containers, statsByID, podsByUID) = try await runningContainers(pods: pods)
         var podStats: [String: StatsSummary.PodStats] = [:]
-        let podsByUID = Dictionary(pods.compactMap { pod in pod.metadata.uid.map { ($0, pod) } }, uniquingKeysWith: { first, _ in first })
         for container in containers {
             let labels = container.labels
             guard let uid = labels[PodLabels.podUID], let name = labels[PodLabels.podName],
@@ -169,7 +175,7 @@ final class StatsSummaryProvider: Sendable {
         }
     }
 
-    private func nodeStats(now: String) -> StatsSummary.NodeStats {
+    func nodeStats(now: String) -> StatsSummary.NodeStats {
         func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         var node = StatsSummary.NodeStats(nodeName: nodeName)
         // Boot time from /proc/stat's btime; CPU time from its first line (USER_HZ ticks of 10 ms).

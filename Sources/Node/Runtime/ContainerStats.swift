@@ -6,7 +6,7 @@ import Logging
 import OCI
 
 extension ContainerRuntime {
-    /// CRI `ContainerStats`: CPU time and memory working set from the container's cgroup, and the bytes
+    /// CRI `ContainerStats`: CPU time and memory (usage, working set, RSS) from the container's cgroup, and the bytes
     /// and inodes of its writable layer.
     public func containerStats(_ id: String) throws -> Runtime_V1_ContainerStats {
         try stats(of: container(id))
@@ -39,6 +39,7 @@ extension ContainerRuntime {
             stats.memory.timestamp = now
             stats.memory.workingSetBytes.value = memory
             if let rss = usage.memoryRSS { stats.memory.rssBytes.value = rss }
+            if let bytes = usage.memoryUsage { stats.memory.usageBytes.value = bytes }
         }
         let (bytes, inodes) = Self.diskUsage(containerDirectory(record.id) + "/upper")
         stats.writableLayer.timestamp = now
@@ -59,36 +60,6 @@ extension ContainerRuntime {
             }
         }
         return (bytes, inodes)
-    }
-}
-
-/// CPU and memory counters of a cgroupfs path, on cgroup v2 (unified) or v1 (per-controller hierarchies).
-struct CgroupUsage {
-    let cpuNanoseconds: UInt64?
-    let memoryWorkingSet: UInt64?
-    let memoryRSS: UInt64?
-
-    init(cgroupsPath: String) {
-        func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
-        func number(_ path: String) -> UInt64? { read(path).flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
-        func field(_ text: String?, _ name: String) -> UInt64? {
-            text?.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { UInt64($0.dropFirst(name.count + 1)) }
-        }
-        if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") {
-            let base = "/sys/fs/cgroup" + cgroupsPath
-            cpuNanoseconds = field(read(base + "/cpu.stat"), "usage_usec").map { $0 * 1000 }
-            let stat = read(base + "/memory.stat")
-            let current = number(base + "/memory.current")
-            memoryWorkingSet = current.map { $0 - min($0, field(stat, "inactive_file") ?? 0) }
-            memoryRSS = field(stat, "anon")
-        } else {
-            cpuNanoseconds = number("/sys/fs/cgroup/cpuacct\(cgroupsPath)/cpuacct.usage")
-            let base = "/sys/fs/cgroup/memory" + cgroupsPath
-            let stat = read(base + "/memory.stat")
-            let usage = number(base + "/memory.usage_in_bytes")
-            memoryWorkingSet = usage.map { $0 - min($0, field(stat, "total_inactive_file") ?? 0) }
-            memoryRSS = field(stat, "total_rss")
-        }
     }
 }
 
