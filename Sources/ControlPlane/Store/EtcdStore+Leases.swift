@@ -12,8 +12,6 @@ extension EtcdStore {
     /// The lease writes with a time to live currently share.
     struct SharedLease: Sendable {
         var id: Int64
-        /// The ttl (without the reuse window) it was granted for.
-        var seconds: Int64
         var expires: ContinuousClock.Instant
         var keys: Int
     }
@@ -74,7 +72,7 @@ extension EtcdStore {
             throw StoreError.backend("etcd \(endpointList): grant a lease of \(request.ttl)s: \(response.error)")
         }
         if let previous = sharedLease { leaseObjectCounts.record(previous.keys) }
-        let granted = SharedLease(id: response.id, seconds: seconds, expires: start + .seconds(response.ttl), keys: 1)
+        let granted = SharedLease(id: response.id, expires: start + .seconds(response.ttl), keys: 1)
         sharedLease = granted
         return granted
     }
