@@ -260,7 +260,7 @@ let package = Package(
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClient", "KubeAPI", "TestSupport", log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Scheduler", "KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", log], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["CSQLite", "Store", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport", "ClusterPKI",
                                                        .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),

@@ -9,15 +9,8 @@ import TestSupport
         let etcd = try await EtcdCluster(members: 1)
         defer { etcd.stop() }
         let k = try await KubectlHarness(serverArguments: ["--store", etcd.storeArgument])
-        let output = k.workDirectory + "/watch.out"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: k.kubectlPath)
-        watcher.arguments = ["--kubeconfig", k.server.kubeconfig, "get", "configmaps", "-w", "--output-watch-events"]
-        watcher.environment = ["HOME": k.workDirectory, "PATH": "/usr/bin:/bin"]
-        watcher.standardOutput = FileHandle(forWritingAtPath: output)
-        try watcher.run()
-        defer { watcher.terminate(); watcher.waitUntilExit() }
+        let watcher = try k.watch("get", "configmaps", "-w", "--output-watch-events")
+        defer { watcher.stop() }
         try await Task.sleep(for: .seconds(1))
         #expect(try await k.ok("create", "configmap", "stored-in-etcd", "--from-literal=a=1").contains("configmap/stored-in-etcd created"))
         let created = try await k.kubectl("create", "configmap", "stored-in-etcd", "--from-literal=a=2")
@@ -34,12 +27,7 @@ import TestSupport
             """)
         #expect(stale.status != 0 && stale.stderr.contains("the object has been modified"), "\(stale)")
         _ = try await k.ok("delete", "configmap", "stored-in-etcd")
-        var text = ""
-        for _ in 0..<100 {
-            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if text.contains("DELETED") { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let text = try await watcher.waitForOutput(containing: "DELETED")
         #expect(text.contains("ADDED") && text.contains("stored-in-etcd"), "\(text)")
         #expect(text.contains("MODIFIED"), "\(text)")
         #expect(text.contains("DELETED"), "\(text)")

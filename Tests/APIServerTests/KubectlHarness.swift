@@ -39,6 +39,20 @@ final class KubectlHarness: @unchecked Sendable {
         return result.stdout
     }
 
+    /// Starts kubectl in the background (e.g. `get configmaps -w --output-watch-events`), its output collected in a file of
+    /// the work directory; stop it with `stop()` (a `defer` right after).
+    func watch(_ arguments: String...) throws -> BackgroundKubectl {
+        let output = workDirectory + "/watch-\(UUID().uuidString.prefix(8)).out"
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kubectlPath)
+        process.arguments = ["--kubeconfig", server.kubeconfig] + arguments
+        process.environment = ["HOME": workDirectory, "PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        try process.run()
+        return BackgroundKubectl(process: process, output: output)
+    }
+
     /// Writes a file in the work directory and returns its path.
     func file(_ name: String, _ content: String) throws -> String {
         let path = workDirectory + "/" + name
@@ -53,5 +67,36 @@ final class KubectlHarness: @unchecked Sendable {
         let result = try await runCommand(which("curl") ?? "/usr/bin/curl", args, stdin: body)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+}
+
+/// A kubectl started by `KubectlHarness.watch`.
+final class BackgroundKubectl: @unchecked Sendable {
+    private let process: Process
+    private let output: String
+
+    init(process: Process, output: String) {
+        self.process = process
+        self.output = output
+    }
+
+    /// What it has printed so far.
+    var text: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+
+    /// Waits until its output contains `needle` or `timeout` passes; returns the output either way.
+    @discardableResult
+    func waitForOutput(containing needle: String, timeout: Duration = .seconds(10)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var text = self.text
+        while !text.contains(needle), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            text = self.text
+        }
+        return text
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
     }
 }

@@ -136,25 +136,13 @@ import TestSupport
 
     @Test func watchSeesAddedModifiedDeleted() async throws {
         let k = try await KubectlHarness()
-        let output = k.workDirectory + "/watch.out"
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: k.kubectlPath)
-        watcher.arguments = ["--kubeconfig", k.server.kubeconfig, "get", "configmaps", "-w", "--output-watch-events"]
-        watcher.environment = ["HOME": k.workDirectory, "PATH": "/usr/bin:/bin"]
-        watcher.standardOutput = FileHandle(forWritingAtPath: output)
-        try watcher.run()
-        defer { watcher.terminate(); watcher.waitUntilExit() }
+        let watcher = try k.watch("get", "configmaps", "-w", "--output-watch-events")
+        defer { watcher.stop() }
         try await Task.sleep(for: .seconds(1))
         _ = try await k.ok("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched}\ndata: {a: '1'}\n")
         _ = try await k.ok("label", "configmap", "watched", "x=y")
         _ = try await k.ok("delete", "configmap", "watched")
-        var text = ""
-        for _ in 0..<100 {
-            text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if text.contains("DELETED") { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let text = try await watcher.waitForOutput(containing: "DELETED")
         #expect(text.contains("ADDED") && text.contains("watched"), "\(text)")
         #expect(text.contains("MODIFIED"), "\(text)")
         #expect(text.contains("DELETED"), "\(text)")

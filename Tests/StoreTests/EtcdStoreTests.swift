@@ -65,6 +65,40 @@ struct EtcdStoreTests {
         #expect(Set(listed.items.map(\.key)) == Set(acknowledged))
         await store.close()
     }
+
+    /// 1,100 writes with a time to live at once share leases as kube-apiserver's have them share: they wait for one
+    /// LeaseGrant instead of each granting one, and a lease holds 1,000 keys at most.
+    @Test(.timeLimit(.minutes(2)))
+    func writesWithATimeToLiveShareLeases() async throws {
+        let cluster = try await EtcdCluster(members: 1)
+        defer { cluster.stop() }
+        let store = try await EtcdStore.connect(endpoints: try StoreLocation(parsing: cluster.storeArgument).etcdEndpoints,
+                                                logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<1100 {
+                group.addTask { _ = try await store.create(key: "/registry/events/default/e\(i)", value: data("\(i)"), ttl: .seconds(3600)) }
+            }
+            try await group.waitForAll()
+        }
+        let expirations = try await store.expirations(prefix: "/registry/events/")
+        #expect(expirations.count == 1100)
+        #expect(expirations.values.allSatisfy { $0 > .seconds(3000) })
+        // etcd's own count, through its HTTP gateway.
+        let answer = try await runCommand("/usr/bin/curl", ["-s", "-X", "POST", "http://\(cluster.clientEndpoints[0])/v3/lease/leases", "-d", "{}"])
+        let leases = try #require(try JSONSerialization.jsonObject(with: Data(answer.stdout.utf8)) as? [String: Any])["leases"] as? [[String: Any]]
+        #expect((2...3).contains(leases?.count ?? 0), "\(answer.stdout)")
+        // Revoked behind the store's back (its keys go with it), the shared lease is replaced on the next write.
+        for lease in leases ?? [] {
+            let id = "\(lease["ID"] ?? "")"
+            let revoked = try await runCommand("/usr/bin/curl", ["-s", "-X", "POST", "http://\(cluster.clientEndpoints[0])/v3/lease/revoke",
+                                                                 "-d", #"{"ID":"\#(id)"}"#])
+            #expect(revoked.status == 0 && !revoked.stdout.contains("error"), "\(revoked)")
+        }
+        #expect(try await store.count(prefix: "/registry/events/") == 0)
+        _ = try await store.create(key: "/registry/events/default/after", value: data("after"), ttl: .seconds(3600))
+        #expect(try await store.expirations(prefix: "/registry/events/").keys.sorted() == ["/registry/events/default/after"])
+        await store.close()
+    }
 }
 
 extension StoreLocation {

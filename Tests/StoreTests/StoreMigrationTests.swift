@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// `swiftlet store migrate`: a SQLite store with history (updates, deletions) copied into a fresh etcd, every key at
-/// the same revision (the objects' resourceVersion) with the same value.
+/// the same revision (the objects' resourceVersion) with the same value, and Events with the time to live they had left.
 @Suite(.serialized) struct StoreMigrationTests {
     @Test(.timeLimit(.minutes(2)))
     func sqliteToEtcdKeepsEveryResourceVersion() async throws {
@@ -19,6 +19,8 @@ import TestSupport
         }
         for i in stride(from: 1, to: 30, by: 5) { _ = try await sqlite.delete(key: "/registry/configmaps/default/cm-\(i)", expectedRevision: nil) }
         _ = try await sqlite.create(key: "/bootstrap/abc", value: Data([0, 1, 2, 255]))
+        _ = try await sqlite.create(key: "/registry/events/default/hour", value: Data("{}".utf8), ttl: .seconds(3600))
+        _ = try await sqlite.create(key: "/registry/events/default/two-hours", value: Data("{}".utf8), ttl: .seconds(7200))
         let before = try await sqlite.list(prefix: "/", startAfter: nil, limit: 0, revision: nil)
         await sqlite.close()
 
@@ -28,6 +30,7 @@ import TestSupport
                                           ["store", "migrate", "--from", "sqlite:\(directory)/state.db", "--to", etcd.storeArgument])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("migrated \(before.items.count) keys"), "\(result)")
+        #expect(result.stdout.contains("2 with the time to live they had left"), "\(result)")
 
         let target = try await StoreLocation(parsing: etcd.storeArgument).open(logger: Logger(label: "test"))
         let after = try await target.list(prefix: "/", startAfter: nil, limit: 0, revision: nil)
@@ -37,6 +40,13 @@ import TestSupport
             #expect(new.value == old.value, "\(old.key)")
         }
         #expect(try await target.get(key: StoreMigration.fillerKey) == nil)
+        // The time left, plus at most the reuse window etcd's shared leases get (60 s).
+        let expirations = try await target.expirations(prefix: "/")
+        #expect(Set(expirations.keys) == ["/registry/events/default/hour", "/registry/events/default/two-hours"])
+        let hour = try #require(expirations["/registry/events/default/hour"])
+        let twoHours = try #require(expirations["/registry/events/default/two-hours"])
+        #expect(hour > .seconds(3400) && hour <= .seconds(3660), "\(hour)")
+        #expect(twoHours > .seconds(7000) && twoHours <= .seconds(7260), "\(twoHours)")
         // A write after the move continues past the old history; a second migration into it is refused.
         #expect(try await target.create(key: "/registry/configmaps/default/new", value: Data("{}".utf8)) > before.revision)
         await target.close()

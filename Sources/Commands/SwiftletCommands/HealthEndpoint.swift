@@ -16,7 +16,10 @@ struct HealthEndpoint: ServiceLifecycle.Service {
     /// Points swift-metrics at a fresh Prometheus registry (once per process) and returns it.
     static func bootstrapMetrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Upstream's buckets for the keys attached to one etcd lease (the store records it as a plain value).
+        factory.valueHistogramBuckets["etcd_lease_object_counts"] = [10, 50, 100, 500, 1000, 2500, 5000]
+        MetricsSystem.bootstrap(factory)
         return registry
     }
 

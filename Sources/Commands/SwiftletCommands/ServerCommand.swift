@@ -62,6 +62,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between background compactions of the store.")
     var compactionInterval: Int = 60
 
+    @Option(name: .customLong("event-ttl"), help: "Amount of time to retain events: each write of an Event gives it this long again before the store deletes it; 0 keeps Events (kube-apiserver's flag).")
+    var eventTTL = DurationArgument(.seconds(3600), text: "1h0m0s")
+
     @Option(name: .long, help: "Serve cluster DNS on IP[:PORT] (port 53 by default), UDP and TCP, and keep the kube-system/kube-dns Service (the tenth address of the range) pointing there. Off when not given.")
     var clusterDNSAddress: String?
 
@@ -159,7 +162,8 @@ public struct ServerCommand: AsyncParsableCommand {
                                  clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) },
                                  tls: insecureHTTP ? nil : .init(subjectAlternativeNames: tlsSan, token: token, clusterDomain: clusterDomain,
                                                                  anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile,
-                                                                 bootstrapTokenAuth: enableBootstrapTokenAuth)),
+                                                                 bootstrapTokenAuth: enableBootstrapTokenAuth),
+                                 eventTTL: eventTTL.duration > .zero ? eventTTL.duration : nil),
             metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
         let selection = try ControllerSelection(parsing: controllers)
         let leaderElection: LeaderElector.Configuration? = leaderElect

@@ -33,6 +33,8 @@ public final class APIServer: Sendable {
         public var store: StoreLocation?
         /// How much watch history the store keeps and how often it compacts.
         public var retention: StoreRetention
+        /// How long an Event lives after its last write (kube-apiserver's `--event-ttl`, 1 h); nil keeps Events.
+        public var eventTTL: Duration?
         /// The cluster DNS server's address, when `swiftlet server` runs one: the server then keeps the
         /// `kube-system/kube-dns` Service and its EndpointSlice pointing there (see `KubeDNSObjects`).
         public var clusterDNS: ClusterDNSEndpoint?
@@ -43,8 +45,9 @@ public final class APIServer: Sendable {
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
                     serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
                     store: StoreLocation? = nil, retention: StoreRetention = .init(), clusterDNS: ClusterDNSEndpoint? = nil,
-                    tls: TLSOptions? = TLSOptions()) {
+                    tls: TLSOptions? = TLSOptions(), eventTTL: Duration? = .seconds(3600)) {
             self.dataDirectory = dataDirectory
+            self.eventTTL = eventTTL
             self.store = store
             self.host = host
             self.port = port
@@ -147,7 +150,7 @@ public final class APIServer: Sendable {
         }
         let core = ServerCore(store: store, admission: admission, kubelet: kubelet, security: security, logger: logger)
         self.core = core
-        let registry = ResourceRegistry(core: core)
+        let registry = ResourceRegistry(core: core, eventTTL: configuration.eventTTL)
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
         let store = self.store
         var router = APIRouter(registry: registry, discovery: Discovery(registry: registry), openAPI: try OpenAPIDocuments(registry: registry),

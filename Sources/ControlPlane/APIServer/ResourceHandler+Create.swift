@@ -60,7 +60,7 @@ extension ResourceHandler {
         let key = StoredObject.key(info, namespace: object.metadata.namespace, name: name)
         do {
             let stored = try StoredObject.encode(object)
-            let revision = try await core.store.create(key: key, value: stored)
+            let revision = try await core.store.create(key: key, value: stored, ttl: strategy.timeToLive(object))
             return .json(StoredObject.withResourceVersion(stored, revision), status: 201)
         } catch {
             await strategy.afterDelete(object, context: core.admission)

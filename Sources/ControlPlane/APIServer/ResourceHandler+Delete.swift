@@ -66,7 +66,8 @@ extension ResourceHandler {
                     strategy.prepareForDeletion(&object)
                     if object == old { return .json(try encodeForResponse(old, revision: kv.modRevision)) }
                     let stored = try StoredObject.encode(object)
-                    let revision = try await core.store.update(key: kv.key, value: stored, expectedRevision: kv.modRevision)
+                    let revision = try await core.store.update(key: kv.key, value: stored, expectedRevision: kv.modRevision,
+                                                               ttl: strategy.timeToLive(object))
                     return .json(StoredObject.withResourceVersion(stored, revision))
                 }
                 let deleted = try await core.store.delete(key: kv.key, expectedRevision: kv.modRevision)

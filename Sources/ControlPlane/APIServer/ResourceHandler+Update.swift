@@ -81,7 +81,8 @@ extension ResourceHandler {
             return .json(try encodeForResponse(object, revision: deleted.modRevision))
         }
         let stored = try StoredObject.encode(object)
-        let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision)
+        // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
+        let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
         return .json(StoredObject.withResourceVersion(stored, revision))
     }
 

@@ -7,7 +7,8 @@ struct ResourceRegistry: Sendable {
     let core: ServerCore
     private let byPath: [String: any ResourceHandling]
 
-    init(core: ServerCore) {
+    /// `eventTTL`: how long an Event lives after its last write (kube-apiserver's `--event-ttl`); nil keeps Events.
+    init(core: ServerCore, eventTTL: Duration?) {
         self.core = core
         let handlers: [any ResourceHandling] = [
             ResourceHandler(NamespaceStrategy(), core: core),
@@ -18,7 +19,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(ConfigMapStrategy(), core: core),
             ResourceHandler(SecretStrategy(), core: core),
             ResourceHandler(TableOnlyStrategy<ServiceAccount>(table: Printers.serviceAccount), core: core),
-            ResourceHandler(EventStrategy(), core: core),
+            ResourceHandler(EventStrategy(ttl: eventTTL), core: core),
             ResourceHandler(PersistentVolumeClaimStrategy(), core: core),
             ResourceHandler(PersistentVolumeStrategy(), core: core),
             ResourceHandler(StorageClassStrategy(), core: core),
@@ -94,8 +95,12 @@ struct SecretStrategy: ResourceStrategy {
     var table: TableConverter<Secret> { Printers.secret }
 }
 
-/// Events print LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+/// Events print LAST SEEN, TYPE, REASON, OBJECT, MESSAGE, and live `ttl` after their last write (upstream's
+/// `--event-ttl`, 1 h by default), so a busy cluster's Events do not pile up in the store.
 struct EventStrategy: ResourceStrategy {
     typealias Object = Event
+    let ttl: Duration?
+
+    func timeToLive(_ event: Event) -> Duration? { ttl }
     var table: TableConverter<Event> { Printers.event }
 }

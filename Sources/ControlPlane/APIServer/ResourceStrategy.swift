@@ -46,6 +46,9 @@ protocol ResourceStrategy<Object>: Sendable {
     func awaitsFinalization(_ object: Object) -> Bool
     /// Releases what the object held (allocated ClusterIPs, NodePorts) once it is deleted.
     func afterDelete(_ object: Object, context: AdmissionContext) async
+    /// How long the object lives after each write of it (create, update, patch, apply) before the store deletes it,
+    /// as upstream's registry `TTLFunc`; nil: for good. Events get the server's `--event-ttl`.
+    func timeToLive(_ object: Object) -> Duration?
     /// Column definitions and rows for `as=Table`.
     var table: TableConverter<Object> { get }
 }
@@ -74,6 +77,7 @@ extension ResourceStrategy {
     func prepareForDeletion(_ object: inout Object) {}
     func awaitsFinalization(_ object: Object) -> Bool { false }
     func afterDelete(_ object: Object, context: AdmissionContext) async {}
+    func timeToLive(_ object: Object) -> Duration? { nil }
     var table: TableConverter<Object> { .default }
 }
 

@@ -3,11 +3,13 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import Metrics
 import NIOCore
 
 /// The `Store` on an etcd v3 cluster, over its gRPC API: etcd's revision is the store's revision (an object's
 /// `resourceVersion` is its key's `mod_revision`), creates and compare-and-swaps are `Txn`s on `create_revision`
-/// and `mod_revision`, lists are `Range`s at a revision, watches are `Watch` streams with `prev_kv`.
+/// and `mod_revision`, lists are `Range`s at a revision, watches are `Watch` streams with `prev_kv`, and a key with a
+/// time to live is put with a lease that writes share (see `EtcdStore+Leases.swift`).
 ///
 /// One HTTP/2 connection serves every call; it goes to the first member of `endpoints` that accepts it and moves to
 /// another when that member dies (in-flight reads and watches are retried there, see `perform`).
@@ -36,6 +38,7 @@ public actor EtcdStore: ManagedStore {
     let kv: Etcdserverpb_KV.Client<Transport>
     let watchClient: Etcdserverpb_Watch.Client<Transport>
     let maintenance: Etcdserverpb_Maintenance.Client<Transport>
+    let leaseClient: Etcdserverpb_Lease.Client<Transport>
     let logger: Logger
     private let retention: StoreRetention
     private let connections: Task<Void, Never>
@@ -47,6 +50,12 @@ public actor EtcdStore: ManagedStore {
     var watches: [Int: OpenWatch] = [:]
     var nextWatchID = 0
     var closed = false
+    /// The lease writes with a time to live are attached to while it lasts (see `lease(seconds:)`).
+    var sharedLease: SharedLease?
+    /// The LeaseGrant in flight, which concurrent writes wait for instead of each granting one.
+    var leaseGrant: Task<SharedLease, any Error>?
+    /// Keys attached to each lease, recorded when writes stop sharing it (upstream's histogram).
+    let leaseObjectCounts = Recorder(label: "etcd_lease_object_counts", aggregate: true)
 
     /// A watch being fed from an etcd Watch stream.
     struct OpenWatch {
@@ -95,6 +104,7 @@ public actor EtcdStore: ManagedStore {
         kv = Etcdserverpb_KV.Client(wrapping: grpc)
         watchClient = Etcdserverpb_Watch.Client(wrapping: grpc)
         maintenance = Etcdserverpb_Maintenance.Client(wrapping: grpc)
+        leaseClient = Etcdserverpb_Lease.Client(wrapping: grpc)
         connections = Task {
             do { try await grpc.runConnections() } catch {
                 logger.error("etcd client stopped", metadata: ["error": "\(error)"])
@@ -190,28 +200,33 @@ public actor EtcdStore: ManagedStore {
 
     // MARK: Writes
 
-    public func create(key: String, value: Data) async throws -> Int64 {
+    public func create(key: String, value: Data, ttl: Duration?) async throws -> Int64 {
         var absent = Etcdserverpb_Compare()
         absent.key = Data(key.utf8)
         absent.target = .create
         absent.result = .equal
         absent.createRevision = 0
-        let (response, retried) = try await transaction("create", key: key, if: absent, then: Self.put(key, value), else: Self.range(key))
-        if response.succeeded { return response.header.revision }
-        let current = Self.rangeResult(response)
-        // A retried create may have been applied the first time: the stored value is then ours.
-        if retried, let current, current.value == value { return current.modRevision }
-        throw StoreError.keyExists(key: key)
+        return try await withLease(ttl) { lease in
+            let (response, retried) = try await transaction("create", key: key, if: absent, then: Self.put(key, value, lease: lease),
+                                                            else: Self.range(key))
+            if response.succeeded { return response.header.revision }
+            let current = Self.rangeResult(response)
+            // A retried create may have been applied the first time: the stored value is then ours.
+            if retried, let current, current.value == value { return current.modRevision }
+            throw StoreError.keyExists(key: key)
+        }
     }
 
-    public func update(key: String, value: Data, expectedRevision: Int64?) async throws -> Int64 {
-        let (response, retried) = try await transaction("update", key: key, if: Self.compare(key, expectedRevision),
-                                                        then: Self.put(key, value), else: Self.range(key))
-        if response.succeeded { return response.header.revision }
-        guard let current = Self.rangeResult(response) else { throw StoreError.keyNotFound(key: key) }
-        // A retried compare-and-swap may have been applied the first time: the stored value is then ours.
-        if retried, current.value == value { return current.modRevision }
-        throw StoreError.conflict(key: key, expected: expectedRevision ?? 0, current: current)
+    public func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64 {
+        try await withLease(ttl) { lease in
+            let (response, retried) = try await transaction("update", key: key, if: Self.compare(key, expectedRevision),
+                                                            then: Self.put(key, value, lease: lease), else: Self.range(key))
+            if response.succeeded { return response.header.revision }
+            guard let current = Self.rangeResult(response) else { throw StoreError.keyNotFound(key: key) }
+            // A retried compare-and-swap may have been applied the first time: the stored value is then ours.
+            if retried, current.value == value { return current.modRevision }
+            throw StoreError.conflict(key: key, expected: expectedRevision ?? 0, current: current)
+        }
     }
 
     public func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue {
@@ -259,10 +274,12 @@ public actor EtcdStore: ManagedStore {
         return compare
     }
 
-    private static func put(_ key: String, _ value: Data) -> Etcdserverpb_RequestOp {
+    /// A put attached to `lease` (0: none, so a key that had a lease loses it and stays for good).
+    private static func put(_ key: String, _ value: Data, lease: Int64) -> Etcdserverpb_RequestOp {
         var op = Etcdserverpb_RequestOp()
         op.requestPut.key = Data(key.utf8)
         op.requestPut.value = value
+        op.requestPut.lease = lease
         return op
     }
 
@@ -334,6 +351,8 @@ public actor EtcdStore: ManagedStore {
         self.compactor = nil
         compactor?.cancel()
         await compactor?.value
+        leaseGrant?.cancel()
+        leaseGrant = nil
         for watch in watches.values {
             watch.feed.cancel()
             watch.sink.finish()

@@ -1,11 +1,16 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The embedded `Store`: one SQLite database in WAL mode.
 ///
 /// Two tables keep reads off the history: `kv` holds the latest version of each key (found by primary key),
 /// `log` holds one row per revision with the previous value, which serves watches and lists at an older revision
 /// (undoing the few changes made since). `compactor` trims `log` so the file stays bounded under churn.
+///
+/// A key written with a time to live carries its due time in `kv.expires` (Unix milliseconds, wall clock, so it
+/// survives a restart; NULL = never); the expirer started with the compactor deletes due keys every
+/// `retention.expiryInterval`, each as an ordinary deletion with its log entry and watch event.
 public actor SQLiteStore: ManagedStore {
     private let connection: SQLiteConnection
     private let logger: Logger
@@ -14,7 +19,11 @@ public actor SQLiteStore: ManagedStore {
     private var compactedRevision: Int64 = 0
     private var watchers = WatcherSet()
     private var compactor: Task<Void, Never>?
+    private var expirer: Task<Void, Never>?
     private var closed = false
+    /// Keys deleted per expiry transaction (soonest due first); a full batch is followed at once by another.
+    public static let expiryBatch = 500
+    private let expiredKeys = Counter(label: "sqlite_store_expired_keys_total")
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String, retention: StoreRetention = StoreRetention(), logger: Logger = Logger(label: "swiftlet.store")) throws {
@@ -27,7 +36,7 @@ public actor SQLiteStore: ManagedStore {
             PRAGMA synchronous = NORMAL;
             CREATE TABLE IF NOT EXISTS kv (
                 key TEXT PRIMARY KEY, value BLOB NOT NULL,
-                create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL) WITHOUT ROWID;
+                create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL, expires INTEGER) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS log (
                 revision INTEGER PRIMARY KEY, key TEXT NOT NULL, kind INTEGER NOT NULL,
                 value BLOB, prev_value BLOB, create_revision INTEGER NOT NULL, prev_revision INTEGER NOT NULL,
@@ -36,6 +45,14 @@ public actor SQLiteStore: ManagedStore {
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
             INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
             """)
+        // A database from before keys could expire gains the column (NULL: every existing key is kept).
+        var hasExpires = false
+        try connection.query("SELECT 1 FROM pragma_table_info('kv') WHERE name = 'expires'") { _ in hasExpires = true }
+        if !hasExpires {
+            try connection.execute("ALTER TABLE kv ADD COLUMN expires INTEGER")
+            logger.info("added the expiry column to the store", metadata: ["path": "\(path)"])
+        }
+        try connection.execute("CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires) WHERE expires IS NOT NULL")
         var revision: Int64 = 0
         var compacted: Int64 = 0
         try connection.query("SELECT name, value FROM meta") { row in
@@ -49,8 +66,10 @@ public actor SQLiteStore: ManagedStore {
         self.compactedRevision = compacted
     }
 
-    /// Starts trimming history in the background, every `retention.interval`.
+    /// Starts trimming history in the background, every `retention.interval`, and deleting keys whose time to live
+    /// is over, every `retention.expiryInterval`.
     public func startCompactor() {
+        startExpirer()
         guard compactor == nil else { return }
         let interval = retention.interval
         compactor = Task { [weak self] in
@@ -69,6 +88,8 @@ public actor SQLiteStore: ManagedStore {
         closed = true
         compactor?.cancel()
         compactor = nil
+        expirer?.cancel()
+        expirer = nil
         watchers.finishAll()
     }
 
@@ -142,23 +163,25 @@ public actor SQLiteStore: ManagedStore {
 
     // MARK: Writes
 
-    public func create(key: String, value: Data) throws -> Int64 {
+    public func create(key: String, value: Data, ttl: Duration?) throws -> Int64 {
         try write { next in
             if try get(key: key) != nil { throw StoreError.keyExists(key: key) }
-            try connection.query("INSERT INTO kv VALUES (?, ?, ?, ?)", [.text(key), .blob(value), .int(next), .int(next)])
+            try connection.query("INSERT INTO kv VALUES (?, ?, ?, ?, ?)",
+                                 [.text(key), .blob(value), .int(next), .int(next), Self.expiry(after: ttl)])
             try appendLog(next, key: key, kind: .create, value: value, previous: nil, createRevision: next, previousRevision: 0)
             return WatchEvent(kind: .create, current: KeyValue(key: key, value: value, createRevision: next, modRevision: next),
                               previous: nil)
         }
     }
 
-    public func update(key: String, value: Data, expectedRevision: Int64?) throws -> Int64 {
+    public func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) throws -> Int64 {
         try write { next in
             guard let current = try get(key: key) else { throw StoreError.keyNotFound(key: key) }
             if let expectedRevision, current.modRevision != expectedRevision {
                 throw StoreError.conflict(key: key, expected: expectedRevision, current: current)
             }
-            try connection.query("UPDATE kv SET value = ?, mod_revision = ? WHERE key = ?", [.blob(value), .int(next), .text(key)])
+            try connection.query("UPDATE kv SET value = ?, mod_revision = ?, expires = ? WHERE key = ?",
+                                 [.blob(value), .int(next), Self.expiry(after: ttl), .text(key)])
             try appendLog(next, key: key, kind: .update, value: value, previous: current.value,
                           createRevision: current.createRevision, previousRevision: current.modRevision)
             return WatchEvent(kind: .update,
@@ -173,15 +196,29 @@ public actor SQLiteStore: ManagedStore {
             if let expectedRevision, current.modRevision != expectedRevision {
                 throw StoreError.conflict(key: key, expected: expectedRevision, current: current)
             }
-            try connection.query("DELETE FROM kv WHERE key = ?", [.text(key)])
-            try appendLog(next, key: key, kind: .delete, value: nil, previous: current.value,
-                          createRevision: current.createRevision, previousRevision: current.modRevision)
-            return WatchEvent(kind: .delete,
-                              current: KeyValue(key: key, value: current.value, createRevision: current.createRevision, modRevision: next),
-                              previous: current.value)
+            return try remove(current, at: next)
         }
         return event.current
     }
+
+    /// Deletes `current`'s key at revision `next` with its log entry; the event to publish once committed.
+    private func remove(_ current: KeyValue, at next: Int64) throws -> WatchEvent {
+        try connection.query("DELETE FROM kv WHERE key = ?", [.text(current.key)])
+        try appendLog(next, key: current.key, kind: .delete, value: nil, previous: current.value,
+                      createRevision: current.createRevision, previousRevision: current.modRevision)
+        return WatchEvent(kind: .delete,
+                          current: KeyValue(key: current.key, value: current.value, createRevision: current.createRevision, modRevision: next),
+                          previous: current.value)
+    }
+
+    /// `kv.expires` for a write with `ttl`: now plus the ttl in Unix milliseconds, or NULL.
+    private static func expiry(after ttl: Duration?) -> SQLiteConnection.Value {
+        guard let ttl else { return .null }
+        let (seconds, attoseconds) = ttl.components
+        return .int(unixMilliseconds(Date()) + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+
+    private static func unixMilliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
 
     /// Runs one write at the next revision in a transaction, then publishes its event to watchers.
     private func write(_ body: (Int64) throws -> WatchEvent) throws -> Int64 {
@@ -207,6 +244,62 @@ public actor SQLiteStore: ManagedStore {
             previous.map { .blob($0) } ?? .null, .int(createRevision), .int(previousRevision),
             .int(Int64(Date().timeIntervalSince1970)),
         ])
+    }
+
+    // MARK: Expiry
+
+    public func expirations(prefix: String) throws -> [String: Duration] {
+        let now = Self.unixMilliseconds(Date())
+        var result: [String: Duration] = [:]
+        try connection.query("SELECT key, expires FROM kv WHERE key >= ? AND key < ? AND expires IS NOT NULL",
+                             [.text(prefix), .text(prefix.prefixUpperBound)]) { row in
+            result[row.text(0)] = .milliseconds(max(row.int(1) - now, 0))
+        }
+        return result
+    }
+
+    /// Deletes up to `expiryBatch` keys due at `now` (soonest first) in one transaction, at consecutive revisions,
+    /// each with its log entry and watch event as `delete` makes them. Returns how many it deleted.
+    @discardableResult
+    public func deleteExpiredKeys(now: Date = Date()) throws -> Int {
+        var due: [KeyValue] = []
+        try connection.query("""
+            SELECT key, value, create_revision, mod_revision FROM kv WHERE expires <= ? ORDER BY expires LIMIT ?
+            """, [.int(Self.unixMilliseconds(now)), .int(Int64(Self.expiryBatch))]) { row in
+            due.append(KeyValue(key: row.text(0), value: row.blob(1), createRevision: row.int(2), modRevision: row.int(3)))
+        }
+        guard !due.isEmpty else { return 0 }
+        var next = revision
+        let events = try connection.transaction(immediate: true) {
+            var events: [WatchEvent] = []
+            for current in due {
+                next += 1
+                events.append(try remove(current, at: next))
+            }
+            try connection.query("UPDATE meta SET value = ? WHERE name = 'revision'", [.int(next)])
+            return events
+        }
+        revision = next
+        for event in events { watchers.publish(event) }
+        expiredKeys.increment(by: events.count)
+        logger.debug("deleted expired keys", metadata: ["keys": "\(events.count)", "revision": "\(next)"])
+        return events.count
+    }
+
+    /// Deletes due keys every `retention.expiryInterval`: one batch per actor turn, so writes get in between batches.
+    private func startExpirer() {
+        guard expirer == nil else { return }
+        let interval = retention.expiryInterval
+        expirer = Task { [weak self] in
+            while !Task.isCancelled {
+                guard (try? await Task.sleep(for: interval)) != nil, let self else { return }
+                do {
+                    while !Task.isCancelled, try await self.deleteExpiredKeys() == Self.expiryBatch {}
+                } catch {
+                    self.logger.error("deleting expired keys failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     // MARK: Watch

@@ -5,9 +5,15 @@ import Foundation
 /// consistent paginated lists at a revision, and watches that replay history from a revision.
 ///
 /// The embedded SQLite backend (`SQLiteStore`) is the default; an etcd v3 backend implements the same protocol.
+///
+/// A key written with a time to live (`ttl`) is deleted that long after the write, as an ordinary deletion at a new
+/// revision that watches see, unless a later write replaced it: a write with a ttl starts the key's time again, a
+/// write without one keeps the key for good (as etcd drops a key's lease on a put without one). The deletion happens
+/// at the expiry or shortly after (SQLite looks every `StoreRetention.expiryInterval`, etcd expires leases itself).
 public protocol Store: Sendable {
-    /// Creates `key`; fails with `StoreError.keyExists` if it is present. Returns the new revision.
-    func create(key: String, value: Data) async throws -> Int64
+    /// Creates `key`, deleted `ttl` after this write if given; fails with `StoreError.keyExists` if it is present.
+    /// Returns the new revision.
+    func create(key: String, value: Data, ttl: Duration?) async throws -> Int64
     /// The current value of `key`, or `nil`.
     func get(key: String) async throws -> KeyValue?
     /// Keys with `prefix`, in key order, strictly after `startAfter`, at most `limit` (0 = no limit), as they were at
@@ -16,8 +22,8 @@ public protocol Store: Sendable {
     /// Counts the keys with `prefix` now.
     func count(prefix: String) async throws -> Int
     /// Replaces `key`'s value if its modification revision is `expectedRevision` (nil: unconditionally, but the
-    /// key must exist). Returns the new revision.
-    func update(key: String, value: Data, expectedRevision: Int64?) async throws -> Int64
+    /// key must exist); the key is then deleted `ttl` after this write, or (nil) kept. Returns the new revision.
+    func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64
     /// Deletes `key` if its modification revision is `expectedRevision` (nil: unconditionally).
     /// Returns the deleted value with the revision of the deletion as `modRevision`.
     func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue
@@ -31,6 +37,21 @@ public protocol Store: Sendable {
     func currentRevision() async throws -> Int64
     /// Drops history up to and including `revision`.
     func compact(revision: Int64) async throws
+    /// The time left before each key with `prefix` that was written with a ttl is deleted (zero once due); keys
+    /// without one are absent. For moving keys to another store with the time they had left.
+    func expirations(prefix: String) async throws -> [String: Duration]
+}
+
+extension Store {
+    /// Creates `key` for good (no time to live).
+    public func create(key: String, value: Data) async throws -> Int64 {
+        try await create(key: key, value: value, ttl: nil)
+    }
+
+    /// Replaces `key`'s value and keeps the key for good (no time to live).
+    public func update(key: String, value: Data, expectedRevision: Int64?) async throws -> Int64 {
+        try await update(key: key, value: value, expectedRevision: expectedRevision, ttl: nil)
+    }
 }
 
 /// A `Store` a server owns for its lifetime: it trims history in the background and ends its watches on close.
@@ -42,16 +63,20 @@ public protocol ManagedStore: Store {
 }
 
 /// How much history watches can rely on: revisions newer than `minimumRevisions` or `minimumAge` are kept;
-/// compaction runs every `interval`.
+/// compaction runs every `interval`. Keys whose time to live is over are looked for every `expiryInterval` (by the
+/// stores that expire keys themselves: SQLite; etcd expires its leases on its own).
 public struct StoreRetention: Sendable {
     public var minimumRevisions: Int64
     public var minimumAge: Duration
     public var interval: Duration
+    public var expiryInterval: Duration
 
-    public init(minimumRevisions: Int64 = 1000, minimumAge: Duration = .seconds(300), interval: Duration = .seconds(60)) {
+    public init(minimumRevisions: Int64 = 1000, minimumAge: Duration = .seconds(300), interval: Duration = .seconds(60),
+                expiryInterval: Duration = .seconds(1)) {
         self.minimumRevisions = minimumRevisions
         self.minimumAge = minimumAge
         self.interval = interval
+        self.expiryInterval = expiryInterval
     }
 }
 

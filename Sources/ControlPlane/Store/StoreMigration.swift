@@ -8,10 +8,13 @@ import Logging
 /// A store's revision only ever grows by one per write, so the target is brought to each source revision in turn:
 /// keys are written in revision order, and the gaps the source's history left (updates, deletions) are filled by
 /// rewriting one placeholder key, which is deleted at the end. The target ends a little past the source's revision.
+/// A key with a time to live (an Event) is created with the time it had left, at least a second.
 public struct StoreMigration: Sendable {
     /// What a migration did.
     public struct Report: Sendable, Equatable {
         public var keys: Int
+        /// Keys created with the time to live they had left.
+        public var expiring: Int
         public var fillerWrites: Int
         public var sourceRevision: Int64
         public var targetRevision: Int64
@@ -28,6 +31,9 @@ public struct StoreMigration: Sendable {
         guard try await target.count(prefix: "/") == 0 else {
             throw StoreError.backend("the target store is not empty: migrate into a new one")
         }
+        // The time left is read first, so a key that expires in between is missing from the snapshot (etcd) or copied
+        // with the least time (SQLite, whose expirer does not run during a migration), never copied without its expiry.
+        let expirations = try await source.expirations(prefix: "/")
         // One consistent snapshot of the source, paged.
         var items: [KeyValue] = []
         var startAfter: String?
@@ -45,6 +51,7 @@ public struct StoreMigration: Sendable {
             throw StoreError.backend("the target is already at revision \(current), past the first key's revision \(first.modRevision): migrate into a new store")
         }
         var fillers = 0
+        var expiring = 0
         var fillerExists = false
         for (index, item) in items.enumerated() {
             while current < item.modRevision - 1 {
@@ -54,7 +61,9 @@ public struct StoreMigration: Sendable {
                 fillerExists = true
                 fillers += 1
             }
-            current = try await target.create(key: item.key, value: item.value)
+            let ttl = expirations[item.key].map { max($0, .seconds(1)) }
+            current = try await target.create(key: item.key, value: item.value, ttl: ttl)
+            if ttl != nil { expiring += 1 }
             guard current == item.modRevision else {
                 throw StoreError.backend("\(item.key) landed at revision \(current), not \(item.modRevision): another client wrote to the target during the migration")
             }
@@ -62,7 +71,8 @@ public struct StoreMigration: Sendable {
         }
         if fillerExists { current = try await target.delete(key: Self.fillerKey, expectedRevision: nil).modRevision }
         progress(items.count, items.count)
-        logger.info("migrated", metadata: ["keys": "\(items.count)", "fillers": "\(fillers)", "revision": "\(current)"])
-        return Report(keys: items.count, fillerWrites: fillers, sourceRevision: sourceRevision, targetRevision: current)
+        logger.info("migrated", metadata: ["keys": "\(items.count)", "expiring": "\(expiring)", "fillers": "\(fillers)",
+                                           "revision": "\(current)"])
+        return Report(keys: items.count, expiring: expiring, fillerWrites: fillers, sourceRevision: sourceRevision, targetRevision: current)
     }
 }
