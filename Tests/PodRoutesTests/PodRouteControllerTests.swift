@@ -48,7 +48,7 @@ import Testing
                     defer { running.cancel() }
 
                     #expect(try await eventually { try ownRoutes(netlinkA) == ["10.244.2.0/24 via 192.168.77.12"] })
-                    #expect(try await ping(from: nodeA, "10.244.2.1"))
+                    #expect(try await eventually { try await ping(from: nodeA, "10.244.2.1") })
 
                     // B's address changes: the route follows; a node without an InternalIP gets none.
                     try RouteNetlink(in: nodeB).addAddress(try IPNetwork(parsing: "192.168.77.13/24"), to: .name("eth0"))
@@ -57,7 +57,7 @@ import Testing
                     _ = try await client.updateStatus(b)
                     _ = try await createNode(client, "route-c", cidr: "10.244.3.0/24", ip: nil)
                     #expect(try await eventually { try ownRoutes(netlinkA) == ["10.244.2.0/24 via 192.168.77.13"] })
-                    #expect(try await ping(from: nodeA, "10.244.2.1"))
+                    #expect(try await eventually { try await ping(from: nodeA, "10.244.2.1") })
 
                     // A route removed behind the controller's back comes back on the resync.
                     try netlinkA.deleteRoute(Route(destination: try IPNetwork(parsing: "10.244.2.0/24"), gateway: try IPAddress(parsing: "192.168.77.13")))
