@@ -171,9 +171,11 @@ public final class CRIHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Mount points below `path`, from /proc/self/mountinfo.
+    /// Mount points below `path`, from /proc/self/mountinfo — read to its end: `String(contentsOfFile:)` stops after
+    /// the first read of a proc file (about 4 KiB), which misses the newest mounts of a busy mount table.
     public static func mounts(below path: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let data = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/mountinfo")).readToEnd()) ?? nil
+        let text = String(decoding: data ?? Data(), as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }
