@@ -29,12 +29,9 @@ extension ContainerRuntime {
         var permit: StartAdmission.Permit?
         do {
             let image = try await resolveImage(config.image.image)
-            guard let pausePID = pid(ofBundle: sandboxDirectory(sandbox.id) + "/bundle") else {
-                throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) has no running infra container")
-            }
             let builder = ContainerSpecBuilder(
                 config: config, sandbox: sandbox, sandboxDirectory: sandboxDirectory(sandbox.id), image: image.config,
-                rootfs: bundle + "/rootfs", pausePID: pausePID, oomScore: oomScore)
+                rootfs: bundle + "/rootfs", shared: try sharedNamespaces(of: sandbox), oomScore: oomScore)
             let logPath = Self.logPath(directory: sandboxConfig.logDirectory.isEmpty ? sandbox.sandboxConfig.logDirectory : sandboxConfig.logDirectory,
                                        file: config.logPath)
             let record = ContainerRecord(
@@ -73,6 +70,16 @@ extension ContainerRuntime {
             reservedNames[name] = nil
             throw error
         }
+    }
+
+    /// The namespace files a sandbox's containers join: the pinned ipc/uts ones, or the infra container's
+    /// (`/proc/<pid>/ns/…`, its pid namespace too).
+    func sharedNamespaces(of sandbox: PodSandboxRecord) throws -> ContainerSpecBuilder.SharedNamespaces {
+        if let pinned = sandbox.pinned { return .init(ipc: pinned.ipc, uts: pinned.uts, pid: nil) }
+        guard let pid = pid(ofBundle: sandboxDirectory(sandbox.id) + "/bundle") else {
+            throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) has no running infra container")
+        }
+        return .init(ipc: "/proc/\(pid)/ns/ipc", uts: "/proc/\(pid)/ns/uts", pid: "/proc/\(pid)/ns/pid")
     }
 
     /// `<log_directory>/<log_path>` when the kubelet asked for a log, as CRI specifies.
