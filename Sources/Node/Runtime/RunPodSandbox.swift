@@ -40,6 +40,7 @@ extension ContainerRuntime {
         var attachedNetwork: NetworkConfigList?
         var networkAttachment: Task<(NetworkConfigList, CNIResult), any Error>?
         var permit: StartAdmission.Permit?
+        let clock = ContinuousClock(), began = clock.now
         do {
             var sysctls: SandboxSysctls?
             if let pins {
@@ -102,7 +103,8 @@ extension ContainerRuntime {
             sandboxes[id] = record
             try persist(record)
             logger.info("sandbox running", metadata: ["sandbox": "\(id)", "pod": "\(metadata.namespace)/\(metadata.name)", "ip": "\(record.ip ?? "host")",
-                                                      "infra": "\(record.hasInfraContainer ? "container" : "none (pinned namespaces)")"])
+                                                      "infra": "\(record.hasInfraContainer ? "container" : "none (pinned namespaces)")",
+                                                      "tookMs": "\(Self.milliseconds(clock.now - began))"])
             return id
         } catch {
             if let permit { await admission.release(permit) }
