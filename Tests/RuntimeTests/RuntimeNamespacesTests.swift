@@ -36,7 +36,7 @@ struct RuntimeNamespacesTests {
         }()
         let shared = CRIRequests.sandboxConfig(name: "shared-pid", logDirectory: harness.root + "/pods/shared-pid", sharePID: true)
 
-        let (sandboxID, first) = try await harness.withClients { runtime, images in
+        let (sandboxID, first, firstIDs) = try await harness.withClients { runtime, images in
             _ = try await images.pullImage(CRIRequests.pull(shell))
             let sandboxID = try await runtime.runPodSandbox(CRIRequests.run(sandbox)).podSandboxID
             let first = try await start(runtime, sandboxID, sandbox, name: "one", image: shell)
@@ -61,7 +61,7 @@ struct RuntimeNamespacesTests {
                 #expect("ipc:[\(ipc)]" == one.ipc && "uts:[\(uts)]" == one.uts, "pinned \(ipc)/\(uts), container \(one)")
                 #expect(try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.map(\.state) == [.sandboxReady])
             }
-            return (sandboxID, one)
+            return (sandboxID, one, [first, second])
         }
 
         if swiftlet {
@@ -76,7 +76,7 @@ struct RuntimeNamespacesTests {
             #expect(CRIHarness.mounts(below: unfinished).isEmpty, "\(CRIHarness.mounts(below: unfinished))")
             #expect(!FileManager.default.fileExists(atPath: unfinished))
         }
-        try await harness.withClients { runtime, _ in
+        let ids = try await harness.withClients { runtime, _ in
             let third = try await start(runtime, sandboxID, sandbox, name: "three", image: shell)
             let three = try await namespaces(runtime, third)
             #expect(three.ipc == first.ipc && three.uts == first.uts, "\(three) / \(first)")
@@ -88,6 +88,7 @@ struct RuntimeNamespacesTests {
             let a = try await namespaces(runtime, left), b = try await namespaces(runtime, right)
             #expect(a.pid == b.pid && a.ipc == b.ipc && a.uts == b.uts, "\(a) / \(b)")
             #expect(a.ipc != first.ipc, "two pods share an IPC namespace")
+            if swiftlet { #expect(!Self.cgroups(of: right).isEmpty, "no cgroup found for a running container: the leak check below would see nothing") }
             let processes = try await run(runtime, right, "ps")
             #expect(processes.contains("sleep 3601") && processes.contains("sleep 3602"), "\(processes)")
             #expect(try await run(runtime, left, "hostname") == "shared-pid")
@@ -112,6 +113,12 @@ struct RuntimeNamespacesTests {
                 _ = try await runtime.removePodSandbox(remove)
             }
             #expect(try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.isEmpty)
+            return firstIDs + [third, left, right, sharedID]
+        }
+        if swiftlet {
+            // Every container's cgroup (and the infra container's) went with it: no runc process was asked to.
+            let left = ids.flatMap { id in Self.cgroups(of: id) }
+            #expect(left.isEmpty, "cgroups left: \(left)")
         }
         #expect(CRIHarness.mounts(below: harness.root).isEmpty, "\(CRIHarness.mounts(below: harness.root))")
         if swiftlet {
@@ -150,6 +157,12 @@ struct RuntimeNamespacesTests {
         request.verbose = true
         let info = try #require(try await runtime.podSandboxStatus(request).info["info"])
         return (info, try #require(try JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any]))
+    }
+
+    /// The cgroup directories of a swiftlet container (below the default parent `/swiftlet`), v1 or v2.
+    private static func cgroups(of id: String) -> [String] {
+        ["/sys/fs/cgroup/swiftlet/", "/sys/fs/cgroup/pids/swiftlet/", "/sys/fs/cgroup/memory/swiftlet/", "/sys/fs/cgroup/cpu/swiftlet/"]
+            .map { $0 + id }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 
     private func readlink(_ path: String) throws -> String {

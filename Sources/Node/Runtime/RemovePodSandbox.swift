@@ -11,7 +11,7 @@ extension ContainerRuntime {
     public func removePodSandbox(_ id: String) async throws {
         guard let record = try? sandbox(id) else { return }
         try await stopPodSandbox(record.id)
-        let infra = Task.detached { [runc] in if record.hasInfraContainer { try? await runc.delete(record.id, force: true) } }
+        let infra = Task.detached { [self] in if record.hasInfraContainer { try? await deleteRuncState(record.id) } }
         for container in containers.values where container.sandboxID == record.id {
             try await removeContainer(container.id)
         }
