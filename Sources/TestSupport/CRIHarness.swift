@@ -126,6 +126,23 @@ public final class CRIHarness: @unchecked Sendable {
         return config.toml
     }
 
+    /// Runs `body` against a fresh harness of `kind` and always stops it; when `body` throws, `onFailure` gets the
+    /// runtime's log first (tests record it as an issue).
+    ///
+    ///     try await CRIHarness.with(.swiftlet, onFailure: { Issue.record("runtime log:\n\($0)") }) { harness in … }
+    public static func with<R>(_ kind: Kind = .swiftlet, onFailure: (String) -> Void, _ body: (CRIHarness) async throws -> R) async throws -> R {
+        let harness = try await CRIHarness(kind)
+        do {
+            let result = try await body(harness)
+            await harness.stop()
+            return result
+        } catch {
+            onFailure(harness.log)
+            await harness.stop()
+            throw error
+        }
+    }
+
     /// SIGKILL to the daemon, as a crash: containers and their monitors are not touched.
     public func killRuntime() {
         runtimeLog += runtimeDaemon.logTail

@@ -13,15 +13,7 @@ struct RuntimeNamespacesTests {
     @Test("two containers share the pod's ipc/uts namespaces, hostname, /dev/shm and IPC sysctls; a PID-sharing pod sees its processes; nothing stays mounted",
           .timeLimit(.minutes(3)), arguments: [CRIHarness.Kind.swiftlet, .containerd])
     func podNamespaces(_ kind: CRIHarness.Kind) async throws {
-        let harness = try await CRIHarness(kind)
-        do {
-            try await scenario(harness)
-        } catch {
-            Issue.record("runtime log:\n\(harness.log)")
-            await harness.stop()
-            throw error
-        }
-        await harness.stop()
+        try await CRIHarness.with(kind, onFailure: { Issue.record("runtime log:\n\($0)") }) { try await scenario($0) }
     }
 
     private func scenario(_ harness: CRIHarness) async throws {
