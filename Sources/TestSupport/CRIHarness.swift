@@ -126,6 +126,23 @@ public final class CRIHarness: @unchecked Sendable {
         return config.toml
     }
 
+    /// Runs `body` against a fresh harness of `kind` and always stops it; when `body` throws, `onFailure` gets the
+    /// runtime's log first (tests record it as an issue).
+    ///
+    ///     try await CRIHarness.with(.swiftlet, onFailure: { Issue.record("runtime log:\n\($0)") }) { harness in … }
+    public static func with<R>(_ kind: Kind = .swiftlet, onFailure: (String) -> Void, _ body: (CRIHarness) async throws -> R) async throws -> R {
+        let harness = try await CRIHarness(kind)
+        do {
+            let result = try await body(harness)
+            await harness.stop()
+            return result
+        } catch {
+            onFailure(harness.log)
+            await harness.stop()
+            throw error
+        }
+    }
+
     /// SIGKILL to the daemon, as a crash: containers and their monitors are not touched.
     public func killRuntime() {
         runtimeLog += runtimeDaemon.logTail
@@ -176,9 +193,11 @@ public final class CRIHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Mount points below `path`, from /proc/self/mountinfo.
+    /// Mount points below `path`, from /proc/self/mountinfo — read to its end: `String(contentsOfFile:)` stops after
+    /// the first read of a proc file (about 4 KiB), which misses the newest mounts of a busy mount table.
     public static func mounts(below path: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let data = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/mountinfo")).readToEnd()) ?? nil
+        let text = String(decoding: data ?? Data(), as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }

@@ -1,11 +1,14 @@
 import CRI
 import Foundation
 
-/// Builders for the CRI requests the runtime tests and the CRI benchmark send, shaped like the kubelet's.
+/// Builders for the CRI requests the runtime tests and the CRI benchmark send, shaped like the kubelet's: the
+/// namespace options as the kubelet sets them for a pod (network and IPC of the pod; a PID namespace per container
+/// unless `sharePID`, `shareProcessNamespace: true`), on the sandbox and on each of its containers alike.
 public enum CRIRequests {
     public static func sandboxConfig(name: String, uid: String = UUID().uuidString.lowercased(), namespace: String = "default",
-                                     logDirectory: String) -> Runtime_V1_PodSandboxConfig {
+                                     logDirectory: String, sharePID: Bool = false) -> Runtime_V1_PodSandboxConfig {
         var config = Runtime_V1_PodSandboxConfig()
+        config.linux.securityContext.namespaceOptions = namespaceOptions(sharePID: sharePID)
         config.metadata.name = name
         config.metadata.namespace = namespace
         config.metadata.uid = uid
@@ -20,8 +23,9 @@ public enum CRIRequests {
     }
 
     public static func containerConfig(name: String, image: String, command: [String] = [], args: [String] = [],
-                                       env: [String: String] = [:]) -> Runtime_V1_ContainerConfig {
+                                       env: [String: String] = [:], sharePID: Bool = false) -> Runtime_V1_ContainerConfig {
         var config = Runtime_V1_ContainerConfig()
+        config.linux.securityContext.namespaceOptions = namespaceOptions(sharePID: sharePID)
         config.metadata.name = name
         config.image.image = image
         config.command = command
@@ -35,6 +39,15 @@ public enum CRIRequests {
         }
         config.labels = ["io.kubernetes.container.name": name]
         return config
+    }
+
+    /// The kubelet's options for a pod on the pod network: POD network and IPC, PID per container or shared.
+    public static func namespaceOptions(sharePID: Bool) -> Runtime_V1_NamespaceOption {
+        var options = Runtime_V1_NamespaceOption()
+        options.network = .pod
+        options.ipc = .pod
+        options.pid = sharePID ? .pod : .container
+        return options
     }
 
     public static func create(_ sandboxID: String, _ config: Runtime_V1_ContainerConfig, _ sandbox: Runtime_V1_PodSandboxConfig) -> Runtime_V1_CreateContainerRequest {

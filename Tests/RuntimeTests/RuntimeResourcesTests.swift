@@ -11,15 +11,7 @@ struct RuntimeResourcesTests {
     @Test("sandbox sysctls reach the pod's namespaces, a node-wide one is refused; UpdateContainerResources changes a running container's cgroup limits",
           .timeLimit(.minutes(2)))
     func sysctlsAndResourceUpdates() async throws {
-        let harness = try await CRIHarness()
-        do {
-            try await scenario(harness)
-        } catch {
-            Issue.record("runtime log:\n\(harness.log)")
-            await harness.stop()
-            throw error
-        }
-        await harness.stop()
+        try await CRIHarness.with(onFailure: { Issue.record("runtime log:\n\($0)") }) { try await scenario($0) }
     }
 
     private func scenario(_ harness: CRIHarness) async throws {

@@ -46,8 +46,11 @@ struct RuntimeServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directories of CNI plugin executables, colon-separated.")
     var cniBinDir = "/opt/cni/bin"
 
-    @Option(name: .long, help: "The image every sandbox's infra container runs.")
+    @Option(name: .long, help: "The image a sandbox's infra container runs (pods sharing their PID namespace, or every pod with --drop-infra-ctr false).")
     var pauseImage = "registry.k8s.io/pause:3.10"
+
+    @Option(name: .long, help: "Run pods that do not share their PID namespace without an infra container, their ipc/uts namespaces pinned (CRI-O's drop_infra_ctr).")
+    var dropInfraCtr = true
 
     @Option(name: .long, help: "runc's state directory.")
     var runcRoot = "/run/swiftlet/runc"
@@ -81,7 +84,8 @@ struct RuntimeServeCommand: AsyncParsableCommand {
         let configuration = RuntimeConfiguration(
             root: options.root, runcRoot: runcRoot, runcPath: runc, shimPath: shim ?? executable + "/swiftlet-shim",
             cniConfigDirectory: cniConfDir, cniPluginDirectories: cniBinDir.split(separator: ":").map(String.init),
-            pauseImage: pauseImage, registryConfigFile: options.registryConfig, containerLogMaxSize: containerLogMaxSize)
+            pauseImage: pauseImage, registryConfigFile: options.registryConfig, containerLogMaxSize: containerLogMaxSize,
+            dropInfraContainer: dropInfraCtr)
         guard FileManager.default.isExecutableFile(atPath: configuration.shimPath) else {
             throw ValidationError("container monitor \(configuration.shimPath) is missing or not executable (--shim)")
         }

@@ -7,9 +7,9 @@ import LinuxSystem
 import Logging
 import OCI
 
-/// The runtime behind the CRI server: pod sandboxes (a network namespace set up through CNI plus an infra
-/// container holding the ipc/uts/pid namespaces) and their containers, run by runc under one
-/// `swiftlet-shim` monitor each.
+/// The runtime behind the CRI server: pod sandboxes (a network namespace set up through CNI plus ipc/uts
+/// namespaces pinned by bind mounts, or an infra container holding them when the pod shares its PID namespace)
+/// and their containers, run by runc under one `swiftlet-shim` monitor each.
 ///
 /// Everything it knows is on disk under the state root (`sandboxes/<id>/sandbox.json`,
 /// `containers/<id>/container.json`, the monitors' `exit.json`), so a restarted daemon picks up running
@@ -51,6 +51,7 @@ public actor ContainerRuntime {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let (sandboxes, containers) = Self.load(root: configuration.root, logger: logger)
+        Self.removeUnfinishedSandboxes(root: configuration.root, known: Set(sandboxes.keys), logger: logger)
         self.sandboxes = sandboxes
         self.containers = containers
         for record in sandboxes.values { reservedNames[PodSandboxRecord.reservedName(record.metadata)] = record.id }
@@ -83,6 +84,25 @@ public actor ContainerRuntime {
         let containers: [ContainerRecord] = records("containers", "container.json")
         return (Dictionary(uniqueKeysWithValues: sandboxes.map { ($0.id, $0) }),
                 Dictionary(uniqueKeysWithValues: containers.map { ($0.id, $0) }))
+    }
+
+    /// A sandbox is recorded once RunPodSandbox succeeded: a directory without a record is one a killed daemon left
+    /// half made. Its mounts (pinned namespaces, /dev/shm, an infra root) would otherwise stay for good.
+    private static func removeUnfinishedSandboxes(root: String, known: Set<String>, logger: Logger) {
+        let directory = root + "/sandboxes"
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !known.contains(id) {
+            let sandbox = directory + "/" + id
+            guard !FileManager.default.fileExists(atPath: sandbox + "/sandbox.json") else { continue }
+            do {
+                for kind in PinnedNamespace.Kind.allCases { try PinnedNamespace.remove(sandbox + "/ns/" + kind.rawValue) }
+                try Mount.unmount(sandbox + "/shm", detach: true)
+                try Mount.unmount(sandbox + "/bundle/rootfs", detach: true)
+                try FileManager.default.removeItem(atPath: sandbox)
+                logger.warning("removed an unfinished sandbox", metadata: ["sandbox": "\(id)"])
+            } catch {
+                logger.warning("cannot remove an unfinished sandbox", metadata: ["sandbox": "\(id)", "error": "\(error)"])
+            }
+        }
     }
 
     // MARK: Paths and persistence

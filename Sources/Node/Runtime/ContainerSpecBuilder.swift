@@ -19,9 +19,17 @@ struct ContainerSpecBuilder {
     var image: ImageConfig
     /// The mounted root filesystem (bundle-relative `rootfs` is what runc sees).
     var rootfs: String
-    /// The infra container's pid, whose ipc/uts (and pid, when shared) namespaces the container joins.
-    var pausePID: Int32
+    /// The sandbox's namespaces the container joins.
+    var shared: SharedNamespaces
     var oomScore: OOMScoreClamp
+
+    /// The namespace files of a sandbox (pinned by bind mounts, or an infra container's `/proc/<pid>/ns/…`); nil
+    /// where the sandbox has none of its own (the node's IPC or UTS namespace; a PID namespace not shared).
+    struct SharedNamespaces: Sendable, Equatable {
+        var ipc: String?
+        var uts: String?
+        var pid: String?
+    }
 
     func build() throws -> RuntimeSpec {
         let security = config.linux.securityContext
@@ -48,7 +56,7 @@ struct ContainerSpecBuilder {
         spec.annotations = config.annotations.isEmpty ? nil : config.annotations
 
         spec.mounts = try mounts(privileged: security.privileged)
-        spec.linux.namespaces = namespaces(security.namespaceOptions)
+        spec.linux.namespaces = try namespaces(security.namespaceOptions)
         spec.linux.resources = SandboxResources.resources(config.linux.resources, devices: try devices(&spec, privileged: security.privileged))
         if !security.privileged {
             spec.linux.maskedPaths = security.maskedPaths.isEmpty ? Self.maskedPaths : security.maskedPaths
@@ -92,18 +100,22 @@ struct ContainerSpecBuilder {
         return order.map { "\($0)=\(values[$0] ?? "")" }
     }
 
-    private func namespaces(_ options: Runtime_V1_NamespaceOption) -> [RuntimeSpec.Namespace] {
+    private func namespaces(_ options: Runtime_V1_NamespaceOption) throws -> [RuntimeSpec.Namespace] {
         var namespaces = [RuntimeSpec.Namespace(type: "mount")]
         if options.network != .node, let netns = sandbox.networkNamespace {
             namespaces.append(.init(type: "network", path: netns))
         }
-        if options.ipc != .node { namespaces.append(.init(type: "ipc", path: "/proc/\(pausePID)/ns/ipc")) }
-        if sandbox.sandboxConfig.linux.securityContext.namespaceOptions.network != .node {
-            namespaces.append(.init(type: "uts", path: "/proc/\(pausePID)/ns/uts"))
+        if options.ipc != .node, let ipc = shared.ipc { namespaces.append(.init(type: "ipc", path: ipc)) }
+        if sandbox.sandboxConfig.linux.securityContext.namespaceOptions.network != .node, let uts = shared.uts {
+            namespaces.append(.init(type: "uts", path: uts))
         }
         switch options.pid {
         case .node: break
-        case .pod: namespaces.append(.init(type: "pid", path: "/proc/\(pausePID)/ns/pid"))
+        case .pod:
+            guard let pid = shared.pid else {
+                throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) does not share its PID namespace (its NamespaceOption.pid is not POD)")
+            }
+            namespaces.append(.init(type: "pid", path: pid))
         default: namespaces.append(.init(type: "pid"))
         }
         return namespaces

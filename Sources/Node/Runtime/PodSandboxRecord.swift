@@ -17,12 +17,26 @@ struct PodSandboxRecord: Codable, Sendable {
     var ip: String?
     var additionalIPs: [String] = []
     var runtimeHandler: String
+    /// The pod's ipc/uts namespaces pinned in the sandbox directory when no infra container holds them (nil: an
+    /// infra container does, as for every record written before pinning existed).
+    var pinned: PinnedNamespaces?
     /// `config` decoded once, shared by the record's copies (not persisted).
     var decodedConfig = DecodedMessage<Runtime_V1_PodSandboxConfig>()
 
     private enum CodingKeys: String, CodingKey {
-        case id, config, createdAt, state, networkNamespace, ip, additionalIPs, runtimeHandler
+        case id, config, createdAt, state, networkNamespace, ip, additionalIPs, runtimeHandler, pinned
     }
+
+    /// The bind-mounted namespace files of a sandbox without an infra container; nil where the pod uses the
+    /// node's namespace (host IPC; host network, which means the node's UTS namespace too).
+    struct PinnedNamespaces: Codable, Sendable, Equatable {
+        var ipc: String?
+        var uts: String?
+    }
+
+    /// An infra ("pause") container holds the pod's namespaces: the pod shares its PID namespace (or the
+    /// runtime runs every pod that way).
+    var hasInfraContainer: Bool { pinned == nil }
 
     var sandboxConfig: Runtime_V1_PodSandboxConfig { decodedConfig(config) }
 
@@ -34,7 +48,7 @@ struct PodSandboxRecord: Codable, Sendable {
         return parent.isEmpty ? "/swiftlet" : parent
     }
 
-    /// The infra container's cgroup; each container gets `<cgroupParent>/<container id>` beside it.
+    /// The infra container's cgroup (none without one); each container gets `<cgroupParent>/<container id>` beside it.
     var cgroupsPath: String { cgroupParent + "/" + id }
 
     var hostNetwork: Bool { sandboxConfig.linux.securityContext.namespaceOptions.network == .node }

@@ -11,11 +11,27 @@ extension ContainerRuntime {
         let record = try sandbox(id)
         var response = Runtime_V1_PodSandboxStatusResponse()
         response.status = status(of: record)
-        if verbose {
-            let pid = self.pid(ofBundle: sandboxDirectory(record.id) + "/bundle") ?? 0
-            response.info["info"] = "{\"pid\":\(pid),\"netns\":\"\(record.networkNamespace ?? "")\",\"runtimeHandler\":\"\(record.runtimeHandler)\"}"
-        }
+        if verbose { response.info["info"] = verboseInfo(record) }
         return response
+    }
+
+    /// The verbose `info` JSON, shaped like containerd's where it overlaps (`pid`, `netns`, `runtimeHandler`, read by
+    /// `crictl inspectp` users): the infra container's pid, or 0 without one — then `namespaces` names the pinned
+    /// ipc/uts files to enter instead (with the netns, everything `nsenter` needs).
+    private func verboseInfo(_ record: PodSandboxRecord) -> String {
+        var info: [String: Any] = ["netns": record.networkNamespace ?? "", "runtimeHandler": record.runtimeHandler,
+                                   "infraContainer": record.hasInfraContainer]
+        if let pinned = record.pinned {
+            info["pid"] = 0
+            var namespaces: [String: String] = [:]
+            if let ipc = pinned.ipc { namespaces["ipc"] = ipc }
+            if let uts = pinned.uts { namespaces["uts"] = uts }
+            info["namespaces"] = namespaces
+        } else {
+            info["pid"] = pid(ofBundle: sandboxDirectory(record.id) + "/bundle") ?? 0
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// CRI `ListPodSandbox` with its filter (id prefix, state, label selector).

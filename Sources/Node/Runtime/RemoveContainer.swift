@@ -5,12 +5,12 @@ import Logging
 import OCI
 
 extension ContainerRuntime {
-    /// CRI `RemoveContainer`: kills it if still running, deletes runc's state, unmounts and removes its
-    /// files (the log stays: it belongs to the kubelet's pod log directory). Unknown ids succeed.
+    /// CRI `RemoveContainer`: kills it if still running, deletes runc's state and cgroups (without a runc process
+    /// when the container has exited: ``Runc/deleteStopped(_:)``), unmounts and removes its files (the log stays: it belongs to the kubelet's pod log directory). Unknown ids succeed.
     public func removeContainer(_ id: String) async throws {
         guard let record = try? container(id) else { return }
         try await stopContainer(record.id, timeout: 0)
-        try? await runc.delete(record.id, force: true)
+        try await deleteRuncState(record.id)
         try removeBundle(containerDirectory(record.id))
         containers[record.id] = nil
         exits[containerDirectory(record.id)] = nil
@@ -18,5 +18,14 @@ extension ContainerRuntime {
             reservedNames[ContainerRecord.reservedName(record.metadata, sandbox: sandbox.metadata)] = nil
         }
         logger.info("container removed", metadata: ["container": "\(record.id)"])
+    }
+
+    /// Deletes a stopped container's runc state and cgroups, off the actor; `runc delete --force` when that cannot be
+    /// done without runc (its errors ignored: runc may not know the container at all).
+    nonisolated func deleteRuncState(_ id: String) async throws {
+        let runc = self.runc
+        if try await DedicatedThread.offload({ runc.deleteStopped(id) }) { return }
+        logger.debug("deleting through runc", metadata: ["container": "\(id)"])
+        try? await runc.delete(id, force: true)
     }
 }

@@ -5,13 +5,13 @@ import Logging
 import OCI
 
 extension ContainerRuntime {
-    /// CRI `RemovePodSandbox`: stops it if needed, removes its containers, the infra container and every
-    /// file; an unknown id succeeds (already removed). The infra container's runc state goes while the
+    /// CRI `RemovePodSandbox`: stops it if needed, removes its containers, the infra container (if it has one)
+    /// and every file; an unknown id succeeds (already removed). The infra container's runc state goes while the
     /// containers are removed.
     public func removePodSandbox(_ id: String) async throws {
         guard let record = try? sandbox(id) else { return }
         try await stopPodSandbox(record.id)
-        let infra = Task.detached { [runc] in try? await runc.delete(record.id, force: true) }
+        let infra = Task.detached { [self] in if record.hasInfraContainer { try? await deleteRuncState(record.id) } }
         for container in containers.values where container.sandboxID == record.id {
             try await removeContainer(container.id)
         }
@@ -19,6 +19,7 @@ extension ContainerRuntime {
         let directory = sandboxDirectory(record.id)
         try removeBundle(directory + "/bundle")
         try Mount.unmount(directory + "/shm", detach: true)
+        try unpinNamespaces(record.id)
         try FileManager.default.removeItem(atPath: directory)
         sandboxes[record.id] = nil
         exits[sandboxDirectory(record.id) + "/bundle"] = nil

@@ -10,8 +10,11 @@ import SwiftProtobuf
 
 extension ContainerRuntime {
     /// CRI `RunPodSandbox`: reserves the name, creates the network namespace and attaches it through the
-    /// CNI chain (port mappings as the `portMappings` capability), writes hostname/hosts/resolv.conf,
-    /// mounts the shared /dev/shm and starts the infra container. Any failure undoes what was done.
+    /// CNI chain (port mappings as the `portMappings` capability), writes hostname/hosts/resolv.conf and
+    /// mounts the shared /dev/shm. A pod sharing its PID namespace gets an infra ("pause") container holding
+    /// its ipc/uts/pid namespaces; any other pod's ipc/uts namespaces are made here and pinned by bind mounts
+    /// in the sandbox directory (CRI-O's `drop_infra_ctr`): no runc process, no image, no monitor. Any failure
+    /// undoes what was done.
     ///
     /// The network is attached while the infra container's root is mounted and `runc run --detach` runs
     /// (the pause process only needs the namespace to exist); RunPodSandbox returns when both are done.
@@ -30,25 +33,39 @@ extension ContainerRuntime {
         var record = PodSandboxRecord(
             id: id, config: try config.serializedBytes(), createdAt: Self.now(), state: .notReady,
             runtimeHandler: runtimeHandler)
+        let options = config.linux.securityContext.namespaceOptions
+        let pins = configuration.dropInfraContainer && options.pid != .pod
+            ? Self.namespacePins(options, hostNetwork: record.hostNetwork, directory: directory) : nil
         var createdNetworkNamespace: String?
         var attachedNetwork: NetworkConfigList?
         var networkAttachment: Task<(NetworkConfigList, CNIResult), any Error>?
         var permit: StartAdmission.Permit?
+        let clock = ContinuousClock(), began = clock.now
         do {
-            let pause = try await resolveImage(configuration.pauseImage, pullIfMissing: true)
+            var sysctls: SandboxSysctls?
+            if let pins {
+                sysctls = try SandboxSysctls(config.linux.sysctls, ownIPC: pins[.ipc] != nil, ownNetwork: !record.hostNetwork,
+                                             ownUTS: pins[.uts] != nil)
+                record.pinned = .init(ipc: pins[.ipc], uts: pins[.uts])
+            }
+            let pause = pins == nil ? try await resolveImage(configuration.pauseImage, pullIfMissing: true) : nil
             permit = await admission.acquire(.sandbox)
             let netnsName = record.hostNetwork ? nil : "cni-" + UUID().uuidString.lowercased()
             if let netnsName {
                 record.networkNamespace = NetworkNamespace.path(named: netnsName)
                 createdNetworkNamespace = netnsName
             }
-            // The files, mounts and namespace touch no runtime state: they are made on a thread of their own, so the
+            // The files, mounts and namespaces touch no runtime state: they are made on a thread of their own, so the
             // actor serves other sandboxes and the kubelet's List/Status calls meanwhile (thirty sandboxes starting
             // at once queued behind each other's tens of milliseconds of file and mount work).
-            let shmSize = config.linux.securityContext.namespaceOptions.ipc != .node ? configuration.sandboxShmSize : nil
-            let hostNetwork = record.hostNetwork
+            let shmSize = options.ipc != .node ? configuration.sandboxShmSize : nil
+            let hostNetwork = record.hostNetwork, pinnedSysctls = sysctls?.pinned ?? []
             try await DedicatedThread.offload {
-                Result { try Self.prepareSandbox(config, hostNetwork: hostNetwork, directory: directory, shmSize: shmSize, netnsName: netnsName) }
+                Result {
+                    try Self.prepareSandbox(config, hostNetwork: hostNetwork, directory: directory, shmSize: shmSize, netnsName: netnsName,
+                                            infraBundle: pins == nil)
+                    try Self.pinNamespaces(pins ?? [:], hostname: config.hostname, sysctls: pinnedSysctls)
+                }
             }.get()
             if netnsName != nil {
                 networkAttachment = Task.detached { [cni, directory = configuration.cniConfigDirectory, loopback = loopbackAttachment(for: record),
@@ -56,17 +73,19 @@ extension ContainerRuntime {
                     try await Self.attachNetwork(cni, configDirectory: directory, loopback: loopback, pod: pod)
                 }
             }
-            let spec = pauseSpec(config, record: record, image: pause.config)
-            let layers = images.layerPaths(of: pause), bundle = directory + "/bundle"
-            try await DedicatedThread.offload {
-                Result {
-                    try Self.mountRootfs(layers: layers, imageID: pause.id, bundle: bundle)
-                    try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
-                }
-            }.get()
-            // The infra container is created and started by one runc process.
-            _ = try await shim.create(.init(id: id, bundle: directory + "/bundle", logPath: nil, logMaximumSize: 0,
-                                            memoryCgroup: nil, start: true))
+            if let pause {
+                let spec = pauseSpec(config, record: record, image: pause.config)
+                let layers = images.layerPaths(of: pause), bundle = directory + "/bundle"
+                try await DedicatedThread.offload {
+                    Result {
+                        try Self.mountRootfs(layers: layers, imageID: pause.id, bundle: bundle)
+                        try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
+                    }
+                }.get()
+                // The infra container is created and started by one runc process.
+                _ = try await shim.create(.init(id: id, bundle: directory + "/bundle", logPath: nil, logMaximumSize: 0,
+                                                memoryCgroup: nil, start: true))
+            }
             if let networkAttachment {
                 let (network, result) = try await networkAttachment.value
                 attachedNetwork = network
@@ -74,11 +93,18 @@ extension ContainerRuntime {
                 record.ip = addresses.first
                 record.additionalIPs = Array(addresses.dropFirst())
             }
+            if let network = sysctls?.network, !network.isEmpty, let path = record.networkNamespace {
+                try await NetworkNamespace.open(path: path).perform {
+                    for setting in network { try Self.setSysctl(setting) }
+                }
+            }
             if let permit { await admission.release(permit) }
             record.state = .ready
             sandboxes[id] = record
             try persist(record)
-            logger.info("sandbox running", metadata: ["sandbox": "\(id)", "pod": "\(metadata.namespace)/\(metadata.name)", "ip": "\(record.ip ?? "host")"])
+            logger.info("sandbox running", metadata: ["sandbox": "\(id)", "pod": "\(metadata.namespace)/\(metadata.name)", "ip": "\(record.ip ?? "host")",
+                                                      "infra": "\(record.hasInfraContainer ? "container" : "none (pinned namespaces)")",
+                                                      "tookMs": "\(Self.milliseconds(clock.now - began))"])
             return id
         } catch {
             if let permit { await admission.release(permit) }
@@ -86,12 +112,13 @@ extension ContainerRuntime {
             if attachedNetwork == nil, let networkAttachment, case .success(let (network, _)) = await networkAttachment.result {
                 attachedNetwork = network
             }
-            try? await runc.delete(id, force: true)
+            if pins == nil { try? await runc.delete(id, force: true) }
             if let network = attachedNetwork { try? await cni.delete(network, attachment(for: record)) }
             if createdNetworkNamespace != nil, let loopback = try? NetworkConfigList.loopback() {
                 try? await cni.delete(loopback, loopbackAttachment(for: record))
             }
             if let netns = createdNetworkNamespace { try? NetworkNamespace.delete(named: netns) }
+            for path in (pins ?? [:]).values { try? PinnedNamespace.remove(path) }
             try? Mount.unmount(directory + "/shm", detach: true)
             try? removeBundle(directory + "/bundle")
             try? FileManager.default.removeItem(atPath: directory)
@@ -101,17 +128,52 @@ extension ContainerRuntime {
         }
     }
 
-    /// The sandbox directory's bundle folder, hostname/hosts/resolv.conf, the shared /dev/shm (`shmSize`, nil when the
-    /// pod uses the node's IPC) and the network namespace `netnsName` (nil for host network).
+    /// Where a sandbox without an infra container pins its namespaces: `ns/ipc` unless the pod uses the node's IPC,
+    /// `ns/uts` unless it uses the node's network (and so its hostname).
+    static func namespacePins(_ options: Runtime_V1_NamespaceOption, hostNetwork: Bool, directory: String) -> [PinnedNamespace.Kind: String] {
+        var pins: [PinnedNamespace.Kind: String] = [:]
+        if options.ipc != .node { pins[.ipc] = directory + "/ns/ipc" }
+        if !hostNetwork { pins[.uts] = directory + "/ns/uts" }
+        return pins
+    }
+
+    /// The sandbox directory (with a `bundle` folder for an infra container), hostname/hosts/resolv.conf, the shared
+    /// /dev/shm (`shmSize`, nil when the pod uses the node's IPC) and the network namespace `netnsName` (nil for host
+    /// network).
     private static func prepareSandbox(_ config: Runtime_V1_PodSandboxConfig, hostNetwork: Bool, directory: String, shmSize: Int?,
-                                       netnsName: String?) throws {
-        try FileManager.default.createDirectory(atPath: directory + "/bundle", withIntermediateDirectories: true)
+                                       netnsName: String?, infraBundle: Bool) throws {
+        try FileManager.default.createDirectory(atPath: infraBundle ? directory + "/bundle" : directory, withIntermediateDirectories: true)
         try SandboxFiles.write(config, hostNetwork: hostNetwork, into: directory)
         if let shmSize {
             try FileManager.default.createDirectory(atPath: directory + "/shm", withIntermediateDirectories: true)
             try Mount.tmpfs(at: directory + "/shm", size: shmSize)
         }
         if let netnsName { _ = try NetworkNamespace.create(named: netnsName) }
+    }
+
+    /// Creates and pins the namespaces in `pins` with the pod's hostname (in a UTS namespace of its own) and the
+    /// sysctls that belong to them.
+    private static func pinNamespaces(_ pins: [PinnedNamespace.Kind: String], hostname: String, sysctls: [SandboxSysctls.Setting]) throws {
+        try PinnedNamespace.create(pins) {
+            if pins[.uts] != nil, !hostname.isEmpty { try PinnedNamespace.setHostname(hostname) }
+            for setting in sysctls { try setSysctl(setting) }
+        }
+    }
+
+    /// Sets one sysctl on the calling thread (inside the namespaces it belongs to), failing as runc words it.
+    private static func setSysctl(_ setting: SandboxSysctls.Setting) throws {
+        do {
+            try Sysctl.write(setting.key, setting.value)
+        } catch {
+            throw RuntimeError(.unknown, "failed to set sysctl \(setting.key)=\(setting.value): \(error)")
+        }
+    }
+
+    /// Unpins a sandbox's ipc/uts namespaces (idempotent; the paths are the sandbox directory's whatever its record says).
+    func unpinNamespaces(_ id: String) throws {
+        for kind in PinnedNamespace.Kind.allCases {
+            try PinnedNamespace.remove(sandboxDirectory(id) + "/ns/" + kind.rawValue)
+        }
     }
 
     /// `lo` first, through containerd's built-in loopback network, then the pod network (the config
@@ -152,7 +214,7 @@ extension ContainerRuntime {
         NetworkAttachment(containerID: record.id, netns: record.networkNamespace ?? "", ifName: "lo")
     }
 
-    /// The infra container: the image's entrypoint holding the pod's ipc/uts/pid namespaces, with the
+    /// The infra container (pods sharing their PID namespace): the image's entrypoint holding the pod's ipc/uts/pid namespaces, with the
     /// sandbox's hostname and sysctls, no capabilities and the RuntimeDefault seccomp filter.
     nonisolated func pauseSpec(_ config: Runtime_V1_PodSandboxConfig, record: PodSandboxRecord, image: ImageConfig) -> RuntimeSpec {
         let options = config.linux.securityContext.namespaceOptions

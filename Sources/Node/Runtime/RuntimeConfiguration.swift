@@ -10,7 +10,8 @@ public struct RuntimeConfiguration: Sendable {
     public var shimPath: String
     public var cniConfigDirectory: String
     public var cniPluginDirectories: [String]
-    /// The image every sandbox's infra ("pause") container runs.
+    /// The image a sandbox's infra ("pause") container runs (pods sharing their PID namespace, see
+    /// ``dropInfraContainer``).
     public var pauseImage: String
     /// Registry mirrors, credentials and plain-HTTP hosts (`--registry-config`).
     public var registryConfigFile: String?
@@ -18,12 +19,16 @@ public struct RuntimeConfiguration: Sendable {
     public var containerLogMaxSize: Int
     /// `/dev/shm` size of a sandbox (containerd's 64 MiB).
     public var sandboxShmSize: Int
+    /// Run pods that do not share their PID namespace without an infra container, their ipc/uts namespaces pinned
+    /// by bind mounts instead (CRI-O's `drop_infra_ctr`, on by default there too); false: every pod gets one.
+    public var dropInfraContainer: Bool
 
     public init(
         root: String = "/var/lib/swiftlet/runtime", runcRoot: String = "/run/swiftlet/runc", runcPath: String = "/usr/bin/runc",
         shimPath: String, cniConfigDirectory: String = "/etc/cni/net.d", cniPluginDirectories: [String] = ["/opt/cni/bin"],
         pauseImage: String = "registry.k8s.io/pause:3.10", registryConfigFile: String? = nil,
-        containerLogMaxSize: Int = 10 * 1024 * 1024, sandboxShmSize: Int = 64 * 1024 * 1024
+        containerLogMaxSize: Int = 10 * 1024 * 1024, sandboxShmSize: Int = 64 * 1024 * 1024,
+        dropInfraContainer: Bool = true
     ) {
         self.root = root
         self.runcRoot = runcRoot
@@ -35,5 +40,6 @@ public struct RuntimeConfiguration: Sendable {
         self.registryConfigFile = registryConfigFile
         self.containerLogMaxSize = containerLogMaxSize
         self.sandboxShmSize = sandboxShmSize
+        self.dropInfraContainer = dropInfraContainer
     }
 }

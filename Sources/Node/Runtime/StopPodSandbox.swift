@@ -7,8 +7,9 @@ import OCI
 
 extension ContainerRuntime {
     /// CRI `StopPodSandbox`: kills every container of the sandbox and its infra container, detaches the
-    /// network (CNI DEL) and deletes the namespace. Stopping a stopped or unknown sandbox succeeds, as
-    /// the kubelet retries it freely. The network is detached while the infra container stops.
+    /// network (CNI DEL) and deletes the namespace, unpins the ipc/uts namespaces of a sandbox without an infra
+    /// container. Stopping a stopped or unknown sandbox succeeds, as the kubelet retries it freely. The network
+    /// is detached while the infra container stops.
     public func stopPodSandbox(_ id: String) async throws {
         guard let record = try? sandbox(id) else { return }
         for container in containers.values where container.sandboxID == record.id {
@@ -29,6 +30,7 @@ extension ContainerRuntime {
         } else {
             try await stopInfraContainer(record)
         }
+        try unpinNamespaces(record.id)
         try Mount.unmount(sandboxDirectory(record.id) + "/shm", detach: true)
         stopped.state = .notReady
         sandboxes[record.id] = stopped
@@ -52,6 +54,7 @@ extension ContainerRuntime {
     /// Kills the infra container and waits for its monitor to record the exit. `runc state` is asked only
     /// when the kill fails (runc may not know the container at all).
     private func stopInfraContainer(_ record: PodSandboxRecord) async throws {
+        guard record.hasInfraContainer else { return }
         let bundle = sandboxDirectory(record.id) + "/bundle"
         guard exit(ofBundle: bundle) == nil else { return }
         do {
