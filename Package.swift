@@ -37,15 +37,23 @@ let staticPlugin: [LinkerSetting] = [
     .unsafeFlags(pluginLinking, .when(configuration: .release)),
 ]
 
+/// The order in which lld lays out the release `swiftlet`'s functions: the code the node daemons run first, packed by
+/// daemon (runtime idle, runtime running pods, agent running pods; profiled with callgrind by
+/// hack/profile-symbol-order.sh), so a daemon's resident text is mostly code it runs rather than the neighbours the
+/// kernel's fault-around maps with it. Read at link time only; functions not listed keep their usual place.
+let symbolOrdering = Context.packageDirectory + "/Sources/Commands/swiftlet/symbol-order.txt"
+
 /// The multi-call `swiftlet` binary every node runs twice (agent, runtime), release builds only: the Swift runtime and
 /// Foundation linked statically (a process maps the parts of them it runs, not ten shared libraries mostly read
 /// by fault-around, and relocates none of their symbols), with lld packing the relative relocations (RELR; glibc ≥
 /// 2.36), so start-up neither reads 2.7 MB of relocation records nor keeps them resident; no symbol table exported
-/// for dlsym (`-static-stdlib` asks for one: 4 MB read at start-up); dead sections dropped. The libraries
-/// Foundation's static archive needs are named as for the plugins. See README "Node memory".
+/// for dlsym (`-static-stdlib` asks for one: 4 MB read at start-up); dead sections dropped; the daemons' code laid
+/// out together (`symbolOrdering`). The libraries Foundation's static archive needs are named as for the plugins.
+/// See README "Node memory".
 let daemonLinking: [String] = [
     "-use-ld=lld", "-static-stdlib", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
     "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
+    "-Xlinker", "--symbol-ordering-file=" + symbolOrdering, "-Xlinker", "--no-warn-symbol-ordering",
 ]
 let daemonLinkerSettings: [LinkerSetting] = [.unsafeFlags(daemonLinking, .when(configuration: .release))] + [
     "FoundationInternationalization", "FoundationEssentials", "_FoundationICU", "CoreFoundation", "_FoundationCShims",
@@ -233,7 +241,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"), metrics,
             ],
             path: "Sources/Commands/SwiftletCommands", swiftSettings: strict),
-        .executableTarget(name: "swiftlet", dependencies: ["SwiftletCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/Commands/swiftlet", swiftSettings: strict,
+        .executableTarget(name: "swiftlet", dependencies: ["SwiftletCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/Commands/swiftlet", exclude: ["symbol-order.txt"], swiftSettings: strict,
                           linkerSettings: daemonLinkerSettings),
 
         // MARK: Benchmarks (hack/bench/).
