@@ -193,17 +193,9 @@ public final class CRIHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// Mount points below `path`, from /proc/self/mountinfo — read to its end: `String(contentsOfFile:)` stops after
-    /// the first read of a proc file (about 4 KiB), which misses the newest mounts of a busy mount table.
+    /// Mount points below `path`, from /proc/self/mountinfo.
     public static func mounts(below path: String) -> [String] {
-        let data = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/mountinfo")).readToEnd()) ?? nil
-        let text = String(decoding: data ?? Data(), as: UTF8.self)
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let mountPoint = String(fields[4])
-            return mountPoint.hasPrefix(path) ? mountPoint : nil
-        }
+        (try? Mount.points(below: path)) ?? []
     }
 
     /// The network namespaces the runtime's sandbox records name.

@@ -101,11 +101,7 @@ public struct ClusterHarness: Sendable {
 
     /// Mount points below the test's directory.
     public func mountsBelowDirectory() -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4].hasPrefix(directory) ? String(fields[4]) : nil
-        }
+        (try? Mount.points(below: directory)) ?? []
     }
 
     /// OCI archives of the test images under the names the clusters use (`swiftlet.local/pause:3.10`,

@@ -178,13 +178,11 @@ public enum Lab {
 
     /// Detaches every mount whose mount point is below `directory` (deepest first): what a killed runtime left.
     static func unmountAll(below directory: String) -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        let prefix = URL(fileURLWithPath: directory).standardizedFileURL.path + "/"
-        let points = text.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let point = fields[4].replacingOccurrences(of: "\\040", with: " ")
-            return point.hasPrefix(prefix) ? point : nil
+        let points: [String]
+        do {
+            points = try Mount.points(below: URL(fileURLWithPath: directory).standardizedFileURL.path)
+        } catch {
+            return ["read the mount table: \(error)"]
         }
         var failures: [String] = []
         for point in points.sorted(by: { $0.count > $1.count }) where umount2(point, Int32(MNT_DETACH)) != 0 && errno != EINVAL {

@@ -40,4 +40,36 @@ public enum Mount {
         guard stat(path, &own) == 0, stat(path + "/..", &parent) == 0 else { return false }
         return own.st_dev != parent.st_dev || own.st_ino == parent.st_ino
     }
+
+    /// The mount points strictly below `directory` in this process's mount table (`/proc/self/mountinfo`, read to
+    /// its end: Foundation's file readers stop after the first 4 KiB read of a proc file, which drops the newest
+    /// mounts of a busy table), in table order, octal escapes (`\040` for a space) decoded.
+    public static func points(below directory: String) throws -> [String] {
+        var prefix = directory
+        while prefix.count > 1, prefix.hasSuffix("/") { prefix.removeLast() }
+        prefix += prefix == "/" ? "" : "/"
+        let table = String(decoding: try Sysctl.readFile("/proc/self/mountinfo"), as: UTF8.self)
+        return table.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5)
+            guard fields.count > 4 else { return nil }
+            let point = decodeOctalEscapes(fields[4])
+            return point.hasPrefix(prefix) ? point : nil
+        }
+    }
+
+    /// `\ooo` escapes as the kernel writes spaces, tabs, newlines and backslashes in mountinfo paths.
+    private static func decodeOctalEscapes(_ field: Substring) -> String {
+        guard field.contains("\\") else { return String(field) }
+        var bytes: [UInt8] = []
+        var utf8 = Array(field.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "\\"), utf8.count >= 3, let value = UInt8(String(decoding: utf8.prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
