@@ -16,10 +16,10 @@ let strict: [SwiftSetting] = [
 /// two helper archives named as well. Not position-independent (as Debian's reference plugins): ~15% fewer
 /// page faults and less start-up relocation work per call.
 let staticExecutable: [String] = ["-static-stdlib", "-Xclang-linker", "-no-pie"]
-/// Release plugins are linked as the release `swiftlet` is (``daemonLinking``; lld for both, see below): no symbol table exported for
-/// dlsym (the dynamic loader no longer searches the executable's thousands of symbols first for every symbol the
-/// shared libraries bind), dead sections dropped (RELR packs what little relocation a non-PIE executable has).
-let pluginLinking: [String] = [
+/// How release executables are linked (the plugins, and `swiftlet` in ``daemonLinking``; lld for both): no symbol
+/// table exported for dlsym (the dynamic loader no longer searches the executable's thousands of symbols first for
+/// every symbol the shared libraries bind), dead sections dropped, relative relocations packed (RELR; glibc ≥ 2.36).
+let leanLinking: [String] = [
     "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
     "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
 ]
@@ -34,7 +34,7 @@ let pluginLinking: [String] = [
 let staticPlugin: [LinkerSetting] = [
     .unsafeFlags(staticExecutable + ["-use-ld=lld", "-Xclang-linker", "-L\(Context.packageDirectory)/cni/link"]),
     .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
-    .unsafeFlags(pluginLinking, .when(configuration: .release)),
+    .unsafeFlags(leanLinking, .when(configuration: .release)),
 ]
 
 /// The order in which lld lays out the release `swiftlet`'s functions: the code the node daemons run first, packed by
@@ -50,9 +50,7 @@ let symbolOrdering = Context.packageDirectory + "/Sources/Commands/swiftlet/symb
 /// for dlsym (`-static-stdlib` asks for one: 4 MB read at start-up); dead sections dropped; the daemons' code laid
 /// out together (`symbolOrdering`). The libraries Foundation's static archive needs are named as for the plugins.
 /// See README "Node memory".
-let daemonLinking: [String] = [
-    "-use-ld=lld", "-static-stdlib", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
-    "-Xlinker", "--no-export-dynamic", "-Xlinker", "--gc-sections",
+let daemonLinking: [String] = ["-use-ld=lld", "-static-stdlib"] + leanLinking + [
     "-Xlinker", "--symbol-ordering-file=" + symbolOrdering, "-Xlinker", "--no-warn-symbol-ordering",
 ]
 let daemonLinkerSettings: [LinkerSetting] = [.unsafeFlags(daemonLinking, .when(configuration: .release))] + [
