@@ -91,25 +91,27 @@ private final class JSONValueEncoding: Encoder {
     /// The node of one value: scalars and the types `JSONEncoder` special-cases directly, anything else through its
     /// own `encode(to:)`.
     static func box<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> PartialValue {
-        switch value {
-        case let v as String: return .value(.string(v))
-        case let v as Bool: return .value(.bool(v))
-        case let v as Int: return .value(.int(Int64(v)))
-        case let v as Int64: return .value(.int(v))
-        case let v as Int32: return .value(.int(Int64(v)))
-        case let v as Double: return .value(try JSONValueEncoder.number(v, codingPath: codingPath))
-        case let v as JSONValue: return .value(JSONValueEncoder.normalized(v))
-        case let v as Float: return .value(try JSONValueEncoder.number(v, codingPath: codingPath))
-        case let v as Data: return .value(.string(v.base64EncodedString()))
-        case let v as URL: return .value(.string(v.absoluteString))
-        case let v as Decimal: return .value(JSONValueEncoder.number(text: v.description))
-        case let v as any FixedWidthInteger: return .value(JSONValueEncoder.number(text: "\(v)"))
-        default:
-            let encoder = JSONValueEncoding(codingPath: codingPath)
-            try value.encode(to: encoder)
-            guard let partial = encoder.partial else { return .object(ObjectBox()) }
-            return partial
+        // Metatype comparisons, not a chain of dynamic casts: most values are structs that fail every cast.
+        let type = T.self
+        if type == String.self { return .value(.string(unsafeBitCast(value, to: String.self))) }
+        if type == Bool.self { return .value(.bool(unsafeBitCast(value, to: Bool.self))) }
+        if type == Int.self { return .value(.int(Int64(unsafeBitCast(value, to: Int.self)))) }
+        if type == Int64.self { return .value(.int(unsafeBitCast(value, to: Int64.self))) }
+        if type == Int32.self { return .value(.int(Int64(unsafeBitCast(value, to: Int32.self)))) }
+        if type == Double.self { return .value(try JSONValueEncoder.number(unsafeBitCast(value, to: Double.self), codingPath: codingPath)) }
+        if type == JSONValue.self { return .value(JSONValueEncoder.normalized(value as! JSONValue)) }
+        if type == Float.self { return .value(try JSONValueEncoder.number(unsafeBitCast(value, to: Float.self), codingPath: codingPath)) }
+        if type == Data.self { return .value(.string((value as! Data).base64EncodedString())) }
+        if type == URL.self { return .value(.string((value as! URL).absoluteString)) }
+        if type == Decimal.self { return .value(JSONValueEncoder.number(text: (value as! Decimal).description)) }
+        if type == UInt.self || type == UInt64.self || type == UInt32.self || type == UInt16.self || type == UInt8.self
+            || type == Int16.self || type == Int8.self {
+            return .value(JSONValueEncoder.number(text: "\(value)"))
         }
+        let encoder = JSONValueEncoding(codingPath: codingPath)
+        try value.encode(to: encoder)
+        guard let partial = encoder.partial else { return .object(ObjectBox()) }
+        return partial
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
