@@ -14,6 +14,10 @@ func expectRoundTrip<T: KubeObject>(_ type: T.Type, _ json: String, sourceLocati
     // Decoding the output again gives an equal value.
     let again = try KubeJSON.decode(T.self, from: output)
     #expect(again == decoded, sourceLocation: sourceLocation)
+    // The direct JSONValue encoding is what the text gives when parsed back.
+    let direct = try KubeJSON.value(of: decoded)
+    #expect(direct == output, "KubeJSON.value(of:) differs for \(T.self): \(jsonDifferences(output, direct).joined(separator: "; "))",
+            sourceLocation: sourceLocation)
     return decoded
 }
 

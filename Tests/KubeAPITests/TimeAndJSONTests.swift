@@ -98,3 +98,73 @@ import Testing
         #expect(try KubeJSON.value(of: v) == v)
     }
 }
+
+@Suite struct JSONValueEncoderTests {
+    struct Sample: Encodable {
+        var whole: Double = 1.0
+        var fraction: Double = 0.25
+        var huge: Double = 1e20
+        var tiny: Float = 0.1
+        var unsigned: UInt64 = .max
+        var small: UInt8 = 7
+        var negative: Int32 = -3
+        var bytes = Data("hello".utf8)
+        var url = URL(string: "https://example.com/a?b=c")!
+        var date = Date(timeIntervalSinceReferenceDate: 12.5)
+        var decimal = Decimal(string: "3.14")!
+        var missing: String? = nil
+        var present: String? = "x"
+        var nested: [String: [Int]] = ["a": [1, 2], "b": []]
+        var byIndex: [Int: String] = [1: "one"]
+        var raw: JSONValue = ["d": .double(2.0), "e": .double(2.5), "n": .null]
+        var empty: [String: String] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case whole, fraction, huge, tiny, unsigned, small, negative, bytes, url, date, decimal, missing, present, nested, byIndex, raw, empty
+            case explicitNull
+        }
+
+        init() {}
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(whole, forKey: .whole)
+            try c.encode(fraction, forKey: .fraction)
+            try c.encode(huge, forKey: .huge)
+            try c.encode(tiny, forKey: .tiny)
+            try c.encode(unsigned, forKey: .unsigned)
+            try c.encode(small, forKey: .small)
+            try c.encode(negative, forKey: .negative)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(url, forKey: .url)
+            try c.encode(date, forKey: .date)
+            try c.encode(decimal, forKey: .decimal)
+            try c.encodeIfPresent(missing, forKey: .missing)
+            try c.encode(present, forKey: .present)
+            try c.encode(nested, forKey: .nested)
+            try c.encode(byIndex, forKey: .byIndex)
+            try c.encode(raw, forKey: .raw)
+            try c.encode(empty, forKey: .empty)
+            try c.encodeNil(forKey: .explicitNull)
+        }
+    }
+
+    /// The direct encoding equals JSONEncoder's text parsed back, for every kind of leaf and container.
+    @Test func matchesEncodeThenParse() throws {
+        let sample = Sample()
+        let viaText = try JSONValue(parsing: KubeJSON.encode(sample))
+        let direct = try KubeJSON.value(of: sample)
+        #expect(direct == viaText, "\(jsonDifferences(viaText, direct))")
+        #expect(direct["whole"] == .int(1))
+        #expect(direct["raw"]?["d"] == .int(2))
+        #expect(direct["missing"] == nil)
+        #expect(direct["explicitNull"] == .null)
+        #expect(try KubeJSON.value(of: [1.5, 2.0]) == .array([.double(1.5), .int(2)]))
+        #expect(try KubeJSON.value(of: "text") == .string("text"))
+    }
+
+    @Test func rejectsNonFiniteNumbers() {
+        #expect(throws: EncodingError.self) { try KubeJSON.value(of: ["x": Double.nan]) }
+        #expect(throws: EncodingError.self) { try KubeJSON.encode(["x": Double.infinity]) }
+    }
+}

@@ -28,6 +28,36 @@ extension WatchEventParser {
         #expect(events[0].object?.data == ["k": "v\n,}"])
     }
 
+    /// Two watches sharing decoding get the same events as alone; the second decodes nothing itself, and a watch
+    /// that keeps managedFields or watches another kind never takes the first's events.
+    @Test func sharedDecodingDecodesEachLineOnce() throws {
+        let shared = SharedWatchDecoding(capacity: 8)
+        var first = WatchEventParser<ConfigMap>(request: "GET /w", shared: shared)
+        var second = WatchEventParser<ConfigMap>(request: "GET /w2", shared: shared)
+        Self.check(try first.feed(Array(Self.stream.utf8)))
+        #expect(shared.counts.hits == 0)
+        Self.check(try second.feed(Array(Self.stream.utf8)))
+        #expect(shared.counts.hits == 4)
+        #expect(shared.counts.misses == 4)
+        var keeping = WatchEventParser<ConfigMap>(request: "GET /w3", omittingManagedFields: true, shared: shared)
+        Self.check(try keeping.feed(Array(Self.stream.utf8)))
+        #expect(shared.counts.hits == 4)
+        // An ERROR line throws for every watch that reads it.
+        let gone = #"{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old","reason":"Expired","code":410}}"# + "\n"
+        for request in ["GET /w", "GET /w2"] {
+            var parser = WatchEventParser<ConfigMap>(request: request, shared: shared)
+            #expect(throws: KubeClientError.self) { _ = try parser.feed(Array(gone.utf8)) }
+        }
+        // Only the last `capacity` lines are kept.
+        for rv in 100..<120 {
+            var parser = WatchEventParser<ConfigMap>(request: "GET /w", shared: shared)
+            _ = try parser.feed(Array(Self.line("MODIFIED", name: "b", rv: String(rv)).utf8))
+        }
+        let before = shared.counts.hits
+        Self.check(try second.feed(Array(Self.stream.utf8)))
+        #expect(shared.counts.hits == before)
+    }
+
     @Test func severalEventsInOneChunk() throws {
         var parser = WatchEventParser<ConfigMap>(request: "GET /w")
         Self.check(try parser.feed(Array(Self.stream.utf8)))

@@ -108,11 +108,10 @@ public enum KubeJSON {
     /// The `userInfo` key that tells `ObjectMeta`'s decoding to skip `managedFields`.
     public static let omitManagedFields = CodingUserInfoKey(rawValue: "io.swiftlet.omitManagedFields")!
 
-    /// Converts a typed value to a `JSONValue` (objects are dictionaries: no key sorting on the way).
+    /// Converts a typed value to a `JSONValue`: what `encode` and `JSONValue(parsing:)` give, built directly without
+    /// the JSON text in between (`JSONValueEncoder`).
     public static func value<T: Encodable>(of object: T) throws -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return try JSONValue(parsing: try encoder.encode(object))
+        try JSONValueEncoder().encode(object)
     }
 
     /// Converts a `JSONValue` to a typed value.

@@ -36,6 +36,10 @@ extension KubeClient {
         /// decoding cost of a small object. For clients that never write managedFields back whole (controllers,
         /// the scheduler, the kubelet): an update without them keeps the stored ones.
         public var omitsManagedFields = false
+        /// Shared by the clients of one process whose watches see the same changes (the controllers and the
+        /// scheduler inside `swiftlet server`): each watch line is decoded once for all of them. `nil`: every watch
+        /// decodes its own lines.
+        public var sharedWatchDecoding: SharedWatchDecoding?
 
         public init(server: URL, certificateAuthority: Data? = nil, clientCertificate: Data? = nil,
                     clientKey: Data? = nil, bearerToken: String? = nil, insecureSkipTLSVerify: Bool = false,

@@ -46,7 +46,8 @@ extension KubeClient {
     /// Sends the watch request and feeds its body through a `WatchEventParser` into `continuation`.
     private func stream<K: KubeObject>(_ request: Request, deadline: NIODeadline,
                                        into continuation: AsyncThrowingStream<WatchEvent<K>, any Error>.Continuation) async throws(KubeClientError) {
-        var parser = WatchEventParser<K>(request: request.description, omittingManagedFields: configuration.omitsManagedFields)
+        var parser = WatchEventParser<K>(request: request.description, omittingManagedFields: configuration.omitsManagedFields,
+                                         shared: configuration.sharedWatchDecoding)
         let response: HTTPClientResponse
         do {
             response = try await http.execute(httpRequest(request), deadline: deadline, logger: logger)

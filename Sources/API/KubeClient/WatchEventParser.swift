@@ -10,10 +10,15 @@ struct WatchEventParser<K: KubeObject> {
     /// `VERB path` of the watch, for errors.
     let request: String
     private let decoder = JSONDecoder()
+    private let omittingManagedFields: Bool
+    /// Other watches of this process that may have decoded the same line already.
+    private let shared: SharedWatchDecoding?
     private var pending: [UInt8] = []
 
-    init(request: String, omittingManagedFields: Bool = false) {
+    init(request: String, omittingManagedFields: Bool = false, shared: SharedWatchDecoding? = nil) {
         self.request = request
+        self.omittingManagedFields = omittingManagedFields
+        self.shared = shared
         if omittingManagedFields { decoder.userInfo[KubeJSON.omitManagedFields] = true }
     }
 
@@ -23,6 +28,16 @@ struct WatchEventParser<K: KubeObject> {
     /// - Throws: `KubeClientError.gone` for an ERROR event with a 410 Status, `.api` for other ERROR events,
     ///   `.serialization` for a line that is not a watch event.
     mutating func feed<Bytes: Collection<UInt8>>(_ chunk: Bytes, _ deliver: (WatchEvent<K>) -> Void) throws(KubeClientError) {
+        // Contiguous chunks (NIO's byte buffers) are split with memchr rather than an index walk over the view.
+        let contiguous: Result<Void, KubeClientError>? = chunk.withContiguousStorageIfAvailable { buffer in
+            do throws(KubeClientError) {
+                try feed(buffer: UnsafeRawBufferPointer(buffer), deliver)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        if let contiguous { return try contiguous.get() }
         var start = chunk.startIndex
         var index = start
         while index != chunk.endIndex {
@@ -36,6 +51,19 @@ struct WatchEventParser<K: KubeObject> {
         pending.append(contentsOf: chunk[start...])
     }
 
+    private mutating func feed(buffer: UnsafeRawBufferPointer, _ deliver: (WatchEvent<K>) -> Void) throws(KubeClientError) {
+        guard let base = buffer.baseAddress else { return }
+        var start = 0
+        while start < buffer.count,
+              let found = memchr(base + start, Int32(UInt8(ascii: "\n")), buffer.count - start) {
+            let end = base.distance(to: UnsafeRawPointer(found))
+            pending.append(contentsOf: buffer[start..<end])
+            if let event = try decodePending() { deliver(event) }
+            start = end + 1
+        }
+        pending.append(contentsOf: buffer[start...])
+    }
+
     /// Decodes what is left when the stream ends (a last line without its newline).
     mutating func finish() throws(KubeClientError) -> WatchEvent<K>? {
         try decodePending()
@@ -44,6 +72,14 @@ struct WatchEventParser<K: KubeObject> {
     private mutating func decodePending() throws(KubeClientError) -> WatchEvent<K>? {
         defer { pending.removeAll(keepingCapacity: true) }
         guard pending.contains(where: { !Self.isWhitespace($0) }) else { return nil }
+        guard let shared else { return try decodeLine() }
+        return try shared.event(K.self, line: pending, omitsManagedFields: omittingManagedFields) { () throws(KubeClientError) in
+            try decodeLine()
+        }
+    }
+
+    /// The event of the line in `pending`.
+    private func decodeLine() throws(KubeClientError) -> WatchEvent<K>? {
         let frame: WatchFrame<K>
         do {
             frame = try decoder.decode(WatchFrame<K>.self, from: Data(pending))

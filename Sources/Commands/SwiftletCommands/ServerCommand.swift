@@ -333,11 +333,15 @@ enum AdminKubeconfig {
 struct InProcessClients: Sendable {
     let server: APIServer
     let host: String
+    /// One decode of each watch line for every in-process client (controllers, scheduler, cluster DNS watch the same
+    /// pods, nodes and services).
+    let watchDecoding = SharedWatchDecoding()
 
     func configuration(port: Int, user: String, userAgent: String) throws -> KubeClient.Configuration {
         var configuration = KubeClient.Configuration(server: URL(string: "\(server.scheme)://\(host):\(port)")!, userAgent: userAgent)
         // Controllers, the scheduler and cluster DNS never write managedFields back: skip decoding them.
         configuration.omitsManagedFields = true
+        configuration.sharedWatchDecoding = watchDecoding
         if let ca = server.certificateAuthorityPEM, let issued = try server.issueClientCertificate(commonName: user) {
             configuration.certificateAuthority = Data(ca.utf8)
             configuration.clientCertificate = Data(issued.certificatePEM.utf8)
