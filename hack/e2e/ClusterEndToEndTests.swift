@@ -68,7 +68,20 @@ private struct Scenario {
         try await stoppedAgent(nodePort: nodePort)
         // An agent that crashes leaves its pods running under the runtime; lab down must still remove them.
         step("killing the agent of \(lab.nodes[0]) (SIGKILL) and taking the lab down")
-        kill(try lab.daemonPID("\(lab.nodes[0]) agent"), SIGKILL)
+        let agent = try lab.daemonPID("\(lab.nodes[0]) agent")
+        kill(agent, SIGKILL)
+        // A crash is over once the process has exited: SIGKILL only starts that (a thread in an uninterruptible system
+        // call finishes it first), and `lab down` started before then would take the dying agent for a live one.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while Self.hasExited(agent) == false, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(Self.hasExited(agent), "the agent (pid \(agent)) still runs 30 s after SIGKILL")
+    }
+
+    /// Whether `pid` has exited: gone, or a zombie (whose command line reads empty).
+    static func hasExited(_ pid: pid_t) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/cmdline") else { return true }
+        defer { try? handle.close() }
+        return ((try? handle.read(upToCount: 1)) ?? nil)?.isEmpty ?? true
     }
 
     // MARK: Steps
