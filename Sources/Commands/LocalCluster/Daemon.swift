@@ -55,11 +55,7 @@ public final class Daemon: Sendable {
 
     /// Whether the process still runs (a zombie counts as gone).
     public var isRunning: Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(after: close)...].dropFirst().first
-        return state != "Z" && state != "X"
+        kill(pid, 0) == 0 && ProcessStat(pid: pid)?.isLive ?? false
     }
 
     /// Waits for the child to exit and gives its status (128 + signal for a signal death); for an adopted daemon, polls.

@@ -51,12 +51,7 @@ extension Runc {
     /// Whether `pid` is still the container's init: alive, not a zombie, and started when runc recorded (field 22 of
     /// `/proc/PID/stat`), so a reused pid is not mistaken for it.
     private static func isAlive(_ pid: Int32, startTime: UInt64) -> Bool {
-        guard pid > 0, Glibc.kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.first != "Z" else { return false }
-        // After the command: state is field 3, starttime field 22.
-        return fields.count > 19 && UInt64(fields[19]) == startTime
+        guard pid > 0, Glibc.kill(pid, 0) == 0 || errno == EPERM, let stat = ProcessStat(pid: pid) else { return false }
+        return stat.isLive && stat.startTime == startTime
     }
 }

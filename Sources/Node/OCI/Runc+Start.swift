@@ -67,8 +67,6 @@ extension Runc {
     /// Whether `pid` is a live process (not gone, not a zombie).
     private static func isAlive(_ pid: Int32) -> Bool {
         guard Glibc.kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+        return ProcessStat(pid: pid)?.isLive ?? false
     }
 }
