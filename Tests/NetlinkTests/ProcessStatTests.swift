@@ -24,3 +24,30 @@ struct ProcessStatTests {
         #expect(ProcessStat(pid: 0) == nil)
     }
 }
+
+@Suite("Signals through a pidfd")
+struct ProcessSignalTests {
+    @Test("only the process with the recorded start time is signalled; an exited one is gone")
+    func signalsOnlyTheRecordedProcess() throws {
+        var child: pid_t = 0
+        let arguments: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("60"), nil]
+        defer { arguments.forEach { free($0) } }
+        try #require(posix_spawn(&child, "/bin/sleep", nil, nil, arguments, environ) == 0)
+        let start = try #require(ProcessStat(pid: child)?.startTime)
+
+        // The same pid recorded with another start time (as when the pid was recycled): nothing is sent.
+        #expect(ProcessSignal.send(SIGKILL, to: child, startedAt: start + 1) == .gone)
+        #expect(ProcessSignal.send(SIGKILL, to: child, startedAt: start - 1) == .gone)
+        var status: Int32 = 0
+        usleep(100_000)
+        #expect(waitpid(child, &status, WNOHANG) == 0, "the child was signalled")
+
+        // SIGKILL: the test runner's ignored signals (SIGTERM among them) stay ignored in a spawned child.
+        #expect(ProcessSignal.send(SIGKILL, to: child, startedAt: start) == .signalled)
+        #expect(waitpid(child, &status, 0) == child)
+        #expect(status & 0x7f == SIGKILL, "wait status \(status)")
+        // Reaped: its pid names nothing (or, after a wrap, someone else with another start time).
+        #expect(ProcessSignal.send(SIGKILL, to: child, startedAt: start) == .gone)
+        #expect(ProcessSignal.send(SIGKILL, to: 0, startedAt: 0) == .gone)
+    }
+}

@@ -15,7 +15,7 @@ extension Runc {
         guard let data = FileManager.default.contents(atPath: directory + "/state.json") else {
             return !FileManager.default.fileExists(atPath: directory)
         }
-        guard let state = try? JSONDecoder().decode(StoppedState.self, from: data),
+        guard let state = try? JSONDecoder().decode(StateFile.self, from: data),
               state.intelRdtPath?.isEmpty ?? true, state.config?.hooks?.poststop?.isEmpty ?? true,
               !Self.isAlive(state.initProcessPID, startTime: state.initProcessStart) else { return false }
         // Children before parents is runc's order too; a cgroup with processes or sub-groups left is EBUSY.
@@ -23,29 +23,6 @@ extension Runc {
             guard rmdir(path) == 0 || errno == ENOENT else { return false }
         }
         return (try? FileManager.default.removeItem(atPath: directory)) != nil
-    }
-
-    /// The part of runc's `state.json` deleting a stopped container needs.
-    private struct StoppedState: Decodable {
-        struct Config: Decodable {
-            struct Hooks: Decodable { var poststop: [AnyHook]? }
-            var hooks: Hooks?
-        }
-        /// A hook's fields are not read, only whether there are any.
-        struct AnyHook: Decodable {
-            init(from decoder: any Decoder) throws {}
-        }
-
-        var initProcessPID: Int32
-        var initProcessStart: UInt64
-        var cgroupPaths: [String: String]
-        var intelRdtPath: String?
-        var config: Config?
-
-        enum CodingKeys: String, CodingKey {
-            case initProcessPID = "init_process_pid", initProcessStart = "init_process_start", cgroupPaths = "cgroup_paths"
-            case intelRdtPath = "intel_rdt_path", config
-        }
     }
 
     /// Whether `pid` is still the container's init: alive, not a zombie, and started when runc recorded (field 22 of

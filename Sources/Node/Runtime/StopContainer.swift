@@ -12,7 +12,7 @@ extension ContainerRuntime {
         let bundle = containerDirectory(record.id)
         guard exit(ofBundle: bundle) == nil else { return }
         if timeout > 0, record.startedAt != nil {
-            try? await runc.kill(record.id, signal: record.stopSignal)
+            try? await signalContainer(record.id, signal: record.stopSignal)
             let deadline = ContinuousClock.now + .seconds(timeout)
             while exit(ofBundle: bundle) == nil, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
@@ -20,7 +20,7 @@ extension ContainerRuntime {
             if exit(ofBundle: bundle) != nil { return }
         }
         do {
-            try await runc.kill(record.id, signal: SIGKILL, all: true)
+            try await signalContainer(record.id, signal: SIGKILL, all: true)
         } catch {
             // Already gone between the check and the kill: the monitor is writing the exit.
             if exit(ofBundle: bundle) == nil, try await runc.state(record.id)?.status == .running {
@@ -32,5 +32,18 @@ extension ContainerRuntime {
             try? await runc.delete(record.id, force: true)
         }
         try await waitForExit(bundle: bundle, timeout: .seconds(10))
+    }
+
+    /// Signals container (or infra container) `id` like `runc kill [--all]`: straight to its init through a pidfd
+    /// when runc's state settles it (``Runc/signalInit(_:signal:all:)``: the recorded pid with its start time, so a
+    /// recycled pid is never signalled), else through `runc kill`. An exited init is not signalled and not an error.
+    nonisolated func signalContainer(_ id: String, signal: Int32, all: Bool = false) async throws {
+        switch runc.signalInit(id, signal: signal, all: all) {
+        case .signalled, .exited:
+            return
+        case .unclear:
+            logger.debug("signalling through runc", metadata: ["container": "\(id)", "signal": "\(signal)"])
+            try await runc.kill(id, signal: signal, all: all)
+        }
     }
 }

@@ -51,14 +51,15 @@ extension ContainerRuntime {
         try await cni.delete(.loopback(), loopback)
     }
 
-    /// Kills the infra container and waits for its monitor to record the exit. `runc state` is asked only
-    /// when the kill fails (runc may not know the container at all).
+    /// Kills the infra container (through a pidfd when it owns its PID namespace: ``signalContainer(_:signal:all:)``) and waits
+    /// for its monitor to record the exit. `runc state` is asked only when `runc kill` fails (runc may not know the
+    /// container at all).
     private func stopInfraContainer(_ record: PodSandboxRecord) async throws {
         guard record.hasInfraContainer else { return }
         let bundle = sandboxDirectory(record.id) + "/bundle"
         guard exit(ofBundle: bundle) == nil else { return }
         do {
-            try await runc.kill(record.id, signal: SIGKILL, all: true)
+            try await signalContainer(record.id, signal: SIGKILL, all: true)
         } catch {
             guard try await runc.state(record.id) != nil else { return }
         }
