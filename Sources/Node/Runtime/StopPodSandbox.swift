@@ -32,9 +32,12 @@ extension ContainerRuntime {
         }
         try unpinNamespaces(record.id)
         try Mount.unmount(sandboxDirectory(record.id) + "/shm", detach: true)
+        // A sandbox stopped before (RemovePodSandbox stops first; the kubelet retries) has nothing new to record:
+        // no second write and fsync of an unchanged record.
+        let alreadyRecorded = record.state == .notReady && record.networkNamespace == nil
         stopped.state = .notReady
         sandboxes[record.id] = stopped
-        try persist(stopped)
+        if !alreadyRecorded { try persist(stopped) }
     }
 
     /// CNI DEL of the pod network (the config directory's default network), then of `lo`.
