@@ -36,6 +36,7 @@ extension ResourceHandler {
                subresource: String?, manager: ManagedFieldsUpdate?, oldValue: JSONValue? = nil) async throws -> APIResponse {
         var object = incoming
         try reconcileNamespace(&object, path: path)
+        let requested = object
         if subresource == "status" {
             object = strategy.mergeStatus(object, into: old)
         }
@@ -55,7 +56,7 @@ extension ResourceHandler {
         let name = old.metadata.name ?? ""
         if let security = core.security, let user = request.user {
             if let subresource {
-                try await strategy.authorizeSubresourceWrite(object, old: old, subresource: subresource, user: user, security: security)
+                try await strategy.authorizeSubresourceWrite(object, requested: requested, old: old, subresource: subresource, user: user, security: security)
             } else {
                 try await strategy.authorizeWrite(object, old: old, namespace: path.namespace ?? "", user: user, security: security)
             }
