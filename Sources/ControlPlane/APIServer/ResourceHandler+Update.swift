@@ -62,7 +62,8 @@ extension ResourceHandler {
             }
         }
         try throwIfInvalid(MetadataValidation.validate(object.metadata) + strategy.validate(object, old: old), name: name)
-        if let manager { try manager.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
+        // The recorded value is the object as stored: printing it spares encoding the object again.
+        let recorded = try manager.map { try $0.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
 
         var comparable = object, previous = old
         comparable.metadata.resourceVersion = nil
@@ -81,7 +82,7 @@ extension ResourceHandler {
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: deleted.modRevision))
         }
-        let stored = try StoredObject.encode(object)
+        let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
         // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
         let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
         return .json(StoredObject.withResourceVersion(stored, revision))
