@@ -134,6 +134,23 @@ extension KubeletEndToEndTests {
         #expect(probes.contains("# TYPE prober_probe_total counter\n"))
         #expect(probes.contains("\nprober_probe_total{container=\"busy\",namespace=\"default\",pod=\"busy\",pod_uid=\"\(uid)\",probe_type=\"Readiness\",result=\"successful\"} "),
                 "\(probes)")
+        // And how long it took: upstream's histogram (labels without result or pod_uid, client_golang's default
+        // buckets), its count matching the successful runs counted before it in the same scrape.
+        #expect(probes.contains("# HELP prober_probe_duration_seconds [ALPHA] Duration in seconds for a probe response.\n"
+                                + "# TYPE prober_probe_duration_seconds histogram\n"), "\(probes)")
+        let series = "container=\"busy\",namespace=\"default\",pod=\"busy\",probe_type=\"Readiness\""
+        let bounds = probes.split(separator: "\n").filter { $0.hasPrefix("prober_probe_duration_seconds_bucket{\(series),le=\"") }
+            .compactMap { $0.firstMatch(of: #/le="([^"]+)"\} /#).map { String($0.output.1) } }
+        #expect(bounds == ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"], "\(probes)")
+        func probeSample(_ line: String) -> Double? {
+            probes.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+        }
+        let observed = try #require(probeSample("prober_probe_duration_seconds_count{\(series)}"), "\(probes)")
+        let successes = try #require(probeSample(
+            "prober_probe_total{container=\"busy\",namespace=\"default\",pod=\"busy\",pod_uid=\"\(uid)\",probe_type=\"Readiness\",result=\"successful\"}"))
+        #expect(observed >= 1 && observed == successes, "\(probes)")
+        #expect(probeSample("prober_probe_duration_seconds_bucket{\(series),le=\"+Inf\"}") == observed)
+        #expect((probeSample("prober_probe_duration_seconds_sum{\(series)}") ?? 0) > 0, "an exec probe takes time")
 
         // What runs per the runtime.
         let runningPods = try KubeJSON.decode(ObjectList<Pod>.self, from: Data(try await raw(node + "/runningpods/").utf8))
