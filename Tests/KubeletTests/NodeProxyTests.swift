@@ -55,6 +55,10 @@ extension KubeletEndToEndTests {
         let uid = try #require(running.metadata.uid)
         let node = "/api/v1/nodes/\(cluster.nodeName)/proxy"
         func raw(_ path: String) async throws -> String { try await cluster.kubectl(["get", "--raw", path]) }
+        // Traffic into the pod's network namespace over this test's bridge (ARP, a SYN in, a RST out), for its network
+        // counters below.
+        let podIP = try #require(running.status?.podIP)
+        _ = try await runCommand("/usr/bin/curl", ["-s", "--noproxy", "*", "--max-time", "5", "http://\(podIP):1/"])
 
         #expect(try await raw(node + "/healthz") == "ok")
         // Counted as upstream counts connecters.
@@ -86,6 +90,13 @@ extension KubeletEndToEndTests {
         #expect(((container["cpu"] as? [String: Any])?["usageCoreNanoSeconds"] as? Int ?? 0) > 0, "\(container)")
         #expect((container["cpu"] as? [String: Any])?["usageNanoCores"] != nil, "\(container)")
         #expect(((container["memory"] as? [String: Any])?["workingSetBytes"] as? Int ?? 0) > 0, "\(container)")
+        // The pod's network namespace: its eth0 inline (upstream's default interface) and in the list, without lo.
+        let podNetwork = try #require(podStats["network"] as? [String: Any], "\(podStats)")
+        #expect(podNetwork["name"] as? String == "eth0" && (podNetwork["rxBytes"] as? Int ?? 0) > 0 && (podNetwork["txBytes"] as? Int ?? 0) > 0,
+                "\(podNetwork)")
+        #expect((podNetwork["interfaces"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["eth0"], "\(podNetwork)")
+        let nodeInterfaces = try #require((nodeStats["network"] as? [String: Any])?["interfaces"] as? [[String: Any]], "\(nodeStats)")
+        #expect(!nodeInterfaces.isEmpty && !nodeInterfaces.contains { ($0["name"] as? String)?.hasPrefix("lo") == true }, "\(nodeInterfaces)")
 
         // What metrics-server scrapes.
         let resource = try await raw(node + "/metrics/resource")
@@ -122,6 +133,17 @@ extension KubeletEndToEndTests {
         #expect((value("container_memory_working_set_bytes", podCgroup) ?? 0) > 0, "the pod's cgroup")
         #expect((value("container_cpu_usage_seconds_total", podCgroup.replacingOccurrences(of: "container=\"\",", with: "container=\"\",cpu=\"total\",")) ?? 0) > 0)
         #expect(cadvisor.contains(#/\ncontainer_memory_working_set_bytes\{container="",id="/",image="",name="",namespace="",pod=""\} [1-9]/#), "the machine")
+        // cAdvisor's network counters on the pod's series, per interface of its network namespace (eth0; lo left out).
+        let podInterface = podCgroup.replacingOccurrences(of: "image=\"\",", with: "image=\"\",interface=\"eth0\",")
+        for name in ["receive_bytes", "receive_packets", "transmit_bytes", "transmit_packets"] {
+            #expect((value("container_network_\(name)_total", podInterface) ?? 0) > 0, "\(name): \(cadvisor.prefix(6000))")
+        }
+        for name in ["receive_errors", "receive_packets_dropped", "transmit_errors", "transmit_packets_dropped"] {
+            #expect(value("container_network_\(name)_total", podInterface) != nil, "\(name)")
+        }
+        #expect(cadvisor.contains("# HELP container_network_receive_bytes_total Cumulative count of bytes received\n"
+                                  + "# TYPE container_network_receive_bytes_total counter\n"))
+        #expect(!cadvisor.contains("interface=\"lo\""))
         #expect(cadvisor.contains("\ncontainer_scrape_error 0\n"))
 
         // Probe results: the readiness probe counted per run.
