@@ -37,6 +37,9 @@ public struct LabCluster: Sendable {
         /// One line per thing still there: links/routes/tables in the outer namespace, node namespaces, pod
         /// namespaces, processes, mounts, the directory, cgroups. Empty when the host is as before.
         public var leftovers: [String]
+        /// With leftovers: the last lines of every daemon's log (`lab down --keep-logs` kept them for this), so a
+        /// failed teardown on CI can be read afterwards; empty otherwise.
+        public var logTails: String
     }
 
     /// Brings up the lab, runs `body`, takes the lab down and returns the body's result with the teardown report.
@@ -101,14 +104,15 @@ public struct LabCluster: Sendable {
         return kib * 1024
     }
 
-    /// `swiftlet lab down` and the check that the outer namespace, /var/run/netns, the mounts, processes, cgroups
-    /// and the directory are as before `lab up`.
+    /// `swiftlet lab down --keep-logs` and the check that the outer namespace, /var/run/netns, the mounts,
+    /// processes, cgroups and the directory (but for its logs) are as before `lab up`; the logs are then removed,
+    /// after their tails were copied into the report when something was left.
     private func down(before: NamespaceSnapshot) async -> Teardown {
         let sandboxes = sandboxNamespaces(below: harness.directory)
         let started = ContinuousClock.now
-        let result = try? await harness.swiftlet(["lab", "down", "--dir", harness.directory])
+        let result = try? await harness.swiftlet(["lab", "down", "--dir", harness.directory, "--keep-logs"])
         var teardown = Teardown(status: result?.status ?? -1, output: (result?.standardOutput ?? "") + (result?.standardError ?? ""),
-                                duration: ContinuousClock.now - started, sandboxCount: sandboxes.count, leftovers: [])
+                                duration: ContinuousClock.now - started, sandboxCount: sandboxes.count, leftovers: [], logTails: "")
         if teardown.status != 0 { teardown.leftovers.append("lab down exited with \(teardown.status): \(teardown.output)") }
         if let after = try? harness.snapshot(), after != before {
             teardown.leftovers.append("outer namespace changed: before \(before), after \(after)")
@@ -117,9 +121,20 @@ public struct LabCluster: Sendable {
         teardown.leftovers += sandboxes.filter { FileManager.default.fileExists(atPath: $0) }.map { "pod network namespace \($0)" }
         teardown.leftovers += harness.processesUsingDirectory().map { "process \($0)" }
         teardown.leftovers += harness.mountsBelowDirectory().map { "mount \($0)" }
-        if FileManager.default.fileExists(atPath: harness.directory) { teardown.leftovers.append("directory \(harness.directory)") }
+        let kept = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory)) ?? []
+        teardown.leftovers += kept.filter { $0 != "logs" }.sorted().map { "in the lab directory: \(harness.directory)/\($0)" }
         teardown.leftovers += nodes.filter { cgroupExists("swiftlet-" + $0) }.map { "cgroup /swiftlet-\($0)" }
-        if !teardown.leftovers.isEmpty { try? FileManager.default.removeItem(atPath: harness.directory) }
+        if !teardown.leftovers.isEmpty { teardown.logTails = Self.logTails(in: harness.directory + "/logs", lines: 40) }
+        try? FileManager.default.removeItem(atPath: harness.directory)
         return teardown
+    }
+
+    /// The last `lines` lines of every file in `directory`, each under a `==> name <==` header as `tail` prints them.
+    private static func logTails(in directory: String, lines: Int) -> String {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        return names.map { name in
+            let text = (FileManager.default.contents(atPath: directory + "/" + name)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return "==> \(name) <==\n" + text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        }.joined(separator: "\n")
     }
 }

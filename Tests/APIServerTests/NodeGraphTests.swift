@@ -23,6 +23,13 @@ import Testing
 
     static func podKey(_ name: String) -> String { "/registry/pods/default/\(name)" }
 
+    static func attachment(_ name: String) -> Reference { Reference(resource: "volumeattachments", namespace: "", name: name) }
+
+    /// A VolumeAttachment as the API server stores it, attaching a volume to `node`.
+    static func attachment(_ name: String, node: String) -> Data {
+        Data(#"{"apiVersion":"storage.k8s.io/v1","kind":"VolumeAttachment","metadata":{"name":"\#(name)"},"spec":{"attacher":"csi.example.com","source":{"persistentVolumeName":"pv-\#(name)"},"nodeName":"\#(node)"},"status":{"attached":false}}"#.utf8)
+    }
+
     @Test func everyPlaceAPodSpecNamesAnObjectRelatesItToTheNode() async throws {
         try await StoreBackend.sqlite.withStore { store, _ in
             _ = try await store.create(key: Self.podKey("everything"), value: Self.pod("everything", node: "n1", #"""
@@ -135,6 +142,17 @@ import Testing
             #expect(await !graph.relatesWhenCurrent("n1", to: Reference(resource: "persistentvolumes", namespace: "", name: "pv1")))
             _ = try await store.update(key: "/registry/persistentvolumes/pv1", value: Data(#"{"kind":"PersistentVolume","metadata":{"name":"pv1"},"spec":{"claimRef":{"namespace":"default","name":"data"}}}"#.utf8), expectedRevision: volume)
             #expect(await graph.relatesWhenCurrent("n1", to: Reference(resource: "persistentvolumes", namespace: "", name: "pv1")))
+
+            // VolumeAttachments relate to the node they attach to; a deleted one no longer does.
+            for (name, node) in [("va1", "n1"), ("va2", "n1"), ("va3", "n2")] {
+                _ = try await store.create(key: NodeGraph.attachmentPrefix + name, value: Self.attachment(name, node: node))
+            }
+            #expect(await graph.relatesWhenCurrent("n1", to: Self.attachment("va1")))
+            #expect(await !graph.relatesWhenCurrent("n1", to: Self.attachment("va3")))
+            #expect(graph.relates("n2", to: Self.attachment("va3")))
+            _ = try await store.delete(key: NodeGraph.attachmentPrefix + "va2", expectedRevision: nil)
+            await graph.reach(try await store.currentRevision(), within: .seconds(10))
+            #expect(!graph.relates("n1", to: Self.attachment("va2")) && graph.relates("n1", to: Self.attachment("va1")))
             follower.cancel()
 
             // After a restart the store is reopened and the graph built from a list: the same answers.
@@ -145,6 +163,8 @@ import Testing
             #expect(rebuilt.revision == (try await reopened.currentRevision()))
             #expect(rebuilt.relates("n1", to: Self.configMap("settings")))
             #expect(rebuilt.relates("n1", to: Reference(resource: "persistentvolumes", namespace: "", name: "pv1")))
+            #expect(rebuilt.relates("n1", to: Self.attachment("va1")) && !rebuilt.relates("n1", to: Self.attachment("va2")))
+            #expect(rebuilt.counts.attachments == 2)
             #expect(!rebuilt.relates("n1", to: Self.secret("shared")))
             #expect(rebuilt.counts.pods == 2 && rebuilt.counts.edges == graph.counts.edges)
             await reopened.close()

@@ -122,6 +122,83 @@ import TestSupport
         #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase != "Failed")
     }
 
+    /// Volume attachment and expansion as upstream lets a kubelet take part in them: a node gets the VolumeAttachments
+    /// that attach to it (the graph's volumeattachment → node edge), and updates or patches the status of a claim its
+    /// pods use — NodeRestriction letting through only capacity, conditions and the allocated resources.
+    @Test(.timeLimit(.minutes(2)))
+    func nodeGetsItsVolumeAttachmentsAndWritesOnlyTheResizeStatusOfItsClaims() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let admin = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        for (claim, node) in [("data", "n1"), ("other", "n2")] {
+            _ = try await admin.create(Node(metadata: ObjectMeta(name: node)))
+            _ = try await admin.create(PersistentVolumeClaim(metadata: ObjectMeta(name: claim, namespace: "default"),
+                                                             spec: PersistentVolumeClaimSpec(accessModes: ["ReadWriteOnce"],
+                                                                                             resources: VolumeResourceRequirements(requests: ["storage": "1Gi"]))))
+            _ = try await admin.create(Pod(metadata: ObjectMeta(name: "on-\(node)", namespace: "default"),
+                                           spec: PodSpec(volumes: [Volume(name: "d", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: claim))],
+                                                         containers: [Container(name: "c", image: "busybox")], nodeName: node)))
+            _ = try await admin.create(VolumeAttachment(metadata: ObjectMeta(name: "va-\(node)"),
+                                                        spec: VolumeAttachmentSpec(attacher: "csi.example.com",
+                                                                                   source: VolumeAttachmentSource(persistentVolumeName: "pv-\(claim)"),
+                                                                                   nodeName: node)))
+        }
+        // The node's own client certificate, over TLS.
+        let n1 = try KubeClient(configuration: k.server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await n1.shutdown() } }
+        let user = #"User "system:node:n1" cannot"#
+
+        let attachment = try await n1.get(VolumeAttachment.self, name: "va-n1")
+        #expect(attachment.spec.nodeName == "n1" && attachment.status?.attached == false)
+        await forbidden(#"volumeattachments.storage.k8s.io "va-n2" is forbidden: \#(user) get resource "volumeattachments" in API group "storage.k8s.io" at the cluster scope: no relationship found between node 'n1' and this object"#) {
+            _ = try await n1.get(VolumeAttachment.self, name: "va-n2")
+        }
+        await forbidden(#"volumeattachments.storage.k8s.io is forbidden: \#(user) list resource "volumeattachments" in API group "storage.k8s.io" at the cluster scope: can only get individual resources of this type"#) {
+            _ = try await n1.list(VolumeAttachment.self)
+        }
+        await forbidden(#"\#(user) patch resource "volumeattachments/status" in API group "storage.k8s.io" at the cluster scope: can only get individual resources of this type"#) {
+            _ = try await n1.patch(VolumeAttachment.self, name: "va-n1", patchType: .merge, .object(["status": .object(["attached": .bool(true)])]), subresource: "status")
+        }
+
+        // The kubelet's part of an expansion: capacity, conditions and the allocated resources' status, by patch…
+        let resized = try await n1.patch(PersistentVolumeClaim.self, name: "data", namespace: "default", patchType: .merge, .object(["status": .object([
+            "capacity": .object(["storage": .string("2Gi")]),
+            "conditions": .array([.object(["type": .string("FileSystemResizePending"), "status": .string("True")])]),
+            "allocatedResources": .object(["storage": .string("2Gi")]),
+            "allocatedResourceStatuses": .object(["storage": .string("NodeResizeInProgress")]),
+        ])]), subresource: "status")
+        #expect(resized.status?.capacity?["storage"].map { "\($0)" } == "2Gi")
+        #expect(resized.status?.conditions?.map(\.type) == ["FileSystemResizePending"])
+        // … and by update.
+        var claim = try await n1.get(PersistentVolumeClaim.self, name: "data", namespace: "default")
+        claim.status?.conditions = nil
+        claim.status?.allocatedResourceStatuses = nil
+        let updated = try await n1.updateStatus(claim)
+        #expect(updated.status?.conditions == nil && updated.status?.capacity?["storage"].map { "\($0)" } == "2Gi")
+
+        let restricted = #"persistentvolumeclaims "data" is forbidden: node "n1" is not allowed to update fields other than status.capacity and status.conditions: "#
+        await forbidden(restricted + #"{"status":{"phase":"Lost"}}"#) {
+            _ = try await n1.patch(PersistentVolumeClaim.self, name: "data", namespace: "default", patchType: .merge,
+                                   .object(["status": .object(["phase": .string("Lost")])]), subresource: "status")
+        }
+        await forbidden(restricted + #"{"metadata":{"labels":{"stolen":"yes"}}}"#) {
+            var relabelled = try await n1.get(PersistentVolumeClaim.self, name: "data", namespace: "default")
+            relabelled.metadata.labels = ["stolen": "yes"]
+            _ = try await n1.updateStatus(relabelled)
+        }
+        await forbidden(#"persistentvolumeclaims "other" is forbidden: \#(user) patch resource "persistentvolumeclaims/status" in API group "" in the namespace "default": no relationship found between node 'n1' and this object"#) {
+            _ = try await n1.patch(PersistentVolumeClaim.self, name: "other", namespace: "default", patchType: .merge,
+                                   .object(["status": .object(["capacity": .object(["storage": .string("5Gi")])])]), subresource: "status")
+        }
+        await forbidden(#"persistentvolumeclaims "data" is forbidden: \#(user) patch resource "persistentvolumeclaims" in API group "" in the namespace "default": can only get individual resources of this type"#) {
+            _ = try await n1.patch(PersistentVolumeClaim.self, name: "data", namespace: "default", patchType: .merge,
+                                   .object(["spec": .object(["resources": .object(["requests": .object(["storage": .string("5Gi")])])])]))
+        }
+        let stored = try await admin.get(PersistentVolumeClaim.self, name: "data", namespace: "default")
+        #expect(stored.status?.phase == "Pending" && stored.metadata.labels?["stolen"] == nil)
+        #expect(try await admin.get(PersistentVolumeClaim.self, name: "other", namespace: "default").status?.capacity == nil)
+    }
+
     /// Expects `body` to fail with an error that says `message`.
     func forbidden(_ message: String, _ body: () async throws -> Void) async {
         do {

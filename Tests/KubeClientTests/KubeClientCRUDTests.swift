@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 import Logging
+import TestSupport
 import Testing
 
 /// CRUD, errors, paging, selectors, patch and subresources against a real `swiftlet server`.
@@ -77,6 +78,30 @@ import Testing
         }, "expected a transport error")
         guard case .transport(let request, _) = error else { Issue.record("unexpected \(error)"); return }
         #expect(request == "GET /api/v1/namespaces/default")
+        try await client.shutdown()
+    }
+
+    @Test("a refused connection fails at once with the dial's error (client-go's \"connect: connection refused\"), not after the connect timeout")
+    func refusedConnectionFailsAtOnce() async throws {
+        // A loopback port nothing listens on (bound to port 0, then released), and a connect timeout far beyond the
+        // wait below: a client that retried the dial until the timeout would lose the race against the sleep.
+        let port = try #require(try freeLoopbackPorts(1).first)
+        let client = try KubeClient(configuration: .init(server: URL(string: "http://127.0.0.1:\(port)")!, connectTimeout: .seconds(300)),
+                                    logger: .init(label: "t"))
+        for request in ["GET /api/v1/namespaces/default", "GET /api/v1/namespaces/kube-system"] {
+            let error = try await withThrowingTaskGroup(of: KubeClientError?.self, returning: KubeClientError?.self) { group in
+                group.addTask { await failure { _ = try await client.get(Namespace.self, name: String(request.split(separator: "/").last!)) } }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(60))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            let refused = try #require(error, "no answer within 60 s: the refused dial was retried")
+            #expect(refused.isConnectionRefused, "\(refused)")
+            #expect(refused.description == "\(request): dial tcp 127.0.0.1:\(port): connect: connection refused")
+        }
         try await client.shutdown()
     }
 

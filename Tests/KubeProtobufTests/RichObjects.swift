@@ -252,7 +252,16 @@ enum RichObjects {
             {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": \(metadata),
              "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "local",
                       "volumeMode": "Filesystem"},
-             "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": "1Gi"}}}
+             "status": {"phase": "Bound", "accessModes": ["ReadWriteOnce"], "capacity": {"storage": "2Gi"},
+                        "conditions": [{"type": "FileSystemResizePending", "status": "True", "lastTransitionTime": "2024-05-01T12:00:00Z",
+                                        "message": "Waiting for user to (re-)start a pod to finish file system resize of volume on node."}],
+                        "allocatedResources": {"storage": "2Gi"}, "allocatedResourceStatuses": {"storage": "NodeResizePending"}}}
+            """,
+        "VolumeAttachment": """
+            {"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttachment", "metadata": {"name": "csi-0123abcd"},
+             "spec": {"attacher": "csi.example.com", "source": {"persistentVolumeName": "pv-1"}, "nodeName": "node-1"},
+             "status": {"attached": true, "attachmentMetadata": {"devicePath": "/dev/vdb"},
+                        "detachError": {"time": "2024-05-01T12:00:00Z", "message": "timed out", "errorCode": 4}}}
             """,
         "PersistentVolume": """
             {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "local-1", "finalizers": ["kubernetes.io/pv-protection"]},

@@ -200,6 +200,14 @@ struct KubeletEndToEndTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(log.contains("stdout F hello prepared"), "\(log)")
+        // The pod's start-up timeline, one structured line in the agent's log once its status said Running.
+        var trace: Substring?
+        for _ in 0..<50 where trace == nil {
+            let agentLog = (try? String(contentsOfFile: cluster.agent.logFile, encoding: .utf8)) ?? ""
+            trace = agentLog.split(separator: "\n").first { $0.contains("observed pod startup") && $0.contains("pod=default/app") }
+            if trace == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(["sandboxMs=", "createdMs=", "startedMs=", "runningMs="].allSatisfy { trace?.contains($0) == true }, "\(String(describing: trace))")
         #expect(log.contains("pass=s3cret name=app node=\(cluster.nodeName)"), "\(log)")
         // kubectl logs goes through the API server's pods/log to the agent's server.
         let logs = try await cluster.kubectl(["logs", "app", "-c", "main"])

@@ -55,6 +55,10 @@ extension KubeletEndToEndTests {
         let uid = try #require(running.metadata.uid)
         let node = "/api/v1/nodes/\(cluster.nodeName)/proxy"
         func raw(_ path: String) async throws -> String { try await cluster.kubectl(["get", "--raw", path]) }
+        // Traffic into the pod's network namespace over this test's bridge (ARP, a SYN in, a RST out), for its network
+        // counters below.
+        let podIP = try #require(running.status?.podIP)
+        _ = try await runCommand("/usr/bin/curl", ["-s", "--noproxy", "*", "--max-time", "5", "http://\(podIP):1/"])
 
         #expect(try await raw(node + "/healthz") == "ok")
         // Counted as upstream counts connecters.
@@ -86,6 +90,13 @@ extension KubeletEndToEndTests {
         #expect(((container["cpu"] as? [String: Any])?["usageCoreNanoSeconds"] as? Int ?? 0) > 0, "\(container)")
         #expect((container["cpu"] as? [String: Any])?["usageNanoCores"] != nil, "\(container)")
         #expect(((container["memory"] as? [String: Any])?["workingSetBytes"] as? Int ?? 0) > 0, "\(container)")
+        // The pod's network namespace: its eth0 inline (upstream's default interface) and in the list, without lo.
+        let podNetwork = try #require(podStats["network"] as? [String: Any], "\(podStats)")
+        #expect(podNetwork["name"] as? String == "eth0" && (podNetwork["rxBytes"] as? Int ?? 0) > 0 && (podNetwork["txBytes"] as? Int ?? 0) > 0,
+                "\(podNetwork)")
+        #expect((podNetwork["interfaces"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["eth0"], "\(podNetwork)")
+        let nodeInterfaces = try #require((nodeStats["network"] as? [String: Any])?["interfaces"] as? [[String: Any]], "\(nodeStats)")
+        #expect(!nodeInterfaces.isEmpty && !nodeInterfaces.contains { ($0["name"] as? String)?.hasPrefix("lo") == true }, "\(nodeInterfaces)")
 
         // What metrics-server scrapes.
         let resource = try await raw(node + "/metrics/resource")
@@ -122,6 +133,17 @@ extension KubeletEndToEndTests {
         #expect((value("container_memory_working_set_bytes", podCgroup) ?? 0) > 0, "the pod's cgroup")
         #expect((value("container_cpu_usage_seconds_total", podCgroup.replacingOccurrences(of: "container=\"\",", with: "container=\"\",cpu=\"total\",")) ?? 0) > 0)
         #expect(cadvisor.contains(#/\ncontainer_memory_working_set_bytes\{container="",id="/",image="",name="",namespace="",pod=""\} [1-9]/#), "the machine")
+        // cAdvisor's network counters on the pod's series, per interface of its network namespace (eth0; lo left out).
+        let podInterface = podCgroup.replacingOccurrences(of: "image=\"\",", with: "image=\"\",interface=\"eth0\",")
+        for name in ["receive_bytes", "receive_packets", "transmit_bytes", "transmit_packets"] {
+            #expect((value("container_network_\(name)_total", podInterface) ?? 0) > 0, "\(name): \(cadvisor.prefix(6000))")
+        }
+        for name in ["receive_errors", "receive_packets_dropped", "transmit_errors", "transmit_packets_dropped"] {
+            #expect(value("container_network_\(name)_total", podInterface) != nil, "\(name)")
+        }
+        #expect(cadvisor.contains("# HELP container_network_receive_bytes_total Cumulative count of bytes received\n"
+                                  + "# TYPE container_network_receive_bytes_total counter\n"))
+        #expect(!cadvisor.contains("interface=\"lo\""))
         #expect(cadvisor.contains("\ncontainer_scrape_error 0\n"))
 
         // Probe results: the readiness probe counted per run.
@@ -134,6 +156,23 @@ extension KubeletEndToEndTests {
         #expect(probes.contains("# TYPE prober_probe_total counter\n"))
         #expect(probes.contains("\nprober_probe_total{container=\"busy\",namespace=\"default\",pod=\"busy\",pod_uid=\"\(uid)\",probe_type=\"Readiness\",result=\"successful\"} "),
                 "\(probes)")
+        // And how long it took: upstream's histogram (labels without result or pod_uid, client_golang's default
+        // buckets), its count matching the successful runs counted before it in the same scrape.
+        #expect(probes.contains("# HELP prober_probe_duration_seconds [ALPHA] Duration in seconds for a probe response.\n"
+                                + "# TYPE prober_probe_duration_seconds histogram\n"), "\(probes)")
+        let series = "container=\"busy\",namespace=\"default\",pod=\"busy\",probe_type=\"Readiness\""
+        let bounds = probes.split(separator: "\n").filter { $0.hasPrefix("prober_probe_duration_seconds_bucket{\(series),le=\"") }
+            .compactMap { $0.firstMatch(of: #/le="([^"]+)"\} /#).map { String($0.output.1) } }
+        #expect(bounds == ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"], "\(probes)")
+        func probeSample(_ line: String) -> Double? {
+            probes.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+        }
+        let observed = try #require(probeSample("prober_probe_duration_seconds_count{\(series)}"), "\(probes)")
+        let successes = try #require(probeSample(
+            "prober_probe_total{container=\"busy\",namespace=\"default\",pod=\"busy\",pod_uid=\"\(uid)\",probe_type=\"Readiness\",result=\"successful\"}"))
+        #expect(observed >= 1 && observed == successes, "\(probes)")
+        #expect(probeSample("prober_probe_duration_seconds_bucket{\(series),le=\"+Inf\"}") == observed)
+        #expect((probeSample("prober_probe_duration_seconds_sum{\(series)}") ?? 0) > 0, "an exec probe takes time")
 
         // What runs per the runtime.
         let runningPods = try KubeJSON.decode(ObjectList<Pod>.self, from: Data(try await raw(node + "/runningpods/").utf8))

@@ -22,7 +22,7 @@ import Glibc
             try await Scenario(lab: lab, started: started).run()
         }
         print("e2e: lab down took \(teardown.duration); whole suite \(ContinuousClock.now - started)")
-        #expect(teardown.leftovers.isEmpty, "lab down left: \(teardown.leftovers.joined(separator: "\n"))")
+        #expect(teardown.leftovers.isEmpty, "lab down left: \(teardown.leftovers.joined(separator: "\n"))\n\(teardown.logTails)")
         #expect(teardown.output.contains("its agent is not running; starting one to remove the node's pods"), "\(teardown.output)")
         #expect(teardown.sandboxCount > 0)
     }

@@ -14,7 +14,7 @@ public enum KubeKinds {
         EndpointSlice.self,
         Lease.self,
         PriorityClass.self,
-        StorageClass.self,
+        StorageClass.self, VolumeAttachment.self,
         PodDisruptionBudget.self,
         Role.self, ClusterRole.self, RoleBinding.self, ClusterRoleBinding.self,
         CertificateSigningRequest.self,

@@ -71,15 +71,49 @@ public struct VolumeResourceRequirements: Codable, Sendable, Hashable {
     }
 }
 
-/// core/v1 `PersistentVolumeClaimStatus`: `Pending`, `Bound` or `Lost`, and what was bound.
+/// core/v1 `PersistentVolumeClaimStatus`: `Pending`, `Bound` or `Lost`, what was bound, and how a resize is going
+/// (`conditions`, and `allocatedResources`/`allocatedResourceStatuses` of RecoverVolumeExpansionFailure, beta and on
+/// by default since 1.32). The VolumeAttributesClass fields are left out: their gate is off by default, and upstream
+/// drops them then.
 public struct PersistentVolumeClaimStatus: Codable, Sendable, Hashable {
     public var phase: String?
     public var accessModes: [String]?
     public var capacity: [String: Quantity]?
+    /// `Resizing`, `FileSystemResizePending`, … (merged by `type`).
+    public var conditions: [PersistentVolumeClaimCondition]?
+    public var allocatedResources: [String: Quantity]?
+    /// Per resource: `ControllerResizeInProgress`, `ControllerResizeFailed`, `NodeResizePending`,
+    /// `NodeResizeInProgress`, `NodeResizeFailed`.
+    public var allocatedResourceStatuses: [String: String]?
 
-    public init(phase: String? = nil, accessModes: [String]? = nil, capacity: [String: Quantity]? = nil) {
+    public init(phase: String? = nil, accessModes: [String]? = nil, capacity: [String: Quantity]? = nil,
+                conditions: [PersistentVolumeClaimCondition]? = nil, allocatedResources: [String: Quantity]? = nil,
+                allocatedResourceStatuses: [String: String]? = nil) {
         self.phase = phase
         self.accessModes = accessModes
         self.capacity = capacity
+        self.conditions = conditions
+        self.allocatedResources = allocatedResources
+        self.allocatedResourceStatuses = allocatedResourceStatuses
+    }
+}
+
+/// core/v1 `PersistentVolumeClaimCondition`: the state of a claim's resize.
+public struct PersistentVolumeClaimCondition: Codable, Sendable, Hashable {
+    public var type: String
+    public var status: String
+    public var lastProbeTime: Time?
+    public var lastTransitionTime: Time?
+    public var reason: String?
+    public var message: String?
+
+    public init(type: String, status: String, lastProbeTime: Time? = nil, lastTransitionTime: Time? = nil,
+                reason: String? = nil, message: String? = nil) {
+        self.type = type
+        self.status = status
+        self.lastProbeTime = lastProbeTime
+        self.lastTransitionTime = lastTransitionTime
+        self.reason = reason
+        self.message = message
     }
 }

@@ -154,8 +154,9 @@ public final class Informer<K: KubeObject>: Sendable {
 
     /// Cached objects, sorted by key, optionally only one namespace's and only those matching a label selector.
     public func list(namespace: String? = nil, labelSelector: LabelSelectorExpression = .everything) -> [K] {
+        // Sorting the keys and looking the objects up moves strings, not whole objects, while sorting.
         let objects = state.withLock { s in
-            s.cache.sorted { $0.key < $1.key }.map(\.value)
+            s.cache.keys.sorted().map { s.cache[$0]! }
         }
         return objects.filter { object in
             (namespace == nil || object.metadata.namespace == namespace) && labelSelector.matches(object)

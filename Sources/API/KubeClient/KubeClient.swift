@@ -39,6 +39,10 @@ public final class KubeClient: Sendable {
     private static func makeHTTPClient(_ configuration: Configuration, logger: Logger) throws(KubeClientError) -> HTTPClient {
         var http = HTTPClient.Configuration()
         http.timeout = HTTPClient.Configuration.Timeout(connect: configuration.connectTimeout.timeAmount)
+        // A failed dial fails its request at once, with its error ("connection refused"), as client-go's does, instead
+        // of being retried with back-off until the connect timeout: the callers that must keep trying (the heartbeat,
+        // informers' reflectors) retry on their own schedules.
+        http.connectionPool.retryConnectionEstablishment = false
         // The API server does not redirect; following one could leak the bearer token to another host.
         http.redirectConfiguration = .disallow
         // Every informer holds a watch connection; the default of 8 per host would starve ordinary requests.
@@ -170,7 +174,7 @@ public final class KubeClient: Sendable {
             body = try await response.body.collect(upTo: 256 << 20)
         } catch {
             logger.debug("request failed", metadata: ["request": "\(request)", "error": "\(error)"])
-            throw .transport(request: request.description, cause: error)
+            throw .transport(request: request.description, cause: ConnectionRefused.naming(error, server: configuration.server))
         }
         logger.trace("request", metadata: ["request": "\(request)", "code": "\(code)",
                                            "duration": "\(ContinuousClock.now - start)"])

@@ -1,5 +1,7 @@
 import Foundation
 import KubeAPI
+import NIOCore
+import NIOPosix
 
 /// Everything a `KubeClient` call can fail with.
 ///
@@ -67,7 +69,11 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
         case .gone(let status, let request):
             "\(request): 410 \(status.reason ?? "Gone"): \(status.message ?? "")"
         case .transport(let request, let cause):
-            "\(request): transport error: \(cause)"
+            if let address = Self.refusedAddress(cause) {
+                "\(request): dial tcp \(address): connect: connection refused"
+            } else {
+                "\(request): transport error: \(cause)"
+            }
         case .serialization(let request, let cause):
             "\(request): cannot encode the request or decode the response: \(cause)"
         case .configuration(let message):
@@ -75,6 +81,21 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
         case .invalidRequest(let message):
             "invalid request: \(message)"
         }
+    }
+
+    /// Whether the request never reached the server because the connection was refused (ECONNREFUSED: nothing
+    /// listens at its address), which client-go reports as `dial tcp HOST:PORT: connect: connection refused`.
+    public var isConnectionRefused: Bool {
+        guard case .transport(_, let cause) = self else { return false }
+        return Self.refusedAddress(cause) != nil
+    }
+
+    /// `host:port` (`[::1]:port` for IPv6) of the address that refused the connection, when `cause` is a refused dial.
+    static func refusedAddress(_ cause: any Error) -> String? {
+        if let refused = cause as? ConnectionRefused { return refused.address }
+        guard let failure = cause as? NIOConnectionError,
+              let refused = failure.connectionErrors.first(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) else { return nil }
+        return ConnectionRefused.address(host: refused.target.ipAddress ?? failure.host, port: refused.target.port ?? failure.port)
     }
 
     /// The error for a non-2xx response: a `Status` body is used as is, anything else becomes the message.
@@ -106,4 +127,21 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
         default: code >= 500 ? "InternalError" : "Unknown"
         }
     }
+}
+
+/// A dial the server refused (ECONNREFUSED) — NIO reports it as a bare `IOError` when the server is an IP address —
+/// with the address dialled, which the error names as Go's dialer does.
+struct ConnectionRefused: Error, CustomStringConvertible {
+    let address: String
+
+    /// `host:port`, the host in brackets when it is an IPv6 address.
+    static func address(host: String, port: Int) -> String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
+
+    /// `cause` as a `ConnectionRefused` to `server` when it is a bare refused dial, else unchanged.
+    static func naming(_ cause: any Error, server: URL) -> any Error {
+        guard (cause as? IOError)?.errnoCode == ECONNREFUSED, let host = server.host else { return cause }
+        return ConnectionRefused(address: address(host: host, port: server.port ?? (server.scheme == "https" ? 443 : 80)))
+    }
+
+    var description: String { "dial tcp \(address): connect: connection refused" }
 }

@@ -113,6 +113,7 @@ extension MergeKeys {
             "PersistentVolumeClaim": with(meta, ["status.conditions": .keyed("type")]),
             "PersistentVolume": meta,
             "StorageClass": meta,
+            "VolumeAttachment": meta,
             "ServiceAccount": with(meta, ["secrets": .keyed("name")]),
             "HorizontalPodAutoscaler": with(meta, ["status.conditions": .keyed("type")]),
             "PodDisruptionBudget": with(meta, [

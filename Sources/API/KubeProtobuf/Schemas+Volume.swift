@@ -293,6 +293,17 @@ extension Schemas {
             Field(1, "phase", .string),
             Field(2, "accessModes", .string, .repeated),
             Field(3, "capacity", .map(.quantity)),
+            Field(4, "conditions", .message("core.v1.PersistentVolumeClaimCondition"), .repeated),
+            Field(5, "allocatedResources", .map(.quantity)),
+            Field(7, "allocatedResourceStatuses", .map(.string)),
+        ]),
+        MessageSchema("core.v1.PersistentVolumeClaimCondition", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "status", .string, .keepsZero),
+            Field(3, "lastProbeTime", .time),
+            Field(4, "lastTransitionTime", .time),
+            Field(5, "reason", .string),
+            Field(6, "message", .string),
         ]),
         MessageSchema("core.v1.VolumeResourceRequirements", [
             Field(1, "limits", .map(.quantity)),
@@ -317,7 +328,7 @@ extension Schemas {
 }
 
 extension Schemas {
-    /// core/v1 PersistentVolume and storage.k8s.io/v1 StorageClass messages.
+    /// core/v1 PersistentVolume and storage.k8s.io/v1 StorageClass and VolumeAttachment messages.
     static let persistentVolume: [MessageSchema] = [
         MessageSchema("core.v1.PersistentVolume", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
@@ -387,6 +398,31 @@ extension Schemas {
             Field(6, "allowVolumeExpansion", .bool),
             Field(7, "volumeBindingMode", .string),
             Field(8, "allowedTopologies", .message("core.v1.TopologySelectorTerm"), .repeated),
+        ]),
+        MessageSchema("storage.v1.VolumeAttachment", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("storage.v1.VolumeAttachmentSpec")),
+            Field(3, "status", .message("storage.v1.VolumeAttachmentStatus")),
+        ]),
+        MessageSchema("storage.v1.VolumeAttachmentSpec", [
+            Field(1, "attacher", .string, .keepsZero),
+            Field(2, "source", .message("storage.v1.VolumeAttachmentSource")),
+            Field(3, "nodeName", .string, .keepsZero),
+        ]),
+        MessageSchema("storage.v1.VolumeAttachmentSource", [
+            Field(1, "persistentVolumeName", .string, .keepsZero),
+            Field(2, "inlineVolumeSpec", .message("core.v1.PersistentVolumeSpec")),
+        ]),
+        MessageSchema("storage.v1.VolumeAttachmentStatus", [
+            Field(1, "attached", .bool, .keepsZero),
+            Field(2, "attachmentMetadata", .map(.string)),
+            Field(3, "attachError", .message("storage.v1.VolumeError")),
+            Field(4, "detachError", .message("storage.v1.VolumeError")),
+        ]),
+        MessageSchema("storage.v1.VolumeError", [
+            Field(1, "time", .time),
+            Field(2, "message", .string),
+            Field(3, "errorCode", .int32),
         ]),
         MessageSchema("core.v1.TopologySelectorTerm", [
             Field(1, "matchLabelExpressions", .message("core.v1.TopologySelectorLabelRequirement"), .repeated),

@@ -30,7 +30,7 @@ enum Schemas {
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
             "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
             "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],
-            "storage.k8s.io/v1": ["StorageClass": "storage.v1.StorageClass"],
+            "storage.k8s.io/v1": ["StorageClass": "storage.v1.StorageClass", "VolumeAttachment": "storage.v1.VolumeAttachment"],
             "certificates.k8s.io/v1": ["CertificateSigningRequest": "certificates.v1.CertificateSigningRequest"],
             "rbac.authorization.k8s.io/v1": [
                 "Role": "rbac.v1.Role", "ClusterRole": "rbac.v1.ClusterRole", "RoleBinding": "rbac.v1.RoleBinding",

@@ -36,6 +36,7 @@ enum ListSemantics {
         "NodeStatus.conditions": keyed("type"),
         "NodeStatus.addresses": keyed("type"),
         "NamespaceStatus.conditions": keyed("type"),
+        "PersistentVolumeClaimStatus.conditions": keyed("type"),
         "DeploymentStatus.conditions": keyed("type"),
         "ReplicaSetStatus.conditions": keyed("type"),
         "DaemonSetStatus.conditions": keyed("type"),

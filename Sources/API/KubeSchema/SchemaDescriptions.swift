@@ -60,6 +60,7 @@ enum SchemaDescriptions {
         "PersistentVolumeSpec": "The capacity, access modes, reclaim policy, claim binding and source of a persistent volume.",
         "PersistentVolumeStatus": "The current phase of a persistent volume.",
         "StorageClass": "A class of storage: its provisioner, parameters, reclaim policy and binding mode.",
+        "VolumeAttachment": "A request to attach a volume to a node, and whether the attacher has.",
         "CronJob": "Creates jobs on a repeating schedule.",
         "CronJobSpec": "The schedule, concurrency policy, history limits and job template of a cron job.",
         "CronJobStatus": "The most recently observed state of a cron job.",

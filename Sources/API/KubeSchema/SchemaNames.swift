@@ -41,6 +41,7 @@ enum SchemaNames {
             "io.k8s.api.coordination.v1": ["LeaseSpec"],
             "io.k8s.api.autoscaling.v1": ["ScaleSpec", "ScaleStatus"],
             "io.k8s.api.policy.v1": ["PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
+            "io.k8s.api.storage.v1": ["VolumeAttachmentSpec", "VolumeAttachmentSource", "VolumeAttachmentStatus", "VolumeError"],
             "io.k8s.api.certificates.v1": ["CertificateSigningRequestSpec", "CertificateSigningRequestStatus", "CertificateSigningRequestCondition"],
         ]
         return Dictionary(uniqueKeysWithValues: table.flatMap { package, names in names.map { ($0, package) } })

@@ -32,7 +32,7 @@ struct ClusterBench {
             }
             report.print()
             if !teardown.leftovers.isEmpty {
-                progress("lab down left: " + teardown.leftovers.joined(separator: "; "))
+                progress("lab down left: " + teardown.leftovers.joined(separator: "; ") + "\n" + teardown.logTails)
                 exit(1)
             }
         } catch {

@@ -98,7 +98,8 @@ public enum Lab {
 
     /// Stops every agent (in parallel; each removes its pods), then the runtimes, then the server; deletes the
     /// namespaces, veths, bridge, the nodes' cgroups, any mount left below the lab directory, and the directory
-    /// (but for `logs/` with `keepLogs`, after a failed `lab up`). Returns what could not be removed.
+    /// (but for `logs/` with `keepLogs`: after a failed `lab up`, or asked for with `lab down --keep-logs`). Returns
+    /// what could not be removed.
     @discardableResult
     public static func down(_ state: LabState, launcher: ClusterLauncher, keepLogs: Bool = false) async -> [String] {
         var daemons = state.daemons.compactMap { record -> Daemon? in

@@ -92,6 +92,9 @@ struct LabDownCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The lab's directory.")
     var dir = "/var/lib/swiftlet-lab"
 
+    @Flag(name: .long, help: "Keep the daemons' logs in DIR/logs; everything else is removed.")
+    var keepLogs = false
+
     func run() async throws {
         let directory = URL(fileURLWithPath: dir).standardizedFileURL.path
         let state: LabState
@@ -102,8 +105,8 @@ struct LabDownCommand: AsyncParsableCommand {
         }
         let launcher = ClusterLauncher(executable: ClusterLauncher.currentExecutable, logDirectory: directory + "/logs",
                                        logger: Logging.make(label: "swiftlet.lab", level: "info")) { Console.line("lab: \($0)") }
-        let failures = await Lab.down(state, launcher: launcher)
+        let failures = await Lab.down(state, launcher: launcher, keepLogs: keepLogs)
         guard failures.isEmpty else { throw ExitMessage("lab: could not remove: " + failures.joined(separator: "; ")) }
-        Console.line("lab: down")
+        Console.line(keepLogs ? "lab: down (logs kept in \(launcher.logDirectory))" : "lab: down")
     }
 }

@@ -10,7 +10,12 @@ struct ManagedFieldsUpdate: Sendable {
 
     /// `oldValue` is `old` as a JSON value when the caller has it already: parsed from the stored bytes, which are
     /// what encoding `old` again would give (the store keeps each object as the server encoded it).
-    func record<K: KubeObject>(on object: inout K, old: K?, oldValue: JSONValue? = nil) throws {
+    ///
+    /// Returns `object` as a JSON value with its new managedFields, apiVersion and kind — what `KubeJSON.value(of:)`
+    /// gives for the updated object — so that the caller can store it (`StoredObject.encode(value:)`) without
+    /// encoding the object once more.
+    @discardableResult
+    func record<K: KubeObject>(on object: inout K, old: K?, oldValue: JSONValue? = nil) throws -> JSONValue {
         let newValue = try Self.value(of: object)
         let oldValue = try oldValue ?? old.map(Self.value(of:))
         let updated = try Patching.status(for: K.resource) {
@@ -20,6 +25,7 @@ struct ManagedFieldsUpdate: Sendable {
         object.metadata.managedFields = try updated[path: ["metadata", "managedFields"]].map { entries in
             try (entries.arrayValue ?? []).map(ManagedFieldsEntry.init(json:))
         }
+        return updated
     }
 
     /// The object as `FieldManager` reads it, with its apiVersion and kind; the managedFields entries are put in as

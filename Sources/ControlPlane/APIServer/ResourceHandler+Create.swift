@@ -52,14 +52,14 @@ extension ResourceHandler {
             await strategy.afterDelete(object, context: core.admission)
             throw error
         }
-        if let manager { try manager.record(on: &object, old: nil) }
+        let recorded = try manager.map { try $0.record(on: &object, old: nil) }
         if request.isDryRun {
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: 0), status: 201)
         }
         let key = StoredObject.key(info, namespace: object.metadata.namespace, name: name)
         do {
-            let stored = try StoredObject.encode(object)
+            let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
             let revision = try await core.store.create(key: key, value: stored, ttl: strategy.timeToLive(object))
             return .json(StoredObject.withResourceVersion(stored, revision), status: 201)
         } catch {

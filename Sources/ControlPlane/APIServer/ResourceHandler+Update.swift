@@ -36,6 +36,7 @@ extension ResourceHandler {
                subresource: String?, manager: ManagedFieldsUpdate?, oldValue: JSONValue? = nil) async throws -> APIResponse {
         var object = incoming
         try reconcileNamespace(&object, path: path)
+        let requested = object
         if subresource == "status" {
             object = strategy.mergeStatus(object, into: old)
         }
@@ -55,13 +56,14 @@ extension ResourceHandler {
         let name = old.metadata.name ?? ""
         if let security = core.security, let user = request.user {
             if let subresource {
-                try await strategy.authorizeSubresourceWrite(object, old: old, subresource: subresource, user: user, security: security)
+                try await strategy.authorizeSubresourceWrite(object, requested: requested, old: old, subresource: subresource, user: user, security: security)
             } else {
                 try await strategy.authorizeWrite(object, old: old, namespace: path.namespace ?? "", user: user, security: security)
             }
         }
         try throwIfInvalid(MetadataValidation.validate(object.metadata) + strategy.validate(object, old: old), name: name)
-        if let manager { try manager.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
+        // The recorded value is the object as stored: printing it spares encoding the object again.
+        let recorded = try manager.map { try $0.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
 
         var comparable = object, previous = old
         comparable.metadata.resourceVersion = nil
@@ -80,7 +82,7 @@ extension ResourceHandler {
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: deleted.modRevision))
         }
-        let stored = try StoredObject.encode(object)
+        let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
         // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
         let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
         return .json(StoredObject.withResourceVersion(stored, revision))

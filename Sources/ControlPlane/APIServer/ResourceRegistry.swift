@@ -23,6 +23,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(PersistentVolumeClaimStrategy(), core: core),
             ResourceHandler(PersistentVolumeStrategy(), core: core),
             ResourceHandler(StorageClassStrategy(), core: core),
+            ResourceHandler(VolumeAttachmentStrategy(), core: core),
             ResourceHandler(DeploymentStrategy(), core: core),
             ResourceHandler(ReplicaSetStrategy(), core: core),
             ResourceHandler(DaemonSetStrategy(), core: core),

@@ -27,7 +27,9 @@ protocol ResourceStrategy<Object>: Sendable {
     /// the request's `namespace`; throws the 403. Runs only on a server that authenticates.
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws
     /// The same for a write through a subresource (`status`): a CSR's certificate needs `sign` on its signer.
-    func authorizeSubresourceWrite(_ object: Object, old: Object, subresource: String, user: Identity, security: Security) async throws
+    /// `object` is what will be stored (the status merged into `old`), `requested` the object the request asked for
+    /// (what upstream's admission plugins see: NodeRestriction compares a node's claim status write with `old`).
+    func authorizeSubresourceWrite(_ object: Object, requested: Object, old: Object, subresource: String, user: Identity, security: Security) async throws
     /// Whether two versions differ in what `generation` counts (spec and friends, not metadata/status).
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
@@ -62,7 +64,7 @@ extension ResourceStrategy {
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
-    func authorizeSubresourceWrite(_ object: Object, old: Object, subresource: String, user: Identity, security: Security) async throws {}
+    func authorizeSubresourceWrite(_ object: Object, requested: Object, old: Object, subresource: String, user: Identity, security: Security) async throws {}
     func specChanged(_ object: Object, old: Object) -> Bool {
         var a = object, b = old
         a.metadata = ObjectMeta()

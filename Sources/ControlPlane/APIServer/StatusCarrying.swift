@@ -18,6 +18,7 @@ extension StatefulSet: StatusCarrying {}
 extension CronJob: StatusCarrying {}
 extension PersistentVolumeClaim: StatusCarrying {}
 extension PersistentVolume: StatusCarrying {}
+extension VolumeAttachment: StatusCarrying {}
 
 extension ResourceStrategy where Object: StatusCarrying {
     var hasStatus: Bool { true }

@@ -26,6 +26,15 @@ enum StoredObject {
         return try KubeJSON.encode(copy)
     }
 
+    /// Encodes an object given as its JSON value (`KubeJSON.value(of:)` of the object, with apiVersion and kind) for
+    /// storage: the same document as `encode(_:)` of the typed object, printed from the value instead of encoding
+    /// the object again.
+    static func encode(value: JSONValue) -> Data {
+        var copy = value
+        copy["metadata"]?["resourceVersion"] = nil
+        return copy.serialized()
+    }
+
     /// Inserts `"resourceVersion":"rv"` as the first member of the top-level `metadata` object.
     /// A single scan that skips strings and nested values; the bytes are our own encoding, so `metadata` exists.
     static func withResourceVersion(_ data: Data, _ revision: Int64) -> Data {

@@ -154,10 +154,14 @@ public struct NodeLifecycleController: Controller {
         for name in deleted { logger.info("observed a node deletion", metadata: ["node": "\(name)"]) }
 
         var zoneConditions: [String: [NodeCondition?]] = [:]
+        // The pods of each node, built from the cache the first time a node of this pass needs them: one pass over
+        // the pods instead of one per not-ready node (with thousands of nodes going not ready at once, listing and
+        // sorting every pod for each of them was most of the server's CPU).
+        var podsByNode: [String: [Pod]]?
         for node in nodeList {
             metrics.syncs.increment()
             do {
-                if let ready = try await checkNode(node), node.metadata.labels?[Self.excludeDisruptionLabel] == nil {
+                if let ready = try await checkNode(node, podsByNode: &podsByNode), node.metadata.labels?[Self.excludeDisruptionLabel] == nil {
                     zoneConditions[Self.zone(of: node), default: []].append(ready.current)
                 }
             } catch {
@@ -170,7 +174,8 @@ public struct NodeLifecycleController: Controller {
     }
 
     /// Health, tainting and pod readiness for one node; returns its Ready condition before and after.
-    func checkNode(_ cached: Node) async throws -> (observed: NodeCondition, current: NodeCondition?)? {
+    /// `podsByNode` is the pods cache grouped by node, built here when first needed and reused by later calls.
+    func checkNode(_ cached: Node, podsByNode: inout [String: [Pod]]?) async throws -> (observed: NodeCondition, current: NodeCondition?)? {
         let name = cached.metadata.name ?? ""
         var node = cached
         var result: (observed: NodeCondition, current: NodeCondition?)?
@@ -196,7 +201,8 @@ public struct NodeLifecycleController: Controller {
                 // Upstream's RecordNodeStatusChange.
                 events.record(node, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady")
             }
-            let onNode = pods.list().filter { $0.spec?.nodeName == name }
+            if podsByNode == nil { podsByNode = Dictionary(grouping: pods.list(), by: { $0.spec?.nodeName ?? "" }) }
+            let onNode = podsByNode?[name] ?? []
             do {
                 try await markPodsNotReady(onNode, node: name)
             } catch {

@@ -297,8 +297,13 @@ public struct PersistentVolumeController: Controller {
             claim.metadata.annotations = annotations
             claim = try await client.update(claim)
         }
-        let status = PersistentVolumeClaimStatus(phase: "Bound", accessModes: volume.spec?.accessModes, capacity: volume.spec?.capacity)
-        if claim.status?.phase != status.phase || claim.status?.accessModes != status.accessModes || claim.status?.capacity != status.capacity {
+        // Upstream's updateClaimStatus: the capacity is the volume's when the claim becomes Bound, and not clobbered
+        // after (an expansion makes them differ on purpose); the resize conditions and allocations stay.
+        var status = claim.status ?? PersistentVolumeClaimStatus()
+        if status.phase != "Bound" { status.capacity = volume.spec?.capacity }
+        status.phase = "Bound"
+        status.accessModes = volume.spec?.accessModes
+        if claim.status != status {
             claim.status = status
             _ = try await client.updateStatus(claim)
             logger.info("bound claim to volume", metadata: ["claim": "\(claimKey)", "volume": "\(volumeName)"])

@@ -7,7 +7,10 @@ import LinuxSystem
 /// exports them — `container`, `id` (the cgroup), `image`, `name` (the container ID), `namespace`, `pod` — for each
 /// running container (CPU and memory from CRI `ListContainerStats`, so containerd's figures when it is the runtime; the
 /// limit from the container's cgroup), each pod's cgroup (`container=""`, read from cgroupfs: the sandbox is counted
-/// as cAdvisor counts it) and the machine (`id="/"`, from the kernel as `/stats/summary`'s node). Samples carry the
+/// as cAdvisor counts it) and the machine (`id="/"`, from the kernel as `/stats/summary`'s node). The pod's series and
+/// the machine's carry cAdvisor's network counters per `interface` (of the pod's network namespace, or the host's),
+/// without the interfaces cAdvisor ignores (lo, veth…); with containerd, cAdvisor itself puts a pod's on its sandbox
+/// container's series, which share the pod's `namespace` and `pod` labels. Samples carry the
 /// time they were read in milliseconds, except the spec and start-time gauges; `container_scrape_error` is 1 when the
 /// runtime could not be asked.
 struct CadvisorMetrics: Sendable {
@@ -20,6 +23,14 @@ struct CadvisorMetrics: Sendable {
         ("container_memory_rss", "Size of RSS in bytes.", "gauge"),
         ("container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed", "gauge"),
         ("container_memory_working_set_bytes", "Current working set in bytes.", "gauge"),
+        ("container_network_receive_bytes_total", "Cumulative count of bytes received", "counter"),
+        ("container_network_receive_errors_total", "Cumulative count of errors encountered while receiving", "counter"),
+        ("container_network_receive_packets_dropped_total", "Cumulative count of packets dropped while receiving", "counter"),
+        ("container_network_receive_packets_total", "Cumulative count of packets received", "counter"),
+        ("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", "counter"),
+        ("container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting", "counter"),
+        ("container_network_transmit_packets_dropped_total", "Cumulative count of packets dropped while transmitting", "counter"),
+        ("container_network_transmit_packets_total", "Cumulative count of packets transmitted", "counter"),
         ("container_scrape_error", "1 if there was an error while getting container metrics, 0 otherwise", "gauge"),
         ("container_spec_memory_limit_bytes", "Memory limit for the container.", "gauge"),
         ("container_start_time_seconds", "Start time of the container since unix epoch in seconds.", "gauge"),
@@ -33,6 +44,8 @@ struct CadvisorMetrics: Sendable {
         /// nil: no spec gauge; 0: unlimited, as cAdvisor reports it.
         var memoryLimit: UInt64?
         var startTime: Date?
+        /// The interfaces of the network namespace the cgroup's processes are in (pods and the machine only).
+        var network: [InterfaceCounters] = []
         var timestamp: Int64
 
         var labels: [(String, String)] {
@@ -57,6 +70,7 @@ struct CadvisorMetrics: Sendable {
         root.workingSet = node.memory?.workingSetBytes
         root.rss = node.memory?.rssBytes
         root.startTime = node.startTime.flatMap(RFC3339.parse)
+        root.network = InterfaceCounters.read(pid: 1) ?? []
         rows.insert(root, at: 0)
 
         var text = PrometheusText()
@@ -74,6 +88,20 @@ struct CadvisorMetrics: Sendable {
             if let workingSet = row.workingSet { text.add("container_memory_working_set_bytes", labels, Double(workingSet), timestamp: row.timestamp) }
             if let limit = row.memoryLimit { text.add("container_spec_memory_limit_bytes", labels, Double(limit)) }
             if let started = row.startTime { text.add("container_start_time_seconds", labels, started.timeIntervalSince1970.rounded(.down)) }
+            for interface in row.network {
+                var withInterface = labels
+                withInterface.insert(("interface", interface.name), at: 3)
+                for (name, value) in [("container_network_receive_bytes_total", interface.rxBytes),
+                                      ("container_network_receive_errors_total", interface.rxErrors),
+                                      ("container_network_receive_packets_dropped_total", interface.rxDropped),
+                                      ("container_network_receive_packets_total", interface.rxPackets),
+                                      ("container_network_transmit_bytes_total", interface.txBytes),
+                                      ("container_network_transmit_errors_total", interface.txErrors),
+                                      ("container_network_transmit_packets_dropped_total", interface.txDropped),
+                                      ("container_network_transmit_packets_total", interface.txPackets)] {
+                    text.add(name, withInterface, Double(value), timestamp: row.timestamp)
+                }
+            }
         }
         text.add("container_scrape_error", [], scrapeError ? 1 : 0)
         return text.text
@@ -123,6 +151,8 @@ struct CadvisorMetrics: Sendable {
                 podRow.workingSet = usage.memoryWorkingSet
                 podRow.rss = usage.memoryRSS
                 if usage.memoryUsage != nil { podRow.memoryLimit = usage.memoryLimit ?? 0 }
+                // The pod's network namespace, through one of its containers' processes (they all share it).
+                podRow.network = InterfaceCounters.firstProcess(inCgroup: parent + "/" + container.id).flatMap(InterfaceCounters.read(pid:)) ?? []
                 podCgroups[uid] = podRow
             }
         }

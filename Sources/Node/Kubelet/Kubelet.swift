@@ -68,7 +68,8 @@ public struct Kubelet: ServiceLifecycle.Service {
             let events = pods.events()
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
-            let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection)
+            let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection,
+                                               cgroupRoot: configuration.cgroupRoot)
             server.summary = summary
             server.cadvisor = CadvisorMetrics(summary: summary, cgroupRoot: configuration.cgroupRoot)
             server.metrics = metrics

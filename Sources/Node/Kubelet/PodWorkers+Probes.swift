@@ -64,9 +64,11 @@ extension PodWorkers {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
+            let clock = ContinuousClock(), probeStart = clock.now
             let result = await prober.probe(probe, container: container, containerID: containerID, podIP: podIP)
             probeMetrics.record(.init(probeType: kind.rawValue, result: result == .success ? "successful" : "failed", container: container.name,
-                                      pod: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "", podUID: pod.metadata.uid ?? ""))
+                                      pod: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "", podUID: pod.metadata.uid ?? ""),
+                                duration: clock.now - probeStart)
             switch result {
             case .success:
                 successes += 1

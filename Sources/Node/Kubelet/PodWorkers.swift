@@ -27,6 +27,8 @@ actor PodWorkers {
     let probeMetrics = ProbeMetrics()
     /// When each pod was first seen, until all its containers run (`kubelet_pod_start_duration_seconds`).
     private var firstSeen: [String: ContinuousClock.Instant] = [:]
+    /// The start-up milestones of each new pod until its status first says Running ("observed pod startup").
+    private var startTraces: [String: PodStartTrace] = [:]
     /// Pods synced at least once (their next syncs are `update`s for `kubelet_pod_worker_duration_seconds`).
     private var synced: Set<String> = []
 
@@ -94,7 +96,10 @@ actor PodWorkers {
             mirrorChanged(pod)
             return
         }
-        if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" { firstSeen[uid] = firstSeen[uid] ?? .now }
+        if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" {
+            firstSeen[uid] = firstSeen[uid] ?? .now
+            if startTraces[uid] == nil { startTraces[uid] = PodStartTrace() }
+        }
         // The informer's echo of our own status write (``remember(_:)`` kept that version) changes nothing.
         let echo = pod.metadata.resourceVersion != nil && pods[uid]?.metadata.resourceVersion == pod.metadata.resourceVersion
         pods[uid] = pod
@@ -271,6 +276,7 @@ actor PodWorkers {
                 // What this sync saw is what the next relist compares with: only a change after it re-syncs the pod.
                 relisted[uid] = (view.sandboxes.map(Self.fingerprint) + view.containers.map(Self.fingerprint)).sorted()
                 try await writeStatus(pod, view: view)
+                traceRunning(uid)
             }
             statusPending.remove(uid)
         } catch {
@@ -321,6 +327,7 @@ actor PodWorkers {
             throw error
         }
         restartBackOff.reset(backOffKey)
+        startTraces[uid]?.mark(.sandbox)
         metrics.startedPods.increment()
         logger.info("sandbox started", metadata: ["pod": "\(Self.name(pod))", "sandbox": "\(id)"])
         return (try await sandboxState(id, attempt: attempt, pod: pod), true)
@@ -426,6 +433,17 @@ actor PodWorkers {
         return acted
     }
 
+    /// Logs a new pod's start-up milestones once the status this agent holds for it (the API server's answer to its
+    /// status write) says Running; a pod that never runs (it fails, or is deleted first) leaves no line.
+    private func traceRunning(_ uid: String) {
+        guard var trace = startTraces[uid], let pod = pods[uid], pod.status?.phase == "Running" else { return }
+        trace.mark(.running)
+        startTraces[uid] = nil
+        var metadata = trace.metadata
+        metadata["pod"] = "\(Self.name(pod))"
+        logger.info("observed pod startup", metadata: metadata)
+    }
+
     /// Records `kubelet_pod_start_duration_seconds` once every app container of a newly seen pod runs.
     private func recordStartIfRunning(_ pod: Pod, latest: [String: Runtime_V1_ContainerStatus]) {
         guard let uid = pod.metadata.uid, let seen = firstSeen[uid] else { return }
@@ -485,8 +503,10 @@ actor PodWorkers {
             create.config = config
             create.sandboxConfig = sandbox.config
             let id = try await connection.runtime.createContainer(create, options: RuntimeConnection.options()).containerID
+            startTraces[uid]?.mark(.created)
             events.record(pod, reason: "Created", message: "Created container \(container.name)", fieldPath: fieldPath)
             try await startCreated(id)
+            startTraces[uid]?.mark(.started)
             events.record(pod, reason: "Started", message: "Started container \(container.name)", fieldPath: fieldPath)
             metrics.startedContainers(containerType).increment()
             waiting[uid]?[container.name] = nil
@@ -679,6 +699,7 @@ actor PodWorkers {
         waiting[uid] = nil
         stopProbes(uid: uid)
         volumesRefreshed[uid] = nil
+        startTraces[uid] = nil
         restartBackOff.forget(prefix: uid + "/")
     }
 

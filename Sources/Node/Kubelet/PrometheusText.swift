@@ -17,8 +17,25 @@ struct PrometheusText {
     /// One sample of family `name`; labels in the order given, the timestamp in milliseconds when there is one.
     mutating func add(_ name: String, _ labels: [(String, String)] = [], _ value: Double, timestamp: Int64? = nil) {
         guard let index = families.firstIndex(where: { $0.name == name }) else { return }
-        let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
+        let rendered = Self.labelSet(labels)
         families[index].samples.append("\(name)\(rendered) \(Self.format(value))\(timestamp.map { " \($0)" } ?? "")\n")
+    }
+
+    /// One series of histogram family `name`: its `_bucket` samples (`le` last, as client_golang writes it, then
+    /// `+Inf`), `_sum` and `_count`; `cumulativeCounts[i]` counts the observations at most `buckets[i]`.
+    mutating func histogram(_ name: String, _ labels: [(String, String)], buckets: [Double], cumulativeCounts: [UInt64], sum: Double,
+                            count: UInt64) {
+        guard let index = families.firstIndex(where: { $0.name == name }) else { return }
+        func line(_ suffix: String, _ labels: [(String, String)], _ value: Double) -> String {
+            let rendered = Self.labelSet(labels)
+            return "\(name)\(suffix)\(rendered) \(Self.format(value))\n"
+        }
+        for (bound, cumulative) in zip(buckets, cumulativeCounts) {
+            families[index].samples.append(line("_bucket", labels + [("le", Self.format(bound))], Double(cumulative)))
+        }
+        families[index].samples.append(line("_bucket", labels + [("le", "+Inf")], Double(count)))
+        families[index].samples.append(line("_sum", labels, sum))
+        families[index].samples.append(line("_count", labels, Double(count)))
     }
 
     var text: String {
@@ -31,6 +48,11 @@ struct PrometheusText {
     static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
+    }
+
+    /// `{name="value",…}`, empty without labels.
+    static func labelSet(_ labels: [(String, String)]) -> String {
+        labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
     }
 
     static func escape(_ value: String) -> String {

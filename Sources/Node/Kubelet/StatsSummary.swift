@@ -1,6 +1,7 @@
 import CRI
 import Foundation
 import KubeAPI
+import LinuxSystem
 import Synchronization
 
 /// The kubelet's Summary API (`/stats/summary`, stats/v1alpha1) — what metrics-server and `kubectl get --raw
@@ -17,6 +18,7 @@ struct StatsSummary: Codable, Sendable {
         var startTime: String?
         var cpu: CPUStats?
         var memory: MemoryStats?
+        var network: NetworkStats?
         var fs: FsStats?
         var rlimit: RlimitStats?
     }
@@ -33,11 +35,12 @@ struct StatsSummary: Codable, Sendable {
         var containers: [ContainerStats]
         var cpu: CPUStats?
         var memory: MemoryStats?
+        var network: NetworkStats?
         var ephemeralStorage: FsStats?
         var processStats: ProcessStats?
 
         enum CodingKeys: String, CodingKey {
-            case podRef, startTime, containers, cpu, memory
+            case podRef, startTime, containers, cpu, memory, network
             case ephemeralStorage = "ephemeral-storage", processStats = "process_stats"
         }
     }
@@ -62,6 +65,39 @@ struct StatsSummary: Codable, Sendable {
         var usageBytes: UInt64?
         var workingSetBytes: UInt64?
         var rssBytes: UInt64?
+    }
+
+    /// A network namespace's interfaces, and inline the default one's (`eth0`; its `name` empty when there is none),
+    /// as upstream's `NetworkStats` with its embedded `InterfaceStats`.
+    struct NetworkStats: Codable, Sendable {
+        var time: String
+        var name: String
+        var rxBytes: UInt64?
+        var rxErrors: UInt64?
+        var txBytes: UInt64?
+        var txErrors: UInt64?
+        var interfaces: [InterfaceStats]?
+
+        /// Upstream's `network.DefaultInterfaceName`.
+        static let defaultInterface = "eth0"
+
+        init?(time: String, _ counters: [InterfaceCounters]?) {
+            guard let counters else { return nil }
+            let interfaces = counters.map { InterfaceStats(name: $0.name, rxBytes: $0.rxBytes, rxErrors: $0.rxErrors, txBytes: $0.txBytes, txErrors: $0.txErrors) }
+            let primary = interfaces.first { $0.name == Self.defaultInterface }
+            self.time = time
+            name = primary?.name ?? ""
+            (rxBytes, rxErrors, txBytes, txErrors) = (primary?.rxBytes, primary?.rxErrors, primary?.txBytes, primary?.txErrors)
+            self.interfaces = interfaces.isEmpty ? nil : interfaces
+        }
+    }
+
+    struct InterfaceStats: Codable, Sendable {
+        var name: String
+        var rxBytes: UInt64?
+        var rxErrors: UInt64?
+        var txBytes: UInt64?
+        var txErrors: UInt64?
     }
 
     struct FsStats: Codable, Sendable {
@@ -91,13 +127,16 @@ final class StatsSummaryProvider: Sendable {
     let nodeName: String
     let rootDirectory: String
     let connection: RuntimeConnection
+    /// `--cgroup-root`: pod cgroups live below `<cgroupRoot>/kubepods`.
+    let cgroupRoot: String
     /// Cumulative CPU nanoseconds and when they were read, by "node" or container ID.
     private let cpuSamples = Mutex<[String: (nanoseconds: UInt64, at: ContinuousClock.Instant)]>([:])
 
-    init(nodeName: String, rootDirectory: String, connection: RuntimeConnection) {
+    init(nodeName: String, rootDirectory: String, connection: RuntimeConnection, cgroupRoot: String) {
         self.nodeName = nodeName
         self.rootDirectory = rootDirectory
         self.connection = connection
+        self.cgroupRoot = cgroupRoot
     }
 
     /// The running containers, their CRI stats by container ID, and `pods` by UID: what every stats endpoint starts from.
@@ -123,6 +162,11 @@ final class StatsSummaryProvider: Sendable {
             var pod = podStats[uid] ?? StatsSummary.PodStats(
                 podRef: .init(name: name, namespace: namespace, uid: uid),
                 startTime: podsByUID[uid]?.status?.startTime?.description, containers: [])
+            if pod.network == nil, let object = podsByUID[uid] {
+                // The pod's network namespace, through one of its containers' processes (they all share it).
+                let cgroup = QOSClass(object).cgroupParent(podUID: uid, cgroupRoot: cgroupRoot) + "/" + container.id
+                pod.network = StatsSummary.NetworkStats(time: now, InterfaceCounters.firstProcess(inCgroup: cgroup).flatMap(InterfaceCounters.read(pid:)))
+            }
             let created = Date(timeIntervalSince1970: Double(container.createdAt) / 1e9)
             var entry = StatsSummary.ContainerStats(name: container.metadata.name, startTime: RFC3339.format(created, fractionalDigits: 0))
             if let stat = statsByID[container.id] {
@@ -213,6 +257,7 @@ final class StatsSummaryProvider: Sendable {
                             inodes: UInt64(filesystem.f_files), inodesUsed: UInt64(filesystem.f_files) - UInt64(filesystem.f_ffree))
         }
         let processes = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int($0) != nil }.count
+        node.network = StatsSummary.NetworkStats(time: now, InterfaceCounters.read(pid: 1))
         node.rlimit = .init(time: now, maxpid: Int64(read("/proc/sys/kernel/pid_max").trimmingCharacters(in: .whitespacesAndNewlines)),
                             curproc: Int64(processes))
         return node

@@ -4,9 +4,10 @@ import Store
 
 /// Upstream's Node authorizer for kubelets (`system:node:<name>` in `system:nodes`): secrets and configmaps (get, and
 /// list/watch by `metadata.name` field selector), persistent volume claims and resource claims only when a pod bound
-/// to the node uses them, persistent volumes only when bound
-/// to such a claim, ServiceAccount tokens only for accounts its pods run as, its own Lease only, and otherwise the
-/// fixed node rules (nodes, pods, pods/status, events, services, …). The relationships come from `NodeGraph`, kept
+/// to the node uses them (and a claim's `status` updated or patched, for volume expansion), persistent volumes only
+/// when bound to such a claim, VolumeAttachments (get) only when they attach to the node, ServiceAccount tokens only
+/// for accounts its pods run as, its own Lease only, and otherwise the fixed node rules (nodes, pods, pods/status,
+/// events, services, …). The relationships come from `NodeGraph`, kept
 /// from the store's watch, so a decision costs a look-up rather than a list of pods. Any other user gets no opinion
 /// here and goes on to RBAC.
 struct NodeAuthorizer: Sendable {
@@ -29,8 +30,16 @@ struct NodeAuthorizer: Sendable {
             guard a.subresource.isEmpty else { return .deny("cannot read subresource") }
             guard !a.namespace.isEmpty else { return .deny("can only read namespaced object of this type") }
             return await related(node, a)
-        case ("", "persistentvolumeclaims", ""), ("", "persistentvolumes", ""), ("resource.k8s.io", "resourceclaims", ""):
+        case ("", "persistentvolumeclaims", "status"):
+            // Upstream's authorizeStatusUpdate: the kubelet records a claim's expansion (NodeRestriction then limits
+            // what the write may change).
+            guard ["update", "patch"].contains(a.verb) else { return .deny("can only get/update/patch this type") }
+            return await related(node, a)
+        case ("", "persistentvolumeclaims", _), ("", "persistentvolumes", _), ("resource.k8s.io", "resourceclaims", _),
+             ("storage.k8s.io", "volumeattachments", _):
+            // Upstream's authorizeGet.
             guard a.verb == "get" else { return .deny("can only get individual resources of this type") }
+            guard a.subresource.isEmpty else { return .deny("cannot get subresource") }
             return await related(node, a)
         case ("", "serviceaccounts", "token"):
             guard a.verb == "create" else { return .deny("can only create tokens for individual service accounts") }
@@ -53,14 +62,15 @@ struct NodeAuthorizer: Sendable {
         guard !a.name.isEmpty else { return .deny("No Object name found") }
         let object = NodeGraph.Reference(resource: a.resource, namespace: a.namespace, name: a.name)
         return await graph.relatesWhenCurrent(node, to: object)
-            ? .allow("node \(node) runs a pod that uses \(object)")
+            ? .allow("node \(node) is related to \(object)")
             : .deny("no relationship found between node '\(node)' and this object")
     }
 }
 
 /// NodeRestriction admission: a node may change only its own Node object and the pods bound to it, create only
-/// mirror pods bound to itself, and request only tokens bound to its pods (upstream's messages, as
-/// `… is forbidden: node "n1" …`).
+/// mirror pods bound to itself, request only tokens bound to its pods, and write only the status of a claim (what
+/// that write may change is checked with the old object, in `PersistentVolumeClaimStrategy`) — upstream's messages,
+/// as `… is forbidden: node "n1" …`.
 struct NodeRestriction: Sendable {
     let store: any Store
 
@@ -71,6 +81,9 @@ struct NodeRestriction: Sendable {
         case "leases":
             let target = a.verb == "create" ? (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" : a.name
             if target != node { return forbidden(a, "can only access node lease with the same name as the requesting node") }
+        case "persistentvolumeclaims":
+            guard a.subresource == "status" else { return forbidden(a, "may only update PVC status") }
+            if !["update", "patch"].contains(a.verb) { return forbidden(a, "unexpected operation \"\(a.verb.uppercased())\"") }
         case "serviceaccounts" where a.subresource == "token" && a.verb == "create":
             return await admitTokenRequest(node, a, body: body)
         case "nodes":

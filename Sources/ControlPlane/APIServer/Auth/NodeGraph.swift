@@ -8,14 +8,15 @@ import Synchronization
 
 /// The Node authorizer's graph, as upstream keeps it (plugin/pkg/auth/authorizer/node/graph.go): which node each
 /// pod is bound to and what it uses — secrets, configmaps, persistent volume claims, its ServiceAccount, resource
-/// claims — and which claim each PersistentVolume is bound to (with the secrets the volume names). It is built from
-/// one list of pods and one of volumes and then follows a watch on each prefix (`StoreFollower`), so "may node N read
+/// claims — which claim each PersistentVolume is bound to (with the secrets the volume names), and which node each
+/// VolumeAttachment attaches to (upstream's volumeattachment → node edge). It is built from one list of pods, one of
+/// volumes and one of attachments and then follows a watch on each prefix (`StoreFollower`), so "may node N read
 /// object O" is a dictionary look-up instead of a list of the namespace's pods; no other write in the cluster reaches
 /// it.
 ///
 /// A decision that would deny first waits (briefly) for the graph to reach the store's current revision, so a
-/// kubelet never loses a race against the write that bound its pod: the graph has reached a revision when both
-/// watches have, and a watch on a prefix nothing writes to learns it has by asking the store for its progress.
+/// kubelet never loses a race against the write that bound its pod: the graph has reached a revision when all
+/// its watches have, and a watch on a prefix nothing writes to learns it has by asking the store for its progress.
 final class NodeGraph: Sendable {
     /// An object a node may be related to: `resource` is the plural (`secrets`, `persistentvolumes`, …), `namespace`
     /// empty for cluster-scoped kinds.
@@ -54,10 +55,13 @@ final class NodeGraph: Sendable {
         var volumes: [String: VolumeEntry] = [:]
         /// For each secret a volume names, the volumes that name it.
         var volumeSecrets: [Reference: Set<String>] = [:]
+        /// VolumeAttachments by name: the node each attaches to (`spec.nodeName`).
+        var attachments: [String: String] = [:]
     }
 
     static let podPrefix = "/registry/pods/"
     static let volumePrefix = "/registry/persistentvolumes/"
+    static let attachmentPrefix = StoredObject.prefix(VolumeAttachment.resource, namespace: nil)
 
     private let state = Mutex(State())
     /// Decisions waiting for the graph to move: `step` counts its steps forward (each wakes every waiter).
@@ -65,9 +69,11 @@ final class NodeGraph: Sendable {
     let store: any Store
     let logger: Logger
     let metrics: APIMetrics?
-    /// The followers of the pods' and the volumes' prefixes.
+    /// The followers of the pods', the volumes' and the attachments' prefixes.
     let pods: StoreFollower
     let volumes: StoreFollower
+    let attachments: StoreFollower
+    var followers: [StoreFollower] { [pods, volumes, attachments] }
 
     init(store: any Store, logger: Logger, metrics: APIMetrics? = nil) {
         self.store = store
@@ -75,18 +81,22 @@ final class NodeGraph: Sendable {
         self.metrics = metrics
         pods = StoreFollower(store: store, prefix: Self.podPrefix, logger: logger)
         volumes = StoreFollower(store: store, prefix: Self.volumePrefix, logger: logger)
+        attachments = StoreFollower(store: store, prefix: Self.attachmentPrefix, logger: logger)
     }
 
     // MARK: Questions
 
     /// Whether `object` is related to `node` in the graph as it is now: a pod bound to the node uses it, or (for a
-    /// PersistentVolume) it is bound to a claim such a pod uses, or (for a secret) such a volume names it.
+    /// PersistentVolume) it is bound to a claim such a pod uses, or (for a secret) such a volume names it, or (for a
+    /// VolumeAttachment) it attaches to the node.
     func relates(_ node: String, to object: Reference) -> Bool {
         state.withLock { Self.relates(node, to: object, in: $0) }
     }
 
     static func relates(_ node: String, to object: Reference, in state: State) -> Bool {
         switch object.resource {
+        case "volumeattachments":
+            return state.attachments[object.name] == node
         case "persistentvolumes":
             guard let claim = state.volumes[object.name]?.claim else { return false }
             return state.uses[Edge(node: node, object: claim), default: 0] > 0
@@ -102,48 +112,48 @@ final class NodeGraph: Sendable {
 
     /// `relates`, and when it says no, again as the graph catches up with the store's current revision (at most
     /// `patience`), so a decision never rests on a graph older than a write the client already saw acknowledged. A
-    /// relation found on the way answers at once; a denial waits until both followers have reached that revision.
+    /// relation found on the way answers at once; a denial waits until every follower has reached that revision.
     func relatesWhenCurrent(_ node: String, to object: Reference, patience: Duration = .seconds(2)) async -> Bool {
         if relates(node, to: object) { return true }
         guard let current = try? await store.currentRevision(), revision < current else { return false }
         return await wait(for: current, within: patience) { self.relates(node, to: object) }
     }
 
-    /// The revision the graph reflects: both followers have reached it.
-    var revision: Int64 { min(pods.reached, volumes.reached) }
+    /// The revision the graph reflects: every follower has reached it.
+    var revision: Int64 { min(pods.reached, volumes.reached, attachments.reached) }
 
-    /// The pods the graph holds (bound ones) and the edges between nodes and objects — for tests and debugging.
-    var counts: (pods: Int, edges: Int, volumes: Int) {
-        state.withLock { ($0.pods.count, $0.uses.count, $0.volumes.count) }
+    /// The pods the graph holds (bound ones), the edges between nodes and objects, the volumes and the attachments —
+    /// for tests and debugging.
+    var counts: (pods: Int, edges: Int, volumes: Int, attachments: Int) {
+        state.withLock { ($0.pods.count, $0.uses.count, $0.volumes.count, $0.attachments.count) }
     }
 
     // MARK: Building
 
-    /// Lists every pod and every PersistentVolume and replaces the graph's pods and volumes with them.
+    /// Lists every pod, PersistentVolume and VolumeAttachment and replaces the graph's with them.
     func load() async throws {
         let started = ContinuousClock.now
-        try await pods.load(handlers(for: pods))
-        try await volumes.load(handlers(for: volumes))
+        for follower in followers { try await follower.load(handlers(for: follower)) }
         let sizes = self.counts
         logger.debug("node authorizer graph loaded", metadata: [
-            "pods": "\(sizes.pods)", "volumes": "\(sizes.volumes)", "revision": "\(revision)",
+            "pods": "\(sizes.pods)", "volumes": "\(sizes.volumes)", "attachments": "\(sizes.attachments)", "revision": "\(revision)",
             "took": "\(ContinuousClock.now - started)",
         ])
     }
 
-    /// What a follower does: a listing replaces the pods (and their edges) or the volumes, an event is applied, and
-    /// a step forward wakes decisions waiting for the graph.
+    /// What a follower does: a listing replaces the pods (and their edges), the volumes or the attachments, an event
+    /// is applied, and a step forward wakes decisions waiting for the graph.
     private func handlers(for follower: StoreFollower) -> StoreFollower.Handlers {
-        let isPods = follower === pods
+        let prefix = follower === pods ? Self.podPrefix : follower === volumes ? Self.volumePrefix : Self.attachmentPrefix
         return StoreFollower.Handlers(
             reset: { [weak self] items, _ in
                 var fresh = State()
                 for kv in items { Self.apply(key: kv.key, value: kv.value, to: &fresh) }
                 self?.state.withLock { state in
-                    if isPods {
-                        (state.pods, state.uses) = (fresh.pods, fresh.uses)
-                    } else {
-                        (state.volumes, state.volumeSecrets) = (fresh.volumes, fresh.volumeSecrets)
+                    switch prefix {
+                    case Self.podPrefix: (state.pods, state.uses) = (fresh.pods, fresh.uses)
+                    case Self.volumePrefix: (state.volumes, state.volumeSecrets) = (fresh.volumes, fresh.volumeSecrets)
+                    default: state.attachments = fresh.attachments
                     }
                 }
             },
@@ -157,6 +167,7 @@ final class NodeGraph: Sendable {
     func apply(_ event: WatchEvent) {
         let key = event.current.key
         let isPod = key.hasPrefix(Self.podPrefix), isVolume = key.hasPrefix(Self.volumePrefix)
+        let isAttachment = key.hasPrefix(Self.attachmentPrefix)
         let started = ContinuousClock.now
         var change: Change?
         if isPod {
@@ -169,18 +180,23 @@ final class NodeGraph: Sendable {
         } else if isVolume {
             let name = String(key.dropFirst(Self.volumePrefix.count))
             change = .volume(name, event.kind == .delete ? nil : (try? JSONValue(parsing: event.current.value)).map(Self.volumeEntry))
+        } else if isAttachment {
+            let name = String(key.dropFirst(Self.attachmentPrefix.count))
+            change = .attachment(name, event.kind == .delete ? nil : Self.attachedNode(event.current.value))
         }
         if let change { state.withLock { Self.apply(change, to: &$0) } }
-        if isPod || isVolume, let metrics {
-            let operation = (event.kind == .delete ? "Delete" : "Add") + (isPod ? "Pod" : "PV")
+        if isPod || isVolume || isAttachment, let metrics {
+            let operation = (event.kind == .delete ? "Delete" : "Add") + (isPod ? "Pod" : isVolume ? "PV" : "VolumeAttachment")
             metrics.recordNodeGraphAction(operation, duration: ContinuousClock.now - started)
         }
     }
 
-    /// A pod's or a volume's new entry (nil: gone, or a pod no node runs).
+    /// A pod's, a volume's or an attachment's new entry (nil: gone, or a pod no node runs, or an attachment to no
+    /// node).
     enum Change {
         case pod(String, PodEntry?)
         case volume(String, VolumeEntry?)
+        case attachment(String, String?)
     }
 
     private static func apply(key: String, value: Data, to state: inout State) {
@@ -188,7 +204,16 @@ final class NodeGraph: Sendable {
             apply(.pod(key, PodDocument(value).entry(key: key)), to: &state)
         } else if key.hasPrefix(volumePrefix) {
             apply(.volume(String(key.dropFirst(volumePrefix.count)), (try? JSONValue(parsing: value)).map(volumeEntry)), to: &state)
+        } else if key.hasPrefix(attachmentPrefix) {
+            apply(.attachment(String(key.dropFirst(attachmentPrefix.count)), attachedNode(value)), to: &state)
         }
+    }
+
+    /// The node a stored VolumeAttachment attaches to (`spec.nodeName`; nil when empty or unreadable).
+    static func attachedNode(_ value: Data) -> String? {
+        guard let spec = TopLevelJSON.members(["spec"], of: value)["spec"],
+              let node = (try? JSONValue(parsing: spec))?["nodeName"]?.stringValue, !node.isEmpty else { return nil }
+        return node
     }
 
     private static func apply(_ change: Change, to state: inout State) {
@@ -208,6 +233,8 @@ final class NodeGraph: Sendable {
             }
             state.volumes[name] = entry
             for secret in entry?.secrets ?? [] { state.volumeSecrets[secret, default: []].insert(name) }
+        case .attachment(let name, let node):
+            state.attachments[name] = node
         }
     }
 
@@ -341,7 +368,7 @@ final class NodeGraph: Sendable {
     /// and re-lists its prefix when that history is gone or the watch failed.
     func follow() async {
         await withTaskGroup(of: Void.self) { group in
-            for follower in [pods, volumes] {
+            for follower in followers {
                 group.addTask { await follower.follow(self.handlers(for: follower)) }
             }
         }
@@ -365,7 +392,7 @@ final class NodeGraph: Sendable {
             if found() { return true }
             if revision >= target || ContinuousClock.now >= deadline || Task.isCancelled { return found() }
             if !asked {
-                for follower in [pods, volumes] where follower.reached < target { await follower.requestProgress() }
+                for follower in followers where follower.reached < target { await follower.requestProgress() }
                 asked = true
             }
             await withTaskGroup(of: Void.self) { group in
@@ -419,7 +446,8 @@ struct NodeGraphFollower: ServiceLifecycle.Service {
 }
 
 extension APIMetrics {
-    /// Upstream's `node_authorizer_graph_actions_duration_seconds` by operation (AddPod, DeletePod, AddPV, DeletePV).
+    /// Upstream's `node_authorizer_graph_actions_duration_seconds` by operation (AddPod, DeletePod, AddPV, DeletePV,
+    /// AddVolumeAttachment, DeleteVolumeAttachment).
     func recordNodeGraphAction(_ operation: String, duration: Duration) {
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(metricName: "node_authorizer_graph_actions_duration", unitName: "seconds",

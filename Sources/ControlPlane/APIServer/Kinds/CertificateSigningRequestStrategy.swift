@@ -157,7 +157,7 @@ struct CertificateSigningRequestStrategy: ResourceStrategy {
 
     /// Upstream's CertificateSigning admission: a status write that sets or changes the certificate needs `sign`
     /// on the request's signer.
-    func authorizeSubresourceWrite(_ csr: CertificateSigningRequest, old: CertificateSigningRequest, subresource: String,
+    func authorizeSubresourceWrite(_ csr: CertificateSigningRequest, requested: CertificateSigningRequest, old: CertificateSigningRequest, subresource: String,
                                    user: Identity, security: Security) async throws {
         guard subresource == "status", csr.status?.certificate != old.status?.certificate else { return }
         let signer = csr.spec.signerName

@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import KubePatch
 
 /// core/v1 PersistentVolumeClaims: stored and validated as upstream does (access modes, a storage request,
 /// volume mode), `Pending` until the persistentvolume-binder controller binds them. Admission gives a claim that
@@ -69,6 +70,35 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
             }
         }
         return causes
+    }
+
+    /// NodeRestriction's `admitPVCStatus`: a node's status write (the kubelet finishing a volume expansion) may change
+    /// only `status.capacity`, `status.conditions` and, with RecoverVolumeExpansionFailure (on by default since
+    /// 1.32), `status.allocatedResources` and `status.allocatedResourceStatuses`; the rest of the object it sends must
+    /// be as stored but for resourceVersion and managedFields. The Node authorizer has already checked that one of
+    /// the node's pods uses the claim.
+    func authorizeSubresourceWrite(_ claim: PersistentVolumeClaim, requested: PersistentVolumeClaim, old: PersistentVolumeClaim,
+                                   subresource: String, user: Identity, security: Security) async throws {
+        guard subresource == "status", let node = user.nodeName else { return }
+        func comparable(_ claim: PersistentVolumeClaim) -> PersistentVolumeClaim {
+            var copy = claim
+            (copy.apiVersion, copy.kind) = (nil, nil)
+            copy.metadata.resourceVersion = nil
+            copy.metadata.managedFields = nil
+            copy.status?.capacity = nil
+            copy.status?.conditions = nil
+            copy.status?.allocatedResources = nil
+            copy.status?.allocatedResourceStatuses = nil
+            if copy.status == PersistentVolumeClaimStatus() { copy.status = nil }
+            return copy
+        }
+        let (before, after) = (comparable(old), comparable(requested))
+        guard before != after else { return }
+        // Upstream prints a cmp.Diff of the two; here the merge patch that turns one into the other.
+        let difference = (try? MergePatch.createMergePatch(original: KubeJSON.value(of: before), modified: KubeJSON.value(of: after)))
+            .map(\.jsonString) ?? "object changed"
+        throw Status.forbidden(PersistentVolumeClaim.resource, name: old.metadata.name ?? "",
+                               "node \"\(node)\" is not allowed to update fields other than status.capacity and status.conditions: \(difference)")
     }
 
     var table: TableConverter<PersistentVolumeClaim> { Printers.persistentVolumeClaim }
