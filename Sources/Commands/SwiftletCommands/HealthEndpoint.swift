@@ -41,6 +41,9 @@ struct HealthEndpoint: ServiceLifecycle.Service {
                               onServerRunning: { [logger] channel in
                                   logger.info("serving health and metrics", metadata: ["address": "\(address.host):\(channel.localAddress?.port ?? 0)"])
                               }, logger: logger)
-        try await app.runService()
+        // `run()`, not `runService()`: the latter traps SIGTERM/SIGINT itself, and a signal it caught ended this server
+        // on its own — the enclosing service group then failed ("finished unexpectedly") instead of shutting down in
+        // order (the agent skipped removing its pods). The group this runs in shuts it down.
+        try await app.run()
     }
 }

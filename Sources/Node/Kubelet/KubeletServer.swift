@@ -91,7 +91,10 @@ struct KubeletServer: ServiceLifecycle.Service {
         }
         let app = Application(router: router, server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
                               configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
-        try await app.runService()
+        // `run()`, not `runService()`: the latter traps SIGTERM/SIGINT itself, and a signal it caught ended this server
+        // on its own — the enclosing service group then failed ("finished unexpectedly") instead of shutting down in
+        // order (the agent skipped removing its pods). The group this runs in shuts it down.
+        try await app.run()
     }
 
     /// Whether attempt `attempt` of the pod's container runs (true when the runtime cannot say).

@@ -72,7 +72,10 @@ public struct StreamingServer: ServiceLifecycle.Service {
                 logger.info("streaming server listening", metadata: ["url": "\(url)"])
             },
             logger: logger)
-        try await app.runService()
+        // `run()`, not `runService()`: the latter traps SIGTERM/SIGINT itself, and a signal it caught ended this server
+        // on its own — the enclosing service group then failed ("finished unexpectedly") instead of shutting down in
+        // order (the agent skipped removing its pods). The group this runs in shuts it down.
+        try await app.run()
     }
 
     /// The remote-command protocol SPDY clients get (client-go's v5 is v4 over SPDY).
