@@ -132,10 +132,20 @@ struct CronJobControllerTests {
                                          ["spec": ["concurrencyPolicy": "Replace"]])
             try await Self.advance(h, clock, to: Date(timeIntervalSince1970: firstTime + 3 * 3600 + 65), touch: 5)
             let replacement = "report-\(Int(firstTime) / 60 + 181)"
-            try await eventually("the running Job replaced") {
-                let jobs = try await Self.jobs(h)
-                let active = try await h.client.get(CronJob.self, name: "report", namespace: "default").status?.active?.map(\.name)
-                return jobs.contains(replacement) && !jobs.contains(latest) && active == [replacement]
+            do {
+                try await eventually("the running Job replaced") {
+                    let jobs = try await Self.jobs(h)
+                    let active = try await h.client.get(CronJob.self, name: "report", namespace: "default").status?.active?.map(\.name)
+                    return jobs.contains(replacement) && !jobs.contains(latest) && active == [replacement]
+                }
+            } catch {
+                // What the controller left behind, for the post-mortem of a timeout.
+                let jobs = try await h.client.list(Job.self, namespace: "default").items
+                    .map { "\($0.metadata.name ?? "")\($0.metadata.deletionTimestamp == nil ? "" : " (deleting)")" }
+                let status = try await h.client.get(CronJob.self, name: "report", namespace: "default").status
+                let events = try await h.events(about: "CronJob", "report")
+                Issue.record("jobs \(jobs), status \(String(describing: status)), events \(events)")
+                throw error
             }
             try await eventually("the replaced Job's delete event") {
                 try await h.events(about: "CronJob", "report").contains("Normal/SuccessfulDelete: Deleted job \(latest)")

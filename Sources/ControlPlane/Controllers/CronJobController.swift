@@ -286,8 +286,8 @@ public struct CronJobController: Controller {
         return formatter.string(from: date)
     }
 
-    /// Writes `status`, computed from `cronJob`. A conflict caused by a write that left the status alone (a spec
-    /// or metadata edit between the read and the write) is retried on the server's copy: failing it would forget a
+    /// Writes `status`, computed from `cronJob`. A conflict caused by writes that left the status alone (spec or
+    /// metadata edits between the read and the write) is retried on the server's copy: failing it would forget a
     /// Job this sync just created, which a later sync then sees as unexpected and, under `Replace`, never deletes.
     func writeStatus(_ cronJob: CronJob, _ status: CronJobStatus) async throws {
         guard cronJob.status != status else { return }
@@ -297,16 +297,32 @@ public struct CronJobController: Controller {
             _ = try await client.updateStatus(updated)
         } catch where error.isNotFound {
         } catch where error.isConflict {
-            do throws(KubeClientError) {
-                let fresh = try await client.get(CronJob.self, name: cronJob.metadata.name ?? "", namespace: cronJob.metadata.namespace)
-                guard fresh.metadata.uid == cronJob.metadata.uid, fresh.status == cronJob.status else { throw error }
+            // Like client-go's RetryOnConflict (5 attempts): a user may edit the spec twice in a row.
+            var conflict = error
+            for _ in 0..<5 {
+                let fresh: CronJob
+                do {
+                    fresh = try await client.get(CronJob.self, name: cronJob.metadata.name ?? "", namespace: cronJob.metadata.namespace)
+                } catch where error.isNotFound {
+                    return
+                } catch {
+                    throw ControllerError.api(error)
+                }
+                guard fresh.metadata.uid == cronJob.metadata.uid, fresh.status == cronJob.status else { break }
                 updated = fresh
                 updated.status = status
-                _ = try await client.updateStatus(updated)
-            } catch where error.isNotFound {
-            } catch {
-                throw ControllerError.api(error)
+                do {
+                    _ = try await client.updateStatus(updated)
+                    return
+                } catch where error.isNotFound {
+                    return
+                } catch where error.isConflict {
+                    conflict = error
+                } catch {
+                    throw ControllerError.api(error)
+                }
             }
+            throw ControllerError.api(conflict)
         } catch {
             throw ControllerError.api(error)
         }
