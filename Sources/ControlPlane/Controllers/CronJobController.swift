@@ -71,13 +71,35 @@ public struct CronJobController: Controller {
     // MARK: Reconcile
 
     func sync(_ key: String) async throws {
-        guard let cronJob = cronJobs.get(key) else { return }
-        let children = jobs.list(namespace: cronJob.metadata.namespace).filter { $0.metadata.controllerRef?.uid == cronJob.metadata.uid }
+        guard let cached = cronJobs.get(key) else { return }
+        let children = jobs.list(namespace: cached.metadata.namespace).filter { $0.metadata.controllerRef?.uid == cached.metadata.uid }
+        let cronJob = try await freshIfForgotten(cached, children: children)
         var status = try await reconcileActive(cronJob, children: children)
         let outcome = try await schedule(cronJob, status: &status)
         try await writeStatus(cronJob, status)
         if cronJob.metadata.deletionTimestamp == nil { try await cleanupFinishedJobs(cronJob, children: children) }
         if let requeue = outcome { await queue.addAfter(key, delay: requeue) }
+    }
+
+    /// The CronJob to sync: the cached one, or, when a running child is missing from its `status.active`, the
+    /// server's copy if that lists it. The Job informer can be ahead of the CronJob informer (a sync that just
+    /// created a Job and wrote the status runs again on the Job's watch event before the status write is seen),
+    /// and syncing the stale copy would report the controller's own Job as unexpected, schedule from a stale
+    /// `lastScheduleTime` and write the status with a stale resourceVersion (upstream's `syncCronJob` re-reads the
+    /// CronJob the same way).
+    func freshIfForgotten(_ cronJob: CronJob, children: [Job]) async throws -> CronJob {
+        let active = Set((cronJob.status?.active ?? []).compactMap(\.uid))
+        let forgotten = children.filter { $0.finishedCondition == nil && !active.contains($0.metadata.uid ?? "") }
+        guard !forgotten.isEmpty else { return cronJob }
+        let fresh: CronJob
+        do {
+            fresh = try await client.get(CronJob.self, name: cronJob.metadata.name ?? "", namespace: cronJob.metadata.namespace)
+        } catch {
+            throw ControllerError.api(error)
+        }
+        guard fresh.metadata.uid == cronJob.metadata.uid else { return cronJob }
+        let listed = Set((fresh.status?.active ?? []).compactMap(\.uid))
+        return forgotten.contains { listed.contains($0.metadata.uid ?? "") } ? fresh : cronJob
     }
 
     /// Upstream's active-list bookkeeping: finished Jobs leave `status.active` (a successful one sets
@@ -96,7 +118,7 @@ public struct CronJobController: Controller {
                     status.lastSuccessfulTime = done
                 }
             } else if !inActive {
-                events.record(cronJob, reason: "UnexpectedJob", message: "Saw a job that the controller did not create or forgot: \(job.metadata.name ?? "")")
+                events.record(cronJob, "Warning", reason: "UnexpectedJob", message: "Saw a job that the controller did not create or forgot: \(job.metadata.name ?? "")")
             }
         }
         let childUIDs = Set(children.compactMap(\.metadata.uid))
@@ -264,6 +286,9 @@ public struct CronJobController: Controller {
         return formatter.string(from: date)
     }
 
+    /// Writes `status`, computed from `cronJob`. A conflict caused by writes that left the status alone (spec or
+    /// metadata edits between the read and the write) is retried on the server's copy: failing it would forget a
+    /// Job this sync just created, which a later sync then sees as unexpected and, under `Replace`, never deletes.
     func writeStatus(_ cronJob: CronJob, _ status: CronJobStatus) async throws {
         guard cronJob.status != status else { return }
         var updated = cronJob
@@ -271,6 +296,33 @@ public struct CronJobController: Controller {
         do {
             _ = try await client.updateStatus(updated)
         } catch where error.isNotFound {
+        } catch where error.isConflict {
+            // Like client-go's RetryOnConflict (5 attempts): a user may edit the spec twice in a row.
+            var conflict = error
+            for _ in 0..<5 {
+                let fresh: CronJob
+                do {
+                    fresh = try await client.get(CronJob.self, name: cronJob.metadata.name ?? "", namespace: cronJob.metadata.namespace)
+                } catch where error.isNotFound {
+                    return
+                } catch {
+                    throw ControllerError.api(error)
+                }
+                guard fresh.metadata.uid == cronJob.metadata.uid, fresh.status == cronJob.status else { break }
+                updated = fresh
+                updated.status = status
+                do {
+                    _ = try await client.updateStatus(updated)
+                    return
+                } catch where error.isNotFound {
+                    return
+                } catch where error.isConflict {
+                    conflict = error
+                } catch {
+                    throw ControllerError.api(error)
+                }
+            }
+            throw ControllerError.api(conflict)
         } catch {
             throw ControllerError.api(error)
         }
