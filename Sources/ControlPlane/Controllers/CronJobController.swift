@@ -291,15 +291,18 @@ public struct CronJobController: Controller {
     /// Job this sync just created, which a later sync then sees as unexpected and, under `Replace`, never deletes.
     func writeStatus(_ cronJob: CronJob, _ status: CronJobStatus) async throws {
         guard cronJob.status != status else { return }
-        var updated = cronJob
-        updated.status = status
-        do {
-            _ = try await client.updateStatus(updated)
-        } catch where error.isNotFound {
-        } catch where error.isConflict {
-            // Like client-go's RetryOnConflict (5 attempts): a user may edit the spec twice in a row.
-            var conflict = error
-            for _ in 0..<5 {
+        var base = cronJob
+        // The write, then up to 5 retries on the server's copy, as client-go's RetryOnConflict: a user may edit the
+        // spec twice in a row.
+        for retry in 0...5 {
+            var updated = base
+            updated.status = status
+            do {
+                _ = try await client.updateStatus(updated)
+                return
+            } catch where error.isNotFound {
+                return
+            } catch where error.isConflict && retry < 5 {
                 let fresh: CronJob
                 do {
                     fresh = try await client.get(CronJob.self, name: cronJob.metadata.name ?? "", namespace: cronJob.metadata.namespace)
@@ -308,23 +311,12 @@ public struct CronJobController: Controller {
                 } catch {
                     throw ControllerError.api(error)
                 }
-                guard fresh.metadata.uid == cronJob.metadata.uid, fresh.status == cronJob.status else { break }
-                updated = fresh
-                updated.status = status
-                do {
-                    _ = try await client.updateStatus(updated)
-                    return
-                } catch where error.isNotFound {
-                    return
-                } catch where error.isConflict {
-                    conflict = error
-                } catch {
-                    throw ControllerError.api(error)
-                }
+                // Someone else changed the status (or the CronJob was replaced): requeue rather than overwrite.
+                guard fresh.metadata.uid == cronJob.metadata.uid, fresh.status == cronJob.status else { throw ControllerError.api(error) }
+                base = fresh
+            } catch {
+                throw ControllerError.api(error)
             }
-            throw ControllerError.api(conflict)
-        } catch {
-            throw ControllerError.api(error)
         }
     }
 
