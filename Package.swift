@@ -244,7 +244,7 @@ let package = Package(
 
         // MARK: Benchmarks (hack/bench/).
         .executableTarget(name: "cni-bench", dependencies: ["CNI", "LinuxSystem"], path: "Sources/Benchmarks/CNIBench", swiftSettings: strict),
-        .executableTarget(name: "cri-bench", dependencies: ["CRI", "TestSupport", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
+        .executableTarget(name: "cri-bench", dependencies: ["CRI", "LinuxSystem", "TestSupport", grpcHTTP2, .product(name: "GRPCCore", package: "grpc-swift-2")],
                           path: "Sources/Benchmarks/CRIBench", swiftSettings: strict),
         .executableTarget(name: "proxy-bench", dependencies: ["Proxy", "NFTables", log], path: "Sources/Benchmarks/ProxyBench", swiftSettings: strict),
         .executableTarget(name: "cluster-bench", dependencies: ["KubeAPI", "KubeClient", "LinuxSystem", "TestSupport", log],

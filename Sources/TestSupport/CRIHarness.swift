@@ -181,6 +181,10 @@ public final class CRIHarness: @unchecked Sendable {
         runtimeDaemon.stop()
         registryDaemon.stop()
         streamingForwarder.stop()
+        // containerd's shims outlive it by design; one whose sandbox failed to start can be left without a task.
+        for pid in ProcessTable.pids(where: { $0.first?.hasSuffix("containerd-shim-runc-v2") == true && $0.contains(socket) }) {
+            kill(pid, SIGKILL)
+        }
         // Leftovers of a failed test: runc containers, mounts below the root, sandbox namespaces.
         for runcRoot in [root + "/runc", root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"] {
             if let states = try? FileManager.default.contentsOfDirectory(atPath: runcRoot) {

@@ -91,11 +91,9 @@ public struct ClusterHarness: Sendable {
 
     /// Processes whose command line mentions the test's directory.
     public func processesUsingDirectory() -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry -> String? in
-            guard Int32(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
-            let line = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-            return line.contains(directory) ? "\(entry): \(line)" : nil
+        ProcessTable.commandLines().compactMap { process in
+            let line = process.arguments.joined(separator: " ")
+            return line.contains(directory) ? "\(process.pid): \(line)" : nil
         }
     }
 
@@ -156,7 +154,7 @@ public func namespaces(prefix: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: NetworkNamespace.runDirectory)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
 }
 
-/// Cgroup directories (v2 root, or the v1 memory hierarchy) named `name` at the top.
+/// Whether a cgroup named `name` exists at the top of any hierarchy.
 public func cgroupExists(_ name: String) -> Bool {
-    FileManager.default.fileExists(atPath: "/sys/fs/cgroup/" + name) || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/" + name)
+    Cgroupfs.hierarchies.contains { FileManager.default.fileExists(atPath: $0 + "/" + name) }
 }

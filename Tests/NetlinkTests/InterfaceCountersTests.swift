@@ -26,7 +26,7 @@ struct InterfaceCountersTests {
         #expect(InterfaceCounters.read(pid: -1) == nil)
         // Our own cgroup (v2: the "0::" line) holds at least this process.
         let cgroup = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
-        if CgroupUsage.isUnified, let line = cgroup.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
+        if Cgroupfs.isUnified, let line = cgroup.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
             let path = String(line.dropFirst(3))
             let first = try #require(InterfaceCounters.firstProcess(inCgroup: path == "/" ? "" : path))
             #expect(first > 0)

@@ -14,17 +14,6 @@ enum ProcessMemory {
         var pss = 0
     }
 
-    /// Pids whose command line (argv) satisfies `matches`.
-    static func processes(where matches: ([String]) -> Bool) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry -> Int32? in
-            guard let pid = Int32(entry),
-                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"), !data.isEmpty else { return nil }
-            let arguments = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            return matches(arguments) ? pid : nil
-        }
-    }
-
     /// A field of /proc/PID/status (`VmRSS`, `VmHWM`) in KiB.
     static func status(_ field: String, pid: Int32) -> Int? {
         value(field, in: "/proc/\(pid)/status")

@@ -1,6 +1,7 @@
 import CRI
 import Foundation
 import GRPCCore
+import LinuxSystem
 import Synchronization
 import TestSupport
 
@@ -230,7 +231,7 @@ extension RuntimeMeasurement {
     /// The runtime daemon: `nsenter` execs it, so it is the process whose command line names this
     /// harness's socket (swiftlet) or config (containerd).
     static func daemonPID(_ harness: CRIHarness) throws -> Int32 {
-        let pids = ProcessMemory.processes { arguments in
+        let pids = ProcessTable.pids { arguments in
             switch harness.kind {
             case .swiftlet:
                 arguments.first?.hasSuffix("/swiftlet") == true && arguments.contains("runtime") && arguments.contains("unix://" + harness.socket)
@@ -247,7 +248,7 @@ extension RuntimeMeasurement {
     /// The monitors of this harness's containers: `swiftlet-shim … --runc-root ROOT/runc` (one per container,
     /// the sandbox's pause included) or `containerd-shim-runc-v2 … -address SOCKET` (one per pod).
     static func monitorPIDs(_ harness: CRIHarness) -> [Int32] {
-        ProcessMemory.processes { arguments in
+        ProcessTable.pids { arguments in
             switch harness.kind {
             case .swiftlet:
                 arguments.first?.hasSuffix("swiftlet-shim") == true && arguments.contains(harness.root + "/runc")

@@ -163,9 +163,7 @@ public enum Lab {
     /// rmdir of a node's cgroup root and everything below it, deepest first (a cgroup goes only when empty).
     static func removeCgroupTree(_ cgroupRoot: String) {
         guard cgroupRoot != "/" else { return }
-        let base = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") ? ["/sys/fs/cgroup"]
-            : ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
-        for hierarchy in base {
+        for hierarchy in Cgroupfs.hierarchies {
             let top = hierarchy + cgroupRoot
             guard let enumerator = FileManager.default.enumerator(atPath: top) else { continue }
             var directories: [String] = []

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// CPU and memory counters of a cgroupfs path (`/kubepods/besteffort/pod<uid>/<id>`), on cgroup v2 (unified) or v1
 /// (per-controller hierarchies), with cAdvisor's definitions: the working set is the usage less inactive file pages,
 /// RSS the anonymous memory. Nil for what the cgroup does not have (or when it does not exist).
@@ -15,16 +11,13 @@ public struct CgroupUsage: Sendable {
     /// The memory limit in bytes; nil when unlimited (`max`, or v1's near-2^63 value).
     public let memoryLimit: UInt64?
 
-    /// Whether the machine runs the unified (v2) hierarchy.
-    public static var isUnified: Bool { access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 }
-
     public init(cgroupsPath: String) {
         func read(_ path: String) -> String? { (try? Sysctl.readFile(path)).map { String(decoding: $0, as: UTF8.self) } }
         func number(_ path: String) -> UInt64? { read(path).flatMap { UInt64($0.split(separator: "\n").first ?? "") } }
         func field(_ text: String?, _ name: String) -> UInt64? {
             text?.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { UInt64($0.dropFirst(name.count + 1)) }
         }
-        if Self.isUnified {
+        if Cgroupfs.isUnified {
             let base = "/sys/fs/cgroup" + cgroupsPath
             cpuNanoseconds = field(read(base + "/cpu.stat"), "usage_usec").map { $0 * 1000 }
             let stat = read(base + "/memory.stat")

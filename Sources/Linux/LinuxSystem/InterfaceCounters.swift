@@ -46,8 +46,7 @@ public struct InterfaceCounters: Sendable, Equatable {
     /// The first process in cgroup `cgroupsPath` (as runc's `cgroupsPath`, below the hierarchy's mount; v2, or v1's
     /// memory controller), nil when it has none.
     public static func firstProcess(inCgroup cgroupsPath: String) -> Int32? {
-        let base = CgroupUsage.isUnified ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory"
-        guard let data = try? Sysctl.readFile(base + cgroupsPath + "/cgroup.procs") else { return nil }
+        guard let data = try? Sysctl.readFile(Cgroupfs.memoryDirectory(cgroupsPath) + "/cgroup.procs") else { return nil }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").lazy.compactMap { Int32($0) }.first
     }
 }

@@ -1,11 +1,10 @@
 import Foundation
+import LinuxSystem
 
 /// The pod-level cgroups the runtime creates below `<cgroup root>/kubepods` for a pod's QoS class; removed with the
 /// pod (in every v1 hierarchy, or the v2 tree), as the kubelet's pod container manager does. Each kubelet on a
 /// machine with several (a lab) has a cgroup root of its own, so none ever sees another's pods as orphans.
 enum PodCgroups {
-    static let root = "/sys/fs/cgroup"
-
     /// `<cgroupRoot>/kubepods`, with one slash between.
     static func kubepods(cgroupRoot: String) -> String {
         let trimmed = cgroupRoot.hasSuffix("/") ? String(cgroupRoot.dropLast()) : cgroupRoot
@@ -17,21 +16,8 @@ enum PodCgroups {
         return [kubepods, kubepods + "/burstable", kubepods + "/besteffort"]
     }
 
-    /// Every mounted hierarchy: the v2 root, or each v1 controller directory.
-    private static var hierarchies: [String] {
-        let manager = FileManager.default
-        return manager.fileExists(atPath: root + "/cgroup.controllers")
-            ? [root]
-            : ((try? manager.contentsOfDirectory(atPath: root)) ?? []).map { root + "/" + $0 }
-    }
-
     static func remove(podUID uid: String, cgroupRoot: String) {
-        for hierarchy in hierarchies {
-            for parent in parents(cgroupRoot: cgroupRoot) {
-                // rmdir, not a recursive removal: a cgroup directory goes only once it is empty.
-                rmdir(hierarchy + parent + "/pod" + uid)
-            }
-        }
+        for parent in parents(cgroupRoot: cgroupRoot) { Cgroupfs.removeIfEmpty(parent + "/pod" + uid) }
     }
 
     /// Removes the (empty) QoS parents and the cgroup root's own directories down from `kubepods`, leaving `/`
@@ -43,17 +29,14 @@ enum PodCgroups {
             directories.append(above)
             above = (above as NSString).deletingLastPathComponent
         }
-        for hierarchy in hierarchies {
-            for directory in directories { rmdir(hierarchy + directory) }
-        }
+        for directory in directories { Cgroupfs.removeIfEmpty(directory) }
     }
 
     /// The UIDs of the pod cgroups that exist (from the memory hierarchy, or the v2 root).
     static func podUIDs(cgroupRoot: String) -> Set<String> {
-        let base = FileManager.default.fileExists(atPath: root + "/cgroup.controllers") ? root : root + "/memory"
         var uids: Set<String> = []
         for parent in parents(cgroupRoot: cgroupRoot) {
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: base + parent)) ?? [] where entry.hasPrefix("pod") {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: Cgroupfs.memoryDirectory(parent))) ?? [] where entry.hasPrefix("pod") {
                 uids.insert(String(entry.dropFirst(3)))
             }
         }

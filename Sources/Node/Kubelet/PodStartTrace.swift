@@ -12,6 +12,12 @@ struct PodStartTrace: Sendable {
 
     let seen: ContinuousClock.Instant
     private var reached: [Milestone: Duration] = [:]
+    /// Every app container ran at once: `kubelet_pod_start_duration_seconds` was recorded.
+    var containersRunning = false
+    /// The "observed pod startup" line was logged.
+    var logged = false
+    /// Nothing is left to observe: the trace can go.
+    var isComplete: Bool { containersRunning && logged }
 
     init(seen: ContinuousClock.Instant = .now) { self.seen = seen }
 

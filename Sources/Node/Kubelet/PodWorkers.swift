@@ -25,9 +25,8 @@ actor PodWorkers {
     let metrics = KubeletMetrics()
     /// `prober_probe_total` for `/metrics/probes`.
     let probeMetrics = ProbeMetrics()
-    /// When each pod was first seen, until all its containers run (`kubelet_pod_start_duration_seconds`).
-    private var firstSeen: [String: ContinuousClock.Instant] = [:]
-    /// The start-up milestones of each new pod until its status first says Running ("observed pod startup").
+    /// Each new pod's start-up, from when it was first seen until all its containers ran
+    /// (`kubelet_pod_start_duration_seconds`) and its status first said Running ("observed pod startup").
     private var startTraces: [String: PodStartTrace] = [:]
     /// Pods synced at least once (their next syncs are `update`s for `kubelet_pod_worker_duration_seconds`).
     private var synced: Set<String> = []
@@ -97,7 +96,6 @@ actor PodWorkers {
             return
         }
         if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" {
-            firstSeen[uid] = firstSeen[uid] ?? .now
             if startTraces[uid] == nil { startTraces[uid] = PodStartTrace() }
         }
         // The informer's echo of our own status write (``remember(_:)`` kept that version) changes nothing.
@@ -188,7 +186,8 @@ actor PodWorkers {
             // A pod whose worker is busy right now (thirty pods starting at once) gets another sync only for a change
             // of its runtime state: the running sync observes the runtime when it ends, and a second one right after
             // it would only repeat its List and Status calls while the other pods wait for the runtime.
-            let pending = due || firstSeen[uid] != nil || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty
+            let starting = startTraces[uid].map { !$0.containersRunning } ?? false
+            let pending = due || starting || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty
             if changed || (pending && running[uid] == nil) { schedule(uid) }
         }
         relisted = relisted.filter { pods[$0.key] != nil }
@@ -230,7 +229,7 @@ actor PodWorkers {
                 synced.remove(uid)
                 lastSync[uid] = nil
                 statusPending.remove(uid)
-                firstSeen[uid] = nil
+                startTraces[uid] = nil
                 metrics.podWorkerDuration("kill").recordInterval(since: start)
             }
         }
@@ -263,7 +262,7 @@ actor PodWorkers {
                     current = try await observe(uid: uid)
                     view = current
                 }
-                if firstSeen[uid] != nil { recordStartIfRunning(pod, latest: current.latest) }
+                recordStartIfRunning(pod, latest: current.latest)
                 try await refreshVolumes(pod)
             }
         } catch {
@@ -436,9 +435,10 @@ actor PodWorkers {
     /// Logs a new pod's start-up milestones once the status this agent holds for it (the API server's answer to its
     /// status write) says Running; a pod that never runs (it fails, or is deleted first) leaves no line.
     private func traceRunning(_ uid: String) {
-        guard var trace = startTraces[uid], let pod = pods[uid], pod.status?.phase == "Running" else { return }
+        guard var trace = startTraces[uid], !trace.logged, let pod = pods[uid], pod.status?.phase == "Running" else { return }
         trace.mark(.running)
-        startTraces[uid] = nil
+        trace.logged = true
+        startTraces[uid] = trace.isComplete ? nil : trace
         var metadata = trace.metadata
         metadata["pod"] = "\(Self.name(pod))"
         logger.info("observed pod startup", metadata: metadata)
@@ -446,11 +446,12 @@ actor PodWorkers {
 
     /// Records `kubelet_pod_start_duration_seconds` once every app container of a newly seen pod runs.
     private func recordStartIfRunning(_ pod: Pod, latest: [String: Runtime_V1_ContainerStatus]) {
-        guard let uid = pod.metadata.uid, let seen = firstSeen[uid] else { return }
+        guard let uid = pod.metadata.uid, var trace = startTraces[uid], !trace.containersRunning else { return }
         let names = (pod.spec?.containers ?? []).map(\.name)
         guard !names.isEmpty, names.allSatisfy({ latest[$0]?.state == .containerRunning }) else { return }
-        metrics.podStartDuration.recordInterval(since: seen)
-        firstSeen[uid] = nil
+        metrics.podStartDuration.recordInterval(since: trace.seen)
+        trace.containersRunning = true
+        startTraces[uid] = trace.isComplete ? nil : trace
     }
 
     /// Restarts an exited container unless its back-off has not passed yet (CrashLoopBackOff); returns whether it

@@ -146,13 +146,6 @@ public actor ContainerRuntime {
         Int64(Date().timeIntervalSince1970 * 1_000_000_000)
     }
 
-    /// The memory cgroup directory of a cgroupfs path (v2 unified, or the v1 `memory` hierarchy).
-    static func memoryCgroup(_ cgroupsPath: String) -> String {
-        FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
-            ? "/sys/fs/cgroup" + cgroupsPath
-            : "/sys/fs/cgroup/memory" + cgroupsPath
-    }
-
     /// Finds a sandbox by full id or unique prefix, as crictl lets users type them.
     func sandbox(_ id: String) throws -> PodSandboxRecord {
         if let record = sandboxes[id] { return record }

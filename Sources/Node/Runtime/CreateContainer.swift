@@ -59,7 +59,7 @@ extension ContainerRuntime {
             }.get()
             let prepared = clock.now
             _ = try await shim.create(.init(id: id, bundle: bundle, logPath: logPath, logMaximumSize: configuration.containerLogMaxSize,
-                                            memoryCgroup: Self.memoryCgroup(record.cgroupsPath), stdin: config.stdin, terminal: config.tty))
+                                            memoryCgroup: Cgroupfs.memoryDirectory(record.cgroupsPath), stdin: config.stdin, terminal: config.tty))
             if let permit { await admission.release(permit) }
             containers[id] = record
             // Where the time went: the root's mount, the spec and files; the monitor's `runc create`.

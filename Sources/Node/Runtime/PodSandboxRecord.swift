@@ -42,10 +42,14 @@ struct PodSandboxRecord: Codable, Sendable {
 
     var metadata: Runtime_V1_PodSandboxMetadata { sandboxConfig.metadata }
 
-    /// The cgroup parent the kubelet chose for the pod (cgroupfs path), `/swiftlet` when it chose none.
+    /// Where the cgroups of sandboxes whose client chose no cgroup parent go (crictl, hack/bench/cri; the kubelet
+    /// always chooses one).
+    static let defaultCgroupParent = "/swiftlet"
+
+    /// The cgroup parent the kubelet chose for the pod (cgroupfs path), ``defaultCgroupParent`` when it chose none.
     var cgroupParent: String {
         let parent = sandboxConfig.linux.cgroupParent
-        return parent.isEmpty ? "/swiftlet" : parent
+        return parent.isEmpty ? Self.defaultCgroupParent : parent
     }
 
     /// The infra container's cgroup (none without one); each container gets `<cgroupParent>/<container id>` beside it.

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Images
+import LinuxSystem
 import Logging
 import ServiceLifecycle
 
@@ -46,5 +47,8 @@ public struct RuntimeServer: Service {
             server.beginGracefulShutdown()
         }
         try? FileManager.default.removeItem(atPath: socketPath)
+        // The default parent goes once no container is left in it (still-running containers keep it, and their
+        // monitors keep them, for the next daemon).
+        Cgroupfs.removeIfEmpty(PodSandboxRecord.defaultCgroupParent)
     }
 }

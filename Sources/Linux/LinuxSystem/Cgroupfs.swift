@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cgroup file system as runc and the kubelet's cgroupfs driver address it: the unified (v2) tree at
+/// `/sys/fs/cgroup`, or on a v1 machine one hierarchy per controller below it. A cgroupfs path such as
+/// `/kubepods/besteffort/pod<uid>/<id>` names the same group in every hierarchy.
+public enum Cgroupfs {
+    public static let mountPoint = "/sys/fs/cgroup"
+
+    /// Whether the machine runs the unified (v2) hierarchy.
+    public static var isUnified: Bool { access(mountPoint + "/cgroup.controllers", F_OK) == 0 }
+
+    /// Every hierarchy's directory: the v2 root, or each v1 controller's (with the `cpu` → `cpu,cpuacct` style
+    /// links, so a group may be reached twice through them).
+    public static var hierarchies: [String] {
+        isUnified ? [mountPoint] : directoryEntries(mountPoint).sorted().map { mountPoint + "/" + $0 }
+    }
+
+    /// The directory of `cgroupsPath` in the memory controller's hierarchy (v2: the tree itself).
+    public static func memoryDirectory(_ cgroupsPath: String) -> String {
+        (isUnified ? mountPoint : mountPoint + "/memory") + cgroupsPath
+    }
+
+    /// Removes `cgroupsPath` from every hierarchy where it is empty: `rmdir`, which the kernel refuses for a group
+    /// that still has processes or sub-groups, so nothing in use is touched.
+    public static func removeIfEmpty(_ cgroupsPath: String) {
+        for hierarchy in hierarchies { rmdir(hierarchy + cgroupsPath) }
+    }
+}
