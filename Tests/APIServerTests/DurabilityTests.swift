@@ -5,9 +5,9 @@ import Logging
 import Testing
 import TestSupport
 
-/// kill -9 of the server while clients write: every write the server acknowledged is there after a restart.
+/// kill -9 of the server during 1,000 concurrent writes: every write the server acknowledged is there after a restart.
 @Suite struct DurabilityTests {
-    @Test(arguments: ["sqlite", "etcd"])
+    @Test(.timeLimit(.minutes(3)), arguments: ["sqlite", "etcd"])
     func killDuringWritesLosesNoAcknowledgedWrite(store: String) async throws {
         let etcd = store == "etcd" ? try await EtcdCluster(members: 1) : nil
         defer { etcd?.stop() }
@@ -16,24 +16,21 @@ import TestSupport
         defer { server.stop() }
         let client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
         let acknowledged = AcknowledgedWrites()
-        let writers = (0..<8).map { writer in
-            Task {
-                for i in 0..<10_000 {
-                    let name = "w\(writer)-\(i)"
-                    let map = ConfigMap(metadata: ObjectMeta(name: name), data: ["i": String(i)])
-                    do {
-                        _ = try await client.create(map)
+        // 1,000 creates issued at once; the server is killed once a quarter of them have been acknowledged.
+        let writes = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<1000 {
+                    group.addTask {
+                        let name = "w-\(i)"
+                        guard (try? await client.create(ConfigMap(metadata: ObjectMeta(name: name), data: ["i": String(i)]))) != nil else { return }
                         await acknowledged.add(name)
-                    } catch {
-                        return
                     }
                 }
             }
         }
-        // Let the writers get going (1,000 writes in flight or done), then kill the server mid-flight.
-        while await acknowledged.names.count < 1000 { try await Task.sleep(for: .milliseconds(20)) }
+        while await acknowledged.names.count < 250 { try await Task.sleep(for: .milliseconds(10)) }
         server.kill()
-        for writer in writers { await writer.value }
+        await writes.value
         try await client.shutdown()
 
         let restarted = try await ServerProcess(extraArguments: storeArguments, dataDirectory: server.dataDirectory)
@@ -41,7 +38,8 @@ import TestSupport
         let after = try KubeClient(configuration: restarted.clientConfiguration(), logger: Logger(label: "test"))
         let stored = Set(try await after.list(ConfigMap.self, namespace: "default").items.compactMap(\.metadata.name))
         let expected = await acknowledged.names
-        #expect(expected.count >= 1000)
+        #expect(expected.count >= 250 && expected.count < 1000, "the kill came while writes were in flight: \(expected.count) acknowledged")
+        print("\(store): \(expected.count) of 1,000 concurrent writes acknowledged before the kill, \(stored.intersection((0..<1000).map { "w-\($0)" }).count) stored")
         #expect(expected.subtracting(stored).isEmpty, "lost \(expected.subtracting(stored).count) acknowledged writes")
         // The restarted server keeps serving writes at a higher revision.
         let fresh = try await after.create(ConfigMap(metadata: ObjectMeta(name: "after-restart")))

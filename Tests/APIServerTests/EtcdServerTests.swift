@@ -1,4 +1,7 @@
 import Foundation
+import KubeAPI
+import KubeClient
+import Logging
 import Testing
 import TestSupport
 
@@ -53,6 +56,54 @@ import TestSupport
         // The rest of a list begun before the compaction is gone too.
         let rest = try await k.curl("GET", "/api/v1/namespaces/default/configmaps?limit=1&continue=\(token)")
         #expect(rest.code == 410 && rest.body.contains("Expired"), "\(rest)")
+    }
+
+    /// `swiftlet store migrate` of a stopped server's SQLite store into etcd, then the server started again on etcd
+    /// with the same data directory (so the same cluster token; the CA travelled in the store's bootstrap data): the
+    /// same objects at the same resourceVersions, through the admin kubeconfig it had, and a watch from the last list's
+    /// resourceVersion sees only what came after.
+    @Test(.timeLimit(.minutes(2)))
+    func migratedClusterServesTheSameObjectsAtTheSameResourceVersions() async throws {
+        let sqlite = try await ServerProcess()
+        defer { sqlite.stop() }
+        let admin = try KubeClient(configuration: sqlite.clientConfiguration(), logger: Logger(label: "test"))
+        for i in 0..<5 { _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "cm-\(i)"), data: ["i": String(i)])) }
+        var edited = try await admin.get(ConfigMap.self, name: "cm-0", namespace: "default")
+        edited.data = ["i": "edited"]
+        _ = try await admin.update(edited)
+        try await admin.delete(ConfigMap.self, name: "cm-1", namespace: "default")
+        let before = try await admin.list(ConfigMap.self, namespace: "default")
+        let versions = Dictionary(uniqueKeysWithValues: before.items.map { ($0.metadata.name ?? "", $0.metadata.resourceVersion ?? "") })
+        try await admin.shutdown()
+        sqlite.stop(keepData: true)
+
+        let etcd = try await EtcdCluster(members: 1)
+        defer { etcd.stop() }
+        let migrated = try await runCommand(try BuiltProducts.path(of: "swiftlet"),
+                                            ["store", "migrate", "--from", "sqlite:\(sqlite.dataDirectory)/state.db", "--to", etcd.storeArgument])
+        #expect(migrated.status == 0, "\(migrated)")
+        let onEtcd = try await ServerProcess(extraArguments: ["--store", etcd.storeArgument], dataDirectory: sqlite.dataDirectory)
+        defer { onEtcd.stop() }
+        let client = try KubeClient(configuration: onEtcd.clientConfiguration(), logger: Logger(label: "test"))
+        let after = try await client.list(ConfigMap.self, namespace: "default")
+        #expect(Dictionary(uniqueKeysWithValues: after.items.map { ($0.metadata.name ?? "", $0.metadata.resourceVersion ?? "") }) == versions)
+        #expect(after.items.first { $0.metadata.name == "cm-0" }?.data == ["i": "edited"])
+        let kubectl = try #require(which("kubectl"))
+        let viaKubectl = try await runCommand(kubectl, ["--kubeconfig", onEtcd.kubeconfig, "get", "configmap", "cm-2", "-o", "jsonpath={.metadata.resourceVersion}"],
+                                              environment: ["HOME": onEtcd.dataDirectory])
+        #expect(viaKubectl.status == 0 && viaKubectl.stdout == versions["cm-2"], "\(viaKubectl)")
+        let watch = Task { () async throws -> WatchEvent<ConfigMap>? in
+            for try await event in client.watch(ConfigMap.self, namespace: "default", resourceVersion: before.metadata.resourceVersion) {
+                return event
+            }
+            return nil
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let fresh = try await client.create(ConfigMap(metadata: ObjectMeta(name: "after-migration")))
+        guard case .added(let first)? = try await watch.value else { throw TestSupportError("the watch ended without an event") }
+        #expect(first.metadata.name == "after-migration")
+        #expect(Int(fresh.metadata.resourceVersion ?? "0")! > Int(before.metadata.resourceVersion ?? "0")!)
+        try await client.shutdown()
     }
 
     @Test func unreachableEtcdIsAClearStartupError() async throws {

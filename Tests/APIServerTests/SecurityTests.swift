@@ -36,6 +36,27 @@ import TestSupport
         #expect(bad.status != 0 && bad.stderr.contains("Unauthorized"), "\(bad)")
     }
 
+    /// Plain HTTP only when asked for: `--insecure-http` serves without TLS, authentication or authorization (a request
+    /// without credentials acts with full rights), writes a kubeconfig without credentials, and refuses the
+    /// authentication flags that would not apply.
+    @Test(.timeLimit(.minutes(2)))
+    func insecureHTTPOnlyWhenAskedFor() async throws {
+        let server = try await ServerProcess(extraArguments: ["--insecure-http"])
+        defer { server.stop() }
+        #expect(server.url.hasPrefix("http://127.0.0.1:"))
+        let kubeconfig = try String(contentsOfFile: server.kubeconfig, encoding: .utf8)
+        #expect(!kubeconfig.contains("client-certificate-data") && !kubeconfig.contains("certificate-authority-data"), "\(kubeconfig)")
+        let kubectl = try #require(which("kubectl"))
+        let created = try await runCommand(kubectl, ["--kubeconfig", server.kubeconfig, "create", "configmap", "plain"],
+                                           environment: ["HOME": server.dataDirectory])
+        #expect(created.status == 0, "\(created)")
+        let anonymous = try await runCommand("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", server.url + "/api/v1/namespaces/default/configmaps/plain"])
+        #expect(anonymous.stdout.hasSuffix("\n200") && anonymous.stdout.contains(#""name":"plain""#), "\(anonymous)")
+        let refused = try await runCommand(try BuiltProducts.path(of: "swiftlet"),
+                                           ["server", "--data-dir", server.dataDirectory + "/other", "--insecure-http", "--anonymous-auth"])
+        #expect(refused.status != 0 && refused.stderr.contains("--insecure-http serves without TLS or authentication"), "\(refused)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func viewBindingAllowsReadsAndForbidsWritesInUpstreamWords() async throws {
         let k = try await KubectlHarness(controllers: false)
@@ -69,6 +90,75 @@ import TestSupport
             {"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"bob","resourceAttributes":{"verb":"get","resource":"pods","namespace":"default"}}}
             """)
         #expect(review.code == 201 && review.body.contains(#""allowed":false"#), "\(review)")
+    }
+
+    /// The default roles users expect, each bound to its own user and asked through `kubectl auth can-i`, with
+    /// upstream's answers: cluster-admin anything anywhere; admin a namespace including its RBAC but not its quota;
+    /// edit the namespace's workloads and secrets but not its RBAC; view reads except secrets. A ClusterRole labelled
+    /// `aggregate-to-view` reaches view and, through it, edit and admin; a namespaced Role grants in its namespace only.
+    @Test(.timeLimit(.minutes(2)))
+    func defaultRolesAggregateAndAnswerCanIAsUpstream() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        try await k.ok("create", "namespace", "team")
+        try await k.ok("create", "clusterrolebinding", "root", "--clusterrole=cluster-admin", "--user=root")
+        for (user, role) in [("owner", "admin"), ("editor", "edit"), ("viewer", "view")] {
+            try await k.ok("create", "rolebinding", user, "-n", "team", "--clusterrole=\(role)", "--user=\(user)")
+        }
+        try await k.ok("create", "role", "cm-getter", "-n", "team", "--verb=get", "--resource=configmaps")
+        try await k.ok("create", "rolebinding", "reader", "-n", "team", "--role=cm-getter", "--user=reader")
+        var kubeconfigs: [String: String] = [:]
+        for user in ["root", "owner", "editor", "viewer", "reader"] { kubeconfigs[user] = try k.server.kubeconfig(user: user) }
+        func canI(_ user: String, _ arguments: [String]) async throws -> String {
+            let result = try await runCommand(k.kubectlPath, ["--kubeconfig", kubeconfigs[user]!, "auth", "can-i"] + arguments,
+                                              environment: ["HOME": k.workDirectory], timeout: 60)
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let team = ["-n", "team"]
+        let expectations: [(String, [String], String)] = [
+            ("root", ["*", "*", "--all-namespaces"], "yes"), ("root", ["delete", "nodes"], "yes"), ("root", ["create", "clusterroles"], "yes"),
+            ("owner", ["create", "rolebindings"] + team, "yes"), ("owner", ["delete", "roles"] + team, "yes"),
+            ("owner", ["delete", "secrets"] + team, "yes"), ("owner", ["create", "deployments.apps"] + team, "yes"),
+            ("owner", ["create", "resourcequotas"] + team, "no"), ("owner", ["get", "resourcequotas"] + team, "yes"),
+            ("owner", ["get", "pods", "-n", "default"], "no"), ("owner", ["create", "clusterroles"], "no"),
+            ("editor", ["create", "deployments.apps"] + team, "yes"), ("editor", ["get", "secrets"] + team, "yes"),
+            ("editor", ["create", "pods", "--subresource=exec"] + team, "yes"), ("editor", ["create", "rolebindings"] + team, "no"),
+            ("editor", ["get", "roles"] + team, "no"), ("editor", ["delete", "pods", "-n", "default"], "no"),
+            ("viewer", ["list", "pods"] + team, "yes"), ("viewer", ["get", "pods", "--subresource=log"] + team, "yes"),
+            ("viewer", ["watch", "deployments.apps"] + team, "yes"), ("viewer", ["get", "secrets"] + team, "no"),
+            ("viewer", ["create", "configmaps"] + team, "no"), ("viewer", ["create", "pods", "--subresource=exec"] + team, "no"),
+            ("reader", ["get", "configmaps"] + team, "yes"), ("reader", ["list", "configmaps"] + team, "no"),
+            ("reader", ["get", "configmaps", "-n", "default"], "no"),
+        ]
+        for (user, arguments, answer) in expectations {
+            #expect(try await canI(user, arguments) == answer, "\(user): can-i \(arguments.joined(separator: " "))")
+        }
+
+        // `can-i --list` (SelfSubjectRulesReview): the reader's Role, and what every authenticated user may do.
+        let list = try await runCommand(k.kubectlPath, ["--kubeconfig", kubeconfigs["reader"]!, "auth", "can-i", "--list"] + team,
+                                        environment: ["HOME": k.workDirectory], timeout: 60)
+        let rows = list.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        #expect(rows.first == "Resources Non-Resource URLs Resource Names Verbs", "\(list)")
+        #expect(rows.contains("configmaps [] [] [get]") && rows.contains("selfsubjectaccessreviews.authorization.k8s.io [] [] [create]")
+                && rows.contains("[/version] [] [get]") && !rows.contains { $0.hasPrefix("secrets") }, "\(list)")
+
+        // Aggregation: rules labelled for view reach view, edit (which aggregates view) and admin (which aggregates edit);
+        // upstream's three give nothing on podtemplates.
+        for user in ["viewer", "editor", "owner"] { #expect(try await canI(user, ["list", "podtemplates"] + team) == "no", "\(user)") }
+        try await k.ok("apply", "-f", "-", stdin: """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata:
+              name: podtemplate-viewer
+              labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}
+            rules:
+            - {apiGroups: [""], resources: [podtemplates], verbs: [get, list, watch]}
+            """)
+        for user in ["viewer", "editor", "owner"] {
+            try await waitFor("\(user) to read podtemplates") { (try? await canI(user, ["list", "podtemplates"] + team)) == "yes" }
+        }
+        #expect(try await canI("viewer", ["delete", "podtemplates"] + team) == "no")
+        #expect(try await canI("reader", ["list", "podtemplates"] + team) == "no")
+        #expect(try await k.ok("get", "clusterrole", "admin", "-o", "yaml").contains("podtemplates"), "the aggregated rules are written back into admin")
     }
 
     @Test(.timeLimit(.minutes(2)))

@@ -379,6 +379,14 @@ enum RichObjects {
                                              "name": "web"}, "user": "bob"},
              "status": {"allowed": false, "denied": true}}
             """,
+        "SelfSubjectRulesReview": """
+            {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "metadata": {"creationTimestamp": "2024-05-01T12:00:00Z"},
+             "spec": {"namespace": "shop"},
+             "status": {"resourceRules": [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "pods/log"], "resourceNames": ["web"]},
+                                          {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                        "nonResourceRules": [{"verbs": ["get"], "nonResourceURLs": ["/healthz", "/version"]}],
+                        "incomplete": true, "evaluationError": "node authorizer does not support user rule resolution"}}
+            """,
         "Scale": """
             {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "web", "namespace": "shop", "resourceVersion": "9"},
              "spec": {"replicas": 5}, "status": {"replicas": 3, "selector": "app=web"}}

@@ -1,6 +1,7 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import Logging
 import TestSupport
 import Testing
 @testable import Kubelet
@@ -82,4 +83,68 @@ extension KubeletEndToEndTests {
     #expect(TokenManager.requiresRefresh(issued: issued, expires: expires, seconds: 3607, now: issued.addingTimeInterval(2886)))
     let year = issued.addingTimeInterval(365 * 86400)
     #expect(TokenManager.requiresRefresh(issued: issued, expires: year, seconds: 365 * 86400, now: issued.addingTimeInterval(86400)))
+}
+
+/// A projection's audience and expiry reach the TokenRequest the kubelet makes with the node's credentials: the token
+/// is for that audience only (the API server refuses it, a TokenReview for the audience accepts it), lasts what was
+/// asked, is served from the cache and requested again once 80% of its lifetime has passed.
+@Test(.timeLimit(.minutes(2)))
+func projectedTokensCarryTheirAudienceAndExpiryAndAreRequestedAgainWhenDue() async throws {
+    let server = try await ServerProcess()
+    defer { server.stop() }
+    let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+    let node = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+    do {
+        _ = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
+        _ = try await admin.create(ServiceAccount(metadata: ObjectMeta(name: "robot", namespace: "default")))
+        let pod = try await admin.create(Pod(metadata: ObjectMeta(name: "app", namespace: "default"),
+                                             spec: PodSpec(containers: [Container(name: "c", image: "busybox")], serviceAccountName: "robot", nodeName: "n1")))
+        let tokens = TokenManager(client: node)
+        let projection = ServiceAccountTokenProjection(audience: "vault", expirationSeconds: 600, path: "token")
+        let start = Date()
+        let token = try await tokens.token(for: projection, pod: pod, now: start)
+
+        let claims = try jwtClaims(token)
+        #expect(claims["aud"] as? [String] == ["vault"], "\(claims)")
+        #expect(claims["sub"] as? String == "system:serviceaccount:default:robot", "\(claims)")
+        let iat = try #require(claims["iat"] as? Int), exp = try #require(claims["exp"] as? Int)
+        #expect(exp - iat == 600, "the asked expiry, not extended: \(claims)")
+        let bound = (claims["kubernetes.io"] as? [String: Any])?["pod"] as? [String: Any]
+        #expect(bound?["name"] as? String == "app" && bound?["uid"] as? String == pod.metadata.uid, "\(claims)")
+
+        // Not for the API server's audience; for its own, yes.
+        let kubectl = try #require(which("kubectl"))
+        let whoami = try await runCommand(kubectl, ["--kubeconfig", try server.kubeconfig(token: token, name: "vault"), "auth", "whoami"])
+        #expect(whoami.status != 0 && whoami.stderr.contains("Unauthorized"), "\(whoami)")
+        func review(_ audiences: String) async throws -> String {
+            let review = #"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"\#(token)","audiences":\#(audiences)}}"#
+            return try await runCommand(kubectl, ["--kubeconfig", server.kubeconfig, "create", "-f", "-", "-o", "jsonpath={.status.authenticated}"],
+                                        stdin: review).stdout
+        }
+        #expect(try await review(#"["vault"]"#) == "true")
+        #expect(try await review(#"["https://kubernetes.default.svc.cluster.local"]"#) == "false")
+
+        // Cached until 80% of the 600 s have passed (480 s; the answer's expiry has whole seconds), then a new one.
+        #expect(try await tokens.token(for: projection, pod: pod, now: start.addingTimeInterval(470)) == token)
+        let renewed = try await tokens.token(for: projection, pod: pod, now: start.addingTimeInterval(490))
+        #expect(renewed != token)
+        #expect(try jwtClaims(renewed)["aud"] as? [String] == ["vault"])
+        // Another audience is another token.
+        let other = try await tokens.token(for: ServiceAccountTokenProjection(expirationSeconds: 600, path: "token"), pod: pod, now: start)
+        #expect(other != token && other != renewed)
+    } catch {
+        try? await node.shutdown()
+        try? await admin.shutdown()
+        throw error
+    }
+    try? await node.shutdown()
+    try? await admin.shutdown()
+}
+
+/// The claims of a JWT, unverified.
+private func jwtClaims(_ token: String) throws -> [String: Any] {
+    var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    while payload.count % 4 != 0 { payload += "=" }
+    let data = try #require(Data(base64Encoded: payload))
+    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
 }

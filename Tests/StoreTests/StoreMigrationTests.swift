@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Logging
 import Store
@@ -53,5 +54,44 @@ import TestSupport
         let again = try await runCommand(try BuiltProducts.path(of: "swiftlet"),
                                          ["store", "migrate", "--from", "sqlite:\(directory)/state.db", "--to", etcd.storeArgument])
         #expect(again.status != 0 && again.stderr.contains("not empty"), "\(again)")
+    }
+
+    /// A database from before SQLite stores started at revision 1 holds the cluster's bootstrap data at revision 1,
+    /// which a fresh etcd (at revision 1 itself) cannot give a key: that key, not an API object, is written last at a
+    /// new revision, and every object keeps its resourceVersion.
+    @Test(.timeLimit(.minutes(2)))
+    func bootstrapDataAtRevisionOneOfAnOlderDatabaseMovesAndObjectsKeepTheirVersions() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-migrate-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.db"
+        let created = try SQLiteStore(path: path, logger: Logger(label: "test"))
+        await created.close()
+        var db: OpaquePointer?
+        try #require(sqlite3_open(path, &db) == SQLITE_OK)
+        let rc = sqlite3_exec(db, "UPDATE meta SET value = 0 WHERE name = 'revision'", nil, nil, nil)
+        sqlite3_close(db)
+        try #require(rc == SQLITE_OK)
+        let sqlite = try SQLiteStore(path: path, logger: Logger(label: "test"))
+        #expect(try await sqlite.create(key: "/bootstrap/cluster", value: Data([1, 2, 3])) == 1)
+        _ = try await sqlite.create(key: "/registry/namespaces/default", value: Data("{}".utf8))
+        _ = try await sqlite.create(key: "/registry/configmaps/default/a", value: Data("{\"v\":1}".utf8))
+        _ = try await sqlite.update(key: "/registry/configmaps/default/a", value: Data("{\"v\":2}".utf8), expectedRevision: nil)
+        let before = try await sqlite.list(prefix: "/registry/", startAfter: nil, limit: 0, revision: nil)
+        await sqlite.close()
+
+        let etcd = try await EtcdCluster(members: 1)
+        defer { etcd.stop() }
+        let result = try await runCommand(try BuiltProducts.path(of: "swiftlet"), ["store", "migrate", "--from", "sqlite:\(path)", "--to", etcd.storeArgument])
+        #expect(result.status == 0 && result.stdout.contains("migrated 3 keys")
+                && result.stdout.contains("1 without a resourceVersion (bootstrap data) at a new revision"), "\(result)")
+        let target = try await StoreLocation(parsing: etcd.storeArgument).open(logger: Logger(label: "test"))
+        let after = try await target.list(prefix: "/registry/", startAfter: nil, limit: 0, revision: nil)
+        #expect(after.items.map(\.key) == before.items.map(\.key))
+        #expect(after.items.map(\.modRevision) == before.items.map(\.modRevision))
+        #expect(after.items.map(\.value) == before.items.map(\.value))
+        let bootstrap = try #require(try await target.get(key: "/bootstrap/cluster"))
+        #expect(bootstrap.value == Data([1, 2, 3]) && bootstrap.modRevision > before.revision)
+        await target.close()
     }
 }

@@ -3,7 +3,8 @@ import Store
 import Testing
 
 /// The `Store` contract, run against every backend: revisions count up by one per write from wherever a fresh
-/// store starts (etcd starts at 1, SQLite at 0), so expectations are relative to `base`.
+/// store starts (both start at 1, as etcd does; SQLite databases made before started at 0), so expectations are
+/// relative to `base`.
 @Suite("Store contract", .serialized)
 struct StoreTests {
     @Test(arguments: Backend.allCases)

@@ -1,7 +1,7 @@
 extension Schemas {
     /// rbac.authorization.k8s.io/v1, authentication.k8s.io/v1 and authorization.k8s.io/v1 messages
     /// (k8s.io/api/{rbac,authentication,authorization}/v1/generated.proto): the RBAC kinds, TokenRequest, TokenReview,
-    /// SelfSubjectReview and the access reviews.
+    /// SelfSubjectReview, the access reviews and SelfSubjectRulesReview.
     static let auth: [MessageSchema] = [
         MessageSchema("rbac.v1.PolicyRule", [
             Field(1, "verbs", .string, .repeated),
@@ -126,6 +126,30 @@ extension Schemas {
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
             Field(2, "spec", .message("authorization.v1.SelfSubjectAccessReviewSpec")),
             Field(3, "status", .message("authorization.v1.SubjectAccessReviewStatus")),
+        ]),
+        MessageSchema("authorization.v1.SelfSubjectRulesReview", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("authorization.v1.SelfSubjectRulesReviewSpec")),
+            Field(3, "status", .message("authorization.v1.SubjectRulesReviewStatus")),
+        ]),
+        MessageSchema("authorization.v1.SelfSubjectRulesReviewSpec", [
+            Field(1, "namespace", .string),
+        ]),
+        MessageSchema("authorization.v1.SubjectRulesReviewStatus", [
+            Field(1, "resourceRules", .message("authorization.v1.ResourceRule"), .repeated),
+            Field(2, "nonResourceRules", .message("authorization.v1.NonResourceRule"), .repeated),
+            Field(3, "incomplete", .bool, .keepsZero),
+            Field(4, "evaluationError", .string),
+        ]),
+        MessageSchema("authorization.v1.ResourceRule", [
+            Field(1, "verbs", .string, .repeated),
+            Field(2, "apiGroups", .string, .repeated),
+            Field(3, "resources", .string, .repeated),
+            Field(4, "resourceNames", .string, .repeated),
+        ]),
+        MessageSchema("authorization.v1.NonResourceRule", [
+            Field(1, "verbs", .string, .repeated),
+            Field(2, "nonResourceURLs", .string, .repeated),
         ]),
         MessageSchema("authorization.v1.SubjectAccessReview", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),

@@ -44,6 +44,7 @@ enum Schemas {
                 "SelfSubjectAccessReview": "authorization.v1.SelfSubjectAccessReview",
                 "SubjectAccessReview": "authorization.v1.SubjectAccessReview",
                 "LocalSubjectAccessReview": "authorization.v1.SubjectAccessReview",
+                "SelfSubjectRulesReview": "authorization.v1.SelfSubjectRulesReview",
             ],
             "meta.k8s.io/v1": [:],
         ]

@@ -95,6 +95,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The longest certificate csrsigning issues; a CSR's spec.expirationSeconds may ask for less (upstream's kube-controller-manager flag).")
     var clusterSigningDuration = DurationArgument(.seconds(365 * 86400), text: "8760h0m0s")
 
+    @Option(name: .long, help: "How long the certificates the server issues itself last (serving, admin, its components' and the kubelet-client certificate); each is re-issued while the server runs when a fifth of its lifetime is left (kubeadm's certificateValidityPeriod).")
+    var certificateValidity = DurationArgument(.seconds(365 * 86400), text: "8760h0m0s")
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -118,6 +121,7 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--leader-elect-renew-deadline (\(leaderElectRenewDeadline)) must be greater than --leader-elect-retry-period (\(leaderElectRetryPeriod)) × 1.2")
         }
         guard clusterSigningDuration.duration > .zero else { throw ValidationError("--cluster-signing-duration must be positive") }
+        guard certificateValidity.duration > .zero else { throw ValidationError("--certificate-validity must be positive") }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
@@ -161,7 +165,7 @@ public struct ServerCommand: AsyncParsableCommand {
                                                   interval: .seconds(compactionInterval)),
                                  clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) },
                                  tls: insecureHTTP ? nil : .init(subjectAlternativeNames: tlsSan, token: token, clusterDomain: clusterDomain,
-                                                                 anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile,
+                                                                 certificateValidity: certificateValidity.duration, anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile,
                                                                  bootstrapTokenAuth: enableBootstrapTokenAuth),
                                  eventTTL: eventTTL.duration > .zero ? eventTTL.duration : nil),
             metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
@@ -176,6 +180,7 @@ public struct ServerCommand: AsyncParsableCommand {
                                                                   nodeMonitorGracePeriod: nodeMonitorGracePeriod.duration,
                                                                   nodeStartupGracePeriod: nodeStartupGracePeriod.duration)
         let (dnsReady, announceDNSReady) = AsyncStream.makeStream(of: Int.self)
+        let (adminReady, announceAdminReady) = AsyncStream.makeStream(of: Int.self)
         let clients = InProcessClients(server: server, host: address.clientHost)
         var services: [any ServiceLifecycle.Service] = []
         if !selection.enabled.isEmpty || scheduler {
@@ -186,6 +191,10 @@ public struct ServerCommand: AsyncParsableCommand {
         if let dns {
             services.append(ClusterDNSService(ports: dnsReady, clients: clients, configuration: dns, logger: logger))
         }
+        if let interval = server.certificateRotationCheckInterval {
+            services.append(AdminKubeconfigRenewal(ports: adminReady, server: server, host: address.clientHost, dataDirectory: dataDir,
+                                                   interval: interval, logger: logger))
+        }
         try await server.run(services: services) { port in
             let kubeconfig = "\(dataDir)/admin.kubeconfig"
             let url = "\(server.scheme)://\(address.clientHost):\(port)"
@@ -195,7 +204,7 @@ public struct ServerCommand: AsyncParsableCommand {
             } catch {
                 logger.error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig)", "error": "\(error)"])
             }
-            for announce in [announceReady, announceDNSReady] {
+            for announce in [announceReady, announceDNSReady, announceAdminReady] {
                 announce.yield(port)
                 announce.finish()
             }
@@ -327,6 +336,36 @@ enum AdminKubeconfig {
     }
 }
 
+/// Keeps `DATA-DIR/admin.kubeconfig` usable while the server runs: checked every `interval`, its certificate is
+/// re-issued and the kubeconfig rewritten when a fifth of its lifetime is left, as the server's other certificates are.
+struct AdminKubeconfigRenewal: ServiceLifecycle.Service {
+    let ports: AsyncStream<Int>
+    let server: APIServer
+    let host: String
+    let dataDirectory: String
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { return }
+        let path = "\(dataDirectory)/admin.kubeconfig"
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                let current = IssuedCertificate(certificateFile: "\(dataDirectory)/pki/admin.crt", keyFile: "\(dataDirectory)/pki/admin.key")
+                guard current?.needsRotation() ?? true else { continue }
+                do {
+                    try AdminKubeconfig.write(server: server, url: "\(server.scheme)://\(host):\(port)", dataDirectory: dataDirectory, to: path)
+                    logger.notice("renewed the admin kubeconfig's client certificate", metadata: ["kubeconfig": "\(path)"])
+                } catch {
+                    logger.error("cannot renew the admin kubeconfig", metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
 /// How the components running inside `swiftlet server` reach its API: over loopback, each with its own client
 /// certificate (user `system:kube-controller-manager`, `system:kube-scheduler`, `system:coredns`) so RBAC treats them
 /// as the separate programs upstream runs.
@@ -351,9 +390,11 @@ struct InProcessClients: Sendable {
     }
 
     /// Keeps `client`'s certificate (issued for `user` by `configuration(port:user:userAgent:)`) fresh while the server
-    /// runs: checked every `interval`, re-issued and swapped into the client when less than a fifth of its lifetime is
-    /// left, as the serving certificate is. Returns when the task is cancelled.
-    func renewCertificate(of client: KubeClient, user: String, interval: Duration = .seconds(3600), logger: Logger) async {
+    /// runs: checked as often as the server checks its own, re-issued and swapped into the client when less than a
+    /// fifth of its lifetime is left, as the serving certificate is. Returns when the task is cancelled, or at once
+    /// over plain HTTP.
+    func renewCertificate(of client: KubeClient, user: String, logger: Logger) async {
+        guard let interval = server.certificateRotationCheckInterval else { return }
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
             guard let pem = client.configuration.clientCertificate,

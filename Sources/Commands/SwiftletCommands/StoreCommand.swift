@@ -43,7 +43,8 @@ public struct StoreCommand: AsyncParsableCommand {
                 let report = try await StoreMigration(logger: logger).migrate(from: source, to: target) { done, total in
                     Console.line("store: \(done)/\(total) keys")
                 }
-                Console.line("store: migrated \(report.keys) keys from \(from) (revision \(report.sourceRevision)) to \(to) (revision \(report.targetRevision)), resourceVersions kept, \(report.expiring) with the time to live they had left")
+                Console.line("store: migrated \(report.keys) keys from \(from) (revision \(report.sourceRevision)) to \(to) (revision \(report.targetRevision)), resourceVersions kept, \(report.expiring) with the time to live they had left"
+                             + (report.moved > 0 ? ", \(report.moved) without a resourceVersion (bootstrap data) at a new revision" : ""))
             } catch {
                 await source.close()
                 await target.close()

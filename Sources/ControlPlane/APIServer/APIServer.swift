@@ -68,7 +68,12 @@ public final class APIServer: Sendable {
         public var token: String?
         /// For the `kubernetes.default.svc.<domain>` name.
         public var clusterDomain: String
-        /// How often the serving certificate's remaining lifetime is checked.
+        /// How long the certificates the server issues itself last: its serving certificate, the admin's and its own
+        /// components' client certificates, the kubelet-client certificate (kubeadm's `certificateValidityPeriod`,
+        /// a year). Each is re-issued when a fifth of its lifetime is left.
+        public var certificateValidity: Duration
+        /// How often those certificates' remaining lifetime is checked: hourly, or every twentieth of
+        /// `certificateValidity` when that is shorter.
         public var rotationCheckInterval: Duration
         /// Requests without credentials act as `system:anonymous` (`--anonymous-auth`); otherwise they get 401.
         public var anonymousAuth: Bool
@@ -78,12 +83,13 @@ public final class APIServer: Sendable {
         public var bootstrapTokenAuth: Bool
 
         public init(subjectAlternativeNames: [String] = [], token: String? = nil, clusterDomain: String = "cluster.local",
-                    rotationCheckInterval: Duration = .seconds(3600), anonymousAuth: Bool = false, tokenAuthFile: String? = nil,
-                    bootstrapTokenAuth: Bool = false) {
+                    certificateValidity: Duration = CertificateRequest.defaultValidity, anonymousAuth: Bool = false,
+                    tokenAuthFile: String? = nil, bootstrapTokenAuth: Bool = false) {
             self.subjectAlternativeNames = subjectAlternativeNames
             self.token = token
             self.clusterDomain = clusterDomain
-            self.rotationCheckInterval = rotationCheckInterval
+            self.certificateValidity = certificateValidity
+            rotationCheckInterval = min(.seconds(3600), certificateValidity / 20)
             self.anonymousAuth = anonymousAuth
             self.tokenAuthFile = tokenAuthFile
             self.bootstrapTokenAuth = bootstrapTokenAuth
@@ -128,8 +134,9 @@ public final class APIServer: Sendable {
             let directory = configuration.dataDirectory + "/pki"
             let secrets = try await ClusterSecrets.bootstrap(store: store, directory: directory, token: token, logger: logger)
             let serving = ServerPKI.servingRequest(listenHost: configuration.host, serviceIP: await admission.serviceIPs.firstAddress,
-                                                   clusterDomain: tls.clusterDomain, extra: tls.subjectAlternativeNames)
-            pki = try ServerPKI(secrets: secrets, directory: directory, serving: serving, logger: logger)
+                                                   clusterDomain: tls.clusterDomain, extra: tls.subjectAlternativeNames,
+                                                   validity: tls.certificateValidity)
+            pki = try ServerPKI(secrets: secrets, directory: directory, serving: serving, clientValidity: tls.certificateValidity, logger: logger)
         } else {
             pki = nil
         }
@@ -179,6 +186,10 @@ public final class APIServer: Sendable {
 
     /// The cluster CA with its key, for the controller manager's `csrsigning` (nil over plain HTTP).
     public var signingAuthority: CertificateAuthority? { pki?.ca }
+
+    /// How often the server checks the certificates it issued itself for renewal (nil over plain HTTP): the
+    /// components running alongside it check theirs as often.
+    public var certificateRotationCheckInterval: Duration? { pki == nil ? nil : configuration.tls?.rotationCheckInterval }
 
     /// A client certificate for `commonName` in groups `organizations`, signed by the cluster CA: how the server's own
     /// components (controllers, scheduler, cluster DNS) and the admin kubeconfig authenticate. nil over plain HTTP.

@@ -8,6 +8,44 @@ struct Discovery: Sendable {
 
     static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
+    /// A resource that is a request answered at once, never stored (`AuthEndpoints` serves them): create only, as
+    /// upstream lists its reviews, so `kubectl create -f` of a TokenReview or SubjectAccessReview finds them.
+    struct RequestResource: Sendable {
+        var group: String
+        var plural: String
+        var kind: String
+        var namespaced = false
+        let version = "v1"
+    }
+
+    static let requestResources: [RequestResource] = [
+        RequestResource(group: "authentication.k8s.io", plural: "selfsubjectreviews", kind: "SelfSubjectReview"),
+        RequestResource(group: "authentication.k8s.io", plural: "tokenreviews", kind: "TokenReview"),
+        RequestResource(group: "authorization.k8s.io", plural: "localsubjectaccessreviews", kind: "LocalSubjectAccessReview", namespaced: true),
+        RequestResource(group: "authorization.k8s.io", plural: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview"),
+        RequestResource(group: "authorization.k8s.io", plural: "selfsubjectrulesreviews", kind: "SelfSubjectRulesReview"),
+        RequestResource(group: "authorization.k8s.io", plural: "subjectaccessreviews", kind: "SubjectAccessReview"),
+    ]
+
+    /// The registry's groups followed by those of the request resources.
+    private var groups: [(group: String, versions: [String])] {
+        var groups = registry.groups
+        for resource in Self.requestResources where !groups.contains(where: { $0.group == resource.group }) {
+            groups.append((resource.group, [resource.version]))
+        }
+        return groups
+    }
+
+    private func requestResources(group: String, version: String) -> [RequestResource] {
+        Self.requestResources.filter { $0.group == group && $0.version == version }
+    }
+
+    /// `serviceaccounts/token` (TokenRequest, `kubectl create token`), a request subresource of a stored kind.
+    private static func requestSubresource(of plural: String, group: String) -> (name: String, group: String, kind: String)? {
+        guard group.isEmpty, plural == "serviceaccounts" else { return nil }
+        return ("token", "authentication.k8s.io", "TokenRequest")
+    }
+
     func legacyRoot(_ request: APIRequest) -> APIResponse {
         if request.wantsAggregatedDiscovery { return aggregated(groups: [""]) }
         return .json(["kind": "APIVersions", "versions": ["v1"],
@@ -15,13 +53,13 @@ struct Discovery: Sendable {
     }
 
     func groupsRoot(_ request: APIRequest) -> APIResponse {
-        let groups = registry.groups.filter { !$0.group.isEmpty }
+        let groups = groups.filter { !$0.group.isEmpty }
         if request.wantsAggregatedDiscovery { return aggregated(groups: groups.map(\.group)) }
         return .json(["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(groups.map { groupValue($0.group, $0.versions) })])
     }
 
     func group(_ name: String) -> APIResponse? {
-        guard let entry = registry.groups.first(where: { $0.group == name && !name.isEmpty }) else { return nil }
+        guard let entry = groups.first(where: { $0.group == name && !name.isEmpty }) else { return nil }
         var value = groupValue(entry.group, entry.versions)
         value["kind"] = "APIGroup"
         value["apiVersion"] = "v1"
@@ -30,7 +68,8 @@ struct Discovery: Sendable {
 
     func resourceList(group: String, version: String) -> APIResponse? {
         let handlers = registry.handlers(group: group, version: version)
-        guard !handlers.isEmpty else { return nil }
+        let requests = requestResources(group: group, version: version)
+        guard !handlers.isEmpty || !requests.isEmpty else { return nil }
         var resources: [JSONValue] = []
         for handler in handlers {
             let info = handler.info
@@ -43,6 +82,14 @@ struct Discovery: Sendable {
             for sub in handler.subresources {
                 resources.append(subresourceValue(info, sub, group: group, version: version))
             }
+            if let sub = Self.requestSubresource(of: info.plural, group: group) {
+                resources.append(["name": .string("\(info.plural)/\(sub.name)"), "singularName": "", "namespaced": .bool(info.namespaced),
+                                  "group": .string(sub.group), "version": "v1", "kind": .string(sub.kind), "verbs": ["create"]])
+            }
+        }
+        for request in requests {
+            resources.append(["name": .string(request.plural), "singularName": .string(request.kind.lowercased()),
+                              "namespaced": .bool(request.namespaced), "kind": .string(request.kind), "verbs": ["create"]])
         }
         let gv = group.isEmpty ? version : "\(group)/\(version)"
         return .json(["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(gv), "resources": .array(resources)])
@@ -107,9 +154,9 @@ struct Discovery: Sendable {
     private func aggregated(groups: [String]) -> APIResponse {
         var items: [JSONValue] = []
         for group in groups {
-            guard let entry = registry.groups.first(where: { $0.group == group }) else { continue }
+            guard let entry = self.groups.first(where: { $0.group == group }) else { continue }
             let versions: [JSONValue] = entry.versions.map { version in
-                let resources: [JSONValue] = registry.handlers(group: group, version: version).map { handler in
+                var resources: [JSONValue] = registry.handlers(group: group, version: version).map { handler in
                     let info = handler.info
                     var resource: JSONValue = [
                         "resource": .string(info.plural), "singularResource": .string(info.singular),
@@ -119,7 +166,7 @@ struct Discovery: Sendable {
                     ]
                     if !info.shortNames.isEmpty { resource["shortNames"] = .array(info.shortNames.map { .string($0) }) }
                     if !info.categories.isEmpty { resource["categories"] = .array(info.categories.map { .string($0) }) }
-                    let subs: [JSONValue] = handler.subresources.map { sub in
+                    var subs: [JSONValue] = handler.subresources.map { sub in
                         let kind: JSONValue = switch sub {
                         case "scale": ["group": "autoscaling", "version": "v1", "kind": "Scale"]
                         case "binding": ["group": "", "version": "v1", "kind": "Binding"]
@@ -130,8 +177,18 @@ struct Discovery: Sendable {
                         return ["subresource": .string(sub), "responseKind": kind,
                                 "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
                     }
+                    if let sub = Self.requestSubresource(of: info.plural, group: group) {
+                        subs.append(["subresource": .string(sub.name), "responseKind": ["group": .string(sub.group), "version": "v1", "kind": .string(sub.kind)],
+                                     "verbs": ["create"]])
+                    }
                     if !subs.isEmpty { resource["subresources"] = .array(subs) }
                     return resource
+                }
+                for request in requestResources(group: group, version: version) {
+                    resources.append(["resource": .string(request.plural), "singularResource": .string(request.kind.lowercased()),
+                                      "scope": .string(request.namespaced ? "Namespaced" : "Cluster"),
+                                      "responseKind": ["group": .string(group), "version": .string(version), "kind": .string(request.kind)],
+                                      "verbs": ["create"]])
                 }
                 return ["version": .string(version), "resources": .array(resources), "freshness": "Current"]
             }

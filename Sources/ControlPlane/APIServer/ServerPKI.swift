@@ -15,16 +15,20 @@ final class ServerPKI: Sendable {
     let serviceAccountKey: P256.Signing.PrivateKey
     let directory: String
     let serving: CertificateRequest
+    /// How long the client certificates issued for the server's own use last.
+    let clientValidity: Duration
     private let current: Mutex<(issued: IssuedCertificate, chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)>
     let logger: Logger
 
-    init(secrets: ClusterSecrets, directory: String, serving: CertificateRequest, logger: Logger) throws {
+    init(secrets: ClusterSecrets, directory: String, serving: CertificateRequest,
+         clientValidity: Duration = CertificateRequest.defaultValidity, logger: Logger) throws {
         ca = try CertificateAuthority(certificatePEM: secrets.caCertificatePEM, keyPEM: secrets.caKeyPEM)
         do { serviceAccountKey = try P256.Signing.PrivateKey(pemRepresentation: secrets.serviceAccountKeyPEM) } catch {
             throw PKIError("cannot read the service-account signing key", cause: error)
         }
         self.directory = directory
         self.serving = serving
+        self.clientValidity = clientValidity
         self.logger = logger
         current = Mutex(try Self.issueServing(ca: ca, request: serving, directory: directory))
     }
@@ -76,17 +80,18 @@ final class ServerPKI: Sendable {
 
     /// A client certificate signed by the cluster CA.
     func clientCertificate(commonName: String, organizations: [String] = []) throws -> IssuedCertificate {
-        try ca.issue(CertificateRequest(commonName: commonName, organizations: organizations, usage: .client))
+        try ca.issue(CertificateRequest(commonName: commonName, organizations: organizations, usage: .client, validity: clientValidity))
     }
 
     /// The serving certificate's names: the listen address, loopback, the `kubernetes` Service's names and first
     /// ClusterIP, the host name and the extra `--tls-san`s, each as a DNS or IP SAN.
-    static func servingRequest(listenHost: String, serviceIP: String, clusterDomain: String, extra: [String]) -> CertificateRequest {
+    static func servingRequest(listenHost: String, serviceIP: String, clusterDomain: String, extra: [String],
+                               validity: Duration = CertificateRequest.defaultValidity) -> CertificateRequest {
         var names = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.\(clusterDomain)",
                      "127.0.0.1", "::1", serviceIP, ProcessInfo.processInfo.hostName.lowercased()]
         if !["0.0.0.0", "::", ""].contains(listenHost) { names.append(listenHost) }
         names += extra
-        return CertificateRequest(commonName: "kube-apiserver", subjectAlternativeNames: names, usage: .server)
+        return CertificateRequest(commonName: "kube-apiserver", subjectAlternativeNames: names, usage: .server, validity: validity)
     }
 }
 

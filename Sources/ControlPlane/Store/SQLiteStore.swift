@@ -11,6 +11,9 @@ import Metrics
 /// A key written with a time to live carries its due time in `kv.expires` (Unix milliseconds, wall clock, so it
 /// survives a restart; NULL = never); the expirer started with the compactor deletes due keys every
 /// `retention.expiryInterval`, each as an ordinary deletion with its log entry and watch event.
+///
+/// A new database starts at revision 1, as etcd does, so its first write is revision 2 there as here and
+/// `swiftlet store migrate` can keep every key's revision in a fresh etcd.
 public actor SQLiteStore: ManagedStore {
     private let connection: SQLiteConnection
     private let logger: Logger
@@ -43,7 +46,7 @@ public actor SQLiteStore: ManagedStore {
                 unix_time INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS log_time ON log(unix_time);
             CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-            INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
+            INSERT OR IGNORE INTO meta VALUES ('revision', 1), ('compacted', 0);
             """)
         // A database from before keys could expire gains the column (NULL: every existing key is kept).
         var hasExpires = false

@@ -8,13 +8,18 @@ import Logging
 /// A store's revision only ever grows by one per write, so the target is brought to each source revision in turn:
 /// keys are written in revision order, and the gaps the source's history left (updates, deletions) are filled by
 /// rewriting one placeholder key, which is deleted at the end. The target ends a little past the source's revision.
-/// A key with a time to live (an Event) is created with the time it had left, at least a second.
+/// A key with a time to live (an Event) is created with the time it had left, at least a second. A key outside
+/// `/registry/` (no API object, so no resourceVersion: the cluster's sealed bootstrap data) that the target's starting
+/// revision has already passed — a fresh etcd starts at revision 1, where an SQLite store wrote its bootstrap data — is
+/// written after the others, at a new revision.
 public struct StoreMigration: Sendable {
     /// What a migration did.
     public struct Report: Sendable, Equatable {
         public var keys: Int
         /// Keys created with the time to live they had left.
         public var expiring: Int
+        /// Keys outside `/registry/` written at a new revision, after the others.
+        public var moved: Int
         public var fillerWrites: Int
         public var sourceRevision: Int64
         public var targetRevision: Int64
@@ -47,6 +52,9 @@ public struct StoreMigration: Sendable {
         items.sort { $0.modRevision < $1.modRevision }
         let sourceRevision = revision ?? 0
         var current = try await target.currentRevision()
+        let start = current
+        let moved = items.filter { $0.modRevision <= start && !$0.key.hasPrefix("/registry/") }
+        items.removeAll { $0.modRevision <= start && !$0.key.hasPrefix("/registry/") }
         if let first = items.first, first.modRevision <= current {
             throw StoreError.backend("the target is already at revision \(current), past the first key's revision \(first.modRevision): migrate into a new store")
         }
@@ -67,12 +75,19 @@ public struct StoreMigration: Sendable {
             guard current == item.modRevision else {
                 throw StoreError.backend("\(item.key) landed at revision \(current), not \(item.modRevision): another client wrote to the target during the migration")
             }
-            if index % 500 == 0 { progress(index + 1, items.count) }
+            if index % 500 == 0 { progress(index + 1, items.count + moved.count) }
         }
         if fillerExists { current = try await target.delete(key: Self.fillerKey, expectedRevision: nil).modRevision }
-        progress(items.count, items.count)
-        logger.info("migrated", metadata: ["keys": "\(items.count)", "expiring": "\(expiring)", "fillers": "\(fillers)",
+        for item in moved {
+            let ttl = expirations[item.key].map { max($0, .seconds(1)) }
+            current = try await target.create(key: item.key, value: item.value, ttl: ttl)
+            if ttl != nil { expiring += 1 }
+        }
+        let keys = items.count + moved.count
+        progress(keys, keys)
+        logger.info("migrated", metadata: ["keys": "\(keys)", "expiring": "\(expiring)", "moved": "\(moved.count)", "fillers": "\(fillers)",
                                            "revision": "\(current)"])
-        return Report(keys: items.count, expiring: expiring, fillerWrites: fillers, sourceRevision: sourceRevision, targetRevision: current)
+        return Report(keys: keys, expiring: expiring, moved: moved.count, fillerWrites: fillers, sourceRevision: sourceRevision,
+                      targetRevision: current)
     }
 }

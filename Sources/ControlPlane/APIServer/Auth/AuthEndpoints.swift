@@ -3,8 +3,9 @@ import KubeAPI
 import Store
 
 /// The API resources that are requests rather than stored objects: `serviceaccounts/{name}/token` (TokenRequest,
-/// what `kubectl create token` posts), TokenReview, SelfSubjectReview (`kubectl auth whoami`), and the access
-/// reviews (`kubectl auth can-i` posts a SelfSubjectAccessReview).
+/// what `kubectl create token` posts), TokenReview, SelfSubjectReview (`kubectl auth whoami`), the access
+/// reviews (`kubectl auth can-i` posts a SelfSubjectAccessReview) and SelfSubjectRulesReview (`kubectl auth can-i
+/// --list`).
 struct AuthEndpoints: Sendable {
     let core: ServerCore
     let security: Security?
@@ -18,6 +19,8 @@ struct AuthEndpoints: Sendable {
         case ("authorization.k8s.io", "selfsubjectaccessreviews", nil), ("authorization.k8s.io", "subjectaccessreviews", nil),
              ("authorization.k8s.io", "localsubjectaccessreviews", nil):
             return await guarded(request, "SubjectAccessReview") { try await accessReview(request, path) }
+        case ("authorization.k8s.io", "selfsubjectrulesreviews", nil):
+            return await guarded(request, "SelfSubjectRulesReview") { try selfSubjectRulesReview(request) }
         default: return nil
         }
     }
@@ -137,6 +140,42 @@ struct AuthEndpoints: Sendable {
         var review = SelfSubjectReview(status: .init(userInfo: (request.user ?? .anonymous).userInfo))
         review.metadata = ObjectMeta(creationTimestamp: .now())
         return .encoded(review, status: 201)
+    }
+
+    /// What the requester may do in `spec.namespace`, as upstream's rule resolvers enumerate it: RBAC's rules (the
+    /// cluster-wide bindings' and the namespace's), split into resource and non-resource rules; a node's list is
+    /// incomplete, as the Node authorizer does not enumerate what its graph allows.
+    private func selfSubjectRulesReview(_ request: APIRequest) throws -> APIResponse {
+        let body = try core.parseBody(request)
+        guard let namespace = body["spec"]?["namespace"]?.stringValue, !namespace.isEmpty else { throw Status.badRequest("no namespace on request") }
+        let identity = request.user ?? Identity(name: "", groups: ["system:masters"])
+        var resourceRules: [JSONValue] = [], nonResourceRules: [JSONValue] = []
+        var incomplete = false, evaluationError: String?
+        func strings(_ values: [String]?) -> JSONValue { .array((values ?? []).map { .string($0) }) }
+        if let security {
+            for rule in security.rbac.rules(for: identity, namespace: namespace) {
+                if !(rule.resources ?? []).isEmpty {
+                    var entry: JSONValue = ["verbs": strings(rule.verbs), "apiGroups": strings(rule.apiGroups), "resources": strings(rule.resources)]
+                    if !(rule.resourceNames ?? []).isEmpty { entry["resourceNames"] = strings(rule.resourceNames) }
+                    resourceRules.append(entry)
+                }
+                if !(rule.nonResourceURLs ?? []).isEmpty {
+                    nonResourceRules.append(["verbs": strings(rule.verbs), "nonResourceURLs": strings(rule.nonResourceURLs)])
+                }
+            }
+            if identity.isNode {
+                incomplete = true
+                evaluationError = "node authorizer does not support user rule resolution"
+            }
+        } else {
+            resourceRules = [["verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]]]
+            nonResourceRules = [["verbs": ["*"], "nonResourceURLs": ["*"]]]
+        }
+        var status: JSONValue = ["resourceRules": .array(resourceRules), "nonResourceRules": .array(nonResourceRules), "incomplete": .bool(incomplete)]
+        if let evaluationError { status["evaluationError"] = .string(evaluationError) }
+        return .json(["kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+                      "metadata": ["creationTimestamp": .string(Time.now().description)],
+                      "spec": ["namespace": .string(namespace)], "status": status], status: 201)
     }
 
     private func accessReview(_ request: APIRequest, _ path: ResourcePath) async throws -> APIResponse {
