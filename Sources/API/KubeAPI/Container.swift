@@ -17,16 +17,16 @@ public struct Container: Codable, Sendable, Hashable {
     public var restartPolicyRules: [ContainerRestartRule]?
     public var volumeMounts: [VolumeMount]?
     public var volumeDevices: [VolumeDevice]?
-    public var livenessProbe: Probe?
-    public var readinessProbe: Probe?
-    public var startupProbe: Probe?
-    public var lifecycle: Lifecycle?
+    @Boxed public var livenessProbe: Probe?
+    @Boxed public var readinessProbe: Probe?
+    @Boxed public var startupProbe: Probe?
+    @Boxed public var lifecycle: Lifecycle?
     public var terminationMessagePath: String?
     /// `File` or `FallbackToLogsOnError`.
     public var terminationMessagePolicy: String?
     /// `Always`, `IfNotPresent` or `Never`.
     public var imagePullPolicy: String?
-    public var securityContext: SecurityContext?
+    @Boxed public var securityContext: SecurityContext?
     public var stdin: Bool?
     public var stdinOnce: Bool?
     public var tty: Bool?
@@ -134,16 +134,16 @@ public struct EphemeralContainer: Codable, Sendable, Hashable {
     public var restartPolicyRules: [ContainerRestartRule]?
     public var volumeMounts: [VolumeMount]?
     public var volumeDevices: [VolumeDevice]?
-    public var livenessProbe: Probe?
-    public var readinessProbe: Probe?
-    public var startupProbe: Probe?
-    public var lifecycle: Lifecycle?
+    @Boxed public var livenessProbe: Probe?
+    @Boxed public var readinessProbe: Probe?
+    @Boxed public var startupProbe: Probe?
+    @Boxed public var lifecycle: Lifecycle?
     public var terminationMessagePath: String?
     /// `File` or `FallbackToLogsOnError`.
     public var terminationMessagePolicy: String?
     /// `Always`, `IfNotPresent` or `Never`.
     public var imagePullPolicy: String?
-    public var securityContext: SecurityContext?
+    @Boxed public var securityContext: SecurityContext?
     public var stdin: Bool?
     public var stdinOnce: Bool?
     public var tty: Bool?
@@ -350,7 +350,7 @@ public struct SecretEnvSource: Codable, Sendable, Hashable {
 public struct EnvVar: Codable, Sendable, Hashable {
     public var name: String
     public var value: String?
-    public var valueFrom: EnvVarSource?
+    @Boxed public var valueFrom: EnvVarSource?
 
     public init(name: String, value: String? = nil, valueFrom: EnvVarSource? = nil) {
         self.name = name

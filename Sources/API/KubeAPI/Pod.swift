@@ -57,13 +57,13 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var imagePullSecrets: [LocalObjectReference]?
     public var hostname: String?
     public var subdomain: String?
-    public var affinity: Affinity?
+    @Boxed public var affinity: Affinity?
     public var schedulerName: String?
     public var tolerations: [Toleration]?
     public var hostAliases: [HostAlias]?
     public var priorityClassName: String?
     public var priority: Int32?
-    public var dnsConfig: PodDNSConfig?
+    @Boxed public var dnsConfig: PodDNSConfig?
     public var readinessGates: [PodReadinessGate]?
     public var runtimeClassName: String?
     public var enableServiceLinks: Bool?
@@ -348,7 +348,7 @@ public struct PodStatus: Codable, Sendable, Hashable {
     public var ephemeralContainerStatuses: [ContainerStatus]?
     public var resize: String?
     public var resourceClaimStatuses: [PodResourceClaimStatus]?
-    public var extendedResourceClaimStatus: JSONValue?
+    @Boxed public var extendedResourceClaimStatus: JSONValue?
 
     public init(
         observedGeneration: Int64? = nil,
@@ -563,7 +563,7 @@ public struct ContainerStatus: Codable, Sendable, Hashable {
 public struct ContainerState: Codable, Sendable, Hashable {
     public var waiting: ContainerStateWaiting?
     public var running: ContainerStateRunning?
-    public var terminated: ContainerStateTerminated?
+    @Boxed public var terminated: ContainerStateTerminated?
 
     public init(waiting: ContainerStateWaiting? = nil, running: ContainerStateRunning? = nil, terminated: ContainerStateTerminated? = nil) {
         self.waiting = waiting

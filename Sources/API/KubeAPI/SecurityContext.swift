@@ -4,8 +4,8 @@ import Foundation
 public struct SecurityContext: Codable, Sendable, Hashable {
     public var capabilities: Capabilities?
     public var privileged: Bool?
-    public var seLinuxOptions: SELinuxOptions?
-    public var windowsOptions: WindowsSecurityContextOptions?
+    @Boxed public var seLinuxOptions: SELinuxOptions?
+    @Boxed public var windowsOptions: WindowsSecurityContextOptions?
     public var runAsUser: Int64?
     public var runAsGroup: Int64?
     public var runAsNonRoot: Bool?
@@ -14,7 +14,7 @@ public struct SecurityContext: Codable, Sendable, Hashable {
     /// `Default` or `Unmasked`.
     public var procMount: String?
     public var seccompProfile: SeccompProfile?
-    public var appArmorProfile: AppArmorProfile?
+    @Boxed public var appArmorProfile: AppArmorProfile?
 
     public init(
         capabilities: Capabilities? = nil,
@@ -136,8 +136,8 @@ public struct AppArmorProfile: Codable, Sendable, Hashable {
 
 /// core/v1 `PodSecurityContext`: security settings for every container of the pod and its volumes.
 public struct PodSecurityContext: Codable, Sendable, Hashable {
-    public var seLinuxOptions: SELinuxOptions?
-    public var windowsOptions: WindowsSecurityContextOptions?
+    @Boxed public var seLinuxOptions: SELinuxOptions?
+    @Boxed public var windowsOptions: WindowsSecurityContextOptions?
     public var runAsUser: Int64?
     public var runAsGroup: Int64?
     public var runAsNonRoot: Bool?
@@ -149,7 +149,7 @@ public struct PodSecurityContext: Codable, Sendable, Hashable {
     /// `OnRootMismatch` or `Always`.
     public var fsGroupChangePolicy: String?
     public var seccompProfile: SeccompProfile?
-    public var appArmorProfile: AppArmorProfile?
+    @Boxed public var appArmorProfile: AppArmorProfile?
     public var seLinuxChangePolicy: String?
 
     public init(

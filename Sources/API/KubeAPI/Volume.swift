@@ -3,37 +3,37 @@ import Foundation
 /// core/v1 `Volume`: a named volume of a pod; exactly one source is set. Rarely used in-tree cloud sources are kept as raw JSON.
 public struct Volume: Codable, Sendable, Hashable {
     public var name: String
-    public var hostPath: HostPathVolumeSource?
-    public var emptyDir: EmptyDirVolumeSource?
-    public var gcePersistentDisk: JSONValue?
-    public var awsElasticBlockStore: JSONValue?
-    public var gitRepo: JSONValue?
-    public var secret: SecretVolumeSource?
-    public var nfs: NFSVolumeSource?
-    public var iscsi: JSONValue?
-    public var glusterfs: JSONValue?
+    @Boxed public var hostPath: HostPathVolumeSource?
+    @Boxed public var emptyDir: EmptyDirVolumeSource?
+    @Boxed public var gcePersistentDisk: JSONValue?
+    @Boxed public var awsElasticBlockStore: JSONValue?
+    @Boxed public var gitRepo: JSONValue?
+    @Boxed public var secret: SecretVolumeSource?
+    @Boxed public var nfs: NFSVolumeSource?
+    @Boxed public var iscsi: JSONValue?
+    @Boxed public var glusterfs: JSONValue?
     public var persistentVolumeClaim: PersistentVolumeClaimVolumeSource?
-    public var rbd: JSONValue?
-    public var flexVolume: JSONValue?
-    public var cinder: JSONValue?
-    public var cephfs: JSONValue?
-    public var flocker: JSONValue?
+    @Boxed public var rbd: JSONValue?
+    @Boxed public var flexVolume: JSONValue?
+    @Boxed public var cinder: JSONValue?
+    @Boxed public var cephfs: JSONValue?
+    @Boxed public var flocker: JSONValue?
     public var downwardAPI: DownwardAPIVolumeSource?
-    public var fc: JSONValue?
-    public var azureFile: JSONValue?
-    public var configMap: ConfigMapVolumeSource?
-    public var vsphereVolume: JSONValue?
-    public var quobyte: JSONValue?
-    public var azureDisk: JSONValue?
-    public var photonPersistentDisk: JSONValue?
+    @Boxed public var fc: JSONValue?
+    @Boxed public var azureFile: JSONValue?
+    @Boxed public var configMap: ConfigMapVolumeSource?
+    @Boxed public var vsphereVolume: JSONValue?
+    @Boxed public var quobyte: JSONValue?
+    @Boxed public var azureDisk: JSONValue?
+    @Boxed public var photonPersistentDisk: JSONValue?
     public var projected: ProjectedVolumeSource?
-    public var portworxVolume: JSONValue?
-    public var scaleIO: JSONValue?
-    public var storageos: JSONValue?
-    public var csi: CSIVolumeSource?
+    @Boxed public var portworxVolume: JSONValue?
+    @Boxed public var scaleIO: JSONValue?
+    @Boxed public var storageos: JSONValue?
+    @Boxed public var csi: CSIVolumeSource?
     /// A generic ephemeral volume; its `volumeClaimTemplate` is kept as raw JSON.
     public var ephemeral: EphemeralVolumeSource?
-    public var image: ImageVolumeSource?
+    @Boxed public var image: ImageVolumeSource?
 
     public init(
         name: String,
@@ -330,8 +330,8 @@ public struct VolumeProjection: Codable, Sendable, Hashable {
     public var downwardAPI: DownwardAPIProjection?
     public var configMap: ConfigMapProjection?
     public var serviceAccountToken: ServiceAccountTokenProjection?
-    public var clusterTrustBundle: ClusterTrustBundleProjection?
-    public var podCertificate: JSONValue?
+    @Boxed public var clusterTrustBundle: ClusterTrustBundleProjection?
+    @Boxed public var podCertificate: JSONValue?
 
     public init(
         secret: SecretProjection? = nil,
