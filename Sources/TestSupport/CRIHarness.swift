@@ -71,10 +71,11 @@ public final class CRIHarness: @unchecked Sendable {
     }
 
     /// The CNI network the runtime uses: swiftlet-bridge on a bridge of this test, host-local IPAM with its
-    /// own data directory, portmap. CNI 1.0.0, the newest containerd 1.6's libcni accepts.
+    /// own data directory, portmap. CNI 1.1.0 as a node's conflist for our runtime (GC included); 1.0.0 for
+    /// containerd, the newest its 1.6 libcni accepts.
     private func writeNetworkConfig() throws {
         let config = """
-            {"cniVersion":"1.0.0","name":"runtime-test","plugins":[
+            {"cniVersion":"\(kind == .containerd ? "1.0.0" : "1.1.0")","name":"runtime-test","plugins":[
               {"type":"swiftlet-bridge","bridge":"\(bridge)","isGateway":true,"ipMasq":false,
                "ipam":{"type":"swiftlet-host-local","ranges":[[{"subnet":"\(subnet)"}]],"dataDir":"\(root)/ipam"}},
               {"type":"swiftlet-portmap","capabilities":{"portMappings":true}}]}

@@ -210,7 +210,16 @@ struct RuntimeBehaviourTests {
             harness.killRuntime()
             // While the daemon is down the short-lived container exits and the ticker keeps logging.
             try await Task.sleep(for: .seconds(2))
+            // An address still reserved for a pod the runtime does not know (one from before a reboot): the restarted
+            // daemon's CNI GC frees it and keeps the survivor's.
+            let ipam = harness.root + "/ipam/runtime-test"
+            let stale = ipam + "/" + harness.subnet.split(separator: ".").prefix(3).joined(separator: ".") + ".200"
+            try "stale-from-before-a-reboot\r\neth0".write(toFile: stale, atomically: true, encoding: .utf8)
             try await harness.startRuntime()
+            #expect(!FileManager.default.fileExists(atPath: stale), "the stale reservation was not collected")
+            let reservations = try FileManager.default.contentsOfDirectory(atPath: ipam).filter { $0.first?.isNumber == true }
+            #expect(reservations.count == 1, "reservations after the restart: \(reservations)")
+            #expect(reservations.allSatisfy { (try? String(contentsOfFile: ipam + "/" + $0, encoding: .utf8))?.hasPrefix(sandboxID) == true })
 
             try await harness.withClients { runtime, _ in
                 let sandboxes = try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items

@@ -29,6 +29,8 @@ public struct RuntimeServer: Service {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // A socket left by a killed daemon would make bind fail with EADDRINUSE.
         try? FileManager.default.removeItem(atPath: socketPath)
+        // Before the first call: what pods gone since the last run (a reboot, a crash) hold on the network goes.
+        await runtime.collectNetworkGarbage()
         let transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
         let server = GRPCServer(transport: transport, services: [
             CRIRuntimeService(runtime: runtime, logger: logger),
