@@ -208,9 +208,18 @@ struct RuntimeBehaviourTests {
             #expect(pid.contains("\"pid\":"))
 
             harness.killRuntime()
-            // While the daemon is down the short-lived container exits and the ticker keeps logging.
+            // While the daemon is down the short-lived container exits and the ticker keeps logging. A writable layer on
+            // the persistent root whose container the state does not know (as after a reboot emptied the tmpfs) is removed
+            // at start-up; the running containers' layers stay.
+            let layers = harness.root + "/runtime/writable-layers/"
+            #expect(FileManager.default.fileExists(atPath: layers + longRunning + "/upper"))
+            let orphan = layers + String(repeating: "0", count: 64)
+            try FileManager.default.createDirectory(atPath: orphan + "/upper/tmp", withIntermediateDirectories: true)
             try await Task.sleep(for: .seconds(2))
             try await harness.startRuntime()
+            #expect(!FileManager.default.fileExists(atPath: orphan))
+            #expect(FileManager.default.fileExists(atPath: layers + longRunning + "/upper"))
+            #expect(FileManager.default.fileExists(atPath: layers + shortLived + "/upper"))
 
             try await harness.withClients { runtime, _ in
                 let sandboxes = try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items

@@ -134,9 +134,8 @@ struct RuntimeLifecycleTests {
             #expect(try await runtime.listContainers(Runtime_V1_ListContainersRequest()).containers.isEmpty)
         }
         // Nothing left on the "node": mounts, runc state, the sandbox namespace, veths, IP allocations, cgroups.
-        #expect(CRIHarness.mounts(below: harness.root).isEmpty, "\(CRIHarness.mounts(below: harness.root))")
-        let runcRoot = harness.kind == .swiftlet ? harness.root + "/runc" : harness.root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"
-        let runcState = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
+        #expect(harness.leftoverMounts.isEmpty, "\(harness.leftoverMounts)")
+        let runcState = (try? FileManager.default.contentsOfDirectory(atPath: harness.runcRoot)) ?? []
         #expect(runcState.isEmpty, "runc state left: \(runcState)")
         let links = try await CRIHarness.inNamespace(harness.namespaceName, "/usr/sbin/ip", ["-o", "link", "show", "type", "veth"]).stdout
         #expect(links.isEmpty, "veths left: \(links)")
@@ -144,9 +143,9 @@ struct RuntimeLifecycleTests {
         let allocated = allocations.filter { $0.first?.isNumber == true }
         #expect(allocated.isEmpty, "IPs still allocated: \(allocated)")
         if harness.kind == .swiftlet {
-            let sandboxDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/state/sandboxes")) ?? []
+            let sandboxDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.runtimeState + "/sandboxes")) ?? []
             #expect(sandboxDirectories.isEmpty, "sandbox state left: \(sandboxDirectories)")
-            let containerDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/state/containers")) ?? []
+            let containerDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.runtimeState + "/containers")) ?? []
             #expect(containerDirectories.isEmpty, "container state left: \(containerDirectories)")
         }
     }
