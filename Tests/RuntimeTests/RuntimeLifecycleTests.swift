@@ -147,6 +147,14 @@ struct RuntimeLifecycleTests {
             #expect(sandboxDirectories.isEmpty, "sandbox state left: \(sandboxDirectories)")
             let containerDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.runtimeState + "/containers")) ?? []
             #expect(containerDirectories.isEmpty, "container state left: \(containerDirectories)")
+            // The writable layers on the root are deleted after the removal returned: within moments.
+            let layers = harness.root + "/runtime/writable-layers"
+            var left = (try? FileManager.default.contentsOfDirectory(atPath: layers)) ?? []
+            for _ in 0..<50 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                left = (try? FileManager.default.contentsOfDirectory(atPath: layers)) ?? []
+            }
+            #expect(FileManager.default.fileExists(atPath: layers) && left.isEmpty, "writable layers left: \(left)")
         }
     }
 }

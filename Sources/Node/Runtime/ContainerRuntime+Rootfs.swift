@@ -24,11 +24,26 @@ extension ContainerRuntime {
         try Mount.overlay(lower: layers.reversed(), upper: writableLayer + "/upper", work: writableLayer + "/work", at: bundle + "/rootfs")
     }
 
-    /// Unmounts the root filesystem, removes the bundle and the writable layer (idempotent).
+    /// Unmounts the root filesystem and removes the bundle (idempotent); the writable layer, on the disk, is renamed to
+    /// `.removing-<id>` at once and deleted on a thread of its own after the call returns, as containerd's garbage
+    /// collector removes a snapshot once its container is gone. One a killed daemon did not finish is an orphan the
+    /// next start-up removes.
     func removeBundle(_ bundle: String, writableLayer: String) throws {
         try Mount.unmount(bundle + "/rootfs", detach: true)
-        for directory in [bundle, writableLayer] where FileManager.default.fileExists(atPath: directory) {
-            try FileManager.default.removeItem(atPath: directory)
+        if FileManager.default.fileExists(atPath: bundle) {
+            try FileManager.default.removeItem(atPath: bundle)
+        }
+        guard FileManager.default.fileExists(atPath: writableLayer) else { return }
+        let url = URL(fileURLWithPath: writableLayer)
+        let doomed = url.deletingLastPathComponent().appendingPathComponent(".removing-" + url.lastPathComponent).path
+        try FileManager.default.moveItem(atPath: writableLayer, toPath: doomed)
+        let logger = logger
+        Task.detached {
+            do {
+                try await DedicatedThread.offload { Result { try FileManager.default.removeItem(atPath: doomed) } }.get()
+            } catch {
+                logger.warning("cannot remove a writable layer", metadata: ["path": "\(doomed)", "error": "\(error)"])
+            }
         }
     }
 }
