@@ -4,7 +4,7 @@
 # and the agent, their /etc/default files, the state directories, and optionally OCI image archives preloaded into
 # the runtime (air-gapped nodes need at least the pause image). Idempotent: running it again replaces binaries,
 # plugins and units, keeps /etc/default/swiftlet-* and a network config the admin edited. `--uninstall` removes what
-# it installed (`--purge` also the /etc/default files and /var/lib/swiftlet).
+# it installed (`--purge` also the /etc/default files, /var/lib/swiftlet and the runtime's tmpfs state in /run/swiftlet).
 #
 #   swift build -c release      # or let this script build what is missing (offline: uses .build/checkouts)
 #   hack/install.sh [--prefix /usr/local] [--destdir DIR] [--from BUILD-DIR] [--pod-cidr 10.88.0.0/16]
@@ -48,6 +48,8 @@ units=(swiftlet-server swiftlet-runtime swiftlet-agent)
 binaries=(swiftlet swiftlet-shim)
 plugins=(swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap)
 state=/var/lib/swiftlet
+# The runtime's per-boot state (--state /run/swiftlet/runtime, runc's --runc-root /run/swiftlet/runc, the CRI socket).
+runstate=/run/swiftlet
 # systemctl only on the real root of a running systemd.
 systemd_running() { [ -z "$destdir" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }
 say() { echo "install: $*"; }
@@ -73,15 +75,16 @@ if ((uninstall)); then
     for unit in "${units[@]}"; do
       [ -e "$destdir/etc/default/$unit" ] && { rm -f "$destdir/etc/default/$unit"; removed+=("/etc/default/$unit"); }
     done
-    if [ -e "$destdir$state" ]; then
-      # A runtime that ran leaves read-only layers and maybe mounts below its root; never follow them elsewhere.
-      if grep -q " $destdir$state/" /proc/self/mountinfo; then
-        echo "install: $destdir$state has mounts below it (pods still running?); stop the agent and the runtime first" >&2
+    for directory in "$state" "$runstate"; do
+      [ -e "$destdir$directory" ] || continue
+      # A runtime that ran leaves read-only layers and maybe mounts below its root and state; never follow them elsewhere.
+      if grep -q " $destdir$directory/" /proc/self/mountinfo; then
+        echo "install: $destdir$directory has mounts below it (pods still running?); stop the agent and the runtime first" >&2
         exit 1
       fi
-      rm -rf --one-file-system "$destdir$state"
-      removed+=("$state")
-    fi
+      rm -rf --one-file-system "$destdir$directory"
+      removed+=("$directory")
+    done
   fi
   if systemd_running; then systemctl daemon-reload; fi
   say "removed ${#removed[@]} paths${removed[*]:+: ${removed[*]}}"
@@ -158,7 +161,8 @@ write_default swiftlet-server \
 runtime_args=""
 [ -z "$pause_image" ] || runtime_args="--pause-image $pause_image"
 write_default swiftlet-runtime \
-  "# Flags for \`swiftlet runtime serve\` (see \`swiftlet runtime serve --help\`). Air-gapped nodes: import the pause" \
+  "# Flags for \`swiftlet runtime serve\` (see \`swiftlet runtime serve --help\`); the unit passes --root $state/runtime" \
+  "# (images, writable layers) and --state $runstate/runtime (records, bundles; tmpfs). Air-gapped nodes: import the pause" \
   "# image (hack/install.sh --image-archive FILE, or swiftlet runtime import --root $state/runtime FILE) and name it here." \
   "SWIFTLET_RUNTIME_ARGS=\"$runtime_args\""
 write_default swiftlet-agent \

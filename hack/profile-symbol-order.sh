@@ -49,8 +49,8 @@ chmod +x "$work/swiftlet"
 echo "profile: the runtime starting and idling"
 mkdir -p "$work/idle/root" "$work/idle/cni" "$work/idle/runc"
 valgrind --quiet --tool=callgrind --demangle=no --callgrind-out-file="$work/idle-runtime.out" "$work/swiftlet-profiled" runtime serve \
-  --root "$work/idle/root" --listen "unix://$work/idle/cri.sock" --cni-conf-dir "$work/idle/cni" --runc-root "$work/idle/runc" \
-  --streaming-listen 127.0.0.1:0 >"$work/idle.log" 2>&1 &
+  --root "$work/idle/root" --state "$work/idle/state" --listen "unix://$work/idle/cri.sock" --cni-conf-dir "$work/idle/cni" \
+  --runc-root "$work/idle/runc" --streaming-listen 127.0.0.1:0 >"$work/idle.log" 2>&1 &
 runtime_pid=$!
 for _ in $(seq 1 240); do grep -q "serving CRI" "$work/idle.log" && break; sleep 0.5; done
 grep -q "serving CRI" "$work/idle.log" || { cat "$work/idle.log" >&2; exit 1; }

@@ -20,6 +20,9 @@ public final class CRIHarness: @unchecked Sendable {
     public let namespace: NetworkNamespace
     public let namespaceName: String
     public let root: String
+    /// A tmpfs of the harness's own below the root, as `/run` is on a node: the runtime's per-boot state and runc's
+    /// (swiftlet: `runtime/` and `runc/`; containerd: `containerd/`, its `state`).
+    public let run: String
     public let socket: String
     public let registry: String
     public let bridge: String
@@ -43,11 +46,14 @@ public final class CRIHarness: @unchecked Sendable {
         namespace = try NetworkNamespace.create(named: namespaceName)
         root = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-runtime-\(suffix)").path
         socket = root + "/cri.sock"
+        run = root + "/run"
         bridge = "swrt" + String(suffix.prefix(6))
         subnet = "10.\(Int.random(in: 100...199)).\(Int.random(in: 0...255)).0/24"
         registry = "127.0.0.1:5000"
         runtimeLog = ""
         try FileManager.default.createDirectory(atPath: root + "/net.d", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        try Mount.tmpfs(at: run, size: 1 << 30, mode: 0o755)
         _ = try await Self.inNamespace(namespaceName, "/usr/sbin/ip", ["link", "set", "lo", "up"])
         streamingPort = try freeLoopbackPorts(1)[0]
         streamingForwarder = try LoopbackForwarder(namespace: namespace, port: streamingPort)
@@ -93,8 +99,8 @@ public final class CRIHarness: @unchecked Sendable {
         switch kind {
         case .swiftlet:
             try daemon.start("/usr/bin/nsenter", [
-                "--net=" + namespace.path, binaries + "/swiftlet", "runtime", "--root", root + "/state", "--listen", "unix://" + socket,
-                "--cni-conf-dir", root + "/net.d", "--cni-bin-dir", binaries, "--runc-root", root + "/runc",
+                "--net=" + namespace.path, binaries + "/swiftlet", "runtime", "--root", root + "/runtime", "--state", runtimeState,
+                "--listen", "unix://" + socket, "--cni-conf-dir", root + "/net.d", "--cni-bin-dir", binaries, "--runc-root", runcRoot,
                 "--pause-image", pauseImage, "--log-level", logLevel ?? "debug", "--streaming-listen", "127.0.0.1:\(streamingPort)",
             ])
         case .containerd:
@@ -118,6 +124,7 @@ public final class CRIHarness: @unchecked Sendable {
     /// directory, our CNI plugins, the test pause image, the loopback registry over plain HTTP.
     private func containerdConfig(pluginDirectory: String) -> String {
         var config = ContainerdConfig(directory: root + "/containerd", socket: socket)
+        config.stateDirectory = run + "/containerd"
         config.streamServerPort = streamingPort
         config.cniPluginDirectory = pluginDirectory
         config.cniConfigDirectory = root + "/net.d"
@@ -126,6 +133,20 @@ public final class CRIHarness: @unchecked Sendable {
         config.snapshotter = "overlayfs"
         return config.toml
     }
+
+    /// `swiftlet runtime --state`: the sandbox and container records, bundles and sandbox files.
+    public var runtimeState: String { run + "/runtime" }
+
+    /// Where runc keeps its containers' state: `--runc-root` of swiftlet, containerd's k8s.io task directory.
+    public var runcRoot: String {
+        switch kind {
+        case .swiftlet: run + "/runc"
+        case .containerd: run + "/containerd/io.containerd.runtime.v2.task/k8s.io"
+        }
+    }
+
+    /// Mounts the runtime left below the root (the harness's own tmpfs excluded).
+    public var leftoverMounts: [String] { Self.mounts(below: root).filter { $0 != run } }
 
     /// Runs `body` against a fresh harness of `kind` and always stops it; when `body` throws, `onFailure` gets the
     /// runtime's log first (tests record it as an issue).
@@ -187,13 +208,11 @@ public final class CRIHarness: @unchecked Sendable {
             kill(pid, SIGKILL)
         }
         // Leftovers of a failed test: runc containers, mounts below the root, sandbox namespaces.
-        for runcRoot in [root + "/runc", root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"] {
-            if let states = try? FileManager.default.contentsOfDirectory(atPath: runcRoot) {
-                for id in states { _ = try? await runCommand("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id]) }
-            }
+        if let states = try? FileManager.default.contentsOfDirectory(atPath: runcRoot) {
+            for id in states { _ = try? await runCommand("/usr/bin/runc", ["--root", runcRoot, "delete", "--force", id]) }
         }
+        for path in Self.sandboxNamespaces(state: runtimeState) { try? NetworkNamespace.delete(path: path) }
         for mount in Self.mounts(below: root).reversed() { try? Mount.unmount(mount, detach: true) }
-        for path in Self.sandboxNamespaces(root: root + "/state") { try? NetworkNamespace.delete(path: path) }
         try? NetworkNamespace.delete(path: namespace.path)
         try? FileManager.default.removeItem(atPath: root)
     }
@@ -203,9 +222,9 @@ public final class CRIHarness: @unchecked Sendable {
         (try? Mount.points(below: path)) ?? []
     }
 
-    /// The network namespaces the runtime's sandbox records name.
-    public static func sandboxNamespaces(root: String) -> [String] {
-        let directory = root + "/sandboxes"
+    /// The network namespaces the sandbox records in a runtime's `state` name.
+    public static func sandboxNamespaces(state: String) -> [String] {
+        let directory = state + "/sandboxes"
         return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap { id in
             guard let data = FileManager.default.contents(atPath: "\(directory)/\(id)/sandbox.json"),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }

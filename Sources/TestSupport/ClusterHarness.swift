@@ -136,7 +136,7 @@ public struct NamespaceSnapshot: Equatable, Sendable {
 }
 
 /// The network namespaces of the sandboxes the cluster's runtimes have (`networkNamespace` of every
-/// `…/runtime/sandboxes/*/sandbox.json` below `directory`).
+/// `sandboxes/*/sandbox.json` of a runtime's `--state` below `directory`).
 public func sandboxNamespaces(below directory: String) -> [String] {
     guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
     var paths: [String] = []

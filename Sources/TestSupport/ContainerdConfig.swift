@@ -3,6 +3,9 @@
 /// optionally a CNI setup, a sandbox image and a plain-HTTP registry mirror.
 public struct ContainerdConfig: Sendable {
     public var directory: String
+    /// containerd's `state` (its tasks' bundles, runc's state): `<directory>/state` unless set (a node has it on tmpfs,
+    /// `/run/containerd`).
+    public var stateDirectory: String?
     public var socket: String
     public var cniPluginDirectory: String?
     public var cniConfigDirectory: String?
@@ -45,7 +48,7 @@ public struct ContainerdConfig: Sendable {
         return """
             version = 2
             root = "\(directory)/root"
-            state = "\(directory)/state"
+            state = "\(stateDirectory ?? directory + "/state")"
             disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", \
             "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", \
             "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]

@@ -54,6 +54,8 @@ import Testing
         func value(_ words: [String], _ flag: String) -> String? { words.firstIndex(of: flag).map { words[$0 + 1] } }
         #expect(value(runtime, "--cni-conf-dir") == "/etc/cni/net.d")
         #expect(value(runtime, "--cni-bin-dir") == "/opt/cni/bin")
+        #expect(value(runtime, "--root") == "/var/lib/swiftlet/runtime")
+        #expect(value(runtime, "--state") == "/run/swiftlet/runtime")
         #expect(value(runtime, "--listen") == value(agent, "--container-runtime-endpoint"))
         #expect(value(server, "--data-dir").map { $0 + "/admin.kubeconfig" } == "/var/lib/swiftlet/server/admin.kubeconfig")
         let agentDefaults = try String(contentsOfFile: destdir + "/etc/default/swiftlet-agent", encoding: .utf8)

@@ -19,7 +19,7 @@ struct DirectSignalTests {
     func recycledPidIsNotSignalled() async throws {
         try await CRIHarness.with(.swiftlet, onFailure: { Issue.record("runtime log:\n\($0)") }) { harness in
             let shell = "\(harness.registry)/swiftlet-test/shell:v1"
-            let runc = Runc(root: harness.root + "/runc")
+            let runc = Runc(root: harness.runcRoot)
             try await harness.withClients { runtime, images in
                 _ = try await images.pullImage(CRIRequests.pull(shell))
                 let sandbox = CRIRequests.sandboxConfig(name: "signals", logDirectory: harness.root + "/pods/signals")
@@ -30,7 +30,7 @@ struct DirectSignalTests {
 
                 // runc's record, altered to name the init's pid with another start time: what runc's state says once
                 // the init has exited and the kernel has handed its pid to a new process.
-                let statePath = harness.root + "/runc/" + id + "/state.json"
+                let statePath = harness.runcRoot + "/" + id + "/state.json"
                 let original = try Data(contentsOf: URL(fileURLWithPath: statePath))
                 var state = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
                 let pid = try #require(state["init_process_pid"] as? Int)

@@ -208,7 +208,13 @@ struct RuntimeBehaviourTests {
             #expect(pid.contains("\"pid\":"))
 
             harness.killRuntime()
-            // While the daemon is down the short-lived container exits and the ticker keeps logging.
+            // While the daemon is down the short-lived container exits and the ticker keeps logging. A writable layer on
+            // the persistent root whose container the state does not know (as after a reboot emptied the tmpfs) is removed
+            // at start-up; the running containers' layers stay.
+            let layers = harness.root + "/runtime/writable-layers/"
+            #expect(FileManager.default.fileExists(atPath: layers + longRunning + "/upper"))
+            let orphan = layers + String(repeating: "0", count: 64)
+            try FileManager.default.createDirectory(atPath: orphan + "/upper/tmp", withIntermediateDirectories: true)
             try await Task.sleep(for: .seconds(2))
             // An address still reserved for a pod the runtime does not know (one from before a reboot): the restarted
             // daemon's CNI GC frees it and keeps the survivor's.
@@ -216,6 +222,9 @@ struct RuntimeBehaviourTests {
             let stale = ipam + "/" + harness.subnet.split(separator: ".").prefix(3).joined(separator: ".") + ".200"
             try "stale-from-before-a-reboot\r\neth0".write(toFile: stale, atomically: true, encoding: .utf8)
             try await harness.startRuntime()
+            #expect(!FileManager.default.fileExists(atPath: orphan))
+            #expect(FileManager.default.fileExists(atPath: layers + longRunning + "/upper"))
+            #expect(FileManager.default.fileExists(atPath: layers + shortLived + "/upper"))
             #expect(!FileManager.default.fileExists(atPath: stale), "the stale reservation was not collected")
             let reservations = try FileManager.default.contentsOfDirectory(atPath: ipam).filter { $0.first?.isNumber == true }
             #expect(reservations.count == 1, "reservations after the restart: \(reservations)")

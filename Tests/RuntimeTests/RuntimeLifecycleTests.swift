@@ -136,9 +136,8 @@ struct RuntimeLifecycleTests {
             #expect(try await runtime.listContainers(Runtime_V1_ListContainersRequest()).containers.isEmpty)
         }
         // Nothing left on the "node": mounts, runc state, the sandbox namespace, veths, IP allocations, cgroups.
-        #expect(CRIHarness.mounts(below: harness.root).isEmpty, "\(CRIHarness.mounts(below: harness.root))")
-        let runcRoot = harness.kind == .swiftlet ? harness.root + "/runc" : harness.root + "/containerd/state/io.containerd.runtime.v2.task/k8s.io"
-        let runcState = (try? FileManager.default.contentsOfDirectory(atPath: runcRoot)) ?? []
+        #expect(harness.leftoverMounts.isEmpty, "\(harness.leftoverMounts)")
+        let runcState = (try? FileManager.default.contentsOfDirectory(atPath: harness.runcRoot)) ?? []
         #expect(runcState.isEmpty, "runc state left: \(runcState)")
         let links = try await CRIHarness.inNamespace(harness.namespaceName, "/usr/sbin/ip", ["-o", "link", "show", "type", "veth"]).stdout
         #expect(links.isEmpty, "veths left: \(links)")
@@ -146,10 +145,18 @@ struct RuntimeLifecycleTests {
         let allocated = allocations.filter { $0.first?.isNumber == true }
         #expect(allocated.isEmpty, "IPs still allocated: \(allocated)")
         if harness.kind == .swiftlet {
-            let sandboxDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/state/sandboxes")) ?? []
+            let sandboxDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.runtimeState + "/sandboxes")) ?? []
             #expect(sandboxDirectories.isEmpty, "sandbox state left: \(sandboxDirectories)")
-            let containerDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/state/containers")) ?? []
+            let containerDirectories = (try? FileManager.default.contentsOfDirectory(atPath: harness.runtimeState + "/containers")) ?? []
             #expect(containerDirectories.isEmpty, "container state left: \(containerDirectories)")
+            // The writable layers on the root are deleted after the removal returned: within moments.
+            let layers = harness.root + "/runtime/writable-layers"
+            var left = (try? FileManager.default.contentsOfDirectory(atPath: layers)) ?? []
+            for _ in 0..<50 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                left = (try? FileManager.default.contentsOfDirectory(atPath: layers)) ?? []
+            }
+            #expect(FileManager.default.fileExists(atPath: layers) && left.isEmpty, "writable layers left: \(left)")
         }
     }
 }

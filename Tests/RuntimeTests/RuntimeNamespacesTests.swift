@@ -60,7 +60,7 @@ struct RuntimeNamespacesTests {
             // A restarted daemon finds the pinned namespaces from its records: a new container joins the same ones.
             // A sandbox a killed daemon left half made (pinned, never recorded) is unpinned and removed at start-up.
             harness.killRuntime()
-            let unfinished = harness.root + "/state/sandboxes/" + String(repeating: "0", count: 64)
+            let unfinished = harness.runtimeState + "/sandboxes/" + String(repeating: "0", count: 64)
             try FileManager.default.createDirectory(atPath: unfinished, withIntermediateDirectories: true)
             try PinnedNamespace.create([.ipc: unfinished + "/ns/ipc", .uts: unfinished + "/ns/uts"])
             #expect(CRIHarness.mounts(below: unfinished).count == 2)
@@ -96,7 +96,7 @@ struct RuntimeNamespacesTests {
             }
             if swiftlet {
                 // Stopped: the namespaces are unpinned and /dev/shm unmounted already (an infra root stays until removal).
-                let left = CRIHarness.mounts(below: harness.root + "/state/sandboxes").filter { !$0.hasSuffix("/bundle/rootfs") }
+                let left = CRIHarness.mounts(below: harness.runtimeState + "/sandboxes").filter { !$0.hasSuffix("/bundle/rootfs") }
                 #expect(left.isEmpty, "mounts left after StopPodSandbox: \(left)")
             }
             for id in [sandboxID, sharedID] {
@@ -112,9 +112,9 @@ struct RuntimeNamespacesTests {
             let left = ids.flatMap { id in Self.cgroups(of: id) }
             #expect(left.isEmpty, "cgroups left: \(left)")
         }
-        #expect(CRIHarness.mounts(below: harness.root).isEmpty, "\(CRIHarness.mounts(below: harness.root))")
+        #expect(harness.leftoverMounts.isEmpty, "\(harness.leftoverMounts)")
         if swiftlet {
-            let directories = (try? FileManager.default.contentsOfDirectory(atPath: harness.root + "/state/sandboxes")) ?? []
+            let directories = (try? FileManager.default.contentsOfDirectory(atPath: harness.runtimeState + "/sandboxes")) ?? []
             #expect(directories.isEmpty, "sandbox state left: \(directories)")
         }
     }

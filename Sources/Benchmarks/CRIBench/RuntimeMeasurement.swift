@@ -245,13 +245,13 @@ extension RuntimeMeasurement {
         return pid
     }
 
-    /// The monitors of this harness's containers: `swiftlet-shim … --runc-root ROOT/runc` (one per container,
+    /// The monitors of this harness's containers: `swiftlet-shim … --runc-root RUNC_ROOT` (one per container,
     /// the sandbox's pause included) or `containerd-shim-runc-v2 … -address SOCKET` (one per pod).
     static func monitorPIDs(_ harness: CRIHarness) -> [Int32] {
         ProcessTable.pids { arguments in
             switch harness.kind {
             case .swiftlet:
-                arguments.first?.hasSuffix("swiftlet-shim") == true && arguments.contains(harness.root + "/runc")
+                arguments.first?.hasSuffix("swiftlet-shim") == true && arguments.contains(harness.runcRoot)
             case .containerd:
                 arguments.first?.hasSuffix("containerd-shim-runc-v2") == true && arguments.contains(harness.socket)
             }

@@ -74,7 +74,7 @@ public struct ClusterLauncher: Sendable {
     /// The node's directories and CNI config, then each of `imageArchives` imported into its runtime's store.
     public func prepare(_ node: NodeConfiguration, imageArchives: [String]) async throws(LocalClusterError) {
         try Self.makeDirectories([node.directory, node.runtimeRoot, node.agentRoot, node.podLogDirectory, node.cniConfigDirectory,
-                                  node.ipamDirectory, node.runcRoot, (node.criSocket as NSString).deletingLastPathComponent, logDirectory])
+                                  node.ipamDirectory, node.runtimeState, node.runcRoot, (node.criSocket as NSString).deletingLastPathComponent, logDirectory])
         let conflist = node.cniConfigDirectory + "/10-swiftlet.conflist"
         let text = try node.conflist()
         do {

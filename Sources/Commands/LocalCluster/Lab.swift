@@ -54,6 +54,7 @@ public enum Lab {
                               nodeIP: member.address, clusterDNS: "10.96.0.10", cgroupRoot: "/swiftlet-\(member.namespace)",
                               networkNamespace: NetworkNamespace.path(named: member.namespace),
                               criSocket: "\(directory)/nodes/\(member.namespace)/cri.sock",
+                              runtimeState: "\(directory)/nodes/\(member.namespace)/runtime-state",
                               runcRoot: "\(directory)/nodes/\(member.namespace)/runc", cniBinDirectory: request.cniBinDirectory)
         }
         var state = LabState(directory: directory, network: network, server: server, nodes: nodes)

@@ -14,6 +14,8 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     /// `/var/run/netns/NAME` when the node runs in a network namespace of its own.
     public var networkNamespace: String?
     public var criSocket: String
+    /// The runtime's per-boot state (`swiftlet runtime --state`): records, bundles, sandbox files.
+    public var runtimeState: String
     public var runcRoot: String
     public var cniBinDirectory: String
     /// The bridge the node's CNI config attaches pods to.
@@ -21,7 +23,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     public var pauseImage: String
 
     public init(name: String, directory: String, podCIDR: String, nodeIP: String? = nil, clusterDNS: String? = nil,
-                cgroupRoot: String = "/", networkNamespace: String? = nil, criSocket: String, runcRoot: String,
+                cgroupRoot: String = "/", networkNamespace: String? = nil, criSocket: String, runtimeState: String, runcRoot: String,
                 cniBinDirectory: String, cniBridge: String = "swiftlet0", pauseImage: String = "swiftlet.local/pause:3.10") {
         self.name = name
         self.directory = directory
@@ -31,12 +33,14 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         self.cgroupRoot = cgroupRoot
         self.networkNamespace = networkNamespace
         self.criSocket = criSocket
+        self.runtimeState = runtimeState
         self.runcRoot = runcRoot
         self.cniBinDirectory = cniBinDirectory
         self.cniBridge = cniBridge
         self.pauseImage = pauseImage
     }
 
+    /// The runtime's persistent root (`--root`): images and writable layers.
     public var runtimeRoot: String { directory + "/runtime" }
     public var agentRoot: String { directory + "/agent" }
     public var podLogDirectory: String { directory + "/pods" }
@@ -46,7 +50,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
 
     /// `swiftlet runtime serve …`.
     public var runtimeArguments: [String] {
-        ["runtime", "serve", "--root", runtimeRoot, "--listen", "unix://" + criSocket, "--runc-root", runcRoot,
+        ["runtime", "serve", "--root", runtimeRoot, "--state", runtimeState, "--listen", "unix://" + criSocket, "--runc-root", runcRoot,
          "--pause-image", pauseImage, "--cni-bin-dir", cniBinDirectory, "--cni-conf-dir", cniConfigDirectory]
     }
 

@@ -17,7 +17,7 @@ public struct RuntimeCommand: AsyncParsableCommand {
 
 /// The options the daemon and the import tool share: where the state lives.
 struct RuntimeOptions: ParsableArguments {
-    @Option(name: .long, help: "State root (sandboxes, containers, images).")
+    @Option(name: .long, help: "Persistent root: images and the containers' writable layers.")
     var root = "/var/lib/swiftlet/runtime"
 
     @Option(name: .long, help: "Registry mirrors, credentials and plain-HTTP hosts (registries.yaml form).")
@@ -52,6 +52,9 @@ struct RuntimeServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Run pods that do not share their PID namespace without an infra container, their ipc/uts namespaces pinned (CRI-O's drop_infra_ctr).")
     var dropInfraCtr = true
 
+    @Option(name: .long, help: "Per-boot state on tmpfs: sandbox and container records, bundles, sandbox files, the CNI result cache.")
+    var state = "/run/swiftlet/runtime"
+
     @Option(name: .long, help: "runc's state directory.")
     var runcRoot = "/run/swiftlet/runc"
 
@@ -82,7 +85,7 @@ struct RuntimeServeCommand: AsyncParsableCommand {
         let registry = HealthEndpoint.bootstrapMetrics()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let configuration = RuntimeConfiguration(
-            root: options.root, runcRoot: runcRoot, runcPath: runc, shimPath: shim ?? executable + "/swiftlet-shim",
+            root: options.root, state: state, runcRoot: runcRoot, runcPath: runc, shimPath: shim ?? executable + "/swiftlet-shim",
             cniConfigDirectory: cniConfDir, cniPluginDirectories: cniBinDir.split(separator: ":").map(String.init),
             pauseImage: pauseImage, registryConfigFile: options.registryConfig, containerLogMaxSize: containerLogMaxSize,
             dropInfraContainer: dropInfraCtr)

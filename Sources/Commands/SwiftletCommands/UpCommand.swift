@@ -66,6 +66,7 @@ public struct UpCommand: AsyncParsableCommand {
         let server = ServerConfiguration(dataDirectory: dataDir + "/server", listen: listen, clusterDNSAddress: address.map { "\($0):53" })
         let node = NodeConfiguration(name: name, directory: dataDir, podCIDR: podCIDR, nodeIP: address,
                                      clusterDNS: address.map { _ in "10.96.0.10" }, cgroupRoot: cgroupRoot, criSocket: criSocket,
+                                     runtimeState: (criSocket as NSString).deletingLastPathComponent + "/runtime",
                                      runcRoot: (criSocket as NSString).deletingLastPathComponent + "/runc", cniBinDirectory: cniBinDir)
         let kubeconfig = dataDir + "/admin.kubeconfig"
         do {

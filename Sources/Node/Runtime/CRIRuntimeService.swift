@@ -72,7 +72,7 @@ public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol
         if request.verbose {
             let configuration = runtime.configuration
             response.info["config"] = """
-                {"root":"\(configuration.root)","runcRoot":"\(configuration.runcRoot)","cniConfDir":"\(configuration.cniConfigDirectory)",\
+                {"root":"\(configuration.root)","state":"\(configuration.state)","runcRoot":"\(configuration.runcRoot)","cniConfDir":"\(configuration.cniConfigDirectory)",\
                 "cniBinDirs":["\(configuration.cniPluginDirectories.joined(separator: "\",\""))"],"sandboxImage":"\(configuration.pauseImage)"}
                 """
         }

@@ -14,25 +14,36 @@ extension ContainerRuntime {
         return try await images.pull(reference, credentials: nil)
     }
 
-    /// Mounts the image's layers read-only under a fresh writable layer at `bundle/rootfs`.
-    func mountRootfs(_ image: ImageRecord, bundle: String) async throws {
-        try Self.mountRootfs(layers: images.layerPaths(of: image), imageID: image.id, bundle: bundle)
-    }
-
-    /// The same for the unpacked `layers` (lowest first) of image `imageID`, on the calling thread.
-    static func mountRootfs(layers: [String], imageID: String, bundle: String) throws {
+    /// Mounts the unpacked `layers` (lowest first) of image `imageID` read-only under a fresh writable layer (`upper`
+    /// and `work` in `writableLayer`, on the persistent root) at `bundle/rootfs`, on the calling thread.
+    static func mountRootfs(layers: [String], imageID: String, bundle: String, writableLayer: String) throws {
         guard !layers.isEmpty else { throw RuntimeError.internalError("image \(imageID) has no unpacked layers") }
-        for directory in ["rootfs", "upper", "work"] {
-            try FileManager.default.createDirectory(atPath: bundle + "/" + directory, withIntermediateDirectories: true)
+        for directory in [bundle + "/rootfs", writableLayer + "/upper", writableLayer + "/work"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        try Mount.overlay(lower: layers.reversed(), upper: bundle + "/upper", work: bundle + "/work", at: bundle + "/rootfs")
+        try Mount.overlay(lower: layers.reversed(), upper: writableLayer + "/upper", work: writableLayer + "/work", at: bundle + "/rootfs")
     }
 
-    /// Unmounts the root filesystem and removes the bundle (idempotent).
-    func removeBundle(_ bundle: String) throws {
+    /// Unmounts the root filesystem and removes the bundle (idempotent); the writable layer, on the disk, is renamed to
+    /// `.removing-<id>` at once and deleted on a thread of its own after the call returns, as containerd's garbage
+    /// collector removes a snapshot once its container is gone. One a killed daemon did not finish is an orphan the
+    /// next start-up removes.
+    func removeBundle(_ bundle: String, writableLayer: String) throws {
         try Mount.unmount(bundle + "/rootfs", detach: true)
         if FileManager.default.fileExists(atPath: bundle) {
             try FileManager.default.removeItem(atPath: bundle)
+        }
+        guard FileManager.default.fileExists(atPath: writableLayer) else { return }
+        let url = URL(fileURLWithPath: writableLayer)
+        let doomed = url.deletingLastPathComponent().appendingPathComponent(".removing-" + url.lastPathComponent).path
+        try FileManager.default.moveItem(atPath: writableLayer, toPath: doomed)
+        let logger = logger
+        Task.detached {
+            do {
+                try await DedicatedThread.offload { Result { try FileManager.default.removeItem(atPath: doomed) } }.get()
+            } catch {
+                logger.warning("cannot remove a writable layer", metadata: ["path": "\(doomed)", "error": "\(error)"])
+            }
         }
     }
 }

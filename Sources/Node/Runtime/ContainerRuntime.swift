@@ -11,7 +11,7 @@ import OCI
 /// namespaces pinned by bind mounts, or an infra container holding them when the pod shares its PID namespace)
 /// and their containers, run by runc under one `swiftlet-shim` monitor each.
 ///
-/// Everything it knows is on disk under the state root (`sandboxes/<id>/sandbox.json`,
+/// Everything it knows is in files under the state directory (`sandboxes/<id>/sandbox.json`,
 /// `containers/<id>/container.json`, the monitors' `exit.json`), so a restarted daemon picks up running
 /// containers without touching them. Calls on different sandboxes interleave at every `await` (runc and
 /// CNI run as subprocesses); names are reserved before the first one so a duplicate can never slip in.
@@ -44,14 +44,22 @@ public actor ContainerRuntime {
         // Our own plugins found on the CNI path run in-process (no plugin process starts per sandbox), their
         // host-side steps on dedicated threads in this process's namespace.
         cni = CNIRuntime(pluginDirectories: configuration.cniPluginDirectories,
-                         cache: ResultCache(directory: configuration.root + "/cni"),
+                         cache: ResultCache(directory: configuration.state + "/cni"),
                          exec: BuiltinPluginExec(builtins: BuiltinPluginExec.swiftletPlugins, hostNamespace: try NetworkNamespace.current()))
         oomScore = OOMScoreClamp(logger: logger)
-        for directory in [configuration.root + "/sandboxes", configuration.root + "/containers", configuration.runcRoot] {
+        for directory in [configuration.state + "/sandboxes", configuration.state + "/containers", configuration.root + "/writable-layers",
+                          configuration.runcRoot] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let (sandboxes, containers) = Self.load(root: configuration.root, logger: logger)
-        Self.removeUnfinishedSandboxes(root: configuration.root, known: Set(sandboxes.keys), logger: logger)
+        let (sandboxes, containers) = Self.load(state: configuration.state, logger: logger)
+        Self.removeUnfinishedSandboxes(state: configuration.state, known: Set(sandboxes.keys), logger: logger)
+        Self.removeOrphanedWritableLayers(configuration, logger: logger)
+        for kind in ["sandboxes", "containers"] {
+            let legacy = configuration.root + "/" + kind
+            guard let ids = try? FileManager.default.contentsOfDirectory(atPath: legacy), !ids.isEmpty else { continue }
+            logger.warning("records below the root from before --state are not read: their pods are unknown to this runtime (drain a node before upgrading it)",
+                           metadata: ["directory": "\(legacy)", "entries": "\(ids.count)"])
+        }
         self.sandboxes = sandboxes
         self.containers = containers
         for record in sandboxes.values { reservedNames[PodSandboxRecord.reservedName(record.metadata)] = record.id }
@@ -65,9 +73,9 @@ public actor ContainerRuntime {
 
     /// Reads every persisted record; unreadable ones are logged and skipped (their directories stay for
     /// inspection).
-    private static func load(root: String, logger: Logger) -> ([String: PodSandboxRecord], [String: ContainerRecord]) {
+    private static func load(state: String, logger: Logger) -> ([String: PodSandboxRecord], [String: ContainerRecord]) {
         func records<R: Decodable>(_ kind: String, _ file: String) -> [R] {
-            let directory = root + "/" + kind
+            let directory = state + "/" + kind
             let ids = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
             return ids.compactMap { id in
                 let path = "\(directory)/\(id)/\(file)"
@@ -88,8 +96,8 @@ public actor ContainerRuntime {
 
     /// A sandbox is recorded once RunPodSandbox succeeded: a directory without a record is one a killed daemon left
     /// half made. Its mounts (pinned namespaces, /dev/shm, an infra root) would otherwise stay for good.
-    private static func removeUnfinishedSandboxes(root: String, known: Set<String>, logger: Logger) {
-        let directory = root + "/sandboxes"
+    private static func removeUnfinishedSandboxes(state: String, known: Set<String>, logger: Logger) {
+        let directory = state + "/sandboxes"
         for id in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !known.contains(id) {
             let sandbox = directory + "/" + id
             guard !FileManager.default.fileExists(atPath: sandbox + "/sandbox.json") else { continue }
@@ -105,10 +113,29 @@ public actor ContainerRuntime {
         }
     }
 
+    /// A writable layer whose sandbox or container has no directory in the state is one a reboot (which empties the
+    /// state) or a daemon killed while creating it left behind: nothing can use it again, and on disk it would stay for
+    /// good. One whose state directory is there stays (a record may still be written, or its mount still held).
+    private static func removeOrphanedWritableLayers(_ configuration: RuntimeConfiguration, logger: Logger) {
+        let directory = configuration.root + "/writable-layers"
+        for id in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let owners = [configuration.state + "/sandboxes/" + id, configuration.state + "/containers/" + id]
+            guard !owners.contains(where: { FileManager.default.fileExists(atPath: $0) }) else { continue }
+            do {
+                try FileManager.default.removeItem(atPath: directory + "/" + id)
+                logger.info("removed an orphaned writable layer", metadata: ["id": "\(id)"])
+            } catch {
+                logger.warning("cannot remove an orphaned writable layer", metadata: ["id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
     // MARK: Paths and persistence
 
-    func sandboxDirectory(_ id: String) -> String { configuration.root + "/sandboxes/" + id }
-    func containerDirectory(_ id: String) -> String { configuration.root + "/containers/" + id }
+    func sandboxDirectory(_ id: String) -> String { configuration.state + "/sandboxes/" + id }
+    func containerDirectory(_ id: String) -> String { configuration.state + "/containers/" + id }
+    /// The overlay upper and work directories of container (or infra container) `id`, on the persistent root.
+    func writableLayer(_ id: String) -> String { configuration.root + "/writable-layers/" + id }
 
     func persist(_ record: PodSandboxRecord) throws {
         try Self.writeAtomically(JSONEncoder().encode(record), to: sandboxDirectory(record.id) + "/sandbox.json")

@@ -41,7 +41,7 @@ extension ContainerRuntime {
             if let rss = usage.memoryRSS { stats.memory.rssBytes.value = rss }
             if let bytes = usage.memoryUsage { stats.memory.usageBytes.value = bytes }
         }
-        let (bytes, inodes) = Self.diskUsage(containerDirectory(record.id) + "/upper")
+        let (bytes, inodes) = Self.diskUsage(writableLayer(record.id) + "/upper")
         stats.writableLayer.timestamp = now
         stats.writableLayer.fsID.mountpoint = configuration.root
         stats.writableLayer.usedBytes.value = bytes

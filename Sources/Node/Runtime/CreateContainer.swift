@@ -40,14 +40,14 @@ extension ContainerRuntime {
                 stopSignal: Self.signalNumber(image.config.stopSignal) ?? SIGTERM, cgroupsPath: sandbox.cgroupParent + "/" + id)
             // The root's mount, the spec (which reads the image's /etc/passwd and /etc/group) and the files touch no
             // runtime state: they are made on a thread of their own, so the actor serves the other pods' calls meanwhile.
-            let layers = images.layerPaths(of: image), imageID = image.id
+            let layers = images.layerPaths(of: image), imageID = image.id, writableLayer = writableLayer(id)
             let recordPath = containerDirectory(id) + "/container.json"
             permit = await admission.acquire(.container)
             let clock = ContinuousClock(), began = clock.now
             try await DedicatedThread.offload {
                 Result {
                     try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
-                    try Self.mountRootfs(layers: layers, imageID: imageID, bundle: bundle)
+                    try Self.mountRootfs(layers: layers, imageID: imageID, bundle: bundle, writableLayer: writableLayer)
                     var spec = try builder.build()
                     spec.linux.cgroupsPath = record.cgroupsPath
                     try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
@@ -70,7 +70,7 @@ extension ContainerRuntime {
         } catch {
             if let permit { await admission.release(permit) }
             try? await runc.delete(id, force: true)
-            try? removeBundle(bundle)
+            try? removeBundle(bundle, writableLayer: writableLayer(id))
             containers[id] = nil
             reservedNames[name] = nil
             throw error

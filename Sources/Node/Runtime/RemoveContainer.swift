@@ -11,7 +11,7 @@ extension ContainerRuntime {
         guard let record = try? container(id) else { return }
         try await stopContainer(record.id, timeout: 0)
         try await deleteRuncState(record.id)
-        try removeBundle(containerDirectory(record.id))
+        try removeBundle(containerDirectory(record.id), writableLayer: writableLayer(record.id))
         containers[record.id] = nil
         exits[containerDirectory(record.id)] = nil
         if let sandbox = sandboxes[record.sandboxID] {

@@ -17,7 +17,7 @@ extension ContainerRuntime {
         }
         await infra.value
         let directory = sandboxDirectory(record.id)
-        try removeBundle(directory + "/bundle")
+        try removeBundle(directory + "/bundle", writableLayer: writableLayer(record.id))
         try Mount.unmount(directory + "/shm", detach: true)
         try unpinNamespaces(record.id)
         try FileManager.default.removeItem(atPath: directory)

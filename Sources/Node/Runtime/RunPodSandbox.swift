@@ -75,10 +75,10 @@ extension ContainerRuntime {
             }
             if let pause {
                 let spec = pauseSpec(config, record: record, image: pause.config)
-                let layers = images.layerPaths(of: pause), bundle = directory + "/bundle"
+                let layers = images.layerPaths(of: pause), bundle = directory + "/bundle", writableLayer = writableLayer(id)
                 try await DedicatedThread.offload {
                     Result {
-                        try Self.mountRootfs(layers: layers, imageID: pause.id, bundle: bundle)
+                        try Self.mountRootfs(layers: layers, imageID: pause.id, bundle: bundle, writableLayer: writableLayer)
                         try Self.writeAtomically(JSONEncoder().encode(spec), to: bundle + "/config.json")
                     }
                 }.get()
@@ -120,7 +120,7 @@ extension ContainerRuntime {
             if let netns = createdNetworkNamespace { try? NetworkNamespace.delete(named: netns) }
             for path in (pins ?? [:]).values { try? PinnedNamespace.remove(path) }
             try? Mount.unmount(directory + "/shm", detach: true)
-            try? removeBundle(directory + "/bundle")
+            try? removeBundle(directory + "/bundle", writableLayer: writableLayer(id))
             try? FileManager.default.removeItem(atPath: directory)
             sandboxes[id] = nil
             reservedNames[name] = nil

@@ -1,8 +1,17 @@
 /// Where `swiftlet runtime` keeps its state and finds its tools: the flags of the command, with upstream's
 /// defaults (containerd's CNI directories, a 10 MiB log rotation size, the kubelet's pause image).
+///
+/// Split as containerd splits `/var/lib/containerd` and `/run/containerd`: ``root`` holds what outlives a reboot
+/// (images, the containers' writable layers), ``state`` what only running pods need (records, bundles, sandbox files,
+/// the CNI result cache), on tmpfs so the dozens of files each pod creates and removes cost no disk I/O.
 public struct RuntimeConfiguration: Sendable {
-    /// State root: `sandboxes/`, `containers/`, `images/` (ImageStore) below it.
+    /// Persistent root: `images/` (ImageStore) and `writable-layers/<id>/{upper,work}`, each container's (and infra
+    /// container's) overlay upper directory, on disk as containerd's snapshots are.
     public var root: String
+    /// Per-boot state, on tmpfs: `sandboxes/<id>/` (record, hostname/hosts/resolv.conf, /dev/shm, pinned namespaces,
+    /// the infra container's bundle), `containers/<id>/` (record, bundle, the monitor's pid/exit files), `cni/`. A
+    /// restarted daemon finds everything here; after a reboot no container runs and it starts empty, as CRI-O does.
+    public var state: String
     /// runc's own state directory (`runc --root`), on tmpfs like containerd's `/run/containerd/runc`.
     public var runcRoot: String
     public var runcPath: String
@@ -24,13 +33,14 @@ public struct RuntimeConfiguration: Sendable {
     public var dropInfraContainer: Bool
 
     public init(
-        root: String = "/var/lib/swiftlet/runtime", runcRoot: String = "/run/swiftlet/runc", runcPath: String = "/usr/bin/runc",
-        shimPath: String, cniConfigDirectory: String = "/etc/cni/net.d", cniPluginDirectories: [String] = ["/opt/cni/bin"],
+        root: String = "/var/lib/swiftlet/runtime", state: String = "/run/swiftlet/runtime", runcRoot: String = "/run/swiftlet/runc",
+        runcPath: String = "/usr/bin/runc", shimPath: String, cniConfigDirectory: String = "/etc/cni/net.d", cniPluginDirectories: [String] = ["/opt/cni/bin"],
         pauseImage: String = "registry.k8s.io/pause:3.10", registryConfigFile: String? = nil,
         containerLogMaxSize: Int = 10 * 1024 * 1024, sandboxShmSize: Int = 64 * 1024 * 1024,
         dropInfraContainer: Bool = true
     ) {
         self.root = root
+        self.state = state
         self.runcRoot = runcRoot
         self.runcPath = runcPath
         self.shimPath = shimPath
