@@ -137,11 +137,12 @@ public final class CRIHarness: @unchecked Sendable {
     /// `swiftlet runtime --state`: the sandbox and container records, bundles and sandbox files.
     public var runtimeState: String { run + "/runtime" }
 
-    /// Where runc keeps its containers' state: `--runc-root` of swiftlet, containerd's k8s.io task directory.
+    /// Where runc keeps its containers' state: `--runc-root` of swiftlet, the runc root containerd's shim is given
+    /// (``ContainerdConfig/runcRoot``) for its `k8s.io` namespace.
     public var runcRoot: String {
         switch kind {
         case .swiftlet: run + "/runc"
-        case .containerd: run + "/containerd/io.containerd.runtime.v2.task/k8s.io"
+        case .containerd: run + "/containerd/runc/k8s.io"
         }
     }
 

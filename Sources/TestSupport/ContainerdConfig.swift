@@ -21,6 +21,10 @@ public struct ContainerdConfig: Sendable {
         self.socket = socket
     }
 
+    /// runc's `--root` for the shim's containers (`<root>/<namespace>/<id>`), in the state directory: the shim's
+    /// default is the host's `/run/containerd/runc`, which a test's clean-up would not look in.
+    public var runcRoot: String { (stateDirectory ?? directory + "/state") + "/runc" }
+
     public var toml: String {
         var cri = """
             [plugins."io.containerd.grpc.v1.cri"]
@@ -36,6 +40,10 @@ public struct ContainerdConfig: Sendable {
                 conf_dir = "\(cniConfigDirectory ?? directory + "/cni/net.d")"
               [plugins."io.containerd.grpc.v1.cri".containerd]
                 snapshotter = "\(snapshotter)"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                runtime_type = "io.containerd.runc.v2"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                Root = "\(runcRoot)"
 
             """
         if let registry {
