@@ -350,19 +350,13 @@ struct AdminKubeconfigRenewal: ServiceLifecycle.Service {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { return }
         let path = "\(dataDirectory)/admin.kubeconfig"
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                let current = IssuedCertificate(certificateFile: "\(dataDirectory)/pki/admin.crt", keyFile: "\(dataDirectory)/pki/admin.key")
-                guard current?.needsRotation() ?? true else { continue }
-                do {
-                    try AdminKubeconfig.write(server: server, url: "\(server.scheme)://\(host):\(port)", dataDirectory: dataDirectory, to: path)
-                    logger.notice("renewed the admin kubeconfig's client certificate", metadata: ["kubeconfig": "\(path)"])
-                } catch {
-                    logger.error("cannot renew the admin kubeconfig", metadata: ["path": "\(path)", "error": "\(error)"])
-                }
-            }
-        }
+        try await CertificateRenewal(every: interval, [.init("the admin kubeconfig \(path)") {
+            let current = IssuedCertificate(certificateFile: "\(dataDirectory)/pki/admin.crt", keyFile: "\(dataDirectory)/pki/admin.key")
+            guard current?.needsRotation() ?? true else { return false }
+            try AdminKubeconfig.write(server: server, url: "\(server.scheme)://\(host):\(port)", dataDirectory: dataDirectory, to: path)
+            logger.notice("renewed the admin kubeconfig's client certificate", metadata: ["kubeconfig": "\(path)"])
+            return true
+        }], logger: logger).run()
     }
 }
 
@@ -395,18 +389,14 @@ struct InProcessClients: Sendable {
     /// over plain HTTP.
     func renewCertificate(of client: KubeClient, user: String, logger: Logger) async {
         guard let interval = server.certificateRotationCheckInterval else { return }
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+        await CertificateRenewal(every: interval, [.init("the client certificate of \(user)") {
             guard let pem = client.configuration.clientCertificate,
-                  IssuedCertificate(certificatePEM: String(decoding: pem, as: UTF8.self), keyPEM: "", notAfter: .distantFuture).needsRotation() else { continue }
-            do {
-                guard let issued = try server.issueClientCertificate(commonName: user) else { return }
-                try await client.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
-                logger.notice("renewed a component's client certificate", metadata: ["user": "\(user)", "notAfter": "\(issued.notAfter)"])
-            } catch {
-                logger.error("cannot renew a component's client certificate", metadata: ["user": "\(user)", "error": "\(error)"])
-            }
-        }
+                  IssuedCertificate(certificatePEM: String(decoding: pem, as: UTF8.self), keyPEM: "", notAfter: .distantFuture).needsRotation(),
+                  let issued = try server.issueClientCertificate(commonName: user) else { return false }
+            try await client.updateClientCertificate(Data(issued.certificatePEM.utf8), key: Data(issued.keyPEM.utf8))
+            logger.notice("renewed a component's client certificate", metadata: ["user": "\(user)", "notAfter": "\(issued.notAfter)"])
+            return true
+        }], logger: logger).renewPeriodically()
     }
 }
 

@@ -235,7 +235,10 @@ public final class APIServer: Sendable {
         // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.
         var keepers: [any ServiceLifecycle.Service] = kubeDNS.map { [KubeDNSReconciler(objects: $0, store: store, logger: logger)] } ?? []
         if let pki, let interval = configuration.tls?.rotationCheckInterval {
-            keepers.append(CertificateRotation(pki: pki, kubelet: core.kubelet, interval: interval, logger: logger))
+            keepers.append(CertificateRenewal(every: interval, [
+                .init("the serving certificate") { try pki.rotateIfNeeded() },
+                .init("the kubelet-client certificate") { [kubelet = core.kubelet] in try pki.renewKubeletClient(kubelet) },
+            ], logger: logger))
         }
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
         if let graph = core.security?.nodes.graph { keepers.append(NodeGraphFollower(graph: graph)) }

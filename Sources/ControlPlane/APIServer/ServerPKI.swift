@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
-import ServiceLifecycle
 import Synchronization
 
 /// The API server's certificates: the cluster CA, the serving certificate it presents (re-issued before it expires
@@ -92,29 +91,6 @@ final class ServerPKI: Sendable {
         if !["0.0.0.0", "::", ""].contains(listenHost) { names.append(listenHost) }
         names += extra
         return CertificateRequest(commonName: "kube-apiserver", subjectAlternativeNames: names, usage: .server, validity: validity)
-    }
-}
-
-/// Checks the serving certificate and the kubelet-client certificate every `interval` and re-issues each before it
-/// expires.
-struct CertificateRotation: ServiceLifecycle.Service {
-    let pki: ServerPKI
-    let kubelet: KubeletConnection
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                do { try pki.rotateIfNeeded() } catch {
-                    logger.error("cannot rotate the serving certificate", metadata: ["error": "\(error)"])
-                }
-                do { try pki.renewKubeletClient(kubelet) } catch {
-                    logger.error("cannot renew the kubelet-client certificate", metadata: ["error": "\(error)"])
-                }
-            }
-        }
     }
 }
 
