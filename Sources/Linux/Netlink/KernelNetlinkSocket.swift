@@ -12,6 +12,9 @@ import Glibc
 public final class KernelNetlinkSocket: NetlinkSocket {
     private let socket: OpaquePointer
     public let portID: UInt32
+    /// Where datagrams land before they are copied out: big enough for any rtnetlink dump datagram (the kernel caps
+    /// them at 32 KiB), allocated once per socket and never cleared (a receive overwrites what it returns).
+    private let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
     /// Opens and binds a socket for netlink `bus` (`NETLINK_ROUTE` by default).
     public init(bus: Int32 = NETLINK_ROUTE) throws {
@@ -30,7 +33,10 @@ public final class KernelNetlinkSocket: NetlinkSocket {
         portID = mnl_socket_get_portid(socket)
     }
 
-    deinit { mnl_socket_close(socket) }
+    deinit {
+        mnl_socket_close(socket)
+        receiveBuffer.deallocate()
+    }
 
     public func send(_ datagram: [UInt8]) throws {
         let sent = datagram.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
@@ -39,13 +45,11 @@ public final class KernelNetlinkSocket: NetlinkSocket {
     }
 
     public func receive() throws -> [UInt8] {
-        // Big enough for any rtnetlink dump datagram (the kernel caps them at 32 KiB).
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
+            let count = mnl_socket_recvfrom(socket, receiveBuffer.baseAddress, receiveBuffer.count)
             if count == -1, errno == EINTR { continue }
             guard count >= 0 else { throw SystemError.lastError("recvfrom", context: "netlink") }
-            return Array(buffer[..<count])
+            return Array(UnsafeRawBufferPointer(rebasing: receiveBuffer[..<count]))
         }
     }
 }
