@@ -78,4 +78,34 @@ import Testing
             }
         }
     }
+
+    private struct Written: Encodable {
+        struct Inner: Encodable { var z = 1; var a: String? = nil; var list: [Int] = [] }
+        var B = "x\"\\/\n\t\u{01}\u{1f}\u{7f}é😀\u{08}\u{0c}\r"
+        var a10 = 1.0
+        var a9 = -0.0
+        var big = 1e20
+        var small = 2.5e-5
+        var ratio = 0.1
+        var flag = true
+        var none: Int? = nil
+        var empty: [String] = []
+        var map: [String: Int] = [:]
+        var nested = [[1], []]
+        var inner = [Inner(), Inner(z: -3, a: "s", list: [1, 2])]
+        var keys = ["Z": 1, "a-b": 2, "a10": 3, "a9": 4, "a_b": 5, "z": 6]
+        var raw: JSONValue = .object(["k": .array([.null, .bool(false), .double(1.5), .integer(-7)])])
+        var blob = Data("hi".utf8)
+        var small8: UInt8 = 255
+    }
+
+    @Test func writesWhatJSONEncoderWrites() throws {
+        for pretty in [false, true] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+            let ours = try pretty ? JSONCoding.encodePretty(Written()) : JSONCoding.encode(Written())
+            #expect(String(decoding: ours, as: UTF8.self) == String(decoding: try encoder.encode(Written()), as: UTF8.self))
+        }
+        #expect(throws: EncodingError.self) { try JSONCoding.encode([Double.nan]) }
+    }
 }

@@ -12,7 +12,7 @@ public struct CgroupUsage: Sendable {
     public let memoryLimit: UInt64?
 
     public init(cgroupsPath: String) {
-        func read(_ path: String) -> String? { (try? Sysctl.readFile(path)).map { String(decoding: $0, as: UTF8.self) } }
+        func read(_ path: String) -> String? { (try? FileSystem.contents(of: path)).map { String(decoding: $0, as: UTF8.self) } }
         func number(_ path: String) -> UInt64? { read(path).flatMap { UInt64($0.split(separator: "\n").first ?? "") } }
         func field(_ text: String?, _ name: String) -> UInt64? {
             text?.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { UInt64($0.dropFirst(name.count + 1)) }

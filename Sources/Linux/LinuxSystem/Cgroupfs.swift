@@ -14,7 +14,7 @@ public enum Cgroupfs {
     /// Every hierarchy's directory: the v2 root, or each v1 controller's (with the `cpu` → `cpu,cpuacct` style
     /// links, so a group may be reached twice through them).
     public static var hierarchies: [String] {
-        isUnified ? [mountPoint] : directoryEntries(mountPoint).sorted().map { mountPoint + "/" + $0 }
+        isUnified ? [mountPoint] : FileSystem.entries(of: mountPoint).sorted().map { mountPoint + "/" + $0 }
     }
 
     /// The directory of `cgroupsPath` in the memory controller's hierarchy (v2: the tree itself).

@@ -37,7 +37,7 @@ public struct InterfaceCounters: Sendable, Equatable {
     /// The interfaces of process `pid`'s network namespace, in the kernel's order, without those cAdvisor ignores;
     /// nil when the process is gone or the file cannot be read.
     public static func read(pid: Int32) -> [InterfaceCounters]? {
-        guard let data = try? Sysctl.readFile("/proc/\(pid)/net/dev") else { return nil }
+        guard let data = try? FileSystem.contents(of: "/proc/\(pid)/net/dev") else { return nil }
         return parse(String(decoding: data, as: UTF8.self)).filter { counters in
             !ignoredPrefixes.contains { counters.name.lowercased().hasPrefix($0) }
         }
@@ -46,7 +46,7 @@ public struct InterfaceCounters: Sendable, Equatable {
     /// The first process in cgroup `cgroupsPath` (as runc's `cgroupsPath`, below the hierarchy's mount; v2, or v1's
     /// memory controller), nil when it has none.
     public static func firstProcess(inCgroup cgroupsPath: String) -> Int32? {
-        guard let data = try? Sysctl.readFile(Cgroupfs.memoryDirectory(cgroupsPath) + "/cgroup.procs") else { return nil }
+        guard let data = try? FileSystem.contents(of: Cgroupfs.memoryDirectory(cgroupsPath) + "/cgroup.procs") else { return nil }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").lazy.compactMap { Int32($0) }.first
     }
 }

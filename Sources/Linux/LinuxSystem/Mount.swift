@@ -48,7 +48,7 @@ public enum Mount {
         var prefix = directory
         while prefix.count > 1, prefix.hasSuffix("/") { prefix.removeLast() }
         prefix += prefix == "/" ? "" : "/"
-        let table = String(decoding: try Sysctl.readFile("/proc/self/mountinfo"), as: UTF8.self)
+        let table = String(decoding: try FileSystem.contents(of: "/proc/self/mountinfo"), as: UTF8.self)
         return table.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 5)
             guard fields.count > 4 else { return nil }

@@ -10,7 +10,7 @@ public struct ProcessStat: Sendable, Hashable {
 
     /// Reads `pid`'s stat; nil when the process is gone or the file does not parse.
     public init?(pid: Int32) {
-        guard pid > 0, let bytes = try? Sysctl.readFile("/proc/\(pid)/stat") else { return nil }
+        guard pid > 0, let bytes = try? FileSystem.contents(of: "/proc/\(pid)/stat") else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         // The command (field 2) is in parentheses and may hold spaces or parentheses itself: fields resume after the last ')'.
         guard let close = text.lastIndex(of: ")") else { return nil }

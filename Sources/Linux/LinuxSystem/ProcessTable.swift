@@ -3,8 +3,8 @@
 public enum ProcessTable {
     /// Every process's pid and argv; kernel threads (no command line) and processes gone meanwhile are left out.
     public static func commandLines() -> [(pid: Int32, arguments: [String])] {
-        directoryEntries("/proc").compactMap { entry in
-            guard let pid = Int32(entry), let bytes = try? Sysctl.readFile("/proc/\(entry)/cmdline"), !bytes.isEmpty else { return nil }
+        FileSystem.entries(of: "/proc").compactMap { entry in
+            guard let pid = Int32(entry), let bytes = try? FileSystem.contents(of: "/proc/\(entry)/cmdline"), !bytes.isEmpty else { return nil }
             var arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             if arguments.last == "" { arguments.removeLast() }
             return (pid, arguments)

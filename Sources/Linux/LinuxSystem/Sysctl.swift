@@ -16,25 +16,9 @@ public enum Sysctl {
 
     /// The value of `key` with trailing whitespace removed.
     public static func read(_ key: String) throws -> String {
-        var bytes = try readFile(path(for: key))
+        var bytes = try FileSystem.contents(of: path(for: key))
         while let last = bytes.last, last == 0x0A || last == 0x20 || last == 0x09 { bytes.removeLast() }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A small kernel file's bytes (`/proc`, `/sys`), read to its end.
-    static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = try SystemError.check(open(path, O_RDONLY | O_CLOEXEC), "open", context: path)
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count == -1, errno == EINTR { continue }
-            guard count >= 0 else { throw SystemError.lastError("read", context: path) }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-        }
-        return bytes
     }
 
     /// Sets `key` to `value`.

@@ -1,22 +1,21 @@
 import FoundationEssentials
 
-/// The JSON encoder and decoder settings every CNI message uses.
+/// How every CNI message is written and read: through ``JSONValue`` (``JSONValueEncoder``/``JSONParser``/
+/// ``JSONValueDecoder``) rather than Foundation's `JSONEncoder`/`JSONDecoder`, whose run-time conformance questions
+/// were most of a plugin process's start-up work.
 ///
 /// Keys are sorted so output is deterministic (Go's `encoding/json` sorts map keys too), and slashes
-/// stay unescaped so paths such as `CNI_NETNS` read naturally in results and caches.
+/// stay unescaped so paths such as `CNI_NETNS` read naturally in results and caches; the text is byte for byte what
+/// `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` writes.
 enum JSONCoding {
     /// Encodes `value` as compact, key-sorted JSON.
     static func encode(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+        Data(try JSONValueEncoder.encode(value).serialized(pretty: false))
     }
 
     /// Encodes `value` indented for humans, as plugins print results.
     static func encodePretty(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-        return try encoder.encode(value)
+        Data(try JSONValueEncoder.encode(value).serialized(pretty: true))
     }
 
     /// Decodes `type` from `data`: parsed to a ``JSONValue`` (``JSONParser``), then decoded from that

@@ -38,7 +38,7 @@ public struct PluginRunner<P: Plugin>: Sendable {
         let environment = ProcessEnvironment.current()
         let outcome = MainThreadExecutor.run { await self.run(environment: environment, stdin: stdin) }
         StandardStreams.write(1, outcome.stdout)
-        StandardStreams.write(2, Data(outcome.stderr.utf8))
+        StandardStreams.write(2, outcome.stderr)
         _exit(outcome.exitCode)
     }
 

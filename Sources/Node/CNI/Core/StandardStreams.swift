@@ -22,10 +22,19 @@ enum StandardStreams {
 
     /// Writes all of `data` to `descriptor`, retrying short writes.
     static func write(_ descriptor: Int32, _ data: Data) {
+        data.withUnsafeBytes { write(descriptor, $0) }
+    }
+
+    /// Writes all of `text` (UTF-8) to `descriptor`.
+    static func write(_ descriptor: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { write(descriptor, UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func write(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
         var offset = 0
-        let bytes = [UInt8](data)
         while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if count > 0 {
                 offset += count
             } else if count < 0, errno != EINTR {

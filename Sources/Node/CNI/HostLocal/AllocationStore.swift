@@ -23,10 +23,9 @@ final class AllocationStore: Sendable {
 
     /// Creates `<dataDir>/<network>` (mode 0755) and opens its lock file; failures are code 5.
     init(network: String, dataDirectory: String) throws(CNIError) {
-        directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent(network).path
+        directory = (dataDirectory.hasSuffix("/") ? dataDirectory : dataDirectory + "/") + network
         do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try FileSystem.makeDirectories(directory, mode: 0o755)
         } catch {
             throw CNIError.io("failed to create data directory \(directory)", error)
         }
@@ -99,7 +98,7 @@ final class AllocationStore: Sendable {
 
     /// Every reservation file: its address and the owner it records.
     func reservations() -> [Reservation] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let names = FileSystem.entries(of: directory)
         return names.sorted().compactMap { name in
             guard let address = IPAddress(name), let content = read(name) else { return nil }
             return Reservation(address: address, owner: Self.trimmed(content))
@@ -142,7 +141,7 @@ final class AllocationStore: Sendable {
     private func path(_ name: String) -> String { directory + "/" + name }
 
     private func read(_ name: String) -> String? {
-        FileManager.default.contents(atPath: path(name)).map { String(decoding: $0, as: UTF8.self) }
+        (try? FileSystem.contents(of: path(name))).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private func writeFile(_ name: String, _ content: String) throws(CNIError) {

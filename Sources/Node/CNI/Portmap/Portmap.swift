@@ -148,7 +148,7 @@ public struct Portmap: Plugin {
                 }
             }
         } catch {
-            StandardStreams.write(2, Data("portmap: failed to delete stale UDP conntrack entries: \(error)\n".utf8))
+            StandardStreams.write(2, "portmap: failed to delete stale UDP conntrack entries: \(error)\n")
         }
     }
 
