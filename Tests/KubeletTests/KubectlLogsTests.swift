@@ -78,16 +78,33 @@ extension KubeletEndToEndTests {
 
         // A container without a log yet: its waiting reason, as upstream's kubelet words it; the image manager's
         // events on both pods.
-        _ = try await cluster.kubectl(["run", "never", "--image", "\(cluster.runtime.registry)/swiftlet-test/missing:v1", "--image-pull-policy=Never",
-                                       "--restart=Never", "--overrides", #"{"spec":{"nodeName":"\#(cluster.nodeName)"}}"#])
-        try await cluster.waitForPod("never") { $0.status?.containerStatuses?.first?.state?.waiting?.reason == "ErrImageNeverPull" }
-        let waiting = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "logs", "never"])
+        _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: never}
+            spec:
+              nodeName: \(cluster.nodeName)
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: never, image: \(cluster.runtime.registry)/swiftlet-test/missing:v1, imagePullPolicy: Never}
+              - {name: runs, image: \(shell), command: [sleep, "3600"]}
+            """)
+        try await cluster.waitForPod("never") { pod in
+            pod.status?.containerStatuses?.first { $0.name == "never" }?.state?.waiting?.reason == "ErrImageNeverPull"
+                && pod.status?.containerStatuses?.first { $0.name == "runs" }?.state?.running != nil
+        }
+        let waiting = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "logs", "never", "-c", "never"])
         #expect(waiting.status != 0 && waiting.stderr.contains(#"container "never" in pod "never" is waiting to start: ErrImageNeverPull"#), "\(waiting)")
         let events = try await cluster.kubectl(["get", "events", "-o", #"jsonpath={range .items[*]}{.involvedObject.name} {.reason}: {.message}{"\n"}{end}"#])
         #expect(events.contains("never ErrImageNeverPull: Container image \"\(cluster.runtime.registry)/swiftlet-test/missing:v1\" is not present with pull policy of Never"),
                 "\(events)")
         #expect(events.contains("counter Pulled: Container image \"\(shell)\" already present on machine"), "\(events)")
         #expect(events.contains(#/counter Pulled: Successfully pulled image "[^"]+" in ([0-9.]+m?s) \(\1 including waiting\)\. Image size: [1-9][0-9]* bytes\./#), "\(events)")
+        // Deleting the pod: "Stopping container" only for the container that runs, not for the one that never started.
+        _ = try await cluster.kubectl(["delete", "pod", "never"])
+        let stopping = try await cluster.kubectl(["get", "events", "--field-selector", "reason=Killing,involvedObject.name=never",
+                                                  "-o", #"jsonpath={range .items[*]}{.involvedObject.fieldPath} {.message}{"\n"}{end}"#])
+        #expect(stopping == "spec.containers{runs} Stopping container runs\n", "\(stopping)")
     }
 }
 

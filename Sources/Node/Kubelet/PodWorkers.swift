@@ -696,8 +696,17 @@ actor PodWorkers {
     private func terminate(_ pod: Pod) async {
         let uid = pod.metadata.uid ?? ""
         let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
-        for container in pod.spec?.containers ?? [] {
-            events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.containers{\(container.name)}")
+        // "Stopping container" for the containers that run, as upstream's kubelet kills the running pod's containers
+        // (none for a container still waiting for its image); every one when the runtime cannot say.
+        var request = Runtime_V1_ListContainersRequest()
+        request.filter.labelSelector = [PodLabels.podUID: uid]
+        request.filter.state.state = .containerRunning
+        let running = (try? await connection.runtime.listContainers(request, options: RuntimeConnection.options()))
+            .map { Set($0.containers.map(\.metadata.name)) }
+        for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? [])] {
+            for container in containers where running?.contains(container.name) ?? (field == "containers") {
+                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.\(field){\(container.name)}")
+            }
         }
         await cleanUp(uid: uid, grace: grace, pod: pod)
         do {
