@@ -197,6 +197,16 @@ import TestSupport
         #expect(stale.status != 0 && stale.stderr.contains("the object has been modified"), "\(stale)")
         let noNamespace = try await k.kubectl(["apply", "-n", "missing", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
         #expect(noNamespace.status != 0 && noNamespace.stderr.contains("namespaces \"missing\" not found"))
+        // A subresource the server does not serve: upstream's 404 with its details, which kubectl debug reads to tell
+        // a cluster without ephemeral containers from a missing pod (it panicked on a Status without details).
+        let unknownSubresource = try await k.curl("GET", "/api/v1/namespaces/default/configmaps/versioned/gadget")
+        #expect(unknownSubresource.code == 404 && unknownSubresource.body.contains(#""reason":"UnexpectedServerResponse""#), "\(unknownSubresource)")
+        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"target"},"spec":{"containers":[{"name":"c","image":"x"}]}}"#)
+        let debug = try await k.kubectl("debug", "pod/target", "--image=x", "--profile=general")
+        #expect(debug.status == 1 && !debug.stderr.contains("panic")
+                && debug.stderr.contains(#"error: ephemeral containers are disabled for this cluster (error from server: "the server could not find the requested resource")"#),
+                "\(debug)")
+        _ = try await k.ok("delete", "pod", "target", "--grace-period=0", "--force")
         // Only what was accepted (besides the root-CA publisher's kube-root-ca.crt, which every namespace has).
         let names = try await k.ok("get", "cm", "-o", "name").split(separator: "\n").filter { $0 != "configmap/kube-root-ca.crt" }
         #expect(names == ["configmap/versioned"], "\(names)")

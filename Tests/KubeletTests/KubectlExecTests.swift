@@ -35,6 +35,10 @@ extension KubeletEndToEndTests {
             #expect(both.status == 4, "\(both)")
             #expect(both.stdout == "out\n", "\(both)")
             #expect(both.stderr.hasPrefix("err\n"), "\(both)")
+            // containerd's words for a command that cannot start, which ours follow (see kubectlExec).
+            let missing = try await runCommand(kubectl, ["--kubeconfig", cluster.server.kubeconfig, "exec", "box", "--", "no-such-command"])
+            #expect(missing.status == 1 && missing.stderr.contains(#"error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec ""#)
+                    && missing.stderr.contains(#"": OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command": executable file not found in $PATH"#), "\(missing)")
         } catch {
             Issue.record("agent log:\n\(cluster.agent.logTail)")
             await cluster.stop()
@@ -66,9 +70,16 @@ extension KubeletEndToEndTests {
         // stdin, ended by v5's close signal so `cat` sees end of file.
         let echoed = try await run(["exec", "-i", "box", "--", "sh", "-c", "cat; echo done"], stdin: "piped line\n")
         #expect(echoed.stdout == "piped line\ndone\n", "\(echoed)")
-        // A command that does not exist: runc's error and a failure status, not a hang.
+        // A command that does not exist: the failed start as upstream's kubelet reports it (an InternalError on the
+        // error channel: kubectl prints it and exits 1), not runc's log line as output and exit code 255; kubectl cp
+        // into an image without tar says the same.
         let missing = try await run(["exec", "box", "--", "no-such-command"])
-        #expect(missing.status != 0, "\(missing)")
+        #expect(missing.status == 1 && missing.stdout.isEmpty, "\(missing)")
+        #expect(missing.stderr.wholeMatch(of: #/error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{8}": OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command": executable file not found in \$PATH\n/#) != nil,
+                "\(missing)")
+        let missingOnTerminal = try await run(["exec", "-t", "box", "--", "no-such-command"])
+        #expect(missingOnTerminal.status == 1 && missingOnTerminal.stderr.contains("executable file not found in $PATH")
+                && !missingOnTerminal.stderr.contains("level=") && !missingOnTerminal.stdout.contains("level"), "\(missingOnTerminal)")
 
         // Refused before the upgrade, with the API server's Status.
         let badContainer = try await run(["exec", "box", "-c", "nope", "--", "true"])

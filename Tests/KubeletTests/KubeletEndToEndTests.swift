@@ -126,6 +126,17 @@ struct KubeletEndToEndTests {
         #expect(node?.status?.capacity?["pods"] == Quantity(stringLiteral: "110"))
         let lease = try await client.get(Lease.self, name: cluster.nodeName, namespace: "kube-node-lease")
         #expect(lease.spec?.holderIdentity == cluster.nodeName)
+        // The kubelet's node events, as `kubectl describe node` lists them upstream.
+        var described = ""
+        for _ in 0..<25 {
+            described = try await cluster.kubectl(["describe", "node", cluster.nodeName])
+            if described.contains("status is now: NodeReady") { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        for line in ["Starting kubelet.", "Node \(cluster.nodeName) status is now: NodeHasSufficientMemory",
+                     "Node \(cluster.nodeName) status is now: NodeHasNoDiskPressure", "Node \(cluster.nodeName) status is now: NodeReady"] {
+            #expect(described.contains(line), "\(described)")
+        }
         // The agent's /healthz (its port is in the log: started with port 0).
         let agentLog = try String(contentsOfFile: cluster.agent.logFile, encoding: .utf8)
         let address = try #require(agentLog.firstMatch(of: #/address=(127\.0\.0\.1:\d+) \[SwiftletCommands\] serving health and metrics/#)?.output.1)
@@ -257,6 +268,28 @@ struct KubeletEndToEndTests {
         try await cluster.waitForPod("ghost", timeout: .seconds(30)) { pod in
             Self.container(pod, "ghost")?.state?.waiting?.reason == "ImagePullBackOff"
         }
+
+        // A pull that hangs (a registry that accepts connections and never answers; the runtime gives up after 60 s)
+        // does not hold up the pod's deletion: the deletion cancels the sync, as upstream's pod worker cancels its
+        // context for a kill.
+        let silent = try PeerDaemon(name: "silent-registry")
+        defer { silent.stop() }
+        try silent.start("/usr/bin/nsenter", ["--net=/var/run/netns/" + cluster.runtime.namespaceName, "/usr/bin/python3", "-c",
+                                              "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 5002)); s.listen(8); print('listening', flush=True); time.sleep(600)"])
+        try await silent.waitForLog("listening")
+        _ = try await cluster.kubectl(["run", "stuck", "--image", "127.0.0.1:5002/swiftlet-test/shell:v1", "--restart=Never",
+                                       "--overrides", #"{"spec":{"nodeName":"\#(cluster.nodeName)","terminationGracePeriodSeconds":1}}"#])
+        var pulling = ""
+        for _ in 0..<50 where !pulling.contains("stuck") {
+            pulling = try await cluster.kubectl(["get", "events", "--field-selector", "reason=Pulling", "-o", "custom-columns=OBJ:.involvedObject.name", "--no-headers"])
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(pulling.contains("stuck"), "\(pulling)")
+        // Meanwhile the status says what is going on, as upstream's does (not a bare Pending).
+        try await cluster.waitForPod("stuck", timeout: .seconds(10)) { Self.container($0, "stuck")?.state?.waiting?.reason == "ContainerCreating" }
+        let deleting = ContinuousClock.now
+        _ = try await cluster.kubectl(["delete", "pod", "stuck", "--timeout=50s"])
+        #expect(ContinuousClock.now - deleting < .seconds(20), "deleting a pod whose pull hangs took \(ContinuousClock.now - deleting)")
 
         // Probes: readiness gates the Ready condition; a failing liveness probe restarts the container.
         _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """

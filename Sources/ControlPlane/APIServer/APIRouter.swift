@@ -91,7 +91,7 @@ struct APIRouter: Sendable {
         let start = ContinuousClock.now
         do {
             guard let pods = registry.handler(group: "", version: "v1", plural: "pods") else {
-                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+                throw Status.pathNotFound()
             }
             let url = try await pods.podStreamURL(pod: name, namespace: namespace, stream: stream)
             if countingSuccess { metrics.record(verb: "CONNECT", resource: "pods", code: 101, duration: ContinuousClock.now - start) }
@@ -108,7 +108,7 @@ struct APIRouter: Sendable {
         let start = ContinuousClock.now
         do {
             guard let nodes = registry.handler(group: "", version: "v1", plural: "nodes") else {
-                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+                throw Status.pathNotFound()
             }
             let target = try await nodes.nodeProxyTarget(name: name, path: path)
             metrics.record(verb: "CONNECT", resource: "nodes", code: 101, duration: ContinuousClock.now - start)
@@ -120,8 +120,7 @@ struct APIRouter: Sendable {
     }
 
     private func notFound(_ path: String) -> APIResponse {
-        .status(Status(message: "the server could not find the requested resource", reason: "NotFound",
-                       details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: "404 page not found")]), code: 404))
+        .status(.pathNotFound("404 page not found"))
     }
 
     /// The Kubernetes verb of a request as upstream's metrics name it (LIST for a collection GET, CONNECT for a

@@ -39,7 +39,7 @@ struct OpenAPIDocuments: Sendable {
         if path.hasPrefix("/openapi/v3/"), let document = documents[String(path.dropFirst("/openapi/v3/".count))] {
             return .json(document)
         }
-        return .status(Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404))
+        return .status(Status.pathNotFound("404 page not found"))
     }
 
     /// `/openapi/v2`: an empty Swagger 2.0 document. Kinds are described in v3 only; kubectl's validator consults

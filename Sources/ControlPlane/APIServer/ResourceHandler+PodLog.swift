@@ -15,7 +15,7 @@ extension ResourceHandler {
             throw Status(message: "bad kubelet address \(target.authority)", reason: "InternalError", code: 500)
         }
         components.path = "/containerLogs/\(path.namespace ?? "default")/\(name)/\(target.container)"
-        components.queryItems = ["follow", "previous", "timestamps", "tailLines", "sinceSeconds", "limitBytes"].compactMap { key in
+        components.queryItems = ["follow", "previous", "timestamps", "tailLines", "sinceSeconds", "sinceTime", "limitBytes"].compactMap { key in
             request.query[key].map { URLQueryItem(name: key, value: $0) }
         }
         guard let url = components.url?.absoluteString else {

@@ -115,4 +115,14 @@ struct ScaleView {
 extension Status {
     /// The status as a JSON value.
     var jsonValue: JSONValue { (try? KubeJSON.value(of: self)) ?? [:] }
+
+    /// 404 for a path the server does not serve (an unknown subresource, a namespace on a cluster-scoped kind), as
+    /// upstream's go-restful error handler answers it: "the server could not find the requested resource" with the
+    /// router's message as an `UnexpectedServerResponse` cause. The details are there as upstream's are — kubectl
+    /// reads them: `kubectl debug` tells a missing `ephemeralcontainers` subresource from a missing pod by
+    /// `details.name` and dereferences `details` to do so.
+    static func pathNotFound(_ cause: String = "404: Page Not Found") -> Status {
+        Status(message: "the server could not find the requested resource", reason: "NotFound",
+               details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: cause)]), code: 404)
+    }
 }

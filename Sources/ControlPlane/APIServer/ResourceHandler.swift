@@ -28,7 +28,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse {
         do {
             if info.namespaced == false, path.namespace != nil {
-                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+                throw Status.pathNotFound()
             }
             switch (path.name, path.subresource, request.method) {
             case (nil, nil, "GET"): return try await request.isWatch ? watch(request, path: path) : list(request, path: path)
@@ -54,7 +54,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
                  (let name?, let sub?, "POST") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub):
                 return try await podStream(request, path: path, name: name, subresource: sub)
             case (_, let sub?, _) where !subresources.contains(sub):
-                throw Status(message: "the server could not find the requested resource", reason: "NotFound", code: 404)
+                throw Status.pathNotFound()
             default:
                 throw Status.methodNotSupported(info, verb: request.method.lowercased())
             }

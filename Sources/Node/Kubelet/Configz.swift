@@ -47,16 +47,18 @@ extension KubeletConfiguration {
         return ["kubeletconfig": config]
     }
 
-    /// A duration as Go's `time.Duration.String()` prints whole seconds: `30s`, `1m0s`, `2h0m0s`; below a second `500ms`.
+    /// A duration as Go's `time.Duration.String()` prints it to the millisecond: `30s`, `1m0s`, `2h0m0s`, `1.25s`;
+    /// below a second `500ms`.
     static func goDuration(_ duration: Duration) -> String {
         let seconds = duration.components.seconds
-        guard seconds > 0 else {
-            let milliseconds = duration.components.attoseconds / 1_000_000_000_000_000
-            return milliseconds == 0 ? "0s" : "\(milliseconds)ms"
-        }
+        let milliseconds = duration.components.attoseconds / 1_000_000_000_000_000
+        guard seconds > 0 else { return milliseconds == 0 ? "0s" : "\(milliseconds)ms" }
         let hours = seconds / 3600, minutes = (seconds % 3600) / 60, rest = seconds % 60
-        if hours > 0 { return "\(hours)h\(minutes)m\(rest)s" }
-        if minutes > 0 { return "\(minutes)m\(rest)s" }
-        return "\(rest)s"
+        var fraction = milliseconds == 0 ? "" : String(String(milliseconds + 1000).dropFirst())
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        let secondsText = fraction.isEmpty ? "\(rest)s" : "\(rest).\(fraction)s"
+        if hours > 0 { return "\(hours)h\(minutes)m" + secondsText }
+        if minutes > 0 { return "\(minutes)m" + secondsText }
+        return secondsText
     }
 }

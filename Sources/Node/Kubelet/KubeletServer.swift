@@ -11,8 +11,9 @@ import Logging
 import ServiceLifecycle
 
 /// The kubelet's HTTP server (port 10250): `/containerLogs/{namespace}/{pod}/{container}` with `follow`,
-/// `previous`, `timestamps` and `tailLines`, read from the CRI log files the runtime writes, which the API
-/// server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N] [--timestamps]`), and
+/// `previous`, `timestamps`, `tailLines`, `sinceSeconds`/`sinceTime` and `limitBytes`, read from the CRI log files
+/// the runtime writes, which the API server's `pods/log` proxies to (`kubectl logs [-f] [--previous] [--tail N]
+/// [--timestamps] [--since D | --since-time T] [--limit-bytes N]`), and
 /// `/exec/{namespace}/{pod}/{container}` for `pods/exec` (`kubectl exec`, see `KubeletServer+Exec`). HTTPS when the
 /// API server is HTTPS (`KubeletServing`), every request authenticated and authorized by `KubeletAuth` (client
 /// certificates from the cluster CA, bearer tokens by TokenReview, SubjectAccessReviews); `/healthz`, `/pods`,
@@ -61,9 +62,13 @@ struct KubeletServer: ServiceLifecycle.Service {
             guard let file = files.current(previous: previous) else {
                 return Self.text(previous
                     ? "previous terminated container \"\(container)\" in pod \"\(name)\" not found"
-                    : "container \"\(container)\" in pod \"\(name)\" is waiting to start: ContainerCreating", status: .badRequest)
+                    : Self.waitingMessage(pod, container: container), status: .badRequest)
             }
-            let reader = CRILogReader(path: file, timestamps: query["timestamps"] == "true", tailLines: query["tailLines"].flatMap { Int($0) })
+            // As upstream's kubelet: sinceSeconds counts back from now, and the later of it and sinceTime wins.
+            var since = query["sinceSeconds"].flatMap { Int($0) }.map { Date().addingTimeInterval(-Double($0)) }
+            if let time = query["sinceTime"].flatMap(CRILogReader.timestamp), since.map({ time > $0 }) ?? true { since = time }
+            let reader = CRILogReader(path: file, timestamps: query["timestamps"] == "true", tailLines: query["tailLines"].flatMap { Int($0) },
+                                      since: since, limitBytes: query["limitBytes"].flatMap { Int($0) })
             if query["follow"] == "true", !previous {
                 let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
                 let attempt = UInt32(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
@@ -106,6 +111,19 @@ struct KubeletServer: ServiceLifecycle.Service {
         return running.containers.contains { $0.metadata.attempt == attempt }
     }
 
+    /// Why a container without a log file has none, in upstream's words (kubelet `validateContainerLogStatus`): its
+    /// waiting reason as the pod's status says it, a failing pull spelled out.
+    static func waitingMessage(_ pod: Pod, container: String) -> String {
+        let statuses = (pod.status?.containerStatuses ?? []) + (pod.status?.initContainerStatuses ?? [])
+        let reason = statuses.first { $0.name == container }?.state?.waiting?.reason ?? "ContainerCreating"
+        let prefix = "container \"\(container)\" in pod \"\(pod.metadata.name ?? "")\" is waiting to start"
+        switch reason {
+        case "ErrImagePull": return prefix + ": image can't be pulled"
+        case "ImagePullBackOff": return prefix + ": trying and failing to pull image"
+        default: return prefix + ": " + reason
+        }
+    }
+
     static func text(_ text: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
@@ -129,12 +147,72 @@ struct CRILogReader: Sendable {
     let path: String
     let timestamps: Bool
     let tailLines: Int?
+    /// Records written before this are left out (after `tailLines` picked the last ones, as upstream's kubelet).
+    var since: Date? = nil
+    /// At most this many bytes of output (timestamps included); a follow ends once they are out.
+    var limitBytes: Int? = nil
 
     func readAll() -> String {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        var lines = render(text)
-        if let tailLines { lines = Array(lines.suffix(max(0, tailLines))) }
-        return lines.joined()
+        var budget = limitBytes
+        return Self.limited(render(text, tail: tailLines).joined(), to: &budget)
+    }
+
+    /// `text` cut to what is left of `budget` (nil: no limit), which is reduced by what is returned; the cut falls on
+    /// a character boundary.
+    static func limited(_ text: String, to budget: inout Int?) -> String {
+        guard let left = budget else { return text }
+        let bytes = Array(text.utf8)
+        var cut = min(max(0, left), bytes.count)
+        while cut < bytes.count, cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+        budget = left - cut
+        return cut == bytes.count ? text : String(decoding: bytes[..<cut], as: UTF8.self)
+    }
+
+    /// A CRI log record's time (RFC 3339 with up to nine fractional digits, `Z` or an offset), also what
+    /// `sinceTime` carries; nil when it is not one.
+    static func timestamp<S: StringProtocol>(_ text: S) -> Date? {
+        let characters = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= characters.count else { return nil }
+            var value = 0
+            for byte in characters[range] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard characters.count >= 20, characters[4] == 45, characters[7] == 45, characters[10] == 84 || characters[10] == 116,
+              characters[13] == 58, characters[16] == 58,
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+        var index = 19, fraction = 0.0
+        if characters[index] == 46 {
+            var scale = 0.1
+            index += 1
+            while index < characters.count, characters[index] >= 48, characters[index] <= 57 {
+                fraction += Double(characters[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        guard index < characters.count else { return nil }
+        var offset = 0
+        switch characters[index] {
+        case 90, 122: guard index + 1 == characters.count else { return nil }
+        case 43, 45:
+            guard index + 6 == characters.count, characters[index + 3] == 58,
+                  let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6) else { return nil }
+            offset = (hours * 3600 + minutes * 60) * (characters[index] == 43 ? 1 : -1)
+        default: return nil
+        }
+        var components = DateComponents()
+        components.calendar = Calendar(identifier: .gregorian)
+        components.timeZone = TimeZone(secondsFromGMT: 0)
+        (components.year, components.month, components.day) = (year, month, day)
+        (components.hour, components.minute, components.second) = (hour, minute, second)
+        guard let date = components.date else { return nil }
+        return date.addingTimeInterval(fraction - Double(offset))
     }
 
     /// Everything so far (respecting `tailLines`), then new lines as they are written, until cancelled or, as
@@ -143,12 +221,19 @@ struct CRILogReader: Sendable {
     /// read to its end, then the new file from its start, so no line is lost or repeated across a rotation.
     func follow(isRunning: @Sendable () async -> Bool = { true }, _ emit: @Sendable (String) -> Void) async {
         var handle = FileHandle(forReadingAtPath: path)
+        defer { try? handle?.close() }
         let initial = String(decoding: (try? handle?.readToEnd()) ?? Data(), as: UTF8.self)
         // Whole records now; a record still being written waits in `pending`.
         let cut = initial.lastIndex(of: "\n").map { initial.index(after: $0) } ?? initial.startIndex
-        var rendered = render(String(initial[..<cut]))
-        if let tailLines { rendered = Array(rendered.suffix(max(0, tailLines))) }
-        if !rendered.isEmpty { emit(rendered.joined()) }
+        let rendered = render(String(initial[..<cut]), tail: tailLines)
+        var budget = limitBytes
+        // Output goes out through the byte budget; once it is spent the follow is over (upstream's LimitedWriter).
+        func send(_ text: String) -> Bool {
+            let allowed = Self.limited(text, to: &budget)
+            if !allowed.isEmpty { emit(allowed) }
+            return budget.map { $0 > 0 } ?? true
+        }
+        if !rendered.isEmpty, !send(rendered.joined()) { return }
         var pending = String(initial[cut...])
         var opened = handle.flatMap { FileIdentity.inode(descriptor: $0.fileDescriptor) }
         var lastStateCheck = ContinuousClock.now
@@ -168,7 +253,7 @@ struct CRILogReader: Sendable {
                 if let lastNewline = pending.lastIndex(of: "\n") {
                     let complete = String(pending[...lastNewline])
                     pending = String(pending[pending.index(after: lastNewline)...])
-                    emit(render(complete).joined())
+                    if !send(render(complete).joined()) { break }
                 }
             }
             if exited { break }
@@ -179,14 +264,17 @@ struct CRILogReader: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(250))
         }
-        try? handle?.close()
     }
 
-    /// One output string per CRI record: partial records (`P`) carry no newline of their own.
-    private func render(_ text: String) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
+    /// One output string per CRI record: partial records (`P`) carry no newline of their own. Of the last `tail`
+    /// records (all when nil), those before `since` are left out.
+    private func render(_ text: String, tail: Int? = nil) -> [String] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        if let tail { lines = Array(lines.suffix(max(0, tail))) }
+        return lines.compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count >= 3 else { return nil }
+            if let since, let time = Self.timestamp(fields[0]), time < since { return nil }
             let content = fields.count == 4 ? String(fields[3]) : ""
             let body = fields[2] == "P" ? content : content + "\n"
             return timestamps ? "\(fields[0]) \(body)" : body

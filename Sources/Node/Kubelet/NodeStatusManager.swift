@@ -8,16 +8,20 @@ import Logging
 /// nodeInfo (runtime name and version from CRI `Version`), and the conditions Ready (CRI RuntimeReady and
 /// NetworkReady), MemoryPressure, DiskPressure and PIDPressure. Written every
 /// `nodeStatusUpdateFrequency` when something changed, and at least once a minute so `lastHeartbeatTime`
-/// moves; failures are logged and retried, pods keep running meanwhile.
+/// moves; failures are logged and retried, pods keep running meanwhile. Records the Node's events as upstream's
+/// kubelet does (`kubectl describe node`): `Starting` once, and `Node N status is now: NodeReady` (…
+/// `NodeHasSufficientMemory`, `NodeHasNoDiskPressure`, …) whenever a written condition is new or changed.
 actor NodeStatusManager {
     private let client: KubeClient
     private let connection: RuntimeConnection
     private let configuration: KubeletConfiguration
     private let logger: Logger
     private let machine: MachineInfo
+    private let events: EventRecorder
     private var lastWritten: NodeStatus?
     private var lastWriteTime = ContinuousClock.now
     private var registered = false
+    private var announcedStart = false
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, logger: Logger) {
         self.client = client
@@ -25,6 +29,7 @@ actor NodeStatusManager {
         self.configuration = configuration
         self.logger = logger
         machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+        events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
     }
 
     /// The address reported as InternalIP.
@@ -48,11 +53,32 @@ actor NodeStatusManager {
         let changed = Self.comparable(status) != lastWritten.map(Self.comparable)
         guard changed || ContinuousClock.now - lastWriteTime > .seconds(60) else { return }
         var node = try await client.get(Node.self, name: configuration.nodeName)
-        status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: node.status?.conditions ?? [])
+        let previous = node.status?.conditions ?? []
+        status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: previous)
         node.status = status
         _ = try await client.updateStatus(node)
         lastWritten = status
         lastWriteTime = ContinuousClock.now
+        // The kubelet's node reference carries the node's name as its UID (kubectl describe node looks for both).
+        var reference = node
+        reference.metadata.uid = configuration.nodeName
+        if !announcedStart {
+            events.record(reference, reason: "Starting", message: "Starting kubelet.")
+            announcedStart = true
+        }
+        for event in Self.conditionEvents(previous: previous, current: status.conditions ?? []) {
+            events.record(reference, reason: event, message: "Node \(configuration.nodeName) status is now: \(event)")
+        }
+    }
+
+    /// Upstream's status setters' events for conditions that are new or changed status: the condition's reason with
+    /// `Kubelet` as `Node` (`KubeletReady` → `NodeReady`, `KubeletHasSufficientMemory` → `NodeHasSufficientMemory`).
+    static func conditionEvents(previous: [NodeCondition], current: [NodeCondition]) -> [String] {
+        current.compactMap { condition in
+            guard previous.first(where: { $0.type == condition.type })?.status != condition.status,
+                  let reason = condition.reason, reason.hasPrefix("Kubelet") else { return nil }
+            return "Node" + reason.dropFirst("Kubelet".count)
+        }
     }
 
     /// Creates the Node (labels as the kubelet sets them), or adopts an existing one with the same name.

@@ -34,6 +34,10 @@ actor PodWorkers {
     /// The latest version of each pod bound here, by UID.
     private var pods: [String: Pod] = [:]
     private var running: [String: Task<Void, Never>] = [:]
+    /// The sync in progress of each pod not being deleted: a deletion (or the agent's shutdown) cancels it, as
+    /// upstream's pod workers cancel a sync's context for a kill, so a slow image pull or start does not hold up
+    /// the pod's termination.
+    private var inFlight: [String: Task<Void, Never>] = [:]
     private var dirty: Set<String> = []
     /// Why a container is not running right now (ErrImagePull, CrashLoopBackOff …), by pod UID and name.
     var waiting: [String: [String: (reason: String, message: String)]] = [:]
@@ -101,6 +105,7 @@ actor PodWorkers {
         // The informer's echo of our own status write (``remember(_:)`` kept that version) changes nothing.
         let echo = pod.metadata.resourceVersion != nil && pods[uid]?.metadata.resourceVersion == pod.metadata.resourceVersion
         pods[uid] = pod
+        if pod.metadata.deletionTimestamp != nil { inFlight[uid]?.cancel() }
         if !echo { schedule(uid) }
     }
 
@@ -120,6 +125,7 @@ actor PodWorkers {
     func remove(_ pod: Pod) {
         guard let uid = pod.metadata.uid, pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] == nil else { return }
         pods[uid] = nil
+        inFlight[uid]?.cancel()
         schedule(uid)
     }
 
@@ -220,7 +226,14 @@ actor PodWorkers {
             let start = ContinuousClock.now
             if let pod = pods[uid] {
                 let operation = pod.metadata.deletionTimestamp != nil ? "kill" : synced.contains(uid) ? "update" : "create"
-                await sync(pod)
+                if pod.metadata.deletionTimestamp == nil {
+                    let task = Task { await self.sync(pod) }
+                    inFlight[uid] = task
+                    await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+                    inFlight[uid] = nil
+                } else {
+                    await sync(pod)
+                }
                 synced.insert(uid)
                 lastSync[uid] = .now
                 metrics.podWorkerDuration(operation).recordInterval(since: start)
@@ -408,6 +421,8 @@ actor PodWorkers {
             }
         }
         for container in pod.spec?.containers ?? [] {
+            // The pod is being deleted (the sync was cancelled): start nothing more.
+            if Task.isCancelled { return acted }
             guard let status = latest[container.name] else {
                 await start(container, attempt: 0, pod: pod, sandbox: sandbox)
                 acted = true
@@ -459,11 +474,14 @@ actor PodWorkers {
     @discardableResult
     private func restart(_ container: Container, after status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async -> Bool {
         let uid = pod.metadata.uid ?? "", key = "\(uid)/\(container.name)"
-        if restartBackOff.isBackingOff(key) {
-            let delay = restartBackOff.remaining(key)
-            let message = "back-off \(Int(delay.components.seconds) + 1)s restarting failed container=\(container.name) pod=\(Self.name(pod))"
+        // As upstream's doBackOff: the delay counts from the exit, and the message names the whole delay and the pod
+        // as `name_namespace(uid)` (format.Pod).
+        let exitedAgo = Duration.nanoseconds(max(0, Int64(Date().timeIntervalSince1970 * 1e9) - status.finishedAt))
+        if restartBackOff.isBackingOff(key, eventAge: exitedAgo), let delay = restartBackOff.delay(key) {
+            let podDescription = "\(pod.metadata.name ?? "")_\(pod.metadata.namespace ?? "default")(\(uid))"
+            let message = "back-off \(KubeletConfiguration.goDuration(delay)) restarting failed container=\(container.name) pod=\(podDescription)"
             if waiting[uid]?[container.name]?.reason != "CrashLoopBackOff" {
-                events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(Self.name(pod))")
+                events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(podDescription)")
             }
             waiting[uid, default: [:]][container.name] = ("CrashLoopBackOff", message)
             return false
@@ -484,6 +502,8 @@ actor PodWorkers {
             try await ensureImage(container, pod: pod)
         } catch let failure as WaitingReason {
             waiting[uid, default: [:]][container.name] = (failure.reason, failure.message)
+            return
+        } catch is CancellationError {
             return
         } catch {
             waiting[uid, default: [:]][container.name] = ("ErrImagePull", Self.message(error))
@@ -546,13 +566,27 @@ actor PodWorkers {
         if policy != "Always" {
             var status = Runtime_V1_ImageStatusRequest()
             status.image.image = image
-            if try await connection.images.imageStatus(status, options: RuntimeConnection.options()).hasImage { return }
+            // Upstream's image manager reports both outcomes as events on the container.
+            if try await connection.images.imageStatus(status, options: RuntimeConnection.options()).hasImage {
+                events.record(pod, reason: "Pulled", message: "Container image \"\(image)\" already present on machine", fieldPath: fieldPath)
+                return
+            }
             if policy == "Never" {
-                throw WaitingReason(reason: "ErrImageNeverPull", message: "Container image \"\(image)\" is not present with pull policy of Never")
+                let message = "Container image \"\(image)\" is not present with pull policy of Never"
+                // Once per episode: upstream repeats it every sync, but its recorder folds repeats into one Event's count.
+                if waiting[pod.metadata.uid ?? ""]?[container.name]?.reason != "ErrImageNeverPull" {
+                    events.record(pod, "Warning", reason: "ErrImageNeverPull", message: message, fieldPath: fieldPath)
+                }
+                throw WaitingReason(reason: "ErrImageNeverPull", message: message)
             }
         }
         if pullBackOff.isBackingOff(image) {
             throw WaitingReason(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")
+        }
+        // A pull can take a while: the pod's status (ContainerCreating, its IP, start time) is out before it starts, as
+        // upstream's kubelet writes a pod's status before it syncs the pod.
+        if let uid = pod.metadata.uid, pods[uid]?.status?.containerStatuses == nil, let view = try? await observe(uid: uid) {
+            try? await writeStatus(pods[uid] ?? pod, view: view)
         }
         events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"", fieldPath: fieldPath)
         var pull = Runtime_V1_PullImageRequest()
@@ -574,12 +608,21 @@ actor PodWorkers {
             }
             if let failure { throw failure }
         } catch {
+            // Cancelled because the pod is going: not the image's failure.
+            if Task.isCancelled { throw CancellationError() }
             pullBackOff.failed(image)
             events.record(pod, "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(Self.message(error))", fieldPath: fieldPath)
             throw WaitingReason(reason: "ErrImagePull", message: "failed to pull image \"\(image)\": \(Self.message(error))")
         }
         pullBackOff.reset(image)
-        events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(clock.now - started)", fieldPath: fieldPath)
+        // Upstream's words: the time truncated to milliseconds (no queue for pulls here, so "including waiting" is the
+        // same) and the image's size as the runtime reports it.
+        let took = KubeletConfiguration.goDuration(.milliseconds((clock.now - started) / .milliseconds(1)))
+        var pulled = Runtime_V1_ImageStatusRequest()
+        pulled.image.image = image
+        let size = (try? await connection.images.imageStatus(pulled, options: RuntimeConnection.options()).image.size) ?? 0
+        events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(took) (\(took) including waiting). Image size: \(size) bytes.",
+                      fieldPath: fieldPath)
     }
 
     /// The credentials the pod's `imagePullSecrets` hold for `image`; a Secret that cannot be read is a Warning
@@ -620,6 +663,7 @@ actor PodWorkers {
     /// seconds, sandboxes (network, mounts) removed, volumes and pod cgroups gone. The API objects stay.
     func removeAllPods(grace: Int64) async {
         shuttingDown = true
+        for task in inFlight.values { task.cancel() }
         for task in running.values { await task.value }
         var removed: Set<String> = []
         // Each pass removes what the runtime lists; a sandbox that survives a pass (a call that failed) gets another.
@@ -652,8 +696,17 @@ actor PodWorkers {
     private func terminate(_ pod: Pod) async {
         let uid = pod.metadata.uid ?? ""
         let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
-        for container in pod.spec?.containers ?? [] {
-            events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.containers{\(container.name)}")
+        // "Stopping container" for the containers that run, as upstream's kubelet kills the running pod's containers
+        // (none for a container still waiting for its image); every one when the runtime cannot say.
+        var request = Runtime_V1_ListContainersRequest()
+        request.filter.labelSelector = [PodLabels.podUID: uid]
+        request.filter.state.state = .containerRunning
+        let running = (try? await connection.runtime.listContainers(request, options: RuntimeConnection.options()))
+            .map { Set($0.containers.map(\.metadata.name)) }
+        for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? [])] {
+            for container in containers where running?.contains(container.name) ?? (field == "containers") {
+                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.\(field){\(container.name)}")
+            }
         }
         await cleanUp(uid: uid, grace: grace, pod: pod)
         do {

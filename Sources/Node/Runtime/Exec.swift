@@ -52,6 +52,9 @@ struct ExecFiles: Sendable {
     let pid: String
 
     /// The exec'd process, once runc has written the pid file.
+    /// The exec's own ID (its files are `exec-<id>.json|pid` in the bundle), as containerd names an exec in errors.
+    var execID: String { String(URL(fileURLWithPath: process).deletingPathExtension().lastPathComponent.dropFirst("exec-".count)) }
+
     var processID: pid_t? {
         (try? String(contentsOfFile: pid, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }

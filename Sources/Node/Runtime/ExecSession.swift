@@ -106,6 +106,31 @@ struct ExecSession {
         launched.finish()
         defer { started.files.remove() }
 
+        // runc reports a command it could not start (no such executable, …) on the command's own stderr — or its
+        // terminal — and exits 255. Nothing is relayed until the pid file shows the command runs (runc writes it once
+        // the command started), so such a report becomes the error upstream's kubelet answers a failed start with
+        // (kubectl: "error: Internal error occurred: error executing command in container: …", exit status 1, worded
+        // as against containerd but for its errdefs suffix), not
+        // output followed by "command terminated with exit code 255".
+        let runcExit = Mutex<Int32?>(nil)
+        let runc = Task {
+            let status = await Subprocess.exitStatus(of: started.pid)
+            runcExit.withLock { $0 = status }
+            return status
+        }
+        while started.files.processID == nil, runcExit.withLock({ $0 }) == nil { try? await Task.sleep(for: .milliseconds(2)) }
+        if started.files.processID == nil, let status = runcExit.withLock({ $0 }), status != 0 {
+            exited.withLock { $0 = true }
+            var report: [UInt8] = []
+            for (descriptor, _) in started.terminal.outputs {
+                for await chunk in DescriptorStream.reading(descriptor) { report += chunk }
+            }
+            input.cancel()
+            if started.terminal.master >= 0 { close(started.terminal.master) }
+            return .streamFailure("Internal error occurred: error executing command in container: failed to exec in container: "
+                                  + "failed to start exec \"\(started.files.execID)\": OCI runtime exec failed: " + Self.runcError(report))
+        }
+
         let output = Task {
             await withTaskGroup(of: Void.self) { group in
                 for (descriptor, channel) in started.terminal.outputs {
@@ -117,7 +142,7 @@ struct ExecSession {
                 }
             }
         }
-        let exitCode = await Subprocess.exitStatus(of: started.pid)
+        let exitCode = await runc.value
         exited.withLock { $0 = true }
         _ = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await output.value; return true }
@@ -148,7 +173,8 @@ struct ExecSession {
             throw error
         }
         let runc = runtime.runc
-        let arguments = runc.execArguments(files.containerID, processFile: files.process, pidFile: files.pid)
+        // runc's own errors as JSON lines, told apart from anything else by ``runcError(_:)``.
+        let arguments = ["--log-format", "json"] + runc.execArguments(files.containerID, processFile: files.process, pidFile: files.pid)
         do {
             let pid = try Subprocess.start(runc.path, arguments: arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
                                            descriptors: stdio.childDescriptors)
@@ -158,6 +184,18 @@ struct ExecSession {
             files.remove()
             throw error
         }
+    }
+
+    /// What runc said when it could not start the command: the `msg` of its JSON error lines (`--log-format json`),
+    /// else the text as it came.
+    static func runcError(_ report: [UInt8]) -> String {
+        let lines = String(decoding: report, as: UTF8.self).split(whereSeparator: \.isNewline)
+        let messages = lines.compactMap { line -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.trimmingCharacters(in: .whitespaces).utf8)) as? [String: Any],
+                  object["level"] as? String == "error" else { return nil }
+            return object["msg"] as? String
+        }
+        return messages.isEmpty ? String(decoding: report, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : messages.joined(separator: "; ")
     }
 
     /// The first value of `values`, or nil when none comes within `limit`.
