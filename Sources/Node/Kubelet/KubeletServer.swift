@@ -52,19 +52,19 @@ struct KubeletServer: ServiceLifecycle.Service {
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
             let container = try context.parameters.require("container")
-            let query = request.uri.queryParameters
+            let options = PodLogOptions(query: FormQuery(encoded: request.uri.query ?? ""))
             guard let pod = await workers.pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
                 return Self.text("pod \"\(name)\" not found in namespace \"\(namespace)\" on this node", status: .notFound)
             }
-            let previous = query["previous"] == "true"
             let files = ContainerLogFiles(directory: "\(directory)/\(namespace)_\(name)_\(uid)/\(container)")
-            guard let file = files.current(previous: previous) else {
-                return Self.text(previous
+            guard let file = files.current(previous: options.previous) else {
+                return Self.text(options.previous
                     ? "previous terminated container \"\(container)\" in pod \"\(name)\" not found"
                     : "container \"\(container)\" in pod \"\(name)\" is waiting to start: ContainerCreating", status: .badRequest)
             }
-            let reader = CRILogReader(path: file, timestamps: query["timestamps"] == "true", tailLines: query["tailLines"].flatMap { Int($0) })
-            if query["follow"] == "true", !previous {
+            let reader = CRILogReader(path: file, timestamps: options.timestamps, tailLines: options.tailLines, since: options.since(),
+                                      limitBytes: options.limitBytes)
+            if options.follow, !options.previous {
                 let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
                 let attempt = UInt32(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
                 let task = Task {
@@ -124,36 +124,70 @@ struct ContainerLogFiles {
     }
 }
 
-/// Turns CRI log lines (`<RFC3339Nano> <stream> <P|F> <content>`) back into what the container wrote.
+/// The options of `/containerLogs` (upstream's PodLogOptions as query parameters; booleans as Go's
+/// strconv.ParseBool reads them, so the Python client's `follow=True` follows).
+struct PodLogOptions: Equatable {
+    var follow = false
+    var previous = false
+    var timestamps = false
+    var tailLines: Int?
+    var sinceSeconds: Int?
+    var sinceTime: Date?
+    var limitBytes: Int?
+
+    init(query: FormQuery) {
+        func value(_ name: String) -> String? { query.values(name).first }
+        func flag(_ name: String) -> Bool { value(name).map { ["1", "t", "T", "true", "TRUE", "True"].contains($0) } ?? false }
+        follow = flag("follow")
+        previous = flag("previous")
+        timestamps = flag("timestamps")
+        tailLines = value("tailLines").flatMap { Int($0) }
+        sinceSeconds = value("sinceSeconds").flatMap { Int($0) }
+        sinceTime = value("sinceTime").flatMap { RFC3339.parse($0) }
+        limitBytes = value("limitBytes").flatMap { Int($0) }
+    }
+
+    /// The earliest line to show: `sinceSeconds` before `now`, or `sinceTime`.
+    func since(now: Date = Date()) -> Date? {
+        if let sinceSeconds { return now.addingTimeInterval(-Double(sinceSeconds)) }
+        return sinceTime
+    }
+}
+
+/// Turns CRI log lines (`<RFC3339Nano> <stream> <P|F> <content>`) back into what the container wrote, as upstream's
+/// kubelet reads them: the last `tailLines` records, of those the ones written at or after `since`, and no more than
+/// `limitBytes` bytes in all (cut mid-line; a follow ends there).
 struct CRILogReader: Sendable {
     let path: String
     let timestamps: Bool
     let tailLines: Int?
+    var since: Date? = nil
+    var limitBytes: Int? = nil
 
     func readAll() -> String {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        var lines = render(text)
-        if let tailLines { lines = Array(lines.suffix(max(0, tailLines))) }
-        return lines.joined()
+        var limit = ByteLimit(remaining: limitBytes)
+        return limit.take(initial(text).joined())
     }
 
-    /// Everything so far (respecting `tailLines`), then new lines as they are written, until cancelled or, as
-    /// upstream's kubelet ends a follow, until `isRunning` (asked about once a second) says the container has exited
-    /// and its last lines are out. A rotated file (the runtime renamed it to `<path>.1` and writes a new one) is
-    /// read to its end, then the new file from its start, so no line is lost or repeated across a rotation.
+    /// Everything so far (respecting `tailLines`, `since` and `limitBytes`), then new lines as they are written, until
+    /// cancelled, until `limitBytes` are out or, as upstream's kubelet ends a follow, until `isRunning` (asked about
+    /// once a second) says the container has exited and its last lines are out. A rotated file (the runtime renamed
+    /// it to `<path>.1` and writes a new one) is read to its end, then the new file from its start, so no line is
+    /// lost or repeated across a rotation.
     func follow(isRunning: @Sendable () async -> Bool = { true }, _ emit: @Sendable (String) -> Void) async {
+        var limit = ByteLimit(remaining: limitBytes)
         var handle = FileHandle(forReadingAtPath: path)
         let initial = String(decoding: (try? handle?.readToEnd()) ?? Data(), as: UTF8.self)
         // Whole records now; a record still being written waits in `pending`.
         let cut = initial.lastIndex(of: "\n").map { initial.index(after: $0) } ?? initial.startIndex
-        var rendered = render(String(initial[..<cut]))
-        if let tailLines { rendered = Array(rendered.suffix(max(0, tailLines))) }
-        if !rendered.isEmpty { emit(rendered.joined()) }
+        let rendered = limit.take(self.initial(String(initial[..<cut])).joined())
+        if !rendered.isEmpty { emit(rendered) }
         var pending = String(initial[cut...])
         var opened = handle.flatMap { FileIdentity.inode(descriptor: $0.fileDescriptor) }
         var lastStateCheck = ContinuousClock.now
         var exited = false
-        while !Task.isCancelled {
+        while !Task.isCancelled, !limit.isExhausted {
             var data = (try? handle?.readToEnd()) ?? Data()
             let current = FileIdentity.inode(path: path)
             if current != opened, let next = FileHandle(forReadingAtPath: path) {
@@ -168,7 +202,8 @@ struct CRILogReader: Sendable {
                 if let lastNewline = pending.lastIndex(of: "\n") {
                     let complete = String(pending[...lastNewline])
                     pending = String(pending[pending.index(after: lastNewline)...])
-                    emit(render(complete).joined())
+                    let text = limit.take(render(complete).filter { !$0.isBefore(since) }.map(\.text).joined())
+                    if !text.isEmpty { emit(text) }
                 }
             }
             if exited { break }
@@ -182,14 +217,48 @@ struct CRILogReader: Sendable {
         try? handle?.close()
     }
 
-    /// One output string per CRI record: partial records (`P`) carry no newline of their own.
-    private func render(_ text: String) -> [String] {
+    /// The records of what is in the file now: the last `tailLines`, then those not before `since`.
+    private func initial(_ text: String) -> [String] {
+        var lines = render(text)
+        if let tailLines { lines = Array(lines.suffix(max(0, tailLines))) }
+        lines.removeAll { $0.isBefore(since) }
+        return lines.map(\.text)
+    }
+
+    /// One output string per CRI record, with the record's time: partial records (`P`) carry no newline of their own.
+    private func render(_ text: String) -> [Record] {
         text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count >= 3 else { return nil }
             let content = fields.count == 4 ? String(fields[3]) : ""
             let body = fields[2] == "P" ? content : content + "\n"
-            return timestamps ? "\(fields[0]) \(body)" : body
+            return Record(time: fields[0], text: timestamps ? "\(fields[0]) \(body)" : body)
         }
+    }
+
+    /// One CRI record as shown, with the time the runtime stamped it.
+    private struct Record {
+        let time: Substring
+        let text: String
+
+        /// Whether it was written before `since` (never, without a `since`).
+        func isBefore(_ since: Date?) -> Bool {
+            guard let since, let time = RFC3339.parse(String(time)) else { return false }
+            return time < since
+        }
+    }
+}
+
+/// What is left of `limitBytes` (nil: no limit); `take` cuts text to it in UTF-8 bytes, as upstream's LimitWriter.
+private struct ByteLimit {
+    var remaining: Int?
+
+    var isExhausted: Bool { remaining.map { $0 <= 0 } ?? false }
+
+    mutating func take(_ text: String) -> String {
+        guard let left = remaining else { return text }
+        let bytes = Array(text.utf8)
+        remaining = max(0, left - bytes.count)
+        return bytes.count <= left ? text : String(decoding: bytes.prefix(max(0, left)), as: UTF8.self)
     }
 }
