@@ -24,6 +24,18 @@ struct RemoteCommandTests {
         #expect(StreamProtocol.negotiate(offered: nil) == nil)
     }
 
+    @Test("port-forward channel protocol: negotiation, ports as upstream parses them, the port frame")
+    func portForwardChannel() {
+        #expect(PortForwardProtocol.negotiate(offered: "v4.channel.k8s.io") == PortForwardProtocol.channel)
+        #expect(PortForwardProtocol.negotiate(offered: "v4.channel.k8s.io, SPDY/3.1+portforward.k8s.io") == PortForwardProtocol.tunnel)
+        #expect(PortForwardProtocol.negotiate(offered: "v5.channel.k8s.io") == nil)
+        #expect((try? PortForwardProtocol.ports(["8080,9090", "53"], parameter: "ports").get()) == [8080, 9090, 53])
+        #expect(throws: PortForwardRequestError.self) { try PortForwardProtocol.ports([], parameter: "port").get() }
+        #expect(throws: PortForwardRequestError.self) { try PortForwardProtocol.ports(["0"], parameter: "port").get() }
+        #expect(throws: PortForwardRequestError.self) { try PortForwardProtocol.ports(["80,x"], parameter: "port").get() }
+        #expect(PortForwardProtocol.portPrefix(8080) == [0x90, 0x1f])
+    }
+
     @Test("the error channel's outcome reads as kubectl expects")
     func outcome() throws {
         let failed = try JSONDecoder().decode(Status.self, from: Data(Status.nonZeroExit(command: ["sh", "-c", "exit 3"], exitCode: 3).streamPayload))
@@ -96,7 +108,7 @@ struct WebSocketDialerTests {
     func framesBehindTheUpgradeResponse() async throws {
         // Two unmasked binary frames: a port forward's data and error channels opened with port 8080.
         let port = try Self.serveUpgradeWithFrames([0x82, 3, 0, 0x90, 0x1f, 0x82, 3, 1, 0x90, 0x1f])
-        let connection = try await WebSocketDialer.connect(url: "ws://127.0.0.1:\(port)/portforward", subprotocols: ["v4.channel.k8s.io"])
+        let connection = try await WebSocketDialer.connect(url: "ws://127.0.0.1:\(port)/portforward", subprotocols: [PortForwardProtocol.channel])
         let received = try await connection.run { messages, _ in
             var received: [[UInt8]] = []
             for try await message in messages { received.append(message) }
