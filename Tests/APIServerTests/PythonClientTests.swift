@@ -44,8 +44,8 @@ import TestSupport
         #expect(result.stdout.contains("status 404"), "\(result)")
     }
 
-    /// What a Python user sends that kubectl does not: form-encoded selectors (`+` for spaces), list options, the
-    /// legacy `bindings` resource, patches whose body names another object.
+    /// What a Python user sends that kubectl does not: form-encoded selectors (`+` for spaces), list and watch-list
+    /// options, the legacy `bindings` resource, patches whose body names another object.
     static let listingScript = #"""
         import sys, json
         from kubernetes import client, config
@@ -73,6 +73,19 @@ import TestSupport
         binding = client.V1Binding(metadata=client.V1ObjectMeta(name="a"), target=client.V1ObjectReference(kind="Node", name="node-1"))
         attempt("bound", lambda: [v1.create_namespaced_binding("default", binding, _preload_content=False).status, v1.read_namespaced_pod("a", "default").spec.node_name])
         attempt("listed", lambda: ["bindings" in [r.name for r in v1.get_api_resources().resources]])
+        def watch_list():
+            stream = v1.list_namespaced_pod("default", watch=True, send_initial_events=True, resource_version_match="NotOlderThan",
+                                            allow_watch_bookmarks=True, timeout_seconds=5, _preload_content=False)
+            types = []
+            for line in stream:
+                event = json.loads(line)
+                types.append(event["type"])
+                if event["type"] == "BOOKMARK":
+                    stream.close()
+                    return types, event["object"]["metadata"].get("annotations", {}).get("k8s.io/initial-events-end")
+        attempt("watchlist", watch_list)
+        attempt("matched watch", lambda: [v1.list_namespaced_pod("default", watch=True, resource_version="1", resource_version_match="NotOlderThan",
+                                                                 timeout_seconds=1, _preload_content=False).status])
         attempt("renamed", lambda: [v1.patch_namespaced_pod("b", "default", {"metadata": {"name": "other"}}).metadata.name])
         """#
 
@@ -87,6 +100,8 @@ import TestSupport
         #expect(result.stdout.contains(#"unmatched 422 ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"#), "\(result)")
         #expect(result.stdout.contains("bound 201 node-1"), "\(result)")
         #expect(result.stdout.contains("listed True"), "\(result)")
+        #expect(result.stdout.contains("watchlist ['ADDED', 'ADDED', 'BOOKMARK'] true"), "\(result)")
+        #expect(result.stdout.contains(#"matched watch 422 ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"#), "\(result)")
         #expect(result.stdout.contains("renamed 400 the name of the object (other) does not match the name on the URL (b)"), "\(result)")
     }
 }
