@@ -57,7 +57,7 @@ extension KubeletEndToEndTests {
         #expect(stamped.count == 2, "\(stamped)")
         let byeTime = String(stamped.last?.split(separator: " ").first ?? "")
         #expect(try await cluster.kubectl(["logs", "counter", "--since-time", byeTime]) == "bye-2\n")
-        let byeDate = try #require(CRILogReader.timestamp(byeTime))
+        let byeDate = try #require(RFC3339.parse(byeTime))
         let window = Int(Date().timeIntervalSince(byeDate).rounded(.up)) + 2
         #expect(try await cluster.kubectl(["logs", "counter", "--since", "\(window)s"]) == "bye-2\n", "window \(window)s")
         #expect(try await cluster.kubectl(["logs", "counter", "--since", "1h"]) == "attempt-2\nbye-2\n")
@@ -172,10 +172,10 @@ struct ContainerLogFollowTests {
             2026-01-01T00:00:03.000000002Z stdout F ée
 
             """.write(toFile: path, atomically: false, encoding: .utf8)
-        let since = try #require(CRILogReader.timestamp("2026-01-01T00:00:02Z"))
-        #expect(CRILogReader.timestamp("2026-01-01T00:00:02.5Z") == since.addingTimeInterval(0.5))
-        #expect(CRILogReader.timestamp("2026-01-01T01:00:02+01:00") == since)
-        #expect(CRILogReader.timestamp("yesterday") == nil)
+        let since = try #require(RFC3339.parse("2026-01-01T00:00:02Z"))
+        #expect(RFC3339.parse("2026-01-01T00:00:02.5Z") == since.addingTimeInterval(0.5))
+        #expect(RFC3339.parse("2026-01-01T01:00:02+01:00") == since)
+        #expect(RFC3339.parse("yesterday") == nil)
         #expect(CRILogReader(path: path, timestamps: false, tailLines: nil, since: since).readAll() == "two\nthrée\n")
         // The tail picks the last records first, then `since` filters them (upstream's order).
         #expect(CRILogReader(path: path, timestamps: false, tailLines: 3, since: since.addingTimeInterval(1)).readAll() == "thrée\n")

@@ -73,8 +73,12 @@ public enum WebSocketDialer {
                                 channel.close(promise: nil)
                                 return channel.eventLoop.makeSucceededFuture(.declined)
                             })
-                        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                            configuration: .init(upgradeConfiguration: configuration))
+                        // Frames the server sends right behind its 101 may arrive in the same read as the response
+                        // (containerd writes a port forward's port frames at once): they are passed on to the
+                        // WebSocket decoder, not dropped with the HTTP decoder (NIO's default).
+                        var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                        pipeline.leftOverBytesStrategy = .forwardBytes
+                        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                     }
                 }
         } catch {

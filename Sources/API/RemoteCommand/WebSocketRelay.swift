@@ -18,7 +18,7 @@ public enum WebSocketRelay {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for try await message in inbound.messages(maxSize: 1 << 24) {
-                        guard case .binary(let buffer) = message, let bytes = upstream(Array(buffer.readableBytesView)) else { continue }
+                        guard let bytes = upstream(message.channelBytes) else { continue }
                         try await sender.send(bytes)
                     }
                     // The client went away: ask the next hop to end too; its close ends the loop below.
@@ -27,6 +27,18 @@ public enum WebSocketRelay {
                 for try await message in messages { try await outbound.writeBinaryMessage(ByteBuffer(bytes: message)) }
                 group.cancelAll()
             }
+        }
+    }
+}
+
+extension WebSocketMessage {
+    /// A channel-protocol message's bytes (channel byte, then data), whichever frame type carried it: upstream's
+    /// wsstream reads text and binary frames alike, and the Python client sends `write_stdin("…")` (a `str`) and
+    /// terminal resizes as text frames.
+    public var channelBytes: [UInt8] {
+        switch self {
+        case .binary(let buffer): Array(buffer.readableBytesView)
+        case .text(let text): Array(text.utf8)
         }
     }
 }

@@ -77,6 +77,7 @@ struct APIRouter: Sendable {
             if let response = await AuthEndpoints(core: registry.core, security: security).handle(request, path: resourcePath) {
                 return (response, resourcePath.plural, false)
             }
+            if resourcePath.group.isEmpty, resourcePath.plural == "bindings" { return (await createBinding(request, path: resourcePath), "bindings", false) }
             guard let handler = registry.handler(group: resourcePath.group, version: resourcePath.version, plural: resourcePath.plural) else {
                 return (notFound(request.path), resourcePath.plural, resourcePath.name == nil)
             }
@@ -117,6 +118,35 @@ struct APIRouter: Sendable {
             metrics.record(verb: "CONNECT", resource: "nodes", code: (error as? Status)?.code ?? 500, duration: ContinuousClock.now - start)
             throw error
         }
+    }
+
+    /// `POST /api/v1/namespaces/{ns}/bindings` (what `create_namespaced_binding` and older schedulers send): the
+    /// Binding names its pod in `metadata.name` and is handled as that pod's `binding` subresource.
+    private func createBinding(_ request: APIRequest, path: ResourcePath) async -> APIResponse {
+        guard path.namespace != nil, path.name == nil, path.subresource == nil else { return notFound(request.path) }
+        guard request.method == "POST" else {
+            return .status(Status(message: "the server does not allow this method on the requested resource", reason: "MethodNotAllowed",
+                                  details: StatusDetails(), code: 405))
+        }
+        guard let pods = registry.handler(group: "", version: "v1", plural: "pods") else { return notFound(request.path) }
+        let name: String
+        do {
+            name = try registry.core.parseBody(request)[path: ["metadata", "name"]]?.stringValue ?? ""
+        } catch let status as Status {
+            return .status(status)
+        } catch {
+            return .status(.badRequest("Binding in version \"v1\" cannot be handled as a Binding: \(error)"))
+        }
+        guard !name.isEmpty else {
+            return .status(.invalid(kind: "Binding", group: "", name: "", causes: [
+                StatusCause(reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name"),
+            ]))
+        }
+        var podPath = path
+        podPath.plural = "pods"
+        podPath.name = name
+        podPath.subresource = "binding"
+        return await pods.handle(request, path: podPath)
     }
 
     private func notFound(_ path: String) -> APIResponse {

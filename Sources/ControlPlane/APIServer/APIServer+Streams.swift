@@ -8,8 +8,8 @@ import NIOCore
 import RemoteCommand
 
 extension APIServer {
-    /// `pods/{name}/portforward` as a `SPDY/3.1+portforward.k8s.io` tunnel (kubectl ≥ 1.31), relayed unread to
-    /// the kubelet; and `pods/{name}/exec` and `pods/{name}/attach` as remote-command WebSockets (`v5.channel.k8s.io`, which kubectl ≥ 1.30 asks for, or
+    /// `pods/{name}/portforward` as a `SPDY/3.1+portforward.k8s.io` tunnel (kubectl ≥ 1.31) or in the
+    /// `v4.channel.k8s.io` channel protocol (`?ports=…`, the Python client's), relayed unread to the kubelet; and `pods/{name}/exec` and `pods/{name}/attach` as remote-command WebSockets (`v5.channel.k8s.io`, which kubectl ≥ 1.30 asks for, or
     /// `v4.channel.k8s.io`, the Python client's), relayed to the kubelet of the pod's node. A refused request
     /// (no such pod or container, a completed pod) is still upgraded and gets its Status on the error channel,
     /// which kubectl prints: the HTTP stack behind a WebSocket upgrade answers a declined handshake with an
@@ -53,14 +53,24 @@ extension APIServer {
         }
         routes.ws("/api/v1/namespaces/:namespace/pods/:name/portforward", shouldUpgrade: { request, context in
             try await admit(request, context)
-            guard PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
-            return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
+            guard let chosen = PortForwardProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            if chosen == PortForwardProtocol.channel,
+               case .failure(let error) = PortForwardProtocol.ports(FormQuery(encoded: request.uri.query ?? "").values("ports"), parameter: "ports") {
+                throw StatusResponseError(response: .status(.badRequest(error.description)))
+            }
+            return .upgrade([.secWebSocketProtocol: chosen])
         }, onUpgrade: { inbound, outbound, context in
             let parameters = context.requestContext.parameters
+            let chosen = PortForwardProtocol.negotiate(offered: context.request.headers[.secWebSocketProtocol]) ?? PortForwardProtocol.tunnel
             do {
-                let url = try await router.podStreamURL(namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
+                var url = try await router.podStreamURL(namespace: parameters.get("namespace") ?? "", name: parameters.get("name") ?? "",
                                                         stream: .portForward)
-                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [PortForwardProtocol.tunnel], tls: router.registry.core.kubelet.tls)
+                if chosen == PortForwardProtocol.channel {
+                    // The Python client's channel protocol: the ports go on to the kubelet as `port=`, as upstream's.
+                    let ports = try PortForwardProtocol.ports(FormQuery(encoded: context.request.uri.query ?? "").values("ports"), parameter: "ports").get()
+                    url += "?" + FormQuery(ports.map { ("port", String($0)) }).encoded
+                }
+                let connection = try await WebSocketDialer.connect(url: url, subprotocols: [chosen], tls: router.registry.core.kubelet.tls)
                 try await WebSocketRelay.relay(client: inbound, outbound, to: connection)
             } catch {
                 // The tunnel carries only SPDY frames, so there is no channel for a Status: the client sees the

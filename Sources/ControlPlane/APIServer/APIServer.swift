@@ -217,8 +217,10 @@ public final class APIServer: Sendable {
                 if field.name.canonicalName.hasPrefix("impersonate-") { impersonation[field.name.canonicalName, default: []].append(field.value) }
             }
             let uri = request.uri
+            // Form-decoded as Go's url.ParseQuery does (`+` is a space: the Python client sends `label_selector="a in
+            // (x,y)"` as `a+in+%28x%2Cy%29`), the first of repeated values winning as with `url.Values.Get`.
             var query: [String: String] = [:]
-            for (key, value) in uri.queryParameters { query[String(key)] = String(value) }
+            for item in FormQuery(encoded: uri.query ?? "").items where query[item.name] == nil { query[item.name] = item.value }
             var apiRequest = APIRequest(method: request.method.rawValue, path: uri.path, query: query, headers: headers,
                                         body: body, clientCertificate: await context.clientCertificate(), impersonation: impersonation)
             apiRequest.rawQuery = uri.query ?? ""

@@ -8,8 +8,9 @@ struct Discovery: Sendable {
 
     static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
-    /// A resource that is a request answered at once, never stored (`AuthEndpoints` serves them): create only, as
-    /// upstream lists its reviews, so `kubectl create -f` of a TokenReview or SubjectAccessReview finds them.
+    /// A resource that is a request answered at once, never stored (`AuthEndpoints` serves the reviews, `APIRouter`
+    /// the legacy `bindings`): create only, as upstream lists them, so `kubectl create -f` of a TokenReview or
+    /// SubjectAccessReview finds them.
     struct RequestResource: Sendable {
         var group: String
         var plural: String
@@ -19,6 +20,7 @@ struct Discovery: Sendable {
     }
 
     static let requestResources: [RequestResource] = [
+        RequestResource(group: "", plural: "bindings", kind: "Binding", namespaced: true),
         RequestResource(group: "authentication.k8s.io", plural: "selfsubjectreviews", kind: "SelfSubjectReview"),
         RequestResource(group: "authentication.k8s.io", plural: "tokenreviews", kind: "TokenReview"),
         RequestResource(group: "authorization.k8s.io", plural: "localsubjectaccessreviews", kind: "LocalSubjectAccessReview", namespaced: true),

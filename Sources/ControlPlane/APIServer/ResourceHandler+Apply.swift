@@ -27,6 +27,7 @@ extension ResourceHandler {
                 try fieldManager.apply(applied, to: live, manager: manager, apiVersion: info.groupVersion, force: force, now: Date())
             }
             var (object, warnings) = try decode(merged, fieldValidation: request.fieldValidation)
+            try Self.checkName(object.metadata.name, name: name)
             var response: APIResponse
             guard let old, let kv else {
                 if object.metadata.name == nil { object.metadata.name = name }

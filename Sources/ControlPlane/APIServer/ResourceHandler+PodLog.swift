@@ -3,6 +3,7 @@ import Foundation
 import KubeAPI
 import NIOCore
 import NIOHTTP1
+import RemoteCommand
 import Store
 
 extension ResourceHandler {
@@ -15,9 +16,14 @@ extension ResourceHandler {
             throw Status(message: "bad kubelet address \(target.authority)", reason: "InternalError", code: 500)
         }
         components.path = "/containerLogs/\(path.namespace ?? "default")/\(name)/\(target.container)"
-        components.queryItems = ["follow", "previous", "timestamps", "tailLines", "sinceSeconds", "sinceTime", "limitBytes"].compactMap { key in
-            request.query[key].map { URLQueryItem(name: key, value: $0) }
+        // Booleans are read as Go's ParseBool (the Python client sends `follow=True`) and passed on as `true`.
+        // Form-encoded as Go encodes it, so a `sinceTime` offset's `+` stays a plus.
+        var query = FormQuery()
+        for key in ["follow", "previous", "timestamps"] where request.boolParameter(key) { query.append(key, "true") }
+        for key in ["tailLines", "sinceSeconds", "sinceTime", "limitBytes"] {
+            if let value = request.query[key] { query.append(key, value) }
         }
+        if !query.items.isEmpty { components.percentEncodedQuery = query.encoded }
         guard let url = components.url?.absoluteString else {
             throw Status(message: "bad kubelet address \(target.authority)", reason: "InternalError", code: 500)
         }
@@ -32,7 +38,7 @@ extension ResourceHandler {
             throw Status(message: String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines), reason: "BadRequest",
                          code: Int(response.status.code))
         }
-        if request.query["follow"] == "true" {
+        if request.boolParameter("follow") {
             let (stream, continuation) = AsyncStream.makeStream(of: Data.self)
             let task = Task {
                 do {

@@ -20,11 +20,12 @@ extension ResourceHandler {
         let limit = Int(request.query["limit"] ?? "") ?? 0
         let prefix = StoredObject.prefix(info, namespace: path.namespace)
         var startAfter: String?
-        var revision: Int64?
-        if let token = request.query["continue"], !token.isEmpty {
-            let decoded = try ContinueToken(encoded: token)
-            startAfter = prefix + decoded.start
-            revision = decoded.revision
+        var revision = try Self.exactListRevision(request)
+        let continued = try request.query["continue"].flatMap { $0.isEmpty ? nil : try ContinueToken(encoded: $0) }
+        if let continued {
+            startAfter = prefix + continued.start
+            // Revision 0: the rest at the latest revision (the token an expired continue hands out).
+            revision = continued.revision > 0 ? continued.revision : nil
         }
         var matched: [(kv: KeyValue, object: Object?)] = []
         var hasMore = false
@@ -36,8 +37,12 @@ extension ResourceHandler {
                 page = try await core.store.list(prefix: prefix, startAfter: startAfter, limit: limit > 0 ? max(limit, 100) : 0,
                                                  revision: revision)
             } catch StoreError.compacted {
-                throw Status(message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
-                             reason: "Expired", code: 410)
+                guard let continued else { throw Status(message: "The resourceVersion for the provided list is too old.", reason: "Expired", code: 410) }
+                var expired = Status(message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+                                     reason: "Expired", code: 410)
+                // As upstream: a token for the rest at the latest revision, in the Status's list metadata.
+                expired.metadata = ListMeta(continue: ContinueToken(revision: 0, start: continued.start).encoded)
+                throw expired
             }
             listRevision = page.revision
             revision = page.revision
@@ -57,6 +62,10 @@ extension ResourceHandler {
             guard page.hasMore else { break }
         }
 
+        // Not older than a revision the store has not reached: upstream's watch cache gives up waiting for it so.
+        if let minimum = request.query["resourceVersion"].flatMap({ Int64($0) }), minimum > listRevision {
+            throw StoreError.futureRevision(requested: minimum, current: listRevision)
+        }
         var listMeta = ListMeta(resourceVersion: String(listRevision))
         if hasMore, limit > 0, let last = startAfter {
             listMeta.continue = ContinueToken(revision: listRevision, start: String(last.dropFirst(prefix.count))).encoded
@@ -80,6 +89,32 @@ extension ResourceHandler {
     }
 }
 
+extension ResourceHandler {
+    /// The revision a LIST with `resourceVersionMatch=Exact` reads at (nil: the latest), after upstream's checks of
+    /// the list options (ValidateListOptions: 422 on `ListOptions.meta.k8s.io`).
+    static func exactListRevision(_ request: APIRequest) throws -> Int64? {
+        guard let match = request.query["resourceVersionMatch"], !match.isEmpty, !request.isWatch else { return nil }
+        let resourceVersion = request.query["resourceVersion"] ?? ""
+        var causes: [StatusCause] = []
+        func forbidden(_ message: String) {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: \(message)", field: "resourceVersionMatch"))
+        }
+        if resourceVersion.isEmpty { forbidden("resourceVersionMatch is forbidden unless resourceVersion is provided") }
+        if !(request.query["continue"] ?? "").isEmpty { forbidden("resourceVersionMatch is forbidden when continue is provided") }
+        if match != "Exact", match != "NotOlderThan" {
+            causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(match)\": supported values: \"Exact\", \"NotOlderThan\", \"\"",
+                                      field: "resourceVersionMatch"))
+        }
+        if match == "Exact", resourceVersion == "0" { forbidden("resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"") }
+        if !causes.isEmpty { throw Status.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", causes: causes) }
+        guard match == "Exact" else { return nil }
+        guard let revision = Int64(resourceVersion), revision > 0 else {
+            throw Status.badRequest("invalid resource version \"\(resourceVersion)\"")
+        }
+        return revision
+    }
+}
+
 /// A LIST/watch continue token, encoded like upstream's (base64 of `{"v":"meta.k8s.io/v1","rv":N,"start":"key"}`).
 struct ContinueToken: Codable {
     var v = "meta.k8s.io/v1"
@@ -95,7 +130,7 @@ struct ContinueToken: Codable {
 
     init(encoded: String) throws {
         guard let data = Data(base64Encoded: encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/").padding(toLength: (encoded.count + 3) / 4 * 4, withPad: "=", startingAt: 0)),
-              let token = try? JSONDecoder().decode(ContinueToken.self, from: data), token.v == "meta.k8s.io/v1", token.rv > 0
+              let token = try? JSONDecoder().decode(ContinueToken.self, from: data), token.v == "meta.k8s.io/v1", token.rv >= 0
         else {
             throw Status.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
         }

@@ -7,9 +7,7 @@ extension ResourceHandler {
     /// PUT on an object or its status.
     func update(_ request: APIRequest, path: ResourcePath, name: String, subresource: String?) async throws -> APIResponse {
         let (object, warnings) = try decodeBody(request)
-        if let bodyName = object.metadata.name, bodyName != name {
-            throw Status.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
-        }
+        try Self.checkName(object.metadata.name, name: name)
         let expected = try object.metadata.resourceVersion.flatMap { rv -> Int64? in
             guard !rv.isEmpty else { return nil }
             guard let value = Int64(rv) else {
@@ -90,6 +88,13 @@ extension ResourceHandler {
 
     /// PATCH: JSON patch, merge patch, strategic merge patch or server-side apply, retried on write conflicts
     /// like upstream's GuaranteedUpdate.
+    /// Upstream's checkName: a body (or patched object) naming another object than the URL is refused.
+    static func checkName(_ bodyName: String?, name: String) throws {
+        if let bodyName, bodyName != name {
+            throw Status.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+    }
+
     func patch(_ request: APIRequest, path: ResourcePath, name: String, subresource: String?) async throws -> APIResponse {
         let patchValue = try core.parseBody(request)
         let contentType = request.contentType
@@ -103,6 +108,7 @@ extension ResourceHandler {
             original["kind"] = .string(info.kind)
             let patched = try Patching.apply(patchValue, contentType: contentType, to: original, kind: info.kind, info: info)
             let (object, warnings) = try decode(patched, fieldValidation: request.fieldValidation)
+            try Self.checkName(object.metadata.name, name: name)
             if let rv = object.metadata.resourceVersion, !rv.isEmpty, rv != String(kv.modRevision) {
                 throw Status.conflict(info, name: name, message: "the object has been modified; please apply your changes to the latest version and try again")
             }

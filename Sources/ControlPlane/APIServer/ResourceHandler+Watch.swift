@@ -8,15 +8,32 @@ extension ResourceHandler {
     /// `resourceVersion` unset or `0` starts with ADDED events for the current state; a number starts after that
     /// revision (410 Gone if it was compacted). Selectors turn changes into ADDED/DELETED as objects enter or
     /// leave the selection. BOOKMARKs are sent when `allowWatchBookmarks=true`.
+    ///
+    /// A watch list (`sendInitialEvents=true`, with `resourceVersionMatch=NotOlderThan` and bookmarks, as upstream
+    /// requires) gets ADDED events for the current state whatever the resourceVersion, then at once the BOOKMARK
+    /// annotated `k8s.io/initial-events-end: "true"` at that state's revision; `sendInitialEvents=false` starts
+    /// after the resourceVersion (or now) without them.
     func watch(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
         let filter = try ObjectFilter<Object>(request: request)
         let prefix = StoredObject.prefix(info, namespace: path.namespace)
         let requested = request.query["resourceVersion"] ?? ""
         let bookmarks = request.boolParameter("allowWatchBookmarks")
+        let sendInitialEvents = try Self.watchListOption(request)
         let timeout = Double(request.query["timeoutSeconds"] ?? "") ?? Double.random(in: 1800...3600)
         var initial: [KeyValue] = []
         let start: Int64
-        if requested.isEmpty || requested == "0" {
+        if let sendInitialEvents {
+            let snapshot = try await core.store.list(prefix: prefix, startAfter: nil, limit: sendInitialEvents ? 0 : 1, revision: nil)
+            if let minimum = Int64(requested), minimum > snapshot.revision {
+                throw StoreError.futureRevision(requested: minimum, current: snapshot.revision)
+            }
+            if sendInitialEvents {
+                initial = snapshot.items
+                start = snapshot.revision
+            } else {
+                start = Int64(requested).flatMap { $0 > 0 ? $0 : nil } ?? snapshot.revision
+            }
+        } else if requested.isEmpty || requested == "0" {
             let snapshot = try await core.store.list(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
             initial = snapshot.items
             start = snapshot.revision
@@ -43,6 +60,7 @@ extension ResourceHandler {
                     continuation.yield(WatchLine.encode(type: "ADDED", object: StoredObject.withResourceVersion(kv.value, kv.modRevision)))
                 }
             }
+            if sendInitialEvents == true { continuation.yield(handler.bookmark(revision: start, initialEventsEnd: true)) }
             do {
                 for try await event in events {
                     if let line = handler.watchLine(for: event, filter: filter) { continuation.yield(line) }
@@ -92,11 +110,38 @@ extension ResourceHandler {
         }
     }
 
-    /// A BOOKMARK event: an object of the kind carrying only the resourceVersion.
-    func bookmark(revision: Int64) -> Data {
-        let object: JSONValue = ["apiVersion": .string(info.groupVersion), "kind": .string(info.kind),
-                                 "metadata": ["resourceVersion": .string(String(revision))]]
+    /// A BOOKMARK event: an object of the kind carrying only the resourceVersion (and, ending a watch list's
+    /// initial events, upstream's `k8s.io/initial-events-end` annotation).
+    func bookmark(revision: Int64, initialEventsEnd: Bool = false) -> Data {
+        var metadata: JSONValue = ["resourceVersion": .string(String(revision))]
+        if initialEventsEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
+        let object: JSONValue = ["apiVersion": .string(info.groupVersion), "kind": .string(info.kind), "metadata": metadata]
         return WatchLine.encode(type: "BOOKMARK", object: object.serialized())
+    }
+
+    /// `sendInitialEvents` (nil when not given), after upstream's checks of a watch's options (validateWatchOptions:
+    /// 422 on `ListOptions.meta.k8s.io`).
+    static func watchListOption(_ request: APIRequest) throws -> Bool? {
+        let sendInitialEvents = request.query["sendInitialEvents"].map { _ in request.boolParameter("sendInitialEvents") }
+        let match = request.query["resourceVersionMatch"] ?? ""
+        var causes: [StatusCause] = []
+        func forbidden(_ field: String, _ message: String) {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: \(message)", field: field))
+        }
+        if sendInitialEvents != nil {
+            if match != "NotOlderThan" { forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan") }
+            if !request.boolParameter("allowWatchBookmarks") { forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true") }
+        }
+        if !match.isEmpty {
+            if sendInitialEvents == nil { forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided") }
+            if match != "NotOlderThan" {
+                causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(match)\": supported values: \"NotOlderThan\"",
+                                          field: "resourceVersionMatch"))
+            }
+            if !(request.query["continue"] ?? "").isEmpty { forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided") }
+        }
+        if !causes.isEmpty { throw Status.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", causes: causes) }
+        return sendInitialEvents
     }
 }
 

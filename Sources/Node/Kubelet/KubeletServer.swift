@@ -53,23 +53,19 @@ struct KubeletServer: ServiceLifecycle.Service {
         router.get("/containerLogs/:namespace/:pod/:container") { request, context -> Response in
             let namespace = try context.parameters.require("namespace"), name = try context.parameters.require("pod")
             let container = try context.parameters.require("container")
-            let query = request.uri.queryParameters
+            let options = PodLogOptions(query: FormQuery(encoded: request.uri.query ?? ""))
             guard let pod = await workers.pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
                 return Self.text("pod \"\(name)\" not found in namespace \"\(namespace)\" on this node", status: .notFound)
             }
-            let previous = query["previous"] == "true"
             let files = ContainerLogFiles(directory: "\(directory)/\(namespace)_\(name)_\(uid)/\(container)")
-            guard let file = files.current(previous: previous) else {
-                return Self.text(previous
+            guard let file = files.current(previous: options.previous) else {
+                return Self.text(options.previous
                     ? "previous terminated container \"\(container)\" in pod \"\(name)\" not found"
                     : Self.waitingMessage(pod, container: container), status: .badRequest)
             }
-            // As upstream's kubelet: sinceSeconds counts back from now, and the later of it and sinceTime wins.
-            var since = query["sinceSeconds"].flatMap { Int($0) }.map { Date().addingTimeInterval(-Double($0)) }
-            if let time = query["sinceTime"].flatMap(CRILogReader.timestamp), since.map({ time > $0 }) ?? true { since = time }
-            let reader = CRILogReader(path: file, timestamps: query["timestamps"] == "true", tailLines: query["tailLines"].flatMap { Int($0) },
-                                      since: since, limitBytes: query["limitBytes"].flatMap { Int($0) })
-            if query["follow"] == "true", !previous {
+            let reader = CRILogReader(path: file, timestamps: options.timestamps, tailLines: options.tailLines, since: options.since(),
+                                      limitBytes: options.limitBytes)
+            if options.follow, !options.previous {
                 let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
                 let attempt = UInt32(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
                 let task = Task {
@@ -142,103 +138,71 @@ struct ContainerLogFiles {
     }
 }
 
-/// Turns CRI log lines (`<RFC3339Nano> <stream> <P|F> <content>`) back into what the container wrote.
+/// The options of `/containerLogs` (upstream's PodLogOptions as query parameters; booleans as Go's
+/// strconv.ParseBool reads them, so the Python client's `follow=True` follows).
+struct PodLogOptions: Equatable {
+    var follow = false
+    var previous = false
+    var timestamps = false
+    var tailLines: Int?
+    var sinceSeconds: Int?
+    var sinceTime: Date?
+    var limitBytes: Int?
+
+    init(query: FormQuery) {
+        func value(_ name: String) -> String? { query.values(name).first }
+        func flag(_ name: String) -> Bool { value(name).map { ["1", "t", "T", "true", "TRUE", "True"].contains($0) } ?? false }
+        follow = flag("follow")
+        previous = flag("previous")
+        timestamps = flag("timestamps")
+        tailLines = value("tailLines").flatMap { Int($0) }
+        sinceSeconds = value("sinceSeconds").flatMap { Int($0) }
+        sinceTime = value("sinceTime").flatMap { RFC3339.parse($0) }
+        limitBytes = value("limitBytes").flatMap { Int($0) }
+    }
+
+    /// The earliest line to show: `sinceSeconds` before `now`, or `sinceTime`.
+    func since(now: Date = Date()) -> Date? {
+        if let sinceSeconds { return now.addingTimeInterval(-Double(sinceSeconds)) }
+        return sinceTime
+    }
+}
+
+/// Turns CRI log lines (`<RFC3339Nano> <stream> <P|F> <content>`) back into what the container wrote, as upstream's
+/// kubelet reads them: the last `tailLines` records, of those the ones written at or after `since`, and no more than
+/// `limitBytes` bytes in all (cut mid-line; a follow ends there).
 struct CRILogReader: Sendable {
     let path: String
     let timestamps: Bool
     let tailLines: Int?
-    /// Records written before this are left out (after `tailLines` picked the last ones, as upstream's kubelet).
     var since: Date? = nil
-    /// At most this many bytes of output (timestamps included); a follow ends once they are out.
     var limitBytes: Int? = nil
 
     func readAll() -> String {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        var budget = limitBytes
-        return Self.limited(render(text, tail: tailLines).joined(), to: &budget)
+        var limit = ByteLimit(remaining: limitBytes)
+        return limit.take(initial(text).joined())
     }
 
-    /// `text` cut to what is left of `budget` (nil: no limit), which is reduced by what is returned; the cut falls on
-    /// a character boundary.
-    static func limited(_ text: String, to budget: inout Int?) -> String {
-        guard let left = budget else { return text }
-        let bytes = Array(text.utf8)
-        var cut = min(max(0, left), bytes.count)
-        while cut < bytes.count, cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
-        budget = left - cut
-        return cut == bytes.count ? text : String(decoding: bytes[..<cut], as: UTF8.self)
-    }
-
-    /// A CRI log record's time (RFC 3339 with up to nine fractional digits, `Z` or an offset), also what
-    /// `sinceTime` carries; nil when it is not one.
-    static func timestamp<S: StringProtocol>(_ text: S) -> Date? {
-        let characters = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            guard range.upperBound <= characters.count else { return nil }
-            var value = 0
-            for byte in characters[range] {
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return value
-        }
-        guard characters.count >= 20, characters[4] == 45, characters[7] == 45, characters[10] == 84 || characters[10] == 116,
-              characters[13] == 58, characters[16] == 58,
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
-        var index = 19, fraction = 0.0
-        if characters[index] == 46 {
-            var scale = 0.1
-            index += 1
-            while index < characters.count, characters[index] >= 48, characters[index] <= 57 {
-                fraction += Double(characters[index] - 48) * scale
-                scale /= 10
-                index += 1
-            }
-        }
-        guard index < characters.count else { return nil }
-        var offset = 0
-        switch characters[index] {
-        case 90, 122: guard index + 1 == characters.count else { return nil }
-        case 43, 45:
-            guard index + 6 == characters.count, characters[index + 3] == 58,
-                  let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6) else { return nil }
-            offset = (hours * 3600 + minutes * 60) * (characters[index] == 43 ? 1 : -1)
-        default: return nil
-        }
-        var components = DateComponents()
-        components.calendar = Calendar(identifier: .gregorian)
-        components.timeZone = TimeZone(secondsFromGMT: 0)
-        (components.year, components.month, components.day) = (year, month, day)
-        (components.hour, components.minute, components.second) = (hour, minute, second)
-        guard let date = components.date else { return nil }
-        return date.addingTimeInterval(fraction - Double(offset))
-    }
-
-    /// Everything so far (respecting `tailLines`), then new lines as they are written, until cancelled or, as
-    /// upstream's kubelet ends a follow, until `isRunning` (asked about once a second) says the container has exited
-    /// and its last lines are out. A rotated file (the runtime renamed it to `<path>.1` and writes a new one) is
-    /// read to its end, then the new file from its start, so no line is lost or repeated across a rotation.
+    /// Everything so far (respecting `tailLines`, `since` and `limitBytes`), then new lines as they are written, until
+    /// cancelled, until `limitBytes` are out or, as upstream's kubelet ends a follow, until `isRunning` (asked about
+    /// once a second) says the container has exited and its last lines are out. A rotated file (the runtime renamed
+    /// it to `<path>.1` and writes a new one) is read to its end, then the new file from its start, so no line is
+    /// lost or repeated across a rotation.
     func follow(isRunning: @Sendable () async -> Bool = { true }, _ emit: @Sendable (String) -> Void) async {
+        var limit = ByteLimit(remaining: limitBytes)
         var handle = FileHandle(forReadingAtPath: path)
         defer { try? handle?.close() }
         let initial = String(decoding: (try? handle?.readToEnd()) ?? Data(), as: UTF8.self)
         // Whole records now; a record still being written waits in `pending`.
         let cut = initial.lastIndex(of: "\n").map { initial.index(after: $0) } ?? initial.startIndex
-        let rendered = render(String(initial[..<cut]), tail: tailLines)
-        var budget = limitBytes
-        // Output goes out through the byte budget; once it is spent the follow is over (upstream's LimitedWriter).
-        func send(_ text: String) -> Bool {
-            let allowed = Self.limited(text, to: &budget)
-            if !allowed.isEmpty { emit(allowed) }
-            return budget.map { $0 > 0 } ?? true
-        }
-        if !rendered.isEmpty, !send(rendered.joined()) { return }
+        let rendered = limit.take(self.initial(String(initial[..<cut])).joined())
+        if !rendered.isEmpty { emit(rendered) }
         var pending = String(initial[cut...])
         var opened = handle.flatMap { FileIdentity.inode(descriptor: $0.fileDescriptor) }
         var lastStateCheck = ContinuousClock.now
         var exited = false
-        while !Task.isCancelled {
+        while !Task.isCancelled, !limit.isExhausted {
             var data = (try? handle?.readToEnd()) ?? Data()
             let current = FileIdentity.inode(path: path)
             if current != opened, let next = FileHandle(forReadingAtPath: path) {
@@ -253,7 +217,8 @@ struct CRILogReader: Sendable {
                 if let lastNewline = pending.lastIndex(of: "\n") {
                     let complete = String(pending[...lastNewline])
                     pending = String(pending[pending.index(after: lastNewline)...])
-                    if !send(render(complete).joined()) { break }
+                    let text = limit.take(render(complete).filter { !$0.isBefore(since) }.map(\.text).joined())
+                    if !text.isEmpty { emit(text) }
                 }
             }
             if exited { break }
@@ -266,18 +231,55 @@ struct CRILogReader: Sendable {
         }
     }
 
-    /// One output string per CRI record: partial records (`P`) carry no newline of their own. Of the last `tail`
-    /// records (all when nil), those before `since` are left out.
-    private func render(_ text: String, tail: Int? = nil) -> [String] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        if let tail { lines = Array(lines.suffix(max(0, tail))) }
-        return lines.compactMap { line in
+    /// The records of what is in the file now: the last `tailLines`, then those not before `since`.
+    private func initial(_ text: String) -> [String] {
+        var lines = render(text)
+        if let tailLines { lines = Array(lines.suffix(max(0, tailLines))) }
+        lines.removeAll { $0.isBefore(since) }
+        return lines.map(\.text)
+    }
+
+    /// One output string per CRI record, with the record's time: partial records (`P`) carry no newline of their own.
+    private func render(_ text: String) -> [Record] {
+        text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count >= 3 else { return nil }
-            if let since, let time = Self.timestamp(fields[0]), time < since { return nil }
             let content = fields.count == 4 ? String(fields[3]) : ""
             let body = fields[2] == "P" ? content : content + "\n"
-            return timestamps ? "\(fields[0]) \(body)" : body
+            return Record(time: fields[0], text: timestamps ? "\(fields[0]) \(body)" : body)
         }
+    }
+
+    /// One CRI record as shown, with the time the runtime stamped it.
+    private struct Record {
+        let time: Substring
+        let text: String
+
+        /// Whether it was written before `since` (never, without a `since`).
+        func isBefore(_ since: Date?) -> Bool {
+            guard let since, let time = RFC3339.parse(String(time)) else { return false }
+            return time < since
+        }
+    }
+}
+
+/// What is left of `limitBytes` (nil: no limit); `take` cuts text to it in UTF-8 bytes, as upstream's LimitWriter.
+private struct ByteLimit {
+    var remaining: Int?
+
+    var isExhausted: Bool { remaining.map { $0 <= 0 } ?? false }
+
+    mutating func take(_ text: String) -> String {
+        guard let left = remaining else { return text }
+        let bytes = Array(text.utf8)
+        guard bytes.count > left else {
+            remaining = left - bytes.count
+            return text
+        }
+        // A cut inside a character falls back to its start: output stays valid UTF-8 and within the limit.
+        var cut = max(0, left)
+        while cut > 0, bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+        remaining = 0
+        return String(decoding: bytes[..<cut], as: UTF8.self)
     }
 }

@@ -80,7 +80,7 @@ extension PodWorkers {
 extension PodWorkers {
     /// Asks the runtime to forward ports into the ready sandbox of pod `namespace/name` and returns the
     /// streaming URL its `PortForward` grants.
-    func portForwardURL(namespace: String, name: String) async throws -> String {
+    func portForwardURL(namespace: String, name: String, ports: [UInt16] = []) async throws -> String {
         guard let pod = pod(namespace: namespace, name: name), let uid = pod.metadata.uid else {
             throw StreamTargetError(description: "pod \(namespace)/\(name) not found on this node")
         }
@@ -89,6 +89,7 @@ extension PodWorkers {
         }
         var request = Runtime_V1_PortForwardRequest()
         request.podSandboxID = sandbox.id
+        request.port = ports.map(Int32.init)
         do {
             return try await connection.runtime.portForward(request, options: RuntimeConnection.options(.seconds(30))).url
         } catch let error as RPCError {

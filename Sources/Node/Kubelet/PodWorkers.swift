@@ -43,6 +43,10 @@ actor PodWorkers {
     var waiting: [String: [String: (reason: String, message: String)]] = [:]
     var restartBackOff: BackOff
     var pullBackOff: BackOff
+    /// A container that could not be created (CreateContainerConfigError, CreateContainerError) is tried again
+    /// once per back-off period (`backOffInitial`, 10 s), as upstream's pod worker requeues a failed sync, not at
+    /// every relist (which cost a runtime call and a Warning Event a second).
+    var createRetry: BackOff
     /// The runtime's name, the scheme of container IDs in the status (`swiftlet://…`, `containerd://…`).
     var runtimeName = "cri"
     /// Probe loops by `uid/container`, with the container ID they probe.
@@ -78,6 +82,7 @@ actor PodWorkers {
         events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
         restartBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
         pullBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
+        createRetry = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffInitial)
     }
 
     // MARK: Intake
@@ -509,6 +514,8 @@ actor PodWorkers {
             waiting[uid, default: [:]][container.name] = ("ErrImagePull", Self.message(error))
             return
         }
+        let createKey = "\(uid)/\(container.name)/create"
+        if createRetry.isBackingOff(createKey) { return }
         do {
             let volumePaths = try await volumes.setUp(pod)
             let services = try await objects.services(namespace: pod.metadata.namespace ?? "default",
@@ -531,12 +538,15 @@ actor PodWorkers {
             events.record(pod, reason: "Started", message: "Started container \(container.name)", fieldPath: fieldPath)
             metrics.startedContainers(containerType).increment()
             waiting[uid]?[container.name] = nil
+            createRetry.reset(createKey)
             _ = await runPostStart(container, containerID: id, pod: pod, podIP: sandbox.ip)
         } catch let error as ContainerConfigError {
+            createRetry.failed(createKey)
             metrics.startedContainerErrors("CreateContainerConfigError", containerType).increment()
             waiting[uid, default: [:]][container.name] = ("CreateContainerConfigError", error.message)
             events.record(pod, "Warning", reason: "Failed", message: "Error: \(error.message)", fieldPath: fieldPath)
         } catch {
+            createRetry.failed(createKey)
             metrics.startedContainerErrors("CreateContainerError", containerType).increment()
             waiting[uid, default: [:]][container.name] = ("CreateContainerError", Self.message(error))
             events.record(pod, "Warning", reason: "Failed", message: "Error: \(Self.message(error))", fieldPath: fieldPath)
@@ -755,6 +765,7 @@ actor PodWorkers {
         volumesRefreshed[uid] = nil
         startTraces[uid] = nil
         restartBackOff.forget(prefix: uid + "/")
+        createRetry.forget(prefix: uid + "/")
     }
 
     /// Stops the sandbox's containers in parallel, each through ``kill(_:container:pod:podIP:grace:)``.

@@ -70,15 +70,7 @@ struct PortForwardSession {
     /// Connects the pair's port and copies until both directions are done; then ends both streams.
     private func forward(_ pair: StreamPair, inbox: AsyncStream<[UInt8]>, send: @escaping @Sendable (SPDYFrame) async throws -> Void) async {
         do {
-            let descriptor = try await dial(pair.port)
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .withConnectedSocket(descriptor) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
-                    }
-                }
+            let channel = try await request.connect(pair.port)
             try await channel.executeThenClose { input, output in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -108,18 +100,34 @@ struct PortForwardSession {
         try? await send(.data(streamID: pair.errorStream, flags: SPDYFrame.finFlag, payload: []))
     }
 
+}
+
+extension StreamingSessions.PortForwardRequest {
     /// A connected socket to `port` on the sandbox's loopback.
-    private func dial(_ port: UInt16) async throws -> Int32 {
-        guard request.ports.isEmpty || request.ports.contains(Int32(port)) else {
+    func dial(_ port: UInt16) async throws -> Int32 {
+        guard ports.isEmpty || ports.contains(Int32(port)) else {
             throw PortForwardError(description: "port \(port) was not granted by the PortForward request")
         }
         // A host-network sandbox has no namespace of its own: its loopback is the runtime's.
-        let namespace = try request.networkNamespace.map(NetworkNamespace.open(path:)) ?? NetworkNamespace.current()
+        let namespace = try networkNamespace.map(NetworkNamespace.open(path:)) ?? NetworkNamespace.current()
         do {
             return try await namespace.perform { try LoopbackTCP.connect(port: port) }
         } catch let error as LoopbackTCPError {
-            throw PortForwardError(description: "failed to execute portforward in network namespace \"\(request.networkNamespace ?? "host")\": \(error)")
+            throw PortForwardError(description: "failed to execute portforward in network namespace \"\(networkNamespace ?? "host")\": \(error)")
         }
+    }
+
+    /// The socket connected as a NIO channel whose output can be half-closed (the client's end of input).
+    func connect(_ port: UInt16) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        let descriptor = try await dial(port)
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .withConnectedSocket(descriptor) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                }
+            }
     }
 }
 

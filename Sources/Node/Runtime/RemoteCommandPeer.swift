@@ -24,7 +24,7 @@ protocol RemoteCommandPeer: Sendable {
     func finish(_ status: Status) async
 }
 
-/// A remote-command client over a WebSocket: each binary message is a channel byte and that channel's data.
+/// A remote-command client over a WebSocket: each message (binary or text) is a channel byte and that channel's data.
 struct WebSocketRemoteCommandPeer: RemoteCommandPeer {
     let inbound: WebSocketInboundStream
     let outbound: WebSocketOutboundWriter
@@ -32,9 +32,9 @@ struct WebSocketRemoteCommandPeer: RemoteCommandPeer {
     func receive(_ handle: (RemoteCommandInput) async throws -> Void) async {
         do {
             for try await message in inbound.messages(maxSize: 1 << 24) {
-                guard case .binary(let buffer) = message, let first = buffer.readableBytesView.first,
-                      let channel = StreamChannel(rawValue: first) else { continue }
-                let payload = Array(buffer.readableBytesView.dropFirst())
+                let bytes = message.channelBytes
+                guard let first = bytes.first, let channel = StreamChannel(rawValue: first) else { continue }
+                let payload = Array(bytes.dropFirst())
                 switch channel {
                 case .stdin:
                     try await handle(.stdin(payload))

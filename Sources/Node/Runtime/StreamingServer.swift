@@ -50,12 +50,16 @@ public struct StreamingServer: ServiceLifecycle.Service {
         })
         webSockets.ws("/portforward/:token", shouldUpgrade: { request, context in
             guard let token = context.parameters.get("token"), await sessions.isGranted(token),
-                  PortForwardProtocol.isOffered(request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
-            return .upgrade([.secWebSocketProtocol: PortForwardProtocol.tunnel])
+                  let chosen = PortForwardProtocol.negotiate(offered: request.headers[.secWebSocketProtocol]) else { return .dontUpgrade }
+            return .upgrade([.secWebSocketProtocol: chosen])
         }, onUpgrade: { inbound, outbound, context in
             let token = String(context.request.uri.path.split(separator: "/").last ?? "")
             guard case .portForward(let request)? = await sessions.take(token) else { return }
-            await PortForwardSession(request: request, logger: logger).run(inbound, outbound)
+            if PortForwardProtocol.negotiate(offered: context.request.headers[.secWebSocketProtocol]) == PortForwardProtocol.channel {
+                await ChannelPortForwardSession(request: request, logger: logger).run(inbound, outbound)
+            } else {
+                await PortForwardSession(request: request, logger: logger).run(inbound, outbound)
+            }
         })
         // Anything that is not a granted stream: 404, or 400 for a plain request to a stream URL.
         let router = Router()
