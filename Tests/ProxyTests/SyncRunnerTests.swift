@@ -8,10 +8,10 @@ import Testing
         let count = Mutex(0)
         let failFirst: Int
         init(failFirst: Int = 0) { self.failFirst = failFirst }
-        func call() -> Bool {
+        func call() -> SyncRunner.Outcome {
             count.withLock { value in
                 value += 1
-                return value > failFirst
+                return value > failFirst ? .programmed : .failed
             }
         }
         var value: Int { count.withLock { $0 } }
@@ -56,6 +56,26 @@ import Testing
         runner.requestSync()
         try await Task.sleep(for: .milliseconds(500))
         #expect(calls.value == 2, "a third sync within the minimum interval must wait for a token")
+    }
+
+    @Test func aSyncThatProgrammedNothingGivesItsTokenBack() async throws {
+        let calls = Calls()
+        // The first two syncs find nothing to write, the third does: with 30 s between tokens it runs at once only
+        // because the first two gave theirs back.
+        let runner = SyncRunner(minInterval: .seconds(30), maxInterval: .seconds(120), logger: testLogger()) {
+            calls.call() == .programmed && calls.value > 2 ? .programmed : .unchanged
+        }
+        let task = Task { await runner.run() }
+        defer { task.cancel() }
+        for expected in 1...4 {
+            runner.requestSync()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while calls.value < expected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(calls.value == 4, "syncs after two that programmed nothing ran at once (burst 2)")
+        runner.requestSync()
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(calls.value == 4, "two syncs that programmed rules used up the burst")
     }
 
     @Test func failuresAreRetriedWithBackoff() async throws {

@@ -404,6 +404,6 @@ extension IPTablesProxier: Proxier {
     public func syncRules(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo, changed: Set<ServicePortName>?) async throws(ProxyError)
         -> SyncResult {
         let plan = try await sync(services: services, endpoints: endpoints, node: node, changed: changed)
-        return SyncResult(isFull: plan.isFull, summary: plan.summary)
+        return SyncResult(isFull: plan.isFull, summary: plan.summary, programmed: !plan.isEmpty)
     }
 }

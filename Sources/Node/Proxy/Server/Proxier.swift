@@ -42,9 +42,12 @@ public struct SyncResult: Sendable, Hashable {
     public var isFull: Bool
     /// A one-line account for logs.
     public var summary: String
+    /// Whether anything was written to the kernel (false: its rules already matched).
+    public var programmed: Bool
 
-    public init(isFull: Bool, summary: String) {
+    public init(isFull: Bool, summary: String, programmed: Bool = true) {
         self.isFull = isFull
         self.summary = summary
+        self.programmed = programmed
     }
 }

@@ -107,14 +107,14 @@ public final class ProxyServer: Sendable {
                 let (serviceMap, changedPorts) = services.takeChanges()
                 let (endpointsMap, changedEndpoints) = endpoints.takeChanges()
                 let changed = changedPorts.union(changedEndpoints)
-                try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot(), changed: changed)
+                let result = try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot(), changed: changed)
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
                 await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap, changed: changed)
-                return true
+                return result.programmed ? .programmed : .unchanged
             } catch {
                 // The changes taken above never reached the health-check listeners: their next sync looks at everything.
                 serviceHealth.requestFullSync()
-                return false
+                return .failed
             }
         }
         let changed: @Sendable (Bool) -> Void = { changed in

@@ -5,16 +5,31 @@ import Logging
 /// `burstSyncs = 2`: a change right after a sync is programmed at once, not a `minInterval` later), at least one
 /// per `maxInterval`, failures retried with exponential back-off.
 ///
+/// Unlike upstream's runner, a sync that found nothing to program (``Outcome/unchanged``: an endpoint that is not
+/// ready yet, one removed after it had stopped serving) gives its token back: the rate limit is there to bound the
+/// cost of writing rules, and such a sync wrote none. So the change that matters next — the endpoint turning
+/// ready — is not held back by up to `minInterval` behind changes that did not alter a rule.
+///
 /// ``requestSync()`` never waits: it only marks that a sync is wanted, so informer handlers are never held
 /// up by a slow sync. Any number of requests during a sync (or while waiting for the rate limit) lead to
 /// exactly one more sync.
 ///
 ///     let runner = SyncRunner(minInterval: .seconds(1), maxInterval: .seconds(30), logger: logger) {
-///         await proxier.sync()   // returns false on failure
+///         await proxier.sync()   // .programmed, .unchanged or .failed
 ///     }
 ///     runner.requestSync()
 ///     await runner.run()         // until the task is cancelled
 public actor SyncRunner {
+    /// How one sync ended.
+    public enum Outcome: Sendable {
+        /// Rules were written.
+        case programmed
+        /// Nothing needed writing: the sync's token is given back.
+        case unchanged
+        /// It failed: retried with back-off.
+        case failed
+    }
+
     /// Back-off after failed syncs: doubling from `initial` up to `maximum`.
     public struct Backoff: Sendable {
         public var initial: Duration
@@ -30,7 +45,7 @@ public actor SyncRunner {
     /// Syncs that may run back to back before `minInterval` paces them.
     public let burst: Int
     public let backoff: Backoff
-    private let body: @Sendable () async -> Bool
+    private let body: @Sendable () async -> Outcome
     private let logger: Logger
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
@@ -38,9 +53,9 @@ public actor SyncRunner {
     /// How many syncs ran (for tests and logs).
     public private(set) var syncCount = 0
 
-    /// - Parameter body: one sync; returns whether it succeeded.
+    /// - Parameter body: one sync; returns how it ended.
     public init(minInterval: Duration = .seconds(1), maxInterval: Duration = .seconds(30), burst: Int = 2, backoff: Backoff = Backoff(),
-                logger: Logger, body: @escaping @Sendable () async -> Bool) {
+                logger: Logger, body: @escaping @Sendable () async -> Outcome) {
         self.minInterval = minInterval
         self.maxInterval = maxInterval
         self.burst = max(1, burst)
@@ -82,10 +97,11 @@ public actor SyncRunner {
             }
             tokens -= 1
             syncCount += 1
-            let succeeded = await body()
+            let outcome = await body()
             retry?.cancel()
             retry = nil
-            if succeeded {
+            if outcome == .unchanged { tokens = min(Double(burst), tokens + 1) }
+            if outcome != .failed {
                 consecutiveFailures = 0
             } else {
                 consecutiveFailures += 1
