@@ -87,6 +87,7 @@ import Testing
         var big = 1e20
         var small = 2.5e-5
         var ratio = 0.1
+        var single: Float = 0.1
         var flag = true
         var none: Int? = nil
         var empty: [String] = []

@@ -103,8 +103,9 @@ extension JSONValue {
     }
 }
 
-/// A coding key for positions in arrays and for `superDecoder()`.
-private struct IndexKey: CodingKey {
+/// The coding key of a position in an array (`Index 3`, as the standard library's coders name it) or of `super`,
+/// for ``JSONValueDecoder``'s and ``JSONValueEncoder``'s coding paths.
+struct JSONPositionKey: CodingKey {
     let stringValue: String
     let intValue: Int?
     init(index: Int) { stringValue = "Index \(index)"; intValue = index }
@@ -162,7 +163,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        JSONValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [IndexKey(stringValue: "super")])
+        JSONValueDecoder(value: members["super"] ?? .null, codingPath: codingPath + [JSONPositionKey(stringValue: "super")])
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
@@ -185,7 +186,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     /// The next element and its path, advancing past it.
     private mutating func next(_ type: Any.Type) throws -> (JSONValue, [any CodingKey]) {
-        let path = codingPath + [IndexKey(index: currentIndex)]
+        let path = codingPath + [JSONPositionKey(index: currentIndex)]
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(type, .init(codingPath: path, debugDescription: "Unkeyed container is at end."))
         }

@@ -74,21 +74,17 @@ struct JSONValueEncoder: Encoder {
         return .double(value)
     }
 
+    /// A `Float` as `JSONEncoder` writes it: its own shortest digits (0.1, not 0.10000000149011612).
+    fileprivate static func number(_ value: Float, _ codingPath: [any CodingKey]) throws -> JSONValue {
+        try number(Double(value.description) ?? Double(value), codingPath)
+    }
+
     fileprivate static func integer(_ value: some FixedWidthInteger, _ codingPath: [any CodingKey]) throws -> JSONValue {
         guard let integer = Int64(exactly: value) else {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) does not fit in a 64-bit signed integer."))
         }
         return .integer(integer)
     }
-}
-
-/// A coding key for positions in arrays and for `superEncoder()`.
-private struct PositionKey: CodingKey {
-    let stringValue: String
-    let intValue: Int?
-    init(index: Int) { stringValue = "Index \(index)"; intValue = index }
-    init(stringValue: String) { self.stringValue = stringValue; intValue = nil }
-    init?(intValue: Int) { self.init(index: intValue) }
 }
 
 private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
@@ -113,7 +109,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
     func encode(_ value: Double, forKey key: Key) throws { set(try JSONValueEncoder.number(value, codingPath + [key]), key) }
-    func encode(_ value: Float, forKey key: Key) throws { set(try JSONValueEncoder.number(Double("\(value)") ?? Double(value), codingPath + [key]), key) }
+    func encode(_ value: Float, forKey key: Key) throws { set(try JSONValueEncoder.number(value, codingPath + [key]), key) }
     func encode(_ value: Int, forKey key: Key) throws { set(try JSONValueEncoder.integer(value, codingPath + [key]), key) }
     func encode(_ value: Int8, forKey key: Key) throws { set(try JSONValueEncoder.integer(value, codingPath + [key]), key) }
     func encode(_ value: Int16, forKey key: Key) throws { set(try JSONValueEncoder.integer(value, codingPath + [key]), key) }
@@ -155,7 +151,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     private func append() -> (JSONValueEncoder.Node, [any CodingKey]) {
         guard case .array(var elements) = node.content else { preconditionFailure("unkeyed container over a non-array") }
         let created = JSONValueEncoder.Node()
-        let path = codingPath + [PositionKey(index: elements.count)]
+        let path = codingPath + [JSONPositionKey(index: elements.count)]
         elements.append(created)
         node.content = .array(elements)
         return (created, path)
@@ -170,7 +166,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     func encode(_ value: Bool) throws { try append { _ in .bool(value) } }
     func encode(_ value: String) throws { try append { _ in .string(value) } }
     func encode(_ value: Double) throws { try append { try JSONValueEncoder.number(value, $0) } }
-    func encode(_ value: Float) throws { try append { try JSONValueEncoder.number(Double("\(value)") ?? Double(value), $0) } }
+    func encode(_ value: Float) throws { try append { try JSONValueEncoder.number(value, $0) } }
     func encode(_ value: Int) throws { try append { try JSONValueEncoder.integer(value, $0) } }
     func encode(_ value: Int8) throws { try append { try JSONValueEncoder.integer(value, $0) } }
     func encode(_ value: Int16) throws { try append { try JSONValueEncoder.integer(value, $0) } }
@@ -213,7 +209,7 @@ private struct SingleValue: SingleValueEncodingContainer {
     func encode(_ value: Bool) throws { set(.bool(value)) }
     func encode(_ value: String) throws { set(.string(value)) }
     func encode(_ value: Double) throws { set(try JSONValueEncoder.number(value, codingPath)) }
-    func encode(_ value: Float) throws { set(try JSONValueEncoder.number(Double("\(value)") ?? Double(value), codingPath)) }
+    func encode(_ value: Float) throws { set(try JSONValueEncoder.number(value, codingPath)) }
     func encode(_ value: Int) throws { set(try JSONValueEncoder.integer(value, codingPath)) }
     func encode(_ value: Int8) throws { set(try JSONValueEncoder.integer(value, codingPath)) }
     func encode(_ value: Int16) throws { set(try JSONValueEncoder.integer(value, codingPath)) }

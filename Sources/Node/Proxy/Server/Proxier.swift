@@ -45,7 +45,7 @@ public struct SyncResult: Sendable, Hashable {
     /// Whether anything was written to the kernel (false: its rules already matched).
     public var programmed: Bool
 
-    public init(isFull: Bool, summary: String, programmed: Bool = true) {
+    public init(isFull: Bool, summary: String, programmed: Bool) {
         self.isFull = isFull
         self.summary = summary
         self.programmed = programmed
