@@ -107,3 +107,26 @@ import Testing
         #expect(IssuedCertificate.subject(ofPEM: renewed.certificatePEM)?.commonName == "kube-apiserver-kubelet-client")
     }
 }
+
+/// The selection cache the watches of one kind share.
+@Suite struct SelectionCacheTests {
+    static func configMap(_ app: String) -> ConfigMap {
+        ConfigMap(metadata: ObjectMeta(name: "c", namespace: "ns", labels: ["app": app]))
+    }
+
+    @Test func versionsAreKnownByKeyAndRevisionAndTheOldestAreForgottenFirst() {
+        let cache = SelectionCache(capacity: 2)
+        cache.remember(SelectedValues(Self.configMap("a")), key: "/k", revision: 1)
+        cache.remember(SelectedValues(Self.configMap("b")), key: "/k", revision: 2)
+        #expect(cache.values(key: "/k", revision: 1)?.labels == ["app": "a"])
+        #expect(cache.values(key: "/k", revision: 2)?.fields == ["metadata.name": "c", "metadata.namespace": "ns"])
+        #expect(cache.values(key: "/other", revision: 1) == nil)
+        // Remembering a known version again changes nothing; a third version pushes out the first.
+        cache.remember(SelectedValues(Self.configMap("x")), key: "/k", revision: 2)
+        cache.remember(SelectedValues(Self.configMap("c")), key: "/k", revision: 3)
+        #expect(cache.values(key: "/k", revision: 1) == nil)
+        #expect(cache.values(key: "/k", revision: 2)?.labels == ["app": "b"])
+        #expect(cache.values(key: "/k", revision: 3)?.labels == ["app": "c"])
+        #expect(cache.count == 2)
+    }
+}

@@ -47,6 +47,40 @@ import Testing
         }
     }
 
+    /// Objects entering and leaving a selector's selection become ADDED and DELETED, for watches following live
+    /// (two at once, sharing what the server derives from each version) and for a watch replaying the history.
+    @Test func selectorWatchesSeeObjectsEnterAndLeaveTheSelection() async throws {
+        try await withTestServer { server in
+            let client = try server.client()
+            let from = try #require(try await client.list(ConfigMap.self, namespace: "default").metadata.resourceVersion)
+            func watch() -> AsyncThrowingStream<WatchEvent<ConfigMap>, any Error>.AsyncIterator {
+                client.watch(ConfigMap.self, namespace: "default", labelSelector: "app=web", resourceVersion: from).makeAsyncIterator()
+            }
+            let first = watch(), second = watch()
+            var object = try await client.create(configMap("a", rv: "", labels: ["app": "web"]).withoutResourceVersion)
+            _ = try await client.create(configMap("other", rv: "", labels: ["app": "db"]).withoutResourceVersion)
+            object.metadata.labels = ["app": "db"]
+            object = try await client.update(object)
+            object.metadata.labels = ["app": "web"]
+            object = try await client.update(object)
+            object.data = ["n": "1"]
+            object = try await client.update(object)
+            try await client.delete(ConfigMap.self, name: "other", namespace: "default")
+            try await client.delete(ConfigMap.self, name: "a", namespace: "default")
+            let expected = ["ADDED", "DELETED", "ADDED", "MODIFIED", "DELETED"]
+            let replay = watch()
+            for var events in [first, second, replay] {
+                var seen: [String] = []
+                while seen.count < expected.count, let event = try await events.next() {
+                    #expect(event.object?.metadata.name == "a")
+                    seen.append(event.type)
+                }
+                #expect(seen == expected)
+            }
+            try await client.shutdown()
+        }
+    }
+
     @Test func watchEndsCleanlyAtItsTimeout() async throws {
         try await withTestServer { server in
             let client = try server.client()

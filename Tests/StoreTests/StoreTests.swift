@@ -116,6 +116,10 @@ struct StoreTests {
             #expect(deletion.kind == .delete && deletion.current.value == data("199") && deletion.previous == data("199"))
             #expect(deletion.current.createRevision == base + 1)
             #expect(deletion.revision == (try await store.currentRevision()))
+            // Each update and the deletion name the revision of the version they replaced (replayed and live alike).
+            #expect(events.first?.previousRevision == nil)
+            #expect(events[1].previousRevision == base + 1)
+            #expect(zip(events, events.dropFirst()).allSatisfy { $1.previousRevision == $0.revision })
             let current = try await store.currentRevision()
             await #expect(throws: StoreError.futureRevision(requested: current + 3, current: current)) {
                 _ = try await store.watch(prefix: "/registry/pods/", afterRevision: current + 3)

@@ -23,4 +23,11 @@ struct ObjectFilter<Object: KubeObject>: Sendable {
         if let fields, !fields.matches(object) { return false }
         return true
     }
+
+    /// Whether an object with these labels and field values is selected.
+    func matches(_ values: SelectedValues) -> Bool {
+        if let labels, !labels.matches(values.labels) { return false }
+        if let fields, !fields.matches(values.fields) { return false }
+        return true
+    }
 }

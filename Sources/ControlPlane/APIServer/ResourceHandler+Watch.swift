@@ -93,8 +93,10 @@ extension ResourceHandler {
             let type = switch event.kind { case .create: "ADDED"; case .update: "MODIFIED"; case .delete: "DELETED" }
             return WatchLine.encode(type: type, object: bytes)
         }
-        let current = try? KubeJSON.decode(Object.self, from: event.current.value)
-        let previous = event.previous.flatMap { try? KubeJSON.decode(Object.self, from: $0) }
+        // A deletion's current value is the last version, stored at the revision the deletion replaced.
+        let current = selectedValues(event.current.value, key: event.current.key,
+                                     revision: event.kind == .delete ? event.previousRevision : event.revision)
+        let previous = event.previous.flatMap { selectedValues($0, key: event.current.key, revision: event.previousRevision) }
         let nowMatches = current.map(filter.matches) ?? false
         let wasMatching = previous.map(filter.matches) ?? false
         switch event.kind {
@@ -108,6 +110,16 @@ extension ResourceHandler {
             case (false, false): return nil
             }
         }
+    }
+
+    /// The labels and field values of the version of `key` stored at `revision` as `bytes`: from the shared cache, or
+    /// decoded once and remembered there for the kind's other watches (nil when the bytes do not decode).
+    func selectedValues(_ bytes: Data, key: String, revision: Int64?) -> SelectedValues? {
+        if let revision, let known = selections.values(key: key, revision: revision) { return known }
+        guard let object = try? KubeJSON.decode(Object.self, from: bytes) else { return nil }
+        let values = SelectedValues(object)
+        if let revision { selections.remember(values, key: key, revision: revision) }
+        return values
     }
 
     /// A BOOKMARK event: an object of the kind carrying only the resourceVersion (and, ending a watch list's

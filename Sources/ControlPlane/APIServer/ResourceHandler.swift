@@ -10,6 +10,8 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
 
     let strategy: S
     let core: ServerCore
+    /// What the kind's watches with selectors need of recent object versions (see ``SelectionCache``).
+    let selections = SelectionCache()
 
     init(_ strategy: S, core: ServerCore) {
         self.strategy = strategy

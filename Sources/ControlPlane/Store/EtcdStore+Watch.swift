@@ -208,10 +208,12 @@ extension EtcdStore {
             return WatchEvent(kind: .delete,
                               current: KeyValue(key: String(decoding: event.kv.key, as: UTF8.self), value: previous?.value ?? Data(),
                                                 createRevision: previous?.createRevision ?? 0, modRevision: event.kv.modRevision),
-                              previous: previous?.value)
+                              previous: previous?.value, previousRevision: previous?.modRevision)
         default:
             let kind: WatchEvent.Kind = event.kv.createRevision == event.kv.modRevision ? .create : .update
-            return WatchEvent(kind: kind, current: KeyValue(event.kv), previous: kind == .update ? previous?.value : nil)
+            return kind == .update
+                ? WatchEvent(kind: kind, current: KeyValue(event.kv), previous: previous?.value, previousRevision: previous?.modRevision)
+                : WatchEvent(kind: kind, current: KeyValue(event.kv), previous: nil)
         }
     }
 

@@ -189,7 +189,7 @@ public actor SQLiteStore: ManagedStore {
                           createRevision: current.createRevision, previousRevision: current.modRevision)
             return WatchEvent(kind: .update,
                               current: KeyValue(key: key, value: value, createRevision: current.createRevision, modRevision: next),
-                              previous: current.value)
+                              previous: current.value, previousRevision: current.modRevision)
         }
     }
 
@@ -211,7 +211,7 @@ public actor SQLiteStore: ManagedStore {
                       createRevision: current.createRevision, previousRevision: current.modRevision)
         return WatchEvent(kind: .delete,
                           current: KeyValue(key: current.key, value: current.value, createRevision: current.createRevision, modRevision: next),
-                          previous: current.value)
+                          previous: current.value, previousRevision: current.modRevision)
     }
 
     /// `kv.expires` for a write with `ttl`: now plus the ttl in Unix milliseconds, or NULL.
@@ -333,14 +333,14 @@ public actor SQLiteStore: ManagedStore {
         if after > revision { throw StoreError.futureRevision(requested: after, current: revision) }
         var history: [WatchEvent] = []
         try connection.query("""
-            SELECT revision, key, kind, value, prev_value, create_revision FROM log
+            SELECT revision, key, kind, value, prev_value, create_revision, prev_revision FROM log
             WHERE revision > ? AND key >= ? AND key < ? ORDER BY revision
             """, [.int(after), .text(prefix), .text(prefix.prefixUpperBound)]) { row in
             let kind = WatchEvent.Kind(rawValue: Int(row.int(2))) ?? .update
             let value = kind == .delete ? row.blob(4) : row.blob(3)
             history.append(WatchEvent(
                 kind: kind, current: KeyValue(key: row.text(1), value: value, createRevision: row.int(5), modRevision: row.int(0)),
-                previous: row.isNull(4) ? nil : row.blob(4)))
+                previous: row.isNull(4) ? nil : row.blob(4), previousRevision: row.isNull(4) ? nil : row.int(6)))
         }
         return history
     }

@@ -120,11 +120,15 @@ public struct WatchEvent: Sendable, Hashable {
     public var current: KeyValue
     /// The value before the change (update and delete), if known.
     public var previous: Data?
+    /// The modification revision of `previous`, when the store knows it (an object version is identified by its
+    /// key and this revision: the API server's watches share what they derive from one version).
+    public var previousRevision: Int64?
 
-    public init(kind: Kind, current: KeyValue, previous: Data?) {
+    public init(kind: Kind, current: KeyValue, previous: Data?, previousRevision: Int64? = nil) {
         self.kind = kind
         self.current = current
         self.previous = previous
+        self.previousRevision = previousRevision
     }
 
     public var revision: Int64 { current.modRevision }
