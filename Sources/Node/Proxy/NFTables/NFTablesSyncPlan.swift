@@ -30,6 +30,14 @@ public struct NFTablesSyncPlan: Sendable {
     /// Whether the sync has nothing to send.
     public var isEmpty: Bool { transaction.isEmpty }
 
+    /// Whether the sync changes how traffic is handled: anything but a partial sync's removal of chains and sets that
+    /// no rule or element refers to any more (flushed a second ago, or affinity sets of removed endpoints).
+    public var changesTraffic: Bool {
+        guard !isEmpty else { return false }
+        return isFull || !addedChains.isEmpty || !rewrittenChains.isEmpty || !flushedChains.isEmpty || !addedSets.isEmpty
+            || addedElements.values.contains { !$0.isEmpty } || deletedElements.values.contains { !$0.isEmpty }
+    }
+
     /// Number of chain and element operations (a rough size of the change).
     public var changeCount: Int {
         addedChains.count + rewrittenChains.count + flushedChains.count + deletedChains.count + addedSets.count + deletedSets.count

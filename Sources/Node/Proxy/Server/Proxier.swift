@@ -42,7 +42,9 @@ public struct SyncResult: Sendable, Hashable {
     public var isFull: Bool
     /// A one-line account for logs.
     public var summary: String
-    /// Whether anything was written to the kernel (false: its rules already matched).
+    /// Whether the sync changed how traffic is handled (false: the rules already matched, or it only removed
+    /// leftovers no rule refers to any more — chains flushed by an earlier sync). The sync runner gives the token of
+    /// a sync that programmed nothing back.
     public var programmed: Bool
 
     public init(isFull: Bool, summary: String, programmed: Bool) {

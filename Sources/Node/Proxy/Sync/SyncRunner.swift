@@ -6,9 +6,10 @@ import Logging
 /// per `maxInterval`, failures retried with exponential back-off.
 ///
 /// Unlike upstream's runner, a sync that found nothing to program (``Outcome/unchanged``: an endpoint that is not
-/// ready yet, one removed after it had stopped serving) gives its token back: the rate limit is there to bound the
-/// cost of writing rules, and such a sync wrote none. So the change that matters next — the endpoint turning
-/// ready — is not held back by up to `minInterval` behind changes that did not alter a rule.
+/// ready yet, one removed after it had stopped serving, or only the deletion of chains an earlier sync emptied)
+/// gives its token back: the rate limit is there to bound the cost of rewriting rules, and such a sync changed none.
+/// So the change that matters next — the endpoint turning ready — is not held back by up to `minInterval` behind
+/// changes that did not alter how traffic is handled.
 ///
 /// ``requestSync()`` never waits: it only marks that a sync is wanted, so informer handlers are never held
 /// up by a slow sync. Any number of requests during a sync (or while waiting for the rate limit) lead to
@@ -24,7 +25,7 @@ public actor SyncRunner {
     public enum Outcome: Sendable {
         /// Rules were written.
         case programmed
-        /// Nothing needed writing: the sync's token is given back.
+        /// Nothing that steers traffic needed writing: the sync's token is given back.
         case unchanged
         /// It failed: retried with back-off.
         case failed
