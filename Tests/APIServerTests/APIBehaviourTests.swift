@@ -11,6 +11,27 @@ import TestSupport
         try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
     }
 
+    /// `metadata.remainingItemCount` on a limited list, as upstream's store sets it: what follows the page, absent on
+    /// the last page and whenever a selector filters the list (a count could not know what it drops).
+    @Test func limitedListsSayHowManyItemsRemain() async throws {
+        let server = try await ServerProcess(controllers: false)
+        defer { server.stop() }
+        let client = try Self.client(server)
+        defer { Task { try? await client.shutdown() } }
+        _ = try await client.create(Namespace(metadata: ObjectMeta(name: "paged")))
+        for i in 0..<5 { _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "c\(i)", namespace: "paged", labels: ["n": String(i)]))) }
+        let first = try await client.listPage(ConfigMap.self, namespace: "paged", options: ListOptions(limit: 2))
+        #expect(first.items.map(\.metadata.name) == ["c0", "c1"] && first.metadata.remainingItemCount == 3)
+        let second = try await client.listPage(ConfigMap.self, namespace: "paged", options: ListOptions(limit: 2), continue: first.metadata.continue)
+        #expect(second.items.map(\.metadata.name) == ["c2", "c3"] && second.metadata.remainingItemCount == 1)
+        let last = try await client.listPage(ConfigMap.self, namespace: "paged", options: ListOptions(limit: 2), continue: second.metadata.continue)
+        #expect(last.items.map(\.metadata.name) == ["c4"] && last.metadata.remainingItemCount == nil && last.metadata.continue == nil)
+        let selected = try await client.listPage(ConfigMap.self, namespace: "paged", options: ListOptions(labelSelector: "n", limit: 2))
+        #expect(selected.items.count == 2 && selected.metadata.continue != nil && selected.metadata.remainingItemCount == nil)
+        let whole = try await client.listPage(ConfigMap.self, namespace: "paged", options: ListOptions(limit: 5))
+        #expect(whole.items.count == 5 && whole.metadata.remainingItemCount == nil)
+    }
+
     @Test func compactedRevisionsAnswer410ForWatchesAndContinueTokens() async throws {
         let server = try await ServerProcess(extraArguments: ["--history-revisions", "5", "--history-seconds", "0", "--compaction-interval", "1"])
         defer { server.stop() }

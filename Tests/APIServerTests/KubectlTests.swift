@@ -134,6 +134,101 @@ import TestSupport
         #expect(badPatch.status != 0)
     }
 
+    /// Server-side apply through `/scale`, following upstream's TestScaleAllResources: ownership of `spec.replicas`
+    /// moves between the parent's appliers and the Scale's writers, apply on the Scale conflicts with the parent's
+    /// owner, and the parent's managedFields say who set replicas through the subresource.
+    @Test(arguments: ["deployment", "replicaset", "statefulset"])
+    func serverSideApplyOnTheScaleSubresource(_ kind: String) async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let resource = kind + "s"
+        let manifest = """
+            apiVersion: apps/v1
+            kind: \(["deployment": "Deployment", "replicaset": "ReplicaSet", "statefulset": "StatefulSet"][kind]!)
+            metadata: {name: test}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: nginx}}
+              template:
+                metadata: {labels: {app: nginx}}
+                spec: {containers: [{name: nginx, image: "nginx:latest"}]}
+            """
+        let path = try k.file("\(kind).yaml", manifest)
+        func scale(_ replicas: Int) throws -> String {
+            try k.file("scale-\(replicas).yaml", """
+                apiVersion: autoscaling/v1
+                kind: Scale
+                metadata: {name: test, namespace: default}
+                spec: {replicas: \(replicas)}
+                """)
+        }
+        func replicas() async throws -> String { try await k.ok("get", kind, "test", "-o", "jsonpath={.spec.replicas}") }
+        /// The managers owning spec.replicas, as `manager/operation/subresource/apiVersion`.
+        func owners() async throws -> Set<String> {
+            let json = try await k.ok("get", kind, "test", "--show-managed-fields", "-o", "json")
+            let entries = try JSONValue(parsing: Data(json.utf8))[path: ["metadata", "managedFields"]]?.arrayValue ?? []
+            return Set(entries.filter { $0[path: ["fieldsV1", "f:spec", "f:replicas"]] != nil }.map { entry in
+                ["manager", "operation", "subresource", "apiVersion"].map { entry[$0]?.stringValue ?? "" }.joined(separator: "/")
+            })
+        }
+        func expectOwners(_ expected: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let actual = try await owners()
+            #expect(actual == expected, sourceLocation: sourceLocation)
+        }
+        _ = try await k.ok("apply", "--server-side", "--field-manager=apply_test", "-f", path)
+        try await expectOwners(["apply_test/Apply//apps/v1"])
+
+        // A merge patch of the Scale takes replicas over, recorded on the parent for the subresource.
+        _ = try await k.ok("patch", kind, "test", "--subresource=scale", "--type=merge", "-p", #"{"spec":{"replicas":5}}"#, "--field-manager=scale_test")
+        #expect(try await replicas() == "5")
+        try await expectOwners(["scale_test/Update/scale/apps/v1"])
+        let reapplied = try await k.kubectl("apply", "--server-side", "--field-manager=apply_test", "-f", path)
+        #expect(reapplied.status != 0 && reapplied.stderr.contains(#"conflict with "scale_test" with subresource "scale" using apps/v1: .spec.replicas"#), "\(reapplied)")
+        _ = try await k.ok("apply", "--server-side", "--field-manager=apply_test", "--force-conflicts", "-f", path)
+        #expect(try await replicas() == "1")
+        try await expectOwners(["apply_test/Apply//apps/v1"])
+
+        // kubectl 1.32's `apply --server-side --subresource=scale` sends the file's object: a Scale it cannot map (no
+        // such resource in discovery), or the parent, which upstream refuses at /scale as the wrong version — as here
+        // (it answered 415 before). What applies a Scale is a client that sends one (the Python client, curl).
+        let unmapped = try await k.kubectl("apply", "--server-side", "--subresource=scale", "--field-manager=apply_scale", "-f", try scale(17))
+        #expect(unmapped.status != 0 && unmapped.stderr.contains(#"no matches for kind "Scale" in version "autoscaling/v1""#), "\(unmapped)")
+        let parentVersion = try await k.kubectl("apply", "--server-side", "--subresource=scale", "--field-manager=apply_scale", "-f", path)
+        #expect(parentVersion.status != 0 && parentVersion.stderr.contains("Incorrect version specified in apply patch. Specified patch version: apps/v1, expected: autoscaling/v1"),
+                "\(parentVersion)")
+        // Server-side apply of a Scale: a conflict with the parent's applier, then forced.
+        let conflictingRaw = try await k.curl("PATCH", "/apis/apps/v1/namespaces/default/\(resource)/test/scale?fieldManager=apply_scale",
+                                             body: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"test","namespace":"default"},"spec":{"replicas":17}}"#,
+                                             contentType: "application/apply-patch+yaml")
+        #expect(conflictingRaw.code == 409 && conflictingRaw.body.contains(#"Apply failed with 1 conflict: conflict with \"apply_test\": .spec.replicas"#), "\(conflictingRaw)")
+        let forced = try await k.curl("PATCH", "/apis/apps/v1/namespaces/default/\(resource)/test/scale?fieldManager=apply_scale&force=true",
+                                      body: "apiVersion: autoscaling/v1\nkind: Scale\nmetadata: {name: test, namespace: default}\nspec: {replicas: 17}\n",
+                                      contentType: "application/apply-patch+yaml")
+        #expect(forced.code == 200 && forced.body.contains(#""kind":"Scale""#) && forced.body.contains(#""replicas":17"#), "\(forced)")
+        #expect(try await replicas() == "17")
+        try await expectOwners(["apply_scale/Apply/scale/apps/v1"])
+        let parent = try await k.ok("get", kind, "test", "--show-managed-fields", "-o", "json")
+        #expect(parent.contains(#""f:template""#), "apply_test keeps the rest of what it applied: \(parent)")
+
+        // A replace of the Scale, then an apply of the same value: both own replicas; a scale makes one owner again.
+        let replaced = try await k.curl("PUT", "/apis/apps/v1/namespaces/default/\(resource)/test/scale?fieldManager=replace_test",
+                                        body: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"test","namespace":"default"},"spec":{"replicas":7}}"#)
+        #expect(replaced.code == 200, "\(replaced)")
+        try await expectOwners(["replace_test/Update/scale/apps/v1"])
+        let coOwning = try await k.curl("PATCH", "/apis/apps/v1/namespaces/default/\(resource)/test/scale?fieldManager=co_owning_test",
+                                        body: #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"test","namespace":"default"},"spec":{"replicas":7}}"#,
+                                        contentType: "application/apply-patch+yaml")
+        #expect(coOwning.code == 200, "\(coOwning)")
+        try await expectOwners(["replace_test/Update/scale/apps/v1", "co_owning_test/Apply/scale/apps/v1"])
+        #expect(try await k.ok("scale", kind, "test", "--replicas=5").contains("scaled"))
+        #expect(try await replicas() == "5")
+        try await expectOwners(["kubectl/Update/scale/apps/v1"])
+        // A Scale apply in another version is refused as upstream refuses it.
+        let wrongVersion = try await k.curl("PATCH", "/apis/apps/v1/namespaces/default/\(resource)/test/scale?fieldManager=x",
+                                            body: #"{"kind":"Scale","apiVersion":"apps/v1","metadata":{"name":"test"},"spec":{"replicas":2}}"#,
+                                            contentType: "application/apply-patch+yaml")
+        #expect(wrongVersion.code == 400 && wrongVersion.body.contains("Specified patch version: apps/v1, expected: autoscaling/v1"), "\(wrongVersion)")
+    }
+
     @Test func watchSeesAddedModifiedDeleted() async throws {
         let k = try await KubectlHarness()
         let watcher = try k.watch("get", "configmaps", "-w", "--output-watch-events")

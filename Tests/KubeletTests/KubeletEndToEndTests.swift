@@ -320,6 +320,20 @@ struct KubeletEndToEndTests {
         #expect(Self.container(restarted, "app")?.ready == false, "the new container has no /tmp/ready")
         #expect(Self.container(restarted, "app")?.lastState?.terminated != nil)
 
+        // The crasher has been crash-looping meanwhile: its BackOff events are one Event whose count rises (the
+        // kubelet's recorder patches repeats, as client-go's correlator does), shown as upstream's kubectl shows it.
+        var backOffs: [Event] = []
+        for _ in 0..<150 {
+            backOffs = try await client.list(Event.self, namespace: "default", options: ListOptions(fieldSelector: "involvedObject.name=crasher,reason=BackOff")).items
+            if (backOffs.first?.count ?? 0) >= 2 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(backOffs.count == 1 && (backOffs.first?.count ?? 0) >= 2, "\(backOffs.map { "\($0.metadata.name ?? "") x\($0.count ?? 0)" })")
+        let crasherDescribed = try await cluster.kubectl(["describe", "pod", "crasher"])
+        #expect(crasherDescribed.contains(/BackOff\s+\S+ \(x\d+ over \S+\)\s+kubelet\s+Back-off restarting failed container crasher in pod crasher_default/), "\(crasherDescribed)")
+        let wide = try await cluster.kubectl(["get", "events", "-o", "wide", "--field-selector", "involvedObject.name=crasher,reason=BackOff"])
+        #expect(wide.contains("COUNT") && wide.contains("kubelet, \(cluster.nodeName)"), "\(wide)")
+
         // The agent restarts under a running pod: nothing is restarted.
         cluster.agent.kill()
         try cluster.startAgent()

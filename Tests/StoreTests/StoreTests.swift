@@ -73,6 +73,19 @@ struct StoreTests {
                                              revision: page1.revision)
             #expect(page3.items.map(\.key) == ["/registry/pods/ns/p8", "/registry/pods/ns/p9"])
             #expect(!page3.hasMore)
+            #expect(page1.count == nil && page2.count == nil, "counted only when asked")
+            // Counted as etcd counts a range: the keys from the page's start at the list's revision, the page's own
+            // included — not the deletion, update and creation since (p5, p6, p55), nor keys outside the prefix.
+            let counted = try await store.list(prefix: "/registry/pods/ns/", startAfter: nil, limit: 4, revision: page1.revision, counting: true)
+            #expect(counted.count == 10)
+            let countedLater = try await store.list(prefix: "/registry/pods/ns/", startAfter: page1.items.last!.key, limit: 4,
+                                                    revision: page1.revision, counting: true)
+            #expect(countedLater.count == 6)
+            let countedNow = try await store.list(prefix: "/registry/pods/ns/", startAfter: page1.items.last!.key, limit: 4, revision: nil, counting: true)
+            #expect(countedNow.count == 6 && countedNow.items.map(\.key).contains("/registry/pods/ns/p55"))
+            let countedLast = try await store.list(prefix: "/registry/pods/ns/", startAfter: page2.items.last!.key, limit: 4,
+                                                   revision: page1.revision, counting: true)
+            #expect(countedLast.count == 2)
             let now = try await store.list(prefix: "/registry/pods/ns/", startAfter: nil, limit: 0, revision: nil)
             #expect(now.items.count == 10)
             #expect(now.items.contains { $0.key == "/registry/pods/ns/p55" })

@@ -8,9 +8,7 @@ extension ResourceHandler {
     /// configuration into the live object (or creates it), detects conflicts with other managers (409 unless
     /// `force=true`) and rewrites managedFields; the result is then admitted and stored like any write.
     func apply(_ applied: JSONValue, request: APIRequest, path: ResourcePath, name: String, subresource: String?) async throws -> APIResponse {
-        guard let manager = request.query["fieldManager"], !manager.isEmpty else {
-            throw Status.badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
-        }
+        let manager = try Self.applyManager(request)
         let force = request.boolParameter("force")
         let fieldManager = FieldManager(kind: info.kind, subresource: subresource ?? "")
         for attempt in 0..<5 {
@@ -44,5 +42,13 @@ extension ResourceHandler {
             return response
         }
         throw Status.conflict(info, name: name, message: "the object has been modified; please apply your changes to the latest version and try again")
+    }
+
+    /// The `fieldManager` an apply names, required as upstream requires it.
+    static func applyManager(_ request: APIRequest) throws -> String {
+        guard let manager = request.query["fieldManager"], !manager.isEmpty else {
+            throw Status.badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+        }
+        return manager
     }
 }

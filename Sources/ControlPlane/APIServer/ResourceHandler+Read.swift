@@ -30,12 +30,16 @@ extension ResourceHandler {
         var matched: [(kv: KeyValue, object: Object?)] = []
         var hasMore = false
         var listRevision: Int64 = 0
+        // The size of the first page's range, asked for only when no selector filters the list: what follows this
+        // page is that less the limit.
+        var rangeCount: Int?
+        var firstPage = true
         // Pages are read until `limit` matching items are found (selectors may skip stored ones).
         paging: while true {
             let page: ListResult
             do {
                 page = try await core.store.list(prefix: prefix, startAfter: startAfter, limit: limit > 0 ? max(limit, 100) : 0,
-                                                 revision: revision)
+                                                 revision: revision, counting: firstPage && limit > 0 && filter.isEverything)
             } catch StoreError.compacted {
                 guard let continued else { throw Status(message: "The resourceVersion for the provided list is too old.", reason: "Expired", code: 410) }
                 var expired = Status(message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
@@ -46,6 +50,8 @@ extension ResourceHandler {
             }
             listRevision = page.revision
             revision = page.revision
+            if firstPage { rangeCount = page.count }
+            firstPage = false
             for kv in page.items {
                 if limit > 0, matched.count == limit {
                     hasMore = true
@@ -69,6 +75,9 @@ extension ResourceHandler {
         var listMeta = ListMeta(resourceVersion: String(listRevision))
         if hasMore, limit > 0, let last = startAfter {
             listMeta.continue = ContinueToken(revision: listRevision, start: String(last.dropFirst(prefix.count))).encoded
+            // As upstream's store: only when no selector filters the list (the count includes what a selector
+            // would drop), and never on the last page.
+            if let rangeCount { listMeta.remainingItemCount = Int64(rangeCount - limit) }
         }
         if request.wantsTable {
             let rows = try matched.map { entry in

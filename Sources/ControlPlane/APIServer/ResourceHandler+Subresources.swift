@@ -1,9 +1,12 @@
 import Foundation
 import KubeAPI
+import KubePatch
 import Store
 
 extension ResourceHandler {
-    /// `scale` (autoscaling/v1 Scale) for kinds with `spec.replicas`: GET, PUT and PATCH.
+    /// `scale` (autoscaling/v1 Scale) for kinds with `spec.replicas`: GET, PUT, PATCH and server-side apply. An apply
+    /// is field-managed on the Scale (conflicting with the owners of the parent's `spec.replicas`) and its
+    /// managedFields folded back into the parent's, as upstream's `ScaleHandler` does.
     func scale(_ request: APIRequest, path: ResourcePath, name: String) async throws -> APIResponse {
         for attempt in 0..<5 {
             let (object, kv) = try await load(name: name, namespace: path.namespace)
@@ -11,8 +14,23 @@ extension ResourceHandler {
             let scale = ScaleView(of: current, metadata: object.metadata, revision: kv.modRevision)
             if request.method == "GET" { return .json(scale.value) }
             let desired: JSONValue
+            // Set by an apply: the parent's managedFields after it (other writes record theirs as the store does).
+            var appliedManagedFields: JSONValue?
             switch request.method {
             case "PUT": desired = try core.parseBody(request)
+            case "PATCH" where request.contentType == "application/apply-patch+yaml":
+                let handler = try Patching.status(for: info) {
+                    try ScaleHandler(parentManagedFields: current[path: ["metadata", "managedFields"]], parentAPIVersion: info.groupVersion)
+                }
+                var live = scale.value
+                live["metadata"]?["managedFields"] = handler.toSubresource()
+                let applied = try core.parseBody(request)
+                let manager = try Self.applyManager(request)
+                desired = try Patching.status(for: info) {
+                    try FieldManager(kind: "Scale", subresource: "scale").apply(applied, to: live, manager: manager, apiVersion: ScaleHandler.scaleAPIVersion,
+                                                                               force: request.boolParameter("force"), now: Date())
+                }
+                appliedManagedFields = try Patching.status(for: info) { try handler.toParent(desired[path: ["metadata", "managedFields"]]) }
             case "PATCH":
                 let patch = try core.parseBody(request)
                 let type = request.contentType == "application/strategic-merge-patch+json" ? "application/merge-patch+json" : request.contentType
@@ -30,10 +48,11 @@ extension ResourceHandler {
             var spec = current["spec"] ?? [:]
             spec["replicas"] = .int(replicas)
             current["spec"] = spec
+            if let appliedManagedFields { current["metadata"]?["managedFields"] = appliedManagedFields }
             let (updated, _) = try decode(current, fieldValidation: "Ignore")
             do {
                 let response = try await store(updated, replacing: object, kv: kv, path: path, request: request, subresource: nil,
-                                               manager: ManagedFieldsUpdate(manager: request.fieldManager, subresource: "scale"))
+                                               manager: appliedManagedFields == nil ? ManagedFieldsUpdate(manager: request.fieldManager, subresource: "scale") : nil)
                 guard case .data(let data) = response.body else { return response }
                 let stored = try JSONValue(parsing: data)
                 let revision = Int64(stored[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? kv.modRevision

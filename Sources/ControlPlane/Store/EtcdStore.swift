@@ -168,7 +168,7 @@ public actor EtcdStore: ManagedStore {
         }.value.count)
     }
 
-    public func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?) async throws -> ListResult {
+    public func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?, counting: Bool) async throws -> ListResult {
         var request = Etcdserverpb_RangeRequest()
         let from = startAfter.map { Data($0.utf8) + [0] } ?? Data()
         let start = Data(prefix.utf8)
@@ -179,7 +179,8 @@ public actor EtcdStore: ManagedStore {
         let response = try await read(at: revision ?? 0, prefix: prefix) { [kv, request] in
             try await kv.range(request, options: Self.options())
         }
-        return ListResult(items: response.kvs.map(KeyValue.init), revision: revision ?? response.header.revision, hasMore: response.more)
+        return ListResult(items: response.kvs.map(KeyValue.init), revision: revision ?? response.header.revision, hasMore: response.more,
+                          count: counting ? Int(response.count) : nil)
     }
 
     /// A read at `revision` (0 = now), with etcd's "compacted" and "future revision" answers as `StoreError`s.

@@ -115,7 +115,7 @@ public actor SQLiteStore: ManagedStore {
         return n
     }
 
-    public func list(prefix: String, startAfter: String?, limit: Int, revision requested: Int64?) throws -> ListResult {
+    public func list(prefix: String, startAfter: String?, limit: Int, revision requested: Int64?, counting: Bool) throws -> ListResult {
         let at = requested ?? revision
         if at > revision { throw StoreError.futureRevision(requested: at, current: revision) }
         if at < compactedRevision { throw StoreError.compacted(requested: at, compactedRevision: compactedRevision) }
@@ -156,12 +156,17 @@ public actor SQLiteStore: ManagedStore {
             items.append(contentsOf: overlay.values.compactMap { $0 })
             items.sort { $0.key < $1.key }
         }
-        var hasMore = false
-        if limit > 0, items.count > limit {
-            items.removeLast(items.count - limit)
-            hasMore = true
-        }
-        return ListResult(items: items, revision: at, hasMore: hasMore)
+        guard limit > 0, items.count > limit else { return ListResult(items: items, revision: at, hasMore: false, count: counting ? items.count : nil) }
+        items.removeLast(items.count - limit)
+        guard counting else { return ListResult(items: items, revision: at, hasMore: true) }
+        // The range's size at `at`, as etcd counts it: the keys unchanged since, plus those that existed then among
+        // the changed ones.
+        var unchanged = 0
+        try connection.query("""
+            SELECT COUNT(*) FROM kv WHERE key \(bound) ? AND key < ?
+            AND key NOT IN (SELECT key FROM log WHERE revision > ? AND key \(bound) ? AND key < ?)
+            """, [.text(bottom), .text(upper), .int(at), .text(bottom), .text(upper)]) { unchanged = Int($0.int(0)) }
+        return ListResult(items: items, revision: at, hasMore: true, count: unchanged + overlay.values.count { $0 != nil })
     }
 
     // MARK: Writes

@@ -17,8 +17,9 @@ public protocol Store: Sendable {
     /// The current value of `key`, or `nil`.
     func get(key: String) async throws -> KeyValue?
     /// Keys with `prefix`, in key order, strictly after `startAfter`, at most `limit` (0 = no limit), as they were at
-    /// `revision` (nil = now). Fails with `StoreError.compacted` if that revision's history is gone.
-    func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?) async throws -> ListResult
+    /// `revision` (nil = now). Fails with `StoreError.compacted` if that revision's history is gone. `counting` asks for
+    /// `ListResult.count` too (SQLite counts with a query of its own).
+    func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?, counting: Bool) async throws -> ListResult
     /// Counts the keys with `prefix` now.
     func count(prefix: String) async throws -> Int
     /// Replaces `key`'s value if its modification revision is `expectedRevision` (nil: unconditionally, but the
@@ -97,6 +98,13 @@ public struct KeyValue: Sendable, Hashable {
     }
 }
 
+extension Store {
+    /// A list without `ListResult.count`.
+    public func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?) async throws -> ListResult {
+        try await list(prefix: prefix, startAfter: startAfter, limit: limit, revision: revision, counting: false)
+    }
+}
+
 /// The answer to `Store.list`.
 public struct ListResult: Sendable {
     public var items: [KeyValue]
@@ -104,11 +112,15 @@ public struct ListResult: Sendable {
     public var revision: Int64
     /// Whether more keys follow the last one returned.
     public var hasMore: Bool
+    /// How many keys the listed range held at `revision`, those returned included (etcd's range `count`), when the
+    /// list asked for it: the API server's `remainingItemCount` is this less the page's limit.
+    public var count: Int?
 
-    public init(items: [KeyValue], revision: Int64, hasMore: Bool) {
+    public init(items: [KeyValue], revision: Int64, hasMore: Bool, count: Int? = nil) {
         self.items = items
         self.revision = revision
         self.hasMore = hasMore
+        self.count = count
     }
 }
 

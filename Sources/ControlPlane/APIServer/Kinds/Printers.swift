@@ -294,18 +294,39 @@ extension Printers {
         }
     }
 
+    /// Upstream's printEvent: LAST SEEN (a series' last observation), TYPE, REASON, OBJECT, MESSAGE, and with
+    /// `-o wide` SUBOBJECT, SOURCE, FIRST SEEN, COUNT (1 for a singleton of the new API) and NAME.
     static var event: TableConverter<Event> {
         TableConverter(columns: [
-            .init(name: "Last Seen", type: "string", description: "Time when last event occurred"),
-            .init(name: "Type", type: "string", description: "Type of this event (Normal, Warning), new types could be added in the future."),
-            .init(name: "Reason", type: "string", description: "This should be a short, machine understandable string that gives the reason for this event being generated."),
+            .init(name: "Last Seen", type: "string", description: "The time at which the most recent occurrence of this event was recorded."),
+            .init(name: "Type", type: "string", description: "Type of this event (Normal, Warning), new types could be added in the future"),
+            .init(name: "Reason", type: "string", description: "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
             .init(name: "Object", type: "string", description: "The object that this event is about."),
+            .init(name: "Subobject", type: "string", description: "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].", priority: 1),
+            .init(name: "Source", type: "string", description: "The component reporting this event. Should be a short machine understandable string.", priority: 1),
             .init(name: "Message", type: "string", description: "A human-readable description of the status of this operation."),
+            .init(name: "First Seen", type: "string", description: "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", priority: 1),
+            .init(name: "Count", type: "string", description: "The number of times this event has occurred.", priority: 1),
+            .init(name: "Name", type: "string", format: "name", description: nameColumn.description, priority: 1),
         ]) { event, now in
-            let last = event.lastTimestamp ?? event.eventTime.map { Time($0.date) } ?? event.metadata.creationTimestamp
-            let object = "\((event.involvedObject.kind ?? "").lowercased())/\(event.involvedObject.name ?? "")"
-            return [ageCell(last, now: now), .string(event.type ?? ""), .string(event.reason ?? ""), .string(object),
-                    .string((event.message ?? "").trimmingCharacters(in: .whitespacesAndNewlines))]
+            let first = event.firstTimestamp.map { ageCell($0, now: now) } ?? ageCell(event.eventTime.map { Time($0.date) }, now: now)
+            var last = event.lastTimestamp.map { ageCell($0, now: now) } ?? first
+            var count = event.count ?? 0
+            if let series = event.series {
+                last = ageCell(series.lastObservedTime.map { Time($0.date) }, now: now)
+                count = series.count ?? 0
+            } else if count == 0 {
+                count = 1
+            }
+            let kind = (event.involvedObject.kind ?? "").lowercased()
+            let object = (event.involvedObject.name ?? "").isEmpty ? kind : "\(kind)/\(event.involvedObject.name ?? "")"
+            // formatEventSource: the reporting controller and instance stand in for an empty source.
+            let component = event.source?.component.flatMap { $0.isEmpty ? nil : $0 } ?? event.reportingComponent
+            let instance = event.source?.host.flatMap { $0.isEmpty ? nil : $0 } ?? event.reportingInstance
+            return [last, .string(event.type ?? ""), .string(event.reason ?? ""), .string(object), .string(event.involvedObject.fieldPath ?? ""),
+                    .string(instance.isEmpty ? component : "\(component), \(instance)"),
+                    .string((event.message ?? "").trimmingCharacters(in: .whitespacesAndNewlines)), first, .int(Int64(count)),
+                    .string(event.metadata.name ?? "")]
         }
     }
 
