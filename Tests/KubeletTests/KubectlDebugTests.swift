@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 extension KubeletEndToEndTests {
-    @Test("kubectl debug --target: the ephemeral container joins the target's PID namespace, runs once, is reported and attached to, and goes with the pod",
+    @Test("kubectl debug --target: the ephemeral container joins the target's PID namespace, runs once, is reported, kubectl debug -it talks to it, and it goes with the pod",
           .timeLimit(.minutes(3)))
     func kubectlDebug() async throws {
         let cluster = try await Cluster()
@@ -51,7 +51,7 @@ extension KubeletEndToEndTests {
     }
 
     /// `kubectl debug` without a terminal: the ephemeral container sees the target's process as PID 1, runs and is
-    /// reported; then with `-i`, kubectl attaches to a second one and talks to its shell.
+    /// reported; then `kubectl debug -it` attaches to a second one's terminal and talks to its shell.
     private func debug(_ cluster: Cluster) async throws {
         let kubectl = try #require(which("kubectl"))
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
@@ -92,30 +92,30 @@ extension KubeletEndToEndTests {
                                                 "-o", "jsonpath={.items[*].reason}"])
         for reason in ["Pulled", "Created", "Started"] { #expect(events.contains(reason), "\(events)") }
 
-        // Interactive: kubectl waits for the container to run and attaches to its stdin (kubectl's `-i`). The input
-        // stays open until the answer is back: kubectl debug's container has no stdinOnce, so the end of the client's
-        // input detaches it (as containerd's attach does) and output after that is not the client's any more.
+        // Interactive, as users run it: `kubectl debug -it` on a terminal (`script` gives it one). kubectl waits for the
+        // container to run and attaches to its terminal.
+        let command = [kubectl, "--kubeconfig", cluster.server.kubeconfig, "debug", "-it", "pod/debugged", "--image", shell,
+                       "-c", "shell", "--target=app", "--profile=general", "--", "sh"].joined(separator: " ")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: kubectl)
-        process.arguments = ["--kubeconfig", cluster.server.kubeconfig, "debug", "-i", "pod/debugged", "--image", shell,
-                             "-c", "shell", "--target=app", "--profile=general", "--", "sh"]
-        process.environment = ["HOME": cluster.runtime.root, "PATH": "/usr/bin:/bin"]
-        let input = Pipe(), output = try PeerOutput()
+        process.executableURL = URL(fileURLWithPath: try #require(which("script")))
+        process.arguments = ["-q", "-e", "-c", command, "/dev/null"]
+        process.environment = ["HOME": cluster.runtime.root, "PATH": "/usr/bin:/bin", "TERM": "xterm"]
+        let input = Pipe(), output = try CollectedOutput()
         process.standardInput = input
         process.standardOutput = output.handle
         process.standardError = output.handle
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !output.text.contains("pid1=sleep"), process.isRunning, ContinuousClock.now < deadline {
-            // Again until the shell answers: what is typed before kubectl has attached is nobody's.
-            input.fileHandleForWriting.write(Data("echo pid1=$(cat /proc/1/comm)\n".utf8))
+            // Again until the shell answers: typing before kubectl has attached may reach no one.
+            input.fileHandleForWriting.write(Data("echo pid1=$(cat /proc/1/comm)\r".utf8))
             try await Task.sleep(for: .milliseconds(500))
         }
         #expect(output.text.contains("pid1=sleep"), "\(output.text)")
-        input.fileHandleForWriting.write(Data("exit 3\n".utf8))
-        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        #expect(!process.isRunning, "kubectl debug -i did not end with its container: \(output.text)")
+        if process.isRunning { input.fileHandleForWriting.write(Data("exit 3\r".utf8)) }
+        while process.isRunning, ContinuousClock.now < deadline + .seconds(10) { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!process.isRunning, "kubectl debug -it did not end with its container: \(output.text)")
         let exited = try await cluster.waitForPod("debugged") {
             $0.status?.ephemeralContainerStatuses?.first { $0.name == "shell" }?.state?.terminated != nil
         }
@@ -138,7 +138,7 @@ extension KubeletEndToEndTests {
 }
 
 /// A file that collects a child process's output, readable while it runs.
-private final class PeerOutput: @unchecked Sendable {
+private final class CollectedOutput: @unchecked Sendable {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-debug-\(UUID().uuidString).out").path
     let handle: FileHandle
 
