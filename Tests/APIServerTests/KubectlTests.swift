@@ -274,6 +274,9 @@ import TestSupport
             let main = try status(await k.curl("PATCH", pods + "/target", body: body, contentType: type))
             #expect(main.code == 422 && main.message.hasPrefix(#"Pod "target" is invalid: spec: Forbidden: pod updates may not change fields other than"#), "\(main)")
         }
+        // Writes that leave them alone still go through: a label (PATCH) and a replace (PUT) of the pod as read.
+        _ = try await k.ok("label", "pod", "target", "debugged=yes")
+        _ = try await k.ok("replace", "-f", "-", stdin: try await k.ok("get", "pod", "target", "-o", "json"))
         // A static pod's mirror takes none.
         _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"mirror","annotations":{"kubernetes.io/config.mirror":"h"}},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"x"}]}}"#)
         let mirror = try status(await k.curl("PATCH", pods + "/mirror/ephemeralcontainers", body: #"{"spec":{"ephemeralContainers":[{"name":"d","image":"x"}]}}"#,
