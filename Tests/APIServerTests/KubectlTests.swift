@@ -292,18 +292,90 @@ import TestSupport
         #expect(stale.status != 0 && stale.stderr.contains("the object has been modified"), "\(stale)")
         let noNamespace = try await k.kubectl(["apply", "-n", "missing", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
         #expect(noNamespace.status != 0 && noNamespace.stderr.contains("namespaces \"missing\" not found"))
-        // A subresource the server does not serve: upstream's 404 with its details, which kubectl debug reads to tell
-        // a cluster without ephemeral containers from a missing pod (it panicked on a Status without details).
+        // A subresource the server does not serve: upstream's 404 with its details (kubectl debug reads them to tell a
+        // cluster without ephemeral containers from a missing pod, and panicked on a Status without details).
         let unknownSubresource = try await k.curl("GET", "/api/v1/namespaces/default/configmaps/versioned/gadget")
         #expect(unknownSubresource.code == 404 && unknownSubresource.body.contains(#""reason":"UnexpectedServerResponse""#), "\(unknownSubresource)")
-        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"target"},"spec":{"containers":[{"name":"c","image":"x"}]}}"#)
-        let debug = try await k.kubectl("debug", "pod/target", "--image=x", "--profile=general")
-        #expect(debug.status == 1 && !debug.stderr.contains("panic")
-                && debug.stderr.contains(#"error: ephemeral containers are disabled for this cluster (error from server: "the server could not find the requested resource")"#),
-                "\(debug)")
-        _ = try await k.ok("delete", "pod", "target", "--grace-period=0", "--force")
         // Only what was accepted (besides the root-CA publisher's kube-root-ca.crt, which every namespace has).
         let names = try await k.ok("get", "cm", "-o", "name").split(separator: "\n").filter { $0 != "configmap/kube-root-ca.crt" }
         #expect(names == ["configmap/versioned"], "\(names)")
+    }
+
+    /// `pods/ephemeralcontainers` as upstream serves it: kubectl debug's strategic merge patch adds a container, which
+    /// is then never removed or changed, with upstream's validation messages; the pod itself cannot touch them.
+    @Test func ephemeralContainersAreAddedButNeverRemovedOrChanged() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let pods = "/api/v1/namespaces/default/pods"
+        func status(_ response: (code: Int, body: String)) throws -> (code: Int, message: String, fields: [String]) {
+            let value = try JSONValue(parsing: Data(response.body.utf8))
+            return (response.code, value["message"]?.stringValue ?? "",
+                    value[path: ["details", "causes"]]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? [])
+        }
+        let created = try status(await k.curl("POST", pods, body: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"early"},"spec":{"containers":[{"name":"c","image":"x"}],"ephemeralContainers":[{"name":"d","image":"x"}]}}"#))
+        #expect(created.code == 422 && created.message == #"Pod "early" is invalid: spec.ephemeralContainers: Forbidden: cannot be set on create"#, "\(created)")
+        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"target"},"spec":{"volumes":[{"name":"v","emptyDir":{}}],"initContainers":[{"name":"i","image":"x"}],"containers":[{"name":"c","image":"x"}]}}"#)
+
+        // Discovery as upstream's, and kubectl debug (GET, then a strategic merge patch of the subresource).
+        let discovery = try JSONValue(parsing: Data(try await k.ok("get", "--raw", "/api/v1").utf8))
+        let listed = discovery["resources"]?.arrayValue?.first { $0["name"]?.stringValue == "pods/ephemeralcontainers" }
+        #expect(listed?["kind"] == "Pod" && listed?["verbs"] == ["get", "patch", "update"], "\(String(describing: listed))")
+        let debug = try await k.kubectl("debug", "pod/target", "--image=busybox:1.36", "-c", "dbg", "--target=c", "--profile=general", "--", "sleep", "1")
+        #expect(debug.status == 0 && debug.stdout.contains(#"Targeting container "c""#), "\(debug)")
+        let pod = try JSONValue(parsing: Data(try await k.ok("get", "pod", "target", "-o", "json").utf8))
+        let added = pod[path: ["spec", "ephemeralContainers"]]?.arrayValue?.first
+        #expect(added?["name"] == "dbg" && added?["targetContainerName"] == "c" && added?["command"] == ["sleep", "1"]
+                && added?["imagePullPolicy"] == "IfNotPresent" && added?["terminationMessagePolicy"] == "File"
+                && added?[path: ["securityContext", "capabilities", "add"]] == ["SYS_PTRACE"], "\(String(describing: added))")
+        let viaSubresource = try await k.curl("GET", pods + "/target/ephemeralcontainers")
+        #expect(viaSubresource.code == 200 && viaSubresource.body.contains(#""kind":"Pod""#) && viaSubresource.body.contains(#""name":"dbg""#))
+
+        // Removed or changed: 422 with upstream's messages (the trailing newline included).
+        let removed = try status(await k.curl("PATCH", pods + "/target/ephemeralcontainers", body: #"[{"op":"remove","path":"/spec/ephemeralContainers/0"}]"#,
+                                              contentType: "application/json-patch+json"))
+        #expect(removed.code == 422 && removed.message == "Pod \"target\" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers \"dbg\" may not be removed\n",
+                "\(removed)")
+        let changed = try status(await k.curl("PATCH", pods + "/target/ephemeralcontainers", body: #"[{"op":"replace","path":"/spec/ephemeralContainers/0/image","value":"busybox:1.37"}]"#,
+                                              contentType: "application/json-patch+json"))
+        #expect(changed.code == 422 && changed.message.hasPrefix("Pod \"target\" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers \"dbg\" may not be changed\n")
+                && changed.message.contains("busybox:1.37"), "\(changed)")
+
+        // Fields an ephemeral container may not have, a name taken by another container, a target that is not there.
+        let forbidden = try status(await k.curl("PATCH", pods + "/target/ephemeralcontainers", body: #"""
+            {"spec":{"ephemeralContainers":[{"name":"bad","image":"x","targetContainerName":"missing","ports":[{"containerPort":80}],
+             "resources":{"limits":{"cpu":"1"}},"restartPolicy":"Always","readinessProbe":{"exec":{"command":["true"]}},
+             "lifecycle":{"postStart":{"exec":{"command":["true"]}}},"volumeMounts":[{"name":"v","mountPath":"/v","subPath":"s"}]},
+             {"name":"i","image":"x"}]}}
+            """#, contentType: "application/strategic-merge-patch+json"))
+        // Upstream's strategic merge puts the patch's new items before those only the server has.
+        let bad = "spec.ephemeralContainers[0]"
+        #expect(forbidden.code == 422 && forbidden.fields == [bad + ".targetContainerName", bad + ".ports", bad + ".resources", bad + ".restartPolicy",
+                                                               bad + ".readinessProbe", bad + ".lifecycle", bad + ".volumeMounts[0].subPath",
+                                                               "spec.ephemeralContainers[1].name"], "\(forbidden)")
+        #expect(forbidden.message.contains(bad + ".ports: Forbidden: cannot be set for an Ephemeral Container")
+                && forbidden.message.contains(bad + #".targetContainerName: Not found: "missing""#)
+                && forbidden.message.contains(#"spec.ephemeralContainers[1].name: Duplicate value: "i""#), "\(forbidden)")
+
+        // A second one through PUT (the `update` verb), next to the first.
+        var replacement = try JSONValue(parsing: Data(try await k.ok("get", "pod", "target", "-o", "json").utf8))
+        let existing = replacement[path: ["spec", "ephemeralContainers"]]?.arrayValue ?? []
+        replacement["spec"]?["ephemeralContainers"] = .array(existing + [["name": "second", "image": "x"]])
+        let put = try await k.curl("PUT", pods + "/target/ephemeralcontainers", body: replacement.jsonString)
+        #expect(put.code == 200, "\(put)")
+        #expect(try await k.ok("get", "pod", "target", "-o", "jsonpath={.spec.ephemeralContainers[*].name}") == "dbg second")
+
+        // The pod itself may not add, change or drop them.
+        for (body, type) in [(#"[{"op":"remove","path":"/spec/ephemeralContainers"}]"#, "application/json-patch+json"),
+                             (#"{"spec":{"ephemeralContainers":[{"name":"third","image":"x"}]}}"#, "application/strategic-merge-patch+json")] {
+            let main = try status(await k.curl("PATCH", pods + "/target", body: body, contentType: type))
+            #expect(main.code == 422 && main.message.hasPrefix(#"Pod "target" is invalid: spec: Forbidden: pod updates may not change fields other than"#), "\(main)")
+        }
+        // Writes that leave them alone still go through: a label (PATCH) and a replace (PUT) of the pod as read.
+        _ = try await k.ok("label", "pod", "target", "debugged=yes")
+        _ = try await k.ok("replace", "-f", "-", stdin: try await k.ok("get", "pod", "target", "-o", "json"))
+        // A static pod's mirror takes none.
+        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"mirror","annotations":{"kubernetes.io/config.mirror":"h"}},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"x"}]}}"#)
+        let mirror = try status(await k.curl("PATCH", pods + "/mirror/ephemeralcontainers", body: #"{"spec":{"ephemeralContainers":[{"name":"d","image":"x"}]}}"#,
+                                             contentType: "application/strategic-merge-patch+json"))
+        #expect(mirror.code == 422 && mirror.message == #"Pod "mirror" is invalid: : Forbidden: static pods do not support ephemeral containers"#, "\(mirror)")
     }
 }

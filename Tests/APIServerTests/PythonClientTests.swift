@@ -16,6 +16,9 @@ import TestSupport
         v1.create_namespaced_pod("default", pod)
         pods = v1.list_namespaced_pod("default", label_selector="from=python")
         print("listed", [p.metadata.name for p in pods.items], pods.items[0].spec.restart_policy)
+        v1.patch_namespaced_pod_ephemeralcontainers("py", "default", {"spec": {"ephemeralContainers": [{"name": "dbg", "image": "busybox:1.36"}]}})
+        debugged = v1.read_namespaced_pod_ephemeralcontainers("py", "default")
+        print("ephemeral", [c.name for c in debugged.spec.ephemeral_containers], debugged.spec.ephemeral_containers[0].image_pull_policy)
         rv = pods.metadata.resource_version
         def change():
             v1.patch_namespaced_pod("py", "default", {"metadata": {"labels": {"step": "two"}}})
@@ -39,6 +42,7 @@ import TestSupport
         let result = try await runCommand(Self.python, ["-c", Self.script, server.kubeconfig], timeout: 60)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("listed ['py'] Always"), "\(result)")
+        #expect(result.stdout.contains("ephemeral ['dbg'] IfNotPresent"), "\(result)")
         #expect(result.stdout.contains("event MODIFIED py"), "\(result)")
         #expect(result.stdout.contains("event DELETED py"), "\(result)")
         #expect(result.stdout.contains("status 404"), "\(result)")

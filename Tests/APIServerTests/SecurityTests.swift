@@ -128,6 +128,10 @@ import TestSupport
             ("viewer", ["create", "configmaps"] + team, "no"), ("viewer", ["create", "pods", "--subresource=exec"] + team, "no"),
             ("reader", ["get", "configmaps"] + team, "yes"), ("reader", ["list", "configmaps"] + team, "no"),
             ("reader", ["get", "configmaps", "-n", "default"], "no"),
+            // kubectl debug's subresource is in none of the default roles, as upstream's.
+            ("root", ["patch", "pods", "--subresource=ephemeralcontainers"] + team, "yes"),
+            ("owner", ["patch", "pods", "--subresource=ephemeralcontainers"] + team, "no"),
+            ("editor", ["update", "pods", "--subresource=ephemeralcontainers"] + team, "no"),
         ]
         for (user, arguments, answer) in expectations {
             #expect(try await canI(user, arguments) == answer, "\(user): can-i \(arguments.joined(separator: " "))")
@@ -205,6 +209,11 @@ import TestSupport
         }
         await forbidden("can only access node lease with the same name as the requesting node") {
             _ = try await n1.create(Lease(metadata: ObjectMeta(name: "n2", namespace: "kube-node-lease")))
+        }
+        await forbidden(#"pods "on-n1" is forbidden: User "system:node:n1" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "default""#) {
+            _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge,
+                                   .object(["spec": .object(["ephemeralContainers": .array([.object(["name": "d", "image": "busybox"])])])]),
+                                   subresource: "ephemeralcontainers")
         }
         await forbidden("node \"n1\" can only create mirror pods") {
             _ = try await n1.create(pod("sneaky", node: "n1", secret: "theirs"))

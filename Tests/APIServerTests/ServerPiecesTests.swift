@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ClusterPKI
 import KubeAPI
+import Store
 import Testing
 @testable import APIServer
 
@@ -105,6 +106,25 @@ import Testing
         let renewed = try #require(kubelet.certificate)
         #expect(renewed != first && pki.ca.signed(renewed.certificatePEM))
         #expect(IssuedCertificate.subject(ofPEM: renewed.certificatePEM)?.commonName == "kube-apiserver-kubelet-client")
+    }
+
+    /// NodeRestriction keeps a kubelet to the pod subresources upstream's lets it write, whatever RBAC grants: an
+    /// ephemeral container added by a node is refused in upstream's words.
+    @Test func nodeRestrictionRefusesEphemeralContainersFromANode() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("noderestriction-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let restriction = NodeRestriction(store: try SQLiteStore(path: directory + "/store.db"))
+        let node = Identity(name: "system:node:n1", groups: ["system:nodes"])
+        func attributes(_ method: String, _ subresource: String) -> RequestAttributes {
+            RequestAttributes(APIRequest(method: method, path: "/api/v1/namespaces/default/pods/web/\(subresource)", query: [:], headers: [:], body: Data()))
+        }
+        for method in ["PATCH", "PUT"] {
+            let denied = await restriction.admit(node, attributes(method, "ephemeralcontainers"), body: Data())
+            #expect(denied?.code == 403 && denied?.message == #"pods "web" is forbidden: unexpected pod subresource "ephemeralcontainers", only 'status' and 'eviction' are allowed"#,
+                    "\(String(describing: denied))")
+        }
+        #expect(await restriction.admit(Identity(name: "admin", groups: ["system:masters"]), attributes("PATCH", "ephemeralcontainers"), body: Data()) == nil)
     }
 }
 

@@ -56,10 +56,13 @@ struct OpenAPIDocuments: Sendable {
     }
 
     private static func document(handlers: [any ResourceHandling]) throws -> JSONValue {
-        let kinds = handlers.compactMap { KubeKinds.kind(group: $0.info.group, version: $0.info.version, plural: $0.info.plural) }
+        let served = handlers.compactMap { handler in
+            KubeKinds.kind(group: handler.info.group, version: handler.info.version, plural: handler.info.plural).map { (kind: $0, subresources: handler.subresources) }
+        }
+        let kinds = served.map(\.kind)
         let schemas = try OpenAPISchemas.components(for: kinds)
         var paths: [String: JSONValue] = [:]
-        for kind in kinds {
+        for (kind, subresources) in served {
             let info = kind.resource
             let gvk: JSONValue = ["group": .string(info.group), "version": .string(info.version), "kind": .string(info.kind)]
             func operation(_ action: String, _ schema: String, params: [String]) -> JSONValue {
@@ -83,6 +86,15 @@ struct OpenAPIDocuments: Sendable {
                 "patch": operation("patch", object, params: writeParams + ["force"]),
                 "delete": operation("delete", object, params: ["gracePeriodSeconds", "propagationPolicy", "dryRun"]),
             ]
+            // Subresources that read and write the object itself (`status`, `pods/ephemeralcontainers`), as upstream
+            // documents them.
+            for sub in subresources where ["status", "ephemeralcontainers"].contains(sub) {
+                paths[collection + "/{name}/" + sub] = [
+                    "get": operation("get", object, params: []),
+                    "put": operation("put", object, params: writeParams),
+                    "patch": operation("patch", object, params: writeParams + ["force"]),
+                ]
+            }
         }
         return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.32.0"],
                 "paths": .object(paths), "components": ["schemas": .object(schemas)]]

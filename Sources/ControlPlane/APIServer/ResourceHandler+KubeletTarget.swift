@@ -17,7 +17,9 @@ extension ResourceHandler {
     func kubeletTarget(pod name: String, namespace: String?, container requested: String?) async throws -> KubeletTarget {
         let (object, _) = try await load(name: name, namespace: namespace)
         guard let pod = object as? Pod else { throw Status.methodNotSupported(info, verb: "get") }
-        let containers = (pod.spec?.containers ?? []).map(\.name) + (pod.spec?.initContainers ?? []).map(\.name)
+        // Every container in upstream's VisitContainers order: init, regular, ephemeral (`kubectl debug`'s).
+        let containers = (pod.spec?.initContainers ?? []).map(\.name) + (pod.spec?.containers ?? []).map(\.name)
+            + (pod.spec?.ephemeralContainers ?? []).map(\.name)
         let container: String
         if let requested, !requested.isEmpty {
             guard containers.contains(requested) else {
@@ -27,7 +29,7 @@ extension ResourceHandler {
         } else if let only = pod.spec?.containers.first, pod.spec?.containers.count == 1 {
             container = only.name
         } else {
-            throw Status(message: "a container name must be specified for pod \(name), choose one of: [\((pod.spec?.containers ?? []).map(\.name).joined(separator: " "))]",
+            throw Status(message: "a container name must be specified for pod \(name), choose one of: [\(containers.joined(separator: " "))]",
                          reason: "BadRequest", code: 400)
         }
         let authority = try await kubeletAuthority(of: pod) {

@@ -37,6 +37,8 @@ extension ResourceHandler {
         let requested = object
         if subresource == "status" {
             object = strategy.mergeStatus(object, into: old)
+        } else if let subresource {
+            object = strategy.mergeSubresource(subresource, object, into: old)
         }
         // Server-owned metadata is never taken from the client.
         object.metadata.name = old.metadata.name
@@ -59,7 +61,8 @@ extension ResourceHandler {
                 try await strategy.authorizeWrite(object, old: old, namespace: path.namespace ?? "", user: user, security: security)
             }
         }
-        try throwIfInvalid(MetadataValidation.validate(object.metadata) + strategy.validate(object, old: old), name: name)
+        let causes = subresource.map { strategy.validateSubresourceUpdate($0, object, old: old) } ?? strategy.validate(object, old: old)
+        try throwIfInvalid(MetadataValidation.validate(object.metadata) + causes, name: name)
         // The recorded value is the object as stored: printing it spares encoding the object again.
         let recorded = try manager.map { try $0.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
 

@@ -45,6 +45,12 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
                 return try await update(request, path: path, name: name, subresource: "status")
             case (let name?, "status", "PATCH") where strategy.hasStatus:
                 return try await patch(request, path: path, name: name, subresource: "status")
+            case (let name?, "ephemeralcontainers", "GET") where subresources.contains("ephemeralcontainers"):
+                return try await get(request, name: name, path: path)
+            case (let name?, "ephemeralcontainers", "PUT") where subresources.contains("ephemeralcontainers"):
+                return try await update(request, path: path, name: name, subresource: "ephemeralcontainers")
+            case (let name?, "ephemeralcontainers", "PATCH") where subresources.contains("ephemeralcontainers"):
+                return try await patch(request, path: path, name: name, subresource: "ephemeralcontainers")
             case (let name?, "scale", _) where strategy.scalable: return try await scale(request, path: path, name: name)
             case (let name?, "binding", "POST") where subresources.contains("binding"): return try await bind(request, path: path, name: name)
             case (let name?, "eviction", "POST") where subresources.contains("eviction"): return try await evict(request, path: path, name: name)

@@ -34,6 +34,12 @@ protocol ResourceStrategy<Object>: Sendable {
     func specChanged(_ object: Object, old: Object) -> Bool
     /// Applies a status-subresource write: everything but status comes from `old`.
     func mergeStatus(_ object: Object, into old: Object) -> Object
+    /// Applies a write through another subresource that updates part of the object (`pods/ephemeralcontainers`):
+    /// what that subresource may change comes from `object` (defaulted), everything else from `old`.
+    func mergeSubresource(_ subresource: String, _ object: Object, into old: Object) -> Object
+    /// Field errors of a write through `subresource` (upstream's per-subresource strategies' `ValidateUpdate`,
+    /// e.g. `ValidatePodEphemeralContainersUpdate`); by default the kind's own validation.
+    func validateSubresourceUpdate(_ subresource: String, _ object: Object, old: Object) -> [StatusCause]
     /// A main-resource write never changes status: it keeps `old`'s (none on create).
     func keepStatus(_ object: inout Object, from old: Object?)
     /// Refuses a deletion the kind does not allow (the built-in PriorityClasses).
@@ -72,6 +78,8 @@ extension ResourceStrategy {
         return a != b
     }
     func mergeStatus(_ object: Object, into old: Object) -> Object { object }
+    func mergeSubresource(_ subresource: String, _ object: Object, into old: Object) -> Object { object }
+    func validateSubresourceUpdate(_ subresource: String, _ object: Object, old: Object) -> [StatusCause] { validate(object, old: old) }
     func keepStatus(_ object: inout Object, from old: Object?) {}
     func validateDelete(_ object: Object) throws {}
     var defaultPropagationPolicy: String { "Background" }

@@ -12,7 +12,9 @@ struct ContainerConfigBuilder {
     let hostsFile: String?
     let memoryCapacity: Int64
 
-    func build(_ container: Container, attempt: UInt32) throws -> Runtime_V1_ContainerConfig {
+    /// `pidTarget`: the runtime ID of the container whose PID namespace an ephemeral container joins (its
+    /// `targetContainerName`), when the pod does not share one PID namespace anyway.
+    func build(_ container: Container, attempt: UInt32, pidTarget: String? = nil) throws -> Runtime_V1_ContainerConfig {
         var config = Runtime_V1_ContainerConfig()
         config.metadata.name = container.name
         config.metadata.attempt = attempt
@@ -33,7 +35,7 @@ struct ContainerConfigBuilder {
                               "io.kubernetes.container.terminationMessagePath": container.terminationMessagePath ?? "/dev/termination-log"]
         config.mounts = try mounts(container)
         config.linux.resources = resources(container)
-        config.linux.securityContext = securityContext(container)
+        config.linux.securityContext = securityContext(container, pidTarget: pidTarget)
         config.stdin = container.stdin ?? false
         config.stdinOnce = container.stdinOnce ?? false
         config.tty = container.tty ?? false
@@ -90,11 +92,17 @@ struct ContainerConfigBuilder {
         return resources
     }
 
-    private func securityContext(_ container: Container) -> Runtime_V1_LinuxContainerSecurityContext {
+    private func securityContext(_ container: Container, pidTarget: String?) -> Runtime_V1_LinuxContainerSecurityContext {
         var security = Runtime_V1_LinuxContainerSecurityContext()
         let podSecurity = pod.spec?.securityContext
         let own = container.securityContext
         security.namespaceOptions = SandboxConfigBuilder.namespaceOptions(pod)
+        // As upstream's generateLinuxContainerConfig: only a container that would get a PID namespace of its own joins
+        // the target's (a pod sharing one, or using the node's, keeps it).
+        if let pidTarget, security.namespaceOptions.pid == .container {
+            security.namespaceOptions.pid = .target
+            security.namespaceOptions.targetID = pidTarget
+        }
         security.privileged = own?.privileged ?? false
         if let user = own?.runAsUser ?? podSecurity?.runAsUser { security.runAsUser.value = user }
         if let group = own?.runAsGroup ?? podSecurity?.runAsGroup { security.runAsGroup.value = group }

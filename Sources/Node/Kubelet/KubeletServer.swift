@@ -110,7 +110,7 @@ struct KubeletServer: ServiceLifecycle.Service {
     /// Why a container without a log file has none, in upstream's words (kubelet `validateContainerLogStatus`): its
     /// waiting reason as the pod's status says it, a failing pull spelled out.
     static func waitingMessage(_ pod: Pod, container: String) -> String {
-        let statuses = (pod.status?.containerStatuses ?? []) + (pod.status?.initContainerStatuses ?? [])
+        let statuses = (pod.status?.containerStatuses ?? []) + (pod.status?.initContainerStatuses ?? []) + (pod.status?.ephemeralContainerStatuses ?? [])
         let reason = statuses.first { $0.name == container }?.state?.waiting?.reason ?? "ContainerCreating"
         let prefix = "container \"\(container)\" in pod \"\(pod.metadata.name ?? "")\" is waiting to start"
         switch reason {

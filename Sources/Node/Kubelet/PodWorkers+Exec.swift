@@ -42,7 +42,7 @@ extension PodWorkers {
     /// cannot change after start) and a terminal request drops stderr.
     func attachURL(namespace: String, name: String, container: String, options: ExecOptions) async throws -> String {
         let (running, pod) = try await runningContainer(namespace: namespace, name: name, container: container)
-        guard let spec = pod.spec?.containers.first(where: { $0.name == container }) else {
+        guard let spec = pod.spec?.anyContainer(named: container) else {
             throw StreamTargetError(description: "container \(container) not found in pod \(name)_\(namespace)")
         }
         var request = Runtime_V1_AttachRequest()

@@ -74,6 +74,14 @@ struct PodStatusBuilder {
         status.qosClass = QOSClass(pod).rawValue
         status.initContainerStatuses = initStatuses.isEmpty ? nil : initStatuses
         status.containerStatuses = appStatuses
+        // Never ready and without `started` (upstream's prober leaves them alone); no part of the phase or readiness.
+        let ephemeralStatuses = (pod.spec?.ephemeralContainers ?? []).map { ephemeral in
+            var status = containerStatus(of: ephemeral.common, initializing: !initialized)
+            status.ready = false
+            status.started = nil
+            return status
+        }
+        status.ephemeralContainerStatuses = ephemeralStatuses.isEmpty ? nil : ephemeralStatuses
         func condition(_ type: String, _ value: Bool, reason: String? = nil) -> PodCondition {
             PodCondition(type: type, status: value ? "True" : "False", lastTransitionTime: now, reason: value ? nil : reason)
         }

@@ -407,6 +407,13 @@ actor PodWorkers {
         let uid = pod.metadata.uid ?? ""
         let policy = pod.spec?.restartPolicy ?? "Always"
         var acted = false
+        // Ephemeral containers first, as upstream's SyncPod starts them: one that fails to start does not wait for a
+        // broken init container. Each starts once and is never restarted.
+        for ephemeral in pod.spec?.ephemeralContainers ?? [] where latest[ephemeral.name] == nil {
+            if Task.isCancelled { return acted }
+            await start(ephemeral.common, attempt: 0, pod: pod, sandbox: sandbox, ephemeral: ephemeral, latest: latest)
+            acted = true
+        }
         for container in pod.spec?.initContainers ?? [] {
             guard let status = latest[container.name] else {
                 await start(container, attempt: 0, pod: pod, sandbox: sandbox)
@@ -498,13 +505,17 @@ actor PodWorkers {
     }
 
     /// Pulls the image if the policy asks, creates and starts the container; failures become the
-    /// container's waiting reason.
-    private func start(_ container: Container, attempt: UInt32, pod: Pod, sandbox: SandboxState) async {
+    /// container's waiting reason. An `ephemeral` container (`kubectl debug`) joins the PID namespace of its target
+    /// container, which must be running (`latest` is what the runtime has of the pod), as upstream's kubelet asks the
+    /// runtime for with NamespaceMode TARGET.
+    private func start(_ container: Container, attempt: UInt32, pod: Pod, sandbox: SandboxState,
+                       ephemeral: EphemeralContainer? = nil, latest: [String: Runtime_V1_ContainerStatus] = [:]) async {
         let uid = pod.metadata.uid ?? ""
-        let fieldPath = "spec.containers{\(container.name)}"
-        let containerType = (pod.spec?.initContainers ?? []).contains { $0.name == container.name } ? "init_container" : "container"
+        let fieldPath = ephemeral == nil ? "spec.containers{\(container.name)}" : "spec.ephemeralContainers{\(container.name)}"
+        let containerType = ephemeral != nil ? "ephemeral_container"
+            : (pod.spec?.initContainers ?? []).contains { $0.name == container.name } ? "init_container" : "container"
         do {
-            try await ensureImage(container, pod: pod)
+            try await ensureImage(container, pod: pod, fieldPath: fieldPath)
         } catch let failure as WaitingReason {
             waiting[uid, default: [:]][container.name] = (failure.reason, failure.message)
             return
@@ -517,6 +528,13 @@ actor PodWorkers {
         let createKey = "\(uid)/\(container.name)/create"
         if createRetry.isBackingOff(createKey) { return }
         do {
+            var pidTarget: String?
+            if let target = ephemeral?.targetContainerName, !target.isEmpty {
+                guard let running = latest[target], running.state == .containerRunning else {
+                    throw ContainerConfigError(message: "unable to find target container \(target)")
+                }
+                pidTarget = running.id
+            }
             let volumePaths = try await volumes.setUp(pod)
             let services = try await objects.services(namespace: pod.metadata.namespace ?? "default",
                                                       serviceLinks: pod.spec?.enableServiceLinks ?? true)
@@ -525,7 +543,7 @@ actor PodWorkers {
                                                             nodeCapacity: volumes.nodeCapacity).resolve(container)
             let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
             let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumePaths: volumePaths, hostsFile: hostsFile,
-                                                    memoryCapacity: memoryCapacity).build(container, attempt: attempt)
+                                                    memoryCapacity: memoryCapacity).build(container, attempt: attempt, pidTarget: pidTarget)
             var create = Runtime_V1_CreateContainerRequest()
             create.podSandboxID = sandbox.id
             create.config = config
@@ -567,12 +585,11 @@ actor PodWorkers {
 
     /// imagePullPolicy: Always (the default for `:latest` or no tag), IfNotPresent, Never; failed pulls
     /// back off (ErrImagePull, then ImagePullBackOff while waiting).
-    private func ensureImage(_ container: Container, pod: Pod) async throws {
+    private func ensureImage(_ container: Container, pod: Pod, fieldPath: String) async throws {
         let image = container.image ?? ""
         let lastComponent = image.split(separator: "/").last ?? ""
         let defaultPolicy = image.contains("@") || (lastComponent.contains(":") && !image.hasSuffix(":latest")) ? "IfNotPresent" : "Always"
         let policy = container.imagePullPolicy ?? defaultPolicy
-        let fieldPath = "spec.containers{\(container.name)}"
         if policy != "Always" {
             var status = Runtime_V1_ImageStatusRequest()
             status.image.image = image
@@ -713,7 +730,8 @@ actor PodWorkers {
         request.filter.state.state = .containerRunning
         let running = (try? await connection.runtime.listContainers(request, options: RuntimeConnection.options()))
             .map { Set($0.containers.map(\.metadata.name)) }
-        for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? [])] {
+        for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? []),
+                                    ("ephemeralContainers", (pod.spec?.ephemeralContainers ?? []).map(\.common))] {
             for container in containers where running?.contains(container.name) ?? (field == "containers") {
                 events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.\(field){\(container.name)}")
             }

@@ -29,6 +29,9 @@ struct ContainerSpecBuilder {
         var ipc: String?
         var uts: String?
         var pid: String?
+        /// The PID namespace of the container a `NamespaceMode` TARGET container joins (an ephemeral container's
+        /// target), `/proc/<its pid>/ns/pid`.
+        var target: String?
     }
 
     func build() throws -> RuntimeSpec {
@@ -116,6 +119,11 @@ struct ContainerSpecBuilder {
                 throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) does not share its PID namespace (its NamespaceOption.pid is not POD)")
             }
             namespaces.append(.init(type: "pid", path: pid))
+        case .target:
+            guard let target = shared.target else {
+                throw RuntimeError.invalidArgument("NamespaceOption.pid is TARGET but no target container's PID namespace was resolved")
+            }
+            namespaces.append(.init(type: "pid", path: target))
         default: namespaces.append(.init(type: "pid"))
         }
         return namespaces

@@ -19,6 +19,11 @@ extension ContainerRuntime {
         }
         guard !config.metadata.name.isEmpty else { throw RuntimeError.invalidArgument("container config must include metadata with a name") }
         guard !config.image.image.isEmpty else { throw RuntimeError.invalidArgument("container config must name an image") }
+        var shared = try sharedNamespaces(of: sandbox)
+        let namespaceOptions = config.linux.securityContext.namespaceOptions
+        if namespaceOptions.pid == .target {
+            shared.target = try targetPIDNamespace(namespaceOptions.targetID, sandboxID: sandbox.id)
+        }
         let name = ContainerRecord.reservedName(config.metadata, sandbox: sandbox.metadata)
         if let holder = reservedNames[name] {
             throw RuntimeError(.alreadyExists, "failed to reserve container name \"\(name)\": name \"\(name)\" is reserved for \"\(holder)\"")
@@ -31,7 +36,7 @@ extension ContainerRuntime {
             let image = try await resolveImage(config.image.image)
             let builder = ContainerSpecBuilder(
                 config: config, sandbox: sandbox, sandboxDirectory: sandboxDirectory(sandbox.id), image: image.config,
-                rootfs: bundle + "/rootfs", shared: try sharedNamespaces(of: sandbox), oomScore: oomScore)
+                rootfs: bundle + "/rootfs", shared: shared, oomScore: oomScore)
             let logPath = Self.logPath(directory: sandboxConfig.logDirectory.isEmpty ? sandbox.sandboxConfig.logDirectory : sandboxConfig.logDirectory,
                                        file: config.logPath)
             let record = ContainerRecord(
@@ -85,6 +90,33 @@ extension ContainerRuntime {
             throw RuntimeError(.failedPrecondition, "sandbox \(sandbox.id) has no running infra container")
         }
         return .init(ipc: "/proc/\(pid)/ns/ipc", uts: "/proc/\(pid)/ns/uts", pid: "/proc/\(pid)/ns/pid")
+    }
+
+    /// The PID namespace a `NamespaceMode` TARGET container joins: that of container `targetID`, which must be in
+    /// the same sandbox and running (containerd's validateTargetContainer, with its messages).
+    func targetPIDNamespace(_ targetID: String, sandboxID: String) throws -> String {
+        guard let target = try? container(targetID) else {
+            throw RuntimeError(.notFound, "invalid target container: container \"\(targetID)\" does not exist")
+        }
+        guard target.sandboxID == sandboxID else {
+            throw RuntimeError(.failedPrecondition,
+                               "invalid target container: container \"\(targetID)\" (sandbox \(target.sandboxID)) does not belong to sandbox \(sandboxID)")
+        }
+        let state = state(of: target)
+        guard state == .containerRunning, let pid = pid(ofBundle: containerDirectory(target.id)) else {
+            throw RuntimeError(.failedPrecondition, "invalid target container: container \"\(targetID)\" is not running - in state \(Self.stateName(state))")
+        }
+        return "/proc/\(pid)/ns/pid"
+    }
+
+    /// A container state as CRI's enum names it (`CONTAINER_EXITED`), as containerd prints it.
+    static func stateName(_ state: Runtime_V1_ContainerState) -> String {
+        switch state {
+        case .containerCreated: "CONTAINER_CREATED"
+        case .containerRunning: "CONTAINER_RUNNING"
+        case .containerExited: "CONTAINER_EXITED"
+        default: "CONTAINER_UNKNOWN"
+        }
     }
 
     /// A duration in milliseconds with one decimal, for logs.

@@ -91,6 +91,9 @@ struct NodeRestriction: Sendable {
             if a.verb == "create", target.isEmpty { target = (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" }
             if target != node { return forbidden(a, "node \"\(node)\" is not allowed to modify node \"\(target)\"") }
         case "pods":
+            if !["", "status", "eviction"].contains(a.subresource) {
+                return forbidden(a, "unexpected pod subresource \"\(a.subresource)\", only 'status' and 'eviction' are allowed")
+            }
             switch (a.verb, a.subresource) {
             case ("create", ""):
                 let pod = try? JSONValue(parsing: body)

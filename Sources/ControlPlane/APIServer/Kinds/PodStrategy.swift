@@ -5,7 +5,7 @@ import KubeAPI
 /// validation of containers, the status subresource, and the `kubectl get pods` columns.
 struct PodStrategy: ResourceStrategy {
     typealias Object = Pod
-    var extraSubresources: [String] { ["attach", "binding", "eviction", "exec", "log", "portforward"] }
+    var extraSubresources: [String] { ["attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward"] }
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         if let priorities = context.priorities { try await priorities.admit(&pod) }
@@ -27,10 +27,24 @@ struct PodStrategy: ResourceStrategy {
 
 
     func validate(_ pod: Pod, old: Pod?) -> [StatusCause] {
-        var causes: [StatusCause] = []
         guard let spec = pod.spec else {
             return [StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.containers")]
         }
+        var causes = Self.validateSpec(spec)
+        // Upstream's ValidatePodCreate: only the ephemeralcontainers subresource adds them.
+        if old == nil, !(spec.ephemeralContainers ?? []).isEmpty {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: cannot be set on create", field: "spec.ephemeralContainers"))
+        }
+        if let old, let oldSpec = old.spec, PodDefaults.mutableView(spec) != PodDefaults.mutableView(oldSpec) {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)", field: "spec"))
+        }
+        return causes
+    }
+
+    /// What upstream's validatePodSpec checks here: containers, init containers and ephemeral containers (names unique
+    /// across all three), images, pull and restart policies.
+    static func validateSpec(_ spec: PodSpec) -> [StatusCause] {
+        var causes: [StatusCause] = []
         if spec.containers.isEmpty {
             causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.containers"))
         }
@@ -56,10 +70,22 @@ struct PodStrategy: ResourceStrategy {
         if let policy = spec.restartPolicy, !["Always", "OnFailure", "Never"].contains(policy) {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\", \"OnFailure\", \"Never\"", field: "spec.restartPolicy"))
         }
-        if let old, let oldSpec = old.spec, PodDefaults.mutableView(spec) != PodDefaults.mutableView(oldSpec) {
-            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)", field: "spec"))
-        }
+        causes += EphemeralContainerValidation.validate(spec)
         return causes
+    }
+
+    /// `pods/ephemeralcontainers` takes only `spec.ephemeralContainers` (defaulted) from the request.
+    func mergeSubresource(_ subresource: String, _ pod: Pod, into old: Pod) -> Pod {
+        guard subresource == "ephemeralcontainers" else { return pod }
+        var merged = old
+        merged.spec?.ephemeralContainers = pod.spec?.ephemeralContainers?.map(PodDefaults.defaulted)
+        if merged.spec?.ephemeralContainers?.isEmpty == true { merged.spec?.ephemeralContainers = nil }
+        return merged
+    }
+
+    func validateSubresourceUpdate(_ subresource: String, _ pod: Pod, old: Pod) -> [StatusCause] {
+        guard subresource == "ephemeralcontainers" else { return validate(pod, old: old) }
+        return EphemeralContainerValidation.validateUpdate(pod, old: old)
     }
 
     /// The DefaultTolerationSeconds admission plugin: a pod that does not already tolerate the not-ready or the
@@ -94,6 +120,7 @@ enum PodDefaults {
         if spec.securityContext == nil { spec.securityContext = PodSecurityContext() }
         spec.containers = spec.containers.map(defaulted)
         spec.initContainers = spec.initContainers?.map(defaulted)
+        spec.ephemeralContainers = spec.ephemeralContainers?.map(defaulted)
     }
 
     /// What upstream fills in for pods only, never for pod templates: SetDefaults_Pod plus the ServiceAccount
@@ -120,6 +147,17 @@ enum PodDefaults {
         c.livenessProbe = c.livenessProbe.map(defaulted)
         c.readinessProbe = c.readinessProbe.map(defaulted)
         c.startupProbe = c.startupProbe.map(defaulted)
+        return c
+    }
+
+    /// Upstream's SetDefaults_EphemeralContainer: the Container defaults (pull policy, termination message, empty
+    /// resources), since ports and probes are refused anyway.
+    static func defaulted(_ container: EphemeralContainer) -> EphemeralContainer {
+        var c = container
+        if (c.imagePullPolicy ?? "").isEmpty { c.imagePullPolicy = pullPolicy(for: c.image ?? "") }
+        if (c.terminationMessagePath ?? "").isEmpty { c.terminationMessagePath = "/dev/termination-log" }
+        if (c.terminationMessagePolicy ?? "").isEmpty { c.terminationMessagePolicy = "File" }
+        if c.resources == nil { c.resources = ResourceRequirements() }
         return c
     }
 
