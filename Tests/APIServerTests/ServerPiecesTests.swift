@@ -149,4 +149,17 @@ import Testing
         #expect(cache.values(key: "/k", revision: 3)?.labels == ["app": "c"])
         #expect(cache.count == 2)
     }
+
+    @Test func writesAreRememberedOnlyWhileAWatchWithASelectorIsOpen() {
+        let cache = SelectionCache(capacity: 4)
+        #expect(!cache.isWatched)
+        cache.watchStarted()
+        cache.watchStarted()
+        cache.remember(SelectedValues(Self.configMap("a")), key: "/k", revision: 1)
+        cache.watchEnded()
+        #expect(cache.isWatched && cache.count == 1)
+        // The last selecting watch to close forgets everything.
+        cache.watchEnded()
+        #expect(!cache.isWatched && cache.count == 0 && cache.values(key: "/k", revision: 1) == nil)
+    }
 }

@@ -61,7 +61,7 @@ extension ResourceHandler {
         do {
             let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
             let revision = try await core.store.create(key: key, value: stored, ttl: strategy.timeToLive(object))
-            selections.remember(SelectedValues(object), key: key, revision: revision)
+            if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
             return .json(StoredObject.withResourceVersion(stored, revision), status: 201)
         } catch {
             await strategy.afterDelete(object, context: core.admission)

@@ -86,7 +86,7 @@ extension ResourceHandler {
         let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
         // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
         let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
-        selections.remember(SelectedValues(object), key: key, revision: revision)
+        if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
         return .json(StoredObject.withResourceVersion(stored, revision))
     }
 

@@ -52,6 +52,8 @@ extension ResourceHandler {
             return APIResponse(body: .stream(AsyncStream { c in c.yield(line); c.finish() }))
         }
         let handler = self
+        let selecting = !filter.isEverything
+        if selecting { selections.watchStarted() }
         let (output, continuation) = AsyncStream<Data>.makeStream(bufferingPolicy: .unbounded)
         let pump = Task {
             for kv in initial {
@@ -82,6 +84,7 @@ extension ResourceHandler {
         continuation.onTermination = { _ in
             pump.cancel()
             ticker.cancel()
+            if selecting { handler.selections.watchEnded() }
         }
         return APIResponse(headers: [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: .stream(output))
     }

@@ -19,6 +19,8 @@ struct SelectedValues: Sendable {
 /// watches pods with a `spec.nodeName` selector: 18 % of the server's CPU on a three-node lab starting pods). A
 /// version is identified by its key and modification revision, so what one watcher (or the write that stored it)
 /// derived serves every other. Bounded: the oldest versions are forgotten first; a watcher far behind decodes again.
+/// Writes remember their versions only while the kind has watches with selectors, so a kind nobody watches that way
+/// (Events, Leases) keeps nothing.
 final class SelectionCache: Sendable {
     private struct Version: Hashable {
         let key: String
@@ -34,10 +36,27 @@ final class SelectionCache: Sendable {
 
     let capacity: Int
     private let state: Mutex<State>
+    private let selectingWatches = Atomic<Int>(0)
 
     init(capacity: Int = 2048) {
         self.capacity = max(1, capacity)
         state = Mutex(State(order: Array(repeating: nil, count: max(1, capacity))))
+    }
+
+    /// Whether any watch with a selector is open on the kind (writes then remember their versions).
+    var isWatched: Bool { selectingWatches.load(ordering: .relaxed) > 0 }
+
+    /// A watch with a selector opened; `watchEnded()` when it closes.
+    func watchStarted() { selectingWatches.add(1, ordering: .relaxed) }
+
+    /// A watch with a selector closed; the last one to close empties the cache.
+    func watchEnded() {
+        guard selectingWatches.subtract(1, ordering: .relaxed).newValue == 0 else { return }
+        state.withLock { state in
+            state.values.removeAll()
+            state.order = Array(repeating: nil, count: capacity)
+            state.next = 0
+        }
     }
 
     /// The values of the version of `key` stored at `revision`, if known.
