@@ -197,6 +197,15 @@ struct KubeletEndToEndTests {
         #expect(running.status?.podIP?.isEmpty == false)
         #expect(running.status?.qosClass == "BestEffort")
         #expect(running.status?.initContainerStatuses?.first?.state?.terminated?.exitCode == 0)
+        // The init container's events name its place in the spec as upstream's kubelet does.
+        var initEvents = ""
+        for _ in 0..<50 {
+            initEvents = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=app,involvedObject.fieldPath=spec.initContainers{prepare}",
+                                                    "-o", "custom-columns=REASON:.reason", "--no-headers"])
+            if initEvents.contains("Started") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(initEvents.contains("Created") && initEvents.contains("Started"), "\(initEvents)")
         let main = try #require(Self.container(running, "main"))
         #expect(main.restartCount == 0)
         #expect(main.containerID?.hasPrefix("swiftlet://") == true)

@@ -511,9 +511,11 @@ actor PodWorkers {
     private func start(_ container: Container, attempt: UInt32, pod: Pod, sandbox: SandboxState,
                        ephemeral: EphemeralContainer? = nil, latest: [String: Runtime_V1_ContainerStatus] = [:]) async {
         let uid = pod.metadata.uid ?? ""
-        let fieldPath = ephemeral == nil ? "spec.containers{\(container.name)}" : "spec.ephemeralContainers{\(container.name)}"
-        let containerType = ephemeral != nil ? "ephemeral_container"
-            : (pod.spec?.initContainers ?? []).contains { $0.name == container.name } ? "init_container" : "container"
+        // The container's place in the spec, as upstream's GenerateContainerRef names it for Events.
+        let isInit = ephemeral == nil && (pod.spec?.initContainers ?? []).contains { $0.name == container.name }
+        let field = ephemeral != nil ? "ephemeralContainers" : isInit ? "initContainers" : "containers"
+        let fieldPath = "spec.\(field){\(container.name)}"
+        let containerType = ephemeral != nil ? "ephemeral_container" : isInit ? "init_container" : "container"
         do {
             try await ensureImage(container, pod: pod, fieldPath: fieldPath)
         } catch let failure as WaitingReason {
