@@ -7,6 +7,7 @@ import PackageDescription
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)),
 ]
 /// The modules a CNI plugin process runs, in release builds: a concrete generic type (each `KeyedDecodingContainer`
 /// over a type's `CodingKeys`, a `Set<UInt8>`) is instantiated through its metadata accessor, handed the conformances
