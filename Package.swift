@@ -4,9 +4,13 @@
 
 import PackageDescription
 
+/// Every Swiftlet module: Swift 6 with the upcoming features the code keeps to; in release builds each function in
+/// its own section, so lld can lay functions out by `symbolOrdering` (one `.text` per object file would let it move
+/// only whole files) and `--gc-sections` drops the ones nothing calls.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)),
 ]
 /// The modules a CNI plugin process runs, in release builds: a concrete generic type (each `KeyedDecodingContainer`
 /// over a type's `CodingKeys`, a `Set<UInt8>`) is instantiated through its metadata accessor, handed the conformances
@@ -56,9 +60,11 @@ let symbolOrdering = Context.packageDirectory + "/Sources/Commands/swiftlet/symb
 /// by fault-around, and relocates none of their symbols), with lld packing the relative relocations (RELR; glibc ≥
 /// 2.36), so start-up neither reads 2.7 MB of relocation records nor keeps them resident; no symbol table exported
 /// for dlsym (`-static-stdlib` asks for one: 4 MB read at start-up); dead sections dropped; the daemons' code laid
-/// out together (`symbolOrdering`). The libraries Foundation's static archive needs are named as for the plugins.
+/// out together (`symbolOrdering`); libstdc++ and the unwinder linked statically as for the plugins (`cni/link`), so
+/// their functions the daemons call are laid out with the rest instead of a 2 MiB library mapped by fault-around.
+/// The libraries Foundation's static archive needs are named as for the plugins.
 /// See README "Node memory".
-let daemonLinking: [String] = ["-use-ld=lld", "-static-stdlib"] + leanLinking + [
+let daemonLinking: [String] = ["-use-ld=lld", "-static-stdlib", "-Xclang-linker", "-L\(Context.packageDirectory)/cni/link"] + leanLinking + [
     "-Xlinker", "--symbol-ordering-file=" + symbolOrdering, "-Xlinker", "--no-warn-symbol-ordering",
 ]
 let daemonLinkerSettings: [LinkerSetting] = [.unsafeFlags(daemonLinking, .when(configuration: .release))] + [
