@@ -91,6 +91,15 @@ struct DeploymentControllerTests {
             #expect(d.status?.availableReplicas == 3 && d.status?.updatedReplicas == 3 && d.status?.readyReplicas == 3)
             #expect(d.status?.conditions?.first { $0.type == "Available" }?.status == "True")
             #expect(d.status?.conditions?.first { $0.type == "Progressing" }?.reason == "NewReplicaSetAvailable")
+            // The Deployment's Event and the ReplicaSet's, as `kubectl describe` shows them upstream.
+            try await eventually("ScalingReplicaSet and SuccessfulCreate events") {
+                let scaling = try await h.events(about: "Deployment", "web")
+                let creates = try await h.events(about: "ReplicaSet", "web-\(hash)")
+                return scaling == ["Normal/ScalingReplicaSet: Scaled up replica set web-\(hash) to 3"]
+                    && creates.count { $0.hasPrefix("Normal/SuccessfulCreate: Created pod: web-\(hash)-") } == 3
+            }
+            let describe = try await h.kubectl("describe", "deployment", "web")
+            #expect(describe.stdout.contains("ScalingReplicaSet") && describe.stdout.contains("Scaled up replica set web-\(hash) to 3"), "\(describe)")
         }
     }
 
@@ -120,6 +129,17 @@ struct DeploymentControllerTests {
             #expect(second.metadata.annotations?["deployment.kubernetes.io/revision"] == "2")
             #expect(second.spec?.replicas == 4)
             #expect(sets.first { $0.metadata.uid == first.metadata.uid }?.spec?.replicas == 0)
+            // Every step of the rollout is a ScalingReplicaSet Event: the new set created with one pod (maxSurge),
+            // then up to 4 and the old one down to 0 in steps ("to N from M", upstream's wording).
+            try await eventually("the rollout's ScalingReplicaSet events") {
+                let events = try await h.events(about: "Deployment", "roll")
+                let up = events.filter { $0.hasPrefix("Normal/ScalingReplicaSet: Scaled up replica set \(second.metadata.name ?? "") ") }
+                let down = events.filter { $0.hasPrefix("Normal/ScalingReplicaSet: Scaled down replica set \(first.metadata.name ?? "") ") }
+                // Events within one second have no order, so each step is looked for on its own.
+                return up.contains("Normal/ScalingReplicaSet: Scaled up replica set \(second.metadata.name ?? "") to 1")
+                    && up.contains { $0.firstMatch(of: #/ to 4 from [1-3]$/#) != nil }
+                    && down.contains { $0.firstMatch(of: #/ to [0-3] from 4$/#) != nil } && down.contains { $0.firstMatch(of: #/ to 0 from [1-4]$/#) != nil }
+            }
             #expect(try await h.pods("app=roll").allSatisfy { $0.spec?.containers.first?.image == "nginx:1.26" })
 
             // Undo: kubectl copies revision 1's template back; that ReplicaSet becomes revision 3.

@@ -27,6 +27,11 @@ struct ReplicaSetControllerTests {
             #expect(pods.contains { $0.metadata.uid == orphan.metadata.uid })
             let created = pods.filter { $0.metadata.name != "orphan" }
             #expect(created.allSatisfy { ($0.metadata.name ?? "").wholeMatch(of: /web-[a-z0-9]{5}/) != nil })
+            // Upstream's pod-control Events on the ReplicaSet: one per pod created (the adopted orphan was not).
+            try await eventually("SuccessfulCreate events") {
+                let events = try await h.events(about: "ReplicaSet", "web")
+                return Set(events) == Set(created.map { "Normal/SuccessfulCreate: Created pod: \($0.metadata.name ?? "")" }) && events.count == 2
+            }
 
             // Ready pods show in the status.
             for pod in pods { try await h.markReady(pod) }
@@ -47,9 +52,14 @@ struct ReplicaSetControllerTests {
             }
 
             // Scale down: not-ready pods go before ready ones.
+            let beforeScaleDown = try await h.pods("app=rs")
             _ = try await h.client.patch(ReplicaSet.self, name: "web", namespace: "default", patchType: .merge, ["spec": ["replicas": 2]])
             try await eventually("2 pods") { try await h.pods("app=rs").count == 2 }
             let remaining = try await h.pods("app=rs")
+            let deleted = try #require(beforeScaleDown.first { pod in !remaining.contains { $0.metadata.uid == pod.metadata.uid } })
+            try await eventually("SuccessfulDelete event") {
+                try await h.events(about: "ReplicaSet", "web").contains("Normal/SuccessfulDelete: Deleted pod: \(deleted.metadata.name ?? "")")
+            }
             #expect(remaining.allSatisfy { $0.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true })
             try await eventually("observedGeneration 2") {
                 let status = try await h.client.get(ReplicaSet.self, name: "web", namespace: "default").status

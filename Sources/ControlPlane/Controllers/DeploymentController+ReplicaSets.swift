@@ -44,7 +44,9 @@ extension DeploymentController {
     }
 
     /// Creates `<deployment>-<hash>` with the template, the hash label and the next revision; a name taken by a
-    /// different template bumps `status.collisionCount` so the next sync hashes differently.
+    /// different template bumps `status.collisionCount` so the next sync hashes differently. The Deployment's Events
+    /// say so as upstream's do: `ScalingReplicaSet` when it starts with replicas, `ReplicaSetCreateError` (and
+    /// Progressing False with a progress deadline) when the create fails.
     private func createNewReplicaSet(_ d: inout Deployment, old: [ReplicaSet], revision: Int) async throws -> ReplicaSet {
         guard var template = d.spec?.template else {
             throw ControllerError.invalidObject(key: d.metadata.name ?? "", reason: "no pod template")
@@ -77,10 +79,21 @@ extension DeploymentController {
             try await writeStatus(&d, status)
             throw ControllerError.retryLater(key: d.metadata.name ?? "", reason: "hash collision on \(rs.metadata.name ?? ""); collisionCount is now \(status.collisionCount ?? 0)")
         } catch {
+            let message = "Failed to create new replica set \"\(rs.metadata.name ?? "")\": \(error)"
+            if d.hasProgressDeadline {
+                var status = d.status ?? DeploymentStatus()
+                setCondition(&status, DeploymentCondition(type: "Progressing", status: "False", reason: "ReplicaSetCreateError", message: message))
+                // The create failure is what the sync reports; a status write that fails too adds nothing to it.
+                try? await writeStatus(&d, status)
+            }
+            events.record(d, "Warning", reason: "ReplicaSetCreateError", message: message)
             throw ControllerError.api(error)
         }
         logger.info("created replica set", metadata: ["deployment": "\(d.metadata.name ?? "")", "replicaset": "\(created.metadata.name ?? "")",
                                                        "replicas": "\(replicas)", "revision": "\(revision)"])
+        if replicas > 0 {
+            events.record(d, reason: "ScalingReplicaSet", message: "Scaled up replica set \(created.metadata.name ?? "") to \(replicas)")
+        }
         if d.hasProgressDeadline {
             setCondition(&d, DeploymentCondition(type: "Progressing", status: "True", reason: "NewReplicaSetCreated",
                                                  message: "Created new replica set \"\(created.metadata.name ?? "")\""))
@@ -140,7 +153,7 @@ extension DeploymentController {
     }
 
     /// Sets `spec.replicas` (and the replicas annotations) of a ReplicaSet; returns the stored ReplicaSet and
-    /// whether its size changed.
+    /// whether its size changed, which the Deployment's `ScalingReplicaSet` Event records in upstream's words.
     @discardableResult
     func scaleReplicaSet(_ rs: ReplicaSet, to replicas: Int, for d: Deployment) async throws -> (ReplicaSet, scaled: Bool) {
         var copy = rs
@@ -152,6 +165,8 @@ extension DeploymentController {
         if sizeChanged {
             logger.info("scaled replica set", metadata: ["deployment": "\(d.metadata.name ?? "")", "replicaset": "\(rs.metadata.name ?? "")",
                                                           "from": "\(rs.specReplicas)", "to": "\(replicas)"])
+            events.record(d, reason: "ScalingReplicaSet", message: "Scaled \(replicas > rs.specReplicas ? "up" : "down") replica set "
+                              + "\(rs.metadata.name ?? "") to \(replicas) from \(rs.specReplicas)")
         }
         return (stored, sizeChanged)
     }

@@ -21,6 +21,7 @@ public struct DeploymentController: Controller {
     let replicaSets: Informer<ReplicaSet>
     let pods: Informer<Pod>
     let queue: WorkQueue
+    let events: EventRecorder
     let logger: Logger
     let metrics: ControllerMetrics
 
@@ -31,6 +32,7 @@ public struct DeploymentController: Controller {
         replicaSets = context.informers.informer(ReplicaSet.self)
         pods = context.informers.informer(Pod.self)
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
         queue = WorkQueue(name: "deployment", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         deployments.addHandler(.enqueueing(into: queue))

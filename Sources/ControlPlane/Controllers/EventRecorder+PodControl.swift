@@ -2,7 +2,7 @@ import Foundation
 import KubeAPI
 import KubeClient
 
-/// The events upstream's pod control records for the object that owns the pods (DaemonSet, Job).
+/// The events upstream's pod control records for the object that owns the pods (ReplicaSet, DaemonSet, Job).
 extension EventRecorder {
     /// Upstream's pod-control events for a pod created for `owner`, or the error that prevented it.
     func podCreated<K: KubeObject>(by owner: K, pod: Pod?, error: (any Error)?) {

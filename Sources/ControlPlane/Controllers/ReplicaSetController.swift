@@ -20,6 +20,7 @@ public struct ReplicaSetController: Controller {
     let pods: Informer<Pod>
     let queue: WorkQueue
     let expectations = Expectations()
+    let events: EventRecorder
     let logger: Logger
     let metrics: ControllerMetrics
 
@@ -29,6 +30,7 @@ public struct ReplicaSetController: Controller {
         replicaSets = context.informers.informer(ReplicaSet.self)
         pods = context.informers.informer(Pod.self)
         logger = context.logger(for: Self.controllerName)
+        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
         queue = WorkQueue(name: "replicaset", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         let (queue, expectations) = (queue, expectations)
@@ -161,12 +163,16 @@ public struct ReplicaSetController: Controller {
             let victims = Self.podsToDelete(owned, count: min(diff, Self.burstReplicas))
             expectations.expectDeletions(key, podKeys: victims.map(\.key))
             logger.debug("deleting pods", metadata: ["replicaset": "\(key)", "count": "\(victims.count)"])
-            let failures = await PodDeletion.delete(victims, client: client, expectations: expectations, key: key)
+            let events = events
+            let failures = await PodDeletion.delete(victims, client: client, expectations: expectations, key: key) { pod, error in
+                events.podDeleted(by: rs, pod: pod, error: error)
+            }
             if let first = failures.first { throw ControllerError.partialFailure(key: key, failed: failures.count, first: first) }
         }
     }
 
-    /// A pod of the ReplicaSet's template, named `<rs>-<5 random chars>` by the server.
+    /// A pod of the ReplicaSet's template, named `<rs>-<5 random chars>` by the server; the ReplicaSet's Event
+    /// says which (`SuccessfulCreate`) or why not (`FailedCreate`, unless the namespace is terminating).
     func createPod(for rs: ReplicaSet) async throws {
         let template = rs.spec?.template
         var meta = ObjectMeta(generateName: "\(rs.metadata.name ?? "")-", namespace: rs.metadata.namespace,
@@ -174,8 +180,10 @@ public struct ReplicaSetController: Controller {
                               ownerReferences: [rs.controllerReference])
         meta.finalizers = template?.metadata?.finalizers
         do {
-            _ = try await client.create(Pod(metadata: meta, spec: template?.spec))
+            let created = try await client.create(Pod(metadata: meta, spec: template?.spec))
+            events.podCreated(by: rs, pod: created, error: nil)
         } catch {
+            if !error.isNamespaceTerminating { events.podCreated(by: rs, pod: nil, error: error) }
             throw ControllerError.api(error)
         }
     }
