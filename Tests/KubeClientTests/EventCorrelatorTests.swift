@@ -3,6 +3,7 @@ import KubeAPI
 @testable import KubeClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// client-go's EventCorrelator behaviour: counting repeats, aggregating similar Events, the spam filter's token
 /// bucket and the bounded caches — with a clock the test moves.
@@ -158,6 +159,36 @@ import Testing
             recorder.record(owner, "Warning", reason: "Stuck", message: "still stuck")
             #expect(try await eventually { try await events().first?.count == 4 })
             #expect(try await events().map(\.metadata.name) == [name])
+        }
+    }
+
+    /// As client-go's recordToSink: a write the server never answered is tried again until the server is back, and
+    /// one it rejected is not (the next Event is written at once instead of waiting behind retries).
+    @Test func theRecorderRetriesWritesTheServerDidNotAnswerButNotOnesItRejected() async throws {
+        try await withTestServer { server in
+            let client = try server.client()
+            defer { Task { try? await client.shutdown() } }
+            let owner = try await client.create(ConfigMap(metadata: ObjectMeta(name: "owner", namespace: "default")))
+            func events(_ name: String) async throws -> [Event] {
+                try await client.list(Event.self, namespace: "default", options: ListOptions(fieldSelector: "involvedObject.name=\(name)")).items
+            }
+            // Rejected: an Event in a namespace that does not exist (404), then one that is written at once.
+            let patient = EventRecorder(client: client, component: "test-controller", retryInterval: .seconds(60), logger: server.logger)
+            var elsewhere = owner
+            elsewhere.metadata.namespace = "no-such-namespace"
+            patient.record(elsewhere, reason: "Nowhere", message: "rejected")
+            patient.record(owner, reason: "Next", message: "written after the rejected one")
+            #expect(try await eventually { try await events("owner").contains { $0.reason == "Next" } })
+
+            // Unanswered: the server is down while the Event is recorded, and back on the same address later.
+            let recorder = EventRecorder(client: client, component: "test-controller", retryInterval: .milliseconds(500), logger: server.logger)
+            server.process.kill()
+            recorder.record(owner, "Warning", reason: "WhileDown", message: "recorded while the server was down")
+            try await Task.sleep(for: .seconds(1))
+            try await server.restart()
+            #expect(try await eventually(timeout: .seconds(20)) {
+                (try? await events("owner"))?.contains { $0.reason == "WhileDown" && $0.message == "recorded while the server was down" } == true
+            })
         }
     }
 }

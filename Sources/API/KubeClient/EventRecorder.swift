@@ -10,8 +10,11 @@ import Synchronization
 /// Each Event goes through an ``EventCorrelator`` first: a repeat of an earlier Event patches it (count + 1) instead
 /// of creating another, similar Events are aggregated and a source's spam about one object is dropped, as
 /// client-go's recorder does. Fire and forget: the writes happen in order on a background task (at most 1,000
-/// waiting, as upstream's broadcaster queue; more are dropped), a failed write is logged, never retried, and never
-/// holds up the caller. Copies of a recorder share one correlator and one queue.
+/// waiting, as upstream's broadcaster queue; more are dropped) and never hold up the caller. As client-go's
+/// `recordToSink`: a write that got no answer from the server (connection refused, a dropped connection) is tried
+/// again, up to 12 times, `retryInterval` apart (the first wait a random part of it, so clients that lost the same
+/// server do not come back at once); one the server rejected is logged and not retried. Copies of a recorder share
+/// one correlator and one queue.
 public struct EventRecorder: Sendable {
     /// The reporting component (`kubelet`, `daemonset-controller`, `node-controller`).
     public let component: String
@@ -19,10 +22,14 @@ public struct EventRecorder: Sendable {
     public let host: String?
     let sink: EventSink
 
-    public init(client: KubeClient, component: String, host: String? = nil, logger: Logger) {
+    /// Upstream's `defaultSleepDuration`, the wait between tries of a write the server did not answer.
+    public static let defaultRetryInterval = Duration.seconds(10)
+
+    public init(client: KubeClient, component: String, host: String? = nil, retryInterval: Duration = defaultRetryInterval,
+                logger: Logger) {
         self.component = component
         self.host = host
-        sink = EventSink(client: client, correlator: EventCorrelator(), logger: logger)
+        sink = EventSink(client: client, correlator: EventCorrelator(), retryInterval: retryInterval, logger: logger)
     }
 
     /// Records an event about `object` (about one of its containers when `fieldPath` names it).
@@ -36,6 +43,8 @@ public struct EventRecorder: Sendable {
 final class EventSink: Sendable {
     /// Upstream's `maxQueuedEvents`: the broadcaster drops Events beyond this many waiting.
     static let maxQueued = 1000
+    /// Upstream's `maxTriesPerEvent`.
+    static let maxTries = 12
 
     private struct Queue {
         var events: [Event] = []
@@ -44,12 +53,14 @@ final class EventSink: Sendable {
 
     private let client: KubeClient
     private let correlator: EventCorrelator
+    private let retryInterval: Duration
     private let logger: Logger
     private let queue = Mutex(Queue())
 
-    init(client: KubeClient, correlator: EventCorrelator, logger: Logger) {
+    init(client: KubeClient, correlator: EventCorrelator, retryInterval: Duration, logger: Logger) {
         self.client = client
         self.correlator = correlator
+        self.retryInterval = retryInterval
         self.logger = logger
     }
 
@@ -81,28 +92,50 @@ final class EventSink: Sendable {
         }
     }
 
-    /// Upstream's `recordEvent`: patch a repeat, create the rest (and a repeat whose Event was deleted meanwhile).
+    /// Upstream's `recordToSink`: correlate once, then write, trying again while the server gives no answer.
     private func write(_ event: Event) async {
-        do {
-            let written: Event
-            switch correlator.correlate(event) {
-            case .skip:
-                logger.debug("event dropped by the spam filter", metadata: ["reason": "\(event.reason ?? "")", "object": "\(event.involvedObject.name ?? "")"])
-                return
-            case .create(let event):
-                written = try await client.create(event)
-            case .patch(var event, let patch):
-                do {
-                    written = try await client.patch(Event.self, name: event.metadata.name ?? "", namespace: event.metadata.namespace,
-                                                     patchType: .strategicMerge, patch)
-                } catch where error.isNotFound {
-                    event.metadata.resourceVersion = nil
-                    written = try await client.create(event)
-                }
-            }
-            correlator.updateState(written)
-        } catch {
-            logger.debug("event not recorded", metadata: ["reason": "\(event.reason ?? "")", "error": "\(error)"])
+        let send: () async throws -> Event
+        switch correlator.correlate(event) {
+        case .skip:
+            logger.debug("event dropped by the spam filter", metadata: ["reason": "\(event.reason ?? "")", "object": "\(event.involvedObject.name ?? "")"])
+            return
+        case .create(let event):
+            send = { try await self.client.create(event) }
+        case .patch(let event, let patch):
+            send = { try await self.patchOrCreate(event, patch) }
         }
+        for attempt in 1...Self.maxTries {
+            do {
+                correlator.updateState(try await send())
+                return
+            } catch {
+                // Only a request that got no answer is tried again (while the client is open); an answer (an API
+                // error) or a request that could not be made will be the same next time.
+                guard case KubeClientError.transport = error, !client.isShutDown else {
+                    logger.debug("server rejected event (will not retry)", metadata: ["reason": "\(event.reason ?? "")", "error": "\(error)"])
+                    return
+                }
+                guard attempt < Self.maxTries else {
+                    logger.warning("unable to write event (retry limit exceeded)", metadata: [
+                        "reason": "\(event.reason ?? "")", "object": "\(event.involvedObject.name ?? "")", "error": "\(error)"])
+                    return
+                }
+                logger.debug("event not written, trying again", metadata: ["reason": "\(event.reason ?? "")", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: attempt == 1 ? retryInterval * Double.random(in: 0..<1) : retryInterval)
+            }
+        }
+    }
+
+    /// Upstream's `recordEvent` for a repeat: patch the Event it repeats, or create it again if that was deleted.
+    private func patchOrCreate(_ event: Event, _ patch: JSONValue) async throws -> Event {
+        do {
+            return try await client.patch(Event.self, name: event.metadata.name ?? "", namespace: event.metadata.namespace,
+                                          patchType: .strategicMerge, patch)
+        } catch {
+            guard error.isNotFound else { throw error }
+        }
+        var recreated = event
+        recreated.metadata.resourceVersion = nil
+        return try await client.create(recreated)
     }
 }

@@ -29,6 +29,8 @@ public final class KubeClient: Sendable {
     public var configuration: Configuration { state.withLock { $0.configuration } }
     /// The connection pool requests go through now.
     var http: HTTPClient { state.withLock { $0.http } }
+    /// Whether `shutdown()` was called: nothing this client sends will be answered any more.
+    var isShutDown: Bool { state.withLock { $0.shutDown } }
 
     /// Creates a client; TLS material in `configuration` is parsed here, so bad PEM fails early.
     public init(configuration: Configuration, logger: Logger) throws(KubeClientError) {
