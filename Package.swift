@@ -141,7 +141,8 @@ let package = Package(
                                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
-                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                               .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                 path: "Sources/API/RemoteCommand", swiftSettings: strict),
 
         // MARK: ControlPlane: store, API server.
@@ -245,7 +246,7 @@ let package = Package(
             name: "SwiftletCommands",
             dependencies: [
                 "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy",
-                "PodRoutes", "LocalCluster", "NodeSimulator", "ClusterPKI", log,
+                "PodRoutes", "LocalCluster", "NodeSimulator", "ClusterPKI", "RemoteCommand", log,
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -290,7 +291,9 @@ let package = Package(
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "NFTables", "LinuxSystem", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "SimulatedClusterTests", dependencies: ["NodeSimulator", "KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "TestSupport", log], swiftSettings: strict),
-        .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand", .product(name: "Crypto", package: "swift-crypto")],
+        .testTarget(name: "RemoteCommandTests", dependencies: ["KubeAPI", "RemoteCommand", .product(name: "Crypto", package: "swift-crypto"),
+                                                           .product(name: "Hummingbird", package: "hummingbird"),
+                                                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: strict),
         .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
         .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", "ClusterPKI", log, grpcHTTP2,

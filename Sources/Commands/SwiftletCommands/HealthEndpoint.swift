@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import RemoteCommand
 import ServiceLifecycle
 
 /// `/healthz`, `/readyz` and `/metrics` of a node daemon, on a local address as the kubelet (127.0.0.1:10248)
@@ -37,10 +38,10 @@ struct HealthEndpoint: ServiceLifecycle.Service {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: registry.emitToString())))
         }
-        let app = Application(router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
-                              onServerRunning: { [logger] channel in
-                                  logger.info("serving health and metrics", metadata: ["address": "\(address.host):\(channel.localAddress?.port ?? 0)"])
-                              }, logger: logger)
+        let app = HTTPServerService(router: router, address: .hostname(address.host, port: address.port),
+                                    onServerRunning: { [logger] channel in
+                                        logger.info("serving health and metrics", metadata: ["address": "\(address.host):\(channel.localAddress?.port ?? 0)"])
+                                    }, logger: logger)
         // `run()`, not `runService()`: the latter traps SIGTERM/SIGINT itself, and a signal it caught ended this server
         // on its own — the enclosing service group then failed ("finished unexpectedly") instead of shutting down in
         // order (the agent skipped removing its pods). The group this runs in shuts it down.

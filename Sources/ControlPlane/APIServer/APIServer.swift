@@ -229,9 +229,9 @@ public final class APIServer: Sendable {
         let http: HTTPServerBuilder = .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in
             await Self.streamUpgrade(head, router: router, logger: logger)
         }
-        let app = Application(
+        let app = HTTPServerService(
             responder: responder, server: try pki.map { try .tls(http, tlsConfiguration: $0.serverTLSConfiguration()) } ?? http,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            address: .hostname(configuration.host, port: configuration.port),
             onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
             logger: logger)
         // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.

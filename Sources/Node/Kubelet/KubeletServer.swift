@@ -90,8 +90,8 @@ struct KubeletServer: ServiceLifecycle.Service {
             if let auth, head.upgrades(to: "SPDY/3.1") || head.upgrades(to: "websocket"), let refusal = await auth.refusal(head) { return refusal }
             return await Self.spdyUpgrade(head, workers: workers, logger: logger)
         }
-        let app = Application(router: router, server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
-                              configuration: .init(address: .hostname(address, port: port), serverName: nil), logger: logger)
+        let app = HTTPServerService(router: router, server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
+                                    address: .hostname(address, port: port), logger: logger)
         // `run()`, not `runService()`: the latter traps SIGTERM/SIGINT itself, and a signal it caught ended this server
         // on its own — the enclosing service group then failed ("finished unexpectedly") instead of shutting down in
         // order (the agent skipped removing its pods). The group this runs in shuts it down.

@@ -66,10 +66,10 @@ public struct StreamingServer: ServiceLifecycle.Service {
         router.get("/exec/:token") { _, _ -> Response in Response(status: .badRequest) }
         router.get("/attach/:token") { _, _ -> Response in Response(status: .badRequest) }
         router.get("/portforward/:token") { _, _ -> Response in Response(status: .badRequest) }
-        let app = Application(
+        let app = HTTPServerService(
             router: router,
             server: .streaming(webSocketRouter: webSockets) { head in await Self.spdyUpgrade(head, runtime: runtime, logger: logger) },
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            address: .hostname(host, port: port),
             onServerRunning: { channel in
                 let url = "http://\(host):\(channel.localAddress?.port ?? port)"
                 await sessions.listening(at: url)
