@@ -123,7 +123,7 @@ extension DaemonSetController {
             let created = try await client.create(Pod(metadata: meta, spec: spec))
             events.podCreated(by: ds, pod: created, error: nil)
         } catch {
-            if !error.isNamespaceTerminating { events.podCreated(by: ds, pod: nil, error: error) }
+            events.podCreated(by: ds, pod: nil, error: error)
             throw ControllerError.api(error)
         }
     }

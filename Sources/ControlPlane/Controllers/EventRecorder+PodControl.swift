@@ -4,9 +4,11 @@ import KubeClient
 
 /// The events upstream's pod control records for the object that owns the pods (ReplicaSet, DaemonSet, Job).
 extension EventRecorder {
-    /// Upstream's pod-control events for a pod created for `owner`, or the error that prevented it.
+    /// Upstream's pod-control events for a pod created for `owner`, or the error that prevented it (none while the
+    /// namespace is terminating, as upstream's `createPods`).
     func podCreated<K: KubeObject>(by owner: K, pod: Pod?, error: (any Error)?) {
         if let error {
+            guard !error.isNamespaceTerminating else { return }
             record(owner, "Warning", reason: "FailedCreate", message: "Error creating: \(error)")
         } else {
             record(owner, reason: "SuccessfulCreate", message: "Created pod: \(pod?.metadata.name ?? "")")

@@ -85,7 +85,7 @@ extension JobController {
             let created = try await client.create(Pod(metadata: meta, spec: template.spec))
             events.podCreated(by: job, pod: created, error: nil)
         } catch {
-            if !error.isNamespaceTerminating { events.podCreated(by: job, pod: nil, error: error) }
+            events.podCreated(by: job, pod: nil, error: error)
             throw ControllerError.api(error)
         }
     }

@@ -183,7 +183,7 @@ public struct ReplicaSetController: Controller {
             let created = try await client.create(Pod(metadata: meta, spec: template?.spec))
             events.podCreated(by: rs, pod: created, error: nil)
         } catch {
-            if !error.isNamespaceTerminating { events.podCreated(by: rs, pod: nil, error: error) }
+            events.podCreated(by: rs, pod: nil, error: error)
             throw ControllerError.api(error)
         }
     }
