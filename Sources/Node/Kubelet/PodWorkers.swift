@@ -516,6 +516,11 @@ actor PodWorkers {
         let field = ephemeral != nil ? "ephemeralContainers" : isInit ? "initContainers" : "containers"
         let fieldPath = "spec.\(field){\(container.name)}"
         let containerType = ephemeral != nil ? "ephemeral_container" : isInit ? "init_container" : "container"
+        // A container whose creation failed is tried again once per back-off period; until then nothing is done for
+        // it, image check and its "Pulled" Event included (upstream's kubelet reaches EnsureImageExists only when it
+        // starts the container).
+        let createKey = "\(uid)/\(container.name)/create"
+        if createRetry.isBackingOff(createKey) { return }
         do {
             try await ensureImage(container, pod: pod, fieldPath: fieldPath)
         } catch let failure as WaitingReason {
@@ -527,8 +532,6 @@ actor PodWorkers {
             waiting[uid, default: [:]][container.name] = ("ErrImagePull", Self.message(error))
             return
         }
-        let createKey = "\(uid)/\(container.name)/create"
-        if createRetry.isBackingOff(createKey) { return }
         do {
             var pidTarget: String?
             if let target = ephemeral?.targetContainerName, !target.isEmpty {
