@@ -221,6 +221,158 @@ import TestSupport
         #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase != "Failed")
     }
 
+    /// NodeRestriction on pods as upstream 1.32's: whatever RBAC grants, a node never updates or patches a pod itself
+    /// nor writes another subresource than `status` and `eviction`; it writes the status only of its own pods (without
+    /// relabelling them or renaming their claims), deletes and evicts only its own pods (a missing pod is 404), and
+    /// creates only mirror pods bound to and owned by itself that reference no other API object. Each refusal in
+    /// upstream's words, through the real server with the node's client certificate (and kubectl for the eviction).
+    @Test(.timeLimit(.minutes(3)))
+    func nodeRestrictionKeepsANodeToItsOwnPodsAsUpstream() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let admin = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        for name in ["n1", "n2"] { _ = try await admin.create(Node(metadata: ObjectMeta(name: name))) }
+        let n1UID = try #require(try await admin.get(Node.self, name: "n1").metadata.uid)
+        for (name, node) in [("on-n1", "n1"), ("on-n2", "n2"), ("gone-n1", "n1"), ("evict-n1", "n1")] {
+            _ = try await admin.create(Pod(metadata: ObjectMeta(name: name, namespace: "default", labels: ["app": "web"]),
+                                           spec: PodSpec(containers: [Container(name: "c", image: "busybox")], nodeName: node)))
+        }
+        let n1 = try KubeClient(configuration: k.server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await n1.shutdown() } }
+        let nodeKubeconfig = try k.server.kubeconfig(user: "system:node:n1", groups: ["system:nodes"])
+        let spec: JSONValue = .object(["spec": .object(["activeDeadlineSeconds": .int(5)])])
+
+        // The main pod object: no rule of the Node authorizer lets a node write it…
+        await forbidden(#"pods "on-n1" is forbidden: User "system:node:n1" cannot patch resource "pods" in API group "" in the namespace "default""#) {
+            _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge, spec)
+        }
+        // … and when RBAC grants it anyway, NodeRestriction refuses (a patch is an UPDATE, as upstream's admission says).
+        _ = try await k.ok("create", "clusterrole", "pod-writer", "--verb=update,patch", "--resource=pods,pods/ephemeralcontainers")
+        _ = try await k.ok("create", "clusterrolebinding", "nodes-write-pods", "--clusterrole=pod-writer", "--group=system:nodes")
+        let mirrorsOnly = #"pods "on-n1" is forbidden: unexpected operation "UPDATE", node "n1" can only create and delete mirror pods"#
+        try await waitFor("RBAC to let nodes patch pods") {
+            do {
+                _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge, spec)
+                return false
+            } catch {
+                return "\(error)".contains(mirrorsOnly)
+            }
+        }
+        await forbidden(mirrorsOnly) {
+            var pod = try await n1.get(Pod.self, name: "on-n1", namespace: "default")
+            pod.metadata.labels = ["app": "stolen"]
+            _ = try await n1.update(pod)
+        }
+        await forbidden(#"pods "on-n1" is forbidden: unexpected pod subresource "ephemeralcontainers", only 'status' and 'eviction' are allowed"#) {
+            _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge,
+                                   .object(["spec": .object(["ephemeralContainers": .array([.object(["name": "d", "image": "busybox"])])])]),
+                                   subresource: "ephemeralcontainers")
+        }
+        let untouched = try await admin.get(Pod.self, name: "on-n1", namespace: "default")
+        #expect(untouched.spec?.activeDeadlineSeconds == nil && untouched.metadata.labels == ["app": "web"] && untouched.spec?.ephemeralContainers == nil)
+
+        // Status: its own pods' only, by patch or update, without changing labels or the claims the status names.
+        let running = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge,
+                                         .object(["status": .object(["phase": .string("Running")])]), subresource: "status")
+        #expect(running.status?.phase == "Running")
+        var current = try await n1.get(Pod.self, name: "on-n1", namespace: "default")
+        current.status?.message = "updated by its node"
+        #expect(try await n1.updateStatus(current).status?.message == "updated by its node")
+        await forbidden(#"pods "on-n2" is forbidden: node "n1" can only update pod status for pods with spec.nodeName set to itself"#) {
+            _ = try await n1.patch(Pod.self, name: "on-n2", namespace: "default", patchType: .merge,
+                                   .object(["status": .object(["phase": .string("Failed")])]), subresource: "status")
+        }
+        await forbidden(#"pods "on-n1" is forbidden: node "n1" cannot update labels through pod status"#) {
+            _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge,
+                                   .object(["metadata": .object(["labels": .object(["app": .string("stolen")])])]), subresource: "status")
+        }
+        await forbidden(#"pods "on-n1" is forbidden: node "n1" cannot update labels through pod status"#) {
+            var relabelled = try await n1.get(Pod.self, name: "on-n1", namespace: "default")
+            relabelled.metadata.labels = nil
+            _ = try await n1.updateStatus(relabelled)
+        }
+        await forbidden(#"pods "on-n1" is forbidden: node "n1" cannot update resource claim statues"#) {
+            _ = try await n1.patch(Pod.self, name: "on-n1", namespace: "default", patchType: .merge, .object(["status": .object([
+                "resourceClaimStatuses": .array([.object(["name": .string("gpu"), "resourceClaimName": .string("someone-elses")])]),
+            ])]), subresource: "status")
+        }
+        await forbidden(#"pods "ghost" not found"#) {
+            _ = try await n1.patch(Pod.self, name: "ghost", namespace: "default", patchType: .merge,
+                                   .object(["status": .object(["phase": .string("Running")])]), subresource: "status")
+        }
+        let stored = try await admin.get(Pod.self, name: "on-n1", namespace: "default")
+        #expect(stored.metadata.labels == ["app": "web"] && stored.status?.resourceClaimStatuses == nil)
+        #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase == "Pending")
+
+        // Deletion: its own pods only; a pod that is not there is 404, as upstream's admission answers.
+        await forbidden(#"pods "on-n2" is forbidden: node "n1" can only delete pods with spec.nodeName set to itself"#) {
+            try await n1.delete(Pod.self, name: "on-n2", namespace: "default")
+        }
+        await forbidden(#"pods "ghost" not found"#) {
+            try await n1.delete(Pod.self, name: "ghost", namespace: "default")
+        }
+        try await n1.delete(Pod.self, name: "gone-n1", namespace: "default")
+        #expect(try await admin.get(Pod.self, name: "gone-n1", namespace: "default").metadata.deletionTimestamp != nil)
+
+        // Eviction (upstream's message names the node without quotes).
+        func evict(_ pod: String) async throws -> CommandResult {
+            let file = try k.file("eviction-\(pod).json", #"{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"\#(pod)","namespace":"default"}}"#)
+            return try await kubectl(k, nodeKubeconfig, "create", "--raw", "/api/v1/namespaces/default/pods/\(pod)/eviction", "-f", file)
+        }
+        let foreign = try await evict("on-n2")
+        #expect(foreign.status != 0 && foreign.stderr.contains(#"pods "on-n2" is forbidden: node n1 can only evict pods with spec.nodeName set to itself"#), "\(foreign)")
+        let missing = try await evict("ghost")
+        #expect(missing.status != 0 && missing.stderr.contains("NotFound"), "\(missing)")
+        let own = try await evict("evict-n1")
+        #expect(own.status == 0, "\(own)")
+        #expect(try await admin.get(Pod.self, name: "evict-n1", namespace: "default").metadata.deletionTimestamp != nil)
+
+        // Mirror pods: bound to the node, owned by its Node (by UID, as the controller, not blocking deletion), and
+        // referencing no service account, secret, configmap, ClusterTrustBundle or claim.
+        let mirror = Pod(metadata: ObjectMeta(name: "static-n1", namespace: "default", annotations: ["kubernetes.io/config.mirror": "0123abcd"],
+                                              ownerReferences: [OwnerReference(apiVersion: "v1", kind: "Node", name: "n1", uid: n1UID, controller: true)]),
+                         spec: PodSpec(containers: [Container(name: "c", image: "busybox")], nodeName: "n1"))
+        func refused(_ message: String, _ change: (inout Pod) -> Void) async {
+            var pod = mirror
+            change(&pod)
+            await forbidden(#"pods "static-n1" is forbidden: "# + message) { _ = try await n1.create(pod) }
+        }
+        let node = #"node "n1""#
+        await refused(#"pod does not have "kubernetes.io/config.mirror" annotation, \#(node) can only create mirror pods"#) { $0.metadata.annotations = nil }
+        await refused("\(node) can only create pods with spec.nodeName set to itself") { $0.spec?.nodeName = "n2" }
+        await refused("\(node) can only create pods with an owner reference set to itself") { $0.metadata.ownerReferences = nil }
+        await refused("\(node) can only create pods with a single owner reference set to itself") {
+            $0.metadata.ownerReferences! += [OwnerReference(apiVersion: "v1", kind: "Node", name: "n2", uid: "x")]
+        }
+        await refused("\(node) can only create pods with an owner reference set to itself") { $0.metadata.ownerReferences![0].name = "n2" }
+        await refused("\(node) can only create pods with an owner reference set to itself") { $0.metadata.ownerReferences![0].kind = "Pod" }
+        await refused("\(node) can only create pods with a controller owner reference set to itself") { $0.metadata.ownerReferences![0].controller = nil }
+        await refused("\(node) must not set blockOwnerDeletion on an owner reference") { $0.metadata.ownerReferences![0].blockOwnerDeletion = true }
+        await refused("node n1 UID mismatch: expected not-the-uid got \(n1UID)") { $0.metadata.ownerReferences![0].uid = "not-the-uid" }
+        await refused("\(node) can not create pods that reference a service account") { $0.spec?.serviceAccountName = "default" }
+        await refused("\(node) can not create pods that reference secrets") {
+            $0.spec?.containers[0].env = [EnvVar(name: "K", valueFrom: EnvVarSource(secretKeyRef: SecretKeySelector(name: "s", key: "k")))]
+        }
+        await refused("\(node) can not create pods that reference secrets") { $0.spec?.imagePullSecrets = [LocalObjectReference(name: "pull")] }
+        await refused("\(node) can not create pods that reference secrets") {
+            $0.spec?.volumes = [Volume(name: "s", secret: SecretVolumeSource(secretName: "s"))]
+        }
+        await refused("\(node) can not create pods that reference configmaps") {
+            $0.spec?.initContainers = [Container(name: "i", image: "busybox", envFrom: [EnvFromSource(configMapRef: ConfigMapEnvSource(name: "cm"))])]
+        }
+        await refused("\(node) can not create pods that reference clustertrustbundles") {
+            $0.spec?.volumes = [Volume(name: "b", projected: ProjectedVolumeSource(sources: [
+                VolumeProjection(clusterTrustBundle: ClusterTrustBundleProjection(name: "bundle", path: "ca.pem")),
+            ]))]
+        }
+        await refused("\(node) can not create pods that reference persistentvolumeclaims") {
+            $0.spec?.volumes = [Volume(name: "d", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: "data"))]
+        }
+        let created = try await n1.create(mirror)
+        #expect(created.metadata.ownerReferences?.first?.uid == n1UID && created.spec?.nodeName == "n1")
+        try await n1.delete(Pod.self, name: "static-n1", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
+    }
+
     /// Volume attachment and expansion as upstream lets a kubelet take part in them: a node gets the VolumeAttachments
     /// that attach to it (the graph's volumeattachment → node edge), and updates or patches the status of a claim its
     /// pods use — NodeRestriction letting through only capacity, conditions and the allocated resources.

@@ -109,6 +109,22 @@ extension KubeletEndToEndTests {
                 image: \(shell)
                 command: [sleep, "3600"]
                 lifecycle: {postStart: {exec: {command: [sh, -c, "echo no >&2; exit 7"]}}}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: badsidecar}
+            spec:
+              nodeName: \(cluster.nodeName)
+              restartPolicy: Never
+              terminationGracePeriodSeconds: 1
+              initContainers:
+              - name: side
+                image: \(shell)
+                restartPolicy: Always
+                command: [sleep, "3600"]
+                lifecycle: {postStart: {exec: {command: [sh, -c, "echo nope >&2; exit 3"]}}}
+              containers:
+              - {name: main, image: \(shell), command: [sleep, "3600"]}
             """)
         let clusterIP = try await cluster.kubectl(["get", "service", "web-front", "-o", "jsonpath={.spec.clusterIP}"])
         try await cluster.waitForPod("hooks") { $0.status?.phase == "Running" }
@@ -160,6 +176,16 @@ extension KubeletEndToEndTests {
         }
         #expect(events.contains("FailedPostStartHook: Exec lifecycle hook ([sh -c echo no >&2; exit 7]) for Container \"main\" in Pod \"badhook_default("), "\(events)")
         #expect(events.contains("exited with 7: no"), "\(events)")
+        // A sidecar's (restartable init container's) hook event names it where the spec has it, as upstream's
+        // GenerateContainerRef does.
+        var sidecarEvents = ""
+        for _ in 0..<100 where !sidecarEvents.contains("FailedPostStartHook") {
+            sidecarEvents = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=badsidecar,reason=FailedPostStartHook",
+                                                       "-o", "jsonpath={range .items[*]}{.involvedObject.fieldPath} {.reason}: {.message}{\"\\n\"}{end}"])
+            if !sidecarEvents.contains("FailedPostStartHook") { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(sidecarEvents.hasPrefix("spec.initContainers{side} FailedPostStartHook: Exec lifecycle hook ([sh -c echo nope >&2; exit 3]) for Container \"side\" in Pod \"badsidecar_default("),
+                "\(sidecarEvents)")
 
         // A sandbox that cannot start (a safe sysctl with a value the kernel refuses) is retried with back-off:
         // one FailedCreatePodSandBox event, the next only after 10 s.

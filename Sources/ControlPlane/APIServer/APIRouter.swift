@@ -51,7 +51,7 @@ struct APIRouter: Sendable {
         let attributes = RequestAttributes(request)
         let identity = request.user ?? requester
         if let denial = await security.authorize(identity, attributes) { return .status(denial) }
-        if let denial = await security.nodeRestriction.admit(identity, attributes, body: request.body) { return .status(denial) }
+        if let denial = await security.nodeRestriction.admit(identity, attributes, body: { try registry.core.parseBody(request) }) { return .status(denial) }
         return nil
     }
 

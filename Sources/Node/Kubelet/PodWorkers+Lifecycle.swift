@@ -14,8 +14,8 @@ extension PodWorkers {
         guard let failure = await runner.run(handler, container: container, containerID: containerID, pod: pod, podIP: podIP, timeout: 0) else {
             return true
         }
-        let uid = pod.metadata.uid ?? "", fieldPath = "spec.containers{\(container.name)}"
-        events.record(pod, "Warning", reason: "FailedPostStartHook", message: failure, fieldPath: fieldPath)
+        let uid = pod.metadata.uid ?? ""
+        events.record(pod, "Warning", reason: "FailedPostStartHook", message: failure, fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
         logger.info("postStart hook failed", metadata: ["pod": "\(Self.name(pod))", "container": "\(container.name)", "error": "\(failure)"])
         await kill(containerID, container: nil, pod: pod, podIP: podIP, grace: pod.spec?.terminationGracePeriodSeconds ?? 30)
         // Until the restart, the container waits with the hook's error; under restartPolicy Never it stays terminated.
@@ -34,7 +34,7 @@ extension PodWorkers {
             let started = ContinuousClock.now
             let runner = LifecycleHookRunner(connection: connection)
             if let failure = await runner.run(handler, container: container, containerID: containerID, pod: pod, podIP: podIP, timeout: grace) {
-                events.record(pod, "Warning", reason: "FailedPreStopHook", message: failure, fieldPath: "spec.containers{\(container.name)}")
+                events.record(pod, "Warning", reason: "FailedPreStopHook", message: failure, fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
             }
             remaining = max(2, grace - (ContinuousClock.now - started).components.seconds)
         }

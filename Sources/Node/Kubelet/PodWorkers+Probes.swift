@@ -103,7 +103,7 @@ extension PodWorkers {
     /// probe's or the pod's grace period) so the restart policy restarts it.
     private func probeFailed(_ kind: ProbeKind, key: String, pod: Pod, container: Container, containerID: String, probe: Probe,
                              message: String) async {
-        let fieldPath = "spec.containers{\(container.name)}"
+        let fieldPath = Self.fieldPath(ofContainer: container.name, in: pod)
         events.record(pod, "Warning", reason: "Unhealthy", message: "\(kind.rawValue) probe failed: \(message)", fieldPath: fieldPath)
         let uid = pod.metadata.uid ?? ""
         if kind == .readiness {

@@ -66,6 +66,10 @@ actor PodWorkers {
     private var statusPending: Set<String> = []
     /// How often a pod whose runtime state did not change is synced anyway (volumes, status drift, hooks).
     static let periodicSync: Duration = .seconds(5)
+    /// When each pod that a sync left waiting in CrashLoopBackOff or ImagePullBackOff is synced again (unless its
+    /// runtime state changes first): upstream's pod worker requeues such a pod after its back-off period (10 s) with
+    /// up to half of it again as jitter, and each of those syncs records BackOff anew.
+    private var backOffRequeue: [String: ContinuousClock.Instant] = [:]
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
          memoryCapacity: Int64, services: Informer<Service>? = nil, logger: Logger) {
@@ -161,8 +165,8 @@ actor PodWorkers {
 
     /// The relist tick (the kubelet's PLEG): one list of sandboxes and containers; a pod whose sandboxes or
     /// containers changed state since the last tick is re-synced at once, every other pod at least every
-    /// ``periodicSync`` (and while it is starting or waiting on a back-off), and sandboxes of pods the API no
-    /// longer has are cleaned up. Re-syncing every pod every second would cost each pod's CRI calls every second.
+    /// ``periodicSync`` (and at every tick while it is starting or waiting, except that a pod in CrashLoopBackOff or
+    /// ImagePullBackOff waits for its ``backOffRequeue``), and sandboxes of pods the API no longer has are cleaned up. Re-syncing every pod every second would cost each pod's CRI calls every second.
     func resync() async {
         guard let sandboxes = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
         else {
@@ -198,7 +202,11 @@ actor PodWorkers {
             // of its runtime state: the running sync observes the runtime when it ends, and a second one right after
             // it would only repeat its List and Status calls while the other pods wait for the runtime.
             let starting = startTraces[uid].map { !$0.containersRunning } ?? false
-            let pending = due || starting || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty
+            let pending = if let requeue = backOffRequeue[uid] {
+                now >= requeue || statusPending.contains(uid)
+            } else {
+                due || starting || statusPending.contains(uid) || !(waiting[uid] ?? [:]).isEmpty
+            }
             if changed || (pending && running[uid] == nil) { schedule(uid) }
         }
         relisted = relisted.filter { pods[$0.key] != nil }
@@ -241,11 +249,14 @@ actor PodWorkers {
                 }
                 synced.insert(uid)
                 lastSync[uid] = .now
+                let backingOff = (waiting[uid] ?? [:]).values.contains { ["CrashLoopBackOff", "ImagePullBackOff"].contains($0.reason) }
+                backOffRequeue[uid] = backingOff ? .now + configuration.backOffInitial * Double.random(in: 1...1.5) : nil
                 metrics.podWorkerDuration(operation).recordInterval(since: start)
             } else {
                 await cleanUp(uid: uid)
                 synced.remove(uid)
                 lastSync[uid] = nil
+                backOffRequeue[uid] = nil
                 statusPending.remove(uid)
                 startTraces[uid] = nil
                 metrics.podWorkerDuration("kill").recordInterval(since: start)
@@ -492,9 +503,10 @@ actor PodWorkers {
         if restartBackOff.isBackingOff(key, eventAge: exitedAgo), let delay = restartBackOff.delay(key) {
             let podDescription = "\(pod.metadata.name ?? "")_\(pod.metadata.namespace ?? "default")(\(uid))"
             let message = "back-off \(KubeletConfiguration.goDuration(delay)) restarting failed container=\(container.name) pod=\(podDescription)"
-            if waiting[uid]?[container.name]?.reason != "CrashLoopBackOff" {
-                events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(podDescription)")
-            }
+            // Every sync that finds the container backing off says so again; the recorder counts the repeats into one
+            // Event (`x5 over 2m`).
+            events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(podDescription)",
+                          fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
             waiting[uid, default: [:]][container.name] = ("CrashLoopBackOff", message)
             return false
         }
@@ -511,10 +523,8 @@ actor PodWorkers {
     private func start(_ container: Container, attempt: UInt32, pod: Pod, sandbox: SandboxState,
                        ephemeral: EphemeralContainer? = nil, latest: [String: Runtime_V1_ContainerStatus] = [:]) async {
         let uid = pod.metadata.uid ?? ""
-        // The container's place in the spec, as upstream's GenerateContainerRef names it for Events.
         let isInit = ephemeral == nil && (pod.spec?.initContainers ?? []).contains { $0.name == container.name }
-        let field = ephemeral != nil ? "ephemeralContainers" : isInit ? "initContainers" : "containers"
-        let fieldPath = "spec.\(field){\(container.name)}"
+        let fieldPath = Self.fieldPath(ofContainer: container.name, in: pod)
         let containerType = ephemeral != nil ? "ephemeral_container" : isInit ? "init_container" : "container"
         // A container whose creation failed is tried again once per back-off period; until then nothing is done for
         // it, image check and its "Pulled" Event included (upstream's kubelet reaches EnsureImageExists only when it
@@ -590,7 +600,7 @@ actor PodWorkers {
 
     /// imagePullPolicy: Always (the default for `:latest` or no tag), IfNotPresent, Never; failed pulls
     /// back off (ErrImagePull, then ImagePullBackOff while waiting).
-    private func ensureImage(_ container: Container, pod: Pod, fieldPath: String) async throws {
+    private func ensureImage(_ container: Container, pod: Pod, fieldPath: String?) async throws {
         let image = container.image ?? ""
         let lastComponent = image.split(separator: "/").last ?? ""
         let defaultPolicy = image.contains("@") || (lastComponent.contains(":") && !image.hasSuffix(":latest")) ? "IfNotPresent" : "Always"
@@ -738,7 +748,7 @@ actor PodWorkers {
         for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? []),
                                     ("ephemeralContainers", (pod.spec?.ephemeralContainers ?? []).map(\.common))] {
             for container in containers where running?.contains(container.name) ?? (field == "containers") {
-                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: "spec.\(field){\(container.name)}")
+                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
             }
         }
         await cleanUp(uid: uid, grace: grace, pod: pod)
@@ -868,6 +878,17 @@ actor PodWorkers {
     static func fingerprint(_ container: Runtime_V1_Container) -> String { "\(container.id)=\(container.state.rawValue)" }
 
     static func name(_ pod: Pod) -> String { "\(pod.metadata.namespace ?? "default")/\(pod.metadata.name ?? "")" }
+
+    /// The container's place in its pod's spec, what the kubelet's Events name as `involvedObject.fieldPath`
+    /// (upstream's GenerateContainerRef): `spec.containers{NAME}`, `spec.initContainers{NAME}` (sidecars too) or
+    /// `spec.ephemeralContainers{NAME}`, looked up in that order; nil for a name the spec does not have.
+    static func fieldPath(ofContainer name: String, in pod: Pod) -> String? {
+        let spec = pod.spec
+        if spec?.containers.contains(where: { $0.name == name }) == true { return "spec.containers{\(name)}" }
+        if spec?.initContainers?.contains(where: { $0.name == name }) == true { return "spec.initContainers{\(name)}" }
+        if spec?.ephemeralContainers?.contains(where: { $0.name == name }) == true { return "spec.ephemeralContainers{\(name)}" }
+        return nil
+    }
 
     /// A gRPC error's message without the status-code prefix.
     static func message(_ error: any Error) -> String {

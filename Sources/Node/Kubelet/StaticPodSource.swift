@@ -139,9 +139,16 @@ actor StaticPodSource {
         mirror.metadata.uid = nil
         mirror.metadata.resourceVersion = nil
         mirror.metadata.annotations?[Self.mirrorAnnotation] = hash
-        if let node = try? await client.get(Node.self, name: nodeName), let nodeUID = node.metadata.uid {
-            mirror.metadata.ownerReferences = [OwnerReference(apiVersion: "v1", kind: "Node", name: nodeName, uid: nodeUID, controller: true)]
+        // Owned by this node's Node object, by UID, as NodeRestriction requires (upstream's CreateMirrorPod gives up
+        // without it; the next sync tries again).
+        let nodeUID: String
+        do {
+            nodeUID = try await client.get(Node.self, name: nodeName).metadata.uid ?? ""
+        } catch {
+            logger.warning("mirror pod creation failed", metadata: ["pod": "\(namespace)/\(name)", "error": "failed to get node info: \(error)"])
+            return
         }
+        mirror.metadata.ownerReferences = [OwnerReference(apiVersion: "v1", kind: "Node", name: nodeName, uid: nodeUID, controller: true)]
         do {
             _ = try await client.create(mirror)
             logger.info("mirror pod created", metadata: ["pod": "\(namespace)/\(name)"])

@@ -67,58 +67,138 @@ struct NodeAuthorizer: Sendable {
     }
 }
 
-/// NodeRestriction admission: a node may change only its own Node object and the pods bound to it, create only
-/// mirror pods bound to itself, request only tokens bound to its pods, and write only the status of a claim (what
-/// that write may change is checked with the old object, in `PersistentVolumeClaimStrategy`) — upstream's messages,
-/// as `… is forbidden: node "n1" …`.
+/// NodeRestriction admission (upstream's plugin/pkg/admission/noderestriction, 1.32): a node may change only its own
+/// Node object and Lease, request only tokens bound to its pods, and write only the status of a claim (what that
+/// write may change is checked with the old object, in `PersistentVolumeClaimStrategy`). On pods it may create only
+/// mirror pods bound to itself and owned by its Node, referencing no other API object; delete and evict only pods
+/// bound to itself; write only the `status` of pods bound to itself (checked with the old object, in
+/// `PodStrategy`); never update or patch a pod itself, nor use another subresource. Upstream's messages, as
+/// `pods "x" is forbidden: node "n1" …`.
 struct NodeRestriction: Sendable {
+    static let mirrorAnnotation = "kubernetes.io/config.mirror"
+
     let store: any Store
 
-    func admit(_ identity: Identity, _ a: RequestAttributes, body: Data) async -> Status? {
+    /// nil when admitted. `body` parses the request's body (JSON, YAML or protobuf); a body it cannot parse is left
+    /// for the handler to refuse.
+    func admit(_ identity: Identity, _ a: RequestAttributes, body: () throws -> JSONValue) async -> Status? {
         guard let node = identity.nodeName, a.isResourceRequest,
               ["create", "update", "patch", "delete"].contains(a.verb) else { return nil }
         switch a.apiGroup == "coordination.k8s.io" ? "leases" : a.apiGroup.isEmpty ? a.resource : "" {
         case "leases":
-            let target = a.verb == "create" ? (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" : a.name
-            if target != node { return forbidden(a, "can only access node lease with the same name as the requesting node") }
+            let target = a.verb == "create" ? (try? body())?["metadata"]?["name"]?.stringValue ?? "" : a.name
+            if target != node { return forbidden(a, "can only access node lease with the same name as the requesting node", name: target) }
         case "persistentvolumeclaims":
             guard a.subresource == "status" else { return forbidden(a, "may only update PVC status") }
-            if !["update", "patch"].contains(a.verb) { return forbidden(a, "unexpected operation \"\(a.verb.uppercased())\"") }
+            if !["update", "patch"].contains(a.verb) { return forbidden(a, "unexpected operation \"\(a.operation)\"") }
         case "serviceaccounts" where a.subresource == "token" && a.verb == "create":
-            return await admitTokenRequest(node, a, body: body)
+            return await admitTokenRequest(node, a, body: try? body())
         case "nodes":
             var target = a.name
-            if a.verb == "create", target.isEmpty { target = (try? JSONValue(parsing: body))?["metadata"]?["name"]?.stringValue ?? "" }
-            if target != node { return forbidden(a, "node \"\(node)\" is not allowed to modify node \"\(target)\"") }
+            if a.verb == "create", target.isEmpty { target = (try? body())?["metadata"]?["name"]?.stringValue ?? "" }
+            if target != node { return forbidden(a, "node \"\(node)\" is not allowed to modify node \"\(target)\"", name: target) }
         case "pods":
-            if !["", "status", "eviction"].contains(a.subresource) {
+            switch a.subresource {
+            case "": return await admitPod(node, a, body: body)
+            case "status":
+                // Which pod and what the write changes are checked against the stored pod, in PodStrategy.
+                if !["update", "patch"].contains(a.verb) { return forbidden(a, "unexpected operation \"\(a.operation)\"") }
+            case "eviction":
+                guard a.verb == "create" else { return forbidden(a, "unexpected operation \(a.operation)") }
+                switch await boundNode(a) {
+                case .none: return Status.notFound(Pod.resource, name: a.name)
+                case .some(let bound) where bound != node:
+                    return forbidden(a, "node \(node) can only evict pods with spec.nodeName set to itself")
+                default: break
+                }
+            default:
                 return forbidden(a, "unexpected pod subresource \"\(a.subresource)\", only 'status' and 'eviction' are allowed")
-            }
-            switch (a.verb, a.subresource) {
-            case ("create", ""):
-                let pod = try? JSONValue(parsing: body)
-                if pod?["metadata"]?["annotations"]?["kubernetes.io/config.mirror"] == nil {
-                    return forbidden(a, "pod does not have \"kubernetes.io/config.mirror\" annotation, node \"\(node)\" can only create mirror pods")
-                }
-                if pod?["spec"]?["nodeName"]?.stringValue != node {
-                    return forbidden(a, "node \"\(node)\" can only create pods with spec.nodeName set to itself")
-                }
-            case ("update", "status"), ("patch", "status"):
-                if await boundNode(a) != node { return forbidden(a, "node \"\(node)\" can only update pod status for pods with spec.nodeName set to itself") }
-            case ("delete", ""):
-                if await boundNode(a) != node { return forbidden(a, "node \"\(node)\" can only delete pods with spec.nodeName set to itself") }
-            case ("create", "eviction"):
-                if await boundNode(a) != node { return forbidden(a, "node \"\(node)\" can only evict pods with spec.nodeName set to itself") }
-            default: break
             }
         default: break
         }
         return nil
     }
 
+    /// Upstream's admitPod: a node creates mirror pods and deletes pods bound to itself; nothing else.
+    private func admitPod(_ node: String, _ a: RequestAttributes, body: () throws -> JSONValue) async -> Status? {
+        switch a.verb {
+        case "create":
+            guard let pod = try? body() else { return nil }
+            return await admitMirrorPod(node, a, pod: pod)
+        case "delete":
+            switch await boundNode(a) {
+            case .none: return Status.notFound(Pod.resource, name: a.name)
+            case .some(let bound) where bound != node:
+                return forbidden(a, "node \"\(node)\" can only delete pods with spec.nodeName set to itself")
+            default: return nil
+            }
+        default:
+            return forbidden(a, "unexpected operation \"\(a.operation)\", node \"\(node)\" can only create and delete mirror pods")
+        }
+    }
+
+    /// Upstream's admitPodCreate, in its order: the mirror annotation, `spec.nodeName`, one controller owner
+    /// reference to its own Node (by UID, without blockOwnerDeletion), and no service account, secret, configmap,
+    /// ClusterTrustBundle or claim the pod would make the node able to read.
+    private func admitMirrorPod(_ node: String, _ a: RequestAttributes, pod: JSONValue) async -> Status? {
+        let metadata = pod["metadata"], spec = pod["spec"]
+        let name = [metadata?["name"], metadata?["generateName"]].lazy.compactMap { $0?.stringValue }.first { !$0.isEmpty } ?? "Unknown"
+        func refuse(_ message: String) -> Status { forbidden(a, message, name: name) }
+        if metadata?["annotations"]?[Self.mirrorAnnotation] == nil {
+            return refuse("pod does not have \"\(Self.mirrorAnnotation)\" annotation, node \"\(node)\" can only create mirror pods")
+        }
+        if (spec?["nodeName"]?.stringValue ?? "") != node {
+            return refuse("node \"\(node)\" can only create pods with spec.nodeName set to itself")
+        }
+        let owners = metadata?["ownerReferences"]?.arrayValue ?? []
+        if owners.count > 1 { return refuse("node \"\(node)\" can only create pods with a single owner reference set to itself") }
+        guard let owner = owners.first, owner["apiVersion"]?.stringValue == "v1", owner["kind"]?.stringValue == "Node",
+              owner["name"]?.stringValue == node else {
+            return refuse("node \"\(node)\" can only create pods with an owner reference set to itself")
+        }
+        if owner["controller"]?.boolValue != true {
+            return refuse("node \"\(node)\" can only create pods with a controller owner reference set to itself")
+        }
+        if owner["blockOwnerDeletion"]?.boolValue == true {
+            return refuse("node \"\(node)\" must not set blockOwnerDeletion on an owner reference")
+        }
+        let stored: KeyValue?
+        do {
+            stored = try await store.get(key: StoredObject.key(Node.resource, namespace: nil, name: node))
+        } catch {
+            return refuse("error looking up node \(node) to verify uid: \(error)")
+        }
+        guard let stored else { return Status.notFound(Node.resource, name: node) }
+        let nodeUID = (try? JSONValue(parsing: stored.value))?["metadata"]?["uid"]?.stringValue ?? ""
+        let ownerUID = owner["uid"]?.stringValue ?? ""
+        if ownerUID != nodeUID {
+            // Upstream's words, "expected" naming the owner reference's UID.
+            return refuse("node \(node) UID mismatch: expected \(ownerUID) got \(nodeUID)")
+        }
+        // Defaulting carries the deprecated `serviceAccount` into `serviceAccountName`.
+        if !(spec?["serviceAccountName"]?.stringValue ?? spec?["serviceAccount"]?.stringValue ?? "").isEmpty {
+            return refuse("node \"\(node)\" can not create pods that reference a service account")
+        }
+        let references = spec.map { NodeGraph.references(ofSpec: $0, namespace: a.namespace) } ?? []
+        if references.contains(where: { $0.resource == "secrets" }) {
+            return refuse("node \"\(node)\" can not create pods that reference secrets")
+        }
+        if references.contains(where: { $0.resource == "configmaps" }) {
+            return refuse("node \"\(node)\" can not create pods that reference configmaps")
+        }
+        let volumes = spec?["volumes"]?.arrayValue ?? []
+        if volumes.contains(where: { ($0["projected"]?["sources"]?.arrayValue ?? []).contains { $0["clusterTrustBundle"] != nil } }) {
+            return refuse("node \"\(node)\" can not create pods that reference clustertrustbundles")
+        }
+        if volumes.contains(where: { $0["persistentVolumeClaim"] != nil }) {
+            return refuse("node \"\(node)\" can not create pods that reference persistentvolumeclaims")
+        }
+        return nil
+    }
+
     /// A node's TokenRequest must be bound to a pod (by name and UID) scheduled on that node.
-    private func admitTokenRequest(_ node: String, _ a: RequestAttributes, body: Data) async -> Status? {
-        let ref = (try? JSONValue(parsing: body))?["spec"]?["boundObjectRef"]
+    private func admitTokenRequest(_ node: String, _ a: RequestAttributes, body: JSONValue?) async -> Status? {
+        let ref = body?["spec"]?["boundObjectRef"]
         guard let ref, ref["apiVersion"]?.stringValue == "v1", ref["kind"]?.stringValue == "Pod",
               let name = ref["name"]?.stringValue, !name.isEmpty else {
             return forbidden(a, "node requested token not bound to a pod")
@@ -139,15 +219,30 @@ struct NodeRestriction: Sendable {
         return nil
     }
 
+    /// The `spec.nodeName` of the pod the request names ("" when unscheduled); nil when there is no such pod.
     private func boundNode(_ a: RequestAttributes) async -> String? {
         guard let kv = try? await store.get(key: StoredObject.key(Pod.resource, namespace: a.namespace, name: a.name)) else { return nil }
-        return (try? JSONValue(parsing: kv.value))?["spec"]?["nodeName"]?.stringValue
+        return (try? JSONValue(parsing: kv.value))?["spec"]?["nodeName"]?.stringValue ?? ""
     }
 
-    private func forbidden(_ a: RequestAttributes, _ message: String) -> Status {
+    /// Upstream's admission.NewForbidden: the object named by the request, or on a create by the object sent.
+    private func forbidden(_ a: RequestAttributes, _ message: String, name: String? = nil) -> Status {
         let qualified = a.apiGroup.isEmpty ? a.resource : "\(a.resource).\(a.apiGroup)"
-        let subject = a.name.isEmpty ? qualified : "\(qualified) \"\(a.name)\""
+        let named = a.name.isEmpty ? name ?? "" : a.name
+        let subject = named.isEmpty ? qualified : "\(qualified) \"\(named)\""
         return Status(message: "\(subject) is forbidden: \(message)", reason: "Forbidden",
-                      details: StatusDetails(name: a.name.isEmpty ? nil : a.name, kind: a.resource), code: 403)
+                      details: StatusDetails(name: named.isEmpty ? nil : named, kind: a.resource), code: 403)
+    }
+}
+
+extension RequestAttributes {
+    /// The admission operation of the verb, as upstream's admission attributes name it (a patch is an UPDATE).
+    var operation: String {
+        switch verb {
+        case "create": "CREATE"
+        case "update", "patch": "UPDATE"
+        case "delete", "deletecollection": "DELETE"
+        default: verb.uppercased()
+        }
     }
 }

@@ -275,9 +275,16 @@ final class NodeGraph: Sendable {
         return PodEntry(node: node, references: references)
     }
 
+    /// The configmaps, secrets and claims a pod spec names (what `collect` finds).
+    static func references(ofSpec spec: JSONValue, namespace: String) -> Set<Reference> {
+        var references: Set<Reference> = []
+        collect(spec, namespace: namespace, into: &references)
+        return references
+    }
+
     /// Walks a pod spec for the keys that name configmaps, secrets and claims, wherever they nest (volumes and
     /// projected sources, env and envFrom of init, regular and ephemeral containers, image pull secrets, volume
-    /// plugins' `secretRef`s).
+    /// plugins' `secretRef`s and azureFile's `secretName`).
     private static func collect(_ value: JSONValue, namespace: String, into references: inout Set<Reference>) {
         switch value {
         case .object(let members):
@@ -292,6 +299,8 @@ final class NodeGraph: Sendable {
                     add("secrets", member["name"]?.stringValue)
                 case "secret":
                     add("secrets", member["secretName"]?.stringValue ?? member["name"]?.stringValue)
+                case "azureFile":
+                    add("secrets", member["secretName"]?.stringValue)
                 case "imagePullSecrets":
                     for item in member.arrayValue ?? [] { add("secrets", item["name"]?.stringValue) }
                 case "persistentVolumeClaim":

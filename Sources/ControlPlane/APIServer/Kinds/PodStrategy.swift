@@ -83,6 +83,24 @@ struct PodStrategy: ResourceStrategy {
         return merged
     }
 
+    /// NodeRestriction's `admitPodStatus`: a node writes the status only of a pod bound to itself, and the pod it sends
+    /// may not change the labels (which select the pod for Services and controllers) nor the resource claims named in
+    /// the status (what the Node authorizer's graph lets it read).
+    func authorizeSubresourceWrite(_ pod: Pod, requested: Pod, old: Pod, subresource: String, user: Identity, security: Security) async throws {
+        guard subresource == "status", let node = user.nodeName else { return }
+        func refuse(_ message: String) -> Status { Status.forbidden(Pod.resource, name: old.metadata.name ?? "", message) }
+        if (old.spec?.nodeName ?? "") != node {
+            throw refuse("node \"\(node)\" can only update pod status for pods with spec.nodeName set to itself")
+        }
+        if (old.metadata.labels ?? [:]) != (requested.metadata.labels ?? [:]) {
+            throw refuse("node \"\(node)\" cannot update labels through pod status")
+        }
+        if (old.status?.resourceClaimStatuses ?? []) != (requested.status?.resourceClaimStatuses ?? []) {
+            // Upstream's words, spelling and all.
+            throw refuse("node \"\(node)\" cannot update resource claim statues")
+        }
+    }
+
     func validateSubresourceUpdate(_ subresource: String, _ pod: Pod, old: Pod) -> [StatusCause] {
         guard subresource == "ephemeralcontainers" else { return validate(pod, old: old) }
         return EphemeralContainerValidation.validateUpdate(pod, old: old)
