@@ -277,6 +277,19 @@ struct KubeletEndToEndTests {
         try await cluster.waitForPod("ghost", timeout: .seconds(30)) { pod in
             Self.container(pod, "ghost")?.state?.waiting?.reason == "ImagePullBackOff"
         }
+        // kubectl describe tells the story in upstream's Events: the pull failed, then backs off.
+        let ghostImage = "\(cluster.runtime.registry)/swiftlet-test/missing:v1"
+        let expected: Set<String> = ["Failed: Error: ErrImagePull", "Normal BackOff: Back-off pulling image \"\(ghostImage)\"",
+                                     "Failed: Error: ImagePullBackOff"]
+        var told: Set<String> = []
+        for _ in 0..<50 where !expected.isSubset(of: told) {
+            let events = try await cluster.client.list(Event.self, namespace: "default", options: ListOptions(fieldSelector: "involvedObject.name=ghost")).items
+            told = Set(events.filter { $0.involvedObject.fieldPath == "spec.containers{ghost}" }.map {
+                $0.reason == "BackOff" ? "\($0.type ?? "") BackOff: \($0.message ?? "")" : "\($0.reason ?? ""): \($0.message ?? "")"
+            })
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(expected.isSubset(of: told), "\(told.sorted())")
 
         // A pull that hangs (a registry that accepts connections and never answers; the runtime gives up after 60 s)
         // does not hold up the pod's deletion: the deletion cancels the sync, as upstream's pod worker cancels its

@@ -66,10 +66,15 @@ actor PodWorkers {
     private var statusPending: Set<String> = []
     /// How often a pod whose runtime state did not change is synced anyway (volumes, status drift, hooks).
     static let periodicSync: Duration = .seconds(5)
-    /// When each pod that a sync left waiting in CrashLoopBackOff or ImagePullBackOff is synced again (unless its
-    /// runtime state changes first): upstream's pod worker requeues such a pod after its back-off period (10 s) with
-    /// up to half of it again as jitter, and each of those syncs records BackOff anew.
+    /// When each pod that a sync left waiting for one of the ``requeuedWaitingReasons`` is synced again (unless its
+    /// runtime state changes first): upstream's pod worker requeues a pod whose sync failed after its back-off period
+    /// (10 s) with up to half of it again as jitter, and each of those syncs records BackOff (or Failed) anew.
     private var backOffRequeue: [String: ContinuousClock.Instant] = [:]
+    /// The waiting reasons that are a sync's error and so requeue the pod after the back-off period: back-offs, and
+    /// starts that failed and are tried again only then. Not ErrImagePull: the next relist finds that pull backing off
+    /// and the pod goes on to ImagePullBackOff (with its BackOff Event) at once.
+    static let requeuedWaitingReasons: Set<String> = ["CrashLoopBackOff", "ImagePullBackOff", "ErrImageNeverPull",
+                                                      "CreateContainerError", "CreateContainerConfigError"]
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
          memoryCapacity: Int64, services: Informer<Service>? = nil, logger: Logger) {
@@ -249,7 +254,7 @@ actor PodWorkers {
                 }
                 synced.insert(uid)
                 lastSync[uid] = .now
-                let backingOff = (waiting[uid] ?? [:]).values.contains { ["CrashLoopBackOff", "ImagePullBackOff"].contains($0.reason) }
+                let backingOff = (waiting[uid] ?? [:]).values.contains { Self.requeuedWaitingReasons.contains($0.reason) }
                 backOffRequeue[uid] = backingOff ? .now + configuration.backOffInitial * Double.random(in: 1...1.5) : nil
                 metrics.podWorkerDuration(operation).recordInterval(since: start)
             } else {
@@ -533,13 +538,14 @@ actor PodWorkers {
         if createRetry.isBackingOff(createKey) { return }
         do {
             try await ensureImage(container, pod: pod, fieldPath: fieldPath)
-        } catch let failure as WaitingReason {
-            waiting[uid, default: [:]][container.name] = (failure.reason, failure.message)
-            return
         } catch is CancellationError {
             return
         } catch {
-            waiting[uid, default: [:]][container.name] = ("ErrImagePull", Self.message(error))
+            let failure = error as? WaitingReason ?? WaitingReason(reason: "ErrImagePull", message: Self.message(error))
+            waiting[uid, default: [:]][container.name] = (failure.reason, failure.message)
+            // Upstream's startContainer reports the image manager's error by its name: "Error: ErrImagePull",
+            // "Error: ImagePullBackOff", "Error: ErrImageNeverPull".
+            events.record(pod, "Warning", reason: "Failed", message: "Error: \(failure.reason)", fieldPath: fieldPath)
             return
         }
         do {
@@ -615,15 +621,18 @@ actor PodWorkers {
             }
             if policy == "Never" {
                 let message = "Container image \"\(image)\" is not present with pull policy of Never"
-                // Once per episode: upstream repeats it every sync, but its recorder folds repeats into one Event's count.
-                if waiting[pod.metadata.uid ?? ""]?[container.name]?.reason != "ErrImageNeverPull" {
-                    events.record(pod, "Warning", reason: "ErrImageNeverPull", message: message, fieldPath: fieldPath)
-                }
+                // At every sync that meets it, as upstream's image manager; the recorder folds repeats into one Event's count.
+                events.record(pod, "Warning", reason: "ErrImageNeverPull", message: message, fieldPath: fieldPath)
                 throw WaitingReason(reason: "ErrImageNeverPull", message: message)
             }
         }
-        if pullBackOff.isBackingOff(image) {
-            throw WaitingReason(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")
+        // Keyed by pod and image, as upstream's image manager: one pod's failed pulls do not hold back another's.
+        let backOffKey = "\(pod.metadata.uid ?? "")_\(image)"
+        if pullBackOff.isBackingOff(backOffKey) {
+            // Said again at every sync in back-off (every 10-15 s); the recorder counts the repeats into one Event.
+            let message = "Back-off pulling image \"\(image)\""
+            events.record(pod, reason: "BackOff", message: message, fieldPath: fieldPath)
+            throw WaitingReason(reason: "ImagePullBackOff", message: message)
         }
         // A pull can take a while: the pod's status (ContainerCreating, its IP, start time) is out before it starts, as
         // upstream's kubelet writes a pod's status before it syncs the pod.
@@ -652,11 +661,11 @@ actor PodWorkers {
         } catch {
             // Cancelled because the pod is going: not the image's failure.
             if Task.isCancelled { throw CancellationError() }
-            pullBackOff.failed(image)
+            pullBackOff.failed(backOffKey)
             events.record(pod, "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(Self.message(error))", fieldPath: fieldPath)
             throw WaitingReason(reason: "ErrImagePull", message: "failed to pull image \"\(image)\": \(Self.message(error))")
         }
-        pullBackOff.reset(image)
+        pullBackOff.reset(backOffKey)
         // Upstream's words: the time truncated to milliseconds (no queue for pulls here, so "including waiting" is the
         // same) and the image's size as the runtime reports it.
         let took = KubeletConfiguration.goDuration(.milliseconds((clock.now - started) / .milliseconds(1)))
