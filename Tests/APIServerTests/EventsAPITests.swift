@@ -1,5 +1,7 @@
 import Foundation
 import KubeAPI
+import KubeClient
+import Logging
 import Testing
 import TestSupport
 
@@ -123,6 +125,60 @@ import TestSupport
         }
         let deletions = try await coreWatch.waitForOutput(containing: "DELETED")
         #expect(deletions.contains("DELETED"), "\(deletions)")
+    }
+
+    /// Kubelets may write Events through either group (the Node authorizer's fixed rules, upstream's NodeRules, name
+    /// both) but not read them; NodeRestriction leaves Events alone in both.
+    @Test func nodesWriteEventsThroughEitherGroup() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let n1 = try KubeClient(configuration: k.server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+        defer { Task { try? await n1.shutdown() } }
+        let regarding = ObjectReference(kind: "Node", name: "n1", apiVersion: "v1")
+        let created = try await n1.create(EventsV1Event(
+            metadata: ObjectMeta(name: "n1.starting", namespace: "default"), eventTime: .now(), reportingController: "kubelet",
+            reportingInstance: "n1", action: "Start", reason: "Starting", regarding: regarding, note: "Starting kubelet.", type: "Normal"))
+        #expect(created.apiVersion == "events.k8s.io/v1" && created.note == "Starting kubelet." && created.metadata.resourceVersion != nil)
+        _ = try await n1.patch(EventsV1Event.self, name: "n1.starting", namespace: "default", patchType: .merge,
+                               .object(["series": .object(["count": 2, "lastObservedTime": .string(MicroTime.now().description)])]))
+        _ = try await n1.create(Event(metadata: ObjectMeta(name: "n1.ready", namespace: "default"), involvedObject: regarding,
+                                      reason: "NodeReady", message: "ready", type: "Normal"))
+        #expect(try await k.ok("get", "events.events.k8s.io", "n1.starting", "-o", "jsonpath={.series.count} {.note}") == "2 Starting kubelet.")
+        do {
+            _ = try await n1.list(EventsV1Event.self, namespace: "default")
+            Issue.record("a node listed Events")
+        } catch {
+            #expect("\(error)".contains(#"events.events.k8s.io is forbidden: User "system:node:n1" cannot list resource "events" in API group "events.k8s.io" in the namespace "default""#), "\(error)")
+        }
+    }
+
+    /// What client-go sends: an events.k8s.io/v1 Event as a protobuf body (`k8s\0` + runtime.Unknown), built here field
+    /// by field from upstream's generated.proto numbers.
+    @Test func protobufBodiesCreateEventsV1Events() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        func varint(_ value: UInt64) -> [UInt8] {
+            var v = value, out: [UInt8] = []
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            return out + [UInt8(v)]
+        }
+        func bytes(_ field: UInt64, _ payload: [UInt8]) -> [UInt8] { varint(field << 3 | 2) + varint(UInt64(payload.count)) + payload }
+        func string(_ field: UInt64, _ s: String) -> [UInt8] { bytes(field, Array(s.utf8)) }
+        let event = bytes(1, string(1, "pb"))                                    // metadata.name
+            + bytes(2, varint(1 << 3) + varint(1_714_564_800))                   // eventTime.seconds
+            + string(4, "example.com/pb") + string(5, "pb-1") + string(6, "Test") + string(7, "Proto")
+            + bytes(8, string(1, "ConfigMap") + string(2, "default") + string(3, "target"))  // regarding
+            + string(10, "from protobuf") + string(11, "Normal")
+        let body = Array("k8s".utf8) + [0] + bytes(1, string(1, "events.k8s.io/v1") + string(2, "Event")) + bytes(2, event)
+            + string(3, "") + string(4, "")
+        let file = try k.file("event.pb", "")
+        try Data(body).write(to: URL(fileURLWithPath: file))
+        let result = try await runCommand(which("curl") ?? "/usr/bin/curl", ["-s", "-X", "POST", "-H", "Content-Type: application/vnd.kubernetes.protobuf",
+                                                                             "--data-binary", "@" + file] + k.server.curlTLSArguments
+                                          + [k.server.url + "/apis/events.k8s.io/v1/namespaces/default/events"])
+        let created = try JSONValue(parsing: Data(result.stdout.utf8))
+        #expect(created["kind"] == "Event" && created["apiVersion"] == "events.k8s.io/v1" && created["note"] == "from protobuf", "\(result)")
+        #expect(created["eventTime"] == "2024-05-01T12:00:00.000000Z", "\(result)")
+        #expect(try await k.ok("get", "event", "pb", "-o", "jsonpath={.message} {.reportingComponent} {.involvedObject.name}")
+            == "from protobuf example.com/pb target")
     }
 
     static let pythonScript = #"""
