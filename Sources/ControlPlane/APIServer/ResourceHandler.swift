@@ -4,7 +4,9 @@ import Logging
 import Store
 
 /// Serves one kind: every verb on its collection, its objects and its subresources, with `S` supplying what is
-/// special about the kind. The verbs live in `ResourceHandler+<Verb>.swift`.
+/// special about the kind. The verbs live in `ResourceHandler+<Verb>.swift`. A kind that is a second API view over
+/// another kind's objects (`S.Stored`, e.g. events.k8s.io/v1 Events over core/v1's) is served from that kind's keys,
+/// each object converted on the way in and out.
 final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     typealias Object = S.Object
 

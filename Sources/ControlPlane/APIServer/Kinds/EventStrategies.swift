@@ -77,7 +77,7 @@ enum EventValidation {
                 causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(value): field is immutable", field: field))
             }
         }
-        let string = { (s: String?) in GoValue.string(s ?? "") }
+        let string = { (s: String?) in GoQuoted.string(s ?? "") }
         immutable("involvedObject", \.involvedObject, GoValue.reference)
         immutable("reason", \.reason, string)
         immutable("message", \.message, string)
@@ -91,8 +91,8 @@ enum EventValidation {
         immutable("eventTime", \.eventTime) { GoValue.time($0?.date, fractional: true) }
         immutable("action", \.action, string)
         immutable("related", \.related) { $0.map(GoValue.reference) ?? "null" }
-        immutable("reportingController", \.reportingComponent, GoValue.string)
-        immutable("reportingInstance", \.reportingInstance, GoValue.string)
+        immutable("reportingController", \.reportingComponent, GoQuoted.string)
+        immutable("reportingInstance", \.reportingInstance, GoQuoted.string)
         return causes
     }
 
@@ -146,15 +146,13 @@ enum EventValidation {
     }
 
     static func invalid(_ field: String, _ value: String, _ detail: String) -> StatusCause {
-        StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(GoValue.string(value)): \(detail)", field: field)
+        StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(GoQuoted.string(value)): \(detail)", field: field)
     }
 }
 
-/// Values as upstream's field errors print them (`field.Error`: strings quoted, times by `time.Time.String`,
-/// structs by Go's `%#v`), for the messages of immutable Event fields.
+/// Values as upstream's field errors print them (`field.Error`: times by `time.Time.String`, structs by Go's `%#v`;
+/// strings are `GoQuoted`), for the messages of immutable Event fields.
 enum GoValue {
-    static func string(_ s: String) -> String { GoQuoted.string(s) }
-
     /// `2024-05-01 12:00:00.5 +0000 UTC` (the zero time when nil); fractional seconds only for MicroTime.
     static func time(_ date: Date?, fractional: Bool) -> String {
         guard let date else { return "0001-01-01 00:00:00 +0000 UTC" }
@@ -170,10 +168,10 @@ enum GoValue {
     static func reference(_ r: ObjectReference) -> String {
         let fields = [("Kind", r.kind), ("Namespace", r.namespace), ("Name", r.name), ("UID", r.uid), ("APIVersion", r.apiVersion),
                       ("ResourceVersion", r.resourceVersion), ("FieldPath", r.fieldPath)]
-        return "core.ObjectReference{" + fields.map { "\($0.0):\(string($0.1 ?? ""))" }.joined(separator: ", ") + "}"
+        return "core.ObjectReference{" + fields.map { "\($0.0):\(GoQuoted.string($0.1 ?? ""))" }.joined(separator: ", ") + "}"
     }
 
     static func source(_ s: EventSource?) -> String {
-        "core.EventSource{Component:\(string(s?.component ?? "")), Host:\(string(s?.host ?? ""))}"
+        "core.EventSource{Component:\(GoQuoted.string(s?.component ?? "")), Host:\(GoQuoted.string(s?.host ?? ""))}"
     }
 }
