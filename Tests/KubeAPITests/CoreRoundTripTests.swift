@@ -217,7 +217,7 @@ import Testing
 
 @Suite struct GenericKindTests {
     @Test func everyKindDecodesMinimalObjectsAndKeepsTypeMeta() throws {
-        for kind in KubeKinds.all + [Binding.self, Scale.self] {
+        for kind in KubeKinds.all + KubeKinds.views + [Binding.self, Scale.self] {
             let r = kind.resource
             let json = #"{"apiVersion":"\#(r.groupVersion)","kind":"\#(r.kind)","metadata":{"name":"x"}}"#
             let object = try KubeKinds.decode(kind, from: Data(json.utf8))

@@ -165,7 +165,7 @@ import Testing
         #expect(FieldSelector.selectableFields(of: ReplicaSet.self).contains("status.replicas"))
         #expect(FieldSelector.selectableFields(of: Job.self).contains("status.successful"))
         #expect(FieldSelector.selectableFields(of: Event.self).isSuperset(of: ["involvedObject.name", "involvedObject.uid", "reason", "source", "type", "reportingComponent"]))
-        for kind in KubeKinds.all {
+        for kind in KubeKinds.all + KubeKinds.views {
             #expect(FieldSelector.selectableFields(of: kind).contains("metadata.name"))
             #expect(FieldSelector.selectableFields(of: kind).contains("metadata.namespace") == (kind.resource.namespaced))
         }

@@ -20,6 +20,26 @@ struct RoundTripTests {
         #expect(registered == Set(RichObjects.all.keys))
     }
 
+    /// events.k8s.io/v1 shares the kind name `Event` with core/v1, so it has its own fixture rather than a `RichObjects` key.
+    @Test func eventsV1EventRoundTripsUnderItsOwnMessage() throws {
+        let object = try JSONValue(parsing: Data(#"""
+            {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "web-1.17c", "namespace": "shop"},
+             "eventTime": "2024-05-01T12:00:02.123456Z", "series": {"count": 3, "lastObservedTime": "2024-05-01T12:00:09.000001Z"},
+             "reportingController": "kubernetes.io/kubelet", "reportingInstance": "node-1", "action": "Pull", "reason": "Pulled",
+             "regarding": {"kind": "Pod", "namespace": "shop", "name": "web-1", "uid": "u-1", "apiVersion": "v1",
+                           "resourceVersion": "4711", "fieldPath": "spec.containers{app}"},
+             "related": {"kind": "Node", "name": "node-1"}, "note": "Successfully pulled image", "type": "Normal",
+             "deprecatedSource": {"component": "kubelet", "host": "node-1"}, "deprecatedFirstTimestamp": "2024-05-01T12:00:02Z",
+             "deprecatedLastTimestamp": "2024-05-01T12:00:09Z", "deprecatedCount": 4}
+            """#.utf8))
+        let (decoded, unknown) = try KubeProtobuf.decodeWithUnknownFields(try KubeProtobuf.encode(object))
+        #expect(unknown.isEmpty)
+        #expect(decoded == object, "\(decoded.jsonString)")
+        // Field numbers as upstream's generated.proto: eventTime is 2, note 10, deprecatedCount 15.
+        let body = [UInt8](try KubeProtobuf.encode(["apiVersion": "events.k8s.io/v1", "kind": "Event", "note": "n", "deprecatedCount": 2]))
+        #expect(body.suffix(9).starts(with: [0x52, 0x01, 0x6E, 0x78, 0x02]))
+    }
+
     @Test func deleteOptionsIsAcceptedUnderEveryGroupVersion() throws {
         for apiVersion in ["v1", "apps/v1", "batch/v1", "meta.k8s.io/v1", "discovery.k8s.io/v1"] {
             let object: JSONValue = ["apiVersion": .string(apiVersion), "kind": "DeleteOptions", "propagationPolicy": "Background"]

@@ -35,7 +35,7 @@ struct SchemaTableTests {
     }
 
     @Test func everyStoredKindAndSubresourceBodyHasASchema() throws {
-        for kind in KubeKinds.all + [Binding.self, Scale.self] {
+        for kind in KubeKinds.all + KubeKinds.views + [Binding.self, Scale.self] {
             _ = try Schemas.schema(apiVersion: kind.resource.groupVersion, kind: kind.resource.kind)
         }
     }

@@ -82,9 +82,13 @@ struct KubeKindSchemaTests {
         #expect(OpenAPISchemas.schemaName(of: ObjectMeta.self) == "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
         #expect(OpenAPISchemas.schemaName(of: ObjectList<Job>.self) == "io.k8s.api.batch.v1.JobList")
         #expect(OpenAPISchemas.listSchemaName(of: Job.self) == "io.k8s.api.batch.v1.JobList")
+        #expect(OpenAPISchemas.schemaName(of: EventsV1Event.self) == "io.k8s.api.events.v1.Event")
+        #expect(OpenAPISchemas.listSchemaName(of: EventsV1Event.self) == "io.k8s.api.events.v1.EventList")
+        #expect(OpenAPISchemas.schemaName(of: EventsV1EventSeries.self) == "io.k8s.api.events.v1.EventSeries")
+        #expect(OpenAPISchemas.schemaName(of: Event.self) == "io.k8s.api.core.v1.Event")
     }
 
-    @Test(arguments: KubeKinds.all.map { KindCase($0) })
+    @Test(arguments: (KubeKinds.all + KubeKinds.views).map { KindCase($0) })
     func everyKindHasASelfContainedSchema(_ kind: KindCase) throws {
         let schemas = try OpenAPISchemas.components(for: [kind.type])
         let resource = kind.type.resource

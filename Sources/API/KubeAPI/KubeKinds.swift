@@ -20,9 +20,13 @@ public enum KubeKinds {
         CertificateSigningRequest.self,
     ]
 
-    /// The kind served at `group`/`version`/`plural`, e.g. `("apps", "v1", "deployments")`.
+    /// Kinds served as another API view of a stored kind's objects (events.k8s.io/v1 `Event` over core/v1 `Event`):
+    /// not stored, so not in `all`, which controllers walk to find every object.
+    public static let views: [any KubeObject.Type] = [EventsV1Event.self]
+
+    /// The kind served at `group`/`version`/`plural`, e.g. `("apps", "v1", "deployments")`, stored or a view.
     public static func kind(group: String, version: String, plural: String) -> (any KubeObject.Type)? {
-        all.first { $0.resource.group == group && $0.resource.version == version && $0.resource.plural == plural }
+        (all + views).first { $0.resource.group == group && $0.resource.version == version && $0.resource.plural == plural }
     }
 
     /// The kind with this `apiVersion` and `kind` (`"apps/v1"`, `"Deployment"`).

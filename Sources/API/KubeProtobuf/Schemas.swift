@@ -7,7 +7,7 @@
 enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
-        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates + persistentVolume)
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates + persistentVolume + events)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -27,6 +27,7 @@ enum Schemas {
             "batch/v1": ["Job": "batch.v1.Job", "CronJob": "batch.v1.CronJob"],
             "discovery.k8s.io/v1": ["EndpointSlice": "discovery.v1.EndpointSlice"],
             "coordination.k8s.io/v1": ["Lease": "coordination.v1.Lease"],
+            "events.k8s.io/v1": ["Event": "events.v1.Event"],
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
             "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
             "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],

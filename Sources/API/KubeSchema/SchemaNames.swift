@@ -43,10 +43,13 @@ enum SchemaNames {
             "io.k8s.api.policy.v1": ["PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
             "io.k8s.api.storage.v1": ["VolumeAttachmentSpec", "VolumeAttachmentSource", "VolumeAttachmentStatus", "VolumeError"],
             "io.k8s.api.certificates.v1": ["CertificateSigningRequestSpec", "CertificateSigningRequestStatus", "CertificateSigningRequestCondition"],
+            "io.k8s.api.events.v1": ["EventsV1EventSeries"],
         ]
         return Dictionary(uniqueKeysWithValues: table.flatMap { package, names in names.map { ($0, package) } })
     }()
 
     /// Swift names that differ from upstream's Go names.
-    static let upstreamNames: [String: String] = ["EndpointSlicePort": "EndpointPort"]
+    static let upstreamNames: [String: String] = [
+        "EndpointSlicePort": "EndpointPort", "EventsV1Event": "Event", "EventsV1EventSeries": "EventSeries",
+    ]
 }

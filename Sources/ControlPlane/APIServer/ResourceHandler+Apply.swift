@@ -12,7 +12,7 @@ extension ResourceHandler {
         let force = request.boolParameter("force")
         let fieldManager = FieldManager(kind: info.kind, subresource: subresource ?? "")
         for attempt in 0..<5 {
-            let key = StoredObject.key(info, namespace: path.namespace, name: name)
+            let key = StoredObject.key(storage, namespace: path.namespace, name: name)
             let kv = try await core.store.get(key: key)
             let old = try kv.map(decodeStored)
             let live = try old.map { old -> JSONValue in

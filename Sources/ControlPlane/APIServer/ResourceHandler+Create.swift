@@ -57,12 +57,12 @@ extension ResourceHandler {
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: 0), status: 201)
         }
-        let key = StoredObject.key(info, namespace: object.metadata.namespace, name: name)
+        let key = StoredObject.key(storage, namespace: object.metadata.namespace, name: name)
         do {
-            let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
+            let stored = try storedBytes(object, recorded: recorded)
             let revision = try await core.store.create(key: key, value: stored, ttl: strategy.timeToLive(object))
             if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
-            return .json(StoredObject.withResourceVersion(stored, revision), status: 201)
+            return .json(try written(object, stored: stored, revision: revision), status: 201)
         } catch {
             await strategy.afterDelete(object, context: core.admission)
             throw core.status(for: error, info: info, name: name)

@@ -65,10 +65,10 @@ extension ResourceHandler {
                     object.metadata.finalizers = finalizers.isEmpty ? nil : finalizers
                     strategy.prepareForDeletion(&object)
                     if object == old { return .json(try encodeForResponse(old, revision: kv.modRevision)) }
-                    let stored = try StoredObject.encode(object)
+                    let stored = try storedBytes(object, recorded: nil)
                     let revision = try await core.store.update(key: kv.key, value: stored, expectedRevision: kv.modRevision,
                                                                ttl: strategy.timeToLive(object))
-                    return .json(StoredObject.withResourceVersion(stored, revision))
+                    return .json(try written(object, stored: stored, revision: revision))
                 }
                 let deleted = try await core.store.delete(key: kv.key, expectedRevision: kv.modRevision)
                 await strategy.afterDelete(old, context: core.admission)
@@ -83,7 +83,7 @@ extension ResourceHandler {
     /// DELETE on a collection (`kubectl delete pods --all`): each matching object as a single DELETE would.
     func deleteCollection(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
         let filter = try ObjectFilter<Object>(request: request)
-        let page = try await core.store.list(prefix: StoredObject.prefix(info, namespace: path.namespace), startAfter: nil, limit: 0, revision: nil)
+        let page = try await core.store.list(prefix: StoredObject.prefix(storage, namespace: path.namespace), startAfter: nil, limit: 0, revision: nil)
         var deleted: [JSONValue] = []
         for kv in page.items {
             let object = try decodeStored(kv)

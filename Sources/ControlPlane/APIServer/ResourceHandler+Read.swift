@@ -4,9 +4,9 @@ import Store
 
 extension ResourceHandler {
     func get(_ request: APIRequest, name: String, path: ResourcePath) async throws -> APIResponse {
-        let key = StoredObject.key(info, namespace: path.namespace, name: name)
+        let key = StoredObject.key(storage, namespace: path.namespace, name: name)
         guard let kv = try await core.store.get(key: key) else { throw Status.notFound(info, name: name) }
-        let raw = StoredObject.withResourceVersion(kv.value, kv.modRevision)
+        let raw = try wireBytes(kv.value, revision: kv.modRevision)
         if request.wantsTable {
             return .json(strategy.table.table(for: [(try decodeStored(kv), raw)], listMeta: ListMeta(resourceVersion: String(kv.modRevision)),
                                               includeObject: request.query["includeObject"], now: Date()))
@@ -18,7 +18,7 @@ extension ResourceHandler {
     func list(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
         let filter = try ObjectFilter<Object>(request: request)
         let limit = Int(request.query["limit"] ?? "") ?? 0
-        let prefix = StoredObject.prefix(info, namespace: path.namespace)
+        let prefix = StoredObject.prefix(storage, namespace: path.namespace)
         var startAfter: String?
         var revision = try Self.exactListRevision(request)
         let continued = try request.query["continue"].flatMap { $0.isEmpty ? nil : try ContinueToken(encoded: $0) }
@@ -81,7 +81,7 @@ extension ResourceHandler {
         }
         if request.wantsTable {
             let rows = try matched.map { entry in
-                (object: try entry.object ?? decodeStored(entry.kv), raw: StoredObject.withResourceVersion(entry.kv.value, entry.kv.modRevision))
+                (object: try entry.object ?? decodeStored(entry.kv), raw: try wireBytes(entry.kv.value, revision: entry.kv.modRevision))
             }
             return .json(strategy.table.table(for: rows, listMeta: listMeta, includeObject: request.query["includeObject"], now: Date()))
         }
@@ -89,7 +89,7 @@ extension ResourceHandler {
         body.append(contentsOf: Array("{\"apiVersion\":\"\(info.groupVersion)\",\"items\":[".utf8))
         for (i, entry) in matched.enumerated() {
             if i > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(StoredObject.withResourceVersion(entry.kv.value, entry.kv.modRevision))
+            body.append(try wireBytes(entry.kv.value, revision: entry.kv.modRevision))
         }
         body.append(contentsOf: Array("],\"kind\":\"\(info.kind)List\",\"metadata\":".utf8))
         body.append(try KubeJSON.encode(listMeta))

@@ -83,11 +83,11 @@ extension ResourceHandler {
             await strategy.afterDelete(object, context: core.admission)
             return .json(try encodeForResponse(object, revision: deleted.modRevision))
         }
-        let stored = try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object)
+        let stored = try storedBytes(object, recorded: recorded)
         // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
         let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
         if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
-        return .json(StoredObject.withResourceVersion(stored, revision))
+        return .json(try written(object, stored: stored, revision: revision))
     }
 
     /// PATCH: JSON patch, merge patch, strategic merge patch or server-side apply, retried on write conflicts

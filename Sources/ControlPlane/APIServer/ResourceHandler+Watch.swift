@@ -15,7 +15,7 @@ extension ResourceHandler {
     /// after the resourceVersion (or now) without them.
     func watch(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
         let filter = try ObjectFilter<Object>(request: request)
-        let prefix = StoredObject.prefix(info, namespace: path.namespace)
+        let prefix = StoredObject.prefix(storage, namespace: path.namespace)
         let requested = request.query["resourceVersion"] ?? ""
         let bookmarks = request.boolParameter("allowWatchBookmarks")
         let sendInitialEvents = try Self.watchListOption(request)
@@ -58,8 +58,8 @@ extension ResourceHandler {
         let pump = Task {
             for kv in initial {
                 let object = try? handler.decodeStored(kv)
-                if let object, filter.matches(object) {
-                    continuation.yield(WatchLine.encode(type: "ADDED", object: StoredObject.withResourceVersion(kv.value, kv.modRevision)))
+                if let object, filter.matches(object), let bytes = try? handler.wireBytes(kv.value, revision: kv.modRevision) {
+                    continuation.yield(WatchLine.encode(type: "ADDED", object: bytes))
                 }
             }
             if sendInitialEvents == true { continuation.yield(handler.bookmark(revision: start, initialEventsEnd: true)) }
@@ -91,7 +91,7 @@ extension ResourceHandler {
 
     /// The line for one store event after selector filtering, or nil when the watcher should not see it.
     func watchLine(for event: WatchEvent, filter: ObjectFilter<Object>) -> Data? {
-        let bytes = StoredObject.withResourceVersion(event.current.value, event.revision)
+        guard let bytes = try? wireBytes(event.current.value, revision: event.revision) else { return nil }
         if filter.isEverything {
             let type = switch event.kind { case .create: "ADDED"; case .update: "MODIFIED"; case .delete: "DELETED" }
             return WatchLine.encode(type: type, object: bytes)
@@ -119,7 +119,7 @@ extension ResourceHandler {
     /// decoded once and remembered there for the kind's other watches (nil when the bytes do not decode).
     func selectedValues(_ bytes: Data, key: String, revision: Int64?) -> SelectedValues? {
         if let revision, let known = selections.values(key: key, revision: revision) { return known }
-        guard let object = try? KubeJSON.decode(Object.self, from: bytes) else { return nil }
+        guard let object = try? decodeObject(bytes) else { return nil }
         let values = SelectedValues(object)
         if let revision { selections.remember(values, key: key, revision: revision) }
         return values

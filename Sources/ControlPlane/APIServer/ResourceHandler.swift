@@ -4,7 +4,9 @@ import Logging
 import Store
 
 /// Serves one kind: every verb on its collection, its objects and its subresources, with `S` supplying what is
-/// special about the kind. The verbs live in `ResourceHandler+<Verb>.swift`.
+/// special about the kind. The verbs live in `ResourceHandler+<Verb>.swift`. A kind that is a second API view over
+/// another kind's objects (`S.Stored`, e.g. events.k8s.io/v1 Events over core/v1's) is served from that kind's keys,
+/// each object converted on the way in and out.
 final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     typealias Object = S.Object
 
@@ -77,13 +79,13 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
 
     /// The stored object, or 404.
     func load(name: String, namespace: String?) async throws -> (object: Object, kv: KeyValue) {
-        let key = StoredObject.key(info, namespace: namespace, name: name)
+        let key = StoredObject.key(storage, namespace: namespace, name: name)
         guard let kv = try await core.store.get(key: key) else { throw Status.notFound(info, name: name) }
         return (try decodeStored(kv), kv)
     }
 
     func decodeStored(_ kv: KeyValue) throws -> Object {
-        var object = try KubeJSON.decode(Object.self, from: kv.value)
+        var object = try decodeObject(kv.value)
         object.metadata.resourceVersion = String(kv.modRevision)
         return object
     }
@@ -92,9 +94,46 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     /// managedFields, `metadata.resourceVersion` the key's revision), parsed from the stored bytes instead of encoding
     /// the decoded object again: the bytes are the server's own encoding, which is also what GET and WATCH return.
     func storedValue(_ kv: KeyValue) throws -> JSONValue {
+        if isView { return try KubeJSON.value(of: decodeStored(kv)) }
         var value = try JSONValue(parsing: kv.value)
         value["metadata"]?["resourceVersion"] = .string(String(kv.modRevision))
         return value
+    }
+
+    // MARK: Stored form and served form
+
+    /// Where the kind's objects live in the store: its own resource, or the stored kind it is a view of.
+    var storage: ResourceInfo { S.Stored.resource }
+
+    /// Whether the kind is a second API view over another kind's objects, so stored bytes are converted on every
+    /// read and write rather than served as they are.
+    var isView: Bool { ObjectIdentifier(S.Stored.self) != ObjectIdentifier(Object.self) }
+
+    /// Decodes stored bytes (without resourceVersion) into the served kind, with its apiVersion and kind.
+    func decodeObject(_ bytes: Data) throws -> Object {
+        guard isView else { return try KubeJSON.decode(Object.self, from: bytes) }
+        var object = strategy.served(try KubeJSON.decode(S.Stored.self, from: bytes))
+        object.setTypeMeta()
+        return object
+    }
+
+    /// The wire form of stored bytes at `revision`: the bytes themselves with the resourceVersion spliced in, or for
+    /// a view the converted object.
+    func wireBytes(_ stored: Data, revision: Int64) throws -> Data {
+        guard isView else { return StoredObject.withResourceVersion(stored, revision) }
+        return try encodeForResponse(decodeObject(stored), revision: revision)
+    }
+
+    /// The bytes to store for `object` (whose managedFields a write has updated; `recorded` is its JSON value
+    /// then, printed directly instead of encoding the object again).
+    func storedBytes(_ object: Object, recorded: JSONValue?) throws -> Data {
+        guard isView else { return try recorded.map(StoredObject.encode(value:)) ?? StoredObject.encode(object) }
+        return try StoredObject.encode(strategy.stored(object))
+    }
+
+    /// The response to a write that stored `stored` for `object` at `revision`.
+    func written(_ object: Object, stored: Data, revision: Int64) throws -> Data {
+        isView ? try encodeForResponse(object, revision: revision) : StoredObject.withResourceVersion(stored, revision)
     }
 
     /// The wire form of an object stored at `revision`.

@@ -29,6 +29,8 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(DaemonSetStrategy(), core: core),
             ResourceHandler(StatefulSetStrategy(), core: core),
             ResourceHandler(ControllerRevisionStrategy(), core: core),
+            // A second view of the core Events above, in their store (upstream lists events.k8s.io after apps).
+            ResourceHandler(EventsV1EventStrategy(ttl: eventTTL), core: core),
             ResourceHandler(JobStrategy(), core: core),
             ResourceHandler(CronJobStrategy(), core: core),
             ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice), core: core),
@@ -94,14 +96,4 @@ struct SecretStrategy: ResourceStrategy {
         secret.stringData = nil
     }
     var table: TableConverter<Secret> { Printers.secret }
-}
-
-/// Events print LAST SEEN, TYPE, REASON, OBJECT, MESSAGE, and live `ttl` after their last write (upstream's
-/// `--event-ttl`, 1 h by default), so a busy cluster's Events do not pile up in the store.
-struct EventStrategy: ResourceStrategy {
-    typealias Object = Event
-    let ttl: Duration?
-
-    func timeToLive(_ event: Event) -> Duration? { ttl }
-    var table: TableConverter<Event> { Printers.event }
 }

@@ -5,6 +5,14 @@ import KubeAPI
 /// just `TableOnlyStrategy` with its columns.
 protocol ResourceStrategy<Object>: Sendable {
     associatedtype Object: KubeObject
+    /// The kind the store holds this kind's objects as: the kind itself, or for a second API view over another
+    /// kind's objects (events.k8s.io/v1 `Event` over core/v1 `Event`) that kind, converted on every read and write.
+    associatedtype Stored: KubeObject = Object
+
+    /// The stored form of an object about to be written.
+    func stored(_ object: Object) -> Stored
+    /// The served form of a stored object.
+    func served(_ stored: Stored) -> Object
 
     /// Whether the kind has a `status` subresource (then writes to the main resource keep the old status
     /// and `generation` counts spec changes only).
@@ -59,6 +67,11 @@ protocol ResourceStrategy<Object>: Sendable {
     func timeToLive(_ object: Object) -> Duration?
     /// Column definitions and rows for `as=Table`.
     var table: TableConverter<Object> { get }
+}
+
+extension ResourceStrategy where Stored == Object {
+    func stored(_ object: Object) -> Stored { object }
+    func served(_ stored: Stored) -> Object { stored }
 }
 
 extension ResourceStrategy {
