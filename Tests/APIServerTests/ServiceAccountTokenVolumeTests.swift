@@ -120,6 +120,38 @@ import TestSupport
         #expect(after.status != 0 && after.stderr.contains("Unauthorized"), "\(after)")
     }
 
+    @Test("a mirror pod keeps its spec (no service account, no token volume) and may reference no account, Secret or token, as upstream's ServiceAccount admission",
+          .timeLimit(.minutes(2)))
+    func mirrorPodsAreNotDefaultedAndMayNotReferenceAccountsSecretsOrTokens() async throws {
+        let k = try await KubectlHarness(serverArguments: ["--controllers", "serviceaccount-controller", "--no-scheduler"])
+        let admin = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        try await waitFor("the default ServiceAccount", timeout: .seconds(60)) { (try? await admin.get(ServiceAccount.self, name: "default", namespace: "default")) != nil }
+        func mirror(_ name: String, _ spec: String) -> String {
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: \(name), annotations: {kubernetes.io/config.mirror: abc}}
+            spec: {nodeName: n1, containers: [{name: a, image: busybox}]\(spec.isEmpty ? "" : ", " + spec)}
+            """
+        }
+        _ = try await k.ok("apply", "-f", "-", stdin: mirror("static-n1", ""))
+        let pod = try await admin.get(Pod.self, name: "static-n1", namespace: "default")
+        #expect(pod.spec?.serviceAccountName == nil && pod.spec?.serviceAccount == nil, "\(String(describing: pod.spec?.serviceAccountName))")
+        #expect((pod.spec?.volumes ?? []).isEmpty, "\(pod.spec?.volumes ?? [])")
+        for (name, spec, reason) in [
+            ("with-account", "serviceAccountName: default", "a mirror pod may not reference service accounts"),
+            ("with-secret", "volumes: [{name: s, secret: {secretName: creds}}]", "a mirror pod may not reference secrets"),
+            ("with-pull-secret", "imagePullSecrets: [{name: registry}]", "a mirror pod may not reference secrets"),
+            ("with-token", "volumes: [{name: t, projected: {sources: [{serviceAccountToken: {path: token}}]}}]",
+             "a mirror pod may not use ServiceAccountToken volume projections"),
+        ] {
+            let refused = try await k.kubectl(["create", "-f", "-"], stdin: mirror(name, spec))
+            #expect(refused.status != 0 && refused.stderr.contains("pods \"\(name)\" is forbidden: \(reason)"), "\(refused)")
+            #expect((try? await admin.get(Pod.self, name: name, namespace: "default")) == nil)
+        }
+    }
+
     private func claimsOf(_ token: String) throws -> [String: Any] {
         var payload = String(token.split(separator: ".")[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while payload.count % 4 != 0 { payload += "=" }

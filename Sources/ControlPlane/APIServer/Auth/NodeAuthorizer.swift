@@ -75,8 +75,6 @@ struct NodeAuthorizer: Sendable {
 /// `PodStrategy`); never update or patch a pod itself, nor use another subresource. Upstream's messages, as
 /// `pods "x" is forbidden: node "n1" …`.
 struct NodeRestriction: Sendable {
-    static let mirrorAnnotation = "kubernetes.io/config.mirror"
-
     let store: any Store
 
     /// nil when admitted. `body` parses the request's body (JSON, YAML or protobuf); a body it cannot parse is left
@@ -144,8 +142,8 @@ struct NodeRestriction: Sendable {
         let metadata = pod["metadata"], spec = pod["spec"]
         let name = [metadata?["name"], metadata?["generateName"]].lazy.compactMap { $0?.stringValue }.first { !$0.isEmpty } ?? "Unknown"
         func refuse(_ message: String) -> Status { forbidden(a, message, name: name) }
-        if metadata?["annotations"]?[Self.mirrorAnnotation] == nil {
-            return refuse("pod does not have \"\(Self.mirrorAnnotation)\" annotation, node \"\(node)\" can only create mirror pods")
+        if metadata?["annotations"]?[Pod.mirrorAnnotation] == nil {
+            return refuse("pod does not have \"\(Pod.mirrorAnnotation)\" annotation, node \"\(node)\" can only create mirror pods")
         }
         if (spec?["nodeName"]?.stringValue ?? "") != node {
             return refuse("node \"\(node)\" can only create pods with spec.nodeName set to itself")

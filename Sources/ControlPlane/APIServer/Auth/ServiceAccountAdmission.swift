@@ -21,7 +21,7 @@ struct ServiceAccountAdmission: Sendable {
     let store: any Store
 
     func admit(_ pod: inout Pod) async throws {
-        guard var spec = pod.spec, pod.metadata.annotations?["kubernetes.io/config.mirror"] == nil else { return }
+        guard var spec = pod.spec, !pod.isMirror else { return }
         let namespace = pod.metadata.namespace ?? "default"
         let accountName = spec.serviceAccountName ?? "default"
         guard let kv = try await store.get(key: StoredObject.key(ServiceAccount.resource, namespace: namespace, name: accountName)),
@@ -29,6 +29,23 @@ struct ServiceAccountAdmission: Sendable {
         guard spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true else { return }
         Self.mountToken(&spec)
         pod.spec = spec
+    }
+
+    /// Upstream's Validate for a new mirror pod, whoever creates it: the static pod it mirrors may name no service
+    /// account, reference no Secret and project no service-account token (the kubelet could not give it one).
+    static func validateMirrorPod(_ pod: Pod) throws {
+        guard pod.isMirror, let spec = pod.spec else { return }
+        let name = pod.metadata.name ?? ""
+        if !(spec.serviceAccountName ?? spec.serviceAccount ?? "").isEmpty {
+            throw Status.forbidden(Pod.resource, name: name, "a mirror pod may not reference service accounts")
+        }
+        if let value = try? KubeJSON.value(of: spec),
+           NodeGraph.references(ofSpec: value, namespace: pod.metadata.namespace ?? "default").contains(where: { $0.resource == "secrets" }) {
+            throw Status.forbidden(Pod.resource, name: name, "a mirror pod may not reference secrets")
+        }
+        if (spec.volumes ?? []).contains(where: { ($0.projected?.sources ?? []).contains { $0.serviceAccountToken != nil } }) {
+            throw Status.forbidden(Pod.resource, name: name, "a mirror pod may not use ServiceAccountToken volume projections")
+        }
     }
 
     /// Adds the volume and the mounts (upstream's mountServiceAccountToken).

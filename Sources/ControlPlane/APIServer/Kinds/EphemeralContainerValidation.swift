@@ -70,7 +70,7 @@ enum EphemeralContainerValidation {
     /// there unchanged (patches do not keep order, so they are matched by name).
     static func validateUpdate(_ pod: Pod, old: Pod) -> [StatusCause] {
         var causes = PodStrategy.validateSpec(pod.spec ?? PodSpec())
-        if old.metadata.annotations?["kubernetes.io/config.mirror"] != nil {
+        if old.isMirror {
             return [StatusCause(reason: "FieldValueForbidden", message: "Forbidden: static pods do not support ephemeral containers", field: "")]
         }
         let updated = Dictionary((pod.spec?.ephemeralContainers ?? []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

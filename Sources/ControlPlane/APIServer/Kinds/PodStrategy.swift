@@ -9,9 +9,10 @@ struct PodStrategy: ResourceStrategy {
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         if let priorities = context.priorities { try await priorities.admit(&pod) }
+        try ServiceAccountAdmission.validateMirrorPod(pod)
         var spec = pod.spec ?? PodSpec()
         PodDefaults.apply(to: &spec)
-        PodDefaults.applyPodOnly(to: &spec)
+        PodDefaults.applyPodOnly(to: &spec, defaultServiceAccount: !pod.isMirror)
         Self.addDefaultTolerationSeconds(&spec)
         pod.spec = spec
         try await context.serviceAccounts?.admit(&pod)
@@ -142,10 +143,13 @@ enum PodDefaults {
     }
 
     /// What upstream fills in for pods only, never for pod templates: SetDefaults_Pod plus the ServiceAccount
-    /// and Priority admission plugins.
-    static func applyPodOnly(to spec: inout PodSpec) {
+    /// and Priority admission plugins. The ServiceAccount plugin leaves a mirror pod's account unset
+    /// (`defaultServiceAccount` false): the kubelet would take a changed spec for another pod.
+    static func applyPodOnly(to spec: inout PodSpec, defaultServiceAccount: Bool) {
         if spec.enableServiceLinks == nil { spec.enableServiceLinks = true }
-        if (spec.serviceAccountName ?? "").isEmpty { spec.serviceAccountName = spec.serviceAccount.flatMap { $0.isEmpty ? nil : $0 } ?? "default" }
+        if (spec.serviceAccountName ?? "").isEmpty {
+            spec.serviceAccountName = spec.serviceAccount.flatMap { $0.isEmpty ? nil : $0 } ?? (defaultServiceAccount ? "default" : nil)
+        }
         if spec.serviceAccount == nil { spec.serviceAccount = spec.serviceAccountName }
         if spec.priority == nil { spec.priority = 0 }
         if spec.preemptionPolicy == nil { spec.preemptionPolicy = "PreemptLowerPriority" }
