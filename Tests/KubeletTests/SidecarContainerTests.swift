@@ -49,6 +49,7 @@ extension KubeletEndToEndTests {
                 volumeMounts: [{name: out, mountPath: /out}]
                 startupProbe: {exec: {command: [wget, -qO-, "http://127.0.0.1:8080/"]}, periodSeconds: 1}
                 readinessProbe: {exec: {command: [test, -f, /out/ready]}, periodSeconds: 1}
+                livenessProbe: {exec: {command: [sh, -c, "! test -f /out/unhealthy"]}, periodSeconds: 1, failureThreshold: 1}
               - name: check
                 image: \(shell)
                 command: [sh, -c, "wget -qO- http://127.0.0.1:8080/ > /out/fetched"]
@@ -104,6 +105,23 @@ extension KubeletEndToEndTests {
         #expect(restarted.status?.phase == "Running")
         #expect(Self.condition(restarted, "Initialized") == "True")
         #expect(try await cluster.kubectl(["exec", "sidecar", "-c", "app", "--", "wget", "-qO-", "http://127.0.0.1:8080/"]) == "hi\n")
+
+        // Its liveness probe fails: the kubelet kills it (Killing event) and restarts it after the back-off; meanwhile the
+        // pod is not ready, the app runs on.
+        try "".write(toFile: out + "/unhealthy", atomically: true, encoding: .utf8)
+        var killed = ""
+        for _ in 0..<100 where !killed.contains("failed liveness probe") {
+            try await Task.sleep(for: .milliseconds(200))
+            killed = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=sidecar,reason=Killing", "-o",
+                                                "jsonpath={range .items[*]}{.involvedObject.fieldPath} {.message}{\"\\n\"}{end}"])
+        }
+        #expect(killed.contains("spec.initContainers{web} Container web failed liveness probe, will be restarted"), "\(killed)")
+        try FileManager.default.removeItem(atPath: out + "/unhealthy")
+        let unready = try await cluster.waitForPod("sidecar") { pod in Self.condition(pod, "Ready") == "False" }
+        #expect(Self.container(unready, "app")?.state?.running != nil && unready.status?.phase == "Running")
+        try await cluster.waitForPod("sidecar", timeout: .seconds(60)) { pod in
+            (Self.initContainer(pod, "web")?.restartCount ?? 0) >= 2 && Self.initContainer(pod, "web")?.ready == true && Self.condition(pod, "Ready") == "True"
+        }
 
         // A restartPolicy Never pod whose app container succeeded: Succeeded, its sidecar stopped by the kubelet.
         let job = try await cluster.waitForPod("job") { pod in
