@@ -109,16 +109,17 @@ extension KubeletEndToEndTests {
         // Its liveness probe fails: the kubelet kills it (Killing event) and restarts it after the back-off; meanwhile the
         // pod is not ready, the app runs on.
         try "".write(toFile: out + "/unhealthy", atomically: true, encoding: .utf8)
+        let down = try await cluster.waitForPod("sidecar") { pod in Self.initContainer(pod, "web")?.state?.running == nil }
+        try FileManager.default.removeItem(atPath: out + "/unhealthy")
+        #expect(Self.condition(down, "Ready") == "False" && Self.condition(down, "ContainersReady") == "False")
+        #expect(Self.container(down, "app")?.state?.running != nil && down.status?.phase == "Running")
         var killed = ""
-        for _ in 0..<100 where !killed.contains("failed liveness probe") {
-            try await Task.sleep(for: .milliseconds(200))
+        for _ in 0..<50 where !killed.contains("failed liveness probe") {
             killed = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=sidecar,reason=Killing", "-o",
                                                 "jsonpath={range .items[*]}{.involvedObject.fieldPath} {.message}{\"\\n\"}{end}"])
+            if !killed.contains("failed liveness probe") { try await Task.sleep(for: .milliseconds(200)) }
         }
-        #expect(killed.contains("spec.initContainers{web} Container web failed liveness probe, will be restarted"), "\(killed)")
-        try FileManager.default.removeItem(atPath: out + "/unhealthy")
-        let unready = try await cluster.waitForPod("sidecar") { pod in Self.condition(pod, "Ready") == "False" }
-        #expect(Self.container(unready, "app")?.state?.running != nil && unready.status?.phase == "Running")
+        #expect(killed.contains("spec.initContainers{web} Init container web failed liveness probe"), "\(killed)")
         try await cluster.waitForPod("sidecar", timeout: .seconds(60)) { pod in
             (Self.initContainer(pod, "web")?.restartCount ?? 0) >= 2 && Self.initContainer(pod, "web")?.ready == true && Self.condition(pod, "Ready") == "True"
         }
