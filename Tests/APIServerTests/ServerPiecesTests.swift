@@ -90,6 +90,32 @@ import Testing
         #expect(Printers.podStatusReason(pod) == "Terminating")
     }
 
+    @Test("a pod's READY, STATUS and RESTARTS count sidecars as upstream's printPod does")
+    func podColumnsWithSidecars() {
+        func status(_ name: String, running: Bool = true, exitCode: Int32? = nil, started: Bool, ready: Bool, restarts: Int32 = 0) -> ContainerStatus {
+            var status = ContainerStatus(name: name, ready: ready, restartCount: restarts, image: "i", imageID: "")
+            status.state = exitCode.map { ContainerState(terminated: ContainerStateTerminated(exitCode: $0)) }
+                ?? ContainerState(running: running ? ContainerStateRunning() : nil)
+            status.started = started
+            return status
+        }
+        var pod = Pod(metadata: ObjectMeta(name: "p"),
+                      spec: PodSpec(initContainers: [Container(name: "side", restartPolicy: "Always"), Container(name: "setup")],
+                                    containers: [Container(name: "app")]),
+                      status: PodStatus(phase: "Pending"))
+        // The sidecar runs but has not started (startup probe pending): the pod is initializing.
+        pod.status?.initContainerStatuses = [status("side", started: false, ready: false), status("setup", running: false, started: false, ready: false)]
+        #expect(Printers.podSummary(pod).reason == "Init:0/2")
+        #expect(Printers.podSummary(pod).total == 2)
+        // Initialized: the sidecar counts among the ready containers; a regular init container's restarts no longer count.
+        pod.status?.phase = "Running"
+        pod.status?.conditions = [PodCondition(type: "Initialized", status: "True"), PodCondition(type: "Ready", status: "True")]
+        pod.status?.initContainerStatuses = [status("side", started: true, ready: true, restarts: 2), status("setup", exitCode: 0, started: false, ready: true, restarts: 1)]
+        pod.status?.containerStatuses = [status("app", started: true, ready: true)]
+        let summary = Printers.podSummary(pod)
+        #expect(summary.ready == 2 && summary.total == 2 && summary.reason == "Running" && summary.restarts == 2, "\(summary)")
+    }
+
     @Test("the kubelet-client certificate is re-issued when a fifth of its life is left, and presented from then on")
     func kubeletClientCertificateRenewal() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pki-\(UUID().uuidString.prefix(8))").path

@@ -73,7 +73,7 @@ extension PodWorkers {
             case .success:
                 successes += 1
                 failures = 0
-                if successes >= successThreshold { await probeSucceeded(kind, key: key, uid: pod.metadata.uid ?? "") }
+                if successes >= successThreshold { await probeSucceeded(kind, key: key, containerID: containerID, uid: pod.metadata.uid ?? "") }
             case .failure(let message):
                 failures += 1
                 successes = 0
@@ -86,8 +86,14 @@ extension PodWorkers {
         }
     }
 
-    private func probeSucceeded(_ kind: ProbeKind, key: String, uid: String) {
-        guard var state = probeState[key] else { return }
+    /// Whether the probes of `key` are still those of container `containerID`: a loop cancelled because its container
+    /// was replaced may finish one last probe, whose result is no longer about the container that runs.
+    private func isCurrent(_ key: String, containerID: String) -> Bool {
+        probeWorkers[key]?.containerID == containerID
+    }
+
+    private func probeSucceeded(_ kind: ProbeKind, key: String, containerID: String, uid: String) {
+        guard isCurrent(key, containerID: containerID), var state = probeState[key] else { return }
         switch kind {
         case .startup: state.started = true
         case .readiness:
@@ -103,6 +109,15 @@ extension PodWorkers {
     /// probe's or the pod's grace period) so the restart policy restarts it.
     private func probeFailed(_ kind: ProbeKind, key: String, pod: Pod, container: Container, containerID: String, probe: Probe,
                              message: String) async {
+        guard isCurrent(key, containerID: containerID) else { return }
+        // A container that has exited meanwhile is not probed (as upstream's worker, which probes only a running
+        // container): its failure says nothing, and its restart is the restart policy's business.
+        var request = Runtime_V1_ContainerStatusRequest()
+        request.containerID = containerID
+        if let status = try? await connection.runtime.containerStatus(request, options: RuntimeConnection.options()).status,
+           status.state != .containerRunning || !isCurrent(key, containerID: containerID) {
+            return
+        }
         let fieldPath = Self.fieldPath(ofContainer: container.name, in: pod)
         events.record(pod, "Warning", reason: "Unhealthy", message: "\(kind.rawValue) probe failed: \(message)", fieldPath: fieldPath)
         let uid = pod.metadata.uid ?? ""
@@ -114,7 +129,11 @@ extension PodWorkers {
             return
         }
         let verb = kind == .liveness ? "liveness" : "startup"
-        events.record(pod, reason: "Killing", message: "Container \(container.name) failed \(verb) probe, will be restarted", fieldPath: fieldPath)
+        // Upstream's words: a sidecar is "Init container …"; an app container "…, will be restarted" unless the policy is Never.
+        let sidecar = (pod.spec?.initContainers ?? []).contains { $0.name == container.name }
+        let killing = sidecar ? "Init container \(container.name) failed \(verb) probe"
+            : "Container \(container.name) failed \(verb) probe" + (pod.spec?.restartPolicy == "Never" ? "" : ", will be restarted")
+        events.record(pod, reason: "Killing", message: killing, fieldPath: fieldPath)
         logger.info("killing container after failed probe", metadata: ["pod": "\(Self.name(pod))", "container": "\(container.name)", "probe": "\(verb)"])
         await kill(containerID, container: container, pod: pod, podIP: pod.status?.podIP ?? "",
                    grace: probe.terminationGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30)

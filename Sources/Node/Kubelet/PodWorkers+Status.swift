@@ -58,12 +58,22 @@ struct PodStatusBuilder {
     func build() -> PodStatus {
         let now = Time.now()
         let initContainers = pod.spec?.initContainers ?? [], containers = pod.spec?.containers ?? []
-        let initStatuses = initContainers.map { containerStatus(of: $0, initializing: false) }
-        let initialized = initContainers.allSatisfy { latest[$0.name].map { $0.state == .containerExited && $0.exitCode == 0 } ?? false }
-        let appStatuses = containers.map { containerStatus(of: $0, initializing: !initialized) }
-        let containersReady = initialized && !appStatuses.isEmpty && appStatuses.allSatisfy(\.ready)
+        let initStatuses = initContainers.map { container in
+            var status = containerStatus(of: container, initializing: false)
+            // A regular init container is ready once it completed (upstream's prober manager); a sidecar as an app
+            // container is.
+            if !container.isSidecar { status.ready = status.state?.terminated?.exitCode == 0 }
+            return status
+        }
+        let provisional = containers.map { containerStatus(of: $0, initializing: true) }
+        let phase = phase(initStatuses: initStatuses, appStatuses: provisional)
+        let initialized = Self.initialized(initContainers, statuses: initStatuses, appStatuses: provisional, phase: phase)
+        let appStatuses = initialized ? containers.map { containerStatus(of: $0, initializing: false) } : provisional
+        // Sidecars count for readiness as app containers do (upstream's GenerateContainersReadyCondition).
+        let readiness = appStatuses + zip(initContainers, initStatuses).filter { $0.0.isSidecar }.map(\.1)
+        let containersReady = initialized && !appStatuses.isEmpty && readiness.allSatisfy(\.ready)
         var status = PodStatus()
-        status.phase = phase(initialized: initialized)
+        status.phase = phase
         status.hostIP = hostIP
         status.hostIPs = [HostIP(ip: hostIP)]
         if let podIP {
@@ -115,8 +125,9 @@ struct PodStatusBuilder {
         switch current.state {
         case .containerRunning:
             status.state = ContainerState(running: ContainerStateRunning(startedAt: Self.time(current.startedAt)))
-            status.ready = probes[container.name]?.ready ?? (container.readinessProbe == nil)
+            // Not ready before it counts as started (upstream's prober manager).
             status.started = probes[container.name]?.started ?? (container.startupProbe == nil)
+            status.ready = status.started == true && (probes[container.name]?.ready ?? (container.readinessProbe == nil))
         case .containerExited:
             status.state = terminated(current).map { ContainerState(terminated: $0) }
             status.started = false
@@ -136,32 +147,80 @@ struct PodStatusBuilder {
                                         containerID: "\(runtimeName)://\(status.id)")
     }
 
-    /// Pending until every container has started once; Running while any runs or will be restarted;
-    /// Succeeded/Failed once all have ended for good under the restart policy.
-    private func phase(initialized: Bool) -> String {
+    /// Upstream's `GeneratePodInitializedCondition`: every regular init container completed and every sidecar
+    /// started; also once the pod has succeeded, or once an app container has run (sidecars restarting later do not
+    /// make the pod uninitialized again).
+    static func initialized(_ initContainers: [Container], statuses: [ContainerStatus], appStatuses: [ContainerStatus], phase: String) -> Bool {
+        if phase == "Succeeded" { return true }
+        if anyStarted(appStatuses) { return true }
+        return zip(initContainers, statuses).allSatisfy { container, status in
+            container.isSidecar ? status.started == true : status.ready
+        }
+    }
+
+    /// Whether an app container is running or has terminated (upstream's `HasAnyRegularContainerStarted`).
+    private static func anyStarted(_ appStatuses: [ContainerStatus]) -> Bool {
+        appStatuses.contains { $0.state?.running != nil || $0.state?.terminated != nil }
+    }
+
+    /// Upstream's `getPhase` over the container statuses: Failed when a regular init container failed under
+    /// restartPolicy Never; Pending while initialization is pending (regular init containers not completed, sidecars
+    /// not started) and no app container has run yet, or while an app container waits for its first start; Running
+    /// while one runs; Succeeded/Failed once every app container has terminated under a restart policy that does
+    /// not restart it. Sidecars only ever hold the pod in Pending or Running: their exits do not count.
+    private func phase(initStatuses: [ContainerStatus], appStatuses: [ContainerStatus]) -> String {
         let policy = pod.spec?.restartPolicy ?? "Always"
-        if !initialized {
-            let failedInit = (pod.spec?.initContainers ?? []).contains { container in
-                latest[container.name].map { $0.state == .containerExited && $0.exitCode != 0 } ?? false
+        let initContainers = pod.spec?.initContainers ?? []
+        var pendingInitialization = 0, failedInitialization = 0
+        var unknown = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0
+        for (container, status) in zip(initContainers, initStatuses) {
+            let state = status.state
+            if container.isSidecar {
+                if state?.running != nil {
+                    if status.started != true { pendingInitialization += 1 }
+                    running += 1
+                } else if state?.terminated != nil {
+                    continue
+                } else if state?.waiting != nil {
+                    if status.lastState?.terminated == nil {
+                        pendingInitialization += 1
+                        waiting += 1
+                    }
+                } else {
+                    pendingInitialization += 1
+                    unknown += 1
+                }
+            } else if state?.running != nil {
+                pendingInitialization += 1
+            } else if let terminated = state?.terminated {
+                if terminated.exitCode != 0 { failedInitialization += 1 }
+            } else if state?.waiting != nil, let last = status.lastState?.terminated {
+                if last.exitCode != 0 { failedInitialization += 1 }
+            } else {
+                pendingInitialization += 1
             }
-            return failedInit && policy == "Never" ? "Failed" : "Pending"
         }
-        var running = 0, succeeded = 0, failed = 0, unstarted = 0
-        for container in pod.spec?.containers ?? [] {
-            guard let status = latest[container.name] else { unstarted += 1; continue }
-            switch status.state {
-            case .containerRunning: running += 1
-            case .containerExited: if status.exitCode == 0 { succeeded += 1 } else { failed += 1 }
-            default: unstarted += 1
+        for status in appStatuses {
+            if status.state?.running != nil {
+                running += 1
+            } else if let terminated = status.state?.terminated {
+                stopped += 1
+                if terminated.exitCode == 0 { succeeded += 1 }
+            } else if status.state?.waiting != nil {
+                if status.lastState?.terminated != nil { stopped += 1 } else { waiting += 1 }
+            } else {
+                unknown += 1
             }
         }
-        if unstarted > 0 { return running + succeeded + failed > 0 && running > 0 ? "Running" : "Pending" }
-        if running > 0 { return "Running" }
-        switch policy {
-        case "Always": return "Running"
-        case "OnFailure": return failed > 0 ? "Running" : "Succeeded"
-        default: return failed > 0 ? "Failed" : "Succeeded"
+        if failedInitialization > 0 && policy == "Never" { return "Failed" }
+        if (pendingInitialization > 0 && !Self.anyStarted(appStatuses)) || waiting > 0 { return "Pending" }
+        if running > 0 && unknown == 0 { return "Running" }
+        if running == 0 && stopped > 0 && unknown == 0 {
+            if policy == "Always" { return "Running" }
+            if stopped == succeeded { return "Succeeded" }
+            return policy == "Never" ? "Failed" : "Running"
         }
+        return "Pending"
     }
 
     static func time(_ nanoseconds: Int64) -> Time? {

@@ -416,12 +416,14 @@ actor PodWorkers {
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/etc-hosts", atomically: true, encoding: .utf8)
     }
 
-    /// Init containers one after another to success, then every app container, each restarted per the
-    /// restart policy with back-off. `latest` is the newest container of each name in the sandbox; returns
-    /// whether anything was started (the runtime's view changed).
+    /// Init containers in order — a regular one run to success, a sidecar (`restartPolicy: Always`) started and
+    /// kept running — then every app container, each restarted per the restart policy with back-off; sidecars are
+    /// restarted whatever the policy. `latest` is the newest container of each name in the sandbox; returns whether
+    /// anything was started or stopped (the runtime's view changed). Follows upstream's `computePodActions` and
+    /// `computeInitContainerActions`.
     private func syncContainers(_ pod: Pod, sandbox: SandboxState, latest: [String: Runtime_V1_ContainerStatus]) async throws -> Bool {
-        let uid = pod.metadata.uid ?? ""
         let policy = pod.spec?.restartPolicy ?? "Always"
+        let containers = pod.spec?.containers ?? []
         var acted = false
         // Ephemeral containers first, as upstream's SyncPod starts them: one that fails to start does not wait for a
         // broken init container. Each starts once and is never restarted.
@@ -430,24 +432,72 @@ actor PodWorkers {
             await start(ephemeral.common, attempt: 0, pod: pod, sandbox: sandbox, ephemeral: ephemeral, latest: latest)
             acted = true
         }
-        for container in pod.spec?.initContainers ?? [] {
+        // Every app container ended for good under the restart policy: the pod is done, its sidecars are stopped and
+        // not restarted (upstream kills the pod when it keeps no container running and starts none).
+        let completed = policy != "Always" && !containers.isEmpty && containers.allSatisfy { container in
+            guard let status = latest[container.name], status.state == .containerExited else { return false }
+            return policy == "Never" || status.exitCode == 0
+        }
+        if completed { return await stopSidecars(pod, latest: latest) || acted }
+        // An app container that runs (or was created) means the pod was initialized: from then on only sidecars are
+        // kept running. Otherwise initialization has reached the last init container the runtime has (`current`;
+        // the ones before it were initialized); it decides whether the next one starts.
+        let initContainers = pod.spec?.initContainers ?? []
+        let appRunning = containers.contains { latest[$0.name].map { $0.state == .containerRunning || $0.state == .containerCreated } ?? false }
+        let current = appRunning ? nil : initContainers.lastIndex { latest[$0.name] != nil }
+        var initialized = appRunning || initContainers.isEmpty
+        var next: Int? = initialized || current != nil ? nil : 0
+        for (index, container) in initContainers.enumerated() {
+            if Task.isCancelled { return acted }
+            let sidecar = container.isSidecar
+            if index == current, let status = latest[container.name] {
+                switch status.state {
+                case .containerRunning where sidecar:
+                    keepRunning(pod, container, status: status, sandbox: sandbox)
+                    // The next init container starts once this sidecar has started (its postStart hook ran when it
+                    // was started; its startup probe, if any, succeeded).
+                    if sidecarStarted(pod, container, status: status) {
+                        if index == initContainers.count - 1 { initialized = true } else { next = index + 1 }
+                    }
+                case .containerExited where sidecar:
+                    if await restart(container, after: status, pod: pod, sandbox: sandbox) { acted = true }
+                case .containerExited where status.exitCode == 0:
+                    if index == initContainers.count - 1 { initialized = true } else { next = index + 1 }
+                case .containerExited:
+                    // A regular init container failed: under restartPolicy Never the pod has failed, its sidecars stop.
+                    if policy == "Never" { return await stopSidecars(pod, latest: latest) || acted }
+                    if await restart(container, after: status, pod: pod, sandbox: sandbox) { acted = true }
+                case .containerCreated:
+                    try await startCreated(status.id)
+                    acted = true
+                default:
+                    // A regular init container running: wait for it to finish.
+                    break
+                }
+                continue
+            }
+            // Before `current` (or once app containers run), only sidecars are kept running: started when the runtime
+            // lost them, restarted when they exited.
+            guard sidecar, appRunning || index < (current ?? -1) else { continue }
             guard let status = latest[container.name] else {
                 await start(container, attempt: 0, pod: pod, sandbox: sandbox)
-                return true
+                acted = true
+                continue
             }
             switch status.state {
-            case .containerExited where status.exitCode == 0:
-                continue
-            case .containerExited:
-                if policy == "Never" { return false }
-                return await restart(container, after: status, pod: pod, sandbox: sandbox)
+            case .containerRunning: keepRunning(pod, container, status: status, sandbox: sandbox)
+            case .containerExited: if await restart(container, after: status, pod: pod, sandbox: sandbox) { acted = true }
             case .containerCreated:
                 try await startCreated(status.id)
-                return true
-            default:
-                return false
+                acted = true
+            default: break
             }
         }
+        if let next, !Task.isCancelled {
+            await start(initContainers[next], attempt: 0, pod: pod, sandbox: sandbox)
+            return true
+        }
+        guard initialized else { return acted }
         for container in pod.spec?.containers ?? [] {
             // The pod is being deleted (the sync was cancelled): start nothing more.
             if Task.isCancelled { return acted }
@@ -458,10 +508,7 @@ actor PodWorkers {
             }
             switch status.state {
             case .containerRunning:
-                // A container that has run ten minutes has earned a fresh back-off.
-                if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset("\(uid)/\(container.name)") }
-                waiting[uid]?[container.name] = nil
-                ensureProbes(pod, container, containerID: status.id, podIP: sandbox.ip)
+                keepRunning(pod, container, status: status, sandbox: sandbox)
             case .containerCreated:
                 try await startCreated(status.id)
                 acted = true
@@ -473,6 +520,45 @@ actor PodWorkers {
             }
         }
         return acted
+    }
+
+    /// A running container (app container or sidecar): its probes run, and after ten minutes of running it has earned
+    /// a fresh back-off.
+    private func keepRunning(_ pod: Pod, _ container: Container, status: Runtime_V1_ContainerStatus, sandbox: SandboxState) {
+        let uid = pod.metadata.uid ?? ""
+        if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset("\(uid)/\(container.name)") }
+        waiting[uid]?[container.name] = nil
+        ensureProbes(pod, container, containerID: status.id, podIP: sandbox.ip)
+    }
+
+    /// Whether a running sidecar counts as started: it has no startup probe, or that probe succeeded for this very
+    /// container.
+    private func sidecarStarted(_ pod: Pod, _ container: Container, status: Runtime_V1_ContainerStatus) -> Bool {
+        guard container.startupProbe != nil else { return true }
+        let key = "\(pod.metadata.uid ?? "")/\(container.name)"
+        return probeWorkers[key]?.containerID == status.id && probeState[key]?.started == true
+    }
+
+    /// Stops the running sidecars of a pod that has completed (its app containers ended for good, or a regular init
+    /// container failed under restartPolicy Never) with the pod's grace period, the later-declared first, as
+    /// upstream's kubelet kills such a pod; returns whether it stopped any.
+    private func stopSidecars(_ pod: Pod, latest: [String: Runtime_V1_ContainerStatus]) async -> Bool {
+        let sidecars = (pod.spec?.initContainers ?? []).filter(\.isSidecar).compactMap { container in
+            latest[container.name].flatMap { $0.state == .containerRunning ? (container, $0) : nil }
+        }
+        guard !sidecars.isEmpty else { return false }
+        let grace = pod.spec?.terminationGracePeriodSeconds ?? 30
+        let ordering = TerminationOrdering(pod: pod, running: Set(sidecars.map(\.0.name)))
+        await withTaskGroup(of: Void.self) { group in
+            for (container, status) in sidecars {
+                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
+                group.addTask {
+                    await self.kill(status.id, container: container, pod: pod, podIP: pod.status?.podIP ?? "", grace: grace,
+                                    ordering: (ordering, container.name))
+                }
+            }
+        }
+        return true
     }
 
     /// Logs a new pod's start-up milestones once the status this agent holds for it (the API server's answer to its
@@ -810,16 +896,22 @@ actor PodWorkers {
         createRetry.forget(prefix: uid + "/")
     }
 
-    /// Stops the sandbox's containers in parallel, each through ``kill(_:container:pod:podIP:grace:)``.
+    /// Stops the sandbox's containers in parallel, each through ``kill(_:container:pod:podIP:grace:ordering:)``; a
+    /// pod's sidecars wait for its app containers and later sidecars.
     private func stopContainers(sandboxID: String, grace: Int64, pod: Pod? = nil) async {
         guard let containers = try? await containers(sandboxID: sandboxID) else { return }
         let podIP = pod.flatMap { $0.status?.podIP } ?? ""
+        let stopping = containers.filter { $0.state == .containerRunning || $0.state == .containerCreated }
+        // With sidecars, app containers stop first and sidecars after them in reverse order (upstream 1.29+).
+        let ordering = pod.flatMap { pod in
+            TerminationOrdering.needed(pod) ? TerminationOrdering(pod: pod, running: Set(stopping.map(\.metadata.name))) : nil
+        }
         await withTaskGroup(of: Void.self) { group in
-            for container in containers where container.state == .containerRunning || container.state == .containerCreated {
+            for container in stopping {
                 // Only a running container has a preStop handler to run.
-                let spec = container.state == .containerRunning
-                    ? (pod?.spec?.containers ?? []).first { $0.name == container.metadata.name } : nil
-                group.addTask { await self.kill(container.id, container: spec, pod: pod, podIP: podIP, grace: grace) }
+                let spec = container.state == .containerRunning ? pod?.spec?.anyContainer(named: container.metadata.name) : nil
+                let turn = ordering.map { ($0, name: container.metadata.name) }
+                group.addTask { await self.kill(container.id, container: spec, pod: pod, podIP: podIP, grace: grace, ordering: turn) }
             }
         }
     }

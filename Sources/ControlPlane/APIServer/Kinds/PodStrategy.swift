@@ -66,6 +66,7 @@ struct PodStrategy: ResourceStrategy {
                 if let policy = container.imagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(policy) {
                     causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\", \"IfNotPresent\", \"Never\"", field: "\(field).imagePullPolicy"))
                 }
+                causes += Self.validateRestartPolicy(container, initContainer: group == "initContainers", field: field)
             }
         }
         if let policy = spec.restartPolicy, !["Always", "OnFailure", "Never"].contains(policy) {
@@ -73,6 +74,25 @@ struct PodStrategy: ResourceStrategy {
         }
         causes += EphemeralContainerValidation.validate(spec)
         return causes
+    }
+
+    /// A container's `restartPolicy` as upstream 1.32 validates it: an init container may set only `Always` (a sidecar),
+    /// and only a sidecar may have lifecycle hooks and probes among init containers; an app container may not set it.
+    private static func validateRestartPolicy(_ container: Container, initContainer: Bool, field: String) -> [StatusCause] {
+        guard initContainer else {
+            guard container.restartPolicy != nil else { return [] }
+            return [StatusCause(reason: "FieldValueForbidden", message: "Forbidden: may not be set for non-init containers", field: "\(field).restartPolicy")]
+        }
+        var causes: [StatusCause] = []
+        if let policy = container.restartPolicy, policy != "Always" {
+            causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\"", field: "\(field).restartPolicy"))
+        }
+        guard container.restartPolicy != "Always" else { return causes }
+        let sidecarOnly: [(String, Bool)] = [("lifecycle", container.lifecycle != nil), ("livenessProbe", container.livenessProbe != nil),
+                                             ("readinessProbe", container.readinessProbe != nil), ("startupProbe", container.startupProbe != nil)]
+        return causes + sidecarOnly.filter(\.1).map { name, _ in
+            StatusCause(reason: "FieldValueForbidden", message: "Forbidden: may not be set for init containers without restartPolicy=Always", field: "\(field).\(name)")
+        }
     }
 
     /// `pods/ephemeralcontainers` takes only `spec.ephemeralContainers` (defaulted) from the request.

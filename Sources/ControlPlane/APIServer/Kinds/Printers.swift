@@ -27,21 +27,18 @@ enum Printers {
             .init(name: "Nominated Node", type: "string", description: "The name of the node nominated by the scheduler", priority: 1),
             .init(name: "Readiness Gates", type: "string", description: "The readiness gates of the pod", priority: 1),
         ]) { pod, now in
-            let statuses = pod.status?.containerStatuses ?? []
-            let total = pod.spec?.containers.count ?? 0
-            let ready = statuses.filter(\.ready).count
-            var restarts = statuses.reduce(0) { $0 + Int($1.restartCount) }
-            restarts += (pod.status?.initContainerStatuses ?? []).reduce(0) { $0 + Int($1.restartCount) }
-            var restartCell = String(restarts)
-            let lastRestart = statuses.compactMap { $0.lastState?.terminated?.finishedAt }.max()
-            if restarts > 0, let lastRestart { restartCell += " (\(humanDuration(now.timeIntervalSince(lastRestart.date))) ago)" }
+            let summary = podSummary(pod)
+            var restartCell = String(summary.restarts)
+            if summary.restarts > 0, let lastRestart = summary.lastRestart {
+                restartCell += " (\(humanDuration(now.timeIntervalSince(lastRestart.date))) ago)"
+            }
             let gates = pod.spec?.readinessGates ?? []
             let gatesCell: String
             if gates.isEmpty { gatesCell = "<none>" } else {
                 let passing = gates.filter { gate in pod.status?.conditions?.contains { $0.type == gate.conditionType && $0.status == "True" } ?? false }.count
                 gatesCell = "\(passing)/\(gates.count)"
             }
-            return [.string(pod.metadata.name ?? ""), .string("\(ready)/\(total)"), .string(podStatusReason(pod)),
+            return [.string(pod.metadata.name ?? ""), .string("\(summary.ready)/\(summary.total)"), .string(summary.reason),
                     .string(restartCell), ageCell(pod.metadata.creationTimestamp, now: now),
                     .string(pod.status?.podIP ?? "<none>"), .string(nonEmpty(pod.spec?.nodeName)),
                     .string(nonEmpty(pod.status?.nominatedNodeName)), .string(gatesCell)]
@@ -49,31 +46,63 @@ enum Printers {
     }
 
     /// The STATUS column: upstream's precedence of pod reason, init progress, container reasons, Terminating.
-    static func podStatusReason(_ pod: Pod) -> String {
+    static func podStatusReason(_ pod: Pod) -> String { podSummary(pod).reason }
+
+    /// The READY, STATUS and RESTARTS columns as upstream's printPod computes them: sidecars (init containers with
+    /// `restartPolicy: Always`) count among the containers and, once started, do not hold the pod in `Init:`; once
+    /// initialized, restarts are those of the sidecars and app containers.
+    static func podSummary(_ pod: Pod) -> (ready: Int, total: Int, reason: String, restarts: Int, lastRestart: Time?) {
         var reason = pod.status?.reason ?? pod.status?.phase ?? "Pending"
+        let initContainers = pod.spec?.initContainers ?? []
+        let sidecars = Set(initContainers.filter { $0.restartPolicy == "Always" }.map(\.name))
+        let total = (pod.spec?.containers.count ?? 0) + sidecars.count
+        var ready = 0, restarts = 0, sidecarRestarts = 0
+        var lastRestart: Time?, lastSidecarRestart: Time?
+        func later(_ a: Time?, _ b: Time?) -> Time? {
+            guard let a else { return b }
+            guard let b else { return a }
+            return a.date > b.date ? a : b
+        }
         let initStatuses = pod.status?.initContainerStatuses ?? []
         var initializing = false
         for (i, status) in initStatuses.enumerated() {
+            restarts += Int(status.restartCount)
+            lastRestart = later(lastRestart, status.lastState?.terminated?.finishedAt)
+            let sidecar = sidecars.contains(status.name)
+            if sidecar {
+                sidecarRestarts += Int(status.restartCount)
+                lastSidecarRestart = later(lastSidecarRestart, status.lastState?.terminated?.finishedAt)
+            }
             if let terminated = status.state?.terminated, terminated.exitCode == 0 { continue }
+            if sidecar, status.started == true {
+                if status.ready { ready += 1 }
+                continue
+            }
             if let terminated = status.state?.terminated {
                 reason = terminated.reason.map { "Init:\($0)" } ?? (terminated.signal.map { "Init:Signal:\($0)" } ?? "Init:ExitCode:\(terminated.exitCode)")
             } else if let waiting = status.state?.waiting?.reason, !waiting.isEmpty, waiting != "PodInitializing" {
                 reason = "Init:" + waiting
             } else {
-                reason = "Init:\(i)/\(pod.spec?.initContainers?.count ?? initStatuses.count)"
+                reason = "Init:\(i)/\(initContainers.isEmpty ? initStatuses.count : initContainers.count)"
             }
             initializing = true
             break
         }
-        if !initializing {
+        let initialized = pod.status?.conditions?.contains { $0.type == "Initialized" && $0.status == "True" } ?? false
+        if !initializing || initialized {
+            restarts = sidecarRestarts
+            lastRestart = lastSidecarRestart
             var hasRunning = false
             for status in (pod.status?.containerStatuses ?? []).reversed() {
+                restarts += Int(status.restartCount)
+                lastRestart = later(lastRestart, status.lastState?.terminated?.finishedAt)
                 if let waiting = status.state?.waiting?.reason, !waiting.isEmpty {
                     reason = waiting
                 } else if let terminated = status.state?.terminated {
                     reason = terminated.reason ?? (terminated.signal.map { "Signal:\($0)" } ?? "ExitCode:\(terminated.exitCode)")
                 } else if status.ready, status.state?.running != nil {
                     hasRunning = true
+                    ready += 1
                 }
             }
             if reason == "Completed", hasRunning {
@@ -83,7 +112,7 @@ enum Printers {
         if pod.metadata.deletionTimestamp != nil {
             reason = pod.status?.reason == "NodeLost" ? "Unknown" : "Terminating"
         }
-        return reason
+        return (ready, total, reason, restarts, lastRestart)
     }
 
     static var service: TableConverter<Service> {
