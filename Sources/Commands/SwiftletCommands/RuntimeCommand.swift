@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import LinuxSystem
 import Logging
 import Runtime
 import ServiceLifecycle
@@ -91,6 +92,10 @@ struct RuntimeServeCommand: AsyncParsableCommand {
             dropInfraContainer: dropInfraCtr)
         guard FileManager.default.isExecutableFile(atPath: configuration.shimPath) else {
             throw ValidationError("container monitor \(configuration.shimPath) is missing or not executable (--shim)")
+        }
+        guard Cgroupfs.isMounted else {
+            throw ValidationError("no cgroup file system is mounted at \(Cgroupfs.mountPoint), so runc cannot create containers"
+                                  + " (`ip netns exec` mounts a fresh /sys without it: run under `nsenter --net=/run/netns/NAME` instead)")
         }
         let runtime = try ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
         let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)

@@ -8,6 +8,14 @@ import Glibc
 public enum Cgroupfs {
     public static let mountPoint = "/sys/fs/cgroup"
 
+    /// Whether a cgroup file system is reachable here — the v2 tree at ``mountPoint``, or a v1 hierarchy below it (each
+    /// root has a `cgroup.procs`) — as runc needs to create containers. `ip netns exec` replaces `/sys` with a fresh
+    /// sysfs, which has none.
+    public static var isMounted: Bool {
+        func isGroup(_ path: String) -> Bool { access(path + "/cgroup.procs", F_OK) == 0 }
+        return isGroup(mountPoint) || FileSystem.entries(of: mountPoint).contains { isGroup(mountPoint + "/" + $0) }
+    }
+
     /// Whether the machine runs the unified (v2) hierarchy.
     public static var isUnified: Bool { access(mountPoint + "/cgroup.controllers", F_OK) == 0 }
 
