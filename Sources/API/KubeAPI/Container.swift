@@ -619,3 +619,11 @@ public struct VolumeDevice: Codable, Sendable, Hashable {
         devicePath = try c.decodeIfPresent(String.self, forKey: .devicePath) ?? ""
     }
 }
+
+extension Container {
+    /// An init container with `restartPolicy: Always` is a sidecar (KEP-753, on by default since 1.29): it is
+    /// started in its turn among the init containers, keeps running beside the app containers and is restarted
+    /// whenever it exits while the pod is not terminating (upstream's `IsRestartableInitContainer`). The kubelet,
+    /// the scheduler's requests, validation, `kubectl get pods` and the simulated kubelet all ask this.
+    public var isSidecar: Bool { restartPolicy == "Always" }
+}

@@ -192,7 +192,7 @@ struct PodInfo: Sendable {
         var sidecars = Resources(), initMaximum = Resources()
         for container in spec?.initContainers ?? [] {
             var requests = amounts(container)
-            if container.restartPolicy == "Always" {
+            if container.isSidecar {
                 total.add(requests)
                 sidecars.add(requests)
                 requests = sidecars

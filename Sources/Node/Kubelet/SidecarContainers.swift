@@ -1,12 +1,5 @@
 import KubeAPI
 
-extension Container {
-    /// An init container with `restartPolicy: Always` is a sidecar (KEP-753, on by default since 1.29): it is
-    /// started in its turn among the init containers, keeps running beside the app containers and is restarted
-    /// whenever it exits while the pod is not terminating (upstream's `IsRestartableInitContainer`).
-    var isSidecar: Bool { restartPolicy == "Always" }
-}
-
 /// The order in which a pod's running containers stop on termination (upstream's `terminationOrdering`, 1.29+):
 /// app containers at once; each sidecar only after every app container and every sidecar declared after it has
 /// exited, so sidecars go in reverse order of declaration, all within the one grace period.

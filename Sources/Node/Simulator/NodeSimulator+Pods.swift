@@ -136,7 +136,7 @@ extension NodeSimulator {
              "state": ["running": ["startedAt": started]]]
         }
         let initContainers: [JSONValue] = (pod.spec?.initContainers ?? []).map { container in
-            let sidecar = container.restartPolicy == "Always"
+            let sidecar = container.isSidecar
             let state: JSONValue = sidecar
                 ? ["running": ["startedAt": started]]
                 : ["terminated": ["exitCode": 0, "reason": "Completed", "startedAt": started, "finishedAt": started,

@@ -87,7 +87,7 @@ struct PodStrategy: ResourceStrategy {
         if let policy = container.restartPolicy, policy != "Always" {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\"", field: "\(field).restartPolicy"))
         }
-        guard container.restartPolicy != "Always" else { return causes }
+        guard !container.isSidecar else { return causes }
         let sidecarOnly: [(String, Bool)] = [("lifecycle", container.lifecycle != nil), ("livenessProbe", container.livenessProbe != nil),
                                              ("readinessProbe", container.readinessProbe != nil), ("startupProbe", container.startupProbe != nil)]
         return causes + sidecarOnly.filter(\.1).map { name, _ in

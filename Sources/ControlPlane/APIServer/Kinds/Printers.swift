@@ -54,7 +54,7 @@ enum Printers {
     static func podSummary(_ pod: Pod) -> (ready: Int, total: Int, reason: String, restarts: Int, lastRestart: Time?) {
         var reason = pod.status?.reason ?? pod.status?.phase ?? "Pending"
         let initContainers = pod.spec?.initContainers ?? []
-        let sidecars = Set(initContainers.filter { $0.restartPolicy == "Always" }.map(\.name))
+        let sidecars = Set(initContainers.filter(\.isSidecar).map(\.name))
         let total = (pod.spec?.containers.count ?? 0) + sidecars.count
         var ready = 0, restarts = 0, sidecarRestarts = 0
         var lastRestart: Time?, lastSidecarRestart: Time?
