@@ -3,7 +3,8 @@ import KubeAPI
 
 /// Pod container → CRI `ContainerConfig`, as the kubelet's `generateContainerConfig`: command and args
 /// with `$(VAR)` expansion, environment, mounts (volumes with subPath and readOnly, the kubelet-managed
-/// /etc/hosts), log path, labels, resources and security context.
+/// /etc/hosts), log path, labels, annotations (restart count, termination message path, the ``ContainerHash``),
+/// resources and security context.
 struct ContainerConfigBuilder {
     let pod: Pod
     let environment: [(String, String)]
@@ -32,7 +33,8 @@ struct ContainerConfigBuilder {
         config.logPath = "\(container.name)/\(attempt).log"
         config.labels = PodLabels.sandbox(pod).merging([PodLabels.containerName: container.name]) { $1 }
         config.annotations = ["io.kubernetes.container.restartCount": String(attempt),
-                              "io.kubernetes.container.terminationMessagePath": container.terminationMessagePath ?? "/dev/termination-log"]
+                              "io.kubernetes.container.terminationMessagePath": container.terminationMessagePath ?? "/dev/termination-log",
+                              ContainerHash.annotation: ContainerHash.annotationValue(container)]
         config.mounts = try mounts(container)
         config.linux.resources = resources(container)
         config.linux.securityContext = securityContext(container, pidTarget: pidTarget)

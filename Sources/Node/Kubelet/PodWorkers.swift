@@ -455,9 +455,10 @@ actor PodWorkers {
                 case .containerRunning where sidecar:
                     keepRunning(pod, container, status: status, sandbox: sandbox)
                     // The next init container starts once this sidecar has started (its postStart hook ran when it
-                    // was started; its startup probe, if any, succeeded).
+                    // was started; its startup probe, if any, succeeded); a started one whose image changed restarts.
                     if sidecarStarted(pod, container, status: status) {
                         if index == initContainers.count - 1 { initialized = true } else { next = index + 1 }
+                        if await restartIfChanged(container, status: status, pod: pod, sandbox: sandbox) { acted = true }
                     }
                 case .containerExited where sidecar:
                     if await restart(container, after: status, pod: pod, sandbox: sandbox) { acted = true }
@@ -485,7 +486,11 @@ actor PodWorkers {
                 continue
             }
             switch status.state {
-            case .containerRunning: keepRunning(pod, container, status: status, sandbox: sandbox)
+            case .containerRunning:
+                keepRunning(pod, container, status: status, sandbox: sandbox)
+                if sidecarStarted(pod, container, status: status), await restartIfChanged(container, status: status, pod: pod, sandbox: sandbox) {
+                    acted = true
+                }
             case .containerExited: if await restart(container, after: status, pod: pod, sandbox: sandbox) { acted = true }
             case .containerCreated:
                 try await startCreated(status.id)
@@ -508,7 +513,11 @@ actor PodWorkers {
             }
             switch status.state {
             case .containerRunning:
-                keepRunning(pod, container, status: status, sandbox: sandbox)
+                if await restartIfChanged(container, status: status, pod: pod, sandbox: sandbox) {
+                    acted = true
+                } else {
+                    keepRunning(pod, container, status: status, sandbox: sandbox)
+                }
             case .containerCreated:
                 try await startCreated(status.id)
                 acted = true
@@ -529,6 +538,29 @@ actor PodWorkers {
         if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset("\(uid)/\(container.name)") }
         waiting[uid]?[container.name] = nil
         ensureProbes(pod, container, containerID: status.id, podIP: sandbox.ip)
+    }
+
+    /// Kills and starts again a running app container or sidecar whose spec changed since it was created (its image:
+    /// the ``ContainerHash`` differs), whatever the restart policy and without back-off, as upstream's
+    /// `computePodActions` / `computeInitContainerActions`: a Killing Event in upstream's words (preStop and the pod's
+    /// grace period as for any kill), then the new container with the next attempt (restartCount + 1, the old one its
+    /// lastState). Returns whether it did.
+    private func restartIfChanged(_ container: Container, status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async -> Bool {
+        guard ContainerHash.changed(container, status) else { return false }
+        // Upstream's words: a sidecar's is "Init container …" (no suffix), an app container's "…, will be restarted".
+        let message = container.isSidecar ? "Init container \(container.name) definition changed"
+            : "Container \(container.name) definition changed, will be restarted"
+        events.record(pod, reason: "Killing", message: message, fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
+        logger.info("restarting container whose definition changed", metadata: ["pod": "\(Self.name(pod))", "container": "\(container.name)",
+                                                                               "image": "\(container.image ?? "")"])
+        await kill(status.id, container: container, pod: pod, podIP: sandbox.ip, grace: pod.spec?.terminationGracePeriodSeconds ?? 30)
+        // The pod is going (the sync was cancelled): nothing starts any more.
+        if Task.isCancelled { return true }
+        // Upstream keys the restart back-off by the container's hash: a changed container starts with none.
+        restartBackOff.reset("\(pod.metadata.uid ?? "")/\(container.name)")
+        await start(container, attempt: status.metadata.attempt + 1, pod: pod, sandbox: sandbox)
+        await pruneDeadContainers(sandboxID: sandbox.id, name: container.name)
+        return true
     }
 
     /// Whether a running sidecar counts as started: it has no startup probe, or that probe succeeded for this very
