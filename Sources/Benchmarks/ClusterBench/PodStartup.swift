@@ -96,8 +96,11 @@ struct PodStartup {
             samples.append(Sample(node: seen.node ?? "", scheduled: scheduled - start, running: running - start))
             perNode[seen.node ?? "", default: 0] += 1
         }
+        // Deleted gracefully (1 s, kubectl's shortest), not with 0: a pod deleted with 0 leaves the API at once while its
+        // node still stops its container and tears down its sandbox, and the next phase's pods would start beside that
+        // work. This way the object goes only once its kubelet has cleaned the pod up, and the wait below ends on quiet nodes.
         for name in names {
-            try? await client.delete(Pod.self, name: name, namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
+            try? await client.delete(Pod.self, name: name, namespace: "default", options: DeleteOptions(gracePeriodSeconds: 1))
         }
         try await waitUntil((try? await client.list(Pod.self, namespace: "default", options: ListOptions(labelSelector: selector)).items.isEmpty) == true,
                             what: "\(label) pods deleted")
