@@ -260,6 +260,23 @@ import TestSupport
         }
     }
 
+    /// Pods reach the API server at the `kubernetes` Service (KUBERNETES_SERVICE_HOST): the server keeps its
+    /// Endpoints and EndpointSlice pointing at its advertised address and port, as upstream's endpoint reconciler.
+    @Test func kubernetesServiceHasTheServersEndpoints() async throws {
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--advertise-address", "10.1.2.3"])
+        let port = String(k.server.url.split(separator: ":").last ?? "")
+        var endpoints = ""
+        for _ in 0..<40 where endpoints != "10.1.2.3:\(port)" {
+            endpoints = try await k.kubectl("get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}").stdout
+            if endpoints != "10.1.2.3:\(port)" { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(endpoints == "10.1.2.3:\(port)")
+        #expect(try await k.ok("get", "endpoints", "kubernetes", "-o", "jsonpath={.metadata.labels}") == #"{"endpointslice.kubernetes.io/skip-mirror":"true"}"#)
+        let slice = try await k.ok("get", "endpointslice", "kubernetes", "-o",
+                                   "jsonpath={.metadata.labels} {.addressType} {.endpoints[*].addresses[*]} {.endpoints[0].conditions.ready} {.ports[0].name}/{.ports[0].protocol}/{.ports[0].port}")
+        #expect(slice == #"{"kubernetes.io/service-name":"kubernetes"} IPv4 10.1.2.3 true https/TCP/"# + port)
+    }
+
     @Test func deleteWithEachPropagationPolicy() async throws {
         // Without controllers the finalizers the server sets stay visible (the garbage collector would act on them).
         let k = try await KubectlHarness(controllers: false)
