@@ -18,18 +18,25 @@ import TestSupport
         let arguments = ["--store", etcd.storeArgument, "--controllers", "*,-nodelifecycle", "--token", "ha-cluster",
                          "--leader-elect-lease-duration", "10s", "--leader-elect-renew-deadline", "7s", "--leader-elect-retry-period", "1s"]
         // The first server leads both elections before the second starts, so killing it hands both over.
-        let first = try await ServerProcess(controllers: true, extraArguments: arguments)
+        let first = try await ServerProcess(controllers: true, extraArguments: arguments + ["--advertise-address", "10.1.2.3"])
         defer { first.stop() }
         try await waitFor("the first server to lead", timeout: .seconds(30)) {
             Self.leads(first, "kube-controller-manager") && Self.leads(first, "kube-scheduler")
         }
-        let second = try await ServerProcess(controllers: true, extraArguments: arguments)
+        let second = try await ServerProcess(controllers: true, extraArguments: arguments + ["--advertise-address", "10.1.2.4"])
         defer { second.stop() }
         let (leader, follower) = (first, second)
-
         // Objects written through one server are read through the other.
         let client = try KubeClient(configuration: follower.clientConfiguration(), logger: Logger(label: "test"))
         let viaLeader = try KubeClient(configuration: leader.clientConfiguration(), logger: Logger(label: "test"))
+        // Both servers are endpoints of the kubernetes Service (each renews its lease under /registry/masterleases/).
+        func apiServerEndpoints() async throws -> [String] {
+            try await client.get(Endpoints.self, name: "kubernetes", namespace: "default").subsets?.first?.addresses?.map(\.ip) ?? []
+        }
+        try await waitFor("both servers in the kubernetes Endpoints", timeout: .seconds(30)) {
+            (try? await apiServerEndpoints()) == ["10.1.2.3", "10.1.2.4"]
+        }
+
         let node = try await viaLeader.create(Node(metadata: ObjectMeta(name: "ha-node")))
         var ready = node
         ready.status = NodeStatus(capacity: ["cpu": "4", "memory": "8Gi", "pods": "110"], allocatable: ["cpu": "4", "memory": "8Gi", "pods": "110"],
@@ -91,6 +98,10 @@ import TestSupport
         #expect(try await pods().count == 6)
         _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "written-with-two-members", namespace: "default")))
         #expect(try await client.get(ConfigMap.self, name: "written-with-two-members", namespace: "default").metadata.name != nil)
+        // The killed server's lease ran out (15 s): the survivor's next round drops it from the endpoints.
+        try await waitFor("the killed server out of the kubernetes Endpoints", timeout: .seconds(40)) {
+            (try? await apiServerEndpoints()) == ["10.1.2.4"]
+        }
         try await client.shutdown()
     }
 

@@ -106,6 +106,15 @@ import TestSupport
         #expect(try await k.ok("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "5")
         let managers = try await k.ok("get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}")
         #expect(managers.contains("other"))
+
+        // `kubectl diff` of an unchanged object made without annotations finds nothing: its dry-run patch carries
+        // `annotations: {}`, which upstream (Go's omitempty) never keeps.
+        let plain = try k.file("plain.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\ndata: {a: '1'}\n")
+        _ = try await k.ok("create", "-f", plain)
+        let diff = try await k.kubectl("diff", "-f", plain)
+        #expect(diff.status == 0 && diff.stdout.isEmpty, "\(diff)")
+        let patched = try await k.ok("patch", "cm", "plain", "-p", #"{"metadata":{"annotations":{},"labels":{}}}"#, "-o", "json")
+        #expect(!patched.contains("\"annotations\"") && !patched.contains("\"labels\""), "\(patched)")
     }
 
     @Test func patchLabelScale() async throws {
@@ -231,6 +240,7 @@ import TestSupport
 
     @Test func watchSeesAddedModifiedDeleted() async throws {
         let k = try await KubectlHarness()
+        _ = try await k.ok("create", "configmap", "early", "--from-literal=k=v")
         let watcher = try k.watch("get", "configmaps", "-w", "--output-watch-events")
         defer { watcher.stop() }
         try await Task.sleep(for: .seconds(1))
@@ -241,6 +251,30 @@ import TestSupport
         #expect(text.contains("ADDED") && text.contains("watched"), "\(text)")
         #expect(text.contains("MODIFIED"), "\(text)")
         #expect(text.contains("DELETED"), "\(text)")
+        // Watch events come as Table rows too (kubectl asks for them), so every change prints under the list's
+        // header with all its columns — not under a second "NAME AGE" header.
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.filter { $0.first == "EVENT" } == [["EVENT", "NAME", "DATA", "AGE"]], "\(text)")
+        for line in lines where line.count > 1 && line[1] == "watched" {
+            #expect(line.count == 4 && line[2] == "1", "\(text)")
+        }
+    }
+
+    /// Pods reach the API server at the `kubernetes` Service (KUBERNETES_SERVICE_HOST): the server keeps its
+    /// Endpoints and EndpointSlice pointing at its advertised address and port, as upstream's endpoint reconciler.
+    @Test func kubernetesServiceHasTheServersEndpoints() async throws {
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--advertise-address", "10.1.2.3"])
+        let port = String(k.server.url.split(separator: ":").last ?? "")
+        var endpoints = ""
+        for _ in 0..<40 where endpoints != "10.1.2.3:\(port)" {
+            endpoints = try await k.kubectl("get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}").stdout
+            if endpoints != "10.1.2.3:\(port)" { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        #expect(endpoints == "10.1.2.3:\(port)")
+        #expect(try await k.ok("get", "endpoints", "kubernetes", "-o", "jsonpath={.metadata.labels}") == #"{"endpointslice.kubernetes.io/skip-mirror":"true"}"#)
+        let slice = try await k.ok("get", "endpointslice", "kubernetes", "-o",
+                                   "jsonpath={.metadata.labels} {.addressType} {.endpoints[*].addresses[*]} {.endpoints[0].conditions.ready} {.ports[0].name}/{.ports[0].protocol}/{.ports[0].port}")
+        #expect(slice == #"{"kubernetes.io/service-name":"kubernetes"} IPv4 10.1.2.3 true https/TCP/"# + port)
     }
 
     @Test func deleteWithEachPropagationPolicy() async throws {

@@ -105,4 +105,37 @@ struct GarbageCollectorTests {
             #expect(try await h.client.list(Pod.self, namespace: "doomed").items.isEmpty)
         }
     }
+
+    /// A namespace held by content with a finalizer reports it in its status as upstream's namespace deleter does
+    /// (what `kubectl get ns x -o yaml` shows to explain a namespace stuck Terminating), and goes once it is freed.
+    @Test func terminatingNamespaceReportsRemainingContentAndFinalizers() async throws {
+        try await ControllerHarness.with { h in
+            _ = try await h.client.create(Namespace(metadata: ObjectMeta(name: "held")))
+            _ = try await h.client.create(ConfigMap(metadata: ObjectMeta(name: "kept", namespace: "held", finalizers: ["example.com/hold"])))
+            try await h.client.delete(Namespace.self, name: "held")
+            func conditions() async throws -> [String: NamespaceCondition] {
+                let namespace = try await h.client.get(Namespace.self, name: "held")
+                return Dictionary((namespace.status?.conditions ?? []).map { ($0.type, $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            try await eventually("the remaining content reported") { try await conditions()["NamespaceFinalizersRemaining"]?.status == "True" }
+            let held = try await conditions()
+            #expect(held["NamespaceContentRemaining"]?.status == "True" && held["NamespaceContentRemaining"]?.reason == "SomeResourcesRemain")
+            #expect(held["NamespaceContentRemaining"]?.message == "Some resources are remaining: configmaps. has 1 resource instances")
+            #expect(held["NamespaceFinalizersRemaining"]?.reason == "SomeFinalizersRemain")
+            #expect(held["NamespaceFinalizersRemaining"]?.message == "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances")
+            #expect(held["NamespaceDeletionContentFailure"]?.status == "False" && held["NamespaceDeletionContentFailure"]?.reason == "ContentDeleted")
+            #expect(held.count == 5, "\(held.keys.sorted())")
+            let stuck = try await h.kubectl("get", "namespace", "held", "-o", "jsonpath={.status.phase}")
+            #expect(stuck.stdout == "Terminating")
+            _ = try await h.kubectl("patch", "configmap", "kept", "-n", "held", "--type=merge", "-p", #"{"metadata":{"finalizers":null}}"#)
+            try await eventually("namespace gone", timeout: .seconds(40)) {
+                do {
+                    _ = try await h.client.get(Namespace.self, name: "held")
+                    return false
+                } catch let error as KubeClientError where error.isNotFound {
+                    return true
+                }
+            }
+        }
+    }
 }

@@ -168,3 +168,23 @@ import Testing
         #expect(throws: EncodingError.self) { try KubeJSON.encode(["x": Double.infinity]) }
     }
 }
+
+@Suite struct EventNameTests {
+    /// client-go names an Event `<object>.<Unix nanoseconds in hex>`, so an object's Events sort by name in the order
+    /// they happened (`kubectl get events` lists them so).
+    @Test func eventsAreNamedAfterTheirTimeInNanoseconds() throws {
+        let pod = Pod(metadata: ObjectMeta(name: "web-0", namespace: "default"))
+        let before = Date().timeIntervalSince1970
+        let names = (0..<50).map { _ in Event.about(pod, reason: "Started", message: "m", component: "kubelet").metadata.name ?? "" }
+        let after = Date().timeIntervalSince1970
+        var previous: UInt64 = 0
+        for name in names {
+            #expect(name.hasPrefix("web-0."))
+            let nanos = try #require(UInt64(name.dropFirst("web-0.".count), radix: 16), "\(name)")
+            #expect(Double(nanos) / 1e9 >= before - 1 && Double(nanos) / 1e9 <= after + 1, "\(name)")
+            #expect(nanos > previous, "\(names)")
+            previous = nanos
+        }
+        #expect(names == names.sorted())
+    }
+}

@@ -107,7 +107,8 @@ public struct EventSeries: Codable, Sendable, Hashable {
 
 extension Event {
     /// A core/v1 Event about an object from `component` (the kubelet, the scheduler, a controller), as
-    /// `kubectl describe` lists them: a unique name, the object as involved object (with `fieldPath` naming a
+    /// `kubectl describe` lists them: named `<object>.<Unix nanoseconds in hex>` as client-go's recorder names them
+    /// (so `kubectl get events` lists an object's events in the order they happened), the object as involved object (with `fieldPath` naming a
     /// container), count 1. Events about cluster-scoped objects (nodes) live in `default`, as upstream's do.
     public static func about<K: KubeObject>(_ object: K, type: String = "Normal", reason: String, message: String, component: String,
                                             host: String? = nil, fieldPath: String? = nil) -> Event {
@@ -115,7 +116,7 @@ extension Event {
         let namespace = object.metadata.namespace ?? "default"
         let name = object.metadata.name ?? K.resource.singular
         return Event(
-            metadata: ObjectMeta(name: "\(name).\(String(UInt64.random(in: 0 ... .max), radix: 16))", namespace: namespace),
+            metadata: ObjectMeta(name: "\(name).\(String(eventNameNanoseconds(), radix: 16))", namespace: namespace),
             involvedObject: ObjectReference(kind: K.resource.kind, namespace: object.metadata.namespace, name: object.metadata.name,
                                             uid: object.metadata.uid, apiVersion: K.resource.groupVersion,
                                             resourceVersion: object.metadata.resourceVersion, fieldPath: fieldPath),
@@ -123,4 +124,12 @@ extension Event {
             firstTimestamp: now, lastTimestamp: now, count: 1, type: type,
             reportingComponent: component, reportingInstance: host ?? component)
     }
+}
+
+/// Nanoseconds since the Unix epoch from the real-time clock: the suffix of an Event's name, as client-go's
+/// `fmt.Sprintf("%v.%x", ref.Name, t.UnixNano())`.
+func eventNameNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }

@@ -68,6 +68,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Serve cluster DNS on IP[:PORT] (port 53 by default), UDP and TCP, and keep the kube-system/kube-dns Service (the tenth address of the range) pointing there. Off when not given.")
     var clusterDNSAddress: String?
 
+    @Option(name: .long, help: "The IPv4 address pods reach this server at: the endpoint of the default/kubernetes Service (KUBERNETES_SERVICE_HOST), kept with the other servers' by 15 s leases (default: the --listen address when it is a specific non-loopback IPv4 address; otherwise the Service has no endpoints).")
+    var advertiseAddress: String?
+
     @Option(name: .long, help: "The cluster domain cluster DNS answers for.")
     var clusterDomain = "cluster.local"
 
@@ -136,6 +139,12 @@ public struct ServerCommand: AsyncParsableCommand {
                 throw ValidationError("--cluster-dns-address must be a specific address and port (pods reach it through kube-dns), not \(clusterDNSAddress)")
             }
         }
+        if let advertiseAddress {
+            let parts = advertiseAddress.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }), advertiseAddress != "0.0.0.0" else {
+                throw ValidationError("--advertise-address must be a specific IPv4 address, got \(advertiseAddress)")
+            }
+        }
         if insecureHTTP, tokenAuthFile != nil || anonymousAuth || enableBootstrapTokenAuth || !tlsSan.isEmpty {
             throw ValidationError("--insecure-http serves without TLS or authentication: --token-auth-file, --enable-bootstrap-token-auth, --anonymous-auth and --tls-san do not apply")
         }
@@ -164,6 +173,7 @@ public struct ServerCommand: AsyncParsableCommand {
                                  retention: .init(minimumRevisions: historyRevisions, minimumAge: .seconds(historySeconds),
                                                   interval: .seconds(compactionInterval)),
                                  clusterDNS: dns.map { APIServer.ClusterDNSEndpoint(address: $0.host, port: $0.port) },
+                                 advertiseAddress: advertiseAddress,
                                  tls: insecureHTTP ? nil : .init(subjectAlternativeNames: tlsSan, token: token, clusterDomain: clusterDomain,
                                                                  certificateValidity: certificateValidity.duration, anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile,
                                                                  bootstrapTokenAuth: enableBootstrapTokenAuth),

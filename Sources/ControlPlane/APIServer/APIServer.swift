@@ -38,6 +38,10 @@ public final class APIServer: Sendable {
         /// The cluster DNS server's address, when `swiftlet server` runs one: the server then keeps the
         /// `kube-system/kube-dns` Service and its EndpointSlice pointing there (see `KubeDNSObjects`).
         public var clusterDNS: ClusterDNSEndpoint?
+        /// Where pods reach this server (`--advertise-address`): the address it keeps among the `kubernetes` Service's
+        /// endpoints (see `KubernetesEndpointsReconciler`); nil: the listen host when that is a specific, non-loopback
+        /// IPv4 address, otherwise none.
+        public var advertiseAddress: String?
         /// HTTPS with the cluster's certificates and authentication; nil: plain HTTP where every request acts with
         /// full rights (`--insecure-http`, for labs and benchmarks only).
         public var tls: TLSOptions?
@@ -45,7 +49,8 @@ public final class APIServer: Sendable {
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
                     serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
                     store: StoreLocation? = nil, retention: StoreRetention = .init(), clusterDNS: ClusterDNSEndpoint? = nil,
-                    tls: TLSOptions? = TLSOptions(), eventTTL: Duration? = .seconds(3600)) {
+                    advertiseAddress: String? = nil, tls: TLSOptions? = TLSOptions(), eventTTL: Duration? = .seconds(3600)) {
+            self.advertiseAddress = advertiseAddress
             self.dataDirectory = dataDirectory
             self.eventTTL = eventTTL
             self.store = store
@@ -112,6 +117,7 @@ public final class APIServer: Sendable {
     let router: APIRouter
     let core: ServerCore
     let kubeDNS: KubeDNSObjects?
+    let registry: ResourceRegistry
     let pki: ServerPKI?
     let rbac: RBACAuthorizer?
     let logger: Logger
@@ -158,6 +164,7 @@ public final class APIServer: Sendable {
         let core = ServerCore(store: store, admission: admission, kubelet: kubelet, security: security, logger: logger)
         self.core = core
         let registry = ResourceRegistry(core: core, eventTTL: configuration.eventTTL)
+        self.registry = registry
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
         let store = self.store
         var router = APIRouter(registry: registry, discovery: Discovery(registry: registry), openAPI: try OpenAPIDocuments(registry: registry),
@@ -226,13 +233,19 @@ public final class APIServer: Sendable {
             apiRequest.rawQuery = uri.query ?? ""
             return HTTPBridge.response(await router.route(apiRequest))
         }
+        let (listening, listened) = AsyncStream<Int>.makeStream()
         let http: HTTPServerBuilder = .streaming(webSocketRouter: Self.streamRoutes(router, logger: logger)) { [logger] head in
             await Self.streamUpgrade(head, router: router, logger: logger)
         }
         let app = HTTPServerService(
             responder: responder, server: try pki.map { try .tls(http, tlsConfiguration: $0.serverTLSConfiguration()) } ?? http,
             address: .hostname(configuration.host, port: configuration.port),
-            onServerRunning: { channel in await onReady(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                listened.yield(port)
+                listened.finish()
+                await onReady(port)
+            },
             logger: logger)
         // Shut down in reverse order: the extra services, then the watches, so the HTTP server's drain waits for neither.
         var keepers: [any ServiceLifecycle.Service] = kubeDNS.map { [KubeDNSReconciler(objects: $0, store: store, logger: logger)] } ?? []
@@ -241,6 +254,12 @@ public final class APIServer: Sendable {
                 .init("the serving certificate") { try pki.rotateIfNeeded() },
                 .init("the kubelet-client certificate") { [kubelet = core.kubelet] in try pki.renewKubeletClient(kubelet) },
             ], logger: logger))
+        }
+        if let address = configuration.advertiseAddress ?? KubernetesEndpointsReconciler.advertisedAddress(listenHost: configuration.host) {
+            keepers.append(KubernetesEndpointsReconciler(address: address, port: { [port = configuration.port] in
+                for await actual in listening { return actual }
+                return port
+            }, core: core, registry: registry, logger: logger))
         }
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
         if let graph = core.security?.nodes.graph { keepers.append(NodeGraphFollower(graph: graph)) }

@@ -119,19 +119,7 @@ struct KubeDNSObjects: Sendable {
 
     /// One request to the kind's handler in kube-system; a 404 on DELETE counts as done.
     private func send<K: KubeObject>(_ type: K.Type, method: String, name: String? = nil, body: K? = nil) async throws {
-        guard let handler = registry.handler(group: K.resource.group, version: K.resource.version, plural: K.resource.plural) else {
-            throw StoreError.backend("no handler for \(K.resource.plural)")
-        }
-        let request = APIRequest(method: method, path: "", query: ["fieldManager": Self.managedBy], headers: [:],
-                                 body: try body.map { try KubeJSON.encode($0) } ?? Data())
-        let path = ResourcePath(group: K.resource.group, version: K.resource.version, namespace: Self.namespace,
-                                plural: K.resource.plural, name: name, subresource: nil)
-        let response = await handler.handle(request, path: path)
-        guard response.status >= 300, !(method == "DELETE" && response.status == 404) else { return }
-        var message = "HTTP \(response.status)"
-        if case .data(let data) = response.body, let status = try? KubeJSON.decode(Status.self, from: data), let text = status.message {
-            message = text
-        }
-        throw StoreError.backend("\(method) \(K.resource.kind) \(name ?? body?.metadata.name ?? Self.serviceName): \(message)")
+        try await registry.send(type, method: method, namespace: Self.namespace, name: name, body: body,
+                                manager: Self.managedBy)
     }
 }

@@ -37,6 +37,7 @@ extension ResourceHandler {
         object.metadata.deletionTimestamp = nil
         object.metadata.deletionGracePeriodSeconds = nil
         object.metadata.selfLink = nil
+        object.metadata.omitEmptyCollections()
         strategy.keepStatus(&object, from: nil)
         try await strategy.prepareForCreate(&object, context: core.admission)
         strategy.stampRequester(&object, user: request.user)

@@ -48,6 +48,7 @@ extension ResourceHandler {
         object.metadata.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds
         object.metadata.selfLink = nil
         object.metadata.generation = old.metadata.generation
+        object.metadata.omitEmptyCollections()
         if subresource == nil {
             strategy.keepStatus(&object, from: old)
             try await strategy.prepareForUpdate(&object, old: old, context: core.admission)
@@ -127,6 +128,18 @@ extension ResourceHandler {
             }
         }
         throw Status.conflict(info, name: name, message: "the object has been modified; please apply your changes to the latest version and try again")
+    }
+}
+
+extension ObjectMeta {
+    /// Empty labels, annotations, finalizers and owner references left out, as Go's `omitempty` leaves them out of
+    /// everything upstream stores and returns: `annotations: {}` from a patch (what `kubectl diff`'s dry run sends
+    /// for an object without annotations) or a client's body is not kept, so the diff of an unchanged object is empty.
+    mutating func omitEmptyCollections() {
+        if labels?.isEmpty == true { labels = nil }
+        if annotations?.isEmpty == true { annotations = nil }
+        if finalizers?.isEmpty == true { finalizers = nil }
+        if ownerReferences?.isEmpty == true { ownerReferences = nil }
     }
 }
 

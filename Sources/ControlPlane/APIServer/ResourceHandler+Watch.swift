@@ -13,6 +13,9 @@ extension ResourceHandler {
     /// requires) gets ADDED events for the current state whatever the resourceVersion, then at once the BOOKMARK
     /// annotated `k8s.io/initial-events-end: "true"` at that state's revision; `sendInitialEvents=false` starts
     /// after the resourceVersion (or now) without them.
+    ///
+    /// A client that accepts a meta.k8s.io `Table` (`kubectl get -w`) gets each event's object as a one-row Table, as
+    /// upstream's watch encoder converts it; without that kubectl prints only NAME and AGE for every change.
     func watch(_ request: APIRequest, path: ResourcePath) async throws -> APIResponse {
         let filter = try ObjectFilter<Object>(request: request)
         let prefix = StoredObject.prefix(storage, namespace: path.namespace)
@@ -52,6 +55,7 @@ extension ResourceHandler {
             return APIResponse(body: .stream(AsyncStream { c in c.yield(line); c.finish() }))
         }
         let handler = self
+        let table = request.wantsTable ? WatchTable(includeObject: request.query["includeObject"]) : nil
         let selecting = !filter.isEverything
         if selecting { selections.watchStarted() }
         let (output, continuation) = AsyncStream<Data>.makeStream(bufferingPolicy: .unbounded)
@@ -59,13 +63,13 @@ extension ResourceHandler {
             for kv in initial {
                 let object = try? handler.decodeStored(kv)
                 if let object, filter.matches(object), let bytes = try? handler.wireBytes(kv.value, revision: kv.modRevision) {
-                    continuation.yield(WatchLine.encode(type: "ADDED", object: bytes))
+                    continuation.yield(WatchLine.encode(type: "ADDED", object: handler.eventObject(bytes, object: object, table: table)))
                 }
             }
             if sendInitialEvents == true { continuation.yield(handler.bookmark(revision: start, initialEventsEnd: true)) }
             do {
                 for try await event in events {
-                    if let line = handler.watchLine(for: event, filter: filter) { continuation.yield(line) }
+                    if let line = handler.watchLine(for: event, filter: filter, table: table) { continuation.yield(line) }
                 }
             } catch {}
             continuation.finish()
@@ -89,9 +93,15 @@ extension ResourceHandler {
         return APIResponse(headers: [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: .stream(output))
     }
 
-    /// The line for one store event after selector filtering, or nil when the watcher should not see it.
-    func watchLine(for event: WatchEvent, filter: ObjectFilter<Object>) -> Data? {
-        guard let bytes = try? wireBytes(event.current.value, revision: event.revision) else { return nil }
+    /// The line for one store event after selector filtering, or nil when the watcher should not see it; with
+    /// `table`, its object is a one-row Table.
+    func watchLine(for event: WatchEvent, filter: ObjectFilter<Object>, table: WatchTable? = nil) -> Data? {
+        guard var bytes = try? wireBytes(event.current.value, revision: event.revision) else { return nil }
+        if let table {
+            guard var object = try? decodeObject(event.current.value) else { return nil }
+            object.metadata.resourceVersion = String(event.revision)
+            bytes = eventObject(bytes, object: object, table: table)
+        }
         if filter.isEverything {
             let type = switch event.kind { case .create: "ADDED"; case .update: "MODIFIED"; case .delete: "DELETED" }
             return WatchLine.encode(type: type, object: bytes)
@@ -113,6 +123,14 @@ extension ResourceHandler {
             case (false, false): return nil
             }
         }
+    }
+
+    /// What a watch event carries for `object` (whose wire form is `bytes`): the bytes, or with `table` the one-row
+    /// Table `kubectl get -w` prints (column definitions in every event, so each prints under the list's header).
+    func eventObject(_ bytes: Data, object: Object, table: WatchTable?) -> Data {
+        guard let table else { return bytes }
+        return strategy.table.table(for: [(object, bytes)], listMeta: ListMeta(resourceVersion: object.metadata.resourceVersion),
+                                    includeObject: table.includeObject, now: Date()).serialized()
     }
 
     /// The labels and field values of the version of `key` stored at `revision` as `bytes`: from the shared cache, or
@@ -158,6 +176,12 @@ extension ResourceHandler {
         if !causes.isEmpty { throw Status.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", causes: causes) }
         return sendInitialEvents
     }
+}
+
+/// A watch whose events carry Tables (the client's Accept asked for `as=Table;g=meta.k8s.io`).
+struct WatchTable: Sendable {
+    /// The `includeObject` query parameter: None, Object, or (default) Metadata.
+    var includeObject: String?
 }
 
 /// One watch event line.

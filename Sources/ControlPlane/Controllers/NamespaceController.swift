@@ -41,16 +41,29 @@ public struct NamespaceController: Controller {
         await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { name in try await syncNamespace(name) }
     }
 
-    /// Deletes the contents of a terminating namespace; finalizes it once nothing is left.
+    /// Deletes the contents of a terminating namespace, reports what is left in its status conditions as upstream's
+    /// deleter does, and finalizes it once nothing is left.
     func syncNamespace(_ name: String) async throws {
-        guard let namespace = namespaces.get(name), namespace.metadata.deletionTimestamp != nil,
+        guard var namespace = namespaces.get(name), namespace.metadata.deletionTimestamp != nil,
               (namespace.spec?.finalizers ?? []).contains(Self.finalizer) else { return }
-        var remaining = 0
+        var remaining = Remaining()
         for kind in KubeKinds.all where kind.resource.namespaced {
-            remaining += try await deleteAll(kind, in: name)
+            try await deleteAll(kind, in: name, remaining: &remaining)
         }
-        if remaining > 0 {
-            logger.debug("namespace not empty yet", metadata: ["namespace": "\(name)", "remaining": "\(remaining)"])
+        var status = namespace.status ?? NamespaceStatus(phase: "Terminating")
+        if remaining.update(&status, now: Time.now()) {
+            do {
+                var updated = namespace
+                updated.status = status
+                namespace = try await client.updateStatus(updated)
+            } catch let error where error.isNotFound {
+                return
+            } catch {
+                throw ControllerError.api(error)
+            }
+        }
+        if !remaining.byResource.isEmpty {
+            logger.debug("namespace not empty yet", metadata: ["namespace": "\(name)", "remaining": "\(remaining.byResource)"])
             await queue.addAfter(name, delay: recheck)
             return
         }
@@ -66,20 +79,87 @@ public struct NamespaceController: Controller {
         logger.info("namespace finalized", metadata: ["namespace": "\(name)"])
     }
 
-    /// Deletes every object of `K` in the namespace; returns how many still exist.
-    private func deleteAll<K: KubeObject>(_ type: K.Type, in namespace: String) async throws -> Int {
+    /// Deletes every object of `K` in the namespace; counts what still exists, by resource and by finalizer.
+    private func deleteAll<K: KubeObject>(_ type: K.Type, in namespace: String, remaining: inout Remaining) async throws {
         do {
-            let objects = try await client.list(K.self, namespace: namespace).items
+            var objects = try await client.list(K.self, namespace: namespace).items
+            var deleted = false
             for object in objects where object.metadata.deletionTimestamp == nil {
                 do {
                     try await client.delete(K.self, name: object.metadata.name ?? "", namespace: namespace)
+                    deleted = true
                 } catch let error where error.isNotFound {
                     continue
                 }
             }
-            return objects.count
+            // What is left after the deletions (objects without finalizers or grace period are gone at once).
+            if deleted { objects = try await client.list(K.self, namespace: namespace).items }
+            guard !objects.isEmpty else { return }
+            remaining.byResource["\(K.resource.plural).\(K.resource.group)", default: 0] += objects.count
+            for object in objects {
+                for finalizer in object.metadata.finalizers ?? [] { remaining.byFinalizer[finalizer, default: 0] += 1 }
+            }
         } catch {
             throw ControllerError.api(error)
+        }
+    }
+
+    /// What a pass over a terminating namespace left, and the status conditions upstream's namespace deleter
+    /// (namespaceConditionUpdater) makes of it: `NamespaceContentRemaining` ("Some resources are remaining:
+    /// configmaps. has 1 resource instances") and `NamespaceFinalizersRemaining` ("Some content in the namespace has
+    /// finalizers remaining: example.com/hold in 1 resource instances") True while something is left, every type
+    /// False with its reassuring reason otherwise.
+    struct Remaining {
+        /// `<resource>.<group>` → objects left (the core group is empty, hence upstream's `pods.`).
+        var byResource: [String: Int] = [:]
+        var byFinalizer: [String: Int] = [:]
+
+        /// Upstream's condition types in its order, with the reason and message of the False ("ok") condition.
+        static let okConditions: [(type: String, reason: String, message: String)] = [
+            ("NamespaceDeletionDiscoveryFailure", "ResourcesDiscovered", "All resources successfully discovered"),
+            ("NamespaceDeletionGroupVersionParsingFailure", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
+            ("NamespaceDeletionContentFailure", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"),
+            ("NamespaceContentRemaining", "ContentRemoved", "All content successfully removed"),
+            ("NamespaceFinalizersRemaining", "ContentHasNoFinalizers", "All content-preserving finalizers finished"),
+        ]
+
+        func condition(_ type: String, ok: (reason: String, message: String), now: Time) -> NamespaceCondition {
+            switch type {
+            case "NamespaceContentRemaining" where !byResource.isEmpty:
+                let parts = byResource.map { "\($0.key) has \($0.value) resource instances" }.sorted()
+                return NamespaceCondition(type: type, status: "True", lastTransitionTime: now, reason: "SomeResourcesRemain",
+                                          message: "Some resources are remaining: " + parts.joined(separator: ", "))
+            case "NamespaceFinalizersRemaining" where !byFinalizer.isEmpty:
+                let parts = byFinalizer.map { "\($0.key) in \($0.value) resource instances" }.sorted()
+                return NamespaceCondition(type: type, status: "True", lastTransitionTime: now, reason: "SomeFinalizersRemain",
+                                          message: "Some content in the namespace has finalizers remaining: " + parts.joined(separator: ", "))
+            default:
+                return NamespaceCondition(type: type, status: "False", lastTransitionTime: now, reason: ok.reason, message: ok.message)
+            }
+        }
+
+        /// Upstream's updateConditions: adds missing conditions, changes those whose status, reason or message differ
+        /// (the transition time only when the status does); true when something changed.
+        func update(_ status: inout NamespaceStatus, now: Time) -> Bool {
+            var conditions = status.conditions ?? []
+            var changed = false
+            for ok in Self.okConditions {
+                let new = condition(ok.type, ok: (ok.reason, ok.message), now: now)
+                guard let i = conditions.firstIndex(where: { $0.type == ok.type }) else {
+                    conditions.append(new)
+                    changed = true
+                    continue
+                }
+                let old = conditions[i]
+                guard old.status != new.status || old.reason != new.reason || old.message != new.message else { continue }
+                if old.status != new.status { conditions[i].lastTransitionTime = now }
+                conditions[i].status = new.status
+                conditions[i].reason = new.reason
+                conditions[i].message = new.message
+                changed = true
+            }
+            status.conditions = conditions
+            return changed
         }
     }
 }
