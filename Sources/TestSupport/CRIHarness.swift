@@ -91,6 +91,13 @@ public final class CRIHarness: @unchecked Sendable {
 
     public var pauseImage: String { "\(registry)/swiftlet-test/pause:v1" }
 
+    /// Gives the image `source` (`repository:tag` in the harness's registry) the name `target` there too, registry to
+    /// registry with `skopeo copy` (the image ID stays the same).
+    public func tag(_ source: String, as target: String) async throws {
+        _ = try await Self.inNamespace(namespaceName, "/usr/bin/skopeo", ["copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false",
+                                                                          "docker://" + source, "docker://" + target])
+    }
+
     /// Starts (or restarts) the daemon and waits for its socket.
     public func startRuntime() async throws {
         try? FileManager.default.removeItem(atPath: socket)

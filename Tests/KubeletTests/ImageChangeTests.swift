@@ -23,7 +23,10 @@ extension KubeletEndToEndTests {
 
     private func imageChange(_ cluster: Cluster) async throws {
         let registry = cluster.runtime.registry
-        let shell = "\(registry)/swiftlet-test/shell:v1", pause = "\(registry)/swiftlet-test/pause:v1", web = "\(registry)/swiftlet-test/web:v1"
+        let shell = "\(registry)/swiftlet-test/shell:v1", web = "\(registry)/swiftlet-test/web:v1"
+        // The app names its image without a tag: the runtime resolves it to `…:latest`, and the status shows that.
+        let pause = "\(registry)/swiftlet-test/pause"
+        try await cluster.runtime.tag(cluster.runtime.pauseImage, as: pause + ":latest")
         _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """
             apiVersion: v1
             kind: Pod
@@ -43,6 +46,11 @@ extension KubeletEndToEndTests {
         }
         let app = try #require(Self.container(running, "app")), side = try #require(Self.initContainer(running, "side"))
         let setup = try #require(Self.initContainer(running, "setup"))
+        // The status's image is the runtime's name for the image (containerd: its first repo tag), the spec keeps the
+        // pod's string, as upstream's kubelet reports them.
+        #expect(app.image == pause + ":latest", "\(app)")
+        #expect(try await cluster.kubectl(["get", "pod", "imgchange", "-o", "jsonpath={.spec.containers[0].image} {.status.containerStatuses[0].image}"])
+                == "\(pause) \(pause):latest")
         // The CRI container carries upstream's hash of name and image.
         #expect(try await hashAnnotation(cluster, app.containerID) == ContainerHash.annotationValue(Container(name: "app", image: pause)))
 
@@ -102,6 +110,21 @@ extension KubeletEndToEndTests {
         #expect(setupNow.containerID == setup.containerID && setupNow.restartCount == 0, "\(setupNow)")
         #expect(!(try await events(cluster, until: [], fieldPath: "spec.initContainers{setup}")).contains("Killing"))
         #expect(settled.status?.phase == "Running" && Self.condition(settled, "Ready") == "True")
+
+        // The sidecar's image changed to one that cannot be pulled: the old container is killed and no new one is
+        // created. Its status stays the old container's (image and imageID as the runtime reports them, the exit as
+        // lastState), waiting on the pull; upstream's kubelet takes the image from the runtime's container, not the spec.
+        let missing = "\(registry)/swiftlet-test/missing:v1"
+        _ = try await cluster.kubectl(["patch", "pod", "imgchange", "--type=json", "-p",
+                                       "[{\"op\":\"replace\",\"path\":\"/spec/initContainers/1/image\",\"value\":\"\(missing)\"}]"])
+        let pullFailing = try await cluster.waitForPod("imgchange") { pod in
+            let status = Self.initContainer(pod, "side")
+            return ["ErrImagePull", "ImagePullBackOff"].contains(status?.state?.waiting?.reason ?? "") && status?.lastState?.terminated != nil
+        }
+        let failingSide = try #require(Self.initContainer(pullFailing, "side"))
+        #expect(pullFailing.spec?.initContainers?[1].image == missing)
+        #expect(failingSide.image == web && failingSide.imageID == newSide.imageID, "\(failingSide)")
+        #expect(failingSide.containerID == newSide.containerID && failingSide.lastState?.terminated?.containerID == newSide.containerID)
     }
 
     /// The `io.kubernetes.container.hash` annotation of a container as the runtime (ours or containerd) reports it

@@ -180,6 +180,8 @@ extension KubeletEndToEndTests {
         let runningPod = try #require(runningPods.items.first, "\(runningPods)")
         #expect(runningPods.items.count == 1 && runningPod.metadata.name == "busy" && runningPod.metadata.uid == uid)
         #expect(runningPod.spec?.containers.map(\.name) == ["busy"], "\(runningPod)")
+        // The image as the runtime lists the container: the image ID the kubelet created it from, whichever runtime.
+        #expect(runningPod.spec?.containers.first?.image?.hasPrefix("sha256:") == true, "\(runningPod)")
 
         // The effective configuration, from the agent's flags.
         let configz = try #require(try JSONSerialization.jsonObject(with: Data(try await raw(node + "/configz").utf8)) as? [String: Any])

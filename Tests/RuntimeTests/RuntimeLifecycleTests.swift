@@ -46,7 +46,7 @@ struct RuntimeLifecycleTests {
             #expect(shellImage.id == shellID)
             let digestReference = try #require(shellImage.repoDigests.first)
             #expect(try await images.pullImage(CRIRequests.pull(digestReference)).imageRef == shellID)
-            _ = try await images.pullImage(CRIRequests.pull(web))
+            let webID = try await images.pullImage(CRIRequests.pull(web)).imageRef
 
             let sandboxConfig = CRIRequests.sandboxConfig(name: "web", logDirectory: logDirectory)
             let sandboxID = try await runtime.runPodSandbox(CRIRequests.run(sandboxConfig)).podSandboxID
@@ -57,8 +57,21 @@ struct RuntimeLifecycleTests {
             let prefix = harness.subnet.split(separator: ".").prefix(3).joined(separator: ".") + "."
             #expect(sandboxStatus.network.ip.hasPrefix(prefix), "pod IP \(sandboxStatus.network.ip) not in \(harness.subnet)")
 
-            let server = try await runtime.createContainer(CRIRequests.create(
-                sandboxID, CRIRequests.containerConfig(name: "server", image: web), sandboxConfig)).containerID
+            // The server as the kubelet creates a container: from the image ID the pull answered, the pod's string as
+            // userSpecifiedImage. Its status names the image by its repo tag and repo digest (what the pod status
+            // shows as image and imageID); ListContainers answers the spec it was created with.
+            var serverConfig = CRIRequests.containerConfig(name: "server", image: webID)
+            serverConfig.image.userSpecifiedImage = web
+            let server = try await runtime.createContainer(CRIRequests.create(sandboxID, serverConfig, sandboxConfig)).containerID
+            var webStatusRequest = Runtime_V1_ImageStatusRequest()
+            webStatusRequest.image.image = web
+            let webDigest = try await images.imageStatus(webStatusRequest).image.repoDigests.first
+            let serverStatus = try await runtime.containerStatus(CRIRequests.status(server)).status
+            #expect(serverStatus.image.image == web && serverStatus.imageRef == webDigest, "\(serverStatus.image) \(serverStatus.imageRef)")
+            var serverList = Runtime_V1_ListContainersRequest()
+            serverList.filter.id = server
+            let listed = try await runtime.listContainers(serverList).containers
+            #expect(listed.map(\.image.image) == [webID] && listed.map(\.imageRef) == [webID], "\(listed)")
             let client = try await runtime.createContainer(CRIRequests.create(
                 sandboxID, CRIRequests.containerConfig(
                     name: "client", image: shell, command: ["sh", "-c"],

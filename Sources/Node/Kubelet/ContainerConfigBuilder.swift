@@ -13,13 +13,16 @@ struct ContainerConfigBuilder {
     let hostsFile: String?
     let memoryCapacity: Int64
 
+    /// `imageRef`: the image as the runtime resolved it (the ID its ImageStatus or PullImage answered), which the
+    /// config names as upstream's `generateContainerConfig` does, with the pod's own string as `userSpecifiedImage`.
     /// `pidTarget`: the runtime ID of the container whose PID namespace an ephemeral container joins (its
     /// `targetContainerName`), when the pod does not share one PID namespace anyway.
-    func build(_ container: Container, attempt: UInt32, pidTarget: String? = nil) throws -> Runtime_V1_ContainerConfig {
+    func build(_ container: Container, imageRef: String, attempt: UInt32, pidTarget: String? = nil) throws -> Runtime_V1_ContainerConfig {
         var config = Runtime_V1_ContainerConfig()
         config.metadata.name = container.name
         config.metadata.attempt = attempt
-        config.image.image = container.image ?? ""
+        config.image.image = imageRef
+        config.image.userSpecifiedImage = container.image ?? ""
         let values = Dictionary(environment, uniquingKeysWith: { _, last in last })
         config.command = (container.command ?? []).map { EnvironmentResolver.expand($0, with: values) }
         config.args = (container.args ?? []).map { EnvironmentResolver.expand($0, with: values) }

@@ -111,7 +111,8 @@ extension KubeletServer {
     }
 
     /// The pods the runtime runs containers of, as upstream's `/runningpods/` lists them: name, namespace and UID, and
-    /// each running container's name and image.
+    /// each running container's name and image as ListContainers names it (upstream's `toKubeContainer`: the image the
+    /// container was created from, which the kubelet gives as the image ID).
     static func runningPods(_ runtime: RuntimeConnection) async throws -> [Pod] {
         var request = Runtime_V1_ListContainersRequest()
         request.filter.state.state = .containerRunning
@@ -121,8 +122,7 @@ extension KubeletServer {
             guard let uid = container.labels[PodLabels.podUID], let name = container.labels[PodLabels.podName],
                   let namespace = container.labels[PodLabels.podNamespace] else { continue }
             var pod = pods[uid] ?? Pod(metadata: ObjectMeta(name: name, namespace: namespace, uid: uid), spec: PodSpec())
-            let image = container.image.userSpecifiedImage.isEmpty ? container.image.image : container.image.userSpecifiedImage
-            pod.spec?.containers.append(Container(name: container.metadata.name, image: image))
+            pod.spec?.containers.append(Container(name: container.metadata.name, image: container.image.image))
             pods[uid] = pod
         }
         return pods.values.sorted { (($0.metadata.namespace ?? ""), ($0.metadata.name ?? "")) < (($1.metadata.namespace ?? ""), ($1.metadata.name ?? "")) }

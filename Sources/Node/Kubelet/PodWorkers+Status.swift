@@ -105,10 +105,14 @@ struct PodStatusBuilder {
         return status
     }
 
+    /// The image is what the runtime reports for the newest container of the name (containerd: the image's first
+    /// repo tag, so `busybox` shows as `docker.io/library/busybox:latest`; a container being replaced keeps its own
+    /// image until the new one exists), the spec's while none was created, as upstream's
+    /// `convertToAPIContainerStatuses`; `imageID` is the runtime's `imageRef`.
     private func containerStatus(of container: Container, initializing: Bool) -> ContainerStatus {
         let current = latest[container.name]
         var status = ContainerStatus(name: container.name, ready: false, restartCount: Int32(current?.metadata.attempt ?? 0),
-                                     image: container.image ?? "", imageID: current?.imageRef ?? "")
+                                     image: current?.image.image ?? container.image ?? "", imageID: current?.imageRef ?? "")
         status.containerID = current.map { "\(runtimeName)://\($0.id)" }
         if let reason = waiting[container.name] {
             status.state = ContainerState(waiting: ContainerStateWaiting(reason: reason.reason, message: reason.message))

@@ -654,8 +654,9 @@ actor PodWorkers {
         // starts the container).
         let createKey = "\(uid)/\(container.name)/create"
         if createRetry.isBackingOff(createKey) { return }
+        let imageRef: String
         do {
-            try await ensureImage(container, pod: pod, fieldPath: fieldPath)
+            imageRef = try await ensureImage(container, pod: pod, fieldPath: fieldPath)
         } catch is CancellationError {
             return
         } catch {
@@ -682,7 +683,8 @@ actor PodWorkers {
                                                             nodeCapacity: volumes.nodeCapacity).resolve(container)
             let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
             let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumePaths: volumePaths, hostsFile: hostsFile,
-                                                    memoryCapacity: memoryCapacity).build(container, attempt: attempt, pidTarget: pidTarget)
+                                                    memoryCapacity: memoryCapacity).build(container, imageRef: imageRef, attempt: attempt,
+                                                                                                 pidTarget: pidTarget)
             var create = Runtime_V1_CreateContainerRequest()
             create.podSandboxID = sandbox.id
             create.config = config
@@ -723,8 +725,10 @@ actor PodWorkers {
     }
 
     /// imagePullPolicy: Always (the default for `:latest` or no tag), IfNotPresent, Never; failed pulls
-    /// back off (ErrImagePull, then ImagePullBackOff while waiting).
-    private func ensureImage(_ container: Container, pod: Pod, fieldPath: String?) async throws {
+    /// back off (ErrImagePull, then ImagePullBackOff while waiting). Returns the image as the runtime resolved it (the
+    /// ID its ImageStatus or PullImage answered), which the container is created from, as upstream's
+    /// `EnsureImageExists`.
+    private func ensureImage(_ container: Container, pod: Pod, fieldPath: String?) async throws -> String {
         let image = container.image ?? ""
         let lastComponent = image.split(separator: "/").last ?? ""
         let defaultPolicy = image.contains("@") || (lastComponent.contains(":") && !image.hasSuffix(":latest")) ? "IfNotPresent" : "Always"
@@ -733,9 +737,10 @@ actor PodWorkers {
             var status = Runtime_V1_ImageStatusRequest()
             status.image.image = image
             // Upstream's image manager reports both outcomes as events on the container.
-            if try await connection.images.imageStatus(status, options: RuntimeConnection.options()).hasImage {
+            let present = try await connection.images.imageStatus(status, options: RuntimeConnection.options())
+            if present.hasImage {
                 events.record(pod, reason: "Pulled", message: "Container image \"\(image)\" already present on machine", fieldPath: fieldPath)
-                return
+                return present.image.id
             }
             if policy == "Never" {
                 let message = "Container image \"\(image)\" is not present with pull policy of Never"
@@ -762,13 +767,14 @@ actor PodWorkers {
         pull.image.image = image
         let credentials = await pullCredentials(pod, image: image)
         let clock = ContinuousClock(), started = clock.now
+        var imageRef = ""
         do {
             // Each matching credential in turn (most specific first), as upstream's kubelet; none: anonymous.
             var failure: (any Error)?
             for auth in credentials.isEmpty ? [nil] : credentials.map(Optional.some) {
                 if let auth { pull.auth = auth } else { pull.clearAuth() }
                 do {
-                    _ = try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600)))
+                    imageRef = try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600))).imageRef
                     failure = nil
                     break
                 } catch {
@@ -792,6 +798,7 @@ actor PodWorkers {
         let size = (try? await connection.images.imageStatus(pulled, options: RuntimeConnection.options()).image.size) ?? 0
         events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(took) (\(took) including waiting). Image size: \(size) bytes.",
                       fieldPath: fieldPath)
+        return imageRef
     }
 
     /// The credentials the pod's `imagePullSecrets` hold for `image`; a Secret that cannot be read is a Warning

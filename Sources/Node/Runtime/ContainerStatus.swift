@@ -1,17 +1,25 @@
 import CRI
 import Foundation
 import GRPCCore
+import Images
 import LinuxSystem
 import Logging
 import OCI
 
 extension ContainerRuntime {
     /// CRI `ContainerStatus`: state with timestamps, exit code and reason (Completed / Error / OOMKilled),
-    /// image, mounts, log path.
-    public func containerStatus(_ id: String, verbose: Bool) throws -> Runtime_V1_ContainerStatusResponse {
+    /// image, mounts, log path. The image is named as containerd's CRI plugin names it: the image's first repo tag
+    /// while the store still has the image under one (the kubelet creates containers from the image ID and shows
+    /// this in the pod's status), otherwise the image spec the container was created with.
+    public func containerStatus(_ id: String, verbose: Bool) async throws -> Runtime_V1_ContainerStatusResponse {
         let record = try container(id)
         var response = Runtime_V1_ContainerStatusResponse()
         response.status = status(of: record)
+        if let tag = await images.image(record.imageID)?.repoTags.first {
+            var image = Runtime_V1_ImageSpec()
+            image.image = tag
+            response.status.image = image
+        }
         if verbose {
             let pid = self.pid(ofBundle: containerDirectory(record.id)) ?? 0
             response.info["info"] = "{\"pid\":\(pid),\"sandboxID\":\"\(record.sandboxID)\"}"
@@ -19,7 +27,9 @@ extension ContainerRuntime {
         return response
     }
 
-    /// CRI `ListContainers` with its filter (id prefix, state, sandbox id, label selector).
+    /// CRI `ListContainers` with its filter (id prefix, state, sandbox id, label selector). Each container's image is
+    /// the spec it was created with (the kubelet's: the image ID, and the pod's string as `userSpecifiedImage`), as
+    /// containerd lists it.
     public func listContainers(_ filter: Runtime_V1_ContainerFilter?) -> [Runtime_V1_Container] {
         containers.values.sorted { $0.createdAt < $1.createdAt }.compactMap { record in
             let config = record.containerConfig
