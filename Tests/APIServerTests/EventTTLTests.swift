@@ -23,7 +23,9 @@ import TestSupport
         defer { etcd?.stop() }
         let k = try await KubectlHarness(controllers: false,
                                          serverArguments: ["--event-ttl", "3s"] + (etcd.map { ["--store", $0.storeArgument] } ?? []))
-        let watcher = try k.watch("get", "events", "-w", "--output-watch-events")
+        // Named by custom columns (with --output-watch-events kubectl prints each change as a WatchEvent): its default
+        // watch output is the Event table, which has no NAME column.
+        let watcher = try k.watch("get", "events", "-w", "--output-watch-events", "-o", "custom-columns=EVENT:.type,NAME:.object.metadata.name")
         defer { watcher.stop() }
         try await Task.sleep(for: .seconds(1))
         _ = try await k.ok("create", "configmap", "stays", "--from-literal=a=1")
@@ -45,7 +47,7 @@ import TestSupport
         try await waitFor("the patched Event to expire", timeout: .seconds(60)) {
             (try? await k.kubectl("get", "event", "patched"))?.stderr.contains("NotFound") == true
         }
-        // The watch sees both go (its lines: EVENT NAME AGE).
+        // The watch sees both go (its lines: EVENT NAME).
         func deleted() -> Set<String> {
             var names = Set<String>()
             for line in watcher.text.split(separator: "\n") {
