@@ -112,5 +112,12 @@ import Glibc
         #expect(try await harness.eventually(timeout: .seconds(30)) {
             try await harness.run("/usr/bin/curl", ["-sf", "--max-time", "2", "http://192.168.230.1:\(nodePort)/"]).status == 0
         })
+
+        // Pods reach the API server: the kubernetes Service's endpoint is the node's address, where the server listens.
+        let endpoints = try await harness.kubectl(["get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[*].ip}:{.subsets[0].ports[0].port}"])
+        #expect(endpoints == "192.168.230.1:6443")
+        #expect(try await harness.eventually(timeout: .seconds(30)) {
+            (try? await harness.kubectl(["exec", "web", "--", "sh", "-c", "nc -w 2 10.96.0.1 443 </dev/null && echo connected"]))?.contains("connected") == true
+        })
     }
 }

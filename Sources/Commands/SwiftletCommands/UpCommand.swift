@@ -14,8 +14,8 @@ public struct UpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where everything lives: admin.kubeconfig, server/, runtime/, agent/, cni/, logs/.")
     var dataDir = "/var/lib/swiftlet"
 
-    @Option(name: .long, help: "host:port of the API server.")
-    var listen = "127.0.0.1:6443"
+    @Option(name: .long, help: "host:port of the API server (every address by default, as kube-apiserver binds: pods reach it at the kubernetes Service's 10.96.0.1:443 through the node's address).")
+    var listen = "0.0.0.0:6443"
 
     @Option(name: .long, help: "The node's name (default: the hostname).")
     var nodeName: String?
@@ -63,7 +63,12 @@ public struct UpCommand: AsyncParsableCommand {
         let name = (nodeName ?? ProcessInfo.processInfo.hostName).lowercased()
         let address = nodeIP ?? HostNetwork.firstGlobalIPv4(excluding: IPNetwork(podCIDR))?.description
         if address == nil { Console.line("up: no global IPv4 address here: running without cluster DNS (give --node-ip)") }
-        let server = ServerConfiguration(dataDirectory: dataDir + "/server", listen: listen, clusterDNSAddress: address.map { "\($0):53" })
+        // Pods reach the API server at the kubernetes Service, whose endpoint is the node's address: advertised when the
+        // server listens there (on every address, or on that one).
+        let listenHost = ListenAddress(listen)?.host
+        let advertised = address.flatMap { listenHost == "0.0.0.0" || listenHost == $0 ? $0 : nil }
+        let server = ServerConfiguration(dataDirectory: dataDir + "/server", listen: listen, clusterDNSAddress: address.map { "\($0):53" },
+                                         extraArguments: advertised.map { ["--advertise-address", $0] } ?? [])
         let node = NodeConfiguration(name: name, directory: dataDir, podCIDR: podCIDR, nodeIP: address,
                                      clusterDNS: address.map { _ in "10.96.0.10" }, cgroupRoot: cgroupRoot, criSocket: criSocket,
                                      runtimeState: (criSocket as NSString).deletingLastPathComponent + "/runtime",
