@@ -94,17 +94,23 @@ extension ResourceHandler {
     }
 
     /// The line for one store event after selector filtering, or nil when the watcher should not see it; with
-    /// `table`, its object is a one-row Table.
+    /// `table`, its object is a one-row Table (made only for the events the watcher sees).
     func watchLine(for event: WatchEvent, filter: ObjectFilter<Object>, table: WatchTable? = nil) -> Data? {
-        guard var bytes = try? wireBytes(event.current.value, revision: event.revision) else { return nil }
+        guard let type = eventType(of: event, for: filter), var bytes = try? wireBytes(event.current.value, revision: event.revision)
+        else { return nil }
         if let table {
             guard var object = try? decodeObject(event.current.value) else { return nil }
             object.metadata.resourceVersion = String(event.revision)
             bytes = eventObject(bytes, object: object, table: table)
         }
+        return WatchLine.encode(type: type, object: bytes)
+    }
+
+    /// The type a watcher with `filter` sees `event` as (an update that starts or stops matching is an ADDED or
+    /// DELETED to it), or nil when it should not see it.
+    private func eventType(of event: WatchEvent, for filter: ObjectFilter<Object>) -> String? {
         if filter.isEverything {
-            let type = switch event.kind { case .create: "ADDED"; case .update: "MODIFIED"; case .delete: "DELETED" }
-            return WatchLine.encode(type: type, object: bytes)
+            return switch event.kind { case .create: "ADDED"; case .update: "MODIFIED"; case .delete: "DELETED" }
         }
         // A deletion's current value is the last version, stored at the revision the deletion replaced.
         let current = selectedValues(event.current.value, key: event.current.key,
@@ -113,13 +119,13 @@ extension ResourceHandler {
         let nowMatches = current.map(filter.matches) ?? false
         let wasMatching = previous.map(filter.matches) ?? false
         switch event.kind {
-        case .create: return nowMatches ? WatchLine.encode(type: "ADDED", object: bytes) : nil
-        case .delete: return nowMatches ? WatchLine.encode(type: "DELETED", object: bytes) : nil
+        case .create: return nowMatches ? "ADDED" : nil
+        case .delete: return nowMatches ? "DELETED" : nil
         case .update:
             switch (wasMatching, nowMatches) {
-            case (true, true): return WatchLine.encode(type: "MODIFIED", object: bytes)
-            case (false, true): return WatchLine.encode(type: "ADDED", object: bytes)
-            case (true, false): return WatchLine.encode(type: "DELETED", object: bytes)
+            case (true, true): return "MODIFIED"
+            case (false, true): return "ADDED"
+            case (true, false): return "DELETED"
             case (false, false): return nil
             }
         }
