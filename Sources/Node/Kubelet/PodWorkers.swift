@@ -535,7 +535,7 @@ actor PodWorkers {
     /// a fresh back-off.
     private func keepRunning(_ pod: Pod, _ container: Container, status: Runtime_V1_ContainerStatus, sandbox: SandboxState) {
         let uid = pod.metadata.uid ?? ""
-        if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset("\(uid)/\(container.name)") }
+        if Date().timeIntervalSince1970 - Double(status.startedAt) / 1e9 > 600 { restartBackOff.reset(Self.restartKey(uid: uid, container: container)) }
         waiting[uid]?[container.name] = nil
         ensureProbes(pod, container, containerID: status.id, podIP: sandbox.ip)
     }
@@ -557,7 +557,7 @@ actor PodWorkers {
         // The pod is going (the sync was cancelled): nothing starts any more.
         if Task.isCancelled { return true }
         // Upstream keys the restart back-off by the container's hash: a changed container starts with none.
-        restartBackOff.reset("\(pod.metadata.uid ?? "")/\(container.name)")
+        restartBackOff.reset(Self.restartKey(uid: pod.metadata.uid ?? "", container: container))
         await start(container, attempt: status.metadata.attempt + 1, pod: pod, sandbox: sandbox)
         await pruneDeadContainers(sandboxID: sandbox.id, name: container.name)
         return true
@@ -615,11 +615,15 @@ actor PodWorkers {
         startTraces[uid] = trace.isComplete ? nil : trace
     }
 
+    /// The key of a container's restart back-off (CrashLoopBackOff): one per pod and container name, reset after ten
+    /// minutes running and when the container's definition changed.
+    private static func restartKey(uid: String, container: Container) -> String { "\(uid)/\(container.name)" }
+
     /// Restarts an exited container unless its back-off has not passed yet (CrashLoopBackOff); returns whether it
     /// tried.
     @discardableResult
     private func restart(_ container: Container, after status: Runtime_V1_ContainerStatus, pod: Pod, sandbox: SandboxState) async -> Bool {
-        let uid = pod.metadata.uid ?? "", key = "\(uid)/\(container.name)"
+        let uid = pod.metadata.uid ?? "", key = Self.restartKey(uid: uid, container: container)
         // As upstream's doBackOff: the delay counts from the exit, and the message names the whole delay and the pod
         // as `name_namespace(uid)` (format.Pod).
         let exitedAgo = Duration.nanoseconds(max(0, Int64(Date().timeIntervalSince1970 * 1e9) - status.finishedAt))
