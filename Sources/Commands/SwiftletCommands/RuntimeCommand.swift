@@ -97,7 +97,7 @@ struct RuntimeServeCommand: AsyncParsableCommand {
             throw ValidationError("no cgroup file system is mounted at \(Cgroupfs.mountPoint), so runc cannot create containers"
                                   + " (`ip netns exec` mounts a fresh /sys without it: run under `nsenter --net=/run/netns/NAME` instead)")
         }
-        let runtime = try ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
+        let runtime = try await ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
         let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)
         let streaming = ListenAddress(streamingListen).map { StreamingServer(host: $0.host, port: $0.port, runtime: runtime, logger: logger) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)] + (streaming.map { [.init(service: $0)] } ?? [])

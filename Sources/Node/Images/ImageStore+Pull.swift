@@ -40,7 +40,7 @@ extension ImageStore {
         var manifest = top
         var blobs: [Digest] = [top.digest]
         var claims: [String] = []
-        defer { for key in claims { release(key) } }
+        defer { for key in claims { unclaim(key) } }
         func claim(_ key: String) { claims.append(key); claimed[key, default: 0] += 1 }
 
         var hops = 0
@@ -106,7 +106,7 @@ extension ImageStore {
         return try insert(record)
     }
 
-    private func release(_ key: String) {
+    private func unclaim(_ key: String) {
         if let count = claimed[key], count > 1 { claimed[key] = count - 1 } else { claimed[key] = nil }
     }
 

@@ -33,6 +33,10 @@ public actor ImageStore {
     var layerTasks: [String: Task<Void, any Error>] = [:]
     /// Chain IDs and blob digests an unfinished pull has already made, which garbage collection must keep.
     var claimed: [String: Int] = [:]
+    /// Layer chain IDs (hex) that mounted root filesystems use, by holder (a container or sandbox id): garbage
+    /// collection keeps them after their image is removed, as containerd keeps a removed image's snapshots while a
+    /// container's snapshot still has them as parents.
+    var leases: [String: [String]] = [:]
     /// What has been fetched and unpacked since start.
     public internal(set) var statistics = TransferStatistics()
 
@@ -100,7 +104,7 @@ public actor ImageStore {
     }
 
     nonisolated func layerPath(_ chainID: String) -> String {
-        layersDirectory + "/" + chainID.replacingOccurrences(of: "sha256:", with: "") + "/fs"
+        layersDirectory + "/" + Self.hex(chainID) + "/fs"
     }
 
     nonisolated func blobPath(_ digest: Digest) -> String { blobsDirectory + "/" + digest.hex }
@@ -145,8 +149,8 @@ public actor ImageStore {
         try save()
     }
 
-    /// Removes the image (all its tags) and then every layer and blob no other image uses. Removing an unknown
-    /// image is not an error.
+    /// Removes the image (all its tags) and then every layer and blob no other image uses; layers a lease holds stay
+    /// until it ends (a running container keeps its root filesystem). Removing an unknown image is not an error.
     public func remove(_ referenceOrID: String) throws {
         guard let record = image(referenceOrID) else { return }
         images[record.id] = nil
@@ -155,12 +159,40 @@ public actor ImageStore {
         collectGarbage()
     }
 
-    /// Deletes layer directories and blobs that no image references and no pull in progress has claimed.
+    // MARK: - Leases
+
+    /// The image named by `referenceOrID` (as ``image(_:)``), with its layers leased to `holder` in the same step, so
+    /// a removal of the image cannot delete them between the lookup and the mount; nil (and no lease) when there is
+    /// no such image.
+    public func lease(_ referenceOrID: String, to holder: String) -> ImageRecord? {
+        guard let record = image(referenceOrID) else { return nil }
+        lease(holder, layers: record.layers)
+        return record
+    }
+
+    /// Leases layer chain IDs to `holder` (replacing what it held): a restarted runtime restores the leases of the
+    /// root filesystems that are still mounted.
+    public func lease(_ holder: String, layers: [String]) {
+        leases[holder] = layers.map(Self.hex)
+    }
+
+    /// Ends `holder`'s lease; layers that no image and no other lease keeps any more are deleted.
+    public func release(_ holder: String) {
+        guard let released = leases.removeValue(forKey: holder) else { return }
+        let referenced = Set(images.values.flatMap { $0.layers.map(Self.hex) }).union(leases.values.joined())
+        if released.contains(where: { !referenced.contains($0) }) { collectGarbage() }
+    }
+
+    /// A digest or chain ID without its `sha256:` prefix, as the store names its files.
+    nonisolated static func hex(_ digest: String) -> String { digest.replacingOccurrences(of: "sha256:", with: "") }
+
+    /// Deletes layer directories and blobs that no image references, no lease holds and no pull in progress has
+    /// claimed.
     func collectGarbage() {
-        var keep = Set(claimed.keys)
+        var keep = Set(claimed.keys).union(leases.values.joined())
         for record in images.values {
-            keep.formUnion(record.layers.map { $0.replacingOccurrences(of: "sha256:", with: "") })
-            keep.formUnion(record.blobs.map { $0.replacingOccurrences(of: "sha256:", with: "") })
+            keep.formUnion(record.layers.map(Self.hex))
+            keep.formUnion(record.blobs.map(Self.hex))
         }
         let fileManager = FileManager.default
         for name in (try? fileManager.contentsOfDirectory(atPath: layersDirectory)) ?? [] where !keep.contains(name) {

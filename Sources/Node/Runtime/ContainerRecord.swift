@@ -14,6 +14,9 @@ struct ContainerRecord: Codable, Sendable {
     var image: String
     var imageID: String
     var imageRepoDigest: String?
+    /// The chain IDs of the image layers its root filesystem is mounted from, leased in the image store while the
+    /// container exists (nil in records written before leases: then the image's, if it is still there).
+    var layers: [String]?
     var createdAt: Int64
     var startedAt: Int64?
     var logPath: String?
@@ -23,7 +26,7 @@ struct ContainerRecord: Codable, Sendable {
     var decodedConfig = DecodedMessage<Runtime_V1_ContainerConfig>()
 
     private enum CodingKeys: String, CodingKey {
-        case id, sandboxID, config, image, imageID, imageRepoDigest, createdAt, startedAt, logPath, stopSignal, cgroupsPath
+        case id, sandboxID, config, image, imageID, imageRepoDigest, layers, createdAt, startedAt, logPath, stopSignal, cgroupsPath
     }
 
     var containerConfig: Runtime_V1_ContainerConfig { decodedConfig(config) }

@@ -6,12 +6,22 @@ import Logging
 import OCI
 
 extension ContainerRuntime {
-    /// Resolves `reference` in the image store, pulling it first when `pullIfMissing` (the pause image).
-    func resolveImage(_ reference: String, pullIfMissing: Bool = false) async throws -> ImageRecord {
-        if let image = await images.image(reference) { return image }
-        guard pullIfMissing else { throw RuntimeError.notFound("failed to get image \"\(reference)\": not found") }
+    /// Resolves `reference` in the image store, pulling it first when `pullIfMissing` (the pause image), and leases
+    /// its layers to `holder` (the container or sandbox whose root they become) until ``releaseImage(of:)``.
+    func resolveImage(_ reference: String, pullIfMissing: Bool = false, leasedTo holder: String) async throws -> ImageRecord {
+        if let image = await images.lease(reference, to: holder) { return image }
+        let notFound = RuntimeError.notFound("failed to get image \"\(reference)\": not found")
+        guard pullIfMissing else { throw notFound }
         logger.info("pulling missing image", metadata: ["image": "\(reference)"])
-        return try await images.pull(reference, credentials: nil)
+        let pulled = try await images.pull(reference, credentials: nil)
+        // Removed again between the pull and the lease: as if it had not been there.
+        guard let image = await images.lease(pulled.id, to: holder) else { throw notFound }
+        return image
+    }
+
+    /// Ends the lease of `holder`'s image layers; the layers of an image removed meanwhile are deleted now.
+    func releaseImage(of holder: String) async {
+        await images.release(holder)
     }
 
     /// Mounts the unpacked `layers` (lowest first) of image `imageID` read-only under a fresh writable layer (`upper`

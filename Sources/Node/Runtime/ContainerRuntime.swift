@@ -35,7 +35,7 @@ public actor ContainerRuntime {
     /// containerd-style reserved names (`k8s_POD_…`, `k8s_<container>_…`) → the id holding them.
     var reservedNames: [String: String] = [:]
 
-    public init(configuration: RuntimeConfiguration, images: ImageStore, logger: Logger) throws {
+    public init(configuration: RuntimeConfiguration, images: ImageStore, logger: Logger) async throws {
         self.configuration = configuration
         self.images = images
         self.logger = logger
@@ -68,7 +68,25 @@ public actor ContainerRuntime {
                 reservedNames[ContainerRecord.reservedName(record.metadata, sandbox: sandbox.metadata)] = record.id
             }
         }
+        await Self.restoreImageLeases(images, sandboxes: sandboxes, containers: containers, pauseImage: configuration.pauseImage)
         logger.info("runtime state loaded", metadata: ["sandboxes": "\(sandboxes.count)", "containers": "\(containers.count)"])
+    }
+
+    /// Leases again, in the image store, the image layers under every root filesystem the records say is there, so
+    /// removing an image cannot delete them. Records written before leases name no layers: theirs are the layers of
+    /// the image they were made from, when it is still there.
+    private static func restoreImageLeases(_ images: ImageStore, sandboxes: [String: PodSandboxRecord], containers: [String: ContainerRecord],
+                                           pauseImage: String) async {
+        for record in containers.values {
+            var layers = record.layers
+            if layers == nil { layers = await images.image(record.imageID)?.layers }
+            if let layers { await images.lease(record.id, layers: layers) }
+        }
+        for record in sandboxes.values where record.hasInfraContainer {
+            var layers = record.infraLayers
+            if layers == nil { layers = await images.image(pauseImage)?.layers }
+            if let layers { await images.lease(record.id, layers: layers) }
+        }
     }
 
     /// Reads every persisted record; unreadable ones are logged and skipped (their directories stay for

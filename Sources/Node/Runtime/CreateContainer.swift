@@ -33,7 +33,7 @@ extension ContainerRuntime {
         let bundle = containerDirectory(id)
         var permit: StartAdmission.Permit?
         do {
-            let image = try await resolveImage(config.image.image)
+            let image = try await resolveImage(config.image.image, leasedTo: id)
             let builder = ContainerSpecBuilder(
                 config: config, sandbox: sandbox, sandboxDirectory: sandboxDirectory(sandbox.id), image: image.config,
                 rootfs: bundle + "/rootfs", shared: shared, oomScore: oomScore)
@@ -41,7 +41,7 @@ extension ContainerRuntime {
                                        file: config.logPath)
             let record = ContainerRecord(
                 id: id, sandboxID: sandbox.id, config: try config.serializedBytes(), image: config.image.image, imageID: image.id,
-                imageRepoDigest: image.repoDigests.first, createdAt: Self.now(), logPath: logPath,
+                imageRepoDigest: image.repoDigests.first, layers: image.layers, createdAt: Self.now(), logPath: logPath,
                 stopSignal: Self.signalNumber(image.config.stopSignal) ?? SIGTERM, cgroupsPath: sandbox.cgroupParent + "/" + id)
             // The root's mount, the spec (which reads the image's /etc/passwd and /etc/group) and the files touch no
             // runtime state: they are made on a thread of their own, so the actor serves the other pods' calls meanwhile.
@@ -76,6 +76,7 @@ extension ContainerRuntime {
             if let permit { await admission.release(permit) }
             try? await runc.delete(id, force: true)
             try? removeBundle(bundle, writableLayer: writableLayer(id))
+            await releaseImage(of: id)
             containers[id] = nil
             reservedNames[name] = nil
             throw error

@@ -20,11 +20,14 @@ struct PodSandboxRecord: Codable, Sendable {
     /// The pod's ipc/uts namespaces pinned in the sandbox directory when no infra container holds them (nil: an
     /// infra container does, as for every record written before pinning existed).
     var pinned: PinnedNamespaces?
+    /// The chain IDs of the pause image layers the infra container's root is mounted from, leased in the image store
+    /// while the sandbox exists (nil without an infra container, and in records written before leases).
+    var infraLayers: [String]?
     /// `config` decoded once, shared by the record's copies (not persisted).
     var decodedConfig = DecodedMessage<Runtime_V1_PodSandboxConfig>()
 
     private enum CodingKeys: String, CodingKey {
-        case id, config, createdAt, state, networkNamespace, ip, additionalIPs, runtimeHandler, pinned
+        case id, config, createdAt, state, networkNamespace, ip, additionalIPs, runtimeHandler, pinned, infraLayers
     }
 
     /// The bind-mounted namespace files of a sandbox without an infra container; nil where the pod uses the

@@ -13,6 +13,7 @@ extension ContainerRuntime {
         try await deleteRuncState(record.id)
         try removeBundle(containerDirectory(record.id), writableLayer: writableLayer(record.id))
         containers[record.id] = nil
+        await releaseImage(of: record.id)
         exits[containerDirectory(record.id)] = nil
         if let sandbox = sandboxes[record.sandboxID] {
             reservedNames[ContainerRecord.reservedName(record.metadata, sandbox: sandbox.metadata)] = nil

@@ -18,6 +18,7 @@ extension ContainerRuntime {
         await infra.value
         let directory = sandboxDirectory(record.id)
         try removeBundle(directory + "/bundle", writableLayer: writableLayer(record.id))
+        await releaseImage(of: record.id)
         try Mount.unmount(directory + "/shm", detach: true)
         try unpinNamespaces(record.id)
         try FileManager.default.removeItem(atPath: directory)

@@ -48,7 +48,8 @@ extension ContainerRuntime {
                                              ownUTS: pins[.uts] != nil)
                 record.pinned = .init(ipc: pins[.ipc], uts: pins[.uts])
             }
-            let pause = pins == nil ? try await resolveImage(configuration.pauseImage, pullIfMissing: true) : nil
+            let pause = pins == nil ? try await resolveImage(configuration.pauseImage, pullIfMissing: true, leasedTo: id) : nil
+            record.infraLayers = pause?.layers
             permit = await admission.acquire(.sandbox)
             let netnsName = record.hostNetwork ? nil : "cni-" + UUID().uuidString.lowercased()
             if let netnsName {
@@ -121,6 +122,7 @@ extension ContainerRuntime {
             for path in (pins ?? [:]).values { try? PinnedNamespace.remove(path) }
             try? Mount.unmount(directory + "/shm", detach: true)
             try? removeBundle(directory + "/bundle", writableLayer: writableLayer(id))
+            await releaseImage(of: id)
             try? FileManager.default.removeItem(atPath: directory)
             sandboxes[id] = nil
             reservedNames[name] = nil
