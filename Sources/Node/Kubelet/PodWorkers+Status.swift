@@ -6,8 +6,9 @@ import KubeClient
 extension PodWorkers {
     /// Computes the pod's status from the runtime's `view` and writes it to the status subresource when it changed:
     /// phase, conditions, container statuses (state, lastState, restartCount, image, containerID), IPs,
-    /// start time and QoS class.
-    func writeStatus(_ pod: Pod, view: PodRuntimeView) async throws {
+    /// start time and QoS class. `terminal`: the pod's containers were stopped for good (it is being deleted), so
+    /// the status is its last one, in a terminal phase (``PodStatusBuilder/terminal``); its IPs stay as they were.
+    func writeStatus(_ pod: Pod, view: PodRuntimeView, terminal: Bool = false) async throws {
         let uid = pod.metadata.uid ?? ""
         let ready = view.ready
         let statuses = view.latest
@@ -22,6 +23,8 @@ extension PodWorkers {
         if let ready {
             let ip = try await sandboxIP(ready.id, pod: pod)
             podIP = ip.isEmpty ? nil : ip
+        } else if terminal {
+            podIP = pod.status?.podIP
         }
         var status = PodStatusBuilder(
             pod: pod, sandboxReady: ready != nil, podIP: podIP, hostIP: nodeIP, runtimeName: runtimeName,
@@ -30,7 +33,8 @@ extension PodWorkers {
                 // Only conclusions about the container that runs now; a fresh one has none yet.
                 let key = "\(uid)/\(entry.key)"
                 if probeWorkers[key]?.containerID == entry.value.id, let state = probeState[key] { probes[entry.key] = state }
-            }
+            },
+            terminal: terminal
         ).build()
         status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: pod.status?.conditions ?? [])
         guard status != pod.status else { return }
@@ -54,6 +58,14 @@ struct PodStatusBuilder {
     let waiting: [String: (reason: String, message: String)]
     /// Probe conclusions by container name; a container without probes is ready and started once running.
     let probes: [String: ProbeState]
+    /// The pod's containers were stopped for good (upstream's `podIsTerminal` and `TerminatePod`): its phase becomes
+    /// Succeeded when every app container exited 0 and Failed otherwise, whatever the restart policy (a static pod
+    /// keeps its phase, as upstream's does), and an app container without a terminated state is reported terminated
+    /// with ContainerStatusUnknown.
+    var terminal = false
+
+    /// Upstream's reasons on the Ready, ContainersReady and Initialized conditions of a pod in a terminal phase.
+    static let podCompleted = "PodCompleted", podFailed = "PodFailed"
 
     func build() -> PodStatus {
         let now = Time.now()
@@ -66,9 +78,21 @@ struct PodStatusBuilder {
             return status
         }
         let provisional = containers.map { containerStatus(of: $0, initializing: true) }
-        let phase = phase(initStatuses: initStatuses, appStatuses: provisional)
+        var phase = phase(initStatuses: initStatuses, appStatuses: provisional)
         let initialized = Self.initialized(initContainers, statuses: initStatuses, appStatuses: provisional, phase: phase)
-        let appStatuses = initialized ? containers.map { containerStatus(of: $0, initializing: false) } : provisional
+        var appStatuses = initialized ? containers.map { containerStatus(of: $0, initializing: false) } : provisional
+        if terminal {
+            // Upstream's TerminatePod: once the pod has initialized, a container the runtime has no end for failed.
+            if initialized {
+                for index in appStatuses.indices where appStatuses[index].state?.terminated == nil {
+                    appStatuses[index].state = ContainerState(terminated: ContainerStateTerminated(
+                        exitCode: 137, reason: "ContainerStatusUnknown", message: "The container could not be located when the pod was terminated"))
+                    appStatuses[index].ready = false
+                    appStatuses[index].started = false
+                }
+            }
+            if !isStatic && (phase == "Pending" || phase == "Running") { phase = "Failed" }
+        }
         // Sidecars count for readiness as app containers do (upstream's GenerateContainersReadyCondition).
         let readiness = appStatuses + zip(initContainers, initStatuses).filter { $0.0.isSidecar }.map(\.1)
         let containersReady = initialized && !appStatuses.isEmpty && readiness.allSatisfy(\.ready)
@@ -95,11 +119,16 @@ struct PodStatusBuilder {
         func condition(_ type: String, _ value: Bool, reason: String? = nil) -> PodCondition {
             PodCondition(type: type, status: value ? "True" : "False", lastTransitionTime: now, reason: value ? nil : reason)
         }
+        // In a terminal phase no container is ready, for the phase's reason (upstream's GenerateContainersReadyCondition),
+        // and a pod that succeeded is initialized because it completed.
+        let terminalReason = phase == "Succeeded" ? Self.podCompleted : phase == "Failed" ? Self.podFailed : nil
+        var initializedCondition = condition("Initialized", initialized, reason: "ContainersNotInitialized")
+        if phase == "Succeeded" { initializedCondition.reason = Self.podCompleted }
         status.conditions = [
             condition("PodReadyToStartContainers", sandboxReady),
-            condition("Initialized", initialized, reason: "ContainersNotInitialized"),
-            condition("Ready", containersReady, reason: "ContainersNotReady"),
-            condition("ContainersReady", containersReady, reason: "ContainersNotReady"),
+            initializedCondition,
+            condition("Ready", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady"),
+            condition("ContainersReady", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady"),
             PodCondition(type: "PodScheduled", status: "True", lastTransitionTime: pod.status?.conditions?.first { $0.type == "PodScheduled" }?.lastTransitionTime ?? now),
         ]
         return status
@@ -220,11 +249,18 @@ struct PodStatusBuilder {
         if (pendingInitialization > 0 && !Self.anyStarted(appStatuses)) || waiting > 0 { return "Pending" }
         if running > 0 && unknown == 0 { return "Running" }
         if running == 0 && stopped > 0 && unknown == 0 {
+            // A terminal pod's containers are not restarted, whatever its policy.
+            if terminal && !isStatic { return stopped == succeeded ? "Succeeded" : "Failed" }
             if policy == "Always" { return "Running" }
             if stopped == succeeded { return "Succeeded" }
             return policy == "Never" ? "Failed" : "Running"
         }
         return "Pending"
+    }
+
+    /// A pod from the kubelet's manifest directory (its API object is a mirror).
+    private var isStatic: Bool {
+        (pod.metadata.annotations?[StaticPodSource.sourceAnnotation]).map { $0 != "api" } ?? false
     }
 
     static func time(_ nanoseconds: Int64) -> Time? {

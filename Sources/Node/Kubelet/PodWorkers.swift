@@ -872,7 +872,9 @@ actor PodWorkers {
     }
 
     /// Graceful deletion: SIGTERM with the pod's grace period (the runtime sends SIGKILL after it), the
-    /// sandbox stopped and removed, volumes torn down, then the API object deleted for good.
+    /// sandbox stopped, the pod's last status written (terminated containers, a terminal phase, not ready: upstream's
+    /// kubelet writes it before it deletes the object), the sandbox removed, volumes torn down, then the API object
+    /// deleted for good.
     private func terminate(_ pod: Pod) async {
         let uid = pod.metadata.uid ?? ""
         let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
@@ -889,7 +891,7 @@ actor PodWorkers {
                 events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
             }
         }
-        await cleanUp(uid: uid, grace: grace, pod: pod)
+        await cleanUp(uid: uid, grace: grace, pod: pod, writingFinalStatus: true)
         do {
             try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                     options: DeleteOptions(gracePeriodSeconds: 0, preconditions: .init(uid: uid)))
@@ -916,15 +918,27 @@ actor PodWorkers {
     }
 
     /// Everything of a pod off the node: containers stopped in parallel (with their preStop handlers when the
-    /// pod is known), sandboxes removed, volumes and the pod's cgroup gone, its bookkeeping forgotten.
-    private func cleanUp(uid: String, grace: Int64 = 0, pod: Pod? = nil) async {
+    /// pod is known), sandboxes stopped, the pod's last status written when `writingFinalStatus` (the stopped
+    /// containers' ends are still in the runtime then), sandboxes removed, volumes and the pod's cgroup gone, its
+    /// bookkeeping forgotten.
+    private func cleanUp(uid: String, grace: Int64 = 0, pod: Pod? = nil, writingFinalStatus: Bool = false) async {
         guard let sandboxes = try? await sandboxes(uid: uid) else { return }
         for sandbox in sandboxes {
-            sandboxIPs[sandbox.id] = nil
             await stopContainers(sandboxID: sandbox.id, grace: grace, pod: pod)
             var stop = Runtime_V1_StopPodSandboxRequest()
             stop.podSandboxID = sandbox.id
             _ = try? await connection.runtime.stopPodSandbox(stop, options: RuntimeConnection.options())
+        }
+        if writingFinalStatus, let pod = pods[uid] ?? pod {
+            do {
+                try await writeStatus(pod, view: observe(uid: uid), terminal: true)
+            } catch {
+                // The object may be gone already (a forced deletion); the deletion below goes ahead either way.
+                if (error as? KubeClientError)?.isNotFound != true { logger.warning("final pod status update failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"]) }
+            }
+        }
+        for sandbox in sandboxes {
+            sandboxIPs[sandbox.id] = nil
             var remove = Runtime_V1_RemovePodSandboxRequest()
             remove.podSandboxID = sandbox.id
             _ = try? await connection.runtime.removePodSandbox(remove, options: RuntimeConnection.options())
