@@ -12,7 +12,7 @@ import Testing
 
     @Test func configNamesTheResolvedImageAndWhatThePodSaid() throws {
         let pod = Pod(metadata: ObjectMeta(name: "p", namespace: "default", uid: "u"), spec: PodSpec(containers: [Container(name: "app", image: "busybox")]))
-        let builder = ContainerConfigBuilder(pod: pod, environment: [], volumePaths: [:], hostsFile: nil, memoryCapacity: 1 << 30)
+        let builder = ContainerConfigBuilder(pod: pod, environment: [], volumes: [:], hostsFile: nil, memoryCapacity: 1 << 30)
         let config = try builder.build(Container(name: "app", image: "busybox"), imageRef: Self.imageID, attempt: 0)
         #expect(config.image.image == Self.imageID)
         #expect(config.image.userSpecifiedImage == "busybox")

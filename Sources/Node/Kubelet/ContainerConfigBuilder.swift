@@ -8,7 +8,7 @@ import KubeAPI
 struct ContainerConfigBuilder {
     let pod: Pod
     let environment: [(String, String)]
-    let volumePaths: [String: String]
+    let volumes: [String: PodVolume]
     /// The kubelet-managed hosts file, mounted at /etc/hosts (not for host-network pods).
     let hostsFile: String?
     let memoryCapacity: Int64
@@ -50,7 +50,7 @@ struct ContainerConfigBuilder {
     private func mounts(_ container: Container) throws -> [Runtime_V1_Mount] {
         var mounts: [Runtime_V1_Mount] = []
         for volumeMount in container.volumeMounts ?? [] {
-            guard let base = volumePaths[volumeMount.name] else {
+            guard let volume = volumes[volumeMount.name] else {
                 throw ContainerConfigError(message: "cannot find volume \"\(volumeMount.name)\" to mount into container \"\(container.name)\"")
             }
             var mount = Runtime_V1_Mount()
@@ -59,11 +59,11 @@ struct ContainerConfigBuilder {
                 guard !subPath.hasPrefix("/"), !subPath.split(separator: "/").contains("..") else {
                     throw ContainerConfigError(message: "subPath \"\(subPath)\" must be a relative path without '..'")
                 }
-                mount.hostPath = base + "/" + subPath
+                mount.hostPath = volume.path + "/" + subPath
             } else {
-                mount.hostPath = base
+                mount.hostPath = volume.path
             }
-            mount.readonly = volumeMount.readOnly ?? false
+            mount.readonly = volumeMount.readOnly ?? false || volume.readOnly
             switch volumeMount.mountPropagation {
             case "HostToContainer": mount.propagation = .propagationHostToContainer
             case "Bidirectional": mount.propagation = .propagationBidirectional

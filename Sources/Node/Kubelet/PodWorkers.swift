@@ -679,14 +679,14 @@ actor PodWorkers {
                 }
                 pidTarget = running.id
             }
-            let volumePaths = try await volumes.setUp(pod)
+            let podVolumes = try await volumes.setUp(pod)
             let services = try await objects.services(namespace: pod.metadata.namespace ?? "default",
                                                       serviceLinks: pod.spec?.enableServiceLinks ?? true)
             let environment = try await EnvironmentResolver(pod: pod, podIP: sandbox.ip, hostIP: nodeIP, objects: objects,
                                                             serviceVariables: ServiceEnvironment.variables(for: services),
                                                             nodeCapacity: volumes.nodeCapacity).resolve(container)
             let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
-            let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumePaths: volumePaths, hostsFile: hostsFile,
+            let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumes: podVolumes, hostsFile: hostsFile,
                                                     memoryCapacity: memoryCapacity).build(container, imageRef: imageRef, attempt: attempt,
                                                                                                  pidTarget: pidTarget)
             var create = Runtime_V1_CreateContainerRequest()

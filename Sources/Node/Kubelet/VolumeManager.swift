@@ -3,6 +3,12 @@ import KubeAPI
 import LinuxSystem
 import Logging
 
+/// A pod's volume set up on the node: where it is, and whether every mount of it is read-only (a claim's `readOnly`).
+struct PodVolume: Sendable, Equatable {
+    var path: String
+    var readOnly = false
+}
+
 /// Sets up a pod's volumes under `<root>/pods/<uid>/volumes/<plugin>/<name>` as the kubelet does and
 /// keeps ConfigMap/Secret contents current: files are written into a fresh `..<timestamp>` directory and
 /// the `..data` symlink is swapped atomically, so a container never sees a half-updated set.
@@ -15,12 +21,23 @@ struct VolumeManager: Sendable {
 
     func podDirectory(_ uid: String) -> String { "\(rootDirectory)/pods/\(uid)" }
 
-    /// Host paths by volume name; failures name the volume (`FailedMount` upstream).
-    func setUp(_ pod: Pod) async throws -> [String: String] {
+    /// The pod's volumes by name, where they are on the node; failures name the volume (`FailedMount` upstream). A
+    /// claim's volume is its bound PersistentVolume's hostPath or local path.
+    func setUp(_ pod: Pod) async throws -> [String: PodVolume] {
         let uid = pod.metadata.uid ?? ""
         let namespace = pod.metadata.namespace ?? "default"
         var paths: [String: String] = [:]
+        var readOnly: Set<String> = []
         for volume in pod.spec?.volumes ?? [] {
+            if let source = volume.persistentVolumeClaim {
+                do {
+                    paths[volume.name] = try Self.nodePath(of: try await objects.boundVolume(claim: source.claimName, namespace: namespace))
+                } catch let error as ContainerConfigError {
+                    throw ContainerConfigError(message: "Unable to attach or mount volumes: unmounted volumes=[\(volume.name)], failed to process volumes=[\(volume.name)]: \(error.message)")
+                }
+                if source.readOnly == true { readOnly.insert(volume.name) }
+                continue
+            }
             do {
                 if let emptyDir = volume.emptyDir {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~empty-dir/\(volume.name)"
@@ -70,7 +87,7 @@ struct VolumeManager: Sendable {
                 throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume.name)\": \(error)")
             }
         }
-        return paths
+        return paths.reduce(into: [:]) { volumes, entry in volumes[entry.key] = PodVolume(path: entry.value, readOnly: readOnly.contains(entry.key)) }
     }
 
     /// The files of a downwardAPI volume or projection: each item's field or resource value.

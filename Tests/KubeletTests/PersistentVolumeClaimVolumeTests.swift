@@ -1,0 +1,99 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import TestSupport
+import Testing
+
+extension KubeletEndToEndTests {
+    @Test("a claim's volume: the pod waits with upstream's message while its claim is unbound, then runs on the bound hostPath PV; a local PV through a read-only claim cannot be written",
+          .timeLimit(.minutes(3)))
+    func persistentVolumeClaimVolumes() async throws {
+        // The node's own credentials: the Node authorizer must let it read the claims and volumes of its pods.
+        let cluster = try await Cluster(controllers: "persistentvolume-binder-controller", asNode: true)
+        do {
+            try await claimVolumes(cluster)
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private func claimVolumes(_ cluster: Cluster) async throws {
+        let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+        let data = cluster.runtime.root + "/pv-data", shared = cluster.runtime.root + "/pv-local"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        try "from the node\n".write(toFile: shared + "/greeting", atomically: true, encoding: .utf8)
+        _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: List
+            items:
+            - apiVersion: v1
+              kind: PersistentVolumeClaim
+              metadata: {name: data}
+              spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
+            - apiVersion: v1
+              kind: PersistentVolume
+              metadata: {name: shared-pv}
+              spec:
+                capacity: {storage: 1Gi}
+                accessModes: [ReadWriteOnce]
+                storageClassName: ""
+                claimRef: {namespace: default, name: shared}
+                local: {path: \(shared)}
+                nodeAffinity:
+                  required:
+                    nodeSelectorTerms:
+                    - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [\(cluster.nodeName)]}]
+            - apiVersion: v1
+              kind: PersistentVolumeClaim
+              metadata: {name: shared}
+              spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
+            - apiVersion: v1
+              kind: Pod
+              metadata: {name: stateful}
+              spec:
+                nodeName: \(cluster.nodeName)
+                terminationGracePeriodSeconds: 1
+                containers:
+                - name: app
+                  image: \(shell)
+                  command: [sh, -c, "echo written > /data/out; cat /shared/greeting > /data/read; touch /shared/x 2>/data/refused; sleep 3600"]
+                  volumeMounts: [{name: data, mountPath: /data}, {name: shared, mountPath: /shared}]
+                volumes:
+                - {name: data, persistentVolumeClaim: {claimName: data}}
+                - {name: shared, persistentVolumeClaim: {claimName: shared, readOnly: true}}
+            """)
+        // No volume for `data` yet: the container waits, saying why in upstream's words.
+        let waiting = try await cluster.waitForPod("stateful") { pod in
+            Self.container(pod, "app")?.state?.waiting?.message?.contains("error processing PVC default/data: PVC is not bound") == true
+        }
+        #expect(waiting.status?.phase == "Pending")
+
+        // A volume appears; the binder binds it, and the pod starts on it.
+        _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: PersistentVolume
+            metadata: {name: data-pv}
+            spec:
+              capacity: {storage: 2Gi}
+              accessModes: [ReadWriteOnce]
+              storageClassName: ""
+              hostPath: {path: \(data), type: DirectoryOrCreate}
+            """)
+        try await cluster.waitForPod("stateful", timeout: .seconds(90)) { $0.status?.phase == "Running" }
+        var files: [String: String] = [:]
+        for _ in 0..<50 {
+            files = Dictionary(uniqueKeysWithValues: ["out", "read", "refused"].compactMap { name in
+                (try? String(contentsOfFile: data + "/" + name, encoding: .utf8)).map { (name, $0) }
+            })
+            if files.count == 3 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(files["out"] == "written\n", "the pod's write did not reach the hostPath volume: \(files)")
+        #expect(files["read"] == "from the node\n", "\(files)")
+        #expect(files["refused"]?.contains("Read-only file system") == true, "the read-only claim was writable: \(files)")
+        #expect(!FileManager.default.fileExists(atPath: shared + "/x"))
+    }
+}
