@@ -65,11 +65,20 @@ extension KubeletEndToEndTests {
                 - {name: data, persistentVolumeClaim: {claimName: data}}
                 - {name: shared, persistentVolumeClaim: {claimName: shared, readOnly: true}}
             """)
-        // No volume for `data` yet: the container waits, saying why in upstream's words.
-        let waiting = try await cluster.waitForPod("stateful") { pod in
-            Self.container(pod, "app")?.state?.waiting?.message?.contains("error processing PVC default/data: PVC is not bound") == true
+        // No volume for `data` yet: no sandbox, the container is ContainerCreating, and FailedMount says why in
+        // upstream's words.
+        var failedMounts: [Event] = []
+        for _ in 0..<150 where failedMounts.isEmpty {
+            failedMounts = try await cluster.client.list(Event.self, namespace: "default",
+                                                         options: ListOptions(fieldSelector: "involvedObject.name=stateful,reason=FailedMount")).items
+            try await Task.sleep(for: .milliseconds(200))
         }
+        #expect(failedMounts.first?.message == "Unable to attach or mount volumes: unmounted volumes=[data shared], unattached volumes=[data shared], failed to process volumes=[data]: error processing PVC default/data: PVC is not bound",
+                "\(failedMounts.map(\.message))")
+        #expect(failedMounts.first?.type == "Warning")
+        let waiting = try await cluster.client.get(Pod.self, name: "stateful", namespace: "default")
         #expect(waiting.status?.phase == "Pending")
+        #expect(Self.container(waiting, "app")?.state?.waiting?.reason == "ContainerCreating", "\(String(describing: waiting.status))")
 
         // A volume appears; the binder binds it, and the pod starts on it.
         _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """

@@ -47,6 +47,11 @@ actor PodWorkers {
     /// once per back-off period (`backOffInitial`, 10 s), as upstream's pod worker requeues a failed sync, not at
     /// every relist (which cost a runtime call and a Warning Event a second).
     var createRetry: BackOff
+    /// A pod whose volumes could not be set up is tried again after 0.5 s, doubling to 2 min 2 s (upstream's back-off
+    /// for volume operations), by pod UID.
+    var mountRetry = BackOff(initial: .milliseconds(500), maximum: .seconds(122))
+    /// Each pod's volumes once set up (their places on the node do not change while the pod lives).
+    private var podVolumes: [String: [String: PodVolume]] = [:]
     /// The runtime's name, the scheme of container IDs in the status (`swiftlet://…`, `containerd://…`).
     var runtimeName = "cri"
     /// Probe loops by `uid/container`, with the container ID they probe.
@@ -288,7 +293,8 @@ actor PodWorkers {
         do {
             var current = try await observe(uid: uid)
             view = current
-            let (sandbox, created) = try await ensureSandbox(pod, view: current)
+            // No sandbox before the volumes are there (upstream's WaitForAttachAndMount): the pod stays ContainerCreating.
+            let (sandbox, created) = await mountVolumes(pod) == nil ? (nil, false) : try await ensureSandbox(pod, view: current)
             if let sandbox {
                 let acted = try await syncContainers(pod, sandbox: sandbox, latest: current.sandbox?.id == sandbox.id ? current.latest : [:])
                 if created || acted {
@@ -297,7 +303,7 @@ actor PodWorkers {
                     view = current
                 }
                 recordStartIfRunning(pod, latest: current.latest)
-                try await refreshVolumes(pod)
+                await refreshVolumes(pod)
             }
         } catch {
             logger.warning("pod sync failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
@@ -319,13 +325,36 @@ actor PodWorkers {
     }
 
     /// Re-projects ConfigMap, Secret, downwardAPI and projected volumes of a running pod so changes reach its
-    /// containers (upstream checks about once a minute; here every five seconds).
-    private func refreshVolumes(_ pod: Pod) async throws {
+    /// containers (upstream checks about once a minute; here every five seconds); a failure is a FailedMount event.
+    private func refreshVolumes(_ pod: Pod) async {
         let uid = pod.metadata.uid ?? ""
         let projected = (pod.spec?.volumes ?? []).contains { $0.configMap != nil || $0.secret != nil || $0.downwardAPI != nil || $0.projected != nil }
         guard projected, volumesRefreshed[uid].map({ ContinuousClock.now - $0 > .seconds(5) }) ?? true else { return }
         volumesRefreshed[uid] = .now
-        _ = try await volumes.setUp(pod)
+        do {
+            _ = try await volumes.setUp(pod)
+        } catch {
+            events.record(pod, "Warning", reason: "FailedMount", message: Self.message(error))
+        }
+    }
+
+    /// The pod's volumes, set up the first time (upstream's WaitForAttachAndMount before the sandbox); nil while they
+    /// cannot be: each failed attempt is a FailedMount event in the volume plugin's words, and the next one waits
+    /// for ``mountRetry``.
+    private func mountVolumes(_ pod: Pod) async -> [String: PodVolume]? {
+        let uid = pod.metadata.uid ?? ""
+        if let mounted = podVolumes[uid] { return mounted }
+        guard !mountRetry.isBackingOff(uid) else { return nil }
+        do {
+            let mounted = try await volumes.setUp(pod)
+            mountRetry.reset(uid)
+            podVolumes[uid] = mounted
+            return mounted
+        } catch {
+            mountRetry.failed(uid)
+            events.record(pod, "Warning", reason: "FailedMount", message: Self.message(error))
+            return nil
+        }
     }
 
     /// The ready sandbox of the pod, created when there is none (then `created`); nil when the pod has run to
@@ -679,7 +708,12 @@ actor PodWorkers {
                 }
                 pidTarget = running.id
             }
-            let podVolumes = try await volumes.setUp(pod)
+            // Set up by this sync before the sandbox (again here only if they went meanwhile).
+            var podVolumes = self.podVolumes[uid] ?? [:]
+            if self.podVolumes[uid] == nil {
+                podVolumes = try await volumes.setUp(pod)
+                self.podVolumes[uid] = podVolumes
+            }
             let services = try await objects.services(namespace: pod.metadata.namespace ?? "default",
                                                       serviceLinks: pod.spec?.enableServiceLinks ?? true)
             let environment = try await EnvironmentResolver(pod: pod, podIP: sandbox.ip, hostIP: nodeIP, objects: objects,
@@ -948,6 +982,8 @@ actor PodWorkers {
         waiting[uid] = nil
         stopProbes(uid: uid)
         volumesRefreshed[uid] = nil
+        podVolumes[uid] = nil
+        mountRetry.reset(uid)
         startTraces[uid] = nil
         restartBackOff.forget(prefix: uid + "/")
         createRetry.forget(prefix: uid + "/")

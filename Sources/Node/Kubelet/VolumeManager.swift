@@ -33,7 +33,9 @@ struct VolumeManager: Sendable {
                 do {
                     paths[volume.name] = try Self.nodePath(of: try await objects.boundVolume(claim: source.claimName, namespace: namespace))
                 } catch let error as ContainerConfigError {
-                    throw ContainerConfigError(message: "Unable to attach or mount volumes: unmounted volumes=[\(volume.name)], failed to process volumes=[\(volume.name)]: \(error.message)")
+                    // Upstream's WaitForAttachAndMount: none of the pod's volumes is mounted while one cannot be processed.
+                    let all = "[" + (pod.spec?.volumes ?? []).map(\.name).joined(separator: " ") + "]"
+                    throw ContainerConfigError(message: "Unable to attach or mount volumes: unmounted volumes=\(all), unattached volumes=\(all), failed to process volumes=[\(volume.name)]: \(error.message)")
                 }
                 if source.readOnly == true { readOnly.insert(volume.name) }
                 continue
@@ -84,7 +86,7 @@ struct VolumeManager: Sendable {
                     throw ContainerConfigError(message: "volume type not supported by this kubelet")
                 }
             } catch {
-                throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume.name)\": \(error)")
+                throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(volume.name)\" : \(error)")
             }
         }
         return paths.reduce(into: [:]) { volumes, entry in volumes[entry.key] = PodVolume(path: entry.value, readOnly: readOnly.contains(entry.key)) }
