@@ -32,6 +32,34 @@ import TestSupport
         #expect(whole.items.count == 5 && whole.metadata.remainingItemCount == nil)
     }
 
+    /// `metadata.generation` only where upstream's strategy keeps it: 1 on create and +1 per spec change for a
+    /// Deployment or an EndpointSlice; none on a ConfigMap or a Pod, not even after an update.
+    @Test func generationOnlyOnKindsThatTrackIt() async throws {
+        let server = try await ServerProcess(controllers: false)
+        defer { server.stop() }
+        let client = try Self.client(server)
+        defer { Task { try? await client.shutdown() } }
+        var map = try await client.create(ConfigMap(metadata: ObjectMeta(name: "plain", namespace: "default"), data: ["a": "1"]))
+        #expect(map.metadata.generation == nil)
+        map.data = ["a": "2"]
+        #expect(try await client.update(map).metadata.generation == nil)
+        let pod = try await client.create(Pod(metadata: ObjectMeta(name: "p", namespace: "default"),
+                                              spec: PodSpec(containers: [Container(name: "c", image: "busybox")])))
+        #expect(pod.metadata.generation == nil)
+        let labels = ["app": "web"]
+        let template = PodTemplateSpec(metadata: ObjectMeta(labels: labels), spec: PodSpec(containers: [Container(name: "c", image: "busybox")]))
+        var deployment = try await client.create(Deployment(metadata: ObjectMeta(name: "web", namespace: "default"),
+                                                            spec: DeploymentSpec(replicas: 1, selector: LabelSelector(matchLabels: labels), template: template)))
+        #expect(deployment.metadata.generation == 1)
+        deployment.spec?.replicas = 2
+        deployment = try await client.update(deployment)
+        #expect(deployment.metadata.generation == 2)
+        deployment.metadata.labels = ["touched": "yes"]
+        #expect(try await client.update(deployment).metadata.generation == 2, "a metadata change bumped generation")
+        let slice = try await client.create(EndpointSlice(metadata: ObjectMeta(name: "web-1", namespace: "default"), addressType: "IPv4"))
+        #expect(slice.metadata.generation == 1)
+    }
+
     @Test func compactedRevisionsAnswer410ForWatchesAndContinueTokens() async throws {
         let server = try await ServerProcess(extraArguments: ["--history-revisions", "5", "--history-seconds", "0", "--compaction-interval", "1"])
         defer { server.stop() }

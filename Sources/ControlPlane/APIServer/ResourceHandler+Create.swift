@@ -33,7 +33,7 @@ extension ResourceHandler {
         }
         object.metadata.uid = UUID().uuidString.lowercased()
         object.metadata.creationTimestamp = Time.now()
-        object.metadata.generation = 1
+        object.metadata.generation = strategy.tracksGeneration ? 1 : nil
         object.metadata.deletionTimestamp = nil
         object.metadata.deletionGracePeriodSeconds = nil
         object.metadata.selfLink = nil

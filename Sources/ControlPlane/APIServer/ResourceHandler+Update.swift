@@ -52,7 +52,7 @@ extension ResourceHandler {
         if subresource == nil {
             strategy.keepStatus(&object, from: old)
             try await strategy.prepareForUpdate(&object, old: old, context: core.admission)
-            if strategy.specChanged(object, old: old) { object.metadata.generation = (old.metadata.generation ?? 0) + 1 }
+            if strategy.tracksGeneration, strategy.specChanged(object, old: old) { object.metadata.generation = (old.metadata.generation ?? 0) + 1 }
         }
         let name = old.metadata.name ?? ""
         if let security = core.security, let user = request.user {

@@ -33,7 +33,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(EventsV1EventStrategy(ttl: eventTTL), core: core),
             ResourceHandler(JobStrategy(), core: core),
             ResourceHandler(CronJobStrategy(), core: core),
-            ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice), core: core),
+            ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice, tracksGeneration: true), core: core),
             ResourceHandler(TableOnlyStrategy<Lease>(table: Printers.lease), core: core),
             ResourceHandler(RoleStrategy(), core: core),
             ResourceHandler(ClusterRoleStrategy(), core: core),

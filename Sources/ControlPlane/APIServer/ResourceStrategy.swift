@@ -19,6 +19,9 @@ protocol ResourceStrategy<Object>: Sendable {
     var hasStatus: Bool { get }
     /// Whether `scale` is served (`spec.replicas` / `status.replicas`).
     var scalable: Bool { get }
+    /// Whether the kind keeps `metadata.generation` (1 on create, +1 on each spec change), as upstream's strategy
+    /// for it does: workloads, PodDisruptionBudget, EndpointSlice; not Pods, ConfigMaps, Services and the rest.
+    var tracksGeneration: Bool { get }
     /// Kind-specific subresources beyond status and scale (`binding` for pods, `finalize` for namespaces).
     var extraSubresources: [String] { get }
 
@@ -77,6 +80,7 @@ extension ResourceStrategy where Stored == Object {
 extension ResourceStrategy {
     var hasStatus: Bool { false }
     var scalable: Bool { false }
+    var tracksGeneration: Bool { false }
     var extraSubresources: [String] { [] }
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
     func stampRequester(_ object: inout Object, user: Identity?) {}
@@ -104,9 +108,10 @@ extension ResourceStrategy {
     var table: TableConverter<Object> { .default }
 }
 
-/// A kind with nothing special but its table columns.
+/// A kind with nothing special but its table columns (and, for some, `metadata.generation`).
 struct TableOnlyStrategy<Object: KubeObject>: ResourceStrategy {
     let table: TableConverter<Object>
+    var tracksGeneration = false
 }
 
 /// What admission hooks can reach: allocators, the store-backed lookups, the clock.

@@ -6,6 +6,7 @@ import KubeAPI
 /// schedule is refused in favour of `spec.timeZone`, which must name a zone of the system's tz database.
 struct CronJobStrategy: ResourceStrategy {
     typealias Object = CronJob
+    var tracksGeneration: Bool { true }
 
     func prepareForCreate(_ cronJob: inout CronJob, context: AdmissionContext) async throws {
         cronJob.status = CronJobStatus()

@@ -8,6 +8,7 @@ extension PodDisruptionBudget: StatusCarrying {}
 /// both), the selector and `unhealthyPodEvictionPolicy`.
 struct PodDisruptionBudgetStrategy: ResourceStrategy {
     typealias Object = PodDisruptionBudget
+    var tracksGeneration: Bool { true }
     static let evictionPolicies = ["AlwaysAllow", "IfHealthyBudget"]
 
     func prepareForCreate(_ budget: inout PodDisruptionBudget, context: AdmissionContext) async throws {

@@ -5,6 +5,7 @@ import KubeAPI
 /// claims retained on delete and scale-down) and validation (`ValidateStatefulSet`, `ValidateStatefulSetUpdate`).
 struct StatefulSetStrategy: ResourceStrategy {
     typealias Object = StatefulSet
+    var tracksGeneration: Bool { true }
     var scalable: Bool { true }
 
     func prepareForCreate(_ sts: inout StatefulSet, context: AdmissionContext) async throws {

@@ -35,6 +35,7 @@ enum PodTemplateRules {
 /// apps/v1 Deployments: upstream's defaults (1 replica, RollingUpdate 25%/25%, history 10, deadline 600 s).
 struct DeploymentStrategy: ResourceStrategy {
     typealias Object = Deployment
+    var tracksGeneration: Bool { true }
     var scalable: Bool { true }
 
     func prepareForCreate(_ d: inout Deployment, context: AdmissionContext) async throws {
@@ -83,6 +84,7 @@ struct DeploymentStrategy: ResourceStrategy {
 /// apps/v1 ReplicaSets.
 struct ReplicaSetStrategy: ResourceStrategy {
     typealias Object = ReplicaSet
+    var tracksGeneration: Bool { true }
     var scalable: Bool { true }
 
     func prepareForCreate(_ rs: inout ReplicaSet, context: AdmissionContext) async throws {
@@ -115,6 +117,7 @@ struct ReplicaSetStrategy: ResourceStrategy {
 /// changes; clients cannot set it), which the DaemonSet controller copies into its pods' `pod-template-generation`.
 struct DaemonSetStrategy: ResourceStrategy {
     typealias Object = DaemonSet
+    var tracksGeneration: Bool { true }
     static let templateGenerationAnnotation = "deprecated.daemonset.template.generation"
 
     func prepareForCreate(_ ds: inout DaemonSet, context: AdmissionContext) async throws {
@@ -185,6 +188,7 @@ struct DaemonSetStrategy: ResourceStrategy {
 /// unprefixed forms), which pods created from the template carry.
 struct JobStrategy: ResourceStrategy {
     typealias Object = Job
+    var tracksGeneration: Bool { true }
     static let controllerUIDLabel = "batch.kubernetes.io/controller-uid"
     static let jobNameLabel = "batch.kubernetes.io/job-name"
     static let legacyControllerUIDLabel = "controller-uid"
