@@ -9,8 +9,7 @@ extension KubeletEndToEndTests {
     @Test("a volume that cannot be set up holds the pod before its sandbox: ContainerCreating, FailedMount in upstream's words, retried with back-off until the ConfigMap exists",
           .timeLimit(.minutes(2)))
     func failedMountHoldsThePodBeforeItsSandbox() async throws {
-        let cluster = try await Cluster()
-        do {
+        try await Cluster.with { cluster in
             let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
             let created = try await cluster.kubectl(["create", "-o", "jsonpath={.metadata.uid}", "-f", "-"], stdin: """
                 apiVersion: v1
@@ -57,11 +56,6 @@ extension KubeletEndToEndTests {
                 try await runtime.execSync(CRIRequests.exec(containerID, ["cat", "/cfg/k"])).stdout
             }
             #expect(String(decoding: content, as: UTF8.self) == "hello")
-        } catch {
-            Issue.record("agent log:\n\(cluster.agent.logTail)")
-            await cluster.stop()
-            throw error
         }
-        await cluster.stop()
     }
 }

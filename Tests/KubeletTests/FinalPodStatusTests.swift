@@ -8,15 +8,7 @@ extension KubeletEndToEndTests {
     @Test("a deleted pod's last status, written before the object goes: containers terminated, phase Succeeded or Failed by their exit codes, not ready for the phase's reason",
           .timeLimit(.minutes(3)), arguments: [CRIHarness.Kind.swiftlet, .containerd])
     func deletedPodGetsFinalStatus(_ runtime: CRIHarness.Kind) async throws {
-        let cluster = try await Cluster(runtime)
-        do {
-            try await finalStatus(cluster)
-        } catch {
-            Issue.record("agent log:\n\(cluster.agent.logTail)")
-            await cluster.stop()
-            throw error
-        }
-        await cluster.stop()
+        try await Cluster.with(runtime) { try await finalStatus($0) }
     }
 
     private func finalStatus(_ cluster: Cluster) async throws {

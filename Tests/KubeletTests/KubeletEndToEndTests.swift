@@ -72,6 +72,21 @@ struct KubeletEndToEndTests {
             throw TestSupportError("pod \(name) did not reach the expected state: \(status)\nagent log:\n\(agent.logTail)")
         }
 
+        /// Runs `body` on a fresh cluster (arguments as ``init(_:controllers:asNode:)``), recording the agent's log when
+        /// it fails, and always stops the cluster.
+        static func with(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false,
+                         _ body: (Cluster) async throws -> Void) async throws {
+            let cluster = try await Cluster(kind, controllers: controllers, asNode: asNode)
+            do {
+                try await body(cluster)
+            } catch {
+                Issue.record("agent log:\n\(cluster.agent.logTail)")
+                await cluster.stop()
+                throw error
+            }
+            await cluster.stop()
+        }
+
         /// Deletes the pods through the agent (which cleans the node), then stops everything.
         func stop() async {
             _ = try? await kubectl(["delete", "pods", "--all", "--grace-period=1", "--timeout=60s"])

@@ -9,15 +9,7 @@ extension KubeletEndToEndTests {
           .timeLimit(.minutes(3)))
     func persistentVolumeClaimVolumes() async throws {
         // The node's own credentials: the Node authorizer must let it read the claims and volumes of its pods.
-        let cluster = try await Cluster(controllers: "persistentvolume-binder-controller", asNode: true)
-        do {
-            try await claimVolumes(cluster)
-        } catch {
-            Issue.record("agent log:\n\(cluster.agent.logTail)")
-            await cluster.stop()
-            throw error
-        }
-        await cluster.stop()
+        try await Cluster.with(controllers: "persistentvolume-binder-controller", asNode: true) { try await claimVolumes($0) }
     }
 
     private func claimVolumes(_ cluster: Cluster) async throws {
