@@ -35,6 +35,29 @@ import TestSupport
         #expect(unknown.status != 0 && unknown.stderr.contains("field \"nonsense\" does not exist"), "\(unknown)")
     }
 
+    /// A manifest with a wrongly typed field is refused in Go's `encoding/json` words, as upstream's API server says
+    /// it: the Go struct, the field's JSON path without list indices, the field's Go type. Nothing is created.
+    @Test func wronglyTypedFieldsAreRefusedInUpstreamsWords() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let cases: [(String, String)] = [
+            ("containers: [{name: c, image: true}]",
+             "json: cannot unmarshal bool into Go struct field Container.spec.containers.image of type string"),
+            ("containers: [{name: c, image: b, ports: [{containerPort: \"80\"}]}]",
+             "json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32"),
+            ("containers: nope",
+             "json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container"),
+            ("containers: [{name: c, image: b}]\n  nodeSelector: {disk: 1}",
+             "json: cannot unmarshal number into Go struct field PodSpec.spec.nodeSelector of type string"),
+        ]
+        for (spec, message) in cases {
+            let result = try await k.kubectl("apply", "-f", "-", stdin: "apiVersion: v1\nkind: Pod\nmetadata: {name: typed}\nspec:\n  \(spec)\n")
+            #expect(result.status != 0 && result.stderr.contains("Pod in version \"v1\" cannot be handled as a Pod: \(message)"), "\(result)")
+        }
+        let replicas = try await k.kubectl("create", "-f", "-", stdin: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: \"3\"}\n")
+        #expect(replicas.stderr.contains("json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"), "\(replicas)")
+        #expect(try await k.ok("get", "pods,deployments", "-o", "name").isEmpty)
+    }
+
     @Test func deletedNamespaceTerminatesUntilFinalized() async throws {
         // Without the namespace controller the namespace stays Terminating until finalized by hand.
         let k = try await KubectlHarness(controllers: false)

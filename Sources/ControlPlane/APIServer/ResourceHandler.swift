@@ -167,7 +167,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
         do {
             object = try KubeJSON.decode(Object.self, from: value)
         } catch let error as DecodingError {
-            throw Status.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(DecodingErrorText.describe(error))")
+            throw Status.badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(DecodeErrorText(kind: Object.self, input: value).describe(error))")
         }
         var warnings: [String] = []
         if fieldValidation != "Ignore" {
@@ -214,38 +214,4 @@ protocol ResourceHandling: Sendable {
     func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String
     /// Where `nodes/{name}/proxy/{path}` goes and whether that is the kubelet's port (a Status error for any other kind).
     func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> (url: String, viaKubelet: Bool)
-}
-
-/// Turns Foundation's decoding errors into upstream-like text naming the field path.
-enum DecodingErrorText {
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.reduce("") { result, key in
-                if let i = key.intValue { return result + "[\(i)]" }
-                return result.isEmpty ? key.stringValue : result + "." + key.stringValue
-            }
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "json: cannot unmarshal \(context.debugDescription.contains("string") ? "string" : "value") into Go struct field \(path(context.codingPath)) of type \(goName(type))"
-        case .valueNotFound(let type, let context):
-            return "json: missing value of type \(goName(type)) for field \(path(context.codingPath))"
-        case .keyNotFound(let key, let context):
-            return "json: missing required field \"\(path(context.codingPath + [key]))\""
-        case .dataCorrupted(let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
-
-    private static func goName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "string"
-        case is Int.Type, is Int32.Type, is Int64.Type: "int64"
-        case is Bool.Type: "bool"
-        case is Double.Type: "float64"
-        default: "\(type)"
-        }
-    }
 }
