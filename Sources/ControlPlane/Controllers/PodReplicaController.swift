@@ -71,7 +71,7 @@ public struct PodReplicaController<Owner: ReplicatedPodOwner>: Controller {
     /// Owners whose selector matches an orphan pod.
     func selectingReplicaSets(_ pod: Pod) -> [Owner] {
         replicaSets.list(namespace: pod.metadata.namespace).filter { rs in
-            guard let selector = try? rs.podSelector(), !selector.isEmpty else { return false }
+            guard let selector = try? rs.replicaSelector(), !selector.isEmpty else { return false }
             return selector.matches(pod)
         }
     }
@@ -131,7 +131,7 @@ public struct PodReplicaController<Owner: ReplicatedPodOwner>: Controller {
         }
         let selector: LabelSelectorExpression
         do {
-            selector = try rs.podSelector()
+            selector = try rs.replicaSelector()
         } catch {
             throw ControllerError.invalidObject(key: key, reason: "invalid selector: \(error)")
         }

@@ -17,7 +17,7 @@ public protocol ReplicatedPodOwner: KubeObject {
     /// `spec.template`.
     var podTemplate: PodTemplateSpec? { get }
     /// The selector of the pods, as upstream converts it (a ReplicationController's label map selects by equality).
-    func podSelector() throws -> LabelSelectorExpression
+    func replicaSelector() throws -> LabelSelectorExpression
     /// The status in ReplicaSet form, which the controller computes and writes.
     var replicaSetStatus: ReplicaSetStatus { get set }
 }
@@ -29,7 +29,7 @@ extension ReplicaSet: ReplicatedPodOwner {
     public var desiredReplicas: Int32 { spec?.replicas ?? 1 }
     public var minReadySeconds: Int32 { spec?.minReadySeconds ?? 0 }
     public var podTemplate: PodTemplateSpec? { spec?.template }
-    public func podSelector() throws -> LabelSelectorExpression { try LabelSelectorExpression(spec?.selector) }
+    public func replicaSelector() throws -> LabelSelectorExpression { try LabelSelectorExpression(spec?.selector) }
     public var replicaSetStatus: ReplicaSetStatus {
         get { status ?? ReplicaSetStatus() }
         set { status = newValue }
@@ -43,7 +43,7 @@ extension ReplicationController: ReplicatedPodOwner {
     public var desiredReplicas: Int32 { spec?.replicas ?? 1 }
     public var minReadySeconds: Int32 { spec?.minReadySeconds ?? 0 }
     public var podTemplate: PodTemplateSpec? { spec?.template }
-    public func podSelector() throws -> LabelSelectorExpression { LabelSelectorExpression(matchLabels: spec?.selector ?? [:]) }
+    public func replicaSelector() throws -> LabelSelectorExpression { LabelSelectorExpression(matchLabels: spec?.selector ?? [:]) }
 
     /// The status as a ReplicaSet's (upstream's `Convert_v1_ReplicationControllerStatus_To_apps_ReplicaSetStatus`)
     /// and back; a ReplicationController has no `terminatingReplicas`.
