@@ -128,11 +128,14 @@ import TestSupport
                            #"{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10"}]}}}"#)
         #expect(try await k.ok("get", "ing", "web").contains("192.0.2.10"))
 
-        let ingressClass = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec:\n  controller: k8s.io/ingress-nginx\n  parameters: {apiGroup: k8s.example.com, kind: Config, name: external}\n"
+        let ingressClass = "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx\n  annotations: {ingressclass.kubernetes.io/is-default-class: \"true\"}\nspec:\n  controller: k8s.io/ingress-nginx\n  parameters: {apiGroup: k8s.example.com, kind: Config, name: external}\n"
         _ = try await k.ok("apply", "-f", try k.file("class.yaml", ingressClass))
         let classes = try await k.ok("get", "ingressclass").split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
         #expect(classes.first == "NAME CONTROLLER PARAMETERS AGE" && classes.last?.hasPrefix("nginx k8s.io/ingress-nginx Config.k8s.example.com/external ") == true, "\(classes)")
         #expect(try await k.ok("get", "ingressclass", "nginx", "-o", "jsonpath={.spec.parameters.scope}") == "Cluster")
+        // The DefaultIngressClass admission plugin: an Ingress naming no class gets the default one.
+        _ = try await k.ok("create", "ingress", "plain", "--rule=/=svc3:80")
+        #expect(try await k.ok("get", "ingress", "plain", "-o", "jsonpath={.spec.ingressClassName}") == "nginx")
 
         let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db}\nspec:\n  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n    ports: [{port: 5432}]\n"
         #expect(try await k.ok("apply", "-f", try k.file("policy.yaml", policy)).contains("networkpolicy.networking.k8s.io/db created"))

@@ -31,6 +31,13 @@ public struct IngressClass: KubeObject {
         metadata = try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta()
         spec = try c.decodeIfPresent(IngressClassSpec.self, forKey: .spec)
     }
+
+    /// Whether the class is annotated as the default (`"true"` exactly, as upstream compares).
+    public var isDefault: Bool { metadata.annotations?[Self.defaultClassAnnotation] == "true" }
+
+    /// Upstream's DefaultIngressClass choice: of the classes annotated as default, the newest (ties: the first by
+    /// name); nil if none is.
+    public static func defaultClass(among classes: [IngressClass]) -> IngressClass? { classes.filter(\.isDefault).newest() }
 }
 
 extension IngressClass: FieldSelectable {

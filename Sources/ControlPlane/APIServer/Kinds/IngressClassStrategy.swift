@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Store
 
 /// networking.k8s.io/v1 IngressClasses (cluster-scoped): parameters default to `scope: Cluster`; upstream's
 /// validation of the controller (required, a domain-prefixed path of at most 250 bytes, immutable) and of the
@@ -45,6 +46,20 @@ struct IngressClassStrategy: ResourceStrategy {
     }
 
     var table: TableConverter<IngressClass> { Printers.ingressClass }
+}
+
+/// The DefaultIngressClass admission plugin: a new Ingress that names no class (no `ingressClassName`, no legacy
+/// annotation) gets the default class, read straight from the store (there are a handful).
+struct IngressClassAdmission: Sendable {
+    let store: any Store
+
+    func admit(_ ingress: inout Ingress) async throws {
+        guard ingress.spec?.ingressClassName == nil, ingress.metadata.annotations?[Ingress.classAnnotation] == nil,
+              let name = IngressClass.defaultClass(among: try await StoredObject.all(IngressClass.self, in: store))?.metadata.name else { return }
+        var spec = ingress.spec ?? IngressSpec()
+        spec.ingressClassName = name
+        ingress.spec = spec
+    }
 }
 
 extension Printers {

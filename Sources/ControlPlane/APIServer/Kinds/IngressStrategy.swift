@@ -7,7 +7,8 @@ extension Ingress: StatusCarrying {}
 /// validation (`ValidateIngressCreate`/`ValidateIngressUpdate`): rules or a default backend; hosts that are DNS names
 /// or `*.` wildcards, not IPs; paths with a `pathType` of Exact, Prefix or ImplementationSpecific; backends naming a
 /// Service and one port (by number or name) or a resource, not both; TLS secret and class names; on create, the
-/// legacy class annotation must agree with `ingressClassName`. Nothing routes traffic here: that is an ingress
+/// legacy class annotation must agree with `ingressClassName`, and one naming no class gets the default IngressClass
+/// (the DefaultIngressClass admission plugin). Nothing routes traffic here: that is an ingress
 /// controller's job, a separate component, as upstream.
 struct IngressStrategy: ResourceStrategy {
     typealias Object = Ingress
@@ -15,6 +16,7 @@ struct IngressStrategy: ResourceStrategy {
 
     func prepareForCreate(_ ingress: inout Ingress, context: AdmissionContext) async throws {
         ingress.status = IngressStatus()
+        try await context.ingressClasses?.admit(&ingress)
     }
 
     func validate(_ ingress: Ingress, old: Ingress?) -> [StatusCause] {
