@@ -7,6 +7,37 @@ import TestSupport
 
 @Suite("ReplicaSet controller", .serialized)
 struct ReplicaSetControllerTests {
+    /// The ReplicationManager is this controller over ReplicationControllers: a label-map selector, the status in the
+    /// RC's own form, the RC as owner, Events from upstream's `replication-controller` source.
+    @Test func replicationManagerAdoptsReleasesAndReportsInTheControllersOwnForm() async throws {
+        try await ControllerHarness.with(controllers: "replicationcontroller") { h in
+            let orphan = try await h.client.create(Pod(metadata: ObjectMeta(name: "orphan", namespace: "default", labels: ["app": "rc"]),
+                                                       spec: template(["app": "rc"]).spec))
+            let rc = try await h.client.create(ReplicationController(
+                metadata: ObjectMeta(name: "legacy", namespace: "default"),
+                spec: ReplicationControllerSpec(replicas: 2, selector: ["app": "rc"], template: template(["app": "rc"]))))
+            try await eventually("2 pods, the orphan adopted") {
+                let pods = try await h.pods("app=rc")
+                return pods.count == 2 && pods.contains { $0.metadata.uid == orphan.metadata.uid }
+                    && pods.allSatisfy { $0.metadata.ownerReferences?.first?.uid == rc.metadata.uid && $0.metadata.ownerReferences?.first?.kind == "ReplicationController" }
+            }
+            for pod in try await h.pods("app=rc") { try await h.markReady(pod) }
+            try await eventually("status counts ready pods") {
+                let status = try await h.client.get(ReplicationController.self, name: "legacy", namespace: "default").status
+                return status?.replicas == 2 && status?.readyReplicas == 2 && status?.availableReplicas == 2 && status?.observedGeneration == 1
+            }
+            _ = try await h.client.patch(Pod.self, name: "orphan", namespace: "default", patchType: .merge, ["metadata": ["labels": ["app": "gone"]]])
+            try await eventually("the relabelled pod released and replaced") {
+                let released = try await h.client.get(Pod.self, name: "orphan", namespace: "default")
+                let count = try await h.pods("app=rc").count
+                return (released.metadata.ownerReferences ?? []).isEmpty && count == 2
+            }
+            try await eventually("SuccessfulCreate events from replication-controller") {
+                try await h.events(about: "ReplicationController", "legacy").filter { $0.hasPrefix("Normal/SuccessfulCreate: ") }.count == 2
+            }
+        }
+    }
+
     @Test func scalesUpAndDownAdoptsOrphansAndReleasesMismatches() async throws {
         try await ControllerHarness.with { h in
             // An orphan that the ReplicaSet's selector matches is adopted instead of a new pod being created.

@@ -316,6 +316,41 @@ enum RichObjects {
                         "conditions": [{"type": "DisruptionAllowed", "status": "False", "reason": "InsufficientPods", "message": "",
                                         "lastTransitionTime": "2024-05-01T12:00:00Z", "observedGeneration": 2}]}}
             """,
+        "ReplicationController": """
+            {"apiVersion": "v1", "kind": "ReplicationController", "metadata": \(metadata),
+             "spec": {"replicas": 0, "minReadySeconds": 2, "selector": {"app": "web"}, "template": \(template())},
+             "status": {"replicas": 3, "fullyLabeledReplicas": 3, "readyReplicas": 2, "availableReplicas": 2,
+                        "observedGeneration": 3, "conditions": [{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+                                                                  "message": "quota", "lastTransitionTime": "2024-05-01T12:00:00Z"}]}}
+            """,
+        "Ingress": """
+            {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": \(metadata),
+             "spec": {"ingressClassName": "nginx",
+                      "defaultBackend": {"resource": {"apiGroup": "k8s.example.com", "kind": "StorageBucket", "name": "static"}},
+                      "tls": [{"hosts": ["foo.com", "*.bar.com"], "secretName": "foo-cert"}],
+                      "rules": [{"host": "foo.com", "http": {"paths": [
+                                    {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "api", "port": {"number": 8080}}}},
+                                    {"path": "/ui", "pathType": "Exact", "backend": {"service": {"name": "ui", "port": {"name": "http"}}}}]}},
+                                {"http": {"paths": [{"pathType": "ImplementationSpecific", "backend": {"service": {"name": "all", "port": {"number": 80}}}}]}}]},
+             "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.1", "ports": [{"port": 443, "protocol": "TCP", "error": "Pending"}]},
+                                                     {"hostname": "lb.example.com"}]}}}
+            """,
+        "IngressClass": """
+            {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+             "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+             "spec": {"controller": "k8s.io/ingress-nginx",
+                      "parameters": {"apiGroup": "k8s.example.com", "kind": "Config", "name": "ingress", "scope": "Namespace", "namespace": "edge"}}}
+            """,
+        "NetworkPolicy": """
+            {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": \(metadata),
+             "spec": {"podSelector": {"matchLabels": {"app": "db"}},
+                      "ingress": [{"ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "UDP", "port": 30000, "endPort": 32767}],
+                                   "from": [{"podSelector": {"matchLabels": {"app": "web"}},
+                                             "namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "In", "values": ["a"]}]}},
+                                            {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
+                      "egress": [{"ports": [{"protocol": "TCP", "port": "dns"}], "to": [{"namespaceSelector": {}}]}],
+                      "policyTypes": ["Ingress", "Egress"]}}
+            """,
         "Eviction": """
             {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "web-1", "namespace": "default"},
              "deleteOptions": {"gracePeriodSeconds": 5, "preconditions": {"uid": "abc"}}}

@@ -159,6 +159,11 @@ struct SchedulerTests {
         #expect(cache.workloads.defaultSelector(for: member).isEmpty)
         cache.workloads.record(try JSONDecoder().decode(StatefulSet.self, from: Data(#"{"metadata":{"name":"db","namespace":"default"},"spec":{"selector":{"matchLabels":{"app":"db"}},"template":{},"serviceName":"db"}}"#.utf8)))
         #expect(cache.workloads.defaultSelector(for: member).description == "app=db")
+        // So is a ReplicationController's, by its label map (core/v1, as upstream's DefaultSelector).
+        let replica = PendingPod(try Self.pod(#"{"metadata":{"name":"rc-1","uid":"rc-1","namespace":"default","labels":{"app":"legacy","tier":"be"},"ownerReferences":[{"apiVersion":"v1","kind":"ReplicationController","name":"legacy","uid":"rc","controller":true}]},"spec":{"containers":[{"name":"c"}]}}"#))
+        #expect(cache.workloads.defaultSelector(for: replica).isEmpty)
+        cache.workloads.record(try JSONDecoder().decode(ReplicationController.self, from: Data(#"{"metadata":{"name":"legacy","namespace":"default"},"spec":{"selector":{"app":"legacy"}}}"#.utf8)))
+        #expect(cache.workloads.defaultSelector(for: replica).description == "app=legacy")
         // A pod with constraints of its own keeps them and gets no defaults.
         let own = PendingPod(try Self.pod(#"{"metadata":{"name":"o","uid":"o","namespace":"default","labels":{"app":"web"}},"spec":{"containers":[{"name":"c"}],"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule","labelSelector":{"matchLabels":{"app":"web"}}}]}}"#))
         #expect(own.spreadConstraints.count == 1)

@@ -270,6 +270,15 @@ extension ReplicaSet: FieldSelectable {
     }
 }
 
+extension ReplicationController: FieldSelectable {
+    public static let selectableFields: Set<String> = FieldSelector.metadataFields.union(["status.replicas"])
+    public var fieldValues: [String: String] {
+        var f = metadataFieldValues
+        f["status.replicas"] = String(status?.replicas ?? 0)
+        return f
+    }
+}
+
 extension Job: FieldSelectable {
     public static let selectableFields: Set<String> = FieldSelector.metadataFields.union(["status.successful"])
     public var fieldValues: [String: String] {

@@ -9,6 +9,7 @@ public enum KubeKinds {
     public static let all: [any KubeObject.Type] = [
         Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, ConfigMap.self, Secret.self,
         ServiceAccount.self, Event.self, PersistentVolumeClaim.self, PersistentVolume.self,
+        ReplicationController.self,
         Deployment.self, ReplicaSet.self, DaemonSet.self, StatefulSet.self, ControllerRevision.self,
         Job.self, CronJob.self,
         EndpointSlice.self,
@@ -16,6 +17,7 @@ public enum KubeKinds {
         PriorityClass.self,
         StorageClass.self, VolumeAttachment.self,
         PodDisruptionBudget.self,
+        Ingress.self, IngressClass.self, NetworkPolicy.self,
         Role.self, ClusterRole.self, RoleBinding.self, ClusterRoleBinding.self,
         CertificateSigningRequest.self,
     ]

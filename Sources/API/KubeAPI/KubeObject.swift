@@ -20,6 +20,17 @@ extension KubeObject {
     }
 }
 
+extension Sequence where Element: KubeObject {
+    /// The most recently created object (ties: the first by name), as upstream's default-class admission plugins
+    /// (DefaultStorageClass, DefaultIngressClass) choose among several classes marked default.
+    public func newest() -> Element? {
+        self.max { a, b in
+            let ta = a.metadata.creationTimestamp?.date ?? .distantPast, tb = b.metadata.creationTimestamp?.date ?? .distantPast
+            return ta != tb ? ta < tb : (a.metadata.name ?? "") > (b.metadata.name ?? "")
+        }
+    }
+}
+
 /// A list of a kind, as returned by LIST (`PodList`, `ServiceList`, …).
 public struct ObjectList<Item: KubeObject>: Codable, Sendable, Equatable {
     public var apiVersion: String?

@@ -38,3 +38,17 @@ public struct LocalObjectReference: Codable, Sendable, Hashable {
         self.name = name
     }
 }
+
+/// core/v1 `TypedLocalObjectReference`: an object of any kind in the same namespace (an Ingress's resource backend).
+public struct TypedLocalObjectReference: Codable, Sendable, Hashable {
+    /// The group of the kind; nil for the core group.
+    public var apiGroup: String?
+    public var kind: String?
+    public var name: String?
+
+    public init(apiGroup: String? = nil, kind: String? = nil, name: String? = nil) {
+        self.apiGroup = apiGroup
+        self.kind = kind
+        self.name = name
+    }
+}

@@ -72,10 +72,7 @@ public struct StorageClass: KubeObject, Hashable {
     /// Upstream's `GetDefaultClass`: of the classes annotated as default, the newest (ties: the first by name); nil
     /// if none is.
     public static func defaultClass(among classes: [StorageClass]) -> StorageClass? {
-        classes.filter(\.isDefault).max { a, b in
-            let ta = a.metadata.creationTimestamp?.date ?? .distantPast, tb = b.metadata.creationTimestamp?.date ?? .distantPast
-            return ta != tb ? ta < tb : (a.metadata.name ?? "") > (b.metadata.name ?? "")
-        }
+        classes.filter(\.isDefault).newest()
     }
 
     /// Whether claims of this class wait for a pod before binding.

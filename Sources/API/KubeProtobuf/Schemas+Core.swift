@@ -267,5 +267,31 @@ extension Schemas {
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
             Field(2, "spec", .message("core.v1.PodSpec")),
         ]),
+        MessageSchema("core.v1.ReplicationController", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("core.v1.ReplicationControllerSpec")),
+            Field(3, "status", .message("core.v1.ReplicationControllerStatus")),
+        ]),
+        MessageSchema("core.v1.ReplicationControllerSpec", [
+            Field(1, "replicas", .int32, .keepsZero),
+            Field(2, "selector", .map(.string)),
+            Field(3, "template", .message("core.v1.PodTemplateSpec")),
+            Field(4, "minReadySeconds", .int32),
+        ]),
+        MessageSchema("core.v1.ReplicationControllerStatus", [
+            Field(1, "replicas", .int32, .keepsZero),
+            Field(2, "fullyLabeledReplicas", .int32),
+            Field(3, "observedGeneration", .int64),
+            Field(4, "readyReplicas", .int32),
+            Field(5, "availableReplicas", .int32),
+            Field(6, "conditions", .message("core.v1.ReplicationControllerCondition"), .repeated),
+        ]),
+        MessageSchema("core.v1.ReplicationControllerCondition", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "status", .string, .keepsZero),
+            Field(3, "lastTransitionTime", .time),
+            Field(4, "reason", .string),
+            Field(5, "message", .string),
+        ]),
     ]
 }

@@ -7,7 +7,8 @@
 enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
-        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates + persistentVolume + events)
+        uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates + persistentVolume + events
+                  + networking)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -19,6 +20,7 @@ enum Schemas {
                 "Secret": "core.v1.Secret", "ServiceAccount": "core.v1.ServiceAccount", "Event": "core.v1.Event",
                 "Binding": "core.v1.Binding", "PersistentVolumeClaim": "core.v1.PersistentVolumeClaim",
                 "PersistentVolume": "core.v1.PersistentVolume",
+                "ReplicationController": "core.v1.ReplicationController",
             ],
             "apps/v1": [
                 "Deployment": "apps.v1.Deployment", "ReplicaSet": "apps.v1.ReplicaSet", "DaemonSet": "apps.v1.DaemonSet",
@@ -29,6 +31,10 @@ enum Schemas {
             "coordination.k8s.io/v1": ["Lease": "coordination.v1.Lease"],
             "events.k8s.io/v1": ["Event": "events.v1.Event"],
             "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
+            "networking.k8s.io/v1": [
+                "Ingress": "networking.v1.Ingress", "IngressClass": "networking.v1.IngressClass",
+                "NetworkPolicy": "networking.v1.NetworkPolicy",
+            ],
             "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
             "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],
             "storage.k8s.io/v1": ["StorageClass": "storage.v1.StorageClass", "VolumeAttachment": "storage.v1.VolumeAttachment"],

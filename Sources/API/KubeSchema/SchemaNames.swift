@@ -41,6 +41,12 @@ enum SchemaNames {
             "io.k8s.api.coordination.v1": ["LeaseSpec"],
             "io.k8s.api.autoscaling.v1": ["ScaleSpec", "ScaleStatus"],
             "io.k8s.api.policy.v1": ["PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
+            "io.k8s.api.networking.v1": [
+                "IngressSpec", "IngressBackend", "IngressServiceBackend", "ServiceBackendPort", "IngressTLS", "IngressRule",
+                "HTTPIngressRuleValue", "HTTPIngressPath", "IngressStatus", "IngressLoadBalancerStatus", "IngressLoadBalancerIngress",
+                "IngressPortStatus", "IngressClassSpec", "IngressClassParametersReference", "NetworkPolicySpec",
+                "NetworkPolicyIngressRule", "NetworkPolicyEgressRule", "NetworkPolicyPort", "NetworkPolicyPeer", "IPBlock",
+            ],
             "io.k8s.api.storage.v1": ["VolumeAttachmentSpec", "VolumeAttachmentSource", "VolumeAttachmentStatus", "VolumeError"],
             "io.k8s.api.certificates.v1": ["CertificateSigningRequestSpec", "CertificateSigningRequestStatus", "CertificateSigningRequestCondition"],
             "io.k8s.api.events.v1": ["EventsV1EventSeries"],

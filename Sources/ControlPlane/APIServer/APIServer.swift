@@ -135,6 +135,7 @@ public final class APIServer: Sendable {
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange),
                                          priorities: PriorityAdmission(store: store),
                                          storageClasses: StorageClassAdmission(store: store))
+        admission.ingressClasses = IngressClassAdmission(store: store)
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
             let directory = configuration.dataDirectory + "/pki"

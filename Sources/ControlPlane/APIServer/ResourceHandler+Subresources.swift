@@ -118,8 +118,11 @@ struct ScaleView {
 
     init(of object: JSONValue, metadata meta: ObjectMeta, revision: Int64) {
         var selector = ""
-        if let matchLabels = object[path: ["spec", "selector", "matchLabels"]]?.objectValue {
-            selector = matchLabels.keys.sorted().map { "\($0)=\(matchLabels[$0]?.stringValue ?? "")" }.joined(separator: ",")
+        // A ReplicationController's selector is the label map itself; the other kinds' is a LabelSelector.
+        let labels = object["kind"]?.stringValue == ReplicationController.resource.kind
+            ? object[path: ["spec", "selector"]]?.objectValue : object[path: ["spec", "selector", "matchLabels"]]?.objectValue
+        if let labels {
+            selector = labels.keys.sorted().map { "\($0)=\(labels[$0]?.stringValue ?? "")" }.joined(separator: ",")
         }
         var metadata: JSONValue = ["name": .string(meta.name ?? ""), "resourceVersion": .string(String(revision))]
         if let ns = meta.namespace { metadata["namespace"] = .string(ns) }

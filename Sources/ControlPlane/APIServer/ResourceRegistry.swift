@@ -22,6 +22,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(EventStrategy(ttl: eventTTL), core: core),
             ResourceHandler(PersistentVolumeClaimStrategy(), core: core),
             ResourceHandler(PersistentVolumeStrategy(), core: core),
+            ResourceHandler(ReplicationControllerStrategy(), core: core),
             ResourceHandler(StorageClassStrategy(), core: core),
             ResourceHandler(VolumeAttachmentStrategy(), core: core),
             ResourceHandler(DeploymentStrategy(), core: core),
@@ -41,6 +42,9 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(ClusterRoleBindingStrategy(), core: core),
             ResourceHandler(PriorityClassStrategy(), core: core),
             ResourceHandler(PodDisruptionBudgetStrategy(), core: core),
+            ResourceHandler(IngressStrategy(), core: core),
+            ResourceHandler(IngressClassStrategy(), core: core),
+            ResourceHandler(NetworkPolicyStrategy(), core: core),
             ResourceHandler(CertificateSigningRequestStrategy(), core: core),
         ]
         self.handlers = handlers

@@ -124,4 +124,6 @@ struct AdmissionContext: Sendable {
     var serviceAccounts: ServiceAccountAdmission? = nil
     /// The DefaultStorageClass plugin (nil: claims keep the class they name).
     var storageClasses: StorageClassAdmission? = nil
+    /// The DefaultIngressClass plugin (nil: Ingresses keep the class they name).
+    var ingressClasses: IngressClassAdmission? = nil
 }

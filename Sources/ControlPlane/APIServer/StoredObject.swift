@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import Store
 
 /// How objects are laid out in the store and turned back into wire JSON.
 ///
@@ -16,6 +17,14 @@ enum StoredObject {
         let root = info.group.isEmpty ? "/registry/\(info.plural)/" : "/registry/\(info.group)/\(info.plural)/"
         if info.namespaced, let namespace { return root + namespace + "/" }
         return root
+    }
+
+    /// Every object of a kind (in `namespace`, or all of them when nil), decoded without managed fields; what does not
+    /// decode is skipped. For admission plugins reading the few objects of a small kind (PriorityClasses,
+    /// StorageClasses, IngressClasses) straight from the store.
+    static func all<K: KubeObject>(_ kind: K.Type, namespace: String? = nil, in store: any Store) async throws -> [K] {
+        let page = try await store.list(prefix: prefix(K.resource, namespace: namespace), startAfter: nil, limit: 0, revision: nil)
+        return page.items.compactMap { try? KubeJSON.decode(K.self, from: $0.value, omittingManagedFields: true) }
     }
 
     /// Encodes an object for storage (resourceVersion removed, apiVersion/kind set).

@@ -89,6 +89,7 @@ public final class ControllerManager: Sendable {
         var controllers: [any Controller] = []
         let on = selection.isEnabled
         if on(ReplicaSetController.controllerName) { controllers.append(ReplicaSetController(context: context)) }
+        if on(ReplicationManager.controllerName) { controllers.append(ReplicationManager(context: context)) }
         if on(DeploymentController.controllerName) { controllers.append(DeploymentController(context: context)) }
         if on(EndpointSliceController.controllerName) { controllers.append(EndpointSliceController(context: context)) }
         if on(EndpointsController.controllerName) { controllers.append(EndpointsController(context: context)) }

@@ -4,12 +4,13 @@ import Foundation
 /// `*` enables the default set, `name` enables one, `-name` disables one (`*,-garbage-collector-controller`).
 ///
 /// Names are upstream's (`replicaset-controller`) or their short aliases (`replicaset`); names of upstream
-/// controllers that Swiftlet does not have (`replicationcontroller`, `disruption`, …) are accepted and ignored, anything else is an
+/// controllers that Swiftlet does not have (`horizontalpodautoscaling`, `podgc`, …) are accepted and ignored, anything else is an
 /// error, as upstream rejects unknown controllers.
 public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The controllers Swiftlet has, by upstream name.
     public static let available = [
         ReplicaSetController.controllerName, DeploymentController.controllerName,
+        ReplicationManager.controllerName,
         EndpointSliceController.controllerName, EndpointsController.controllerName,
         GarbageCollector.controllerName, NamespaceController.controllerName, ServiceAccountController.controllerName,
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
@@ -21,7 +22,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
-        "replicationcontroller", "horizontalpodautoscaling",
+        "horizontalpodautoscaling",
         "nodeipam", "podgc", "resourcequota",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",

@@ -11,7 +11,8 @@ import Logging
 /// node is added or changes, or a placed pod goes away.
 ///
 /// It keeps its own compact cache from its watches — pods (finished ones left out), nodes, namespaces, and the
-/// selectors of Services, ReplicaSets and StatefulSets (for the default topology spreading) — rather than whole
+/// selectors of Services, ReplicationControllers, ReplicaSets and StatefulSets (for the default topology spreading) —
+/// rather than whole
 /// objects.
 ///
 /// ```swift
@@ -88,6 +89,9 @@ public actor Scheduler {
                 await Reflector(ListWatch<Service>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
             group.addTask {
+                await Reflector(ListWatch<ReplicationController>(client: client), logger: logger).run { delta in await self.apply(delta) }
+            }
+            group.addTask {
                 await Reflector(ListWatch<ReplicaSet>(client: client), logger: logger).run { delta in await self.apply(delta) }
             }
             group.addTask {
@@ -118,7 +122,7 @@ public actor Scheduler {
         }
     }
 
-    private var isSynced: Bool { synced.count == 10 }
+    private var isSynced: Bool { synced.count == 11 }
 
     // MARK: Watches
 
@@ -161,7 +165,7 @@ public actor Scheduler {
         }
     }
 
-    /// Services', ReplicaSets' and StatefulSets' selectors, for the system default spreading.
+    /// Services', ReplicationControllers', ReplicaSets' and StatefulSets' selectors, for the system default spreading.
     private func apply<K: PodGrouping>(_ delta: ReflectorDelta<K>) {
         switch delta {
         case .replace(let objects, _):

@@ -1,12 +1,17 @@
 import KubeAPI
 
-/// A kind whose selector groups pods for the system default spreading: Services, ReplicaSets, StatefulSets.
+/// A kind whose selector groups pods for the system default spreading: Services, ReplicationControllers,
+/// ReplicaSets, StatefulSets.
 protocol PodGrouping: KubeObject {
     /// The pods it groups; nil when it groups none by selector (a Service without one).
     var podSelector: LabelSelectorExpression? { get }
 }
 
 extension Service: PodGrouping {
+    var podSelector: LabelSelectorExpression? { spec?.selector.map(LabelSelectorExpression.init(matchLabels:)) }
+}
+
+extension ReplicationController: PodGrouping {
     var podSelector: LabelSelectorExpression? { spec?.selector.map(LabelSelectorExpression.init(matchLabels:)) }
 }
 
@@ -19,7 +24,8 @@ extension StatefulSet: PodGrouping {
 }
 
 /// The selectors that PodTopologySpread's system defaults spread a pod's group by (upstream's `DefaultSelector`):
-/// the Services in the pod's namespace that select it, and the ReplicaSet or StatefulSet that controls it. Only the
+/// the Services in the pod's namespace that select it, and the ReplicationController, ReplicaSet or StatefulSet that
+/// controls it. Only the
 /// selectors are kept, by kind, namespace and name.
 struct WorkloadSelectors: Sendable {
     private var selectors: [String: [String: [String: LabelSelectorExpression]]] = [:]
@@ -38,7 +44,7 @@ struct WorkloadSelectors: Sendable {
     }
 
     /// Upstream's `DefaultSelector`: the labels of every selecting Service merged, plus the requirements of the
-    /// controlling ReplicaSet's or StatefulSet's selector. Empty when nothing groups the pod.
+    /// controlling ReplicationController's, ReplicaSet's or StatefulSet's selector. Empty when nothing groups the pod.
     func defaultSelector(for pod: PendingPod) -> LabelSelectorExpression {
         let namespace = pod.info.namespace, labels = pod.info.labels
         var requirements: [LabelSelectorExpression.Requirement] = []
@@ -48,8 +54,9 @@ struct WorkloadSelectors: Sendable {
         }
         // The selecting Services' labels, merged (they all match the pod, so they cannot conflict).
         for selector in (selectors[Service.resource.kind]?[namespace] ?? [:]).values where selector.matches(labels) { add(selector) }
-        if let owner = pod.pod.metadata.ownerReferences?.first(where: { $0.controller == true }), owner.apiVersion == "apps/v1",
-           [ReplicaSet.resource.kind, StatefulSet.resource.kind].contains(owner.kind),
+        let controllers = [ReplicationController.resource, ReplicaSet.resource, StatefulSet.resource]
+        if let owner = pod.pod.metadata.ownerReferences?.first(where: { $0.controller == true }),
+           controllers.contains(where: { $0.groupVersion == owner.apiVersion && $0.kind == owner.kind }),
            let controller = selector(kind: owner.kind, namespace: namespace, name: owner.name), !controller.matchesNothing {
             add(controller)
         }

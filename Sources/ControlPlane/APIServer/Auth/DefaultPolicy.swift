@@ -138,6 +138,8 @@ enum DefaultPolicy {
             PolicyRule(verbs: ["*"], apiGroups: ["", "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io"],
                        resources: ["*"]),
             PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io", "certificates.k8s.io", "storage.k8s.io"], resources: ["*"]),
+            // The garbage collector and namespace controller walk every kind, these included.
+            PolicyRule(verbs: ["*"], apiGroups: ["networking.k8s.io"], resources: ["*"]),
             // csrapproving and csrsigning (upstream's system:controller:certificate-controller).
             PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
                        resourceNames: [CertificateSigningRequest.kubeAPIServerClientKubeletSigner]),

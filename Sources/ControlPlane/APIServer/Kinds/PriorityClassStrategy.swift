@@ -104,10 +104,7 @@ struct PriorityAdmission: Sendable {
         return try KubeJSON.decode(PriorityClass.self, from: kv.value, omittingManagedFields: true)
     }
 
-    func all() async throws -> [PriorityClass] {
-        let page = try await store.list(prefix: StoredObject.prefix(PriorityClass.resource, namespace: nil), startAfter: nil, limit: 0, revision: nil)
-        return page.items.compactMap { try? KubeJSON.decode(PriorityClass.self, from: $0.value, omittingManagedFields: true) }
-    }
+    func all() async throws -> [PriorityClass] { try await StoredObject.all(PriorityClass.self, in: store) }
 
     /// Resolves a new pod's `priorityClassName` (or the global default; the lowest-valued one if several) to
     /// `spec.priority` and `spec.preemptionPolicy`, refusing a pod that names an unknown class or sets a priority

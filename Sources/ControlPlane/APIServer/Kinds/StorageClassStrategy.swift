@@ -83,8 +83,7 @@ struct StorageClassAdmission: Sendable {
 
     /// Upstream's `GetDefaultClass`: of the classes annotated as default, the newest (ties: by name); nil if none.
     func defaultClass() async throws -> StorageClass? {
-        let page = try await store.list(prefix: StoredObject.prefix(StorageClass.resource, namespace: nil), startAfter: nil, limit: 0, revision: nil)
-        return StorageClass.defaultClass(among: page.items.compactMap { try? KubeJSON.decode(StorageClass.self, from: $0.value) })
+        StorageClass.defaultClass(among: try await StoredObject.all(StorageClass.self, in: store))
     }
 
     /// Gives a claim that names no class (nil `storageClassName`, no beta annotation) the default class.

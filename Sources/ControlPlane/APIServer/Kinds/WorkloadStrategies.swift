@@ -18,9 +18,19 @@ enum PodTemplateRules {
         }
         let labels = template?.metadata?.labels ?? [:]
         guard let expression = try? LabelSelectorExpression(selector), expression.matches(labels) else {
-            let printed = "map[string]string{" + labels.keys.sorted().map { "\"\($0)\":\"\(labels[$0]!)\"" }.joined(separator: ", ") + "}"
-            return [StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(printed): `selector` does not match template `labels`", field: "spec.template.metadata.labels")]
+            return [selectorMismatch(labels)]
         }
+        return validateContainers(template)
+    }
+
+    /// Upstream's "`selector` does not match template `labels`", printing the labels as Go's `%#v` does.
+    static func selectorMismatch(_ labels: [String: String]) -> StatusCause {
+        let printed = "map[string]string{" + labels.keys.sorted().map { "\"\($0)\":\"\(labels[$0]!)\"" }.joined(separator: ", ") + "}"
+        return StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(printed): `selector` does not match template `labels`", field: "spec.template.metadata.labels")
+    }
+
+    /// Every container of the template needs an image, and there must be one.
+    static func validateContainers(_ template: PodTemplateSpec?) -> [StatusCause] {
         var causes: [StatusCause] = []
         for (i, container) in (template?.spec?.containers ?? []).enumerated() where (container.image ?? "").isEmpty {
             causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers[\(i)].image"))

@@ -3,20 +3,27 @@ import KubeAPI
 import KubeClient
 import Logging
 
-/// Keeps `spec.replicas` pods of each ReplicaSet's template running (upstream's `replicaset-controller`).
+/// upstream's `replicaset-controller`: keeps `spec.replicas` pods of each ReplicaSet's template running.
+public typealias ReplicaSetController = PodReplicaController<ReplicaSet>
+/// upstream's `replicationcontroller-controller` (its ReplicationManager, which is the ReplicaSet controller run
+/// over ReplicationControllers): the same for each ReplicationController.
+public typealias ReplicationManager = PodReplicaController<ReplicationController>
+
+/// Keeps `spec.replicas` pods of each owner's template running: the ReplicaSet controller, over ReplicaSets or
+/// ReplicationControllers (`ReplicatedPodOwner`).
 ///
 /// Each sync claims the active pods the selector matches (adopting orphans, releasing pods whose labels no longer
 /// match), creates or deletes pods to reach `spec.replicas` — but only once the informer has shown the results
 /// of its previous writes (`Expectations`) — and writes `status` through the status subresource.
-public struct ReplicaSetController: Controller {
+public struct PodReplicaController<Owner: ReplicatedPodOwner>: Controller {
     /// Upstream's name, for `--controllers`.
-    public static let controllerName = "replicaset-controller"
+    public static var controllerName: String { Owner.controllerName }
     /// The most pods one sync creates or deletes (upstream's `BurstReplicas`).
-    static let burstReplicas = 500
+    static var burstReplicas: Int { 500 }
 
     public var name: String { Self.controllerName }
     let client: KubeClient
-    let replicaSets: Informer<ReplicaSet>
+    let replicaSets: Informer<Owner>
     let pods: Informer<Pod>
     let queue: WorkQueue
     let expectations = Expectations()
@@ -24,14 +31,14 @@ public struct ReplicaSetController: Controller {
     let logger: Logger
     let metrics: ControllerMetrics
 
-    /// Registers the ReplicaSet and Pod handlers on the shared informers.
+    /// Registers the owner and Pod handlers on the shared informers.
     public init(context: ControllerContext) {
         client = context.client
-        replicaSets = context.informers.informer(ReplicaSet.self)
+        replicaSets = context.informers.informer(Owner.self)
         pods = context.informers.informer(Pod.self)
         logger = context.logger(for: Self.controllerName)
-        events = EventRecorder(client: context.client, component: Self.controllerName, logger: logger)
-        queue = WorkQueue(name: "replicaset", logger: logger)
+        events = EventRecorder(client: context.client, component: Owner.eventComponent, logger: logger)
+        queue = WorkQueue(name: Owner.queueName, logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         let (queue, expectations) = (queue, expectations)
         replicaSets.addHandler(InformerHandler(
@@ -54,17 +61,17 @@ public struct ReplicaSetController: Controller {
 
     // MARK: Pod events
 
-    /// The ReplicaSet a controllerRef points at, if it is in the cache with that uid.
-    func owner(of ref: OwnerReference?, namespace: String?) -> ReplicaSet? {
-        guard let ref, ref.kind == ReplicaSet.resource.kind,
+    /// The owner a controllerRef points at, if it is in the cache with that uid.
+    func owner(of ref: OwnerReference?, namespace: String?) -> Owner? {
+        guard let ref, ref.kind == Owner.resource.kind,
               let rs = replicaSets.get(name: ref.name, namespace: namespace), rs.metadata.uid == ref.uid else { return nil }
         return rs
     }
 
-    /// ReplicaSets whose selector matches an orphan pod.
-    func selectingReplicaSets(_ pod: Pod) -> [ReplicaSet] {
+    /// Owners whose selector matches an orphan pod.
+    func selectingReplicaSets(_ pod: Pod) -> [Owner] {
         replicaSets.list(namespace: pod.metadata.namespace).filter { rs in
-            guard let selector = try? LabelSelectorExpression(rs.spec?.selector), !selector.isEmpty else { return false }
+            guard let selector = try? rs.replicaSelector(), !selector.isEmpty else { return false }
             return selector.matches(pod)
         }
     }
@@ -97,8 +104,8 @@ public struct ReplicaSetController: Controller {
             guard let rs = owner(of: ref, namespace: new.metadata.namespace) else { return }
             let key = Informer.key(for: rs)
             await queue.add(key)
-            if let minReady = rs.spec?.minReadySeconds, minReady > 0, !old.isReady, new.isReady {
-                await queue.addAfter(key, delay: .seconds(Int(minReady) + 1))
+            if rs.minReadySeconds > 0, !old.isReady, new.isReady {
+                await queue.addAfter(key, delay: .seconds(Int(rs.minReadySeconds) + 1))
             }
             return
         }
@@ -116,7 +123,7 @@ public struct ReplicaSetController: Controller {
 
     // MARK: Reconcile
 
-    /// Brings one ReplicaSet's pods and status in line with its spec.
+    /// Brings one owner's pods and status in line with its spec.
     func syncReplicaSet(_ key: String) async throws {
         guard let rs = replicaSets.get(key) else {
             expectations.remove(key)
@@ -124,7 +131,7 @@ public struct ReplicaSetController: Controller {
         }
         let selector: LabelSelectorExpression
         do {
-            selector = try LabelSelectorExpression(rs.spec?.selector)
+            selector = try rs.replicaSelector()
         } catch {
             throw ControllerError.invalidObject(key: key, reason: "invalid selector: \(error)")
         }
@@ -138,31 +145,31 @@ public struct ReplicaSetController: Controller {
         let status = calculateStatus(rs, pods: owned, manageError: manageError)
         let updated = try await updateStatus(rs, to: status)
         if let manageError { throw manageError }
-        let minReady = updated.spec?.minReadySeconds ?? 0
-        if minReady > 0, status.readyReplicas == updated.spec?.replicas, status.availableReplicas != updated.spec?.replicas {
+        let minReady = updated.minReadySeconds
+        if minReady > 0, status.readyReplicas == updated.desiredReplicas, status.availableReplicas != updated.desiredReplicas {
             await queue.addAfter(key, delay: .seconds(Int(minReady)))
         }
     }
 
     /// Creates or deletes pods so that `owned` reaches `spec.replicas`, recording expectations first.
-    func manageReplicas(_ owned: [Pod], of rs: ReplicaSet, key: String) async throws {
-        let desired = Int(rs.spec?.replicas ?? 1)
+    func manageReplicas(_ owned: [Pod], of rs: Owner, key: String) async throws {
+        let desired = Int(rs.desiredReplicas)
         let diff = owned.count - desired
         if diff < 0 {
             let count = min(-diff, Self.burstReplicas)
             expectations.expectCreations(key, count: count)
-            logger.debug("creating pods", metadata: ["replicaset": "\(key)", "count": "\(count)"])
+            logger.debug("creating pods", metadata: [.init(stringLiteral: Owner.resource.singular): "\(key)", "count": "\(count)"])
             let (created, firstError) = await slowStartBatch(count) { _ in try await createPod(for: rs) }
             // Creations never attempted or failed will not show up in the informer.
             for _ in created..<count { expectations.creationObserved(key) }
-            // A terminating namespace refuses new pods; the namespace controller is about to delete this ReplicaSet.
+            // A terminating namespace refuses new pods; the namespace controller is about to delete this owner.
             if let firstError, !firstError.isNamespaceTerminating {
                 throw ControllerError.partialFailure(key: key, failed: count - created, first: firstError)
             }
         } else if diff > 0 {
             let victims = Self.podsToDelete(owned, count: min(diff, Self.burstReplicas))
             expectations.expectDeletions(key, podKeys: victims.map(\.key))
-            logger.debug("deleting pods", metadata: ["replicaset": "\(key)", "count": "\(victims.count)"])
+            logger.debug("deleting pods", metadata: [.init(stringLiteral: Owner.resource.singular): "\(key)", "count": "\(victims.count)"])
             let events = events
             let failures = await PodDeletion.delete(victims, client: client, expectations: expectations, key: key) { pod, error in
                 events.podDeleted(by: rs, pod: pod, error: error)
@@ -171,10 +178,10 @@ public struct ReplicaSetController: Controller {
         }
     }
 
-    /// A pod of the ReplicaSet's template, named `<rs>-<5 random chars>` by the server; the ReplicaSet's Event
+    /// A pod of the owner's template, named `<owner>-<5 random chars>` by the server; the owner's Event
     /// says which (`SuccessfulCreate`) or why not (`FailedCreate`, unless the namespace is terminating).
-    func createPod(for rs: ReplicaSet) async throws {
-        let template = rs.spec?.template
+    func createPod(for rs: Owner) async throws {
+        let template = rs.podTemplate
         var meta = ObjectMeta(generateName: "\(rs.metadata.name ?? "")-", namespace: rs.metadata.namespace,
                               labels: template?.metadata?.labels, annotations: template?.metadata?.annotations,
                               ownerReferences: [rs.controllerReference])

@@ -2,13 +2,13 @@ import Foundation
 import KubeAPI
 import KubeClient
 
-extension ReplicaSetController {
+extension PodReplicaController {
     /// The status the owned pods imply: counts, the observed generation, and `ReplicaFailure` while creating or
     /// deleting pods fails.
-    func calculateStatus(_ rs: ReplicaSet, pods: [Pod], manageError: (any Error)?) -> ReplicaSetStatus {
-        var status = rs.status ?? ReplicaSetStatus()
-        let templateLabels = rs.spec?.template?.metadata?.labels ?? [:]
-        let minReady = rs.spec?.minReadySeconds ?? 0
+    func calculateStatus(_ rs: Owner, pods: [Pod], manageError: (any Error)?) -> ReplicaSetStatus {
+        var status = rs.replicaSetStatus
+        let templateLabels = rs.podTemplate?.metadata?.labels ?? [:]
+        let minReady = rs.minReadySeconds
         let now = Date()
         status.replicas = Int32(pods.count)
         status.fullyLabeledReplicas = Int32(pods.count { pod in
@@ -20,7 +20,7 @@ extension ReplicaSetController {
         status.observedGeneration = rs.metadata.generation
         var conditions = (status.conditions ?? []).filter { $0.type != "ReplicaFailure" }
         if let manageError {
-            let creating = pods.count < Int(rs.spec?.replicas ?? 1)
+            let creating = pods.count < Int(rs.desiredReplicas)
             let previous = status.conditions?.first { $0.type == "ReplicaFailure" }
             conditions.append(ReplicaSetCondition(type: "ReplicaFailure", status: "True",
                                                   lastTransitionTime: previous?.lastTransitionTime ?? Time.now(),
@@ -31,17 +31,17 @@ extension ReplicaSetController {
         return status
     }
 
-    /// Writes `status` unless the ReplicaSet already has it; on a conflict re-reads once and tries again, as
+    /// Writes `status` unless the owner already has it; on a conflict re-reads once and tries again, as
     /// upstream's `updateReplicaSetStatus`.
-    func updateStatus(_ rs: ReplicaSet, to status: ReplicaSetStatus) async throws -> ReplicaSet {
+    func updateStatus(_ rs: Owner, to status: ReplicaSetStatus) async throws -> Owner {
         var current = rs
         for attempt in 0..<2 {
-            if current.status == status { return current }
-            current.status = status
+            if current.replicaSetStatus == status { return current }
+            current.replicaSetStatus = status
             do {
                 return try await client.updateStatus(current)
             } catch let error where error.isConflict && attempt == 0 {
-                current = try await client.get(ReplicaSet.self, name: rs.metadata.name ?? "", namespace: rs.metadata.namespace)
+                current = try await client.get(Owner.self, name: rs.metadata.name ?? "", namespace: rs.metadata.namespace)
                 guard current.metadata.uid == rs.metadata.uid else { return current }
             } catch {
                 throw ControllerError.api(error)

@@ -1,7 +1,7 @@
 import Foundation
 import KubeAPI
 
-extension ReplicaSetController {
+extension PodReplicaController {
     /// The `count` pods to delete first, ranked as upstream's `ActivePodsWithRanks`: unscheduled before scheduled,
     /// Pending before Unknown before Running, not ready before ready, pods doubled up on a node before lone ones,
     /// ready for less time before longer, more restarts before fewer, newer before older.
