@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", "ClusterPKI", log, metrics,
+                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", "ClusterPKI", "ResourceMetrics", log, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -167,6 +167,9 @@ let package = Package(
             ],
             path: "Sources/ControlPlane/APIServer", swiftSettings: strict),
 
+        // The built-in metrics server's scraper and storage (what `kubectl top` reads through the API server).
+        .target(name: "ResourceMetrics", dependencies: [log, metrics, .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                path: "Sources/ControlPlane/ResourceMetrics", swiftSettings: strict),
         .target(name: "Scheduler", dependencies: ["KubeAPI", "KubeClient", log, metrics], path: "Sources/ControlPlane/Scheduler", swiftSettings: strict),
         .target(name: "Controllers", dependencies: ["KubeAPI", "KubeClient", "ClusterPKI", log, metrics], path: "Sources/ControlPlane/Controllers", swiftSettings: strict),
         .target(name: "ClusterDNS", dependencies: ["KubeAPI", "KubeClient", log, metrics, .product(name: "NIOCore", package: "swift-nio"),
@@ -284,6 +287,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["CSQLite", "Store", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "KubeAPI", "KubeClient", "Store", "TestSupport", "ClusterPKI",
                                                        .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "ResourceMetricsTests", dependencies: ["ResourceMetrics", log], swiftSettings: strict),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NFTables", "LinuxSystem", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "CZlib", "LinuxSystem", "TestSupport", log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -24,10 +24,11 @@ struct KubeletEndToEndTests {
         /// Node authorizer and NodeRestriction check.
         let agentKubeconfig: String
 
-        /// `controllers` runs the server with that `--controllers` list (and no scheduler).
-        init(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false) async throws {
+        /// `controllers` runs the server with that `--controllers` list (and no scheduler); `serverArguments` are
+        /// added to the server's command line.
+        init(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false, serverArguments: [String] = []) async throws {
             server = try await ServerProcess(controllers: controllers != nil,
-                                             extraArguments: controllers.map { ["--controllers", $0, "--no-scheduler"] } ?? [])
+                                             extraArguments: (controllers.map { ["--controllers", $0, "--no-scheduler"] } ?? []) + serverArguments)
             runtime = try await CRIHarness(kind)
             client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
             agentKubeconfig = asNode ? try server.kubeconfig(user: "system:node:\(nodeName)", groups: ["system:nodes"]) : server.kubeconfig

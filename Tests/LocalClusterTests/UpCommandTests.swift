@@ -119,5 +119,15 @@ import Glibc
         #expect(try await harness.eventually(timeout: .seconds(30)) {
             (try? await harness.kubectl(["exec", "web", "--", "sh", "-c", "nc -w 2 10.96.0.1 443 </dev/null && echo connected"]))?.contains("connected") == true
         })
+
+        // kubectl top: the server's metrics server scrapes the node's kubelet every 15 s; the node shows after two
+        // scrapes, the pod after two or (started 10–15 s before a scrape) one.
+        #expect(try await harness.eventually(timeout: .seconds(60)) {
+            let top = (try? await harness.kubectl(["top", "pod", "web", "--no-headers"])) ?? ""
+            return top.hasPrefix("web ") && top.contains("Mi")
+        })
+        #expect(try await harness.eventually(timeout: .seconds(60)) {
+            ((try? await harness.kubectl(["top", "node", "--no-headers"])) ?? "").hasPrefix("up-node ")
+        })
     }
 }

@@ -101,6 +101,12 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long the certificates the server issues itself last (serving, admin, its components' and the kubelet-client certificate); each is re-issued while the server runs when a fifth of its lifetime is left (kubeadm's certificateValidityPeriod).")
     var certificateValidity = DurationArgument(.seconds(365 * 86400), text: "8760h0m0s")
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Run the built-in metrics server: scrape every Ready node's kubelet (/metrics/resource) and serve metrics.k8s.io/v1beta1 nodes and pods for kubectl top (k3s's bundled metrics-server).")
+    var metricsServer = true
+
+    @Option(name: .long, help: "How often the metrics server scrapes the kubelets; CPU is the rate between the last two scrapes (metrics-server's flag).")
+    var metricResolution = DurationArgument(.seconds(15), text: "15s")
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -125,6 +131,7 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard clusterSigningDuration.duration > .zero else { throw ValidationError("--cluster-signing-duration must be positive") }
         guard certificateValidity.duration > .zero else { throw ValidationError("--certificate-validity must be positive") }
+        guard metricResolution.duration > .zero else { throw ValidationError("--metric-resolution must be positive") }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
@@ -177,7 +184,8 @@ public struct ServerCommand: AsyncParsableCommand {
                                  tls: insecureHTTP ? nil : .init(subjectAlternativeNames: tlsSan, token: token, clusterDomain: clusterDomain,
                                                                  certificateValidity: certificateValidity.duration, anonymousAuth: anonymousAuth, tokenAuthFile: tokenAuthFile,
                                                                  bootstrapTokenAuth: enableBootstrapTokenAuth),
-                                 eventTTL: eventTTL.duration > .zero ? eventTTL.duration : nil),
+                                 eventTTL: eventTTL.duration > .zero ? eventTTL.duration : nil,
+                                 metricResolution: metricsServer ? metricResolution.duration : nil),
             metrics: HealthEndpoint.bootstrapMetrics(), logger: logger)
         let selection = try ControllerSelection(parsing: controllers)
         let leaderElection: LeaderElector.Configuration? = leaderElect

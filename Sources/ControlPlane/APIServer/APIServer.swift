@@ -10,6 +10,7 @@ import KubeAPI
 import Logging
 import NIOCore
 import Prometheus
+import ResourceMetrics
 import ServiceLifecycle
 import UnixSignals
 import Store
@@ -45,11 +46,17 @@ public final class APIServer: Sendable {
         /// HTTPS with the cluster's certificates and authentication; nil: plain HTTP where every request acts with
         /// full rights (`--insecure-http`, for labs and benchmarks only).
         public var tls: TLSOptions?
+        /// How often the built-in metrics server scrapes every Ready node's kubelet (`/metrics/resource`) for the
+        /// metrics.k8s.io API `kubectl top` reads (metrics-server's `--metric-resolution`, 15 s); nil serves no
+        /// metrics.k8s.io.
+        public var metricResolution: Duration?
 
         public init(dataDirectory: String, host: String = "127.0.0.1", port: Int = 6443,
                     serviceCIDR: String = "10.96.0.0/12", nodePortRange: ClosedRange<Int> = 30000...32767,
                     store: StoreLocation? = nil, retention: StoreRetention = .init(), clusterDNS: ClusterDNSEndpoint? = nil,
-                    advertiseAddress: String? = nil, tls: TLSOptions? = TLSOptions(), eventTTL: Duration? = .seconds(3600)) {
+                    advertiseAddress: String? = nil, tls: TLSOptions? = TLSOptions(), eventTTL: Duration? = .seconds(3600),
+                    metricResolution: Duration? = .seconds(15)) {
+            self.metricResolution = metricResolution
             self.advertiseAddress = advertiseAddress
             self.dataDirectory = dataDirectory
             self.eventTTL = eventTTL
@@ -121,6 +128,8 @@ public final class APIServer: Sendable {
     let pki: ServerPKI?
     let rbac: RBACAuthorizer?
     let logger: Logger
+    /// The built-in metrics server's usage, filled by its scraper (nil: off).
+    let resourceMetrics: MetricsStorage?
 
     /// - Parameter metrics: the registry `/metrics` exports; pass the one swift-metrics was bootstrapped with to
     ///   export what the components running alongside record as well.
@@ -164,7 +173,9 @@ public final class APIServer: Sendable {
         }
         let core = ServerCore(store: store, admission: admission, kubelet: kubelet, security: security, logger: logger)
         self.core = core
-        let registry = ResourceRegistry(core: core, eventTTL: configuration.eventTTL)
+        let resourceMetrics = configuration.metricResolution.map { MetricsStorage(resolution: $0) }
+        self.resourceMetrics = resourceMetrics
+        let registry = ResourceRegistry(core: core, eventTTL: configuration.eventTTL, resourceMetrics: resourceMetrics)
         self.registry = registry
         kubeDNS = configuration.clusterDNS.map { KubeDNSObjects(endpoint: $0, core: core, registry: registry, logger: logger) }
         let store = self.store
@@ -263,6 +274,10 @@ public final class APIServer: Sendable {
             }, core: core, registry: registry, logger: logger))
         }
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
+        if let resourceMetrics, let resolution = configuration.metricResolution {
+            keepers.append(Scraper(source: KubeletScrapeSource(core: core), storage: resourceMetrics, resolution: resolution,
+                                   logger: logger))
+        }
         if let graph = core.security?.nodes.graph { keepers.append(NodeGraphFollower(graph: graph)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -77,7 +77,7 @@ struct Discovery: Sendable {
             let info = handler.info
             var entry: JSONValue = ["name": .string(info.plural), "singularName": .string(info.singular),
                                     "namespaced": .bool(info.namespaced), "kind": .string(info.kind),
-                                    "verbs": .array(Self.verbs.map { .string($0) })]
+                                    "verbs": .array(handler.verbs.map { .string($0) })]
             if !info.shortNames.isEmpty { entry["shortNames"] = .array(info.shortNames.map { .string($0) }) }
             if !info.categories.isEmpty { entry["categories"] = .array(info.categories.map { .string($0) }) }
             resources.append(entry)
@@ -164,7 +164,7 @@ struct Discovery: Sendable {
                         "resource": .string(info.plural), "singularResource": .string(info.singular),
                         "scope": .string(info.namespaced ? "Namespaced" : "Cluster"),
                         "responseKind": ["group": .string(group), "version": .string(version), "kind": .string(info.kind)],
-                        "verbs": .array(Self.verbs.map { .string($0) }),
+                        "verbs": .array(handler.verbs.map { .string($0) }),
                     ]
                     if !info.shortNames.isEmpty { resource["shortNames"] = .array(info.shortNames.map { .string($0) }) }
                     if !info.categories.isEmpty { resource["categories"] = .array(info.categories.map { .string($0) }) }

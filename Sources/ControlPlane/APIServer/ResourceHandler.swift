@@ -209,9 +209,16 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
 protocol ResourceHandling: Sendable {
     var info: ResourceInfo { get }
     var subresources: [String] { get }
+    /// The verbs discovery lists for the resource.
+    var verbs: [String] { get }
     func handle(_ request: APIRequest, path: ResourcePath) async -> APIResponse
     /// The kubelet WebSocket URL serving a pod's `exec` or `portforward` (a Status error for any other kind).
     func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String
     /// Where `nodes/{name}/proxy/{path}` goes and whether that is the kubelet's port (a Status error for any other kind).
     func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> (url: String, viaKubelet: Bool)
+}
+
+extension ResourceHandling {
+    /// Every verb: a stored kind.
+    var verbs: [String] { Discovery.verbs }
 }

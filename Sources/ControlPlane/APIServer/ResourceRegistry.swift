@@ -1,5 +1,6 @@
 import Foundation
 import KubeAPI
+import ResourceMetrics
 
 /// The kinds this server serves, by group/version/plural, each with its handler.
 struct ResourceRegistry: Sendable {
@@ -8,7 +9,8 @@ struct ResourceRegistry: Sendable {
     private let byPath: [String: any ResourceHandling]
 
     /// `eventTTL`: how long an Event lives after its last write (kube-apiserver's `--event-ttl`); nil keeps Events.
-    init(core: ServerCore, eventTTL: Duration?) {
+    /// `resourceMetrics`: the scraper's storage, served as metrics.k8s.io (nil: that group is not served).
+    init(core: ServerCore, eventTTL: Duration?, resourceMetrics: MetricsStorage? = nil) {
         self.core = core
         let handlers: [any ResourceHandling] = [
             ResourceHandler(NamespaceStrategy(), core: core),
@@ -47,9 +49,10 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(NetworkPolicyStrategy(), core: core),
             ResourceHandler(CertificateSigningRequestStrategy(), core: core),
         ]
-        self.handlers = handlers
+        let metricsHandlers = resourceMetrics.map { ResourceMetricsHandler.handlers(storage: $0, core: core) } ?? []
+        self.handlers = handlers + metricsHandlers
         var byPath: [String: any ResourceHandling] = [:]
-        for handler in handlers {
+        for handler in self.handlers {
             byPath["\(handler.info.group)/\(handler.info.version)/\(handler.info.plural)"] = handler
         }
         self.byPath = byPath

@@ -85,6 +85,10 @@ enum DefaultPolicy {
             PolicyRule(verbs: read, apiGroups: ["networking.k8s.io"], resources: ["ingresses", "ingresses/status", "networkpolicies"]),
             PolicyRule(verbs: read, apiGroups: ["coordination.k8s.io"], resources: ["leases"]),
         ], labels: ["rbac.authorization.k8s.io/aggregate-to-view": "true"]),
+        // metrics-server's reader of metrics.k8s.io (`kubectl top`), aggregated into view, edit and admin.
+        role("system:aggregated-metrics-reader", [PolicyRule(verbs: read, apiGroups: ["metrics.k8s.io"], resources: ["pods", "nodes"])],
+             labels: ["rbac.authorization.k8s.io/aggregate-to-view": "true", "rbac.authorization.k8s.io/aggregate-to-edit": "true",
+                      "rbac.authorization.k8s.io/aggregate-to-admin": "true"]),
         role("system:discovery", [PolicyRule(verbs: ["get"], nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
                                                                                "/openapi/*", "/readyz", "/version", "/version/"])]),
         role("system:public-info-viewer", [PolicyRule(verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"])]),

@@ -1,0 +1,45 @@
+import Foundation
+import KubeAPI
+import Testing
+import TestSupport
+
+/// The metrics.k8s.io group of the built-in metrics server as discovery and kubectl see it, without a kubelet
+/// (`KubeletEndToEndTests.kubectlTop` scrapes a real one), and `--no-metrics-server`.
+@Suite(.serialized) struct MetricsAPITests {
+    @Test func discoveryListsTheMetricsGroupWithGetAndListOnly() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        // kubectl 1.32 reads aggregated discovery.
+        let resources = try await k.ok("api-resources", "--api-group=metrics.k8s.io", "-o", "wide", "--no-headers")
+        let rows = resources.split(separator: "\n").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) }
+        #expect(rows == [["nodes", "metrics.k8s.io/v1beta1", "false", "NodeMetrics", "get,list"],
+                         ["pods", "metrics.k8s.io/v1beta1", "true", "PodMetrics", "get,list"]], "\(resources)")
+        // Legacy discovery, as clients without aggregated discovery read it.
+        let groups = try JSONValue(parsing: Data(try await k.ok("get", "--raw", "/apis").utf8))
+        #expect(groups["groups"]?.arrayValue?.contains { $0["name"]?.stringValue == "metrics.k8s.io"
+            && $0[path: ["preferredVersion", "groupVersion"]]?.stringValue == "metrics.k8s.io/v1beta1" } == true)
+        let list = try JSONValue(parsing: Data(try await k.ok("get", "--raw", "/apis/metrics.k8s.io/v1beta1").utf8))
+        #expect(list["resources"]?.arrayValue?.map { "\($0["name"]?.stringValue ?? "") \($0["verbs"]?.arrayValue?.compactMap(\.stringValue) ?? [])" }
+            == ["nodes [\"get\", \"list\"]", "pods [\"get\", \"list\"]"])
+
+        // The API is there (kubectl's check passes); nothing has metrics yet.
+        #expect(try await k.ok("top", "pod").isEmpty)
+        let empty = try await k.kubectl("top", "pod", "-A")
+        #expect(empty.status == 0 && empty.stderr.contains("No resources found"), "\(empty)")
+        _ = try await k.ok("create", "-f", "-", stdin: "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"n1\"}}")
+        let node = try await k.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes/n1")
+        #expect(node.status != 0 && node.stderr.contains("nodemetrics.metrics.k8s.io \"n1\" not found"), "\(node)")
+        let nodes = try JSONValue(parsing: Data(try await k.ok("get", "--raw", "/apis/metrics.k8s.io/v1beta1/nodes").utf8))
+        #expect(nodes["kind"]?.stringValue == "NodeMetricsList" && nodes["items"]?.arrayValue?.isEmpty == true)
+        // Read-only.
+        let created = try await k.kubectl("create", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods", "-f", "-", stdin: "{}")
+        #expect(created.status != 0 && created.stderr.contains("(MethodNotAllowed): create is not supported"), "\(created)")
+    }
+
+    @Test func noMetricsServerServesNoMetricsAPI() async throws {
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--no-metrics-server"])
+        let top = try await k.kubectl("top", "pod")
+        #expect(top.status != 0 && top.stderr.contains("Metrics API not available"), "\(top)")
+        let raw = try await k.kubectl("get", "--raw", "/apis/metrics.k8s.io/v1beta1")
+        #expect(raw.status != 0, "\(raw)")
+    }
+}
