@@ -20,7 +20,8 @@ protocol ResourceStrategy<Object>: Sendable {
     /// Whether `scale` is served (`spec.replicas` / `status.replicas`).
     var scalable: Bool { get }
     /// Whether the kind keeps `metadata.generation` (1 on create, +1 on each spec change), as upstream's strategy
-    /// for it does: workloads, PodDisruptionBudget, EndpointSlice; not Pods, ConfigMaps, Services and the rest.
+    /// for it does: workloads (ReplicationController too), PodDisruptionBudget, EndpointSlice, Ingress, IngressClass,
+    /// NetworkPolicy; not Pods, ConfigMaps, Services and the rest.
     var tracksGeneration: Bool { get }
     /// Kind-specific subresources beyond status and scale (`binding` for pods, `finalize` for namespaces).
     var extraSubresources: [String] { get }

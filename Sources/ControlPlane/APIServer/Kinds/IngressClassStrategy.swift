@@ -7,6 +7,7 @@ import Store
 /// parameters reference.
 struct IngressClassStrategy: ResourceStrategy {
     typealias Object = IngressClass
+    var tracksGeneration: Bool { true }
 
     func prepareForCreate(_ ingressClass: inout IngressClass, context: AdmissionContext) async throws { Self.applyDefaults(&ingressClass) }
     func prepareForUpdate(_ ingressClass: inout IngressClass, old: IngressClass, context: AdmissionContext) async throws { Self.applyDefaults(&ingressClass) }

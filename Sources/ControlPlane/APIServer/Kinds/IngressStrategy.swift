@@ -12,6 +12,7 @@ extension Ingress: StatusCarrying {}
 /// controller's job, a separate component, as upstream.
 struct IngressStrategy: ResourceStrategy {
     typealias Object = Ingress
+    var tracksGeneration: Bool { true }
     static let pathTypes = ["Exact", "ImplementationSpecific", "Prefix"]
 
     func prepareForCreate(_ ingress: inout Ingress, context: AdmissionContext) async throws {

@@ -7,6 +7,7 @@ import KubeAPI
 /// types). Enforcing policies is the network plugin's job, a separate component, as upstream.
 struct NetworkPolicyStrategy: ResourceStrategy {
     typealias Object = NetworkPolicy
+    var tracksGeneration: Bool { true }
 
     func prepareForCreate(_ policy: inout NetworkPolicy, context: AdmissionContext) async throws { Self.applyDefaults(&policy) }
     func prepareForUpdate(_ policy: inout NetworkPolicy, old: NetworkPolicy, context: AdmissionContext) async throws { Self.applyDefaults(&policy) }

@@ -9,6 +9,7 @@ extension ReplicationController: StatusCarrying {}
 /// replicas or minReadySeconds, a template restarting `Always` without `activeDeadlineSeconds`).
 struct ReplicationControllerStrategy: ResourceStrategy {
     typealias Object = ReplicationController
+    var tracksGeneration: Bool { true }
     var scalable: Bool { true }
 
     func prepareForCreate(_ rc: inout ReplicationController, context: AdmissionContext) async throws {
