@@ -9,6 +9,7 @@ public enum KubeKinds {
     public static let all: [any KubeObject.Type] = [
         Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, ConfigMap.self, Secret.self,
         ServiceAccount.self, Event.self, PersistentVolumeClaim.self, PersistentVolume.self,
+        ResourceQuota.self, LimitRange.self,
         Deployment.self, ReplicaSet.self, DaemonSet.self, StatefulSet.self, ControllerRevision.self,
         Job.self, CronJob.self,
         EndpointSlice.self,

@@ -19,6 +19,7 @@ enum Schemas {
                 "Secret": "core.v1.Secret", "ServiceAccount": "core.v1.ServiceAccount", "Event": "core.v1.Event",
                 "Binding": "core.v1.Binding", "PersistentVolumeClaim": "core.v1.PersistentVolumeClaim",
                 "PersistentVolume": "core.v1.PersistentVolume",
+                "ResourceQuota": "core.v1.ResourceQuota", "LimitRange": "core.v1.LimitRange",
             ],
             "apps/v1": [
                 "Deployment": "apps.v1.Deployment", "ReplicaSet": "apps.v1.ReplicaSet", "DaemonSet": "apps.v1.DaemonSet",

@@ -134,7 +134,8 @@ public final class APIServer: Sendable {
         var admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange),
                                          priorities: PriorityAdmission(store: store),
-                                         storageClasses: StorageClassAdmission(store: store))
+                                         storageClasses: StorageClassAdmission(store: store),
+                                         limitRanger: LimitRanger(store: store), quotas: QuotaAdmission(store: store))
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
             let directory = configuration.dataDirectory + "/pki"

@@ -22,6 +22,8 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(EventStrategy(ttl: eventTTL), core: core),
             ResourceHandler(PersistentVolumeClaimStrategy(), core: core),
             ResourceHandler(PersistentVolumeStrategy(), core: core),
+            ResourceHandler(ResourceQuotaStrategy(), core: core),
+            ResourceHandler(LimitRangeStrategy(), core: core),
             ResourceHandler(StorageClassStrategy(), core: core),
             ResourceHandler(VolumeAttachmentStrategy(), core: core),
             ResourceHandler(DeploymentStrategy(), core: core),

@@ -1,0 +1,348 @@
+import Foundation
+import KubeAPI
+import Store
+
+/// core/v1 LimitRanges: upstream's defaulting of container items (`default` from `max`, `defaultRequest` from
+/// `default` then `min`) and `ValidateLimitRange`. `kubectl get limits` prints upstream's NAME and CREATED AT.
+struct LimitRangeStrategy: ResourceStrategy {
+    typealias Object = LimitRange
+
+    func prepareForCreate(_ limitRange: inout LimitRange, context: AdmissionContext) async throws { Self.applyDefaults(&limitRange) }
+    func prepareForUpdate(_ limitRange: inout LimitRange, old: LimitRange, context: AdmissionContext) async throws { Self.applyDefaults(&limitRange) }
+
+    /// Upstream's `SetDefaults_LimitRangeItem`: for a `Container` item, a resource with a `max` but no `default`
+    /// defaults to the max, and one with a `default` (or else a `min`) but no `defaultRequest` requests that.
+    static func applyDefaults(_ limitRange: inout LimitRange) {
+        guard var spec = limitRange.spec else { return }
+        spec.limits = spec.limits.map { item in
+            guard item.type == LimitRange.containerType else { return item }
+            var item = item
+            var defaults = item.default ?? [:], requests = item.defaultRequest ?? [:]
+            for (name, amount) in item.max ?? [:] where defaults[name] == nil { defaults[name] = amount }
+            for (name, amount) in defaults where requests[name] == nil { requests[name] = amount }
+            for (name, amount) in item.min ?? [:] where requests[name] == nil { requests[name] = amount }
+            item.default = defaults.isEmpty ? nil : defaults
+            item.defaultRequest = requests.isEmpty ? nil : requests
+            return item
+        }
+        limitRange.spec = spec
+    }
+
+    /// Upstream's `ValidateLimitRange`.
+    func validate(_ limitRange: LimitRange, old: LimitRange?) -> [StatusCause] {
+        var causes: [StatusCause] = []
+        func invalid(_ field: String, _ value: String, _ message: String) {
+            causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(value)\": \(message)", field: field))
+        }
+        var types = Set<String>()
+        for (index, item) in (limitRange.spec?.limits ?? []).enumerated() {
+            let path = "spec.limits[\(index)]"
+            for message in LabelValidation.qualifiedNameErrors(item.type) { invalid("\(path).type", item.type, message) }
+            if !item.type.contains("/"), ![LimitRange.containerType, LimitRange.podType, LimitRange.claimType].contains(item.type),
+               LabelValidation.qualifiedNameErrors(item.type).isEmpty {
+                invalid("\(path).type", item.type, "must be a standard limit type or fully qualified")
+            }
+            if !types.insert(item.type).inserted {
+                causes.append(StatusCause(reason: "FieldValueDuplicate", message: "Duplicate value: \"\(item.type)\"", field: "\(path).type"))
+            }
+            var members: [(String, [String: Quantity])] = [("max", item.max ?? [:]), ("min", item.min ?? [:])]
+            if item.type == LimitRange.podType {
+                if !(item.default ?? [:]).isEmpty {
+                    causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: may not be specified when `type` is 'Pod'", field: "\(path).default"))
+                }
+                if !(item.defaultRequest ?? [:]).isEmpty {
+                    causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: may not be specified when `type` is 'Pod'", field: "\(path).defaultRequest"))
+                }
+            } else {
+                members += [("default", item.default ?? [:]), ("defaultRequest", item.defaultRequest ?? [:])]
+            }
+            if item.type == LimitRange.claimType, item.min?["storage"] == nil, item.max?["storage"] == nil {
+                causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value: either minimum or maximum storage value is required, but neither was provided", field: "\(path).limits"))
+            }
+            members.append(("maxLimitRequestRatio", item.maxLimitRequestRatio ?? [:]))
+            for (member, list) in members {
+                for name in list.keys.sorted() {
+                    for message in ResourceNames.limitRangeNameErrors(name, type: item.type) { invalid("\(path).\(member)[\(name)]", name, message) }
+                }
+            }
+            let names = Set(members.flatMap { $0.1.keys })
+            for name in names.sorted() {
+                let min = item.min?[name], max = item.max?[name], limit = item.type == LimitRange.podType ? nil : item.default?[name]
+                let request = item.type == LimitRange.podType ? nil : item.defaultRequest?[name], ratio = item.maxLimitRequestRatio?[name]
+                if let min, let max, min > max {
+                    invalid("\(path).min[\(name)]", "\(min)", "min value \(min) is greater than max value \(max)")
+                }
+                if let request, let min, min > request {
+                    invalid("\(path).defaultRequest[\(name)]", "\(request)", "min value \(min) is greater than default request value \(request)")
+                }
+                if let request, let max, request > max {
+                    invalid("\(path).defaultRequest[\(name)]", "\(request)", "default request value \(request) is greater than max value \(max)")
+                }
+                if let request, let limit, request > limit {
+                    invalid("\(path).defaultRequest[\(name)]", "\(request)", "default request value \(request) is greater than default limit value \(limit)")
+                }
+                if let limit, let min, min > limit {
+                    invalid("\(path).default[\(name)]", "\(min)", "min value \(min) is greater than default value \(limit)")
+                }
+                if let limit, let max, limit > max {
+                    invalid("\(path).default[\(name)]", "\(max)", "default value \(limit) is greater than max value \(max)")
+                }
+                if let ratio, ratio < Quantity(1) {
+                    invalid("\(path).maxLimitRequestRatio[\(name)]", "\(ratio)", "ratio \(ratio) is less than 1")
+                }
+                if let ratio, let min, let max {
+                    let bound = Double(LimitRanger.comparable(max, min).0) / Double(LimitRanger.comparable(max, min).1)
+                    if ratio.approximateDouble > bound {
+                        invalid("\(path).maxLimitRequestRatio[\(name)]", "\(ratio)", "ratio \(ratio) is greater than max/min = \(String(format: "%f", bound))")
+                    }
+                }
+                if !ResourceNames.overcommitAllowed(name), let limit, let request, limit != request {
+                    invalid("\(path).defaultRequest[\(name)]", "\(request)", "default value \(limit) must equal to defaultRequest value \(request) in \(name)")
+                }
+            }
+        }
+        return causes
+    }
+}
+
+/// Upstream's resource-name rules (pkg/apis/core/helper and validation) for limit ranges and quotas.
+enum ResourceNames {
+    /// Upstream's `standardResources`: names valid without a domain.
+    static let standard: Set<String> = [
+        "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.ephemeral-storage", "limits.cpu",
+        "limits.memory", "limits.ephemeral-storage", "pods", "services", "replicationcontrollers", "resourcequotas", "secrets",
+        "persistentvolumeclaims", "storage", "requests.storage", "services.nodeports", "services.loadbalancers", "configmaps",
+    ]
+    /// Upstream's `standardQuotaResources`.
+    static let standardQuota: Set<String> = [
+        "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.storage", "requests.ephemeral-storage",
+        "limits.cpu", "limits.memory", "limits.ephemeral-storage", "pods", "services", "replicationcontrollers", "resourcequotas",
+        "secrets", "persistentvolumeclaims", "configmaps", "services.nodeports", "services.loadbalancers",
+    ]
+    /// Upstream's `integerResources`: quota amounts that must be whole.
+    static let integer: Set<String> = [
+        "pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps", "persistentvolumeclaims",
+        "services.nodeports", "services.loadbalancers",
+    ]
+
+    static func isHugePages(_ name: String) -> Bool { name.hasPrefix("hugepages-") }
+
+    static func isStandard(_ name: String) -> Bool { standard.contains(name) || isHugePages(name) || name.hasPrefix("requests.hugepages-") }
+
+    static func isStandardQuota(_ name: String) -> Bool { standardQuota.contains(name) || name.hasPrefix("requests.hugepages-") }
+
+    /// Upstream's `IsExtendedResourceName` for container resources.
+    static func isExtended(_ name: String) -> Bool {
+        guard name.contains("/"), !name.hasPrefix("requests.") else { return false }
+        let domain = name.prefix { $0 != "/" }
+        return domain != "kubernetes.io" && !domain.hasSuffix(".kubernetes.io")
+    }
+
+    /// Whether requests may be lower than limits (`IsOvercommitAllowed`): not for hugepages or extended resources.
+    static func overcommitAllowed(_ name: String) -> Bool {
+        (!name.contains("/") || name.hasPrefix("kubernetes.io/")) && !isHugePages(name)
+    }
+
+    /// Upstream's `validateResourceName`: a qualified name; without a domain, a standard resource.
+    static func resourceNameErrors(_ name: String) -> [String] {
+        let errors = LabelValidation.qualifiedNameErrors(name)
+        if !errors.isEmpty { return errors }
+        if !name.contains("/"), !isStandard(name) { return ["must be a standard resource type or fully qualified"] }
+        return []
+    }
+
+    /// Upstream's `validateLimitRangeResourceName`: container and pod items take container resources (`cpu`,
+    /// `memory`, `ephemeral-storage`, `hugepages-*` or an extended resource), other items any resource name.
+    static func limitRangeNameErrors(_ name: String, type: String) -> [String] {
+        guard type == LimitRange.containerType || type == LimitRange.podType else { return resourceNameErrors(name) }
+        let errors = resourceNameErrors(name)
+        if !errors.isEmpty { return errors }
+        if !name.contains("/") {
+            if !["cpu", "memory", "ephemeral-storage"].contains(name) && !isHugePages(name) { return ["must be a standard resource for containers"] }
+        } else if !isExtended(name) {
+            return ["doesn't follow the extended resource name standard"]
+        }
+        return []
+    }
+
+    /// Upstream's `ValidateResourceQuotaResourceName`.
+    static func quotaNameErrors(_ name: String) -> [String] {
+        let errors = resourceNameErrors(name)
+        if !errors.isEmpty { return errors }
+        if !name.contains("/"), !isStandardQuota(name) { return ["must be a standard resource for quota"] }
+        return []
+    }
+}
+
+/// The LimitRanger admission plugin (plugin/pkg/admission/limitranger): a new pod's containers get the `default`
+/// limits and `defaultRequest` requests of the namespace's `Container` items where they name none (recorded in the
+/// `kubernetes.io/limit-ranger` annotation), then the pod and its containers must keep within every item's
+/// `min`, `max` and `maxLimitRequestRatio`; a claim's storage request within its item's `min` and `max`. The
+/// LimitRanges are read straight from the store (a namespace has a handful).
+struct LimitRanger: Sendable {
+    static let annotation = "kubernetes.io/limit-ranger"
+    let store: any Store
+
+    func limitRanges(in namespace: String) async throws -> [LimitRange] {
+        let page = try await store.list(prefix: StoredObject.prefix(LimitRange.resource, namespace: namespace), startAfter: nil, limit: 0, revision: nil)
+        return page.items.compactMap { try? KubeJSON.decode(LimitRange.self, from: $0.value, omittingManagedFields: true) }
+    }
+
+    /// The mutating half (`PodMutateLimitFunc`): fills defaults into each container, in each LimitRange's order.
+    func defaultResources(of pod: inout Pod) async throws {
+        guard let namespace = pod.metadata.namespace else { return }
+        for limitRange in try await limitRanges(in: namespace) { Self.applyDefaults(limitRange, to: &pod) }
+    }
+
+    static func applyDefaults(_ limitRange: LimitRange, to pod: inout Pod) {
+        var limits: [String: Quantity] = [:], requests: [String: Quantity] = [:]
+        for item in limitRange.spec?.limits ?? [] where item.type == LimitRange.containerType {
+            for (name, amount) in item.defaultRequest ?? [:] { requests[name] = amount }
+            for (name, amount) in item.default ?? [:] { limits[name] = amount }
+        }
+        guard var spec = pod.spec else { return }
+        var notes: [String] = []
+        func merge(_ container: inout Container, _ kind: String) {
+            var resources = container.resources ?? ResourceRequirements()
+            var setLimits: [String] = [], setRequests: [String] = []
+            var ownLimits = resources.limits ?? [:], ownRequests = resources.requests ?? [:]
+            for (name, amount) in limits where ownLimits[name] == nil { ownLimits[name] = amount; setLimits.append(name) }
+            for (name, amount) in requests where ownRequests[name] == nil { ownRequests[name] = amount; setRequests.append(name) }
+            resources.limits = ownLimits.isEmpty ? nil : ownLimits
+            resources.requests = ownRequests.isEmpty ? nil : ownRequests
+            container.resources = resources
+            if !setRequests.isEmpty { notes.append(setRequests.sorted().joined(separator: ", ") + " request for \(kind) \(container.name)") }
+            if !setLimits.isEmpty { notes.append(setLimits.sorted().joined(separator: ", ") + " limit for \(kind) \(container.name)") }
+        }
+        for index in spec.containers.indices { merge(&spec.containers[index], "container") }
+        if var initContainers = spec.initContainers {
+            for index in initContainers.indices { merge(&initContainers[index], "init container") }
+            spec.initContainers = initContainers
+        }
+        pod.spec = spec
+        if !notes.isEmpty {
+            var annotations = pod.metadata.annotations ?? [:]
+            annotations[annotation] = "LimitRanger plugin set: " + notes.joined(separator: "; ")
+            pod.metadata.annotations = annotations
+        }
+    }
+
+    /// The validating half for pods (`PodValidateLimitFunc`): 403 with every violation of the first LimitRange
+    /// that has any.
+    func validate(_ pod: Pod) async throws {
+        guard let namespace = pod.metadata.namespace else { return }
+        for limitRange in try await limitRanges(in: namespace) {
+            let errors = Self.violations(of: pod, limitRange)
+            if !errors.isEmpty { throw Status.forbidden(Pod.resource, name: pod.metadata.name ?? "", Self.aggregate(errors)) }
+        }
+    }
+
+    /// The validating half for claims (`PersistentVolumeClaimValidateLimitFunc`): the storage request within
+    /// `min` and `max` of the `PersistentVolumeClaim` item.
+    func validate(_ claim: PersistentVolumeClaim) async throws {
+        guard let namespace = claim.metadata.namespace else { return }
+        for limitRange in try await limitRanges(in: namespace) {
+            var errors: [String] = []
+            let requests = claim.spec?.resources?.requests ?? [:]
+            for item in limitRange.spec?.limits ?? [] where item.type == LimitRange.claimType {
+                for (name, bound) in (item.min ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    errors += Self.minimum(item.type, name, bound, requests: requests, limits: [:])
+                }
+                for (name, bound) in (item.max ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    if let request = requests[name] {
+                        let (observed, enforced) = Self.comparable(request, bound)
+                        if observed > enforced { errors.append("maximum \(name) usage per \(item.type) is \(bound), but request is \(request)") }
+                    } else {
+                        errors.append("maximum \(name) usage per \(item.type) is \(bound).  No request is specified")
+                    }
+                }
+            }
+            if !errors.isEmpty {
+                throw Status.forbidden(PersistentVolumeClaim.resource, name: claim.metadata.name ?? "", Self.aggregate(errors))
+            }
+        }
+    }
+
+    /// Every violation of `limitRange` by the pod: each container against `Container` items, the pod's totals
+    /// (without overhead) against `Pod` items.
+    static func violations(of pod: Pod, _ limitRange: LimitRange) -> [String] {
+        var errors: [String] = []
+        let spec = pod.spec
+        for item in limitRange.spec?.limits ?? [] {
+            if item.type == LimitRange.containerType {
+                for container in (spec?.containers ?? []) + (spec?.initContainers ?? []) {
+                    errors += check(item, requests: container.resources?.requests ?? [:], limits: container.resources?.limits ?? [:])
+                }
+            }
+            if item.type == LimitRange.podType {
+                errors += check(item, requests: QuotaUsage.podRequests(spec, overhead: false), limits: QuotaUsage.podLimits(spec, overhead: false))
+            }
+        }
+        return errors
+    }
+
+    private static func check(_ item: LimitRangeItem, requests: [String: Quantity], limits: [String: Quantity]) -> [String] {
+        var errors: [String] = []
+        for (name, bound) in (item.min ?? [:]).sorted(by: { $0.key < $1.key }) {
+            errors += minimum(item.type, name, bound, requests: requests, limits: limits)
+        }
+        for (name, bound) in (item.max ?? [:]).sorted(by: { $0.key < $1.key }) {
+            errors += maximum(item.type, name, bound, requests: requests, limits: limits)
+        }
+        for (name, bound) in (item.maxLimitRequestRatio ?? [:]).sorted(by: { $0.key < $1.key }) {
+            errors += ratio(item.type, name, bound, requests: requests, limits: limits)
+        }
+        return errors
+    }
+
+    /// Upstream's `requestLimitEnforcedValues`: amounts in milli-units where none overflows, else whole units.
+    static func comparable(_ a: Quantity, _ b: Quantity) -> (Int64, Int64) {
+        let limit = Int64.max / 1000
+        if a.value <= limit, b.value <= limit { return (a.milliValue, b.milliValue) }
+        return (a.value, b.value)
+    }
+
+    static func minimum(_ type: String, _ name: String, _ bound: Quantity, requests: [String: Quantity], limits: [String: Quantity]) -> [String] {
+        guard let request = requests[name] else { return ["minimum \(name) usage per \(type) is \(bound).  No request is specified"] }
+        if comparable(request, bound).0 < comparable(request, bound).1 {
+            return ["minimum \(name) usage per \(type) is \(bound), but request is \(request)"]
+        }
+        if let limit = limits[name], comparable(limit, bound).0 < comparable(limit, bound).1 {
+            return ["minimum \(name) usage per \(type) is \(bound), but limit is \(limit)"]
+        }
+        return []
+    }
+
+    static func maximum(_ type: String, _ name: String, _ bound: Quantity, requests: [String: Quantity], limits: [String: Quantity]) -> [String] {
+        guard let limit = limits[name] else { return ["maximum \(name) usage per \(type) is \(bound).  No limit is specified"] }
+        if comparable(limit, bound).0 > comparable(limit, bound).1 {
+            return ["maximum \(name) usage per \(type) is \(bound), but limit is \(limit)"]
+        }
+        if let request = requests[name], comparable(request, bound).0 > comparable(request, bound).1 {
+            return ["maximum \(name) usage per \(type) is \(bound), but request is \(request)"]
+        }
+        return []
+    }
+
+    static func ratio(_ type: String, _ name: String, _ bound: Quantity, requests: [String: Quantity], limits: [String: Quantity]) -> [String] {
+        guard let request = requests[name], request.milliValue != 0 else {
+            return ["\(name) max limit to request ratio per \(type) is \(bound), but no request is specified or request is 0"]
+        }
+        guard let limit = limits[name], limit.milliValue != 0 else {
+            return ["\(name) max limit to request ratio per \(type) is \(bound), but no limit is specified or limit is 0"]
+        }
+        let (observedLimit, observedRequest) = comparable(limit, request)
+        let observed = Double(observedLimit) / Double(observedRequest)
+        if observed > bound.approximateDouble {
+            return ["\(name) max limit to request ratio per \(type) is \(bound), but provided ratio is \(String(format: "%f", observed))"]
+        }
+        return []
+    }
+
+    /// Upstream's `utilerrors.NewAggregate(...).Error()`: one message alone, several (each once) as `[a, b]`.
+    static func aggregate(_ errors: [String]) -> String {
+        var seen = Set<String>()
+        let distinct = errors.filter { seen.insert($0).inserted }
+        return distinct.count == 1 ? distinct[0] : "[" + distinct.joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// ResourceQuotas with the quota admission plugin and the resource quota controller, and LimitRanges with the
+/// LimitRanger admission plugin, all through the real kubectl against `swiftlet server`.
+@Suite struct ResourceQuotaAndLimitRangeTests {
+    static func pod(_ name: String, namespace: String = "default", resources: String? = nil) -> String {
+        let resources = resources.map { #","resources":\#($0)"# } ?? ""
+        return #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)","namespace":"\#(namespace)"},"spec":{"containers":[{"name":"c","image":"x"\#(resources)}]}}"#
+    }
+
+    /// Polls a jsonpath until it reads `expected` (the controller writes quota status asynchronously).
+    static func waitFor(_ k: KubectlHarness, _ arguments: [String], _ expected: String) async throws -> String {
+        var last = ""
+        for _ in 0..<100 {
+            let result = try await k.kubectl(arguments)
+            last = result.stdout
+            if result.status == 0, last == expected { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return last
+    }
+
+    @Test func quotaRefusesTheThirdPodAndAdmitsItOnceOneIsDeleted() async throws {
+        let k = try await KubectlHarness()
+        #expect(try await k.ok("create", "quota", "q", "--hard=pods=2").contains("resourcequota/q created"))
+        let counted = try await Self.waitFor(k, ["get", "quota", "q", "-o", "jsonpath={.status.hard.pods} {.status.used.pods}"], "2 0")
+        #expect(counted == "2 0")
+        _ = try await k.ok("create", "-f", "-", stdin: Self.pod("p1"))
+        _ = try await k.ok("create", "-f", "-", stdin: Self.pod("p2"))
+        let third = try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("p3"))
+        #expect(third.status != 0 && third.stderr.contains(#"pods "p3" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2"#), "\(third)")
+        let table = try await k.ok("get", "quota")
+        #expect(table.contains("NAME   AGE") && table.contains("REQUEST") && table.contains("LIMIT") && table.contains("pods: 2/2"), "\(table)")
+        let described = try await k.ok("describe", "quota", "q")
+        #expect(described.range(of: #"Resource\s+Used\s+Hard"#, options: .regularExpression) != nil && described.range(of: #"pods\s+2\s+2"#, options: .regularExpression) != nil, "\(described)")
+
+        // Deleting a pod frees its share once the controller recounts; the refused pod then fits.
+        _ = try await k.ok("delete", "pod", "p1")
+        var admitted = third
+        for _ in 0..<100 where admitted.status != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            admitted = try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("p3"))
+        }
+        #expect(admitted.status == 0, "\(admitted)")
+        #expect(try await Self.waitFor(k, ["get", "quota", "q", "-o", "jsonpath={.status.used.pods}"], "2") == "2")
+        // A finished pod no longer counts against `pods`.
+        _ = try await k.ok("patch", "pod", "p2", "--subresource=status", "--type=merge", "-p", #"{"status":{"phase":"Succeeded"}}"#)
+        #expect(try await Self.waitFor(k, ["get", "quota", "q", "-o", "jsonpath={.status.used.pods}"], "1") == "1")
+
+        // Compute quotas: every container must name what is constrained, and the sums are charged.
+        _ = try await k.ok("create", "namespace", "compute")
+        _ = try await k.ok("create", "quota", "cpu", "-n", "compute", "--hard=requests.cpu=1,limits.cpu=2,requests.memory=1Gi")
+        #expect(try await Self.waitFor(k, ["get", "quota", "cpu", "-n", "compute", "-o", "jsonpath={.status.used.requests\\.cpu}"], "0") == "0")
+        let bare = try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("bare", namespace: "compute"))
+        #expect(bare.status != 0 && bare.stderr.contains(#"pods "bare" is forbidden: failed quota: cpu: must specify limits.cpu for: c; requests.cpu for: c; requests.memory for: c"#), "\(bare)")
+        let sized = #"{"requests":{"cpu":"600m","memory":"256Mi"},"limits":{"cpu":"1"}}"#
+        _ = try await k.ok("create", "-f", "-", stdin: Self.pod("a", namespace: "compute", resources: sized))
+        let over = try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("b", namespace: "compute", resources: sized))
+        #expect(over.status != 0 && over.stderr.contains(#"pods "b" is forbidden: exceeded quota: cpu, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1"#), "\(over)")
+        let computeTable = try await k.ok("get", "quota", "-n", "compute")
+        #expect(computeTable.contains("requests.cpu: 600m/1, requests.memory: 256Mi/1Gi") && computeTable.contains("limits.cpu: 1/2"), "\(computeTable)")
+
+        // Object counts of any kind, and upstream's validation of the names and amounts.
+        _ = try await k.ok("create", "quota", "objects", "-n", "compute", "--hard=count/deployments.apps=1")
+        #expect(try await Self.waitFor(k, ["get", "quota", "objects", "-n", "compute", "-o", "jsonpath={.status.used.count/deployments\\.apps}"], "0") == "0")
+        _ = try await k.ok("create", "deployment", "d1", "-n", "compute", "--image=x")
+        let second = try await k.kubectl("create", "deployment", "d2", "-n", "compute", "--image=x")
+        #expect(second.status != 0 && second.stderr.contains(#"deployments.apps "d2" is forbidden: exceeded quota: objects, requested: count/deployments.apps=1, used: count/deployments.apps=1, limited: count/deployments.apps=1"#), "\(second)")
+        let invalid = try await k.kubectl("create", "quota", "bad", "--hard=pods=-1,foo=1")
+        #expect(invalid.status != 0 && invalid.stderr.contains(#"spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0"#)
+                && invalid.stderr.contains(#"spec.hard[foo]: Invalid value: "foo": must be a standard resource type or fully qualified"#), "\(invalid)")
+    }
+
+    @Test func concurrentCreatesDoNotSlipPastTheLimit() async throws {
+        let k = try await KubectlHarness()
+        _ = try await k.ok("create", "quota", "q", "--hard=pods=3")
+        #expect(try await Self.waitFor(k, ["get", "quota", "q", "-o", "jsonpath={.status.used.pods}"], "0") == "0")
+        let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in
+            for i in 0..<10 { group.addTask { try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("p\(i)")) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { $0.status == 0 }.count == 3, "\(results)")
+        let refused = results.filter { $0.status != 0 }
+        #expect(refused.count == 7 && refused.allSatisfy { $0.stderr.contains("exceeded quota: q, requested: pods=1, used: pods=3, limited: pods=3") }, "\(refused)")
+        let pods = try await k.ok("get", "pods", "-o", "name")
+        #expect(pods.split(separator: "\n").count == 3, "\(pods)")
+        #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.pods}") == "3")
+    }
+
+    @Test func limitRangeDefaultsAndBoundsContainers() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let limits = #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"lr"},"spec":{"limits":[{"type":"Container","#
+            + #""max":{"cpu":"1","memory":"512Mi"},"min":{"memory":"64Mi"},"default":{"cpu":"500m","memory":"256Mi"},"#
+            + #""defaultRequest":{"cpu":"100m","memory":"128Mi"}}]}}"#
+        #expect(try await k.ok("create", "-f", "-", stdin: limits).contains("limitrange/lr created"))
+        let table = try await k.ok("get", "limits")
+        #expect(table.contains("NAME   CREATED AT") && table.contains("lr "), "\(table)")
+        let described = try await k.ok("describe", "limitrange", "lr")
+        #expect(described.contains("Default Request") && described.range(of: #"Container\s+cpu\s+-\s+1\s+100m\s+500m"#, options: .regularExpression) != nil
+                && described.range(of: #"Container\s+memory\s+64Mi\s+512Mi\s+128Mi\s+256Mi"#, options: .regularExpression) != nil, "\(described)")
+
+        _ = try await k.ok("create", "-f", "-", stdin: Self.pod("plain"))
+        let resources = try await k.ok("get", "pod", "plain", "-o",
+                                       "jsonpath={.spec.containers[0].resources.requests.cpu} {.spec.containers[0].resources.limits.cpu} {.spec.containers[0].resources.requests.memory} {.spec.containers[0].resources.limits.memory} {.status.qosClass}")
+        #expect(resources == "100m 500m 128Mi 256Mi Burstable")
+        #expect(try await k.ok("get", "pod", "plain", "-o", #"jsonpath={.metadata.annotations.kubernetes\.io/limit-ranger}"#)
+                == "LimitRanger plugin set: cpu, memory request for container c; cpu, memory limit for container c")
+
+        let big = try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("big", resources: #"{"limits":{"cpu":"2"}}"#))
+        #expect(big.status != 0 && big.stderr.contains(#"pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2"#), "\(big)")
+        let small = try await k.kubectl(["create", "-f", "-"], stdin: Self.pod("small", resources: #"{"requests":{"memory":"32Mi"}}"#))
+        #expect(small.status != 0 && small.stderr.contains(#"pods "small" is forbidden: minimum memory usage per Container is 64Mi, but request is 32Mi"#), "\(small)")
+        // A limit without a request requests the limit (pod defaulting), so no defaultRequest is applied to it.
+        _ = try await k.ok("create", "-f", "-", stdin: Self.pod("capped", resources: #"{"limits":{"cpu":"800m"}}"#))
+        #expect(try await k.ok("get", "pod", "capped", "-o", "jsonpath={.spec.containers[0].resources.requests.cpu}") == "800m")
+
+        let inverted = try await k.kubectl(["create", "-f", "-"], stdin: #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"bad"},"spec":{"limits":[{"type":"Container","min":{"cpu":"2"},"max":{"cpu":"1"}}]}}"#)
+        #expect(inverted.status != 0 && inverted.stderr.contains("min value 2 is greater than max value 1"), "\(inverted)")
+        let podDefaults = try await k.kubectl(["create", "-f", "-"], stdin: #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"bad"},"spec":{"limits":[{"type":"Pod","default":{"cpu":"1"}}]}}"#)
+        #expect(podDefaults.status != 0 && podDefaults.stderr.contains("spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'"), "\(podDefaults)")
+    }
+}
