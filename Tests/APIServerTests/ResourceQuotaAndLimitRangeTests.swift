@@ -1,4 +1,7 @@
 import Foundation
+import KubeAPI
+import KubeClient
+import Logging
 import Testing
 import TestSupport
 
@@ -87,6 +90,29 @@ import TestSupport
         let pods = try await k.ok("get", "pods", "-o", "name")
         #expect(pods.split(separator: "\n").count == 3, "\(pods)")
         #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.pods}") == "3")
+
+        // Forty creates at once over the client's connections, in another namespace: exactly the limit gets in.
+        _ = try await k.ok("create", "namespace", "burst")
+        _ = try await k.ok("create", "quota", "q", "-n", "burst", "--hard=pods=5")
+        #expect(try await Self.waitFor(k, ["get", "quota", "q", "-n", "burst", "-o", "jsonpath={.status.used.pods}"], "0") == "0")
+        let client = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        let codes = await withTaskGroup(of: Int.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let pod = Pod(metadata: ObjectMeta(name: "b\(i)", namespace: "burst"), spec: PodSpec(containers: [Container(name: "c", image: "x")]))
+                    do {
+                        _ = try await client.create(pod)
+                        return 201
+                    } catch {
+                        return (error as? KubeClientError)?.code ?? 0
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(codes.filter { $0 == 201 }.count == 5 && codes.filter { $0 == 403 }.count == 35, "\(codes)")
+        #expect(try await client.list(Pod.self, namespace: "burst").items.count == 5)
+        #expect(try await k.ok("get", "quota", "q", "-n", "burst", "-o", "jsonpath={.status.used.pods}") == "5")
     }
 
     @Test func limitRangeDefaultsAndBoundsContainers() async throws {

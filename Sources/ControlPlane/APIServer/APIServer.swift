@@ -135,7 +135,7 @@ public final class APIServer: Sendable {
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange),
                                          priorities: PriorityAdmission(store: store),
                                          storageClasses: StorageClassAdmission(store: store),
-                                         limitRanger: LimitRanger(store: store), quotas: QuotaAdmission(store: store))
+                                         limitRanger: LimitRanger(store: store), quotas: QuotaAdmission(store: store, logger: logger))
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
             let directory = configuration.dataDirectory + "/pki"
@@ -173,6 +173,7 @@ public final class APIServer: Sendable {
                                readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
         try await Bootstrap(core: core, registry: registry, logger: logger).run()
         try await PolicyBootstrap(core: core, registry: registry, logger: logger).run()
+        try await admission.quotas?.load()
         if let security {
             try await security.rbac.load()
             try await security.nodes.graph.load()
@@ -263,6 +264,7 @@ public final class APIServer: Sendable {
             }, core: core, registry: registry, logger: logger))
         }
         if let rbac { keepers.append(RBACFollower(authorizer: rbac)) }
+        if let quotas = core.admission.quotas { keepers.append(QuotaFollower(admission: quotas)) }
         if let graph = core.security?.nodes.graph { keepers.append(NodeGraphFollower(graph: graph)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,6 +1,9 @@
 import Foundation
 import KubeAPI
+import Logging
+import ServiceLifecycle
 import Store
+import Synchronization
 
 /// The ResourceQuota admission plugin (k8s.io/apiserver/pkg/admission/plugin/resourcequota): a create in a namespace
 /// with quotas is refused (403) when a quota that counts the object would go over `status.hard`
@@ -10,18 +13,58 @@ import Store
 /// `status.used` with a revision-checked write, as upstream does, so the next create sees it.
 ///
 /// Check and charge are serialised per namespace on this server; the revision check keeps servers sharing a store
-/// from both admitting against the same `used`.
+/// from both admitting against the same `used`. Which namespaces have quotas at all is followed from the store (as
+/// upstream's plugin reads its quota lister), so a create in a namespace without one costs no store read; the quotas
+/// of a namespace that has some are read from the store at each create.
 final class QuotaAdmission: Sendable {
     let store: any Store
     private let locks = KeyedLock()
+    private let follower: StoreFollower
+    /// The names of the quotas in each namespace that has any.
+    private let quotaNames = Mutex<[String: Set<String>]>([:])
 
-    init(store: any Store) { self.store = store }
+    init(store: any Store, logger: Logger) {
+        self.store = store
+        follower = StoreFollower(store: store, prefix: StoredObject.prefix(ResourceQuota.resource, namespace: nil), logger: logger)
+    }
+
+    /// Lists the quotas once (before the server serves).
+    func load() async throws { try await follower.load(handlers) }
+
+    /// Follows the quotas' creation and deletion until cancelled.
+    func follow() async { await follower.follow(handlers) }
+
+    private var handlers: StoreFollower.Handlers {
+        StoreFollower.Handlers(
+            reset: { [weak self] items, _ in
+                var names: [String: Set<String>] = [:]
+                for kv in items { if let (namespace, name) = Self.parse(kv.key) { names[namespace, default: []].insert(name) } }
+                self?.quotaNames.withLock { $0 = names }
+            },
+            apply: { [weak self] event in
+                guard let (namespace, name) = Self.parse(event.current.key) else { return }
+                self?.quotaNames.withLock { names in
+                    if event.kind == .delete {
+                        names[namespace]?.remove(name)
+                        if names[namespace]?.isEmpty == true { names[namespace] = nil }
+                    } else {
+                        names[namespace, default: []].insert(name)
+                    }
+                }
+            })
+    }
+
+    /// `/registry/resourcequotas/<namespace>/<name>` → namespace and name.
+    private static func parse(_ key: String) -> (String, String)? {
+        let parts = key.dropFirst(StoredObject.prefix(ResourceQuota.resource, namespace: nil).count).split(separator: "/")
+        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+    }
 
     /// Admits `object`, about to be created, against its namespace's quotas; on a dry run checks without charging.
     func admitCreate(_ object: any KubeObject, dryRun: Bool) async throws {
-        guard type(of: object).resource.namespaced, let namespace = object.metadata.namespace else { return }
+        guard type(of: object).resource.namespaced, let namespace = object.metadata.namespace,
+              quotaNames.withLock({ $0[namespace] != nil }) else { return }
         let prefix = StoredObject.prefix(ResourceQuota.resource, namespace: namespace)
-        guard try await store.count(prefix: prefix) > 0 else { return }
         try await locks.withLock(namespace) {
             for attempt in 0..<5 {
                 let page = try await store.list(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
@@ -77,6 +120,15 @@ final class QuotaAdmission: Sendable {
             charged.append((kv, updated))
         }
         return charged
+    }
+}
+
+/// Runs the quota admission's follower with the server.
+struct QuotaFollower: ServiceLifecycle.Service {
+    let admission: QuotaAdmission
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await admission.follow() }
     }
 }
 
