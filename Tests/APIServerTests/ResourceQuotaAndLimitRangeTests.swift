@@ -71,6 +71,13 @@ import TestSupport
         _ = try await k.ok("create", "deployment", "d1", "-n", "compute", "--image=x")
         let second = try await k.kubectl("create", "deployment", "d2", "-n", "compute", "--image=x")
         #expect(second.status != 0 && second.stderr.contains(#"deployments.apps "d2" is forbidden: exceeded quota: objects, requested: count/deployments.apps=1, used: count/deployments.apps=1, limited: count/deployments.apps=1"#), "\(second)")
+        // Services count under `services` and, for NodePort and LoadBalancer ones, their node ports.
+        _ = try await k.ok("create", "quota", "svc", "-n", "compute", "--hard=services=2,services.nodeports=0")
+        #expect(try await Self.waitFor(k, ["get", "quota", "svc", "-n", "compute", "-o", "jsonpath={.status.used.services}"], "0") == "0")
+        let nodePort = try await k.kubectl("create", "service", "nodeport", "web", "-n", "compute", "--tcp=80:80")
+        #expect(nodePort.status != 0 && nodePort.stderr.contains(#"services "web" is forbidden: exceeded quota: svc, requested: services.nodeports=1, used: services.nodeports=0, limited: services.nodeports=0"#), "\(nodePort)")
+        _ = try await k.ok("create", "service", "clusterip", "api", "-n", "compute", "--tcp=80:80")
+        #expect(try await k.ok("get", "quota", "svc", "-n", "compute", "-o", "jsonpath={.status.used.services}") == "1")
         let invalid = try await k.kubectl("create", "quota", "bad", "--hard=pods=-1,foo=1")
         #expect(invalid.status != 0 && invalid.stderr.contains(#"spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0"#)
                 && invalid.stderr.contains(#"spec.hard[foo]: Invalid value: "foo": must be a standard resource type or fully qualified"#), "\(invalid)")
@@ -141,6 +148,15 @@ import TestSupport
         // A limit without a request requests the limit (pod defaulting), so no defaultRequest is applied to it.
         _ = try await k.ok("create", "-f", "-", stdin: Self.pod("capped", resources: #"{"limits":{"cpu":"800m"}}"#))
         #expect(try await k.ok("get", "pod", "capped", "-o", "jsonpath={.spec.containers[0].resources.requests.cpu}") == "800m")
+
+        // Pod items bound the sum over the containers; claim items the storage a claim requests.
+        _ = try await k.ok("create", "namespace", "bounded")
+        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"lr","namespace":"bounded"},"spec":{"limits":[{"type":"Pod","max":{"cpu":"1"}},{"type":"PersistentVolumeClaim","max":{"storage":"1Gi"}}]}}"#)
+        let pair = #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"pair","namespace":"bounded"},"spec":{"containers":[{"name":"a","image":"x","resources":{"limits":{"cpu":"600m"}}},{"name":"b","image":"x","resources":{"limits":{"cpu":"600m"}}}]}}"#
+        let summed = try await k.kubectl(["create", "-f", "-"], stdin: pair)
+        #expect(summed.status != 0 && summed.stderr.contains(#"pods "pair" is forbidden: maximum cpu usage per Pod is 1, but limit is 1200m"#), "\(summed)")
+        let claim = try await k.kubectl(["create", "-f", "-"], stdin: #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"big","namespace":"bounded"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"2Gi"}}}}"#)
+        #expect(claim.status != 0 && claim.stderr.contains(#"persistentvolumeclaims "big" is forbidden: maximum storage usage per PersistentVolumeClaim is 1Gi, but request is 2Gi"#), "\(claim)")
 
         let inverted = try await k.kubectl(["create", "-f", "-"], stdin: #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"bad"},"spec":{"limits":[{"type":"Container","min":{"cpu":"2"},"max":{"cpu":"1"}}]}}"#)
         #expect(inverted.status != 0 && inverted.stderr.contains("min value 2 is greater than max value 1"), "\(inverted)")
