@@ -137,7 +137,7 @@ public enum QuotaUsage {
 
     /// Upstream's `IsExtendedResourceName`: a fully qualified name outside `kubernetes.io/` that is not itself a
     /// `requests.` name.
-    static func isExtendedResource(_ name: String) -> Bool {
+    public static func isExtendedResource(_ name: String) -> Bool {
         guard let slash = name.firstIndex(of: "/") else { return false }
         let domain = name[..<slash]
         if domain == "kubernetes.io" || domain.hasSuffix(".kubernetes.io") { return false }

@@ -131,12 +131,6 @@ enum ResourceNames {
 
     static func isStandardQuota(_ name: String) -> Bool { standardQuota.contains(name) || name.hasPrefix("requests.hugepages-") }
 
-    /// Upstream's `IsExtendedResourceName` for container resources.
-    static func isExtended(_ name: String) -> Bool {
-        guard name.contains("/"), !name.hasPrefix("requests.") else { return false }
-        let domain = name.prefix { $0 != "/" }
-        return domain != "kubernetes.io" && !domain.hasSuffix(".kubernetes.io")
-    }
 
     /// Whether requests may be lower than limits (`IsOvercommitAllowed`): not for hugepages or extended resources.
     static func overcommitAllowed(_ name: String) -> Bool {
@@ -159,7 +153,7 @@ enum ResourceNames {
         if !errors.isEmpty { return errors }
         if !name.contains("/") {
             if !["cpu", "memory", "ephemeral-storage"].contains(name) && !isHugePages(name) { return ["must be a standard resource for containers"] }
-        } else if !isExtended(name) {
+        } else if !QuotaUsage.isExtendedResource(name) {
             return ["doesn't follow the extended resource name standard"]
         }
         return []

@@ -90,7 +90,7 @@ struct ResourceQuotaStrategy: ResourceStrategy {
 
     /// Upstream's `IsIntegerResourceName`: object counts and extended resources are whole numbers.
     static func isIntegerResource(_ name: String) -> Bool {
-        ResourceNames.integer.contains(name) || ResourceNames.isExtended(name)
+        ResourceNames.integer.contains(name) || QuotaUsage.isExtendedResource(name)
     }
 
     var table: TableConverter<ResourceQuota> { Printers.resourceQuota }
