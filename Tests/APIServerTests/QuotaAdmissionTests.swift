@@ -94,6 +94,18 @@ import Testing
         #expect(try QuotaAdmission.charge(Self.pod("a", requests: ["cpu": "1"]), quotas: quota(["pods": 0], used: ["pods": 0], scopes: ["BestEffort"])).isEmpty)
         #expect(refusal { try QuotaAdmission.charge(Self.pod("a", requests: ["cpu": "1"]), quotas: quota(["pods": 0], used: ["pods": 0], scopes: ["NotBestEffort"])) }
                 == #"pods "a" is forbidden: exceeded quota: q, requested: pods=1, used: pods=0, limited: pods=0"#)
+        // `cpu` and `memory` are the requests' older names.
+        let aliased = try QuotaAdmission.charge(Self.pod("a", requests: ["cpu": "250m", "memory": "64Mi"]),
+                                                quotas: quota(["cpu": "1", "memory": "1Gi"], used: ["cpu": "0", "memory": "0"]))
+        #expect(aliased.first?.1.status?.used == ["cpu": "250m", "memory": "64Mi"])
+        // Object counts under both names where the kind has a legacy one; claims their storage, also per class.
+        #expect(QuotaUsage.usage(of: ConfigMap(metadata: ObjectMeta(name: "c", namespace: "default"))) == ["count/configmaps": 1, "configmaps": 1])
+        #expect(QuotaUsage.usage(of: Deployment(metadata: ObjectMeta(name: "d", namespace: "default"))) == ["count/deployments.apps": 1])
+        var claim = PersistentVolumeClaim(metadata: ObjectMeta(name: "data", namespace: "default"))
+        claim.spec = PersistentVolumeClaimSpec(resources: VolumeResourceRequirements(requests: ["storage": "5Gi"]), storageClassName: "fast")
+        #expect(QuotaUsage.usage(of: claim) == ["count/persistentvolumeclaims": 1, "persistentvolumeclaims": 1, "requests.storage": "5Gi",
+                                                "fast.storageclass.storage.k8s.io/persistentvolumeclaims": 1,
+                                                "fast.storageclass.storage.k8s.io/requests.storage": "5Gi"])
         // A finished pod uses no compute resources, but is still an object.
         var finished = Self.pod("done", requests: ["cpu": "1"])
         finished.status = PodStatus(phase: "Succeeded")
