@@ -207,7 +207,7 @@ import Testing
         #expect(Lease.resource.shortNames.isEmpty && Lease.resource.categories.isEmpty)
         #expect(EndpointSlice.resource.groupVersion == "discovery.k8s.io/v1")
         #expect(Deployment.resource.collectionPath(namespace: "shop") == "/apis/apps/v1/namespaces/shop/deployments")
-        #expect(KubeKinds.all.count == 33)
+        #expect(KubeKinds.all.count == 35)
         #expect(!KubeKinds.all.contains { $0 == Binding.self || $0 == Scale.self })
         #expect(KubeKinds.kind(group: "apps", version: "v1", plural: "deployments") == Deployment.self)
         #expect(KubeKinds.kind(apiVersion: "v1", kind: "Pod") == Pod.self)

@@ -273,6 +273,20 @@ enum RichObjects {
                           {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node-1"]}]}]}}},
              "status": {"phase": "Bound", "message": "ok", "reason": "Bound", "lastPhaseTransitionTime": "2024-05-01T12:00:00Z"}}
             """,
+        "ResourceQuota": """
+            {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": \(metadata),
+             "spec": {"hard": {"pods": "10", "requests.cpu": "2", "limits.memory": "4Gi", "count/deployments.apps": "3"},
+                      "scopes": ["NotTerminating"],
+                      "scopeSelector": {"matchExpressions": [{"scopeName": "PriorityClass", "operator": "In", "values": ["high", "low"]}]}},
+             "status": {"hard": {"pods": "10", "requests.cpu": "2"}, "used": {"pods": "3", "requests.cpu": "750m"}}}
+            """,
+        "LimitRange": """
+            {"apiVersion": "v1", "kind": "LimitRange", "metadata": \(metadata),
+             "spec": {"limits": [
+                 {"type": "Container", "max": {"cpu": "2", "memory": "1Gi"}, "min": {"cpu": "100m"}, "default": {"cpu": "500m"},
+                  "defaultRequest": {"cpu": "250m"}, "maxLimitRequestRatio": {"cpu": "4"}},
+                 {"type": "PersistentVolumeClaim", "max": {"storage": "10Gi"}}]}}
+            """,
         "StorageClass": """
             {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
              "metadata": {"name": "fast", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},

@@ -10,6 +10,7 @@ public enum KubeKinds {
         Namespace.self, Node.self, Pod.self, Service.self, Endpoints.self, ConfigMap.self, Secret.self,
         ServiceAccount.self, Event.self, PersistentVolumeClaim.self, PersistentVolume.self,
         ReplicationController.self,
+        ResourceQuota.self, LimitRange.self,
         Deployment.self, ReplicaSet.self, DaemonSet.self, StatefulSet.self, ControllerRevision.self,
         Job.self, CronJob.self,
         EndpointSlice.self,

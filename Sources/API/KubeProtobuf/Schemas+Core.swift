@@ -1,6 +1,6 @@
 extension Schemas {
     /// core/v1 messages (k8s.io/api/core/v1/generated.proto) outside pods and volumes: namespaces, nodes, services,
-/// endpoints, config maps, secrets, service accounts, events and bindings.
+/// endpoints, config maps, secrets, service accounts, events, bindings, resource quotas and limit ranges.
     static let core: [MessageSchema] = [
         MessageSchema("core.v1.Namespace", [
             Field(1, "metadata", .message("meta.v1.ObjectMeta")),
@@ -292,6 +292,43 @@ extension Schemas {
             Field(3, "lastTransitionTime", .time),
             Field(4, "reason", .string),
             Field(5, "message", .string),
+        ]),
+        MessageSchema("core.v1.ResourceQuota", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("core.v1.ResourceQuotaSpec")),
+            Field(3, "status", .message("core.v1.ResourceQuotaStatus")),
+        ]),
+        MessageSchema("core.v1.ResourceQuotaSpec", [
+            Field(1, "hard", .map(.quantity)),
+            Field(2, "scopes", .string, .repeated),
+            Field(3, "scopeSelector", .message("core.v1.ScopeSelector")),
+        ]),
+        MessageSchema("core.v1.ScopeSelector", [
+            Field(1, "matchExpressions", .message("core.v1.ScopedResourceSelectorRequirement"), .repeated),
+        ]),
+        MessageSchema("core.v1.ScopedResourceSelectorRequirement", [
+            Field(1, "scopeName", .string, .keepsZero),
+            Field(2, "operator", .string, .keepsZero),
+            Field(3, "values", .string, .repeated),
+        ]),
+        MessageSchema("core.v1.ResourceQuotaStatus", [
+            Field(1, "hard", .map(.quantity)),
+            Field(2, "used", .map(.quantity)),
+        ]),
+        MessageSchema("core.v1.LimitRange", [
+            Field(1, "metadata", .message("meta.v1.ObjectMeta")),
+            Field(2, "spec", .message("core.v1.LimitRangeSpec")),
+        ]),
+        MessageSchema("core.v1.LimitRangeSpec", [
+            Field(1, "limits", .message("core.v1.LimitRangeItem"), .repeated),
+        ]),
+        MessageSchema("core.v1.LimitRangeItem", [
+            Field(1, "type", .string, .keepsZero),
+            Field(2, "max", .map(.quantity)),
+            Field(3, "min", .map(.quantity)),
+            Field(4, "default", .map(.quantity)),
+            Field(5, "defaultRequest", .map(.quantity)),
+            Field(6, "maxLimitRequestRatio", .map(.quantity)),
         ]),
     ]
 }

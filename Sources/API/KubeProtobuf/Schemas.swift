@@ -21,6 +21,7 @@ enum Schemas {
                 "Binding": "core.v1.Binding", "PersistentVolumeClaim": "core.v1.PersistentVolumeClaim",
                 "PersistentVolume": "core.v1.PersistentVolume",
                 "ReplicationController": "core.v1.ReplicationController",
+                "ResourceQuota": "core.v1.ResourceQuota", "LimitRange": "core.v1.LimitRange",
             ],
             "apps/v1": [
                 "Deployment": "apps.v1.Deployment", "ReplicaSet": "apps.v1.ReplicaSet", "DaemonSet": "apps.v1.DaemonSet",

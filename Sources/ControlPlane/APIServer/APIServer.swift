@@ -143,7 +143,8 @@ public final class APIServer: Sendable {
         var admission = AdmissionContext(serviceIPs: try ServiceIPAllocator(cidr: configuration.serviceCIDR),
                                          nodePorts: NodePortAllocator(range: configuration.nodePortRange),
                                          priorities: PriorityAdmission(store: store),
-                                         storageClasses: StorageClassAdmission(store: store))
+                                         storageClasses: StorageClassAdmission(store: store),
+                                         limitRanger: LimitRanger(store: store), quotas: QuotaAdmission(store: store, logger: logger))
         admission.ingressClasses = IngressClassAdmission(store: store)
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
@@ -184,6 +185,7 @@ public final class APIServer: Sendable {
                                readiness: { (try? await store.count(prefix: "/registry/namespaces/")) != nil })
         try await Bootstrap(core: core, registry: registry, logger: logger).run()
         try await PolicyBootstrap(core: core, registry: registry, logger: logger).run()
+        try await admission.quotas?.load()
         if let security {
             try await security.rbac.load()
             try await security.nodes.graph.load()
@@ -278,6 +280,7 @@ public final class APIServer: Sendable {
             keepers.append(Scraper(source: KubeletScrapeSource(core: core), storage: resourceMetrics, resolution: resolution,
                                    logger: logger))
         }
+        if let quotas = core.admission.quotas { keepers.append(QuotaFollower(admission: quotas)) }
         if let graph = core.security?.nodes.graph { keepers.append(NodeGraphFollower(graph: graph)) }
         let group = ServiceGroup(configuration: .init(services: [app, WatchCloser(store: store)] + keepers + services,
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -49,6 +49,8 @@ extension ResourceHandler {
                 try await strategy.authorizeWrite(object, old: nil, namespace: path.namespace ?? "", user: user, security: security)
             }
             try throwIfInvalid(causes, name: name)
+            try await strategy.admitValidated(object, context: core.admission)
+            try await core.admission.quotas?.admitCreate(object, dryRun: request.isDryRun)
         } catch {
             await strategy.afterDelete(object, context: core.admission)
             throw error

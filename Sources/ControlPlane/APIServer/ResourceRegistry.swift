@@ -25,6 +25,8 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(PersistentVolumeClaimStrategy(), core: core),
             ResourceHandler(PersistentVolumeStrategy(), core: core),
             ResourceHandler(ReplicationControllerStrategy(), core: core),
+            ResourceHandler(ResourceQuotaStrategy(), core: core),
+            ResourceHandler(LimitRangeStrategy(), core: core),
             ResourceHandler(StorageClassStrategy(), core: core),
             ResourceHandler(VolumeAttachmentStrategy(), core: core),
             ResourceHandler(DeploymentStrategy(), core: core),

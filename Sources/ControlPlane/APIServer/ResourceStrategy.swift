@@ -35,6 +35,9 @@ protocol ResourceStrategy<Object>: Sendable {
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws
     /// Field errors of an object about to be stored.
     func validate(_ object: Object, old: Object?) -> [StatusCause]
+    /// The validating admission plugins that look at a valid new object as it will be stored (LimitRanger's bounds on
+    /// a pod's containers); throws their 403.
+    func admitValidated(_ object: Object, context: AdmissionContext) async throws
     /// Authorization that depends on the object written (RBAC's escalation prevention), for `user` writing it in
     /// the request's `namespace`; throws the 403. Runs only on a server that authenticates.
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws
@@ -87,6 +90,7 @@ extension ResourceStrategy {
     func stampRequester(_ object: inout Object, user: Identity?) {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
+    func admitValidated(_ object: Object, context: AdmissionContext) async throws {}
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
     func authorizeSubresourceWrite(_ object: Object, requested: Object, old: Object, subresource: String, user: Identity, security: Security) async throws {}
     func specChanged(_ object: Object, old: Object) -> Bool {
@@ -127,4 +131,8 @@ struct AdmissionContext: Sendable {
     var storageClasses: StorageClassAdmission? = nil
     /// The DefaultIngressClass plugin (nil: Ingresses keep the class they name).
     var ingressClasses: IngressClassAdmission? = nil
+    /// The LimitRanger plugin (nil: LimitRanges are stored but not applied).
+    var limitRanger: LimitRanger? = nil
+    /// The ResourceQuota plugin (nil: quotas are stored but not enforced).
+    var quotas: QuotaAdmission? = nil
 }

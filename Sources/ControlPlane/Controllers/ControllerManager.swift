@@ -115,6 +115,7 @@ public final class ControllerManager: Sendable {
         if on(PVCProtectionController.controllerName) { controllers.append(PVCProtectionController(context: context)) }
         if on(PVProtectionController.controllerName) { controllers.append(PVProtectionController(context: context)) }
         if on(CertificateCleaner.controllerName) { controllers.append(CertificateCleaner(context: context)) }
+        if on(ResourceQuotaController.controllerName) { controllers.append(ResourceQuotaController(context: context)) }
         return controllers
     }
 }

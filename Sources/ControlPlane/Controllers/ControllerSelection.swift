@@ -18,12 +18,13 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
         CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
         PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
+        ResourceQuotaController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
         "horizontalpodautoscaling",
-        "nodeipam", "podgc", "resourcequota",
+        "nodeipam", "podgc",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
         "endpointslice-mirroring", "ephemeral-volume", "ttl", "route", "service",

@@ -19,6 +19,11 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
         claim.metadata.finalizers = finalizers
     }
 
+    /// LimitRanger's bounds on the storage request.
+    func admitValidated(_ claim: PersistentVolumeClaim, context: AdmissionContext) async throws {
+        try await context.limitRanger?.validate(claim)
+    }
+
     func prepareForUpdate(_ claim: inout PersistentVolumeClaim, old: PersistentVolumeClaim, context: AdmissionContext) async throws {
         Self.applyDefaults(&claim)
     }

@@ -16,7 +16,14 @@ struct PodStrategy: ResourceStrategy {
         Self.addDefaultTolerationSeconds(&spec)
         pod.spec = spec
         try await context.serviceAccounts?.admit(&pod)
+        try await context.limitRanger?.defaultResources(of: &pod)
+        spec = pod.spec ?? spec
         pod.status = PodStatus(phase: "Pending", qosClass: PodDefaults.qosClass(spec))
+    }
+
+    /// LimitRanger's bounds, on the pod as it will be stored.
+    func admitValidated(_ pod: Pod, context: AdmissionContext) async throws {
+        try await context.limitRanger?.validate(pod)
     }
 
     func prepareForUpdate(_ pod: inout Pod, old: Pod, context: AdmissionContext) async throws {
@@ -173,6 +180,19 @@ enum PodDefaults {
         if spec.serviceAccount == nil { spec.serviceAccount = spec.serviceAccountName }
         if spec.priority == nil { spec.priority = 0 }
         if spec.preemptionPolicy == nil { spec.preemptionPolicy = "PreemptLowerPriority" }
+        spec.containers = spec.containers.map(requestingLimits)
+        spec.initContainers = spec.initContainers?.map(requestingLimits)
+    }
+
+    /// SetDefaults_Pod's resource defaulting: a container that limits a resource but does not request it requests
+    /// its limit.
+    static func requestingLimits(_ container: Container) -> Container {
+        guard let limits = container.resources?.limits, !limits.isEmpty else { return container }
+        var c = container
+        var requests = c.resources?.requests ?? [:]
+        for (name, limit) in limits where requests[name] == nil { requests[name] = limit }
+        c.resources?.requests = requests
+        return c
     }
 
     static func defaulted(_ container: Container) -> Container {
