@@ -35,6 +35,26 @@ import TestSupport
         #expect(created.status != 0 && created.stderr.contains("(MethodNotAllowed): create is not supported"), "\(created)")
     }
 
+    /// A Ready node that advertises a kubelet port is scraped (here a closed loopback port: a failed scrape, counted by
+    /// node); one that advertises port 0, as `swiftlet sim`'s simulated nodes do, is not tried at all.
+    @Test func nodesWithoutAKubeletPortAreNotScraped() async throws {
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--metric-resolution", "1s"])
+        let closed = try freeLoopbackPorts(1)[0]
+        for (name, port) in [("with-port", closed), ("simulated", 0)] {
+            _ = try await k.ok("create", "-f", "-", stdin: "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"\(name)\"}}")
+            let status = "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"}],"
+                + "\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":\(port)}},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}"
+            _ = try await k.ok("patch", "node", name, "--subresource=status", "--type=merge", "-p", status)
+        }
+        var metrics = ""
+        for _ in 0..<50 where !metrics.contains(#"node="with-port""#) {
+            try await Task.sleep(for: .milliseconds(200))
+            metrics = try await k.ok("get", "--raw", "/metrics")
+        }
+        #expect(metrics.contains(#"metrics_server_kubelet_request_duration_seconds_count{node="with-port"}"#), "the node with a port was not scraped")
+        #expect(!metrics.contains(#"node="simulated""#), "a node without a kubelet port was scraped")
+    }
+
     @Test func noMetricsServerServesNoMetricsAPI() async throws {
         let k = try await KubectlHarness(controllers: false, serverArguments: ["--no-metrics-server"])
         let top = try await k.kubectl("top", "pod")

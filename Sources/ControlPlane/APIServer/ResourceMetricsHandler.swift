@@ -207,7 +207,8 @@ struct ResourceMetricsHandler: ResourceHandling {
 }
 
 /// Where the scraper finds kubelets: the Ready nodes in the store, each at its InternalIP and kubelet port, read over
-/// the API server's kubelet-client connection (HTTPS with its client certificate, as for logs and exec).
+/// the API server's kubelet-client connection (HTTPS with its client certificate, as for logs and exec). A node that
+/// advertises no kubelet port (0: `swiftlet sim`'s simulated nodes) has nothing to scrape.
 struct KubeletScrapeSource: ScrapeSource {
     let core: ServerCore
 
@@ -218,7 +219,7 @@ struct KubeletScrapeSource: ScrapeSource {
             guard let node = try? KubeJSON.decode(Node.self, from: kv.value, omittingManagedFields: true), let name = node.metadata.name,
                   node.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == "True" }) == true,
                   let address = node.status?.addresses?.first(where: { $0.type == "InternalIP" })?.address,
-                  let port = node.status?.daemonEndpoints?.kubeletEndpoint?.port else { return nil }
+                  let port = node.status?.daemonEndpoints?.kubeletEndpoint?.port, port > 0 else { return nil }
             let host = address.contains(":") ? "[\(address)]" : address
             return ScrapeTarget(node: name, url: "\(core.kubelet.scheme)://\(host):\(port)/metrics/resource")
         }

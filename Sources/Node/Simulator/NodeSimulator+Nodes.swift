@@ -62,7 +62,9 @@ extension NodeSimulator {
             condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
         ], addresses: [NodeAddress(type: "InternalIP", address: PodAddresses.nodeIP(node: nodeIndex[name] ?? 0)),
                        NodeAddress(type: "Hostname", address: name)])
-        status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: 10250))
+        // No kubelet API is served for a simulated node (its address leads nowhere): port 0 says so, and the API
+        // server's metrics scraper leaves it alone instead of sending thousands of connection attempts into the void.
+        status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: 0))
         status.nodeInfo = NodeSystemInfo(machineID: name, systemUUID: name, bootID: name, kernelVersion: "simulated",
                                          osImage: "Swiftlet simulated node", containerRuntimeVersion: "sim://1.0.0",
                                          kubeletVersion: Self.kubeletVersion, kubeProxyVersion: Self.kubeletVersion,
