@@ -2,6 +2,7 @@ import CRI
 import Foundation
 import KubeAPI
 import KubeClient
+@testable import Kubelet
 import Logging
 import TestSupport
 import Testing
@@ -92,6 +93,9 @@ struct KubeletEndToEndTests {
         func stop() async {
             _ = try? await kubectl(["delete", "pods", "--all", "--grace-period=1", "--timeout=60s"])
             agent.stop()
+            // The QoS parents the agent made under the default cgroup root (`/kubepods…`) go once empty; the agent
+            // removes them itself only with --clean-up-on-exit.
+            PodCgroups.removeParents(cgroupRoot: "/")
             await runtime.stop()
             try? await client.shutdown()
             server.stop()
