@@ -6,7 +6,8 @@
 #   hack/make-test-images.sh 127.0.0.1:5000     # ... and push every image to that registry over plain HTTP
 #
 # Images (all linux/amd64 unless said otherwise; they share the busybox layer):
-#   swiftlet-test/shell:v1  busybox + applet symlinks (sh, cat, echo, sleep, ls, wget, nc, id, hostname, unshare, ...); cmd sh
+#   swiftlet-test/shell:v1  busybox + applet symlinks (sh, cat, echo, sleep, ls, wget, nc, id, hostname, unshare, tar
+#                           for kubectl cp, ...); cmd sh
 #   swiftlet-test/web:v1    shell + /www/index.html; cmd busybox httpd -f -p 8080 -h /www
 #   swiftlet-test/pause:v1  shell; entrypoint sleeps forever and exits 0 on SIGTERM
 #   swiftlet-test/multi:v1  an image index: linux/amd64 (the shell image) + linux/arm64 (a marker layer)
@@ -24,7 +25,7 @@ layout="$cache/oci"
 busybox=/bin/busybox
 applets=(sh ash cat echo sleep ls wget nc id hostname unshare env ps kill mkdir rm cp mv touch grep sed head tail
          true false test printf pwd date uname mount umount ip ifconfig route ping nslookup httpd chmod chown ln
-         readlink stat wc sort uniq tr cut dd df du find xargs vi which whoami timeout nproc free top)
+         readlink stat wc sort uniq tr cut dd df du find xargs vi which whoami timeout nproc free top tar gzip)
 
 for tool in umoci skopeo sha256sum python3; do
     command -v "$tool" >/dev/null || { echo "make-test-images: $tool is missing (apt-get install umoci skopeo busybox-static)" >&2; exit 1; }

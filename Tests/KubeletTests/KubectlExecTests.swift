@@ -70,9 +70,20 @@ extension KubeletEndToEndTests {
         // stdin, ended by v5's close signal so `cat` sees end of file.
         let echoed = try await run(["exec", "-i", "box", "--", "sh", "-c", "cat; echo done"], stdin: "piped line\n")
         #expect(echoed.stdout == "piped line\ndone\n", "\(echoed)")
+        // kubectl cp both ways (tar over exec: binary stdin in, binary stdout out), every byte value intact.
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-cp-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        let payload = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 256) })
+        try payload.write(to: URL(fileURLWithPath: local + "/in.bin"))
+        let copiedIn = try await run(["cp", local + "/in.bin", "box:/tmp/copied.bin"])
+        #expect(copiedIn.status == 0, "\(copiedIn)")
+        #expect(try await run(["exec", "box", "--", "wc", "-c", "/tmp/copied.bin"]).stdout.hasPrefix("70000 "))
+        let copiedOut = try await run(["cp", "box:/tmp/copied.bin", local + "/out.bin"])
+        #expect(copiedOut.status == 0, "\(copiedOut)")
+        #expect(FileManager.default.contents(atPath: local + "/out.bin") == payload)
         // A command that does not exist: the failed start as upstream's kubelet reports it (an InternalError on the
-        // error channel: kubectl prints it and exits 1), not runc's log line as output and exit code 255; kubectl cp
-        // into an image without tar says the same.
+        // error channel: kubectl prints it and exits 1), not runc's log line as output and exit code 255.
         let missing = try await run(["exec", "box", "--", "no-such-command"])
         #expect(missing.status == 1 && missing.stdout.isEmpty, "\(missing)")
         #expect(missing.stderr.wholeMatch(of: #/error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{8}": OCI runtime exec failed: exec failed: unable to start container process: exec: "no-such-command": executable file not found in \$PATH\n/#) != nil,

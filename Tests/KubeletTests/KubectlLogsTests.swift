@@ -201,4 +201,38 @@ struct ContainerLogFollowTests {
         #expect(output.withLock { $0 } == "ée\nfour")
         follow.cancel()
     }
+
+    @Test("a TTY's records end in \\r\\n (one Character in a Swift String): each is a record of its own, read whole and followed")
+    func ttyRecords() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-logs-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/0.log"
+        // What the monitor writes for `tty: true`: the terminal turns each \n into \r\n; the record keeps the \r.
+        try "2026-01-01T00:00:01.000000000Z stdout F from-debug\r\n2026-01-01T00:00:02.000000000Z stdout F demo\r\n"
+            .write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(CRILogReader(path: path, timestamps: false, tailLines: nil).readAll() == "from-debug\r\ndemo\r\n")
+        #expect(CRILogReader(path: path, timestamps: false, tailLines: 1).readAll() == "demo\r\n")
+        #expect(CRILogReader(path: path, timestamps: true, tailLines: 1).readAll() == "2026-01-01T00:00:02.000000000Z demo\r\n")
+
+        let output = Mutex(""), running = Mutex(true), finished = Mutex(false)
+        let follow = Task {
+            await CRILogReader(path: path, timestamps: false, tailLines: 1).follow(isRunning: { running.withLock { $0 } }) { text in
+                output.withLock { $0 += text }
+            }
+            finished.withLock { $0 = true }
+        }
+        for _ in 0..<100 where output.withLock({ $0 }) != "demo\r\n" { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(output.withLock { $0 } == "demo\r\n")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("2026-01-01T00:00:03.000000000Z stdout F bye\r\n".utf8))
+        try handle.close()
+        for _ in 0..<100 where output.withLock({ $0 }) != "demo\r\nbye\r\n" { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(output.withLock { $0 } == "demo\r\nbye\r\n")
+        running.withLock { $0 = false }
+        for _ in 0..<100 where !finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(finished.withLock { $0 }, "the follow goes on after the container exited")
+        follow.cancel()
+    }
 }

@@ -170,7 +170,8 @@ struct PodLogOptions: Equatable {
 
 /// Turns CRI log lines (`<RFC3339Nano> <stream> <P|F> <content>`) back into what the container wrote, as upstream's
 /// kubelet reads them: the last `tailLines` records, of those the ones written at or after `since`, and no more than
-/// `limitBytes` bytes in all (cut mid-line; a follow ends there).
+/// `limitBytes` bytes in all (cut mid-line; a follow ends there). Records are split at the newline byte: a TTY's
+/// output ends its lines in `\r\n`, which Swift's `String` holds as one `Character` that is not `"\n"`.
 struct CRILogReader: Sendable {
     let path: String
     let timestamps: Bool
@@ -179,9 +180,9 @@ struct CRILogReader: Sendable {
     var limitBytes: Int? = nil
 
     func readAll() -> String {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let bytes = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
         var limit = ByteLimit(remaining: limitBytes)
-        return limit.take(initial(text).joined())
+        return limit.take(initial(bytes).joined())
     }
 
     /// Everything so far (respecting `tailLines`, `since` and `limitBytes`), then new lines as they are written, until
@@ -193,12 +194,12 @@ struct CRILogReader: Sendable {
         var limit = ByteLimit(remaining: limitBytes)
         var handle = FileHandle(forReadingAtPath: path)
         defer { try? handle?.close() }
-        let initial = String(decoding: (try? handle?.readToEnd()) ?? Data(), as: UTF8.self)
+        let initial = (try? handle?.readToEnd()) ?? Data()
         // Whole records now; a record still being written waits in `pending`.
-        let cut = initial.lastIndex(of: "\n").map { initial.index(after: $0) } ?? initial.startIndex
-        let rendered = limit.take(self.initial(String(initial[..<cut])).joined())
+        let cut = initial.lastIndex(of: Self.newline).map { $0 + 1 } ?? initial.startIndex
+        let rendered = limit.take(self.initial(initial[..<cut]).joined())
         if !rendered.isEmpty { emit(rendered) }
-        var pending = String(initial[cut...])
+        var pending = Data(initial[cut...])
         var opened = handle.flatMap { FileIdentity.inode(descriptor: $0.fileDescriptor) }
         var lastStateCheck = ContinuousClock.now
         var exited = false
@@ -213,10 +214,10 @@ struct CRILogReader: Sendable {
                 data += (try? next.readToEnd()) ?? Data()
             }
             if !data.isEmpty {
-                pending += String(decoding: data, as: UTF8.self)
-                if let lastNewline = pending.lastIndex(of: "\n") {
-                    let complete = String(pending[...lastNewline])
-                    pending = String(pending[pending.index(after: lastNewline)...])
+                pending += data
+                if let lastNewline = pending.lastIndex(of: Self.newline) {
+                    let complete = pending[...lastNewline]
+                    pending = Data(pending[(lastNewline + 1)...])
                     let text = limit.take(render(complete).filter { !$0.isBefore(since) }.map(\.text).joined())
                     if !text.isEmpty { emit(text) }
                 }
@@ -232,32 +233,35 @@ struct CRILogReader: Sendable {
     }
 
     /// The records of what is in the file now: the last `tailLines`, then those not before `since`.
-    private func initial(_ text: String) -> [String] {
-        var lines = render(text)
+    private func initial(_ bytes: Data) -> [String] {
+        var lines = render(bytes)
         if let tailLines { lines = Array(lines.suffix(max(0, tailLines))) }
         lines.removeAll { $0.isBefore(since) }
         return lines.map(\.text)
     }
 
+    private static let newline = UInt8(ascii: "\n")
+
     /// One output string per CRI record, with the record's time: partial records (`P`) carry no newline of their own.
-    private func render(_ text: String) -> [Record] {
-        text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
-            let fields = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+    private func render(_ bytes: Data) -> [Record] {
+        bytes.split(separator: Self.newline, omittingEmptySubsequences: true).compactMap { line in
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count >= 3 else { return nil }
-            let content = fields.count == 4 ? String(fields[3]) : ""
-            let body = fields[2] == "P" ? content : content + "\n"
-            return Record(time: fields[0], text: timestamps ? "\(fields[0]) \(body)" : body)
+            let time = String(decoding: fields[0], as: UTF8.self)
+            let content = fields.count == 4 ? String(decoding: fields[3], as: UTF8.self) : ""
+            let body = fields[2].elementsEqual("P".utf8) ? content : content + "\n"
+            return Record(time: time, text: timestamps ? "\(time) \(body)" : body)
         }
     }
 
     /// One CRI record as shown, with the time the runtime stamped it.
     private struct Record {
-        let time: Substring
+        let time: String
         let text: String
 
         /// Whether it was written before `since` (never, without a `since`).
         func isBefore(_ since: Date?) -> Bool {
-            guard let since, let time = RFC3339.parse(String(time)) else { return false }
+            guard let since, let time = RFC3339.parse(time) else { return false }
             return time < since
         }
     }
