@@ -36,9 +36,11 @@ import TestSupport
     }
 
     /// A Ready node that advertises a kubelet port is scraped (here a closed loopback port: a failed scrape, counted by
-    /// node); one that advertises port 0, as `swiftlet sim`'s simulated nodes do, is not tried at all.
+    /// node); one that advertises port 0, as `swiftlet sim`'s simulated nodes do, is not tried at all. The nodes come
+    /// after the scrape at start, so the failure is counted in the second scrape (10 s later, the shortest resolution)
+    /// once its timeout (90 % of that) has run out: the client tries the closed port until then.
     @Test func nodesWithoutAKubeletPortAreNotScraped() async throws {
-        let k = try await KubectlHarness(controllers: false, serverArguments: ["--metric-resolution", "1s"])
+        let k = try await KubectlHarness(controllers: false, serverArguments: ["--metric-resolution", "10s"])
         let closed = try freeLoopbackPorts(1)[0]
         for (name, port) in [("with-port", closed), ("simulated", 0)] {
             _ = try await k.ok("create", "-f", "-", stdin: "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"\(name)\"}}")
@@ -47,12 +49,29 @@ import TestSupport
             _ = try await k.ok("patch", "node", name, "--subresource=status", "--type=merge", "-p", status)
         }
         var metrics = ""
-        for _ in 0..<50 where !metrics.contains(#"node="with-port""#) {
+        let deadline = ContinuousClock.now + .seconds(45)
+        while !metrics.contains(#"node="with-port""#), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(200))
             metrics = try await k.ok("get", "--raw", "/metrics")
         }
         #expect(metrics.contains(#"metrics_server_kubelet_request_duration_seconds_count{node="with-port"}"#), "the node with a port was not scraped")
         #expect(!metrics.contains(#"node="simulated""#), "a node without a kubelet port was scraped")
+    }
+
+    /// metrics-server's rule and words: a resolution under 10 s is refused, the value as Go prints it.
+    @Test func metricResolutionBelowTenSecondsIsRefused() async throws {
+        let swiftlet = try BuiltProducts.path(of: "swiftlet")
+        for (value, printed) in [("5s", "5s"), ("9.5s", "9.5s"), ("500ms", "500ms"), ("9999ms", "9.999s"), ("0", "0s")] {
+            let result = try await runCommand(swiftlet, ["server", "--metric-resolution", value])
+            #expect(result.status != 0
+                    && result.stderr.contains("metric-resolution should be a time duration at least 10s, but value \(printed) provided"), "\(value): \(result)")
+        }
+        // Values it takes get as far as the next flag's check.
+        for good in ["10s", "10000ms", "15s", "1m"] {
+            let result = try await runCommand(swiftlet, ["server", "--metric-resolution", good, "--listen", "nowhere"])
+            #expect(result.status != 0 && result.stderr.contains("--listen must be host:port") && !result.stderr.contains("metric-resolution"),
+                    "\(good): \(result)")
+        }
     }
 
     @Test func noMetricsServerServesNoMetricsAPI() async throws {

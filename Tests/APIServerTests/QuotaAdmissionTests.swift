@@ -2,6 +2,7 @@ import Foundation
 import KubeAPI
 import Logging
 import Store
+import Synchronization
 import Testing
 @testable import APIServer
 
@@ -21,6 +22,43 @@ import Testing
         func count(prefix: String) async throws -> Int { try await base.count(prefix: prefix) }
         func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64 {
             try await base.update(key: key, value: value, expectedRevision: expectedRevision, ttl: ttl)
+        }
+        func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue { try await base.delete(key: key, expectedRevision: expectedRevision) }
+        func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+            try await base.watch(prefix: prefix, afterRevision: revision)
+        }
+        func watchWithProgress(prefix: String, afterRevision revision: Int64) async throws -> ProgressWatch {
+            try await base.watchWithProgress(prefix: prefix, afterRevision: revision)
+        }
+        func currentRevision() async throws -> Int64 { try await base.currentRevision() }
+        func compact(revision: Int64) async throws { try await base.compact(revision: revision) }
+        func expirations(prefix: String) async throws -> [String: Duration] { try await base.expirations(prefix: prefix) }
+    }
+
+    /// A store where another server charges the quota at `key` just before this one's first write of it, so that
+    /// write loses the revision check.
+    final class RacingStore: Store, @unchecked Sendable {
+        let base: any Store
+        let key: String
+        let charge: @Sendable (ResourceQuota) -> ResourceQuota
+        private let raced = Mutex(false)
+        init(base: any Store, key: String, charge: @escaping @Sendable (ResourceQuota) -> ResourceQuota) {
+            self.base = base
+            self.key = key
+            self.charge = charge
+        }
+        func create(key: String, value: Data, ttl: Duration?) async throws -> Int64 { try await base.create(key: key, value: value, ttl: ttl) }
+        func get(key: String) async throws -> KeyValue? { try await base.get(key: key) }
+        func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?, counting: Bool) async throws -> ListResult {
+            try await base.list(prefix: prefix, startAfter: startAfter, limit: limit, revision: revision, counting: counting)
+        }
+        func count(prefix: String) async throws -> Int { try await base.count(prefix: prefix) }
+        func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64 {
+            if key == self.key, raced.withLock({ first in defer { first = true }; return !first }), let current = try await base.get(key: key) {
+                let other = charge(try KubeJSON.decode(ResourceQuota.self, from: current.value))
+                _ = try await base.update(key: key, value: try StoredObject.encode(other), expectedRevision: current.modRevision, ttl: nil)
+            }
+            return try await base.update(key: key, value: value, expectedRevision: expectedRevision, ttl: ttl)
         }
         func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue { try await base.delete(key: key, expectedRevision: expectedRevision) }
         func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
@@ -115,5 +153,108 @@ import Testing
         spec.initContainers = [Container(name: "sidecar", image: "x", resources: ResourceRequirements(requests: ["cpu": "50m"]), restartPolicy: "Always"),
                                Container(name: "setup", image: "x", resources: ResourceRequirements(requests: ["cpu": "500m"]))]
         #expect(QuotaUsage.podRequests(spec)["cpu"] == "550m")
+    }
+
+    static func service(_ name: String, type: String, ports: Int) -> Service {
+        Service(metadata: ObjectMeta(name: name, namespace: "default"),
+                spec: ServiceSpec(ports: (0..<ports).map { ServicePort(name: "p\($0)", port: Int32(80 + $0)) }, type: type))
+    }
+
+    static func claim(_ name: String, storage: Quantity, className: String? = nil) -> PersistentVolumeClaim {
+        var claim = PersistentVolumeClaim(metadata: ObjectMeta(name: name, namespace: "default"))
+        claim.spec = PersistentVolumeClaimSpec(resources: VolumeResourceRequirements(requests: ["storage": storage]), storageClassName: className)
+        return claim
+    }
+
+    /// Upstream's checkRequest on UPDATE: the growth from the stored version's usage is checked and charged, a
+    /// shrink or a name the update leaves alone costs nothing, and pods and object counts are not evaluated at all.
+    @Test func updatesAreChargedTheirGrowthOnly() throws {
+        func quota(_ hard: [String: Quantity], used: [String: Quantity]) -> [(KeyValue, ResourceQuota)] {
+            let quota = ResourceQuota(metadata: ObjectMeta(name: "q", namespace: "default"), spec: ResourceQuotaSpec(hard: hard),
+                                      status: ResourceQuotaStatus(hard: hard, used: used))
+            return [(KeyValue(key: "/registry/resourcequotas/default/q", value: Data(), createRevision: 1, modRevision: 1), quota)]
+        }
+        func refusal(_ body: () throws -> Any) -> String {
+            do { _ = try body(); return "" } catch { return (error as? Status)?.message ?? "\(error)" }
+        }
+        // A claim growing from 1Gi to 3Gi is charged 2Gi, under the class's name too.
+        let storage = quota(["requests.storage": "5Gi", "fast.storageclass.storage.k8s.io/requests.storage": "4Gi", "persistentvolumeclaims": 2],
+                            used: ["requests.storage": "1Gi", "fast.storageclass.storage.k8s.io/requests.storage": "1Gi", "persistentvolumeclaims": 1])
+        let grown = try QuotaAdmission.charge(Self.claim("data", storage: "3Gi", className: "fast"),
+                                              old: Self.claim("data", storage: "1Gi", className: "fast"), quotas: storage)
+        #expect(grown.first?.1.status?.used == ["requests.storage": "3Gi", "fast.storageclass.storage.k8s.io/requests.storage": "3Gi",
+                                                "persistentvolumeclaims": 1])
+        #expect(refusal { try QuotaAdmission.charge(Self.claim("data", storage: "5Gi", className: "fast"),
+                                                    old: Self.claim("data", storage: "1Gi", className: "fast"), quotas: storage) }
+                == #"persistentvolumeclaims "data" is forbidden: exceeded quota: q, requested: fast.storageclass.storage.k8s.io/requests.storage=4Gi, used: fast.storageclass.storage.k8s.io/requests.storage=1Gi, limited: fast.storageclass.storage.k8s.io/requests.storage=4Gi"#)
+        // A shrink, or an update that changes nothing quota counts, is free (the claim count is not charged again).
+        #expect(try QuotaAdmission.charge(Self.claim("data", storage: "1Gi", className: "fast"),
+                                          old: Self.claim("data", storage: "2Gi", className: "fast"), quotas: storage).isEmpty)
+        #expect(try QuotaAdmission.charge(Self.claim("data", storage: "1Gi", className: "fast"),
+                                          old: Self.claim("data", storage: "1Gi", className: "fast"), quotas: storage).isEmpty)
+
+        // A ClusterIP Service turned NodePort is charged its ports.
+        let services = quota(["services": 5, "services.nodeports": 2, "services.loadbalancers": 1],
+                             used: ["services": 1, "services.nodeports": 0, "services.loadbalancers": 0])
+        #expect(refusal { try QuotaAdmission.charge(Self.service("web", type: "NodePort", ports: 3), old: Self.service("web", type: "ClusterIP", ports: 3),
+                                                    quotas: services) }
+                == #"services "web" is forbidden: exceeded quota: q, requested: services.nodeports=3, used: services.nodeports=0, limited: services.nodeports=2"#)
+        let nodePort = try QuotaAdmission.charge(Self.service("web", type: "NodePort", ports: 2), old: Self.service("web", type: "ClusterIP", ports: 2),
+                                                 quotas: services)
+        #expect(nodePort.first?.1.status?.used == ["services": 1, "services.nodeports": 2, "services.loadbalancers": 0])
+        // NodePort to LoadBalancer: the node ports stay, only the load balancer is checked, even where the node
+        // ports are already over a lowered limit (upstream drops the names an update does not grow).
+        let over = quota(["services.nodeports": 1, "services.loadbalancers": 1], used: ["services.nodeports": 2, "services.loadbalancers": 0])
+        let balanced = try QuotaAdmission.charge(Self.service("web", type: "LoadBalancer", ports: 2), old: Self.service("web", type: "NodePort", ports: 2),
+                                                 quotas: over)
+        #expect(balanced.first?.1.status?.used == ["services.nodeports": 2, "services.loadbalancers": 1])
+
+        // Only services and claims are evaluated on update.
+        #expect(QuotaAdmission.evaluatesUpdates(Service.resource) && QuotaAdmission.evaluatesUpdates(PersistentVolumeClaim.resource))
+        #expect(!QuotaAdmission.evaluatesUpdates(Pod.resource) && !QuotaAdmission.evaluatesUpdates(ConfigMap.resource))
+    }
+
+    /// Two quotas charged for one claim, the second's write losing to another server's charge: only that quota is read
+    /// and checked again (the first keeps its single charge), and the second ends with both charges.
+    @Test func aLostQuotaWriteIsRetriedAloneWithTheOtherServersCharge() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quota-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let sqlite = try SQLiteStore(path: directory + "/store.db")
+        let first = StoredObject.key(ResourceQuota.resource, namespace: "default", name: "a")
+        let second = StoredObject.key(ResourceQuota.resource, namespace: "default", name: "b")
+        for (key, name) in [(first, "a"), (second, "b")] {
+            let quota = ResourceQuota(metadata: ObjectMeta(name: name, namespace: "default"), spec: ResourceQuotaSpec(hard: ["requests.storage": "10Gi"]),
+                                      status: ResourceQuotaStatus(hard: ["requests.storage": "10Gi"], used: ["requests.storage": "1Gi"]))
+            _ = try await sqlite.create(key: key, value: try StoredObject.encode(quota))
+        }
+        let racing = RacingStore(base: sqlite, key: second) { quota in
+            var charged = quota
+            charged.status?.used?["requests.storage"] = "5Gi"
+            return charged
+        }
+        let admission = QuotaAdmission(store: racing, logger: Logger(label: "test"))
+        try await admission.load()
+        try await admission.admitUpdate(Self.claim("data", storage: "3Gi"), old: Self.claim("data", storage: "1Gi"), dryRun: false)
+        func used(_ key: String) async throws -> Quantity? {
+            try KubeJSON.decode(ResourceQuota.self, from: try #require(try await sqlite.get(key: key)).value).status?.used?["requests.storage"]
+        }
+        #expect(try await used(first) == "3Gi")
+        #expect(try await used(second) == "7Gi")
+
+        // Rechecked against the other server's charge, a growth that no longer fits is refused.
+        let tight = RacingStore(base: sqlite, key: first) { quota in
+            var charged = quota
+            charged.status?.used?["requests.storage"] = "9Gi"
+            return charged
+        }
+        let refusing = QuotaAdmission(store: tight, logger: Logger(label: "test"))
+        try await refusing.load()
+        let refusal = await #expect(throws: Status.self) {
+            try await refusing.admitUpdate(Self.claim("data", storage: "5Gi"), old: Self.claim("data", storage: "3Gi"), dryRun: false)
+        }
+        #expect(refusal?.message == #"persistentvolumeclaims "data" is forbidden: exceeded quota: a, requested: requests.storage=2Gi, used: requests.storage=9Gi, limited: requests.storage=10Gi"#)
+        #expect(try await used(first) == "9Gi")
+        #expect(try await used(second) == "9Gi")
     }
 }

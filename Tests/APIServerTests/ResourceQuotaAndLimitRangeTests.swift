@@ -83,6 +83,31 @@ import TestSupport
                 && invalid.stderr.contains(#"spec.hard[foo]: Invalid value: "foo": must be a standard resource type or fully qualified"#), "\(invalid)")
     }
 
+    /// Updates of Services and PersistentVolumeClaims are charged what they add: a Service turned NodePort its ports,
+    /// a claim its storage growth. Over the quota, the update is refused with the create's message and nothing is stored.
+    @Test func updatesAreChargedWhatTheyAdd() async throws {
+        let k = try await KubectlHarness()
+        _ = try await k.ok("create", "quota", "q", "--hard=services.nodeports=1,requests.storage=3Gi")
+        #expect(try await Self.waitFor(k, ["get", "quota", "q", "-o", "jsonpath={.status.used.services\\.nodeports} {.status.used.requests\\.storage}"], "0 0")
+                == "0 0")
+        _ = try await k.ok("create", "service", "clusterip", "web", "--tcp=80:80", "--tcp=443:443")
+        let web = try await k.kubectl("patch", "service", "web", "-p", #"{"spec":{"type":"NodePort"}}"#)
+        #expect(web.status != 0 && web.stderr.contains(#"services "web" is forbidden: exceeded quota: q, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1"#), "\(web)")
+        #expect(try await k.ok("get", "service", "web", "-o", "jsonpath={.spec.type}") == "ClusterIP")
+        _ = try await k.ok("create", "service", "clusterip", "api", "--tcp=80:80")
+        _ = try await k.ok("patch", "service", "api", "-p", #"{"spec":{"type":"NodePort"}}"#)
+        #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.services\\.nodeports}") == "1")
+
+        let claim = #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}"#
+        _ = try await k.ok("create", "-f", "-", stdin: claim)
+        #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.requests\\.storage}") == "1Gi")
+        let grown = try await k.kubectl("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}"#)
+        #expect(grown.status != 0 && grown.stderr.contains(#"persistentvolumeclaims "data" is forbidden: exceeded quota: q, requested: requests.storage=4Gi, used: requests.storage=1Gi, limited: requests.storage=3Gi"#), "\(grown)")
+        #expect(try await k.ok("get", "pvc", "data", "-o", "jsonpath={.spec.resources.requests.storage}") == "1Gi")
+        _ = try await k.ok("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}"#)
+        #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.requests\\.storage}") == "3Gi")
+    }
+
     @Test func concurrentCreatesDoNotSlipPastTheLimit() async throws {
         let k = try await KubectlHarness()
         _ = try await k.ok("create", "quota", "q", "--hard=pods=3")

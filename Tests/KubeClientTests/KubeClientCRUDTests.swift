@@ -218,4 +218,35 @@ extension ConfigMap {
         copy.metadata.resourceVersion = nil
         return copy
     }
+
+    /// The Scale's `status.selector` is upstream's `LabelSelectorAsSelector(...).String()` for every kind with a
+    /// LabelSelector: matchLabels and matchExpressions, by key, values sorted (what an HPA lists pods with).
+    @Test func scaleSelectorCarriesMatchExpressions() async throws {
+        try await withTestServer { server in
+            let client = try server.client()
+            let selector = LabelSelector(matchLabels: ["app": "web"], matchExpressions: [
+                LabelSelectorRequirement(key: "tier", operator: "In", values: ["b", "a"]),
+                LabelSelectorRequirement(key: "legacy", operator: "DoesNotExist"),
+                LabelSelectorRequirement(key: "track", operator: "Exists"),
+                LabelSelectorRequirement(key: "env", operator: "NotIn", values: ["prod"]),
+            ])
+            let template = PodTemplateSpec(metadata: ObjectMeta(labels: ["app": "web", "tier": "a", "track": "stable"]),
+                                           spec: PodSpec(containers: [Container(name: "c", image: "busybox")]))
+            let expected = "app=web,env notin (prod),!legacy,tier in (a,b),track"
+            _ = try await client.create(Deployment(metadata: ObjectMeta(name: "web", namespace: "default"),
+                                                   spec: DeploymentSpec(replicas: 1, selector: selector, template: template)))
+            #expect(try await client.scale(Deployment.self, name: "web", namespace: "default").status?.selector == expected)
+            _ = try await client.create(ReplicaSet(metadata: ObjectMeta(name: "web", namespace: "default"),
+                                                   spec: ReplicaSetSpec(replicas: 1, selector: selector, template: template)))
+            #expect(try await client.scale(ReplicaSet.self, name: "web", namespace: "default").status?.selector == expected)
+            _ = try await client.create(StatefulSet(metadata: ObjectMeta(name: "web", namespace: "default"),
+                                                    spec: StatefulSetSpec(replicas: 1, selector: selector, template: template, serviceName: "web")))
+            var scale = try await client.scale(StatefulSet.self, name: "web", namespace: "default")
+            #expect(scale.status?.selector == expected)
+            // A write through /scale answers with the same selector.
+            scale.spec = ScaleSpec(replicas: 2)
+            #expect(try await client.updateScale(StatefulSet.self, scale).status?.selector == expected)
+            try await client.shutdown()
+        }
+    }
 }

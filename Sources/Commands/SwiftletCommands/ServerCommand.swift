@@ -4,6 +4,7 @@ import ClusterDNS
 import ClusterPKI
 import Controllers
 import Foundation
+import KubeAPI
 import KubeClient
 import Logging
 import Scheduler
@@ -104,7 +105,7 @@ public struct ServerCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Run the built-in metrics server: scrape every Ready node's kubelet (/metrics/resource) and serve metrics.k8s.io/v1beta1 nodes and pods for kubectl top (k3s's bundled metrics-server).")
     var metricsServer = true
 
-    @Option(name: .long, help: "How often the metrics server scrapes the kubelets; CPU is the rate between the last two scrapes (metrics-server's flag).")
+    @Option(name: .long, help: "How often the metrics server scrapes the kubelets; CPU is the rate between the last two scrapes. Must be at least 10s (metrics-server's flag and rule).")
     var metricResolution = DurationArgument(.seconds(15), text: "15s")
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -131,7 +132,11 @@ public struct ServerCommand: AsyncParsableCommand {
         }
         guard clusterSigningDuration.duration > .zero else { throw ValidationError("--cluster-signing-duration must be positive") }
         guard certificateValidity.duration > .zero else { throw ValidationError("--certificate-validity must be positive") }
-        guard metricResolution.duration > .zero else { throw ValidationError("--metric-resolution must be positive") }
+        // metrics-server's Options.validate. Its other rule, 90 % of the resolution at least --kubelet-request-timeout,
+        // holds by construction: the scraper gives each kubelet 90 % of the resolution.
+        guard metricResolution.duration >= .seconds(10) else {
+            throw ValidationError("metric-resolution should be a time duration at least 10s, but value \(GoDuration.string(metricResolution.duration)) provided")
+        }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")

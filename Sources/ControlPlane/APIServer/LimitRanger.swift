@@ -1,19 +1,44 @@
 import Foundation
 import KubeAPI
 import Store
+import Synchronization
 
 /// The LimitRanger admission plugin (plugin/pkg/admission/limitranger): a new pod's containers get the `default`
 /// limits and `defaultRequest` requests of the namespace's `Container` items where they name none (recorded in the
 /// `kubernetes.io/limit-ranger` annotation), then the pod and its containers must keep within every item's
 /// `min`, `max` and `maxLimitRequestRatio`; a claim's storage request within its item's `min` and `max`. The
-/// LimitRanges are read straight from the store (a namespace has a handful).
+/// LimitRanges are read straight from the store (a namespace has a handful), once per request: the plugin a request
+/// admits with (`forRequest()`) keeps what its mutating half read for its validating half.
 struct LimitRanger: Sendable {
     static let annotation = "kubernetes.io/limit-ranger"
     let store: any Store
+    /// The LimitRanges this request has read, by namespace (nil: the server's plugin, which keeps none).
+    private let reads: Reads?
+
+    init(store: any Store) {
+        self.init(store: store, reads: nil)
+    }
+
+    private init(store: any Store, reads: Reads?) {
+        self.store = store
+        self.reads = reads
+    }
+
+    /// The plugin for one request: a namespace's LimitRanges are read from the store by whichever half needs them
+    /// first and reused by the other.
+    func forRequest() -> LimitRanger { LimitRanger(store: store, reads: Reads()) }
 
     func limitRanges(in namespace: String) async throws -> [LimitRange] {
+        if let read = reads?.ranges.withLock({ $0[namespace] }) { return read }
         let page = try await store.list(prefix: StoredObject.prefix(LimitRange.resource, namespace: namespace), startAfter: nil, limit: 0, revision: nil)
-        return page.items.compactMap { try? KubeJSON.decode(LimitRange.self, from: $0.value, omittingManagedFields: true) }
+        let ranges = page.items.compactMap { try? KubeJSON.decode(LimitRange.self, from: $0.value, omittingManagedFields: true) }
+        reads?.ranges.withLock { $0[namespace] = ranges }
+        return ranges
+    }
+
+    /// One request's reads.
+    private final class Reads: Sendable {
+        let ranges = Mutex<[String: [LimitRange]]>([:])
     }
 
     /// The mutating half (`PodMutateLimitFunc`): fills defaults into each container, in each LimitRange's order.

@@ -12,10 +12,18 @@ import Synchronization
 /// constrained resource (`status unknown for quota: …`). Admitted, it charges the object to each quota's
 /// `status.used` with a revision-checked write, as upstream does, so the next create sees it.
 ///
+/// Updates are evaluated for the kinds whose usage an update can change, as upstream's evaluators that handle UPDATE:
+/// a Service (its type, so `services.nodeports` and `services.loadbalancers`) and a PersistentVolumeClaim (its storage
+/// request); only the growth (new usage minus old, never below zero) is checked and charged. Pods are charged on
+/// create only (upstream evaluates pod updates only with InPlacePodVerticalScaling, off by default in 1.32), other
+/// kinds' object counts likewise.
+///
 /// Check and charge are serialised per namespace on this server; the revision check keeps servers sharing a store
-/// from both admitting against the same `used`. Which namespaces have quotas at all is followed from the store (as
-/// upstream's plugin reads its quota lister), so a create in a namespace without one costs no store read; the quotas
-/// of a namespace that has some are read from the store at each create.
+/// from both admitting against the same `used`. A quota whose write loses that check is read again and the object
+/// checked against it anew, the quotas already charged left as they are (upstream's `checkQuotas` retry). Which
+/// namespaces have quotas at all is followed from the store (as upstream's plugin reads its quota lister), so a write
+/// in a namespace without one costs no store read; the quotas of a namespace that has some are read from the store
+/// at each admitted write.
 final class QuotaAdmission: Sendable {
     let store: any Store
     private let locks = KeyedLock()
@@ -62,30 +70,63 @@ final class QuotaAdmission: Sendable {
 
     /// Admits `object`, about to be created, against its namespace's quotas; on a dry run checks without charging.
     func admitCreate(_ object: any KubeObject, dryRun: Bool) async throws {
+        try await admit(object, old: nil, dryRun: dryRun)
+    }
+
+    /// Admits an update of `old` to `object` (main resource, not a subresource) for the kinds whose usage an update
+    /// can change, charging the growth only; on a dry run checks without charging.
+    func admitUpdate(_ object: any KubeObject, old: any KubeObject, dryRun: Bool) async throws {
+        guard Self.evaluatesUpdates(type(of: object).resource) else { return }
+        try await admit(object, old: old, dryRun: dryRun)
+    }
+
+    /// Upstream's evaluators whose `Handles` takes UPDATE (with default feature gates): services and claims.
+    static func evaluatesUpdates(_ resource: ResourceInfo) -> Bool {
+        resource.group.isEmpty && (resource.plural == "services" || resource.plural == "persistentvolumeclaims")
+    }
+
+    private func admit(_ object: any KubeObject, old: (any KubeObject)?, dryRun: Bool) async throws {
         guard type(of: object).resource.namespaced, let namespace = object.metadata.namespace,
               quotaNames.withLock({ $0[namespace] != nil }) else { return }
-        let prefix = StoredObject.prefix(ResourceQuota.resource, namespace: namespace)
         try await locks.withLock(namespace) {
+            var quotas = try await read(namespace, only: nil)
             for attempt in 0..<5 {
-                let page = try await store.list(prefix: prefix, startAfter: nil, limit: 0, revision: nil)
-                let quotas = page.items.compactMap { kv in (try? KubeJSON.decode(ResourceQuota.self, from: kv.value)).map { (kv, $0) } }
-                let charged = try Self.charge(object, quotas: quotas)
+                let charged = try Self.charge(object, old: old, quotas: quotas)
                 if dryRun { return }
-                do {
-                    for (kv, quota) in charged {
+                // Each quota is written on its own; one that lost to another writer is checked again below, the
+                // others keep the charge they took.
+                var lost: [String: String] = [:]
+                for (kv, quota) in charged {
+                    do {
                         _ = try await store.update(key: kv.key, value: try StoredObject.encode(quota), expectedRevision: kv.modRevision)
+                    } catch StoreError.conflict {
+                        lost[kv.key] = quota.metadata.name ?? ""
                     }
-                    return
-                } catch StoreError.conflict where attempt < 4 {
-                    continue
                 }
+                guard let name = lost.values.sorted().first else { return }
+                if attempt == 4 {
+                    throw Status.conflict(ResourceQuota.resource, name: name,
+                                          message: "the object has been modified; please apply your changes to the latest version and try again")
+                }
+                quotas = try await read(namespace, only: Set(lost.keys))
             }
         }
     }
 
-    /// Upstream's `checkQuotas` for one object: the quotas whose `used` the object raises, with the new usage; throws
-    /// the 403 that refuses it.
-    static func charge(_ object: any KubeObject, quotas: [(KeyValue, ResourceQuota)], now: Date = Date()) throws -> [(KeyValue, ResourceQuota)] {
+    /// The namespace's quotas as stored (those at `keys` only, when given).
+    private func read(_ namespace: String, only keys: Set<String>?) async throws -> [(KeyValue, ResourceQuota)] {
+        let page = try await store.list(prefix: StoredObject.prefix(ResourceQuota.resource, namespace: namespace), startAfter: nil, limit: 0, revision: nil)
+        return page.items.compactMap { kv in
+            guard keys?.contains(kv.key) ?? true else { return nil }
+            return (try? KubeJSON.decode(ResourceQuota.self, from: kv.value)).map { (kv, $0) }
+        }
+    }
+
+    /// Upstream's `checkRequest` for one object: the quotas whose `used` the object raises, with the new usage; throws
+    /// the 403 that refuses it. `old` is the stored version an update replaces: then only the growth from its usage
+    /// to the object's is charged (`SubtractWithNonNegativeResult`), and a write that grows nothing is free.
+    static func charge(_ object: any KubeObject, old: (any KubeObject)? = nil, quotas: [(KeyValue, ResourceQuota)],
+                       now: Date = Date()) throws -> [(KeyValue, ResourceQuota)] {
         let resource = type(of: object).resource
         func refuse(_ reason: String) -> Status { Status.forbidden(resource, name: object.metadata.name ?? "", reason) }
         var interesting: [(KeyValue, ResourceQuota)] = []
@@ -101,8 +142,17 @@ final class QuotaAdmission: Sendable {
             }
             interesting.append((kv, quota))
         }
-        let delta = QuotaUsage.usage(of: object, now: now)
-        guard !interesting.isEmpty, delta.values.contains(where: { !$0.isZero }) else { return [] }
+        var delta = QuotaUsage.usage(of: object, now: now)
+        if let old {
+            let previous = QuotaUsage.usage(of: old, now: now)
+            for (name, amount) in delta {
+                let grown = amount - (previous[name] ?? .zero)
+                delta[name] = Quantity.zero < grown ? grown : .zero
+            }
+        }
+        // Upstream's RemoveZeros: a name the write does not grow is neither checked nor charged.
+        delta = delta.filter { !$0.value.isZero }
+        guard !interesting.isEmpty, !delta.isEmpty else { return [] }
         var charged: [(KeyValue, ResourceQuota)] = []
         for (kv, quota) in interesting {
             let hard = quota.status?.hard ?? [:], used = quota.status?.used ?? [:]

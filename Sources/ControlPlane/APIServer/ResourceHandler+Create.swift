@@ -39,7 +39,8 @@ extension ResourceHandler {
         object.metadata.selfLink = nil
         object.metadata.omitEmptyCollections()
         strategy.keepStatus(&object, from: nil)
-        try await strategy.prepareForCreate(&object, context: core.admission)
+        let admission = core.admission.forRequest()
+        try await strategy.prepareForCreate(&object, context: admission)
         strategy.stampRequester(&object, user: request.user)
         var causes = NameValidation.validate(name: name, rule: nameRule)
         causes += MetadataValidation.validate(object.metadata)
@@ -49,7 +50,7 @@ extension ResourceHandler {
                 try await strategy.authorizeWrite(object, old: nil, namespace: path.namespace ?? "", user: user, security: security)
             }
             try throwIfInvalid(causes, name: name)
-            try await strategy.admitValidated(object, context: core.admission)
+            try await strategy.admitValidated(object, context: admission)
             try await core.admission.quotas?.admitCreate(object, dryRun: request.isDryRun)
         } catch {
             await strategy.afterDelete(object, context: core.admission)

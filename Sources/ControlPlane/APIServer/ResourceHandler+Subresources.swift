@@ -11,7 +11,7 @@ extension ResourceHandler {
         for attempt in 0..<5 {
             let (object, kv) = try await load(name: name, namespace: path.namespace)
             var current = try KubeJSON.value(of: object)
-            let scale = ScaleView(of: current, metadata: object.metadata, revision: kv.modRevision)
+            let scale = try ScaleView(of: current, metadata: object.metadata, revision: kv.modRevision)
             if request.method == "GET" { return .json(scale.value) }
             let desired: JSONValue
             // Set by an apply: the parent's managedFields after it (other writes record theirs as the store does).
@@ -56,7 +56,7 @@ extension ResourceHandler {
                 guard case .data(let data) = response.body else { return response }
                 let stored = try JSONValue(parsing: data)
                 let revision = Int64(stored[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? kv.modRevision
-                return .json(ScaleView(of: stored, metadata: updated.metadata, revision: revision).value)
+                return .json(try ScaleView(of: stored, metadata: updated.metadata, revision: revision).value)
             } catch StoreError.conflict where attempt < 4 {
                 continue
             }
@@ -116,13 +116,19 @@ extension ResourceHandler {
 struct ScaleView {
     let value: JSONValue
 
-    init(of object: JSONValue, metadata meta: ObjectMeta, revision: Int64) {
-        var selector = ""
-        // A ReplicationController's selector is the label map itself; the other kinds' is a LabelSelector.
-        let labels = object["kind"]?.stringValue == ReplicationController.resource.kind
-            ? object[path: ["spec", "selector"]]?.objectValue : object[path: ["spec", "selector", "matchLabels"]]?.objectValue
-        if let labels {
-            selector = labels.keys.sorted().map { "\($0)=\(labels[$0]?.stringValue ?? "")" }.joined(separator: ",")
+    /// `status.selector` is upstream's: a ReplicationController's label map as `SelectorFromSet(...).String()`, the
+    /// other kinds' LabelSelector as `LabelSelectorAsSelector(...).String()` (`app=web,!legacy,tier in (a,b)`:
+    /// requirements by key, matchExpressions included); a selector that does not convert is a 400, as upstream's.
+    init(of object: JSONValue, metadata meta: ObjectMeta, revision: Int64) throws {
+        let selector: LabelSelectorExpression
+        if object["kind"]?.stringValue == ReplicationController.resource.kind {
+            selector = LabelSelectorExpression(matchLabels: (object[path: ["spec", "selector"]]?.objectValue ?? [:]).mapValues { $0.stringValue ?? "" })
+        } else {
+            do {
+                selector = try LabelSelectorExpression(object[path: ["spec", "selector"]].map { try KubeJSON.decode(LabelSelector.self, from: $0) })
+            } catch {
+                throw Status.badRequest("\(error)")
+            }
         }
         var metadata: JSONValue = ["name": .string(meta.name ?? ""), "resourceVersion": .string(String(revision))]
         if let ns = meta.namespace { metadata["namespace"] = .string(ns) }
@@ -130,7 +136,7 @@ struct ScaleView {
         if let created = meta.creationTimestamp { metadata["creationTimestamp"] = .string(created.description) }
         value = ["apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": metadata,
                  "spec": ["replicas": .int(object[path: ["spec", "replicas"]]?.intValue ?? 1)],
-                 "status": ["replicas": .int(object[path: ["status", "replicas"]]?.intValue ?? 0), "selector": .string(selector)]]
+                 "status": ["replicas": .int(object[path: ["status", "replicas"]]?.intValue ?? 0), "selector": .string(selector.description)]]
     }
 }
 

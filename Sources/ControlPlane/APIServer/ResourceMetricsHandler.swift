@@ -104,7 +104,7 @@ struct ResourceMetricsHandler: ResourceHandling {
                 guard let name = node.metadata.name, let usage = usages[name] else { return nil }
                 return ["kind": "NodeMetrics", "apiVersion": .string(info.groupVersion),
                         "metadata": Self.metadata(node.metadata, namespaced: false, now: now),
-                        "timestamp": .string(Time(usage.timestamp).description), "window": .string(Self.goDuration(usage.window)),
+                        "timestamp": .string(Time(usage.timestamp).description), "window": .string(GoDuration.string(usage.window)),
                         "usage": Self.usage(usage)]
             }
         case .pods:
@@ -118,7 +118,7 @@ struct ResourceMetricsHandler: ResourceHandling {
                 let containers: [JSONValue] = usage.containers.map { ["name": .string($0.name), "usage": Self.usage($0.usage)] }
                 return ["kind": "PodMetrics", "apiVersion": .string(info.groupVersion),
                         "metadata": Self.metadata(pod.metadata, namespaced: true, now: now),
-                        "timestamp": .string(Time(usage.timestamp).description), "window": .string(Self.goDuration(usage.window)),
+                        "timestamp": .string(Time(usage.timestamp).description), "window": .string(GoDuration.string(usage.window)),
                         "containers": .array(containers)]
             }
         }
@@ -173,28 +173,6 @@ struct ResourceMetricsHandler: ResourceHandling {
             return row
         }
         return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": [:], "columnDefinitions": .array(columns), "rows": .array(rows)]
-    }
-
-    /// Go's `time.Duration.String()`: `15s`, `2.003s`, `1m0.5s`, `500ms`.
-    static func goDuration(_ duration: Duration) -> String {
-        let total = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        guard total != 0 else { return "0s" }
-        let sign = total < 0 ? "-" : ""
-        let nanos = total.magnitude
-        func decimal(_ value: UInt64, unit: UInt64, digits: Int) -> String {
-            var fraction = String(value % unit)
-            fraction = String(repeating: "0", count: digits - fraction.count) + fraction
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            return "\(value / unit)" + (fraction.isEmpty ? "" : "." + fraction)
-        }
-        if nanos < 1000 { return sign + "\(nanos)ns" }
-        if nanos < 1_000_000 { return sign + decimal(nanos, unit: 1000, digits: 3) + "µs" }
-        if nanos < 1_000_000_000 { return sign + decimal(nanos, unit: 1_000_000, digits: 6) + "ms" }
-        let hours = nanos / 3_600_000_000_000, minutes = nanos / 60_000_000_000 % 60
-        let seconds = decimal(nanos % 60_000_000_000, unit: 1_000_000_000, digits: 9) + "s"
-        if hours > 0 { return sign + "\(hours)h\(minutes)m" + seconds }
-        if minutes > 0 { return sign + "\(minutes)m" + seconds }
-        return sign + seconds
     }
 
     func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String {

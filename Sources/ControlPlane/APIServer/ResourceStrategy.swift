@@ -135,4 +135,12 @@ struct AdmissionContext: Sendable {
     var limitRanger: LimitRanger? = nil
     /// The ResourceQuota plugin (nil: quotas are stored but not enforced).
     var quotas: QuotaAdmission? = nil
+
+    /// The context one request admits with: its plugins may keep what they read for the rest of the request
+    /// (LimitRanger's mutating half hands the namespace's LimitRanges to its validating half).
+    func forRequest() -> AdmissionContext {
+        var context = self
+        context.limitRanger = limitRanger?.forRequest()
+        return context
+    }
 }
