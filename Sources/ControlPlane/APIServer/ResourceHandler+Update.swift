@@ -49,11 +49,33 @@ extension ResourceHandler {
         object.metadata.selfLink = nil
         object.metadata.generation = old.metadata.generation
         object.metadata.omitEmptyCollections()
-        if subresource == nil {
-            strategy.keepStatus(&object, from: old)
-            try await strategy.prepareForUpdate(&object, old: old, context: core.admission)
-            if strategy.tracksGeneration, strategy.specChanged(object, old: old) { object.metadata.generation = (old.metadata.generation ?? 0) + 1 }
+        if let subresource {
+            return try await admitAndStore(object, requested: requested, replacing: old, kv: kv, request: request, path: path,
+                                           subresource: subresource, manager: manager, oldValue: oldValue).response
         }
+        strategy.keepStatus(&object, from: old)
+        try await strategy.prepareForUpdate(&object, old: old, context: core.admission)
+        if strategy.tracksGeneration, strategy.specChanged(object, old: old) { object.metadata.generation = (old.metadata.generation ?? 0) + 1 }
+        // What the update allocated (a Service's ClusterIP or NodePorts) goes back unless the new version is stored;
+        // what only the old version held goes once the new one replaced it.
+        do {
+            let (response, replaced) = try await admitAndStore(object, requested: requested, replacing: old, kv: kv, request: request,
+                                                               path: path, subresource: nil, manager: manager, oldValue: oldValue)
+            await strategy.settleUpdate(kept: replaced ? object : old, discarded: replaced ? old : object, context: core.admission)
+            return response
+        } catch {
+            await strategy.settleUpdate(kept: old, discarded: object, context: core.admission)
+            throw error
+        }
+    }
+
+    /// The part of `store` after the kind's preparation: authorization, validation, quota, managedFields, then the
+    /// compare-and-swap. `replaced`: whether the new version took the old one's place (stored, or deleted as its
+    /// last finalizer went) rather than nothing being written (a dry run, a no-op).
+    private func admitAndStore(_ prepared: Object, requested: Object, replacing old: Object, kv: KeyValue, request: APIRequest,
+                               path: ResourcePath, subresource: String?, manager: ManagedFieldsUpdate?,
+                               oldValue: JSONValue?) async throws -> (response: APIResponse, replaced: Bool) {
+        var object = prepared
         let name = old.metadata.name ?? ""
         if let security = core.security, let user = request.user {
             if let subresource {
@@ -74,7 +96,7 @@ extension ResourceHandler {
         previous.metadata.resourceVersion = nil
         if comparable == previous || request.isDryRun {
             // A no-op write keeps the resourceVersion, as upstream does.
-            return .json(try encodeForResponse(request.isDryRun ? object : old, revision: kv.modRevision))
+            return (.json(try encodeForResponse(request.isDryRun ? object : old, revision: kv.modRevision)), false)
         }
         let key = kv.key
         if object.metadata.deletionTimestamp != nil, (object.metadata.finalizers ?? []).isEmpty, !strategy.awaitsFinalization(object),
@@ -84,13 +106,13 @@ extension ResourceHandler {
             // shouldDeleteDuringUpdate).
             let deleted = try await core.store.delete(key: key, expectedRevision: kv.modRevision)
             await strategy.afterDelete(object, context: core.admission)
-            return .json(try encodeForResponse(object, revision: deleted.modRevision))
+            return (.json(try encodeForResponse(object, revision: deleted.modRevision)), true)
         }
         let stored = try storedBytes(object, recorded: recorded)
         // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
         let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
         if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
-        return .json(try written(object, stored: stored, revision: revision))
+        return (.json(try written(object, stored: stored, revision: revision)), true)
     }
 
     /// PATCH: JSON patch, merge patch, strategic merge patch or server-side apply, retried on write conflicts

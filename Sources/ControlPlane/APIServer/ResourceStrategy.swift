@@ -33,6 +33,10 @@ protocol ResourceStrategy<Object>: Sendable {
     func stampRequester(_ object: inout Object, user: Identity?)
     /// Copies what a main-resource update may not change from `old` (status), fills defaults.
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws
+    /// Settles what `prepareForUpdate` allocated once the write is over: releases what `discarded` holds and `kept`
+    /// does not — the old version's ClusterIP and NodePorts after a write that dropped them, the new version's after
+    /// a write that failed, was a dry run or changed nothing.
+    func settleUpdate(kept: Object, discarded: Object, context: AdmissionContext) async
     /// Field errors of an object about to be stored.
     func validate(_ object: Object, old: Object?) -> [StatusCause]
     /// The validating admission plugins that look at a valid new object as it will be stored (LimitRanger's bounds on
@@ -89,6 +93,7 @@ extension ResourceStrategy {
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
     func stampRequester(_ object: inout Object, user: Identity?) {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}
+    func settleUpdate(kept: Object, discarded: Object, context: AdmissionContext) async {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
     func admitValidated(_ object: Object, context: AdmissionContext) async throws {}
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}

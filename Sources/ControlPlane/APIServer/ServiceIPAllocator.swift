@@ -117,8 +117,7 @@ actor NodePortAllocator {
 
         var description: String {
             switch self {
-            case .alreadyAllocated(let port): "provided port is already allocated"
-                + " (\(port))"
+            case .alreadyAllocated: "provided port is already allocated"
             case .outOfRange(_, let range): "provided port is not in the valid range. The range of valid ports is \(range.lowerBound)-\(range.upperBound)"
             case .full: "range is full"
             }

@@ -1,8 +1,9 @@
 import Foundation
 import KubeAPI
 
-/// Services: ClusterIP and NodePort allocation (unique under concurrent creates), upstream's defaults,
-/// IPs kept across updates, released on delete.
+/// Services: ClusterIP and NodePort allocation (unique under concurrent creates), upstream's defaults, allocated
+/// values kept across updates that do not name them, allocated or dropped when an update changes the type (ClusterIP
+/// ↔ NodePort/LoadBalancer ↔ ExternalName), released once no stored version holds them.
 struct ServiceStrategy: ResourceStrategy {
     typealias Object = Service
 
@@ -10,59 +11,150 @@ struct ServiceStrategy: ResourceStrategy {
         var spec = service.spec ?? ServiceSpec()
         Self.applyDefaults(&spec)
         service.status = ServiceStatus(loadBalancer: LoadBalancerStatus())
-        let name = service.metadata.name ?? ""
-        var allocatedIP: String?
-        do {
-            if spec.type != "ExternalName", spec.clusterIP != "None" {
-                let ip = try await context.serviceIPs.allocate(spec.clusterIP.flatMap { $0.isEmpty ? nil : $0 })
-                allocatedIP = ip
-                spec.clusterIP = ip
-                spec.clusterIPs = [ip]
-            } else if spec.clusterIP == "None" {
-                spec.clusterIPs = ["None"]
-            }
-            if spec.type == "NodePort" || spec.type == "LoadBalancer" {
-                var ports = spec.ports ?? []
-                for i in ports.indices {
-                    let requested = ports[i].nodePort.flatMap { $0 == 0 ? nil : Int($0) }
-                    ports[i].nodePort = Int32(try await context.nodePorts.allocate(requested))
-                }
-                spec.ports = ports
-            }
-        } catch let error as ServiceIPAllocator.AllocationError {
-            if let allocatedIP { await context.serviceIPs.release(allocatedIP) }
-            throw Status.invalid(kind: "Service", group: "", name: name, causes: [
-                StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(spec.clusterIP ?? "")\": \(error)", field: "spec.clusterIPs"),
-            ])
-        } catch let error as NodePortAllocator.AllocationError {
-            if let allocatedIP { await context.serviceIPs.release(allocatedIP) }
-            throw Status.invalid(kind: "Service", group: "", name: name, causes: [
-                StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(error)", field: "spec.ports[0].nodePort"),
-            ])
-        }
+        try await Self.allocate(&spec, holding: nil, name: service.metadata.name ?? "", context: context)
         service.spec = spec
     }
 
+    /// Upstream's update of a Service: values the client left out are taken from the stored version
+    /// (`patchAllocatedValues`), fields the new type has no use for are dropped when the client did not change them
+    /// (`dropTypeDependentFields`), then what the new type needs and the old version did not hold is allocated
+    /// (`allocateUpdate`): a ClusterIP when it leaves ExternalName, NodePorts when it becomes NodePort or
+    /// LoadBalancer. What the old version held and the stored one no longer does is released by `settleUpdate`.
     func prepareForUpdate(_ service: inout Service, old: Service, context: AdmissionContext) async throws {
         var spec = service.spec ?? ServiceSpec()
         Self.applyDefaults(&spec)
-        if (spec.clusterIP ?? "").isEmpty { spec.clusterIP = old.spec?.clusterIP }
-        if spec.clusterIPs == nil { spec.clusterIPs = old.spec?.clusterIPs }
-        // NodePorts survive an update that does not name them (kubectl apply of the original manifest).
-        if var ports = spec.ports {
-            for i in ports.indices where (ports[i].nodePort ?? 0) == 0 {
-                ports[i].nodePort = old.spec?.ports?.first(where: { $0.port == ports[i].port && $0.protocol == ports[i].protocol })?.nodePort
-            }
-            spec.ports = ports
-        }
+        let oldSpec = old.spec ?? ServiceSpec()
+        Self.patchAllocatedValues(&spec, old: oldSpec)
+        Self.dropTypeDependentFields(&spec, old: oldSpec)
+        try await Self.allocate(&spec, holding: oldSpec, name: service.metadata.name ?? "", context: context)
         service.spec = spec
     }
 
+    func settleUpdate(kept: Service, discarded: Service, context: AdmissionContext) async {
+        let keptIP = kept.spec?.clusterIP
+        if let ip = discarded.spec?.clusterIP, ip != "None", !ip.isEmpty, ip != keptIP { await context.serviceIPs.release(ip) }
+        let keptPorts = Set(Self.nodePorts(kept.spec))
+        for port in Set(Self.nodePorts(discarded.spec)).subtracting(keptPorts) { await context.nodePorts.release(port) }
+    }
+
+    /// Whether a Service of this spec has a ClusterIP (upstream's `needsClusterIP`): all but ExternalName.
+    static func needsClusterIP(_ spec: ServiceSpec) -> Bool { spec.type != "ExternalName" }
+
+    /// Whether every port gets a NodePort (upstream's `needsNodePort`): NodePort, and LoadBalancer unless
+    /// `allocateLoadBalancerNodePorts` is false.
+    static func needsNodePorts(_ spec: ServiceSpec) -> Bool {
+        spec.type == "NodePort" || (spec.type == "LoadBalancer" && spec.allocateLoadBalancerNodePorts != false)
+    }
+
+    /// Whether the spec has a use for `externalTrafficPolicy` (upstream's `needsExternalTrafficPolicy`).
+    static func needsExternalTrafficPolicy(_ spec: ServiceSpec) -> Bool { spec.type == "NodePort" || spec.type == "LoadBalancer" }
+
+    /// The NodePorts a spec holds.
+    static func nodePorts(_ spec: ServiceSpec?) -> [Int] {
+        (spec?.ports ?? []).compactMap { $0.nodePort }.filter { $0 > 0 }.map(Int.init)
+    }
+
+    /// Upstream's `patchAllocatedValues`: an update that leaves out the ClusterIP or a port's NodePort (a PUT of the
+    /// original manifest, `kubectl apply`) keeps the stored ones, NodePorts matched by port name.
+    static func patchAllocatedValues(_ spec: inout ServiceSpec, old: ServiceSpec) {
+        if needsClusterIP(old), needsClusterIP(spec) {
+            if (spec.clusterIP ?? "").isEmpty { spec.clusterIP = old.clusterIP }
+            if (spec.clusterIPs ?? []).isEmpty, !(old.clusterIPs ?? []).isEmpty { spec.clusterIPs = old.clusterIPs }
+        }
+        if needsNodePorts(old), needsNodePorts(spec), var ports = spec.ports {
+            let byName = Dictionary((old.ports ?? []).map { ($0.name ?? "", $0.nodePort ?? 0) }, uniquingKeysWith: { _, last in last })
+            let used = Set(nodePorts(spec))
+            for i in ports.indices where (ports[i].nodePort ?? 0) == 0 {
+                if let previous = byName[ports[i].name ?? ""], previous > 0, !used.contains(Int(previous)) { ports[i].nodePort = previous }
+            }
+            spec.ports = ports
+        }
+    }
+
+    /// Upstream's `dropTypeDependentFields`: when the type changes, the fields only the old type uses are cleared if
+    /// the client left them as they were (a NodePort Service patched to ClusterIP loses its NodePorts and traffic
+    /// policy, one patched to ExternalName its ClusterIPs); a value the client changed is kept, for validation to judge.
+    static func dropTypeDependentFields(_ spec: inout ServiceSpec, old: ServiceSpec) {
+        guard spec.type != old.type else { return }
+        if needsClusterIP(old), !needsClusterIP(spec), spec.clusterIP == old.clusterIP, spec.clusterIPs == old.clusterIPs {
+            spec.clusterIP = nil
+            spec.clusterIPs = nil
+            if spec.ipFamilies == old.ipFamilies { spec.ipFamilies = nil }
+            if spec.ipFamilyPolicy == old.ipFamilyPolicy { spec.ipFamilyPolicy = nil }
+        }
+        if needsNodePorts(old), !needsNodePorts(spec), nodePorts(spec) == nodePorts(old) {
+            spec.ports = spec.ports?.map { port in
+                var port = port
+                port.nodePort = nil
+                return port
+            }
+        }
+        if old.type == "LoadBalancer", spec.type != "LoadBalancer" {
+            if spec.allocateLoadBalancerNodePorts == old.allocateLoadBalancerNodePorts { spec.allocateLoadBalancerNodePorts = nil }
+            if spec.loadBalancerClass == old.loadBalancerClass { spec.loadBalancerClass = nil }
+        }
+        if needsExternalTrafficPolicy(old), !needsExternalTrafficPolicy(spec), spec.externalTrafficPolicy == old.externalTrafficPolicy {
+            spec.externalTrafficPolicy = nil
+        }
+        if spec.type == "ExternalName", spec.internalTrafficPolicy == old.internalTrafficPolicy { spec.internalTrafficPolicy = nil }
+    }
+
+    /// Allocates what `spec` needs and `held` (the stored version an update replaces; nil on create) does not hold:
+    /// its ClusterIP (the requested one or the next free), each port's NodePort (requested or free). Whatever this
+    /// call allocated is released again when a later allocation fails; the 422 names the field, in upstream's words.
+    static func allocate(_ spec: inout ServiceSpec, holding held: ServiceSpec?, name: String, context: AdmissionContext) async throws {
+        var allocatedIP: String?
+        var allocatedPorts: [Int] = []
+        func rollBack() async {
+            if let allocatedIP { await context.serviceIPs.release(allocatedIP) }
+            for port in allocatedPorts { await context.nodePorts.release(port) }
+        }
+        if needsClusterIP(spec), !(held.map(needsClusterIP) ?? false) {
+            if spec.clusterIP == "None" {
+                spec.clusterIPs = ["None"]
+            } else {
+                do {
+                    let ip = try await context.serviceIPs.allocate(spec.clusterIP.flatMap { $0.isEmpty ? nil : $0 })
+                    allocatedIP = ip
+                    spec.clusterIP = ip
+                    spec.clusterIPs = [ip]
+                } catch let error as ServiceIPAllocator.AllocationError {
+                    throw Status.invalid(kind: "Service", group: "", name: name, causes: [
+                        StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(spec.clusterIP ?? "")\": \(error)", field: "spec.clusterIPs"),
+                    ])
+                }
+            }
+        }
+        guard spec.type == "NodePort" || spec.type == "LoadBalancer", var ports = spec.ports else { return }
+        let owned = Set(nodePorts(held))
+        for i in ports.indices {
+            let requested = Int(ports[i].nodePort ?? 0)
+            do {
+                if requested == 0 {
+                    // A LoadBalancer with allocateLoadBalancerNodePorts false gets only the NodePorts it asks for.
+                    guard needsNodePorts(spec) else { continue }
+                    let port = try await context.nodePorts.allocate(nil)
+                    allocatedPorts.append(port)
+                    ports[i].nodePort = Int32(port)
+                } else if !owned.contains(requested), !allocatedPorts.contains(requested) {
+                    allocatedPorts.append(try await context.nodePorts.allocate(requested))
+                }
+            } catch let error as NodePortAllocator.AllocationError {
+                await rollBack()
+                if requested == 0 { throw Status.internalError("failed to allocate a nodePort: \(error)") }
+                throw Status.invalid(kind: "Service", group: "", name: name, causes: [
+                    StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(requested): \(error)", field: "spec.ports[\(i)].nodePort"),
+                ])
+            }
+        }
+        spec.ports = ports
+    }
 
     func validate(_ service: Service, old: Service?) -> [StatusCause] {
         var causes: [StatusCause] = []
         let spec = service.spec ?? ServiceSpec()
-        if let old, let oldIP = old.spec?.clusterIP, !oldIP.isEmpty, spec.clusterIP != oldIP {
+        if let old, let oldSpec = old.spec, Self.needsClusterIP(oldSpec), Self.needsClusterIP(spec),
+           let oldIP = oldSpec.clusterIP, !oldIP.isEmpty, spec.clusterIP != oldIP {
             causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(spec.clusterIP ?? "")\": field is immutable", field: "spec.clusterIPs[0]"))
         }
         if !["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].contains(spec.type ?? "") {
@@ -78,6 +170,9 @@ struct ServiceStrategy: ResourceStrategy {
                 causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.ports[\(i)].name"))
             } else if let name = port.name, !name.isEmpty, !names.insert(name).inserted {
                 causes.append(StatusCause(reason: "FieldValueDuplicate", message: "Duplicate value: \"\(name)\"", field: "spec.ports[\(i)].name"))
+            }
+            if spec.type == "ClusterIP", (port.nodePort ?? 0) != 0 {
+                causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: may not be used when `type` is 'ClusterIP'", field: "spec.ports[\(i)].nodePort"))
             }
             if !(1...65535).contains(port.port) {
                 causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(port.port): must be between 1 and 65535, inclusive", field: "spec.ports[\(i)].port"))
