@@ -111,7 +111,9 @@ struct ContainerConfigBuilder {
         security.privileged = own?.privileged ?? false
         if let user = own?.runAsUser ?? podSecurity?.runAsUser { security.runAsUser.value = user }
         if let group = own?.runAsGroup ?? podSecurity?.runAsGroup { security.runAsGroup.value = group }
-        security.supplementalGroups = podSecurity?.supplementalGroups ?? []
+        // Upstream's determineEffectiveSecurityContext: the pod's supplemental groups, then its fsGroup, so the
+        // container can use the volumes the kubelet gave that group.
+        security.supplementalGroups = (podSecurity?.supplementalGroups ?? []) + (podSecurity?.fsGroup.map { [$0] } ?? [])
         security.readonlyRootfs = own?.readOnlyRootFilesystem ?? false
         security.noNewPrivs = own?.allowPrivilegeEscalation == false
         security.capabilities.addCapabilities = own?.capabilities?.add ?? []

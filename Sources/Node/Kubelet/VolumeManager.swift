@@ -28,6 +28,7 @@ struct VolumeManager: Sendable {
         let namespace = pod.metadata.namespace ?? "default"
         var paths: [String: String] = [:]
         var readOnly: Set<String> = []
+        let ownership = pod.spec?.securityContext.flatMap(VolumeOwnership.init)
         for volume in pod.spec?.volumes ?? [] {
             if let source = volume.persistentVolumeClaim {
                 do {
@@ -47,7 +48,11 @@ struct VolumeManager: Sendable {
                     if emptyDir.medium == "Memory", !Mount.isMountPoint(path) {
                         let size = emptyDir.sizeLimit.map { Int($0.value) } ?? 64 * 1024 * 1024
                         try Mount.tmpfs(at: path, size: size, mode: 0o777)
+                    } else if emptyDir.medium != "Memory" {
+                        // Upstream's setupDir: every container may write, whatever user it runs as.
+                        try GroupOwnership.setPermissionBits(path, 0o777)
                     }
+                    try ownership?.apply(to: path, readOnly: false)
                     paths[volume.name] = path
                 } else if let hostPath = volume.hostPath {
                     try Self.checkHostPath(hostPath)
@@ -59,6 +64,7 @@ struct VolumeManager: Sendable {
                         throw ContainerConfigError(message: "configmap \"\(name)\" not found")
                     }
                     try AtomicWriter(directory: path).write(Self.project(data, items: source.items), mode: source.defaultMode ?? 0o644)
+                    try ownership?.apply(to: path, readOnly: true)
                     paths[volume.name] = path
                 } else if let source = volume.secret, let name = source.secretName {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~secret/\(volume.name)"
@@ -70,10 +76,12 @@ struct VolumeManager: Sendable {
                         throw ContainerConfigError(message: "secret \"\(name)\" not found")
                     }
                     try AtomicWriter(directory: path).write(Self.project(data, items: source.items), mode: source.defaultMode ?? 0o644)
+                    try ownership?.apply(to: path, readOnly: true)
                     paths[volume.name] = path
                 } else if let source = volume.downwardAPI {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~downward-api/\(volume.name)"
                     try AtomicWriter(directory: path).write(try downwardFiles(source.items ?? [], pod: pod), mode: source.defaultMode ?? 0o644)
+                    try ownership?.apply(to: path, readOnly: true)
                     paths[volume.name] = path
                 } else if let source = volume.projected {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~projected/\(volume.name)"
@@ -81,6 +89,7 @@ struct VolumeManager: Sendable {
                     // Projections may hold Secrets: a tmpfs, like a secret volume.
                     if !Mount.isMountPoint(path) { try Mount.tmpfs(at: path, size: 16 * 1024 * 1024, mode: 0o755) }
                     try AtomicWriter(directory: path).write(try await projectedFiles(source.sources ?? [], pod: pod), mode: source.defaultMode ?? 0o644)
+                    try ownership?.apply(to: path, readOnly: true)
                     paths[volume.name] = path
                 } else {
                     throw ContainerConfigError(message: "volume type not supported by this kubelet")
