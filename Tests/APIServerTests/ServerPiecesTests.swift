@@ -78,6 +78,15 @@ import Testing
         for bad in ["n1:x", "ftp:n1:1", ":10250", "n1:0", "a:b:c:d"] {
             #expect(throws: Status.self, "\(bad)") { try NodeProxyName(bad) }
         }
+        // Pods and services: a port may be a name (a service port's), the error names the kind.
+        let named = try ProxyName("https:web:http", kind: "service")
+        #expect(named.scheme == "https" && named.name == "web" && named.port == "http")
+        #expect(try ProxyName("web", kind: "pod") == ProxyName("web:", kind: "pod"))
+        #expect(throws: Status(message: "invalid pod request \"ftp:web:80\"", reason: "BadRequest", code: 400)) { try ProxyName("ftp:web:80", kind: "pod") }
+        #expect(ResourceHandler<PodStrategy>.isGlobalUnicast("10.88.0.4") && ResourceHandler<PodStrategy>.isGlobalUnicast("fd00::4"))
+        for address in ["", "127.0.0.1", "0.0.0.0", "169.254.1.1", "224.0.0.1", "::1", "::", "fe80::1", "ff02::1", "web"] {
+            #expect(!ResourceHandler<PodStrategy>.isGlobalUnicast(address), "\(address)")
+        }
         let attributes = RequestAttributes(APIRequest(method: "GET", path: "/api/v1/nodes/n1/proxy/metrics", query: [:], headers: [:], body: Data()))
         #expect(attributes.verb == "get" && attributes.resource == "nodes" && attributes.subresource == "proxy" && attributes.name == "n1")
     }

@@ -145,7 +145,8 @@ private struct Scenario {
         print("e2e:   answers per replica: host \(hostCounts.values.sorted()), pod \(podCounts.values.sorted())")
     }
 
-    /// `kubectl logs`, `exec` and `port-forward` to a pod on each node (every node is remote to the server).
+    /// `kubectl logs`, `exec`, `port-forward` and the API server's pod proxy to a pod on each node (every node is
+    /// remote to the server); the service proxy to the Service.
     func logsExecPortForward(web: [Pod]) async throws {
         step("kubectl logs, exec and port-forward to pods on every node")
         for (index, pod) in web.enumerated() {
@@ -177,7 +178,22 @@ private struct Scenario {
             kill(forward, SIGTERM)
             _ = await Subprocess.exitStatus(of: forward)
             try? FileManager.default.removeItem(atPath: output)
+
+            // The API server's pod proxy: the port the pod declares first, or the one named.
+            let proxied = try await harness.kubectl(["get", "--raw", "/api/v1/namespaces/default/pods/\(name)/proxy/"])
+            #expect(proxied == "\(name) v1\n", "pods/\(name)/proxy on \(pod.spec?.nodeName ?? ""): \(proxied)")
+            let page8080 = try await harness.kubectl(["get", "--raw", "/api/v1/namespaces/default/pods/\(name):8080/proxy/index.html"])
+            #expect(page8080 == "\(name) v1\n")
         }
+        // The service proxy: a ready endpoint of the port named or numbered; an unknown port is upstream's 503.
+        let names = Set(web.compactMap(\.metadata.name))
+        for port in ["http", "80"] {
+            let answer = try await harness.kubectl(["get", "--raw", "/api/v1/namespaces/default/services/web:\(port)/proxy/"])
+            #expect(names.contains(Self.podName(answer)), "services/web:\(port)/proxy: \(answer)")
+        }
+        let unknown = try await harness.run("/usr/bin/kubectl", ["--kubeconfig", harness.kubeconfig, "get", "--raw",
+                                                                "/api/v1/namespaces/default/services/web:81/proxy/"])
+        #expect(unknown.status != 0 && unknown.standardError.contains("no service port 81 found for service \"web\""), "\(unknown.standardError)")
     }
 
     /// Scale to 6 (spread over the nodes, all behind the Service), to 1 (the rest gone, one endpoint), back to 3.

@@ -105,7 +105,7 @@ struct APIRouter: Sendable {
 
     /// Where an upgrade on `nodes/{name}/proxy/{path}` goes (see `ResourceHandler.nodeProxyTarget`), counted as a
     /// CONNECT on nodes as upstream counts connecters.
-    func nodeProxyURL(name: String, path: String) async throws -> (url: String, viaKubelet: Bool) {
+    func nodeProxyURL(name: String, path: String) async throws -> ProxyTarget {
         let start = ContinuousClock.now
         do {
             guard let nodes = registry.handler(group: "", version: "v1", plural: "nodes") else {

@@ -158,7 +158,8 @@ extension APIServer {
         let viaKubelet: Bool
         do {
             let path = "/" + rest.joined(separator: "/") + (head.path.hasSuffix("/") && !rest.isEmpty ? "/" : "")
-            (url, viaKubelet) = try await router.nodeProxyURL(name: node, path: path)
+            let target = try await router.nodeProxyURL(name: node, path: path)
+            (url, viaKubelet) = (target.url, target.viaKubelet)
         } catch let status as Status {
             return .status(status)
         } catch {

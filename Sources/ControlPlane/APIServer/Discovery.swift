@@ -140,12 +140,15 @@ struct Discovery: Sendable {
                     "kind": "PodPortForwardOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         case "proxy":
             return ["name": .string("\(info.plural)/proxy"), "singularName": "", "namespaced": .bool(info.namespaced),
-                    "kind": "NodeProxyOptions", "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
+                    "kind": .string(Self.proxyOptionsKind(info)), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         default:
             return ["name": .string("\(info.plural)/\(sub)"), "singularName": "", "namespaced": .bool(info.namespaced),
                     "kind": .string(info.kind), "verbs": .array(Self.subresourceVerbs(sub).map { .string($0) })]
         }
     }
+
+    /// The options kind a `proxy` subresource names: `NodeProxyOptions`, `PodProxyOptions`, `ServiceProxyOptions`.
+    static func proxyOptionsKind(_ info: ResourceInfo) -> String { info.kind + "ProxyOptions" }
 
     private func groupValue(_ group: String, _ versions: [String]) -> JSONValue {
         let entries: [JSONValue] = versions.map { ["groupVersion": .string("\(group)/\($0)"), "version": .string($0)] }
@@ -173,7 +176,7 @@ struct Discovery: Sendable {
                         case "scale": ["group": "autoscaling", "version": "v1", "kind": "Scale"]
                         case "binding": ["group": "", "version": "v1", "kind": "Binding"]
                         case "eviction": ["group": "policy", "version": "v1", "kind": "Eviction"]
-                        case "proxy": ["group": .string(group), "version": .string(version), "kind": "NodeProxyOptions"]
+                        case "proxy": ["group": .string(group), "version": .string(version), "kind": .string(Self.proxyOptionsKind(info))]
                         default: ["group": .string(group), "version": .string(version), "kind": .string(info.kind)]
                         }
                         return ["subresource": .string(sub), "responseKind": kind,

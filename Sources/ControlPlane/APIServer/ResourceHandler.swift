@@ -59,7 +59,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
             case (let name?, "finalize", "PUT") where subresources.contains("finalize"): return try await finalize(request, path: path, name: name)
             case (let name?, "approval", _) where subresources.contains("approval"): return try await approval(request, path: path, name: name)
             case (let name?, "log", "GET") where subresources.contains("log"): return try await podLog(request, path: path, name: name)
-            case (let name?, "proxy", _) where subresources.contains("proxy"): return try await nodeProxy(request, path: path, name: name)
+            case (let name?, "proxy", _) where subresources.contains("proxy"): return try await proxy(request, path: path, name: name)
             case (let name?, let sub?, "GET") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub),
                  (let name?, let sub?, "POST") where ["exec", "attach", "portforward"].contains(sub) && subresources.contains(sub):
                 return try await podStream(request, path: path, name: name, subresource: sub)
@@ -215,7 +215,7 @@ protocol ResourceHandling: Sendable {
     /// The kubelet WebSocket URL serving a pod's `exec` or `portforward` (a Status error for any other kind).
     func podStreamURL(pod name: String, namespace: String?, stream: PodStream) async throws -> String
     /// Where `nodes/{name}/proxy/{path}` goes and whether that is the kubelet's port (a Status error for any other kind).
-    func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> (url: String, viaKubelet: Bool)
+    func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> ProxyTarget
 }
 
 extension ResourceHandling {

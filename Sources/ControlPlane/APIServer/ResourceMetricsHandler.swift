@@ -179,7 +179,7 @@ struct ResourceMetricsHandler: ResourceHandling {
         throw Status.methodNotSupported(info, verb: "get")
     }
 
-    func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> (url: String, viaKubelet: Bool) {
+    func nodeProxyTarget(name: String, path proxyPath: String?) async throws -> ProxyTarget {
         throw Status.methodNotSupported(info, verb: "get")
     }
 }

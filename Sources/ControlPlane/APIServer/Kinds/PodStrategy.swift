@@ -5,7 +5,7 @@ import KubeAPI
 /// validation of containers, the status subresource, and the `kubectl get pods` columns.
 struct PodStrategy: ResourceStrategy {
     typealias Object = Pod
-    var extraSubresources: [String] { ["attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward"] }
+    var extraSubresources: [String] { ["attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy"] }
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         if let priorities = context.priorities { try await priorities.admit(&pod) }

@@ -6,6 +6,8 @@ import KubeAPI
 /// ↔ NodePort/LoadBalancer ↔ ExternalName), released once no stored version holds them.
 struct ServiceStrategy: ResourceStrategy {
     typealias Object = Service
+    /// `services/{name}/proxy/{path}` to a ready endpoint (`ResourceHandler+Proxy`).
+    var extraSubresources: [String] { ["proxy"] }
 
     func prepareForCreate(_ service: inout Service, context: AdmissionContext) async throws {
         var spec = service.spec ?? ServiceSpec()
