@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 @testable import APIServer
 
-/// Updates of PersistentVolumeClaims as upstream's `ValidatePersistentVolumeClaimUpdate` (1.32 default gates) judges
-/// them: below the HTTP layer, then through the real kubectl.
+/// Updates of PersistentVolumeClaims as upstream's `ValidatePersistentVolumeClaimUpdate` (1.32 default gates) and
+/// LimitRanger judge them: below the HTTP layer, then through the real kubectl.
 @Suite struct PersistentVolumeClaimUpdateTests {
     static func claim(storage: Quantity, phase: String = "Pending", capacity: Quantity? = nil) -> PersistentVolumeClaim {
         var claim = PersistentVolumeClaim(metadata: ObjectMeta(name: "data", namespace: "default"))
@@ -95,9 +95,11 @@ import TestSupport
     }
 
     /// Through kubectl: the unbound claim's change refused with upstream's words, then (marked bound through the status
-    /// subresource, as the binder would) grown, and refused a shrink below its capacity.
+    /// subresource, as the binder would) grown, refused a shrink below its capacity, and refused a growth past the
+    /// namespace's LimitRange with the create's 403.
     @Test func kubectlUpdatesOfAClaim() async throws {
         let k = try await KubectlHarness(controllers: false)
+        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"lr"},"spec":{"limits":[{"type":"PersistentVolumeClaim","max":{"storage":"4Gi"}}]}}"#)
         _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"","resources":{"requests":{"storage":"1Gi"}}}}"#)
         let unbound = try await k.kubectl("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}"#)
         #expect(unbound.status != 0 && unbound.stderr.contains(#"The PersistentVolumeClaim "data" is invalid: spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"#)
@@ -108,5 +110,8 @@ import TestSupport
         #expect(try await k.ok("get", "pvc", "data", "-o", "jsonpath={.spec.resources.requests.storage}") == "3Gi")
         let shrunk = try await k.kubectl("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}"#)
         #expect(shrunk.status != 0 && shrunk.stderr.contains(#"The PersistentVolumeClaim "data" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"#), "\(shrunk)")
+        let tooBig = try await k.kubectl("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}"#)
+        #expect(tooBig.status != 0 && tooBig.stderr.contains(#"persistentvolumeclaims "data" is forbidden: maximum storage usage per PersistentVolumeClaim is 4Gi, but request is 5Gi"#), "\(tooBig)")
+        #expect(try await k.ok("get", "pvc", "data", "-o", "jsonpath={.spec.resources.requests.storage}") == "3Gi")
     }
 }

@@ -25,6 +25,12 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
         try await context.limitRanger?.validate(claim)
     }
 
+    /// LimitRanger admits a claim's updates as its creation (upstream's plugin handles UPDATE of claims): an
+    /// expansion past the namespace's `max` is refused.
+    func admitValidatedUpdate(_ claim: PersistentVolumeClaim, old: PersistentVolumeClaim, context: AdmissionContext) async throws {
+        try await context.limitRanger?.validate(claim)
+    }
+
     func prepareForUpdate(_ claim: inout PersistentVolumeClaim, old: PersistentVolumeClaim, context: AdmissionContext) async throws {
         Self.applyDefaults(&claim)
         Self.dropDisabledFields(&claim, old: old)
