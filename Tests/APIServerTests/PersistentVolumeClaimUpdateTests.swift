@@ -96,7 +96,7 @@ import TestSupport
 
     /// Through kubectl: the unbound claim's change refused with upstream's words, then (marked bound through the status
     /// subresource, as the binder would) grown, refused a shrink below its capacity, and refused a growth past the
-    /// namespace's LimitRange with the create's 403.
+    /// namespace's LimitRange with the create's 403; ResourceQuota then charges it what it adds to its allocation.
     @Test func kubectlUpdatesOfAClaim() async throws {
         let k = try await KubectlHarness(controllers: false)
         _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"lr"},"spec":{"limits":[{"type":"PersistentVolumeClaim","max":{"storage":"4Gi"}}]}}"#)
@@ -113,5 +113,23 @@ import TestSupport
         let tooBig = try await k.kubectl("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}"#)
         #expect(tooBig.status != 0 && tooBig.stderr.contains(#"persistentvolumeclaims "data" is forbidden: maximum storage usage per PersistentVolumeClaim is 4Gi, but request is 5Gi"#), "\(tooBig)")
         #expect(try await k.ok("get", "pvc", "data", "-o", "jsonpath={.spec.resources.requests.storage}") == "3Gi")
+
+        // ResourceQuota charges the larger of request and allocation: the claim allocated 4Gi (an expansion that
+        // failed partway) grows from 3Gi to 4Gi for free, then to 5Gi for 1Gi.
+        _ = try await k.ok("delete", "limitrange", "lr")
+        _ = try await k.ok("patch", "pvc", "data", "--subresource=status", "-p", #"{"status":{"allocatedResources":{"storage":"4Gi"}}}"#)
+        _ = try await k.ok("create", "quota", "q", "--hard=requests.storage=10Gi")
+        _ = try await k.ok("patch", "quota", "q", "--subresource=status", "-p", #"{"status":{"hard":{"requests.storage":"10Gi"},"used":{"requests.storage":"4Gi"}}}"#)
+        // Once the plugin follows the new quota, growing to 20Gi asks for 16Gi beyond the 4Gi allocated.
+        var exceeded = ""
+        for _ in 0..<100 where !exceeded.contains("exceeded quota") {
+            exceeded = try await k.kubectl("patch", "pvc", "data", "--dry-run=server", "-p", #"{"spec":{"resources":{"requests":{"storage":"20Gi"}}}}"#).stderr
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(exceeded.contains(#"persistentvolumeclaims "data" is forbidden: exceeded quota: q, requested: requests.storage=16Gi, used: requests.storage=4Gi, limited: requests.storage=10Gi"#), "\(exceeded)")
+        _ = try await k.ok("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"4Gi"}}}}"#)
+        #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.requests\\.storage}") == "4Gi")
+        _ = try await k.ok("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}"#)
+        #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.requests\\.storage}") == "5Gi")
     }
 }
