@@ -214,6 +214,36 @@ import Testing
         #expect(!QuotaAdmission.evaluatesUpdates(Pod.resource) && !QuotaAdmission.evaluatesUpdates(ConfigMap.resource))
     }
 
+    /// A claim is charged its request or, when more, what its volume was allocated (RecoverVolumeExpansionFailure, on
+    /// by default in 1.32: shrinking the request back after a failed expansion frees nothing), in whole bytes.
+    @Test func claimsAreChargedTheLargerOfRequestAndAllocationRoundedUp() throws {
+        var recovering = Self.claim("data", storage: "1Gi", className: "fast")
+        recovering.status = PersistentVolumeClaimStatus(phase: "Bound", allocatedResources: ["storage": "3Gi"])
+        let usage = QuotaUsage.usage(of: recovering)
+        #expect(usage["requests.storage"] == "3Gi" && usage["fast.storageclass.storage.k8s.io/requests.storage"] == "3Gi", "\(usage)")
+        var grown = recovering
+        grown.spec?.resources?.requests?["storage"] = "5Gi"
+        #expect(QuotaUsage.usage(of: grown)["requests.storage"] == "5Gi")
+        #expect(QuotaUsage.usage(of: Self.claim("data", storage: "1500m"))["requests.storage"] == "2")
+        #expect(QuotaUsage.usage(of: Self.claim("data", storage: "1Gi"))["requests.storage"]?.description == "1Gi")
+        var unrequested = PersistentVolumeClaim(metadata: ObjectMeta(name: "data", namespace: "default"))
+        unrequested.status = PersistentVolumeClaimStatus(allocatedResources: ["storage": "3Gi"])
+        #expect(QuotaUsage.usage(of: unrequested)["requests.storage"] == nil)
+
+        // Growing the request of a claim allocated 3Gi to 4Gi is charged 1Gi; shrinking it back to 2Gi is free.
+        let hard: [String: Quantity] = ["requests.storage": "10Gi"]
+        let quotas = [(KeyValue(key: "/registry/resourcequotas/default/q", value: Data(), createRevision: 1, modRevision: 1),
+                       ResourceQuota(metadata: ObjectMeta(name: "q", namespace: "default"), spec: ResourceQuotaSpec(hard: hard),
+                                     status: ResourceQuotaStatus(hard: hard, used: ["requests.storage": "3Gi"])))]
+        var four = recovering
+        four.spec?.resources?.requests?["storage"] = "4Gi"
+        let charged = try QuotaAdmission.charge(four, old: recovering, quotas: quotas)
+        #expect(charged.map { $0.1.status?.used?["requests.storage"] } == ["4Gi"])
+        var two = recovering
+        two.spec?.resources?.requests?["storage"] = "2Gi"
+        #expect(try QuotaAdmission.charge(two, old: recovering, quotas: quotas).isEmpty)
+    }
+
     /// Two quotas charged for one claim, the second's write losing to another server's charge: only that quota is read
     /// and checked again (the first keeps its single charge), and the second ends with both charges.
     @Test func aLostQuotaWriteIsRetriedAloneWithTheOtherServersCharge() async throws {

@@ -84,7 +84,7 @@ import TestSupport
     }
 
     /// Updates of Services and PersistentVolumeClaims are charged what they add: a Service turned NodePort its ports,
-    /// a claim its storage growth. Over the quota, the update is refused with the create's message and nothing is stored.
+    /// a bound claim its storage growth. Over the quota, the update is refused with the create's message and nothing is stored.
     @Test func updatesAreChargedWhatTheyAdd() async throws {
         let k = try await KubectlHarness()
         _ = try await k.ok("create", "quota", "q", "--hard=services.nodeports=1,requests.storage=3Gi")
@@ -98,8 +98,11 @@ import TestSupport
         _ = try await k.ok("patch", "service", "api", "-p", #"{"spec":{"type":"NodePort"}}"#)
         #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.services\\.nodeports}") == "1")
 
-        let claim = #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}"#
+        // Only a bound claim's request may change: the binder binds this one to the volume.
+        _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"pv-data"},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],"hostPath":{"path":"/tmp/pv-data"}}}"#)
+        let claim = #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"","resources":{"requests":{"storage":"1Gi"}}}}"#
         _ = try await k.ok("create", "-f", "-", stdin: claim)
+        #expect(try await Self.waitFor(k, ["get", "pvc", "data", "-o", "jsonpath={.status.phase}"], "Bound") == "Bound")
         #expect(try await k.ok("get", "quota", "q", "-o", "jsonpath={.status.used.requests\\.storage}") == "1Gi")
         let grown = try await k.kubectl("patch", "pvc", "data", "-p", #"{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}"#)
         #expect(grown.status != 0 && grown.stderr.contains(#"persistentvolumeclaims "data" is forbidden: exceeded quota: q, requested: requests.storage=4Gi, used: requests.storage=1Gi, limited: requests.storage=3Gi"#), "\(grown)")

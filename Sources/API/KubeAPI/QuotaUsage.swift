@@ -63,7 +63,7 @@ public enum QuotaUsage {
 
     /// Upstream's `Usage` of one object: its object count under `count/…` (and the legacy name), plus for pods the
     /// compute resources while the pod is not terminal, for services their node ports and load balancers, and for
-    /// claims their requested storage (also per storage class).
+    /// claims their storage (`claimStorage`, also per storage class).
     public static func usage(of object: any KubeObject, now: Date = Date()) -> [String: Quantity] {
         let resource = type(of: object).resource
         var result: [String: Quantity] = [objectCountName(resource): Quantity(1)]
@@ -93,7 +93,7 @@ public enum QuotaUsage {
             result["persistentvolumeclaims"] = Quantity(1)
             let className = claim.spec?.storageClassName ?? claim.metadata.annotations?["volume.beta.kubernetes.io/storage-class"] ?? ""
             if !className.isEmpty { result["\(className).storageclass.storage.k8s.io/persistentvolumeclaims"] = Quantity(1) }
-            if let storage = claim.spec?.resources?.requests?["storage"] {
+            if let storage = claimStorage(claim) {
                 result["requests.storage"] = storage
                 if !className.isEmpty { result["\(className).storageclass.storage.k8s.io/requests.storage"] = storage }
             }
@@ -101,6 +101,24 @@ public enum QuotaUsage {
             if resource.group.isEmpty, let legacy = legacyCountNames[resource.plural] { result[legacy] = Quantity(1) }
         }
         return result
+    }
+
+    /// Upstream's `getStorageUsage` with RecoverVolumeExpansionFailure (on by default in 1.32): the storage request,
+    /// or what the volume has been allocated when that is more (a user who shrank the request back after a failed
+    /// expansion keeps being charged the larger size), rounded up to whole bytes; nil for a claim requesting none.
+    public static func claimStorage(_ claim: PersistentVolumeClaim) -> Quantity? {
+        guard let request = claim.spec?.resources?.requests?["storage"] else { return nil }
+        let requested = roundedUpToWholeUnits(request)
+        if let allocated = claim.status?.allocatedResources?["storage"], requested < allocated { return roundedUpToWholeUnits(allocated) }
+        return requested
+    }
+
+    /// `Quantity.RoundUp(0)`: a fractional amount (`1500m`) rounded away from zero to whole units (`2`).
+    public static func roundedUpToWholeUnits(_ quantity: Quantity) -> Quantity {
+        let remainder = quantity.nanoValue % Quantity.nanosPerUnit
+        guard remainder != 0 else { return quantity }
+        let step = quantity.nanoValue > 0 ? Quantity.nanosPerUnit : -Quantity.nanosPerUnit
+        return Quantity(nanoValue: quantity.nanoValue - remainder + step, format: quantity.format)
     }
 
     /// Upstream's `QuotaV1Pod`: a pod that finished, or that has been terminating past its grace period (a lost

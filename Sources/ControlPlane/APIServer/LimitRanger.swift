@@ -6,7 +6,8 @@ import Synchronization
 /// The LimitRanger admission plugin (plugin/pkg/admission/limitranger): a new pod's containers get the `default`
 /// limits and `defaultRequest` requests of the namespace's `Container` items where they name none (recorded in the
 /// `kubernetes.io/limit-ranger` annotation), then the pod and its containers must keep within every item's
-/// `min`, `max` and `maxLimitRequestRatio`; a claim's storage request within its item's `min` and `max`. The
+/// `min`, `max` and `maxLimitRequestRatio`; a claim's storage request, on create and on update (pods are admitted
+/// on create only, as upstream's `SupportsAttributes`), within its item's `min` and `max`. The
 /// LimitRanges are read straight from the store (a namespace has a handful), once per request: the plugin a request
 /// admits with (`forRequest()`) keeps what its mutating half read for its validating half.
 struct LimitRanger: Sendable {

@@ -86,8 +86,12 @@ extension ResourceHandler {
         }
         let causes = subresource.map { strategy.validateSubresourceUpdate($0, object, old: old) } ?? strategy.validate(object, old: old)
         try throwIfInvalid(MetadataValidation.validate(object.metadata) + causes, name: name)
-        // ResourceQuota evaluates writes to the main resource only, as upstream's plugin skips subresources.
-        if subresource == nil { try await core.admission.quotas?.admitUpdate(object, old: old, dryRun: request.isDryRun) }
+        // The validating plugins (LimitRanger, then ResourceQuota) admit writes to the main resource only, as
+        // upstream's skip subresources.
+        if subresource == nil {
+            try await strategy.admitValidatedUpdate(object, old: old, context: core.admission.forRequest())
+            try await core.admission.quotas?.admitUpdate(object, old: old, dryRun: request.isDryRun)
+        }
         // The recorded value is the object as stored: printing it spares encoding the object again.
         let recorded = try manager.map { try $0.record(on: &object, old: old, oldValue: try oldValue ?? storedValue(kv)) }
 

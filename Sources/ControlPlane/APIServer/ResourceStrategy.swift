@@ -42,6 +42,9 @@ protocol ResourceStrategy<Object>: Sendable {
     /// The validating admission plugins that look at a valid new object as it will be stored (LimitRanger's bounds on
     /// a pod's containers); throws their 403.
     func admitValidated(_ object: Object, context: AdmissionContext) async throws
+    /// The same plugins on an update of the main resource, for the kinds upstream's plugins admit updates of
+    /// (LimitRanger: claims, not pods); `object` is the valid new version, `old` the stored one.
+    func admitValidatedUpdate(_ object: Object, old: Object, context: AdmissionContext) async throws
     /// Authorization that depends on the object written (RBAC's escalation prevention), for `user` writing it in
     /// the request's `namespace`; throws the 403. Runs only on a server that authenticates.
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws
@@ -96,6 +99,7 @@ extension ResourceStrategy {
     func settleUpdate(kept: Object, discarded: Object, context: AdmissionContext) async {}
     func validate(_ object: Object, old: Object?) -> [StatusCause] { [] }
     func admitValidated(_ object: Object, context: AdmissionContext) async throws {}
+    func admitValidatedUpdate(_ object: Object, old: Object, context: AdmissionContext) async throws {}
     func authorizeWrite(_ object: Object, old: Object?, namespace: String, user: Identity, security: Security) async throws {}
     func authorizeSubresourceWrite(_ object: Object, requested: Object, old: Object, subresource: String, user: Identity, security: Security) async throws {}
     func specChanged(_ object: Object, old: Object) -> Bool {

@@ -12,6 +12,7 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
 
     func prepareForCreate(_ claim: inout PersistentVolumeClaim, context: AdmissionContext) async throws {
         Self.applyDefaults(&claim)
+        Self.dropDisabledFields(&claim, old: nil)
         claim.status = PersistentVolumeClaimStatus(phase: "Pending")
         try await context.storageClasses?.admit(&claim)
         var finalizers = claim.metadata.finalizers ?? []
@@ -24,8 +25,21 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
         try await context.limitRanger?.validate(claim)
     }
 
+    /// LimitRanger admits a claim's updates as its creation (upstream's plugin handles UPDATE of claims): an
+    /// expansion past the namespace's `max` is refused.
+    func admitValidatedUpdate(_ claim: PersistentVolumeClaim, old: PersistentVolumeClaim, context: AdmissionContext) async throws {
+        try await context.limitRanger?.validate(claim)
+    }
+
     func prepareForUpdate(_ claim: inout PersistentVolumeClaim, old: PersistentVolumeClaim, context: AdmissionContext) async throws {
         Self.applyDefaults(&claim)
+        Self.dropDisabledFields(&claim, old: old)
+    }
+
+    /// Upstream's `DropDisabledFields`: with the VolumeAttributesClass gate off (its default in 1.32) a claim gets no
+    /// `volumeAttributesClassName` unless the stored version already has one.
+    static func dropDisabledFields(_ claim: inout PersistentVolumeClaim, old: PersistentVolumeClaim?) {
+        if old?.spec?.volumeAttributesClassName == nil { claim.spec?.volumeAttributesClassName = nil }
     }
 
     static func applyDefaults(_ claim: inout PersistentVolumeClaim) {
@@ -62,19 +76,75 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
 
     func validate(_ claim: PersistentVolumeClaim, old: PersistentVolumeClaim?) -> [StatusCause] {
         var causes = Self.validateSpec(claim.spec, path: "spec")
-        if let old, var a = claim.spec, var b = old.spec {
-            // Upstream's ValidatePersistentVolumeClaimUpdate: only the storage request may change (and the
-            // volume name be filled in once, and a claim without a class be given one: upstream's retroactive
-            // default StorageClass assignment).
-            a.resources = nil
-            b.resources = nil
-            if (b.volumeName ?? "").isEmpty { b.volumeName = a.volumeName }
-            if b.storageClassName == nil { b.storageClassName = a.storageClassName }
-            if a != b {
-                causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims", field: "spec"))
+        if let old { causes += Self.validateUpdate(claim, old: old) }
+        return causes
+    }
+
+    /// Upstream's `ValidatePersistentVolumeClaimUpdate` with 1.32's default gates (RecoverVolumeExpansionFailure on,
+    /// VolumeAttributesClass off): the spec may not change but for the volume name filled in once, a class given to a
+    /// claim without one (or moved from the beta annotation to the field), and the storage request of a bound claim,
+    /// which may shrink only while it stays above `status.capacity` (recovering from a failed expansion). The
+    /// refusal carries go-cmp's diff of the two specs as upstream compared them.
+    static func validateUpdate(_ claim: PersistentVolumeClaim, old: PersistentVolumeClaim) -> [StatusCause] {
+        var causes: [StatusCause] = []
+        let annotation = StorageClass.betaStorageClassAnnotation
+        let oldAnnotation = old.metadata.annotations?[annotation], newAnnotation = claim.metadata.annotations?[annotation]
+        var oldSpec = old.spec ?? PersistentVolumeClaimSpec(), newSpec = claim.spec ?? PersistentVolumeClaimSpec()
+        if (oldSpec.volumeName ?? "").isEmpty { oldSpec.volumeName = newSpec.volumeName }
+        if let oldAnnotation, oldSpec.storageClassName == nil, newSpec.storageClassName == oldAnnotation,
+           newAnnotation == nil || newAnnotation == oldAnnotation {
+            // validateStorageClassUpgradeFromAnnotation: the class moves from the annotation to the field.
+            newSpec.storageClassName = nil
+        } else {
+            if (newAnnotation ?? "") != (oldAnnotation ?? "") {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(newAnnotation ?? "")\": field is immutable",
+                                          field: "metadata.annotations.\(annotation)"))
+            }
+            // validateStorageClassUpgradeFromNil: a claim without a class may be given one (retroactive default class).
+            if let name = newSpec.storageClassName, oldSpec.storageClassName == nil, oldAnnotation == nil || oldAnnotation == name {
+                newSpec.storageClassName = oldSpec.storageClassName
             }
         }
+        // A bound claim's storage request may change (expansion); the status compared is the stored one, which an
+        // update of the main resource keeps.
+        if claim.status?.phase == "Bound", newSpec.resources?.requests != nil {
+            newSpec.resources?.requests?["storage"] = old.spec?.resources?.requests?["storage"] ?? .zero
+        }
+        newSpec.volumeAttributesClassName = oldSpec.volumeAttributesClassName
+        if !semanticallyEqual(newSpec, oldSpec) {
+            causes.append(StatusCause(reason: "FieldValueForbidden",
+                                      message: "Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n"
+                                        + GoCmpDiff.diff(oldSpec.goValue, newSpec.goValue), field: "spec"))
+        }
+        let oldSize = old.spec?.resources?.requests?["storage"] ?? .zero, newSize = claim.spec?.resources?.requests?["storage"] ?? .zero
+        if newSize < oldSize, !(old.status?.capacity?["storage"] ?? .zero < newSize) {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: field can not be less than status.capacity",
+                                      field: "spec.resources.requests.storage"))
+        }
+        if claim.spec?.volumeMode != old.spec?.volumeMode {
+            causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(claim.spec?.volumeMode ?? "null")\": field is immutable",
+                                      field: "volumeMode"))
+        }
+        if claim.spec?.volumeAttributesClassName != old.spec?.volumeAttributesClassName {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: update is forbidden when the VolumeAttributesClass feature gate is disabled",
+                                      field: "spec.volumeAttributesClassName"))
+        }
         return causes
+    }
+
+    /// apiequality.Semantic.DeepEqual for claim specs: quantities by value, an empty list or map like none.
+    static func semanticallyEqual(_ a: PersistentVolumeClaimSpec, _ b: PersistentVolumeClaimSpec) -> Bool {
+        func normalized(_ spec: PersistentVolumeClaimSpec) -> PersistentVolumeClaimSpec {
+            var spec = spec
+            if spec.accessModes?.isEmpty == true { spec.accessModes = nil }
+            if var resources = spec.resources {
+                if resources.limits?.isEmpty == true { resources.limits = nil }
+                if resources.requests?.isEmpty == true { resources.requests = nil }
+                spec.resources = resources == VolumeResourceRequirements() ? nil : resources
+            }
+            return spec
+        }
+        return normalized(a) == normalized(b)
     }
 
     /// NodeRestriction's `admitPVCStatus`: a node's status write (the kubelet finishing a volume expansion) may change
