@@ -177,29 +177,13 @@ enum GoCmpDiff {
         return .wrap(prefix: type + prefix, value, suffix: suffix)
     }
 
-    /// Go's `%q` for the strings specs hold.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f { out += String(format: "\\x%02x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
-
     /// A whole value: `identical` prints it as context (types elided, quantities' inner amounts as `{...}`), otherwise
     /// as one side of a change. `emitType`: whether the value's own type is named (struct fields: yes; map and slice
     /// elements: no).
     static func whole(_ value: CmpValue, identical: Bool, emitType: Bool) -> Text {
         let named = emitType && !identical
         switch value {
-        case .string(let s): return .line(quoted(s))
+        case .string(let s): return .line(GoQuoted.string(s))
         case .integer(let i): return .line(String(i))
         case .null: return .line("nil")
         case .pointer(let inner): return .wrap(prefix: "&", whole(inner, identical: identical, emitType: emitType), suffix: "")
@@ -359,7 +343,7 @@ extension PersistentVolumeClaimSpec {
     var goValue: CmpValue {
         func text(_ s: String?) -> CmpValue { s.map { .pointer(.string($0)) } ?? .null }
         func resources(_ list: [String: Quantity]?) -> CmpValue {
-            list.map { .map(type: "core.ResourceList", $0.sorted { $0.key < $1.key }.map { (key: "s" + GoCmpDiff.quoted($0.key), value: .quantity($0.value)) }) } ?? .null
+            list.map { .map(type: "core.ResourceList", $0.sorted { $0.key < $1.key }.map { (key: "s" + GoQuoted.string($0.key), value: .quantity($0.value)) }) } ?? .null
         }
         func reference(_ json: JSONValue?, type: String, namespaced: Bool) -> CmpValue {
             guard case .object(let fields)? = json else { return .null }
@@ -371,7 +355,7 @@ extension PersistentVolumeClaimSpec {
             return .pointer(.structure(type: type, members))
         }
         let selector: CmpValue = self.selector.map { selector in
-            let labels: CmpValue = selector.matchLabels.map { .map(type: "map[string]string", $0.sorted { $0.key < $1.key }.map { (key: GoCmpDiff.quoted($0.key), value: .string($0.value)) }) } ?? .null
+            let labels: CmpValue = selector.matchLabels.map { .map(type: "map[string]string", $0.sorted { $0.key < $1.key }.map { (key: GoQuoted.string($0.key), value: .string($0.value)) }) } ?? .null
             let expressions: CmpValue = selector.matchExpressions.map { requirements in
                 .slice(type: "[]v1.LabelSelectorRequirement", requirements.map { requirement in
                     .structure(type: "v1.LabelSelectorRequirement", [
