@@ -44,6 +44,7 @@ struct VolumeManager: Sendable {
             do {
                 if let emptyDir = volume.emptyDir {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~empty-dir/\(volume.name)"
+                    let created = !FileManager.default.fileExists(atPath: path)
                     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
                     if emptyDir.medium == "Memory", !Mount.isMountPoint(path) {
                         let size = emptyDir.sizeLimit.map { Int($0.value) } ?? 64 * 1024 * 1024
@@ -52,7 +53,11 @@ struct VolumeManager: Sendable {
                         // Upstream's setupDir: every container may write, whatever user it runs as.
                         try GroupOwnership.setPermissionBits(path, 0o777)
                     }
-                    try ownership?.apply(to: path, readOnly: false)
+                    // As upstream sets an emptyDir up once: its ownership is applied when it is made (or when its root
+                    // no longer conforms), not walked through whatever the pod wrote at every sync.
+                    if let ownership, created || !ownership.rootConforms(path, readOnly: false) {
+                        try ownership.apply(to: path, readOnly: false)
+                    }
                     paths[volume.name] = path
                 } else if let hostPath = volume.hostPath {
                     try Self.checkHostPath(hostPath)

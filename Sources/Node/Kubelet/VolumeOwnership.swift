@@ -23,8 +23,12 @@ struct VolumeOwnership: Sendable {
     /// Gives `root` and everything under it to the group; `readOnly` for volumes containers only read (the
     /// projected kinds).
     func apply(to root: String, readOnly: Bool) throws {
-        let mask = Self.mask(readOnly: readOnly)
-        if onRootMismatchOnly, ownership.conforms(root, permissions: mask) { return }
-        try ownership.apply(to: root, permissions: mask)
+        if onRootMismatchOnly, rootConforms(root, readOnly: readOnly) { return }
+        try ownership.apply(to: root, permissions: Self.mask(readOnly: readOnly))
+    }
+
+    /// Whether the volume's root already has the group and its permissions (OnRootMismatch's test).
+    func rootConforms(_ root: String, readOnly: Bool) -> Bool {
+        ownership.conforms(root, permissions: Self.mask(readOnly: readOnly))
     }
 }
