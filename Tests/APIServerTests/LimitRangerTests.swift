@@ -7,35 +7,9 @@ import Testing
 
 /// The LimitRanger plugin below the HTTP layer (the kubectl behaviour is in `ResourceQuotaAndLimitRangeTests`).
 @Suite struct LimitRangerTests {
-    /// A store that counts the lists under one prefix.
-    final class CountingStore: Store, Sendable {
-        let base: any Store
-        let prefix: String
+    /// How many lists a store served under a prefix.
+    final class ListCount: Sendable {
         let lists = Mutex(0)
-        init(base: any Store, prefix: String) {
-            self.base = base
-            self.prefix = prefix
-        }
-        func create(key: String, value: Data, ttl: Duration?) async throws -> Int64 { try await base.create(key: key, value: value, ttl: ttl) }
-        func get(key: String) async throws -> KeyValue? { try await base.get(key: key) }
-        func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?, counting: Bool) async throws -> ListResult {
-            if prefix.hasPrefix(self.prefix) { lists.withLock { $0 += 1 } }
-            return try await base.list(prefix: prefix, startAfter: startAfter, limit: limit, revision: revision, counting: counting)
-        }
-        func count(prefix: String) async throws -> Int { try await base.count(prefix: prefix) }
-        func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64 {
-            try await base.update(key: key, value: value, expectedRevision: expectedRevision, ttl: ttl)
-        }
-        func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue { try await base.delete(key: key, expectedRevision: expectedRevision) }
-        func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
-            try await base.watch(prefix: prefix, afterRevision: revision)
-        }
-        func watchWithProgress(prefix: String, afterRevision revision: Int64) async throws -> ProgressWatch {
-            try await base.watchWithProgress(prefix: prefix, afterRevision: revision)
-        }
-        func currentRevision() async throws -> Int64 { try await base.currentRevision() }
-        func compact(revision: Int64) async throws { try await base.compact(revision: revision) }
-        func expirations(prefix: String) async throws -> [String: Duration] { try await base.expirations(prefix: prefix) }
     }
 
     /// A pod create reads the namespace's LimitRanges once: the defaults its mutating half applies and the bounds its
@@ -45,7 +19,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sqlite = try SQLiteStore(path: directory + "/store.db")
-        let store = CountingStore(base: sqlite, prefix: StoredObject.prefix(LimitRange.resource, namespace: nil))
+        let counted = ListCount(), limitRanges = StoredObject.prefix(LimitRange.resource, namespace: nil)
+        let store = InterceptingStore(base: sqlite, beforeList: { prefix in
+            if prefix.hasPrefix(limitRanges) { counted.lists.withLock { $0 += 1 } }
+        })
         let limits = LimitRange(metadata: ObjectMeta(name: "lr", namespace: "default"), spec: LimitRangeSpec(limits: [
             LimitRangeItem(type: LimitRange.containerType, max: ["cpu": "1"], default: ["cpu": "500m"], defaultRequest: ["cpu": "100m"]),
         ]))
@@ -64,7 +41,7 @@ import Testing
         let plain = try await create(Pod(metadata: ObjectMeta(name: "plain", namespace: "default"),
                                          spec: PodSpec(containers: [Container(name: "c", image: "x")])))
         #expect(plain.spec?.containers[0].resources?.limits == ["cpu": "500m"] && plain.spec?.containers[0].resources?.requests == ["cpu": "100m"])
-        #expect(store.lists.withLock { $0 } == 1)
+        #expect(counted.lists.withLock { $0 } == 1)
 
         // A LimitRange made before the next create bounds that one: it reads again.
         var stricter = limits
@@ -75,6 +52,6 @@ import Testing
             _ = try await create(Pod(metadata: ObjectMeta(name: "big", namespace: "default"), spec: PodSpec(containers: [Container(name: "c", image: "x")])))
         }
         #expect(refusal?.message == #"pods "big" is forbidden: maximum cpu usage per Container is 400m, but limit is 500m"#)
-        #expect(store.lists.withLock { $0 } == 2)
+        #expect(counted.lists.withLock { $0 } == 2)
     }
 }

@@ -11,65 +11,25 @@ import Testing
 @Suite struct QuotaAdmissionTests {
     /// A store whose lists take a while, so that concurrent creates would all read the quota before any writes it,
     /// were check and charge not serialised.
-    struct SlowListStore: Store {
-        let base: any Store
-        func create(key: String, value: Data, ttl: Duration?) async throws -> Int64 { try await base.create(key: key, value: value, ttl: ttl) }
-        func get(key: String) async throws -> KeyValue? { try await base.get(key: key) }
-        func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?, counting: Bool) async throws -> ListResult {
-            try await Task.sleep(for: .milliseconds(20))
-            return try await base.list(prefix: prefix, startAfter: startAfter, limit: limit, revision: revision, counting: counting)
-        }
-        func count(prefix: String) async throws -> Int { try await base.count(prefix: prefix) }
-        func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64 {
-            try await base.update(key: key, value: value, expectedRevision: expectedRevision, ttl: ttl)
-        }
-        func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue { try await base.delete(key: key, expectedRevision: expectedRevision) }
-        func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
-            try await base.watch(prefix: prefix, afterRevision: revision)
-        }
-        func watchWithProgress(prefix: String, afterRevision revision: Int64) async throws -> ProgressWatch {
-            try await base.watchWithProgress(prefix: prefix, afterRevision: revision)
-        }
-        func currentRevision() async throws -> Int64 { try await base.currentRevision() }
-        func compact(revision: Int64) async throws { try await base.compact(revision: revision) }
-        func expirations(prefix: String) async throws -> [String: Duration] { try await base.expirations(prefix: prefix) }
+    static func slowLists(_ base: any Store) -> InterceptingStore {
+        InterceptingStore(base: base, beforeList: { _ in try await Task.sleep(for: .milliseconds(20)) })
     }
 
     /// A store where another server charges the quota at `key` just before this one's first write of it, so that
     /// write loses the revision check.
-    final class RacingStore: Store, @unchecked Sendable {
-        let base: any Store
-        let key: String
-        let charge: @Sendable (ResourceQuota) -> ResourceQuota
-        private let raced = Mutex(false)
-        init(base: any Store, key: String, charge: @escaping @Sendable (ResourceQuota) -> ResourceQuota) {
-            self.base = base
-            self.key = key
-            self.charge = charge
-        }
-        func create(key: String, value: Data, ttl: Duration?) async throws -> Int64 { try await base.create(key: key, value: value, ttl: ttl) }
-        func get(key: String) async throws -> KeyValue? { try await base.get(key: key) }
-        func list(prefix: String, startAfter: String?, limit: Int, revision: Int64?, counting: Bool) async throws -> ListResult {
-            try await base.list(prefix: prefix, startAfter: startAfter, limit: limit, revision: revision, counting: counting)
-        }
-        func count(prefix: String) async throws -> Int { try await base.count(prefix: prefix) }
-        func update(key: String, value: Data, expectedRevision: Int64?, ttl: Duration?) async throws -> Int64 {
-            if key == self.key, raced.withLock({ first in defer { first = true }; return !first }), let current = try await base.get(key: key) {
-                let other = charge(try KubeJSON.decode(ResourceQuota.self, from: current.value))
-                _ = try await base.update(key: key, value: try StoredObject.encode(other), expectedRevision: current.modRevision, ttl: nil)
-            }
-            return try await base.update(key: key, value: value, expectedRevision: expectedRevision, ttl: ttl)
-        }
-        func delete(key: String, expectedRevision: Int64?) async throws -> KeyValue { try await base.delete(key: key, expectedRevision: expectedRevision) }
-        func watch(prefix: String, afterRevision revision: Int64) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
-            try await base.watch(prefix: prefix, afterRevision: revision)
-        }
-        func watchWithProgress(prefix: String, afterRevision revision: Int64) async throws -> ProgressWatch {
-            try await base.watchWithProgress(prefix: prefix, afterRevision: revision)
-        }
-        func currentRevision() async throws -> Int64 { try await base.currentRevision() }
-        func compact(revision: Int64) async throws { try await base.compact(revision: revision) }
-        func expirations(prefix: String) async throws -> [String: Duration] { try await base.expirations(prefix: prefix) }
+    static func racing(_ base: any Store, key: String, charge: @escaping @Sendable (ResourceQuota) -> ResourceQuota) -> InterceptingStore {
+        let raced = Raced()
+        return InterceptingStore(base: base, beforeUpdate: { updated, base in
+            guard updated == key, raced.first.withLock({ first in defer { first = false }; return first }),
+                  let current = try await base.get(key: key) else { return }
+            let other = charge(try KubeJSON.decode(ResourceQuota.self, from: current.value))
+            _ = try await base.update(key: key, value: try StoredObject.encode(other), expectedRevision: current.modRevision, ttl: nil)
+        })
+    }
+
+    /// Whether the racing store's other server has yet to write.
+    final class Raced: Sendable {
+        let first = Mutex(true)
     }
 
     static func pod(_ name: String, requests: [String: Quantity]? = nil) -> Pod {
@@ -86,7 +46,7 @@ import Testing
         let quota = ResourceQuota(metadata: ObjectMeta(name: "q", namespace: "default"), spec: ResourceQuotaSpec(hard: ["pods": 3]),
                                   status: ResourceQuotaStatus(hard: ["pods": 3], used: ["pods": 0]))
         _ = try await sqlite.create(key: key, value: try StoredObject.encode(quota))
-        let admission = QuotaAdmission(store: SlowListStore(base: sqlite), logger: Logger(label: "test"))
+        let admission = QuotaAdmission(store: Self.slowLists(sqlite), logger: Logger(label: "test"))
         try await admission.load()
 
         let outcomes = await withTaskGroup(of: String.self) { group in
@@ -258,7 +218,7 @@ import Testing
                                       status: ResourceQuotaStatus(hard: ["requests.storage": "10Gi"], used: ["requests.storage": "1Gi"]))
             _ = try await sqlite.create(key: key, value: try StoredObject.encode(quota))
         }
-        let racing = RacingStore(base: sqlite, key: second) { quota in
+        let racing = Self.racing(sqlite, key: second) { quota in
             var charged = quota
             charged.status?.used?["requests.storage"] = "5Gi"
             return charged
@@ -273,7 +233,7 @@ import Testing
         #expect(try await used(second) == "7Gi")
 
         // Rechecked against the other server's charge, a growth that no longer fits is refused.
-        let tight = RacingStore(base: sqlite, key: first) { quota in
+        let tight = Self.racing(sqlite, key: first) { quota in
             var charged = quota
             charged.status?.used?["requests.storage"] = "9Gi"
             return charged
