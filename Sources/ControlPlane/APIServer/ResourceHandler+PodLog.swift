@@ -39,15 +39,7 @@ extension ResourceHandler {
                          code: Int(response.status.code))
         }
         if request.boolParameter("follow") {
-            let (stream, continuation) = AsyncStream.makeStream(of: Data.self)
-            let task = Task {
-                do {
-                    for try await chunk in response.body { continuation.yield(Data(chunk.readableBytesView)) }
-                } catch {}
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-            return APIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: .stream(stream))
+            return APIResponse(status: 200, headers: [("Content-Type", "text/plain")], body: .stream(response.body.relayed()))
         }
         let body = try await response.body.collect(upTo: 64 << 20)
         return .text(String(buffer: body), contentType: "text/plain")

@@ -6,6 +6,21 @@ import NIOCore
 import NIOHTTP1
 import Store
 
+extension HTTPClientResponse.Body {
+    /// The body as a stream an `APIResponse` relays chunk by chunk; reading stops once the client has gone.
+    func relayed() -> AsyncStream<Data> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Data.self)
+        let relay = Task {
+            do {
+                for try await chunk in self { continuation.yield(Data(chunk.readableBytesView)) }
+            } catch {}
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in relay.cancel() }
+        return stream
+    }
+}
+
 /// Where a `proxy` subresource request goes: the URL (path included, query not) and whether it is a kubelet's
 /// own port, reached with the server's kubelet client certificate.
 struct ProxyTarget: Sendable {
@@ -48,15 +63,7 @@ extension ResourceHandler {
         }
         let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length", "proxy-connection", "te", "trailer"]
         let headers = response.headers.filter { !hopByHop.contains($0.name.lowercased()) }.map { ($0.name, $0.value) }
-        let (stream, continuation) = AsyncStream.makeStream(of: Data.self)
-        let relay = Task {
-            do {
-                for try await chunk in response.body { continuation.yield(Data(chunk.readableBytesView)) }
-            } catch {}
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in relay.cancel() }
-        return APIResponse(status: Int(response.status.code), headers: headers, body: .stream(stream))
+        return APIResponse(status: Int(response.status.code), headers: headers, body: .stream(response.body.relayed()))
     }
 
     /// Where `pods/{[scheme:]name[:port]}/proxy/{path}` goes, as upstream's pod `ResourceLocation`: the pod's IP and
