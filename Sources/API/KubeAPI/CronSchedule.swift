@@ -77,34 +77,14 @@ public struct CronSchedule: Sendable, Hashable {
         (daysOfWeek, daysOfWeekStar) = try Self.field(fields[4], Self.weekdayBounds)
     }
 
-    /// Go's `time.ParseDuration` (nanoseconds), with its error messages behind robfig/cron's prefix.
+    /// The nanoseconds of an `@every` duration, refused in robfig/cron's words.
     static func goDuration(_ text: String, descriptor: String) throws(CronScheduleError) -> Int64 {
-        func failure(_ message: String) -> CronScheduleError { CronScheduleError("failed to parse duration \(descriptor): time: \(message)") }
-        let quoted = "\"\(text)\""
-        var rest = Substring(text)
-        var negative = false
-        if let sign = rest.first, sign == "-" || sign == "+" {
-            negative = sign == "-"
-            rest = rest.dropFirst()
+        do {
+            let duration = try GoDuration.parse(text)
+            return duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        } catch {
+            throw CronScheduleError("failed to parse duration \(descriptor): \(error.message)")
         }
-        if rest == "0" { return 0 }
-        guard !rest.isEmpty else { throw failure("invalid duration \(quoted)") }
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
-        var total = 0.0
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard !number.isEmpty, number != ".", number.filter({ $0 == "." }).count <= 1, let value = Double(number) else {
-                throw failure("invalid duration \(quoted)")
-            }
-            rest = rest.dropFirst(number.count)
-            let unit = rest.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
-            guard !unit.isEmpty else { throw failure("missing unit in duration \(quoted)") }
-            guard let scale = units.first(where: { $0.0 == unit })?.1 else { throw failure("unknown unit \"\(unit)\" in duration \(quoted)") }
-            rest = rest.dropFirst(unit.count)
-            total += value * scale
-            guard total < 9.3e18 else { throw failure("invalid duration \(quoted)") }
-        }
-        return Int64(negative ? -total : total)
     }
 
     /// The bits of one comma-separated field, and whether it is a star.
