@@ -94,6 +94,23 @@ import TestSupport
                 && refusal[1] == #"volumeMode: Invalid value: "Block": field is immutable"#, "\(refusal)")
     }
 
+    /// A claim created with only `dataSource` reads back with the same `dataSourceRef`, and one with only a
+    /// namespace-less `dataSourceRef` with the same `dataSource` (upstream's NormalizeDataSources); one naming another
+    /// namespace keeps `dataSource` unset.
+    @Test func dataSourcesAreMirroredOnCreate() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        func create(_ name: String, _ source: String) async throws -> String {
+            _ = try await k.ok("create", "-f", "-", stdin: #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"\#(name)"},"spec":{"accessModes":["ReadWriteOnce"],"storageClassName":"","resources":{"requests":{"storage":"1Gi"}},\#(source)}}"#)
+            return try await k.ok("get", "pvc", name, "-o", "jsonpath={.spec.dataSource} {.spec.dataSourceRef}")
+        }
+        #expect(try await create("old", #""dataSource":{"kind":"PersistentVolumeClaim","name":"origin"}"#)
+                == #"{"kind":"PersistentVolumeClaim","name":"origin"} {"kind":"PersistentVolumeClaim","name":"origin"}"#)
+        #expect(try await create("new", #""dataSourceRef":{"apiGroup":"snapshot.storage.k8s.io","kind":"VolumeSnapshot","name":"snap"}"#)
+                == #"{"apiGroup":"snapshot.storage.k8s.io","kind":"VolumeSnapshot","name":"snap"} {"apiGroup":"snapshot.storage.k8s.io","kind":"VolumeSnapshot","name":"snap"}"#)
+        #expect(try await create("elsewhere", #""dataSourceRef":{"kind":"PersistentVolumeClaim","name":"origin","namespace":"other"}"#)
+                == #" {"kind":"PersistentVolumeClaim","name":"origin","namespace":"other"}"#)
+    }
+
     /// Through kubectl: the unbound claim's change refused with upstream's words, then (marked bound through the status
     /// subresource, as the binder would) grown, refused a shrink below its capacity, and refused a growth past the
     /// namespace's LimitRange with the create's 403; ResourceQuota then charges it what it adds to its allocation.

@@ -13,6 +13,10 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
     func prepareForCreate(_ claim: inout PersistentVolumeClaim, context: AdmissionContext) async throws {
         Self.applyDefaults(&claim)
         Self.dropDisabledFields(&claim, old: nil)
+        if var spec = claim.spec {
+            Self.normalizeDataSources(&spec)
+            claim.spec = spec
+        }
         claim.status = PersistentVolumeClaimStatus(phase: "Pending")
         try await context.storageClasses?.admit(&claim)
         var finalizers = claim.metadata.finalizers ?? []
@@ -40,6 +44,23 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
     /// `volumeAttributesClassName` unless the stored version already has one.
     static func dropDisabledFields(_ claim: inout PersistentVolumeClaim, old: PersistentVolumeClaim?) {
         if old?.spec?.volumeAttributesClassName == nil { claim.spec?.volumeAttributesClassName = nil }
+    }
+
+    /// Upstream's `NormalizeDataSources` on create (AnyVolumeDataSource, on by default): a claim naming its source
+    /// only the old way (`dataSource`) gets the same `dataSourceRef`, and one naming it only the new way without a
+    /// namespace gets the same `dataSource`, so old and new clients read the source each in their field.
+    static func normalizeDataSources(_ spec: inout PersistentVolumeClaimSpec) {
+        func copy(_ reference: JSONValue) -> JSONValue {
+            var copied: JSONValue = ["kind": reference["kind"] ?? "", "name": reference["name"] ?? ""]
+            if let group = reference["apiGroup"], group != .null { copied["apiGroup"] = group }
+            return copied
+        }
+        if let source = spec.dataSource, source != .null, spec.dataSourceRef == nil || spec.dataSourceRef == .null {
+            spec.dataSourceRef = copy(source)
+        } else if let reference = spec.dataSourceRef, reference != .null, spec.dataSource == nil || spec.dataSource == .null,
+                  (reference["namespace"]?.stringValue ?? "").isEmpty {
+            spec.dataSource = copy(reference)
+        }
     }
 
     static func applyDefaults(_ claim: inout PersistentVolumeClaim) {
