@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 extension KubeletEndToEndTests {
-    @Test("a claim's volume: the pod waits with upstream's message while its claim is unbound, then runs on the bound hostPath PV; a local PV through a read-only claim cannot be written",
+    @Test("a claim's volume: the pod waits with upstream's message while its claim is unbound, then runs on the bound hostPath PV; a local PV through a read-only claim cannot be written; only a writable local PV takes the fsGroup",
           .timeLimit(.minutes(3)))
     func persistentVolumeClaimVolumes() async throws {
         // The node's own credentials: the Node authorizer must let it read the claims and volumes of its pods.
@@ -14,8 +14,9 @@ extension KubeletEndToEndTests {
 
     private func claimVolumes(_ cluster: Cluster) async throws {
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
-        let data = cluster.runtime.root + "/pv-data", shared = cluster.runtime.root + "/pv-local"
+        let data = cluster.runtime.root + "/pv-data", shared = cluster.runtime.root + "/pv-local", scratch = cluster.runtime.root + "/pv-scratch"
         try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         try "from the node\n".write(toFile: shared + "/greeting", atomically: true, encoding: .utf8)
         _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """
             apiVersion: v1
@@ -43,19 +44,38 @@ extension KubeletEndToEndTests {
               metadata: {name: shared}
               spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
             - apiVersion: v1
+              kind: PersistentVolume
+              metadata: {name: scratch-pv}
+              spec:
+                capacity: {storage: 1Gi}
+                accessModes: [ReadWriteOnce]
+                storageClassName: ""
+                claimRef: {namespace: default, name: scratch}
+                local: {path: \(scratch)}
+                nodeAffinity:
+                  required:
+                    nodeSelectorTerms:
+                    - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [\(cluster.nodeName)]}]
+            - apiVersion: v1
+              kind: PersistentVolumeClaim
+              metadata: {name: scratch}
+              spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
+            - apiVersion: v1
               kind: Pod
               metadata: {name: stateful}
               spec:
                 nodeName: \(cluster.nodeName)
                 terminationGracePeriodSeconds: 1
+                securityContext: {fsGroup: 4000}
                 containers:
                 - name: app
                   image: \(shell)
                   command: [sh, -c, "echo written > /data/out; cat /shared/greeting > /data/read; touch /shared/x 2>/data/refused; sleep 3600"]
-                  volumeMounts: [{name: data, mountPath: /data}, {name: shared, mountPath: /shared}]
+                  volumeMounts: [{name: data, mountPath: /data}, {name: shared, mountPath: /shared}, {name: scratch, mountPath: /scratch}]
                 volumes:
                 - {name: data, persistentVolumeClaim: {claimName: data}}
                 - {name: shared, persistentVolumeClaim: {claimName: shared, readOnly: true}}
+                - {name: scratch, persistentVolumeClaim: {claimName: scratch}}
             """)
         // No volume for `data` yet: no sandbox, the container is ContainerCreating, and FailedMount says why in
         // upstream's words.
@@ -65,7 +85,7 @@ extension KubeletEndToEndTests {
                                                          options: ListOptions(fieldSelector: "involvedObject.name=stateful,reason=FailedMount")).items
             try await Task.sleep(for: .milliseconds(200))
         }
-        #expect(failedMounts.first?.message == "Unable to attach or mount volumes: unmounted volumes=[data shared], unattached volumes=[data shared], failed to process volumes=[data]: error processing PVC default/data: PVC is not bound",
+        #expect(failedMounts.first?.message == "Unable to attach or mount volumes: unmounted volumes=[data shared scratch], unattached volumes=[data shared scratch], failed to process volumes=[data]: error processing PVC default/data: PVC is not bound",
                 "\(failedMounts.map(\.message))")
         #expect(failedMounts.first?.type == "Warning")
         let waiting = try await cluster.client.get(Pod.self, name: "stateful", namespace: "default")
@@ -96,5 +116,14 @@ extension KubeletEndToEndTests {
         #expect(files["read"] == "from the node\n", "\(files)")
         #expect(files["refused"]?.contains("Read-only file system") == true, "the read-only claim was writable: \(files)")
         #expect(!FileManager.default.fileExists(atPath: shared + "/x"))
+        // The fsGroup: the writable local volume's root is the group's, setgid; the hostPath and the read-only local
+        // volume keep their owner.
+        func group(_ path: String) throws -> (gid: Int, mode: Int) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return ((attributes[.groupOwnerAccountID] as? NSNumber)?.intValue ?? -1, (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0)
+        }
+        let owned = try group(scratch)
+        #expect(owned.gid == 4000 && owned.mode & 0o2070 == 0o2070, "scratch: gid \(owned.gid) mode \(String(owned.mode, radix: 8))")
+        #expect(try group(shared).gid == 0 && group(data).gid == 0)
     }
 }

@@ -32,7 +32,18 @@ struct VolumeManager: Sendable {
         for volume in pod.spec?.volumes ?? [] {
             if let source = volume.persistentVolumeClaim {
                 do {
-                    paths[volume.name] = try Self.nodePath(of: try await objects.boundVolume(claim: source.claimName, namespace: namespace))
+                    let bound = try await objects.boundVolume(claim: source.claimName, namespace: namespace)
+                    let path = try Self.nodePath(of: bound)
+                    // Upstream's local volume plugin gives a writable local volume the pod's fsGroup on its first
+                    // mount (hostPath volumes keep their owner).
+                    if bound.spec?.local != nil, source.readOnly != true, let ownership, !ownership.rootConforms(path, readOnly: false) {
+                        do {
+                            try ownership.apply(to: path, readOnly: false)
+                        } catch {
+                            throw ContainerConfigError(message: "MountVolume.SetUp failed for volume \"\(bound.metadata.name ?? "")\" : \(error)")
+                        }
+                    }
+                    paths[volume.name] = path
                 } catch let error as ContainerConfigError {
                     // Upstream's WaitForAttachAndMount: none of the pod's volumes is mounted while one cannot be processed.
                     let all = "[" + (pod.spec?.volumes ?? []).map(\.name).joined(separator: " ") + "]"
