@@ -3,8 +3,8 @@ import Testing
 import TestSupport
 
 /// `kubectl patch` of a Service's type and traffic policy, as upstream's service registry handles it: what the new
-/// version needs is allocated (ClusterIP, NodePorts), what it has no use for is dropped and released, and a write
-/// that fails gives back what it allocated and nothing it did not.
+/// version needs is allocated (ClusterIP, NodePorts, health check NodePort), what it has no use for is dropped and
+/// released, and a write that fails gives back what it allocated and nothing it did not.
 @Suite("Service type changes", .timeLimit(.minutes(3)))
 struct ServiceTypeChangeTests {
     @Test("ClusterIP → NodePort allocates NodePorts; → ClusterIP drops and frees them; → ExternalName frees the ClusterIP and back allocates one; failed and dry-run writes keep nothing")
@@ -67,6 +67,76 @@ struct ServiceTypeChangeTests {
         let fresh = try await field("web", ".spec.clusterIP")
         #expect(!fresh.isEmpty && fresh != clusterIP, "\(fresh)")
         #expect(try await field("web", ".spec.clusterIPs[0]") == fresh)
+    }
+
+    @Test("LoadBalancer with externalTrafficPolicy Local: a health check NodePort allocated (or the requested one), kept by a PUT that leaves it out, immutable, dropped and freed when no longer needed and on delete; refused where it does not belong; failed and dry-run writes keep none")
+    func healthCheckNodePort() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        func field(_ service: String, _ path: String) async throws -> String { try await k.serviceField(service, path) }
+        func fails(_ arguments: String...) async throws -> String { try await k.refused(arguments) }
+        func create(_ name: String, type: String = "LoadBalancer", _ spec: String...) async throws -> CommandResult {
+            try await k.applyService(name, type: type, spec: spec)
+        }
+
+        #expect(try await create("lb", "externalTrafficPolicy: Local").status == 0)
+        let port = try await field("lb", ".spec.healthCheckNodePort")
+        #expect((30000...32767).contains(Int(port) ?? 0), "\(port)")
+        #expect(try await field("lb", ".spec.ports[0].nodePort") != port)
+        // Taken: another Service asking for it gets upstream's 500.
+        let taken = try await create("other", "externalTrafficPolicy: Local", "healthCheckNodePort: \(port)")
+        #expect(taken.stderr.contains("Internal error occurred: failed to allocate requested HealthCheck NodePort \(port): provided port is already allocated"),
+                "\(taken)")
+        // Refused where it does not belong, in upstream's words.
+        let notNeeded = "spec.healthCheckNodePort: Invalid value: 31500: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
+        let onClusterIP = try await create("plain", type: "ClusterIP", "healthCheckNodePort: 31500")
+        #expect(onClusterIP.stderr.contains(#"The Service "plain" is invalid: \#(notNeeded)"#), "\(onClusterIP)")
+        let onCluster = try await create("cluster", "externalTrafficPolicy: Cluster", "healthCheckNodePort: 31500")
+        #expect(onCluster.stderr.contains(#"The Service "cluster" is invalid: \#(notNeeded)"#), "\(onCluster)")
+        #expect(try await create("holder", "externalTrafficPolicy: Local", "healthCheckNodePort: 31500").status == 0)
+        #expect(try await field("holder", ".spec.healthCheckNodePort") == "31500")
+
+        // A PUT of the manifest without it keeps it.
+        try await k.ok("replace", "-f", "-", stdin: k.serviceManifest("lb", type: "LoadBalancer", spec: ["externalTrafficPolicy: Local"]))
+        #expect(try await field("lb", ".spec.healthCheckNodePort") == port)
+        // Immutable while needed; a refused change to another Service's port leaves that port with its holder.
+        let immutable = try await fails("patch", "service", "lb", "-p", #"{"spec":{"healthCheckNodePort":31500}}"#)
+        #expect(immutable.contains(#"The Service "lb" is invalid: spec.healthCheckNodePort: Forbidden: field is immutable"#), "\(immutable)")
+        let stillHeld = try await create("thief", "externalTrafficPolicy: Local", "healthCheckNodePort: 31500")
+        #expect(stillHeld.stderr.contains("failed to allocate requested HealthCheck NodePort 31500: provided port is already allocated"), "\(stillHeld)")
+
+        // externalTrafficPolicy Cluster: dropped, and free for another Service.
+        try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"externalTrafficPolicy":"Cluster"}}"#)
+        #expect(try await field("lb", ".spec.healthCheckNodePort").isEmpty)
+        #expect(try await create("reuse", "externalTrafficPolicy: Local", "healthCheckNodePort: \(port)").status == 0)
+        // Back to Local asking for a port: that port.
+        try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"externalTrafficPolicy":"Local","healthCheckNodePort":31501}}"#)
+        #expect(try await field("lb", ".spec.healthCheckNodePort") == "31501")
+        // Away from LoadBalancer: dropped (the policy stays, a NodePort has a use for it) and free.
+        try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"type":"NodePort"}}"#)
+        #expect(try await field("lb", ".spec.healthCheckNodePort").isEmpty)
+        #expect(try await field("lb", ".spec.externalTrafficPolicy") == "Local")
+        #expect(try await create("reuse2", "externalTrafficPolicy: Local", "healthCheckNodePort: 31501").status == 0)
+
+        // A dry run shows the port it would allocate and keeps none; so does a write that validation refuses
+        // (the added port has no name) after the port was allocated.
+        let dryRun = try await k.ok("patch", "service", "lb", "--dry-run=server", "-o", "jsonpath={.spec.healthCheckNodePort}",
+                                    "-p", #"{"spec":{"type":"LoadBalancer","healthCheckNodePort":31502}}"#)
+        #expect(dryRun == "31502")
+        let invalid = try await fails("patch", "service", "lb", "-p",
+                                      #"{"spec":{"type":"LoadBalancer","healthCheckNodePort":31503,"ports":[{"port":81,"targetPort":8080}]}}"#)
+        #expect(invalid.contains("spec.ports[0].name: Required value"), "\(invalid)")
+        #expect(try await field("lb", ".spec.type") == "NodePort")
+        #expect(try await create("free", "externalTrafficPolicy: Local", "healthCheckNodePort: 31502").status == 0)
+        #expect(try await create("free2", "externalTrafficPolicy: Local", "healthCheckNodePort: 31503").status == 0)
+
+        // Delete gives it back.
+        try await k.ok("delete", "service", "reuse")
+        #expect(try await create("after", "externalTrafficPolicy: Local", "healthCheckNodePort: \(port)").status == 0)
+
+        // A restarted server rebuilds the allocations from the stored Services, health check NodePorts included.
+        try await k.server.restart()
+        let afterRestart = try await create("late", "externalTrafficPolicy: Local", "healthCheckNodePort: 31500")
+        #expect(afterRestart.stderr.contains("failed to allocate requested HealthCheck NodePort 31500: provided port is already allocated"), "\(afterRestart)")
     }
 
     @Test("Upstream's dropTypeDependentFields without a type guard: NodePorts a LoadBalancer asked for with allocateLoadBalancerNodePorts false, a port removed on the way to ClusterIP, the traffic policy of a ClusterIP losing its external IPs, the load balancer status; a refused ClusterIP change or NodePort on a ClusterIP Service frees nothing")

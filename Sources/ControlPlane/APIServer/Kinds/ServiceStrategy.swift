@@ -1,9 +1,10 @@
 import Foundation
 import KubeAPI
 
-/// Services: ClusterIP and NodePort allocation (unique under concurrent creates), upstream's defaults, allocated
-/// values kept across updates that do not name them, allocated or dropped when an update changes what the Service
-/// needs (its type, its external IPs), released once no stored version holds them.
+/// Services: ClusterIP, NodePort and health check NodePort allocation (unique under concurrent creates), upstream's
+/// defaults, allocated values kept across updates that do not name them, allocated or dropped when an update changes
+/// what the Service needs (its type, `externalTrafficPolicy`, `allocateLoadBalancerNodePorts`), released once no
+/// stored version holds them.
 struct ServiceStrategy: ResourceStrategy {
     typealias Object = Service
     /// `services/{name}/proxy/{path}` to a ready endpoint (`ResourceHandler+Proxy`).
@@ -20,8 +21,9 @@ struct ServiceStrategy: ResourceStrategy {
     /// Upstream's update of a Service: values the client left out are taken from the stored version
     /// (`patchAllocatedValues`), fields the new version has no use for are dropped when the client did not change
     /// them (`dropTypeDependentFields`), then what the new version needs and the old one did not hold is allocated
-    /// (`allocate`): a ClusterIP when it leaves ExternalName, NodePorts when it becomes NodePort or LoadBalancer.
-    /// What the old version held and the stored one no longer does is released by `settleUpdate`.
+    /// (`allocate`): a ClusterIP when it leaves ExternalName, NodePorts when it becomes NodePort or LoadBalancer, a
+    /// health check NodePort when it becomes a LoadBalancer with `externalTrafficPolicy: Local`. What the old version
+    /// held and the stored one no longer does is released by `settleUpdate`.
     func prepareForUpdate(_ service: inout Service, old: Service, context: AdmissionContext) async throws {
         var spec = service.spec ?? ServiceSpec()
         Self.applyDefaults(&spec)
@@ -38,15 +40,19 @@ struct ServiceStrategy: ResourceStrategy {
     /// Releases what `discarded` holds from the allocators and `kept` does not. After a stored write `discarded` is
     /// the old version; after a failed, dry-run or no-op write it is the prepared new one, whose values that `kept`
     /// does not hold were all allocated by `prepareForUpdate` — except those validation refuses without their having
-    /// been allocated, which are never released: a ClusterIP changed while both versions have one (it is
-    /// immutable), NodePorts on a type that has none.
+    /// been allocated, which are never released: a ClusterIP or health check NodePort changed while both versions
+    /// need one (both immutable), NodePorts on a type that has none.
     func settleUpdate(kept: Service, discarded: Service, context: AdmissionContext) async {
         let keptSpec = kept.spec ?? ServiceSpec(), discardedSpec = discarded.spec ?? ServiceSpec()
         if Self.needsClusterIP(discardedSpec), !Self.needsClusterIP(keptSpec),
            let ip = discardedSpec.clusterIP, ip != "None", !ip.isEmpty {
             await context.serviceIPs.release(ip)
         }
-        for port in Self.allocatedPorts(discardedSpec).subtracting(Self.allocatedPorts(keptSpec)) { await context.nodePorts.release(port) }
+        var released = Self.allocatedPorts(discardedSpec).subtracting(Self.allocatedPorts(keptSpec))
+        if Self.needsHealthCheckNodePort(keptSpec), Self.needsHealthCheckNodePort(discardedSpec), let port = discardedSpec.healthCheckNodePort {
+            released.remove(Int(port))
+        }
+        for port in released { await context.nodePorts.release(port) }
     }
 
     /// Whether a Service of this spec has a ClusterIP (upstream's `needsClusterIP`): all but ExternalName.
@@ -61,6 +67,12 @@ struct ServiceStrategy: ResourceStrategy {
         spec.type == "NodePort" || (spec.type == "LoadBalancer" && spec.allocateLoadBalancerNodePorts != false)
     }
 
+    /// Whether the Service gets a health check NodePort (upstream's `NeedsHealthCheck`): a LoadBalancer with
+    /// `externalTrafficPolicy: Local`.
+    static func needsHealthCheckNodePort(_ spec: ServiceSpec) -> Bool {
+        spec.type == "LoadBalancer" && spec.externalTrafficPolicy == "Local"
+    }
+
     /// Whether the spec has a use for `externalTrafficPolicy` (upstream's `ExternallyAccessible`): NodePort,
     /// LoadBalancer, and a ClusterIP Service with external IPs.
     static func externallyAccessible(_ spec: ServiceSpec) -> Bool {
@@ -73,13 +85,16 @@ struct ServiceStrategy: ResourceStrategy {
     }
 
     /// The ports a valid version of this spec holds from the NodePort allocator: its NodePorts while its type has
-    /// them.
+    /// them, its health check NodePort while it needs one.
     static func allocatedPorts(_ spec: ServiceSpec) -> Set<Int> {
-        hasNodePorts(spec) ? Set(nodePorts(spec)) : []
+        var ports = hasNodePorts(spec) ? Set(nodePorts(spec)) : []
+        if needsHealthCheckNodePort(spec), let port = spec.healthCheckNodePort, port > 0 { ports.insert(Int(port)) }
+        return ports
     }
 
-    /// Upstream's `patchAllocatedValues`: an update that leaves out the ClusterIP or a port's NodePort (a PUT of the
-    /// original manifest, `kubectl replace`) keeps the stored ones, NodePorts matched by port name.
+    /// Upstream's `patchAllocatedValues`: an update that leaves out the ClusterIP, a port's NodePort (a PUT of the
+    /// original manifest, `kubectl replace`) or the health check NodePort keeps the stored ones, NodePorts matched by
+    /// port name.
     static func patchAllocatedValues(_ spec: inout ServiceSpec, old: ServiceSpec) {
         if needsClusterIP(old), needsClusterIP(spec) {
             if (spec.clusterIP ?? "").isEmpty { spec.clusterIP = old.clusterIP }
@@ -93,12 +108,15 @@ struct ServiceStrategy: ResourceStrategy {
             }
             spec.ports = ports
         }
+        if needsHealthCheckNodePort(old), needsHealthCheckNodePort(spec), (spec.healthCheckNodePort ?? 0) == 0 {
+            spec.healthCheckNodePort = old.healthCheckNodePort
+        }
     }
 
     /// Upstream's `dropTypeDependentFields`: a field the old version used and the new one has no use for is cleared
     /// when the client left it as it was (a NodePort Service patched to ClusterIP loses its NodePorts and traffic
-    /// policy, one patched to ExternalName its ClusterIPs, a ClusterIP Service losing its external IPs its traffic
-    /// policy); a value the client changed is kept, for validation to judge.
+    /// policy, one patched to ExternalName its ClusterIPs, a LoadBalancer patched to `externalTrafficPolicy: Cluster`
+    /// its health check NodePort); a value the client changed is kept, for validation to judge.
     static func dropTypeDependentFields(_ spec: inout ServiceSpec, old oldSpec: ServiceSpec) {
         if needsClusterIP(oldSpec), !needsClusterIP(spec) {
             if spec.clusterIP == oldSpec.clusterIP, spec.clusterIPs ?? [] == oldSpec.clusterIPs ?? [] {
@@ -116,6 +134,9 @@ struct ServiceStrategy: ResourceStrategy {
                 return port
             }
         }
+        if needsHealthCheckNodePort(oldSpec), !needsHealthCheckNodePort(spec), spec.healthCheckNodePort == oldSpec.healthCheckNodePort {
+            spec.healthCheckNodePort = nil
+        }
         if oldSpec.type == "LoadBalancer", spec.type != "LoadBalancer" {
             if let allocate = spec.allocateLoadBalancerNodePorts, allocate == oldSpec.allocateLoadBalancerNodePorts {
                 spec.allocateLoadBalancerNodePorts = nil
@@ -132,8 +153,10 @@ struct ServiceStrategy: ResourceStrategy {
     }
 
     /// Allocates what `spec` needs and `held` (the stored version an update replaces; nil on create) does not hold:
-    /// its ClusterIP (the requested one or the next free), each port's NodePort (requested or free). Whatever this
-    /// call allocated is released again when a later allocation fails; the 422 names the field, in upstream's words.
+    /// its ClusterIP (the requested one or the next free), each port's NodePort (requested or free), its health check
+    /// NodePort (requested or free). Whatever this call allocated is released again when a later allocation fails;
+    /// the error is upstream's: a 422 naming the field for a requested ClusterIP or NodePort, a 500 when no port is
+    /// free or the requested health check NodePort cannot be had.
     static func allocate(_ spec: inout ServiceSpec, holding held: ServiceSpec?, name: String, context: AdmissionContext) async throws {
         var allocatedIP: String?
         var allocatedPorts: [Int] = []
@@ -181,6 +204,19 @@ struct ServiceStrategy: ResourceStrategy {
             }
             spec.ports = ports
         }
+        // Upstream allocates one only when the Service comes to need it; while it needs one it is immutable.
+        if needsHealthCheckNodePort(spec), !(held.map(needsHealthCheckNodePort) ?? false) {
+            let requested = Int(spec.healthCheckNodePort ?? 0)
+            do {
+                let port = try await context.nodePorts.allocate(requested == 0 ? nil : requested)
+                allocatedPorts.append(port)
+                spec.healthCheckNodePort = Int32(port)
+            } catch let error as NodePortAllocator.AllocationError {
+                await rollBack()
+                throw Status.internalError(requested == 0 ? "failed to allocate a HealthCheck NodePort 0: \(error)"
+                                                          : "failed to allocate requested HealthCheck NodePort \(requested): \(error)")
+            }
+        }
     }
 
     func validate(_ service: Service, old: Service?) -> [StatusCause] {
@@ -189,6 +225,10 @@ struct ServiceStrategy: ResourceStrategy {
         if let old, let oldSpec = old.spec, Self.needsClusterIP(oldSpec), Self.needsClusterIP(spec),
            let oldIP = oldSpec.clusterIP, !oldIP.isEmpty, spec.clusterIP != oldIP {
             causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(spec.clusterIP ?? "")\": field is immutable", field: "spec.clusterIPs[0]"))
+        }
+        if let oldSpec = old?.spec, Self.needsHealthCheckNodePort(oldSpec), Self.needsHealthCheckNodePort(spec),
+           spec.healthCheckNodePort != oldSpec.healthCheckNodePort {
+            causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: field is immutable", field: "spec.healthCheckNodePort"))
         }
         if !["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].contains(spec.type ?? "") {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(spec.type ?? "")\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\"", field: "spec.type"))
@@ -215,7 +255,7 @@ struct ServiceStrategy: ResourceStrategy {
     }
 
     /// Upstream's `validateServiceExternalTrafficPolicy`: `externalTrafficPolicy` only on (and required for) an
-    /// externally accessible Service.
+    /// externally accessible Service, `healthCheckNodePort` only on (and required for) one that needs a health check.
     static func validateExternalTrafficPolicy(_ spec: ServiceSpec) -> [StatusCause] {
         var causes: [StatusCause] = []
         let policy = spec.externalTrafficPolicy ?? ""
@@ -229,6 +269,19 @@ struct ServiceStrategy: ResourceStrategy {
         } else if !["Cluster", "Local"].contains(policy) {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \(GoQuoted.string(policy)): supported values: \"Cluster\", \"Local\"",
                                       field: "spec.externalTrafficPolicy"))
+        }
+        let healthCheckNodePort = spec.healthCheckNodePort ?? 0
+        if !needsHealthCheckNodePort(spec) {
+            if healthCheckNodePort != 0 {
+                causes.append(StatusCause(reason: "FieldValueInvalid",
+                                          message: "Invalid value: \(healthCheckNodePort): may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+                                          field: "spec.healthCheckNodePort"))
+            }
+        } else if healthCheckNodePort == 0 {
+            causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.healthCheckNodePort"))
+        } else if !(1...65535).contains(healthCheckNodePort) {
+            causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(healthCheckNodePort): must be between 1 and 65535, inclusive",
+                                      field: "spec.healthCheckNodePort"))
         }
         return causes
     }
