@@ -89,6 +89,51 @@ extension ProxyServerTests {
         }
     }
 
+    /// A LoadBalancer Service with `externalTrafficPolicy: Local` created through the API gets its health check
+    /// NodePort from the server's allocator, and the proxy answers on that port with the node's local endpoints.
+    @Test func loadBalancerLocalGetsAHealthCheckNodePortTheProxyServes() async throws {
+        let server = try await ServerProcess()
+        defer { server.stop() }
+        let client = try KubeClient(configuration: server.clientConfiguration(), logger: testLogger())
+        defer { Task { try? await client.shutdown() } }
+
+        try await Topology.with(pods: 1) { topology in
+            var nodeObject = try await client.create(Node(metadata: ObjectMeta(name: "node-a")))
+            nodeObject.status = NodeStatus(addresses: [NodeAddress(type: "InternalIP", address: Topology.nodeAddress)])
+            _ = try await client.updateStatus(nodeObject)
+            let service = try await client.create(Service(
+                metadata: ObjectMeta(name: "lb", namespace: "default"),
+                spec: ServiceSpec(ports: [ServicePort(name: "http", protocol: "TCP", port: 80, targetPort: .int(8080))],
+                                  type: "LoadBalancer", externalTrafficPolicy: "Local")))
+            let healthCheckNodePort = try #require(service.spec?.healthCheckNodePort)
+            #expect((30000...32767).contains(healthCheckNodePort))
+            _ = try await client.create(EndpointSlice(
+                metadata: ObjectMeta(name: "lb-abc", namespace: "default", labels: ["kubernetes.io/service-name": "lb"]),
+                addressType: "IPv4",
+                endpoints: [Endpoint(addresses: [Topology.podAddress(0)], conditions: EndpointConditions(ready: true), nodeName: "node-a")],
+                ports: [EndpointSlicePort(name: "http", protocol: "TCP", port: 8080)]))
+
+            let proxy = try ProxyServer(client: client, nodeName: "node-a", mode: .nftables,
+                                        configuration: ProxyConfiguration(minSyncPeriod: .milliseconds(200), clusterCIDRs: ["10.244.0.0/16"]),
+                                        namespace: topology.node, logger: testLogger())
+            let running = Task { try await proxy.run() }
+            defer { running.cancel() }
+            let url = "http://\(Topology.nodeAddress):\(healthCheckNodePort)/"
+            #expect(try await eventually {
+                try await topology.curl(from: topology.client, url, timeout: 1)?.contains(#""localEndpoints": 1"#) == true
+            })
+
+            // Patched to externalTrafficPolicy Cluster: the server drops the port and the proxy closes it.
+            var cluster = try await client.get(Service.self, name: "lb", namespace: "default")
+            cluster.spec?.externalTrafficPolicy = "Cluster"
+            let updated = try await client.update(cluster)
+            #expect(updated.spec?.healthCheckNodePort == nil)
+            #expect(try await eventually { try await topology.curl(from: topology.client, url, timeout: 1) == nil })
+            running.cancel()
+            _ = await running.result
+        }
+    }
+
     /// Runs a proxy of `mode` programming `namespace` until `condition` holds (or 15 s pass); whether it did.
     private func runProxy(_ mode: ProxyMode, client: KubeClient, in namespace: NetworkNamespace,
                           until condition: () async throws -> Bool) async throws -> Bool {

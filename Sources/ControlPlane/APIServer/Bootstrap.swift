@@ -19,6 +19,9 @@ struct Bootstrap {
             for port in service.spec?.ports ?? [] where (port.nodePort ?? 0) > 0 {
                 await core.admission.nodePorts.markAllocated(Int(port.nodePort!))
             }
+            if let spec = service.spec, ServiceStrategy.needsHealthCheckNodePort(spec), let port = spec.healthCheckNodePort, port > 0 {
+                await core.admission.nodePorts.markAllocated(Int(port))
+            }
         }
         for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             try await ensure(Namespace(metadata: ObjectMeta(name: name)), path: ResourcePath(group: "", version: "v1", namespace: nil, plural: "namespaces"))
