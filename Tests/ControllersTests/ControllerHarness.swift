@@ -17,7 +17,8 @@ final class ControllerHarness: @unchecked Sendable {
     private var scheduler: Task<Void, any Error>?
 
     init(controllers: String? = "*", scheduler runsScheduler: Bool = false,
-         nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration()) async throws {
+         nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
+         podGC: PodGCController.Configuration = PodGCController.Configuration()) async throws {
         guard let kubectl = which("kubectl") else { throw TestSupportError("kubectl is not installed") }
         kubectlPath = kubectl
         server = try await ServerProcess()
@@ -30,7 +31,7 @@ final class ControllerHarness: @unchecked Sendable {
                                 logger: Self.logger("client"))
         if let controllers {
             let manager = ControllerManager(client: client, controllers: try ControllerSelection(parsing: controllers),
-                                            workers: 2, nodeLifecycle: nodeLifecycle, leaderElection: nil,
+                                            workers: 2, nodeLifecycle: nodeLifecycle, podGC: podGC, leaderElection: nil,
                                             logger: Self.logger("controller-manager"))
             self.manager = Task { try await manager.run() }
         }
@@ -44,8 +45,9 @@ final class ControllerHarness: @unchecked Sendable {
     /// its test.
     static func with(controllers: String? = "*", scheduler: Bool = false,
                      nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
+                     podGC: PodGCController.Configuration = PodGCController.Configuration(),
                      _ body: (ControllerHarness) async throws -> Void) async throws {
-        let harness = try await ControllerHarness(controllers: controllers, scheduler: scheduler, nodeLifecycle: nodeLifecycle)
+        let harness = try await ControllerHarness(controllers: controllers, scheduler: scheduler, nodeLifecycle: nodeLifecycle, podGC: podGC)
         do {
             try await body(harness)
         } catch {

@@ -39,6 +39,9 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long a new node may go without ever posting status before it is marked Unknown.")
     var nodeStartupGracePeriod = DurationArgument(.seconds(60), text: "1m0s")
 
+    @Option(name: .long, help: "Terminated pods (Succeeded or Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all.")
+    var terminatedPodGcThreshold = 12_500
+
     @Flag(name: .long, inversion: .prefixedNo, help: "Run controllers only while holding the kube-system/kube-controller-manager Lease, the scheduler only while holding kube-system/kube-scheduler.")
     var leaderElect = true
 
@@ -202,13 +205,14 @@ public struct ServerCommand: AsyncParsableCommand {
         let nodeLifecycle = NodeLifecycleController.Configuration(nodeMonitorPeriod: nodeMonitorPeriod.duration,
                                                                   nodeMonitorGracePeriod: nodeMonitorGracePeriod.duration,
                                                                   nodeStartupGracePeriod: nodeStartupGracePeriod.duration)
+        let podGC = PodGCController.Configuration(terminatedPodThreshold: terminatedPodGcThreshold)
         let (dnsReady, announceDNSReady) = AsyncStream.makeStream(of: Int.self)
         let (adminReady, announceAdminReady) = AsyncStream.makeStream(of: Int.self)
         let clients = InProcessClients(server: server, host: address.clientHost)
         var services: [any ServiceLifecycle.Service] = []
         if !selection.enabled.isEmpty || scheduler {
             services.append(ControllerService(ports: ready, clients: clients, selection: selection, scheduler: scheduler,
-                                              nodeLifecycle: nodeLifecycle, leaderElection: leaderElection,
+                                              nodeLifecycle: nodeLifecycle, podGC: podGC, leaderElection: leaderElection,
                                               signingDuration: clusterSigningDuration.duration, logger: logger))
         }
         if let dns {
@@ -270,6 +274,7 @@ struct ControllerService: ServiceLifecycle.Service {
     let selection: ControllerSelection
     let scheduler: Bool
     let nodeLifecycle: NodeLifecycleController.Configuration
+    let podGC: PodGCController.Configuration
     let leaderElection: LeaderElector.Configuration?
     let signingDuration: Duration
     let logger: Logger
@@ -290,6 +295,7 @@ struct ControllerService: ServiceLifecycle.Service {
                     if !selection.enabled.isEmpty {
                         group.addTask {
                             try await ControllerManager(client: client, controllers: selection, nodeLifecycle: nodeLifecycle,
+                                                        podGC: podGC,
                                                         leaderElection: leaderElection, signingAuthority: clients.server.signingAuthority,
                                                         signingDuration: Double(signingDuration.components.seconds), logger: logger).run()
                         }

@@ -4,7 +4,7 @@ import Foundation
 /// `*` enables the default set, `name` enables one, `-name` disables one (`*,-garbage-collector-controller`).
 ///
 /// Names are upstream's (`replicaset-controller`) or their short aliases (`replicaset`); names of upstream
-/// controllers that Swiftlet does not have (`horizontalpodautoscaling`, `podgc`, …) are accepted and ignored, anything else is an
+/// controllers that Swiftlet does not have (`horizontalpodautoscaling`, `nodeipam`, …) are accepted and ignored, anything else is an
 /// error, as upstream rejects unknown controllers.
 public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The controllers Swiftlet has, by upstream name.
@@ -18,13 +18,13 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
         CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
         PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
-        ResourceQuotaController.controllerName,
+        ResourceQuotaController.controllerName, PodGCController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
         "horizontalpodautoscaling",
-        "nodeipam", "podgc",
+        "nodeipam",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
         "endpointslice-mirroring", "ephemeral-volume", "ttl", "route", "service",
@@ -71,7 +71,8 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         let aliases = ["garbagecollector": "garbage-collector", "endpoint": "endpoints", "nodelifecycle": "node-lifecycle",
                        "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
                        "csrcleaner": "certificatesigningrequest-cleaner",
-                       "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection"]
+                       "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection",
+                       "podgc": "pod-garbage-collector"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }
