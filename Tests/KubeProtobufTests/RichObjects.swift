@@ -330,6 +330,34 @@ enum RichObjects {
                         "conditions": [{"type": "DisruptionAllowed", "status": "False", "reason": "InsufficientPods", "message": "",
                                         "lastTransitionTime": "2024-05-01T12:00:00Z", "observedGeneration": 2}]}}
             """,
+        "HorizontalPodAutoscaler": """
+            {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": \(metadata),
+             "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"}, "minReplicas": 0, "maxReplicas": 10,
+                      "metrics": [
+                        {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}},
+                        {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+                        {"type": "Pods", "pods": {"metric": {"name": "qps", "selector": \(selector)},
+                                                  "target": {"type": "AverageValue", "averageValue": "1k"}}},
+                        {"type": "Object", "object": {"describedObject": {"kind": "Ingress", "name": "main", "apiVersion": "networking.k8s.io/v1"},
+                                                      "target": {"type": "Value", "value": "2k"}, "metric": {"name": "requests"}}},
+                        {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": "app",
+                                                                            "target": {"type": "Utilization", "averageUtilization": 60}}},
+                        {"type": "External", "external": {"metric": {"name": "queue"}, "target": {"type": "Value", "value": "30"}}}],
+                      "behavior": {"scaleUp": {"stabilizationWindowSeconds": 0, "selectPolicy": "Max",
+                                               "policies": [{"type": "Pods", "value": 4, "periodSeconds": 15},
+                                                            {"type": "Percent", "value": 100, "periodSeconds": 15}]},
+                                   "scaleDown": {"selectPolicy": "Disabled", "policies": [{"type": "Percent", "value": 10, "periodSeconds": 60}]}}},
+             "status": {"observedGeneration": 0, "lastScaleTime": "2024-05-01T12:00:00Z", "currentReplicas": 3, "desiredReplicas": 0,
+                        "currentMetrics": [
+                          {"type": "Resource", "resource": {"name": "cpu", "current": {"averageValue": "120m", "averageUtilization": 0}}},
+                          {"type": "Pods", "pods": {"metric": {"name": "qps"}, "current": {"averageValue": "900"}}},
+                          {"type": "Object", "object": {"metric": {"name": "requests"}, "current": {"value": "1500"},
+                                                        "describedObject": {"kind": "Ingress", "name": "main"}}},
+                          {"type": "ContainerResource", "containerResource": {"name": "cpu", "container": "app", "current": {"averageUtilization": 55}}},
+                          {"type": "External", "external": {"metric": {"name": "queue"}, "current": {"value": "12", "averageValue": "4"}}}],
+                        "conditions": [{"type": "AbleToScale", "status": "True", "lastTransitionTime": "2024-05-01T12:00:00Z",
+                                        "reason": "ReadyForNewScale", "message": "recommended size matches current size"}]}}
+            """,
         "ReplicationController": """
             {"apiVersion": "v1", "kind": "ReplicationController", "metadata": \(metadata),
              "spec": {"replicas": 0, "minReadySeconds": 2, "selector": {"app": "web"}, "template": \(template())},

@@ -40,6 +40,30 @@ struct RoundTripTests {
         #expect(body.suffix(9).starts(with: [0x52, 0x01, 0x6E, 0x78, 0x02]))
     }
 
+    /// autoscaling/v1 shares the kind name `HorizontalPodAutoscaler` with autoscaling/v2 (the `RichObjects` fixture),
+    /// so it has its own fixture.
+    @Test func horizontalPodAutoscalerV1RoundTripsUnderItsOwnMessage() throws {
+        let object = try JSONValue(parsing: Data(#"""
+            {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+             "metadata": {"name": "web", "namespace": "shop", "annotations": {"autoscaling.alpha.kubernetes.io/metrics": "[]"}},
+             "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"}, "minReplicas": 1, "maxReplicas": 3,
+                      "targetCPUUtilizationPercentage": 0},
+             "status": {"observedGeneration": 2, "lastScaleTime": "2024-05-01T12:00:00Z", "currentReplicas": 0, "desiredReplicas": 0,
+                        "currentCPUUtilizationPercentage": 12}}
+            """#.utf8))
+        let (decoded, unknown) = try KubeProtobuf.decodeWithUnknownFields(try KubeProtobuf.encode(object))
+        #expect(unknown.isEmpty)
+        #expect(decoded == object, "\(decoded.jsonString)")
+        // Field numbers as upstream's generated.proto: spec 2 { targetCPUUtilizationPercentage 4 }.
+        let v1 = [UInt8](try KubeProtobuf.encode(["apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+                                                  "spec": ["targetCPUUtilizationPercentage": 50]]))
+        #expect(v1.suffix(8).starts(with: [0x12, 0x02, 0x20, 0x32]))
+        // autoscaling/v2's HPAScalingRules: selectPolicy 1, policies 2, stabilizationWindowSeconds 3.
+        let v2 = [UInt8](try KubeProtobuf.encode(["apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                                                  "spec": ["behavior": ["scaleDown": ["stabilizationWindowSeconds": 300, "selectPolicy": "Min"]]]]))
+        #expect(v2.suffix(18).starts(with: [0x12, 0x0C, 0x2A, 0x0A, 0x12, 0x08, 0x0A, 0x03] + Array("Min".utf8) + [0x18, 0xAC, 0x02]))
+    }
+
     @Test func deleteOptionsIsAcceptedUnderEveryGroupVersion() throws {
         for apiVersion in ["v1", "apps/v1", "batch/v1", "meta.k8s.io/v1", "discovery.k8s.io/v1"] {
             let object: JSONValue = ["apiVersion": .string(apiVersion), "kind": "DeleteOptions", "propagationPolicy": "Background"]

@@ -7,7 +7,7 @@ import Foundation
 public struct HorizontalPodAutoscaler: KubeObject {
     public static let resource = ResourceInfo(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers",
                                               singular: "horizontalpodautoscaler", kind: "HorizontalPodAutoscaler",
-                                              namespaced: true, shortNames: ["hpa"])
+                                              namespaced: true, shortNames: ["hpa"], categories: ["all"])
 
     public var apiVersion: String?
     public var kind: String?

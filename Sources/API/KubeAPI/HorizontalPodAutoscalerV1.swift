@@ -6,7 +6,7 @@ import Foundation
 public struct HorizontalPodAutoscalerV1: KubeObject {
     public static let resource = ResourceInfo(group: "autoscaling", version: "v1", plural: "horizontalpodautoscalers",
                                               singular: "horizontalpodautoscaler", kind: "HorizontalPodAutoscaler",
-                                              namespaced: true, shortNames: ["hpa"])
+                                              namespaced: true, shortNames: ["hpa"], categories: ["all"])
 
     public var apiVersion: String?
     public var kind: String?

@@ -13,6 +13,7 @@ public enum KubeKinds {
         ResourceQuota.self, LimitRange.self,
         Deployment.self, ReplicaSet.self, DaemonSet.self, StatefulSet.self, ControllerRevision.self,
         Job.self, CronJob.self,
+        HorizontalPodAutoscaler.self,
         EndpointSlice.self,
         Lease.self,
         PriorityClass.self,
@@ -23,9 +24,10 @@ public enum KubeKinds {
         CertificateSigningRequest.self,
     ]
 
-    /// Kinds served as another API view of a stored kind's objects (events.k8s.io/v1 `Event` over core/v1 `Event`):
-    /// not stored, so not in `all`, which controllers walk to find every object.
-    public static let views: [any KubeObject.Type] = [EventsV1Event.self]
+    /// Kinds served as another API view of a stored kind's objects (events.k8s.io/v1 `Event` over core/v1 `Event`,
+    /// autoscaling/v1 `HorizontalPodAutoscaler` over autoscaling/v2's): not stored, so not in `all`, which controllers
+    /// walk to find every object.
+    public static let views: [any KubeObject.Type] = [EventsV1Event.self, HorizontalPodAutoscalerV1.self]
 
     /// The kind served at `group`/`version`/`plural`, e.g. `("apps", "v1", "deployments")`, stored or a view.
     public static func kind(group: String, version: String, plural: String) -> (any KubeObject.Type)? {

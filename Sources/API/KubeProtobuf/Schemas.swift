@@ -31,7 +31,8 @@ enum Schemas {
             "discovery.k8s.io/v1": ["EndpointSlice": "discovery.v1.EndpointSlice"],
             "coordination.k8s.io/v1": ["Lease": "coordination.v1.Lease"],
             "events.k8s.io/v1": ["Event": "events.v1.Event"],
-            "autoscaling/v1": ["Scale": "autoscaling.v1.Scale"],
+            "autoscaling/v1": ["Scale": "autoscaling.v1.Scale", "HorizontalPodAutoscaler": "autoscaling.v1.HorizontalPodAutoscaler"],
+            "autoscaling/v2": ["HorizontalPodAutoscaler": "autoscaling.v2.HorizontalPodAutoscaler"],
             "networking.k8s.io/v1": [
                 "Ingress": "networking.v1.Ingress", "IngressClass": "networking.v1.IngressClass",
                 "NetworkPolicy": "networking.v1.NetworkPolicy",

@@ -41,6 +41,7 @@ enum ListSemantics {
         "ReplicaSetStatus.conditions": keyed("type"),
         "DaemonSetStatus.conditions": keyed("type"),
         "StatefulSetStatus.conditions": keyed("type"),
+        "HorizontalPodAutoscalerStatus.conditions": keyed("type"),
         "ServiceAccount.secrets": keyed("name"),
     ]
 

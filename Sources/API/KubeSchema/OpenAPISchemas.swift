@@ -24,7 +24,7 @@ public enum OpenAPISchemas {
     /// Throws a ``SchemaError`` only for a type whose decoding the recorder cannot follow, which the tests
     /// rule out for `KubeKinds.all`.
     public static func components(for kinds: [any KubeObject.Type]) throws -> [String: JSONValue] {
-        let recorder = SchemaRecorder()
+        let recorder = SchemaRecorder(packageOverrides: SchemaNames.packageOverrides(for: kinds))
         for kind in kinds {
             _ = try recorder.schema(of: kind, codingPath: [])
             _ = try recorder.schema(of: listType(of: kind), codingPath: [])
@@ -35,6 +35,12 @@ public enum OpenAPISchemas {
     /// The component name of a type: `io.k8s.api.core.v1.Pod`, `io.k8s.api.apps.v1.DeploymentSpec`,
     /// `io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`, `io.k8s.api.core.v1.PodList` for `ObjectList<Pod>`.
     public static func schemaName(of type: Any.Type) -> String {
+        schemaName(of: type, packageOverrides: [:])
+    }
+
+    /// The component name of a type in a document whose `SchemaNames.declaredPerVersion` types take the packages in
+    /// `packageOverrides` (by Swift name).
+    static func schemaName(of type: Any.Type, packageOverrides: [String: String]) -> String {
         if let list = type as? any KindList.Type {
             return listSchemaName(of: list.itemKind)
         }
@@ -43,7 +49,7 @@ public enum OpenAPISchemas {
         if let kind = type as? any KubeObject.Type {
             return SchemaNames.package(group: kind.resource.group, version: kind.resource.version) + "." + name
         }
-        return (SchemaNames.packages[swiftName] ?? SchemaNames.corePackage) + "." + name
+        return (packageOverrides[swiftName] ?? SchemaNames.packages[swiftName] ?? SchemaNames.corePackage) + "." + name
     }
 
     /// The component name of the list of `kind`: `io.k8s.api.apps.v1.DeploymentList`.

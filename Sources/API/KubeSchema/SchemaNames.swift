@@ -39,7 +39,14 @@ enum SchemaNames {
             ],
             "io.k8s.api.discovery.v1": ["Endpoint", "EndpointConditions", "EndpointHints", "ForZone", "ForNode", "EndpointSlicePort"],
             "io.k8s.api.coordination.v1": ["LeaseSpec"],
-            "io.k8s.api.autoscaling.v1": ["ScaleSpec", "ScaleStatus"],
+            "io.k8s.api.autoscaling.v1": ["ScaleSpec", "ScaleStatus", "HorizontalPodAutoscalerV1Spec", "HorizontalPodAutoscalerV1Status"],
+            "io.k8s.api.autoscaling.v2": [
+                "HorizontalPodAutoscalerSpec", "CrossVersionObjectReference", "MetricSpec", "ObjectMetricSource", "PodsMetricSource",
+                "ResourceMetricSource", "ContainerResourceMetricSource", "ExternalMetricSource", "MetricIdentifier", "MetricTarget",
+                "HorizontalPodAutoscalerBehavior", "HPAScalingRules", "HPAScalingPolicy", "HorizontalPodAutoscalerStatus", "MetricStatus",
+                "ObjectMetricStatus", "PodsMetricStatus", "ResourceMetricStatus", "ContainerResourceMetricStatus", "ExternalMetricStatus",
+                "MetricValueStatus", "HorizontalPodAutoscalerCondition",
+            ],
             "io.k8s.api.policy.v1": ["PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
             "io.k8s.api.networking.v1": [
                 "IngressSpec", "IngressBackend", "IngressServiceBackend", "ServiceBackendPort", "IngressTLS", "IngressRule",
@@ -57,5 +64,24 @@ enum SchemaNames {
     /// Swift names that differ from upstream's Go names.
     static let upstreamNames: [String: String] = [
         "EndpointSlicePort": "EndpointPort", "EventsV1Event": "Event", "EventsV1EventSeries": "EventSeries",
+        "HorizontalPodAutoscalerV1": "HorizontalPodAutoscaler", "HorizontalPodAutoscalerV1Spec": "HorizontalPodAutoscalerSpec",
+        "HorizontalPodAutoscalerV1Status": "HorizontalPodAutoscalerStatus",
     ]
+
+    /// Types upstream declares in every version of their group while KubeAPI has one Swift type for all of them
+    /// (autoscaling/v1 and v2 each have a `CrossVersionObjectReference`), by the group: a document of one version
+    /// of that group names the type in that version's package; elsewhere it keeps the package listed above.
+    static let declaredPerVersion: [String: String] = ["CrossVersionObjectReference": "autoscaling"]
+
+    /// The packages `declaredPerVersion` types take in a document of `kinds`: the version of their group, when the
+    /// kinds are of one version of it.
+    static func packageOverrides(for kinds: [any KubeObject.Type]) -> [String: String] {
+        var overrides: [String: String] = [:]
+        for (type, group) in declaredPerVersion {
+            var versions = Set<String>()
+            for kind in kinds where kind.resource.group == group { versions.insert(kind.resource.version) }
+            if versions.count == 1, let version = versions.first { overrides[type] = package(group: group, version: version) }
+        }
+        return overrides
+    }
 }

@@ -10,20 +10,30 @@ final class SchemaRecorder {
     /// The component schemas recorded so far, by schema name.
     private(set) var components: [String: JSONValue] = [:]
     private var inProgress: Set<ObjectIdentifier> = []
+    /// The packages of the document's `SchemaNames.declaredPerVersion` types.
+    private let packageOverrides: [String: String]
+
+    init(packageOverrides: [String: String] = [:]) {
+        self.packageOverrides = packageOverrides
+    }
+
+    private func componentName(of type: Any.Type) -> String {
+        OpenAPISchemas.schemaName(of: type, packageOverrides: packageOverrides)
+    }
 
     /// The schema of `type` as a field value: inline for primitives and collections, a `$ref` for structs and
     /// component leaf types (recording them first if needed).
     func schema(of type: any Decodable.Type, codingPath: [any CodingKey]) throws -> JSONValue {
         if let described = type as? any SchemaDescribed.Type {
             guard described.isSchemaComponent else { return described.openAPISchema }
-            let name = OpenAPISchemas.schemaName(of: described)
+            let name = componentName(of: described)
             if components[name] == nil { components[name] = described.openAPISchema }
             return OpenAPISchemas.reference(to: name)
         }
         if let collection = type as? any SchemaCollection.Type {
             return collection.schema(element: try schema(of: collection.elementType, codingPath: codingPath))
         }
-        let name = OpenAPISchemas.schemaName(of: type)
+        let name = componentName(of: type)
         if components[name] == nil, !inProgress.contains(ObjectIdentifier(type)) {
             _ = try record(type, codingPath: codingPath)
         }
@@ -45,7 +55,7 @@ final class SchemaRecorder {
                               path: Self.dotted(codingPath))
         }
         let value = try record(type, codingPath: codingPath)
-        return (OpenAPISchemas.reference(to: OpenAPISchemas.schemaName(of: type)), value)
+        return (OpenAPISchemas.reference(to: componentName(of: type)), value)
     }
 
     /// Runs `T.init(from:)` against a recording decoder, stores `T`'s component if it is new and returns the
@@ -56,7 +66,7 @@ final class SchemaRecorder {
         defer { inProgress.remove(id) }
         let fields = ObjectRecord()
         let value = try T(from: RecordingDecoder(recorder: self, record: fields, codingPath: codingPath))
-        let name = OpenAPISchemas.schemaName(of: type)
+        let name = componentName(of: type)
         if components[name] == nil {
             components[name] = ComponentSchema.make(name: name, type: type, record: fields, value: value)
         }

@@ -36,6 +36,9 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(ControllerRevisionStrategy(), core: core),
             // A second view of the core Events above, in their store (upstream lists events.k8s.io after apps).
             ResourceHandler(EventsV1EventStrategy(ttl: eventTTL), core: core),
+            // autoscaling/v2 first: the stored and preferred version; v1 is a view of the same objects.
+            ResourceHandler(HorizontalPodAutoscalerStrategy(), core: core),
+            ResourceHandler(HorizontalPodAutoscalerV1Strategy(), core: core),
             ResourceHandler(JobStrategy(), core: core),
             ResourceHandler(CronJobStrategy(), core: core),
             ResourceHandler(TableOnlyStrategy<EndpointSlice>(table: Printers.endpointSlice, tracksGeneration: true), core: core),

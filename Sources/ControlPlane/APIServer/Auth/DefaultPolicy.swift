@@ -142,8 +142,11 @@ enum DefaultPolicy {
             PolicyRule(verbs: ["*"], apiGroups: ["", "apps", "batch", "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "rbac.authorization.k8s.io"],
                        resources: ["*"]),
             PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io", "certificates.k8s.io", "storage.k8s.io"], resources: ["*"]),
-            // The garbage collector and namespace controller walk every kind, these included.
-            PolicyRule(verbs: ["*"], apiGroups: ["networking.k8s.io"], resources: ["*"]),
+            // The garbage collector and namespace controller walk every kind, these included; the horizontal pod
+            // autoscaler controller writes its autoscalers' status (the scale subresources it changes are covered above).
+            PolicyRule(verbs: ["*"], apiGroups: ["networking.k8s.io", "autoscaling"], resources: ["*"]),
+            // The horizontal pod autoscaler controller reads the pods' resource metrics.
+            PolicyRule(verbs: ["list"], apiGroups: ["metrics.k8s.io"], resources: ["pods"]),
             // csrapproving and csrsigning (upstream's system:controller:certificate-controller).
             PolicyRule(verbs: ["approve"], apiGroups: ["certificates.k8s.io"], resources: ["signers"],
                        resourceNames: [CertificateSigningRequest.kubeAPIServerClientKubeletSigner]),
