@@ -39,6 +39,21 @@ public struct ServerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long a new node may go without ever posting status before it is marked Unknown.")
     var nodeStartupGracePeriod = DurationArgument(.seconds(60), text: "1m0s")
 
+    @Option(name: .long, help: "How often the horizontal pod autoscaler syncs each HorizontalPodAutoscaler (a new or changed one waits this long too).")
+    var horizontalPodAutoscalerSyncPeriod = DurationArgument(.seconds(15), text: "15s")
+
+    @Option(name: .long, help: "Scaling down, the horizontal pod autoscaler applies the highest recommendation of this long.")
+    var horizontalPodAutoscalerDownscaleStabilization = DurationArgument(.seconds(300), text: "5m0s")
+
+    @Option(name: .long, help: "The horizontal pod autoscaler leaves the scale alone while the ratio of the metric to its target is within this of 1.0.")
+    var horizontalPodAutoscalerTolerance = 0.1
+
+    @Option(name: .long, help: "After a pod starts, the horizontal pod autoscaler counts its CPU only once a whole metrics window followed its last readiness change, for this long.")
+    var horizontalPodAutoscalerCpuInitializationPeriod = DurationArgument(.seconds(300), text: "5m0s")
+
+    @Option(name: .long, help: "A pod not Ready this long after it started, and never Ready since, is unready to the horizontal pod autoscaler.")
+    var horizontalPodAutoscalerInitialReadinessDelay = DurationArgument(.seconds(30), text: "30s")
+
     @Option(name: .long, help: "Terminated pods (Succeeded or Failed) kept before the pod garbage collector deletes the oldest; 0 keeps them all.")
     var terminatedPodGcThreshold = 12_500
 
@@ -141,6 +156,9 @@ public struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("metric-resolution should be a time duration at least 10s, but value \(GoDuration.string(metricResolution.duration)) provided")
         }
         guard nodeMonitorPeriod.duration > .zero else { throw ValidationError("--node-monitor-period must be positive") }
+        guard horizontalPodAutoscalerSyncPeriod.duration > .zero else {
+            throw ValidationError("--horizontal-pod-autoscaler-sync-period must be positive")
+        }
         guard nodeMonitorGracePeriod.duration > nodeMonitorPeriod.duration else {
             throw ValidationError("--node-monitor-grace-period (\(nodeMonitorGracePeriod)) must be longer than --node-monitor-period (\(nodeMonitorPeriod))")
         }
@@ -205,6 +223,12 @@ public struct ServerCommand: AsyncParsableCommand {
         let nodeLifecycle = NodeLifecycleController.Configuration(nodeMonitorPeriod: nodeMonitorPeriod.duration,
                                                                   nodeMonitorGracePeriod: nodeMonitorGracePeriod.duration,
                                                                   nodeStartupGracePeriod: nodeStartupGracePeriod.duration)
+        let horizontalPodAutoscaler = HorizontalPodAutoscalerController.Configuration(
+            syncPeriod: horizontalPodAutoscalerSyncPeriod.duration,
+            downscaleStabilization: horizontalPodAutoscalerDownscaleStabilization.duration,
+            tolerance: horizontalPodAutoscalerTolerance,
+            cpuInitializationPeriod: horizontalPodAutoscalerCpuInitializationPeriod.duration,
+            initialReadinessDelay: horizontalPodAutoscalerInitialReadinessDelay.duration)
         let podGC = PodGCController.Configuration(terminatedPodThreshold: terminatedPodGcThreshold)
         let (dnsReady, announceDNSReady) = AsyncStream.makeStream(of: Int.self)
         let (adminReady, announceAdminReady) = AsyncStream.makeStream(of: Int.self)
@@ -212,7 +236,8 @@ public struct ServerCommand: AsyncParsableCommand {
         var services: [any ServiceLifecycle.Service] = []
         if !selection.enabled.isEmpty || scheduler {
             services.append(ControllerService(ports: ready, clients: clients, selection: selection, scheduler: scheduler,
-                                              nodeLifecycle: nodeLifecycle, podGC: podGC, leaderElection: leaderElection,
+                                              nodeLifecycle: nodeLifecycle, horizontalPodAutoscaler: horizontalPodAutoscaler,
+                                              podGC: podGC, leaderElection: leaderElection,
                                               signingDuration: clusterSigningDuration.duration, logger: logger))
         }
         if let dns {
@@ -274,6 +299,7 @@ struct ControllerService: ServiceLifecycle.Service {
     let selection: ControllerSelection
     let scheduler: Bool
     let nodeLifecycle: NodeLifecycleController.Configuration
+    let horizontalPodAutoscaler: HorizontalPodAutoscalerController.Configuration
     let podGC: PodGCController.Configuration
     let leaderElection: LeaderElector.Configuration?
     let signingDuration: Duration
@@ -295,7 +321,7 @@ struct ControllerService: ServiceLifecycle.Service {
                     if !selection.enabled.isEmpty {
                         group.addTask {
                             try await ControllerManager(client: client, controllers: selection, nodeLifecycle: nodeLifecycle,
-                                                        podGC: podGC,
+                                                        horizontalPodAutoscaler: horizontalPodAutoscaler, podGC: podGC,
                                                         leaderElection: leaderElection, signingAuthority: clients.server.signingAuthority,
                                                         signingDuration: Double(signingDuration.components.seconds), logger: logger).run()
                         }

@@ -19,6 +19,7 @@ public final class ControllerManager: Sendable {
     private let selection: ControllerSelection
     private let workers: Int
     private let nodeLifecycle: NodeLifecycleController.Configuration
+    private let horizontalPodAutoscaler: HorizontalPodAutoscalerController.Configuration
     private let podGC: PodGCController.Configuration
     private let elector: LeaderElector?
     private let signingAuthority: CertificateAuthority?
@@ -29,6 +30,7 @@ public final class ControllerManager: Sendable {
     ///   - controllers: which controllers run (`--controllers`).
     ///   - workers: concurrent reconciles per controller (upstream's `--concurrent-*-syncs`, 5 for most).
     ///   - nodeLifecycle: the node lifecycle controller's timing (`--node-monitor-grace-period`, …).
+    ///   - horizontalPodAutoscaler: the autoscaler's settings (`--horizontal-pod-autoscaler-sync-period`, …).
     ///   - podGC: the pod garbage collector's settings (`--terminated-pod-gc-threshold`).
     ///   - leaderElection: the lease to campaign for; `nil` runs the controllers unconditionally (one server).
     ///   - signingAuthority: the cluster CA `csrsigning` signs approved CertificateSigningRequests with (upstream's
@@ -36,6 +38,7 @@ public final class ControllerManager: Sendable {
     ///   - signingDuration: the longest certificate `csrsigning` issues (`--cluster-signing-duration`, a year).
     public init(client: KubeClient, controllers: ControllerSelection = .all, workers: Int = 5,
                 nodeLifecycle: NodeLifecycleController.Configuration = NodeLifecycleController.Configuration(),
+                horizontalPodAutoscaler: HorizontalPodAutoscalerController.Configuration = HorizontalPodAutoscalerController.Configuration(),
                 podGC: PodGCController.Configuration = PodGCController.Configuration(),
                 leaderElection: LeaderElector.Configuration? = LeaderElector.Configuration(),
                 signingAuthority: CertificateAuthority? = nil,
@@ -46,6 +49,7 @@ public final class ControllerManager: Sendable {
         self.selection = controllers
         self.workers = workers
         self.nodeLifecycle = nodeLifecycle
+        self.horizontalPodAutoscaler = horizontalPodAutoscaler
         self.podGC = podGC
         self.elector = leaderElection.map { LeaderElector(client: client, configuration: $0, logger: logger) }
         self.logger = logger
@@ -112,6 +116,9 @@ public final class ControllerManager: Sendable {
         if on(TaintEvictionController.controllerName) { controllers.append(TaintEvictionController(context: context)) }
         if on(DisruptionController.controllerName) { controllers.append(DisruptionController(context: context)) }
         if on(PodGCController.controllerName) { controllers.append(PodGCController(context: context, configuration: podGC)) }
+        if on(HorizontalPodAutoscalerController.controllerName) {
+            controllers.append(HorizontalPodAutoscalerController(context: context, configuration: horizontalPodAutoscaler))
+        }
         if on(CertificateApprover.controllerName) { controllers.append(CertificateApprover(context: context)) }
         if on(CertificateSigner.controllerName) {
             controllers.append(CertificateSigner(context: context, authority: signingAuthority, duration: signingDuration))

@@ -4,7 +4,7 @@ import Foundation
 /// `*` enables the default set, `name` enables one, `-name` disables one (`*,-garbage-collector-controller`).
 ///
 /// Names are upstream's (`replicaset-controller`) or their short aliases (`replicaset`); names of upstream
-/// controllers that Swiftlet does not have (`horizontalpodautoscaling`, `nodeipam`, …) are accepted and ignored, anything else is an
+/// controllers that Swiftlet does not have (`nodeipam`, `ttl`, …) are accepted and ignored, anything else is an
 /// error, as upstream rejects unknown controllers.
 public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     /// The controllers Swiftlet has, by upstream name.
@@ -18,12 +18,11 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         DisruptionController.controllerName, StatefulSetController.controllerName, CronJobController.controllerName,
         CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
         PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
-        ResourceQuotaController.controllerName, PodGCController.controllerName,
+        ResourceQuotaController.controllerName, HorizontalPodAutoscalerController.controllerName, PodGCController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
     static let upstreamOnly = [
-        "horizontalpodautoscaling",
         "nodeipam",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
@@ -72,7 +71,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
                        "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
                        "csrcleaner": "certificatesigningrequest-cleaner",
                        "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection",
-                       "podgc": "pod-garbage-collector"]
+                       "horizontalpodautoscaling": "horizontal-pod-autoscaler", "podgc": "pod-garbage-collector"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }
