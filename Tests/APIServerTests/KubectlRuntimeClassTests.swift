@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// node.k8s.io/v1 RuntimeClasses with the real kubectl 1.32: served cluster-scoped with upstream's table, schemas,
-/// validation and default roles.
+/// validation and default roles, and the RuntimeClass admission plugin on pod creation (unknown class, overhead,
+/// nodeSelector and tolerations merged).
 @Suite(.serialized) struct KubectlRuntimeClassTests {
     static let sandboxed = """
         apiVersion: node.k8s.io/v1
@@ -17,6 +18,17 @@ import TestSupport
         """
 
     static let plain = "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: plain}\nhandler: runc"
+
+    static func pod(_ name: String, _ spec: String = "") -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name)}
+        spec:
+          containers: [{name: c, image: busybox}]
+        \(spec.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        """
+    }
 
     @Test func createGetAndReplaceARuntimeClass() async throws {
         let k = try await KubectlHarness(controllers: false)
@@ -84,6 +96,49 @@ import TestSupport
             #"handler: Invalid value: "": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"#,
             "overhead: Forbidden: HugePages require cpu or memory",
         ])
+    }
+
+    @Test func admissionResolvesThePodsRuntimeClass() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        try await k.ok("create", "-f", "-", stdin: Self.sandboxed)
+        try await k.ok("create", "-f", "-", stdin: Self.plain)
+
+        // A class that does not exist.
+        let missing = try await k.kubectl("create", "-f", "-", stdin: Self.pod("lost", "runtimeClassName: kata"))
+        #expect(missing.status != 0 && missing.stderr.contains(#"pods "lost" is forbidden: pod rejected: RuntimeClass "kata" not found"#), "\(missing)")
+
+        // The class's overhead becomes the pod's; its nodeSelector joins the pod's; its tolerations are merged with the
+        // pod's (and the default not-ready/unreachable ones), a pod toleration the class's covers dropped.
+        try await k.ok("create", "-f", "-", stdin: Self.pod("merged", """
+            runtimeClassName: sandboxed
+            nodeSelector: {disk: ssd}
+            tolerations: [{key: sandbox, operator: Equal, value: "1", effect: NoSchedule}, {key: gpu, operator: Exists}]
+            """))
+        #expect(try await k.ok("get", "pod", "merged", "-o", "jsonpath={.spec.overhead.cpu} {.spec.overhead.memory} {.spec.nodeSelector}")
+                == #"250m 120Mi {"disk":"ssd","runtime":"kata"}"#)
+        #expect(try await k.ok("get", "pod", "merged", "-o", "jsonpath={range .spec.tolerations[*]}{.key}:{.operator}:{.value}:{.effect}:{.tolerationSeconds} {end}")
+                == "gpu:Exists::: node.kubernetes.io/not-ready:Exists::NoExecute:300 node.kubernetes.io/unreachable:Exists::NoExecute:300 sandbox:Exists::NoSchedule: ")
+        // The same overhead written another way is the class's.
+        try await k.ok("create", "-f", "-", stdin: Self.pod("same", "runtimeClassName: sandboxed\noverhead: {cpu: \"0.25\", memory: 120Mi}"))
+        // A class without scheduling or overhead leaves the pod as it is.
+        try await k.ok("create", "-f", "-", stdin: Self.pod("runc", "runtimeClassName: plain"))
+        #expect(try await k.ok("get", "pod", "runc", "-o", "jsonpath={.spec.runtimeClassName}|{.spec.overhead}|{.spec.nodeSelector}") == "plain||")
+
+        let refusals: [(String, String, String)] = [
+            ("conflict", "runtimeClassName: sandboxed\nnodeSelector: {runtime: runc}",
+             #"pods "conflict" is forbidden: conflict: runtimeClass.scheduling.nodeSelector[runtime] = kata; pod.spec.nodeSelector[runtime] = runc"#),
+            ("heavier", "runtimeClassName: sandboxed\noverhead: {cpu: \"1\"}",
+             #"pods "heavier" is forbidden: pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"#),
+            ("classless", "overhead: {cpu: 100m}",
+             #"pods "classless" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead"#),
+            ("light", "runtimeClassName: plain\noverhead: {cpu: 100m}",
+             #"pods "light" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead"#),
+        ]
+        for (name, spec, message) in refusals {
+            let result = try await k.kubectl("create", "-f", "-", stdin: Self.pod(name, spec))
+            #expect(result.status != 0 && result.stderr.contains("Error from server (Forbidden)") && result.stderr.contains(message), "\(name): \(result)")
+        }
+        #expect(try await k.ok("get", "pods", "-o", "name") == "pod/merged\npod/runc\npod/same\n")
     }
 
     @Test func explainRuntimeClass() async throws {
