@@ -208,7 +208,7 @@ import Testing
         #expect(EndpointSlice.resource.groupVersion == "discovery.k8s.io/v1")
         #expect(Deployment.resource.collectionPath(namespace: "shop") == "/apis/apps/v1/namespaces/shop/deployments")
         #expect(HorizontalPodAutoscaler.resource.shortNames == ["hpa"] && HorizontalPodAutoscaler.resource.categories == ["all"])
-        #expect(KubeKinds.all.count == 36)
+        #expect(KubeKinds.all.count == 37)
         #expect(!KubeKinds.all.contains { $0 == Binding.self || $0 == Scale.self })
         #expect(KubeKinds.kind(group: "apps", version: "v1", plural: "deployments") == Deployment.self)
         #expect(KubeKinds.kind(apiVersion: "v1", kind: "Pod") == Pod.self)

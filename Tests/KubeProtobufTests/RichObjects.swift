@@ -383,6 +383,13 @@ enum RichObjects {
              "spec": {"controller": "k8s.io/ingress-nginx",
                       "parameters": {"apiGroup": "k8s.example.com", "kind": "Config", "name": "ingress", "scope": "Namespace", "namespace": "edge"}}}
             """,
+        "RuntimeClass": """
+            {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": "sandboxed", "labels": {"tier": "secure"}},
+             "handler": "kata", "overhead": {"podFixed": {"cpu": "250m", "memory": "120Mi"}},
+             "scheduling": {"nodeSelector": {"runtime": "kata", "zone": "a"},
+                            "tolerations": [{"key": "sandbox", "operator": "Equal", "value": "kata", "effect": "NoSchedule"},
+                                            {"key": "drain", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}]}}
+            """,
         "NetworkPolicy": """
             {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": \(metadata),
              "spec": {"podSelector": {"matchLabels": {"app": "db"}},

@@ -64,6 +64,22 @@ struct RoundTripTests {
         #expect(v2.suffix(18).starts(with: [0x12, 0x0C, 0x2A, 0x0A, 0x12, 0x08, 0x0A, 0x03] + Array("Min".utf8) + [0x18, 0xAC, 0x02]))
     }
 
+    /// node.k8s.io/v1 RuntimeClass with upstream's field numbers: handler 2 (kept when empty: it has no omitempty),
+    /// overhead 3 { podFixed 1 }, scheduling 4 { nodeSelector 1, tolerations 2 }.
+    @Test func runtimeClassFieldNumbers() throws {
+        let body = [UInt8](try KubeProtobuf.encode(["apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "handler": "runc",
+                                                    "overhead": ["podFixed": ["cpu": "1"]],
+                                                    "scheduling": ["nodeSelector": ["a": "b"], "tolerations": [["key": "k"]]]]))
+        let handler: [UInt8] = [0x12, 0x04] + Array("runc".utf8)
+        // podFixed entry {key "cpu", value Quantity {string "1"}}.
+        let overhead: [UInt8] = [0x1A, 0x0C, 0x0A, 0x0A, 0x0A, 0x03] + Array("cpu".utf8) + [0x12, 0x03, 0x0A, 0x01, 0x31]
+        let scheduling: [UInt8] = [0x22, 0x0D, 0x0A, 0x06, 0x0A, 0x01, 0x61, 0x12, 0x01, 0x62, 0x12, 0x03, 0x0A, 0x01, 0x6B]
+        let message = handler + overhead + scheduling
+        #expect(body.suffix(message.count + 4).starts(with: message), "\(body)")
+        let empty = [UInt8](try KubeProtobuf.encode(["apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "handler": ""]))
+        #expect(empty.suffix(6).starts(with: [0x12, 0x00]), "\(empty)")
+    }
+
     @Test func deleteOptionsIsAcceptedUnderEveryGroupVersion() throws {
         for apiVersion in ["v1", "apps/v1", "batch/v1", "meta.k8s.io/v1", "discovery.k8s.io/v1"] {
             let object: JSONValue = ["apiVersion": .string(apiVersion), "kind": "DeleteOptions", "propagationPolicy": "Background"]

@@ -114,6 +114,40 @@ struct RuntimeBehaviourTests {
         }
     }
 
+    @Test("runtime handlers as containerd's: runc and the default run runc, an unconfigured one is refused with containerd's error and nothing made, Status lists runc and the default",
+          .timeLimit(.minutes(1)))
+    func runtimeHandlers() async throws {
+        try await withHarness { harness in
+            try await harness.withClients { runtime, _ in
+                let status = try await runtime.status(Runtime_V1_StatusRequest())
+                #expect(status.runtimeHandlers.map(\.name) == ["runc", ""])
+                #expect(status.runtimeHandlers.allSatisfy { $0.hasFeatures && !$0.features.recursiveReadOnlyMounts && !$0.features.userNamespaces })
+
+                var request = CRIRequests.run(CRIRequests.sandboxConfig(name: "kata", logDirectory: harness.root + "/pods/kata"))
+                request.runtimeHandler = "kata"
+                do {
+                    _ = try await runtime.runPodSandbox(request)
+                    Issue.record("a sandbox for an unconfigured handler was made")
+                } catch let error as RPCError {
+                    #expect(error.code == .unknown && error.message == #"failed to get sandbox runtime: no runtime for "kata" is configured"#, "\(error)")
+                }
+                #expect(try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.isEmpty)
+
+                // The same pod with the runc handler: made, and the handler recorded.
+                request.runtimeHandler = "runc"
+                var sandboxStatus = Runtime_V1_PodSandboxStatusRequest()
+                sandboxStatus.podSandboxID = try await runtime.runPodSandbox(request).podSandboxID
+                #expect(try await runtime.podSandboxStatus(sandboxStatus).status.runtimeHandler == "runc")
+                var stop = Runtime_V1_StopPodSandboxRequest()
+                stop.podSandboxID = sandboxStatus.podSandboxID
+                _ = try await runtime.stopPodSandbox(stop)
+                var remove = Runtime_V1_RemovePodSandboxRequest()
+                remove.podSandboxID = sandboxStatus.podSandboxID
+                _ = try await runtime.removePodSandbox(remove)
+            }
+        }
+    }
+
     @Test("RuntimeDefault seccomp blocks unshare, no_new_privs, dropped capabilities, read-only rootfs, run-as user",
           .timeLimit(.minutes(2)))
     func security() async throws {

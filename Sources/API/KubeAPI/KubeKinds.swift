@@ -17,6 +17,7 @@ public enum KubeKinds {
         EndpointSlice.self,
         Lease.self,
         PriorityClass.self,
+        RuntimeClass.self,
         StorageClass.self, VolumeAttachment.self,
         PodDisruptionBudget.self,
         Ingress.self, IngressClass.self, NetworkPolicy.self,

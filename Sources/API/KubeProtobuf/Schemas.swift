@@ -8,7 +8,7 @@ enum Schemas {
     /// Every message schema, by name.
     static let messages: [String: MessageSchema] = Dictionary(
         uniqueKeysWithValues: (meta + core + pod + volume + apps + batch + autoscaling + discovery + coordination + auth + policy + certificates + persistentVolume + events
-                  + networking)
+                  + networking + node)
             .map { ($0.name, $0) })
 
     /// The top-level message of each kind, by `apiVersion` then `kind`.
@@ -39,6 +39,7 @@ enum Schemas {
             ],
             "policy/v1": ["PodDisruptionBudget": "policy.v1.PodDisruptionBudget", "Eviction": "policy.v1.Eviction"],
             "scheduling.k8s.io/v1": ["PriorityClass": "scheduling.v1.PriorityClass"],
+            "node.k8s.io/v1": ["RuntimeClass": "node.v1.RuntimeClass"],
             "storage.k8s.io/v1": ["StorageClass": "storage.v1.StorageClass", "VolumeAttachment": "storage.v1.VolumeAttachment"],
             "certificates.k8s.io/v1": ["CertificateSigningRequest": "certificates.v1.CertificateSigningRequest"],
             "rbac.authorization.k8s.io/v1": [

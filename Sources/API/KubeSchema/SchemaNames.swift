@@ -57,6 +57,7 @@ enum SchemaNames {
             "io.k8s.api.storage.v1": ["VolumeAttachmentSpec", "VolumeAttachmentSource", "VolumeAttachmentStatus", "VolumeError"],
             "io.k8s.api.certificates.v1": ["CertificateSigningRequestSpec", "CertificateSigningRequestStatus", "CertificateSigningRequestCondition"],
             "io.k8s.api.events.v1": ["EventsV1EventSeries"],
+            "io.k8s.api.node.v1": ["RuntimeClassOverhead", "RuntimeClassScheduling"],
         ]
         return Dictionary(uniqueKeysWithValues: table.flatMap { package, names in names.map { ($0, package) } })
     }()
@@ -66,6 +67,7 @@ enum SchemaNames {
         "EndpointSlicePort": "EndpointPort", "EventsV1Event": "Event", "EventsV1EventSeries": "EventSeries",
         "HorizontalPodAutoscalerV1": "HorizontalPodAutoscaler", "HorizontalPodAutoscalerV1Spec": "HorizontalPodAutoscalerSpec",
         "HorizontalPodAutoscalerV1Status": "HorizontalPodAutoscalerStatus",
+        "RuntimeClassOverhead": "Overhead", "RuntimeClassScheduling": "Scheduling",
     ]
 
     /// Types upstream declares in every version of their group while KubeAPI has one Swift type for all of them

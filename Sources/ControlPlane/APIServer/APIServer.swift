@@ -146,6 +146,7 @@ public final class APIServer: Sendable {
                                          storageClasses: StorageClassAdmission(store: store),
                                          limitRanger: LimitRanger(store: store), quotas: QuotaAdmission(store: store, logger: logger))
         admission.ingressClasses = IngressClassAdmission(store: store)
+        admission.runtimeClasses = RuntimeClassAdmission(store: store)
         if let tls = configuration.tls {
             let token = try tls.token ?? PKIFiles.token(at: configuration.dataDirectory + "/token")
             let directory = configuration.dataDirectory + "/pki"

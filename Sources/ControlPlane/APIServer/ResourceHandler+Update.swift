@@ -174,18 +174,25 @@ extension ObjectMeta {
 /// Metadata rules shared by every kind (label syntax, annotation size).
 enum MetadataValidation {
     static func validate(_ meta: ObjectMeta) -> [StatusCause] {
-        var causes: [StatusCause] = []
-        for (key, value) in (meta.labels ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if let problem = LabelSyntax.keyProblem(key) {
-                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(key)\": \(problem)", field: "metadata.labels"))
-            }
-            if let problem = LabelSyntax.valueProblem(value) {
-                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(value)\": \(problem)", field: "metadata.labels"))
-            }
-        }
+        var causes = labels(meta.labels, field: "metadata.labels")
         let annotationBytes = (meta.annotations ?? [:]).reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
         if annotationBytes > 256 * 1024 {
             causes.append(StatusCause(reason: "FieldValueTooLong", message: "Too long: must have at most 262144 bytes", field: "metadata.annotations"))
+        }
+        return causes
+    }
+
+    /// Upstream's `ValidateLabels`: each key a qualified name and each value a label value, reported at `field`
+    /// (`metadata.labels`, a RuntimeClass's `scheduling.nodeSelector`).
+    static func labels(_ labels: [String: String]?, field: String) -> [StatusCause] {
+        var causes: [StatusCause] = []
+        for (key, value) in (labels ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let problem = LabelSyntax.keyProblem(key) {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(key)\": \(problem)", field: field))
+            }
+            if let problem = LabelSyntax.valueProblem(value) {
+                causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(value)\": \(problem)", field: field))
+            }
         }
         return causes
     }

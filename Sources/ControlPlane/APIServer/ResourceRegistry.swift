@@ -48,6 +48,7 @@ struct ResourceRegistry: Sendable {
             ResourceHandler(RoleBindingStrategy(), core: core),
             ResourceHandler(ClusterRoleBindingStrategy(), core: core),
             ResourceHandler(PriorityClassStrategy(), core: core),
+            ResourceHandler(RuntimeClassStrategy(), core: core),
             ResourceHandler(PodDisruptionBudgetStrategy(), core: core),
             ResourceHandler(IngressStrategy(), core: core),
             ResourceHandler(IngressClassStrategy(), core: core),

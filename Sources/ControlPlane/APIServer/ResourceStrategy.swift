@@ -144,6 +144,8 @@ struct AdmissionContext: Sendable {
     var limitRanger: LimitRanger? = nil
     /// The ResourceQuota plugin (nil: quotas are stored but not enforced).
     var quotas: QuotaAdmission? = nil
+    /// The RuntimeClass plugin (nil: a pod's runtimeClassName is not looked up, its overhead not set).
+    var runtimeClasses: RuntimeClassAdmission? = nil
 
     /// The context one request admits with: its plugins may keep what they read for the rest of the request
     /// (LimitRanger's mutating half hands the namespace's LimitRanges to its validating half).

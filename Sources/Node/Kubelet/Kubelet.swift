@@ -59,8 +59,10 @@ public struct Kubelet: ServiceLifecycle.Service {
             let machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
             // Services for the containers' environment variables, as upstream's kubelet has a service lister.
             let services = Informer<KubeAPI.Service>(client: client, logger: logger)
+            // RuntimeClasses for the sandboxes' runtime handlers, as upstream's kubelet has a RuntimeClass lister.
+            let runtimeClasses = Informer<RuntimeClass>(client: client, logger: logger)
             let workers = PodWorkers(client: client, connection: connection, configuration: configuration, nodeIP: nodeIP,
-                                     memoryCapacity: machine.memoryBytes, services: services, logger: logger)
+                                     memoryCapacity: machine.memoryBytes, services: services, runtimeClasses: runtimeClasses, logger: logger)
             await workers.setRuntimeName(version.runtimeName)
             let lease = NodeLease(client: heartbeat, nodeName: configuration.nodeName, renewInterval: configuration.leaseRenewInterval,
                                   durationSeconds: configuration.leaseDurationSeconds, logger: logger)
@@ -94,6 +96,7 @@ public struct Kubelet: ServiceLifecycle.Service {
             group.addTask { await lease.run() }
             group.addTask { await pods.run() }
             group.addTask { await services.run() }
+            group.addTask { await runtimeClasses.run() }
             group.addTask {
                 for await event in events {
                     switch event {

@@ -18,6 +18,8 @@ actor PodWorkers {
     let logger: Logger
     let volumes: VolumeManager
     let objects: PodObjects
+    /// Resolves a pod's runtimeClassName to the CRI handler of its sandbox.
+    let runtimeClasses: RuntimeClassManager
     let events: EventRecorder
     let nodeIP: String
     let memoryCapacity: Int64
@@ -82,7 +84,7 @@ actor PodWorkers {
                                                       "CreateContainerError", "CreateContainerConfigError"]
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
-         memoryCapacity: Int64, services: Informer<Service>? = nil, logger: Logger) {
+         memoryCapacity: Int64, services: Informer<Service>? = nil, runtimeClasses: Informer<RuntimeClass>? = nil, logger: Logger) {
         self.client = client
         self.connection = connection
         self.configuration = configuration
@@ -90,6 +92,7 @@ actor PodWorkers {
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity
         objects = PodObjects(client: client, services: services)
+        self.runtimeClasses = RuntimeClassManager(client: client, cache: runtimeClasses)
         volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger,
                                 nodeCapacity: ["cpu": Quantity(milliValue: Int64(ProcessInfo.processInfo.activeProcessorCount) * 1000),
                                                "memory": Quantity(milliValue: memoryCapacity * 1000)])
@@ -378,6 +381,17 @@ actor PodWorkers {
         }
         var request = Runtime_V1_RunPodSandboxRequest()
         request.config = SandboxConfigBuilder(configuration: configuration).build(pod, attempt: attempt)
+        do {
+            request.runtimeHandler = try await runtimeClasses.runtimeHandler(for: pod.spec?.runtimeClassName)
+        } catch {
+            // No sandbox without the class's handler (upstream's createPodSandbox): retried after the back-off.
+            restartBackOff.failed(backOffKey)
+            events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
+            throw error
+        }
+        if !request.runtimeHandler.isEmpty {
+            logger.info("running pod with runtime handler", metadata: ["pod": "\(Self.name(pod))", "runtimeHandler": "\(request.runtimeHandler)"])
+        }
         let id: String
         do {
             id = try await connection.runtime.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID

@@ -69,6 +69,12 @@ public struct CRIRuntimeService: Runtime_V1_RuntimeService.SimpleServiceProtocol
         }
         var response = Runtime_V1_StatusResponse()
         response.status.conditions = [runtimeReady, networkReady]
+        response.runtimeHandlers = RuntimeConfiguration.runtimeHandlers.map { name in
+            var handler = Runtime_V1_RuntimeHandler()
+            handler.name = name
+            handler.features = Runtime_V1_RuntimeHandlerFeatures()
+            return handler
+        }
         if request.verbose {
             let configuration = runtime.configuration
             response.info["config"] = """

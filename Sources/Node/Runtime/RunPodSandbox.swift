@@ -23,6 +23,8 @@ extension ContainerRuntime {
         guard !metadata.name.isEmpty, !metadata.namespace.isEmpty, !metadata.uid.isEmpty else {
             throw RuntimeError.invalidArgument("sandbox config must include metadata with name, namespace and uid")
         }
+        // Only the handlers there is a runtime for (runc, also the default): nothing is made for any other.
+        try RuntimeConfiguration.requireSandboxRuntime(for: runtimeHandler)
         let name = PodSandboxRecord.reservedName(metadata)
         if let holder = reservedNames[name] {
             throw RuntimeError(.alreadyExists, "failed to reserve sandbox name \"\(name)\": name \"\(name)\" is reserved for \"\(holder)\"")

@@ -53,3 +53,23 @@ public struct RuntimeConfiguration: Sendable {
         self.dropInfraContainer = dropInfraContainer
     }
 }
+
+extension RuntimeConfiguration {
+    /// The one runtime handler served, runc, which is also the default (containerd's `default_runtime_name`): a pod
+    /// naming no handler (`""`) runs under it. There is no configuration for others.
+    public static let defaultRuntimeHandler = "runc"
+
+    /// The handlers the runtime serves, as CRI `Status` lists them: each configured one by name, and the default once
+    /// more under the empty name, as containerd lists them. runc runs here without recursive read-only mounts or user
+    /// namespaces, so neither feature is claimed.
+    public static var runtimeHandlers: [String] { [defaultRuntimeHandler, ""] }
+
+    /// Refuses a sandbox asking for a handler there is no runtime for, in containerd's words and with its gRPC code
+    /// (`unknown`: containerd's error carries no other); `""` and `runc` run runc.
+    static func requireSandboxRuntime(for handler: String) throws {
+        guard handler.isEmpty || handler == defaultRuntimeHandler else {
+            throw RuntimeError.noSandboxRuntime(handler)
+        }
+    }
+}
+

@@ -14,6 +14,11 @@ public struct RuntimeError: Error, CustomStringConvertible, Sendable {
     public static func notFound(_ message: String) -> RuntimeError { RuntimeError(.notFound, message) }
     public static func invalidArgument(_ message: String) -> RuntimeError { RuntimeError(.invalidArgument, message) }
     public static func internalError(_ message: String) -> RuntimeError { RuntimeError(.internalError, message) }
+    /// containerd's RunPodSandbox refusal of a handler it has no runtime configured for (a plain error there, so
+    /// the kubelet sees `unknown`).
+    static func noSandboxRuntime(_ handler: String) -> RuntimeError {
+        RuntimeError(.unknown, "failed to get sandbox runtime: no runtime for \"\(handler)\" is configured")
+    }
 
     public var description: String { "\(code): \(message)" }
 

@@ -16,6 +16,8 @@ enum NodeRules {
         PolicyRule(verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"]),
         PolicyRule(verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews", "localsubjectaccessreviews"]),
         PolicyRule(verbs: ["create", "get", "list", "watch"], apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"]),
+        // The kubelet's RuntimeClassManager resolves a pod's runtimeClassName to the CRI handler.
+        PolicyRule(verbs: ["get", "list", "watch"], apiGroups: ["node.k8s.io"], resources: ["runtimeclasses"]),
     ]
 }
 
@@ -144,7 +146,7 @@ enum DefaultPolicy {
             PolicyRule(verbs: ["*"], apiGroups: ["policy", "scheduling.k8s.io", "certificates.k8s.io", "storage.k8s.io"], resources: ["*"]),
             // The garbage collector and namespace controller walk every kind, these included; the horizontal pod
             // autoscaler controller writes its autoscalers' status (the scale subresources it changes are covered above).
-            PolicyRule(verbs: ["*"], apiGroups: ["networking.k8s.io", "autoscaling"], resources: ["*"]),
+            PolicyRule(verbs: ["*"], apiGroups: ["networking.k8s.io", "autoscaling", "node.k8s.io"], resources: ["*"]),
             // The horizontal pod autoscaler controller reads the pods' resource metrics.
             PolicyRule(verbs: ["list"], apiGroups: ["metrics.k8s.io"], resources: ["pods"]),
             // csrapproving and csrsigning (upstream's system:controller:certificate-controller).

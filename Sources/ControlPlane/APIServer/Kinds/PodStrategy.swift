@@ -17,13 +17,16 @@ struct PodStrategy: ResourceStrategy {
         pod.spec = spec
         try await context.serviceAccounts?.admit(&pod)
         try await context.limitRanger?.defaultResources(of: &pod)
+        // After DefaultTolerationSeconds, as upstream orders its plugins: the class's tolerations merge with those.
+        try await context.runtimeClasses?.admit(&pod)
         spec = pod.spec ?? spec
         pod.status = PodStatus(phase: "Pending", qosClass: PodDefaults.qosClass(spec))
     }
 
-    /// LimitRanger's bounds, on the pod as it will be stored.
+    /// LimitRanger's bounds and the RuntimeClass plugin's overhead check, on the pod as it will be stored.
     func admitValidated(_ pod: Pod, context: AdmissionContext) async throws {
         try await context.limitRanger?.validate(pod)
+        try await context.runtimeClasses?.validate(pod)
     }
 
     func prepareForUpdate(_ pod: inout Pod, old: Pod, context: AdmissionContext) async throws {
