@@ -2,12 +2,19 @@
 import Glibc
 #endif
 
-/// `mount(2)` and `umount2(2)` for what a container runtime mounts itself: a container's overlay root,
-/// a sandbox's `/dev/shm` tmpfs.
+/// `mount(2)` and `umount2(2)` for what a container runtime or a kubelet mounts itself: a container's overlay root,
+/// a sandbox's `/dev/shm` tmpfs, a memory-backed volume.
 ///
 ///     try Mount.overlay(lower: ["/l/2", "/l/1"], upper: "/c/upper", work: "/c/work", at: "/c/rootfs")
 ///     try Mount.unmount("/c/rootfs")
 public enum Mount {
+    /// Mounts a memory-backed volume's tmpfs as upstream's kubelet does for `emptyDir: {medium: Memory}` and the
+    /// secret and projected volumes wrapping one: no mount flags (its files may be executed), mode 1777, at most
+    /// `size` bytes (nil: the kernel's default, half the memory).
+    public static func volumeTmpfs(at target: String, size: Int64?) throws(SystemError) {
+        try mount(source: "tmpfs", target: target, type: "tmpfs", flags: 0, data: "mode=1777" + (size.map { ",size=\($0)" } ?? ""))
+    }
+
     /// Mounts an overlay filesystem; `lower` lists the topmost layer first, as overlayfs expects.
     public static func overlay(lower: [String], upper: String, work: String, at target: String) throws(SystemError) {
         let data = "lowerdir=\(lower.joined(separator: ":")),upperdir=\(upper),workdir=\(work)"

@@ -58,8 +58,7 @@ struct VolumeManager: Sendable {
                     let created = !FileManager.default.fileExists(atPath: path)
                     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
                     if emptyDir.medium == "Memory", !Mount.isMountPoint(path) {
-                        let size = emptyDir.sizeLimit.map { Int($0.value) } ?? 64 * 1024 * 1024
-                        try Mount.tmpfs(at: path, size: size, mode: 0o777)
+                        try Mount.volumeTmpfs(at: path, size: memoryVolumeSize(pod, sizeLimit: emptyDir.sizeLimit))
                     } else if emptyDir.medium != "Memory" {
                         // Upstream's setupDir: every container may write, whatever user it runs as.
                         try GroupOwnership.setPermissionBits(path, 0o777)
@@ -86,7 +85,7 @@ struct VolumeManager: Sendable {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~secret/\(volume.name)"
                     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
                     // Secrets never touch the node's disk: a tmpfs per volume, as upstream.
-                    if !Mount.isMountPoint(path) { try Mount.tmpfs(at: path, size: 16 * 1024 * 1024, mode: 0o755) }
+                    if !Mount.isMountPoint(path) { try Mount.volumeTmpfs(at: path, size: memoryVolumeSize(pod, sizeLimit: nil)) }
                     guard let data = try await objects.secret(name, namespace: namespace) else {
                         if source.optional == true { paths[volume.name] = path; continue }
                         throw ContainerConfigError(message: "secret \"\(name)\" not found")
@@ -103,7 +102,7 @@ struct VolumeManager: Sendable {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~projected/\(volume.name)"
                     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
                     // Projections may hold Secrets: a tmpfs, like a secret volume.
-                    if !Mount.isMountPoint(path) { try Mount.tmpfs(at: path, size: 16 * 1024 * 1024, mode: 0o755) }
+                    if !Mount.isMountPoint(path) { try Mount.volumeTmpfs(at: path, size: memoryVolumeSize(pod, sizeLimit: nil)) }
                     try AtomicWriter(directory: path).write(try await projectedFiles(source.sources ?? [], pod: pod), mode: source.defaultMode ?? 0o644)
                     try ownership?.apply(to: path, readOnly: true)
                     paths[volume.name] = path
@@ -115,6 +114,20 @@ struct VolumeManager: Sendable {
             }
         }
         return paths.reduce(into: [:]) { volumes, entry in volumes[entry.key] = PodVolume(path: entry.value, readOnly: readOnly.contains(entry.key)) }
+    }
+
+    /// How large a memory-backed volume's tmpfs is (upstream's `calculateEmptyDirMemorySize`, SizeMemoryBackedVolumes
+    /// on): the node's memory, or the pod's memory limit when every container has one and it is smaller, or the
+    /// volume's `sizeLimit` when smaller still; nil, the kernel's default, when the node's memory is unknown.
+    func memoryVolumeSize(_ pod: Pod, sizeLimit: Quantity?) -> Int64? {
+        guard var size = nodeCapacity["memory"], size > .zero else { return sizeLimit.map(\.value) }
+        let containers = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
+        if containers.allSatisfy({ $0.resources?.limits?["memory"] != nil }),
+           let limit = QuotaUsage.podLimits(pod.spec)["memory"], limit > .zero, limit <= size {
+            size = limit
+        }
+        if let sizeLimit, sizeLimit > .zero, sizeLimit <= size { size = sizeLimit }
+        return size.value
     }
 
     /// The files of a downwardAPI volume or projection: each item's field or resource value.
