@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 extension KubeletEndToEndTests {
-    @Test("RuntimeClass: the kubelet (as the node's own identity) runs a pod whose class's handler is runc with that CRI handler; a class naming an unconfigured handler, or one deleted before the pod reaches the node, makes no sandbox and upstream's FailedCreatePodSandBox event",
+    @Test("RuntimeClass: the Node's status lists the runtime's handlers; the kubelet (as the node's own identity) runs a pod whose class's handler is runc with that CRI handler; a class naming an unconfigured handler, or one deleted before the pod reaches the node, makes no sandbox and upstream's FailedCreatePodSandBox event",
           .timeLimit(.minutes(3)))
     func runtimeClassHandlers() async throws {
         try await Cluster.with(asNode: true) { cluster in
@@ -16,6 +16,15 @@ extension KubeletEndToEndTests {
                 try await runtime.status(Runtime_V1_StatusRequest()).runtimeHandlers.map(\.name)
             }
             #expect(handlers == ["runc", ""])
+            // The kubelet reports them in the Node's status, with what each supports.
+            var reported: [NodeRuntimeHandler]?
+            for _ in 0..<100 where reported == nil {
+                reported = try? await cluster.client.get(Node.self, name: cluster.nodeName).status?.runtimeHandlers
+                if reported == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let unsupported = NodeRuntimeHandlerFeatures(recursiveReadOnlyMounts: false, userNamespaces: false)
+            #expect(reported == [NodeRuntimeHandler(name: "runc", features: unsupported), NodeRuntimeHandler(name: "", features: unsupported)],
+                    "\(String(describing: reported))")
 
             _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
                 apiVersion: node.k8s.io/v1

@@ -122,6 +122,14 @@ actor NodeStatusManager {
         var status = NodeStatus(capacity: capacity, allocatable: capacity, conditions: conditions,
                                 addresses: [NodeAddress(type: "InternalIP", address: nodeIP), NodeAddress(type: "Hostname", address: configuration.nodeName)])
         status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: Int32(configuration.port)))
+        // The runtime's handlers and what each supports, as 1.32's kubelet reports them (RecursiveReadOnlyMounts is on).
+        // A runtime that lists none (containerd 1.6) leaves the field out.
+        if !runtimeStatus.runtimeHandlers.isEmpty {
+            status.runtimeHandlers = runtimeStatus.runtimeHandlers.map { handler in
+                NodeRuntimeHandler(name: handler.name, features: NodeRuntimeHandlerFeatures(
+                    recursiveReadOnlyMounts: handler.features.recursiveReadOnlyMounts, userNamespaces: handler.features.userNamespaces))
+            }
+        }
         status.nodeInfo = NodeSystemInfo(
             machineID: machine.machineID, systemUUID: machine.machineID, bootID: machine.bootID, kernelVersion: machine.kernelVersion,
             osImage: machine.osImage, containerRuntimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)",
