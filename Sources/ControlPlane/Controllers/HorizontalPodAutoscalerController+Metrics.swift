@@ -34,17 +34,16 @@ extension HorizontalPodAutoscalerController {
                             now: Date) async -> MetricsOutcome {
         let specs = hpa.spec?.metrics ?? []
         let selectorText: String
-        let selector: LabelSelectorExpression
+        let pods: [Pod]
         switch validateSelector(hpa, scale.status?.selector) {
-        case .success(let parsed):
-            (selectorText, selector) = parsed
+        case .success(let selected):
+            (selectorText, pods) = selected
         case .failure(let failure):
             Self.setCondition(&status, HorizontalPodAutoscalerCondition.scalingActive, false, failure.reason, failure.conditionMessage, now: now)
             return MetricsOutcome(statuses: [], error: failure.error)
         }
         let specReplicas = scale.spec?.replicas ?? 0
         let namespace = hpa.metadata.namespace ?? "default"
-        let pods = self.pods.list(namespace: namespace, labelSelector: selector)
         var statuses = [MetricStatus](repeating: MetricStatus(), count: specs.count)
         var best: (replicas: Int32, metric: String)?
         var firstFailure: MetricFailure?
@@ -73,8 +72,8 @@ extension HorizontalPodAutoscalerController {
     }
 
     /// Upstream's `validateAndParseSelector`: the scale must have a selector that parses and whose pods no other
-    /// autoscaler selects.
-    private func validateSelector(_ hpa: HorizontalPodAutoscaler, _ text: String?) -> Result<(String, LabelSelectorExpression), MetricFailure> {
+    /// autoscaler selects. Gives the selector and the pods it picks.
+    private func validateSelector(_ hpa: HorizontalPodAutoscaler, _ text: String?) -> Result<(String, [Pod]), MetricFailure> {
         guard let text, !text.isEmpty else {
             let message = "selector is required"
             events.record(hpa, "Warning", reason: "SelectorRequired", message: message)
@@ -105,7 +104,7 @@ extension HorizontalPodAutoscalerController {
             events.record(hpa, "Warning", reason: "AmbiguousSelector", message: message)
             return .failure(MetricFailure(reason: "AmbiguousSelector", message: message, conditionMessage: message, error: HPAMetricError(message)))
         }
-        return .success((text, parsed))
+        return .success((text, pods))
     }
 
     /// Upstream's `computeReplicasForMetric` for one metric: its proposal and metric name, or why there is none.

@@ -90,13 +90,15 @@ public struct HorizontalPodAutoscalerController: Controller {
                     history.withLock { $0.forget(key) }
                     return
                 }
-                defer { Task { await queue.addAfter(key, delay: configuration.syncPeriod) } }
+                // Every autoscaler comes back after the sync period, whether this sync failed or not.
                 do {
                     try await reconcile(autoscaler, key: key, now: Date())
                 } catch {
                     logger.warning("sync failed", metadata: ["hpa": "\(key)", "error": "\(error)"])
+                    await queue.addAfter(key, delay: configuration.syncPeriod)
                     throw error
                 }
+                await queue.addAfter(key, delay: configuration.syncPeriod)
             }
         }
     }

@@ -67,7 +67,8 @@ public struct PodGCController: Controller {
     /// One pass (upstream's `gc`).
     func collect() async {
         let pods = self.pods.list()
-        let nodeNames = Set(nodes.list().compactMap(\.metadata.name))
+        let nodes = self.nodes.list()
+        let nodeNames = Set(nodes.compactMap(\.metadata.name))
         if configuration.terminatedPodThreshold > 0 {
             // Upstream's isPodTerminated: any phase but Pending, Running and Unknown.
             let terminated = pods.filter { !["Pending", "Running", "Unknown"].contains($0.status?.phase ?? "") }
@@ -75,7 +76,7 @@ public struct PodGCController: Controller {
                 await markFailedAndDelete(pod, condition: nil, why: "terminated pods above the threshold")
             }
         }
-        let outOfService = Set(nodes.list().filter { node in
+        let outOfService = Set(nodes.filter { node in
             !(node.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false)
                 && (node.spec?.taints ?? []).contains { $0.key == Self.outOfServiceTaint }
         }.compactMap(\.metadata.name))
