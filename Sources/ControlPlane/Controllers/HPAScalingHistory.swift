@@ -173,10 +173,12 @@ struct HPAScalingHistory: Sendable {
         return (recommendation, "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation")
     }
 
-    /// The replicas added (or removed) within the last `period` seconds.
-    private func change(_ events: [ScaleEvent]?, period: Int32, now: Date) -> Int32 {
+    /// The count at the start of a policy's `period` (seconds): the current one less the replicas added and plus
+    /// those removed since.
+    private func periodStart(_ key: String, current: Int32, period: Int32, now: Date) -> Int32 {
         let cutoff = now.addingTimeInterval(-TimeInterval(period))
-        return (events ?? []).filter { $0.time > cutoff }.reduce(0) { $0 + $1.change }
+        func change(_ events: [ScaleEvent]?) -> Int32 { (events ?? []).filter { $0.time > cutoff }.reduce(0) { $0 + $1.change } }
+        return current - change(scaleUpEvents[key]) + change(scaleDownEvents[key])
     }
 
     /// Upstream's `calculateScaleUpLimitWithScalingRules`: each policy's allowance on the count at its period's
@@ -186,8 +188,7 @@ struct HPAScalingHistory: Sendable {
         let minimum = rules.selectPolicy == HPAScalingRules.minPolicySelect
         var result = minimum ? Int32.max : Int32.min
         for policy in rules.policies ?? [] {
-            let start = current - change(scaleUpEvents[key], period: policy.periodSeconds, now: now)
-                + change(scaleDownEvents[key], period: policy.periodSeconds, now: now)
+            let start = periodStart(key, current: current, period: policy.periodSeconds, now: now)
             let proposed = policy.type == HPAScalingPolicy.podsType
                 ? start + policy.value
                 : Int32((Double(start) * (1 + Double(policy.value) / 100)).rounded(.up))
@@ -203,8 +204,7 @@ struct HPAScalingHistory: Sendable {
         let minimumChange = rules.selectPolicy == HPAScalingRules.minPolicySelect
         var result = minimumChange ? Int32.min : Int32.max
         for policy in rules.policies ?? [] {
-            let start = current - change(scaleUpEvents[key], period: policy.periodSeconds, now: now)
-                + change(scaleDownEvents[key], period: policy.periodSeconds, now: now)
+            let start = periodStart(key, current: current, period: policy.periodSeconds, now: now)
             let proposed = policy.type == HPAScalingPolicy.podsType
                 ? start - policy.value
                 : Int32(Double(start) * (1 - Double(policy.value) / 100))
