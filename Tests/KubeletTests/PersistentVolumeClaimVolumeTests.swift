@@ -18,6 +18,28 @@ extension KubeletEndToEndTests {
         try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         try "from the node\n".write(toFile: shared + "/greeting", atomically: true, encoding: .utf8)
+        /// A local PersistentVolume on this node at `path`, bound ahead to the claim `name`: two List items.
+        func localVolume(_ name: String, path: String) -> String {
+            """
+            - apiVersion: v1
+              kind: PersistentVolume
+              metadata: {name: \(name)-pv}
+              spec:
+                capacity: {storage: 1Gi}
+                accessModes: [ReadWriteOnce]
+                storageClassName: ""
+                claimRef: {namespace: default, name: \(name)}
+                local: {path: \(path)}
+                nodeAffinity:
+                  required:
+                    nodeSelectorTerms:
+                    - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [\(cluster.nodeName)]}]
+            - apiVersion: v1
+              kind: PersistentVolumeClaim
+              metadata: {name: \(name)}
+              spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
+            """
+        }
         _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """
             apiVersion: v1
             kind: List
@@ -26,40 +48,8 @@ extension KubeletEndToEndTests {
               kind: PersistentVolumeClaim
               metadata: {name: data}
               spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
-            - apiVersion: v1
-              kind: PersistentVolume
-              metadata: {name: shared-pv}
-              spec:
-                capacity: {storage: 1Gi}
-                accessModes: [ReadWriteOnce]
-                storageClassName: ""
-                claimRef: {namespace: default, name: shared}
-                local: {path: \(shared)}
-                nodeAffinity:
-                  required:
-                    nodeSelectorTerms:
-                    - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [\(cluster.nodeName)]}]
-            - apiVersion: v1
-              kind: PersistentVolumeClaim
-              metadata: {name: shared}
-              spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
-            - apiVersion: v1
-              kind: PersistentVolume
-              metadata: {name: scratch-pv}
-              spec:
-                capacity: {storage: 1Gi}
-                accessModes: [ReadWriteOnce]
-                storageClassName: ""
-                claimRef: {namespace: default, name: scratch}
-                local: {path: \(scratch)}
-                nodeAffinity:
-                  required:
-                    nodeSelectorTerms:
-                    - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [\(cluster.nodeName)]}]
-            - apiVersion: v1
-              kind: PersistentVolumeClaim
-              metadata: {name: scratch}
-              spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
+            \(localVolume("shared", path: shared))
+            \(localVolume("scratch", path: scratch))
             - apiVersion: v1
               kind: Pod
               metadata: {name: stateful}
