@@ -194,13 +194,27 @@ struct KubeletScrapeSource: ScrapeSource {
         let page = try await core.store.list(prefix: StoredObject.prefix(Node.resource, namespace: nil), startAfter: nil, limit: 0,
                                              revision: nil, counting: false)
         return page.items.compactMap { kv -> ScrapeTarget? in
-            guard let node = try? KubeJSON.decode(Node.self, from: kv.value, omittingManagedFields: true), let name = node.metadata.name,
+            guard let node = try? KubeJSON.decode(ScrapedNode.self, from: kv.value), let name = node.metadata.name,
                   node.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == "True" }) == true,
                   let address = node.status?.addresses?.first(where: { $0.type == "InternalIP" })?.address,
                   let port = node.status?.daemonEndpoints?.kubeletEndpoint?.port, port > 0 else { return nil }
             let host = address.contains(":") ? "[\(address)]" : address
             return ScrapeTarget(node: name, url: "\(core.kubelet.scheme)://\(host):\(port)/metrics/resource")
         }
+    }
+
+    /// What `targets()` reads of a stored Node. Every resolution lists all nodes: decoding whole `Node`s (images,
+    /// capacity, nodeInfo, managedFields) for this took 5 % of an idle server's CPU at 5,000 simulated nodes.
+    private struct ScrapedNode: Decodable {
+        struct Name: Decodable { var name: String? }
+        struct Condition: Decodable { var type: String; var status: String }
+        struct Status: Decodable {
+            var conditions: [Condition]?
+            var addresses: [NodeAddress]?
+            var daemonEndpoints: NodeDaemonEndpoints?
+        }
+        var metadata: Name
+        var status: Status?
     }
 
     func resourceMetrics(_ target: ScrapeTarget, timeout: Duration) async throws -> String {
