@@ -247,6 +247,40 @@ import Testing
         }
     }
 
+    /// Topology-aware routing (upstream's CategorizeEndpoints): with every ready endpoint hinted, cluster traffic and
+    /// NodePort traffic (externalTrafficPolicy Cluster) go only to the endpoints hinted for the node's zone; a node in
+    /// a zone nobody is hinted for, or one endpoint without hints, means cluster-wide; the node moving to another zone
+    /// moves the traffic.
+    @Test(arguments: ProxyMode.allCases) func zoneHintsKeepTrafficInTheNodesZone(mode: ProxyMode) async throws {
+        try await Topology.with(pods: 3) { topology in
+            let web = servicePort("web", clusterIP: "10.96.0.95", nodePort: 30095)
+            func endpoints(hints: [[String]]) -> [EndpointInfo] {
+                hints.enumerated().map { index, zones in
+                    EndpointInfo(ip: Topology.podAddress(index), port: 8080, nodeName: "node-a", isLocal: true, zoneHints: zones)
+                }
+            }
+            // One proxier throughout: a zone change rebuilds its rules.
+            let proxier = try makeProxier(mode, in: topology.node)
+            func answers(_ zone: String?, _ list: [EndpointInfo]) async throws -> Set<String> {
+                var zoned = node
+                zoned.zone = zone
+                try await proxier.syncRules(services: ServicePortMap([web]), endpoints: EndpointsMap([web.name: list]), node: zoned)
+                let viaClusterIP = try await topology.curlMany(from: topology.client, "http://10.96.0.95/", count: 24)
+                let viaNodePort = try await topology.curlMany(from: topology.client, "http://\(Topology.nodeAddress):30095/", count: 12)
+                #expect(viaClusterIP.count == 24 && viaNodePort.count == 12)
+                return Set(viaClusterIP + viaNodePort)
+            }
+            let hinted = endpoints(hints: [["zone-a"], ["zone-a"], ["zone-b"]])
+            #expect(try await answers("zone-a", hinted) == ["pod-0", "pod-1"])
+            #expect(try await answers("zone-b", hinted) == ["pod-2"])
+            // No endpoint for zone-c, or no zone label: every endpoint.
+            #expect(try await answers("zone-c", hinted) == ["pod-0", "pod-1", "pod-2"])
+            #expect(try await answers(nil, hinted) == ["pod-0", "pod-1", "pod-2"])
+            // One ready endpoint without a hint: every endpoint.
+            #expect(try await answers("zone-a", endpoints(hints: [["zone-a"], ["zone-a"], []])) == ["pod-0", "pod-1", "pod-2"])
+        }
+    }
+
     @Test(arguments: ProxyMode.allCases) func serviceWithoutEndpointsRejectsAtOnce(mode: ProxyMode) async throws {
         try await Topology.with { topology in
             let empty = servicePort("empty", clusterIP: "10.96.0.40", nodePort: 30100)

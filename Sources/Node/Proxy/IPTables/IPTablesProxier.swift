@@ -53,6 +53,7 @@ public actor IPTablesProxier {
         var clusterCIDRs: [String]
         var nodePortAddresses: [String]
         var largeCluster: Bool
+        var zone: String?
     }
 
     private var cache: [ServicePortName: CachedService] = [:]
@@ -112,10 +113,10 @@ public actor IPTablesProxier {
     private func builder(for node: NodeInfo, endpointTotal total: Int) -> (IPTablesRuleBuilder, BuilderKey) {
         let key = BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
                              nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses)).sorted(),
-                             largeCluster: total > IPTablesRuleBuilder.largeClusterEndpointsThreshold)
+                             largeCluster: total > IPTablesRuleBuilder.largeClusterEndpointsThreshold, zone: node.zone)
         return (IPTablesRuleBuilder(clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, mark: configuration.masqueradeMark,
                                     ipv6: iptables.command == "ip6tables", localhostNodePorts: configuration.localhostNodePorts,
-                                    largeCluster: key.largeCluster), key)
+                                    largeCluster: key.largeCluster, zone: key.zone), key)
     }
 
     /// The rules the given state should produce (no kernel access).

@@ -103,6 +103,8 @@ struct IPTablesRuleBuilder: Sendable {
     /// per-endpoint rules (`KUBE-SEP-…` and the choice in `KUBE-SVC-…`) carry no `-m comment`, which cuts the
     /// restore input by about a third.
     var largeCluster = false
+    /// The node's zone: cluster traffic prefers the endpoints hinted for it (see ``EndpointSelection``).
+    var zone: String?
 
     /// Upstream's `largeClusterEndpointsThreshold`.
     static let largeClusterEndpointsThreshold = 1000
@@ -188,7 +190,7 @@ struct IPTablesRuleBuilder: Sendable {
         // answered before is held back by the kernel's per-host ICMP rate limit (a refused connection would
         // take a second or more), which a reset is not subject to.
         let reject = name.protocol == .tcp ? "REJECT --reject-with tcp-reset" : "REJECT"
-        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { holds($0.ip) })
+        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { holds($0.ip) }, zone: zone)
         let serviceChain = IPTablesChainName.service(name)
         let externalChain = IPTablesChainName.external(name)
         let localChain = IPTablesChainName.local(name)

@@ -10,9 +10,11 @@ public struct EndpointInfo: Hashable, Sendable, Comparable, CustomStringConverti
     public var nodeName: String?
     /// Whether the endpoint runs on this proxy's node.
     public var isLocal: Bool
+    /// The zones of `hints.forZones` (topology-aware routing), sorted; empty without hints.
+    public var zoneHints: [String]
 
     public init(ip: String, port: UInt16, ready: Bool = true, serving: Bool? = nil, terminating: Bool = false,
-                nodeName: String? = nil, isLocal: Bool = false) {
+                nodeName: String? = nil, isLocal: Bool = false, zoneHints: [String] = []) {
         self.ip = ip
         self.port = port
         self.ready = ready
@@ -20,6 +22,7 @@ public struct EndpointInfo: Hashable, Sendable, Comparable, CustomStringConverti
         self.terminating = terminating
         self.nodeName = nodeName
         self.isLocal = isLocal
+        self.zoneHints = Array(Set(zoneHints)).sorted()
     }
 
     /// Whether the address is IPv6.

@@ -97,6 +97,7 @@ public actor NFTablesProxier {
     private struct BuilderKey: Equatable {
         var clusterCIDRs: [String]
         var nodePortAddresses: [String]
+        var zone: String?
     }
 
     private var cache: [ServicePortName: CachedService] = [:]
@@ -147,7 +148,8 @@ public actor NFTablesProxier {
 
     private func builderKey(for node: NodeInfo) -> BuilderKey {
         BuilderKey(clusterCIDRs: configuration.clusterCIDRs.isEmpty ? node.podCIDRs : configuration.clusterCIDRs,
-                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses).filter { !Self.isLoopback($0) }).sorted())
+                   nodePortAddresses: Array(Set(node.addresses + configuration.nodePortAddresses).filter { !Self.isLoopback($0) }).sorted(),
+                   zone: node.zone)
     }
 
     /// Whether `address` is a loopback address: the nftables mode never serves NodePorts there (as upstream's:
@@ -158,7 +160,7 @@ public actor NFTablesProxier {
 
     private func builder(for node: NodeInfo) -> NFTablesRuleBuilder {
         let key = builderKey(for: node)
-        return NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
+        return NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, zone: key.zone)
     }
 
     /// Brings the table in line with `services`, `endpoints` and `node`; returns what was sent.
@@ -174,7 +176,7 @@ public actor NFTablesProxier {
                      changed: Set<ServicePortName>? = nil) throws(ProxyError) -> NFTablesSyncPlan {
         let started = clock.now
         let key = builderKey(for: node)
-        let builder = NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses)
+        let builder = NFTablesRuleBuilder(layout: layout, clusterCIDRs: key.clusterCIDRs, nodePortAddresses: key.nodePortAddresses, zone: key.zone)
 
         // A full sync builds the whole model; a partial one only the fragments of the service ports that
         // changed, before (rebuilt from what they were built from) and after, on top of the map elements.

@@ -18,6 +18,8 @@ struct NFTablesRuleBuilder: Sendable {
     let clusterCIDRs: [String]
     /// Addresses NodePorts answer on.
     let nodePortAddresses: [String]
+    /// The node's zone: cluster traffic prefers the endpoints hinted for it (see ``EndpointSelection``).
+    var zone: String?
 
     /// The whole model, with dispatch slots handed out in service order.
     func build(services: ServicePortMap, endpoints: EndpointsMap) -> NFTablesModel {
@@ -59,7 +61,7 @@ struct NFTablesRuleBuilder: Sendable {
     private func add(_ service: ServicePortInfo, endpoints: [EndpointInfo], slot: DispatchSlot, to model: inout NFTablesModel) {
         let name = service.name
         let proto = Value.inetProto(name.protocol.number)
-        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { layout.holds($0.ip) })
+        let selection = EndpointSelection(service: service, endpoints: endpoints.filter { layout.holds($0.ip) }, zone: zone)
         let serviceChain = ChainName.service(name)
         let externalChain = ChainName.external(name)
         let (saddr, daddr) = (layout.sourceAddress, layout.destinationAddress)

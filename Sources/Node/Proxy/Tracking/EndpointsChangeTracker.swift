@@ -122,7 +122,8 @@ public final class EndpointsChangeTracker: Sendable {
                     let info = EndpointInfo(ip: address, port: number, ready: ready,
                                             serving: endpoint.conditions?.serving ?? ready,
                                             terminating: endpoint.conditions?.terminating ?? false,
-                                            nodeName: endpoint.nodeName, isLocal: endpoint.nodeName == nodeName)
+                                            nodeName: endpoint.nodeName, isLocal: endpoint.nodeName == nodeName,
+                                            zoneHints: endpoint.hints?.forZones?.map(\.name) ?? [])
                     result[name, default: []].insert(info)
                 }
             }

@@ -1,7 +1,7 @@
 import KubeAPI
 import Synchronization
 
-/// Follows this proxy's own Node object for its addresses and pod CIDRs.
+/// Follows this proxy's own Node object for its addresses, pod CIDRs and zone.
 public final class NodeTracker: Sendable {
     public let nodeName: String
     private let state: Mutex<NodeInfo>
@@ -20,6 +20,7 @@ public final class NodeTracker: Sendable {
             info.addresses = (new.status?.addresses ?? []).filter { $0.type == "InternalIP" || $0.type == "ExternalIP" }
                 .map(\.address)
             info.podCIDRs = new.spec?.podCIDRs ?? [new.spec?.podCIDR].compactMap { $0 }
+            info.zone = new.metadata.labels?[NodeInfo.zoneLabel]
         }
         return state.withLock { current in
             guard current != info else { return false }
