@@ -76,4 +76,61 @@ struct EndpointSliceControllerTests {
             }
         }
     }
+
+    /// Topology-aware routing: endpoints carry their node's zone; `trafficDistribution: PreferClose` hints each ready
+    /// endpoint for its zone (not ready ones, nor those on a node without a zone); taking the field away removes the
+    /// hints; a node moving to another zone moves its endpoints' zone and hints.
+    @Test func preferCloseHintsEachReadyEndpointForItsZone() async throws {
+        try await ControllerHarness.with(controllers: "endpointslice") { h in
+            for (node, zone) in [("zone-node-a", "zone-a"), ("zone-node-b", "zone-b"), ("zone-node-none", nil)] {
+                _ = try await h.client.create(Node(metadata: ObjectMeta(name: node, labels: zone.map { ["topology.kubernetes.io/zone": $0] })))
+            }
+            _ = try await h.client.create(Service(metadata: ObjectMeta(name: "close", namespace: "default"),
+                                                  spec: ServiceSpec(ports: [ServicePort(port: 80)], selector: ["app": "close"],
+                                                                    trafficDistribution: "PreferClose")))
+            for (index, node) in ["zone-node-a", "zone-node-b", "zone-node-none", "zone-node-a"].enumerated() {
+                var spec = try #require(template(["app": "close"]).spec)
+                spec.nodeName = node
+                let pod = try await h.client.create(Pod(metadata: ObjectMeta(name: "close-\(index)", namespace: "default", labels: ["app": "close"]),
+                                                        spec: spec))
+                if index < 3 {
+                    try await h.markReady(pod, ip: "10.244.3.\(index + 1)")
+                } else {
+                    // Running with an address but not ready: in the slice, without a hint.
+                    _ = try await h.client.patch(Pod.self, name: "close-3", namespace: "default", patchType: .merge,
+                                                 ["status": ["phase": "Running", "podIP": "10.244.3.4"]], subresource: "status")
+                }
+            }
+            @Sendable func endpoints() async throws -> [String: Endpoint] {
+                let slices = try await h.client.list(EndpointSlice.self, namespace: "default",
+                                                     options: ListOptions(labelSelector: "kubernetes.io/service-name=close")).items
+                return Dictionary(slices.flatMap(\.endpoints).map { ($0.addresses.first ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            try await eventually("four endpoints with zones and hints") {
+                let all = try await endpoints()
+                return all.count == 4 && all["10.244.3.1"]?.hints != nil && all["10.244.3.2"]?.hints != nil
+            }
+            var all = try await endpoints()
+            #expect(all["10.244.3.1"]?.zone == "zone-a" && all["10.244.3.1"]?.hints == EndpointHints(forZones: [ForZone(name: "zone-a")]))
+            #expect(all["10.244.3.2"]?.zone == "zone-b" && all["10.244.3.2"]?.hints == EndpointHints(forZones: [ForZone(name: "zone-b")]))
+            #expect(all["10.244.3.3"]?.zone == nil && all["10.244.3.3"]?.hints == nil)
+            #expect(all["10.244.3.4"]?.zone == "zone-a" && all["10.244.3.4"]?.hints == nil && all["10.244.3.4"]?.conditions?.ready == false)
+
+            // The node of close-1 moves to zone-c.
+            _ = try await h.client.patch(Node.self, name: "zone-node-b", patchType: .merge,
+                                         ["metadata": ["labels": ["topology.kubernetes.io/zone": "zone-c"]]])
+            try await eventually("the endpoint follows its node to zone-c") {
+                try await endpoints()["10.244.3.2"]?.hints == EndpointHints(forZones: [ForZone(name: "zone-c")])
+            }
+
+            // Without trafficDistribution: zones stay, hints go.
+            _ = try await h.client.patch(Service.self, name: "close", namespace: "default", patchType: .merge,
+                                         ["spec": ["trafficDistribution": JSONValue.null]])
+            try await eventually("hints removed") {
+                try await endpoints().values.allSatisfy { $0.hints == nil }
+            }
+            all = try await endpoints()
+            #expect(all["10.244.3.1"]?.zone == "zone-a" && all["10.244.3.2"]?.zone == "zone-c")
+        }
+    }
 }

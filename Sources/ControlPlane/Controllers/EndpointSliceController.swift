@@ -10,6 +10,11 @@ import Logging
 /// `maxEndpointsPerSlice` endpoints, group endpoints by address family and resolved ports (a named target port
 /// can map to different numbers on different pods), and are owned by their Service, so the garbage collector
 /// removes them with it. A Service without endpoints keeps one empty slice, as upstream does.
+///
+/// Each endpoint carries its node's `topology.kubernetes.io/zone` label as `zone`; for a Service with
+/// `trafficDistribution: PreferClose` every ready endpoint with a zone is hinted for that zone (`hints.forZones`),
+/// which proxies in the zone then prefer (upstream's `trafficdist` PreferClose heuristic); other Services' endpoints
+/// carry no hints.
 public struct EndpointSliceController: Controller {
     /// Upstream's name, for `--controllers`.
     public static let controllerName = "endpointslice-controller"
@@ -17,12 +22,14 @@ public struct EndpointSliceController: Controller {
     public static let managedBy = "endpointslice-controller.k8s.io"
     static let serviceNameLabel = "kubernetes.io/service-name"
     static let managedByLabel = "endpointslice.kubernetes.io/managed-by"
+    static let zoneLabel = "topology.kubernetes.io/zone"
 
     public var name: String { Self.controllerName }
     let client: KubeClient
     let services: Informer<Service>
     let pods: Informer<Pod>
     let slices: Informer<EndpointSlice>
+    let nodes: Informer<Node>
     let queue: WorkQueue
     let maxEndpointsPerSlice: Int
     let logger: Logger
@@ -34,6 +41,7 @@ public struct EndpointSliceController: Controller {
         services = context.informers.informer(Service.self)
         pods = context.informers.informer(Pod.self)
         slices = context.informers.informer(EndpointSlice.self)
+        nodes = context.informers.informer(Node.self)
         logger = context.logger(for: Self.controllerName)
         queue = WorkQueue(name: "endpointslice", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
@@ -47,6 +55,12 @@ public struct EndpointSliceController: Controller {
             await queue.add(Informer<Service>.key(namespace: slice.metadata.namespace, name: service))
         }
         slices.addHandler(InformerHandler(onAdd: enqueueOwner, onUpdate: { _, new in await enqueueOwner(new) }, onDelete: enqueueOwner))
+        // A node moved to another zone: its endpoints' zones (and hints) follow.
+        let services = services
+        nodes.addHandler(InformerHandler(onUpdate: { old, new in
+            guard old.metadata.labels?[Self.zoneLabel] != new.metadata.labels?[Self.zoneLabel] else { return }
+            for service in services.list() { await queue.add(Informer<Service>.key(for: service)) }
+        }))
     }
 
     public func run(workers: Int) async {
@@ -99,11 +113,13 @@ public struct EndpointSliceController: Controller {
             }
             let terminating = pod.metadata.deletionTimestamp != nil
             let ready = ServiceEndpoints.publishesNotReady(service) || (pod.isReady && !terminating)
+            let zone = pod.spec?.nodeName.flatMap { nodes.get(name: $0)?.metadata.labels?[Self.zoneLabel] }.flatMap { $0.isEmpty ? nil : $0 }
             let endpoint = Endpoint(addresses: [ip],
                                     conditions: EndpointConditions(ready: ready, serving: pod.isReady || ServiceEndpoints.publishesNotReady(service),
                                                                    terminating: terminating),
                                     hostname: ServiceEndpoints.hostname(of: pod, in: service),
-                                    targetRef: ServiceEndpoints.reference(to: pod), nodeName: pod.spec?.nodeName)
+                                    targetRef: ServiceEndpoints.reference(to: pod), nodeName: pod.spec?.nodeName, zone: zone,
+                                    hints: Self.hints(ready: ready, zone: zone, trafficDistribution: service.spec?.trafficDistribution))
             let groupKey = addressType + "|" + ports.map { "\($0.name ?? "")/\($0.protocol ?? "")/\($0.port ?? 0)" }.joined(separator: ",")
             if groups[groupKey] == nil {
                 groups[groupKey] = (addressType, ports, [])
@@ -127,6 +143,16 @@ public struct EndpointSliceController: Controller {
         }
         return result
     }
+
+    /// Upstream's PreferClose heuristic: a ready endpoint in a zone is hinted for its own zone; without
+    /// `trafficDistribution: PreferClose` no endpoint carries hints.
+    static func hints(ready: Bool, zone: String?, trafficDistribution: String?) -> EndpointHints? {
+        guard trafficDistribution == Self.preferClose, ready, let zone else { return nil }
+        return EndpointHints(forZones: [ForZone(name: zone)])
+    }
+
+    /// The `trafficDistribution` value that asks for topology-aware routing.
+    static let preferClose = "PreferClose"
 
     private func slice(for service: Service, addressType: String, ports: [EndpointSlicePort]?, endpoints: [Endpoint]) -> EndpointSlice {
         let name = service.metadata.name ?? ""
