@@ -251,7 +251,14 @@ struct ServiceStrategy: ResourceStrategy {
                 causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(port.port): must be between 1 and 65535, inclusive", field: "spec.ports[\(i)].port"))
             }
         }
-        return causes + Self.validateExternalTrafficPolicy(spec)
+        return causes + Self.validateExternalTrafficPolicy(spec) + Self.validateTrafficDistribution(spec)
+    }
+
+    /// Upstream's `validateServiceTrafficDistribution` (1.32): `PreferClose` is the one value.
+    static func validateTrafficDistribution(_ spec: ServiceSpec) -> [StatusCause] {
+        guard let value = spec.trafficDistribution, value != "PreferClose" else { return [] }
+        return [StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \(GoQuoted.string(value)): supported values: \"PreferClose\"",
+                            field: "spec.trafficDistribution")]
     }
 
     /// Upstream's `validateServiceExternalTrafficPolicy`: `externalTrafficPolicy` only on (and required for) an
