@@ -62,6 +62,7 @@ private struct Scenario {
         try await serviceByDNSName(clients: clients, clusterIP: clusterIP, web: web)
         try await nodePortFromHost(nodePort: nodePort, web: web)
         try await loadSpread(clients: clients, clusterIP: clusterIP, nodePort: nodePort, web: web)
+        try await topologyAwareRouting(clients: clients, clusterIP: clusterIP, web: web)
         try await logsExecPortForward(web: web)
         try await scale(nodePort: nodePort)
         try await rollingUpdateUnderLoad(nodePort: nodePort)
@@ -143,6 +144,43 @@ private struct Scenario {
         let podCounts = Dictionary(grouping: podAnswers.map(Self.podName), by: { $0 }).mapValues(\.count)
         #expect(podAnswers.count == 30 && Set(podCounts.keys) == names, "from a pod: \(podCounts)")
         print("e2e:   answers per replica: host \(hostCounts.values.sorted()), pod \(podCounts.values.sorted())")
+    }
+
+    /// Topology-aware routing: with the first node in zone-a and the others in zone-b, `trafficDistribution:
+    /// PreferClose` hints each endpoint for its node's zone, and the proxies then keep a pod's requests to the
+    /// ClusterIP in its zone: the client on the first node reaches only the web pod there, the client on the second
+    /// only the two in zone-b. Labels and field are removed afterwards, and traffic spreads again.
+    func topologyAwareRouting(clients: [Pod], clusterIP: String, web: [Pod]) async throws {
+        step("topology-aware routing (trafficDistribution: PreferClose)")
+        let zones = Dictionary(uniqueKeysWithValues: lab.nodes.enumerated().map { ($1, $0 == 0 ? "zone-a" : "zone-b") })
+        for (node, zone) in zones { try await harness.kubectl(["label", "node", node, "topology.kubernetes.io/zone=\(zone)"]) }
+        try await harness.kubectl(["patch", "service", "web", "-p", #"{"spec":{"trafficDistribution":"PreferClose"}}"#])
+        let hinted = try await harness.eventually(timeout: .seconds(30)) {
+            let json = try await harness.kubectl(["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "json"])
+            let endpoints = try JSONDecoder().decode(ObjectList<EndpointSlice>.self, from: Data(json.utf8)).items.flatMap(\.endpoints)
+            return endpoints.count == 3 && endpoints.allSatisfy { endpoint in
+                endpoint.nodeName.flatMap { zones[$0] }.map { endpoint.zone == $0 && endpoint.hints?.forZones == [ForZone(name: $0)] } == true
+            }
+        }
+        #expect(hinted, "the web endpoints never carried their nodes' zones as hints")
+        func answers(from client: Pod, count: Int) async throws -> Set<String> {
+            let output = try await exec(client, ["sh", "-c", "i=0; while [ $i -lt \(count) ]; do timeout 5 wget -qO- http://\(clusterIP)/ || echo FAILED; i=$((i+1)); done"])
+            return Set(output.split(separator: "\n").map { Self.podName(String($0)) })
+        }
+        for client in clients {
+            guard let node = client.spec?.nodeName, let zone = zones[node] else { continue }
+            let inZone = Set(web.filter { $0.spec?.nodeName.flatMap { zones[$0] } == zone }.compactMap(\.metadata.name))
+            // The proxies apply the hints at their next sync (at most a second apart).
+            _ = try await harness.eventually(timeout: .seconds(15)) { try await answers(from: client, count: 6).isSubset(of: inZone) }
+            let seen = try await answers(from: client, count: 20)
+            #expect(seen == inZone, "from \(client.metadata.name ?? "") on \(node) (\(zone)): \(seen.sorted()), in the zone: \(inZone.sorted())")
+            print("e2e:   client on \(node) (\(zone)) answered by \(seen.count) of \(web.count) replicas")
+        }
+        try await harness.kubectl(["patch", "service", "web", "-p", #"{"spec":{"trafficDistribution":null}}"#])
+        for node in lab.nodes { try await harness.kubectl(["label", "node", node, "topology.kubernetes.io/zone-"]) }
+        let names = Set(web.compactMap(\.metadata.name))
+        let spread = try await harness.eventually(timeout: .seconds(30)) { try await answers(from: clients[0], count: 20) == names }
+        #expect(spread, "without trafficDistribution the client on \(lab.nodes[0]) does not reach every replica again")
     }
 
     /// `kubectl logs`, `exec`, `port-forward` and the API server's pod proxy to a pod on each node (every node is
