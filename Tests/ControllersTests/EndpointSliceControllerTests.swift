@@ -133,4 +133,73 @@ struct EndpointSliceControllerTests {
             #expect(all["10.244.3.1"]?.zone == "zone-a" && all["10.244.3.2"]?.zone == "zone-c")
         }
     }
+
+    /// Topology Aware Routing (`service.kubernetes.io/topology-mode: Auto`): with two Ready zones of equal CPU, four
+    /// ready endpoints (three in zone-a) are hinted two per zone, one of zone-a's given to zone-b, with upstream's
+    /// Enabled event; a zone going NotReady leaves too little node information (hints removed, Warning); back Ready,
+    /// the hints return; removing the annotation removes them with the Disabled Warning; too few endpoints for the
+    /// zones is a Warning too.
+    @Test func topologyModeAutoHintsByTheZonesShareOfCPU() async throws {
+        try await ControllerHarness.with(controllers: "endpointslice") { h in
+            func setNode(_ name: String, zone: String, ready: Bool) async throws {
+                let status: JSONValue = ["status": ["allocatable": ["cpu": "4", "memory": "8Gi", "pods": "110"],
+                                                    "conditions": [["type": "Ready", "status": .string(ready ? "True" : "False")]]]]
+                _ = try await h.client.patch(Node.self, name: name, patchType: .merge, status, subresource: "status")
+            }
+            for (node, zone) in [("auto-a", "zone-a"), ("auto-b", "zone-b")] {
+                _ = try await h.client.create(Node(metadata: ObjectMeta(name: node, labels: ["topology.kubernetes.io/zone": zone])))
+                try await setNode(node, zone: zone, ready: true)
+            }
+            _ = try await h.client.create(Service(metadata: ObjectMeta(name: "auto", namespace: "default",
+                                                                       annotations: ["service.kubernetes.io/topology-mode": "Auto"]),
+                                                  spec: ServiceSpec(ports: [ServicePort(port: 80)], selector: ["app": "auto"])))
+            for (index, node) in ["auto-a", "auto-a", "auto-b", "auto-a"].enumerated() {
+                var spec = try #require(template(["app": "auto"]).spec)
+                spec.nodeName = node
+                let pod = try await h.client.create(Pod(metadata: ObjectMeta(name: "auto-\(index)", namespace: "default", labels: ["app": "auto"]),
+                                                        spec: spec))
+                try await h.markReady(pod, ip: "10.244.4.\(index + 1)")
+            }
+            @Sendable func hintsByAddress() async throws -> [String: [String]] {
+                let slices = try await h.client.list(EndpointSlice.self, namespace: "default",
+                                                     options: ListOptions(labelSelector: "kubernetes.io/service-name=auto")).items
+                return Dictionary(slices.flatMap(\.endpoints).map { ($0.addresses.first ?? "", $0.hints?.forZones?.map(\.name) ?? []) },
+                                  uniquingKeysWith: { a, _ in a })
+            }
+            // Zone-a's first endpoint (auto-0) goes to zone-b: two each.
+            let balanced = ["10.244.4.1": ["zone-b"], "10.244.4.2": ["zone-a"], "10.244.4.3": ["zone-b"], "10.244.4.4": ["zone-a"]]
+            try await eventually("two endpoints hinted per zone") { try await hintsByAddress() == balanced }
+            try await eventually("enabled event") {
+                try await h.events(about: "Service", "auto").contains("Normal/TopologyAwareHintsEnabled: Topology Aware Hints has been enabled, addressType: IPv4")
+            }
+
+            try await setNode("auto-b", zone: "zone-b", ready: false)
+            try await eventually("hints removed with zone-b not ready") { try await hintsByAddress().values.allSatisfy(\.isEmpty) }
+            try await eventually("insufficient node information") {
+                try await h.events(about: "Service", "auto").contains(
+                    "Warning/TopologyAwareHintsDisabled: Insufficient Node information: allocatable CPU or zone not specified on one or more nodes, addressType: IPv4")
+            }
+            try await setNode("auto-b", zone: "zone-b", ready: true)
+            try await eventually("hints back") { try await hintsByAddress() == balanced }
+
+            _ = try await h.client.patch(Service.self, name: "auto", namespace: "default", patchType: .merge,
+                                         ["metadata": ["annotations": ["service.kubernetes.io/topology-mode": JSONValue.null]]])
+            try await eventually("hints removed without the annotation") { try await hintsByAddress().values.allSatisfy(\.isEmpty) }
+            try await eventually("disabled event") {
+                try await h.events(about: "Service", "auto").contains("Warning/TopologyAwareHintsDisabled: Topology Aware Hints has been disabled, addressType: IPv4")
+            }
+
+            _ = try await h.client.patch(Service.self, name: "auto", namespace: "default", patchType: .merge,
+                                         ["metadata": ["annotations": ["service.kubernetes.io/topology-mode": "auto"]]])
+            try await eventually("hints again") { try await hintsByAddress() == balanced }
+            for index in 1...3 {
+                try await h.client.delete(Pod.self, name: "auto-\(index)", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
+            }
+            try await eventually("one endpoint, no hints") { try await hintsByAddress() == ["10.244.4.1": []] }
+            try await eventually("insufficient endpoints") {
+                try await h.events(about: "Service", "auto").contains(
+                    "Warning/TopologyAwareHintsDisabled: Insufficient number of endpoints (1 endpoints, 2 zones), addressType: IPv4")
+            }
+        }
+    }
 }

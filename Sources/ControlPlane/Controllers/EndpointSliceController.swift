@@ -14,7 +14,8 @@ import Logging
 /// Each endpoint carries its node's `topology.kubernetes.io/zone` label as `zone`; for a Service with
 /// `trafficDistribution: PreferClose` every ready endpoint with a zone is hinted for that zone (`hints.forZones`),
 /// which proxies in the zone then prefer (upstream's `trafficdist` PreferClose heuristic); other Services' endpoints
-/// carry no hints.
+/// carry no hints. A Service annotated `service.kubernetes.io/topology-mode: Auto` gets its hints from the zones'
+/// shares of the nodes' CPU instead (``TopologyCache``), with upstream's Events on the Service.
 public struct EndpointSliceController: Controller {
     /// Upstream's name, for `--controllers`.
     public static let controllerName = "endpointslice-controller"
@@ -30,6 +31,10 @@ public struct EndpointSliceController: Controller {
     let pods: Informer<Pod>
     let slices: Informer<EndpointSlice>
     let nodes: Informer<Node>
+    let topology = TopologyCache()
+    /// Signals a change of the nodes' distribution over zones (coalesced: the newest only).
+    let nodeChanges: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    let events: EventRecorder
     let queue: WorkQueue
     let maxEndpointsPerSlice: Int
     let logger: Logger
@@ -44,6 +49,7 @@ public struct EndpointSliceController: Controller {
         nodes = context.informers.informer(Node.self)
         logger = context.logger(for: Self.controllerName)
         queue = WorkQueue(name: "endpointslice", logger: logger)
+        events = EventRecorder(client: context.client, component: "endpoint-slice-controller", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         self.maxEndpointsPerSlice = maxEndpointsPerSlice
         services.addHandler(.enqueueing(into: queue))
@@ -55,16 +61,38 @@ public struct EndpointSliceController: Controller {
             await queue.add(Informer<Service>.key(namespace: slice.metadata.namespace, name: service))
         }
         slices.addHandler(InformerHandler(onAdd: enqueueOwner, onUpdate: { _, new in await enqueueOwner(new) }, onDelete: enqueueOwner))
-        // A node moved to another zone: its endpoints' zones (and hints) follow.
-        let services = services
-        nodes.addHandler(InformerHandler(onUpdate: { old, new in
-            guard old.metadata.labels?[Self.zoneLabel] != new.metadata.labels?[Self.zoneLabel] else { return }
-            for service in services.list() { await queue.add(Informer<Service>.key(for: service)) }
-        }))
+        // A node moved to another zone: its endpoints' zones (and hints) follow. Nodes coming, going, changing
+        // readiness, zone or CPU change the zones' shares for topology-mode Auto.
+        let services = services, nodeChanges = nodeChanges.continuation
+        nodes.addHandler(InformerHandler(onAdd: { _ in nodeChanges.yield() }, onUpdate: { old, new in
+            if old.metadata.labels?[Self.zoneLabel] != new.metadata.labels?[Self.zoneLabel] {
+                for service in services.list() { await queue.add(Informer<Service>.key(for: service)) }
+            }
+            if Self.distributionFacts(old) != Self.distributionFacts(new) { nodeChanges.yield() }
+        }, onDelete: { _ in nodeChanges.yield() }))
+    }
+
+    /// What of a node counts for the zones' shares of CPU.
+    static func distributionFacts(_ node: Node) -> [String?] {
+        [node.metadata.labels?[zoneLabel], node.status?.conditions?.first { $0.type == "Ready" }?.status,
+         node.status?.allocatable?["cpu"]?.description,
+         node.metadata.labels?["node-role.kubernetes.io/control-plane"], node.metadata.labels?["node-role.kubernetes.io/master"]]
     }
 
     public func run(workers: Int) async {
-        await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncService(key) }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                // The zones' shares follow the nodes; the Services that use them are synced again.
+                for await _ in nodeChanges.stream {
+                    topology.setNodes(nodes.list())
+                    for service in services.list() where TopologyCache.isEnabled(service.metadata.annotations) {
+                        await queue.add(Informer<Service>.key(for: service))
+                    }
+                }
+            }
+            await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncService(key) }
+            nodeChanges.continuation.finish()
+        }
     }
 
     /// Makes the Service's managed slices hold exactly its current endpoints.
@@ -74,10 +102,12 @@ public struct EndpointSliceController: Controller {
             $0.metadata.labels?[Self.serviceNameLabel] == name && $0.metadata.labels?[Self.managedByLabel] == Self.managedBy
         }
         guard let service = services.get(key), ServiceEndpoints.selector(of: service) != nil else {
+            topology.removeHints(service: key)
             for slice in existing { try await delete(slice) }
             return
         }
-        let desired = desiredSlices(for: service)
+        var desired = desiredSlices(for: service)
+        addHints(to: &desired, service: service, key: key)
         var unused = existing.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
         for var slice in desired {
             // Reuse a slice of the same family and ports, preferring one that already holds the same endpoints.
@@ -118,8 +148,7 @@ public struct EndpointSliceController: Controller {
                                     conditions: EndpointConditions(ready: ready, serving: pod.isReady || ServiceEndpoints.publishesNotReady(service),
                                                                    terminating: terminating),
                                     hostname: ServiceEndpoints.hostname(of: pod, in: service),
-                                    targetRef: ServiceEndpoints.reference(to: pod), nodeName: pod.spec?.nodeName, zone: zone,
-                                    hints: Self.hints(ready: ready, zone: zone, trafficDistribution: service.spec?.trafficDistribution))
+                                    targetRef: ServiceEndpoints.reference(to: pod), nodeName: pod.spec?.nodeName, zone: zone)
             let groupKey = addressType + "|" + ports.map { "\($0.name ?? "")/\($0.protocol ?? "")/\($0.port ?? 0)" }.joined(separator: ",")
             if groups[groupKey] == nil {
                 groups[groupKey] = (addressType, ports, [])
@@ -144,11 +173,32 @@ public struct EndpointSliceController: Controller {
         return result
     }
 
-    /// Upstream's PreferClose heuristic: a ready endpoint in a zone is hinted for its own zone; without
-    /// `trafficDistribution: PreferClose` no endpoint carries hints.
-    static func hints(ready: Bool, zone: String?, trafficDistribution: String?) -> EndpointHints? {
-        guard trafficDistribution == Self.preferClose, ready, let zone else { return nil }
-        return EndpointHints(forZones: [ForZone(name: zone)])
+    /// Topology hints, as upstream's reconciler sets them: topology-mode Auto (``TopologyCache``) first, with its
+    /// Events; otherwise the `trafficDistribution: PreferClose` heuristic — a ready endpoint in a zone is hinted for
+    /// its own zone — or no hints at all. Turning Auto off is a Warning when the Service had hints.
+    func addHints(to slices: inout [EndpointSlice], service: Service, key: String) {
+        var recorded: [TopologyCache.Event] = []
+        if TopologyCache.isEnabled(service.metadata.annotations) {
+            for addressType in Set(slices.map(\.addressType)).sorted() {
+                let indices = slices.indices.filter { slices[$0].addressType == addressType }
+                var group = indices.map { slices[$0] }
+                recorded += topology.addHints(service: key, addressType: addressType, slices: &group)
+                for (index, slice) in zip(indices, group) { slices[index] = slice }
+            }
+        } else {
+            if topology.removeHints(service: key), let addressType = slices.first?.addressType {
+                recorded.append(.disabled(TopologyCache.Message.disabled, addressType: addressType))
+            }
+            let preferClose = service.spec?.trafficDistribution == Self.preferClose
+            for s in slices.indices {
+                for e in slices[s].endpoints.indices {
+                    let endpoint = slices[s].endpoints[e]
+                    guard preferClose, TopologyCache.isReady(endpoint), let zone = endpoint.zone else { continue }
+                    slices[s].endpoints[e].hints = EndpointHints(forZones: [ForZone(name: zone)])
+                }
+            }
+        }
+        for event in recorded { events.record(service, event.type, reason: event.reason, message: event.message) }
     }
 
     /// The `trafficDistribution` value that asks for topology-aware routing.
