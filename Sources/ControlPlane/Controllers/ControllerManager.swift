@@ -128,6 +128,7 @@ public final class ControllerManager: Sendable {
         if on(PVProtectionController.controllerName) { controllers.append(PVProtectionController(context: context)) }
         if on(CertificateCleaner.controllerName) { controllers.append(CertificateCleaner(context: context)) }
         if on(ResourceQuotaController.controllerName) { controllers.append(ResourceQuotaController(context: context)) }
+        if on(ServiceLoadBalancerController.controllerName) { controllers.append(ServiceLoadBalancerController(context: context)) }
         return controllers
     }
 }

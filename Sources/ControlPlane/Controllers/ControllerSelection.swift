@@ -19,6 +19,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
         PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
         ResourceQuotaController.controllerName, HorizontalPodAutoscalerController.controllerName, PodGCController.controllerName,
+        ServiceLoadBalancerController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
@@ -26,7 +27,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         "nodeipam",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
-        "endpointslice-mirroring", "ephemeral-volume", "ttl", "route", "service",
+        "endpointslice-mirroring", "ephemeral-volume", "ttl", "route",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
         "storageversion-migrator",
@@ -71,7 +72,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
                        "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
                        "csrcleaner": "certificatesigningrequest-cleaner",
                        "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection",
-                       "horizontalpodautoscaling": "horizontal-pod-autoscaler", "podgc": "pod-garbage-collector"]
+                       "horizontalpodautoscaling": "horizontal-pod-autoscaler", "podgc": "pod-garbage-collector", "service": "service-lb"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }
