@@ -63,6 +63,7 @@ private struct Scenario {
         try await nodePortFromHost(nodePort: nodePort, web: web)
         try await loadSpread(clients: clients, clusterIP: clusterIP, nodePort: nodePort, web: web)
         try await topologyAwareRouting(clients: clients, clusterIP: clusterIP, web: web)
+        try await loadBalancerFromHost(web: web)
         try await logsExecPortForward(web: web)
         try await scale(nodePort: nodePort)
         try await rollingUpdateUnderLoad(nodePort: nodePort)
@@ -181,6 +182,33 @@ private struct Scenario {
         let names = Set(web.compactMap(\.metadata.name))
         let spread = try await harness.eventually(timeout: .seconds(30)) { try await answers(from: clients[0], count: 20) == names }
         #expect(spread, "without trafficDistribution the client on \(lab.nodes[0]) does not reach every replica again")
+    }
+
+    /// A LoadBalancer Service (the built-in service-lb-controller): its EXTERNAL-IPs are the nodes' addresses, and
+    /// its port answers on each of them from the host, by any replica; deleted, it gives them back.
+    func loadBalancerFromHost(web: [Pod]) async throws {
+        step("a LoadBalancer Service from the host")
+        try await harness.kubectl(["expose", "deployment", "web", "--name", "web-lb", "--type", "LoadBalancer", "--port", "8081", "--target-port", "http"])
+        var ingress: [String] = []
+        let assigned = try await harness.eventually(timeout: .seconds(30)) {
+            ingress = try await harness.kubectl(["get", "service", "web-lb", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"])
+                .split(separator: " ").map(String.init).sorted()
+            return ingress == lab.addresses.sorted()
+        }
+        #expect(assigned, "web-lb ingress \(ingress), nodes \(lab.addresses)")
+        let row = try await harness.kubectl(["get", "service", "web-lb", "--no-headers"])
+        #expect(row.contains(ingress.joined(separator: ",")), "\(row)")
+        let names = Set(web.compactMap(\.metadata.name))
+        for address in ingress {
+            // Each node's proxy programs the address at its next sync.
+            var answer = ""
+            _ = try await harness.eventually(timeout: .seconds(15)) {
+                answer = try await curl("http://\(address):8081/")
+                return true
+            }
+            #expect(names.contains(Self.podName(answer)), "\(address):8081: \(answer)")
+        }
+        try await harness.kubectl(["delete", "service", "web-lb"])
     }
 
     /// `kubectl logs`, `exec`, `port-forward` and the API server's pod proxy to a pod on each node (every node is
