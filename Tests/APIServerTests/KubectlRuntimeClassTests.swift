@@ -1,10 +1,11 @@
 import Foundation
+import KubeAPI
 import Testing
 import TestSupport
 
 /// node.k8s.io/v1 RuntimeClasses with the real kubectl 1.32: served cluster-scoped with upstream's table, schemas,
 /// validation and default roles, and the RuntimeClass admission plugin on pod creation (unknown class, overhead,
-/// nodeSelector and tolerations merged).
+/// nodeSelector and tolerations merged) around the validation of the pod's own overhead.
 @Suite(.serialized) struct KubectlRuntimeClassTests {
     static let sandboxed = """
         apiVersion: node.k8s.io/v1
@@ -139,6 +140,55 @@ import TestSupport
             #expect(result.status != 0 && result.stderr.contains("Error from server (Forbidden)") && result.stderr.contains(message), "\(name): \(result)")
         }
         #expect(try await k.ok("get", "pods", "-o", "name") == "pod/merged\npod/runc\npod/same\n")
+    }
+
+    /// Upstream's order on pod creation: the RuntimeClass plugin's mutating half, then validation (a 422 for an overhead
+    /// no container could have as its limits, at `spec.overhead.limits[<name>]`), then its validating half (a 403 for an
+    /// overhead no class defines); and the class's tolerations merged without repeating one the pod already has.
+    @Test func podOverheadIsValidatedBeforeTheValidatingAdmission() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        try await k.ok("create", "-f", "-", stdin: Self.sandboxed)
+        func create(_ name: String, _ spec: String) async throws -> (code: Int, reason: String, message: String, causes: [String]) {
+            let response = try await k.curl("POST", "/api/v1/namespaces/default/pods", body: """
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"\(name)"},"spec":{"containers":[{"name":"c","image":"busybox"}],\(spec)}}
+                """)
+            let status = try JSONValue(parsing: Data(response.body.utf8))
+            let causes = status[path: ["details", "causes"]]?.arrayValue?.map { cause in
+                "\(cause["reason"]?.stringValue ?? "") \(cause["field"]?.stringValue ?? ""): \(cause["message"]?.stringValue ?? "")"
+            }
+            return (response.code, status["reason"]?.stringValue ?? "", status["message"]?.stringValue ?? "", causes ?? [])
+        }
+
+        let invalid = try await create("invalid", #""overhead":{"cpu":"-1","foo":"1","example.com/dongle":"500m"}"#)
+        #expect(invalid.code == 422 && invalid.reason == "Invalid", "\(invalid)")
+        // Upstream walks a map, so its order varies; the set of causes does not.
+        #expect(invalid.causes.sorted() == [
+            #"FieldValueInvalid spec.overhead.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0"#,
+            #"FieldValueInvalid spec.overhead.limits[example.com/dongle]: Invalid value: "500m": must be an integer"#,
+            #"FieldValueInvalid spec.overhead.limits[foo]: Invalid value: "foo": must be a standard resource for containers"#,
+            #"FieldValueInvalid spec.overhead.limits[foo]: Invalid value: "foo": must be a standard resource type or fully qualified"#,
+        ], "\(invalid)")
+        let hugePages = try await k.kubectl("create", "-f", "-", stdin: Self.pod("huge", "overhead: {hugepages-2Mi: 2Mi}"))
+        #expect(hugePages.stderr.contains(#"The Pod "huge" is invalid: spec.overhead: Forbidden: HugePages require cpu or memory"#), "\(hugePages)")
+        // A valid overhead without a class passes validation and is refused by the plugin.
+        let classless = try await create("classless", #""overhead":{"cpu":"100m"}"#)
+        #expect(classless.code == 403 && classless.reason == "Forbidden" && classless.causes.isEmpty
+                && classless.message == #"pods "classless" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead"#,
+                "\(classless)")
+        // With the class, the plugin's mutating half refuses a different overhead before validation sees a bad one.
+        let mismatch = try await create("mismatch", #""runtimeClassName":"sandboxed","overhead":{"cpu":"-1"}"#)
+        #expect(mismatch.code == 403 && mismatch.reason == "Forbidden"
+                && mismatch.message == #"pods "mismatch" is forbidden: pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"#,
+                "\(mismatch)")
+
+        // The pod already has the class's toleration: it is there once.
+        try await k.ok("create", "-f", "-", stdin: Self.pod("tolerant", """
+            runtimeClassName: sandboxed
+            tolerations: [{key: sandbox, operator: Exists, effect: NoSchedule}]
+            """))
+        #expect(try await k.ok("get", "pod", "tolerant", "-o", "jsonpath={range .spec.tolerations[*]}{.key}:{.operator}:{.effect} {end}")
+                == "sandbox:Exists:NoSchedule node.kubernetes.io/not-ready:Exists:NoExecute node.kubernetes.io/unreachable:Exists:NoExecute ")
+        #expect(try await k.ok("get", "pods", "-o", "name") == "pod/tolerant\n")
     }
 
     @Test func explainRuntimeClass() async throws {

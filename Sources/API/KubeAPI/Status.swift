@@ -84,11 +84,13 @@ extension Status {
                code: 409)
     }
 
-    /// 422: `Pod "x" is invalid: spec.containers: Required value`.
+    /// 422: `Pod "x" is invalid: spec.containers: Required value`. The message names a problem reported twice once, as
+    /// upstream's `ErrorList.ToAggregate` does; the causes keep every report.
     public static func invalid(kind: String, group: String, name: String, causes: [StatusCause]) -> Status {
+        var seen = Set<String>()
         let summary = causes.map { cause in
             [cause.field, cause.message].compactMap { $0 }.joined(separator: ": ")
-        }
+        }.filter { seen.insert($0).inserted }
         let joined = summary.count == 1 ? summary[0] : "[" + summary.joined(separator: ", ") + "]"
         let qualifiedKind = group.isEmpty ? kind : "\(kind).\(group)"
         return Status(message: "\(qualifiedKind) \"\(name)\" is invalid: \(joined)", reason: "Invalid",

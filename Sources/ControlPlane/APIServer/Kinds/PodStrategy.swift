@@ -53,7 +53,7 @@ struct PodStrategy: ResourceStrategy {
     }
 
     /// What upstream's validatePodSpec checks here: containers, init containers and ephemeral containers (names unique
-    /// across all three), images, pull and restart policies.
+    /// across all three), images, pull and restart policies, the overhead's resource names and amounts.
     static func validateSpec(_ spec: PodSpec) -> [StatusCause] {
         var causes: [StatusCause] = []
         if spec.containers.isEmpty {
@@ -83,6 +83,10 @@ struct PodStrategy: ResourceStrategy {
             causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\", \"OnFailure\", \"Never\"", field: "spec.restartPolicy"))
         }
         causes += EphemeralContainerValidation.validate(spec)
+        // Upstream's validateOverhead: the same container-limits rules a RuntimeClass's overhead is held to.
+        if let overhead = spec.overhead {
+            causes += RuntimeClassValidation.overhead(overhead, field: "spec.overhead")
+        }
         return causes
     }
 

@@ -35,9 +35,10 @@ enum RuntimeClassValidation {
         return causes
     }
 
-    /// The overhead checked as a container's limits (upstream reuses `ValidateContainerResourceRequirements`, so the
-    /// paths read `overhead.limits[<name>]`): container resource names, non-negative amounts, whole numbers for
-    /// extended resources, and hugepages only alongside cpu or memory.
+    /// A RuntimeClass's `overhead.podFixed` or a pod's `spec.overhead`, checked as a container's limits (upstream's
+    /// `validateOverhead` of both reuses `ValidateContainerResourceRequirements`, so the paths read
+    /// `<field>.limits[<name>]`): container resource names, non-negative amounts, whole numbers for extended
+    /// resources, and hugepages only alongside cpu or memory.
     static func overhead(_ podFixed: [String: Quantity], field: String) -> [StatusCause] {
         var causes: [StatusCause] = []
         for name in podFixed.keys.sorted() {

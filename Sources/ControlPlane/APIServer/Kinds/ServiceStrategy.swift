@@ -226,6 +226,9 @@ struct ServiceStrategy: ResourceStrategy {
            let oldIP = oldSpec.clusterIP, !oldIP.isEmpty, spec.clusterIP != oldIP {
             causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(spec.clusterIP ?? "")\": field is immutable", field: "spec.clusterIPs[0]"))
         }
+        if let oldSpec = old?.spec {
+            causes += Self.validateLoadBalancerClassUpdate(spec, old: oldSpec)
+        }
         if let oldSpec = old?.spec, Self.needsHealthCheckNodePort(oldSpec), Self.needsHealthCheckNodePort(spec),
            spec.healthCheckNodePort != oldSpec.healthCheckNodePort {
             causes.append(StatusCause(reason: "FieldValueForbidden", message: "Forbidden: field is immutable", field: "spec.healthCheckNodePort"))
@@ -251,7 +254,7 @@ struct ServiceStrategy: ResourceStrategy {
                 causes.append(StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(port.port): must be between 1 and 65535, inclusive", field: "spec.ports[\(i)].port"))
             }
         }
-        return causes + Self.validateExternalTrafficPolicy(spec) + Self.validateTrafficDistribution(spec)
+        return causes + Self.validateLoadBalancerFields(spec) + Self.validateExternalTrafficPolicy(spec) + Self.validateTrafficDistribution(spec)
     }
 
     /// Upstream's `validateServiceTrafficDistribution` (1.32): `PreferClose` is the one value.
@@ -259,6 +262,39 @@ struct ServiceStrategy: ResourceStrategy {
         guard let value = spec.trafficDistribution, value != "PreferClose" else { return [] }
         return [StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \(GoQuoted.string(value)): supported values: \"PreferClose\"",
                             field: "spec.trafficDistribution")]
+    }
+
+    /// The update half of upstream's `validateLoadBalancerClassField`: a Service that is a LoadBalancer before and
+    /// after may not change its `loadBalancerClass` (nor gain or lose one), then the class checked as on create — so
+    /// an update reports a bad or misplaced class twice, as upstream's `ValidateServiceUpdate` does (its message, like
+    /// ours, names each problem once).
+    static func validateLoadBalancerClassUpdate(_ spec: ServiceSpec, old oldSpec: ServiceSpec) -> [StatusCause] {
+        var causes: [StatusCause] = []
+        if oldSpec.type == "LoadBalancer", spec.type == "LoadBalancer", spec.loadBalancerClass != oldSpec.loadBalancerClass {
+            // Upstream prints the *string it is given: a nil one as "null".
+            causes.append(NetworkingValidation.invalid("spec.loadBalancerClass", spec.loadBalancerClass ?? "null", "may not change once set"))
+        }
+        return causes + validateLoadBalancerClass(spec)
+    }
+
+    /// What upstream's `ValidateService` checks of the fields only a LoadBalancer has: `allocateLoadBalancerNodePorts`
+    /// and `loadBalancerClass` (the create half of `validateLoadBalancerClassField`). A LoadBalancer without
+    /// `allocateLoadBalancerNodePorts` cannot reach validation: `applyDefaults` sets it on every write.
+    static func validateLoadBalancerFields(_ spec: ServiceSpec) -> [StatusCause] {
+        var causes: [StatusCause] = []
+        if spec.allocateLoadBalancerNodePorts != nil, spec.type != "LoadBalancer" {
+            causes.append(NetworkingValidation.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'"))
+        }
+        return causes + validateLoadBalancerClass(spec)
+    }
+
+    /// A LoadBalancer's class must be a qualified name (`example.com/lb`); other types may not have one.
+    static func validateLoadBalancerClass(_ spec: ServiceSpec) -> [StatusCause] {
+        guard let loadBalancerClass = spec.loadBalancerClass else { return [] }
+        guard spec.type == "LoadBalancer" else {
+            return [NetworkingValidation.forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'")]
+        }
+        return LabelValidation.qualifiedNameErrors(loadBalancerClass).map { NetworkingValidation.invalid("spec.loadBalancerClass", loadBalancerClass, $0) }
     }
 
     /// Upstream's `validateServiceExternalTrafficPolicy`: `externalTrafficPolicy` only on (and required for) an
