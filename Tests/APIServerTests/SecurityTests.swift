@@ -221,6 +221,52 @@ import TestSupport
         #expect(try await admin.get(Pod.self, name: "on-n2", namespace: "default").status?.phase != "Failed")
     }
 
+    /// NodeRestriction on a node's own Node as upstream 1.32's `admitNode`: it registers with the labels a kubelet may
+    /// set (its own kubelet.kubernetes.io/node.kubernetes.io namespaces, topology and the other well-known ones, and
+    /// any outside kubernetes.io) and taints, never with other kubernetes.io labels nor node-restriction.kubernetes.io
+    /// ones; afterwards it may not change its taints nor add, change or remove such labels. An admin may.
+    @Test(.timeLimit(.minutes(2)))
+    func nodeRestrictionKeepsANodeToItsOwnLabelsAndTaints() async throws {
+        let k = try await KubectlHarness(controllers: false)
+        let admin = try KubeClient(configuration: k.server.clientConfiguration(), logger: Logger(label: "test"))
+        defer { Task { try? await admin.shutdown() } }
+        func client(_ node: String) throws -> KubeClient {
+            try KubeClient(configuration: k.server.clientConfiguration(user: "system:node:\(node)", groups: ["system:nodes"]), logger: Logger(label: node))
+        }
+        let n1 = try client("n1"), n2 = try client("n2")
+        defer { Task { try? await n1.shutdown(); try? await n2.shutdown() } }
+        let allowed = ["topology.kubernetes.io/zone": "zone-a", "node.kubernetes.io/pool": "blue", "kubelet.kubernetes.io/role": "edge",
+                       "sub.node.kubernetes.io/x": "y", "kubernetes.io/hostname": "n1", "example.com/free": "yes"]
+        let taint = Taint(key: "dedicated", value: "edge", effect: "NoSchedule")
+        _ = try await n1.create(Node(metadata: ObjectMeta(name: "n1", labels: allowed), spec: NodeSpec(taints: [taint])))
+        await forbidden(#"nodes "n2" is forbidden: node "n2" is not allowed to set the following labels: node-restriction.kubernetes.io/trusted, node-role.kubernetes.io/control-plane"#) {
+            _ = try await n2.create(Node(metadata: ObjectMeta(name: "n2", labels: ["node-role.kubernetes.io/control-plane": "",
+                                                                                 "node-restriction.kubernetes.io/trusted": "yes",
+                                                                                 "topology.kubernetes.io/zone": "zone-b"])))
+        }
+        var own = try await n1.get(Node.self, name: "n1")
+        #expect(own.metadata.labels?["topology.kubernetes.io/zone"] == "zone-a" && own.spec?.taints?.map(\.key) == ["dedicated"])
+        own.metadata.labels?["topology.kubernetes.io/zone"] = "zone-b"
+        own.metadata.labels?["example.com/other"] = "fine"
+        own = try await n1.update(own)
+        await forbidden(#"nodes "n1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/worker"#) {
+            var relabelled = own
+            relabelled.metadata.labels?["node-role.kubernetes.io/worker"] = ""
+            _ = try await n1.update(relabelled)
+        }
+        await forbidden(#"nodes "n1" is forbidden: node "n1" is not allowed to modify taints"#) {
+            _ = try await n1.patch(Node.self, name: "n1", patchType: .merge, .object(["spec": .object(["taints": .null])]))
+        }
+        // The admin may do both.
+        _ = try await admin.patch(Node.self, name: "n1", patchType: .merge,
+                                  .object(["metadata": .object(["labels": .object(["node-role.kubernetes.io/worker": ""])]), "spec": .object(["taints": .null])]))
+        let final = try await admin.get(Node.self, name: "n1")
+        #expect(final.metadata.labels?["node-role.kubernetes.io/worker"] == "" && final.metadata.labels?["topology.kubernetes.io/zone"] == "zone-b")
+        #expect(final.spec?.taints == nil)
+        // Unrelated writes by the node still pass with the admin's label on it.
+        _ = try await n1.patch(Node.self, name: "n1", patchType: .merge, .object(["metadata": .object(["labels": .object(["example.com/free": "no"])])]))
+    }
+
     /// NodeRestriction on pods as upstream 1.32's: whatever RBAC grants, a node never updates or patches a pod itself
     /// nor writes another subresource than `status` and `eviction`; it writes the status only of its own pods (without
     /// relabelling them or renaming their claims), deletes and evicts only its own pods (a missing pod is 404), and

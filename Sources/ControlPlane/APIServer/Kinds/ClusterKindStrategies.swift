@@ -38,4 +38,24 @@ struct NodeStrategy: ResourceStrategy {
     var table: TableConverter<Node> { Printers.node }
     /// `nodes/{name}/proxy/{path}` to the node's kubelet (`ResourceHandler+NodeProxy`).
     var extraSubresources: [String] { ["proxy"] }
+
+    /// NodeRestriction's `admitNode` for a node writing its own Node (which one it may write is checked before, in
+    /// `NodeRestriction`): it registers only with labels a kubelet may set, and never changes its taints or labels
+    /// outside that set afterwards — either would let it steer workloads to itself.
+    func authorizeWrite(_ node: Node, old: Node?, namespace: String, user: Identity, security: Security) async throws {
+        guard let nodeName = user.nodeName else { return }
+        func refuse(_ message: String) -> Status { Status.forbidden(Node.resource, name: node.metadata.name ?? "", message) }
+        guard let old else {
+            let forbidden = KubeletLabels.forbiddenForNodes(Set((node.metadata.labels ?? [:]).keys))
+            if !forbidden.isEmpty {
+                throw refuse("node \"\(nodeName)\" is not allowed to set the following labels: \(forbidden.joined(separator: ", "))")
+            }
+            return
+        }
+        if (node.spec?.taints ?? []) != (old.spec?.taints ?? []) {
+            throw refuse("node \"\(nodeName)\" is not allowed to modify taints")
+        }
+        let forbidden = KubeletLabels.forbiddenForNodes(KubeletLabels.modified(node.metadata.labels, old.metadata.labels))
+        if !forbidden.isEmpty { throw refuse("is not allowed to modify labels: \(forbidden.joined(separator: ", "))") }
+    }
 }
