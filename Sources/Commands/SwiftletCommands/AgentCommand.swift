@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KubeAPI
 import KubeClient
 import Kubelet
 import Logging
@@ -85,6 +86,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "On SIGTERM remove every pod (containers, sandboxes, volumes, cgroups), the proxy's table and the pod routes: for throwaway nodes.")
     var cleanUpOnExit = false
 
+    @Option(name: .long, help: ArgumentHelp("Labels to add when registering the node (key=value,…); in the kubernetes.io and k8s.io namespaces only those a kubelet may set (kubelet.kubernetes.io/…, node.kubernetes.io/…, topology.kubernetes.io/zone and region, …). Not applied to a Node that already exists.", valueName: "labels"))
+    var nodeLabels = ""
+
+    @Option(name: .long, help: ArgumentHelp("Register the node with these taints (key=value:effect,…; effect NoSchedule, PreferNoSchedule or NoExecute). Not applied to a Node that already exists.", valueName: "taints"))
+    var registerWithTaints = ""
+
     public init() {}
 
     public func validate() throws {
@@ -102,6 +109,22 @@ public struct AgentCommand: AsyncParsableCommand {
         guard containerRuntimeEndpoint.hasPrefix("unix://") else {
             throw ValidationError("--container-runtime-endpoint must be unix:///path, got \(containerRuntimeEndpoint)")
         }
+        _ = try registration()
+    }
+
+    /// `--node-labels` and `--register-with-taints`, refused in upstream kubelet's words.
+    func registration() throws -> (labels: [String: String], taints: [Taint]) {
+        let labels: [String: String], taints: [Taint]
+        do { labels = try NodeRegistrationFlags.nodeLabels(nodeLabels) } catch {
+            throw ValidationError("invalid argument \"\(nodeLabels)\" for \"--node-labels\" flag: \(error)")
+        }
+        do { taints = try NodeRegistrationFlags.taints(registerWithTaints) } catch {
+            throw ValidationError("invalid argument \"\(registerWithTaints)\" for \"--register-with-taints\" flag: \(error)")
+        }
+        do { try NodeRegistrationFlags.validate(nodeLabels: labels) } catch {
+            throw ValidationError("failed to validate kubelet flags: \(error)")
+        }
+        return (labels, taints)
     }
 
     public func run() async throws {
@@ -118,6 +141,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.fileCheckFrequency = fileCheckFrequency.duration
         configuration.cgroupRoot = cgroupRoot
         configuration.removePodsOnShutdown = cleanUpOnExit
+        (configuration.nodeLabels, configuration.registerWithTaints) = try registration()
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

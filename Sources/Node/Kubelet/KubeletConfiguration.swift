@@ -1,3 +1,4 @@
+import KubeAPI
 import KubeClient
 
 /// What `swiftlet agent` runs with: the flags of the command, with the kubelet's defaults.
@@ -53,6 +54,11 @@ public struct KubeletConfiguration: Sendable {
     public var rotateServerCertificates = false
     /// Where the agent serves `/healthz` (`--healthz-bind-address`), reported by `/configz`; nil: not known here.
     public var healthzBindAddress: (host: String, port: Int)?
+    /// Labels the Node is registered with, over the kubelet's own (`--node-labels`; not applied to a Node that
+    /// already exists, as upstream).
+    public var nodeLabels: [String: String] = [:]
+    /// Taints the Node is registered with (`--register-with-taints`; likewise only at registration).
+    public var registerWithTaints: [Taint] = []
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

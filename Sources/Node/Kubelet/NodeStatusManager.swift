@@ -81,13 +81,19 @@ actor NodeStatusManager {
         }
     }
 
-    /// Creates the Node (labels as the kubelet sets them), or adopts an existing one with the same name.
+    /// Creates the Node (labels as the kubelet sets them, then `--node-labels` over them; `--register-with-taints`),
+    /// or adopts an existing one with the same name as it is.
     private func register() async throws {
-        var node = Node(metadata: ObjectMeta(name: configuration.nodeName, labels: [
+        let labels = [
             "kubernetes.io/hostname": configuration.nodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": machine.architecture,
             "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": machine.architecture,
-        ]))
+        ].merging(configuration.nodeLabels) { _, given in given }
+        var node = Node(metadata: ObjectMeta(name: configuration.nodeName, labels: labels))
         if let cidr = configuration.podCIDR { node.spec = NodeSpec(podCIDR: cidr, podCIDRs: [cidr]) }
+        if !configuration.registerWithTaints.isEmpty {
+            node.spec = node.spec ?? NodeSpec()
+            node.spec?.taints = configuration.registerWithTaints
+        }
         do {
             _ = try await client.create(node)
             logger.info("node registered", metadata: ["node": "\(configuration.nodeName)"])
