@@ -44,7 +44,8 @@ public struct LabCluster: Sendable {
 
     /// Brings up the lab, runs `body`, takes the lab down and returns the body's result with the teardown report.
     /// A failing `lab up` or body still takes everything down before the error is rethrown.
-    public static func run<R>(nodes count: Int, serverArguments: [String] = [], readyTimeout: Duration = .seconds(180),
+    /// `zones` > 0 spreads the nodes over that many zones (`lab up --zones`).
+    public static func run<R>(nodes count: Int, zones: Int = 0, serverArguments: [String] = [], readyTimeout: Duration = .seconds(180),
                               isolation: isolated (any Actor)? = #isolation,
                               _ body: (LabCluster) async throws -> R) async throws -> (R, Teardown) {
         let archives = try await ClusterHarness.imageArchives()
@@ -58,7 +59,7 @@ public struct LabCluster: Sendable {
             do {
                 let up = try await harness.swiftlet(["lab", "up", "--nodes", "\(count)", "--dir", harness.directory, "--prefix", prefix,
                                                      "--bridge", "br" + prefix, "--network", "172.31.7.0/24", "--cni-bin-dir", ClusterHarness.binaries,
-                                                     "--ready-timeout", "\(readyTimeout.components.seconds)"]
+                                                     "--ready-timeout", "\(readyTimeout.components.seconds)", "--zones", "\(zones)"]
                                                     + archives.flatMap { ["--image-archive", $0] } + serverArguments.map { "--server-arg=" + $0 },
                                                     timeout: readyTimeout + .seconds(120))
                 guard up.status == 0 else { throw TestSupportError("swiftlet lab up failed (\(up.status)): \(up.standardOutput) \(up.standardError)") }

@@ -17,7 +17,8 @@ import Glibc
         // Node monitoring on short timings (upstream: 50 s grace, 5 s period), so a stopped agent shows quickly.
         let serverArguments = ["--node-monitor-grace-period=20s", "--node-monitor-period=1s"]
         let started = ContinuousClock.now
-        let (_, teardown) = try await LabCluster.run(nodes: 3, serverArguments: serverArguments) { lab in
+        // Two zones (lab-1 and lab-3 in zone-a, lab-2 in zone-b) for topology-aware routing.
+        let (_, teardown) = try await LabCluster.run(nodes: 3, zones: 2, serverArguments: serverArguments) { lab in
             print("e2e: lab up (3 nodes) took \(lab.upDuration)")
             try await Scenario(lab: lab, started: started).run()
         }
@@ -147,14 +148,17 @@ private struct Scenario {
         print("e2e:   answers per replica: host \(hostCounts.values.sorted()), pod \(podCounts.values.sorted())")
     }
 
-    /// Topology-aware routing: with the first node in zone-a and the others in zone-b, `trafficDistribution:
-    /// PreferClose` hints each endpoint for its node's zone, and the proxies then keep a pod's requests to the
-    /// ClusterIP in its zone: the client on the first node reaches only the web pod there, the client on the second
-    /// only the two in zone-b. Labels and field are removed afterwards, and traffic spreads again.
+    /// Topology-aware routing: the lab's agents registered their Nodes in two zones (`lab up --zones 2`: the first and
+    /// third node in zone-a, the second in zone-b); `trafficDistribution: PreferClose` hints each endpoint for its
+    /// node's zone, and the proxies then keep a pod's requests to the ClusterIP in its zone. Without the field
+    /// traffic spreads over every replica again.
     func topologyAwareRouting(clients: [Pod], clusterIP: String, web: [Pod]) async throws {
         step("topology-aware routing (trafficDistribution: PreferClose)")
-        let zones = Dictionary(uniqueKeysWithValues: lab.nodes.enumerated().map { ($1, $0 == 0 ? "zone-a" : "zone-b") })
-        for (node, zone) in zones { try await harness.kubectl(["label", "node", node, "topology.kubernetes.io/zone=\(zone)"]) }
+        let json = try await harness.kubectl(["get", "nodes", "-o", "json"])
+        let zones = Dictionary(uniqueKeysWithValues: try JSONDecoder().decode(ObjectList<Node>.self, from: Data(json.utf8)).items.compactMap { node in
+            node.metadata.name.map { ($0, node.metadata.labels?["topology.kubernetes.io/zone"] ?? "") }
+        })
+        #expect(lab.nodes.map { zones[$0] } == ["zone-a", "zone-b", "zone-a"], "zones from --zones 2: \(zones)")
         try await harness.kubectl(["patch", "service", "web", "-p", #"{"spec":{"trafficDistribution":"PreferClose"}}"#])
         let hinted = try await harness.eventually(timeout: .seconds(30)) {
             let json = try await harness.kubectl(["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "json"])
@@ -178,7 +182,6 @@ private struct Scenario {
             print("e2e:   client on \(node) (\(zone)) answered by \(seen.count) of \(web.count) replicas")
         }
         try await harness.kubectl(["patch", "service", "web", "-p", #"{"spec":{"trafficDistribution":null}}"#])
-        for node in lab.nodes { try await harness.kubectl(["label", "node", node, "topology.kubernetes.io/zone-"]) }
         let names = Set(web.compactMap(\.metadata.name))
         let spread = try await harness.eventually(timeout: .seconds(30)) { try await answers(from: clients[0], count: 20) == names }
         #expect(spread, "without trafficDistribution the client on \(lab.nodes[0]) does not reach every replica again")

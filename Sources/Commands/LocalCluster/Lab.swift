@@ -21,10 +21,12 @@ public enum Lab {
         /// More `swiftlet server` flags (`lab up --server-arg`), e.g. short node-monitor timings.
         public var serverArguments: [String]
         public var readyTimeout: Duration
+        /// Zones the nodes are spread over round-robin (`zone-a`, `zone-b`, …); 0: none.
+        public var zones: Int
 
         public init(directory: String, nodes: Int, prefix: String = "lab", bridge: String = "swlab0",
                     network: IPNetwork = try! IPNetwork(parsing: "172.31.0.0/24"), cniBinDirectory: String = "/opt/cni/bin",
-                    imageArchives: [String] = [], serverArguments: [String] = [], readyTimeout: Duration = .seconds(180)) {
+                    imageArchives: [String] = [], serverArguments: [String] = [], readyTimeout: Duration = .seconds(180), zones: Int = 0) {
             self.directory = directory
             self.nodes = nodes
             self.prefix = prefix
@@ -34,6 +36,13 @@ public enum Lab {
             self.imageArchives = imageArchives
             self.serverArguments = serverArguments
             self.readyTimeout = readyTimeout
+            self.zones = zones
+        }
+
+        /// The zone of the `index`th node (from 0), if the lab has zones.
+        func zone(ofNode index: Int) -> String? {
+            guard zones > 0 else { return nil }
+            return "zone-" + String(Character(Unicode.Scalar(UInt8(ascii: "a") + UInt8(index % zones))))
         }
     }
 
@@ -49,13 +58,14 @@ public enum Lab {
         try ClusterLauncher.makeDirectories([directory])
         let server = ServerConfiguration(dataDirectory: directory + "/server", listen: "\(network.gateway):6443",
                                          clusterDNSAddress: "\(network.gateway):53", extraArguments: request.serverArguments)
-        let nodes = network.members.map { member in
+        let nodes = network.members.enumerated().map { index, member in
             NodeConfiguration(name: member.namespace, directory: "\(directory)/nodes/\(member.namespace)", podCIDR: member.podCIDR,
                               nodeIP: member.address, clusterDNS: "10.96.0.10", cgroupRoot: "/swiftlet-\(member.namespace)",
                               networkNamespace: NetworkNamespace.path(named: member.namespace),
                               criSocket: "\(directory)/nodes/\(member.namespace)/cri.sock",
                               runtimeState: "\(directory)/nodes/\(member.namespace)/runtime-state",
-                              runcRoot: "\(directory)/nodes/\(member.namespace)/runc", cniBinDirectory: request.cniBinDirectory)
+                              runcRoot: "\(directory)/nodes/\(member.namespace)/runc", cniBinDirectory: request.cniBinDirectory,
+                              zone: request.zone(ofNode: index))
         }
         var state = LabState(directory: directory, network: network, server: server, nodes: nodes)
         try state.save()

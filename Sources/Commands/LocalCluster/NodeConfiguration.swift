@@ -21,10 +21,13 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
     /// The bridge the node's CNI config attaches pods to.
     public var cniBridge: String
     public var pauseImage: String
+    /// The node's `topology.kubernetes.io/zone` (`--node-labels`), none when nil.
+    public var zone: String?
 
     public init(name: String, directory: String, podCIDR: String, nodeIP: String? = nil, clusterDNS: String? = nil,
                 cgroupRoot: String = "/", networkNamespace: String? = nil, criSocket: String, runtimeState: String, runcRoot: String,
-                cniBinDirectory: String, cniBridge: String = "swiftlet0", pauseImage: String = "swiftlet.local/pause:3.10") {
+                cniBinDirectory: String, cniBridge: String = "swiftlet0", pauseImage: String = "swiftlet.local/pause:3.10",
+                zone: String? = nil) {
         self.name = name
         self.directory = directory
         self.podCIDR = podCIDR
@@ -38,6 +41,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
         self.cniBinDirectory = cniBinDirectory
         self.cniBridge = cniBridge
         self.pauseImage = pauseImage
+        self.zone = zone
     }
 
     /// The runtime's persistent root (`--root`): images and writable layers.
@@ -61,6 +65,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                          "--pod-cidr", podCIDR, "--cgroup-root", cgroupRoot, "--clean-up-on-exit"]
         if let nodeIP { arguments += ["--node-ip", nodeIP] }
         if let clusterDNS { arguments += ["--cluster-dns", clusterDNS] }
+        if let zone { arguments += ["--node-labels", "topology.kubernetes.io/zone=" + zone] }
         return arguments
     }
 

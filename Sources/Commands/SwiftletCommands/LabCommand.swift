@@ -45,8 +45,12 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to wait for every node to become Ready.")
     var readyTimeout = 180
 
+    @Option(name: .long, help: "Spread the nodes round-robin over this many zones: each agent registers its Node with topology.kubernetes.io/zone=zone-a, zone-b, … (topology-aware routing); 0: no zones.")
+    var zones = 0
+
     func validate() throws {
         guard (1...200).contains(nodes) else { throw ValidationError("--nodes must be 1 to 200, got \(nodes)") }
+        guard (0...26).contains(zones) else { throw ValidationError("--zones must be 0 to 26, got \(zones)") }
         guard IPNetwork(network)?.address.isIPv4 == true else { throw ValidationError("--network must be an IPv4 network, got \(network)") }
         guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
             throw ValidationError("--prefix must be lower-case letters, digits and dashes (it names Nodes), got \(prefix)")
@@ -63,7 +67,7 @@ struct LabUpCommand: AsyncParsableCommand {
                                        logger: Logging.make(label: "swiftlet.lab", level: "info")) { Console.line("lab: \($0)") }
         let supervisor = await Supervisor()
         let request = Lab.Request(directory: directory, nodes: nodes, prefix: prefix, bridge: bridge, network: IPNetwork(network)!,
-                                  cniBinDirectory: cniBinDir, imageArchives: imageArchive, serverArguments: serverArg, readyTimeout: .seconds(readyTimeout))
+                                  cniBinDirectory: cniBinDir, imageArchives: imageArchive, serverArguments: serverArg, readyTimeout: .seconds(readyTimeout), zones: zones)
         let state: LabState
         do {
             state = try await Lab.up(request, supervisor: supervisor, launcher: launcher)
