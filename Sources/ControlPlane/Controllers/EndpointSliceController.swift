@@ -32,8 +32,6 @@ public struct EndpointSliceController: Controller {
     let slices: Informer<EndpointSlice>
     let nodes: Informer<Node>
     let topology = TopologyCache()
-    /// Signals a change of the nodes' distribution over zones (coalesced: the newest only).
-    let nodeChanges: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     let events: EventRecorder
     let queue: WorkQueue
     let maxEndpointsPerSlice: Int
@@ -63,13 +61,19 @@ public struct EndpointSliceController: Controller {
         slices.addHandler(InformerHandler(onAdd: enqueueOwner, onUpdate: { _, new in await enqueueOwner(new) }, onDelete: enqueueOwner))
         // A node moved to another zone: its endpoints' zones (and hints) follow. Nodes coming, going, changing
         // readiness, zone or CPU change the zones' shares for topology-mode Auto.
-        let services = services, nodeChanges = nodeChanges.continuation
-        nodes.addHandler(InformerHandler(onAdd: { _ in nodeChanges.yield() }, onUpdate: { old, new in
+        let services = services, topology = topology
+        let distributionChanged: @Sendable () async -> Void = {
+            topology.nodesChanged()
+            for service in services.list() where TopologyCache.isEnabled(service.metadata.annotations) {
+                await queue.add(Informer<Service>.key(for: service))
+            }
+        }
+        nodes.addHandler(InformerHandler(onAdd: { _ in await distributionChanged() }, onUpdate: { old, new in
             if old.metadata.labels?[Self.zoneLabel] != new.metadata.labels?[Self.zoneLabel] {
                 for service in services.list() { await queue.add(Informer<Service>.key(for: service)) }
             }
-            if Self.distributionFacts(old) != Self.distributionFacts(new) { nodeChanges.yield() }
-        }, onDelete: { _ in nodeChanges.yield() }))
+            if Self.distributionFacts(old) != Self.distributionFacts(new) { await distributionChanged() }
+        }, onDelete: { _ in await distributionChanged() }))
     }
 
     /// What of a node counts for the zones' shares of CPU.
@@ -80,19 +84,7 @@ public struct EndpointSliceController: Controller {
     }
 
     public func run(workers: Int) async {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                // The zones' shares follow the nodes; the Services that use them are synced again.
-                for await _ in nodeChanges.stream {
-                    topology.setNodes(nodes.list())
-                    for service in services.list() where TopologyCache.isEnabled(service.metadata.annotations) {
-                        await queue.add(Informer<Service>.key(for: service))
-                    }
-                }
-            }
-            await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncService(key) }
-            nodeChanges.continuation.finish()
-        }
+        await queue.processSyncs(workers: workers, metrics: metrics, logger: logger) { key in try await syncService(key) }
     }
 
     /// Makes the Service's managed slices hold exactly its current endpoints.
@@ -179,6 +171,7 @@ public struct EndpointSliceController: Controller {
     func addHints(to slices: inout [EndpointSlice], service: Service, key: String) {
         var recorded: [TopologyCache.Event] = []
         if TopologyCache.isEnabled(service.metadata.annotations) {
+            topology.refreshNodes { nodes.list() }
             for addressType in Set(slices.map(\.addressType)).sorted() {
                 let indices = slices.indices.filter { slices[$0].addressType == addressType }
                 var group = indices.map { slices[$0] }

@@ -82,6 +82,9 @@ public struct ServiceLoadBalancerController: Controller {
     func sync() async throws {
         let all = services.list()
         let balanced = all.filter(Self.isBalanced).sorted(by: Self.placementOrder)
+        let released = all.filter { $0.spec?.type != "LoadBalancer" && !Self.ingress(of: $0).isEmpty }
+        // Node events come by the thousand on big clusters: without LoadBalancers there is nothing to look at.
+        guard !balanced.isEmpty || !released.isEmpty else { return }
         let placement = Self.place(balanced, on: nodes.list().filter(Self.isEligible).sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") })
         for service in balanced {
             let addresses = placement[Informer<Service>.key(for: service)] ?? []
@@ -97,9 +100,7 @@ public struct ServiceLoadBalancerController: Controller {
             }
         }
         // Services no longer of type LoadBalancer give their addresses back.
-        for service in all where service.spec?.type != "LoadBalancer" && !Self.ingress(of: service).isEmpty {
-            try await write([], to: service)
-        }
+        for service in released { try await write([], to: service) }
     }
 
     static func isBalanced(_ service: Service) -> Bool {

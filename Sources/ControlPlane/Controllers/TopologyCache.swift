@@ -8,7 +8,7 @@ import Synchronization
 /// than their share give endpoints to zones holding less, so no zone's endpoints take more than 20 % over their share
 /// of the load (the overload threshold). Where that is impossible — too few endpoints, nodes without zone or CPU, one
 /// zone only, an endpoint without a zone — the Service's slices carry no hints and a `TopologyAwareHintsDisabled`
-/// Warning says why. It keeps the zones' shares (``setNodes(_:)``, after every change of the nodes) and which Services
+/// Warning says why. It keeps the zones' shares (recomputed when a sync needs them after the nodes changed) and which Services
 /// have hints (for the Enabled and Disabled Events). Unlike upstream, which keeps the hints of slices it does not
 /// otherwise change and re-syncs only the Services a new node distribution overloads, the controller hints each
 /// sync's slices afresh and re-syncs every Auto Service when the distribution changes.
@@ -51,6 +51,8 @@ final class TopologyCache: Sendable {
         var cpuRatiosByZone: [String: Double]?
         /// Services whose hints were last added rather than removed (upstream's `hintsPopulatedByService`).
         var populated: Set<String> = []
+        /// Whether the nodes changed since the shares were computed.
+        var nodesChanged = true
     }
 
     private let state = Mutex(State())
@@ -65,6 +67,17 @@ final class TopologyCache: Sendable {
     }
 
     // MARK: Nodes
+
+    /// Marks the zones' shares out of date: the next ``refreshNodes(_:)`` recomputes them. Cheap, for every node event
+    /// (at thousands of nodes a recomputation per event would cost more than everything else the controller does).
+    func nodesChanged() { state.withLock { $0.nodesChanged = true } }
+
+    /// Recomputes the zones' shares from `nodes()` if the nodes changed since the last time.
+    func refreshNodes(_ nodes: () -> [Node]) {
+        guard state.withLock({ $0.nodesChanged }) else { return }
+        state.withLock { $0.nodesChanged = false }
+        setNodes(nodes())
+    }
 
     /// Upstream's `SetNodes`: each zone's share of the allocatable CPU of the Ready nodes (control-plane nodes
     /// left out). A Ready node without a zone or without CPU, or nodes in fewer than two zones, allow no hints.
