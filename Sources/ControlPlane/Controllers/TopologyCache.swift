@@ -34,7 +34,6 @@ final class TopologyCache: Sendable {
         static let enabled = "Topology Aware Hints has been enabled"
         static let disabled = "Topology Aware Hints has been disabled"
         static let insufficientNodeInfo = "Insufficient Node information: allocatable CPU or zone not specified on one or more nodes"
-        static let nodesReadyInOneZoneOnly = "Nodes only ready in one zone"
         static let insufficientNumberOfEndpoints = "Insufficient number of endpoints"
         static let minAllocationExceedsOverloadThreshold = "Unable to allocate minimum required endpoints to each zone without exceeding overload threshold"
     }
@@ -74,9 +73,11 @@ final class TopologyCache: Sendable {
 
     /// Recomputes the zones' shares from `nodes()` if the nodes changed since the last time.
     func refreshNodes(_ nodes: () -> [Node]) {
-        guard state.withLock({ $0.nodesChanged }) else { return }
-        state.withLock { $0.nodesChanged = false }
-        setNodes(nodes())
+        let stale = state.withLock { state in
+            defer { state.nodesChanged = false }
+            return state.nodesChanged
+        }
+        if stale { setNodes(nodes()) }
     }
 
     /// Upstream's `SetNodes`: each zone's share of the allocatable CPU of the Ready nodes (control-plane nodes
