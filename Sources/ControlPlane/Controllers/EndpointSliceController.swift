@@ -62,11 +62,13 @@ public struct EndpointSliceController: Controller {
         // A node moved to another zone: its endpoints' zones (and hints) follow. Nodes coming, going, changing
         // readiness, zone or CPU change the zones' shares for topology-mode Auto.
         let services = services, topology = topology
+        services.addHandler(InformerHandler(
+            onAdd: { topology.track(service: Informer<Service>.key(for: $0), annotations: $0.metadata.annotations) },
+            onUpdate: { _, new in topology.track(service: Informer<Service>.key(for: new), annotations: new.metadata.annotations) },
+            onDelete: { topology.track(service: Informer<Service>.key(for: $0), annotations: nil) }))
         let distributionChanged: @Sendable () async -> Void = {
             topology.nodesChanged()
-            for service in services.list() where TopologyCache.isEnabled(service.metadata.annotations) {
-                await queue.add(Informer<Service>.key(for: service))
-            }
+            for key in topology.autoServices { await queue.add(key) }
         }
         nodes.addHandler(InformerHandler(onAdd: { _ in await distributionChanged() }, onUpdate: { old, new in
             if old.metadata.labels?[Self.zoneLabel] != new.metadata.labels?[Self.zoneLabel] {

@@ -26,6 +26,8 @@ public struct ServiceLoadBalancerController: Controller {
     let services: Informer<Service>
     let nodes: Informer<Node>
     let queue: WorkQueue
+    /// The keys of the Services this controller places or releases: node events matter only while there are any.
+    let interesting = Locked<Set<String>>([])
     let events: EventRecorder
     let logger: Logger
     let metrics: ControllerMetrics
@@ -40,12 +42,20 @@ public struct ServiceLoadBalancerController: Controller {
         metrics = ControllerMetrics(controller: Self.controllerName)
         let queue = queue
         let enqueue: @Sendable () async -> Void = { await queue.add(Self.allServices) }
-        services.addHandler(InformerHandler(onAdd: { _ in await enqueue() }, onUpdate: { old, new in
+        let interesting = interesting
+        let track: @Sendable (Service, Bool) -> Void = { service, present in
+            let key = Informer<Service>.key(for: service)
+            let relevant = present && (Self.isBalanced(service) || !Self.ingress(of: service).isEmpty)
+            interesting.withLock { if relevant { $0.insert(key) } else { $0.remove(key) } }
+        }
+        services.addHandler(InformerHandler(onAdd: { track($0, true); await enqueue() }, onUpdate: { old, new in
+            track(new, true)
             if Self.placementFacts(old) != Self.placementFacts(new) { await enqueue() }
-        }, onDelete: { _ in await enqueue() }))
-        nodes.addHandler(InformerHandler(onAdd: { _ in await enqueue() }, onUpdate: { old, new in
-            if Self.nodeFacts(old) != Self.nodeFacts(new) { await enqueue() }
-        }, onDelete: { _ in await enqueue() }))
+        }, onDelete: { track($0, false); await enqueue() }))
+        let nodeChanged: @Sendable () async -> Void = { if !interesting.withLock({ $0.isEmpty }) { await enqueue() } }
+        nodes.addHandler(InformerHandler(onAdd: { _ in await nodeChanged() }, onUpdate: { old, new in
+            if Self.nodeFacts(old) != Self.nodeFacts(new) { await nodeChanged() }
+        }, onDelete: { _ in await nodeChanged() }))
     }
 
     public func run(workers: Int) async {

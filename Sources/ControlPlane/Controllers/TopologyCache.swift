@@ -52,6 +52,8 @@ final class TopologyCache: Sendable {
         var populated: Set<String> = []
         /// Whether the nodes changed since the shares were computed.
         var nodesChanged = true
+        /// The keys of the Services annotated for Topology Aware Routing.
+        var autoServices: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -66,6 +68,17 @@ final class TopologyCache: Sendable {
     }
 
     // MARK: Nodes
+
+    /// Records whether the Service with `key` asks for Topology Aware Routing (`nil`: it is gone), so that node
+    /// events find those Services without listing them all.
+    func track(service key: String, annotations: [String: String]?) {
+        state.withLock { state in
+            if annotations.map(Self.isEnabled) == true { state.autoServices.insert(key) } else { state.autoServices.remove(key) }
+        }
+    }
+
+    /// The keys of the Services annotated for Topology Aware Routing.
+    var autoServices: [String] { state.withLock { Array($0.autoServices) } }
 
     /// Marks the zones' shares out of date: the next ``refreshNodes(_:)`` recomputes them. Cheap, for every node event
     /// (at thousands of nodes a recomputation per event would cost more than everything else the controller does).
