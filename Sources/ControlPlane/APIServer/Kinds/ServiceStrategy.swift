@@ -260,8 +260,7 @@ struct ServiceStrategy: ResourceStrategy {
     /// Upstream's `validateServiceTrafficDistribution` (1.32): `PreferClose` is the one value.
     static func validateTrafficDistribution(_ spec: ServiceSpec) -> [StatusCause] {
         guard let value = spec.trafficDistribution, value != "PreferClose" else { return [] }
-        return [StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \(GoQuoted.string(value)): supported values: \"PreferClose\"",
-                            field: "spec.trafficDistribution")]
+        return [NetworkingValidation.notSupported("spec.trafficDistribution", value, ["PreferClose"])]
     }
 
     /// The update half of upstream's `validateLoadBalancerClassField`: a Service that is a LoadBalancer before and
