@@ -45,7 +45,7 @@ public struct ServiceLoadBalancerController: Controller {
         let interesting = interesting
         let track: @Sendable (Service, Bool) -> Void = { service, present in
             let key = Informer<Service>.key(for: service)
-            let relevant = present && (Self.isBalanced(service) || !Self.ingress(of: service).isEmpty)
+            let relevant = present && (Self.isBalanced(service) || Self.isReleased(service))
             interesting.withLock { if relevant { $0.insert(key) } else { $0.remove(key) } }
         }
         services.addHandler(InformerHandler(onAdd: { track($0, true); await enqueue() }, onUpdate: { old, new in
@@ -67,8 +67,12 @@ public struct ServiceLoadBalancerController: Controller {
     static func placementFacts(_ service: Service) -> [String] {
         let spec = service.spec
         return [spec?.type ?? "", spec?.loadBalancerClass ?? "", (spec?.ipFamilies ?? []).joined(separator: ","),
-                (spec?.ports ?? []).map { "\($0.port)/\($0.protocol ?? "TCP")" }.joined(separator: ","),
-                (service.status?.loadBalancer?.ingress ?? []).compactMap(\.ip).joined(separator: ",")]
+                ports(of: service).joined(separator: ","), ingress(of: service).joined(separator: ",")]
+    }
+
+    /// The Service's ports as `port/protocol`: what a node address serves for one Service only.
+    static func ports(of service: Service) -> [String] {
+        (service.spec?.ports ?? []).map { "\($0.port)/\($0.protocol ?? "TCP")" }
     }
 
     /// What of a node the placement depends on.
@@ -92,7 +96,7 @@ public struct ServiceLoadBalancerController: Controller {
     func sync() async throws {
         let all = services.list()
         let balanced = all.filter(Self.isBalanced).sorted(by: Self.placementOrder)
-        let released = all.filter { $0.spec?.type != "LoadBalancer" && !Self.ingress(of: $0).isEmpty }
+        let released = all.filter(Self.isReleased)
         // Node events come by the thousand on big clusters: without LoadBalancers there is nothing to look at.
         guard !balanced.isEmpty || !released.isEmpty else { return }
         let placement = Self.place(balanced, on: nodes.list().filter(Self.isEligible).sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") })
@@ -100,9 +104,8 @@ public struct ServiceLoadBalancerController: Controller {
             let addresses = placement[Informer<Service>.key(for: service)] ?? []
             if addresses.isEmpty {
                 if Self.ingress(of: service) != [] { try await write([], to: service) }
-                let ports = (service.spec?.ports ?? []).map { "\($0.port)/\($0.protocol ?? "TCP")" }.joined(separator: ", ")
                 events.record(service, "Warning", reason: "SyncLoadBalancerFailed",
-                              message: "Error syncing load balancer: failed to ensure load balancer: no Ready node has \(ports) free")
+                              message: "Error syncing load balancer: failed to ensure load balancer: no Ready node has \(Self.ports(of: service).joined(separator: ", ")) free")
             } else if Self.ingress(of: service) != addresses {
                 events.record(service, reason: "EnsuringLoadBalancer", message: "Ensuring load balancer")
                 try await write(addresses, to: service)
@@ -115,6 +118,11 @@ public struct ServiceLoadBalancerController: Controller {
 
     static func isBalanced(_ service: Service) -> Bool {
         service.spec?.type == "LoadBalancer" && (service.spec?.loadBalancerClass ?? "").isEmpty
+    }
+
+    /// A Service no longer of type LoadBalancer that still holds ingress addresses: they are given back.
+    static func isReleased(_ service: Service) -> Bool {
+        service.spec?.type != "LoadBalancer" && !ingress(of: service).isEmpty
     }
 
     /// Oldest first, then by namespace and name: who keeps a contested node port.
@@ -130,7 +138,7 @@ public struct ServiceLoadBalancerController: Controller {
         var taken: [String: Set<String>] = [:]  // node name → "port/protocol"
         var result: [String: [String]] = [:]
         for service in services {
-            let ports = Set((service.spec?.ports ?? []).map { "\($0.port)/\($0.protocol ?? "TCP")" })
+            let ports = Set(Self.ports(of: service))
             let families = Set(service.spec?.ipFamilies ?? ["IPv4"])
             var addresses: [String] = []
             for node in nodes {
