@@ -3,6 +3,8 @@ import Foundation
 /// core/v1 `Node`: a machine that runs pods, registered and kept fresh by its kubelet.
 public struct Node: KubeObject {
     public static let resource = ResourceInfo(group: "", version: "v1", plural: "nodes", singular: "node", kind: "Node", namespaced: false, shortNames: ["no"])
+    /// The well-known label naming a node's zone (topology-aware routing, zone spreading).
+    public static let zoneLabel = "topology.kubernetes.io/zone"
 
     public var apiVersion: String?
     public var kind: String?

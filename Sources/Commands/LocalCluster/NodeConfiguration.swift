@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// What one node of a local cluster runs — a `swiftlet runtime` and a `swiftlet agent` — and where their state
 /// lives, as the command-line flags of the two daemons. Several nodes on one machine differ in every path,
 /// socket, cgroup root and network namespace.
@@ -65,7 +67,7 @@ public struct NodeConfiguration: Codable, Sendable, Equatable {
                          "--pod-cidr", podCIDR, "--cgroup-root", cgroupRoot, "--clean-up-on-exit"]
         if let nodeIP { arguments += ["--node-ip", nodeIP] }
         if let clusterDNS { arguments += ["--cluster-dns", clusterDNS] }
-        if let zone { arguments += ["--node-labels", "topology.kubernetes.io/zone=" + zone] }
+        if let zone { arguments += ["--node-labels", Node.zoneLabel + "=" + zone] }
         return arguments
     }
 

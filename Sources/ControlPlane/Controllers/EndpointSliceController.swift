@@ -23,7 +23,6 @@ public struct EndpointSliceController: Controller {
     public static let managedBy = "endpointslice-controller.k8s.io"
     static let serviceNameLabel = "kubernetes.io/service-name"
     static let managedByLabel = "endpointslice.kubernetes.io/managed-by"
-    static let zoneLabel = "topology.kubernetes.io/zone"
 
     public var name: String { Self.controllerName }
     let client: KubeClient
@@ -63,26 +62,19 @@ public struct EndpointSliceController: Controller {
         // readiness, zone or CPU change the zones' shares for topology-mode Auto.
         let services = services, topology = topology
         services.addHandler(InformerHandler(
-            onAdd: { topology.track(service: Informer<Service>.key(for: $0), annotations: $0.metadata.annotations) },
-            onUpdate: { _, new in topology.track(service: Informer<Service>.key(for: new), annotations: new.metadata.annotations) },
-            onDelete: { topology.track(service: Informer<Service>.key(for: $0), annotations: nil) }))
+            onAdd: { topology.track(service: Informer<Service>.key(for: $0), auto: TopologyCache.isEnabled($0.metadata.annotations)) },
+            onUpdate: { _, new in topology.track(service: Informer<Service>.key(for: new), auto: TopologyCache.isEnabled(new.metadata.annotations)) },
+            onDelete: { topology.track(service: Informer<Service>.key(for: $0), auto: false) }))
         let distributionChanged: @Sendable () async -> Void = {
             topology.nodesChanged()
             for key in topology.autoServices { await queue.add(key) }
         }
         nodes.addHandler(InformerHandler(onAdd: { _ in await distributionChanged() }, onUpdate: { old, new in
-            if old.metadata.labels?[Self.zoneLabel] != new.metadata.labels?[Self.zoneLabel] {
+            if old.metadata.labels?[Node.zoneLabel] != new.metadata.labels?[Node.zoneLabel] {
                 for service in services.list() { await queue.add(Informer<Service>.key(for: service)) }
             }
-            if Self.distributionFacts(old) != Self.distributionFacts(new) { await distributionChanged() }
+            if TopologyCache.shareFacts(of: old) != TopologyCache.shareFacts(of: new) { await distributionChanged() }
         }, onDelete: { _ in await distributionChanged() }))
-    }
-
-    /// What of a node counts for the zones' shares of CPU.
-    static func distributionFacts(_ node: Node) -> [String?] {
-        [node.metadata.labels?[zoneLabel], node.status?.conditions?.first { $0.type == "Ready" }?.status,
-         node.status?.allocatable?["cpu"]?.description,
-         node.metadata.labels?["node-role.kubernetes.io/control-plane"], node.metadata.labels?["node-role.kubernetes.io/master"]]
     }
 
     public func run(workers: Int) async {
@@ -137,7 +129,7 @@ public struct EndpointSliceController: Controller {
             }
             let terminating = pod.metadata.deletionTimestamp != nil
             let ready = ServiceEndpoints.publishesNotReady(service) || (pod.isReady && !terminating)
-            let zone = pod.spec?.nodeName.flatMap { nodes.get(name: $0)?.metadata.labels?[Self.zoneLabel] }.flatMap { $0.isEmpty ? nil : $0 }
+            let zone = pod.spec?.nodeName.flatMap { nodes.get(name: $0)?.metadata.labels?[Node.zoneLabel] }.flatMap { $0.isEmpty ? nil : $0 }
             let endpoint = Endpoint(addresses: [ip],
                                     conditions: EndpointConditions(ready: ready, serving: pod.isReady || ServiceEndpoints.publishesNotReady(service),
                                                                    terminating: terminating),

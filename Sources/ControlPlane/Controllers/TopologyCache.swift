@@ -69,11 +69,11 @@ final class TopologyCache: Sendable {
 
     // MARK: Nodes
 
-    /// Records whether the Service with `key` asks for Topology Aware Routing (`nil`: it is gone), so that node
+    /// Records whether the Service with `key` asks for Topology Aware Routing (false once it is gone), so that node
     /// events find those Services without listing them all.
-    func track(service key: String, annotations: [String: String]?) {
+    func track(service key: String, auto: Bool) {
         state.withLock { state in
-            if annotations.map(Self.isEnabled) == true { state.autoServices.insert(key) } else { state.autoServices.remove(key) }
+            if auto { state.autoServices.insert(key) } else { state.autoServices.remove(key) }
         }
     }
 
@@ -93,6 +93,16 @@ final class TopologyCache: Sendable {
         if stale { setNodes(nodes()) }
     }
 
+    /// What of a node ``setNodes(_:)`` reads: a node event that changes none of it leaves the shares as they are.
+    static func shareFacts(of node: Node) -> [String?] {
+        let labels = node.metadata.labels
+        return [labels?[Node.zoneLabel], node.status?.conditions?.first { $0.type == "Ready" }?.status,
+                node.status?.allocatable?["cpu"]?.description, labels?[controlPlaneLabel], labels?[masterLabel]]
+    }
+
+    /// Nodes labelled so are left out of the shares, as upstream's `hasExcludedLabels`.
+    static let controlPlaneLabel = "node-role.kubernetes.io/control-plane", masterLabel = "node-role.kubernetes.io/master"
+
     /// Upstream's `SetNodes`: each zone's share of the allocatable CPU of the Ready nodes (control-plane nodes
     /// left out). A Ready node without a zone or without CPU, or nodes in fewer than two zones, allow no hints.
     func setNodes(_ nodes: [Node]) {
@@ -101,10 +111,10 @@ final class TopologyCache: Sendable {
         var sufficient = true
         for node in nodes {
             let labels = node.metadata.labels ?? [:]
-            if labels["node-role.kubernetes.io/control-plane"] != nil || labels["node-role.kubernetes.io/master"] != nil { continue }
+            if labels[Self.controlPlaneLabel] != nil || labels[Self.masterLabel] != nil { continue }
             guard node.status?.conditions?.first(where: { $0.type == "Ready" })?.status == "True" else { continue }
             let cpu = node.status?.allocatable?["cpu"]?.milliValue ?? 0
-            guard let zone = labels[EndpointSliceController.zoneLabel], !zone.isEmpty, cpu != 0 else {
+            guard let zone = labels[Node.zoneLabel], !zone.isEmpty, cpu != 0 else {
                 sufficient = false
                 break
             }

@@ -1,9 +1,6 @@
 /// What the proxy needs to know about its own node: its name, addresses (NodePorts answer on them), pod CIDRs
 /// (the fallback for telling cluster traffic from outside traffic) and zone (topology-aware routing).
 public struct NodeInfo: Hashable, Sendable {
-    /// The node label that names its zone.
-    public static let zoneLabel = "topology.kubernetes.io/zone"
-
     public var name: String
     /// `status.addresses` of type `InternalIP`/`ExternalIP`.
     public var addresses: [String]

@@ -20,7 +20,7 @@ public final class NodeTracker: Sendable {
             info.addresses = (new.status?.addresses ?? []).filter { $0.type == "InternalIP" || $0.type == "ExternalIP" }
                 .map(\.address)
             info.podCIDRs = new.spec?.podCIDRs ?? [new.spec?.podCIDR].compactMap { $0 }
-            info.zone = new.metadata.labels?[NodeInfo.zoneLabel]
+            info.zone = new.metadata.labels?[Node.zoneLabel]
         }
         return state.withLock { current in
             guard current != info else { return false }
