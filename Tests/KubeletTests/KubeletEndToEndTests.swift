@@ -310,6 +310,9 @@ struct KubeletEndToEndTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(expected.isSubset(of: told), "\(told.sorted())")
+        // The failed pull in upstream's words, the runtime's gRPC error as Go prints it.
+        let pullFailure = "Failed to pull image \"\(ghostImage)\": rpc error: code = NotFound desc = failed to pull and unpack image \"\(ghostImage)\": "
+        #expect(told.contains { $0.hasPrefix("Failed: " + pullFailure) }, "\(told.sorted())")
 
         // A pull that hangs (a registry that accepts connections and never answers; the runtime gives up after 60 s)
         // does not hold up the pod's deletion: the deletion cancels the sync, as upstream's pod worker cancels its

@@ -82,10 +82,11 @@ extension KubeletEndToEndTests {
             }
             #expect(status.runtimeHandler == "runc" && sandbox.runtimeHandler == "runc", "\(status)")
 
-            // An unconfigured handler: containerd's refusal, nothing made, the pod waits in ContainerCreating.
+            // An unconfigured handler: containerd's refusal, worded in the event as upstream's kubelet prints the gRPC
+            // error, nothing made, the pod waits in ContainerCreating.
             let sandboxed = try await cluster.kubectl(["create", "-o", "jsonpath={.metadata.uid}", "-f", "-"], stdin: pod("sandboxed", runtimeClass: "sandboxed"))
             let refused = try #require(try await sandboxFailure("sandboxed"))
-            #expect(refused.type == "Warning" && refused.message == #"Failed to create pod sandbox: failed to get sandbox runtime: no runtime for "kata" is configured"#,
+            #expect(refused.type == "Warning" && refused.message == #"Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox runtime: no runtime for "kata" is configured"#,
                     "\(refused)")
             #expect(try await sandboxes(of: sandboxed).isEmpty)
             let waiting = try await cluster.client.get(Pod.self, name: "sandboxed", namespace: "default")

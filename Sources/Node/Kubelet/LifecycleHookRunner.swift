@@ -26,7 +26,7 @@ struct LifecycleHookRunner: Sendable {
                 failure = "command '\(request.cmd.joined(separator: " "))' exited with \(response.exitCode): \(String(decoding: response.stderr, as: UTF8.self))"
                     + ", message: \"\(String(decoding: response.stdout, as: UTF8.self))\""
             } catch {
-                failure = "\(PodWorkers.message(error)), message: \"\""
+                failure = "\(PodWorkers.goError(error)), message: \"\""
             }
             return "Exec lifecycle hook ([\(request.cmd.joined(separator: " "))]) for \(owner) failed - error: \(failure)"
         }

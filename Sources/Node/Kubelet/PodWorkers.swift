@@ -399,7 +399,7 @@ actor PodWorkers {
             // A lost connection to the runtime (the call's outcome unknown) is retried at the next relist — which
             // finds the sandbox if it was made after all; a refusal by the runtime backs off.
             if (error as? RPCError)?.code != .unavailable { restartBackOff.failed(backOffKey) }
-            events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(Self.message(error))")
+            events.record(pod, "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(Self.goError(error))")
             throw error
         }
         restartBackOff.reset(backOffKey)
@@ -838,8 +838,9 @@ actor PodWorkers {
             // Cancelled because the pod is going: not the image's failure.
             if Task.isCancelled { throw CancellationError() }
             pullBackOff.failed(backOffKey)
-            events.record(pod, "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(Self.message(error))", fieldPath: fieldPath)
-            throw WaitingReason(reason: "ErrImagePull", message: "failed to pull image \"\(image)\": \(Self.message(error))")
+            // Upstream's image manager: the event names the image; the container's waiting message is the error alone.
+            events.record(pod, "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(Self.goError(error))", fieldPath: fieldPath)
+            throw WaitingReason(reason: "ErrImagePull", message: Self.goError(error))
         }
         pullBackOff.reset(backOffKey)
         // Upstream's words: the time truncated to milliseconds (no queue for pulls here, so "including waiting" is the
@@ -1098,9 +1099,23 @@ actor PodWorkers {
         return nil
     }
 
-    /// A gRPC error's message without the status-code prefix.
+    /// A gRPC error's status message alone (Go's `status.Message()`), as upstream's kubelet reports a failed
+    /// CreateContainer or StartContainer; other errors as they describe themselves.
     static func message(_ error: any Error) -> String {
         if let error = error as? RPCError { return error.message }
         return String(describing: error)
+    }
+
+    /// An error as Go's `err.Error()` prints it, which is how upstream's kubelet words the CRI's failures in most
+    /// of its events and messages (RunPodSandbox, PullImage, ExecSync for hooks): a gRPC error as
+    /// `rpc error: code = Unknown desc = …`; other errors as they describe themselves.
+    static func goError(_ error: any Error) -> String {
+        guard let error = error as? RPCError else { return String(describing: error) }
+        let names = ["OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists",
+                     "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
+                     "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"]
+        let code = error.code.rawValue
+        let name = names.indices.contains(code) ? names[code] : "Code(\(code))"
+        return "rpc error: code = \(name) desc = \(error.message)"
     }
 }
