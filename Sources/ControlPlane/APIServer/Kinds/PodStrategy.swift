@@ -53,7 +53,8 @@ struct PodStrategy: ResourceStrategy {
     }
 
     /// What upstream's validatePodSpec checks here: containers, init containers and ephemeral containers (names unique
-    /// across all three), images, pull and restart policies, the overhead's resource names and amounts.
+    /// across all three), images, pull and restart policies, containers' resources, the overhead's resource names and
+    /// amounts.
     static func validateSpec(_ spec: PodSpec) -> [StatusCause] {
         var causes: [StatusCause] = []
         if spec.containers.isEmpty {
@@ -76,6 +77,7 @@ struct PodStrategy: ResourceStrategy {
                 if let policy = container.imagePullPolicy, !["Always", "IfNotPresent", "Never"].contains(policy) {
                     causes.append(StatusCause(reason: "FieldValueNotSupported", message: "Unsupported value: \"\(policy)\": supported values: \"Always\", \"IfNotPresent\", \"Never\"", field: "\(field).imagePullPolicy"))
                 }
+                causes += ContainerResourceValidation.validate(container.resources, field: "\(field).resources")
                 causes += Self.validateRestartPolicy(container, initContainer: group == "initContainers", field: field)
             }
         }

@@ -29,11 +29,17 @@ enum PodTemplateRules {
         return StatusCause(reason: "FieldValueInvalid", message: "Invalid value: \(printed): `selector` does not match template `labels`", field: "spec.template.metadata.labels")
     }
 
-    /// Every container of the template needs an image, and there must be one.
+    /// Every container of the template needs an image, and there must be one; containers' resources as a pod's.
     static func validateContainers(_ template: PodTemplateSpec?) -> [StatusCause] {
         var causes: [StatusCause] = []
-        for (i, container) in (template?.spec?.containers ?? []).enumerated() where (container.image ?? "").isEmpty {
-            causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers[\(i)].image"))
+        for (group, containers) in [("initContainers", template?.spec?.initContainers ?? []), ("containers", template?.spec?.containers ?? [])] {
+            for (i, container) in containers.enumerated() {
+                let field = "spec.template.spec.\(group)[\(i)]"
+                if group == "containers", (container.image ?? "").isEmpty {
+                    causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "\(field).image"))
+                }
+                causes += ContainerResourceValidation.validate(container.resources, field: "\(field).resources")
+            }
         }
         if (template?.spec?.containers ?? []).isEmpty {
             causes.append(StatusCause(reason: "FieldValueRequired", message: "Required value", field: "spec.template.spec.containers"))
