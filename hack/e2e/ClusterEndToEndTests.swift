@@ -65,6 +65,7 @@ private struct Scenario {
         try await loadSpread(clients: clients, clusterIP: clusterIP, nodePort: nodePort, web: web)
         try await topologyAwareRouting(clients: clients, clusterIP: clusterIP, web: web)
         try await loadBalancerFromHost(web: web)
+        try await handWrittenEndpoints(clients: clients, web: web)
         try await logsExecPortForward(web: web)
         try await scale(nodePort: nodePort)
         try await rollingUpdateUnderLoad(nodePort: nodePort)
@@ -212,6 +213,44 @@ private struct Scenario {
             #expect(names.contains(Self.podName(answer)), "\(address):8081: \(answer)")
         }
         try await harness.kubectl(["delete", "service", "web-lb"])
+    }
+
+    /// A Service without a selector whose Endpoints are written by hand (how a cluster reaches something the
+    /// EndpointSlice controller does not manage): the mirroring controller turns them into a slice, so every node's
+    /// proxy routes the ClusterIP to the one address listed, from a pod on each node.
+    func handWrittenEndpoints(clients: [Pod], web: [Pod]) async throws {
+        step("a Service without a selector and hand-written Endpoints")
+        let target = try #require(web.first)
+        let ip = try #require(target.status?.podIP)
+        try await harness.kubectl(["apply", "-f", "-"], stdin: """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: by-hand}
+            spec:
+              ports: [{port: 8082, targetPort: 8080}]
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: by-hand}
+            subsets:
+            - addresses: [{ip: "\(ip)"}]
+              ports: [{port: 8080}]
+            """)
+        let mirrored = try await harness.eventually(timeout: .seconds(30)) {
+            try await harness.kubectl(["get", "endpointslices", "-l", "kubernetes.io/service-name=by-hand",
+                                       "-o", "jsonpath={.items[*].endpoints[*].addresses[0]}"]) == ip
+        }
+        #expect(mirrored, "no EndpointSlice mirrors by-hand's Endpoints")
+        let clusterIP = try await harness.kubectl(["get", "service", "by-hand", "-o", "jsonpath={.spec.clusterIP}"])
+        for client in clients {
+            var answer = ""
+            let reached = try await harness.eventually(timeout: .seconds(15)) {
+                answer = try await exec(client, ["sh", "-c", "timeout 5 wget -qO- http://\(clusterIP):8082/"])
+                return Self.podName(answer) == target.metadata.name
+            }
+            #expect(reached, "\(client.spec?.nodeName ?? ""): \(answer)")
+        }
+        try await harness.kubectl(["delete", "service,endpoints", "by-hand"])
     }
 
     /// `kubectl logs`, `exec`, `port-forward` and the API server's pod proxy to a pod on each node (every node is

@@ -11,7 +11,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
     public static let available = [
         ReplicaSetController.controllerName, DeploymentController.controllerName,
         ReplicationManager.controllerName,
-        EndpointSliceController.controllerName, EndpointsController.controllerName,
+        EndpointSliceController.controllerName, EndpointSliceMirroringController.controllerName, EndpointsController.controllerName,
         GarbageCollector.controllerName, NamespaceController.controllerName, ServiceAccountController.controllerName,
         DaemonSetController.controllerName, JobController.controllerName, TTLAfterFinishedController.controllerName,
         NodeLifecycleController.controllerName, TaintEvictionController.controllerName, RootCACertPublisher.controllerName,
@@ -27,7 +27,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         "nodeipam",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
-        "endpointslice-mirroring", "ephemeral-volume", "ttl", "route",
+        "ephemeral-volume", "ttl", "route",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
         "storageversion-migrator",
@@ -72,7 +72,8 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
                        "csrapproving": "certificatesigningrequest-approving", "csrsigning": "certificatesigningrequest-signing",
                        "csrcleaner": "certificatesigningrequest-cleaner",
                        "pvc-protection": "persistentvolumeclaim-protection", "pv-protection": "persistentvolume-protection",
-                       "horizontalpodautoscaling": "horizontal-pod-autoscaler", "podgc": "pod-garbage-collector", "service": "service-lb"]
+                       "horizontalpodautoscaling": "horizontal-pod-autoscaler", "podgc": "pod-garbage-collector", "service": "service-lb",
+                       "endpointslicemirroring": "endpointslice-mirroring"]
         let base = aliases[short] ?? short
         if available.contains(base + "-controller") { return base + "-controller" }
         if upstreamOnly.contains(base) { return nil }
