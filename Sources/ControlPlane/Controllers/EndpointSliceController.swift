@@ -32,6 +32,7 @@ public struct EndpointSliceController: Controller {
     let nodes: Informer<Node>
     let topology = TopologyCache()
     let events: EventRecorder
+    let writer: EndpointSliceWriter
     let queue: WorkQueue
     let maxEndpointsPerSlice: Int
     let logger: Logger
@@ -49,6 +50,7 @@ public struct EndpointSliceController: Controller {
         events = EventRecorder(client: context.client, component: "endpoint-slice-controller", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         self.maxEndpointsPerSlice = maxEndpointsPerSlice
+        writer = EndpointSliceWriter(client: context.client)
         services.addHandler(.enqueueing(into: queue))
         pods.addHandler(ServiceEndpoints.podHandler(services: services, queue: queue))
         let queue = queue
@@ -89,31 +91,12 @@ public struct EndpointSliceController: Controller {
         }
         guard let service = services.get(key), ServiceEndpoints.selector(of: service) != nil else {
             topology.removeHints(service: key)
-            for slice in existing { try await delete(slice) }
+            for slice in existing { try await writer.delete(slice) }
             return
         }
         var desired = desiredSlices(for: service)
         addHints(to: &desired, service: service, key: key)
-        var unused = existing.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
-        for var slice in desired {
-            // Reuse a slice of the same family and ports, preferring one that already holds the same endpoints.
-            let index = unused.firstIndex { $0.addressType == slice.addressType && $0.ports == slice.ports && $0.endpoints == slice.endpoints }
-                ?? unused.firstIndex { $0.addressType == slice.addressType && $0.ports == slice.ports }
-                ?? unused.firstIndex { $0.addressType == slice.addressType }
-            if let index {
-                let current = unused.remove(at: index)
-                var updated = current
-                updated.endpoints = slice.endpoints
-                updated.ports = slice.ports
-                updated.metadata.labels = slice.metadata.labels
-                updated.metadata.ownerReferences = slice.metadata.ownerReferences
-                if updated != current { _ = try await write { try await client.update(updated) } }
-            } else {
-                slice.metadata.namespace = service.metadata.namespace
-                _ = try await write { try await client.create(slice) }
-            }
-        }
-        for slice in unused { try await delete(slice) }
+        try await writer.write(desired, over: existing)
     }
 
     /// The slices the Service should have: endpoints grouped by address type and ports, chunked.
@@ -199,23 +182,5 @@ public struct EndpointSliceController: Controller {
         return EndpointSlice(metadata: ObjectMeta(generateName: "\(name)-", namespace: service.metadata.namespace, labels: labels,
                                                   ownerReferences: [service.controllerReference]),
                              addressType: addressType, endpoints: endpoints, ports: ports)
-    }
-
-    private func delete(_ slice: EndpointSlice) async throws {
-        do {
-            try await client.delete(EndpointSlice.self, name: slice.metadata.name ?? "", namespace: slice.metadata.namespace)
-        } catch let error where error.isNotFound {
-            return
-        } catch {
-            throw ControllerError.api(error)
-        }
-    }
-
-    private func write<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as KubeClientError {
-            throw ControllerError.api(error)
-        }
     }
 }

@@ -39,6 +39,7 @@ public struct EndpointSliceMirroringController: Controller {
     let endpoints: Informer<Endpoints>
     let slices: Informer<EndpointSlice>
     let events: EventRecorder
+    let writer: EndpointSliceWriter
     let queue: WorkQueue
     let maxEndpointsPerSubset: Int
     let logger: Logger
@@ -56,6 +57,7 @@ public struct EndpointSliceMirroringController: Controller {
         events = EventRecorder(client: context.client, component: "endpoint-slice-mirroring-controller", logger: logger)
         metrics = ControllerMetrics(controller: Self.controllerName)
         self.maxEndpointsPerSubset = maxEndpointsPerSubset
+        writer = EndpointSliceWriter(client: context.client, writesAnnotations: true)
         services.addHandler(.enqueueing(into: queue))
         endpoints.addHandler(.enqueueing(into: queue))
         let queue = queue
@@ -82,7 +84,7 @@ public struct EndpointSliceMirroringController: Controller {
         guard let service = services.get(key), (service.spec?.selector ?? [:]).isEmpty,
               let source = endpoints.get(key), source.metadata.labels?[Self.skipMirrorLabel] != "true",
               source.metadata.annotations?[Self.leaderAnnotation] == nil else {
-            for slice in existing { try await delete(slice) }
+            for slice in existing { try await writer.delete(slice) }
             return
         }
         let mirror = mirrored(source)
@@ -94,25 +96,7 @@ public struct EndpointSliceMirroringController: Controller {
             events.record(source, "Warning", reason: "TooManyAddressesToMirror",
                           message: "A max of \(maxEndpointsPerSubset) addresses can be mirrored to EndpointSlices per Endpoints subset. \(mirror.skipped - mirror.invalid) addresses were skipped")
         }
-        var unused = existing.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
-        for var slice in mirror.slices {
-            // Reuse a slice of the same family and ports, preferring one that already holds the same endpoints.
-            let index = unused.firstIndex { $0.addressType == slice.addressType && $0.ports == slice.ports && $0.endpoints == slice.endpoints }
-                ?? unused.firstIndex { $0.addressType == slice.addressType && $0.ports == slice.ports }
-            if let index {
-                let current = unused.remove(at: index)
-                var updated = current
-                updated.endpoints = slice.endpoints
-                updated.metadata.labels = slice.metadata.labels
-                updated.metadata.annotations = slice.metadata.annotations
-                updated.metadata.ownerReferences = slice.metadata.ownerReferences
-                if updated != current { try await write { _ = try await client.update(updated) } }
-            } else {
-                slice.setTypeMeta()
-                try await write { _ = try await client.create(slice) }
-            }
-        }
-        for slice in unused { try await delete(slice) }
+        try await writer.write(mirror.slices, over: existing)
     }
 
     /// The slices mirroring `source`, with the count of addresses left out and of those that were not IPs.
@@ -180,23 +164,5 @@ public struct EndpointSliceMirroringController: Controller {
             return (bytes[12...].map(String.init).joined(separator: "."), "IPv4")
         }
         return inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)).map { (String(cString: $0), "IPv6") }
-    }
-
-    private func delete(_ slice: EndpointSlice) async throws {
-        do {
-            try await client.delete(EndpointSlice.self, name: slice.metadata.name ?? "", namespace: slice.metadata.namespace)
-        } catch let error where error.isNotFound {
-            return
-        } catch {
-            throw ControllerError.api(error)
-        }
-    }
-
-    private func write(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as KubeClientError {
-            throw ControllerError.api(error)
-        }
     }
 }
