@@ -53,13 +53,8 @@ public struct EndpointSliceController: Controller {
         writer = EndpointSliceWriter(client: context.client)
         services.addHandler(.enqueueing(into: queue))
         pods.addHandler(ServiceEndpoints.podHandler(services: services, queue: queue))
+        slices.addHandler(EndpointSliceWriter.enqueueingService(of: Self.managedBy, into: queue))
         let queue = queue
-        let enqueueOwner: @Sendable (EndpointSlice) async -> Void = { slice in
-            guard slice.metadata.labels?[Self.managedByLabel] == Self.managedBy,
-                  let service = slice.metadata.labels?[Self.serviceNameLabel] else { return }
-            await queue.add(Informer<Service>.key(namespace: slice.metadata.namespace, name: service))
-        }
-        slices.addHandler(InformerHandler(onAdd: enqueueOwner, onUpdate: { _, new in await enqueueOwner(new) }, onDelete: enqueueOwner))
         // A node moved to another zone: its endpoints' zones (and hints) follow. Nodes coming, going, changing
         // readiness, zone or CPU change the zones' shares for topology-mode Auto.
         let services = services, topology = topology

@@ -60,14 +60,8 @@ public struct EndpointSliceMirroringController: Controller {
         writer = EndpointSliceWriter(client: context.client, writesAnnotations: true)
         services.addHandler(.enqueueing(into: queue))
         endpoints.addHandler(.enqueueing(into: queue))
-        let queue = queue
         // A mirrored slice changed or deleted by someone else is put back.
-        let enqueueOwner: @Sendable (EndpointSlice) async -> Void = { slice in
-            guard slice.metadata.labels?[EndpointSliceController.managedByLabel] == Self.managedBy,
-                  let service = slice.metadata.labels?[EndpointSliceController.serviceNameLabel] else { return }
-            await queue.add(Informer<Service>.key(namespace: slice.metadata.namespace, name: service))
-        }
-        slices.addHandler(InformerHandler(onAdd: enqueueOwner, onUpdate: { _, new in await enqueueOwner(new) }, onDelete: enqueueOwner))
+        slices.addHandler(EndpointSliceWriter.enqueueingService(of: Self.managedBy, into: queue))
     }
 
     public func run(workers: Int) async {

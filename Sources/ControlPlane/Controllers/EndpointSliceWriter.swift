@@ -33,6 +33,17 @@ struct EndpointSliceWriter: Sendable {
         for slice in unused { try await delete(slice) }
     }
 
+    /// An informer handler that queues the Service (its namespace/name key) of every slice managed by `managedBy`
+    /// that is added, changed or deleted, so its controller puts back what someone else changed.
+    static func enqueueingService(of managedBy: String, into queue: WorkQueue) -> InformerHandler<EndpointSlice> {
+        let enqueue: @Sendable (EndpointSlice) async -> Void = { slice in
+            guard slice.metadata.labels?[EndpointSliceController.managedByLabel] == managedBy,
+                  let service = slice.metadata.labels?[EndpointSliceController.serviceNameLabel] else { return }
+            await queue.add(Informer<Service>.key(namespace: slice.metadata.namespace, name: service))
+        }
+        return InformerHandler(onAdd: enqueue, onUpdate: { _, new in await enqueue(new) }, onDelete: enqueue)
+    }
+
     /// Deletes a slice; one already gone is fine.
     func delete(_ slice: EndpointSlice) async throws {
         do {
