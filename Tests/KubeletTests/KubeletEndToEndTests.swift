@@ -27,15 +27,20 @@ struct KubeletEndToEndTests {
 
         /// `controllers` runs the server with that `--controllers` list (and no scheduler); `serverArguments` are
         /// added to the server's command line.
-        init(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false, serverArguments: [String] = []) async throws {
+        init(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false, serverArguments: [String] = [],
+             agentArguments: [String] = []) async throws {
             server = try await ServerProcess(controllers: controllers != nil,
                                              extraArguments: (controllers.map { ["--controllers", $0, "--no-scheduler"] } ?? []) + serverArguments)
             runtime = try await CRIHarness(kind)
             client = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
             agentKubeconfig = asNode ? try server.kubeconfig(user: "system:node:\(nodeName)", groups: ["system:nodes"]) : server.kubeconfig
             agent = try PeerDaemon(name: "agent")
+            self.agentArguments = agentArguments
             try startAgent()
         }
+
+        /// Added to the agent's command line.
+        let agentArguments: [String]
 
         func startAgent() throws {
             agent = try PeerDaemon(name: "agent")
@@ -50,7 +55,7 @@ struct KubeletEndToEndTests {
                 "--proxy-mode", "none", "--no-pod-routes", "--healthz-bind-address", "127.0.0.1:0",
                 // The kubelet server on loopback, so `kubectl logs` traffic stays on loopback.
                 "--node-ip", "127.0.0.1", "--address", "127.0.0.1", "--port", String(port),
-            ])
+            ] + agentArguments)
         }
 
         func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> String {
@@ -89,6 +94,17 @@ struct KubeletEndToEndTests {
             await cluster.stop()
         }
 
+        /// The Node once `condition` holds (within 30 s).
+        func eventuallyNode(_ condition: (Node) -> Bool) async throws -> Node {
+            var node: Node?
+            for _ in 0..<150 {
+                node = try? await client.get(Node.self, name: nodeName)
+                if let node, condition(node) { return node }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            throw TestSupportError("the Node never got there: \(String(describing: node))")
+        }
+
         /// Deletes the pods through the agent (which cleans the node), then stops everything.
         func stop() async {
             _ = try? await kubectl(["delete", "pods", "--all", "--grace-period=1", "--timeout=60s"])
@@ -115,6 +131,35 @@ struct KubeletEndToEndTests {
 
     static func container(_ pod: Pod, _ name: String) -> ContainerStatus? {
         pod.status?.containerStatuses?.first { $0.name == name }
+    }
+
+    @Test("--kube-reserved, --system-reserved and --eviction-hard: allocatable is the capacity less both reservations and the thresholds; a signal below its threshold is upstream's pressure condition, event and (from the node lifecycle controller) NoSchedule taint",
+          .timeLimit(.minutes(3)))
+    func reservationsAndPressure() async throws {
+        let cluster = try await Cluster(controllers: "nodelifecycle", agentArguments: [
+            "--kube-reserved", "cpu=500m,memory=1Gi", "--system-reserved", "ephemeral-storage=1Gi,pid=100",
+            // More memory than any machine has must stay available: memory pressure at once.
+            "--eviction-hard", "memory.available<100000Gi,nodefs.available<1Gi",
+        ])
+        do {
+            let node = try await cluster.eventuallyNode { $0.status?.conditions?.contains { $0.type == "MemoryPressure" && $0.status == "True" } == true }
+            let pressure = try #require(node.status?.conditions?.first { $0.type == "MemoryPressure" })
+            #expect(pressure.reason == "KubeletHasInsufficientMemory" && pressure.message == "kubelet has insufficient memory available")
+            #expect(node.status?.conditions?.first { $0.type == "DiskPressure" }?.status == "False")
+            let capacity = try #require(node.status?.capacity), allocatable = try #require(node.status?.allocatable)
+            #expect(allocatable["cpu"]?.milliValue == (capacity["cpu"]?.milliValue ?? 0) - 500, "\(allocatable)")
+            #expect(allocatable["memory"]?.isZero == true, "\(allocatable)")
+            #expect(allocatable["ephemeral-storage"]?.value == (capacity["ephemeral-storage"]?.value ?? 0) - 2 * 1024 * 1024 * 1024, "\(allocatable)")
+            let tainted = try await cluster.eventuallyNode { $0.spec?.taints?.contains { $0.key == "node.kubernetes.io/memory-pressure" && $0.effect == "NoSchedule" } == true }
+            #expect(tainted.spec?.taints?.contains { $0.key == "node.kubernetes.io/disk-pressure" } != true)
+            let events = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.kind=Node,reason=NodeHasInsufficientMemory", "-o", "name"])
+            #expect(!events.isEmpty, "no NodeHasInsufficientMemory event")
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
     }
 
     @Test("node registers Ready with a Lease; a pod with init container, configMap volume, secret and fieldRef env runs, updates, and is deleted cleanly",
@@ -144,6 +189,14 @@ struct KubeletEndToEndTests {
         #expect(ready.status == "True")
         #expect(node?.status?.nodeInfo?.containerRuntimeVersion.hasPrefix("swiftlet://") == true)
         #expect(node?.status?.capacity?["pods"] == Quantity(stringLiteral: "110"))
+        // Upstream's default hard eviction thresholds are held back from allocatable: 100Mi of memory, 10 % of the
+        // node file system.
+        let capacity = try #require(node?.status?.capacity), allocatable = try #require(node?.status?.allocatable)
+        #expect(allocatable["memory"]?.value == (capacity["memory"]?.value ?? 0) - 100 * 1024 * 1024, "\(allocatable)")
+        let storage = capacity["ephemeral-storage"]?.value ?? 0
+        #expect(allocatable["ephemeral-storage"]?.value == storage - Int64(Double(storage) * 0.1), "\(allocatable)")
+        #expect(allocatable["cpu"] == capacity["cpu"] && allocatable["pods"] == capacity["pods"])
+        #expect(node?.status?.conditions?.first { $0.type == "DiskPressure" }?.reason == "KubeletHasNoDiskPressure")
         let lease = try await client.get(Lease.self, name: cluster.nodeName, namespace: "kube-node-lease")
         #expect(lease.spec?.holderIdentity == cluster.nodeName)
         // The kubelet's node events, as `kubectl describe node` lists them upstream.

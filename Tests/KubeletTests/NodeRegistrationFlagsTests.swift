@@ -61,5 +61,10 @@ import TestSupport
         let taints = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--register-with-taints", "a=b:Never"])
         #expect(taints.status != 0 && taints.stderr.contains(#"invalid argument "a=b:Never" for "--register-with-taints" flag: invalid taint effect: Never, unsupported taint effect"#),
                 "\(taints)")
+        let eviction = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--eviction-hard", "swap.available<1Gi"])
+        #expect(eviction.status != 0 && eviction.stderr.contains(#"invalid argument "swap.available<1Gi" for "--eviction-hard" flag: unsupported eviction signal swap.available"#),
+                "\(eviction)")
+        let reserved = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--kube-reserved", "gpu=1"])
+        #expect(reserved.status != 0 && reserved.stderr.contains(#"invalid argument "gpu=1" for "--kube-reserved" flag: cannot reserve "gpu" resource"#), "\(reserved)")
     }
 }

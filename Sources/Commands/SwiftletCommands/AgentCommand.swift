@@ -92,6 +92,15 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Register the node with these taints (key=value:effect,…; effect NoSchedule, PreferNoSchedule or NoExecute). Not applied to a Node that already exists.", valueName: "taints"))
     var registerWithTaints = ""
 
+    @Option(name: .long, help: ArgumentHelp("Resources reserved for the Kubernetes daemons, held back from pods' allocatable (cpu=100m,memory=500Mi,ephemeral-storage=1Gi,pid=1000).", valueName: "resources"))
+    var kubeReserved = ""
+
+    @Option(name: .long, help: ArgumentHelp("Resources reserved for the operating system, held back from pods' allocatable (same form as --kube-reserved).", valueName: "resources"))
+    var systemReserved = ""
+
+    @Option(name: .long, help: ArgumentHelp("Hard eviction thresholds (signal<amount or signal<percent,…; memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): the node reports memory, disk or PID pressure below them, and memory.available and nodefs.available are held back from allocatable. Replaces the defaults.", valueName: "thresholds"))
+    var evictionHard = NodeResourcePolicy.defaultEvictionHard
+
     public init() {}
 
     public func validate() throws {
@@ -110,6 +119,17 @@ public struct AgentCommand: AsyncParsableCommand {
             throw ValidationError("--container-runtime-endpoint must be unix:///path, got \(containerRuntimeEndpoint)")
         }
         _ = try registration()
+        _ = try resourcePolicy()
+    }
+
+    /// `--kube-reserved`, `--system-reserved` and `--eviction-hard`, refused in upstream kubelet's words.
+    func resourcePolicy() throws -> NodeResourcePolicy {
+        func parse<T>(_ flag: String, _ value: String, _ parser: (String) throws(NodeResourcePolicy.Invalid) -> T) throws -> T {
+            do { return try parser(value) } catch { throw ValidationError("invalid argument \"\(value)\" for \"--\(flag)\" flag: \(error)") }
+        }
+        return NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
+                                  systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
+                                  evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
     }
 
     /// `--node-labels` and `--register-with-taints`, refused in upstream kubelet's words.
@@ -142,6 +162,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.cgroupRoot = cgroupRoot
         configuration.removePodsOnShutdown = cleanUpOnExit
         (configuration.nodeLabels, configuration.registerWithTaints) = try registration()
+        configuration.resourcePolicy = try resourcePolicy()
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

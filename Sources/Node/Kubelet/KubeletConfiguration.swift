@@ -59,6 +59,9 @@ public struct KubeletConfiguration: Sendable {
     public var nodeLabels: [String: String] = [:]
     /// Taints the Node is registered with (`--register-with-taints`; likewise only at registration).
     public var registerWithTaints: [Taint] = []
+    /// What is held back from pods and when the node is under pressure (`--kube-reserved`, `--system-reserved`,
+    /// `--eviction-hard`; upstream's defaults).
+    public var resourcePolicy = NodeResourcePolicy()
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

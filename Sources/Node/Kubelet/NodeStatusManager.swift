@@ -6,7 +6,8 @@ import Logging
 
 /// Registers the Node and keeps its status true: capacity and allocatable from the machine, addresses,
 /// nodeInfo (runtime name and version from CRI `Version`), and the conditions Ready (CRI RuntimeReady and
-/// NetworkReady), MemoryPressure, DiskPressure and PIDPressure. Written every
+/// NetworkReady), MemoryPressure, DiskPressure and PIDPressure (an eviction signal below its `--eviction-hard`
+/// threshold; allocatable is the capacity less the reservations and those thresholds, ``NodeResourcePolicy``). Written every
 /// `nodeStatusUpdateFrequency` when something changed, and at least once a minute so `lastHeartbeatTime`
 /// moves; failures are logged and retried, pods keep running meanwhile. Records the Node's events as upstream's
 /// kubelet does (`kubectl describe node`): `Starting` once, and `Node N status is now: NodeReady` (…
@@ -22,6 +23,7 @@ actor NodeStatusManager {
     private var lastWriteTime = ContinuousClock.now
     private var registered = false
     private var announcedStart = false
+    private var imageFSPath: String?
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, logger: Logger) {
         self.client = client
@@ -115,17 +117,24 @@ actor NodeStatusManager {
             : NodeCondition(type: "Ready", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
                             reason: "KubeletNotReady",
                             message: "container runtime not ready: " + notReady.map { "\($0.type)=false reason:\($0.reason) message:\($0.message)" }.joined(separator: ", "))
+        let signals = NodeSignals.observe(memoryCapacity: machine.memoryBytes, nodeFSPath: configuration.rootDirectory,
+                                          imageFSPath: await imageFSMountpoint())
+        let pressures = configuration.resourcePolicy.pressures(signals)
+        func pressure(_ type: String, _ underPressure: (reason: String, message: String), _ fine: (reason: String, message: String)) -> NodeCondition {
+            let (reason, message) = pressures.contains(type) ? underPressure : fine
+            return NodeCondition(type: type, status: pressures.contains(type) ? "True" : "False", lastHeartbeatTime: now, lastTransitionTime: now,
+                                 reason: reason, message: message)
+        }
         let conditions = [
-            NodeCondition(type: "MemoryPressure", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
-                          reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available"),
-            NodeCondition(type: "DiskPressure", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
-                          reason: "KubeletHasNoDiskPressure", message: "kubelet has no disk pressure"),
-            NodeCondition(type: "PIDPressure", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
-                          reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available"),
+            pressure("MemoryPressure", ("KubeletHasInsufficientMemory", "kubelet has insufficient memory available"),
+                     ("KubeletHasSufficientMemory", "kubelet has sufficient memory available")),
+            pressure("DiskPressure", ("KubeletHasDiskPressure", "kubelet has disk pressure"), ("KubeletHasNoDiskPressure", "kubelet has no disk pressure")),
+            pressure("PIDPressure", ("KubeletHasInsufficientPID", "kubelet has insufficient PID available"),
+                     ("KubeletHasSufficientPID", "kubelet has sufficient PID available")),
             ready,
         ]
         let capacity = machine.capacity(maxPods: configuration.maxPods)
-        var status = NodeStatus(capacity: capacity, allocatable: capacity, conditions: conditions,
+        var status = NodeStatus(capacity: capacity, allocatable: configuration.resourcePolicy.allocatable(capacity: capacity), conditions: conditions,
                                 addresses: [NodeAddress(type: "InternalIP", address: nodeIP), NodeAddress(type: "Hostname", address: configuration.nodeName)])
         status.daemonEndpoints = NodeDaemonEndpoints(kubeletEndpoint: DaemonEndpoint(port: Int32(configuration.port)))
         // The runtime's handlers and what each supports, as 1.32's kubelet reports them (RecursiveReadOnlyMounts is on).
@@ -142,6 +151,14 @@ actor NodeStatusManager {
             kubeletVersion: KubeletVersion.gitVersion, kubeProxyVersion: KubeletVersion.gitVersion, operatingSystem: "linux",
             architecture: machine.architecture)
         return status
+    }
+
+    /// Where the runtime keeps its images (its ImageFsInfo's first mountpoint), asked once; nil while it does not say.
+    private func imageFSMountpoint() async -> String? {
+        if let imageFSPath { return imageFSPath }
+        let info = try? await connection.images.imageFsInfo(Runtime_V1_ImageFsInfoRequest(), options: RuntimeConnection.options(.seconds(10)))
+        imageFSPath = info?.imageFilesystems.first.map(\.fsID.mountpoint).flatMap { $0.isEmpty ? nil : $0 }
+        return imageFSPath
     }
 
     /// The status without heartbeat times, to decide whether anything changed.

@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import KubeAPI
+
+/// What the kubelet holds back from pods and when it reports the node under pressure, from `--kube-reserved`,
+/// `--system-reserved` and `--eviction-hard` read as upstream's kubelet reads them: a Node's allocatable is its
+/// capacity less both reservations and the hard eviction thresholds of `memory.available` (from memory) and
+/// `nodefs.available` (from ephemeral storage), never below zero; MemoryPressure, DiskPressure and PIDPressure are
+/// True while an observed signal is below its threshold.
+public struct NodeResourcePolicy: Sendable, Hashable {
+    /// A flag value the kubelet refuses to start with.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// A hard eviction threshold: `signal<value`, the value an amount or a share of the signal's capacity.
+    public struct Threshold: Sendable, Hashable {
+        public enum Value: Sendable, Hashable {
+            case quantity(Quantity)
+            /// A fraction of the capacity (0…1).
+            case percentage(Double)
+        }
+        public var signal: String
+        public var value: Value
+
+        public init(signal: String, value: Value) {
+            self.signal = signal
+            self.value = value
+        }
+
+        /// The threshold as an amount of `capacity` (upstream's `GetThresholdQuantity`).
+        public func amount(of capacity: Int64) -> Int64 {
+            switch value {
+            case .quantity(let quantity): return quantity.value
+            case .percentage(let fraction): return Int64(Double(capacity) * fraction)
+            }
+        }
+    }
+
+    /// The signals upstream's eviction manager knows on Linux.
+    public static let signals: Set<String> = [
+        "memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available",
+    ]
+    /// Upstream's Linux default `--eviction-hard`.
+    public static let defaultEvictionHard = "imagefs.available<15%,imagefs.inodesFree<5%,memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%"
+
+    public var kubeReserved: [String: Quantity] = [:]
+    public var systemReserved: [String: Quantity] = [:]
+    public var evictionHard: [Threshold]
+
+    public init(kubeReserved: [String: Quantity] = [:], systemReserved: [String: Quantity] = [:], evictionHard: [Threshold]? = nil) {
+        self.kubeReserved = kubeReserved
+        self.systemReserved = systemReserved
+        // The default parses: the force-unwrap documents that, not a runtime risk.
+        self.evictionHard = evictionHard ?? (try! Self.evictionThresholds(Self.defaultEvictionHard))
+    }
+
+    /// `--eviction-hard signal<value,…` (upstream's LangleSeparatedMapStringString, then ParseThresholdConfig).
+    public static func evictionThresholds(_ text: String) throws(Invalid) -> [Threshold] {
+        var thresholds: [String: Threshold] = [:]
+        for statement in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = statement.split(separator: "<", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw Invalid(description: "malformed pair, expect string<string") }
+            let signal = parts[0].trimmingCharacters(in: .whitespaces), text = parts[1].trimmingCharacters(in: .whitespaces)
+            guard signals.contains(signal) else { throw Invalid(description: "unsupported eviction signal \(signal)") }
+            if text.hasSuffix("%") {
+                guard let percent = Double(text.dropLast()) else { throw Invalid(description: "invalid percentage: \(text)") }
+                guard percent >= 0, percent <= 100 else {
+                    throw Invalid(description: "eviction percentage threshold \(signal) must be >= 0% and <= 100%: \(text)")
+                }
+                thresholds[signal] = Threshold(signal: signal, value: .percentage(percent / 100))
+            } else {
+                let quantity: Quantity
+                do { quantity = try Quantity(parsing: text) } catch {
+                    throw Invalid(description: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+                }
+                guard quantity.sign >= 0 else { throw Invalid(description: "eviction threshold \(signal) must be positive: \(quantity)") }
+                thresholds[signal] = Threshold(signal: signal, value: .quantity(quantity))
+            }
+        }
+        return thresholds.keys.sorted().map { thresholds[$0]! }
+    }
+
+    /// `--kube-reserved` / `--system-reserved` `name=quantity,…`: cpu, memory, ephemeral-storage and pid only, none
+    /// negative (upstream's `parseResourceList`).
+    public static func reservation(_ text: String) throws(Invalid) -> [String: Quantity] {
+        var reserved: [String: Quantity] = [:]
+        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw Invalid(description: "malformed pair, expect string=string") }
+            let name = parts[0].trimmingCharacters(in: .whitespaces), text = parts[1].trimmingCharacters(in: .whitespaces)
+            guard ["cpu", "memory", "ephemeral-storage", "pid"].contains(name) else { throw Invalid(description: "cannot reserve \"\(name)\" resource") }
+            let quantity: Quantity
+            do { quantity = try Quantity(parsing: text) } catch {
+                throw Invalid(description: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+            }
+            guard quantity.sign >= 0 else { throw Invalid(description: "resource quantity for \"\(name)\" cannot be negative: \(quantity)") }
+            reserved[name] = quantity
+        }
+        return reserved
+    }
+
+    /// Upstream's NodeAllocatable setter: each capacity less what is reserved for it, zero at least.
+    public func allocatable(capacity: [String: Quantity]) -> [String: Quantity] {
+        var reserved: [String: Int128] = [:]
+        for (name, quantity) in kubeReserved.merging(systemReserved, uniquingKeysWith: { a, b in Quantity(nanoValue: a.nanoValue + b.nanoValue) }) {
+            reserved[name, default: 0] += quantity.nanoValue
+        }
+        for threshold in evictionHard {
+            let resource = threshold.signal == "memory.available" ? "memory" : threshold.signal == "nodefs.available" ? "ephemeral-storage" : nil
+            guard let resource, let total = capacity[resource] else { continue }
+            reserved[resource, default: 0] += Int128(threshold.amount(of: total.value)) * 1_000_000_000
+        }
+        var allocatable = capacity
+        for (name, quantity) in capacity {
+            guard let amount = reserved[name] else { continue }
+            allocatable[name] = Quantity(nanoValue: max(0, quantity.nanoValue - amount), format: quantity.format)
+        }
+        return allocatable
+    }
+
+    /// The pressure conditions' states for what was observed: which of MemoryPressure, DiskPressure and PIDPressure
+    /// hold (a signal of theirs below its threshold).
+    public func pressures(_ observed: NodeSignals) -> Set<String> {
+        var pressures: Set<String> = []
+        for threshold in evictionHard {
+            guard let amount = observed.value(of: threshold.signal), amount.available < threshold.amount(of: amount.capacity) else { continue }
+            switch threshold.signal {
+            case "memory.available": pressures.insert("MemoryPressure")
+            case "pid.available": pressures.insert("PIDPressure")
+            default: pressures.insert("DiskPressure")
+            }
+        }
+        return pressures
+    }
+}
+
+/// The eviction signals of a node as the kubelet observes them: memory available (capacity less the root cgroup's
+/// working set, as cAdvisor reports it), the node and image file systems' free bytes and inodes (statvfs), and
+/// process IDs left (`pid_max` less the kernel's threads).
+public struct NodeSignals: Sendable, Hashable {
+    /// How much of something is left, of how much.
+    public struct Amount: Sendable, Hashable {
+        public var available: Int64, capacity: Int64
+        public init(available: Int64, capacity: Int64) {
+            self.available = available
+            self.capacity = capacity
+        }
+    }
+    /// A file system's free bytes and inodes.
+    public struct FileSystem: Sendable, Hashable {
+        public var bytes: Amount, inodes: Amount
+        public init(bytes: Amount, inodes: Amount) {
+            self.bytes = bytes
+            self.inodes = inodes
+        }
+    }
+
+    public var memory: Amount?
+    public var nodeFS: FileSystem?
+    public var imageFS: FileSystem?
+    public var pids: Amount?
+
+    public init(memory: Amount? = nil, nodeFS: FileSystem? = nil, imageFS: FileSystem? = nil, pids: Amount? = nil) {
+        self.memory = memory
+        self.nodeFS = nodeFS
+        self.imageFS = imageFS
+        self.pids = pids
+    }
+
+    /// A signal's value and the capacity its percentages are of; nil when it was not observed.
+    func value(of signal: String) -> Amount? {
+        switch signal {
+        case "memory.available": return memory
+        case "nodefs.available": return nodeFS?.bytes
+        case "nodefs.inodesFree": return nodeFS?.inodes
+        case "imagefs.available": return imageFS?.bytes
+        case "imagefs.inodesFree": return imageFS?.inodes
+        case "pid.available": return pids
+        default: return nil
+        }
+    }
+
+    /// Reads the signals now; `imageFSPath` is where the runtime keeps its images (its ImageFsInfo mountpoint).
+    public static func observe(memoryCapacity: Int64, nodeFSPath: String, imageFSPath: String?) -> NodeSignals {
+        func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+        func statValue(_ text: String?, _ key: String) -> Int64? {
+            text?.split(separator: "\n").first { $0.hasPrefix(key + " ") }.flatMap { Int64($0.split(separator: " ").last ?? "") }
+        }
+        var signals = NodeSignals()
+        // The root memory cgroup's working set (usage less inactive file pages), cgroup v1; else the kernel's estimate.
+        if let usage = read("/sys/fs/cgroup/memory/memory.usage_in_bytes").flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+           let inactive = statValue(read("/sys/fs/cgroup/memory/memory.stat"), "total_inactive_file") {
+            signals.memory = Amount(available: memoryCapacity - max(0, usage - inactive), capacity: memoryCapacity)
+        } else if let meminfo = read("/proc/meminfo"),
+                  let available = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") })
+                      .flatMap({ Int64($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }) {
+            signals.memory = Amount(available: available * 1024, capacity: memoryCapacity)
+        }
+        signals.nodeFS = fileSystem(nodeFSPath)
+        signals.imageFS = imageFSPath.flatMap(fileSystem) ?? signals.nodeFS
+        if let maxPID = read("/proc/sys/kernel/pid_max").flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
+           let threads = read("/proc/loadavg")?.split(separator: " ").dropFirst(3).first?.split(separator: "/").last.flatMap({ Int64($0) }) {
+            signals.pids = Amount(available: maxPID - threads, capacity: maxPID)
+        }
+        return signals
+    }
+
+    static func fileSystem(_ path: String) -> FileSystem? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        let block = Int64(info.f_frsize)
+        return FileSystem(bytes: Amount(available: Int64(info.f_bavail) * block, capacity: Int64(info.f_blocks) * block),
+                          inodes: Amount(available: Int64(info.f_favail), capacity: Int64(info.f_files)))
+    }
+}
