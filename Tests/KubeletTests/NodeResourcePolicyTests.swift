@@ -39,4 +39,13 @@ import Testing
         pressed.pids?.available = 10
         #expect(policy.pressures(pressed) == ["MemoryPressure", "DiskPressure", "PIDPressure"])
     }
+
+    @Test func pressureHoldsForTheTransitionPeriod() {
+        var transitions = PressureTransitions(period: .seconds(300))
+        let start = ContinuousClock.now
+        #expect(transitions.update(observed: ["MemoryPressure"], now: start) == ["MemoryPressure"])
+        #expect(transitions.update(observed: [], now: start + .seconds(299)) == ["MemoryPressure"])
+        #expect(transitions.update(observed: ["DiskPressure"], now: start + .seconds(300)) == ["DiskPressure"])
+        #expect(transitions.update(observed: [], now: start + .seconds(601)).isEmpty)
+    }
 }

@@ -101,6 +101,9 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Hard eviction thresholds (signal<amount or signal<percent,…; memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): the node reports memory, disk or PID pressure below them, and memory.available and nodefs.available are held back from allocatable. Replaces the defaults.", valueName: "thresholds"))
     var evictionHard = NodeResourcePolicy.defaultEvictionHard
 
+    @Option(name: .long, help: "How long a pressure condition stays True after its signals are back above their thresholds.")
+    var evictionPressureTransitionPeriod = DurationArgument(.seconds(300), text: "5m0s")
+
     public init() {}
 
     public func validate() throws {
@@ -163,6 +166,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.removePodsOnShutdown = cleanUpOnExit
         (configuration.nodeLabels, configuration.registerWithTaints) = try registration()
         configuration.resourcePolicy = try resourcePolicy()
+        configuration.evictionPressureTransitionPeriod = evictionPressureTransitionPeriod.duration
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

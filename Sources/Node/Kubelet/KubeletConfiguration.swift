@@ -62,6 +62,8 @@ public struct KubeletConfiguration: Sendable {
     /// What is held back from pods and when the node is under pressure (`--kube-reserved`, `--system-reserved`,
     /// `--eviction-hard`; upstream's defaults).
     public var resourcePolicy = NodeResourcePolicy()
+    /// How long a pressure condition stays True after its signals recovered (`--eviction-pressure-transition-period`).
+    public var evictionPressureTransitionPeriod: Duration = .seconds(300)
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

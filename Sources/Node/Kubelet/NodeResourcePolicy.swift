@@ -137,6 +137,23 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     }
 }
 
+/// Upstream's `--eviction-pressure-transition-period`: a pressure condition, once observed, stays True until its
+/// signals have been back above their thresholds for the whole period, so a node does not flap in and out of
+/// pressure (and its taints) as usage hovers around a threshold.
+public struct PressureTransitions: Sendable {
+    public var period: Duration
+    private var lastObserved: [String: ContinuousClock.Instant] = [:]
+
+    public init(period: Duration = .seconds(300)) { self.period = period }
+
+    /// The conditions to report given those observed `now`.
+    public mutating func update(observed: Set<String>, now: ContinuousClock.Instant) -> Set<String> {
+        for condition in observed { lastObserved[condition] = now }
+        lastObserved = lastObserved.filter { now - $0.value < period }
+        return Set(lastObserved.keys)
+    }
+}
+
 /// The eviction signals of a node as the kubelet observes them: memory available (capacity less the root cgroup's
 /// working set, as cAdvisor reports it), the node and image file systems' free bytes and inodes (statvfs), and
 /// process IDs left (`pid_max` less the kernel's threads).

@@ -24,6 +24,7 @@ actor NodeStatusManager {
     private var registered = false
     private var announcedStart = false
     private var imageFSPath: String?
+    private var pressureTransitions: PressureTransitions
 
     init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, logger: Logger) {
         self.client = client
@@ -31,6 +32,7 @@ actor NodeStatusManager {
         self.configuration = configuration
         self.logger = logger
         machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+        pressureTransitions = PressureTransitions(period: configuration.evictionPressureTransitionPeriod)
         events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
     }
 
@@ -119,7 +121,7 @@ actor NodeStatusManager {
                             message: "container runtime not ready: " + notReady.map { "\($0.type)=false reason:\($0.reason) message:\($0.message)" }.joined(separator: ", "))
         let signals = NodeSignals.observe(memoryCapacity: machine.memoryBytes, nodeFSPath: configuration.rootDirectory,
                                           imageFSPath: await imageFSMountpoint())
-        let pressures = configuration.resourcePolicy.pressures(signals)
+        let pressures = pressureTransitions.update(observed: configuration.resourcePolicy.pressures(signals), now: .now)
         func pressure(_ type: String, _ underPressure: (reason: String, message: String), _ fine: (reason: String, message: String)) -> NodeCondition {
             let (reason, message) = pressures.contains(type) ? underPressure : fine
             return NodeCondition(type: type, status: pressures.contains(type) ? "True" : "False", lastHeartbeatTime: now, lastTransitionTime: now,
