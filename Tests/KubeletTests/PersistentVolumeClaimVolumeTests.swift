@@ -116,4 +116,58 @@ extension KubeletEndToEndTests {
         #expect(owned.gid == 4000 && owned.mode & 0o2070 == 0o2070, "scratch: gid \(owned.gid) mode \(String(owned.mode, radix: 8))")
         #expect(try group(shared).gid == 0 && group(data).gid == 0)
     }
+
+    @Test("a generic ephemeral volume: the ephemeral volume controller makes the pod's claim, the binder binds it, and the pod runs on the volume; the claim goes with the pod",
+          .timeLimit(.minutes(3)))
+    func ephemeralVolume() async throws {
+        try await Cluster.with(controllers: "persistentvolume-binder-controller,ephemeral-volume-controller,garbage-collector-controller,persistentvolumeclaim-protection-controller", asNode: true) { cluster in
+            let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+            let path = cluster.runtime.root + "/pv-ephemeral"
+            _ = try await cluster.kubectl(["create", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: v1
+                  kind: PersistentVolume
+                  metadata: {name: ephemeral-pv}
+                  spec:
+                    capacity: {storage: 1Gi}
+                    accessModes: [ReadWriteOnce]
+                    storageClassName: ""
+                    hostPath: {path: \(path), type: DirectoryOrCreate}
+                - apiVersion: v1
+                  kind: Pod
+                  metadata: {name: worker}
+                  spec:
+                    nodeName: \(cluster.nodeName)
+                    terminationGracePeriodSeconds: 1
+                    containers:
+                    - name: app
+                      image: \(shell)
+                      command: [sh, -c, "echo scratch > /scratch/out; sleep 3600"]
+                      volumeMounts: [{name: scratch, mountPath: /scratch}]
+                    volumes:
+                    - name: scratch
+                      ephemeral:
+                        volumeClaimTemplate:
+                          spec: {accessModes: [ReadWriteOnce], storageClassName: "", resources: {requests: {storage: 1Gi}}}
+                """)
+            try await cluster.waitForPod("worker", timeout: .seconds(90)) { $0.status?.phase == "Running" }
+            let claim = try await cluster.client.get(PersistentVolumeClaim.self, name: "worker-scratch", namespace: "default")
+            #expect(claim.spec?.volumeName == "ephemeral-pv" && claim.metadata.ownerReferences?.first?.kind == "Pod")
+            var written: String?
+            for _ in 0..<50 where written == nil {
+                written = try? String(contentsOfFile: path + "/out", encoding: .utf8)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(written == "scratch\n", "the pod's write did not reach the claim's volume")
+            _ = try await cluster.kubectl(["delete", "pod", "worker", "--wait=true", "--timeout=60s"])
+            var gone = false
+            for _ in 0..<150 where !gone {
+                gone = (try? await cluster.client.get(PersistentVolumeClaim.self, name: "worker-scratch", namespace: "default")) == nil
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(gone, "the claim outlived its pod")
+        }
+    }
 }

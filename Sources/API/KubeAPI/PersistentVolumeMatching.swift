@@ -143,8 +143,23 @@ extension Pod {
     public var claimNames: [String] {
         (spec?.volumes ?? []).compactMap { volume in
             if let claim = volume.persistentVolumeClaim { return claim.claimName }
-            if volume.ephemeral != nil { return "\(metadata.name ?? "")-\(volume.name)" }
+            if volume.ephemeral != nil { return ephemeralClaimName(volume) }
             return nil
         }
+    }
+
+    /// The claim of a generic ephemeral volume: `<pod>-<volume>` (upstream's `ephemeral.VolumeClaimName`).
+    public func ephemeralClaimName(_ volume: Volume) -> String { "\(metadata.name ?? "")-\(volume.name)" }
+
+    /// Why `claim` cannot serve one of this pod's ephemeral volumes — it was not made for the pod (the pod is not its
+    /// controlling owner) — in upstream's words (`ephemeral.VolumeIsForPod`); nil when it can.
+    public func ephemeralClaimProblem(_ claim: PersistentVolumeClaim) -> String? {
+        let owned = claim.metadata.ownerReferences?.contains { $0.controller == true && $0.uid == metadata.uid } == true
+        return owned ? nil : "PVC \(claim.metadata.namespace ?? "")/\(claim.metadata.name ?? "") was not created for pod \(metadata.namespace ?? "")/\(metadata.name ?? "") (pod is not owner)"
+    }
+
+    /// Whether the pod's volume named `claimName` is a generic ephemeral volume.
+    public func isEphemeralClaim(_ claimName: String) -> Bool {
+        (spec?.volumes ?? []).contains { $0.ephemeral != nil && ephemeralClaimName($0) == claimName }
     }
 }

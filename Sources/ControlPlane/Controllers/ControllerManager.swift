@@ -101,6 +101,7 @@ public final class ControllerManager: Sendable {
         if on(DeploymentController.controllerName) { controllers.append(DeploymentController(context: context)) }
         if on(EndpointSliceController.controllerName) { controllers.append(EndpointSliceController(context: context)) }
         if on(EndpointSliceMirroringController.controllerName) { controllers.append(EndpointSliceMirroringController(context: context)) }
+        if on(EphemeralVolumeController.controllerName) { controllers.append(EphemeralVolumeController(context: context)) }
         if on(EndpointsController.controllerName) { controllers.append(EndpointsController(context: context)) }
         if on(GarbageCollector.controllerName) { controllers.append(GarbageCollector(context: context)) }
         if on(NamespaceController.controllerName) { controllers.append(NamespaceController(context: context)) }

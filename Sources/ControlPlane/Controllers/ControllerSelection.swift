@@ -19,7 +19,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         CertificateApprover.controllerName, CertificateSigner.controllerName, CertificateCleaner.controllerName,
         PersistentVolumeController.controllerName, PVCProtectionController.controllerName, PVProtectionController.controllerName,
         ResourceQuotaController.controllerName, HorizontalPodAutoscalerController.controllerName, PodGCController.controllerName,
-        ServiceLoadBalancerController.controllerName,
+        ServiceLoadBalancerController.controllerName, EphemeralVolumeController.controllerName,
     ]
 
     /// Upstream controllers Swiftlet does not implement; naming them is not an error.
@@ -27,7 +27,7 @@ public struct ControllerSelection: Sendable, Hashable, CustomStringConvertible {
         "nodeipam",
         "serviceaccount-token", "attachdetach",
         "bootstrapsigner", "tokencleaner", "clusterrole-aggregation",
-        "ephemeral-volume", "ttl", "route",
+        "ttl", "route",
         "cloud-node-lifecycle", "persistentvolume-expander", "storage-version-gc", "resourceclaim",
         "legacy-serviceaccount-token-cleaner", "validatingadmissionpolicy-status", "service-cidr",
         "storageversion-migrator",

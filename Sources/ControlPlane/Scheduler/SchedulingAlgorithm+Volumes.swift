@@ -57,8 +57,14 @@ struct VolumeBindingState: Sendable {
         for name in names {
             let key = VolumeCache.key(namespace: namespace, name: name)
             claimKeys.append(key)
+            let ephemeral = pod.pod.isEphemeralClaim(name)
             guard let claim = cache.volumes.claims[key] else {
-                preFilterFailure = "persistentvolumeclaim \"\(name)\" not found"
+                preFilterFailure = ephemeral ? "waiting for ephemeral volume controller to create the persistentvolumeclaim \"\(name)\""
+                    : "persistentvolumeclaim \"\(name)\" not found"
+                return
+            }
+            if ephemeral, let problem = pod.pod.ephemeralClaimProblem(claim) {
+                preFilterFailure = problem
                 return
             }
             if claim.metadata.deletionTimestamp != nil {

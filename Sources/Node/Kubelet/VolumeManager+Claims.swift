@@ -7,7 +7,7 @@ extension PodObjects {
     /// mounts anything (`getPVCExtractPV`, `getPVSpec`): the claim exists and is Bound, its volume exists and that
     /// volume's `claimRef` is this claim.
     /// - Throws: ``ContainerConfigError`` in upstream's words, e.g. `error processing PVC default/data: PVC is not bound`.
-    func boundVolume(claim claimName: String, namespace: String) async throws -> PersistentVolume {
+    func boundVolume(claim claimName: String, namespace: String, ephemeralFor pod: Pod? = nil) async throws -> PersistentVolume {
         func failure(_ reason: String) -> ContainerConfigError {
             ContainerConfigError(message: "error processing PVC \(namespace)/\(claimName): \(reason)")
         }
@@ -17,6 +17,8 @@ extension PodObjects {
         } catch {
             throw failure("failed to fetch PVC from API server: \(error)")
         }
+        // An ephemeral volume's claim must be the one made for this pod (upstream's VolumeIsForPod).
+        if let pod, let problem = pod.ephemeralClaimProblem(claim) { throw failure(problem) }
         guard claim.status?.phase == "Bound", let volumeName = claim.spec?.volumeName, !volumeName.isEmpty else {
             throw failure("PVC is not bound")
         }

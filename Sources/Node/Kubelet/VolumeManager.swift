@@ -30,13 +30,16 @@ struct VolumeManager: Sendable {
         var readOnly: Set<String> = []
         let ownership = pod.spec?.securityContext.flatMap(VolumeOwnership.init)
         for volume in pod.spec?.volumes ?? [] {
-            if let source = volume.persistentVolumeClaim {
+            // A claim's volume: a persistentVolumeClaim source, or the `<pod>-<volume>` claim of an ephemeral volume.
+            let claim = volume.persistentVolumeClaim.map { (name: $0.claimName, readOnly: $0.readOnly == true, ephemeral: false) }
+                ?? volume.ephemeral.map { _ in (name: pod.ephemeralClaimName(volume), readOnly: false, ephemeral: true) }
+            if let source = claim {
                 do {
-                    let bound = try await objects.boundVolume(claim: source.claimName, namespace: namespace)
+                    let bound = try await objects.boundVolume(claim: source.name, namespace: namespace, ephemeralFor: source.ephemeral ? pod : nil)
                     let path = try Self.nodePath(of: bound)
                     // Upstream's local volume plugin gives a writable local volume the pod's fsGroup on its first
                     // mount (hostPath volumes keep their owner).
-                    if bound.spec?.local != nil, source.readOnly != true, let ownership, !ownership.rootConforms(path, readOnly: false) {
+                    if bound.spec?.local != nil, !source.readOnly, let ownership, !ownership.rootConforms(path, readOnly: false) {
                         do {
                             try ownership.apply(to: path, readOnly: false)
                         } catch {
@@ -49,7 +52,7 @@ struct VolumeManager: Sendable {
                     let all = "[" + (pod.spec?.volumes ?? []).map(\.name).joined(separator: " ") + "]"
                     throw ContainerConfigError(message: "Unable to attach or mount volumes: unmounted volumes=\(all), unattached volumes=\(all), failed to process volumes=[\(volume.name)]: \(error.message)")
                 }
-                if source.readOnly == true { readOnly.insert(volume.name) }
+                if source.readOnly { readOnly.insert(volume.name) }
                 continue
             }
             do {
