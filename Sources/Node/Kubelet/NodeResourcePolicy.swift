@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import KubeAPI
+import LinuxSystem
 
 /// What the kubelet holds back from pods and when it reports the node under pressure, from `--kube-reserved`,
 /// `--system-reserved` and `--eviction-hard` read as upstream's kubelet reads them: a Node's allocatable is its
@@ -167,7 +168,7 @@ public struct NodeSignals: Sendable, Hashable {
         }
     }
     /// A file system's free bytes and inodes.
-    public struct FileSystem: Sendable, Hashable {
+    public struct Storage: Sendable, Hashable {
         public var bytes: Amount, inodes: Amount
         public init(bytes: Amount, inodes: Amount) {
             self.bytes = bytes
@@ -176,11 +177,11 @@ public struct NodeSignals: Sendable, Hashable {
     }
 
     public var memory: Amount?
-    public var nodeFS: FileSystem?
-    public var imageFS: FileSystem?
+    public var nodeFS: Storage?
+    public var imageFS: Storage?
     public var pids: Amount?
 
-    public init(memory: Amount? = nil, nodeFS: FileSystem? = nil, imageFS: FileSystem? = nil, pids: Amount? = nil) {
+    public init(memory: Amount? = nil, nodeFS: Storage? = nil, imageFS: Storage? = nil, pids: Amount? = nil) {
         self.memory = memory
         self.nodeFS = nodeFS
         self.imageFS = imageFS
@@ -202,22 +203,19 @@ public struct NodeSignals: Sendable, Hashable {
 
     /// Reads the signals now; `imageFSPath` is where the runtime keeps its images (its ImageFsInfo mountpoint).
     public static func observe(memoryCapacity: Int64, nodeFSPath: String, imageFSPath: String?) -> NodeSignals {
-        func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
-        func statValue(_ text: String?, _ key: String) -> Int64? {
-            text?.split(separator: "\n").first { $0.hasPrefix(key + " ") }.flatMap { Int64($0.split(separator: " ").last ?? "") }
-        }
+        func read(_ path: String) -> String? { (try? FileSystem.contents(of: path)).map { String(decoding: $0, as: UTF8.self) } }
         var signals = NodeSignals()
-        // The root memory cgroup's working set (usage less inactive file pages), cgroup v1; else the kernel's estimate.
-        if let usage = read("/sys/fs/cgroup/memory/memory.usage_in_bytes").flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
-           let inactive = statValue(read("/sys/fs/cgroup/memory/memory.stat"), "total_inactive_file") {
-            signals.memory = Amount(available: memoryCapacity - max(0, usage - inactive), capacity: memoryCapacity)
+        // The root cgroup's working set, as cAdvisor defines it (``CgroupUsage``); where the root has no usage file
+        // (cgroup v2), the kernel's own estimate of available memory.
+        if let workingSet = CgroupUsage(cgroupsPath: "").memoryWorkingSet {
+            signals.memory = Amount(available: memoryCapacity - Int64(clamping: workingSet), capacity: memoryCapacity)
         } else if let meminfo = read("/proc/meminfo"),
                   let available = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") })
                       .flatMap({ Int64($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }) {
             signals.memory = Amount(available: available * 1024, capacity: memoryCapacity)
         }
-        signals.nodeFS = fileSystem(nodeFSPath)
-        signals.imageFS = imageFSPath.flatMap(fileSystem) ?? signals.nodeFS
+        signals.nodeFS = storage(nodeFSPath)
+        signals.imageFS = imageFSPath.flatMap(storage) ?? signals.nodeFS
         if let maxPID = read("/proc/sys/kernel/pid_max").flatMap({ Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }),
            let threads = read("/proc/loadavg")?.split(separator: " ").dropFirst(3).first?.split(separator: "/").last.flatMap({ Int64($0) }) {
             signals.pids = Amount(available: maxPID - threads, capacity: maxPID)
@@ -225,11 +223,11 @@ public struct NodeSignals: Sendable, Hashable {
         return signals
     }
 
-    static func fileSystem(_ path: String) -> FileSystem? {
+    static func storage(_ path: String) -> Storage? {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else { return nil }
         let block = Int64(info.f_frsize)
-        return FileSystem(bytes: Amount(available: Int64(info.f_bavail) * block, capacity: Int64(info.f_blocks) * block),
+        return Storage(bytes: Amount(available: Int64(info.f_bavail) * block, capacity: Int64(info.f_blocks) * block),
                           inodes: Amount(available: Int64(info.f_favail), capacity: Int64(info.f_files)))
     }
 }
