@@ -21,9 +21,7 @@ struct MachineInfo: Sendable {
         func read(_ path: String) -> String {
             ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let meminfo = read("/proc/meminfo").split(separator: "\n")
-        let totalKiB = meminfo.first { $0.hasPrefix("MemTotal:") }
-            .flatMap { Int64($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        let totalKiB = meminfoKiB("MemTotal") ?? 0
         var filesystem = statvfs()
         try? FileManager.default.createDirectory(atPath: rootDirectory, withIntermediateDirectories: true)
         let storage = statvfs(rootDirectory, &filesystem) == 0 ? Int64(filesystem.f_blocks) * Int64(filesystem.f_frsize) : 0
@@ -39,6 +37,13 @@ struct MachineInfo: Sendable {
             kernelVersion: release, osImage: pretty, machineID: read("/etc/machine-id"), bootID: read("/proc/sys/kernel/random/boot_id"),
             architecture: machine == "x86_64" ? "amd64" : machine == "aarch64" ? "arm64" : machine,
             hostname: ProcessInfo.processInfo.hostName)
+    }
+
+    /// A `/proc/meminfo` field in KiB (`MemTotal`, `MemAvailable`); nil when the kernel does not report it.
+    static func meminfoKiB(_ field: String) -> Int64? {
+        let text = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix(field + ":") }
+            .flatMap { Int64($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
     }
 
     /// Capacity as the kubelet reports it (`pods` from `--max-pods`).

@@ -209,9 +209,7 @@ public struct NodeSignals: Sendable, Hashable {
         // (cgroup v2), the kernel's own estimate of available memory.
         if let workingSet = CgroupUsage(cgroupsPath: "").memoryWorkingSet {
             signals.memory = Amount(available: memoryCapacity - Int64(clamping: workingSet), capacity: memoryCapacity)
-        } else if let meminfo = read("/proc/meminfo"),
-                  let available = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") })
-                      .flatMap({ Int64($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }) {
+        } else if let available = MachineInfo.meminfoKiB("MemAvailable") {
             signals.memory = Amount(available: available * 1024, capacity: memoryCapacity)
         }
         signals.nodeFS = storage(nodeFSPath)
