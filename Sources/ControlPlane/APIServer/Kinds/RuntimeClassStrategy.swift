@@ -38,23 +38,9 @@ enum RuntimeClassValidation {
     /// A RuntimeClass's `overhead.podFixed` or a pod's `spec.overhead`, checked as a container's limits (upstream's
     /// `validateOverhead` of both reuses `ValidateContainerResourceRequirements`, so the paths read
     /// `<field>.limits[<name>]`): container resource names, non-negative amounts, whole numbers for extended
-    /// resources, and hugepages only alongside cpu or memory.
+    /// resources, hugepages in whole pages and only alongside cpu or memory.
     static func overhead(_ podFixed: [String: Quantity], field: String) -> [StatusCause] {
-        var causes: [StatusCause] = []
-        for name in podFixed.keys.sorted() {
-            let path = "\(field).limits[\(name)]"
-            for message in containerResourceNameErrors(name) { causes.append(NetworkingValidation.invalid(path, name, message)) }
-            let amount = podFixed[name]!
-            if amount.sign < 0 { causes.append(NetworkingValidation.invalid(path, "\(amount)", "must be greater than or equal to 0")) }
-            if QuotaUsage.isExtendedResource(name), amount.milliValue % 1000 != 0 {
-                causes.append(NetworkingValidation.invalid(path, "\(amount)", "must be an integer"))
-            }
-        }
-        let names = Set(podFixed.keys)
-        if names.contains(where: ResourceNames.isHugePages), names.isDisjoint(with: ["cpu", "memory"]) {
-            causes.append(NetworkingValidation.forbidden(field, "HugePages require cpu or memory"))
-        }
-        return causes
+        ContainerResourceValidation.validate(ResourceRequirements(limits: podFixed), field: field)
     }
 
     /// Upstream's `validateContainerResourceName`: a resource name (`validateResourceName`) that is a standard
