@@ -125,25 +125,23 @@ public struct AgentCommand: AsyncParsableCommand {
         _ = try resourcePolicy()
     }
 
+    /// A map flag's value read by `parser`, refused as upstream's flag parsing refuses it:
+    /// `invalid argument "<value>" for "--<flag>" flag: <why>`.
+    private func parse<T>(_ flag: String, _ value: String, _ parser: (String) throws(KubeletFlagError) -> T) throws -> T {
+        do { return try parser(value) } catch { throw ValidationError("invalid argument \"\(value)\" for \"--\(flag)\" flag: \(error)") }
+    }
+
     /// `--kube-reserved`, `--system-reserved` and `--eviction-hard`, refused in upstream kubelet's words.
     func resourcePolicy() throws -> NodeResourcePolicy {
-        func parse<T>(_ flag: String, _ value: String, _ parser: (String) throws(NodeResourcePolicy.Invalid) -> T) throws -> T {
-            do { return try parser(value) } catch { throw ValidationError("invalid argument \"\(value)\" for \"--\(flag)\" flag: \(error)") }
-        }
-        return NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
-                                  systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
-                                  evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
+        NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
+                           systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
+                           evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
     }
 
     /// `--node-labels` and `--register-with-taints`, refused in upstream kubelet's words.
     func registration() throws -> (labels: [String: String], taints: [Taint]) {
-        let labels: [String: String], taints: [Taint]
-        do { labels = try NodeRegistrationFlags.nodeLabels(nodeLabels) } catch {
-            throw ValidationError("invalid argument \"\(nodeLabels)\" for \"--node-labels\" flag: \(error)")
-        }
-        do { taints = try NodeRegistrationFlags.taints(registerWithTaints) } catch {
-            throw ValidationError("invalid argument \"\(registerWithTaints)\" for \"--register-with-taints\" flag: \(error)")
-        }
+        let labels = try parse("node-labels", nodeLabels, NodeRegistrationFlags.nodeLabels)
+        let taints = try parse("register-with-taints", registerWithTaints, NodeRegistrationFlags.taints)
         do { try NodeRegistrationFlags.validate(nodeLabels: labels) } catch {
             throw ValidationError("failed to validate kubelet flags: \(error)")
         }

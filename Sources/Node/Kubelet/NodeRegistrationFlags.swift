@@ -5,19 +5,11 @@ import KubeAPI
 /// kubelet reads them, with its error messages.
 public enum NodeRegistrationFlags {
     /// A flag value the kubelet refuses to start with.
-    public struct Invalid: Error, CustomStringConvertible, Sendable {
-        public let description: String
-    }
+    public typealias Invalid = KubeletFlagError
 
     /// `--node-labels key=value,…`, read as upstream's `mapStringString` flag reads it.
     public static func nodeLabels(_ text: String) throws(Invalid) -> [String: String] {
-        var labels: [String: String] = [:]
-        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw Invalid(description: "malformed pair, expect string=string") }
-            labels[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces)
-        }
-        return labels
+        Dictionary(try KubeletFlagSyntax.pairs(text, separator: "="), uniquingKeysWith: { _, last in last })
     }
 
     /// Upstream's `ValidateKubeletFlags` of the node labels: in the `kubernetes.io`/`k8s.io` namespaces only those a

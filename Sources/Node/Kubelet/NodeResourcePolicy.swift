@@ -12,9 +12,7 @@ import LinuxSystem
 /// True while an observed signal is below its threshold.
 public struct NodeResourcePolicy: Sendable, Hashable {
     /// A flag value the kubelet refuses to start with.
-    public struct Invalid: Error, CustomStringConvertible, Sendable {
-        public let description: String
-    }
+    public typealias Invalid = KubeletFlagError
 
     /// A hard eviction threshold: `signal<value`, the value an amount or a share of the signal's capacity.
     public struct Threshold: Sendable, Hashable {
@@ -40,10 +38,14 @@ public struct NodeResourcePolicy: Sendable, Hashable {
         }
     }
 
-    /// The signals upstream's eviction manager knows on Linux.
-    public static let signals: Set<String> = [
-        "memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available",
+    /// The signals upstream's eviction manager knows on Linux, and the node condition each one's pressure sets.
+    static let signalConditions: [String: String] = [
+        "memory.available": "MemoryPressure", "nodefs.available": "DiskPressure", "nodefs.inodesFree": "DiskPressure",
+        "imagefs.available": "DiskPressure", "imagefs.inodesFree": "DiskPressure", "pid.available": "PIDPressure",
     ]
+    /// The signals whose hard thresholds are held back from a resource's allocatable (upstream's
+    /// `hardEvictionReservation`), and that resource.
+    static let reservedResources = ["memory.available": "memory", "nodefs.available": "ephemeral-storage"]
     /// Upstream's Linux default `--eviction-hard`.
     public static let defaultEvictionHard = "imagefs.available<15%,imagefs.inodesFree<5%,memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%"
 
@@ -61,11 +63,8 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     /// `--eviction-hard signal<value,…` (upstream's LangleSeparatedMapStringString, then ParseThresholdConfig).
     public static func evictionThresholds(_ text: String) throws(Invalid) -> [Threshold] {
         var thresholds: [String: Threshold] = [:]
-        for statement in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let parts = statement.split(separator: "<", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw Invalid(description: "malformed pair, expect string<string") }
-            let signal = parts[0].trimmingCharacters(in: .whitespaces), text = parts[1].trimmingCharacters(in: .whitespaces)
-            guard signals.contains(signal) else { throw Invalid(description: "unsupported eviction signal \(signal)") }
+        for (signal, text) in try KubeletFlagSyntax.pairs(text, separator: "<") {
+            guard signalConditions[signal] != nil else { throw Invalid(description: "unsupported eviction signal \(signal)") }
             if text.hasSuffix("%") {
                 guard let percent = Double(text.dropLast()) else { throw Invalid(description: "invalid percentage: \(text)") }
                 guard percent >= 0, percent <= 100 else {
@@ -73,10 +72,7 @@ public struct NodeResourcePolicy: Sendable, Hashable {
                 }
                 thresholds[signal] = Threshold(signal: signal, value: .percentage(percent / 100))
             } else {
-                let quantity: Quantity
-                do { quantity = try Quantity(parsing: text) } catch {
-                    throw Invalid(description: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
-                }
+                let quantity = try KubeletFlagSyntax.quantity(text)
                 guard quantity.sign >= 0 else { throw Invalid(description: "eviction threshold \(signal) must be positive: \(quantity)") }
                 thresholds[signal] = Threshold(signal: signal, value: .quantity(quantity))
             }
@@ -88,15 +84,9 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     /// negative (upstream's `parseResourceList`).
     public static func reservation(_ text: String) throws(Invalid) -> [String: Quantity] {
         var reserved: [String: Quantity] = [:]
-        for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw Invalid(description: "malformed pair, expect string=string") }
-            let name = parts[0].trimmingCharacters(in: .whitespaces), text = parts[1].trimmingCharacters(in: .whitespaces)
+        for (name, text) in try KubeletFlagSyntax.pairs(text, separator: "=") {
             guard ["cpu", "memory", "ephemeral-storage", "pid"].contains(name) else { throw Invalid(description: "cannot reserve \"\(name)\" resource") }
-            let quantity: Quantity
-            do { quantity = try Quantity(parsing: text) } catch {
-                throw Invalid(description: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
-            }
+            let quantity = try KubeletFlagSyntax.quantity(text)
             guard quantity.sign >= 0 else { throw Invalid(description: "resource quantity for \"\(name)\" cannot be negative: \(quantity)") }
             reserved[name] = quantity
         }
@@ -106,12 +96,11 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     /// Upstream's NodeAllocatable setter: each capacity less what is reserved for it, zero at least.
     public func allocatable(capacity: [String: Quantity]) -> [String: Quantity] {
         var reserved: [String: Int128] = [:]
-        for (name, quantity) in kubeReserved.merging(systemReserved, uniquingKeysWith: { a, b in Quantity(nanoValue: a.nanoValue + b.nanoValue) }) {
+        for (name, quantity) in Array(kubeReserved) + Array(systemReserved) {
             reserved[name, default: 0] += quantity.nanoValue
         }
         for threshold in evictionHard {
-            let resource = threshold.signal == "memory.available" ? "memory" : threshold.signal == "nodefs.available" ? "ephemeral-storage" : nil
-            guard let resource, let total = capacity[resource] else { continue }
+            guard let resource = Self.reservedResources[threshold.signal], let total = capacity[resource] else { continue }
             reserved[resource, default: 0] += Int128(threshold.amount(of: total.value)) * 1_000_000_000
         }
         var allocatable = capacity
@@ -127,12 +116,9 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     public func pressures(_ observed: NodeSignals) -> Set<String> {
         var pressures: Set<String> = []
         for threshold in evictionHard {
-            guard let amount = observed.value(of: threshold.signal), amount.available < threshold.amount(of: amount.capacity) else { continue }
-            switch threshold.signal {
-            case "memory.available": pressures.insert("MemoryPressure")
-            case "pid.available": pressures.insert("PIDPressure")
-            default: pressures.insert("DiskPressure")
-            }
+            guard let amount = observed.value(of: threshold.signal), amount.available < threshold.amount(of: amount.capacity),
+                  let condition = Self.signalConditions[threshold.signal] else { continue }
+            pressures.insert(condition)
         }
         return pressures
     }
