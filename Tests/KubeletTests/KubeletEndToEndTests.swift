@@ -179,12 +179,7 @@ struct KubeletEndToEndTests {
     private func lifecycle(_ cluster: Cluster) async throws {
         let client = cluster.client
         // The node registers and turns Ready (CRI RuntimeReady and NetworkReady), and heartbeats with a Lease.
-        var node: Node?
-        for _ in 0..<150 {
-            node = try? await client.get(Node.self, name: cluster.nodeName)
-            if node?.status?.conditions?.contains(where: { $0.type == "Ready" && $0.status == "True" }) == true { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let node = try? await cluster.eventuallyNode { $0.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true }
         let ready = try #require(node?.status?.conditions?.first { $0.type == "Ready" }, "agent log:\n\(cluster.agent.logTail)")
         #expect(ready.status == "True")
         #expect(node?.status?.nodeInfo?.containerRuntimeVersion.hasPrefix("swiftlet://") == true)
