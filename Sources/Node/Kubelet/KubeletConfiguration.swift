@@ -64,6 +64,8 @@ public struct KubeletConfiguration: Sendable {
     public var resourcePolicy = NodeResourcePolicy()
     /// How long a pressure condition stays True after its signals recovered (`--eviction-pressure-transition-period`).
     public var evictionPressureTransitionPeriod: Duration = .seconds(300)
+    /// The sysctls pods may set (the safe ones and `--allowed-unsafe-sysctls`).
+    public var sysctls = SysctlAllowlist.safeOnly
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {
