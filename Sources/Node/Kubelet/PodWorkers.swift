@@ -1013,6 +1013,7 @@ actor PodWorkers {
         volumes.tearDown(podUID: uid)
         PodCgroups.remove(podUID: uid, cgroupRoot: configuration.cgroupRoot)
         waiting[uid] = nil
+        verdicts[uid] = nil
         stopProbes(uid: uid)
         volumesRefreshed[uid] = nil
         podVolumes[uid] = nil
