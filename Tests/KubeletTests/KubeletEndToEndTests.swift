@@ -226,6 +226,70 @@ struct KubeletEndToEndTests {
         #expect(sandboxes.isEmpty, "\(sandboxes.map(\.metadata.name))")
     }
 
+    @Test("image garbage collection: above the high threshold unused images go, not those a container uses or the pinned sandbox image, not those seen less than the minimum age ago; a shortfall is upstream's FreeDiskSpaceFailed",
+          .timeLimit(.minutes(3)))
+    func imageGarbageCollection() async throws {
+        try await Cluster.with { cluster in
+            let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1", web = "\(cluster.runtime.registry)/swiftlet-test/web:v1"
+            // Sharing the process namespace, the sandbox runs the pause image (pinned by the runtime).
+            _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: user}
+                spec:
+                  nodeName: \(cluster.nodeName)
+                  shareProcessNamespace: true
+                  containers: [{name: main, image: "\(shell)", command: [sleep, "3600"]}]
+                """)
+            try await cluster.waitForPod("user") { $0.status?.phase == "Running" }
+            let images: @Sendable () async throws -> [Runtime_V1_Image] = {
+                try await cluster.runtime.withClients { _, images in try await images.listImages(Runtime_V1_ListImagesRequest()).images }
+            }
+            try await cluster.runtime.withClients { _, images in
+                var pull = Runtime_V1_PullImageRequest()
+                pull.image.image = web
+                _ = try await images.pullImage(pull)
+            }
+            let connection = try RuntimeConnection(socketPath: cluster.runtime.socket)
+            let running = Task { try await connection.run() }
+            defer { running.cancel() }
+            let events = EventRecorder(client: cluster.client, component: "kubelet", host: cluster.nodeName, logger: Logger(label: "test"))
+            // Any use of the disk is above 1 %: everything eligible goes, and it is never enough to get to 0 %.
+            func collector(minimumAge: Duration) -> ImageGCManager {
+                ImageGCManager(connection: connection, policy: ImageGCPolicy(highThresholdPercent: 1, lowThresholdPercent: 0, minimumAge: minimumAge),
+                               events: events, nodeName: cluster.nodeName, logger: Logger(label: "test"))
+            }
+            let shortfall = #/^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found (\d+) bytes eligible to free\.$/#
+            do {
+                try await collector(minimumAge: .seconds(3600)).garbageCollect()
+                Issue.record("a full disk must be a shortfall")
+            } catch {
+                #expect(String(describing: error).firstMatch(of: shortfall)?.output.1 == "0", "\(error)")
+            }
+            #expect(try await images().contains { $0.repoTags.contains(web) }, "an image first seen now is not old enough")
+            let webSize = try #require(try await images().first { $0.repoTags.contains(web) }?.size)
+            do {
+                try await collector(minimumAge: .zero).garbageCollect()
+                Issue.record("a full disk must be a shortfall")
+            } catch {
+                #expect(String(describing: error).firstMatch(of: shortfall)?.output.1 == "\(webSize)", "\(error)")
+            }
+            let left = try await images()
+            #expect(!left.contains { $0.repoTags.contains(web) }, "the unused image goes")
+            #expect(left.contains { $0.repoTags.contains(shell) }, "the image a container uses stays")
+            #expect(left.contains { $0.repoTags.contains(cluster.runtime.pauseImage) && $0.pinned }, "the pinned sandbox image stays")
+            var reported = ""
+            for _ in 0..<50 where !reported.contains("Failed to garbage collect") {
+                reported = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.kind=Node,reason=FreeDiskSpaceFailed",
+                                                      "-o", "jsonpath={.items[*].message}"])
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(reported.contains("but only found \(webSize) bytes eligible to free."), "\(reported)")
+            #expect(throws: KubeletFlagError.self) { try ImageGCPolicy(highThresholdPercent: 80, lowThresholdPercent: 80).validate() }
+            #expect((try? ImageGCPolicy(highThresholdPercent: 101).validate()) == nil)
+        }
+    }
+
     @Test("node registers Ready with a Lease; a pod with init container, configMap volume, secret and fieldRef env runs, updates, and is deleted cleanly",
           .timeLimit(.minutes(4)))
     func podLifecycle() async throws {

@@ -107,6 +107,15 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Unsafe sysctls pods may set besides the safe ones (names, or prefixes ending in *, of the IPC and network namespaces: kernel.shm*,kernel.msg*,kernel.sem,fs.mqueue.*,net.*). Pods asking for others are refused (SysctlForbidden).", valueName: "sysctls"))
     var allowedUnsafeSysctls = ""
 
+    @Option(name: .long, help: "The image file system's usage (percent) at which unused images are removed, least recently used first.")
+    var imageGCHighThreshold = 85
+
+    @Option(name: .long, help: "The image file system's usage (percent) image garbage collection frees down to.")
+    var imageGCLowThreshold = 80
+
+    @Option(name: .long, help: "How long an unused image is kept at least after it was first seen.")
+    var minimumImageTtlDuration = DurationArgument(.seconds(120), text: "2m0s")
+
     public init() {}
 
     public func validate() throws {
@@ -127,6 +136,7 @@ public struct AgentCommand: AsyncParsableCommand {
         _ = try registration()
         _ = try resourcePolicy()
         _ = try sysctls()
+        _ = try imageGC()
     }
 
     /// A map flag's value read by `parser`, refused as upstream's flag parsing refuses it:
@@ -140,6 +150,15 @@ public struct AgentCommand: AsyncParsableCommand {
         NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
                            systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
                            evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
+    }
+
+    /// `--image-gc-high-threshold`, `--image-gc-low-threshold` and `--minimum-image-ttl-duration`, refused in upstream
+    /// kubelet's words.
+    func imageGC() throws -> ImageGCPolicy {
+        let policy = ImageGCPolicy(highThresholdPercent: imageGCHighThreshold, lowThresholdPercent: imageGCLowThreshold,
+                                   minimumAge: minimumImageTtlDuration.duration)
+        do { try policy.validate() } catch { throw ValidationError("\(error)") }
+        return policy
     }
 
     /// `--allowed-unsafe-sysctls`, refused in upstream kubelet's words.
@@ -176,6 +195,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.resourcePolicy = try resourcePolicy()
         configuration.evictionPressureTransitionPeriod = evictionPressureTransitionPeriod.duration
         configuration.sysctls = try sysctls()
+        configuration.imageGC = try imageGC()
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

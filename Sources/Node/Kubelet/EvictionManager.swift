@@ -8,7 +8,8 @@ import Logging
 /// Every 10 s it observes the node's signals and holds the pressure conditions (kept for
 /// `--eviction-pressure-transition-period`) that the node status reports and pod admission refuses pods by. While
 /// a threshold is crossed it evicts one pod per round: the pods are ranked for the starved resource
-/// (``EvictionRanking``), critical pods are passed over, and the first other one is killed with a 1 s grace period
+/// (``EvictionRanking``) — for disk, after the unused images are removed, and only if that did not suffice — critical
+/// pods are passed over, and the first other one is killed with a 1 s grace period
 /// and left in the API as Failed with reason `Evicted`, a DisruptionTarget condition and a Warning `Evicted` Event
 /// saying which resource ran low and which containers used more than they requested.
 actor EvictionManager {
@@ -22,13 +23,15 @@ actor EvictionManager {
     private let connection: RuntimeConnection
     private let memoryCapacity: Int64
     private let events: EventRecorder
+    private let imageGC: ImageGCManager
     private let logger: Logger
     private var transitions: PressureTransitions
-    private var imageFSPath: String?
     /// The pressure conditions held now, in the order the node reports them.
     private(set) var conditions: [String] = []
 
-    init(configuration: KubeletConfiguration, connection: RuntimeConnection, memoryCapacity: Int64, events: EventRecorder, logger: Logger) {
+    init(configuration: KubeletConfiguration, connection: RuntimeConnection, memoryCapacity: Int64, events: EventRecorder,
+         imageGC: ImageGCManager, logger: Logger) {
+        self.imageGC = imageGC
         self.configuration = configuration
         self.connection = connection
         self.memoryCapacity = memoryCapacity
@@ -47,16 +50,24 @@ actor EvictionManager {
     /// One round: observe, update the conditions (and admission's view of them), and evict one pod while a threshold
     /// is crossed.
     func synchronize(workers: PodWorkers) async {
-        let signals = NodeSignals.observe(memoryCapacity: memoryCapacity, nodeFSPath: configuration.rootDirectory,
-                                          imageFSPath: await imageFSMountpoint())
-        let met = configuration.resourcePolicy.thresholdsMet(signals)
+        let met = await thresholdsMet()
         let held = transitions.update(observed: Set(met.compactMap { NodeResourcePolicy.signalConditions[$0.threshold.signal] }), now: .now)
         conditions = ["MemoryPressure", "DiskPressure", "PIDPressure"].filter(held.contains)
         await workers.setPressureConditions(conditions)
         guard let starved = met.first, let resource = EvictionRanking.resource(of: starved.threshold.signal) else { return }
-        var node = Node(metadata: ObjectMeta(name: configuration.nodeName))
-        node.metadata.uid = configuration.nodeName
-        events.record(node, "Warning", reason: "EvictionThresholdMet", message: "Attempting to reclaim \(resource)")
+        events.record(Node.kubeletReference(configuration.nodeName), "Warning", reason: "EvictionThresholdMet", message: "Attempting to reclaim \(resource)")
+        // Disk is reclaimed from unused images first (upstream's node-level reclaim); enough of it spares the pods.
+        if resource == "ephemeral-storage" || resource == "inodes" {
+            do {
+                let freed = try await imageGC.deleteUnusedImages()
+                if freed > 0, await thresholdsMet().isEmpty {
+                    logger.notice("able to reduce resource pressure without evicting pods", metadata: ["resource": "\(resource)", "freed": "\(freed)"])
+                    return
+                }
+            } catch {
+                logger.warning("unused images could not all be removed", metadata: ["error": "\(error)"])
+            }
+        }
         let pods = await workers.evictionCandidates()
         guard !pods.isEmpty else {
             logger.warning("eviction threshold met, no pod to evict", metadata: ["resource": "\(resource)"])
@@ -111,12 +122,11 @@ actor EvictionManager {
         return result
     }
 
-    /// Where the runtime keeps its images (its ImageFsInfo's first mountpoint), asked once; nil while it does not say.
-    private func imageFSMountpoint() async -> String? {
-        if let imageFSPath { return imageFSPath }
-        let info = try? await connection.images.imageFsInfo(Runtime_V1_ImageFsInfoRequest(), options: RuntimeConnection.options(.seconds(10)))
-        imageFSPath = info?.imageFilesystems.first.map(\.fsID.mountpoint).flatMap { $0.isEmpty ? nil : $0 }
-        return imageFSPath
+    /// The hard thresholds crossed now, memory first.
+    private func thresholdsMet() async -> [(threshold: NodeResourcePolicy.Threshold, observed: NodeSignals.Amount)] {
+        let signals = NodeSignals.observe(memoryCapacity: memoryCapacity, nodeFSPath: configuration.rootDirectory,
+                                          imageFSPath: await imageGC.imageFilesystem())
+        return configuration.resourcePolicy.thresholdsMet(signals)
     }
 }
 

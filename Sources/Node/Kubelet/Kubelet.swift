@@ -55,9 +55,11 @@ public struct Kubelet: ServiceLifecycle.Service {
             logger.info("container runtime ready", metadata: ["runtime": "\(version.runtimeName) \(version.runtimeVersion)",
                                                               "socket": "\(configuration.runtimeSocket)"])
             let machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+            let nodeEvents = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
+            let imageGC = ImageGCManager(connection: connection, policy: configuration.imageGC, events: nodeEvents,
+                                         nodeName: configuration.nodeName, logger: logger)
             let eviction = EvictionManager(configuration: configuration, connection: connection, memoryCapacity: machine.memoryBytes,
-                                           events: EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger),
-                                           logger: logger)
+                                           events: nodeEvents, imageGC: imageGC, logger: logger)
             let nodeStatus = NodeStatusManager(client: heartbeat, connection: connection, configuration: configuration, eviction: eviction, logger: logger)
             let nodeIP = await nodeStatus.nodeIP
             // Services for the containers' environment variables, as upstream's kubelet has a service lister.
@@ -105,6 +107,7 @@ public struct Kubelet: ServiceLifecycle.Service {
             group.addTask { await runtimeClasses.run() }
             group.addTask { await ownNode.run() }
             group.addTask { await eviction.run(workers: workers) }
+            group.addTask { await imageGC.run() }
             group.addTask {
                 // Upstream's HandlePodAdditions admits pods oldest first: those bound before the agent started are
                 // admitted in creation order before any later change (the stream repeats them; a repeat changes nothing).

@@ -62,9 +62,8 @@ actor NodeStatusManager {
         _ = try await client.updateStatus(node)
         lastWritten = status
         lastWriteTime = ContinuousClock.now
-        // The kubelet's node reference carries the node's name as its UID (kubectl describe node looks for both).
-        var reference = node
-        reference.metadata.uid = configuration.nodeName
+        var reference = Node.kubeletReference(configuration.nodeName)
+        reference.metadata.resourceVersion = node.metadata.resourceVersion
         if !announcedStart {
             events.record(reference, reason: "Starting", message: "Starting kubelet.")
             announcedStart = true
@@ -179,4 +178,12 @@ actor NodeStatusManager {
 /// The version the kubelet reports (nodeInfo.kubeletVersion), the Kubernetes API level it follows.
 public enum KubeletVersion {
     public static let gitVersion = "v1.32.0-swiftlet"
+}
+
+extension Node {
+    /// The Node as the kubelet's Events refer to it (upstream's `nodeRef`): its name, and the name again as its UID
+    /// (`kubectl describe node` looks for both).
+    static func kubeletReference(_ name: String) -> Node {
+        Node(metadata: ObjectMeta(name: name, uid: name))
+    }
 }
