@@ -133,8 +133,8 @@ struct KubeletEndToEndTests {
         pod.status?.containerStatuses?.first { $0.name == name }
     }
 
-    @Test("--kube-reserved, --system-reserved and --eviction-hard: allocatable is the capacity less both reservations and the thresholds; a signal below its threshold is upstream's pressure condition, event and (from the node lifecycle controller) NoSchedule taint",
-          .timeLimit(.minutes(3)))
+    @Test("--kube-reserved, --system-reserved and --eviction-hard: allocatable is the capacity less both reservations and the thresholds; a signal below its threshold is upstream's pressure condition, event and (from the node lifecycle controller) NoSchedule taint; admission refuses what the node cannot run and the eviction manager evicts",
+          .timeLimit(.minutes(4)))
     func reservationsAndPressure() async throws {
         let cluster = try await Cluster(controllers: "nodelifecycle", agentArguments: [
             "--kube-reserved", "cpu=500m,memory=1Gi", "--system-reserved", "ephemeral-storage=1Gi,pid=100",
@@ -154,12 +154,140 @@ struct KubeletEndToEndTests {
             #expect(tainted.spec?.taints?.contains { $0.key == "node.kubernetes.io/disk-pressure" } != true)
             let events = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.kind=Node,reason=NodeHasInsufficientMemory", "-o", "name"])
             #expect(!events.isEmpty, "no NodeHasInsufficientMemory event")
+            try await admissionAndEviction(cluster, cpuCapacity: capacity["cpu"]?.milliValue ?? 0)
         } catch {
             Issue.record("agent log:\n\(cluster.agent.logTail)")
             await cluster.stop()
             throw error
         }
         await cluster.stop()
+    }
+
+    /// On a node under memory pressure with no allocatable memory: pods bound to it straight away (no scheduler) are
+    /// refused by the kubelet's admission as upstream's (a BestEffort pod for the pressure, one asking for memory or too
+    /// much cpu for want of it, one whose node selector does not match), and a pod it admitted is evicted.
+    private func admissionAndEviction(_ cluster: Cluster, cpuCapacity: Int64) async throws {
+        let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+        /// A pod bound here with `requests`, and `nodeSelector` when given.
+        func pod(_ name: String, requests: String, nodeSelector: String? = nil, sysctl: String? = nil) -> String {
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: \(name)}
+            spec:
+              nodeName: \(cluster.nodeName)
+              nodeSelector: \(nodeSelector ?? "{}")
+              securityContext: {sysctls: [\(sysctl.map { "{name: \($0), value: '1'}" } ?? "")]}
+              containers:
+              - name: main
+                image: \(shell)
+                command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]
+                resources: {requests: \(requests)}
+            """
+        }
+        for manifest in [pod("besteffort", requests: "{}"), pod("memory", requests: "{memory: 1Mi}"),
+                         pod("cpu", requests: "{cpu: \(cpuCapacity)m}"), pod("selector", requests: "{cpu: 10m}", nodeSelector: "{disk: ssd}"),
+                         pod("sysctl", requests: "{cpu: 10m}", sysctl: "kernel.msgmax"), pod("admitted", requests: "{cpu: 10m}")] {
+            _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: manifest)
+        }
+        let refusals = [
+            ("besteffort", "Evicted", "The node had condition: [MemoryPressure]. "),
+            ("memory", "OutOfmemory", "Node didn't have enough resource: memory, requested: 1048576, used: 0, capacity: 0"),
+            ("cpu", "OutOfcpu", "Node didn't have enough resource: cpu, requested: \(cpuCapacity), used: 0, capacity: \(cpuCapacity - 500)"),
+            ("selector", "NodeAffinity", "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"),
+            ("sysctl", "SysctlForbidden", #"forbidden sysctl: "kernel.msgmax" not allowlisted"#),
+        ]
+        for (name, reason, message) in refusals {
+            let refused = try await cluster.waitForPod(name) { $0.status?.phase == "Failed" }
+            #expect(refused.status?.reason == reason && refused.status?.message == "Pod was rejected: " + message, "\(name): \(String(describing: refused.status))")
+            #expect(refused.status?.containerStatuses == nil, "\(name) never ran")
+            let events = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=\(name),reason=\(reason),type=Warning",
+                                                    "-o", "jsonpath={.items[*].message}"])
+            #expect(events == message, "\(name)")
+        }
+        // The admitted (Burstable) pod is evicted within a round or two of the eviction manager (10 s apart).
+        let evicted = try await cluster.waitForPod("admitted", timeout: .seconds(45)) { $0.status?.phase == "Failed" }
+        let message = try #require(evicted.status?.message)
+        #expect(evicted.status?.reason == "Evicted")
+        #expect(message.hasPrefix("The node was low on resource: memory. Threshold quantity: 100000Gi, available: "), "\(message)")
+        let disruption = try #require(evicted.status?.conditions?.first { $0.type == "DisruptionTarget" })
+        #expect(disruption.status == "True" && disruption.reason == "TerminationByKubelet" && disruption.message == message)
+        #expect(evicted.status?.containerStatuses?.allSatisfy { $0.state?.running == nil } == true, "\(String(describing: evicted.status))")
+        let eviction = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.name=admitted,reason=Evicted",
+                                                  "-o", "jsonpath={.items[*].metadata.annotations.starved_resource}"])
+        #expect(eviction == "memory")
+        let attempts = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.kind=Node,reason=EvictionThresholdMet",
+                                                  "-o", "jsonpath={.items[*].message}"])
+        #expect(attempts.contains("Attempting to reclaim memory"), "\(attempts)")
+        // Refused and evicted pods stay in the API (their controllers replace them); nothing of them runs.
+        let sandboxes = try await cluster.runtime.withClients { runtime, _ in
+            try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.filter { $0.state == .sandboxReady }
+        }
+        #expect(sandboxes.isEmpty, "\(sandboxes.map(\.metadata.name))")
+    }
+
+    @Test("image garbage collection: above the high threshold unused images go, not those a container uses or the pinned sandbox image, not those seen less than the minimum age ago; a shortfall is upstream's FreeDiskSpaceFailed",
+          .timeLimit(.minutes(3)))
+    func imageGarbageCollection() async throws {
+        try await Cluster.with { cluster in
+            let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1", web = "\(cluster.runtime.registry)/swiftlet-test/web:v1"
+            // Sharing the process namespace, the sandbox runs the pause image (pinned by the runtime).
+            _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: user}
+                spec:
+                  nodeName: \(cluster.nodeName)
+                  shareProcessNamespace: true
+                  containers: [{name: main, image: "\(shell)", command: [sleep, "3600"]}]
+                """)
+            try await cluster.waitForPod("user") { $0.status?.phase == "Running" }
+            let images: @Sendable () async throws -> [Runtime_V1_Image] = {
+                try await cluster.runtime.withClients { _, images in try await images.listImages(Runtime_V1_ListImagesRequest()).images }
+            }
+            try await cluster.runtime.withClients { _, images in
+                var pull = Runtime_V1_PullImageRequest()
+                pull.image.image = web
+                _ = try await images.pullImage(pull)
+            }
+            let connection = try RuntimeConnection(socketPath: cluster.runtime.socket)
+            let running = Task { try await connection.run() }
+            defer { running.cancel() }
+            let events = EventRecorder(client: cluster.client, component: "kubelet", host: cluster.nodeName, logger: Logger(label: "test"))
+            // Any use of the disk is above 1 %: everything eligible goes, and it is never enough to get to 0 %.
+            func collector(minimumAge: Duration) -> ImageGCManager {
+                ImageGCManager(connection: connection, policy: ImageGCPolicy(highThresholdPercent: 1, lowThresholdPercent: 0, minimumAge: minimumAge),
+                               events: events, nodeName: cluster.nodeName, logger: Logger(label: "test"))
+            }
+            let shortfall = #/^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found (\d+) bytes eligible to free\.$/#
+            do {
+                try await collector(minimumAge: .seconds(3600)).garbageCollect()
+                Issue.record("a full disk must be a shortfall")
+            } catch {
+                #expect(String(describing: error).firstMatch(of: shortfall)?.output.1 == "0", "\(error)")
+            }
+            #expect(try await images().contains { $0.repoTags.contains(web) }, "an image first seen now is not old enough")
+            let webSize = try #require(try await images().first { $0.repoTags.contains(web) }?.size)
+            do {
+                try await collector(minimumAge: .zero).garbageCollect()
+                Issue.record("a full disk must be a shortfall")
+            } catch {
+                #expect(String(describing: error).firstMatch(of: shortfall)?.output.1 == "\(webSize)", "\(error)")
+            }
+            let left = try await images()
+            #expect(!left.contains { $0.repoTags.contains(web) }, "the unused image goes")
+            #expect(left.contains { $0.repoTags.contains(shell) }, "the image a container uses stays")
+            #expect(left.contains { $0.repoTags.contains(cluster.runtime.pauseImage) && $0.pinned }, "the pinned sandbox image stays")
+            var reported = ""
+            for _ in 0..<50 where !reported.contains("Failed to garbage collect") {
+                reported = try await cluster.kubectl(["get", "events", "--field-selector", "involvedObject.kind=Node,reason=FreeDiskSpaceFailed",
+                                                      "-o", "jsonpath={.items[*].message}"])
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(reported.contains("but only found \(webSize) bytes eligible to free."), "\(reported)")
+            #expect(throws: KubeletFlagError.self) { try ImageGCPolicy(highThresholdPercent: 80, lowThresholdPercent: 80).validate() }
+            #expect((try? ImageGCPolicy(highThresholdPercent: 101).validate()) == nil)
+        }
     }
 
     @Test("node registers Ready with a Lease; a pod with init container, configMap volume, secret and fieldRef env runs, updates, and is deleted cleanly",

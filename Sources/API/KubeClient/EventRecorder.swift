@@ -32,9 +32,13 @@ public struct EventRecorder: Sendable {
         sink = EventSink(client: client, correlator: EventCorrelator(), retryInterval: retryInterval, logger: logger)
     }
 
-    /// Records an event about `object` (about one of its containers when `fieldPath` names it).
-    public func record<K: KubeObject>(_ object: K, _ type: String = "Normal", reason: String, message: String, fieldPath: String? = nil) {
-        sink.enqueue(Event.about(object, type: type, reason: reason, message: message, component: component, host: host, fieldPath: fieldPath))
+    /// Records an event about `object` (about one of its containers when `fieldPath` names it), with `annotations` on
+    /// the Event itself (upstream's `AnnotatedEventf`).
+    public func record<K: KubeObject>(_ object: K, _ type: String = "Normal", reason: String, message: String, fieldPath: String? = nil,
+                                      annotations: [String: String]? = nil) {
+        var event = Event.about(object, type: type, reason: reason, message: message, component: component, host: host, fieldPath: fieldPath)
+        event.metadata.annotations = annotations
+        sink.enqueue(event)
     }
 }
 

@@ -98,11 +98,23 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Resources reserved for the operating system, held back from pods' allocatable (same form as --kube-reserved).", valueName: "resources"))
     var systemReserved = ""
 
-    @Option(name: .long, help: ArgumentHelp("Hard eviction thresholds (signal<amount or signal<percent,…; memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): the node reports memory, disk or PID pressure below them, and memory.available and nodefs.available are held back from allocatable. Replaces the defaults.", valueName: "thresholds"))
+    @Option(name: .long, help: ArgumentHelp("Hard eviction thresholds (signal<amount or signal<percent,…; memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): below them the node reports memory, disk or PID pressure and evicts pods, one every 10 s; memory.available and nodefs.available are held back from allocatable. Replaces the defaults.", valueName: "thresholds"))
     var evictionHard = NodeResourcePolicy.defaultEvictionHard
 
     @Option(name: .long, help: "How long a pressure condition stays True after its signals are back above their thresholds.")
     var evictionPressureTransitionPeriod = DurationArgument(.seconds(300), text: "5m0s")
+
+    @Option(name: .long, help: ArgumentHelp("Unsafe sysctls pods may set besides the safe ones (names, or prefixes ending in *, of the IPC and network namespaces: kernel.shm*,kernel.msg*,kernel.sem,fs.mqueue.*,net.*). Pods asking for others are refused (SysctlForbidden).", valueName: "sysctls"))
+    var allowedUnsafeSysctls = ""
+
+    @Option(name: .long, help: "The image file system's usage (percent) at which unused images are removed, least recently used first.")
+    var imageGCHighThreshold = 85
+
+    @Option(name: .long, help: "The image file system's usage (percent) image garbage collection frees down to.")
+    var imageGCLowThreshold = 80
+
+    @Option(name: .long, help: "How long an unused image is kept at least after it was first seen.")
+    var minimumImageTtlDuration = DurationArgument(.seconds(120), text: "2m0s")
 
     public init() {}
 
@@ -123,6 +135,8 @@ public struct AgentCommand: AsyncParsableCommand {
         }
         _ = try registration()
         _ = try resourcePolicy()
+        _ = try sysctls()
+        _ = try imageGC()
     }
 
     /// A map flag's value read by `parser`, refused as upstream's flag parsing refuses it:
@@ -136,6 +150,21 @@ public struct AgentCommand: AsyncParsableCommand {
         NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
                            systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
                            evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
+    }
+
+    /// `--image-gc-high-threshold`, `--image-gc-low-threshold` and `--minimum-image-ttl-duration`, refused in upstream
+    /// kubelet's words.
+    func imageGC() throws -> ImageGCPolicy {
+        let policy = ImageGCPolicy(highThresholdPercent: imageGCHighThreshold, lowThresholdPercent: imageGCLowThreshold,
+                                   minimumAge: minimumImageTtlDuration.duration)
+        do { try policy.validate() } catch { throw ValidationError("\(error)") }
+        return policy
+    }
+
+    /// `--allowed-unsafe-sysctls`, refused in upstream kubelet's words.
+    func sysctls() throws -> SysctlAllowlist {
+        let patterns = allowedUnsafeSysctls.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        do { return try SysctlAllowlist(unsafe: patterns) } catch { throw ValidationError("invalid configuration: \(error)") }
     }
 
     /// `--node-labels` and `--register-with-taints`, refused in upstream kubelet's words.
@@ -165,6 +194,8 @@ public struct AgentCommand: AsyncParsableCommand {
         (configuration.nodeLabels, configuration.registerWithTaints) = try registration()
         configuration.resourcePolicy = try resourcePolicy()
         configuration.evictionPressureTransitionPeriod = evictionPressureTransitionPeriod.duration
+        configuration.sysctls = try sysctls()
+        configuration.imageGC = try imageGC()
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

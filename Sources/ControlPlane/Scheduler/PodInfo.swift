@@ -49,19 +49,6 @@ struct Resources: Sendable, Hashable {
     }
 }
 
-/// A host port a pod asks for: protocol, host IP (`0.0.0.0` when unset) and port.
-struct HostPort: Sendable, Hashable {
-    var `protocol`: String
-    var ip: String
-    var port: Int32
-
-    /// Upstream's `HostPortInfo.CheckConflict`: the same protocol and port, and either address a wildcard or both equal.
-    func conflicts(with other: HostPort) -> Bool {
-        guard port == other.port, self.protocol == other.protocol else { return false }
-        return ip == "0.0.0.0" || other.ip == "0.0.0.0" || ip == other.ip || ip == "::" || other.ip == "::"
-    }
-}
-
 /// A pod affinity term with its selectors parsed: which pods it selects (label selector and namespaces) and the
 /// topology key whose domain they share.
 struct AffinityTerm: Sendable {
@@ -156,11 +143,7 @@ struct PodInfo: Sendable {
         nonZeroCPU = nonZero.milliCPU
         nonZeroMemory = nonZero.memory
         claims = pod.claimNames.map { "\(pod.metadata.namespace ?? "")/\($0)" }
-        hostPorts = (spec?.containers ?? []).flatMap { $0.ports ?? [] }.compactMap { port in
-            guard let hostPort = port.hostPort, hostPort > 0 else { return nil }
-            let ip = port.hostIP ?? ""
-            return HostPort(protocol: port.protocol ?? "TCP", ip: ip.isEmpty ? "0.0.0.0" : ip, port: hostPort)
-        }
+        hostPorts = spec?.hostPorts ?? []
         let affinity = spec?.affinity
         requiredAffinity = (affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).compactMap { AffinityTerm($0, of: pod) }
         requiredAntiAffinity = (affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).compactMap { AffinityTerm($0, of: pod) }

@@ -36,6 +36,22 @@ public enum FileSystem {
         return bytes
     }
 
+    /// Bytes (file sizes) and inodes below `path`, `path` itself included, without following symbolic links (what a
+    /// writable layer, a log directory or an emptyDir uses, as `du` counts it apparently). Zero for a missing path.
+    public static func usage(below path: String) -> (bytes: UInt64, inodes: UInt64) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return (0, 0) }
+        var bytes = info.st_mode & S_IFMT == S_IFDIR ? 0 : UInt64(max(0, info.st_size)), inodes: UInt64 = 1
+        if info.st_mode & S_IFMT == S_IFDIR {
+            for name in entries(of: path) {
+                let below = usage(below: path + "/" + name)
+                bytes += below.bytes
+                inodes += below.inodes
+            }
+        }
+        return (bytes, inodes)
+    }
+
     /// Creates `path` and any missing parents with `mode` (as `mkdir -p`); an existing directory is fine.
     public static func makeDirectories(_ path: String, mode: mode_t) throws {
         if mkdir(path, mode) == 0 { return }

@@ -54,20 +54,28 @@ public struct Kubelet: ServiceLifecycle.Service {
             }
             logger.info("container runtime ready", metadata: ["runtime": "\(version.runtimeName) \(version.runtimeVersion)",
                                                               "socket": "\(configuration.runtimeSocket)"])
-            let nodeStatus = NodeStatusManager(client: heartbeat, connection: connection, configuration: configuration, logger: logger)
-            let nodeIP = await nodeStatus.nodeIP
             let machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
+            let nodeEvents = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
+            let imageGC = ImageGCManager(connection: connection, policy: configuration.imageGC, events: nodeEvents,
+                                         nodeName: configuration.nodeName, logger: logger)
+            let eviction = EvictionManager(configuration: configuration, connection: connection, memoryCapacity: machine.memoryBytes,
+                                           events: nodeEvents, imageGC: imageGC, logger: logger)
+            let nodeStatus = NodeStatusManager(client: heartbeat, connection: connection, configuration: configuration, eviction: eviction, logger: logger)
+            let nodeIP = await nodeStatus.nodeIP
             // Services for the containers' environment variables, as upstream's kubelet has a service lister.
             let services = Informer<KubeAPI.Service>(client: client, logger: logger)
             // RuntimeClasses for the sandboxes' runtime handlers, as upstream's kubelet has a RuntimeClass lister.
             let runtimeClasses = Informer<RuntimeClass>(client: client, logger: logger)
             let workers = PodWorkers(client: client, connection: connection, configuration: configuration, nodeIP: nodeIP,
-                                     memoryCapacity: machine.memoryBytes, services: services, runtimeClasses: runtimeClasses, logger: logger)
+                                     node: NodeStatusManager.initialNode(configuration: configuration, machine: machine), memoryCapacity: machine.memoryBytes, services: services, runtimeClasses: runtimeClasses, logger: logger)
             await workers.setRuntimeName(version.runtimeName)
             let lease = NodeLease(client: heartbeat, nodeName: configuration.nodeName, renewInterval: configuration.leaseRenewInterval,
                                   durationSeconds: configuration.leaseDurationSeconds, logger: logger)
             let pods = Informer<Pod>(client: client, fieldSelector: "spec.nodeName=\(configuration.nodeName)", logger: logger)
             let events = pods.events()
+            // This node as the API server has it, for admission (upstream's kubelet keeps a node lister of its own node).
+            let ownNode = Informer<Node>(client: client, fieldSelector: "metadata.name=\(configuration.nodeName)", logger: logger)
+            ownNode.addHandler(InformerHandler(onAdd: { await workers.setNode($0) }, onUpdate: { _, node in await workers.setNode(node) }))
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
             let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection,
@@ -97,7 +105,17 @@ public struct Kubelet: ServiceLifecycle.Service {
             group.addTask { await pods.run() }
             group.addTask { await services.run() }
             group.addTask { await runtimeClasses.run() }
+            group.addTask { await ownNode.run() }
+            group.addTask { await eviction.run(workers: workers) }
+            group.addTask { await imageGC.run() }
             group.addTask {
+                // Upstream's HandlePodAdditions admits pods oldest first: those bound before the agent started are
+                // admitted in creation order before any later change (the stream repeats them; a repeat changes nothing).
+                try? await pods.waitForSync()
+                for pod in pods.list().sorted(by: { ($0.metadata.creationTimestamp?.date ?? .distantPast, $0.metadata.name ?? "")
+                                                      < ($1.metadata.creationTimestamp?.date ?? .distantPast, $1.metadata.name ?? "") }) {
+                    await workers.update(pod)
+                }
                 for await event in events {
                     switch event {
                     case .added(let pod), .updated(old: _, new: let pod): await workers.update(pod)

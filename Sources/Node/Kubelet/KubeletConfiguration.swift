@@ -64,6 +64,11 @@ public struct KubeletConfiguration: Sendable {
     public var resourcePolicy = NodeResourcePolicy()
     /// How long a pressure condition stays True after its signals recovered (`--eviction-pressure-transition-period`).
     public var evictionPressureTransitionPeriod: Duration = .seconds(300)
+    /// The sysctls pods may set (the safe ones and `--allowed-unsafe-sysctls`).
+    public var sysctls = SysctlAllowlist.safeOnly
+    /// When unused images are removed (`--image-gc-high-threshold`, `--image-gc-low-threshold`,
+    /// `--minimum-image-ttl-duration`).
+    public var imageGC = ImageGCPolicy()
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

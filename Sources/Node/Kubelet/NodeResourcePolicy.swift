@@ -111,16 +111,23 @@ public struct NodeResourcePolicy: Sendable, Hashable {
         return allocatable
     }
 
+    /// The thresholds crossed in what was observed, each with its signal's observation, memory first (upstream's
+    /// `byEvictionPriority`), then the node file system's, the image file system's and process IDs.
+    public func thresholdsMet(_ observed: NodeSignals) -> [(threshold: Threshold, observed: NodeSignals.Amount)] {
+        evictionHard.compactMap { threshold in
+            guard let amount = observed.value(of: threshold.signal), amount.available < threshold.amount(of: amount.capacity) else { return nil }
+            return (threshold, amount)
+        }.sorted { Self.evictionOrder.firstIndex(of: $0.threshold.signal) ?? 0 < Self.evictionOrder.firstIndex(of: $1.threshold.signal) ?? 0 }
+    }
+
+    /// The signals in the order the eviction manager reclaims them.
+    static let evictionOrder = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree",
+                                "pid.available"]
+
     /// The pressure conditions' states for what was observed: which of MemoryPressure, DiskPressure and PIDPressure
     /// hold (a signal of theirs below its threshold).
     public func pressures(_ observed: NodeSignals) -> Set<String> {
-        var pressures: Set<String> = []
-        for threshold in evictionHard {
-            guard let amount = observed.value(of: threshold.signal), amount.available < threshold.amount(of: amount.capacity),
-                  let condition = Self.signalConditions[threshold.signal] else { continue }
-            pressures.insert(condition)
-        }
-        return pressures
+        Set(thresholdsMet(observed).compactMap { Self.signalConditions[$0.threshold.signal] })
     }
 }
 

@@ -6,8 +6,8 @@ import Logging
 
 /// Registers the Node and keeps its status true: capacity and allocatable from the machine, addresses,
 /// nodeInfo (runtime name and version from CRI `Version`), and the conditions Ready (CRI RuntimeReady and
-/// NetworkReady), MemoryPressure, DiskPressure and PIDPressure (an eviction signal below its `--eviction-hard`
-/// threshold; allocatable is the capacity less the reservations and those thresholds, ``NodeResourcePolicy``). Written every
+/// NetworkReady), MemoryPressure, DiskPressure and PIDPressure (as the ``EvictionManager`` holds them; allocatable is
+/// the capacity less the reservations and the hard eviction thresholds, ``NodeResourcePolicy``). Written every
 /// `nodeStatusUpdateFrequency` when something changed, and at least once a minute so `lastHeartbeatTime`
 /// moves; failures are logged and retried, pods keep running meanwhile. Records the Node's events as upstream's
 /// kubelet does (`kubectl describe node`): `Starting` once, and `Node N status is now: NodeReady` (…
@@ -23,16 +23,15 @@ actor NodeStatusManager {
     private var lastWriteTime = ContinuousClock.now
     private var registered = false
     private var announcedStart = false
-    private var imageFSPath: String?
-    private var pressureTransitions: PressureTransitions
+    private let eviction: EvictionManager
 
-    init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, logger: Logger) {
+    init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, eviction: EvictionManager, logger: Logger) {
         self.client = client
         self.connection = connection
         self.configuration = configuration
         self.logger = logger
         machine = MachineInfo.collect(rootDirectory: configuration.rootDirectory)
-        pressureTransitions = PressureTransitions(period: configuration.evictionPressureTransitionPeriod)
+        self.eviction = eviction
         events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
     }
 
@@ -63,9 +62,8 @@ actor NodeStatusManager {
         _ = try await client.updateStatus(node)
         lastWritten = status
         lastWriteTime = ContinuousClock.now
-        // The kubelet's node reference carries the node's name as its UID (kubectl describe node looks for both).
-        var reference = node
-        reference.metadata.uid = configuration.nodeName
+        var reference = Node.kubeletReference(configuration.nodeName)
+        reference.metadata.resourceVersion = node.metadata.resourceVersion
         if !announcedStart {
             events.record(reference, reason: "Starting", message: "Starting kubelet.")
             announcedStart = true
@@ -85,9 +83,10 @@ actor NodeStatusManager {
         }
     }
 
-    /// Creates the Node (labels as the kubelet sets them, then `--node-labels` over them; `--register-with-taints`),
-    /// or adopts an existing one with the same name as it is.
-    private func register() async throws {
+    /// The Node as this kubelet registers it (upstream's `initialNode`): labels as the kubelet sets them, then
+    /// `--node-labels` over them; `--pod-cidr`; `--register-with-taints`; and the machine's capacity and allocatable.
+    /// Admission falls back on it while the API server's copy is not known yet.
+    static func initialNode(configuration: KubeletConfiguration, machine: MachineInfo) -> Node {
         let labels = [
             "kubernetes.io/hostname": configuration.nodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": machine.architecture,
             "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": machine.architecture,
@@ -98,6 +97,16 @@ actor NodeStatusManager {
             node.spec = node.spec ?? NodeSpec()
             node.spec?.taints = configuration.registerWithTaints
         }
+        let capacity = machine.capacity(maxPods: configuration.maxPods)
+        node.status = NodeStatus(capacity: capacity, allocatable: configuration.resourcePolicy.allocatable(capacity: capacity))
+        return node
+    }
+
+    /// Creates the Node (``initialNode(configuration:machine:)`` without its status, which the first status write
+    /// sets), or adopts an existing one with the same name as it is.
+    private func register() async throws {
+        var node = Self.initialNode(configuration: configuration, machine: machine)
+        node.status = nil
         do {
             _ = try await client.create(node)
             logger.info("node registered", metadata: ["node": "\(configuration.nodeName)"])
@@ -119,9 +128,7 @@ actor NodeStatusManager {
             : NodeCondition(type: "Ready", status: "False", lastHeartbeatTime: now, lastTransitionTime: now,
                             reason: "KubeletNotReady",
                             message: "container runtime not ready: " + notReady.map { "\($0.type)=false reason:\($0.reason) message:\($0.message)" }.joined(separator: ", "))
-        let signals = NodeSignals.observe(memoryCapacity: machine.memoryBytes, nodeFSPath: configuration.rootDirectory,
-                                          imageFSPath: await imageFSMountpoint())
-        let pressures = pressureTransitions.update(observed: configuration.resourcePolicy.pressures(signals), now: .now)
+        let pressures = Set(await eviction.conditions)
         func pressure(_ type: String, _ underPressure: (reason: String, message: String), _ fine: (reason: String, message: String)) -> NodeCondition {
             let (reason, message) = pressures.contains(type) ? underPressure : fine
             return NodeCondition(type: type, status: pressures.contains(type) ? "True" : "False", lastHeartbeatTime: now, lastTransitionTime: now,
@@ -155,14 +162,6 @@ actor NodeStatusManager {
         return status
     }
 
-    /// Where the runtime keeps its images (its ImageFsInfo's first mountpoint), asked once; nil while it does not say.
-    private func imageFSMountpoint() async -> String? {
-        if let imageFSPath { return imageFSPath }
-        let info = try? await connection.images.imageFsInfo(Runtime_V1_ImageFsInfoRequest(), options: RuntimeConnection.options(.seconds(10)))
-        imageFSPath = info?.imageFilesystems.first.map(\.fsID.mountpoint).flatMap { $0.isEmpty ? nil : $0 }
-        return imageFSPath
-    }
-
     /// The status without heartbeat times, to decide whether anything changed.
     private static func comparable(_ status: NodeStatus) -> NodeStatus {
         var status = status
@@ -179,4 +178,12 @@ actor NodeStatusManager {
 /// The version the kubelet reports (nodeInfo.kubeletVersion), the Kubernetes API level it follows.
 public enum KubeletVersion {
     public static let gitVersion = "v1.32.0-swiftlet"
+}
+
+extension Node {
+    /// The Node as the kubelet's Events refer to it (upstream's `nodeRef`): its name, and the name again as its UID
+    /// (`kubectl describe node` looks for both).
+    static func kubeletReference(_ name: String) -> Node {
+        Node(metadata: ObjectMeta(name: name, uid: name))
+    }
 }

@@ -8,7 +8,9 @@ extension PodWorkers {
     /// phase, conditions, container statuses (state, lastState, restartCount, image, containerID), IPs,
     /// start time and QoS class. `terminal`: the pod's containers were stopped for good (it is being deleted), so
     /// the status is its last one, in a terminal phase (``PodStatusBuilder/terminal``); its IPs stay as they were.
-    func writeStatus(_ pod: Pod, view: PodRuntimeView, terminal: Bool = false) async throws {
+    /// `evictionMessage`: the pod was evicted, so that last status is Failed with reason Evicted, the message and a
+    /// DisruptionTarget condition (upstream's eviction status function).
+    func writeStatus(_ pod: Pod, view: PodRuntimeView, terminal: Bool = false, evictionMessage: String? = nil) async throws {
         let uid = pod.metadata.uid ?? ""
         let ready = view.ready
         let statuses = view.latest
@@ -36,6 +38,15 @@ extension PodWorkers {
             },
             terminal: terminal
         ).build()
+        if let evictionMessage {
+            status.phase = "Failed"
+            status.reason = EvictionManager.reason
+            status.message = evictionMessage
+            status.conditions = (status.conditions ?? []).filter { $0.type != "DisruptionTarget" } + [
+                PodCondition(type: "DisruptionTarget", status: "True", lastTransitionTime: .now(), reason: "TerminationByKubelet",
+                             message: evictionMessage),
+            ]
+        }
         status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: pod.status?.conditions ?? [])
         guard status != pod.status else { return }
         let body = try JSONEncoder().encode(["status": status])
@@ -91,7 +102,7 @@ struct PodStatusBuilder {
                     appStatuses[index].started = false
                 }
             }
-            if !isStatic && (phase == "Pending" || phase == "Running") { phase = "Failed" }
+            if !pod.isStatic && (phase == "Pending" || phase == "Running") { phase = "Failed" }
         }
         // Sidecars count for readiness as app containers do (upstream's GenerateContainersReadyCondition).
         let readiness = appStatuses + zip(initContainers, initStatuses).filter { $0.0.isSidecar }.map(\.1)
@@ -250,17 +261,12 @@ struct PodStatusBuilder {
         if running > 0 && unknown == 0 { return "Running" }
         if running == 0 && stopped > 0 && unknown == 0 {
             // A terminal pod's containers are not restarted, whatever its policy.
-            if terminal && !isStatic { return stopped == succeeded ? "Succeeded" : "Failed" }
+            if terminal && !pod.isStatic { return stopped == succeeded ? "Succeeded" : "Failed" }
             if policy == "Always" { return "Running" }
             if stopped == succeeded { return "Succeeded" }
             return policy == "Never" ? "Failed" : "Running"
         }
         return "Pending"
-    }
-
-    /// A pod from the kubelet's manifest directory (its API object is a mirror).
-    private var isStatic: Bool {
-        (pod.metadata.annotations?[StaticPodSource.sourceAnnotation]).map { $0 != "api" } ?? false
     }
 
     static func time(_ nanoseconds: Int64) -> Time? {

@@ -34,12 +34,12 @@ actor PodWorkers {
     private var synced: Set<String> = []
 
     /// The latest version of each pod bound here, by UID.
-    private var pods: [String: Pod] = [:]
+    var pods: [String: Pod] = [:]
     private var running: [String: Task<Void, Never>] = [:]
     /// The sync in progress of each pod not being deleted: a deletion (or the agent's shutdown) cancels it, as
     /// upstream's pod workers cancel a sync's context for a kill, so a slow image pull or start does not hold up
     /// the pod's termination.
-    private var inFlight: [String: Task<Void, Never>] = [:]
+    var inFlight: [String: Task<Void, Never>] = [:]
     private var dirty: Set<String> = []
     /// Why a container is not running right now (ErrImagePull, CrashLoopBackOff …), by pod UID and name.
     var waiting: [String: [String: (reason: String, message: String)]] = [:]
@@ -70,7 +70,11 @@ actor PodWorkers {
     private var relisted: [String: [String]] = [:]
     private var lastSync: [String: ContinuousClock.Instant] = [:]
     /// Pods whose last status write failed (API server or runtime unreachable): synced at every relist until it lands.
-    private var statusPending: Set<String> = []
+    var statusPending: Set<String> = []
+    /// What new pods are admitted against: the node as last seen and the eviction manager's pressure conditions.
+    var admission: PodAdmission
+    /// Terminal statuses decided here and not written yet, by pod UID: a refusal at admission, an eviction.
+    var verdicts: [String: PodVerdict] = [:]
     /// How often a pod whose runtime state did not change is synced anyway (volumes, status drift, hooks).
     static let periodicSync: Duration = .seconds(5)
     /// When each pod that a sync left waiting for one of the ``requeuedWaitingReasons`` is synced again (unless its
@@ -83,8 +87,10 @@ actor PodWorkers {
     static let requeuedWaitingReasons: Set<String> = ["CrashLoopBackOff", "ImagePullBackOff", "ErrImageNeverPull",
                                                       "CreateContainerError", "CreateContainerConfigError"]
 
-    init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String,
+    /// `node`: the Node as this kubelet registers it, what admission checks against until the API server's copy is known.
+    init(client: KubeClient, connection: RuntimeConnection, configuration: KubeletConfiguration, nodeIP: String, node: Node,
          memoryCapacity: Int64, services: Informer<Service>? = nil, runtimeClasses: Informer<RuntimeClass>? = nil, logger: Logger) {
+        admission = PodAdmission(node: node, pressures: [], sysctls: configuration.sysctls)
         self.client = client
         self.connection = connection
         self.configuration = configuration
@@ -117,8 +123,12 @@ actor PodWorkers {
     /// A pod was added or changed in the informer (or, for a static pod, in its manifest directory).
     func update(_ pod: Pod) {
         guard let uid = pod.metadata.uid else { return }
-        if pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] != nil {
+        if pod.isMirror {
             mirrorChanged(pod)
+            return
+        }
+        if pods[uid] == nil, let rejection = admit(pod) {
+            reject(pod, rejection)
             return
         }
         if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" {
@@ -134,7 +144,7 @@ actor PodWorkers {
     /// Keeps the pod as the API server returned it after a status write, without another sync (the
     /// informer delivers the same version moments later).
     func remember(_ pod: Pod) {
-        if pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] != nil {
+        if pod.isMirror {
             mirrorChanged(pod)
             return
         }
@@ -145,7 +155,7 @@ actor PodWorkers {
     /// A pod disappeared from the API (deleted by someone else, or force-deleted): its containers go. A
     /// mirror pod's going changes nothing: its static pod runs on and the mirror is recreated.
     func remove(_ pod: Pod) {
-        guard let uid = pod.metadata.uid, pod.metadata.annotations?[StaticPodSource.mirrorAnnotation] == nil else { return }
+        guard let uid = pod.metadata.uid, !pod.isMirror else { return }
         pods[uid] = nil
         inFlight[uid]?.cancel()
         schedule(uid)
@@ -240,7 +250,7 @@ actor PodWorkers {
         schedule(uid)
     }
 
-    private func schedule(_ uid: String) {
+    func schedule(_ uid: String) {
         guard !shuttingDown else { return }
         dirty.insert(uid)
         guard running[uid] == nil else { return }
@@ -284,6 +294,10 @@ actor PodWorkers {
         let uid = pod.metadata.uid ?? ""
         if pod.metadata.deletionTimestamp != nil {
             await terminate(pod)
+            return
+        }
+        if let verdict = verdicts[uid] {
+            await carryOut(verdict, pod: pod)
             return
         }
         if pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed" {
@@ -927,19 +941,7 @@ actor PodWorkers {
     private func terminate(_ pod: Pod) async {
         let uid = pod.metadata.uid ?? ""
         let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
-        // "Stopping container" for the containers that run, as upstream's kubelet kills the running pod's containers
-        // (none for a container still waiting for its image); every one when the runtime cannot say.
-        var request = Runtime_V1_ListContainersRequest()
-        request.filter.labelSelector = [PodLabels.podUID: uid]
-        request.filter.state.state = .containerRunning
-        let running = (try? await connection.runtime.listContainers(request, options: RuntimeConnection.options()))
-            .map { Set($0.containers.map(\.metadata.name)) }
-        for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? []),
-                                    ("ephemeralContainers", (pod.spec?.ephemeralContainers ?? []).map(\.common))] {
-            for container in containers where running?.contains(container.name) ?? (field == "containers") {
-                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
-            }
-        }
+        await recordKilling(pod)
         await cleanUp(uid: uid, grace: grace, pod: pod, writingFinalStatus: true)
         do {
             try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
@@ -955,8 +957,24 @@ actor PodWorkers {
         pods[uid] = nil
     }
 
+    /// "Stopping container" for the containers that run, as upstream's kubelet kills the running pod's containers
+    /// (none for a container still waiting for its image); every one when the runtime cannot say.
+    func recordKilling(_ pod: Pod) async {
+        var request = Runtime_V1_ListContainersRequest()
+        request.filter.labelSelector = [PodLabels.podUID: pod.metadata.uid ?? ""]
+        request.filter.state.state = .containerRunning
+        let running = (try? await connection.runtime.listContainers(request, options: RuntimeConnection.options()))
+            .map { Set($0.containers.map(\.metadata.name)) }
+        for (field, containers) in [("initContainers", pod.spec?.initContainers ?? []), ("containers", pod.spec?.containers ?? []),
+                                    ("ephemeralContainers", (pod.spec?.ephemeralContainers ?? []).map(\.common))] {
+            for container in containers where running?.contains(container.name) ?? (field == "containers") {
+                events.record(pod, reason: "Killing", message: "Stopping container \(container.name)", fieldPath: Self.fieldPath(ofContainer: container.name, in: pod))
+            }
+        }
+    }
+
     /// Stops every container of the pod with `grace` seconds, leaving them for status and logs.
-    private func stopAll(uid: String, grace: Int64) async {
+    func stopAll(uid: String, grace: Int64) async {
         guard let sandboxes = try? await sandboxes(uid: uid) else { return }
         for sandbox in sandboxes where sandbox.state == .sandboxReady {
             await stopContainers(sandboxID: sandbox.id, grace: grace)
@@ -995,6 +1013,7 @@ actor PodWorkers {
         volumes.tearDown(podUID: uid)
         PodCgroups.remove(podUID: uid, cgroupRoot: configuration.cgroupRoot)
         waiting[uid] = nil
+        verdicts[uid] = nil
         stopProbes(uid: uid)
         volumesRefreshed[uid] = nil
         podVolumes[uid] = nil

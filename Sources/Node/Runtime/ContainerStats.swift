@@ -41,25 +41,12 @@ extension ContainerRuntime {
             if let rss = usage.memoryRSS { stats.memory.rssBytes.value = rss }
             if let bytes = usage.memoryUsage { stats.memory.usageBytes.value = bytes }
         }
-        let (bytes, inodes) = Self.diskUsage(writableLayer(record.id) + "/upper")
+        let (bytes, inodes) = FileSystem.usage(below: writableLayer(record.id) + "/upper")
         stats.writableLayer.timestamp = now
         stats.writableLayer.fsID.mountpoint = configuration.root
         stats.writableLayer.usedBytes.value = bytes
         stats.writableLayer.inodesUsed.value = inodes
         return stats
-    }
-
-    /// Bytes and inodes below `path` (what a writable layer uses).
-    static func diskUsage(_ path: String) -> (UInt64, UInt64) {
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return (0, 0) }
-        var bytes: UInt64 = 0, inodes: UInt64 = 1
-        while let entry = enumerator.nextObject() as? String {
-            inodes += 1
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + entry))?[.size] as? NSNumber {
-                bytes += size.uint64Value
-            }
-        }
-        return (bytes, inodes)
     }
 }
 

@@ -51,6 +51,8 @@ extension ContainerRuntime {
                 record.pinned = .init(ipc: pins[.ipc], uts: pins[.uts])
             }
             let pause = pins == nil ? try await resolveImage(configuration.pauseImage, pullIfMissing: true, leasedTo: id) : nil
+            // The sandbox image is pinned, as containerd pins it, so the kubelet's image garbage collection keeps it.
+            if let pause, !pause.pinned { try? await images.setPinned(pause.id, true) }
             record.infraLayers = pause?.layers
             permit = await admission.acquire(.sandbox)
             let netnsName = record.hostNetwork ? nil : "cni-" + UUID().uuidString.lowercased()

@@ -1,0 +1,236 @@
+import CRI
+import KubeAPI
+import KubeClient
+import LinuxSystem
+import Logging
+
+/// The kubelet's eviction manager (upstream's `pkg/kubelet/eviction`) for the hard thresholds of `--eviction-hard`.
+/// Every 10 s it observes the node's signals and holds the pressure conditions (kept for
+/// `--eviction-pressure-transition-period`) that the node status reports and pod admission refuses pods by. While
+/// a threshold is crossed it evicts one pod per round: the pods are ranked for the starved resource
+/// (``EvictionRanking``) — for disk, after the unused images are removed, and only if that did not suffice — critical
+/// pods are passed over, and the first other one is killed with a 1 s grace period
+/// and left in the API as Failed with reason `Evicted`, a DisruptionTarget condition and a Warning `Evicted` Event
+/// saying which resource ran low and which containers used more than they requested.
+actor EvictionManager {
+    /// Upstream's eviction `Reason`, the pod status reason of an evicted or refused pod.
+    static let reason = "Evicted"
+    static let monitoringInterval: Duration = .seconds(10)
+    /// Upstream's `immediateEvictionGracePeriodSeconds`: the grace a pod gets once a hard threshold is crossed.
+    static let hardEvictionGracePeriod: Int64 = 1
+
+    private let configuration: KubeletConfiguration
+    private let connection: RuntimeConnection
+    private let memoryCapacity: Int64
+    private let events: EventRecorder
+    private let imageGC: ImageGCManager
+    private let logger: Logger
+    private var transitions: PressureTransitions
+    /// The pressure conditions held now, in the order the node reports them.
+    private(set) var conditions: [String] = []
+
+    init(configuration: KubeletConfiguration, connection: RuntimeConnection, memoryCapacity: Int64, events: EventRecorder,
+         imageGC: ImageGCManager, logger: Logger) {
+        self.imageGC = imageGC
+        self.configuration = configuration
+        self.connection = connection
+        self.memoryCapacity = memoryCapacity
+        self.events = events
+        self.logger = logger
+        transitions = PressureTransitions(period: configuration.evictionPressureTransitionPeriod)
+    }
+
+    func run(workers: PodWorkers) async {
+        while !Task.isCancelled {
+            await synchronize(workers: workers)
+            try? await Task.sleep(for: Self.monitoringInterval)
+        }
+    }
+
+    /// One round: observe, update the conditions (and admission's view of them), and evict one pod while a threshold
+    /// is crossed.
+    func synchronize(workers: PodWorkers) async {
+        let met = await thresholdsMet()
+        let held = transitions.update(observed: Set(met.compactMap { NodeResourcePolicy.signalConditions[$0.threshold.signal] }), now: .now)
+        conditions = ["MemoryPressure", "DiskPressure", "PIDPressure"].filter(held.contains)
+        await workers.setPressureConditions(conditions)
+        guard let starved = met.first, let resource = EvictionRanking.resource(of: starved.threshold.signal) else { return }
+        events.record(Node.kubeletReference(configuration.nodeName), "Warning", reason: "EvictionThresholdMet", message: "Attempting to reclaim \(resource)")
+        // Disk is reclaimed from unused images first (upstream's node-level reclaim); enough of it spares the pods.
+        if resource == "ephemeral-storage" || resource == "inodes" {
+            do {
+                let freed = try await imageGC.deleteUnusedImages()
+                if freed > 0, await thresholdsMet().isEmpty {
+                    logger.notice("able to reduce resource pressure without evicting pods", metadata: ["resource": "\(resource)", "freed": "\(freed)"])
+                    return
+                }
+            } catch {
+                logger.warning("unused images could not all be removed", metadata: ["error": "\(error)"])
+            }
+        }
+        let pods = await workers.evictionCandidates()
+        guard !pods.isEmpty else {
+            logger.warning("eviction threshold met, no pod to evict", metadata: ["resource": "\(resource)"])
+            return
+        }
+        let usage = await usage(of: pods)
+        for pod in EvictionRanking(resource: resource, usage: usage).rank(pods) {
+            guard !pod.isCritical else {
+                logger.error("cannot evict a critical pod", metadata: ["pod": "\(PodWorkers.name(pod))"])
+                continue
+            }
+            let notice = EvictionNotice(resource: resource, threshold: starved.threshold, observed: starved.observed, pod: pod,
+                                        usage: usage[pod.metadata.uid ?? ""])
+            if await workers.evict(pod, message: notice.message, annotations: notice.annotations) {
+                logger.notice("evicted pod", metadata: ["pod": "\(PodWorkers.name(pod))", "resource": "\(resource)"])
+                return
+            }
+        }
+    }
+
+    /// What each pod uses now, by UID: its running containers' working sets (CRI stats), their writable layers and
+    /// logs, the pod's local volumes, and its cgroup's processes. A pod the runtime reports nothing for is missing.
+    private func usage(of pods: [Pod]) async -> [String: PodUsage] {
+        var running = Runtime_V1_ListContainersRequest()
+        running.filter.state.state = .containerRunning
+        guard let containers = try? await connection.runtime.listContainers(running, options: RuntimeConnection.options(.seconds(10))).containers,
+              let stats = try? await connection.runtime.listContainerStats(Runtime_V1_ListContainerStatsRequest(),
+                                                                         options: RuntimeConnection.options(.seconds(10))).stats
+        else { return [:] }
+        let statsByID = Dictionary(stats.map { ($0.attributes.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var result: [String: PodUsage] = [:]
+        let known = Dictionary(pods.compactMap { pod in pod.metadata.uid.map { ($0, pod) } }, uniquingKeysWith: { first, _ in first })
+        for container in containers {
+            guard let uid = container.labels[PodLabels.podUID], let pod = known[uid], let stat = statsByID[container.id] else { continue }
+            let name = container.metadata.name
+            let logs = FileSystem.usage(below: "\(configuration.podLogDirectory)/\(pod.metadata.namespace ?? "default")_\(pod.metadata.name ?? "")_\(uid)/\(name)")
+            var entry = result[uid] ?? PodUsage()
+            entry.memory[name] = Int64(clamping: stat.memory.workingSetBytes.value)
+            entry.disk[name] = Int64(clamping: stat.writableLayer.usedBytes.value + logs.bytes)
+            entry.inodes += Int64(clamping: stat.writableLayer.inodesUsed.value + logs.inodes)
+            result[uid] = entry
+        }
+        for (uid, pod) in known {
+            guard var entry = result[uid] else { continue }
+            let volumes = FileSystem.usage(below: "\(configuration.rootDirectory)/pods/\(uid)/volumes")
+            entry.volumeBytes = Int64(clamping: volumes.bytes)
+            entry.inodes += Int64(clamping: volumes.inodes)
+            let cgroup = QOSClass(pod).cgroupParent(podUID: uid, cgroupRoot: configuration.cgroupRoot)
+            entry.processes = CgroupUsage(cgroupsPath: cgroup).processes.map { Int64(clamping: $0) }
+            result[uid] = entry
+        }
+        return result
+    }
+
+    /// The hard thresholds crossed now, memory first.
+    private func thresholdsMet() async -> [(threshold: NodeResourcePolicy.Threshold, observed: NodeSignals.Amount)] {
+        let signals = NodeSignals.observe(memoryCapacity: memoryCapacity, nodeFSPath: configuration.rootDirectory,
+                                          imageFSPath: await imageGC.imageFilesystem())
+        return configuration.resourcePolicy.thresholdsMet(signals)
+    }
+}
+
+/// What one pod uses of what the eviction manager reclaims.
+struct PodUsage: Sendable, Hashable {
+    /// Working set bytes by container.
+    var memory: [String: Int64] = [:]
+    /// Writable layer and log bytes by container.
+    var disk: [String: Int64] = [:]
+    /// Bytes in the pod's volumes on the node (emptyDir, configMap, secret …).
+    var volumeBytes: Int64 = 0
+    /// Inodes of the writable layers, logs and volumes.
+    var inodes: Int64 = 0
+    var processes: Int64?
+
+    var totalMemory: Int64 { memory.values.reduce(0, +) }
+    var totalDisk: Int64 { disk.values.reduce(0, +) + volumeBytes }
+}
+
+/// Upstream's eviction order for a starved resource. Pods without usage figures go first; then, for memory, pods
+/// using more than they request, lower priority, and the most usage above the request; for ephemeral storage and
+/// inodes the same over the pod's disk usage (against its ephemeral-storage request, as upstream compares it for
+/// both); for process IDs, lower priority and the most processes.
+struct EvictionRanking {
+    let resource: String
+    let usage: [String: PodUsage]
+
+    /// The resource a signal's pressure is reclaimed as (upstream's `signalToResource`).
+    static func resource(of signal: String) -> String? {
+        switch signal {
+        case "memory.available": "memory"
+        case "nodefs.available", "imagefs.available": "ephemeral-storage"
+        case "nodefs.inodesFree", "imagefs.inodesFree": "inodes"
+        case "pid.available": "pids"
+        default: nil
+        }
+    }
+
+    func rank(_ pods: [Pod]) -> [Pod] {
+        pods.sorted { isBefore($0, $1) }
+    }
+
+    private func isBefore(_ first: Pod, _ second: Pod) -> Bool {
+        let a = usage[first.metadata.uid ?? ""], b = usage[second.metadata.uid ?? ""]
+        if (a == nil) != (b == nil) { return a == nil }
+        guard let a, let b else { return false }
+        func priority(_ pod: Pod) -> Int32 { pod.spec?.priority ?? 0 }
+        if resource == "pids" {
+            if priority(first) != priority(second) { return priority(first) < priority(second) }
+            return (a.processes ?? 0) > (b.processes ?? 0)
+        }
+        let overFirst = used(a) - request(first), overSecond = used(b) - request(second)
+        if (overFirst > 0) != (overSecond > 0) { return overFirst > 0 }
+        if priority(first) != priority(second) { return priority(first) < priority(second) }
+        return overFirst > overSecond
+    }
+
+    private func used(_ usage: PodUsage) -> Int64 {
+        switch resource {
+        case "memory": usage.totalMemory
+        case "inodes": usage.inodes
+        default: usage.totalDisk
+        }
+    }
+
+    /// The pod's request the usage is compared with: memory for memory, ephemeral storage for both disk resources.
+    private func request(_ pod: Pod) -> Int64 {
+        QuotaUsage.podRequests(pod.spec)[resource == "memory" ? "memory" : "ephemeral-storage"]?.value ?? 0
+    }
+}
+
+/// The message and Event annotations of an eviction (upstream's `evictionMessage`): which resource ran low, the
+/// threshold and what was available, and each container that used more than it requested.
+struct EvictionNotice {
+    let message: String
+    let annotations: [String: String]
+
+    init(resource: String, threshold: NodeResourcePolicy.Threshold, observed: NodeSignals.Amount, pod: Pod, usage: PodUsage?) {
+        var message = "The node was low on resource: \(resource). "
+        let bytes = resource == "memory" || resource == "ephemeral-storage"
+        let quantity = switch threshold.value {
+        case .quantity(let quantity): quantity
+        case .percentage: Quantity(threshold.amount(of: observed.capacity), format: bytes ? .binarySI : .decimalSI)
+        }
+        message += "Threshold quantity: \(quantity), available: \(Quantity(observed.available, format: bytes ? .binarySI : .decimalSI)). "
+        guard let usage else {
+            annotations = [:]
+            self.message = message
+            return
+        }
+        var offending: [(name: String, usage: String)] = []
+        let byContainer = resource == "memory" ? usage.memory : resource == "ephemeral-storage" ? usage.disk : [:]
+        let containers = (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? [])
+        for container in containers {
+            guard let used = byContainer[container.name] else { continue }
+            let request = container.resources?.requests?[resource] ?? .zero
+            let amount = Quantity(used, format: .binarySI)
+            guard used > request.value else { continue }
+            message += "Container \(container.name) was using \(amount), request is \(request), has larger consumption of \(resource). "
+            offending.append((container.name, amount.description))
+        }
+        self.message = message
+        annotations = ["offending_containers": offending.map(\.name).joined(separator: ","),
+                       "offending_containers_usage": offending.map(\.usage).joined(separator: ","),
+                       "starved_resource": resource]
+    }
+}
