@@ -349,6 +349,9 @@ struct KubeletEndToEndTests {
         #expect(admin.stdout == "ok", "\(admin)")
 
         let shell = "\(cluster.runtime.registry)/swiftlet-test/shell:v1"
+        // A label given after registration, which the pod selects: admission sees the node as the API has it, also
+        // when it admits the running pod again after the agent's restart below.
+        _ = try await cluster.kubectl(["label", "node", cluster.nodeName, "tier=web"])
         _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
             apiVersion: v1
             kind: ConfigMap
@@ -365,6 +368,7 @@ struct KubeletEndToEndTests {
             metadata: {name: app, labels: {app: demo}}
             spec:
               nodeName: \(cluster.nodeName)
+              nodeSelector: {tier: web}
               terminationGracePeriodSeconds: 3
               volumes:
               - {name: config, configMap: {name: settings}}

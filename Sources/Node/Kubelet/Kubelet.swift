@@ -112,6 +112,9 @@ public struct Kubelet: ServiceLifecycle.Service {
                 // Upstream's HandlePodAdditions admits pods oldest first: those bound before the agent started are
                 // admitted in creation order before any later change (the stream repeats them; a repeat changes nothing).
                 try? await pods.waitForSync()
+                // Against the node's labels and taints as the API server has them, not as it was registered.
+                try? await ownNode.waitForSync()
+                if let node = ownNode.get(name: configuration.nodeName) { await workers.setNode(node) }
                 for pod in pods.list().sorted(by: { ($0.metadata.creationTimestamp?.date ?? .distantPast, $0.metadata.name ?? "")
                                                       < ($1.metadata.creationTimestamp?.date ?? .distantPast, $1.metadata.name ?? "") }) {
                     await workers.update(pod)
