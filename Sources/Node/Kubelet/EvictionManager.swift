@@ -20,7 +20,8 @@ actor EvictionManager {
     static let hardEvictionGracePeriod: Int64 = 1
 
     private let configuration: KubeletConfiguration
-    private let connection: RuntimeConnection
+    /// The running containers and their CRI stats, as the stats endpoints read them.
+    private let summary: StatsSummaryProvider
     private let memoryCapacity: Int64
     private let events: EventRecorder
     private let imageGC: ImageGCManager
@@ -29,11 +30,11 @@ actor EvictionManager {
     /// The pressure conditions held now, in the order the node reports them.
     private(set) var conditions: [String] = []
 
-    init(configuration: KubeletConfiguration, connection: RuntimeConnection, memoryCapacity: Int64, events: EventRecorder,
-         imageGC: ImageGCManager, logger: Logger) {
+    init(configuration: KubeletConfiguration, summary: StatsSummaryProvider, memoryCapacity: Int64,
+         events: EventRecorder, imageGC: ImageGCManager, logger: Logger) {
+        self.summary = summary
         self.imageGC = imageGC
         self.configuration = configuration
-        self.connection = connection
         self.memoryCapacity = memoryCapacity
         self.events = events
         self.logger = logger
@@ -73,7 +74,7 @@ actor EvictionManager {
             logger.warning("eviction threshold met, no pod to evict", metadata: ["resource": "\(resource)"])
             return
         }
-        let usage = await usage(of: pods)
+        let usage = await usage(of: pods, volumes: workers.volumes)
         for pod in EvictionRanking(resource: resource, usage: usage).rank(pods) {
             guard !pod.isCritical else {
                 logger.error("cannot evict a critical pod", metadata: ["pod": "\(PodWorkers.name(pod))"])
@@ -90,31 +91,25 @@ actor EvictionManager {
 
     /// What each pod uses now, by UID: its running containers' working sets (CRI stats), their writable layers and
     /// logs, the pod's local volumes, and its cgroup's processes. A pod the runtime reports nothing for is missing.
-    private func usage(of pods: [Pod]) async -> [String: PodUsage] {
-        var running = Runtime_V1_ListContainersRequest()
-        running.filter.state.state = .containerRunning
-        guard let containers = try? await connection.runtime.listContainers(running, options: RuntimeConnection.options(.seconds(10))).containers,
-              let stats = try? await connection.runtime.listContainerStats(Runtime_V1_ListContainerStatsRequest(),
-                                                                         options: RuntimeConnection.options(.seconds(10))).stats
-        else { return [:] }
-        let statsByID = Dictionary(stats.map { ($0.attributes.id, $0) }, uniquingKeysWith: { first, _ in first })
+    private func usage(of pods: [Pod], volumes: VolumeManager) async -> [String: PodUsage] {
+        guard let (containers, stats, known) = try? await summary.runningContainers(pods: pods) else { return [:] }
+        let logs = SandboxConfigBuilder(configuration: configuration)
         var result: [String: PodUsage] = [:]
-        let known = Dictionary(pods.compactMap { pod in pod.metadata.uid.map { ($0, pod) } }, uniquingKeysWith: { first, _ in first })
         for container in containers {
-            guard let uid = container.labels[PodLabels.podUID], let pod = known[uid], let stat = statsByID[container.id] else { continue }
+            guard let uid = container.labels[PodLabels.podUID], let pod = known[uid], let stat = stats[container.id] else { continue }
             let name = container.metadata.name
-            let logs = FileSystem.usage(below: "\(configuration.podLogDirectory)/\(pod.metadata.namespace ?? "default")_\(pod.metadata.name ?? "")_\(uid)/\(name)")
+            let logged = FileSystem.usage(below: logs.logDirectory(pod) + "/" + name)
             var entry = result[uid] ?? PodUsage()
             entry.memory[name] = Int64(clamping: stat.memory.workingSetBytes.value)
-            entry.disk[name] = Int64(clamping: stat.writableLayer.usedBytes.value + logs.bytes)
-            entry.inodes += Int64(clamping: stat.writableLayer.inodesUsed.value + logs.inodes)
+            entry.disk[name] = Int64(clamping: stat.writableLayer.usedBytes.value + logged.bytes)
+            entry.inodes += Int64(clamping: stat.writableLayer.inodesUsed.value + logged.inodes)
             result[uid] = entry
         }
         for (uid, pod) in known {
             guard var entry = result[uid] else { continue }
-            let volumes = FileSystem.usage(below: "\(configuration.rootDirectory)/pods/\(uid)/volumes")
-            entry.volumeBytes = Int64(clamping: volumes.bytes)
-            entry.inodes += Int64(clamping: volumes.inodes)
+            let local = FileSystem.usage(below: volumes.podDirectory(uid) + "/volumes")
+            entry.volumeBytes = Int64(clamping: local.bytes)
+            entry.inodes += Int64(clamping: local.inodes)
             let cgroup = QOSClass(pod).cgroupParent(podUID: uid, cgroupRoot: configuration.cgroupRoot)
             entry.processes = CgroupUsage(cgroupsPath: cgroup).processes.map { Int64(clamping: $0) }
             result[uid] = entry

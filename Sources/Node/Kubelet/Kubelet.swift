@@ -58,8 +58,10 @@ public struct Kubelet: ServiceLifecycle.Service {
             let nodeEvents = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
             let imageGC = ImageGCManager(connection: connection, policy: configuration.imageGC, events: nodeEvents,
                                          nodeName: configuration.nodeName, logger: logger)
-            let eviction = EvictionManager(configuration: configuration, connection: connection, memoryCapacity: machine.memoryBytes,
-                                           events: nodeEvents, imageGC: imageGC, logger: logger)
+            let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection,
+                                               cgroupRoot: configuration.cgroupRoot)
+            let eviction = EvictionManager(configuration: configuration, summary: summary,
+                                           memoryCapacity: machine.memoryBytes, events: nodeEvents, imageGC: imageGC, logger: logger)
             let nodeStatus = NodeStatusManager(client: heartbeat, connection: connection, configuration: configuration, eviction: eviction, logger: logger)
             let nodeIP = await nodeStatus.nodeIP
             // Services for the containers' environment variables, as upstream's kubelet has a service lister.
@@ -78,8 +80,6 @@ public struct Kubelet: ServiceLifecycle.Service {
             ownNode.addHandler(InformerHandler(onAdd: { await workers.setNode($0) }, onUpdate: { _, node in await workers.setNode(node) }))
             var server = KubeletServer(address: configuration.address, port: configuration.port,
                                        podLogDirectory: configuration.podLogDirectory, workers: workers, logger: logger)
-            let summary = StatsSummaryProvider(nodeName: configuration.nodeName, rootDirectory: configuration.rootDirectory, connection: connection,
-                                               cgroupRoot: configuration.cgroupRoot)
             server.summary = summary
             server.cadvisor = CadvisorMetrics(summary: summary, cgroupRoot: configuration.cgroupRoot)
             server.metrics = metrics
