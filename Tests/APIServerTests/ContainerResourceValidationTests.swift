@@ -27,6 +27,9 @@ import Testing
              #"Pod "p" is invalid: [spec.containers[0].resources.requests[example.com/gpu]: Invalid value: "500m": must be an integer, spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources]"#),
             (#"{"requests":{"example.com/gpu":"1"},"limits":{"example.com/gpu":"2"}}"#, false,
              #"Pod "p" is invalid: spec.containers[0].resources.requests: Invalid value: "1": must be equal to example.com/gpu limit of 2"#),
+            // A domain outside kubernetes.io, yet not an extended resource name (it says `requests.`).
+            (#"{"limits":{"requests.example.com/gpu":"1"}}"#, false,
+             #"Pod "p" is invalid: [spec.containers[0].resources.limits[requests.example.com/gpu]: Invalid value: "requests.example.com/gpu": doesn't follow extended resource name standard, spec.containers[0].resources.requests[requests.example.com/gpu]: Invalid value: "requests.example.com/gpu": doesn't follow extended resource name standard]"#),
             // Limits alone: the requests default to them, so hugepages that are not whole pages are refused twice.
             (#"{"limits":{"hugepages-2Mi":"3Mi"}}"#, true,
              #"Pod "p" is invalid: [spec.initContainers[0].resources.limits[hugepages-2Mi]: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi, spec.initContainers[0].resources.requests[hugepages-2Mi]: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi, spec.initContainers[0].resources: Forbidden: HugePages require cpu or memory]"#),

@@ -37,7 +37,7 @@ enum ContainerResourceValidation {
 
     /// One limit or request: its name (`validateContainerResourceName`) and its value (`ValidateResourceQuantityValue`).
     private static func amount(_ name: String, _ quantity: Quantity, field: String) -> [StatusCause] {
-        var causes = RuntimeClassValidation.containerResourceNameErrors(name).map { NetworkingValidation.invalid(field, name, $0) }
+        var causes = ResourceNames.containerResourceNameErrors(name).map { NetworkingValidation.invalid(field, name, $0) }
         if quantity.sign < 0 { causes.append(NetworkingValidation.invalid(field, "\(quantity)", "must be greater than or equal to 0")) }
         if QuotaUsage.isExtendedResource(name), quantity.milliValue % 1000 != 0 {
             causes.append(NetworkingValidation.invalid(field, "\(quantity)", "must be an integer"))

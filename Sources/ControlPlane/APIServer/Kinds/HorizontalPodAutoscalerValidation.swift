@@ -140,7 +140,7 @@ enum HorizontalPodAutoscalerValidation {
         if source.name.isEmpty {
             causes.append(NetworkingValidation.required("\(field).name", "must specify a resource name"))
         } else {
-            causes += containerResourceNameErrors(source.name).map { NetworkingValidation.invalid("\(field).name", source.name, $0) }
+            causes += ResourceNames.containerResourceNameErrors(source.name).map { NetworkingValidation.invalid("\(field).name", source.name, $0) }
         }
         if source.container.isEmpty {
             causes.append(NetworkingValidation.required("\(field).container", "must specify a container"))
@@ -216,20 +216,6 @@ enum HorizontalPodAutoscalerValidation {
             }
         }
         return causes
-    }
-
-    /// ValidateContainerResourceName: a resource name; without a domain, a container resource (`cpu`, `memory`,
-    /// `ephemeral-storage`, `hugepages-*`); with one, a native or extended resource.
-    static func containerResourceNameErrors(_ name: String) -> [String] {
-        var errors = ResourceNames.resourceNameErrors(name)
-        if !name.contains("/") {
-            if !["cpu", "memory", "ephemeral-storage"].contains(name), !ResourceNames.isHugePages(name) {
-                errors.append("must be a standard resource for containers")
-            }
-        } else if !name.hasPrefix("kubernetes.io/"), !QuotaUsage.isExtendedResource(name) {
-            errors.append("doesn't follow extended resource name standard")
-        }
-        return errors
     }
 
     static func invalid(_ field: String, _ value: Int64, _ detail: String) -> StatusCause {

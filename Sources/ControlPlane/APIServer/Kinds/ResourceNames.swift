@@ -40,18 +40,25 @@ enum ResourceNames {
         return []
     }
 
-    /// Upstream's `validateLimitRangeResourceName`: container and pod items take container resources (`cpu`,
-    /// `memory`, `ephemeral-storage`, `hugepages-*` or an extended resource), other items any resource name.
-    static func limitRangeNameErrors(_ name: String, type: String) -> [String] {
-        guard type == LimitRange.containerType || type == LimitRange.podType else { return resourceNameErrors(name) }
-        let errors = resourceNameErrors(name)
-        if !errors.isEmpty { return errors }
+    /// Upstream's `validateContainerResourceName`: a resource name (``resourceNameErrors(_:)``) that is a standard
+    /// container resource (`cpu`, `memory`, `ephemeral-storage`, `hugepages-*`) without a domain, and with one a native
+    /// (`kubernetes.io/`) or extended resource.
+    static func containerResourceNameErrors(_ name: String) -> [String] {
+        var errors = resourceNameErrors(name)
         if !name.contains("/") {
-            if !["cpu", "memory", "ephemeral-storage"].contains(name) && !isHugePages(name) { return ["must be a standard resource for containers"] }
-        } else if !QuotaUsage.isExtendedResource(name) {
-            return ["doesn't follow the extended resource name standard"]
+            if !["cpu", "memory", "ephemeral-storage"].contains(name), !isHugePages(name) {
+                errors.append("must be a standard resource for containers")
+            }
+        } else if !name.contains("kubernetes.io/"), !QuotaUsage.isExtendedResource(name) {
+            errors.append("doesn't follow extended resource name standard")
         }
-        return []
+        return errors
+    }
+
+    /// Upstream's `validateLimitRangeResourceName`: container and pod items take container resources, other items
+    /// any resource name.
+    static func limitRangeNameErrors(_ name: String, type: String) -> [String] {
+        type == LimitRange.containerType || type == LimitRange.podType ? containerResourceNameErrors(name) : resourceNameErrors(name)
     }
 
     /// Upstream's `ValidateResourceQuotaResourceName`.

@@ -43,20 +43,6 @@ enum RuntimeClassValidation {
         ContainerResourceValidation.validate(ResourceRequirements(limits: podFixed), field: field)
     }
 
-    /// Upstream's `validateContainerResourceName`: a resource name (`validateResourceName`) that is a standard
-    /// container resource, or an extended resource when it has a domain outside kubernetes.io.
-    static func containerResourceNameErrors(_ name: String) -> [String] {
-        var errors = ResourceNames.resourceNameErrors(name)
-        if !name.contains("/") {
-            if !["cpu", "memory", "ephemeral-storage"].contains(name), !ResourceNames.isHugePages(name) {
-                errors.append("must be a standard resource for containers")
-            }
-        } else if !name.contains("kubernetes.io/"), !QuotaUsage.isExtendedResource(name) {
-            errors.append("doesn't follow the extended resource name standard")
-        }
-        return errors
-    }
-
     /// Upstream's `ValidateTolerations` plus the RuntimeClass's own check that no toleration appears twice (by key,
     /// operator, value and effect).
     static func tolerations(_ tolerations: [Toleration], field: String) -> [StatusCause] {
