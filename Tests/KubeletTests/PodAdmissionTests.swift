@@ -97,6 +97,7 @@ import Testing
         #expect(throws: KubeletFlagError.self) { try SysctlAllowlist(unsafe: ["kernel.panic"]) }
         do {
             _ = try SysctlAllowlist(unsafe: ["vm.*"])
+            Issue.record("vm.* is not namespaced and must be refused")
         } catch {
             #expect(error.description == #"the sysctls "vm." are not known to be namespaced"#)
         }

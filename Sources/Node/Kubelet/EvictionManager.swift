@@ -52,7 +52,7 @@ actor EvictionManager {
     /// is crossed.
     func synchronize(workers: PodWorkers) async {
         let met = await thresholdsMet()
-        let held = transitions.update(observed: Set(met.compactMap { NodeResourcePolicy.signalConditions[$0.threshold.signal] }), now: .now)
+        let held = transitions.update(observed: NodeResourcePolicy.conditions(of: met.map(\.threshold)), now: .now)
         conditions = ["MemoryPressure", "DiskPressure", "PIDPressure"].filter(held.contains)
         await workers.setPressureConditions(conditions)
         guard let starved = met.first, let resource = EvictionRanking.resource(of: starved.threshold.signal) else { return }

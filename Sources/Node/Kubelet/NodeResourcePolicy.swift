@@ -127,7 +127,12 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     /// The pressure conditions' states for what was observed: which of MemoryPressure, DiskPressure and PIDPressure
     /// hold (a signal of theirs below its threshold).
     public func pressures(_ observed: NodeSignals) -> Set<String> {
-        Set(thresholdsMet(observed).compactMap { Self.signalConditions[$0.threshold.signal] })
+        Self.conditions(of: thresholdsMet(observed).map(\.threshold))
+    }
+
+    /// The pressure conditions the crossed `thresholds` set.
+    static func conditions(of thresholds: [Threshold]) -> Set<String> {
+        Set(thresholds.compactMap { signalConditions[$0.signal] })
     }
 }
 

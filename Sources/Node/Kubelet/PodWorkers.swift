@@ -300,7 +300,7 @@ actor PodWorkers {
             await carryOut(verdict, pod: pod)
             return
         }
-        if pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed" {
+        if Self.isFinished(pod) {
             await stopAll(uid: uid, grace: 0)
             return
         }
