@@ -108,24 +108,6 @@ public struct Kubelet: ServiceLifecycle.Service {
             group.addTask { await ownNode.run() }
             group.addTask { await eviction.run(workers: workers) }
             group.addTask { await imageGC.run() }
-            group.addTask {
-                // Upstream's HandlePodAdditions admits pods oldest first: those bound before the agent started are
-                // admitted in creation order before any later change (the stream repeats them; a repeat changes nothing).
-                try? await pods.waitForSync()
-                // Against the node's labels and taints as the API server has them, not as it was registered.
-                try? await ownNode.waitForSync()
-                if let node = ownNode.get(name: configuration.nodeName) { await workers.setNode(node) }
-                for pod in pods.list().sorted(by: { ($0.metadata.creationTimestamp?.date ?? .distantPast, $0.metadata.name ?? "")
-                                                      < ($1.metadata.creationTimestamp?.date ?? .distantPast, $1.metadata.name ?? "") }) {
-                    await workers.update(pod)
-                }
-                for await event in events {
-                    switch event {
-                    case .added(let pod), .updated(old: _, new: let pod): await workers.update(pod)
-                    case .deleted(let pod): await workers.remove(pod)
-                    }
-                }
-            }
             let staticPods = configuration.podManifestPath.map {
                 StaticPodSource(directory: $0, nodeName: configuration.nodeName, frequency: configuration.fileCheckFrequency,
                                 client: client, workers: workers, logger: logger)
@@ -137,12 +119,34 @@ public struct Kubelet: ServiceLifecycle.Service {
                 }
             }
             group.addTask {
+                // Upstream's HandlePodAdditions admits pods oldest first: those bound before the agent started are
+                // admitted in creation order before any later change (the stream repeats them; a repeat changes nothing),
+                // against the node's labels and taints as the API server has them, not as it was registered.
                 try? await pods.waitForSync()
-                // Static pods are known before the first relist, which would otherwise take their sandboxes for orphans.
+                try? await ownNode.waitForSync()
+                if let node = ownNode.get(name: configuration.nodeName) { await workers.setNode(node) }
+                for pod in pods.list().sorted(by: { ($0.metadata.creationTimestamp?.date ?? .distantPast, $0.metadata.name ?? "")
+                                                      < ($1.metadata.creationTimestamp?.date ?? .distantPast, $1.metadata.name ?? "") }) {
+                    await workers.update(pod)
+                }
+                // Only now the relists start: one before the workers know every bound pod (and every static pod) would
+                // take those pods' sandboxes for orphans and remove them under running containers.
                 await staticPods?.scan()
-                while !Task.isCancelled {
-                    await workers.resync()
-                    try? await Task.sleep(for: .seconds(1))
+                await withDiscardingTaskGroup { loops in
+                    loops.addTask {
+                        for await event in events {
+                            switch event {
+                            case .added(let pod), .updated(old: _, new: let pod): await workers.update(pod)
+                            case .deleted(let pod): await workers.remove(pod)
+                            }
+                        }
+                    }
+                    loops.addTask {
+                        while !Task.isCancelled {
+                            await workers.resync()
+                            try? await Task.sleep(for: .seconds(1))
+                        }
+                    }
                 }
             }
             try await gracefulShutdown()
