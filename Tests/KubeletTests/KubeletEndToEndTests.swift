@@ -226,6 +226,62 @@ struct KubeletEndToEndTests {
         #expect(sandboxes.isEmpty, "\(sandboxes.map(\.metadata.name))")
     }
 
+    @Test("--eviction-soft: the pressure condition at once, the eviction only once the threshold has been crossed for its grace period, the pod's containers stopped within the smaller of its own grace period and --eviction-max-pod-grace-period; /configz reports the eviction settings",
+          .timeLimit(.minutes(3)))
+    func softEviction() async throws {
+        let cluster = try await Cluster(agentArguments: [
+            "--eviction-hard", "nodefs.available<1Mi", "--eviction-soft", "memory.available<100000Gi",
+            "--eviction-soft-grace-period", "memory.available=15s", "--eviction-max-pod-grace-period", "4",
+            "--eviction-minimum-reclaim", "memory.available=1Gi", "--kube-reserved", "cpu=100m", "--allowed-unsafe-sysctls", "net.core.somaxconn",
+        ])
+        do {
+            let node = try await cluster.eventuallyNode { $0.status?.conditions?.contains { $0.type == "MemoryPressure" && $0.status == "True" } == true }
+            let pressureSince = try #require(node.status?.conditions?.first { $0.type == "MemoryPressure" }?.lastTransitionTime?.date)
+            // Soft thresholds are not held back from allocatable.
+            #expect(node.status?.allocatable?["memory"] == node.status?.capacity?["memory"])
+            let configz = try await cluster.kubectl(["get", "--raw", "/api/v1/nodes/\(cluster.nodeName)/proxy/configz"])
+            let config = try #require((try JSONSerialization.jsonObject(with: Data(configz.utf8)) as? [String: Any])?["kubeletconfig"] as? [String: Any])
+            #expect(config["evictionHard"] as? [String: String] == ["nodefs.available": "1Mi"])
+            #expect(config["evictionSoft"] as? [String: String] == ["memory.available": "100000Gi"])
+            #expect(config["evictionSoftGracePeriod"] as? [String: String] == ["memory.available": "15s"])
+            #expect(config["evictionMinimumReclaim"] as? [String: String] == ["memory.available": "1Gi"])
+            #expect(config["evictionMaxPodGracePeriod"] as? Int == 4)
+            #expect(config["kubeReserved"] as? [String: String] == ["cpu": "100m"])
+            #expect(config["allowedUnsafeSysctls"] as? [String] == ["net.core.somaxconn"])
+
+            // A Burstable pod is admitted under memory pressure; its shell ignores SIGTERM, so only the SIGKILL after
+            // the grace period stops it: 4 s (the maximum), not its own 30 s nor a hard threshold's 1 s.
+            _ = try await cluster.kubectl(["apply", "-f", "-"], stdin: """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: patient}
+                spec:
+                  nodeName: \(cluster.nodeName)
+                  terminationGracePeriodSeconds: 30
+                  containers:
+                  - name: main
+                    image: \(cluster.runtime.registry)/swiftlet-test/shell:v1
+                    command: [sh, -c, "trap '' TERM; while true; do sleep 1; done"]
+                    resources: {requests: {cpu: 10m}}
+                """)
+            try await cluster.waitForPod("patient") { $0.status?.phase == "Running" }
+            let evicted = try await cluster.waitForPod("patient", timeout: .seconds(60)) { $0.status?.phase == "Failed" }
+            #expect(evicted.status?.reason == "Evicted", "\(String(describing: evicted.status))")
+            let events = try await cluster.client.list(Event.self, namespace: "default",
+                                                       options: ListOptions(fieldSelector: "involvedObject.name=patient,reason=Evicted")).items
+            let evictedAt = try #require(events.first?.firstTimestamp?.date ?? events.first?.eventTime?.date)
+            #expect(evictedAt.timeIntervalSince(pressureSince) >= 12, "evicted \(evictedAt.timeIntervalSince(pressureSince)) s after the pressure began")
+            let finished = try #require(Self.container(evicted, "main")?.state?.terminated?.finishedAt?.date, "\(String(describing: evicted.status))")
+            let grace = finished.timeIntervalSince(evictedAt)
+            #expect(grace >= 3 && grace <= 9, "the container stopped \(grace) s after the eviction")
+        } catch {
+            Issue.record("agent log:\n\(cluster.agent.logTail)")
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
     @Test("image garbage collection: above the high threshold unused images go, not those a container uses or the pinned sandbox image, not those seen less than the minimum age ago; a shortfall is upstream's FreeDiskSpaceFailed",
           .timeLimit(.minutes(3)))
     func imageGarbageCollection() async throws {

@@ -196,6 +196,13 @@ extension KubeletEndToEndTests {
         #expect((kubeletConfig["authorization"] as? [String: Any])?["mode"] as? String == "Webhook")
         #expect(((kubeletConfig["authentication"] as? [String: Any])?["webhook"] as? [String: Any])?["cacheTTL"] as? String == "2m0s")
         #expect(((kubeletConfig["authentication"] as? [String: Any])?["anonymous"] as? [String: Any])?["enabled"] as? Bool == false)
+        // Upstream's defaults for eviction and image garbage collection, in its KubeletConfiguration's forms.
+        #expect(kubeletConfig["evictionHard"] as? [String: String] == ["imagefs.available": "15%", "imagefs.inodesFree": "5%", "memory.available": "100Mi",
+                                                                      "nodefs.available": "10%", "nodefs.inodesFree": "5%"])
+        #expect(kubeletConfig["evictionSoft"] == nil && kubeletConfig["kubeReserved"] == nil)
+        #expect(kubeletConfig["evictionPressureTransitionPeriod"] as? String == "5m0s")
+        #expect(kubeletConfig["imageGCHighThresholdPercent"] as? Int == 85 && kubeletConfig["imageGCLowThresholdPercent"] as? Int == 80)
+        #expect(kubeletConfig["imageMinimumGCAge"] as? String == "2m0s")
 
         // The node's /var/log as Go's file server lists it.
         let logs = try await raw(node + "/logs/")

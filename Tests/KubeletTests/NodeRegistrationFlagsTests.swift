@@ -64,6 +64,9 @@ import TestSupport
         let eviction = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--eviction-hard", "swap.available<1Gi"])
         #expect(eviction.status != 0 && eviction.stderr.contains(#"invalid argument "swap.available<1Gi" for "--eviction-hard" flag: unsupported eviction signal swap.available"#),
                 "\(eviction)")
+        let soft = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--eviction-soft", "memory.available<1Gi"])
+        #expect(soft.status != 0 && soft.stderr.contains("failed to create kubelet: grace period must be specified for the soft eviction threshold memory.available"),
+                "\(soft)")
         let reserved = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--kube-reserved", "gpu=1"])
         #expect(reserved.status != 0 && reserved.stderr.contains(#"invalid argument "gpu=1" for "--kube-reserved" flag: cannot reserve "gpu" resource"#), "\(reserved)")
     }

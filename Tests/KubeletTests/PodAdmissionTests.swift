@@ -133,7 +133,7 @@ import Testing
         let signals = NodeSignals(memory: .init(available: 1 << 20, capacity: 4 << 30),
                                   imageFS: .init(bytes: .init(available: 1, capacity: 10), inodes: .init(available: 10, capacity: 10)),
                                   pids: .init(available: 5000, capacity: 32768))
-        #expect(policy.thresholdsMet(signals).map(\.threshold.signal) == ["memory.available", "imagefs.available"])
+        #expect(NodeResourcePolicy.crossed(policy.thresholds, in: signals).map(\.threshold.signal) == ["memory.available", "imagefs.available"])
         #expect(EvictionRanking.resource(of: "imagefs.available") == "ephemeral-storage")
         #expect(EvictionRanking.resource(of: "nodefs.inodesFree") == "inodes")
     }

@@ -101,6 +101,18 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Hard eviction thresholds (signal<amount or signal<percent,…; memory.available, nodefs.available, nodefs.inodesFree, imagefs.available, imagefs.inodesFree, pid.available): below them the node reports memory, disk or PID pressure and evicts pods, one every 10 s; memory.available and nodefs.available are held back from allocatable. Replaces the defaults.", valueName: "thresholds"))
     var evictionHard = NodeResourcePolicy.defaultEvictionHard
 
+    @Option(name: .long, help: ArgumentHelp("Soft eviction thresholds (same form as --eviction-hard): below them the node reports pressure at once, and evicts pods once a threshold has been crossed for its --eviction-soft-grace-period.", valueName: "thresholds"))
+    var evictionSoft = ""
+
+    @Option(name: .long, help: ArgumentHelp("How long each soft eviction threshold must be crossed before pods are evicted (signal=duration,…, e.g. memory.available=1m30s); one for every --eviction-soft signal.", valueName: "periods"))
+    var evictionSoftGracePeriod = ""
+
+    @Option(name: .long, help: "The longest grace period (seconds) a pod evicted for a soft threshold gets; a pod asking for less gets its own. Negative: always the pod's own.")
+    var evictionMaxPodGracePeriod: Int64 = 0
+
+    @Option(name: .long, help: ArgumentHelp("How much more than a threshold must be available before the node stops evicting for it (signal=amount or signal=percent,…, e.g. memory.available=0Mi,nodefs.available=500Mi).", valueName: "amounts"))
+    var evictionMinimumReclaim = ""
+
     @Option(name: .long, help: "How long a pressure condition stays True after its signals are back above their thresholds.")
     var evictionPressureTransitionPeriod = DurationArgument(.seconds(300), text: "5m0s")
 
@@ -145,11 +157,19 @@ public struct AgentCommand: AsyncParsableCommand {
         do { return try parser(value) } catch { throw ValidationError("invalid argument \"\(value)\" for \"--\(flag)\" flag: \(error)") }
     }
 
-    /// `--kube-reserved`, `--system-reserved` and `--eviction-hard`, refused in upstream kubelet's words.
+    /// `--kube-reserved`, `--system-reserved`, `--eviction-hard`, `--eviction-soft` (with its grace periods) and
+    /// `--eviction-minimum-reclaim`, refused in upstream kubelet's words.
     func resourcePolicy() throws -> NodeResourcePolicy {
-        NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
-                           systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
-                           evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
+        var policy = NodeResourcePolicy(kubeReserved: try parse("kube-reserved", kubeReserved, NodeResourcePolicy.reservation),
+                                        systemReserved: try parse("system-reserved", systemReserved, NodeResourcePolicy.reservation),
+                                        evictionHard: try parse("eviction-hard", evictionHard, NodeResourcePolicy.evictionThresholds))
+        do {
+            policy.evictionSoft = try NodeResourcePolicy.softEvictionThresholds(evictionSoft, gracePeriods: evictionSoftGracePeriod)
+            try policy.setMinimumReclaims(evictionMinimumReclaim)
+        } catch {
+            throw ValidationError("failed to create kubelet: \(error)")
+        }
+        return policy
     }
 
     /// `--image-gc-high-threshold`, `--image-gc-low-threshold` and `--minimum-image-ttl-duration`, refused in upstream
@@ -194,6 +214,7 @@ public struct AgentCommand: AsyncParsableCommand {
         (configuration.nodeLabels, configuration.registerWithTaints) = try registration()
         configuration.resourcePolicy = try resourcePolicy()
         configuration.evictionPressureTransitionPeriod = evictionPressureTransitionPeriod.duration
+        configuration.evictionMaxPodGracePeriod = evictionMaxPodGracePeriod
         configuration.sysctls = try sysctls()
         configuration.imageGC = try imageGC()
         configuration.anonymousAuth = anonymousAuth

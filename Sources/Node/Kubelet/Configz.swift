@@ -1,10 +1,11 @@
 import Foundation
+import KubeAPI
 
 extension KubeletConfiguration {
     /// The kubelet's `/configz`: `{"kubeletconfig":{…}}` with the KubeletConfiguration (kubelet.config.k8s.io/v1beta1)
     /// field names and formats (durations as Go prints them, `1m0s`) for what this agent runs with — its flags and the
     /// fixed values it implements; settings it does not have are left out rather than reported with upstream's
-    /// defaults. `secured`: the port authenticates and authorizes (it serves HTTPS); without that it serves everyone.
+    /// defaults (as upstream's `omitempty` fields are left out when empty). `secured`: the port authenticates and authorizes (it serves HTTPS); without that it serves everyone.
     func configz(secured: Bool) -> [String: Any] {
         var config: [String: Any] = [
             "enableServer": true,
@@ -17,18 +18,18 @@ extension KubeletConfiguration {
             "serverTLSBootstrap": rotateServerCertificates,
             "authentication": [
                 "x509": [String: Any](),
-                "webhook": ["enabled": secured, "cacheTTL": Self.goDuration(KubeletAuth.tokenCacheTTL)],
+                "webhook": ["enabled": secured, "cacheTTL": GoDuration.string(KubeletAuth.tokenCacheTTL)],
                 "anonymous": ["enabled": secured ? anonymousAuth : true],
             ] as [String: Any],
             "authorization": [
                 "mode": secured ? authorizationMode.rawValue : AuthorizationMode.alwaysAllow.rawValue,
-                "webhook": ["cacheAuthorizedTTL": Self.goDuration(KubeletAuth.allowedCacheTTL),
-                            "cacheUnauthorizedTTL": Self.goDuration(KubeletAuth.deniedCacheTTL)],
+                "webhook": ["cacheAuthorizedTTL": GoDuration.string(KubeletAuth.allowedCacheTTL),
+                            "cacheUnauthorizedTTL": GoDuration.string(KubeletAuth.deniedCacheTTL)],
             ] as [String: Any],
             "clusterDomain": clusterDomain,
-            "fileCheckFrequency": Self.goDuration(fileCheckFrequency),
-            "nodeStatusUpdateFrequency": Self.goDuration(nodeStatusUpdateFrequency),
-            "nodeStatusReportFrequency": Self.goDuration(.seconds(60)),
+            "fileCheckFrequency": GoDuration.string(fileCheckFrequency),
+            "nodeStatusUpdateFrequency": GoDuration.string(nodeStatusUpdateFrequency),
+            "nodeStatusReportFrequency": GoDuration.string(.seconds(60)),
             "nodeLeaseDurationSeconds": Int(leaseDurationSeconds),
             "maxPods": maxPods,
             "cgroupRoot": cgroupRoot,
@@ -44,21 +45,25 @@ extension KubeletConfiguration {
             config["healthzBindAddress"] = healthz.host
             config["healthzPort"] = healthz.port
         }
+        for (key, reserved) in [("kubeReserved", resourcePolicy.kubeReserved), ("systemReserved", resourcePolicy.systemReserved)] where !reserved.isEmpty {
+            config[key] = reserved.mapValues(\.description)
+        }
+        func thresholds(_ list: [NodeResourcePolicy.Threshold]) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: list.map { ($0.signal, $0.value.description) })
+        }
+        if !resourcePolicy.evictionHard.isEmpty { config["evictionHard"] = thresholds(resourcePolicy.evictionHard) }
+        if !resourcePolicy.evictionSoft.isEmpty {
+            config["evictionSoft"] = thresholds(resourcePolicy.evictionSoft)
+            config["evictionSoftGracePeriod"] = Dictionary(uniqueKeysWithValues: resourcePolicy.evictionSoft.map { ($0.signal, GoDuration.string($0.gracePeriod)) })
+        }
+        let reclaims = resourcePolicy.thresholds.compactMap { threshold in threshold.minimumReclaim.map { (threshold.signal, $0.description) } }
+        if !reclaims.isEmpty { config["evictionMinimumReclaim"] = Dictionary(reclaims, uniquingKeysWith: { first, _ in first }) }
+        config["evictionPressureTransitionPeriod"] = GoDuration.string(evictionPressureTransitionPeriod)
+        if evictionMaxPodGracePeriod != 0 { config["evictionMaxPodGracePeriod"] = evictionMaxPodGracePeriod }
+        config["imageGCHighThresholdPercent"] = imageGC.highThresholdPercent
+        config["imageGCLowThresholdPercent"] = imageGC.lowThresholdPercent
+        config["imageMinimumGCAge"] = GoDuration.string(imageGC.minimumAge)
+        if !sysctls.unsafe.isEmpty { config["allowedUnsafeSysctls"] = sysctls.unsafe }
         return ["kubeletconfig": config]
-    }
-
-    /// A duration as Go's `time.Duration.String()` prints it to the millisecond: `30s`, `1m0s`, `2h0m0s`, `1.25s`;
-    /// below a second `500ms`.
-    static func goDuration(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
-        let milliseconds = duration.components.attoseconds / 1_000_000_000_000_000
-        guard seconds > 0 else { return milliseconds == 0 ? "0s" : "\(milliseconds)ms" }
-        let hours = seconds / 3600, minutes = (seconds % 3600) / 60, rest = seconds % 60
-        var fraction = milliseconds == 0 ? "" : String(String(milliseconds + 1000).dropFirst())
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        let secondsText = fraction.isEmpty ? "\(rest)s" : "\(rest).\(fraction)s"
-        if hours > 0 { return "\(hours)h\(minutes)m" + secondsText }
-        if minutes > 0 { return "\(minutes)m" + secondsText }
-        return secondsText
     }
 }

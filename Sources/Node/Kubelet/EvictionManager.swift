@@ -4,14 +4,16 @@ import KubeClient
 import LinuxSystem
 import Logging
 
-/// The kubelet's eviction manager (upstream's `pkg/kubelet/eviction`) for the hard thresholds of `--eviction-hard`.
-/// Every 10 s it observes the node's signals and holds the pressure conditions (kept for
+/// The kubelet's eviction manager (upstream's `pkg/kubelet/eviction`) for the thresholds of `--eviction-hard` and
+/// `--eviction-soft`. Every 10 s it observes the node's signals and holds the pressure conditions (kept for
 /// `--eviction-pressure-transition-period`) that the node status reports and pod admission refuses pods by. While
-/// a threshold is crossed it evicts one pod per round: the pods are ranked for the starved resource
-/// (``EvictionRanking``) — for disk, after the unused images are removed, and only if that did not suffice — critical
-/// pods are passed over, and the first other one is killed with a 1 s grace period
-/// and left in the API as Failed with reason `Evicted`, a DisruptionTarget condition and a Warning `Evicted` Event
-/// saying which resource ran low and which containers used more than they requested.
+/// a hard threshold is crossed, or a soft one has been for its grace period (``EvictionThresholdTracker``), it
+/// evicts one pod per round: the pods are ranked for the starved resource (``EvictionRanking``) — for disk, after
+/// the unused images are removed, and only if that did not suffice — critical pods are passed over, and the first
+/// other one is killed (within 1 s for a hard threshold, the pod's own grace period up to
+/// `--eviction-max-pod-grace-period` for a soft one) and left in the API as Failed with reason `Evicted`, a
+/// DisruptionTarget condition and a Warning `Evicted` Event saying which resource ran low and which containers used
+/// more than they requested.
 actor EvictionManager {
     /// Upstream's eviction `Reason`, the pod status reason of an evicted or refused pod.
     static let reason = "Evicted"
@@ -27,6 +29,7 @@ actor EvictionManager {
     private let imageGC: ImageGCManager
     private let logger: Logger
     private var transitions: PressureTransitions
+    private var tracker: EvictionThresholdTracker
     /// The pressure conditions held now, in the order the node reports them.
     private(set) var conditions: [String] = []
 
@@ -39,6 +42,7 @@ actor EvictionManager {
         self.events = events
         self.logger = logger
         transitions = PressureTransitions(period: configuration.evictionPressureTransitionPeriod)
+        tracker = EvictionThresholdTracker(thresholds: configuration.resourcePolicy.thresholds)
     }
 
     func run(workers: PodWorkers) async {
@@ -49,19 +53,19 @@ actor EvictionManager {
     }
 
     /// One round: observe, update the conditions (and admission's view of them), and evict one pod while a threshold
-    /// is crossed.
+    /// is due.
     func synchronize(workers: PodWorkers) async {
-        let met = await thresholdsMet()
-        let held = transitions.update(observed: NodeResourcePolicy.conditions(of: met.map(\.threshold)), now: .now)
+        let round = tracker.observe(await observeSignals(), now: .now)
+        let held = transitions.update(observed: NodeResourcePolicy.conditions(of: round.crossed), now: .now)
         conditions = ["MemoryPressure", "DiskPressure", "PIDPressure"].filter(held.contains)
         await workers.setPressureConditions(conditions)
-        guard let starved = met.first, let resource = EvictionRanking.resource(of: starved.threshold.signal) else { return }
+        guard let starved = round.due.first, let resource = EvictionRanking.resource(of: starved.threshold.signal) else { return }
         events.record(Node.kubeletReference(configuration.nodeName), "Warning", reason: "EvictionThresholdMet", message: "Attempting to reclaim \(resource)")
         // Disk is reclaimed from unused images first (upstream's node-level reclaim); enough of it spares the pods.
         if resource == "ephemeral-storage" || resource == "inodes" {
             do {
                 let freed = try await imageGC.deleteUnusedImages()
-                if freed > 0, await thresholdsMet().isEmpty {
+                if freed > 0, NodeResourcePolicy.crossed(round.due.map(\.threshold), in: await observeSignals()).isEmpty {
                     logger.notice("able to reduce resource pressure without evicting pods", metadata: ["resource": "\(resource)", "freed": "\(freed)"])
                     return
                 }
@@ -82,11 +86,19 @@ actor EvictionManager {
             }
             let notice = EvictionNotice(resource: resource, threshold: starved.threshold, observed: starved.observed, pod: pod,
                                         usage: usage[pod.metadata.uid ?? ""])
-            if await workers.evict(pod, message: notice.message, annotations: notice.annotations) {
-                logger.notice("evicted pod", metadata: ["pod": "\(PodWorkers.name(pod))", "resource": "\(resource)"])
+            let grace = starved.threshold.isHard ? Self.hardEvictionGracePeriod : softEvictionGracePeriod(pod)
+            if await workers.evict(pod, message: notice.message, annotations: notice.annotations, grace: grace) {
+                logger.notice("evicted pod", metadata: ["pod": "\(PodWorkers.name(pod))", "resource": "\(resource)", "grace": "\(grace)s"])
                 return
             }
         }
+    }
+
+    /// The grace period a pod gets for a soft threshold: its own (30 s unless it sets one), at most
+    /// `--eviction-max-pod-grace-period`; a negative maximum defers to the pod's.
+    func softEvictionGracePeriod(_ pod: Pod) -> Int64 {
+        let own = pod.spec?.terminationGracePeriodSeconds ?? 30
+        return configuration.evictionMaxPodGracePeriod < 0 ? own : min(configuration.evictionMaxPodGracePeriod, own)
     }
 
     /// What each pod uses now, by UID: its running containers' working sets (CRI stats), their writable layers and
@@ -117,11 +129,10 @@ actor EvictionManager {
         return result
     }
 
-    /// The hard thresholds crossed now, memory first.
-    private func thresholdsMet() async -> [(threshold: NodeResourcePolicy.Threshold, observed: NodeSignals.Amount)] {
-        let signals = NodeSignals.observe(memoryCapacity: memoryCapacity, nodeFSPath: configuration.rootDirectory,
-                                          imageFSPath: await imageGC.imageFilesystem())
-        return configuration.resourcePolicy.thresholdsMet(signals)
+    /// The node's signals now.
+    private func observeSignals() async -> NodeSignals {
+        NodeSignals.observe(memoryCapacity: memoryCapacity, nodeFSPath: configuration.rootDirectory,
+                            imageFSPath: await imageGC.imageFilesystem())
     }
 }
 

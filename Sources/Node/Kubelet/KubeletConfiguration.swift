@@ -60,10 +60,13 @@ public struct KubeletConfiguration: Sendable {
     /// Taints the Node is registered with (`--register-with-taints`; likewise only at registration).
     public var registerWithTaints: [Taint] = []
     /// What is held back from pods and when the node is under pressure (`--kube-reserved`, `--system-reserved`,
-    /// `--eviction-hard`; upstream's defaults).
+    /// `--eviction-hard`, `--eviction-soft`, `--eviction-minimum-reclaim`; upstream's defaults).
     public var resourcePolicy = NodeResourcePolicy()
     /// How long a pressure condition stays True after its signals recovered (`--eviction-pressure-transition-period`).
     public var evictionPressureTransitionPeriod: Duration = .seconds(300)
+    /// The longest grace period (seconds) a pod evicted for a soft threshold gets (`--eviction-max-pod-grace-period`;
+    /// negative: the pod's own).
+    public var evictionMaxPodGracePeriod: Int64 = 0
     /// The sysctls pods may set (the safe ones and `--allowed-unsafe-sysctls`).
     public var sysctls = SysctlAllowlist.safeOnly
     /// When unused images are removed (`--image-gc-high-threshold`, `--image-gc-low-threshold`,

@@ -5,36 +5,70 @@ import Foundation
 import KubeAPI
 import LinuxSystem
 
-/// What the kubelet holds back from pods and when it reports the node under pressure, from `--kube-reserved`,
-/// `--system-reserved` and `--eviction-hard` read as upstream's kubelet reads them: a Node's allocatable is its
-/// capacity less both reservations and the hard eviction thresholds of `memory.available` (from memory) and
-/// `nodefs.available` (from ephemeral storage), never below zero; MemoryPressure, DiskPressure and PIDPressure are
-/// True while an observed signal is below its threshold.
+/// What the kubelet holds back from pods and when it reports the node under pressure and evicts, from
+/// `--kube-reserved`, `--system-reserved`, `--eviction-hard`, `--eviction-soft` (with `--eviction-soft-grace-period`)
+/// and `--eviction-minimum-reclaim` read as upstream's kubelet reads them: a Node's allocatable is its capacity less
+/// both reservations and the hard eviction thresholds of `memory.available` (from memory) and `nodefs.available`
+/// (from ephemeral storage), never below zero; MemoryPressure, DiskPressure and PIDPressure are True while an
+/// observed signal is below a threshold of theirs, hard or soft.
 public struct NodeResourcePolicy: Sendable, Hashable {
     /// A flag value the kubelet refuses to start with.
     public typealias Invalid = KubeletFlagError
 
-    /// A hard eviction threshold: `signal<value`, the value an amount or a share of the signal's capacity.
+    /// An eviction threshold: `signal<value`, the value an amount or a share of the signal's capacity; hard (evicts at
+    /// once) or soft (evicts once crossed for its grace period).
     public struct Threshold: Sendable, Hashable {
-        public enum Value: Sendable, Hashable {
+        public enum Value: Sendable, Hashable, CustomStringConvertible {
             case quantity(Quantity)
             /// A fraction of the capacity (0…1).
             case percentage(Double)
+
+            /// The value as an amount of `capacity` (upstream's `GetThresholdQuantity`).
+            public func amount(of capacity: Int64) -> Int64 {
+                switch self {
+                case .quantity(let quantity): quantity.value
+                case .percentage(let fraction): Int64(Double(capacity) * fraction)
+                }
+            }
+
+            /// As the flag writes it: `100Mi`, `10%`, `12.5%`.
+            public var description: String {
+                switch self {
+                case .quantity(let quantity): return quantity.description
+                case .percentage(let fraction):
+                    let percent = (fraction * 100 * 1_000_000).rounded() / 1_000_000
+                    return (percent == percent.rounded() ? String(Int64(percent)) : String(percent)) + "%"
+                }
+            }
         }
         public var signal: String
         public var value: Value
+        /// How long the threshold must stay crossed before a pod is evicted for it: zero for a hard threshold, the
+        /// soft one's `--eviction-soft-grace-period`.
+        public var gracePeriod: Duration
+        /// `--eviction-minimum-reclaim`: once the threshold evicted, it holds until this much more than its value is
+        /// available again.
+        public var minimumReclaim: Value?
 
-        public init(signal: String, value: Value) {
+        public init(signal: String, value: Value, gracePeriod: Duration = .zero, minimumReclaim: Value? = nil) {
             self.signal = signal
             self.value = value
+            self.gracePeriod = gracePeriod
+            self.minimumReclaim = minimumReclaim
         }
 
-        /// The threshold as an amount of `capacity` (upstream's `GetThresholdQuantity`).
-        public func amount(of capacity: Int64) -> Int64 {
-            switch value {
-            case .quantity(let quantity): return quantity.value
-            case .percentage(let fraction): return Int64(Double(capacity) * fraction)
-            }
+        /// Upstream's `isHardEvictionThreshold`: no grace period.
+        public var isHard: Bool { gracePeriod == .zero }
+
+        /// The threshold as an amount of `capacity`.
+        public func amount(of capacity: Int64) -> Int64 { value.amount(of: capacity) }
+
+        /// Whether `observed` is below the threshold — with `enforcingMinimumReclaim`, below the threshold plus its
+        /// minimum reclaim (upstream's `thresholdsMet`).
+        func isCrossed(by observed: NodeSignals.Amount, enforcingMinimumReclaim: Bool = false) -> Bool {
+            var quantity = amount(of: observed.capacity)
+            if enforcingMinimumReclaim, let minimumReclaim { quantity += minimumReclaim.amount(of: observed.capacity) }
+            return observed.available < quantity
         }
     }
 
@@ -52,19 +86,25 @@ public struct NodeResourcePolicy: Sendable, Hashable {
     public var kubeReserved: [String: Quantity] = [:]
     public var systemReserved: [String: Quantity] = [:]
     public var evictionHard: [Threshold]
+    public var evictionSoft: [Threshold]
 
-    public init(kubeReserved: [String: Quantity] = [:], systemReserved: [String: Quantity] = [:], evictionHard: [Threshold]? = nil) {
+    public init(kubeReserved: [String: Quantity] = [:], systemReserved: [String: Quantity] = [:], evictionHard: [Threshold]? = nil,
+                evictionSoft: [Threshold] = []) {
         self.kubeReserved = kubeReserved
         self.systemReserved = systemReserved
         // The default parses: the force-unwrap documents that, not a runtime risk.
         self.evictionHard = evictionHard ?? (try! Self.evictionThresholds(Self.defaultEvictionHard))
+        self.evictionSoft = evictionSoft
     }
+
+    /// Every eviction threshold, hard then soft.
+    public var thresholds: [Threshold] { evictionHard + evictionSoft }
 
     /// `--eviction-hard signal<value,…` (upstream's LangleSeparatedMapStringString, then ParseThresholdConfig).
     public static func evictionThresholds(_ text: String) throws(Invalid) -> [Threshold] {
         var thresholds: [String: Threshold] = [:]
         for (signal, text) in try KubeletFlagSyntax.pairs(text, separator: "<") {
-            guard signalConditions[signal] != nil else { throw Invalid(description: "unsupported eviction signal \(signal)") }
+            try requireSignal(signal)
             if text.hasSuffix("%") {
                 guard let percent = Double(text.dropLast()) else { throw Invalid(description: "invalid percentage: \(text)") }
                 guard percent >= 0, percent <= 100 else {
@@ -78,6 +118,51 @@ public struct NodeResourcePolicy: Sendable, Hashable {
             }
         }
         return thresholds.keys.sorted().map { thresholds[$0]! }
+    }
+
+    /// `--eviction-soft` with `--eviction-soft-grace-period signal=duration,…`: every soft threshold needs its grace
+    /// period (upstream's ParseThresholdConfig and its messages).
+    public static func softEvictionThresholds(_ text: String, gracePeriods: String) throws(Invalid) -> [Threshold] {
+        var periods: [String: Duration] = [:]
+        for (signal, text) in try KubeletFlagSyntax.pairs(gracePeriods, separator: "=") {
+            try requireSignal(signal)
+            let period: Duration
+            do { period = try GoDuration.parse(text) } catch { throw Invalid(description: error.description) }
+            guard period >= .zero else { throw Invalid(description: "invalid eviction grace period specified: \(text), must be a positive value") }
+            periods[signal] = period
+        }
+        return try evictionThresholds(text).map { threshold throws(Invalid) in
+            guard let period = periods[threshold.signal] else {
+                throw Invalid(description: "grace period must be specified for the soft eviction threshold \(threshold.signal)")
+            }
+            var soft = threshold
+            soft.gracePeriod = period
+            return soft
+        }
+    }
+
+    /// `--eviction-minimum-reclaim signal=value,…` applied to the hard and soft thresholds of each signal (upstream's
+    /// parseMinimumReclaims and its messages).
+    public mutating func setMinimumReclaims(_ text: String) throws(Invalid) {
+        var reclaims: [String: Threshold.Value] = [:]
+        for (signal, text) in try KubeletFlagSyntax.pairs(text, separator: "=") {
+            try Self.requireSignal(signal)
+            if text.hasSuffix("%") {
+                guard let percent = Double(text.dropLast()) else { throw Invalid(description: "invalid percentage: \(text)") }
+                guard percent > 0 else { throw Invalid(description: "eviction percentage minimum reclaim \(signal) must be positive: \(text)") }
+                reclaims[signal] = .percentage(percent / 100)
+            } else {
+                let quantity = try KubeletFlagSyntax.quantity(text)
+                guard quantity.sign >= 0 else { throw Invalid(description: "negative eviction minimum reclaim specified for \(signal)") }
+                reclaims[signal] = .quantity(quantity)
+            }
+        }
+        for index in evictionHard.indices { evictionHard[index].minimumReclaim = reclaims[evictionHard[index].signal] }
+        for index in evictionSoft.indices { evictionSoft[index].minimumReclaim = reclaims[evictionSoft[index].signal] }
+    }
+
+    private static func requireSignal(_ signal: String) throws(Invalid) {
+        guard signalConditions[signal] != nil else { throw Invalid(description: "unsupported eviction signal \(signal)") }
     }
 
     /// `--kube-reserved` / `--system-reserved` `name=quantity,…`: cpu, memory, ephemeral-storage and pid only, none
@@ -111,13 +196,15 @@ public struct NodeResourcePolicy: Sendable, Hashable {
         return allocatable
     }
 
-    /// The thresholds crossed in what was observed, each with its signal's observation, memory first (upstream's
+    /// The `thresholds` crossed in what was observed, each with its signal's observation, memory first (upstream's
     /// `byEvictionPriority`), then the node file system's, the image file system's and process IDs.
-    public func thresholdsMet(_ observed: NodeSignals) -> [(threshold: Threshold, observed: NodeSignals.Amount)] {
-        evictionHard.compactMap { threshold in
-            guard let amount = observed.value(of: threshold.signal), amount.available < threshold.amount(of: amount.capacity) else { return nil }
+    static func crossed(_ thresholds: [Threshold], in observed: NodeSignals, enforcingMinimumReclaim: Bool = false)
+        -> [(threshold: Threshold, observed: NodeSignals.Amount)] {
+        thresholds.compactMap { threshold in
+            guard let amount = observed.value(of: threshold.signal),
+                  threshold.isCrossed(by: amount, enforcingMinimumReclaim: enforcingMinimumReclaim) else { return nil }
             return (threshold, amount)
-        }.sorted { Self.evictionOrder.firstIndex(of: $0.threshold.signal) ?? 0 < Self.evictionOrder.firstIndex(of: $1.threshold.signal) ?? 0 }
+        }.sorted { evictionOrder.firstIndex(of: $0.threshold.signal) ?? 0 < evictionOrder.firstIndex(of: $1.threshold.signal) ?? 0 }
     }
 
     /// The signals in the order the eviction manager reclaims them.
@@ -125,13 +212,13 @@ public struct NodeResourcePolicy: Sendable, Hashable {
                                 "pid.available"]
 
     /// The pressure conditions' states for what was observed: which of MemoryPressure, DiskPressure and PIDPressure
-    /// hold (a signal of theirs below its threshold).
+    /// hold (a signal of theirs below a hard or soft threshold).
     public func pressures(_ observed: NodeSignals) -> Set<String> {
-        Self.conditions(of: thresholdsMet(observed).map(\.threshold))
+        Self.conditions(of: Self.crossed(thresholds, in: observed).map(\.threshold))
     }
 
     /// The pressure conditions the crossed `thresholds` set.
-    static func conditions(of thresholds: [Threshold]) -> Set<String> {
+    public static func conditions(of thresholds: [Threshold]) -> Set<String> {
         Set(thresholds.compactMap { signalConditions[$0.signal] })
     }
 }
@@ -150,6 +237,43 @@ public struct PressureTransitions: Sendable {
         for condition in observed { lastObserved[condition] = now }
         lastObserved = lastObserved.filter { now - $0.value < period }
         return Set(lastObserved.keys)
+    }
+}
+
+/// The eviction manager's account of its thresholds from one round to the next (upstream's `synchronize` with
+/// `thresholdsFirstObservedAt` and `thresholdsMetGracePeriod`): a threshold is crossed while its signal is below it,
+/// and, once it evicted, until the signal is back above it by its minimum reclaim; a crossed threshold sets its
+/// pressure condition at once, but pods are evicted for it only after it has been crossed for its grace period
+/// (none for a hard one).
+public struct EvictionThresholdTracker: Sendable {
+    /// What one round observed.
+    public struct Round: Sendable {
+        /// The thresholds crossed now: the pressure conditions follow these.
+        public var crossed: [NodeResourcePolicy.Threshold]
+        /// Those crossed for their grace period, with their signal's observation, in eviction order: the first is
+        /// the one to reclaim for.
+        public var due: [(threshold: NodeResourcePolicy.Threshold, observed: NodeSignals.Amount)]
+    }
+
+    public let thresholds: [NodeResourcePolicy.Threshold]
+    private var firstObserved: [NodeResourcePolicy.Threshold: ContinuousClock.Instant] = [:]
+    /// Those due in the last round: they stay crossed until their minimum reclaim is available.
+    private var lastDue: [NodeResourcePolicy.Threshold] = []
+
+    public init(thresholds: [NodeResourcePolicy.Threshold]) { self.thresholds = thresholds }
+
+    public mutating func observe(_ signals: NodeSignals, now: ContinuousClock.Instant) -> Round {
+        var crossed = NodeResourcePolicy.crossed(thresholds, in: signals).map(\.threshold)
+        for threshold in NodeResourcePolicy.crossed(lastDue, in: signals, enforcingMinimumReclaim: true).map(\.threshold)
+        where !crossed.contains(threshold) {
+            crossed.append(threshold)
+        }
+        firstObserved = Dictionary(uniqueKeysWithValues: crossed.map { ($0, firstObserved[$0] ?? now) })
+        let due = crossed.filter { threshold in firstObserved[threshold].map { now - $0 >= threshold.gracePeriod } ?? false }
+        lastDue = due
+        // The signal observed for each, in eviction order; one below its threshold plus minimum reclaim only counts too.
+        let observed = NodeResourcePolicy.crossed(due, in: signals, enforcingMinimumReclaim: true)
+        return Round(crossed: crossed, due: observed)
     }
 }
 

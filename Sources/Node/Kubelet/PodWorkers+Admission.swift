@@ -7,8 +7,8 @@ import Logging
 /// A terminal status the kubelet decided for a pod: refused at admission, or evicted by the eviction manager.
 enum PodVerdict: Sendable, Hashable {
     case rejected(PodAdmission.Rejection)
-    /// The eviction's message (``EvictionNotice``).
-    case evicted(String)
+    /// The eviction's message (``EvictionNotice``) and the grace period its containers get, in seconds.
+    case evicted(String, grace: Int64)
 }
 
 extension PodWorkers {
@@ -51,12 +51,12 @@ extension PodWorkers {
     }
 
     /// Evicts a running pod (the eviction manager's `evictPod`): a Warning `Evicted` Event with `message` and
-    /// `annotations`, then its worker stops its containers with the hard-eviction grace period and writes its status
+    /// `annotations`, then its worker stops its containers with `grace` (seconds) and writes its status
     /// Failed with reason Evicted and a DisruptionTarget condition. False when the pod is not a candidate any more.
-    func evict(_ pod: Pod, message: String, annotations: [String: String]) -> Bool {
+    func evict(_ pod: Pod, message: String, annotations: [String: String], grace: Int64) -> Bool {
         guard let uid = pod.metadata.uid, let current = pods[uid], isActive(current), current.metadata.deletionTimestamp == nil else { return false }
         events.record(current, "Warning", reason: EvictionManager.reason, message: message, annotations: annotations)
-        verdicts[uid] = .evicted(message)
+        verdicts[uid] = .evicted(message, grace: grace)
         inFlight[uid]?.cancel()
         schedule(uid)
         return true
@@ -74,9 +74,9 @@ extension PodWorkers {
                 let body = try JSONEncoder().encode(["status": status])
                 remember(try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                                 patchType: .merge, body: body, subresource: "status"))
-            case .evicted(let message):
+            case .evicted(let message, let grace):
                 await recordKilling(pod)
-                await stopAll(uid: uid, grace: EvictionManager.hardEvictionGracePeriod)
+                await stopAll(uid: uid, grace: grace)
                 try await writeStatus(pod, view: observe(uid: uid), terminal: true, evictionMessage: message)
             }
             verdicts[uid] = nil

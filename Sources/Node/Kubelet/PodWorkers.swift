@@ -686,7 +686,7 @@ actor PodWorkers {
         let exitedAgo = Duration.nanoseconds(max(0, Int64(Date().timeIntervalSince1970 * 1e9) - status.finishedAt))
         if restartBackOff.isBackingOff(key, eventAge: exitedAgo), let delay = restartBackOff.delay(key) {
             let podDescription = "\(pod.metadata.name ?? "")_\(pod.metadata.namespace ?? "default")(\(uid))"
-            let message = "back-off \(KubeletConfiguration.goDuration(delay)) restarting failed container=\(container.name) pod=\(podDescription)"
+            let message = "back-off \(GoDuration.string(delay)) restarting failed container=\(container.name) pod=\(podDescription)"
             // Every sync that finds the container backing off says so again; the recorder counts the repeats into one
             // Event (`x5 over 2m`).
             events.record(pod, "Warning", reason: "BackOff", message: "Back-off restarting failed container \(container.name) in pod \(podDescription)",
@@ -859,7 +859,7 @@ actor PodWorkers {
         pullBackOff.reset(backOffKey)
         // Upstream's words: the time truncated to milliseconds (no queue for pulls here, so "including waiting" is the
         // same) and the image's size as the runtime reports it.
-        let took = KubeletConfiguration.goDuration(.milliseconds((clock.now - started) / .milliseconds(1)))
+        let took = GoDuration.string(.milliseconds((clock.now - started) / .milliseconds(1)))
         var pulled = Runtime_V1_ImageStatusRequest()
         pulled.image.image = image
         let size = (try? await connection.images.imageStatus(pulled, options: RuntimeConnection.options()).image.size) ?? 0

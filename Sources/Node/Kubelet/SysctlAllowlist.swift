@@ -26,9 +26,12 @@ public struct SysctlAllowlist: Sendable, Hashable {
 
     private var names: [String: Namespace] = [:]
     private var prefixes: [String: Namespace] = [:]
+    /// The patterns `--allowed-unsafe-sysctls` added, as given.
+    public let unsafe: [String]
 
     /// The safe sysctls and `unsafe` (`--allowed-unsafe-sysctls`); a pattern outside the namespaced sysctls is refused.
     public init(unsafe: [String] = []) throws(KubeletFlagError) {
+        self.unsafe = unsafe
         for pattern in Self.safe + unsafe {
             var name = Self.normalize(pattern)
             let prefixed = name.firstIndex(of: "*").map { star in
