@@ -2,8 +2,8 @@ import CRI
 import KubeAPI
 
 /// Pod container → CRI `ContainerConfig`, as the kubelet's `generateContainerConfig`: command and args
-/// with `$(VAR)` expansion, environment, mounts (volumes with subPath and readOnly, the kubelet-managed
-/// /etc/hosts), log path, labels, annotations (restart count, termination message path, the ``ContainerHash``),
+/// with `$(VAR)` expansion, environment, mounts (volumes with subPath and readOnly, the termination message file,
+/// the kubelet-managed /etc/hosts), log path, labels, annotations (restart count, termination message path and policy, the ``ContainerHash``),
 /// resources and security context.
 struct ContainerConfigBuilder {
     let pod: Pod
@@ -12,6 +12,8 @@ struct ContainerConfigBuilder {
     /// The kubelet-managed hosts file, mounted at /etc/hosts (not for host-network pods).
     let hostsFile: String?
     let memoryCapacity: Int64
+    /// The file bound at the container's `terminationMessagePath` (``TerminationMessage/createFile(podDirectory:container:)``).
+    var terminationMessageFile: String? = nil
 
     /// `imageRef`: the image as the runtime resolved it (the ID its ImageStatus or PullImage answered), which the
     /// config names as upstream's `generateContainerConfig` does, with the pod's own string as `userSpecifiedImage`.
@@ -36,7 +38,8 @@ struct ContainerConfigBuilder {
         config.logPath = "\(container.name)/\(attempt).log"
         config.labels = PodLabels.sandbox(pod).merging([PodLabels.containerName: container.name]) { $1 }
         config.annotations = ["io.kubernetes.container.restartCount": String(attempt),
-                              "io.kubernetes.container.terminationMessagePath": container.terminationMessagePath ?? "/dev/termination-log",
+                              TerminationMessage.pathAnnotation: terminationMessagePath(container),
+                              TerminationMessage.policyAnnotation: container.terminationMessagePolicy ?? "File",
                               ContainerHash.annotation: ContainerHash.annotationValue(container)]
         config.mounts = try mounts(container)
         config.linux.resources = resources(container)
@@ -45,6 +48,10 @@ struct ContainerConfigBuilder {
         config.stdinOnce = container.stdinOnce ?? false
         config.tty = container.tty ?? false
         return config
+    }
+
+    private func terminationMessagePath(_ container: Container) -> String {
+        container.terminationMessagePath.flatMap { $0.isEmpty ? nil : $0 } ?? "/dev/termination-log"
     }
 
     private func mounts(_ container: Container) throws -> [Runtime_V1_Mount] {
@@ -69,6 +76,12 @@ struct ContainerConfigBuilder {
             case "Bidirectional": mount.propagation = .propagationBidirectional
             default: mount.propagation = .propagationPrivate
             }
+            mounts.append(mount)
+        }
+        if let terminationMessageFile {
+            var mount = Runtime_V1_Mount()
+            mount.containerPath = terminationMessagePath(container)
+            mount.hostPath = terminationMessageFile
             mounts.append(mount)
         }
         if let hostsFile, !mounts.contains(where: { $0.containerPath == "/etc/hosts" }) {

@@ -4,11 +4,33 @@ import KubeAPI
 import KubeClient
 import Logging
 
-/// A terminal status the kubelet decided for a pod: refused at admission, or evicted by the eviction manager.
+/// A terminal status the kubelet decided for a pod: refused at admission, or stopped for good while it ran.
 enum PodVerdict: Sendable, Hashable {
     case rejected(PodAdmission.Rejection)
-    /// The eviction's message (``EvictionNotice``) and the grace period its containers get, in seconds.
-    case evicted(String, grace: Int64)
+    case killed(PodKill)
+}
+
+/// Why the kubelet stops a running pod for good, and how: evicted by the eviction manager, or past its
+/// `activeDeadlineSeconds`. The pod ends Failed with `reason` and `message`.
+struct PodKill: Sendable, Hashable {
+    var reason: String
+    var message: String
+    /// The grace period its containers get, in seconds.
+    var grace: Int64
+    /// Whether its status gets a DisruptionTarget condition (`TerminationByKubelet`), as an eviction's does.
+    var disruption: Bool
+
+    /// An eviction (``EvictionNotice``'s message).
+    static func eviction(_ message: String, grace: Int64) -> PodKill {
+        PodKill(reason: EvictionManager.reason, message: message, grace: grace, disruption: true)
+    }
+
+    /// Upstream's active deadline handler: the pod ran longer than its `activeDeadlineSeconds`; its containers get
+    /// the pod's own grace period.
+    static func deadlineExceeded(_ pod: Pod) -> PodKill {
+        PodKill(reason: "DeadlineExceeded", message: "Pod was active on the node longer than the specified deadline",
+                grace: pod.spec?.terminationGracePeriodSeconds ?? 30, disruption: false)
+    }
 }
 
 extension PodWorkers {
@@ -56,14 +78,14 @@ extension PodWorkers {
     func evict(_ pod: Pod, message: String, annotations: [String: String], grace: Int64) -> Bool {
         guard let uid = pod.metadata.uid, let current = pods[uid], isActive(current), current.metadata.deletionTimestamp == nil else { return false }
         events.record(current, "Warning", reason: EvictionManager.reason, message: message, annotations: annotations)
-        verdicts[uid] = .evicted(message, grace: grace)
+        verdicts[uid] = .killed(.eviction(message, grace: grace))
         inFlight[uid]?.cancel()
         schedule(uid)
         return true
     }
 
-    /// The worker's part of a verdict: for a refusal the status alone; for an eviction the containers stopped first and
-    /// the pod's last status with the eviction's reason and message. The verdict stays until its status is written.
+    /// The worker's part of a verdict: for a refusal the status alone; for a kill the containers stopped first and
+    /// the pod's last status with the kill's reason and message. The verdict stays until its status is written.
     func carryOut(_ verdict: PodVerdict, pod: Pod) async {
         let uid = pod.metadata.uid ?? ""
         do {
@@ -74,16 +96,33 @@ extension PodWorkers {
                 let body = try JSONEncoder().encode(["status": status])
                 remember(try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                                 patchType: .merge, body: body, subresource: "status"))
-            case .evicted(let message, let grace):
+            case .killed(let kill):
                 await recordKilling(pod)
-                await stopAll(uid: uid, grace: grace)
-                try await writeStatus(pod, view: observe(uid: uid), terminal: true, evictionMessage: message)
+                await stopAll(uid: uid, grace: kill.grace)
+                try await writeStatus(pod, view: observe(uid: uid), terminal: true, kill: kill)
             }
             verdicts[uid] = nil
             statusPending.remove(uid)
         } catch {
             statusPending.insert(uid)
             logger.warning("pod status update failed", metadata: ["pod": "\(Self.name(pod))", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Active deadline
+
+    /// Upstream's active deadline handler, at every relist: each running pod past its `activeDeadlineSeconds` (counted
+    /// from its status's startTime) is killed and ends Failed with reason DeadlineExceeded, after a Normal Event.
+    func enforceActiveDeadlines(now: Date = Date()) {
+        for (uid, pod) in pods where isActive(pod) && pod.metadata.deletionTimestamp == nil {
+            guard let seconds = pod.spec?.activeDeadlineSeconds, let start = pod.status?.startTime?.date,
+                  now.timeIntervalSince(start) >= Double(seconds) else { continue }
+            let kill = PodKill.deadlineExceeded(pod)
+            logger.notice("pod past its active deadline", metadata: ["pod": "\(Self.name(pod))", "activeDeadlineSeconds": "\(seconds)"])
+            events.record(pod, reason: kill.reason, message: kill.message)
+            verdicts[uid] = .killed(kill)
+            inFlight[uid]?.cancel()
+            schedule(uid)
         }
     }
 

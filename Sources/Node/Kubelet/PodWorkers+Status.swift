@@ -8,18 +8,34 @@ extension PodWorkers {
     /// phase, conditions, container statuses (state, lastState, restartCount, image, containerID), IPs,
     /// start time and QoS class. `terminal`: the pod's containers were stopped for good (it is being deleted), so
     /// the status is its last one, in a terminal phase (``PodStatusBuilder/terminal``); its IPs stay as they were.
-    /// `evictionMessage`: the pod was evicted, so that last status is Failed with reason Evicted, the message and a
-    /// DisruptionTarget condition (upstream's eviction status function).
-    func writeStatus(_ pod: Pod, view: PodRuntimeView, terminal: Bool = false, evictionMessage: String? = nil) async throws {
+    /// `kill`: the kubelet stopped the pod for good (an eviction, its active deadline), so that last status is Failed
+    /// with the kill's reason and message, and for an eviction a DisruptionTarget condition (upstream's eviction
+    /// status function).
+    func writeStatus(_ pod: Pod, view: PodRuntimeView, terminal: Bool = false, kill: PodKill? = nil) async throws {
+        do {
+            try await patchStatus(pod, view: view, terminal: terminal, kill: kill)
+        } catch let error as KubeClientError where error.isConflict {
+            // Another writer changed the pod since (the patch applies only to the version it was computed from, so
+            // that a condition added meanwhile, a readiness gate's, is not lost): once more from the current version.
+            let current = try await client.get(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace)
+            remember(current)
+            try await patchStatus(current, view: view, terminal: terminal, kill: kill)
+        }
+    }
+
+    private func patchStatus(_ pod: Pod, view: PodRuntimeView, terminal: Bool, kill: PodKill?) async throws {
         let uid = pod.metadata.uid ?? ""
         let ready = view.ready
-        let statuses = view.latest
+        // Exited containers with their termination messages.
+        let logDirectory = SandboxConfigBuilder(configuration: configuration).logDirectory(pod)
+        let statuses = view.latest.mapValues { TerminationMessage.adding(to: $0, logDirectory: logDirectory) }
         var previous: [String: Runtime_V1_ContainerStatus] = [:]
         for container in view.containers {
             guard let latest = statuses[container.metadata.name], container.metadata.attempt + 1 == latest.metadata.attempt else { continue }
             var request = Runtime_V1_ContainerStatusRequest()
             request.containerID = container.id
-            previous[container.metadata.name] = try await connection.runtime.containerStatus(request, options: RuntimeConnection.options()).status
+            let status = try await connection.runtime.containerStatus(request, options: RuntimeConnection.options()).status
+            previous[container.metadata.name] = TerminationMessage.adding(to: status, logDirectory: logDirectory)
         }
         var podIP: String?
         if let ready {
@@ -38,22 +54,34 @@ extension PodWorkers {
             },
             terminal: terminal
         ).build()
-        if let evictionMessage {
+        if let kill {
             status.phase = "Failed"
-            status.reason = EvictionManager.reason
-            status.message = evictionMessage
-            status.conditions = (status.conditions ?? []).filter { $0.type != "DisruptionTarget" } + [
-                PodCondition(type: "DisruptionTarget", status: "True", lastTransitionTime: .now(), reason: "TerminationByKubelet",
-                             message: evictionMessage),
-            ]
+            status.reason = kill.reason
+            status.message = kill.message
+            if kill.disruption {
+                status.conditions = (status.conditions ?? []).filter { $0.type != "DisruptionTarget" } + [
+                    PodCondition(type: "DisruptionTarget", status: "True", lastTransitionTime: .now(), reason: "TerminationByKubelet",
+                                 message: kill.message),
+                ]
+            }
         }
         status.conditions = (status.conditions ?? []).carryingTransitionTimes(from: pod.status?.conditions ?? [])
         guard status != pod.status else { return }
-        let body = try JSONEncoder().encode(["status": status])
+        // Only onto the version it was computed from: a merge patch replaces the whole conditions list.
+        let body = try JSONEncoder().encode(StatusPatch(metadata: .init(resourceVersion: pod.metadata.resourceVersion), status: status))
         let updated = try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                              patchType: .merge, body: body, subresource: "status")
         remember(updated)
     }
+}
+
+/// A status write with the resource version it applies to.
+private struct StatusPatch: Encodable {
+    struct Metadata: Encodable {
+        let resourceVersion: String?
+    }
+    let metadata: Metadata
+    let status: PodStatus
 }
 
 /// Pod status from the runtime's view of the pod, following the kubelet's `generateAPIPodStatus` and
@@ -135,14 +163,36 @@ struct PodStatusBuilder {
         let terminalReason = phase == "Succeeded" ? Self.podCompleted : phase == "Failed" ? Self.podFailed : nil
         var initializedCondition = condition("Initialized", initialized, reason: "ContainersNotInitialized")
         if phase == "Succeeded" { initializedCondition.reason = Self.podCompleted }
+        // Conditions others own (a readiness gate's, an eviction's DisruptionTarget) stay as the API server has them
+        // (upstream's mergePodStatus).
+        let foreign = (pod.status?.conditions ?? []).filter { !Self.kubeletConditions.contains($0.type) }
+        var ready = condition("Ready", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady")
+        if ready.status == "True", let unready = Self.unreadyGates(pod.spec?.readinessGates ?? [], conditions: foreign) {
+            ready = PodCondition(type: "Ready", status: "False", lastTransitionTime: now, reason: "ReadinessGatesNotReady", message: unready)
+        }
         status.conditions = [
             condition("PodReadyToStartContainers", sandboxReady),
             initializedCondition,
-            condition("Ready", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady"),
+            ready,
             condition("ContainersReady", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady"),
             PodCondition(type: "PodScheduled", status: "True", lastTransitionTime: pod.status?.conditions?.first { $0.type == "PodScheduled" }?.lastTransitionTime ?? now),
-        ]
+        ] + foreign
         return status
+    }
+
+    /// The pod conditions the kubelet owns (upstream's `PodConditionsByKubelet`).
+    static let kubeletConditions: Set<String> = ["PodScheduled", "Ready", "Initialized", "ContainersReady", "PodReadyToStartContainers"]
+
+    /// Why the pod's readiness gates keep it from being Ready, in upstream's words (`GeneratePodReadyCondition`); nil
+    /// when every gate's condition is True.
+    static func unreadyGates(_ gates: [PodReadinessGate], conditions: [PodCondition]) -> String? {
+        let unready = gates.compactMap { gate -> String? in
+            guard let condition = conditions.first(where: { $0.type == gate.conditionType }) else {
+                return "corresponding condition of pod readiness gate \"\(gate.conditionType)\" does not exist."
+            }
+            return condition.status == "True" ? nil : "the status of pod readiness gate \"\(gate.conditionType)\" is not \"True\", but \(condition.status)"
+        }
+        return unready.isEmpty ? nil : unready.joined(separator: ", ")
     }
 
     /// The image is what the runtime reports for the newest container of the name (containerd: the image's first

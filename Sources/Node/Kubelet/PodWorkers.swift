@@ -190,7 +190,9 @@ actor PodWorkers {
     /// containers changed state since the last tick is re-synced at once, every other pod at least every
     /// ``periodicSync`` (and at every tick while it is starting or waiting, except that a pod in CrashLoopBackOff or
     /// ImagePullBackOff waits for its ``backOffRequeue``), and sandboxes of pods the API no longer has are cleaned up. Re-syncing every pod every second would cost each pod's CRI calls every second.
+    /// Pods past their active deadline are killed first.
     func resync() async {
+        enforceActiveDeadlines()
         guard let sandboxes = try? await connection.runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest(), options: RuntimeConnection.options()).items
         else {
             for uid in pods.keys { schedule(uid) }
@@ -748,9 +750,10 @@ actor PodWorkers {
                                                             serviceVariables: ServiceEnvironment.variables(for: services),
                                                             nodeCapacity: volumes.nodeCapacity).resolve(container)
             let hostsFile = pod.spec?.hostNetwork == true ? nil : volumes.podDirectory(uid) + "/etc-hosts"
-            let config = try ContainerConfigBuilder(pod: pod, environment: environment, volumes: podVolumes, hostsFile: hostsFile,
-                                                    memoryCapacity: memoryCapacity).build(container, imageRef: imageRef, attempt: attempt,
-                                                                                                 pidTarget: pidTarget)
+            var builder = ContainerConfigBuilder(pod: pod, environment: environment, volumes: podVolumes, hostsFile: hostsFile,
+                                                 memoryCapacity: memoryCapacity)
+            builder.terminationMessageFile = try TerminationMessage.createFile(podDirectory: volumes.podDirectory(uid), container: container.name)
+            let config = try builder.build(container, imageRef: imageRef, attempt: attempt, pidTarget: pidTarget)
             var create = Runtime_V1_CreateContainerRequest()
             create.podSandboxID = sandbox.id
             create.config = config
