@@ -27,4 +27,21 @@ import Testing
         #expect(throws: SystemError.self) { try FileSystem.makeDirectories(root + "/file", mode: 0o755) }
         #expect(throws: SystemError.self) { try FileSystem.contents(of: root + "/missing") }
     }
+
+    @Test func createEmptyFileHasExactlyItsModeAndNeverReplacesOne() throws {
+        let root = NSTemporaryDirectory() + "swiftlet-fs-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileSystem.makeDirectories(root, mode: 0o755)
+        // The process's umask (022 here) would leave 0644 without the explicit mode.
+        try FileSystem.createEmptyFile(root + "/message", mode: 0o666)
+        let attributes = try FileManager.default.attributesOfItem(atPath: root + "/message")
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o666)
+        #expect(attributes[.size] as? Int == 0)
+        do {
+            try FileSystem.createEmptyFile(root + "/message", mode: 0o666)
+            Issue.record("created a file that existed")
+        } catch let error as SystemError {
+            #expect(error.errno == EEXIST, "\(error)")
+        }
+    }
 }

@@ -52,6 +52,13 @@ public enum FileSystem {
         return (bytes, inodes)
     }
 
+    /// Creates an empty file that must not exist yet, with exactly `mode` (whatever the umask).
+    public static func createEmptyFile(_ path: String, mode: mode_t) throws {
+        let fd = try SystemError.check(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode), "open", context: path)
+        defer { close(fd) }
+        _ = try SystemError.check(fchmod(fd, mode), "fchmod", context: path)
+    }
+
     /// Creates `path` and any missing parents with `mode` (as `mkdir -p`); an existing directory is fine.
     public static func makeDirectories(_ path: String, mode: mode_t) throws {
         if mkdir(path, mode) == 0 { return }

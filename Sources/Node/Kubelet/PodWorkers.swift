@@ -134,8 +134,13 @@ actor PodWorkers {
         if pods[uid] == nil, pod.status?.phase == nil || pod.status?.phase == "Pending" {
             if startTraces[uid] == nil { startTraces[uid] = PodStartTrace() }
         }
-        // The informer's echo of our own status write (``remember(_:)`` kept that version) changes nothing.
+        // The informer's echo of our own status write (``remember(_:)`` kept that version) changes nothing; nor does the
+        // late echo of an earlier one, older than what a later write returned.
         let echo = pod.metadata.resourceVersion != nil && pods[uid]?.metadata.resourceVersion == pod.metadata.resourceVersion
+        if let cached = pods[uid]?.metadata.resourceVersion.flatMap(UInt64.init),
+           let delivered = pod.metadata.resourceVersion.flatMap(UInt64.init), delivered < cached {
+            return
+        }
         pods[uid] = pod
         if pod.metadata.deletionTimestamp != nil { inFlight[uid]?.cancel() }
         if !echo { schedule(uid) }

@@ -1,6 +1,7 @@
 import CRI
 import Foundation
 import KubeAPI
+import LinuxSystem
 
 /// A container's termination message, as upstream's kubelet handles `terminationMessagePath` and
 /// `terminationMessagePolicy`: each container gets a file of its own under the pod's directory
@@ -16,16 +17,15 @@ enum TerminationMessage {
     /// Upstream's `MaxContainerTerminationMessageLogLines` and `MaxContainerTerminationMessageLogLength`.
     static let logLines = 80, logLength = 2048
 
-    /// Creates the empty file a new container's termination message path is bound to, in `podDirectory`.
+    /// Creates the empty file a new container's termination message path is bound to, in `podDirectory` (plain
+    /// system calls: this runs for every container start).
     static func createFile(podDirectory: String, container: String) throws -> String {
         let directory = "\(podDirectory)/containers/\(container)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/" + String(format: "%08x", UInt32.random(in: .min ... .max))
+        try FileSystem.makeDirectories(directory, mode: 0o750)
+        let hex = String(UInt32.random(in: .min ... .max), radix: 16)
+        let path = directory + "/" + String(repeating: "0", count: 8 - hex.count) + hex
         // Any user of the container may write it, whatever the kubelet's umask.
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
-        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: path)
+        try FileSystem.createEmptyFile(path, mode: 0o666)
         return path
     }
 
