@@ -46,6 +46,8 @@ extension KubeletEndToEndTests {
             _ = try await cluster.kubectl(["exec", "gated", "--", "rm", "/tmp/ready"])
             let unready = try await cluster.waitForPod("gated") { condition($0, "ContainersReady")?.status == "False" }
             #expect(condition(unready, "Ready")?.reason == "ContainersNotReady")
+            #expect(condition(unready, "Ready")?.message == "containers with unready status: [app]"
+                    && condition(unready, "ContainersReady")?.message == "containers with unready status: [app]")
             #expect(condition(unready, "example.com/lb-ready")?.status == "True" && condition(unready, "example.com/unrelated")?.status == "True",
                     "\(String(describing: unready.status?.conditions))")
         }

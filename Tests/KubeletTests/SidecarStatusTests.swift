@@ -33,6 +33,9 @@ import Testing
         let status = Self.build([Self.runtime("side", running: true)], probes: ["side": ProbeState(ready: true, started: false)])
         #expect(status.phase == "Pending")
         #expect(Self.condition(status, "Initialized") == "False")
+        // Upstream's messages name what holds each condition back.
+        #expect(status.conditions?.first { $0.type == "Initialized" }?.message == "containers with incomplete status: [side setup]")
+        #expect(status.conditions?.first { $0.type == "ContainersReady" }?.message == "containers with unready status: [side app second]")
         let side = status.initContainerStatuses?.first
         #expect(side?.started == false && side?.ready == false && side?.state?.running != nil)
     }
@@ -50,6 +53,7 @@ import Testing
         let unready = Self.build(latest, probes: ["side": ProbeState(ready: false, started: true)])
         #expect(unready.phase == "Running")
         #expect(Self.condition(unready, "ContainersReady") == "False" && Self.condition(unready, "Ready") == "False")
+        #expect(unready.conditions?.first { $0.type == "Ready" }?.message == "containers with unready status: [side]")
         let ready = Self.build(latest, probes: ["side": ProbeState(ready: true, started: true)])
         #expect(Self.condition(ready, "ContainersReady") == "True")
     }

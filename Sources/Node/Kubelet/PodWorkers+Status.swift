@@ -133,7 +133,7 @@ struct PodStatusBuilder {
             if !pod.isStatic && (phase == "Pending" || phase == "Running") { phase = "Failed" }
         }
         // Sidecars count for readiness as app containers do (upstream's GenerateContainersReadyCondition).
-        let readiness = appStatuses + zip(initContainers, initStatuses).filter { $0.0.isSidecar }.map(\.1)
+        let readiness = zip(initContainers, initStatuses).filter { $0.0.isSidecar }.map(\.1) + appStatuses
         let containersReady = initialized && !appStatuses.isEmpty && readiness.allSatisfy(\.ready)
         var status = PodStatus()
         status.phase = phase
@@ -155,18 +155,26 @@ struct PodStatusBuilder {
             return status
         }
         status.ephemeralContainerStatuses = ephemeralStatuses.isEmpty ? nil : ephemeralStatuses
-        func condition(_ type: String, _ value: Bool, reason: String? = nil) -> PodCondition {
-            PodCondition(type: type, status: value ? "True" : "False", lastTransitionTime: now, reason: value ? nil : reason)
+        func condition(_ type: String, _ value: Bool, reason: String? = nil, message: String? = nil) -> PodCondition {
+            PodCondition(type: type, status: value ? "True" : "False", lastTransitionTime: now, reason: value ? nil : reason,
+                         message: value ? nil : message)
         }
         // In a terminal phase no container is ready, for the phase's reason (upstream's GenerateContainersReadyCondition),
         // and a pod that succeeded is initialized because it completed.
         let terminalReason = phase == "Succeeded" ? Self.podCompleted : phase == "Failed" ? Self.podFailed : nil
-        var initializedCondition = condition("Initialized", initialized, reason: "ContainersNotInitialized")
+        // Which containers hold the conditions back, as upstream names them (Go's `[a b]`); none in a terminal phase.
+        let incomplete = zip(initContainers, initStatuses).filter { container, status in
+            container.isSidecar ? status.started != true : status.state?.terminated?.exitCode != 0
+        }.map(\.0.name)
+        let unready = readiness.filter { !$0.ready }.map(\.name)
+        let unreadyMessage = terminalReason == nil && !unready.isEmpty ? "containers with unready status: [\(unready.joined(separator: " "))]" : nil
+        var initializedCondition = condition("Initialized", initialized, reason: "ContainersNotInitialized",
+                                             message: incomplete.isEmpty ? nil : "containers with incomplete status: [\(incomplete.joined(separator: " "))]")
         if phase == "Succeeded" { initializedCondition.reason = Self.podCompleted }
         // Conditions others own (a readiness gate's, an eviction's DisruptionTarget) stay as the API server has them
         // (upstream's mergePodStatus).
         let foreign = (pod.status?.conditions ?? []).filter { !Self.kubeletConditions.contains($0.type) }
-        var ready = condition("Ready", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady")
+        var ready = condition("Ready", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady", message: unreadyMessage)
         if ready.status == "True", let unready = Self.unreadyGates(pod.spec?.readinessGates ?? [], conditions: foreign) {
             ready = PodCondition(type: "Ready", status: "False", lastTransitionTime: now, reason: "ReadinessGatesNotReady", message: unready)
         }
@@ -174,7 +182,7 @@ struct PodStatusBuilder {
             condition("PodReadyToStartContainers", sandboxReady),
             initializedCondition,
             ready,
-            condition("ContainersReady", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady"),
+            condition("ContainersReady", containersReady && terminalReason == nil, reason: terminalReason ?? "ContainersNotReady", message: unreadyMessage),
             PodCondition(type: "PodScheduled", status: "True", lastTransitionTime: pod.status?.conditions?.first { $0.type == "PodScheduled" }?.lastTransitionTime ?? now),
         ] + foreign
         return status
