@@ -184,6 +184,12 @@ struct ContainerLogFollowTests {
         #expect(CRILogReader(path: path, timestamps: false, tailLines: 1, limitBytes: 3).readAll() == "ée")
         #expect(CRILogReader(path: path, timestamps: false, tailLines: 1, limitBytes: 1).readAll() == "")
         #expect(CRILogReader(path: path, timestamps: true, tailLines: 1, limitBytes: 9).readAll() == "2026-01-0")
+        // A tail of a log of many 64 KiB blocks reads it from the end, records cut by the blocks' edges whole.
+        let long = path + ".long"
+        try (1...20_000).map { "2026-01-01T00:00:00.000000000Z stdout F record \($0)\n" }.joined().write(toFile: long, atomically: false, encoding: .utf8)
+        #expect(CRILogReader(path: long, timestamps: false, tailLines: 3000).readAll() == (17_001...20_000).map { "record \($0)\n" }.joined())
+        #expect(CRILogReader(path: long, timestamps: false, tailLines: 30_000).readAll().hasPrefix("record 1\nrecord 2\n"))
+        #expect(CRILogReader(path: long, timestamps: false, tailLines: 0).readAll() == "")
 
         // A follow stops once its byte budget is spent, though the container still runs.
         let output = Mutex(""), finished = Mutex(false)

@@ -180,9 +180,27 @@ struct CRILogReader: Sendable {
     var limitBytes: Int? = nil
 
     func readAll() -> String {
-        let bytes = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
+        let bytes = tailLines.map { Self.end(of: path, records: max(0, $0)) } ?? (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
         var limit = ByteLimit(remaining: limitBytes)
         return limit.take(initial(bytes).joined())
+    }
+
+    /// The end of the file that holds its last `records` records (the whole file when it has no more), read backwards
+    /// in 64 KiB blocks as upstream's `FindTailLineStartIndex` does, so a tail of a long log does not read all of it.
+    /// It may start inside an earlier record, which ``initial(_:)``'s tail then leaves out.
+    static func end(of path: String, records: Int) -> Data {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return Data() }
+        defer { try? handle.close() }
+        var offset = (try? handle.seekToEnd()) ?? 0
+        var blocks: [Data] = [], newlines = 0
+        while offset > 0, newlines <= records {
+            let length = min(UInt64(1 << 16), offset)
+            offset -= length
+            guard (try? handle.seek(toOffset: offset)) != nil, let block = try? handle.read(upToCount: Int(length)) else { break }
+            blocks.append(block)
+            newlines += block.reduce(0) { $0 + ($1 == newline ? 1 : 0) }
+        }
+        return blocks.reversed().reduce(into: Data()) { $0.append($1) }
     }
 
     /// Everything so far (respecting `tailLines`, `since` and `limitBytes`), then new lines as they are written, until
