@@ -117,9 +117,15 @@ extension KubeletEndToEndTests {
         let missing = "\(registry)/swiftlet-test/missing:v1"
         _ = try await cluster.kubectl(["patch", "pod", "imgchange", "--type=json", "-p",
                                        "[{\"op\":\"replace\",\"path\":\"/spec/initContainers/1/image\",\"value\":\"\(missing)\"}]"])
+        // The pull fails (Events say so); the status waits on it. Between pulls the kill's exit puts the container in
+        // crash back-off too, as upstream's doBackOff does before each start, so the waiting reason alternates and a
+        // poll of the status may see either.
+        let sideFailures = try await events(cluster, until: ["Failed Error: ErrImagePull"], fieldPath: "spec.initContainers{side}")
+        #expect(sideFailures.contains("Failed Error: ErrImagePull"), "\(sideFailures)")
         let pullFailing = try await cluster.waitForPod("imgchange") { pod in
             let status = Self.initContainer(pod, "side")
-            return ["ErrImagePull", "ImagePullBackOff"].contains(status?.state?.waiting?.reason ?? "") && status?.lastState?.terminated != nil
+            return ["ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff"].contains(status?.state?.waiting?.reason ?? "")
+                && status?.lastState?.terminated != nil && pod.spec?.initContainers?[1].image == missing
         }
         let failingSide = try #require(Self.initContainer(pullFailing, "side"))
         #expect(pullFailing.spec?.initContainers?[1].image == missing)
