@@ -211,7 +211,10 @@ struct SchedulerTests {
         for _ in 0..<100 {
             fast = try await client.get(Pod.self, name: "fast", namespace: "default")
             huge = try await client.get(Pod.self, name: "huge", namespace: "default")
-            if fast?.spec?.nodeName != nil, huge?.status?.conditions?.contains(where: { $0.type == "PodScheduled" }) == true { break }
+            // The scheduler's pod and node watches are separate streams: the pod may be tried before the
+            // third node is known, and is tried again when it arrives (a cluster change), so wait for 0/3.
+            if fast?.spec?.nodeName != nil,
+               huge?.status?.conditions?.contains(where: { $0.type == "PodScheduled" && $0.message?.hasPrefix("0/3 ") == true }) == true { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(fast?.spec?.nodeName == "worker-b")
