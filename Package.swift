@@ -212,7 +212,7 @@ let package = Package(
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
             name: "Kubelet",
-            dependencies: ["CRI", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", "ClusterPKI", log, metrics, grpcHTTP2,
+            dependencies: ["CRI", "CZlib", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", "ClusterPKI", log, metrics, grpcHTTP2,
                            .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"), .product(name: "Hummingbird", package: "hummingbird"),

@@ -79,11 +79,11 @@ struct KubeletEndToEndTests {
             throw TestSupportError("pod \(name) did not reach the expected state: \(status)\nagent log:\n\(agent.logTail)")
         }
 
-        /// Runs `body` on a fresh cluster (arguments as ``init(_:controllers:asNode:)``), recording the agent's log when
+        /// Runs `body` on a fresh cluster (arguments as ``init(_:controllers:asNode:serverArguments:agentArguments:)``), recording the agent's log when
         /// it fails, and always stops the cluster.
-        static func with(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false,
+        static func with(_ kind: CRIHarness.Kind = .swiftlet, controllers: String? = nil, asNode: Bool = false, agentArguments: [String] = [],
                          _ body: (Cluster) async throws -> Void) async throws {
-            let cluster = try await Cluster(kind, controllers: controllers, asNode: asNode)
+            let cluster = try await Cluster(kind, controllers: controllers, asNode: asNode, agentArguments: agentArguments)
             do {
                 try await body(cluster)
             } catch {

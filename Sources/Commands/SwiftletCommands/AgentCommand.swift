@@ -128,6 +128,18 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long an unused image is kept at least after it was first seen.")
     var minimumImageTtlDuration = DurationArgument(.seconds(120), text: "2m0s")
 
+    @Option(name: .long, help: ArgumentHelp("The size (a quantity) at which a running container's log is rotated; negative: never.", valueName: "size"))
+    var containerLogMaxSize = "10Mi"
+
+    @Option(name: .long, help: "Log files kept per container, the one being written included (older ones compressed).")
+    var containerLogMaxFiles = 5
+
+    @Option(name: .long, help: "Containers whose logs are rotated concurrently.")
+    var containerLogMaxWorkers = 1
+
+    @Option(name: .long, help: "How often running containers' log sizes are looked at.")
+    var containerLogMonitorInterval = DurationArgument(.seconds(10), text: "10s")
+
     public init() {}
 
     public func validate() throws {
@@ -149,6 +161,7 @@ public struct AgentCommand: AsyncParsableCommand {
         _ = try resourcePolicy()
         _ = try sysctls()
         _ = try imageGC()
+        _ = try containerLogs()
     }
 
     /// A map flag's value read by `parser`, refused as upstream's flag parsing refuses it:
@@ -179,6 +192,17 @@ public struct AgentCommand: AsyncParsableCommand {
                                    minimumAge: minimumImageTtlDuration.duration)
         do { try policy.validate() } catch { throw ValidationError("\(error)") }
         return policy
+    }
+
+    /// `--container-log-max-size`, `--container-log-max-files`, `--container-log-max-workers` and
+    /// `--container-log-monitor-interval`, refused in upstream kubelet's words.
+    func containerLogs() throws -> ContainerLogPolicy {
+        do {
+            return try ContainerLogPolicy.parse(maxSize: containerLogMaxSize, maxFiles: containerLogMaxFiles, maxWorkers: containerLogMaxWorkers,
+                                                monitorInterval: containerLogMonitorInterval.duration)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// `--allowed-unsafe-sysctls`, refused in upstream kubelet's words.
@@ -217,6 +241,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.evictionMaxPodGracePeriod = evictionMaxPodGracePeriod
         configuration.sysctls = try sysctls()
         configuration.imageGC = try imageGC()
+        configuration.containerLogs = try containerLogs()
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

@@ -36,6 +36,12 @@ public enum FileSystem {
         return bytes
     }
 
+    /// The size of the file at `path` (symbolic links followed); nil when it cannot be looked at (missing).
+    public static func size(of path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
     /// Bytes (file sizes) and inodes below `path`, `path` itself included, without following symbolic links (what a
     /// writable layer, a log directory or an emptyDir uses, as `du` counts it apparently). Zero for a missing path.
     public static func usage(below path: String) -> (bytes: UInt64, inodes: UInt64) {

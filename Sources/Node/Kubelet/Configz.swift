@@ -63,6 +63,10 @@ extension KubeletConfiguration {
         config["imageGCHighThresholdPercent"] = imageGC.highThresholdPercent
         config["imageGCLowThresholdPercent"] = imageGC.lowThresholdPercent
         config["imageMinimumGCAge"] = GoDuration.string(imageGC.minimumAge)
+        config["containerLogMaxSize"] = containerLogs.maxSize
+        config["containerLogMaxFiles"] = containerLogs.maxFiles
+        config["containerLogMaxWorkers"] = containerLogs.maxWorkers
+        config["containerLogMonitorInterval"] = GoDuration.string(containerLogs.monitorInterval)
         if !sysctls.unsafe.isEmpty { config["allowedUnsafeSysctls"] = sysctls.unsafe }
         return ["kubeletconfig": config]
     }

@@ -108,6 +108,8 @@ public struct Kubelet: ServiceLifecycle.Service {
             group.addTask { await ownNode.run() }
             group.addTask { await eviction.run(workers: workers) }
             group.addTask { await imageGC.run() }
+            let containerLogs = ContainerLogManager(connection: connection, policy: configuration.containerLogs, logger: logger)
+            group.addTask { await containerLogs.run() }
             let staticPods = configuration.podManifestPath.map {
                 StaticPodSource(directory: $0, nodeName: configuration.nodeName, frequency: configuration.fileCheckFrequency,
                                 client: client, workers: workers, logger: logger)

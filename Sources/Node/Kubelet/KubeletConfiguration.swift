@@ -72,6 +72,9 @@ public struct KubeletConfiguration: Sendable {
     /// When unused images are removed (`--image-gc-high-threshold`, `--image-gc-low-threshold`,
     /// `--minimum-image-ttl-duration`).
     public var imageGC = ImageGCPolicy()
+    /// How running containers' logs are rotated (`--container-log-max-size`, `--container-log-max-files`,
+    /// `--container-log-max-workers`, `--container-log-monitor-interval`).
+    public var containerLogs = ContainerLogPolicy()
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {
