@@ -70,6 +70,9 @@ import TestSupport
         let reserved = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--kube-reserved", "gpu=1"])
         #expect(reserved.status != 0 && reserved.stderr.contains(#"invalid argument "gpu=1" for "--kube-reserved" flag: cannot reserve "gpu" resource"#), "\(reserved)")
         let logFiles = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--container-log-max-files", "1"])
+        let parallel = try await runCommand(swiftlet, ["agent", "--kubeconfig", "/nonexistent", "--max-parallel-image-pulls", "3"])
+        #expect(parallel.status != 0 && parallel.stderr.contains("maxParallelImagePulls cannot be larger than 1 unless SerializeImagePulls (--serialize-image-pulls) is set to false"),
+                "\(parallel)")
         #expect(logFiles.status != 0 && logFiles.stderr.contains("failed to initialize container log manager: invalid MaxFiles 1, must be > 1"), "\(logFiles)")
     }
 }

@@ -128,6 +128,18 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long an unused image is kept at least after it was first seen.")
     var minimumImageTtlDuration = DurationArgument(.seconds(120), text: "2m0s")
 
+    @Option(name: .long, help: "Pull images one at a time, in the order pods ask for them (false: in parallel, up to --max-parallel-image-pulls).")
+    var serializeImagePulls = true
+
+    @Option(name: .long, help: "With --serialize-image-pulls=false, the most image pulls at once (unset: no limit).")
+    var maxParallelImagePulls: Int?
+
+    @Option(name: .long, help: "Image pulls a second the runtime is asked for; past it a pull fails (pull QPS exceeded) and backs off. 0: no limit.")
+    var registryQps = 5
+
+    @Option(name: .long, help: "Image pulls allowed in a burst above --registry-qps.")
+    var registryBurst = 10
+
     @Option(name: .long, help: ArgumentHelp("The size (a quantity) at which a running container's log is rotated; negative: never.", valueName: "size"))
     var containerLogMaxSize = "10Mi"
 
@@ -162,6 +174,7 @@ public struct AgentCommand: AsyncParsableCommand {
         _ = try sysctls()
         _ = try imageGC()
         _ = try containerLogs()
+        _ = try imagePulls()
     }
 
     /// A map flag's value read by `parser`, refused as upstream's flag parsing refuses it:
@@ -192,6 +205,17 @@ public struct AgentCommand: AsyncParsableCommand {
                                    minimumAge: minimumImageTtlDuration.duration)
         do { try policy.validate() } catch { throw ValidationError("\(error)") }
         return policy
+    }
+
+    /// `--serialize-image-pulls`, `--max-parallel-image-pulls`, `--registry-qps` and `--registry-burst`, refused in
+    /// upstream kubelet's words.
+    func imagePulls() throws -> ImagePullPolicy {
+        do {
+            return try ImagePullPolicy.parse(serialize: serializeImagePulls, maxParallel: maxParallelImagePulls, registryQPS: registryQps,
+                                             registryBurst: registryBurst)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// `--container-log-max-size`, `--container-log-max-files`, `--container-log-max-workers` and
@@ -242,6 +266,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.sysctls = try sysctls()
         configuration.imageGC = try imageGC()
         configuration.containerLogs = try containerLogs()
+        configuration.imagePulls = try imagePulls()
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

@@ -63,6 +63,10 @@ extension KubeletConfiguration {
         config["imageGCHighThresholdPercent"] = imageGC.highThresholdPercent
         config["imageGCLowThresholdPercent"] = imageGC.lowThresholdPercent
         config["imageMinimumGCAge"] = GoDuration.string(imageGC.minimumAge)
+        config["serializeImagePulls"] = imagePulls.serialize
+        if let maxParallel = imagePulls.maxParallel { config["maxParallelImagePulls"] = maxParallel }
+        config["registryPullQPS"] = imagePulls.registryQPS
+        config["registryBurst"] = imagePulls.registryBurst
         config["containerLogMaxSize"] = containerLogs.maxSize
         config["containerLogMaxFiles"] = containerLogs.maxFiles
         config["containerLogMaxWorkers"] = containerLogs.maxWorkers

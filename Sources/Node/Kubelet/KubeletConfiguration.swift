@@ -75,6 +75,8 @@ public struct KubeletConfiguration: Sendable {
     /// How running containers' logs are rotated (`--container-log-max-size`, `--container-log-max-files`,
     /// `--container-log-max-workers`, `--container-log-monitor-interval`).
     public var containerLogs = ContainerLogPolicy()
+    /// How images are pulled (`--serialize-image-pulls`, `--max-parallel-image-pulls`, `--registry-qps`, `--registry-burst`).
+    public var imagePulls = ImagePullPolicy()
 
     /// How requests to the kubelet's port are authorized.
     public enum AuthorizationMode: String, Sendable, CaseIterable {

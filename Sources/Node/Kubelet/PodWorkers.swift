@@ -45,6 +45,8 @@ actor PodWorkers {
     var waiting: [String: [String: (reason: String, message: String)]] = [:]
     var restartBackOff: BackOff
     var pullBackOff: BackOff
+    /// Whose turn it is to pull, and the registry's rate limit.
+    let imagePuller: ImagePuller
     /// A container that could not be created (CreateContainerConfigError, CreateContainerError) is tried again
     /// once per back-off period (`backOffInitial`, 10 s), as upstream's pod worker requeues a failed sync, not at
     /// every relist (which cost a runtime call and a Warning Event a second).
@@ -105,6 +107,7 @@ actor PodWorkers {
         events = EventRecorder(client: client, component: "kubelet", host: configuration.nodeName, logger: logger)
         restartBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
         pullBackOff = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffMaximum)
+        imagePuller = ImagePuller(policy: configuration.imagePulls)
         createRetry = BackOff(initial: configuration.backOffInitial, maximum: configuration.backOffInitial)
     }
 
@@ -841,21 +844,23 @@ actor PodWorkers {
         pull.image.image = image
         let credentials = await pullCredentials(pod, image: image)
         let clock = ContinuousClock(), started = clock.now
-        var imageRef = ""
+        let imageRef: String, waited: Duration
         do {
-            // Each matching credential in turn (most specific first), as upstream's kubelet; none: anonymous.
-            var failure: (any Error)?
-            for auth in credentials.isEmpty ? [nil] : credentials.map(Optional.some) {
-                if let auth { pull.auth = auth } else { pull.clearAuth() }
-                do {
-                    imageRef = try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600))).imageRef
-                    failure = nil
-                    break
-                } catch {
-                    failure = error
+            let (connection, puller) = (connection, imagePuller)
+            (imageRef, waited) = try await imagePuller.pull { [pull] in
+                @Sendable func attempt(_ auth: Runtime_V1_AuthConfig?) async throws -> String {
+                    var pull = pull
+                    if let auth { pull.auth = auth } else { pull.clearAuth() }
+                    try await puller.acquireRegistryToken()
+                    return try await connection.images.pullImage(pull, options: RuntimeConnection.options(.seconds(600))).imageRef
                 }
+                // Each matching credential in turn (most specific first), as upstream's kubelet, the last one's failure
+                // reported; none: anonymous.
+                for auth in credentials.dropLast() {
+                    if let imageRef = try? await attempt(auth) { return imageRef }
+                }
+                return try await attempt(credentials.last)
             }
-            if let failure { throw failure }
         } catch {
             // Cancelled because the pod is going: not the image's failure.
             if Task.isCancelled { throw CancellationError() }
@@ -865,13 +870,15 @@ actor PodWorkers {
             throw WaitingReason(reason: "ErrImagePull", message: Self.goError(error))
         }
         pullBackOff.reset(backOffKey)
-        // Upstream's words: the time truncated to milliseconds (no queue for pulls here, so "including waiting" is the
-        // same) and the image's size as the runtime reports it.
-        let took = GoDuration.string(.milliseconds((clock.now - started) / .milliseconds(1)))
+        // Upstream's words: the pull's time and with the wait for its turn, truncated to milliseconds, and the image's
+        // size as the runtime reports it.
+        let total = clock.now - started
+        let took = GoDuration.string(.milliseconds((total - waited) / .milliseconds(1)))
+        let includingWaiting = GoDuration.string(.milliseconds(total / .milliseconds(1)))
         var pulled = Runtime_V1_ImageStatusRequest()
         pulled.image.image = image
         let size = (try? await connection.images.imageStatus(pulled, options: RuntimeConnection.options()).image.size) ?? 0
-        events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(took) (\(took) including waiting). Image size: \(size) bytes.",
+        events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(took) (\(includingWaiting) including waiting). Image size: \(size) bytes.",
                       fieldPath: fieldPath)
         return imageRef
     }
