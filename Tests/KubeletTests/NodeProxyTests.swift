@@ -203,6 +203,7 @@ extension KubeletEndToEndTests {
         #expect(kubeletConfig["evictionPressureTransitionPeriod"] as? String == "5m0s")
         #expect(kubeletConfig["imageGCHighThresholdPercent"] as? Int == 85 && kubeletConfig["imageGCLowThresholdPercent"] as? Int == 80)
         #expect(kubeletConfig["imageMinimumGCAge"] as? String == "2m0s")
+        #expect(kubeletConfig["podPidsLimit"] as? Int64 == -1 || kubeletConfig["podPidsLimit"] as? Int == -1)
         #expect(kubeletConfig["serializeImagePulls"] as? Bool == true && kubeletConfig["maxParallelImagePulls"] == nil)
         #expect(kubeletConfig["registryPullQPS"] as? Int == 5 && kubeletConfig["registryBurst"] as? Int == 10)
         #expect(kubeletConfig["containerLogMaxSize"] as? String == "10Mi" && kubeletConfig["containerLogMaxFiles"] as? Int == 5)

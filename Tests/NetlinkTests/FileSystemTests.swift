@@ -21,7 +21,7 @@ import Testing
         do {
             try FileSystem.makeDirectories(root + "/file/sub", mode: 0o755)
             Issue.record("made a directory below a file")
-        } catch let error as SystemError {
+        } catch {
             #expect(error.errno == ENOTDIR, "\(error)")
         }
         #expect(throws: SystemError.self) { try FileSystem.makeDirectories(root + "/file", mode: 0o755) }

@@ -128,6 +128,9 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How long an unused image is kept at least after it was first seen.")
     var minimumImageTtlDuration = DurationArgument(.seconds(120), text: "2m0s")
 
+    @Option(name: .long, help: "The most processes and threads each pod may run (its cgroup's pids.max); -1: no limit of its own.")
+    var podMaxPids: Int64 = -1
+
     @Option(name: .long, help: "Pull images one at a time, in the order pods ask for them (false: in parallel, up to --max-parallel-image-pulls).")
     var serializeImagePulls = true
 
@@ -267,6 +270,7 @@ public struct AgentCommand: AsyncParsableCommand {
         configuration.imageGC = try imageGC()
         configuration.containerLogs = try containerLogs()
         configuration.imagePulls = try imagePulls()
+        configuration.podPidsLimit = podMaxPids
         configuration.anonymousAuth = anonymousAuth
         configuration.authorizationMode = KubeletConfiguration.AuthorizationMode(rawValue: authorizationMode) ?? .webhook
         configuration.rotateCertificates = rotateCertificates

@@ -30,6 +30,25 @@ public enum Cgroupfs {
         (isUnified ? mountPoint : mountPoint + "/memory") + cgroupsPath
     }
 
+    /// Creates `cgroupsPath` in the pids controller — its v1 hierarchy, or the v2 tree with `pids` enabled for the
+    /// children of every group above it — and caps the processes and threads in it (and below) at `limit`
+    /// (`pids.max`), as the kubelet's pod container manager does for `--pod-max-pids`.
+    public static func limitPids(_ cgroupsPath: String, to limit: Int64) throws(SystemError) {
+        var directory: String
+        if isUnified {
+            directory = mountPoint
+            for component in cgroupsPath.split(separator: "/") {
+                try FileSystem.writeControlFile(directory + "/cgroup.subtree_control", "+pids")
+                directory += "/" + component
+                if mkdir(directory, 0o755) != 0, errno != EEXIST { throw SystemError.lastError("mkdir", context: directory) }
+            }
+        } else {
+            directory = mountPoint + "/pids" + cgroupsPath
+            try FileSystem.makeDirectories(directory, mode: 0o755)
+        }
+        try FileSystem.writeControlFile(directory + "/pids.max", String(limit))
+    }
+
     /// Removes `cgroupsPath` from every hierarchy where it is empty: `rmdir`, which the kernel refuses for a group
     /// that still has processes or sub-groups, so nothing in use is touched.
     public static func removeIfEmpty(_ cgroupsPath: String) {

@@ -58,6 +58,17 @@ public enum FileSystem {
         return (bytes, inodes)
     }
 
+    /// Writes `value` to a kernel control file that exists (`/proc/sys`, cgroup files) in one `write`, as the kernel
+    /// takes such a value whole or refuses it (the refusal's errno thrown).
+    public static func writeControlFile(_ path: String, _ value: String) throws(SystemError) {
+        let fd = try SystemError.check(open(path, O_WRONLY | O_CLOEXEC), "open", context: path)
+        defer { close(fd) }
+        let bytes = Array(value.utf8)
+        let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard count >= 0 else { throw SystemError.lastError("write", context: path) }
+        guard count == bytes.count else { throw SystemError(errno: EIO, operation: "write", context: path) }
+    }
+
     /// Creates an empty file that must not exist yet, with exactly `mode` (whatever the umask).
     public static func createEmptyFile(_ path: String, mode: mode_t) throws {
         let fd = try SystemError.check(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode), "open", context: path)
@@ -66,7 +77,7 @@ public enum FileSystem {
     }
 
     /// Creates `path` and any missing parents with `mode` (as `mkdir -p`); an existing directory is fine.
-    public static func makeDirectories(_ path: String, mode: mode_t) throws {
+    public static func makeDirectories(_ path: String, mode: mode_t) throws(SystemError) {
         if mkdir(path, mode) == 0 { return }
         switch errno {
         case EEXIST:

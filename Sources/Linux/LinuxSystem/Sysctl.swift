@@ -23,13 +23,7 @@ public enum Sysctl {
 
     /// Sets `key` to `value`.
     public static func write(_ key: String, _ value: String) throws {
-        let path = path(for: key)
-        let fd = try SystemError.check(open(path, O_WRONLY | O_CLOEXEC), "open", context: path)
-        defer { close(fd) }
-        let bytes = Array(value.utf8)
-        let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { throw SystemError.lastError("write", context: path) }
-        guard count == bytes.count else { throw SystemError(errno: EIO, operation: "write", context: path) }
+        try FileSystem.writeControlFile(path(for: key), value)
     }
 
     /// The value of `key` as seen inside `namespace`.

@@ -63,6 +63,7 @@ extension KubeletConfiguration {
         config["imageGCHighThresholdPercent"] = imageGC.highThresholdPercent
         config["imageGCLowThresholdPercent"] = imageGC.lowThresholdPercent
         config["imageMinimumGCAge"] = GoDuration.string(imageGC.minimumAge)
+        config["podPidsLimit"] = podPidsLimit
         config["serializeImagePulls"] = imagePulls.serialize
         if let maxParallel = imagePulls.maxParallel { config["maxParallelImagePulls"] = maxParallel }
         config["registryPullQPS"] = imagePulls.registryQPS

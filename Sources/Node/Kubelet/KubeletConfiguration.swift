@@ -75,6 +75,9 @@ public struct KubeletConfiguration: Sendable {
     /// How running containers' logs are rotated (`--container-log-max-size`, `--container-log-max-files`,
     /// `--container-log-max-workers`, `--container-log-monitor-interval`).
     public var containerLogs = ContainerLogPolicy()
+    /// The most processes and threads a pod may run (`--pod-max-pids`, the pod cgroup's `pids.max`); 0 or negative:
+    /// no limit of its own, as upstream's default -1.
+    public var podPidsLimit: Int64 = -1
     /// How images are pulled (`--serialize-image-pulls`, `--max-parallel-image-pulls`, `--registry-qps`, `--registry-burst`).
     public var imagePulls = ImagePullPolicy()
 

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import KubeAPI
 import KubeClient
+import LinuxSystem
 import Logging
 import Metrics
 
@@ -415,6 +416,16 @@ actor PodWorkers {
         }
         if !request.runtimeHandler.isEmpty {
             logger.info("running pod with runtime handler", metadata: ["pod": "\(Self.name(pod))", "runtimeHandler": "\(request.runtimeHandler)"])
+        }
+        if configuration.podPidsLimit > 0 {
+            // Upstream's pod container manager makes the pod's cgroup with its limits before the sandbox goes in it.
+            do {
+                try Cgroupfs.limitPids(request.config.linux.cgroupParent, to: configuration.podPidsLimit)
+            } catch {
+                restartBackOff.failed(backOffKey)
+                events.record(pod, "Warning", reason: "FailedCreatePodContainer", message: "unable to ensure pod container exists: \(error)")
+                throw error
+            }
         }
         let id: String
         do {
