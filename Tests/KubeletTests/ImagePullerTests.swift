@@ -107,13 +107,13 @@ extension KubeletEndToEndTests {
 
     @Test func registryTokensRefillAtTheQPS() async throws {
         let puller = ImagePuller(policy: try ImagePullPolicy.parse(serialize: true, maxParallel: nil, registryQPS: 2, registryBurst: 2))
-        let start = ContinuousClock.now
+        let start = Date()
         try await puller.acquireRegistryToken(now: start)
         try await puller.acquireRegistryToken(now: start)
-        await #expect(throws: ImagePullThrottled.self) { try await puller.acquireRegistryToken(now: start + .milliseconds(100)) }
+        await #expect(throws: ImagePullThrottled.self) { try await puller.acquireRegistryToken(now: start.addingTimeInterval(0.1)) }
         // Half a second later one more (2 a second).
-        try await puller.acquireRegistryToken(now: start + .milliseconds(600))
-        await #expect(throws: ImagePullThrottled.self) { try await puller.acquireRegistryToken(now: start + .milliseconds(700)) }
+        try await puller.acquireRegistryToken(now: start.addingTimeInterval(0.6))
+        await #expect(throws: ImagePullThrottled.self) { try await puller.acquireRegistryToken(now: start.addingTimeInterval(0.7)) }
         // A QPS of 0 is no limit.
         let unlimited = ImagePuller(policy: try ImagePullPolicy.parse(serialize: true, maxParallel: nil, registryQPS: 0, registryBurst: 0))
         for _ in 0..<100 { try await unlimited.acquireRegistryToken(now: start) }

@@ -43,11 +43,6 @@ public final class EventCorrelator: Sendable {
         case skip
     }
 
-    private struct TokenBucket {
-        var tokens: Double
-        var last: Date
-    }
-
     private struct AggregateRecord {
         var messages: Set<String>
         var last: Date
@@ -175,11 +170,8 @@ public final class EventCorrelator: Sendable {
     /// Upstream's `EventSourceObjectSpamFilter.Filter`: a token bucket per source and object, starting full.
     private func isSpam(_ event: Event, now: Date, state: inout State) -> Bool {
         let key = Self.spamKey(event)
-        var bucket = state.spam.get(key) ?? TokenBucket(tokens: Double(options.spamBurst), last: now)
-        bucket.tokens = min(Double(options.spamBurst), bucket.tokens + max(0, now.timeIntervalSince(bucket.last)) * options.spamQPS)
-        bucket.last = now
-        let accepted = bucket.tokens >= 1
-        if accepted { bucket.tokens -= 1 }
+        var bucket = state.spam.get(key) ?? TokenBucket(qps: options.spamQPS, burst: options.spamBurst, now: now)
+        let accepted = bucket.tryAccept(now: now)
         state.spam.set(key, bucket)
         return !accepted
     }

@@ -1,3 +1,6 @@
+import Foundation
+import KubeClient
+
 /// How the kubelet pulls images: one at a time in the order asked (`--serialize-image-pulls`, upstream's default), or
 /// up to `--max-parallel-image-pulls` at once (any number when unset), and PullImage calls to the runtime limited to
 /// `--registry-qps` a second with bursts of `--registry-burst` (a QPS of 0: no limit) — with upstream's defaults and refusals.
@@ -55,12 +58,12 @@ actor ImagePuller {
     private var running = 0
     private var line: [(id: UInt64, turn: CheckedContinuation<Void, any Error>)] = []
     private var nextID: UInt64 = 0
-    private var tokens: Double
-    private var refilled = ContinuousClock.now
+    /// nil: no registry QPS.
+    private var registryTokens: TokenBucket?
 
     init(policy: ImagePullPolicy) {
         self.policy = policy
-        tokens = Double(policy.registryBurst)
+        registryTokens = policy.registryQPS > 0 ? TokenBucket(qps: Double(policy.registryQPS), burst: policy.registryBurst) : nil
     }
 
     /// Runs `pull` in its turn; returns what it returned and how long it waited for the turn.
@@ -73,12 +76,10 @@ actor ImagePuller {
     }
 
     /// Takes a registry token for one PullImage call, or throws ``ImagePullThrottled`` (upstream's `TryAccept`).
-    func acquireRegistryToken(now: ContinuousClock.Instant = .now) throws(ImagePullThrottled) {
-        guard policy.registryQPS > 0 else { return }
-        tokens = min(Double(policy.registryBurst), tokens + (now - refilled) / .seconds(1) * Double(policy.registryQPS))
-        refilled = now
-        guard tokens >= 1 else { throw ImagePullThrottled() }
-        tokens -= 1
+    func acquireRegistryToken(now: Date = Date()) throws(ImagePullThrottled) {
+        guard var bucket = registryTokens else { return }
+        defer { registryTokens = bucket }
+        guard bucket.tryAccept(now: now) else { throw ImagePullThrottled() }
     }
 
     private func waitForTurn() async throws {
