@@ -302,7 +302,7 @@ let package = Package(
         .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
         .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", "ClusterPKI", log, grpcHTTP2,
                                                      .product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
-        .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "OCI", "TestSupport", grpcHTTP2,
+        .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "OCI", "Runtime", "SPDY", "TestSupport", log, grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),
         .testTarget(name: "CRITests", dependencies: ["CRI", "TestSupport", grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),

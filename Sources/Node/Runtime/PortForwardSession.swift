@@ -67,15 +67,22 @@ struct PortForwardSession {
         await connections.cancelAll()
     }
 
-    /// Connects the pair's port and copies until both directions are done; then ends both streams.
+    /// How long the client's direction of a forwarded connection may go on once the pod's side has ended
+    /// (containerd's, after socat's default): a half-closed pod still reads what is on its way, a closed one does
+    /// not hold kubectl, which closes its local connection only once the error stream has ended.
+    static let closeGrace = Duration.seconds(1)
+
+    /// Connects the pair's port and copies both ways. A client that half-closes waits for the pod to finish; once
+    /// the pod's side is done the client's gets ``closeGrace``. Then both streams end.
     private func forward(_ pair: StreamPair, inbox: AsyncStream<[UInt8]>, send: @escaping @Sendable (SPDYFrame) async throws -> Void) async {
         do {
             let channel = try await request.connect(pair.port)
             try await channel.executeThenClose { input, output in
-                try await withThrowingTaskGroup(of: Void.self) { group in
+                try await withThrowingTaskGroup(of: Direction.self) { group in
                     group.addTask {
                         for await chunk in inbox { try await output.write(ByteBuffer(bytes: chunk)) }
                         output.finish()
+                        return .fromClient
                     }
                     group.addTask {
                         for try await buffer in input {
@@ -85,19 +92,31 @@ struct PortForwardSession {
                             }
                         }
                         try await send(.data(streamID: pair.dataStream, flags: SPDYFrame.finFlag, payload: []))
+                        return .fromPod
                     }
-                    try await group.waitForAll()
+                    if try await group.next() == .fromClient {
+                        _ = try await group.next()
+                        return
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: Self.closeGrace)
+                        return .graceOver
+                    }
+                    _ = try await group.next()
+                    group.cancelAll()
                 }
             }
         } catch is CancellationError {
-            return
+            // The client reset the data stream (kubectl does once the pod's side has ended) or the session ended.
         } catch {
             let message = "error forwarding port \(pair.port) to pod \(request.sandboxID), uid : \(error)"
             logger.info("port forward failed", metadata: ["sandbox": "\(request.sandboxID)", "port": "\(pair.port)", "error": "\(error)"])
             try? await send(.data(streamID: pair.errorStream, flags: 0, payload: Array(message.utf8)))
             try? await send(.data(streamID: pair.dataStream, flags: SPDYFrame.finFlag, payload: []))
         }
-        try? await send(.data(streamID: pair.errorStream, flags: SPDYFrame.finFlag, payload: []))
+        // The error stream ends in every case, also after a reset (so from a task the reset did not cancel):
+        // kubectl closes its local connection only once it has.
+        await Task { try? await send(.data(streamID: pair.errorStream, flags: SPDYFrame.finFlag, payload: [])) }.value
     }
 
 }
@@ -129,6 +148,11 @@ extension StreamingSessions.PortForwardRequest {
                 }
             }
     }
+}
+
+/// Which side of a forwarded connection finished copying (or that the grace period for the other one ran out).
+private enum Direction: Sendable {
+    case fromClient, fromPod, graceOver
 }
 
 /// A forwarded connection the client has fully announced: its error and data streams.
