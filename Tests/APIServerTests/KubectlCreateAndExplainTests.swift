@@ -62,6 +62,8 @@ import TestSupport
         // Without the namespace controller the namespace stays Terminating until finalized by hand.
         let k = try await KubectlHarness(controllers: false)
         _ = try await k.ok("create", "namespace", "gone")
+        // A create before the delete: the server has seen the namespace live, and must notice the change.
+        _ = try await k.ok("create", "configmap", "early", "-n", "gone")
         _ = try await k.ok("delete", "namespace", "gone", "--wait=false")
         #expect(try await k.ok("get", "namespace", "gone", "-o", "jsonpath={.status.phase}") == "Terminating")
         let blocked = try await k.kubectl("create", "configmap", "late", "-n", "gone")
@@ -70,5 +72,10 @@ import TestSupport
                                         body: #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"gone"},"spec":{"finalizers":[]}}"#)
         #expect(finalize.code == 200, "\(finalize)")
         #expect(try await k.kubectl("get", "namespace", "gone").status != 0)
+        let missing = try await k.kubectl("create", "configmap", "later", "-n", "gone")
+        #expect(missing.status != 0 && missing.stderr.contains(#"namespaces "gone" not found"#), "\(missing)")
+        // Made again under the same name: live again.
+        _ = try await k.ok("create", "namespace", "gone")
+        _ = try await k.ok("create", "configmap", "again", "-n", "gone")
     }
 }

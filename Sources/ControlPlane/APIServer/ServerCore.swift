@@ -3,12 +3,15 @@ import KubeAPI
 import KubeProtobuf
 import Logging
 import Store
+import Synchronization
 import Yams
 
 /// What every resource handler shares: the store, the allocators, the logger and the request limits.
 final class ServerCore: Sendable {
     /// Upstream's limit for a request body (3 MiB).
     static let maxRequestBodyBytes = 3 * 1024 * 1024
+    /// How many namespaces' termination state ``requireNamespace(_:)`` remembers before it starts over.
+    static let namespacesRemembered = 4096
 
     let store: any Store
     let admission: AdmissionContext
@@ -17,6 +20,9 @@ final class ServerCore: Sendable {
     /// Authentication and authorization, for the checks that depend on the object written (nil over plain HTTP).
     let security: Security?
     let logger: Logger
+    /// Whether each namespace seen is terminating, as of its revision then: a namespace is decoded again only once
+    /// it has changed (``requireNamespace(_:)`` runs on every create).
+    private let namespaceTermination = Mutex<[String: (revision: Int64, terminating: Bool)]>([:])
 
     init(store: any Store, admission: AdmissionContext, kubelet: KubeletConnection = .plain, security: Security? = nil, logger: Logger) {
         self.store = store
@@ -63,8 +69,7 @@ final class ServerCore: Sendable {
             throw Status(message: "namespaces \"\(namespace)\" not found", reason: "NotFound",
                          details: StatusDetails(name: namespace, kind: "namespaces"), code: 404)
         }
-        // Only deletionTimestamp matters here: the namespace's managedFields are left undecoded (this runs on every create).
-        if let ns = try? KubeJSON.decode(Namespace.self, from: kv.value, omittingManagedFields: true), ns.metadata.deletionTimestamp != nil {
+        if isTerminating(namespace, kv) {
             throw Status(message: "unable to create new content in namespace \(namespace) because it is being terminated",
                          reason: "Forbidden",
                          details: StatusDetails(name: namespace, kind: "namespaces", causes: [
@@ -72,6 +77,19 @@ final class ServerCore: Sendable {
                                          message: "namespace \(namespace) is being terminated", field: "metadata.namespace"),
                          ]), code: 403)
         }
+    }
+
+    /// Whether the stored namespace `kv` has a deletionTimestamp; decoded (without its managedFields) only when its
+    /// revision is not the one last seen.
+    private func isTerminating(_ namespace: String, _ kv: KeyValue) -> Bool {
+        if let known = namespaceTermination.withLock({ $0[namespace] }), known.revision == kv.modRevision { return known.terminating }
+        let terminating = (try? KubeJSON.decode(Namespace.self, from: kv.value, omittingManagedFields: true))?.metadata.deletionTimestamp != nil
+        namespaceTermination.withLock { known in
+            // Deleted namespaces stay until then: the memory stays bounded however many come and go.
+            if known.count >= Self.namespacesRemembered { known.removeAll() }
+            known[namespace] = (kv.modRevision, terminating)
+        }
+        return terminating
     }
 
     /// Maps any error from below to an upstream `Status`.
