@@ -34,8 +34,10 @@ import Testing
         try await Task.sleep(for: .milliseconds(700))
         // 2,000 requests, two or three syncs: one for the first burst (plus one at once for its rest if the runner
         // was already consuming when it came: the bucket holds two, as upstream's burstSyncs) and one for the whole
-        // second burst, at once or once a token has refilled.
-        #expect((2...3).contains(calls.value), "\(calls.value) syncs")
+        // second burst, at once or once a token has refilled. On a loaded machine the sleeps run long and a burst
+        // can straddle a sync: never more than the two tokens plus one per 300 ms that passed.
+        let refills = Int((clock.now - started) / .milliseconds(300))
+        #expect((2...max(3, 2 + refills)).contains(calls.value), "\(calls.value) syncs in \(clock.now - started)")
     }
 
     @Test func aChangeRightAfterASyncIsNotHeldBack() async throws {
