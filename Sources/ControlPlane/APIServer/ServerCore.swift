@@ -85,7 +85,7 @@ final class ServerCore: Sendable {
         if let known = namespaceTermination.withLock({ $0[namespace] }), known.revision == kv.modRevision { return known.terminating }
         let terminating = (try? KubeJSON.decode(Namespace.self, from: kv.value, omittingManagedFields: true))?.metadata.deletionTimestamp != nil
         namespaceTermination.withLock { known in
-            // Deleted namespaces stay until then: the memory stays bounded however many come and go.
+            // A deleted namespace's entry is never removed by itself: starting over at the limit bounds the memory.
             if known.count >= Self.namespacesRemembered { known.removeAll() }
             known[namespace] = (kv.modRevision, terminating)
         }
