@@ -48,7 +48,8 @@ public final class LoopbackForwarder: @unchecked Sendable {
         return address
     }
 
-    private static func listeningSocket(port: Int) throws -> Int32 {
+    /// A socket listening on 127.0.0.1:`port` (also for a test's own loopback servers).
+    public static func listeningSocket(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 @testable import Runtime
 import SPDY
+import TestSupport
 import Testing
 
 /// The runtime's SPDY port-forward session driven frame by frame, as kubectl's client drives it, against a TCP
@@ -18,20 +19,10 @@ struct PortForwardSessionTests {
         private let listener: Int32
 
         init(response: String) throws {
-            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-            }
-            guard listener >= 0, bound, listen(listener, 1) == 0 else {
-                close(listener)
-                throw POSIXError(.EADDRNOTAVAIL)
-            }
+            let port = try freeLoopbackPorts(1)[0]
+            let listener = try LoopbackForwarder.listeningSocket(port: port)
             self.listener = listener
-            port = UInt16(bigEndian: address.sin_port)
+            self.port = UInt16(port)
             Thread.detachNewThread {
                 let connection = accept(listener, nil, nil)
                 guard connection >= 0 else { return }
