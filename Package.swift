@@ -250,7 +250,7 @@ let package = Package(
             dependencies: [
                 "APIServer", "ClusterDNS", "Controllers", "Scheduler", "KubeAPI", "KubeClient", "Store", "Runtime", "Images", "Kubelet", "Proxy",
                 "PodRoutes", "LocalCluster", "NodeSimulator", "ClusterPKI", "RemoteCommand", log,
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

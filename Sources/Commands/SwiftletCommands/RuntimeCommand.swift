@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRPCCore
 import Images
 import LinuxSystem
 import Logging
@@ -27,9 +28,13 @@ struct RuntimeOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    /// The image store's directory below `root`.
+    var imageDirectory: String { root + "/images" }
+
+    /// Opens the image store, which the caller must own (``ImageStoreOwnership``).
     func imageStore(logger: Logger) throws -> ImageStore {
         let registries = try registryConfig.map { try RegistryConfiguration.load(fromFile: $0) } ?? RegistryConfiguration()
-        return try ImageStore(root: root + "/images", registries: registries, logger: logger)
+        return try ImageStore(root: imageDirectory, registries: registries, logger: logger)
     }
 }
 
@@ -97,6 +102,10 @@ struct RuntimeServeCommand: AsyncParsableCommand {
             throw ValidationError("no cgroup file system is mounted at \(Cgroupfs.mountPoint), so runc cannot create containers"
                                   + " (`ip netns exec` mounts a fresh /sys without it: run under `nsenter --net=/run/netns/NAME` instead)")
         }
+        guard let ownership = try ImageStoreOwnership.claim(options.imageDirectory) else {
+            throw ExitMessage("the image store \(options.imageDirectory) belongs to another process: a `swiftlet runtime` already"
+                              + " serving with --root \(options.root), or a `swiftlet runtime import` into it")
+        }
         let runtime = try await ContainerRuntime(configuration: configuration, images: try options.imageStore(logger: logger), logger: logger)
         let server = RuntimeServer(socketPath: String(listen.dropFirst("unix://".count)), runtime: runtime, logger: logger)
         let streaming = ListenAddress(streamingListen).map { StreamingServer(host: $0.host, port: $0.port, runtime: runtime, logger: logger) }
@@ -107,21 +116,49 @@ struct RuntimeServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        withExtendedLifetime(ownership) {}
     }
 }
 
+/// `swiftlet runtime import FILE`: into the store directly while no runtime runs on `--root`, else through the
+/// running runtime's socket, since only the store's owner may write it (``ImageStoreOwnership``).
 struct RuntimeImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import an OCI image archive (air-gapped nodes).")
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import an OCI image archive (air-gapped nodes).",
+        discussion: "While a runtime serves with the same --root, the import goes through its socket (--listen) and the"
+            + " image is usable at once; otherwise it is written into the store for the next runtime to start.")
 
     @OptionGroup var options: RuntimeOptions
+
+    @Option(name: .long, help: "The CRI socket of the runtime serving with --root, as unix:///path.")
+    var listen = "unix:///run/swiftlet/cri.sock"
 
     @Argument(help: "An OCI image-layout tar (skopeo copy … oci-archive:FILE).")
     var file: String
 
+    func validate() throws {
+        guard listen.hasPrefix("unix://") else { throw ValidationError("--listen must be unix:///path, got \(listen)") }
+    }
+
     func run() async throws {
-        let logger = Logging.make(label: "swiftlet.runtime", level: options.logLevel)
-        let images = try options.imageStore(logger: logger)
-        for image in try await images.importArchive(file) {
+        let path = URL(fileURLWithPath: file).standardizedFileURL.path
+        let imported: [(repoTags: [String], id: String)]
+        if let ownership = try ImageStoreOwnership.claim(options.imageDirectory) {
+            let logger = Logging.make(label: "swiftlet.runtime", level: options.logLevel)
+            imported = try await options.imageStore(logger: logger).importArchive(path).map { ($0.repoTags, $0.id) }
+            withExtendedLifetime(ownership) {}
+        } else {
+            let socket = String(listen.dropFirst("unix://".count))
+            do {
+                imported = try await ImageImportService.importArchive(path, throughSocket: socket)
+            } catch let error as RPCError where error.code == .unavailable {
+                throw ExitMessage("a runtime owns the image store \(options.imageDirectory), but nothing answers on \(socket)"
+                                  + " (give that runtime's socket with --listen): \(error.message)")
+            } catch let error as RPCError {
+                throw ExitMessage(error.message)
+            }
+        }
+        for image in imported {
             print("imported \(image.repoTags.joined(separator: ", ")) \(image.id)")
         }
     }

@@ -7,9 +7,9 @@ import LinuxSystem
 import Logging
 import ServiceLifecycle
 
-/// `swiftlet runtime` as a service: the CRI RuntimeService and ImageService on a unix socket, shut down
-/// gracefully (in-flight calls finish) on SIGTERM. Containers are not touched by a shutdown: their
-/// monitors keep them running until the next daemon picks them up.
+/// `swiftlet runtime` as a service: the CRI RuntimeService and ImageService (and ``ImageImportService``) on a unix
+/// socket, shut down gracefully (in-flight calls finish) on SIGTERM. Containers are not touched by a shutdown:
+/// their monitors keep them running until the next daemon picks them up.
 public struct RuntimeServer: Service {
     public let socketPath: String
     let runtime: ContainerRuntime
@@ -35,6 +35,7 @@ public struct RuntimeServer: Service {
         let server = GRPCServer(transport: transport, services: [
             CRIRuntimeService(runtime: runtime, logger: logger),
             CRIImageService(images: runtime.images, logger: logger),
+            ImageImportService(images: runtime.images, logger: logger),
         ])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
