@@ -215,6 +215,7 @@ let package = Package(
             dependencies: ["CRI", "CZlib", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", "ClusterPKI", log, metrics, grpcHTTP2,
                            .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"), .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                            .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -13,30 +13,6 @@ import Testing
 /// pod's side closes first.
 @Suite("swiftlet runtime: port-forward session ends")
 struct PortForwardSessionTests {
-    /// Answers one connection with `response` after reading a request, then closes it.
-    final class OneShotServer: Sendable {
-        let port: UInt16
-        private let listener: Int32
-
-        init(response: String) throws {
-            let port = try freeLoopbackPorts(1)[0]
-            let listener = try LoopbackForwarder.listeningSocket(port: port)
-            self.listener = listener
-            self.port = UInt16(port)
-            Thread.detachNewThread {
-                let connection = accept(listener, nil, nil)
-                guard connection >= 0 else { return }
-                var request = [UInt8](repeating: 0, count: 4096)
-                _ = read(connection, &request, request.count)
-                let bytes = Array(response.utf8)
-                _ = write(connection, bytes, bytes.count)
-                close(connection)
-            }
-        }
-
-        deinit { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
-    }
-
     /// What the session wrote, frame by frame.
     actor Outbox {
         private var decoder = SPDYFrameDecoder()
@@ -92,7 +68,7 @@ struct PortForwardSessionTests {
     @Test("the pod closes first and the client neither half-closes nor resets: the error stream ends after the grace")
     func podClosesFirst() async throws {
         let server = try OneShotServer(response: "HTTP/1.0 200 OK\r\n\r\nhello\n")
-        let outbox = try await forward(to: server.port, request: "GET / HTTP/1.0\r\n\r\n") { _ in }
+        let outbox = try await forward(to: UInt16(server.port), request: "GET / HTTP/1.0\r\n\r\n") { _ in }
         let data = await outbox.data(on: 3)
         #expect(String(decoding: data.bytes, as: UTF8.self) == "HTTP/1.0 200 OK\r\n\r\nhello\n")
         #expect(data.fin)
@@ -103,7 +79,7 @@ struct PortForwardSessionTests {
     @Test("kubectl resets the data stream once the pod's side has ended: the error stream still ends, empty")
     func resetAfterThePodsEnd() async throws {
         let server = try OneShotServer(response: "bye\n")
-        let outbox = try await forward(to: server.port, request: "hi\n") { client in
+        let outbox = try await forward(to: UInt16(server.port), request: "hi\n") { client in
             client.yield(SPDYFrame.rstStream(streamID: 3, status: SPDYFrame.Status.cancel.rawValue).encoded)
         }
         #expect(await outbox.data(on: 3).bytes == Array("bye\n".utf8))

@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback TCP server for one connection, on a thread of its own: it reads the client's first bytes (what
+/// ``received`` answers), writes `response` and closes — or, with no response, keeps the connection open without a
+/// word until the server goes, for a client's timeout.
+public final class OneShotServer: Sendable {
+    public let port: Int
+    private let listener: Int32
+    private let request = ReceivedBytes()
+
+    /// What the server's thread read; a box of its own, so the thread never keeps the server (and its listener) alive.
+    private final class ReceivedBytes: Sendable {
+        let text = Mutex("")
+    }
+
+    public init(response: String?) throws {
+        let port = try freeLoopbackPorts(1)[0]
+        let listener = try LoopbackForwarder.listeningSocket(port: port)
+        self.listener = listener
+        self.port = port
+        let request = request
+        Thread.detachNewThread {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(connection, &buffer, buffer.count)
+            request.text.withLock { $0 = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self) }
+            if let response {
+                let bytes = Array(response.utf8)
+                _ = write(connection, bytes, bytes.count)
+            } else {
+                var byte: UInt8 = 0
+                _ = read(connection, &byte, 1)  // until the client or the server's end closes it
+            }
+            close(connection)
+        }
+    }
+
+    /// The first bytes the client sent (empty until then).
+    public var received: String { request.text.withLock { $0 } }
+
+    deinit { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+}
