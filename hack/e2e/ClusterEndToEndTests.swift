@@ -293,6 +293,10 @@ private struct Scenario {
             #expect(proxied == "\(name) v1\n", "pods/\(name)/proxy on \(pod.spec?.nodeName ?? ""): \(proxied)")
             let page8080 = try await harness.kubectl(["get", "--raw", "/api/v1/namespaces/default/pods/\(name):8080/proxy/index.html"])
             #expect(page8080 == "\(name) v1\n")
+            let closed = try await harness.run("/usr/bin/kubectl", ["--kubeconfig", harness.kubeconfig, "get", "--raw",
+                                                                   "/api/v1/namespaces/default/pods/\(name):81/proxy/"])
+            let refused = "error trying to reach service: dial tcp \(pod.status?.podIP ?? ""):81: connect: connection refused"
+            #expect(closed.status != 0 && closed.standardError.contains(refused), "\(closed.standardError)")
         }
         // The service proxy: a ready endpoint of the port named or numbered; an unknown port is upstream's 503.
         let names = Set(web.compactMap(\.metadata.name))

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import KubeAPI
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 import Store
 
@@ -59,11 +60,33 @@ extension ResourceHandler {
             response = try await client.execute(forwarded, timeout: .seconds(30))
         } catch {
             // Upstream's words for a backend it cannot reach.
-            throw Status(message: "error trying to reach service: \(error)", reason: "ServiceUnavailable", code: 503)
+            throw Status(message: "error trying to reach service: \(Self.dialFailure(error, url: target.url))", reason: "ServiceUnavailable",
+                         code: 503)
         }
         let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "upgrade", "content-length", "proxy-connection", "te", "trailer"]
         let headers = response.headers.filter { !hopByHop.contains($0.name.lowercased()) }.map { ($0.name, $0.value) }
         return APIResponse(status: Int(response.status.code), headers: headers, body: .stream(response.body.relayed()))
+    }
+
+    /// A failed forward in the words of Go's dialer, as upstream's proxy reports it (`dial tcp 10.88.0.3:80: connect:
+    /// connection refused`, `… i/o timeout`) when the backend could not be reached; other failures as they come.
+    static func dialFailure(_ error: any Error, url: String) -> String {
+        let errno: Int32?
+        if let failure = error as? NIOConnectionError {
+            errno = failure.connectionErrors.lazy.compactMap { ($0.error as? IOError)?.errnoCode }.first
+        } else {
+            errno = (error as? IOError)?.errnoCode
+        }
+        guard let components = URLComponents(string: url), let host = components.host else { return "\(error)" }
+        let address = (host.contains(":") ? "[\(host)]" : host) + ":\(components.port ?? (components.scheme == "https" ? 443 : 80))"
+        if let errno {
+            let text = String(cString: strerror(errno))
+            return "dial tcp \(address): connect: " + text.prefix(1).lowercased() + text.dropFirst()
+        }
+        if let failure = error as? HTTPClientError, failure == .connectTimeout || failure == .deadlineExceeded {
+            return "dial tcp \(address): i/o timeout"
+        }
+        return "\(error)"
     }
 
     /// Where `pods/{[scheme:]name[:port]}/proxy/{path}` goes, as upstream's pod `ResourceLocation`: the pod's IP and
