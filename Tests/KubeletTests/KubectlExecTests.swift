@@ -101,8 +101,9 @@ extension KubeletEndToEndTests {
 
         // A terminal with a resize, over the raw protocol as a terminal client drives it.
         let (screen, status) = try await cluster.terminal("pods/box/exec?command=sh&stdin=true&stdout=true&tty=true",
-                                                          typing: "stty size; exit 5\r")
+                                                          typing: "stty size; echo TERM=$TERM; exit 5\r")
         #expect(screen.contains("40 100"), "\(screen)")
+        #expect(screen.contains("TERM=xterm"), "\(screen)")  // as containerd sets it for an exec with a terminal
         let outcome = try JSONDecoder().decode(Status.self, from: Data(status.utf8))
         #expect(outcome.reason == "NonZeroExitCode", "\(status)")
         #expect(outcome.details?.causes?.first?.message == "5")

@@ -24,8 +24,8 @@ extension ContainerRuntime {
     }
 
     /// Writes the `runc exec --process` file for `command` in a running container: the container's own
-    /// process (user, environment, capabilities, working directory) with other arguments, and the pid file
-    /// path next to it. The caller removes both with ``ExecFiles/remove()``.
+    /// process (user, environment, capabilities, working directory) with other arguments — and `TERM=xterm` with a
+    /// terminal — and the pid file path next to it. The caller removes both with ``ExecFiles/remove()``.
     /// `consoleSize`: the terminal's size when runc creates it (a streaming exec's first resize).
     func execFiles(_ id: String, command: [String], terminal: Bool, consoleSize: RuntimeSpec.ConsoleSize? = nil) throws -> ExecFiles {
         let record = try container(id)
@@ -38,6 +38,10 @@ extension ContainerRuntime {
         process.args = command
         process.terminal = terminal
         process.consoleSize = terminal ? consoleSize : nil
+        if terminal {
+            // As containerd's exec with a terminal: TERM=xterm, in place of the container's own.
+            process.env = process.env.filter { !$0.hasPrefix("TERM=") } + ["TERM=xterm"]
+        }
         let execID = UUID().uuidString.prefix(8).lowercased()
         let files = ExecFiles(containerID: record.id, process: "\(bundle)/exec-\(execID).json", pid: "\(bundle)/exec-\(execID).pid")
         try JSONEncoder().encode(process).write(to: URL(fileURLWithPath: files.process))
