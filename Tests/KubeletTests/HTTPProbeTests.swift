@@ -18,6 +18,11 @@ struct HTTPProbeTests {
         #expect(await probe("HTTP", port: ok.port, headers: [("X-Probe", "yes")]) == .success)
         #expect(ok.received.hasPrefix("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:\(ok.port)\r\nUser-Agent: kube-probe/1.32\r\n"), "\(ok.received)")
         #expect(ok.received.contains("\r\nX-Probe: yes\r\n"), "\(ok.received)")
+        let virtual = try OneShotServer(response: "HTTP/1.1 204 No Content\r\n\r\n")
+        #expect(await probe("HTTP", port: virtual.port, headers: [("Host", "app.example"), ("user-agent", "mine")]) == .success)
+        #expect(virtual.received.hasPrefix("GET /healthz HTTP/1.1\r\nAccept: */*\r\nHost: app.example\r\nuser-agent: mine\r\n"),
+                "\(virtual.received)")
+        #expect(!virtual.received.contains("kube-probe"), "\(virtual.received)")
         let moved = try OneShotServer(response: "HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\n\r\n")
         #expect(await probe("HTTP", port: moved.port) == .success)
         let failing = try OneShotServer(response: "HTTP/1.1 503 Service Unavailable\r\n\r\n")

@@ -15,8 +15,8 @@ enum HTTPProbe {
     static func probe(scheme: String, host: String, port: Int, path: String, headers: [(name: String, value: String)],
                       timeout: Duration) async -> Prober.Result {
         let url = "\(scheme.lowercased())://\(host):\(port)\(path)"
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: kube-probe/1.32\r\nAccept: */*\r\n"
-            + "Connection: close\r\n" + headers.map { "\($0.name): \($0.value)\r\n" }.joined() + "\r\n"
+        let request = "GET \(path) HTTP/1.1\r\n" + requestHeaders(host: host, port: port, headers).map { "\($0.name): \($0.value)\r\n" }.joined()
+            + "\r\n"
         let deadline = ContinuousClock.now + timeout
         let connected = try? await DedicatedThread.offload { TCPDial.connect(host: host, port: port, timeout: timeout) }
         let fd: Int32
@@ -41,6 +41,15 @@ enum HTTPProbe {
             return .failure("Get \"\(url)\": malformed HTTP response \(statusLine.debugDescription)")
         }
         return (200..<400).contains(code) ? .success : .failure("HTTP probe failed with statuscode: \(code)")
+    }
+
+    /// The probe's headers, as upstream's prober sends them: `headers` as given, then Host, User-Agent and Accept
+    /// where `headers` has none of its own (a Host header names the virtual host), and `Connection: close`.
+    static func requestHeaders(host: String, port: Int, _ headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        let given = Set(headers.map { $0.name.lowercased() })
+        let defaults = [("Host", "\(host):\(port)"), ("User-Agent", "kube-probe/1.32"), ("Accept", "*/*")]
+        return defaults.filter { !given.contains($0.0.lowercased()) } + headers.filter { $0.name.lowercased() != "connection" }
+            + [("Connection", "close")]
     }
 
     /// Go's words for a client timeout.
