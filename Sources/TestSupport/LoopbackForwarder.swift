@@ -50,6 +50,17 @@ public final class LoopbackForwarder: @unchecked Sendable {
 
     /// A socket listening on 127.0.0.1:`port` (also for a test's own loopback servers).
     public static func listeningSocket(port: Int) throws -> Int32 {
+        let fd = try boundSocket(port: port)
+        guard listen(fd, 16) == 0 else {
+            let error = SystemError.lastError("listen", context: "127.0.0.1:\(port)")
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    /// A TCP socket bound to 127.0.0.1:`port`, not listening: a connect to it is refused.
+    public static func boundSocket(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -57,12 +68,23 @@ public final class LoopbackForwarder: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
+        guard fd >= 0, bound == 0 else {
             let error = SystemError.lastError("bind", context: "127.0.0.1:\(port)")
             close(fd)
             throw error
         }
         return fd
+    }
+
+    /// The port a socket is bound to (the one the kernel picked for port 0).
+    public static func boundPort(_ fd: Int32) throws -> Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw SystemError.lastError("getsockname") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func connectedSocket(address target: in_addr_t, port: Int) throws -> Int32 {

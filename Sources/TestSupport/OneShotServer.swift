@@ -18,10 +18,15 @@ public final class OneShotServer: Sendable {
     }
 
     public init(response: String?) throws {
-        let port = try freeLoopbackPorts(1)[0]
-        let listener = try LoopbackForwarder.listeningSocket(port: port)
+        // Port 0, then asking which: a port found free and bound later could go to a test running beside this one.
+        let listener = try LoopbackForwarder.listeningSocket(port: 0)
         self.listener = listener
-        self.port = port
+        do {
+            port = try LoopbackForwarder.boundPort(listener)
+        } catch {
+            close(listener)
+            throw error
+        }
         let request = request
         Thread.detachNewThread {
             let connection = accept(listener, nil, nil)
@@ -44,4 +49,24 @@ public final class OneShotServer: Sendable {
     public var received: String { request.text.withLock { $0 } }
 
     deinit { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+}
+
+/// A loopback port nothing listens on for as long as this value lives: bound (so no test running beside this one can
+/// take it) but not listening, so a connect is refused.
+public final class ClosedLoopbackPort: Sendable {
+    public let port: Int
+    private let socket: Int32
+
+    public init() throws {
+        let fd = try LoopbackForwarder.boundSocket(port: 0)
+        socket = fd
+        do {
+            port = try LoopbackForwarder.boundPort(fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(socket) }
 }

@@ -56,10 +56,10 @@ struct GRPCProbeTests {
             guard case .failure(let message) = result else { Issue.record("a server without health passed"); return }
             #expect(message.hasPrefix("this server does not implement the grpc health protocol (grpc.health.v1.Health)"), "\(message)")
         }
-        let closed = try freeLoopbackPorts(1)[0]
-        let refused = await GRPCHealthProbe.probe(host: "127.0.0.1", port: closed, service: "", timeout: .seconds(2))
+        let closed = try ClosedLoopbackPort()
+        let refused = await GRPCHealthProbe.probe(host: "127.0.0.1", port: closed.port, service: "", timeout: .seconds(2))
         guard case .failure(let message) = refused else { Issue.record("a closed port passed"); return }
-        #expect(message.hasPrefix("timeout: failed to connect service \"127.0.0.1:\(closed)\""), "\(message)")
+        #expect(message.hasPrefix("timeout: failed to connect service \"127.0.0.1:\(closed.port)\""), "\(message)")
     }
 
     @Test("the request and response encodings")

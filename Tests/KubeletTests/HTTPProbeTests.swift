@@ -23,15 +23,17 @@ struct HTTPProbeTests {
         #expect(virtual.received.hasPrefix("GET /healthz HTTP/1.1\r\nAccept: */*\r\nHost: app.example\r\nuser-agent: mine\r\n"),
                 "\(virtual.received)")
         #expect(!virtual.received.contains("kube-probe"), "\(virtual.received)")
+        // Each server is used after its probe: ARC may end an object after its last use, and with it the listener.
         let moved = try OneShotServer(response: "HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\n\r\n")
         #expect(await probe("HTTP", port: moved.port) == .success)
         let failing = try OneShotServer(response: "HTTP/1.1 503 Service Unavailable\r\n\r\n")
         #expect(await probe("HTTP", port: failing.port) == .failure("HTTP probe failed with statuscode: 503"))
         let hungUp = try OneShotServer(response: "")
         #expect(await probe("HTTP", port: hungUp.port) == .failure("Get \"http://127.0.0.1:\(hungUp.port)/healthz\": EOF"))
-        let closed = try freeLoopbackPorts(1)[0]
-        #expect(await probe("HTTP", port: closed, path: "/")
-                == .failure("Get \"http://127.0.0.1:\(closed)/\": dial tcp 127.0.0.1:\(closed): connect: connection refused"))
+        #expect([moved, failing, hungUp].allSatisfy { $0.received.hasPrefix("GET /healthz HTTP/1.1\r\n") })
+        let closed = try ClosedLoopbackPort()
+        #expect(await probe("HTTP", port: closed.port, path: "/")
+                == .failure("Get \"http://127.0.0.1:\(closed.port)/\": dial tcp 127.0.0.1:\(closed.port): connect: connection refused"))
     }
 
     @Test("a server that never answers fails at the timeout, over HTTP and HTTPS", .timeLimit(.minutes(1)))
@@ -44,10 +46,11 @@ struct HTTPProbeTests {
             #expect(result == .failure("Get \"\(scheme.lowercased())://127.0.0.1:\(silent.port)/healthz\": "
                                        + "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"))
             #expect(clock.now - start < .seconds(10))
+            #expect(!silent.received.isEmpty, "the server never got the request")  // and it stays up until here
         }
     }
 
-    @Test("HTTPS: a self-signed server's answer counts; a plain-HTTP server fails the TLS handshake", .timeLimit(.minutes(1)))
+    @Test("HTTPS: a self-signed server's answer counts; a plain-HTTP server fails as Go's client words it", .timeLimit(.minutes(1)))
     func https() async throws {
         let server = try PeerDaemon(name: "https-probe")
         defer { server.stop() }
@@ -78,22 +81,25 @@ struct HTTPProbeTests {
             Issue.record("an HTTPS probe of a plain-HTTP server passed")
             return
         }
-        #expect(message.hasPrefix("Get \"https://127.0.0.1:\(plain.port)/healthz\": "), "\(message)")
+        #expect(message == "Get \"https://127.0.0.1:\(plain.port)/healthz\": http: server gave HTTP response to HTTPS client", "\(message)")
+        #expect(plain.received.utf8.first == 0x16, "no TLS handshake record reached the server")  // and it stays up until here
     }
 
     @Test("TCP: a listening port succeeds, a closed one fails as Go's dialer words it")
     func tcpDial() throws {
         let open = try OneShotServer(response: "")
-        guard case .success(let fd) = TCPDial.connect(host: "127.0.0.1", port: open.port, timeout: .seconds(2)) else {
+        let dialed = TCPDial.connect(host: "127.0.0.1", port: open.port, timeout: .seconds(2))
+        withExtendedLifetime(open) {}
+        guard case .success(let fd) = dialed else {
             Issue.record("connect to a listening port failed")
             return
         }
         close(fd)
-        let closed = try freeLoopbackPorts(1)[0]
-        guard case .failure(let failure) = TCPDial.connect(host: "127.0.0.1", port: closed, timeout: .seconds(2)) else {
+        let closed = try ClosedLoopbackPort()
+        guard case .failure(let failure) = TCPDial.connect(host: "127.0.0.1", port: closed.port, timeout: .seconds(2)) else {
             Issue.record("connect to a closed port succeeded")
             return
         }
-        #expect(failure.description == "dial tcp 127.0.0.1:\(closed): connect: connection refused")
+        #expect(failure.description == "dial tcp 127.0.0.1:\(closed.port): connect: connection refused")
     }
 }

@@ -74,6 +74,7 @@ struct PortForwardSessionTests {
         #expect(data.fin)
         let error = await outbox.data(on: 1), frames = await outbox.frames
         #expect(error.fin && error.bytes.isEmpty, "the error stream never ended: \(frames)")
+        #expect(server.received == "GET / HTTP/1.0\r\n\r\n")  // the server stays up (ARC) until here
     }
 
     @Test("kubectl resets the data stream once the pod's side has ended: the error stream still ends, empty")
@@ -85,5 +86,6 @@ struct PortForwardSessionTests {
         #expect(await outbox.data(on: 3).bytes == Array("bye\n".utf8))
         let error = await outbox.data(on: 1), frames = await outbox.frames
         #expect(error.fin && error.bytes.isEmpty, "the error stream never ended: \(frames)")
+        #expect(server.received == "hi\n")  // the server stays up (ARC) until here
     }
 }

@@ -6,6 +6,7 @@ import LinuxSystem
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// The `httpGet` probe as upstream's kubelet makes it: one `GET` from the node over HTTP or HTTPS (whose certificate
 /// is not verified, as upstream's prober skips verification), status 200–399 succeeding, failures in the words of Go's
@@ -108,13 +109,56 @@ enum HTTPProbe {
         // SNI carries a name only: an address probe (the usual, the pod's IP) sends none, as Go's client.
         var address = in6_addr()
         let serverName = inet_pton(AF_INET, host, &address) == 1 || inet_pton(AF_INET6, host, &address) == 1 ? nil : host
+        let firstBytes = FirstBytes()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).withConnectedSocket(fd) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                try channel.pipeline.syncOperations.addHandlers([
+                    firstBytes, NIOSSLClientHandler(context: context, serverHostname: serverName),
+                ])
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
-        return try await withThrowingTaskGroup(of: String?.self) { group in
+        do {
+            return try await exchange(channel, request: request, deadline: deadline)
+        } catch let error as NIOSSLError {
+            throw TLSFailure(error: error, recordHeader: firstBytes.bytes)
+        }
+    }
+
+    /// Go's words for a TLS handshake the server's first bytes broke: an HTTP answer (the probe's scheme names the
+    /// wrong protocol for the port), or anything else that is not a TLS record.
+    struct TLSFailure: Error, CustomStringConvertible {
+        let error: NIOSSLError
+        let recordHeader: [UInt8]
+
+        var description: String {
+            if recordHeader.starts(with: Array("HTTP/".utf8)) { return "http: server gave HTTP response to HTTPS client" }
+            if "\(error)".contains("WRONG_VERSION_NUMBER") { return "tls: first record does not look like a TLS handshake" }
+            return "tls: \(error)"
+        }
+    }
+
+    /// The first five bytes the server sent (a TLS record header, or not), seen before the TLS handler.
+    final class FirstBytes: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias InboundOut = ByteBuffer
+        private let seen = Mutex<[UInt8]>([])
+
+        var bytes: [UInt8] { seen.withLock { $0 } }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            seen.withLock { seen in
+                if seen.count < 5 { seen += buffer.readableBytesView.prefix(5 - seen.count) }
+            }
+            context.fireChannelRead(data)
+        }
+    }
+
+    /// Writes `request` over the TLS channel and reads up to the end of the status line, until `deadline` at most.
+    private static func exchange(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, request: String,
+                                 deadline: ContinuousClock.Instant) async throws -> String {
+        try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.write(ByteBuffer(string: request))
