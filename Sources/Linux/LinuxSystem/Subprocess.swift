@@ -208,7 +208,7 @@ public enum Subprocess {
                     for fd in fds.map(\.fd) { close(fd) }
                     break
                 }
-                wait = Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+                wait = (left + .milliseconds(1)).pollMilliseconds()
             }
             let ready = poll(&fds, nfds_t(fds.count), wait)
             guard ready >= 0 else {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CMnl
+import LinuxSystem
 import Synchronization
 
 /// Listens to nf_tables change notifications (the `NFNLGRP_NFTABLES` multicast group, what `nft monitor`
@@ -160,8 +161,7 @@ extension NetfilterMonitor.State {
     /// Waits up to `timeout` for a notification; whether one is there.
     func waitReadable(_ timeout: Duration) throws(NFTablesError) -> Bool {
         var descriptor = pollfd(fd: mnl_socket_get_fd(socket), events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(clamping: max(1, timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-        let ready = poll(&descriptor, 1, milliseconds)
+        let ready = poll(&descriptor, 1, timeout.pollMilliseconds(atLeast: 1))
         if ready < 0, errno != EINTR { throw .last("wait for", "nf_tables notifications") }
         return ready > 0
     }

@@ -85,8 +85,7 @@ enum HTTPProbe {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return .failure(.timedOut) }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
-            guard poll(&descriptor, 1, Int32(clamping: max(1, milliseconds))) == 1 else { return .failure(.timedOut) }
+            guard poll(&descriptor, 1, left.pollMilliseconds(atLeast: 1)) == 1 else { return .failure(.timedOut) }
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0 { return .failure(.io(SystemError.lastError("read"))) }
             if count == 0 { break }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// A blocking TCP connect to an IPv4 address within a timeout, failing in the words of Go's `net.Dial`, which is
 /// what upstream's probes report (`dial tcp 10.88.0.4:80: connect: connection refused`, `… i/o timeout`).
@@ -41,8 +42,7 @@ enum TCPDial {
             return .failure(.refused(host: host, port: port, errno: failure))
         }
         var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        guard poll(&descriptor, 1, Int32(clamping: milliseconds)) == 1 else {
+        guard poll(&descriptor, 1, timeout.pollMilliseconds()) == 1 else {
             close(fd)
             return .failure(.timedOut(host: host, port: port))
         }
