@@ -15,10 +15,13 @@ enum GNU {
     private typealias SetnsFunction = @convention(c) (Int32, Int32) -> Int32
     private typealias UnshareFunction = @convention(c) (Int32) -> Int32
     private typealias SethostnameFunction = @convention(c) (UnsafePointer<CChar>, Int) -> Int32
+    typealias CloseRangeFunction = @convention(c) (UInt32, UInt32, Int32) -> Int32
 
     private static let setnsFunction: SetnsFunction = symbol("setns")
     private static let unshareFunction: UnshareFunction = symbol("unshare")
     private static let sethostnameFunction: SethostnameFunction = symbol("sethostname")
+    /// `close_range(2)`: closes the descriptors from the first through the second argument (flags third).
+    static let closeRange: CloseRangeFunction = symbol("close_range")
 
     /// `setns(2)`: moves the calling thread into the namespace `fd` refers to.
     static func setns(_ fd: Int32, _ nstype: Int32) -> Int32 { setnsFunction(fd, nstype) }

@@ -66,7 +66,7 @@ final class NetlinkSession {
     }
 
     /// The error an `NLMSG_ERROR` reports, or `nil` for an acknowledgement (code 0).
-    private static func error(in reply: NetlinkReply, _ operation: String, _ subject: String?) -> NetlinkError? {
+    static func error(in reply: NetlinkReply, _ operation: String, _ subject: String?) -> NetlinkError? {
         guard let failure = reply.familyHeader(nlmsgerr.self) else {
             return NetlinkError(errno: EBADMSG, operation: operation, subject: subject, kernelMessage: "truncated NLMSG_ERROR")
         }

@@ -20,8 +20,10 @@ import Netlink
 /// sandbox steps (the thread moves in and back); in a plugin process (``PluginRunner/main()``) DEL's
 /// too, so the process never starts a thread. Each step asks the kernel as little as it can: the
 /// veth's container end comes back from its creation (with the host end's index), the host end is
-/// enslaved and brought up in one request, a bridge that is already up is read once, and DEL deletes
-/// the interface by name unless the masquerading rules need its addresses.
+/// enslaved and brought up in one request, a bridge that is already up is read once. A plugin
+/// process's DEL reads the interface and leaves its deletion to a ``DetachedLinkDeletion``, answering
+/// once the kernel has unregistered both ends, not 15–30 ms later once it has reclaimed them; elsewhere
+/// DEL deletes the interface by name unless the masquerading rules need its addresses.
 public struct Bridge: Plugin {
     private let hostNamespace: NetworkNamespace?
     private let ipam: IPAMDelegate
@@ -114,8 +116,11 @@ public struct Bridge: Plugin {
                 let sandbox = try NetworkNamespace.openSandbox(request.netns)
                 let ifName = request.ifName
                 let masquerades = config.ipMasq
+                // A plugin process's caller waits for it to exit: the kernel's reclamation of the
+                // veth is left to a child (see BridgeContainer).
+                let watch = InlineExecution.isActive && hostNamespace == nil ? try? LinkWatch() : nil
                 addresses = try await sandbox.withNetlink("removing \(ifName)") {
-                    try BridgeContainer.deleteVeth($0, ifName: ifName, readingAddresses: masquerades)
+                    try BridgeContainer.deleteVeth($0, ifName: ifName, readingAddresses: masquerades, watch: watch)
                 }
             } catch where error.code == .unknownContainer {
                 // The sandbox is gone and took the veth with it.

@@ -59,17 +59,25 @@ enum BridgeContainer {
     }
 
     /// Deletes `ifName` (and so the pair); a missing link is fine. With `readingAddresses` it returns the
-    /// addresses the interface had (what the masquerading rules were made for), otherwise it deletes by
-    /// name in one request and returns none.
-    static func deleteVeth(_ netlink: RouteNetlink, ifName: String, readingAddresses: Bool) throws -> [IPNetwork] {
+    /// addresses the interface had (what the masquerading rules were made for), otherwise none.
+    ///
+    /// With a `watch` on the namespace of the veth's host end (a plugin process passes one) the
+    /// deletion is a ``DetachedLinkDeletion``: DEL returns once the kernel has unregistered both ends,
+    /// not 15–30 ms later when it has reclaimed them. Without one, and without `readingAddresses`, it
+    /// deletes by name in one request.
+    static func deleteVeth(_ netlink: RouteNetlink, ifName: String, readingAddresses: Bool, watch: LinkWatch? = nil) throws -> [IPNetwork] {
         do {
-            guard readingAddresses else {
+            guard readingAddresses || watch != nil else {
                 try netlink.deleteLink(.name(ifName))
                 return []
             }
             let link = try netlink.link(named: ifName)
-            let addresses = try netlink.addresses(on: .index(link.index)).map(\.address)
-            try netlink.deleteLink(.index(link.index))
+            let addresses = readingAddresses ? try netlink.addresses(on: .index(link.index)).map(\.address) : []
+            if let watch, let peer = link.parentIndex {
+                try DetachedLinkDeletion.delete(index: link.index, subject: ifName, peerIndex: peer, announcedBy: watch)
+            } else {
+                try netlink.deleteLink(.index(link.index))
+            }
             return addresses
         } catch let error as NetlinkError where error.errno == ENODEV {
             return []
