@@ -30,15 +30,13 @@ public enum DetachedLinkDeletion {
         defer { close(answers) }
         let answer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
         defer { answer.deallocate() }
-        let child: pid_t
-        do {
-            child = try message.withUnsafeBytes { bytes throws(SystemError) in
-                try DetachedChild.start(keeping: writeEnd) { ask(bytes, answer, reportingTo: writeEnd) }
-            }
-            close(writeEnd)
-        } catch {
-            close(writeEnd)
-            throw error
+        let child = try? message.withUnsafeBytes { bytes throws(SystemError) in
+            try DetachedChild.start(keeping: writeEnd) { ask(bytes, answer, reportingTo: writeEnd) }
+        }
+        close(writeEnd)
+        guard let child else {
+            // No child (the process may not fork): ask here, and wait for the answer.
+            return try RouteNetlink().deleteLink(.index(index))
         }
         var descriptors = [pollfd(fd: watch.descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: answers, events: Int16(POLLIN), revents: 0)]
         while true {
@@ -55,7 +53,7 @@ public enum DetachedLinkDeletion {
                 let count = read(answers, answer.baseAddress, answer.count)
                 _ = waitpid(child, nil, 0)
                 guard count > 0 else {
-                    // The child could not ask: ask here, and wait for the answer.
+                    // The child could not ask: ask here.
                     return try RouteNetlink().deleteLink(.index(index))
                 }
                 let replies = NetlinkReply.split(Array(UnsafeRawBufferPointer(rebasing: answer[..<count])))
