@@ -5,28 +5,34 @@ import Testing
 import TestSupport
 
 /// ``DetachedLinkDeletion`` returns once the kernel has unregistered both ends of a veth pair, and
-/// passes the kernel's refusal on; ``LinkWatch`` reports unregistrations. Each test works in
-/// throwaway namespaces: a "host" with the veth's host end and a "pod" with `eth0`.
+/// passes the kernel's refusal on, whether a child process or a thread asks the kernel; ``LinkWatch``
+/// reports unregistrations. Each test works in throwaway namespaces: a "host" with the veth's host end
+/// and a "pod" with `eth0`. (The child's work is system calls only, so forking this multi-threaded test
+/// process is safe.)
 @Suite("Detached link deletion (integration, in throwaway namespaces)")
 struct DetachedLinkDeletionTests {
-    @Test func returnsWithBothEndsGone() throws {
+    static let askers: [DetachedLinkDeletion.Asker] = [.childProcess, .thread]
+
+    @Test(arguments: askers)
+    func returnsWithBothEndsGone(asker: DetachedLinkDeletion.Asker) throws {
         try withPair { host, pod, eth0 in
             let watch = try host.run { try LinkWatch() }
             try pod.run {
-                try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: try #require(eth0.parentIndex), announcedBy: watch)
+                try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: try #require(eth0.parentIndex), announcedBy: watch, asker: asker)
             }
             #expect(try RouteNetlink(in: host).links().map(\.name) == ["lo"])
             #expect(try RouteNetlink(in: pod).links().map(\.name) == ["lo"])
         }
     }
 
-    @Test func withoutTheAnnouncementTheKernelsAnswerEndsTheWait() throws {
+    @Test(arguments: askers)
+    func withoutTheAnnouncementTheKernelsAnswerEndsTheWait(asker: DetachedLinkDeletion.Asker) throws {
         try withPair { host, pod, eth0 in
             try withThrowawayNetworkNamespace(prefix: "swt-dld") { elsewhere in
                 // A watch on a namespace the peer is not in never hears of it.
                 let watch = try elsewhere.run { try LinkWatch() }
                 try pod.run {
-                    try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: try #require(eth0.parentIndex), announcedBy: watch)
+                    try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: try #require(eth0.parentIndex), announcedBy: watch, asker: asker)
                 }
                 #expect(try RouteNetlink(in: host).links().map(\.name) == ["lo"])
                 #expect(try RouteNetlink(in: pod).links().map(\.name) == ["lo"])
@@ -34,11 +40,12 @@ struct DetachedLinkDeletionTests {
         }
     }
 
-    @Test func aMissingLinkIsTheKernelsNoSuchDevice() throws {
+    @Test(arguments: askers)
+    func aMissingLinkIsTheKernelsNoSuchDevice(asker: DetachedLinkDeletion.Asker) throws {
         try withPair { host, pod, eth0 in
             let watch = try host.run { try LinkWatch() }
             let error = try #require(throws: NetlinkError.self) {
-                try pod.run { try DetachedLinkDeletion.delete(index: eth0.index + 100, subject: "eth9", peerIndex: 1, announcedBy: watch) }
+                try pod.run { try DetachedLinkDeletion.delete(index: eth0.index + 100, subject: "eth9", peerIndex: 1, announcedBy: watch, asker: asker) }
             }
             #expect(error.errno == ENODEV)
             #expect(error.description.hasPrefix("delete link eth9: No such device (errno 19)"))

@@ -41,6 +41,15 @@ extension NetworkNamespace {
         }
     }
 
+    /// Starts `body` on a fresh thread inside this namespace and returns at once; the thread exits
+    /// when `body` returns. `body` gets `false`, and must not touch the network, when the thread
+    /// could not enter the namespace.
+    public func detach(_ body: @escaping @Sendable (_ entered: Bool) -> Void) throws {
+        try DedicatedThread.start {
+            body((try? self.enter()) != nil)
+        }
+    }
+
     /// Runs `body` with the calling thread inside this namespace and moves the thread back before
     /// returning, without a thread of its own: for a single-purpose process (a CNI plugin) where a thread
     /// start and two hand-offs per namespace switch are a noticeable part of its run. `body` must not

@@ -20,10 +20,10 @@ import Netlink
 /// sandbox steps (the thread moves in and back); in a plugin process (``PluginRunner/main()``) DEL's
 /// too, so the process never starts a thread. Each step asks the kernel as little as it can: the
 /// veth's container end comes back from its creation (with the host end's index), the host end is
-/// enslaved and brought up in one request, a bridge that is already up is read once. A plugin
-/// process's DEL reads the interface and leaves its deletion to a ``DetachedLinkDeletion``, answering
-/// once the kernel has unregistered both ends, not 15–30 ms later once it has reclaimed them; elsewhere
-/// DEL deletes the interface by name unless the masquerading rules need its addresses.
+/// enslaved and brought up in one request, a bridge that is already up is read once. DEL reads the
+/// interface and leaves its deletion to a ``DetachedLinkDeletion`` (asked by a child in a plugin
+/// process, by a thread in a daemon), answering once the kernel has unregistered both ends, not
+/// 15–30 ms later once it has reclaimed them.
 public struct Bridge: Plugin {
     private let hostNamespace: NetworkNamespace?
     private let ipam: IPAMDelegate
@@ -116,11 +116,12 @@ public struct Bridge: Plugin {
                 let sandbox = try NetworkNamespace.openSandbox(request.netns)
                 let ifName = request.ifName
                 let masquerades = config.ipMasq
-                // A plugin process's caller waits for it to exit: the kernel's reclamation of the
-                // veth is left to a child (see BridgeContainer).
-                let watch = InlineExecution.isActive && hostNamespace == nil ? try? LinkWatch() : nil
+                // The kernel's reclamation of the veth is left to an asker (see BridgeContainer): a
+                // child in a plugin process, whose caller waits for it to exit, a thread elsewhere.
+                let watch = await hostLinkWatch()
+                let asker: DetachedLinkDeletion.Asker = InlineExecution.isActive ? .childProcess : .thread
                 addresses = try await sandbox.withNetlink("removing \(ifName)") {
-                    try BridgeContainer.deleteVeth($0, ifName: ifName, readingAddresses: masquerades, watch: watch)
+                    try BridgeContainer.deleteVeth($0, ifName: ifName, readingAddresses: masquerades, watch: watch, asker: asker)
                 }
             } catch where error.code == .unknownContainer {
                 // The sandbox is gone and took the veth with it.
@@ -133,6 +134,13 @@ public struct Bridge: Plugin {
             let id = MacSpoofCheck.id(containerID: request.containerID, ifName: request.ifName)
             try await NetworkNamespace.withNetfilter(in: hostNamespace, "removing macspoofchk") { try MacSpoofCheck.tearDown($0, id: id) }
         }
+    }
+
+    /// A ``LinkWatch`` on the host namespace, where the veths' host ends are; `nil` when none can be
+    /// opened (DEL then waits for the kernel's answer).
+    private func hostLinkWatch() async -> LinkWatch? {
+        guard let hostNamespace else { return try? LinkWatch() }
+        return try? await hostNamespace.perform { try LinkWatch() }
     }
 
     public func check(_ request: PluginRequest) async throws(CNIError) {

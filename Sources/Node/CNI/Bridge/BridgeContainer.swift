@@ -61,11 +61,13 @@ enum BridgeContainer {
     /// Deletes `ifName` (and so the pair); a missing link is fine. With `readingAddresses` it returns the
     /// addresses the interface had (what the masquerading rules were made for), otherwise none.
     ///
-    /// With a `watch` on the namespace of the veth's host end (a plugin process passes one) the
-    /// deletion is a ``DetachedLinkDeletion``: DEL returns once the kernel has unregistered both ends,
+    /// With a `watch` on the namespace of the veth's host end the deletion is a
+    /// ``DetachedLinkDeletion`` asked by `asker`: DEL returns once the kernel has unregistered both ends,
     /// not 15–30 ms later when it has reclaimed them. Without one, and without `readingAddresses`, it
     /// deletes by name in one request.
-    static func deleteVeth(_ netlink: RouteNetlink, ifName: String, readingAddresses: Bool, watch: LinkWatch? = nil) throws -> [IPNetwork] {
+    static func deleteVeth(
+        _ netlink: RouteNetlink, ifName: String, readingAddresses: Bool, watch: LinkWatch? = nil, asker: DetachedLinkDeletion.Asker = .thread
+    ) throws -> [IPNetwork] {
         do {
             guard readingAddresses || watch != nil else {
                 try netlink.deleteLink(.name(ifName))
@@ -74,7 +76,7 @@ enum BridgeContainer {
             let link = try netlink.link(named: ifName)
             let addresses = readingAddresses ? try netlink.addresses(on: .index(link.index)).map(\.address) : []
             if let watch, let peer = link.parentIndex {
-                try DetachedLinkDeletion.delete(index: link.index, subject: ifName, peerIndex: peer, announcedBy: watch)
+                try DetachedLinkDeletion.delete(index: link.index, subject: ifName, peerIndex: peer, announcedBy: watch, asker: asker)
             } else {
                 try netlink.deleteLink(.index(link.index))
             }
