@@ -3,7 +3,8 @@
 # `swiftlet` binary (Package.swift `symbolOrdering`): the functions the node daemons run, packed together, so each
 # daemon keeps few pages of the binary resident (the kernel maps 64 KiB around every first touch of a file page;
 # README "Node memory"). Profiles, with valgrind's callgrind, which functions of the binary run:
-#   1. `swiftlet runtime` starting and idling (its state root empty, no CNI config yet);
+#   1. `swiftlet runtime` starting and idling with the node's CNI config (its state root empty; the start-up CNI GC
+#      runs our plugins in-process), in a throwaway network namespace;
 #   2. the runtime and the agent (kubelet + nftables proxy) while hack/bench/pod-startup runs 10 pods on them.
 # Then writes them in blocks — runtime idle ∩ agent, runtime idle only, runtime under load ∩ agent, runtime under load
 # only, agent only; hottest first inside a block — so the idle runtime's code is one run, the loaded runtime's the
@@ -24,8 +25,10 @@ done
 bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/swiftlet-profile.XXXXXX")"
 runtime_pid=""
+netns="swiftlet-profile-$$"
 cleanup() {
   [ -z "$runtime_pid" ] || { kill "$runtime_pid" 2>/dev/null || true; wait "$runtime_pid" 2>/dev/null || true; }
+  ip netns del "$netns" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,9 +51,11 @@ chmod +x "$work/swiftlet"
 
 echo "profile: the runtime starting and idling"
 mkdir -p "$work/idle/root" "$work/idle/cni" "$work/idle/runc"
-valgrind --quiet --tool=callgrind --demangle=no --callgrind-out-file="$work/idle-runtime.out" "$work/swiftlet-profiled" runtime serve \
-  --root "$work/idle/root" --state "$work/idle/state" --listen "unix://$work/idle/cri.sock" --cni-conf-dir "$work/idle/cni" \
-  --runc-root "$work/idle/runc" --streaming-listen 127.0.0.1:0 >"$work/idle.log" 2>&1 &
+cp cni/10-swiftlet.conflist "$work/idle/cni/"
+ip netns add "$netns"
+nsenter --net="/run/netns/$netns" valgrind --quiet --tool=callgrind --demangle=no --callgrind-out-file="$work/idle-runtime.out" \
+  "$work/swiftlet-profiled" runtime serve --root "$work/idle/root" --state "$work/idle/state" --listen "unix://$work/idle/cri.sock" \
+  --cni-conf-dir "$work/idle/cni" --cni-bin-dir "$work" --runc-root "$work/idle/runc" --streaming-listen 127.0.0.1:0 >"$work/idle.log" 2>&1 &
 runtime_pid=$!
 for _ in $(seq 1 240); do grep -q "serving CRI" "$work/idle.log" && break; sleep 0.5; done
 grep -q "serving CRI" "$work/idle.log" || { cat "$work/idle.log" >&2; exit 1; }
