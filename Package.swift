@@ -6,7 +6,8 @@ import PackageDescription
 
 /// Every Swiftlet module: Swift 6 with the upcoming features the code keeps to; in release builds each function in
 /// its own section, so lld can lay functions out by `symbolOrdering` (one `.text` per object file would let it move
-/// only whole files) and `--gc-sections` drops the ones nothing calls.
+/// only whole files) and `--gc-sections` drops the ones nothing calls. The dependencies get the same from
+/// hack/build-release, which every script's release build goes through (a package cannot set another's flags).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),

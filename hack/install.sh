@@ -6,7 +6,8 @@
 # plugins and units, keeps /etc/default/swiftlet-* and a network config the admin edited. `--uninstall` removes what
 # it installed (`--purge` also the /etc/default files, /var/lib/swiftlet and the runtime's tmpfs state in /run/swiftlet).
 #
-#   swift build -c release      # or let this script build what is missing (offline: uses .build/checkouts)
+#   hack/build-release swiftlet swiftlet-shim swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap
+#                               # or let this script build what is missing (offline: uses .build/checkouts)
 #   hack/install.sh [--prefix /usr/local] [--destdir DIR] [--from BUILD-DIR] [--pod-cidr 10.88.0.0/16]
 #                   [--image-archive FILE]... [--pause-image NAME] [--no-build]
 #   hack/install.sh --uninstall [--purge] [--prefix /usr/local] [--destdir DIR]
@@ -100,16 +101,14 @@ if [ -z "$from" ]; then
   from="$repo/.build/release"
   for product in "${binaries[@]}" "${plugins[@]}"; do [ -x "$from/$product" ] || missing=1; done
   if ((missing)); then
-    ((build)) || { echo "install: $from lacks built products; run swift build -c release (or drop --no-build)" >&2; exit 1; }
+    ((build)) || { echo "install: $from lacks built products; build them with hack/build-release (or drop --no-build)" >&2; exit 1; }
     say "building (release, offline) what is missing"
-    for product in "${binaries[@]}" "${plugins[@]}"; do  # swift build takes one --product at a time
-      swift build -c release --product "$product" 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\]/d'
-    done
-    from="$(swift build -c release --show-bin-path)"
+    hack/build-release "${binaries[@]}" "${plugins[@]}"
+    from="$(hack/build-release --bin-path)"
   fi
 fi
 for product in "${binaries[@]}" "${plugins[@]}"; do
-  [ -x "$from/$product" ] || { echo "install: $from/$product is missing (build with: swift build -c release)" >&2; exit 1; }
+  [ -x "$from/$product" ] || { echo "install: $from/$product is missing (build it with: hack/build-release $product)" >&2; exit 1; }
 done
 for archive in ${archives[@]+"${archives[@]}"}; do
   [ -f "$archive" ] || { echo "install: --image-archive $archive does not exist" >&2; exit 2; }

@@ -18,11 +18,8 @@ cd "$(dirname "$0")/.."
 for tool in valgrind python3 runc docker-registry skopeo; do
   command -v "$tool" >/dev/null || { echo "hack/profile-symbol-order.sh needs $tool" >&2; exit 1; }
 done
-for product in swiftlet swiftlet-shim swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap pod-startup-bench; do
-  swift build -c release --product "$product" 2>&1 \
-    | sed -E "/^\[[0-9]+\/[0-9]+\]/d; /unhandled; explicitly declare/d; /CMakeLists.txt/d; /^(Building for production|Build of product)/d"
-done
-bin="$(swift build -c release --show-bin-path)"
+hack/build-release swiftlet swiftlet-shim swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap pod-startup-bench
+bin="$(hack/build-release --bin-path)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/swiftlet-profile.XXXXXX")"
 runtime_pid=""
 netns="swiftlet-profile-$$"

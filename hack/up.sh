@@ -13,10 +13,8 @@ data_dir="${SWIFTLET_DATA_DIR:-/var/lib/swiftlet}"
 bash hack/install-deps.sh
 echo "up: building (release)"
 products=(swiftlet swiftlet-shim swiftlet-bridge swiftlet-host-local swiftlet-loopback swiftlet-portmap)
-for product in "${products[@]}"; do  # swift build takes one --product at a time
-  swift build -c release --product "$product" 2>&1 | sed -E "/^\[[0-9]+\/[0-9]+\]/d"
-done
-bin="$(swift build -c release --show-bin-path)/swiftlet"
+hack/build-release "${products[@]}"
+bin="$(hack/build-release --bin-path)/swiftlet"
 
 echo "up: making local images (pause, busybox, web) from Debian's busybox-static"
 bash hack/make-test-images.sh >/dev/null
