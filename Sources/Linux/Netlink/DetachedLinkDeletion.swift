@@ -90,7 +90,7 @@ public enum DetachedLinkDeletion {
             return pid.map(Started.child) ?? .none
         case .thread:
             do {
-                try NetworkNamespace.open(path: "/proc/thread-self/ns/net").detach { entered in
+                try NetworkNamespace.current().detach { entered in
                     defer { close(askerEnd) }
                     guard entered else { return }
                     var own = [UInt8](repeating: 0, count: 4096)
