@@ -29,10 +29,7 @@ public enum DetachedLinkDeletion {
     /// refusal as ``NetlinkError`` (`ENODEV` when there is no such link). When no asker can be started
     /// the caller asks, and waits for the answer.
     public static func delete(index: Int32, subject: String, peerIndex: Int32, announcedBy watch: LinkWatch, asker: Asker) throws {
-        let request = NetlinkRequest(type: RTM_DELLINK, flags: NLM_F_ACK)
-        var info = ifinfomsg()
-        info.ifi_index = index
-        request.putHeader(info)
+        let request = RouteNetlink.linkRequest(RTM_DELLINK, .index(index))
         request.sequence = 1
         let message = request.bytes
         var ends: [Int32] = [-1, -1]

@@ -38,7 +38,7 @@ extension RouteNetlink {
     private func addressRequest(
         _ type: Int, _ address: IPNetwork, _ link: LinkReference, _ operation: String, flags: Int32 = 0, noDAD: Bool = false
     ) throws -> NetlinkRequest {
-        let request = request(type, flags: flags)
+        let request = Self.request(type, flags: flags)
         var info = ifaddrmsg()
         info.ifa_family = UInt8(address.address.family.addressFamily)
         info.ifa_prefixlen = UInt8(address.prefixLength)

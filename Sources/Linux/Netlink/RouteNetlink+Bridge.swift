@@ -52,7 +52,7 @@ extension RouteNetlink {
     /// An `AF_BRIDGE` link request; the bridge code only finds ports by index.
     private func bridgeRequest(_ type: Int, _ port: LinkReference, _ operation: String) throws -> NetlinkRequest {
         let index = try index(of: port, for: operation)
-        let request = request(type)
+        let request = Self.request(type)
         var info = ifinfomsg()
         info.ifi_family = UInt8(AF_BRIDGE)
         info.ifi_index = index

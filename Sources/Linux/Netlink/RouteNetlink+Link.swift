@@ -7,8 +7,8 @@ import Glibc
 extension RouteNetlink {
     /// `RTM_*LINK` for `link` (family `AF_UNSPEC`): the index in the header, or the name as
     /// `IFLA_IFNAME` which the kernel looks up.
-    func linkRequest(_ type: Int, _ link: LinkReference, flags: Int32 = 0, change: (inout ifinfomsg) -> Void = { _ in }) -> NetlinkRequest {
-        let request = request(type, flags: flags)
+    static func linkRequest(_ type: Int, _ link: LinkReference, flags: Int32 = 0, change: (inout ifinfomsg) -> Void = { _ in }) -> NetlinkRequest {
+        let request = Self.request(type, flags: flags)
         var info = ifinfomsg()
         if case .index(let index) = link { info.ifi_index = index }
         change(&info)
@@ -21,7 +21,7 @@ extension RouteNetlink {
 
     /// The interface `link` (`ENODEV` if there is none).
     public func link(_ link: LinkReference) throws -> Link {
-        let replies = try execute(linkRequest(RTM_GETLINK, link), "get link", link.description)
+        let replies = try execute(Self.linkRequest(RTM_GETLINK, link), "get link", link.description)
         guard let found = replies.lazy.compactMap(Link.init).first else {
             throw NetlinkError(errno: ENODEV, operation: "get link", subject: link.description)
         }
@@ -62,7 +62,7 @@ extension RouteNetlink {
     public func createVeth(
         named name: String, peerName: String, peerNamespace: NetworkNamespace? = nil, mtu: UInt32? = nil, address: MACAddress? = nil
     ) throws -> Link? {
-        let request = linkRequest(RTM_NEWLINK, .name(name), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO)
+        let request = Self.linkRequest(RTM_NEWLINK, .name(name), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO)
         if let mtu { request.put(IFLA_MTU, u32: mtu) }
         if let address { request.put(IFLA_ADDRESS, bytes: address.bytes) }
         request.nest(IFLA_LINKINFO) {
@@ -82,7 +82,7 @@ extension RouteNetlink {
 
     /// Creates a bridge (`ip link add NAME type bridge [vlan_filtering 0|1]`), down, like `ip` does.
     public func createBridge(named name: String, mtu: UInt32? = nil, vlanFiltering: Bool? = nil) throws {
-        let request = linkRequest(RTM_NEWLINK, .name(name), flags: NLM_F_CREATE | NLM_F_EXCL)
+        let request = Self.linkRequest(RTM_NEWLINK, .name(name), flags: NLM_F_CREATE | NLM_F_EXCL)
         if let mtu { request.put(IFLA_MTU, u32: mtu) }
         request.nest(IFLA_LINKINFO) {
             request.put(IFLA_INFO_KIND, string: "bridge")
@@ -95,7 +95,7 @@ extension RouteNetlink {
 
     /// Deletes `link` (`ip link del`); deleting one end of a veth deletes both. `ENODEV` if absent.
     public func deleteLink(_ link: LinkReference) throws {
-        try execute(linkRequest(RTM_DELLINK, link), "delete link", link.description)
+        try execute(Self.linkRequest(RTM_DELLINK, link), "delete link", link.description)
     }
 
     // MARK: Changing
@@ -107,7 +107,7 @@ extension RouteNetlink {
     public func setDown(_ link: LinkReference) throws { try setFlag(link, up: false) }
 
     private func setFlag(_ link: LinkReference, up: Bool) throws {
-        let request = linkRequest(RTM_NEWLINK, link) { info in
+        let request = Self.linkRequest(RTM_NEWLINK, link) { info in
             info.ifi_change = UInt32(IFF_UP)
             info.ifi_flags = up ? UInt32(IFF_UP) : 0
         }
@@ -116,14 +116,14 @@ extension RouteNetlink {
 
     /// Sets the MTU of `link`.
     public func setMTU(_ link: LinkReference, _ mtu: UInt32) throws {
-        let request = linkRequest(RTM_NEWLINK, link)
+        let request = Self.linkRequest(RTM_NEWLINK, link)
         request.put(IFLA_MTU, u32: mtu)
         try execute(request, "set mtu", link.description)
     }
 
     /// Sets the MAC address of `link`.
     public func setMACAddress(_ link: LinkReference, _ address: MACAddress) throws {
-        let request = linkRequest(RTM_NEWLINK, link)
+        let request = Self.linkRequest(RTM_NEWLINK, link)
         request.put(IFLA_ADDRESS, bytes: address.bytes)
         try execute(request, "set mac address", link.description)
     }
@@ -134,7 +134,7 @@ extension RouteNetlink {
     public func setMaster(_ link: LinkReference, _ master: LinkReference?, bringUp: Bool = false) throws {
         let operation = master == nil ? "set nomaster" : "set master"
         let masterIndex = try master.map { try index(of: $0, for: operation) } ?? 0
-        let request = linkRequest(RTM_NEWLINK, link) { info in
+        let request = Self.linkRequest(RTM_NEWLINK, link) { info in
             if bringUp {
                 info.ifi_change = UInt32(IFF_UP)
                 info.ifi_flags = UInt32(IFF_UP)
@@ -147,14 +147,14 @@ extension RouteNetlink {
     /// Renames `link` to `newName`. Most drivers refuse while the link is up (`EBUSY`).
     public func rename(_ link: LinkReference, to newName: String) throws {
         let index = try index(of: link, for: "rename link")
-        let request = linkRequest(RTM_NEWLINK, .index(index))
+        let request = Self.linkRequest(RTM_NEWLINK, .index(index))
         request.put(IFLA_IFNAME, string: newName)
         try execute(request, "rename link", "\(link) to \(newName)")
     }
 
     /// Moves `link` into `namespace` (`ip link set LINK netns NS`); it keeps its name there.
     public func move(_ link: LinkReference, to namespace: NetworkNamespace) throws {
-        let request = linkRequest(RTM_NEWLINK, link)
+        let request = Self.linkRequest(RTM_NEWLINK, link)
         request.put(IFLA_NET_NS_FD, u32: UInt32(bitPattern: namespace.fileDescriptor))
         try execute(request, "move link to netns", link.description)
     }

@@ -34,7 +34,7 @@ extension RouteNetlink {
     }
 
     private func neighbourRequest(_ type: Int, _ neighbour: Neighbour, flags: Int32 = 0) -> NetlinkRequest {
-        let request = request(type, flags: flags)
+        let request = Self.request(type, flags: flags)
         var info = ndmsg()
         info.ndm_family = UInt8(neighbour.address.family.addressFamily)
         info.ndm_ifindex = neighbour.linkIndex

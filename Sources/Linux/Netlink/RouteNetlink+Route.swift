@@ -33,7 +33,7 @@ extension RouteNetlink {
     }
 
     private func routeRequest(_ type: Int, _ route: Route, flags: Int32 = 0) -> NetlinkRequest {
-        let request = request(type, flags: flags)
+        let request = Self.request(type, flags: flags)
         var info = rtmsg()
         info.rtm_family = UInt8(route.destination.address.family.addressFamily)
         info.rtm_dst_len = UInt8(route.destination.prefixLength)

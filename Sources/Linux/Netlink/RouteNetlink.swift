@@ -34,7 +34,7 @@ public final class RouteNetlink {
     }
 
     /// A new request that asks for an acknowledgement.
-    func request(_ type: Int, flags: Int32 = 0) -> NetlinkRequest {
+    static func request(_ type: Int, flags: Int32 = 0) -> NetlinkRequest {
         NetlinkRequest(type: type, flags: flags | NLM_F_ACK)
     }
 
