@@ -16,12 +16,7 @@ struct DetachedLinkDeletionTests {
     @Test(arguments: askers)
     func returnsWithBothEndsGone(asker: DetachedLinkDeletion.Asker) throws {
         try withPair { host, pod, eth0 in
-            let watch = try host.run { try LinkWatch() }
-            try pod.run {
-                try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: try #require(eth0.parentIndex), announcedBy: watch, asker: asker)
-            }
-            #expect(try RouteNetlink(in: host).links().map(\.name) == ["lo"])
-            #expect(try RouteNetlink(in: pod).links().map(\.name) == ["lo"])
+            try deleteAndExpectBothEndsGone(eth0, host: host, pod: pod, watch: try host.run { try LinkWatch() }, asker: asker)
         }
     }
 
@@ -30,12 +25,7 @@ struct DetachedLinkDeletionTests {
         try withPair { host, pod, eth0 in
             try withThrowawayNetworkNamespace(prefix: "swt-dld") { elsewhere in
                 // A watch on a namespace the peer is not in never hears of it.
-                let watch = try elsewhere.run { try LinkWatch() }
-                try pod.run {
-                    try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: try #require(eth0.parentIndex), announcedBy: watch, asker: asker)
-                }
-                #expect(try RouteNetlink(in: host).links().map(\.name) == ["lo"])
-                #expect(try RouteNetlink(in: pod).links().map(\.name) == ["lo"])
+                try deleteAndExpectBothEndsGone(eth0, host: host, pod: pod, watch: try elsewhere.run { try LinkWatch() }, asker: asker)
             }
         }
     }
@@ -66,6 +56,16 @@ struct DetachedLinkDeletionTests {
             // p0 leaving br0 is announced too (an AF_BRIDGE RTM_DELLINK): not an unregistration.
             #expect(try watch.drain() == LinkWatch.Announcements(unregistered: ends, lost: false))
         }
+    }
+
+    /// Deletes `eth0` from `pod` and expects neither end of the pair left, in the pod or in the host.
+    private func deleteAndExpectBothEndsGone(
+        _ eth0: Link, host: NetworkNamespace, pod: NetworkNamespace, watch: LinkWatch, asker: DetachedLinkDeletion.Asker
+    ) throws {
+        let peer = try #require(eth0.parentIndex)
+        try pod.run { try DetachedLinkDeletion.delete(index: eth0.index, subject: "eth0", peerIndex: peer, announcedBy: watch, asker: asker) }
+        #expect(try RouteNetlink(in: host).links().map(\.name) == ["lo"])
+        #expect(try RouteNetlink(in: pod).links().map(\.name) == ["lo"])
     }
 
     /// A host and a pod namespace joined by a veth pair: `hveth` in the host, `eth0` in the pod.
