@@ -80,6 +80,29 @@ import Testing
         #expect(calls.value == 4, "two syncs that programmed rules used up the burst")
     }
 
+    @Test func anIncrementalSyncUsesATenthOfAToken() async throws {
+        let calls = Calls()
+        let runner = SyncRunner(minInterval: .seconds(30), maxInterval: .seconds(120), logger: testLogger()) {
+            calls.call() == .programmed ? .programmedIncrementally : .failed
+        }
+        #expect(await runner.incrementalCost == 0.1)
+        let task = Task { await runner.run() }
+        defer { task.cancel() }
+        // Two tokens, a tenth used per sync: eleven syncs one after the other start with a whole token
+        // (a twelfth if the machine is slow enough for 3 s of refill to pass meanwhile).
+        let started = ContinuousClock.now
+        for expected in 1...11 {
+            runner.requestSync()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while calls.value < expected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(calls.value == 11, "incremental syncs were held back after \(calls.value)")
+        runner.requestSync()
+        try await Task.sleep(for: .milliseconds(500))
+        let refilled = ContinuousClock.now - started > .seconds(3)
+        #expect(calls.value == 11 || refilled && calls.value == 12, "\(calls.value) syncs: the bucket ran dry after eleven")
+    }
+
     @Test func failuresAreRetriedWithBackoff() async throws {
         let calls = Calls(failFirst: 2)
         let runner = SyncRunner(minInterval: .milliseconds(10), maxInterval: .seconds(60),

@@ -472,6 +472,6 @@ extension NFTablesProxier: Proxier {
     private func syncResult(services: ServicePortMap, endpoints: EndpointsMap, node: NodeInfo,
                             changed: Set<ServicePortName>?) throws(ProxyError) -> SyncResult {
         let plan = try sync(services: services, endpoints: endpoints, node: node, changed: changed)
-        return SyncResult(isFull: plan.isFull, summary: plan.summary, programmed: plan.changesTraffic)
+        return SyncResult(isFull: plan.isFull, summary: plan.summary, programmed: plan.changesTraffic, incremental: !plan.isFull)
     }
 }

@@ -33,7 +33,8 @@ public actor DualStackProxier: Proxier {
         }
         if let failure { throw failure }
         let result = SyncResult(isFull: results.contains(where: \.isFull), summary: results.map(\.summary).joined(separator: "; "),
-                                programmed: results.contains(where: \.programmed))
+                                programmed: results.contains(where: \.programmed),
+                                incremental: results.allSatisfy { $0.incremental || !$0.programmed })
         if result.isFull { fullSyncCount += 1 } else { partialSyncCount += 1 }
         return result
     }

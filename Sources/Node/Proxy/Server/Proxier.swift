@@ -46,10 +46,16 @@ public struct SyncResult: Sendable, Hashable {
     /// leftovers no rule refers to any more — chains flushed by an earlier sync). The sync runner gives the token of
     /// a sync that programmed nothing back.
     public var programmed: Bool
+    /// Whether what the sync sent, and the kernel's work on it, grew with the change alone: an nftables partial
+    /// sync, whose transaction names only the chains, sets and elements that changed. (A full sync rewrites
+    /// everything, and an `iptables-restore` of even one chain has the kernel replace its whole table.) The sync
+    /// runner charges such a sync a fraction of the rate limit's token (``SyncRunner/incrementalCost``).
+    public var incremental: Bool
 
-    public init(isFull: Bool, summary: String, programmed: Bool) {
+    public init(isFull: Bool, summary: String, programmed: Bool, incremental: Bool = false) {
         self.isFull = isFull
         self.summary = summary
         self.programmed = programmed
+        self.incremental = incremental
     }
 }

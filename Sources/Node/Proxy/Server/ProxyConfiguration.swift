@@ -2,7 +2,9 @@
 public struct ProxyConfiguration: Sendable {
     /// The nftables table (in the `ip` family) the proxy owns; nothing else is ever touched.
     public var tableName: String
-    /// Least time between two syncs (`--min-sync-period`, default 1 s): bursts of changes coalesce.
+    /// Least time between two syncs that rewrite rules wholesale (`--min-sync-period`, default 1 s, a burst of two
+    /// as kube-proxy's): bursts of changes coalesce. An nftables partial sync, whose cost grows only with the change,
+    /// uses a tenth of that budget (see ``SyncRunner``).
     public var minSyncPeriod: Duration
     /// Most time between two syncs (`--sync-period`, default 30 s); each checks the ruleset generation.
     public var syncPeriod: Duration

@@ -110,7 +110,7 @@ public final class ProxyServer: Sendable {
                 let result = try await proxier.syncRules(services: serviceMap, endpoints: endpointsMap, node: node.snapshot(), changed: changed)
                 for trigger in triggers { metrics.recordNetworkProgramming(since: trigger) }
                 await serviceHealth.sync(services: serviceMap, endpoints: endpointsMap, changed: changed)
-                return result.programmed ? .programmed : .unchanged
+                return !result.programmed ? .unchanged : result.incremental ? .programmedIncrementally : .programmed
             } catch {
                 // The changes taken above never reached the health-check listeners: their next sync looks at everything.
                 serviceHealth.requestFullSync()

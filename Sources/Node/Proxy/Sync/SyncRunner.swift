@@ -11,20 +11,29 @@ import Logging
 /// So the change that matters next — the endpoint turning ready — is not held back by up to `minInterval` behind
 /// changes that did not alter how traffic is handled.
 ///
+/// For the same reason a sync whose cost grew with the change alone (``Outcome/programmedIncrementally``: an
+/// nftables partial sync, a few chains and elements in one netlink batch, well under a millisecond of the kernel's
+/// time) is charged only ``incrementalCost`` of a token: with the default tenth, a stream of endpoint changes is
+/// programmed at most `minInterval / 10` apart instead of a whole `minInterval`, while syncs that rewrite whole
+/// tables (full syncs, `iptables-restore`) stay as upstream paces them. Upstream's runner charges every sync alike
+/// because its iptables backend makes the kernel replace whole tables on every sync.
+///
 /// ``requestSync()`` never waits: it only marks that a sync is wanted, so informer handlers are never held
 /// up by a slow sync. Any number of requests during a sync (or while waiting for the rate limit) lead to
 /// exactly one more sync.
 ///
 ///     let runner = SyncRunner(minInterval: .seconds(1), maxInterval: .seconds(30), logger: logger) {
-///         await proxier.sync()   // .programmed, .unchanged or .failed
+///         await proxier.sync()   // .programmed, .programmedIncrementally, .unchanged or .failed
 ///     }
 ///     runner.requestSync()
 ///     await runner.run()         // until the task is cancelled
 public actor SyncRunner {
     /// How one sync ended.
     public enum Outcome: Sendable {
-        /// Rules were written.
+        /// Rules were written, at a cost that grows with the ruleset.
         case programmed
+        /// Rules were written at a cost that grew with the change alone: ``incrementalCost`` of a token is kept.
+        case programmedIncrementally
         /// Nothing that steers traffic needed writing: the sync's token is given back.
         case unchanged
         /// It failed: retried with back-off.
@@ -45,6 +54,8 @@ public actor SyncRunner {
     public let maxInterval: Duration
     /// Syncs that may run back to back before `minInterval` paces them.
     public let burst: Int
+    /// The share of a token an ``Outcome/programmedIncrementally`` sync uses (0…1).
+    public let incrementalCost: Double
     public let backoff: Backoff
     private let body: @Sendable () async -> Outcome
     private let logger: Logger
@@ -55,11 +66,12 @@ public actor SyncRunner {
     public private(set) var syncCount = 0
 
     /// - Parameter body: one sync; returns how it ended.
-    public init(minInterval: Duration = .seconds(1), maxInterval: Duration = .seconds(30), burst: Int = 2, backoff: Backoff = Backoff(),
-                logger: Logger, body: @escaping @Sendable () async -> Outcome) {
+    public init(minInterval: Duration = .seconds(1), maxInterval: Duration = .seconds(30), burst: Int = 2, incrementalCost: Double = 0.1,
+                backoff: Backoff = Backoff(), logger: Logger, body: @escaping @Sendable () async -> Outcome) {
         self.minInterval = minInterval
         self.maxInterval = maxInterval
         self.burst = max(1, burst)
+        self.incrementalCost = min(1, max(0, incrementalCost))
         self.backoff = backoff
         self.logger = logger
         self.body = body
@@ -79,7 +91,7 @@ public actor SyncRunner {
         }
         defer { ticker.cancel() }
         var retry: Task<Void, Never>?
-        // Token bucket: `burst` tokens, one more every `minInterval`; each sync takes one.
+        // Token bucket: `burst` tokens, one more every `minInterval`; a sync needs one and keeps what it did not use.
         var tokens = Double(burst)
         var refilled = clock.now
         for await _ in signals {
@@ -101,7 +113,11 @@ public actor SyncRunner {
             let outcome = await body()
             retry?.cancel()
             retry = nil
-            if outcome == .unchanged { tokens = min(Double(burst), tokens + 1) }
+            switch outcome {
+            case .unchanged: tokens = min(Double(burst), tokens + 1)
+            case .programmedIncrementally: tokens = min(Double(burst), tokens + 1 - incrementalCost)
+            case .programmed, .failed: break
+            }
             if outcome != .failed {
                 consecutiveFailures = 0
             } else {
