@@ -22,25 +22,11 @@ struct SelectedValues: Sendable {
 /// Writes remember their versions only while the kind has watches with selectors, so a kind nobody watches that way
 /// (Events, Leases) keeps nothing.
 final class SelectionCache: Sendable {
-    private struct Version: Hashable {
-        let key: String
-        let revision: Int64
-    }
-
-    private struct State {
-        var values: [Version: SelectedValues] = [:]
-        /// Insertion order, as a ring of `capacity` slots: the slot at `next` holds the oldest version once full.
-        var order: [Version?]
-        var next = 0
-    }
-
-    let capacity: Int
-    private let state: Mutex<State>
+    private let versions: VersionCache<SelectedValues>
     private let selectingWatches = Atomic<Int>(0)
 
     init(capacity: Int = 2048) {
-        self.capacity = max(1, capacity)
-        state = Mutex(State(order: Array(repeating: nil, count: max(1, capacity))))
+        versions = VersionCache(capacity: capacity)
     }
 
     /// Whether any watch with a selector is open on the kind (writes then remember their versions).
@@ -52,30 +38,19 @@ final class SelectionCache: Sendable {
     /// A watch with a selector closed; the last one to close empties the cache.
     func watchEnded() {
         guard selectingWatches.subtract(1, ordering: .relaxed).newValue == 0 else { return }
-        state.withLock { state in
-            state.values.removeAll()
-            state.order = Array(repeating: nil, count: capacity)
-            state.next = 0
-        }
+        versions.removeAll()
     }
 
     /// The values of the version of `key` stored at `revision`, if known.
     func values(key: String, revision: Int64) -> SelectedValues? {
-        state.withLock { $0.values[Version(key: key, revision: revision)] }
+        versions.value(key: key, revision: revision)
     }
 
     /// Remembers the values of the version of `key` stored at `revision`, forgetting the oldest version when full.
     func remember(_ values: SelectedValues, key: String, revision: Int64) {
-        let version = Version(key: key, revision: revision)
-        state.withLock { state in
-            guard state.values[version] == nil else { return }
-            state.values[version] = values
-            if let oldest = state.order[state.next] { state.values[oldest] = nil }
-            state.order[state.next] = version
-            state.next = (state.next + 1) % capacity
-        }
+        versions.remember(values, key: key, revision: revision)
     }
 
     /// How many versions are remembered.
-    var count: Int { state.withLock { $0.values.count } }
+    var count: Int { versions.count }
 }
