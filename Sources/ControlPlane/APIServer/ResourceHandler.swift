@@ -14,17 +14,17 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     let core: ServerCore
     /// What the kind's watches with selectors need of recent object versions (see ``SelectionCache``).
     let selections = SelectionCache()
-    /// The objects this server wrote last, as decoding their stored bytes would give them: a write that soon follows
-    /// another to the same object (a pod's binding after its creation, the kubelet's status update after that) starts
-    /// from the remembered object instead of decoding the stored bytes again (6.6 % of the server's CPU during
-    /// hack/bench/scheduler). A version is a key and its revision, so a write by anyone else is never mistaken for
-    /// one remembered here.
-    let recentWrites: VersionCache<Object>
+    /// The objects of the kind this server wrote last, as decoding their stored bytes would give them, for kinds that
+    /// keep some (``ResourceStrategy/recentWriteCapacity``): a write that soon follows another to the same object (a
+    /// pod's binding after its creation, its first status after that) starts from the remembered object instead of
+    /// decoding the stored bytes again (6.6 % of the server's CPU during hack/bench/scheduler). A version is a key and
+    /// its revision, so a write by anyone else is never mistaken for one remembered here.
+    let recentWrites: VersionCache<Object>?
 
     init(_ strategy: S, core: ServerCore) {
         self.strategy = strategy
         self.core = core
-        recentWrites = VersionCache(capacity: strategy.recentWriteCapacity)
+        recentWrites = strategy.recentWriteCapacity > 0 ? VersionCache(capacity: strategy.recentWriteCapacity) : nil
     }
 
     var info: ResourceInfo { Object.resource }
@@ -88,7 +88,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     func load(name: String, namespace: String?) async throws -> (object: Object, kv: KeyValue) {
         let key = StoredObject.key(storage, namespace: namespace, name: name)
         guard let kv = try await core.store.get(key: key) else { throw Status.notFound(info, name: name) }
-        if let written = recentWrites.value(key: kv.key, revision: kv.modRevision) {
+        if let written = recentWrites?.value(key: kv.key, revision: kv.modRevision) {
             assert(written == (try? decodeStored(kv)), "the remembered \(info.kind) \(kv.key) differs from its stored bytes")
             return (written, kv)
         }
@@ -98,7 +98,7 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     /// Remembers `object` as stored under `key` at `revision` (see ``recentWrites``). Not for views, whose served
     /// form is converted from another kind's.
     func rememberWritten(_ object: Object, key: String, revision: Int64) {
-        guard !isView else { return }
+        guard let recentWrites, !isView else { return }
         var stored = object
         stored.metadata.resourceVersion = String(revision)
         recentWrites.remember(stored, key: key, revision: revision)

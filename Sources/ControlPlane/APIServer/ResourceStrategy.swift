@@ -25,8 +25,9 @@ protocol ResourceStrategy<Object>: Sendable {
     var tracksGeneration: Bool { get }
     /// Kind-specific subresources beyond status and scale (`binding` for pods, `finalize` for namespaces).
     var extraSubresources: [String] { get }
-    /// How many of the kind's last writes the server keeps decoded for the writes that follow them
-    /// (``ResourceHandler/recentWrites``): 32, more for a kind written several times in quick succession.
+    /// How many of the kind's last writes the server keeps decoded for the writes that soon follow them
+    /// (``ResourceHandler/recentWrites``): none by default; a kind whose objects are written several times in quick
+    /// succession (Pods) keeps some. Each costs memory for as long as it is remembered, managedFields included.
     var recentWriteCapacity: Int { get }
 
     /// Fills defaults and clears what a create may not set (status, for kinds with a status subresource).
@@ -96,7 +97,7 @@ extension ResourceStrategy {
     var scalable: Bool { false }
     var tracksGeneration: Bool { false }
     var extraSubresources: [String] { [] }
-    var recentWriteCapacity: Int { 32 }
+    var recentWriteCapacity: Int { 0 }
     func prepareForCreate(_ object: inout Object, context: AdmissionContext) async throws {}
     func stampRequester(_ object: inout Object, user: Identity?) {}
     func prepareForUpdate(_ object: inout Object, old: Object, context: AdmissionContext) async throws {}

@@ -6,8 +6,8 @@ import KubeAPI
 struct PodStrategy: ResourceStrategy {
     typealias Object = Pod
     var extraSubresources: [String] { ["attach", "binding", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy"] }
-    /// Created, bound and given their first status within a fraction of a second, each while hundreds of others are.
-    var recentWriteCapacity: Int { 128 }
+    /// Created, bound and given their first status within a fraction of a second, each while dozens of others are.
+    var recentWriteCapacity: Int { 64 }
 
     func prepareForCreate(_ pod: inout Pod, context: AdmissionContext) async throws {
         if let priorities = context.priorities { try await priorities.admit(&pod) }
