@@ -99,8 +99,10 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
     /// form is converted from another kind's.
     func rememberWritten(_ object: Object, key: String, revision: Int64) {
         guard let recentWrites, !isView else { return }
+        // As decoding the stored bytes gives it: they always carry apiVersion and kind, a request body need not.
         var stored = object
         stored.metadata.resourceVersion = String(revision)
+        stored.setTypeMeta()
         recentWrites.remember(stored, key: key, revision: revision)
     }
 
