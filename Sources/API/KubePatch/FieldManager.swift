@@ -116,14 +116,21 @@ extension FieldManager {
         [.field("metadata"), .field("resourceVersion")],
     ])
 
-    /// The subtree the endpoint resets (`status` for the main resource, `spec` for `/status`).
-    var ignored: FieldSet { FieldSet([[.field(subresource == "status" ? "spec" : "status")]]) }
+    /// The top-level field whose subtree the endpoint resets (`status` for the main resource, `spec` for `/status`).
+    var ignoredField: String { subresource == "status" ? "spec" : "status" }
+
+    /// The subtree the endpoint resets.
+    var ignored: FieldSet { FieldSet([[.field(ignoredField)]]) }
 
     /// What a write may own: not the reset subtree, not the server-set metadata.
     func owned(_ set: FieldSet) -> FieldSet { set.excludingSubtrees(of: ignored).subtracting(Self.neverOwned) }
 
+    /// The fields `new` added, modified and removed against `old`, outside the reset subtree. That subtree is left out
+    /// of the walk, not only of its result: a status write never compares the spec (a pod's largest part) field by
+    /// field, nor a spec write the status.
     func compare(_ old: JSONValue, _ new: JSONValue) throws(PatchError) -> ObjectComparison {
-        var comparison = try ObjectComparison(old: old.withZeroValues, new: new.withZeroValues, rules: rules)
+        var comparison = try ObjectComparison(old: old.removingMember(ignoredField).withZeroValues,
+                                              new: new.removingMember(ignoredField).withZeroValues, rules: rules)
         comparison.added = comparison.added.excludingSubtrees(of: ignored)
         comparison.modified = comparison.modified.excludingSubtrees(of: ignored)
         comparison.removed = comparison.removed.excludingSubtrees(of: ignored)

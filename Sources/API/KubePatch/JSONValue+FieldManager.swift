@@ -11,6 +11,12 @@ extension JSONValue {
         return copy
     }
 
+    /// The object without its top-level member `name` (itself when it has none or is no object).
+    func removingMember(_ name: String) -> JSONValue {
+        guard case .object(var members) = self, members.removeValue(forKey: name) != nil else { return self }
+        return .object(members)
+    }
+
     func withManagedFields(_ managers: FieldManager.Managers) -> JSONValue {
         let entries = managers.values.filter { !$0.fields.isEmpty }.sorted(by: ManagerEntry.ordered)
         var copy = self
