@@ -17,6 +17,16 @@ import Testing
         var value: Int { count.withLock { $0 } }
     }
 
+    /// Requests `count` syncs one after the other, each once the one before has run (or 10 s have passed).
+    static func requestOneAtATime(_ count: Int, _ runner: SyncRunner, _ calls: Calls) async throws {
+        let first = calls.value + 1
+        for expected in first..<(first + count) {
+            runner.requestSync()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while calls.value < expected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        }
+    }
+
     @Test func burstsCoalesceAndRequestsNeverWait() async throws {
         let calls = Calls()
         let runner = SyncRunner(minInterval: .milliseconds(300), maxInterval: .seconds(60), logger: testLogger()) {
@@ -69,11 +79,7 @@ import Testing
         }
         let task = Task { await runner.run() }
         defer { task.cancel() }
-        for expected in 1...4 {
-            runner.requestSync()
-            let deadline = ContinuousClock.now + .seconds(10)
-            while calls.value < expected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        }
+        try await Self.requestOneAtATime(4, runner, calls)
         #expect(calls.value == 4, "syncs after two that programmed nothing ran at once (burst 2)")
         runner.requestSync()
         try await Task.sleep(for: .milliseconds(500))
@@ -91,11 +97,7 @@ import Testing
         // Two tokens, a tenth used per sync: eleven syncs one after the other start with a whole token
         // (a twelfth if the machine is slow enough for 3 s of refill to pass meanwhile).
         let started = ContinuousClock.now
-        for expected in 1...11 {
-            runner.requestSync()
-            let deadline = ContinuousClock.now + .seconds(10)
-            while calls.value < expected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        }
+        try await Self.requestOneAtATime(11, runner, calls)
         #expect(calls.value == 11, "incremental syncs were held back after \(calls.value)")
         runner.requestSync()
         try await Task.sleep(for: .milliseconds(500))
