@@ -129,12 +129,9 @@ extension FieldManager {
     /// of the walk, not only of its result: a status write never compares the spec (a pod's largest part) field by
     /// field, nor a spec write the status.
     func compare(_ old: JSONValue, _ new: JSONValue) throws(PatchError) -> ObjectComparison {
-        var comparison = try ObjectComparison(old: old.removingMember(ignoredField).withZeroValues,
-                                              new: new.removingMember(ignoredField).withZeroValues, rules: rules)
-        comparison.added = comparison.added.excludingSubtrees(of: ignored)
-        comparison.modified = comparison.modified.excludingSubtrees(of: ignored)
-        comparison.removed = comparison.removed.excludingSubtrees(of: ignored)
-        return comparison
+        // Neither side has the subtree now (its zero value, if any, is added to both alike): nothing under it differs.
+        try ObjectComparison(old: old.removingMember(ignoredField).withZeroValues, new: new.removingMember(ignoredField).withZeroValues,
+                             rules: rules)
     }
 
     func transferOwnership(
