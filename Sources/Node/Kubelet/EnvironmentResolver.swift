@@ -21,14 +21,14 @@ struct EnvironmentResolver {
         for source in container.envFrom ?? [] {
             let prefix = source.prefix ?? ""
             if let reference = source.configMapRef, let name = reference.name {
-                guard let data = try await objects.configMap(name, namespace: namespace) else {
+                guard let data = try await objects.configMap(name, for: pod) else {
                     if reference.optional == true { continue }
                     throw ContainerConfigError(message: "configmap \"\(name)\" not found")
                 }
                 for (key, value) in data.sorted(by: { $0.key < $1.key }) { environment.set(prefix + key, String(decoding: value, as: UTF8.self)) }
             }
             if let reference = source.secretRef, let name = reference.name {
-                guard let data = try await objects.secret(name, namespace: namespace) else {
+                guard let data = try await objects.secret(name, for: pod) else {
                     if reference.optional == true { continue }
                     throw ContainerConfigError(message: "secret \"\(name)\" not found")
                 }
@@ -71,14 +71,14 @@ struct EnvironmentResolver {
             return try downward.resource(resource, of: container)
         }
         if let reference = source.configMapKeyRef, let name = reference.name {
-            guard let data = try await objects.configMap(name, namespace: namespace), let value = data[reference.key] else {
+            guard let data = try await objects.configMap(name, for: pod), let value = data[reference.key] else {
                 if reference.optional == true { return nil }
                 throw ContainerConfigError(message: "couldn't find key \(reference.key) in ConfigMap \(namespace)/\(name)")
             }
             return String(decoding: value, as: UTF8.self)
         }
         if let reference = source.secretKeyRef, let name = reference.name {
-            guard let data = try await objects.secret(name, namespace: namespace), let value = data[reference.key] else {
+            guard let data = try await objects.secret(name, for: pod), let value = data[reference.key] else {
                 if reference.optional == true { return nil }
                 throw ContainerConfigError(message: "couldn't find key \(reference.key) in Secret \(namespace)/\(name)")
             }

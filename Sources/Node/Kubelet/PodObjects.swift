@@ -1,47 +1,52 @@
 import Foundation
 import KubeAPI
 import KubeClient
+import Logging
 
-/// ConfigMaps and Secrets a pod refers to (env and volumes), read from the API server; a Secret's values
-/// come back decoded from base64. Service-account tokens for projected volumes come from `tokens`; Services
-/// (for the containers' service variables) from the kubelet's Service informer once it has synced.
+/// ConfigMaps and Secrets a pod refers to (env, volumes and image pull secrets), read from watched local copies
+/// (``ObjectWatchCache``); a Secret's values come back decoded from base64. Service-account tokens for projected
+/// volumes come from `tokens`; Services (for the containers' service variables) from the kubelet's Service informer
+/// once it has synced.
 struct PodObjects: Sendable {
     let client: KubeClient
     let tokens: TokenManager
     /// Every Service, watched (upstream's kubelet reads them from its service lister); nil, or not yet synced: asked
     /// from the API server.
     let serviceCache: Informer<Service>?
+    private let configMaps: ObjectWatchCache<ConfigMap>
+    private let secrets: ObjectWatchCache<Secret>
 
-    init(client: KubeClient, services: Informer<Service>? = nil) {
+    init(client: KubeClient, services: Informer<Service>? = nil, logger: Logger) {
         self.client = client
         tokens = TokenManager(client: client)
         serviceCache = services
+        configMaps = ObjectWatchCache(client: client, logger: logger)
+        secrets = ObjectWatchCache(client: client, logger: logger)
     }
 
-    /// The ConfigMap's data, nil when it does not exist.
-    func configMap(_ name: String, namespace: String) async throws -> [String: Data]? {
-        let map: ConfigMap
-        do {
-            map = try await client.get(ConfigMap.self, name: name, namespace: namespace)
-        } catch {
-            if error.isNotFound { return nil }
-            throw error
+    /// The data of the ConfigMap `name` in the pod's namespace, nil when it does not exist.
+    func configMap(_ name: String, for pod: Pod) async throws -> [String: Data]? {
+        guard let map = try await configMaps.get(name: name, namespace: pod.metadata.namespace ?? "default", podUID: pod.metadata.uid ?? "") else {
+            return nil
         }
         var data = (map.data ?? [:]).mapValues { Data($0.utf8) }
         for (key, value) in map.binaryData ?? [:] { data[key] = Data(base64Encoded: value) }
         return data
     }
 
-    /// The Secret's decoded data, nil when it does not exist.
-    func secret(_ name: String, namespace: String) async throws -> [String: Data]? {
-        let secret: Secret
-        do {
-            secret = try await client.get(Secret.self, name: name, namespace: namespace)
-        } catch {
-            if error.isNotFound { return nil }
-            throw error
+    /// The decoded data of the Secret `name` in the pod's namespace, nil when it does not exist.
+    func secret(_ name: String, for pod: Pod) async throws -> [String: Data]? {
+        guard let secret = try await secrets.get(name: name, namespace: pod.metadata.namespace ?? "default", podUID: pod.metadata.uid ?? "") else {
+            return nil
         }
         return (secret.data ?? [:]).compactMapValues { Data(base64Encoded: $0) }
+    }
+
+    /// Forgets what the pod referred to: its tokens, and the watches of objects no other pod reads.
+    func release(podUID: String) {
+        tokens.forget(podUID: podUID)
+        configMaps.release(podUID: podUID)
+        secrets.release(podUID: podUID)
     }
 }
 

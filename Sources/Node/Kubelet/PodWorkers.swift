@@ -100,7 +100,7 @@ actor PodWorkers {
         self.logger = logger
         self.nodeIP = nodeIP
         self.memoryCapacity = memoryCapacity
-        objects = PodObjects(client: client, services: services)
+        objects = PodObjects(client: client, services: services, logger: logger)
         self.runtimeClasses = RuntimeClassManager(client: client, cache: runtimeClasses)
         volumes = VolumeManager(rootDirectory: configuration.rootDirectory, objects: objects, logger: logger,
                                 nodeCapacity: ["cpu": Quantity(milliValue: Int64(ProcessInfo.processInfo.activeProcessorCount) * 1000),
@@ -377,6 +377,8 @@ actor PodWorkers {
             let mounted = try await volumes.setUp(pod)
             mountRetry.reset(uid)
             podVolumes[uid] = mounted
+            // Just projected: the first refresh is due a period from now, not in the same sync.
+            volumesRefreshed[uid] = .now
             return mounted
         } catch {
             mountRetry.failed(uid)
@@ -900,7 +902,7 @@ actor PodWorkers {
         var secrets = PullSecrets(), missing: [String] = []
         for reference in pod.spec?.imagePullSecrets ?? [] {
             guard let name = reference.name, !name.isEmpty else { continue }
-            if let data = try? await objects.secret(name, namespace: pod.metadata.namespace ?? "default") {
+            if let data = try? await objects.secret(name, for: pod) {
                 secrets.add(data)
             } else {
                 missing.append(name)

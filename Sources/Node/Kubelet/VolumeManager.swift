@@ -77,7 +77,7 @@ struct VolumeManager: Sendable {
                     paths[volume.name] = hostPath.path
                 } else if let source = volume.configMap, let name = source.name {
                     let path = "\(podDirectory(uid))/volumes/kubernetes.io~configmap/\(volume.name)"
-                    guard let data = try await objects.configMap(name, namespace: namespace) else {
+                    guard let data = try await objects.configMap(name, for: pod) else {
                         if source.optional == true { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true); paths[volume.name] = path; continue }
                         throw ContainerConfigError(message: "configmap \"\(name)\" not found")
                     }
@@ -89,7 +89,7 @@ struct VolumeManager: Sendable {
                     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
                     // Secrets never touch the node's disk: a tmpfs per volume, as upstream.
                     if !Mount.isMountPoint(path) { try Mount.volumeTmpfs(at: path, size: memoryVolumeSize(pod, sizeLimit: nil)) }
-                    guard let data = try await objects.secret(name, namespace: namespace) else {
+                    guard let data = try await objects.secret(name, for: pod) else {
                         if source.optional == true { paths[volume.name] = path; continue }
                         throw ContainerConfigError(message: "secret \"\(name)\" not found")
                     }
@@ -154,17 +154,16 @@ struct VolumeManager: Sendable {
     /// The union of a projected volume's sources (ConfigMaps, Secrets, downward API, service-account tokens),
     /// later sources winning.
     private func projectedFiles(_ sources: [VolumeProjection], pod: Pod) async throws -> [String: Data] {
-        let namespace = pod.metadata.namespace ?? "default"
         var files: [String: Data] = [:]
         for source in sources {
             if let map = source.configMap, let name = map.name {
-                if let data = try await objects.configMap(name, namespace: namespace) {
+                if let data = try await objects.configMap(name, for: pod) {
                     files.merge(Self.project(data, items: map.items)) { _, new in new }
                 } else if map.optional != true {
                     throw ContainerConfigError(message: "configmap \"\(name)\" not found")
                 }
             } else if let secret = source.secret, let name = secret.name {
-                if let data = try await objects.secret(name, namespace: namespace) {
+                if let data = try await objects.secret(name, for: pod) {
                     files.merge(Self.project(data, items: secret.items)) { _, new in new }
                 } else if secret.optional != true {
                     throw ContainerConfigError(message: "secret \"\(name)\" not found")
@@ -181,9 +180,9 @@ struct VolumeManager: Sendable {
         return files
     }
 
-    /// Unmounts tmpfs volumes and removes the pod's directory.
+    /// Unmounts tmpfs volumes, removes the pod's directory and forgets the objects it referred to.
     func tearDown(podUID uid: String) {
-        objects.tokens.forget(podUID: uid)
+        objects.release(podUID: uid)
         let volumes = podDirectory(uid) + "/volumes"
         for plugin in (try? FileManager.default.contentsOfDirectory(atPath: volumes)) ?? [] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(volumes)/\(plugin)")) ?? [] {

@@ -1,0 +1,76 @@
+import KubeAPI
+import KubeClient
+import Logging
+import Synchronization
+
+/// The ConfigMaps (or Secrets) the node's pods refer to, each kept in step by a watch of its own, named by
+/// `fieldSelector=metadata.name=NAME` (all the node authorizer lets a node list): upstream's watch-based manager,
+/// the kubelet's default `configMapAndSecretChangeDetectionStrategy: Watch`. Starting a pod and re-projecting its
+/// volumes read the local copy rather than asking the API server, and an object's watch ends once no pod refers
+/// to it any more.
+final class ObjectWatchCache<K: KubeObject>: Sendable {
+    private struct Watch: Sendable {
+        let informer: Informer<K>
+        let task: Task<Void, Never>
+        /// UIDs of the pods that read the object.
+        var pods: Set<String>
+    }
+
+    private let client: KubeClient
+    private let logger: Logger
+    /// How long a read waits for a new watch's first LIST.
+    private let syncTimeout: Duration
+    private let watches = Mutex<[String: Watch]>([:])
+
+    init(client: KubeClient, logger: Logger, syncTimeout: Duration = .seconds(5)) {
+        self.client = client
+        self.logger = logger
+        self.syncTimeout = syncTimeout
+    }
+
+    /// The object `name` in `namespace` as its watch last saw it, nil when it does not exist; the pod `podUID` now
+    /// refers to it. The first read of an object starts its watch and waits for the watch's LIST.
+    ///
+    /// - Throws: `ContainerConfigError` in upstream's words when that LIST does not succeed in time (the API server
+    ///   cannot be reached, or forbids it).
+    func get(name: String, namespace: String, podUID: String) async throws -> K? {
+        let key = Informer<K>.key(namespace: namespace, name: name)
+        let informer = watches.withLock { watches in
+            if let existing = watches[key] {
+                watches[key]?.pods.insert(podUID)
+                return existing.informer
+            }
+            let informer = Informer<K>(client: client, namespace: namespace, fieldSelector: "metadata.name=\(name)", logger: logger)
+            watches[key] = Watch(informer: informer, task: Task { await informer.run() }, pods: [podUID])
+            return informer
+        }
+        let deadline = ContinuousClock.now + syncTimeout
+        while !informer.hasSynced {
+            guard ContinuousClock.now < deadline else {
+                throw ContainerConfigError(message: "failed to sync \(K.resource.kind.lowercased()) cache: timed out waiting for the condition")
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return informer.get(name: name, namespace: namespace)
+    }
+
+    /// Forgets the pod's references; the watches no other pod needs end.
+    func release(podUID: String) {
+        let ended = watches.withLock { watches in
+            var ended: [Task<Void, Never>] = []
+            for (key, var watch) in watches where watch.pods.remove(podUID) != nil {
+                if watch.pods.isEmpty {
+                    watches[key] = nil
+                    ended.append(watch.task)
+                } else {
+                    watches[key] = watch
+                }
+            }
+            return ended
+        }
+        for task in ended { task.cancel() }
+    }
+
+    /// How many objects are watched.
+    var count: Int { watches.withLock { $0.count } }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import KubeAPI
+import KubeClient
+import Logging
+import TestSupport
+import Testing
+@testable import Kubelet
+
+/// With the node's own credentials, as the agent runs: a ConfigMap a pod bound to the node refers to is read
+/// through a watch of that one object (which the node authorizer allows), follows changes without being asked
+/// for again, appears once it is created; one the node's pods do not refer to is refused and reported in
+/// upstream's words; the watch ends when the last pod referring to the object is released.
+@Test(.timeLimit(.minutes(2)))
+func watchedConfigMapsFollowTheAPIServerAndEndWithTheirLastPod() async throws {
+    let server = try await ServerProcess()
+    defer { server.stop() }
+    let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
+    let node = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
+    do {
+        _ = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
+        _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "default"), data: ["k": "v1"]))
+        _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "unrelated", namespace: "default"), data: ["k": "x"]))
+        func pod(_ name: String) throws -> Pod {
+            try JSONDecoder().decode(Pod.self, from: Data("""
+                {"metadata":{"name":"\(name)","namespace":"default"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"}],
+                 "volumes":[{"name":"a","configMap":{"name":"settings"}},{"name":"b","configMap":{"name":"later","optional":true}}]}}
+                """.utf8))
+        }
+        let first = try await admin.create(try pod("first")), second = try await admin.create(try pod("second"))
+        let cache = ObjectWatchCache<ConfigMap>(client: node, logger: Logger(label: "cache"), syncTimeout: .seconds(2))
+
+        #expect(try await cache.get(name: "settings", namespace: "default", podUID: first.metadata.uid ?? "")?.data == ["k": "v1"])
+        #expect(try await cache.get(name: "settings", namespace: "default", podUID: second.metadata.uid ?? "")?.data == ["k": "v1"])
+        #expect(try await cache.get(name: "later", namespace: "default", podUID: first.metadata.uid ?? "") == nil)
+        #expect(cache.count == 2, "one watch per object, shared by the pods")
+
+        var changed = try await admin.get(ConfigMap.self, name: "settings", namespace: "default")
+        changed.data = ["k": "v2"]
+        _ = try await admin.update(changed)
+        _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "later", namespace: "default"), data: ["k": "now"]))
+        func eventually(_ name: String, _ value: String) async throws -> Bool {
+            for _ in 0..<100 {
+                if try await cache.get(name: name, namespace: "default", podUID: first.metadata.uid ?? "")?.data?["k"] == value { return true }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+        #expect(try await eventually("settings", "v2"), "the update reached the watched copy")
+        #expect(try await eventually("later", "now"), "the creation reached the watched copy")
+
+        // Not referred to by any pod on n1: the node may not list it, so the watch never syncs.
+        do {
+            _ = try await cache.get(name: "unrelated", namespace: "default", podUID: first.metadata.uid ?? "")
+            Issue.record("a ConfigMap no pod on the node refers to was read")
+        } catch {
+            #expect("\(error)" == "failed to sync configmap cache: timed out waiting for the condition")
+        }
+
+        cache.release(podUID: first.metadata.uid ?? "")
+        #expect(cache.count == 1, "settings is still read by the second pod")
+        cache.release(podUID: second.metadata.uid ?? "")
+        #expect(cache.count == 0)
+    } catch {
+        try? await node.shutdown()
+        try? await admin.shutdown()
+        throw error
+    }
+    try? await node.shutdown()
+    try? await admin.shutdown()
+}
