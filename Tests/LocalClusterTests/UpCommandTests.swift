@@ -82,6 +82,26 @@ import Glibc
         }
     }
 
+    /// A fresh network namespace has lo down, and nothing in it reaches its own addresses: `lab up` says so at once
+    /// instead of waiting for nodes that cannot register, and makes nothing.
+    @Test func labUpWhereLoopbackIsDownSaysSoAndMakesNothing() async throws {
+        try await withThrowawayNetworkNamespace(prefix: "swlo") { outer in
+            let directory = ClusterHarness.freshDirectory("swlo")
+            let harness = ClusterHarness(outer: outer, directory: directory)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let before = try harness.snapshot()
+            let output = try await harness.swiftlet(["lab", "up", "--nodes", "1", "--dir", directory, "--prefix", "swlo", "--bridge", "brswlo",
+                                                     "--network", "172.31.200.0/24", "--cni-bin-dir", ClusterHarness.binaries],
+                                                    timeout: .seconds(60))
+            #expect(output.status != 0)
+            #expect(output.standardError.contains("the loopback interface is down in this network namespace, so the server on 172.31.200.1 could not be reached from here (ip link set lo up)"),
+                    "\(output.standardOutput) \(output.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/lab.json"))
+            #expect(try harness.snapshot() == before)
+            #expect(harness.processesUsingDirectory().isEmpty)
+        }
+    }
+
     /// Ready, the printed kubeconfig, a NodePort from the "host".
     private func exercise(_ harness: ClusterHarness, output path: String, started: ContinuousClock.Instant) async throws {
         let directory = harness.directory

@@ -201,13 +201,13 @@ public struct ClusterLauncher: Sendable {
         return renewed
     }
 
-    /// "Ready", "not registered yet", or "NotReady (reason: message)".
+    /// "Ready", "not registered yet", "API server not answering yet (why)", or "NotReady (reason: message)".
     static func nodeState(_ name: String, client: KubeClient) async -> String {
         let node: Node
         do {
             node = try await client.get(Node.self, name: name)
         } catch {
-            return error.isNotFound ? "not registered yet" : "API server not answering yet"
+            return error.isNotFound ? "not registered yet" : "API server not answering yet (\(error))"
         }
         guard let ready = node.status?.conditions?.first(where: { $0.type == "Ready" }) else { return "registered, no status yet" }
         if ready.status == "True" { return "Ready" }

@@ -55,6 +55,11 @@ public struct LabNetwork: Codable, Sendable, Equatable {
             throw LocalClusterError(.system, "cannot read this namespace's links and routes", cause: error)
         }
         if links.contains(where: { $0.name == bridge }) { throw LocalClusterError(.conflict, "an interface named \(bridge) exists already") }
+        // Traffic to a local address (the bridge's, where the server listens) goes through lo: with lo down nothing
+        // here would reach the server, and up would only wait for nodes that cannot register.
+        if let loopback = links.first(where: { $0.name == "lo" }), !loopback.isUp {
+            throw LocalClusterError(.invalid, "the loopback interface is down in this network namespace, so the server on \(gateway) could not be reached from here (ip link set lo up)")
+        }
         let networks = [try! IPNetwork(parsing: hostAddress).masked] + members.map { try! IPNetwork(parsing: $0.podCIDR) }
         for route in routes where route.table == Route.mainTable && route.destination.prefixLength > 0 {
             for network in networks where network.contains(route.destination.address) || route.destination.contains(network.address) {
