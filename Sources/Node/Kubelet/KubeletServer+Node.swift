@@ -96,8 +96,8 @@ extension KubeletServer {
             var listing = "<!doctype html>\n<meta name=\"viewport\" content=\"width=device-width\">\n<pre>\n"
             for entry in entries {
                 var entryIsDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: path + "/" + entry, isDirectory: &entryIsDirectory)
-                let name = entry + (entryIsDirectory.boolValue ? "/" : "")
+                let isDirectory = FileManager.default.fileExists(atPath: path + "/" + entry, isDirectory: &entryIsDirectory) && entryIsDirectory.boolValue
+                let name = entry + (isDirectory ? "/" : "")
                 let href = (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
                 let shown = name.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                     .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&#34;")
