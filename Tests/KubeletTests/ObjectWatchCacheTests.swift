@@ -12,12 +12,7 @@ import Testing
 /// upstream's words; the watch ends when the last pod referring to the object is released.
 @Test(.timeLimit(.minutes(2)))
 func watchedConfigMapsFollowTheAPIServerAndEndWithTheirLastPod() async throws {
-    let server = try await ServerProcess()
-    defer { server.stop() }
-    let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
-    let node = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
-    do {
-        _ = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
+    try await withNodeCredentials { _, admin, node in
         _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "default"), data: ["k": "v1"]))
         _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "unrelated", namespace: "default"), data: ["k": "x"]))
         func pod(_ name: String) throws -> Pod {
@@ -60,11 +55,5 @@ func watchedConfigMapsFollowTheAPIServerAndEndWithTheirLastPod() async throws {
         #expect(cache.count == 1, "settings is still read by the second pod")
         cache.release(podUID: second.metadata.uid ?? "")
         #expect(cache.count == 0)
-    } catch {
-        try? await node.shutdown()
-        try? await admin.shutdown()
-        throw error
     }
-    try? await node.shutdown()
-    try? await admin.shutdown()
 }

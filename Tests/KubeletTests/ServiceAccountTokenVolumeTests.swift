@@ -90,12 +90,7 @@ extension KubeletEndToEndTests {
 /// asked, is served from the cache and requested again once 80% of its lifetime has passed.
 @Test(.timeLimit(.minutes(2)))
 func projectedTokensCarryTheirAudienceAndExpiryAndAreRequestedAgainWhenDue() async throws {
-    let server = try await ServerProcess()
-    defer { server.stop() }
-    let admin = try KubeClient(configuration: server.clientConfiguration(), logger: Logger(label: "test"))
-    let node = try KubeClient(configuration: server.clientConfiguration(user: "system:node:n1", groups: ["system:nodes"]), logger: Logger(label: "n1"))
-    do {
-        _ = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
+    try await withNodeCredentials { server, admin, node in
         _ = try await admin.create(ServiceAccount(metadata: ObjectMeta(name: "robot", namespace: "default")))
         let pod = try await admin.create(Pod(metadata: ObjectMeta(name: "app", namespace: "default"),
                                              spec: PodSpec(containers: [Container(name: "c", image: "busybox")], serviceAccountName: "robot", nodeName: "n1")))
@@ -132,13 +127,7 @@ func projectedTokensCarryTheirAudienceAndExpiryAndAreRequestedAgainWhenDue() asy
         // Another audience is another token.
         let other = try await tokens.token(for: ServiceAccountTokenProjection(expirationSeconds: 600, path: "token"), pod: pod, now: start)
         #expect(other != token && other != renewed)
-    } catch {
-        try? await node.shutdown()
-        try? await admin.shutdown()
-        throw error
     }
-    try? await node.shutdown()
-    try? await admin.shutdown()
 }
 
 /// The claims of a JWT, unverified.
