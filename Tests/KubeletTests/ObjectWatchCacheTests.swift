@@ -57,3 +57,44 @@ func watchedConfigMapsFollowTheAPIServerAndEndWithTheirLastPod() async throws {
         #expect(cache.count == 0)
     }
 }
+
+/// Each watch holds one of the client's HTTP/1.1 connections: past `maximumWatches` objects (32) the cache reads with
+/// a GET, so the node's client keeps connections for everything else (before the budget, a node whose pods used
+/// about sixty objects had every request wait for a connection until its deadline); a watch ended makes room.
+@Test(.timeLimit(.minutes(2)))
+func pastItsWatchBudgetTheCacheReadsWithGETsAndTheClientStaysUsable() async throws {
+    try await withNodeCredentials { _, admin, node in
+        let objects = 40
+        var volumes: [String] = []
+        for index in 0..<objects {
+            _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "cm\(index)", namespace: "default"), data: ["k": "v\(index)"]))
+            volumes.append(#"{"name":"v\#(index)","configMap":{"name":"cm\#(index)"}}"#)
+        }
+        let pod = try await admin.create(try JSONDecoder().decode(Pod.self, from: Data("""
+            {"metadata":{"name":"many","namespace":"default"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"}],
+             "volumes":[\(volumes.joined(separator: ","))]}}
+            """.utf8)))
+        let other = try await admin.create(try JSONDecoder().decode(Pod.self, from: Data("""
+            {"metadata":{"name":"one","namespace":"default"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"}],
+             "volumes":[{"name":"v","configMap":{"name":"cm39"}}]}}
+            """.utf8)))
+        let cache = ObjectWatchCache<ConfigMap>(client: node, logger: Logger(label: "cache"))
+        for index in 0..<objects {
+            #expect(try await cache.get(name: "cm\(index)", namespace: "default", podUID: pod.metadata.uid ?? "")?.data == ["k": "v\(index)"])
+        }
+        #expect(cache.count == 32)
+        // Read past the budget: a GET each time, so a change shows at once.
+        var changed = try await admin.get(ConfigMap.self, name: "cm39", namespace: "default")
+        changed.data = ["k": "new"]
+        _ = try await admin.update(changed)
+        #expect(try await cache.get(name: "cm39", namespace: "default", podUID: other.metadata.uid ?? "")?.data == ["k": "new"])
+        // The node's other requests are not starved of connections.
+        #expect(try await node.get(Node.self, name: "n1").metadata.name == "n1")
+        // The first pod goes: its watches end, and the next read of cm39 watches it.
+        cache.release(podUID: pod.metadata.uid ?? "")
+        #expect(cache.count == 0)
+        #expect(try await cache.get(name: "cm39", namespace: "default", podUID: other.metadata.uid ?? "")?.data == ["k": "new"])
+        #expect(cache.count == 1)
+        cache.release(podUID: other.metadata.uid ?? "")
+    }
+}

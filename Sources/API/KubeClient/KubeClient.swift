@@ -47,8 +47,9 @@ public final class KubeClient: Sendable {
         http.connectionPool.retryConnectionEstablishment = false
         // The API server does not redirect; following one could leak the bearer token to another host.
         http.redirectConfiguration = .disallow
-        // Every informer holds a watch connection; the default of 8 per host would starve ordinary requests.
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        // Every watch holds a connection (informers, the kubelet's watches of the objects its pods use): the default of
+        // 8 per host would starve ordinary requests, which wait for a free connection until their deadline.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
         if configuration.usesTLS { http.tlsConfiguration = try Self.tlsConfiguration(configuration) }
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
     }

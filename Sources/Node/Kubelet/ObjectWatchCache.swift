@@ -8,6 +8,10 @@ import Synchronization
 /// the kubelet's default `configMapAndSecretChangeDetectionStrategy: Watch`. Starting a pod and re-projecting its
 /// volumes read the local copy rather than asking the API server, and an object's watch ends once no pod refers
 /// to it any more.
+///
+/// Over HTTP/1.1 every watch holds one of the client's connections (upstream multiplexes them on one HTTP/2
+/// connection), and a client whose connections are all held by watches can send nothing else. So at most
+/// `maximumWatches` objects are watched; beyond that an object is read with a GET each time, until watches end.
 final class ObjectWatchCache<K: KubeObject>: Sendable {
     private struct Watch: Sendable {
         let informer: Informer<K>
@@ -20,29 +24,42 @@ final class ObjectWatchCache<K: KubeObject>: Sendable {
     private let logger: Logger
     /// How long a read waits for a new watch's first LIST.
     private let syncTimeout: Duration
+    private let maximumWatches: Int
     private let watches = Mutex<[String: Watch]>([:])
 
-    init(client: KubeClient, logger: Logger, syncTimeout: Duration = .seconds(5)) {
+    init(client: KubeClient, logger: Logger, syncTimeout: Duration = .seconds(5), maximumWatches: Int = 32) {
         self.client = client
         self.logger = logger
         self.syncTimeout = syncTimeout
+        self.maximumWatches = maximumWatches
     }
 
     /// The object `name` in `namespace` as its watch last saw it, nil when it does not exist; the pod `podUID` now
-    /// refers to it. The first read of an object starts its watch and waits for the watch's LIST.
+    /// refers to it. The first read of an object starts its watch and waits for the watch's LIST; with
+    /// `maximumWatches` objects watched already, the object is read from the API server instead.
     ///
     /// - Throws: `ContainerConfigError` in upstream's words when that LIST does not succeed in time (the API server
-    ///   cannot be reached, or forbids it).
+    ///   cannot be reached, or forbids it); the client's error when a GET fails.
     func get(name: String, namespace: String, podUID: String) async throws -> K? {
         let key = Informer<K>.key(namespace: namespace, name: name)
-        let informer = watches.withLock { watches in
+        let informer = watches.withLock { watches -> Informer<K>? in
             if let existing = watches[key] {
                 watches[key]?.pods.insert(podUID)
                 return existing.informer
             }
+            guard watches.count < maximumWatches else { return nil }
             let informer = Informer<K>(client: client, namespace: namespace, fieldSelector: "metadata.name=\(name)", logger: logger)
             watches[key] = Watch(informer: informer, task: Task { await informer.run() }, pods: [podUID])
             return informer
+        }
+        guard let informer else {
+            logger.debug("every watch in use: read with a GET", metadata: ["kind": "\(K.resource.kind)", "object": "\(key)"])
+            do {
+                return try await client.get(K.self, name: name, namespace: namespace)
+            } catch {
+                if error.isNotFound { return nil }
+                throw error
+            }
         }
         let deadline = ContinuousClock.now + syncTimeout
         while !informer.hasSynced {
