@@ -49,9 +49,8 @@ struct AgentShutdownTests {
         defer { agent.stop() }
         try agent.start(try BuiltProducts.path(of: "swiftlet"),
                         try Self.agentArguments(agent, kubeconfig: try Self.unreachableKubeconfig(in: agent.directory, name: "node")))
-        // The kubelet's first CRI Version call is pending (it gives up after 5 s and retries every second).
-        try await agent.waitForLog("serving health and metrics", timeout: .seconds(60))
-        try await Task.sleep(for: .seconds(1))
+        // The kubelet waits for the socket to appear before its first CRI call, and says so after a second.
+        try await agent.waitForLog("waiting for the container runtime's socket", timeout: .seconds(60))
         let status = await agent.terminate(SIGTERM)
         #expect(status == 0, "agent still running or failed after SIGTERM; log:\n\(agent.logTail)")
         #expect(agent.logTail.contains("shut down before the container runtime answered"), "\(agent.logTail)")

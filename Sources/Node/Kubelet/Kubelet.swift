@@ -39,13 +39,17 @@ public struct Kubelet: ServiceLifecycle.Service {
 
     private func run(connection: RuntimeConnection, heartbeat: KubeClient) async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await connection.run() }
             if let manager = clientCertificateManager(heartbeat: heartbeat) {
                 group.addTask { await manager.run() }
             }
             // The runtime may start after the agent, or never: the wait ends with a graceful shutdown (SIGTERM).
             let version: Runtime_V1_VersionResponse
             do {
+                // The connection is opened once the socket is there: a dial that finds no socket puts the gRPC
+                // channel into its reconnect back-off, and the agent learned of a runtime that came up a moment later
+                // only when its first call timed out, 5 s on.
+                try await cancelWhenGracefulShutdown { try await waitForSocket(connection.socketPath) }
+                group.addTask { try await connection.run() }
                 version = try await cancelWhenGracefulShutdown { try await waitForRuntime(connection) }
             } catch where Task.isShuttingDownGracefully {
                 logger.info("shut down before the container runtime answered", metadata: ["socket": "\(configuration.runtimeSocket)"])
@@ -212,7 +216,20 @@ public struct Kubelet: ServiceLifecycle.Service {
                                   install: { try serving.install($0) })
     }
 
-    /// Waits for the runtime's socket to answer `Version` (the runtime may start after the agent).
+    /// Waits until the runtime's socket exists (the runtime may start after the agent), saying so once after a second.
+    private func waitForSocket(_ path: String) async throws {
+        let waiting = ContinuousClock.now
+        var reported = false
+        while !FileManager.default.fileExists(atPath: path) {
+            if !reported, ContinuousClock.now - waiting > .seconds(1) {
+                logger.notice("waiting for the container runtime's socket", metadata: ["socket": "\(path)"])
+                reported = true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Waits for the runtime's socket to answer `Version`.
     private func waitForRuntime(_ connection: RuntimeConnection) async throws -> Runtime_V1_VersionResponse {
         var request = Runtime_V1_VersionRequest()
         request.version = "v1"
