@@ -98,3 +98,24 @@ func pastItsWatchBudgetTheCacheReadsWithGETsAndTheClientStaysUsable() async thro
         cache.release(podUID: other.metadata.uid ?? "")
     }
 }
+
+/// An immutable ConfigMap cannot change: its watch ends once it has been read (upstream's manager stops it too), it
+/// no longer counts against the budget, and its pods keep the copy even after the object is deleted.
+@Test(.timeLimit(.minutes(2)))
+func anImmutableObjectIsReadOnceAndKeptWithoutAWatch() async throws {
+    try await withNodeCredentials { _, admin, node in
+        _ = try await admin.create(ConfigMap(metadata: ObjectMeta(name: "frozen", namespace: "default"), immutable: true, data: ["k": "v"]))
+        let pod = try await admin.create(try JSONDecoder().decode(Pod.self, from: Data("""
+            {"metadata":{"name":"reader","namespace":"default"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"}],
+             "volumes":[{"name":"v","configMap":{"name":"frozen"}}]}}
+            """.utf8)))
+        let cache = ObjectWatchCache<ConfigMap>(client: node, logger: Logger(label: "cache"))
+        #expect(try await cache.get(name: "frozen", namespace: "default", podUID: pod.metadata.uid ?? "")?.data == ["k": "v"])
+        #expect(cache.count == 0, "the watch of an immutable object ends once it is read")
+        try await admin.delete(ConfigMap.self, name: "frozen", namespace: "default")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await cache.get(name: "frozen", namespace: "default", podUID: pod.metadata.uid ?? "")?.data == ["k": "v"])
+        cache.release(podUID: pod.metadata.uid ?? "")
+        #expect(cache.count == 0)
+    }
+}

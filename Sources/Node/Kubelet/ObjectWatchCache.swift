@@ -12,12 +12,16 @@ import Synchronization
 /// Over HTTP/1.1 every watch holds one of the client's connections (upstream multiplexes them on one HTTP/2
 /// connection), and a client whose connections are all held by watches can send nothing else. So at most
 /// `maximumWatches` objects are watched; beyond that an object is read with a GET each time, until watches end.
-final class ObjectWatchCache<K: KubeObject>: Sendable {
+/// An immutable object cannot change: its watch ends once it has been read, as upstream's does, and the copy serves
+/// its pods (even after the object is deleted) without holding a connection.
+final class ObjectWatchCache<K: ImmutableCapable>: Sendable {
     private struct Watch: Sendable {
         let informer: Informer<K>
         let task: Task<Void, Never>
         /// UIDs of the pods that read the object.
         var pods: Set<String>
+        /// The object is immutable and the watch has ended; the informer keeps the copy.
+        var ended = false
     }
 
     private let client: KubeClient
@@ -47,7 +51,7 @@ final class ObjectWatchCache<K: KubeObject>: Sendable {
                 watches[key]?.pods.insert(podUID)
                 return existing.informer
             }
-            guard watches.count < maximumWatches else { return nil }
+            guard watches.values.count(where: { !$0.ended }) < maximumWatches else { return nil }
             let informer = Informer<K>(client: client, namespace: namespace, fieldSelector: "metadata.name=\(name)", logger: logger)
             watches[key] = Watch(informer: informer, task: Task { await informer.run() }, pods: [podUID])
             return informer
@@ -68,7 +72,16 @@ final class ObjectWatchCache<K: KubeObject>: Sendable {
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        return informer.get(name: name, namespace: namespace)
+        let object = informer.get(name: name, namespace: namespace)
+        if object?.immutable == true {
+            let task = watches.withLock { watches -> Task<Void, Never>? in
+                guard let watch = watches[key], !watch.ended else { return nil }
+                watches[key]?.ended = true
+                return watch.task
+            }
+            task?.cancel()
+        }
+        return object
     }
 
     /// Forgets the pod's references; the watches no other pod needs end.
@@ -88,6 +101,14 @@ final class ObjectWatchCache<K: KubeObject>: Sendable {
         for task in ended { task.cancel() }
     }
 
-    /// How many objects are watched.
-    var count: Int { watches.withLock { $0.count } }
+    /// How many objects are watched (immutable ones whose watch ended not counted).
+    var count: Int { watches.withLock { $0.values.count(where: { !$0.ended }) } }
 }
+
+/// A kind whose objects may be marked immutable (ConfigMap, Secret).
+protocol ImmutableCapable: KubeObject {
+    var immutable: Bool? { get }
+}
+
+extension ConfigMap: ImmutableCapable {}
+extension Secret: ImmutableCapable {}
