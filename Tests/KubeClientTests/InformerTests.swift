@@ -32,6 +32,16 @@ import Testing
         #expect(source.watchedFrom == ["1", "3"])
     }
 
+    @Test func aBoundedWaitForSyncSaysWhetherTheFirstListCame() async throws {
+        let source = ScriptedSource(lists: [list([configMap("a", rv: "1")], rv: "1")], watches: [.init(events: [], end: .hang)])
+        let informer = Informer<ConfigMap>(source, logger: logger)
+        #expect(try await informer.waitForSync(timeout: .milliseconds(50)) == false, "not running: no LIST")
+        let task = Task { await informer.run() }
+        defer { task.cancel() }
+        #expect(try await informer.waitForSync(timeout: .seconds(10)))
+        #expect(informer.keys == ["default/a"])
+    }
+
     @Test func eventStreamReplaysTheCacheThenFollowsChanges() async throws {
         let a1 = configMap("a", rv: "1", labels: ["app": "web"]), b1 = configMap("b", rv: "1", labels: ["app": "db"])
         let source = ScriptedSource(lists: [list([a1, b1], rv: "1")], watches: [.init(events: [], end: .hang)])

@@ -102,6 +102,18 @@ public final class Informer<K: KubeObject>: Sendable {
         while !hasSynced { try await Task.sleep(for: .milliseconds(20)) }
     }
 
+    /// Waits up to `timeout` for the first LIST (checking every 5 ms); whether it was applied.
+    ///
+    /// - Throws: `CancellationError` when the waiting task is cancelled.
+    public func waitForSync(timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !hasSynced {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     // MARK: Listening
 
     /// Registers callbacks; a handler added after the cache is filled first gets `onAdd` for every cached object.

@@ -65,12 +65,8 @@ final class ObjectWatchCache<K: ImmutableCapable>: Sendable {
                 throw error
             }
         }
-        let deadline = ContinuousClock.now + syncTimeout
-        while !informer.hasSynced {
-            guard ContinuousClock.now < deadline else {
-                throw ContainerConfigError(message: "failed to sync \(K.resource.kind.lowercased()) cache: timed out waiting for the condition")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        guard try await informer.waitForSync(timeout: syncTimeout) else {
+            throw ContainerConfigError(message: "failed to sync \(K.resource.kind.lowercased()) cache: timed out waiting for the condition")
         }
         let object = informer.get(name: name, namespace: namespace)
         if object?.immutable == true {
