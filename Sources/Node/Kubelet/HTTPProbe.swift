@@ -160,7 +160,14 @@ enum HTTPProbe {
         try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: request))
+                    do {
+                        try await outbound.write(ByteBuffer(string: request))
+                    } catch {
+                        // A handshake that failed before the request went out closed the channel; the inbound side
+                        // carries why (the TLS error), which says more than the write's "I/O on closed channel".
+                        for try await _ in inbound {}
+                        throw error
+                    }
                     var response: [UInt8] = []
                     for try await chunk in inbound {
                         response += chunk.readableBytesView
