@@ -40,11 +40,11 @@ public struct RuntimeServer: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
-                if try await transport.listeningAddress != nil {
-                    chmod(socketPath, 0o660)
-                    logger.info("serving CRI", metadata: ["socket": "\(socketPath)"])
-                    onReady(socketPath)
-                }
+                // Returns once the socket is bound (throws if binding failed).
+                _ = try await transport.listeningAddress
+                chmod(socketPath, 0o660)
+                logger.info("serving CRI", metadata: ["socket": "\(socketPath)"])
+                onReady(socketPath)
             }
         } onGracefulShutdown: {
             server.beginGracefulShutdown()
