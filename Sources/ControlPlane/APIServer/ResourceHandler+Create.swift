@@ -65,7 +65,6 @@ extension ResourceHandler {
         do {
             let stored = try storedBytes(object, recorded: recorded)
             let revision = try await core.store.create(key: key, value: stored, ttl: strategy.timeToLive(object))
-            if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
             rememberWritten(object, key: key, revision: revision)
             return .json(try written(object, stored: stored, revision: revision), status: 201)
         } catch {

@@ -68,6 +68,7 @@ extension ResourceHandler {
                     let stored = try storedBytes(object, recorded: nil)
                     let revision = try await core.store.update(key: kv.key, value: stored, expectedRevision: kv.modRevision,
                                                                ttl: strategy.timeToLive(object))
+                    rememberWritten(object, key: kv.key, revision: revision)
                     return .json(try written(object, stored: stored, revision: revision))
                 }
                 let deleted = try await core.store.delete(key: kv.key, expectedRevision: kv.modRevision)

@@ -120,7 +120,8 @@ extension ResourceHandler {
             if pod.status == nil { pod.status = PodStatus() }
             pod.status?.conditions = conditions
             do {
-                _ = try await core.store.update(key: kv.key, value: try StoredObject.encode(pod), expectedRevision: kv.modRevision)
+                let revision = try await core.store.update(key: kv.key, value: try StoredObject.encode(pod), expectedRevision: kv.modRevision)
+                if let object = pod as? Object { rememberWritten(object, key: kv.key, revision: revision) }
                 return
             } catch StoreError.conflict where attempt < 4 {
                 continue

@@ -115,7 +115,6 @@ extension ResourceHandler {
         let stored = try storedBytes(object, recorded: recorded)
         // A kind with a time to live (Events) gets all of it again with every write, as upstream's TTLFunc does.
         let revision = try await core.store.update(key: key, value: stored, expectedRevision: kv.modRevision, ttl: strategy.timeToLive(object))
-        if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
         rememberWritten(object, key: key, revision: revision)
         return (.json(try written(object, stored: stored, revision: revision)), true)
     }

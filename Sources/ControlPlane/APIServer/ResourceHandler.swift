@@ -95,9 +95,12 @@ final class ResourceHandler<S: ResourceStrategy>: ResourceHandling {
         return (try decodeStored(kv), kv)
     }
 
-    /// Remembers `object` as stored under `key` at `revision` (see ``recentWrites``). Not for views, whose served
-    /// form is converted from another kind's.
+    /// Remembers `object` as stored under `key` at `revision`: its labels and selectable fields for the kind's
+    /// watches with selectors (``selections``), and the object itself (see ``recentWrites``; not for views, whose
+    /// served form is converted from another kind's). Every write path calls it, so no watcher decodes what was
+    /// just written to learn whether it still matches.
     func rememberWritten(_ object: Object, key: String, revision: Int64) {
+        if selections.isWatched { selections.remember(SelectedValues(object), key: key, revision: revision) }
         guard let recentWrites, !isView else { return }
         // As decoding the stored bytes gives it: they always carry apiVersion and kind, a request body need not.
         var stored = object
