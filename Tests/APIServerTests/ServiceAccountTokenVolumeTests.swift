@@ -100,9 +100,14 @@ import TestSupport
         await expectForbidden(#"cannot bind token for serviceaccount "quiet" to pod running with different serviceaccount name."#) {
             _ = try await admin.createToken(serviceAccount: "quiet", namespace: "default", request(pod))
         }
+        // The pod's node, once it exists, is named in the token too (ServiceAccountTokenPodNodeInfo).
+        let node = try await admin.create(Node(metadata: ObjectMeta(name: "n1")))
         let issued = try await n1.createToken(serviceAccount: "default", namespace: "default", request(pod))
         let token = try #require(issued.status?.token)
         #expect(issued.spec?.expirationSeconds == 3607)
+        let bound = try claimsOf(token)["kubernetes.io"] as? [String: Any]
+        #expect(bound?["pod"] as? [String: String] == ["name": "app", "uid": pod.metadata.uid ?? "?"], "\(String(describing: bound))")
+        #expect(bound?["node"] as? [String: String] == ["name": "n1", "uid": node.metadata.uid ?? "?"], "\(String(describing: bound))")
         // The kubelet's 3607 s is extended to a year, with `warnafter` at the asked expiry, as upstream does by default.
         let claims = try claimsOf(token)
         let iat = try #require(claims["iat"] as? Int)

@@ -47,10 +47,7 @@ struct AuthEndpoints: Sendable {
     private func tokenRequest(_ request: APIRequest, _ path: ResourcePath) async throws -> APIResponse {
         guard let security else { throw Status(message: "service account tokens need the server's TLS set-up (not --insecure-http)", reason: "ServiceUnavailable", code: 503) }
         let namespace = path.namespace ?? "default", name = path.name ?? ""
-        guard let kv = try await core.store.get(key: StoredObject.key(ServiceAccount.resource, namespace: namespace, name: name)),
-              let account = try? KubeJSON.decode(ServiceAccount.self, from: kv.value) else {
-            throw Status.notFound(ServiceAccount.resource, name: name)
-        }
+        let account = try await boundObject(ServiceAccount.resource, namespace: namespace, name: name)
         var tokenRequest = try decode(TokenRequest.self, request)
         var spec = tokenRequest.spec ?? TokenRequest.Spec()
         let seconds = spec.expirationSeconds ?? 3600
@@ -67,18 +64,17 @@ struct AuthEndpoints: Sendable {
             let uid: String?
             switch ref.kind {
             case "Pod":
-                let bound = try await object(Pod.self, namespace: namespace, name: ref.name ?? "")
+                let bound = try await boundObject(Pod.resource, namespace: namespace, name: ref.name ?? "")
                 guard (bound.spec?.serviceAccountName ?? "default") == name else {
                     throw Status.badRequest("cannot bind token for serviceaccount \"\(name)\" to pod running with different serviceaccount name.")
                 }
                 uid = bound.metadata.uid
                 // The node the pod runs on goes into the token too (ServiceAccountTokenPodNodeInfo), when it exists.
                 if let nodeName = bound.spec?.nodeName, !nodeName.isEmpty,
-                   let kv = try? await core.store.get(key: StoredObject.key(Node.resource, namespace: nil, name: nodeName)),
-                   let nodeUID = (try? KubeJSON.decode(Node.self, from: kv.value))?.metadata.uid {
+                   let nodeUID = try? await boundObject(Node.resource, namespace: nil, name: nodeName).metadata.uid {
                     node = ServiceAccountTokens.Claims.Reference(name: nodeName, uid: nodeUID)
                 }
-            case "Secret": uid = try await object(Secret.self, namespace: namespace, name: ref.name ?? "").metadata.uid
+            case "Secret": uid = try await boundObject(Secret.resource, namespace: namespace, name: ref.name ?? "").metadata.uid
             default:
                 throw Status.badRequest("cannot bind token for object of type \(ref.kind ?? "")")
             }
@@ -107,11 +103,25 @@ struct AuthEndpoints: Sendable {
         return .encoded(tokenRequest, status: 201)
     }
 
-    private func object<K: KubeObject>(_ type: K.Type, namespace: String, name: String) async throws -> K {
-        guard let kv = try await core.store.get(key: StoredObject.key(K.resource, namespace: namespace, name: name)) else {
-            throw Status.notFound(K.resource, name: name)
+    /// What a TokenRequest reads of the service account and the objects a token is bound to: their uid, and of a
+    /// Pod its service account and node. Decoding only these skips building a whole Pod or Node (a Node's status
+    /// lists its images) for every pod's token.
+    private struct BoundObject: Decodable {
+        struct Metadata: Decodable { var uid: String? }
+        struct Spec: Decodable {
+            var serviceAccountName: String?
+            var nodeName: String?
         }
-        return try KubeJSON.decode(K.self, from: kv.value)
+        var metadata = Metadata()
+        var spec: Spec?
+    }
+
+    /// The stored object `name` of `resource`, as much as a TokenRequest reads of it; NotFound when there is none.
+    private func boundObject(_ resource: ResourceInfo, namespace: String?, name: String) async throws -> BoundObject {
+        guard let kv = try await core.store.get(key: StoredObject.key(resource, namespace: namespace, name: name)) else {
+            throw Status.notFound(resource, name: name)
+        }
+        return try KubeJSON.decode(BoundObject.self, from: kv.value)
     }
 
     // MARK: Reviews
