@@ -31,7 +31,7 @@ public struct CertificateRenewal: ServiceLifecycle.Service {
 
     /// As a service of the server's group: until graceful shutdown.
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown { await renewPeriodically() }
+        await cancelWhenGracefulShutdown { await renewPeriodically() }
     }
 
     /// Checks every `interval` until the task is cancelled; a failed renewal is logged and tried again next time.

@@ -39,7 +39,8 @@ struct KubernetesEndpointsReconciler: ServiceLifecycle.Service {
     }
 
     func run() async throws {
-        guard let port = try? await cancelWhenGracefulShutdown({ await port() }), !Task.isCancelled, port > 0 else { return }
+        let port = await cancelWhenGracefulShutdown { await self.port() }
+        guard !Task.isCancelled, port > 0 else { return }
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
