@@ -21,7 +21,7 @@ struct LifecycleHookRunner: Sendable {
             let callTimeout: Duration = timeout > 0 ? .seconds(timeout + 5) : .seconds(24 * 3600)
             let failure: String
             do {
-                let response = try await connection.runtime.execSync(request, options: RuntimeConnection.options(callTimeout))
+                let response = try await connection.lifecycle.execSync(request, options: RuntimeConnection.options(callTimeout))
                 if response.exitCode == 0 { return nil }
                 failure = "command '\(request.cmd.joined(separator: " "))' exited with \(response.exitCode): \(String(decoding: response.stderr, as: UTF8.self))"
                     + ", message: \"\(String(decoding: response.stdout, as: UTF8.self))\""

@@ -431,7 +431,7 @@ actor PodWorkers {
         }
         let id: String
         do {
-            id = try await connection.runtime.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID
+            id = try await connection.lifecycle.runPodSandbox(request, options: RuntimeConnection.options()).podSandboxID
         } catch {
             // A lost connection to the runtime (the call's outcome unknown) is retried at the next relist — which
             // finds the sandbox if it was made after all; a refusal by the runtime backs off.
@@ -779,7 +779,7 @@ actor PodWorkers {
             create.podSandboxID = sandbox.id
             create.config = config
             create.sandboxConfig = sandbox.config
-            let id = try await connection.runtime.createContainer(create, options: RuntimeConnection.options()).containerID
+            let id = try await connection.lifecycle.createContainer(create, options: RuntimeConnection.options()).containerID
             startTraces[uid]?.mark(.created)
             events.record(pod, reason: "Created", message: "Created container \(container.name)", fieldPath: fieldPath)
             try await startCreated(id)
@@ -805,7 +805,7 @@ actor PodWorkers {
     private func startCreated(_ id: String) async throws {
         var start = Runtime_V1_StartContainerRequest()
         start.containerID = id
-        _ = try await connection.runtime.startContainer(start, options: RuntimeConnection.options())
+        _ = try await connection.lifecycle.startContainer(start, options: RuntimeConnection.options())
     }
 
     /// A reason the kubelet reports as the container's waiting state.

@@ -27,7 +27,7 @@ struct Prober: Sendable {
             request.cmd = exec.command ?? []
             request.timeout = Int64(timeout)
             do {
-                let response = try await connection.runtime.execSync(request, options: RuntimeConnection.options(.seconds(Int64(timeout) + 5)))
+                let response = try await connection.lifecycle.execSync(request, options: RuntimeConnection.options(.seconds(Int64(timeout) + 5)))
                 if response.exitCode == 0 { return .success }
                 let output = String(decoding: response.stdout + response.stderr, as: UTF8.self)
                 return .failure("command \(request.cmd) exited with \(response.exitCode): \(output)")

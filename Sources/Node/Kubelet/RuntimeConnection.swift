@@ -2,30 +2,50 @@ import CRI
 import GRPCCore
 import GRPCNIOTransportHTTP2
 
-/// The kubelet's one link to the container runtime: CRI v1 clients over a unix socket, to `swiftlet runtime`
-/// or containerd alike. `run()` keeps the connection (and reconnects) until cancelled.
+/// The kubelet's link to the container runtime: CRI v1 clients over a unix socket, to `swiftlet runtime` or
+/// containerd alike. `run()` keeps the connections (and reconnects) until cancelled.
+///
+/// Two HTTP/2 connections: ``runtime`` and ``images`` for the many reads and idempotent calls, ``lifecycle`` for the
+/// calls that change a pod and are not sent again (RunPodSandbox, CreateContainer, StartContainer, ExecSync). A
+/// grpc-go server (containerd) resets unary streams, the client's HTTP/2 stack closes a connection that receives
+/// 200 resets in 10 s (its rapid-reset guard), and every call in flight on it fails: on one shared connection a
+/// burst of pods lost its sandboxes half made (containerd rolled them back as cancelled, and held their names
+/// until it had), and the pods waited for their next sync. The reads' resets now close only their own
+/// connection, whose calls are retried (``retriedCalls``).
 public final class RuntimeConnection: Sendable {
     public let socketPath: String
     let grpc: GRPCClient<HTTP2ClientTransport.Posix>
+    let lifecycleGRPC: GRPCClient<HTTP2ClientTransport.Posix>
     public let runtime: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
     public let images: Runtime_V1_ImageService.Client<HTTP2ClientTransport.Posix>
+    /// RuntimeService on the connection of its own for the calls that must not be cut short (see above).
+    public let lifecycle: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
 
     public init(socketPath: String) throws {
         self.socketPath = socketPath
-        let transport = try HTTP2ClientTransport.Posix(
-            target: .unixDomainSocket(path: socketPath, authority: "localhost"), transportSecurity: .plaintext,
-            serviceConfig: ServiceConfig(methodConfig: [Self.retriedCalls]))
-        grpc = GRPCClient(transport: transport, interceptors: [RuntimeOperationMetrics()])
+        func client() throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+            let transport = try HTTP2ClientTransport.Posix(
+                target: .unixDomainSocket(path: socketPath, authority: "localhost"), transportSecurity: .plaintext,
+                serviceConfig: ServiceConfig(methodConfig: [Self.retriedCalls]))
+            return GRPCClient(transport: transport, interceptors: [RuntimeOperationMetrics()])
+        }
+        grpc = try client()
+        lifecycleGRPC = try client()
         runtime = Runtime_V1_RuntimeService.Client(wrapping: grpc)
         images = Runtime_V1_ImageService.Client(wrapping: grpc)
+        lifecycle = Runtime_V1_RuntimeService.Client(wrapping: lifecycleGRPC)
     }
 
-    /// Maintains the connection until the task is cancelled.
+    /// Maintains the connections until the task is cancelled.
     public func run() async throws {
         try await withTaskCancellationHandler {
-            try await grpc.runConnections()
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.grpc.runConnections() }
+                group.addTask { try await self.lifecycleGRPC.runConnections() }
+            }
         } onCancel: {
             grpc.beginGracefulShutdown()
+            lifecycleGRPC.beginGracefulShutdown()
         }
     }
 
@@ -33,7 +53,8 @@ public final class RuntimeConnection: Sendable {
     /// those the CRI defines as idempotent or that only read. grpc-go servers (containerd) reset every unary
     /// stream the client half-closes late, and the HTTP/2 stack's rapid-reset guard (200 resets in 10 s) then
     /// closes the connection: about one call in 200 would fail `unavailable` while it reconnects. RunPodSandbox,
-    /// CreateContainer, StartContainer and ExecSync are not retried; the pod workers' next sync covers them.
+    /// CreateContainer, StartContainer and ExecSync are not retried (the pod workers' next sync covers them) and go
+    /// over ``lifecycle``.
     static let retriedCalls = MethodConfig(
         names: [
             "Version", "Status", "ListPodSandbox", "PodSandboxStatus", "ListContainers", "ContainerStatus", "StopPodSandbox",
