@@ -52,7 +52,7 @@ extension PodWorkers {
         var stop = Runtime_V1_StopContainerRequest()
         stop.containerID = containerID
         stop.timeout = remaining
-        _ = try? await connection.runtime.stopContainer(stop, options: RuntimeConnection.options(.seconds(remaining + 60)))
+        _ = try? await connection.lifecycle.stopContainer(stop, options: RuntimeConnection.options(.seconds(remaining + 60)))
         if let ordering { await ordering.0.containerTerminated(ordering.name) }
     }
 }

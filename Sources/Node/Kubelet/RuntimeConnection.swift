@@ -5,8 +5,9 @@ import GRPCNIOTransportHTTP2
 /// The kubelet's link to the container runtime: CRI v1 clients over a unix socket, to `swiftlet runtime` or
 /// containerd alike. `run()` keeps the connections (and reconnects) until cancelled.
 ///
-/// Two HTTP/2 connections: ``runtime`` and ``images`` for the many reads and idempotent calls, ``lifecycle`` for the
-/// calls that change a pod and are not sent again (RunPodSandbox, CreateContainer, StartContainer, ExecSync). A
+/// Two HTTP/2 connections: ``runtime`` and ``images`` for the many reads and quick idempotent calls, ``lifecycle`` for
+/// the calls that change a pod and are not sent again (RunPodSandbox, CreateContainer, StartContainer, ExecSync) and
+/// for StopContainer (sent again, it would start the container's grace period over). A
 /// grpc-go server (containerd) resets unary streams, the client's HTTP/2 stack closes a connection that receives
 /// 200 resets in 10 s (its rapid-reset guard), and every call in flight on it fails: on one shared connection a
 /// burst of pods lost its sandboxes half made (containerd rolled them back as cancelled, and held their names
