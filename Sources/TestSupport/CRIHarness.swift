@@ -203,9 +203,7 @@ public final class CRIHarness: @unchecked Sendable {
     public func stop() async {
         _ = try? await withClients { runtime, _ in
             for sandbox in try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items {
-                var request = Runtime_V1_RemovePodSandboxRequest()
-                request.podSandboxID = sandbox.id
-                _ = try? await runtime.removePodSandbox(request)
+                _ = try? await runtime.removePodSandbox(CRIRequests.removeSandbox(sandbox.id))
             }
         }
         runtimeDaemon.stop()

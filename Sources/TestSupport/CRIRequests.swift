@@ -64,6 +64,18 @@ public enum CRIRequests {
         return request
     }
 
+    public static func stopSandbox(_ id: String) -> Runtime_V1_StopPodSandboxRequest {
+        var request = Runtime_V1_StopPodSandboxRequest()
+        request.podSandboxID = id
+        return request
+    }
+
+    public static func removeSandbox(_ id: String) -> Runtime_V1_RemovePodSandboxRequest {
+        var request = Runtime_V1_RemovePodSandboxRequest()
+        request.podSandboxID = id
+        return request
+    }
+
     public static func start(_ id: String) -> Runtime_V1_StartContainerRequest {
         var request = Runtime_V1_StartContainerRequest()
         request.containerID = id

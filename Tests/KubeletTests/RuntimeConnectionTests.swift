@@ -62,12 +62,8 @@ struct RuntimeConnectionTests {
         } while !readsDone.isSet
         await reads.value
         for id in made {
-            var stop = Runtime_V1_StopPodSandboxRequest()
-            stop.podSandboxID = id
-            _ = try? await connection.runtime.stopPodSandbox(stop)
-            var remove = Runtime_V1_RemovePodSandboxRequest()
-            remove.podSandboxID = id
-            _ = try? await connection.runtime.removePodSandbox(remove)
+            _ = try? await connection.runtime.stopPodSandbox(CRIRequests.stopSandbox(id))
+            _ = try? await connection.runtime.removePodSandbox(CRIRequests.removeSandbox(id))
         }
         running.cancel()
         await harness.stop()

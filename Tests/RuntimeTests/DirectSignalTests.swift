@@ -53,9 +53,7 @@ struct DirectSignalTests {
                 #expect(runc.signalInit(id, signal: SIGKILL, all: true) == .exited)
                 #expect(!harness.log.contains("signalling through runc"), "StopContainer ran runc kill")
 
-                var remove = Runtime_V1_RemovePodSandboxRequest()
-                remove.podSandboxID = sandboxID
-                _ = try await runtime.removePodSandbox(remove)
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(sandboxID))
             }
         }
     }

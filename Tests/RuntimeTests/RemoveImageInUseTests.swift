@@ -60,9 +60,7 @@ struct RemoveImageInUseTests {
                     #expect(error.code == .notFound, "\(error)")
                 }
 
-                var removeSandbox = Runtime_V1_RemovePodSandboxRequest()
-                removeSandbox.podSandboxID = sandboxID
-                _ = try await runtime.removePodSandbox(removeSandbox)
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(sandboxID))
                 if kind == .swiftlet {
                     #expect(try FileManager.default.contentsOfDirectory(atPath: layers).isEmpty, "the layers outlived their last container")
                 }

@@ -38,12 +38,8 @@ struct RuntimeBehaviourTests {
         try await withHarness { harness in
             let shell = "\(harness.registry)/swiftlet-test/shell:v1"
             try await harness.withClients { runtime, images in
-                var stopSandbox = Runtime_V1_StopPodSandboxRequest()
-                stopSandbox.podSandboxID = "does-not-exist"
-                _ = try await runtime.stopPodSandbox(stopSandbox)
-                var removeSandbox = Runtime_V1_RemovePodSandboxRequest()
-                removeSandbox.podSandboxID = "does-not-exist"
-                _ = try await runtime.removePodSandbox(removeSandbox)
+                _ = try await runtime.stopPodSandbox(CRIRequests.stopSandbox("does-not-exist"))
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox("does-not-exist"))
                 _ = try await runtime.stopContainer(CRIRequests.stop("does-not-exist", timeout: 1))
                 var removeContainer = Runtime_V1_RemoveContainerRequest()
                 removeContainer.containerID = "does-not-exist"
@@ -96,12 +92,10 @@ struct RuntimeBehaviourTests {
                 _ = try await runtime.removeContainer(removeContainer)
                 #expect(await code { _ = try await runtime.containerStatus(CRIRequests.status(containerID)) } == .notFound)
 
-                stopSandbox.podSandboxID = sandboxID
-                _ = try await runtime.stopPodSandbox(stopSandbox)
-                _ = try await runtime.stopPodSandbox(stopSandbox)
-                removeSandbox.podSandboxID = sandboxID
-                _ = try await runtime.removePodSandbox(removeSandbox)
-                _ = try await runtime.removePodSandbox(removeSandbox)
+                _ = try await runtime.stopPodSandbox(CRIRequests.stopSandbox(sandboxID))
+                _ = try await runtime.stopPodSandbox(CRIRequests.stopSandbox(sandboxID))
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(sandboxID))
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(sandboxID))
 
                 var removeImage = Runtime_V1_RemoveImageRequest()
                 removeImage.image.image = shell
@@ -138,12 +132,8 @@ struct RuntimeBehaviourTests {
                 var sandboxStatus = Runtime_V1_PodSandboxStatusRequest()
                 sandboxStatus.podSandboxID = try await runtime.runPodSandbox(request).podSandboxID
                 #expect(try await runtime.podSandboxStatus(sandboxStatus).status.runtimeHandler == "runc")
-                var stop = Runtime_V1_StopPodSandboxRequest()
-                stop.podSandboxID = sandboxStatus.podSandboxID
-                _ = try await runtime.stopPodSandbox(stop)
-                var remove = Runtime_V1_RemovePodSandboxRequest()
-                remove.podSandboxID = sandboxStatus.podSandboxID
-                _ = try await runtime.removePodSandbox(remove)
+                _ = try await runtime.stopPodSandbox(CRIRequests.stopSandbox(sandboxStatus.podSandboxID))
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(sandboxStatus.podSandboxID))
             }
         }
     }

@@ -138,13 +138,9 @@ struct RuntimeLifecycleTests {
             listRequest.filter.podSandboxID = sandboxID
             #expect(try await runtime.listContainers(listRequest).containers.count == 2)
 
-            var stop = Runtime_V1_StopPodSandboxRequest()
-            stop.podSandboxID = sandboxID
-            _ = try await runtime.stopPodSandbox(stop)
+            _ = try await runtime.stopPodSandbox(CRIRequests.stopSandbox(sandboxID))
             #expect(try await runtime.podSandboxStatus(sandboxStatusRequest).status.state == .sandboxNotready)
-            var remove = Runtime_V1_RemovePodSandboxRequest()
-            remove.podSandboxID = sandboxID
-            _ = try await runtime.removePodSandbox(remove)
+            _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(sandboxID))
             #expect(try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.isEmpty)
             #expect(try await runtime.listContainers(Runtime_V1_ListContainersRequest()).containers.isEmpty)
         }

@@ -90,9 +90,7 @@ struct RuntimeNamespacesTests {
             }
 
             for id in [sandboxID, sharedID] {
-                var stop = Runtime_V1_StopPodSandboxRequest()
-                stop.podSandboxID = id
-                _ = try await runtime.stopPodSandbox(stop)
+                _ = try await runtime.stopPodSandbox(CRIRequests.stopSandbox(id))
             }
             if swiftlet {
                 // Stopped: the namespaces are unpinned and /dev/shm unmounted already (an infra root stays until removal).
@@ -100,9 +98,7 @@ struct RuntimeNamespacesTests {
                 #expect(left.isEmpty, "mounts left after StopPodSandbox: \(left)")
             }
             for id in [sandboxID, sharedID] {
-                var remove = Runtime_V1_RemovePodSandboxRequest()
-                remove.podSandboxID = id
-                _ = try await runtime.removePodSandbox(remove)
+                _ = try await runtime.removePodSandbox(CRIRequests.removeSandbox(id))
             }
             #expect(try await runtime.listPodSandbox(Runtime_V1_ListPodSandboxRequest()).items.isEmpty)
             return firstIDs + [third, left, right, sharedID]
