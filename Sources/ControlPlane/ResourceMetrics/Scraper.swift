@@ -46,7 +46,7 @@ public struct Scraper: ServiceLifecycle.Service {
 
     /// Scrapes now and then every `resolution` until graceful shutdown.
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             let clock = ContinuousClock()
             var next = clock.now
             while !Task.isCancelled {

@@ -53,8 +53,9 @@ public final class HealthHTTPServer: Sendable {
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .childChannelInitializer { channel in
-                    channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
-                        channel.pipeline.addHandler(AnswerHandler(respond: respond))
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(AnswerHandler(respond: respond))
                     }
                 }
                 .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
