@@ -85,7 +85,9 @@ extension RuntimeMeasurement {
         result.daemonPID = try daemonPID(harness)
         try await Task.sleep(for: .seconds(2))
         result.daemonIdle = ProcessMemory.status("VmRSS", pid: result.daemonPID) ?? 0
-        progress("\(harness.kind): \(result.version), daemon pid \(result.daemonPID), idle RSS \(mebibytes(result.daemonIdle))")
+        let idleAnonymous = ProcessMemory.status("RssAnon", pid: result.daemonPID) ?? 0
+        progress("\(harness.kind): \(result.version), daemon pid \(result.daemonPID), idle RSS \(mebibytes(result.daemonIdle)) "
+                 + "(anonymous \(mebibytes(idleAnonymous)))")
 
         let shell = "\(harness.registry)/swiftlet-test/shell:v1"
         let clock = ContinuousClock()
