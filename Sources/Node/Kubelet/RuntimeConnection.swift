@@ -24,14 +24,14 @@ public final class RuntimeConnection: Sendable {
 
     public init(socketPath: String) throws {
         self.socketPath = socketPath
-        func client() throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+        func client(_ serviceConfig: ServiceConfig) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
             let transport = try HTTP2ClientTransport.Posix(
                 target: .unixDomainSocket(path: socketPath, authority: "localhost"), transportSecurity: .plaintext,
-                serviceConfig: ServiceConfig(methodConfig: [Self.retriedCalls]))
+                serviceConfig: serviceConfig)
             return GRPCClient(transport: transport, interceptors: [RuntimeOperationMetrics()])
         }
-        grpc = try client()
-        lifecycleGRPC = try client()
+        grpc = try client(ServiceConfig(methodConfig: [Self.retriedCalls]))
+        lifecycleGRPC = try client(ServiceConfig())
         runtime = Runtime_V1_RuntimeService.Client(wrapping: grpc)
         images = Runtime_V1_ImageService.Client(wrapping: grpc)
         lifecycle = Runtime_V1_RuntimeService.Client(wrapping: lifecycleGRPC)
@@ -54,12 +54,12 @@ public final class RuntimeConnection: Sendable {
     /// those the CRI defines as idempotent or that only read. grpc-go servers (containerd) reset every unary
     /// stream the client half-closes late, and the HTTP/2 stack's rapid-reset guard (200 resets in 10 s) then
     /// closes the connection: about one call in 200 would fail `unavailable` while it reconnects. RunPodSandbox,
-    /// CreateContainer, StartContainer and ExecSync are not retried (the pod workers' next sync covers them) and go
-    /// over ``lifecycle``.
+    /// CreateContainer, StartContainer, ExecSync and StopContainer go over ``lifecycle``, which sends nothing again
+    /// (the pod workers' next sync covers the first four; StopPodSandbox stops what a lost StopContainer left).
     static let retriedCalls = MethodConfig(
         names: [
             "Version", "Status", "ListPodSandbox", "PodSandboxStatus", "ListContainers", "ContainerStatus", "StopPodSandbox",
-            "RemovePodSandbox", "StopContainer", "RemoveContainer", "ContainerStats", "ListContainerStats", "PodSandboxStats",
+            "RemovePodSandbox", "RemoveContainer", "ContainerStats", "ListContainerStats", "PodSandboxStats",
             "ListPodSandboxStats", "ReopenContainerLog", "UpdateContainerResources", "Exec", "Attach", "PortForward",
         ].map { MethodConfig.Name(service: "runtime.v1.RuntimeService", method: $0) }
             + ["ListImages", "ImageStatus", "PullImage", "RemoveImage", "ImageFsInfo"]
