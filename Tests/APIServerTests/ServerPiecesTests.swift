@@ -43,6 +43,29 @@ import Testing
         #expect(try await allocator.allocate(first) == first)
     }
 
+    @Test("NodePorts nobody asked for come from above the static band until it is full, then from the band, then the range is full")
+    func nodePortAllocatorKeepsTheStaticBandForLast() async throws {
+        #expect(NodePortAllocator.staticBandSize(rangeSize: 2768) == 86)
+        #expect(NodePortAllocator.staticBandSize(rangeSize: 16) == 0)
+        #expect(NodePortAllocator.staticBandSize(rangeSize: 100) == 16)
+        #expect(NodePortAllocator.staticBandSize(rangeSize: 10000) == 128)
+        for _ in 0..<200 {
+            #expect(try await NodePortAllocator().allocate(nil) >= 30086)
+        }
+        // 100 ports: 16 static (40000-40015), 84 dynamic.
+        let allocator = NodePortAllocator(range: 40000...40099)
+        #expect(try await allocator.allocate(40003) == 40003)
+        var dynamic: [Int] = []
+        for _ in 0..<84 { dynamic.append(try await allocator.allocate(nil)) }
+        #expect(dynamic.allSatisfy { $0 >= 40016 } && Set(dynamic).count == 84, "\(dynamic)")
+        var spill: [Int] = []
+        for _ in 0..<15 { spill.append(try await allocator.allocate(nil)) }
+        #expect(Set(spill) == Set(40000...40015).subtracting([40003]), "\(spill)")
+        await #expect(throws: NodePortAllocator.AllocationError.self) { _ = try await allocator.allocate(nil) }
+        await allocator.release(40050)
+        #expect(try await allocator.allocate(nil) == 40050)
+    }
+
     @Test func continueTokensRoundTripAndRejectGarbage() throws {
         let token = ContinueToken(revision: 12, start: "default/web")
         let decoded = try ContinueToken(encoded: token.encoded)

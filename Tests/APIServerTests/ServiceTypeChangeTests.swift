@@ -5,6 +5,9 @@ import TestSupport
 /// `kubectl patch` of a Service's type and traffic policy, as upstream's service registry handles it: what the new
 /// version needs is allocated (ClusterIP, NodePorts, health check NodePort), what it has no use for is dropped and
 /// released, and a write that fails gives back what it allocated and nothing it did not.
+///
+/// The ports the tests ask for by number lie in the static band (30000-30085), where no port a Service did not ask
+/// for is allocated while the rest of the range has room, so a random allocation cannot take one first.
 @Suite("Service type changes", .timeLimit(.minutes(3)))
 struct ServiceTypeChangeTests {
     @Test("ClusterIP → NodePort allocates NodePorts; → ClusterIP drops and frees them; → ExternalName frees the ClusterIP and back allocates one; failed and dry-run writes keep nothing")
@@ -33,19 +36,19 @@ struct ServiceTypeChangeTests {
                 "\(taken)")
 
         // A patch that fails (the second port asks for a taken NodePort) gives back the first one it allocated.
-        #expect(try await create("holder", type: "NodePort", nodePort: "30999").status == 0)
+        #expect(try await create("holder", type: "NodePort", nodePort: "30009").status == 0)
         let refused = try await fails("patch", "service", "web", "--type", "json", "-p", """
-            [{"op":"replace","path":"/spec/ports","value":[{"name":"a","port":80,"targetPort":8080,"nodePort":30998},
-                                                          {"name":"b","port":81,"targetPort":8080,"nodePort":30999}]}]
+            [{"op":"replace","path":"/spec/ports","value":[{"name":"a","port":80,"targetPort":8080,"nodePort":30008},
+                                                          {"name":"b","port":81,"targetPort":8080,"nodePort":30009}]}]
             """)
-        #expect(refused.contains("spec.ports[1].nodePort: Invalid value: 30999: provided port is already allocated"), "\(refused)")
+        #expect(refused.contains("spec.ports[1].nodePort: Invalid value: 30009: provided port is already allocated"), "\(refused)")
         // A dry run shows the NodePort it would allocate and keeps none.
         #expect(try await create("dry", type: "ClusterIP").status == 0)
         let dryRun = try await k.ok("patch", "service", "dry", "--dry-run=server", "-o", "jsonpath={.spec.ports[0].nodePort}",
-                                    "-p", #"{"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30997}]}}"#)
-        #expect(dryRun == "30997")
-        #expect(try await create("free", type: "NodePort", nodePort: "30998").status == 0)
-        #expect(try await create("free2", type: "NodePort", nodePort: "30997").status == 0)
+                                    "-p", #"{"spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30007}]}}"#)
+        #expect(dryRun == "30007")
+        #expect(try await create("free", type: "NodePort", nodePort: "30008").status == 0)
+        #expect(try await create("free2", type: "NodePort", nodePort: "30007").status == 0)
 
         // NodePort → ClusterIP: the unchanged NodePort and traffic policy go, and the NodePort is free again.
         try await k.ok("patch", "service", "web", "-p", #"{"spec":{"type":"ClusterIP"}}"#)
@@ -54,7 +57,7 @@ struct ServiceTypeChangeTests {
         #expect(try await create("other", type: "NodePort", nodePort: nodePort).status == 0)
         // A NodePort on a ClusterIP Service is refused as upstream refuses it.
         let forbidden = try await fails("patch", "service", "web", "--type", "json", "-p",
-                                        #"[{"op":"add","path":"/spec/ports/0/nodePort","value":31000}]"#)
+                                        #"[{"op":"add","path":"/spec/ports/0/nodePort","value":30010}]"#)
         #expect(forbidden.contains("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"), "\(forbidden)")
 
         // ClusterIP → ExternalName: the ClusterIP goes and is free for another Service.
@@ -87,47 +90,47 @@ struct ServiceTypeChangeTests {
         #expect(taken.stderr.contains("Internal error occurred: failed to allocate requested HealthCheck NodePort \(port): provided port is already allocated"),
                 "\(taken)")
         // Refused where it does not belong, in upstream's words.
-        let notNeeded = "spec.healthCheckNodePort: Invalid value: 31500: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
-        let onClusterIP = try await create("plain", type: "ClusterIP", "healthCheckNodePort: 31500")
+        let notNeeded = "spec.healthCheckNodePort: Invalid value: 30050: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"
+        let onClusterIP = try await create("plain", type: "ClusterIP", "healthCheckNodePort: 30050")
         #expect(onClusterIP.stderr.contains(#"The Service "plain" is invalid: \#(notNeeded)"#), "\(onClusterIP)")
-        let onCluster = try await create("cluster", "externalTrafficPolicy: Cluster", "healthCheckNodePort: 31500")
+        let onCluster = try await create("cluster", "externalTrafficPolicy: Cluster", "healthCheckNodePort: 30050")
         #expect(onCluster.stderr.contains(#"The Service "cluster" is invalid: \#(notNeeded)"#), "\(onCluster)")
-        #expect(try await create("holder", "externalTrafficPolicy: Local", "healthCheckNodePort: 31500").status == 0)
-        #expect(try await field("holder", ".spec.healthCheckNodePort") == "31500")
+        #expect(try await create("holder", "externalTrafficPolicy: Local", "healthCheckNodePort: 30050").status == 0)
+        #expect(try await field("holder", ".spec.healthCheckNodePort") == "30050")
 
         // A PUT of the manifest without it keeps it.
         try await k.ok("replace", "-f", "-", stdin: k.serviceManifest("lb", type: "LoadBalancer", spec: ["externalTrafficPolicy: Local"]))
         #expect(try await field("lb", ".spec.healthCheckNodePort") == port)
         // Immutable while needed; a refused change to another Service's port leaves that port with its holder.
-        let immutable = try await fails("patch", "service", "lb", "-p", #"{"spec":{"healthCheckNodePort":31500}}"#)
+        let immutable = try await fails("patch", "service", "lb", "-p", #"{"spec":{"healthCheckNodePort":30050}}"#)
         #expect(immutable.contains(#"The Service "lb" is invalid: spec.healthCheckNodePort: Forbidden: field is immutable"#), "\(immutable)")
-        let stillHeld = try await create("thief", "externalTrafficPolicy: Local", "healthCheckNodePort: 31500")
-        #expect(stillHeld.stderr.contains("failed to allocate requested HealthCheck NodePort 31500: provided port is already allocated"), "\(stillHeld)")
+        let stillHeld = try await create("thief", "externalTrafficPolicy: Local", "healthCheckNodePort: 30050")
+        #expect(stillHeld.stderr.contains("failed to allocate requested HealthCheck NodePort 30050: provided port is already allocated"), "\(stillHeld)")
 
         // externalTrafficPolicy Cluster: dropped, and free for another Service.
         try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"externalTrafficPolicy":"Cluster"}}"#)
         #expect(try await field("lb", ".spec.healthCheckNodePort").isEmpty)
         #expect(try await create("reuse", "externalTrafficPolicy: Local", "healthCheckNodePort: \(port)").status == 0)
         // Back to Local asking for a port: that port.
-        try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"externalTrafficPolicy":"Local","healthCheckNodePort":31501}}"#)
-        #expect(try await field("lb", ".spec.healthCheckNodePort") == "31501")
+        try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"externalTrafficPolicy":"Local","healthCheckNodePort":30051}}"#)
+        #expect(try await field("lb", ".spec.healthCheckNodePort") == "30051")
         // Away from LoadBalancer: dropped (the policy stays, a NodePort has a use for it) and free.
         try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"type":"NodePort"}}"#)
         #expect(try await field("lb", ".spec.healthCheckNodePort").isEmpty)
         #expect(try await field("lb", ".spec.externalTrafficPolicy") == "Local")
-        #expect(try await create("reuse2", "externalTrafficPolicy: Local", "healthCheckNodePort: 31501").status == 0)
+        #expect(try await create("reuse2", "externalTrafficPolicy: Local", "healthCheckNodePort: 30051").status == 0)
 
         // A dry run shows the port it would allocate and keeps none; so does a write that validation refuses
         // (the added port has no name) after the port was allocated.
         let dryRun = try await k.ok("patch", "service", "lb", "--dry-run=server", "-o", "jsonpath={.spec.healthCheckNodePort}",
-                                    "-p", #"{"spec":{"type":"LoadBalancer","healthCheckNodePort":31502}}"#)
-        #expect(dryRun == "31502")
+                                    "-p", #"{"spec":{"type":"LoadBalancer","healthCheckNodePort":30052}}"#)
+        #expect(dryRun == "30052")
         let invalid = try await fails("patch", "service", "lb", "-p",
-                                      #"{"spec":{"type":"LoadBalancer","healthCheckNodePort":31503,"ports":[{"port":81,"targetPort":8080}]}}"#)
+                                      #"{"spec":{"type":"LoadBalancer","healthCheckNodePort":30053,"ports":[{"port":81,"targetPort":8080}]}}"#)
         #expect(invalid.contains("spec.ports[0].name: Required value"), "\(invalid)")
         #expect(try await field("lb", ".spec.type") == "NodePort")
-        #expect(try await create("free", "externalTrafficPolicy: Local", "healthCheckNodePort: 31502").status == 0)
-        #expect(try await create("free2", "externalTrafficPolicy: Local", "healthCheckNodePort: 31503").status == 0)
+        #expect(try await create("free", "externalTrafficPolicy: Local", "healthCheckNodePort: 30052").status == 0)
+        #expect(try await create("free2", "externalTrafficPolicy: Local", "healthCheckNodePort: 30053").status == 0)
 
         // Delete gives it back.
         try await k.ok("delete", "service", "reuse")
@@ -135,8 +138,8 @@ struct ServiceTypeChangeTests {
 
         // A restarted server rebuilds the allocations from the stored Services, health check NodePorts included.
         try await k.server.restart()
-        let afterRestart = try await create("late", "externalTrafficPolicy: Local", "healthCheckNodePort: 31500")
-        #expect(afterRestart.stderr.contains("failed to allocate requested HealthCheck NodePort 31500: provided port is already allocated"), "\(afterRestart)")
+        let afterRestart = try await create("late", "externalTrafficPolicy: Local", "healthCheckNodePort: 30050")
+        #expect(afterRestart.stderr.contains("failed to allocate requested HealthCheck NodePort 30050: provided port is already allocated"), "\(afterRestart)")
     }
 
     @Test("Upstream's dropTypeDependentFields without a type guard: NodePorts a LoadBalancer asked for with allocateLoadBalancerNodePorts false, a port removed on the way to ClusterIP, the traffic policy of a ClusterIP losing its external IPs, the load balancer status; a refused ClusterIP change or NodePort on a ClusterIP Service frees nothing")
@@ -147,17 +150,17 @@ struct ServiceTypeChangeTests {
 
         // allocateLoadBalancerNodePorts false with a NodePort asked for: patched to ClusterIP, the NodePort and the
         // flag go and the port is free.
-        #expect(try await k.applyService("lb", type: "LoadBalancer", nodePort: "30500", spec: ["allocateLoadBalancerNodePorts: false"]).status == 0)
-        #expect(try await field("lb", ".spec.ports[0].nodePort") == "30500")
+        #expect(try await k.applyService("lb", type: "LoadBalancer", nodePort: "30060", spec: ["allocateLoadBalancerNodePorts: false"]).status == 0)
+        #expect(try await field("lb", ".spec.ports[0].nodePort") == "30060")
         try await k.ok("patch", "service", "lb", "-p", #"{"spec":{"type":"ClusterIP"}}"#)
         #expect(try await field("lb", ".spec.ports[0].nodePort").isEmpty)
         #expect(try await field("lb", ".spec.allocateLoadBalancerNodePorts").isEmpty)
-        #expect(try await k.applyService("np", type: "NodePort", nodePort: "30500").status == 0)
+        #expect(try await k.applyService("np", type: "NodePort", nodePort: "30060").status == 0)
         // A ClusterIP Service naming that NodePort is refused and takes nothing from its holder.
-        let named = try await k.applyService("named", type: "ClusterIP", nodePort: "30500")
+        let named = try await k.applyService("named", type: "ClusterIP", nodePort: "30060")
         #expect(named.stderr.contains("spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"), "\(named)")
-        let taken = try await k.applyService("taken", type: "NodePort", nodePort: "30500")
-        #expect(taken.stderr.contains("spec.ports[0].nodePort: Invalid value: 30500: provided port is already allocated"), "\(taken)")
+        let taken = try await k.applyService("taken", type: "NodePort", nodePort: "30060")
+        #expect(taken.stderr.contains("spec.ports[0].nodePort: Invalid value: 30060: provided port is already allocated"), "\(taken)")
 
         // Setting allocateLoadBalancerNodePorts false keeps the NodePorts a LoadBalancer has; a PUT that then leaves
         // them out lets them go (upstream's patchAllocatedValues patches them in only while they are allocated).
@@ -176,15 +179,15 @@ struct ServiceTypeChangeTests {
             metadata: {name: two}
             spec:
               type: NodePort
-              ports: [{name: a, port: 80, nodePort: 30601}, {name: b, port: 81, nodePort: 30602}]
+              ports: [{name: a, port: 80, nodePort: 30061}, {name: b, port: 81, nodePort: 30062}]
             """)
         try await k.ok("patch", "service", "two", "--type", "json", "-p", """
             [{"op":"replace","path":"/spec/type","value":"ClusterIP"},
-             {"op":"replace","path":"/spec/ports","value":[{"name":"a","port":80,"nodePort":30601}]}]
+             {"op":"replace","path":"/spec/ports","value":[{"name":"a","port":80,"nodePort":30061}]}]
             """)
         #expect(try await field("two", ".spec.ports[*].nodePort").isEmpty)
-        #expect(try await k.applyService("np3", type: "NodePort", nodePort: "30601").status == 0)
-        #expect(try await k.applyService("np4", type: "NodePort", nodePort: "30602").status == 0)
+        #expect(try await k.applyService("np3", type: "NodePort", nodePort: "30061").status == 0)
+        #expect(try await k.applyService("np4", type: "NodePort", nodePort: "30062").status == 0)
 
         // A ClusterIP Service with external IPs has a traffic policy (defaulted to Cluster); without them it goes.
         #expect(try await k.applyService("ext", type: "ClusterIP", spec: ["externalIPs: [192.0.2.7]"]).status == 0)

@@ -109,6 +109,11 @@ actor ServiceIPAllocator {
 }
 
 /// Hands out NodePorts from the node port range (30000-32767 by default), unique across Services.
+///
+/// A port nobody asked for is picked at random from the upper part of the range first, as upstream does since
+/// KEP-3668: the lowest `staticBandSize` ports (30000-30085 by default) stay free for Services that ask for a fixed
+/// port, unless the rest of the range is full, so a manifest that names its NodePort does not find it taken by a
+/// Service that did not care which port it got.
 actor NodePortAllocator {
     enum AllocationError: Error, CustomStringConvertible {
         case alreadyAllocated(Int)
@@ -125,9 +130,22 @@ actor NodePortAllocator {
     }
 
     let range: ClosedRange<Int>
+    /// The ports a dynamic allocation tries first (above the static band), then the static band.
+    private let bands: [Range<Int>]
     private var allocated: Set<Int> = []
 
-    init(range: ClosedRange<Int> = 30000...32767) { self.range = range }
+    init(range: ClosedRange<Int> = 30000...32767) {
+        self.range = range
+        let staticEnd = range.lowerBound + Self.staticBandSize(rangeSize: range.count)
+        bands = [staticEnd..<(range.upperBound + 1), range.lowerBound..<staticEnd]
+    }
+
+    /// Upstream's `calculateRangeOffset` for ports: no band for 16 ports or fewer, else a thirty-second of the
+    /// range, between 16 and 128.
+    static func staticBandSize(rangeSize: Int) -> Int {
+        guard rangeSize > 16 else { return 0 }
+        return min(max(rangeSize / 32, 16), 128)
+    }
 
     func allocate(_ requested: Int?) throws -> Int {
         if let requested {
@@ -135,11 +153,13 @@ actor NodePortAllocator {
             guard allocated.insert(requested).inserted else { throw AllocationError.alreadyAllocated(requested) }
             return requested
         }
-        guard allocated.count < range.count else { throw AllocationError.full(range) }
-        while true {
-            let candidate = Int.random(in: range)
-            if allocated.insert(candidate).inserted { return candidate }
+        for band in bands where allocated.count(where: band.contains) < band.count {
+            while true {
+                let candidate = Int.random(in: band)
+                if allocated.insert(candidate).inserted { return candidate }
+            }
         }
+        throw AllocationError.full(range)
     }
 
     func markAllocated(_ port: Int) { allocated.insert(port) }
