@@ -123,7 +123,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
-                "KubeAPI", log,
+                "KubeAPI", "GoNet", log,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", "ClusterPKI", "ResourceMetrics", log, metrics,
+                "KubeAPI", "KubePatch", "KubeProtobuf", "KubeSchema", "Store", "RemoteCommand", "ClusterPKI", "ResourceMetrics", "GoNet", log, metrics,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -184,6 +184,11 @@ let package = Package(
         .systemLibrary(name: "CMnl", path: "Sources/Linux/CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CNftnl", path: "Sources/Linux/CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .target(name: "LinuxSystem", path: "Sources/Linux/LinuxSystem", swiftSettings: pluginCode),
+        .target(
+            name: "GoNet",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Sources/Linux/GoNet", swiftSettings: strict),
         .target(name: "Netlink", dependencies: ["CMnl", "LinuxSystem"], path: "Sources/Linux/Netlink", swiftSettings: pluginCode),
         .target(name: "NFTables", dependencies: ["CMnl", "CNftnl", "LinuxSystem"], path: "Sources/Linux/NFTables", swiftSettings: pluginCode),
         .systemLibrary(name: "CSeccomp", path: "Sources/Linux/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -197,7 +202,7 @@ let package = Package(
         .target(
             name: "Images",
             dependencies: [
-                "CZlib", "LinuxSystem", log, .product(name: "Crypto", package: "swift-crypto"),
+                "CZlib", "GoNet", "LinuxSystem", log, .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -213,7 +218,7 @@ let package = Package(
             path: "Sources/Node/Runtime", swiftSettings: strict),
         .target(
             name: "Kubelet",
-            dependencies: ["CRI", "CZlib", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", "ClusterPKI", log, metrics, grpcHTTP2,
+            dependencies: ["CRI", "CZlib", "GoNet", "KubeAPI", "KubeClient", "LinuxSystem", "RemoteCommand", "ClusterPKI", log, metrics, grpcHTTP2,
                            .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
@@ -282,6 +287,11 @@ let package = Package(
         .testTarget(name: "KubePatchTests", dependencies: ["KubePatch", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "KubeAPI"], swiftSettings: strict),
         .testTarget(name: "KubeSchemaTests", dependencies: ["KubeSchema", "KubeAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "GoNetTests",
+            dependencies: ["GoNet", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeAPI", "TestSupport", log], swiftSettings: strict),
         .testTarget(name: "ClusterDNSTests", dependencies: ["ClusterDNS", "KubeClient", "KubeAPI", "TestSupport", log,
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
@@ -302,7 +312,7 @@ let package = Package(
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: strict),
         .testTarget(name: "SPDYTests", dependencies: ["SPDY"], swiftSettings: strict),
-        .testTarget(name: "KubeletTests", dependencies: ["CRI", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", "ClusterPKI", log, grpcHTTP2,
+        .testTarget(name: "KubeletTests", dependencies: ["CRI", "GoNet", "KubeAPI", "KubeClient", "Kubelet", "RemoteCommand", "TestSupport", "ClusterPKI", log, grpcHTTP2,
                                                      .product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .testTarget(name: "RuntimeTests", dependencies: ["CRI", "LinuxSystem", "OCI", "Runtime", "SPDY", "TestSupport", log, grpcHTTP2,
             .product(name: "GRPCCore", package: "grpc-swift-2"), .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: strict),

@@ -17,6 +17,8 @@ import TestSupport
             try await store.pull("127.0.0.1:\(port)/swiftlet-test/shell:v1", credentials: nil)
         }
         #expect(unreachable?.code == .network, "\(String(describing: unreachable))")
+        #expect(unreachable?.description == #"network: failed to do request: Get "http://127.0.0.1:\#(port)/v2/swiftlet-test/shell/manifests/v1": dial tcp 127.0.0.1:\#(port): connect: connection refused"#,
+                "\(String(describing: unreachable))")
         let pin = await #expect(throws: ImageError.self) { try await store.setPinned("nothing", true) }
         #expect(pin?.code == .notFound)
         #expect(await store.image("busybox") == nil)

@@ -1,4 +1,5 @@
 import Foundation
+import GoNet
 @testable import Kubelet
 import TestSupport
 import Testing

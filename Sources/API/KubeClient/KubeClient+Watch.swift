@@ -52,7 +52,7 @@ extension KubeClient {
         do {
             response = try await http.execute(httpRequest(request), deadline: deadline, logger: logger)
         } catch {
-            throw .transport(request: request.description, cause: ConnectionRefused.naming(error, server: configuration.server))
+            throw .transport(request: request.description, cause: KubeClientError.naming(error, server: configuration.server))
         }
         let code = Int(response.status.code)
         guard (200..<300).contains(code) else {

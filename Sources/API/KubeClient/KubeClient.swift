@@ -177,7 +177,7 @@ public final class KubeClient: Sendable {
             body = try await response.body.collect(upTo: 256 << 20)
         } catch {
             logger.debug("request failed", metadata: ["request": "\(request)", "error": "\(error)"])
-            throw .transport(request: request.description, cause: ConnectionRefused.naming(error, server: configuration.server))
+            throw .transport(request: request.description, cause: KubeClientError.naming(error, server: configuration.server))
         }
         logger.trace("request", metadata: ["request": "\(request)", "code": "\(code)",
                                            "duration": "\(ContinuousClock.now - start)"])

@@ -1,7 +1,6 @@
 import Foundation
+import GoNet
 import KubeAPI
-import NIOCore
-import NIOPosix
 
 /// Everything a `KubeClient` call can fail with.
 ///
@@ -69,8 +68,8 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
         case .gone(let status, let request):
             "\(request): 410 \(status.reason ?? "Gone"): \(status.message ?? "")"
         case .transport(let request, let cause):
-            if let address = Self.refusedAddress(cause) {
-                "\(request): dial tcp \(address): connect: connection refused"
+            if let dial = cause as? DialError {
+                "\(request): \(dial)"
             } else {
                 "\(request): transport error: \(cause)"
             }
@@ -87,15 +86,13 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
     /// listens at its address), which client-go reports as `dial tcp HOST:PORT: connect: connection refused`.
     public var isConnectionRefused: Bool {
         guard case .transport(_, let cause) = self else { return false }
-        return Self.refusedAddress(cause) != nil
+        return (cause as? DialError)?.isConnectionRefused == true
     }
 
-    /// `host:port` (`[::1]:port` for IPv6) of the address that refused the connection, when `cause` is a refused dial.
-    static func refusedAddress(_ cause: any Error) -> String? {
-        if let refused = cause as? ConnectionRefused { return refused.address }
-        guard let failure = cause as? NIOConnectionError,
-              let refused = failure.connectionErrors.first(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) else { return nil }
-        return ConnectionRefused.address(host: refused.target.ipAddress ?? failure.host, port: refused.target.port ?? failure.port)
+    /// `cause` as Go's dialer words it (`DialError`) when the connection to `server` could not be made, else unchanged.
+    static func naming(_ cause: any Error, server: URL) -> any Error {
+        guard let host = server.host else { return cause }
+        return DialError(cause, host: host, port: server.port ?? (server.scheme == "https" ? 443 : 80)) ?? cause
     }
 
     /// The error for a non-2xx response: a `Status` body is used as is, anything else becomes the message.
@@ -127,21 +124,4 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
         default: code >= 500 ? "InternalError" : "Unknown"
         }
     }
-}
-
-/// A dial the server refused (ECONNREFUSED) — NIO reports it as a bare `IOError` when the server is an IP address —
-/// with the address dialled, which the error names as Go's dialer does.
-struct ConnectionRefused: Error, CustomStringConvertible {
-    let address: String
-
-    /// `host:port`, the host in brackets when it is an IPv6 address.
-    static func address(host: String, port: Int) -> String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
-
-    /// `cause` as a `ConnectionRefused` to `server` when it is a bare refused dial, else unchanged.
-    static func naming(_ cause: any Error, server: URL) -> any Error {
-        guard (cause as? IOError)?.errnoCode == ECONNREFUSED, let host = server.host else { return cause }
-        return ConnectionRefused(address: address(host: host, port: server.port ?? (server.scheme == "https" ? 443 : 80)))
-    }
-
-    var description: String { "dial tcp \(address): connect: connection refused" }
 }

@@ -1,9 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import Glibc
+import GoNet
 import KubeAPI
 import NIOCore
-import NIOPosix
 import NIOHTTP1
 import Store
 
@@ -69,22 +68,14 @@ extension ResourceHandler {
     }
 
     /// A failed forward in the words of Go's dialer, as upstream's proxy reports it (`dial tcp 10.88.0.3:80: connect:
-    /// connection refused`, `… i/o timeout`) when the backend could not be reached; other failures as they come.
+    /// connection refused`, `… i/o timeout`) when the backend could not be reached or did not answer in time; other
+    /// failures as they come.
     static func dialFailure(_ error: any Error, url: String) -> String {
-        let errno: Int32?
-        if let failure = error as? NIOConnectionError {
-            errno = failure.connectionErrors.lazy.compactMap { ($0.error as? IOError)?.errnoCode }.first
-        } else {
-            errno = (error as? IOError)?.errnoCode
-        }
         guard let components = URLComponents(string: url), let host = components.host else { return "\(error)" }
-        let address = (host.contains(":") ? "[\(host)]" : host) + ":\(components.port ?? (components.scheme == "https" ? 443 : 80))"
-        if let errno {
-            let text = String(cString: strerror(errno))
-            return "dial tcp \(address): connect: " + text.prefix(1).lowercased() + text.dropFirst()
-        }
-        if let failure = error as? HTTPClientError, failure == .connectTimeout || failure == .deadlineExceeded {
-            return "dial tcp \(address): i/o timeout"
+        let port = components.port ?? (components.scheme == "https" ? 443 : 80)
+        if let dial = DialError(error, host: host, port: port) { return "\(dial)" }
+        if let failure = error as? HTTPClientError, failure == .deadlineExceeded {
+            return "\(DialError(host: host, port: port, reason: .timeout))"
         }
         return "\(error)"
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import GoNet
 import LinuxSystem
 import Logging
 import NIOCore
@@ -167,6 +168,12 @@ actor RegistrySession: ContentProvider {
             do {
                 response = try await client(for: endpoint).execute(request, timeout: timeout)
             } catch {
+                // containerd's words when the registry cannot be reached (`failed to do request: Head "…": dial tcp:
+                // lookup registry.example: no such host`), the dial failure Go's way.
+                if let components = URLComponents(string: url), let host = components.host,
+                   let dial = DialError(error, host: host, port: components.port ?? (components.scheme == "http" ? 80 : 443)) {
+                    throw ImageError(.network, "failed to do request: Get \"\(url)\": \(dial)")
+                }
                 throw ImageError(.network, "GET \(url) failed", cause: error)
             }
             let status = Int(response.status.code)

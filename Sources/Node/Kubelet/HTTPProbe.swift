@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import GoNet
 import LinuxSystem
 import NIOCore
 import NIOPosix
@@ -23,7 +24,7 @@ enum HTTPProbe {
         let fd: Int32
         switch connected {
         case .success(let descriptor): fd = descriptor
-        case .failure(.timedOut): return .failure("Get \"\(url)\": \(timedOut)")
+        case .failure(let failure) where failure.reason == .timeout: return .failure("Get \"\(url)\": \(timedOut)")
         case .failure(let failure): return .failure("Get \"\(url)\": \(failure)")
         case nil: return .failure("no thread for the probe")
         }

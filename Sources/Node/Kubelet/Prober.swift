@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CRI
 import Foundation
+import GoNet
 import KubeAPI
 import LinuxSystem
 
