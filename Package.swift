@@ -121,6 +121,11 @@ let package = Package(
         .target(name: "KubeSchema", dependencies: ["KubeAPI"], path: "Sources/API/KubeSchema", swiftSettings: strict),
         .target(name: "KubeProtobuf", dependencies: ["KubeAPI"], path: "Sources/API/KubeProtobuf", swiftSettings: strict),
         .target(
+            name: "GoNet",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Sources/API/GoNet", swiftSettings: strict),
+        .target(
             name: "KubeClient",
             dependencies: [
                 "KubeAPI", "GoNet", log,
@@ -184,11 +189,6 @@ let package = Package(
         .systemLibrary(name: "CMnl", path: "Sources/Linux/CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CNftnl", path: "Sources/Linux/CNftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
         .target(name: "LinuxSystem", path: "Sources/Linux/LinuxSystem", swiftSettings: pluginCode),
-        .target(
-            name: "GoNet",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
-            path: "Sources/Linux/GoNet", swiftSettings: strict),
         .target(name: "Netlink", dependencies: ["CMnl", "LinuxSystem"], path: "Sources/Linux/Netlink", swiftSettings: pluginCode),
         .target(name: "NFTables", dependencies: ["CMnl", "CNftnl", "LinuxSystem"], path: "Sources/Linux/NFTables", swiftSettings: pluginCode),
         .systemLibrary(name: "CSeccomp", path: "Sources/Linux/CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
