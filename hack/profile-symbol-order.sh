@@ -83,14 +83,9 @@ ip -n "$node_netns" addr add 10.251.0.1/24 dev up1
 ip -n "$node_netns" link set up0 up
 ip -n "$node_netns" link set up1 up
 ip -n "$node_netns" route add default via 10.251.0.1 dev up0
-bash hack/make-test-images.sh >/dev/null
-cache="${SWIFTLET_TEST_IMAGES:-/var/cache/swiftlet-test-images}"
+paths="$(hack/local-image-archives.sh)"
 archives=()
-for pair in pause-v1:swiftlet.local/pause:3.10 shell-v1:swiftlet.local/busybox:1.35 web-v1:swiftlet.local/web:1; do
-  archive="$cache/${pair%%:*}.oci-archive.local.tar"
-  [ -e "$archive" ] || skopeo copy --quiet "oci:$cache/oci:${pair%%:*}" "oci-archive:$archive:${pair#*:}"
-  archives+=(--image-archive "$archive")
-done
+for archive in $paths; do archives+=(--image-archive "$archive"); done
 # `up` starts its daemons from its own binary: valgrind follows the agent and the runtime into them and leaves the
 # server (argument "server"), runc, the shims and the CNI plugins alone.
 mkdir -p "$work/node/cni-bin"

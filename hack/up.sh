@@ -17,14 +17,9 @@ hack/build-release "${products[@]}"
 bin="$(hack/build-release --bin-path)/swiftlet"
 
 echo "up: making local images (pause, busybox, web) from Debian's busybox-static"
-bash hack/make-test-images.sh >/dev/null
-cache="${SWIFTLET_TEST_IMAGES:-/var/cache/swiftlet-test-images}"
+paths="$(hack/local-image-archives.sh)"
 archives=()
-for pair in pause-v1:swiftlet.local/pause:3.10 shell-v1:swiftlet.local/busybox:1.35 web-v1:swiftlet.local/web:1; do
-  archive="$cache/${pair%%:*}.oci-archive.local.tar"
-  [ -e "$archive" ] || skopeo copy --quiet "oci:$cache/oci:${pair%%:*}" "oci-archive:$archive:${pair#*:}"
-  archives+=(--image-archive "$archive")
-done
+for archive in $paths; do archives+=(--image-archive "$archive"); done
 
 flags=(--data-dir "$data_dir")
 [ -n "${SWIFTLET_LISTEN:-}" ] && flags+=(--listen "$SWIFTLET_LISTEN")
