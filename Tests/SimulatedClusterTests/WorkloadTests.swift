@@ -9,7 +9,7 @@ import TestSupport
 /// `NodeSimulator` kubelets, so pods are really scheduled, started, made ready and deleted.
 @Suite("simulated cluster: workloads", .serialized, .timeLimit(.minutes(5)))
 struct WorkloadTests {
-    static func deployment(replicas: Int, image: String = "nginx:1.25") -> String {
+    static func deployment(replicas: Int, image: String = "nginx:1.25", gracePeriod: Int = 1) -> String {
         """
         apiVersion: apps/v1
         kind: Deployment
@@ -21,7 +21,7 @@ struct WorkloadTests {
           template:
             metadata: {labels: {app: web}}
             spec:
-              terminationGracePeriodSeconds: 1
+              terminationGracePeriodSeconds: \(gracePeriod)
               containers: [{name: web, image: "\(image)", ports: [{name: http, containerPort: 8080}], resources: {requests: {cpu: 100m, memory: 64Mi}}}]
         """
     }
@@ -156,7 +156,7 @@ struct WorkloadTests {
     @Test("deleting a namespace removes everything in it; foreground deletion waits for the dependents")
     func namespaceAndForegroundDeletion() async throws {
         var nodes = SimulatedCluster.fastNodes()
-        nodes.maximumTerminationDelay = .seconds(2)
+        nodes.maximumTerminationDelay = .seconds(5)
         try await SimulatedCluster.with(nodes: 2, simulator: nodes) { cluster in
             #expect(try await cluster.kubectl("create", "namespace", "doomed").status == 0)
             try await cluster.apply(Self.deployment(replicas: 3).replacingOccurrences(of: "namespace: default", with: "namespace: doomed") + """
@@ -186,10 +186,12 @@ struct WorkloadTests {
             #expect(try await cluster.client.list(ConfigMap.self, namespace: "doomed").items.isEmpty)
             #expect(try await cluster.client.list(ReplicaSet.self, namespace: "doomed").items.isEmpty)
 
-            try await cluster.apply(Self.deployment(replicas: 2))
+            // Pods that take 5 s to terminate, so the checks below run while they still exist (with 1 s, a slow kubectl
+            // could outlast them).
+            try await cluster.apply(Self.deployment(replicas: 2, gracePeriod: 5))
             try await eventually("2 pods running in default") { try await cluster.pods("app=web").filter(\.isRunningAndReady).count == 2 }
             #expect(try await cluster.kubectl("delete", "deployment/web", "--cascade=foreground", "--wait=false").status == 0)
-            // While pods are still terminating (2 s on these nodes), the Deployment stays with its finalizer.
+            // While pods are still terminating, the Deployment stays with its finalizer.
             let waiting = try await cluster.client.get(Deployment.self, name: "web", namespace: "default")
             #expect(waiting.metadata.deletionTimestamp != nil)
             #expect(waiting.metadata.finalizers?.contains("foregroundDeletion") == true)
