@@ -41,9 +41,8 @@ public struct DialError: Error, Sendable, Equatable, CustomStringConvertible {
         if let dial = error as? DialError {
             self = dial
         } else if let failure = error as? NIOConnectionError {
-            if let attempt = failure.connectionErrors.first(where: { ($0.error as? IOError)?.errnoCode != nil }),
-               let errno = (attempt.error as? IOError)?.errnoCode {
-                self.init(host: attempt.target.ipAddress ?? host, port: attempt.target.port ?? port, reason: .connect(errno: errno))
+            if let attempt = failure.connectionErrors.first(where: { $0.error is IOError }), let refusal = attempt.error as? IOError {
+                self.init(host: attempt.target.ipAddress ?? host, port: attempt.target.port ?? port, reason: .connect(errno: refusal.errnoCode))
             } else if failure.connectionErrors.isEmpty, failure.dnsAError != nil || failure.dnsAAAAError != nil {
                 self.init(host: host, port: port, reason: .lookup(host: host))
             } else {
